@@ -1,0 +1,80 @@
+//! The elementwise halves of the cell updates, one dispatched call per layer and step.
+
+use super::activations::{sigmoid, tanh};
+use super::dispatch::dispatched;
+
+#[inline(always)]
+fn tanh_in_place_body(x: &mut [f64]) {
+    for v in x.iter_mut() {
+        *v = tanh(*v);
+    }
+}
+
+dispatched! {
+    /// `x <- tanh(x)`, elementwise.
+    fn tanh_in_place(x: &mut [f64]) => tanh_in_place_body
+}
+
+/// GRU update for `rows` rows of `dh` units. `pre_x` holds `W x + b` for the three gates
+/// `[r | z | g]` of each row, `pre_h` holds `U h` for the same gates, `h` is the previous
+/// state on entry and the new one on exit:
+///   r = sigmoid(pre_x_r + pre_h_r), z = sigmoid(pre_x_z + pre_h_z),
+///   g = tanh(pre_x_g + r * (pre_h_g + b_hg)), h' = (1 - z) g + z h.
+/// `gates`, when not empty, receives `[r | z | g | pre_h_g + b_hg]` per row for backprop.
+#[inline(always)]
+fn gru_update_body(
+    dh: usize,
+    pre_x: &[f64],
+    pre_h: &[f64],
+    bias_candidate: &[f64],
+    h: &mut [f64],
+    gates: &mut [f64],
+) {
+    let rows = h.len() / dh;
+    let record = !gates.is_empty();
+    for row in 0..rows {
+        let px = &pre_x[row * 3 * dh..(row + 1) * 3 * dh];
+        let ph = &pre_h[row * 3 * dh..(row + 1) * 3 * dh];
+        let hr = &mut h[row * dh..(row + 1) * dh];
+        let (px_r, rest) = px.split_at(dh);
+        let (px_z, px_g) = rest.split_at(dh);
+        let (ph_r, rest) = ph.split_at(dh);
+        let (ph_z, ph_g) = rest.split_at(dh);
+        if record {
+            let gr = &mut gates[row * 4 * dh..(row + 1) * 4 * dh];
+            let (g_r, rest) = gr.split_at_mut(dh);
+            let (g_z, rest) = rest.split_at_mut(dh);
+            let (g_g, g_a) = rest.split_at_mut(dh);
+            for j in 0..dh {
+                let r = sigmoid(px_r[j] + ph_r[j]);
+                let z = sigmoid(px_z[j] + ph_z[j]);
+                let a = ph_g[j] + bias_candidate[j];
+                let g = tanh(px_g[j] + r * a);
+                g_r[j] = r;
+                g_z[j] = z;
+                g_g[j] = g;
+                g_a[j] = a;
+                hr[j] = (1.0 - z) * g + z * hr[j];
+            }
+        } else {
+            for j in 0..dh {
+                let r = sigmoid(px_r[j] + ph_r[j]);
+                let z = sigmoid(px_z[j] + ph_z[j]);
+                let g = tanh(px_g[j] + r * (ph_g[j] + bias_candidate[j]));
+                hr[j] = (1.0 - z) * g + z * hr[j];
+            }
+        }
+    }
+}
+
+dispatched! {
+    /// See [`gru_update_body`].
+    fn gru_update(
+        dh: usize,
+        pre_x: &[f64],
+        pre_h: &[f64],
+        bias_candidate: &[f64],
+        h: &mut [f64],
+        gates: &mut [f64],
+    ) => gru_update_body
+}

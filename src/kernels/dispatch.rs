@@ -1,0 +1,79 @@
+//! Run-time choice of the instruction set for the elementwise kernels, made once.
+
+use std::sync::OnceLock;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SimdLevel {
+    Generic,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+pub(crate) fn simd_level() -> SimdLevel {
+    static LEVEL: OnceLock<SimdLevel> = OnceLock::new();
+    *LEVEL.get_or_init(detect)
+}
+
+fn detect() -> SimdLevel {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::env::var_os("RNNWF_GENERIC_KERNELS").is_some() {
+            return SimdLevel::Generic;
+        }
+        if is_x86_feature_detected!("avx512f")
+            && is_x86_feature_detected!("avx512dq")
+            && is_x86_feature_detected!("avx2")
+            && is_x86_feature_detected!("fma")
+        {
+            return SimdLevel::Avx512;
+        }
+        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+            return SimdLevel::Avx2;
+        }
+    }
+    SimdLevel::Generic
+}
+
+/// The instruction set the elementwise kernels run with, for benchmark reports.
+pub fn simd_level_name() -> &'static str {
+    match simd_level() {
+        SimdLevel::Generic => "generic",
+        #[cfg(target_arch = "x86_64")]
+        SimdLevel::Avx2 => "avx2",
+        #[cfg(target_arch = "x86_64")]
+        SimdLevel::Avx512 => "avx512",
+    }
+}
+
+/// Defines `pub(crate) fn $name(args)` that runs the `#[inline(always)]` body `$body`
+/// compiled for the best instruction set this CPU has.
+macro_rules! dispatched {
+    ($(#[$meta:meta])* fn $name:ident($($arg:ident : $ty:ty),* $(,)?) => $body:path) => {
+        $(#[$meta])*
+        pub(crate) fn $name($($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f,avx512dq,avx2,fma")]
+                unsafe fn avx512($($arg: $ty),*) {
+                    $body($($arg),*)
+                }
+                #[target_feature(enable = "avx2,fma")]
+                unsafe fn avx2($($arg: $ty),*) {
+                    $body($($arg),*)
+                }
+                match $crate::kernels::dispatch::simd_level() {
+                    // SAFETY: simd_level() returns Avx512 only when the CPU reports
+                    // avx512f, avx512dq, avx2 and fma.
+                    $crate::kernels::dispatch::SimdLevel::Avx512 => return unsafe { avx512($($arg),*) },
+                    // SAFETY: simd_level() returns Avx2 only when the CPU reports avx2 and fma.
+                    $crate::kernels::dispatch::SimdLevel::Avx2 => return unsafe { avx2($($arg),*) },
+                    $crate::kernels::dispatch::SimdLevel::Generic => {}
+                }
+            }
+            $body($($arg),*)
+        }
+    };
+}
+pub(crate) use dispatched;

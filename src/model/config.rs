@@ -1,0 +1,133 @@
+//! The model's hyper-parameters and their validation.
+
+use crate::error::{Error, Result};
+
+/// The recurrent cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CellKind {
+    /// h' = tanh(W h + V x + b)
+    Vanilla,
+    /// Gated recurrent unit (METHOD.md).
+    Gru,
+}
+
+/// Whether the wave function carries a learned phase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PhaseKind {
+    /// psi = sqrt(P).
+    None,
+    /// psi = sqrt(P) exp(i sum_n pi softsign(U' h_n + c')[s_n]).
+    Softsign,
+}
+
+/// A fixed sign structure multiplied onto the amplitude.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignRule {
+    None,
+    /// (-1)^(sum of site values on sublattice A, the sites with x + y even); for spin-1/2
+    /// that is the number of down spins on A.
+    Marshall,
+}
+
+/// Everything that fixes a model's shape and initial parameters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelConfig {
+    pub cell: CellKind,
+    /// Sites along x; a chain has `lx` sites.
+    pub lx: u32,
+    /// 1 for a chain.
+    pub ly: u32,
+    /// Values per site (2 for spin-1/2).
+    pub local_dim: u32,
+    /// Hidden units per layer.
+    pub hidden: u32,
+    /// Stacked recurrent layers.
+    pub layers: u32,
+    pub phase: PhaseKind,
+    pub sign_rule: SignRule,
+    /// When set, every configuration has sum of site values equal to this.
+    pub u1_total: Option<u32>,
+    /// Seed of the parameter initialisation.
+    pub seed: u64,
+}
+
+/// Largest accepted values; beyond them a request is almost surely a mistake, and the
+/// parameter count stays far from overflow.
+pub const MAX_SITES: u64 = 1 << 20;
+pub const MAX_LOCAL_DIM: u32 = 256;
+pub const MAX_HIDDEN: u32 = 4096;
+pub const MAX_LAYERS: u32 = 64;
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        ModelConfig {
+            cell: CellKind::Gru,
+            lx: 10,
+            ly: 1,
+            local_dim: 2,
+            hidden: 32,
+            layers: 1,
+            phase: PhaseKind::None,
+            sign_rule: SignRule::None,
+            u1_total: None,
+            seed: 0,
+        }
+    }
+}
+
+impl ModelConfig {
+    /// Number of sites, lx * ly.
+    pub fn num_sites(&self) -> usize {
+        self.lx as usize * self.ly as usize
+    }
+
+    /// Refuses configurations that cannot make a model, naming the field.
+    pub fn validate(&self) -> Result<()> {
+        if self.lx == 0 || self.ly == 0 {
+            return Err(Error::invalid(format!(
+                "lx and ly must be at least 1 (got lx = {}, ly = {})",
+                self.lx, self.ly
+            )));
+        }
+        let sites = self.lx as u64 * self.ly as u64;
+        if sites > MAX_SITES {
+            return Err(Error::invalid(format!(
+                "lx * ly = {sites} sites exceeds the maximum of {MAX_SITES}"
+            )));
+        }
+        if self.local_dim < 2 || self.local_dim > MAX_LOCAL_DIM {
+            return Err(Error::invalid(format!(
+                "local_dim must be in 2..={MAX_LOCAL_DIM} (got {})",
+                self.local_dim
+            )));
+        }
+        if self.hidden == 0 || self.hidden > MAX_HIDDEN {
+            return Err(Error::invalid(format!(
+                "hidden must be in 1..={MAX_HIDDEN} (got {})",
+                self.hidden
+            )));
+        }
+        if self.layers == 0 || self.layers > MAX_LAYERS {
+            return Err(Error::invalid(format!(
+                "layers must be in 1..={MAX_LAYERS} (got {})",
+                self.layers
+            )));
+        }
+        if let Some(total) = self.u1_total {
+            let max_total = (self.local_dim as u64 - 1) * sites;
+            if total as u64 > max_total {
+                return Err(Error::invalid(format!(
+                    "u1_total = {total} is infeasible: {sites} sites with local_dim {} sum to at most {max_total}",
+                    self.local_dim
+                )));
+            }
+        }
+        if self.ly > 1 {
+            return Err(Error::unsupported(format!(
+                "ly = {} asks for a 2D RNN, which this version does not implement yet; use ly = 1",
+                self.ly
+            )));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,76 @@
+//! log psi of given configurations: the same pass as sampling, reading values instead of
+//! drawing them.
+
+use super::forward::{ChooseValues, Pass};
+use super::Model;
+use crate::error::{check_len, Result};
+use crate::parallel::{for_each_task, CHUNK_ROWS};
+use num_complex::Complex64;
+
+/// Reads each row's value at a position from the caller's configurations.
+struct ReadValues<'a> {
+    configs: &'a [u8],
+    order: &'a [usize],
+}
+
+impl ChooseValues for ReadValues<'_> {
+    fn choose(&mut self, pos: usize, _log_probs: &[f64], values: &mut [u8]) {
+        let sites = self.order.len();
+        let site = self.order[pos];
+        for (row, v) in values.iter_mut().enumerate() {
+            *v = self.configs[row * sites + site];
+        }
+    }
+}
+
+impl Model {
+    /// ln psi(s) = 0.5 ln P(s) + i (phase(s) + sign(s)) for each of the `out.len()`
+    /// configurations in `configs` (row-major `[n][n_sites]`). A configuration outside the
+    /// U(1) subspace has P = 0: its real part is -inf.
+    pub fn log_psi(&self, configs: &[u8], out: &mut [Complex64]) -> Result<()> {
+        let n = out.len();
+        self.check_configs(configs, n)?;
+        let sites = self.num_sites();
+        let tasks: Vec<_> = configs
+            .chunks(CHUNK_ROWS * sites)
+            .zip(out.chunks_mut(CHUNK_ROWS))
+            .collect();
+        for_each_task(
+            tasks,
+            || Pass::new(self, CHUNK_ROWS.min(n)),
+            |pass, (configs, out)| {
+                let rows = out.len();
+                pass.reset(rows);
+                let mut reader = ReadValues {
+                    configs,
+                    order: self.order(),
+                };
+                pass.run_from(self, rows, 0, &mut reader);
+                self.finish_log_psi(pass, configs, out);
+                Ok(())
+            },
+        )
+    }
+
+    /// ln P(s) for each configuration, the quantity reconstruction from data maximises.
+    pub fn log_prob(&self, configs: &[u8], out: &mut [f64]) -> Result<()> {
+        let mut psi = vec![Complex64::new(0.0, 0.0); out.len()];
+        check_len("out", out.len(), psi.len())?;
+        self.log_psi(configs, &mut psi)?;
+        for (o, p) in out.iter_mut().zip(&psi) {
+            *o = 2.0 * p.re;
+        }
+        Ok(())
+    }
+
+    /// Turns a finished pass into ln psi of its rows.
+    pub(crate) fn finish_log_psi(&self, pass: &Pass, configs: &[u8], out: &mut [Complex64]) {
+        let sites = self.num_sites();
+        for (row, (o, config)) in out.iter_mut().zip(configs.chunks_exact(sites)).enumerate() {
+            *o = Complex64::new(
+                0.5 * pass.log_prob[row],
+                pass.phase[row] + self.sign_phase(config),
+            );
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! The batched autoregressive pass: one step per sampling position for a chunk of rows,
+//! shared by sampling and evaluation so that both compute exactly the same numbers.
+
+use super::config::{CellKind, PhaseKind};
+use super::layout::gates;
+use super::Model;
+use crate::kernels::{gemm, gru_update, tanh_in_place};
+use std::f64::consts::PI;
+
+/// Picks each row's value at a sampling position: a sampler draws it, an evaluator reads it.
+pub(crate) trait ChooseValues {
+    /// Fills `values` (one per row) given the masked log conditionals `log_probs`,
+    /// `[rows x local_dim]`, with `-inf` where a value is infeasible.
+    fn choose(&mut self, pos: usize, log_probs: &[f64], values: &mut [u8]);
+}
+
+/// Workspace and per-row state of a pass over up to `capacity` rows. Allocated once per
+/// thread; nothing is allocated per step.
+pub(crate) struct Pass {
+    capacity: usize,
+    /// Per layer, `[capacity x hidden]`: each row's state after the last step taken.
+    pub hidden: Vec<Vec<f64>>,
+    /// Each row's value at the last position taken (the next step's input).
+    pub prev: Vec<u8>,
+    /// Each row's sum of values so far (the U(1) constraint's running total).
+    pub partial: Vec<u32>,
+    /// Each row's ln P of the values so far.
+    pub log_prob: Vec<f64>,
+    /// Each row's learned phase of the values so far.
+    pub phase: Vec<f64>,
+    values: Vec<u8>,
+    pre_x: Vec<f64>,
+    pre_h: Vec<f64>,
+    logits: Vec<f64>,
+    phase_logits: Vec<f64>,
+    log_probs: Vec<f64>,
+}
+
+impl Pass {
+    pub fn new(model: &Model, capacity: usize) -> Self {
+        let cfg = model.config();
+        let dh = cfg.hidden as usize;
+        let d = cfg.local_dim as usize;
+        let gdh = gates(cfg.cell) * dh;
+        Pass {
+            capacity,
+            hidden: vec![vec![0.0; capacity * dh]; cfg.layers as usize],
+            prev: vec![0; capacity],
+            partial: vec![0; capacity],
+            log_prob: vec![0.0; capacity],
+            phase: vec![0.0; capacity],
+            values: vec![0; capacity],
+            pre_x: vec![0.0; capacity * gdh],
+            pre_h: vec![0.0; capacity * gdh],
+            logits: vec![0.0; capacity * d],
+            phase_logits: vec![0.0; capacity * d],
+            log_probs: vec![0.0; capacity * d],
+        }
+    }
+
+    /// Puts the first `rows` rows at the start: no site visited yet.
+    pub fn reset(&mut self, rows: usize) {
+        assert!(rows <= self.capacity);
+        for h in &mut self.hidden {
+            let per_row = h.len() / self.capacity;
+            h[..per_row * rows].fill(0.0);
+        }
+        self.prev[..rows].fill(0);
+        self.partial[..rows].fill(0);
+        self.log_prob[..rows].fill(0.0);
+        self.phase[..rows].fill(0.0);
+    }
+
+    /// Runs every position from `from` to the end for the first `rows` rows.
+    pub fn run_from(
+        &mut self,
+        model: &Model,
+        rows: usize,
+        from: usize,
+        chooser: &mut dyn ChooseValues,
+    ) {
+        for pos in from..model.num_sites() {
+            self.step(model, rows, pos, chooser);
+        }
+    }
+
+    /// One position for the first `rows` rows: every layer's update, the conditional, the
+    /// choice, and the running ln P, phase and total.
+    pub fn step(&mut self, model: &Model, rows: usize, pos: usize, chooser: &mut dyn ChooseValues) {
+        assert!(rows <= self.capacity);
+        let cfg = model.config();
+        let p = model.params();
+        let layout = model.layout();
+        let dh = cfg.hidden as usize;
+        let d = cfg.local_dim as usize;
+        let gdh = gates(cfg.cell) * dh;
+        let first = pos == 0;
+
+        for (l, lay) in layout.layers.iter().enumerate() {
+            let (below, rest) = self.hidden.split_at_mut(l);
+            let h = &mut rest[0][..rows * dh];
+            let pre_x = &mut self.pre_x[..rows * gdh];
+            let bias = &p[lay.bias.clone()];
+            for row in pre_x.chunks_exact_mut(gdh) {
+                row.copy_from_slice(bias);
+            }
+            let w_in = &p[lay.input_weight.clone()];
+            if l == 0 {
+                // One-hot input: add the weight row of the previous value (a gather).
+                if !first {
+                    for (row, &v) in pre_x.chunks_exact_mut(gdh).zip(&self.prev[..rows]) {
+                        let w = &w_in[v as usize * gdh..(v as usize + 1) * gdh];
+                        row.iter_mut().zip(w).for_each(|(a, b)| *a += b);
+                    }
+                }
+            } else {
+                gemm(rows, dh, gdh, &below[l - 1][..rows * dh], w_in, 1.0, pre_x);
+            }
+            let w_h = &p[lay.hidden_weight.clone()];
+            match cfg.cell {
+                CellKind::Vanilla => {
+                    if !first {
+                        gemm(rows, dh, dh, h, w_h, 1.0, pre_x);
+                    }
+                    tanh_in_place(pre_x);
+                    h.copy_from_slice(pre_x);
+                }
+                CellKind::Gru => {
+                    let pre_h = &mut self.pre_h[..rows * gdh];
+                    if first {
+                        pre_h.fill(0.0);
+                    } else {
+                        gemm(rows, dh, gdh, h, w_h, 0.0, pre_h);
+                    }
+                    let bhg = &p[lay.candidate_bias.clone().expect("GRU layout")];
+                    gru_update(dh, pre_x, pre_h, bhg, h, &mut []);
+                }
+            }
+        }
+
+        let top = &self.hidden[cfg.layers as usize - 1][..rows * dh];
+        let logits = &mut self.logits[..rows * d];
+        affine(
+            rows,
+            dh,
+            d,
+            top,
+            &p[layout.amplitude_weight.clone()],
+            &p[layout.amplitude_bias.clone()],
+            logits,
+        );
+        let log_probs = &mut self.log_probs[..rows * d];
+        let remaining = model.num_sites() - pos;
+        for (row, (lg, lp)) in logits
+            .chunks_exact(d)
+            .zip(log_probs.chunks_exact_mut(d))
+            .enumerate()
+        {
+            let budget = cfg
+                .u1_total
+                .map(|q| (q as i64 - self.partial[row] as i64, remaining));
+            masked_log_softmax(lg, lp, budget, d);
+        }
+
+        let values = &mut self.values[..rows];
+        chooser.choose(pos, log_probs, values);
+
+        if cfg.phase == PhaseKind::Softsign {
+            let pl = &mut self.phase_logits[..rows * d];
+            let (w, b) = (
+                layout.phase_weight.clone().unwrap(),
+                layout.phase_bias.clone().unwrap(),
+            );
+            affine(rows, dh, d, top, &p[w], &p[b], pl);
+            for (row, &v) in values.iter().enumerate() {
+                self.phase[row] += PI * softsign(pl[row * d + v as usize]);
+            }
+        }
+        for (row, &v) in values.iter().enumerate() {
+            self.log_prob[row] += log_probs[row * d + v as usize];
+            self.partial[row] += v as u32;
+            self.prev[row] = v;
+        }
+    }
+}
+
+/// `out[rows x n] = x[rows x k] w[k x n] + bias`.
+fn affine(rows: usize, k: usize, n: usize, x: &[f64], w: &[f64], bias: &[f64], out: &mut [f64]) {
+    for row in out.chunks_exact_mut(n) {
+        row.copy_from_slice(bias);
+    }
+    gemm(rows, k, n, x, w, 1.0, out);
+}
+
+pub(crate) fn softsign(x: f64) -> f64 {
+    x / (1.0 + x.abs())
+}
+
+/// Whether value `v` keeps the U(1) total reachable: `budget` is (total still to place,
+/// sites left including this one); the rest can absorb 0..=(d-1)(sites left - 1).
+#[inline]
+pub(crate) fn feasible(v: usize, budget: Option<(i64, usize)>, d: usize) -> bool {
+    match budget {
+        None => true,
+        Some((left, sites)) => {
+            let after = left - v as i64;
+            after >= 0 && after <= (d as i64 - 1) * (sites as i64 - 1)
+        }
+    }
+}
+
+/// Numerically stable log-softmax over the feasible values; `-inf` elsewhere (and
+/// everywhere when nothing is feasible, which only an invalid configuration reaches).
+fn masked_log_softmax(logits: &[f64], out: &mut [f64], budget: Option<(i64, usize)>, d: usize) {
+    let mut max = f64::NEG_INFINITY;
+    for (v, &x) in logits.iter().enumerate() {
+        if feasible(v, budget, d) && x > max {
+            max = x;
+        }
+    }
+    if max == f64::NEG_INFINITY {
+        out.fill(f64::NEG_INFINITY);
+        return;
+    }
+    let mut sum = 0.0;
+    for (v, &x) in logits.iter().enumerate() {
+        if feasible(v, budget, d) {
+            sum += (x - max).exp();
+        }
+    }
+    let lse = max + sum.ln();
+    for (v, (o, &x)) in out.iter_mut().zip(logits).enumerate() {
+        *o = if feasible(v, budget, d) {
+            x - lse
+        } else {
+            f64::NEG_INFINITY
+        };
+    }
+}

@@ -1,0 +1,122 @@
+//! The RNN wave function: configuration, parameters, and the batched pass that evaluates it.
+
+mod config;
+mod evaluate;
+pub(crate) mod forward;
+mod init;
+mod layout;
+mod sign;
+
+pub use config::{
+    CellKind, ModelConfig, PhaseKind, SignRule, MAX_HIDDEN, MAX_LAYERS, MAX_LOCAL_DIM, MAX_SITES,
+};
+pub use layout::ParamBlock;
+pub(crate) use layout::ParamLayout;
+
+use crate::error::{check_len, Error, Result};
+
+/// An RNN wave function psi(s) = sqrt(P(s)) exp(i phi(s)) with an exactly normalised,
+/// autoregressive P. Sites are numbered i = x + lx*y; values are 0..local_dim.
+#[derive(Clone, Debug)]
+pub struct Model {
+    config: ModelConfig,
+    layout: ParamLayout,
+    params: Vec<f64>,
+    /// Sampling position -> site index.
+    order: Vec<usize>,
+}
+
+impl Model {
+    /// A model with Glorot-uniform weights and zero biases drawn from `config.seed`.
+    pub fn new(config: ModelConfig) -> Result<Model> {
+        config.validate()?;
+        let layout = ParamLayout::new(&config);
+        let params = init::glorot_uniform(&layout, config.seed);
+        let order = (0..config.num_sites()).collect();
+        Ok(Model {
+            config,
+            layout,
+            params,
+            order,
+        })
+    }
+
+    /// A model with the given parameters (checked like [`Model::set_params`]).
+    pub fn with_params(config: ModelConfig, params: &[f64]) -> Result<Model> {
+        let mut model = Model::new(config)?;
+        model.set_params(params)?;
+        Ok(model)
+    }
+
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    pub fn num_sites(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn num_params(&self) -> usize {
+        self.layout.total
+    }
+
+    /// The flat parameter vector, in the order documented in `model/layout.rs`.
+    pub fn params(&self) -> &[f64] {
+        &self.params
+    }
+
+    /// The named blocks of the parameter vector, in order.
+    pub fn param_blocks(&self) -> &[ParamBlock] {
+        &self.layout.blocks
+    }
+
+    /// Replaces every parameter; refuses a wrong length or a non-finite value and then
+    /// leaves the model unchanged.
+    pub fn set_params(&mut self, params: &[f64]) -> Result<()> {
+        check_len("params", params.len(), self.num_params())?;
+        if let Some(i) = params.iter().position(|p| !p.is_finite()) {
+            return Err(Error::numerical(format!(
+                "params[{i}] = {} is not finite ({})",
+                params[i],
+                self.block_of(i)
+            )));
+        }
+        self.params.copy_from_slice(params);
+        Ok(())
+    }
+
+    /// Sampling position -> site index.
+    pub fn order(&self) -> &[usize] {
+        &self.order
+    }
+
+    pub(crate) fn layout(&self) -> &ParamLayout {
+        &self.layout
+    }
+
+    fn block_of(&self, index: usize) -> String {
+        self.layout
+            .blocks
+            .iter()
+            .find(|b| b.range.contains(&index))
+            .map(|b| format!("in block {} at offset {}", b.name, index - b.range.start))
+            .unwrap_or_default()
+    }
+
+    /// Checks `configs` holds `n` configurations of valid site values.
+    pub(crate) fn check_configs(&self, configs: &[u8], n: usize) -> Result<()> {
+        let sites = self.num_sites();
+        check_len("configs", configs.len(), n * sites)?;
+        let d = self.config.local_dim;
+        if let Some(i) = configs.iter().position(|&v| v as u32 >= d) {
+            return Err(Error::invalid(format!(
+                "configs[{}][{}] = {} is not a site value (local_dim = {d}: values 0..={})",
+                i / sites,
+                i % sites,
+                configs[i],
+                d - 1
+            )));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,94 @@
+//! Exact, independent, batched autoregressive sampling.
+
+use crate::error::{check_len, Result};
+use crate::model::forward::{ChooseValues, Pass};
+use crate::model::Model;
+use crate::parallel::{for_each_task, CHUNK_ROWS};
+use crate::random::{stream, uniform, Rng};
+use num_complex::Complex64;
+
+/// Draws each row's value from its conditional and writes it into the configuration.
+struct DrawValues<'a> {
+    rng: Rng,
+    configs: &'a mut [u8],
+    order: &'a [usize],
+    local_dim: usize,
+}
+
+impl ChooseValues for DrawValues<'_> {
+    fn choose(&mut self, pos: usize, log_probs: &[f64], values: &mut [u8]) {
+        let d = self.local_dim;
+        let sites = self.order.len();
+        let site = self.order[pos];
+        for (row, v) in values.iter_mut().enumerate() {
+            let lp = &log_probs[row * d..(row + 1) * d];
+            let u = uniform(&mut self.rng);
+            // Inverse CDF; rounding can leave u above the last partial sum, so fall back to
+            // the last value with non-zero probability.
+            let mut cumulative = 0.0;
+            let mut chosen = None;
+            let mut last_possible = 0;
+            for (value, &l) in lp.iter().enumerate() {
+                let p = l.exp();
+                if p > 0.0 {
+                    last_possible = value;
+                }
+                cumulative += p;
+                if chosen.is_none() && u < cumulative && p > 0.0 {
+                    chosen = Some(value);
+                }
+            }
+            *v = chosen.unwrap_or(last_possible) as u8;
+            self.configs[row * sites + site] = *v;
+        }
+    }
+}
+
+impl Model {
+    /// Draws `n` independent samples of P into `configs_out` (`[n][n_sites]`) and, when asked,
+    /// their ln psi from the same pass. The result depends only on the parameters, `seed`
+    /// and `n`: never on the thread count.
+    pub fn sample(
+        &self,
+        seed: u64,
+        n: usize,
+        configs_out: &mut [u8],
+        log_psi_out: Option<&mut [Complex64]>,
+    ) -> Result<()> {
+        let sites = self.num_sites();
+        check_len("configs_out", configs_out.len(), n * sites)?;
+        let mut scratch;
+        let log_psi = match log_psi_out {
+            Some(out) => {
+                check_len("log_psi_out", out.len(), n)?;
+                out
+            }
+            None => {
+                scratch = vec![Complex64::new(0.0, 0.0); n];
+                &mut scratch[..]
+            }
+        };
+        let tasks: Vec<_> = configs_out
+            .chunks_mut(CHUNK_ROWS * sites)
+            .zip(log_psi.chunks_mut(CHUNK_ROWS))
+            .enumerate()
+            .collect();
+        for_each_task(
+            tasks,
+            || Pass::new(self, CHUNK_ROWS.min(n)),
+            |pass, (chunk, (configs, out))| {
+                let rows = out.len();
+                pass.reset(rows);
+                let mut drawer = DrawValues {
+                    rng: stream(seed, chunk as u64),
+                    configs,
+                    order: self.order(),
+                    local_dim: self.config().local_dim as usize,
+                };
+                pass.run_from(self, rows, 0, &mut drawer);
+                self.finish_log_psi(pass, drawer.configs, out);
+                Ok(())
+            },
+        )
+    }
+}
