@@ -101,20 +101,22 @@ impl Pass {
             let h = &mut rest[0][..rows * dh];
             let pre_x = &mut self.pre_x[..rows * gdh];
             let bias = &p[lay.bias.clone()];
-            for row in pre_x.chunks_exact_mut(gdh) {
-                row.copy_from_slice(bias);
-            }
             let w_in = &p[lay.input_weight.clone()];
-            if l == 0 {
-                // One-hot input: add the weight row of the previous value (a gather).
-                if !first {
-                    for (row, &v) in pre_x.chunks_exact_mut(gdh).zip(&self.prev[..rows]) {
-                        let w = &w_in[v as usize * gdh..(v as usize + 1) * gdh];
-                        row.iter_mut().zip(w).for_each(|(a, b)| *a += b);
+            if l == 0 && !first {
+                // One-hot input: the bias plus the weight row of the previous value, a gather.
+                for (row, &v) in pre_x.chunks_exact_mut(gdh).zip(&self.prev[..rows]) {
+                    let w = &w_in[v as usize * gdh..(v as usize + 1) * gdh];
+                    for ((a, b), w) in row.iter_mut().zip(bias).zip(w) {
+                        *a = b + w;
                     }
                 }
             } else {
-                gemm(rows, dh, gdh, &below[l - 1][..rows * dh], w_in, 1.0, pre_x);
+                for row in pre_x.chunks_exact_mut(gdh) {
+                    row.copy_from_slice(bias);
+                }
+                if l > 0 {
+                    gemm(rows, dh, gdh, &below[l - 1][..rows * dh], w_in, 1.0, pre_x);
+                }
             }
             let w_h = &p[lay.hidden_weight.clone()];
             match cfg.cell {
