@@ -5,6 +5,7 @@
 //! panics and maps errors to status codes.
 
 pub mod error;
+mod grad;
 pub(crate) mod kernels;
 pub mod model;
 pub(crate) mod parallel;

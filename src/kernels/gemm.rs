@@ -27,3 +27,66 @@ pub(crate) fn gemm(m: usize, k: usize, n: usize, a: &[f64], b: &[f64], beta: f64
         );
     }
 }
+
+/// A read-only matrix view: element (i, j) at `data[i * rs + j * cs]`.
+#[derive(Clone, Copy)]
+pub(crate) struct View<'a> {
+    pub data: &'a [f64],
+    pub rs: usize,
+    pub cs: usize,
+}
+
+/// Whether every element of an `rows x cols` view with these strides lies in `len`.
+fn fits(len: usize, rows: usize, cols: usize, rs: usize, cs: usize) -> bool {
+    rows == 0 || cols == 0 || (rows - 1) * rs + (cols - 1) * cs < len
+}
+
+/// `c = beta * c + a[m x k] * b[k x n]` for strided views; element (i, j) of `c` is at
+/// `c[i * rsc + j * csc]`. Transposes are views with swapped strides.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemm_view(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: View,
+    b: View,
+    beta: f64,
+    c: &mut [f64],
+    rsc: usize,
+    csc: usize,
+) {
+    assert!(fits(a.data.len(), m, k, a.rs, a.cs));
+    assert!(fits(b.data.len(), k, n, b.rs, b.cs));
+    assert!(fits(c.len(), m, n, rsc, csc));
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        for i in 0..m {
+            for j in 0..n {
+                c[i * rsc + j * csc] *= beta;
+            }
+        }
+        return;
+    }
+    // SAFETY: the asserts above guarantee every element the strides reach lies inside the
+    // three slices; `c` is a unique borrow, so it aliases neither `a` nor `b`.
+    unsafe {
+        matrixmultiply::dgemm(
+            m,
+            k,
+            n,
+            1.0,
+            a.data.as_ptr(),
+            a.rs as isize,
+            a.cs as isize,
+            b.data.as_ptr(),
+            b.rs as isize,
+            b.cs as isize,
+            beta,
+            c.as_mut_ptr(),
+            rsc as isize,
+            csc as isize,
+        );
+    }
+}

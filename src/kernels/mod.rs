@@ -8,9 +8,11 @@
 
 mod activations;
 mod cells;
+mod cells_backward;
 mod dispatch;
 mod gemm;
 
 pub(crate) use cells::{gru_update, tanh_in_place};
+pub(crate) use cells_backward::{gru_backward, tanh_backward};
 pub use dispatch::simd_level_name;
-pub(crate) use gemm::gemm;
+pub(crate) use gemm::{gemm, gemm_view, View};

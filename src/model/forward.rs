@@ -87,7 +87,22 @@ impl Pass {
     /// One position for the first `rows` rows: every layer's update, the conditional, the
     /// choice, and the running ln P, phase and total.
     pub fn step(&mut self, model: &Model, rows: usize, pos: usize, chooser: &mut dyn ChooseValues) {
+        self.step_recorded(model, rows, pos, chooser, None);
+    }
+
+    /// [`Pass::step`] that also keeps, in `record`, what the backward pass needs.
+    pub fn step_recorded(
+        &mut self,
+        model: &Model,
+        rows: usize,
+        pos: usize,
+        chooser: &mut dyn ChooseValues,
+        mut record: Option<&mut Recording>,
+    ) {
         assert!(rows <= self.capacity);
+        if let Some(rec) = record.as_deref() {
+            assert_eq!(rec.rows, rows);
+        }
         let cfg = model.config();
         let p = model.params();
         let layout = model.layout();
@@ -135,8 +150,17 @@ impl Pass {
                         gemm(rows, dh, gdh, h, w_h, 0.0, pre_h);
                     }
                     let bhg = &p[lay.candidate_bias.clone().expect("GRU layout")];
-                    gru_update(dh, pre_x, pre_h, bhg, h, &mut []);
+                    let gates_out = match record.as_deref_mut() {
+                        Some(rec) => {
+                            &mut rec.gates[l][pos * rows * 4 * dh..(pos + 1) * rows * 4 * dh]
+                        }
+                        None => &mut [][..],
+                    };
+                    gru_update(dh, pre_x, pre_h, bhg, h, gates_out);
                 }
+            }
+            if let Some(rec) = record.as_deref_mut() {
+                rec.h[l][(pos + 1) * rows * dh..(pos + 2) * rows * dh].copy_from_slice(h);
             }
         }
 
@@ -166,6 +190,12 @@ impl Pass {
 
         let values = &mut self.values[..rows];
         chooser.choose(pos, log_probs, values);
+        if let Some(rec) = record.as_deref_mut() {
+            let probs = &mut rec.probs[pos * rows * d..(pos + 1) * rows * d];
+            for (p, &lp) in probs.iter_mut().zip(log_probs.iter()) {
+                *p = lp.exp();
+            }
+        }
 
         if cfg.phase == PhaseKind::Softsign {
             let pl = &mut self.phase_logits[..rows * d];
@@ -174,6 +204,9 @@ impl Pass {
                 layout.phase_bias.clone().unwrap(),
             );
             affine(rows, dh, d, top, &p[w], &p[b], pl);
+            if let Some(rec) = record {
+                rec.phase_logits[pos * rows * d..(pos + 1) * rows * d].copy_from_slice(pl);
+            }
             for (row, &v) in values.iter().enumerate() {
                 self.phase[row] += PI * softsign(pl[row * d + v as usize]);
             }
@@ -183,6 +216,66 @@ impl Pass {
             self.partial[row] += v as u32;
             self.prev[row] = v;
         }
+    }
+}
+
+/// What the backward pass needs from a forward pass over `rows` rows, each buffer laid out
+/// `[position][row][...]` so that all rows at a position are one contiguous matrix.
+pub(crate) struct Recording {
+    capacity: usize,
+    positions: usize,
+    /// Rows of the current pass: the stride of every buffer.
+    pub rows: usize,
+    /// Per layer, `[(n_sites + 1) x rows x hidden]`: position 0 is the zero initial state,
+    /// position n + 1 the state after site n.
+    pub h: Vec<Vec<f64>>,
+    /// Per layer (GRU only), `[n_sites x rows x 4 hidden]`: `[r | z | g | U_g h + b_hg]`.
+    pub gates: Vec<Vec<f64>>,
+    /// `[n_sites x rows x local_dim]`: the masked conditional probabilities.
+    pub probs: Vec<f64>,
+    /// `[n_sites x rows x local_dim]`: the phase head's logits (phase head only).
+    pub phase_logits: Vec<f64>,
+}
+
+impl Recording {
+    pub fn new(model: &Model, rows: usize) -> Self {
+        let cfg = model.config();
+        let (n, dh, d) = (
+            model.num_sites(),
+            cfg.hidden as usize,
+            cfg.local_dim as usize,
+        );
+        let layers = cfg.layers as usize;
+        let gru = cfg.cell == CellKind::Gru;
+        let phase = cfg.phase == PhaseKind::Softsign;
+        Recording {
+            capacity: rows,
+            positions: n,
+            rows,
+            h: vec![vec![0.0; (n + 1) * rows * dh]; layers],
+            gates: vec![vec![0.0; if gru { n * rows * 4 * dh } else { 0 }]; layers],
+            probs: vec![0.0; n * rows * d],
+            phase_logits: vec![0.0; if phase { n * rows * d } else { 0 }],
+        }
+    }
+
+    /// Lays the buffers out for a pass over `rows` rows (at most the capacity).
+    pub fn set_rows(&mut self, rows: usize) {
+        assert!(rows <= self.capacity);
+        self.rows = rows;
+        // Position 0 is the zero initial state; under a new stride it covers other elements.
+        for h in &mut self.h {
+            let hidden = h.len() / ((self.positions + 1) * self.capacity);
+            h[..rows * hidden].fill(0.0);
+        }
+    }
+
+    /// Bytes a recording of one row takes, to size chunks within a memory budget.
+    pub fn bytes_per_row(model: &Model) -> usize {
+        let r = Recording::new(model, 1);
+        8 * (r.h.iter().chain(&r.gates).map(Vec::len).sum::<usize>()
+            + r.probs.len()
+            + r.phase_logits.len())
     }
 }
 
@@ -196,6 +289,11 @@ fn affine(rows: usize, k: usize, n: usize, x: &[f64], w: &[f64], bias: &[f64], o
 
 pub(crate) fn softsign(x: f64) -> f64 {
     x / (1.0 + x.abs())
+}
+
+pub(crate) fn softsign_derivative(x: f64) -> f64 {
+    let t = 1.0 + x.abs();
+    1.0 / (t * t)
 }
 
 /// Whether value `v` keeps the U(1) total reachable: `budget` is (total still to place,

@@ -10,8 +10,9 @@ mod sign;
 pub use config::{
     CellKind, ModelConfig, PhaseKind, SignRule, MAX_HIDDEN, MAX_LAYERS, MAX_LOCAL_DIM, MAX_SITES,
 };
+pub(crate) use evaluate::ReadValues;
 pub use layout::ParamBlock;
-pub(crate) use layout::ParamLayout;
+pub(crate) use layout::{gates, ParamLayout};
 
 use crate::error::{check_len, Error, Result};
 

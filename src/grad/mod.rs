@@ -1,0 +1,135 @@
+//! Reverse-mode derivatives of ln psi with respect to the parameters: per sample, and as
+//! the weighted sum over a batch that the training driver needs.
+
+mod accumulate;
+mod backward;
+
+use crate::error::{check_len, Error, Result};
+use crate::model::Model;
+use crate::parallel::{for_each_task, CHUNK_ROWS};
+use accumulate::{accumulate, Rows, Target};
+use backward::Backward;
+use num_complex::Complex64;
+
+/// Memory one thread's backward workspace may take; chunks shrink to fit it.
+const MEMORY_PER_THREAD: usize = 64 << 20;
+
+/// Rows per chunk of a backward pass: fixed by the model's shape alone, so that sums over
+/// chunks come out the same for any thread count.
+fn chunk_rows(model: &Model) -> usize {
+    (MEMORY_PER_THREAD / Backward::bytes_per_row(model)).clamp(1, CHUNK_ROWS)
+}
+
+impl Model {
+    /// d ln psi(s_i) / d theta_k for each configuration: `out` is `[n][num_params]`, the real
+    /// part from 0.5 d ln P, the imaginary part from the phase. Refuses configurations with
+    /// P = 0 (outside the U(1) subspace).
+    pub fn log_psi_grad(&self, configs: &[u8], out: &mut [Complex64]) -> Result<()> {
+        let (sites, np) = (self.num_sites(), self.num_params());
+        if out.len() % np != 0 {
+            return Err(Error::buffer_size(format!(
+                "out: {} elements is not a whole number of gradients of {np} parameters",
+                out.len()
+            )));
+        }
+        let n = out.len() / np;
+        self.check_configs(configs, n)?;
+        let rows = chunk_rows(self);
+        let tasks: Vec<_> = configs
+            .chunks(rows * sites)
+            .zip(out.chunks_mut(rows * np))
+            .enumerate()
+            .collect();
+        for_each_task(
+            tasks,
+            || (Backward::new(self, rows.min(n)), vec![0.0; np]),
+            |(bw, scratch), (chunk, (configs, out))| {
+                let r = configs.len() / sites;
+                bw.forward(self, configs, chunk * rows)?;
+                let has_phase = self.layout().phase_weight.is_some();
+                for imaginary in [false, true] {
+                    let (alpha, beta) = if imaginary { (0.0, 1.0) } else { (0.5, 0.0) };
+                    if imaginary && !has_phase {
+                        out.iter_mut().for_each(|o| o.im = 0.0);
+                        continue;
+                    }
+                    bw.sweep(self, &vec![alpha; r], &vec![beta; r]);
+                    for (row, grad) in out.chunks_exact_mut(np).enumerate() {
+                        scratch.fill(0.0);
+                        let mut target = Target {
+                            data: scratch,
+                            base: 0,
+                            scale: 1,
+                        };
+                        accumulate(self, bw, Rows::One(row), &mut target);
+                        for (o, &g) in grad.iter_mut().zip(scratch.iter()) {
+                            if imaginary {
+                                o.im = g;
+                            } else {
+                                o.re = g;
+                            }
+                        }
+                    }
+                }
+                Ok(())
+            },
+        )
+    }
+
+    /// `grad_out = sum_i (re_weights[i] d Re ln psi_i + im_weights[i] d Im ln psi_i)`, from one
+    /// backward pass without per-sample gradients. With `re_weights = 2 Re(E_i - E)/N` and
+    /// `im_weights = 2 Im(E_i - E)/N` this is the VMC energy gradient.
+    pub fn log_psi_vjp(
+        &self,
+        configs: &[u8],
+        re_weights: &[f64],
+        im_weights: &[f64],
+        grad_out: &mut [f64],
+    ) -> Result<()> {
+        let (sites, np, n) = (self.num_sites(), self.num_params(), re_weights.len());
+        check_len("im_weights", im_weights.len(), n)?;
+        check_len("grad_out", grad_out.len(), np)?;
+        self.check_configs(configs, n)?;
+        if let Some(i) = re_weights
+            .iter()
+            .chain(im_weights)
+            .position(|w| !w.is_finite())
+        {
+            return Err(Error::numerical(format!(
+                "weight {} is not finite",
+                i % n.max(1)
+            )));
+        }
+        let rows = chunk_rows(self);
+        let chunks = n.div_ceil(rows);
+        let mut partial = vec![0.0; chunks * np];
+        let tasks: Vec<_> = configs
+            .chunks(rows * sites)
+            .zip(re_weights.chunks(rows).zip(im_weights.chunks(rows)))
+            .zip(partial.chunks_mut(np))
+            .enumerate()
+            .collect();
+        for_each_task(
+            tasks,
+            || Backward::new(self, rows.min(n)),
+            |bw, (chunk, ((configs, (re, im)), partial))| {
+                bw.forward(self, configs, chunk * rows)?;
+                let alpha: Vec<f64> = re.iter().map(|w| 0.5 * w).collect();
+                bw.sweep(self, &alpha, im);
+                let mut target = Target {
+                    data: partial,
+                    base: 0,
+                    scale: 1,
+                };
+                accumulate(self, bw, Rows::All, &mut target);
+                Ok(())
+            },
+        )?;
+        // Chunk sums added in chunk order: the same result for any thread count.
+        grad_out.fill(0.0);
+        for part in partial.chunks_exact(np) {
+            grad_out.iter_mut().zip(part).for_each(|(g, p)| *g += p);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,77 @@
+//! The elementwise halves of the cells' backward passes (adjoints of the pre-activations).
+
+use super::dispatch::dispatched;
+
+/// GRU backward for `rows` rows of `dh` units at one position. `gates` is the forward's
+/// `[r | z | g | a]` per row (a = U_g h + b_hg), `h_prev` the state before the step, and
+/// `adj_h` the adjoint of the new state on entry. Writes the adjoints of `pre_x = W x + b`
+/// (`adj_x`, `[r | z | g]`) and of `pre_h = U h` (`adj_h_pre`, `[r | z | a]`), and leaves in
+/// `adj_h` the direct part of the previous state's adjoint, `adj_h * z`.
+#[inline(always)]
+fn gru_backward_body(
+    dh: usize,
+    gates: &[f64],
+    h_prev: &[f64],
+    adj_h: &mut [f64],
+    adj_x: &mut [f64],
+    adj_h_pre: &mut [f64],
+) {
+    let rows = adj_h.len() / dh;
+    assert!(gates.len() >= rows * 4 * dh && h_prev.len() >= rows * dh);
+    assert!(adj_x.len() >= rows * 3 * dh && adj_h_pre.len() >= rows * 3 * dh);
+    for row in 0..rows {
+        let gr = &gates[row * 4 * dh..(row + 1) * 4 * dh];
+        let (r, rest) = gr.split_at(dh);
+        let (z, rest) = rest.split_at(dh);
+        let (g, a) = rest.split_at(dh);
+        let (z, g, a) = (&z[..dh], &g[..dh], &a[..dh]);
+        let hp = &h_prev[row * dh..(row + 1) * dh];
+        let ah = &mut adj_h[row * dh..(row + 1) * dh];
+        let ax = &mut adj_x[row * 3 * dh..(row + 1) * 3 * dh];
+        let (ax_r, rest) = ax.split_at_mut(dh);
+        let (ax_z, ax_g) = rest.split_at_mut(dh);
+        let (ax_z, ax_g) = (&mut ax_z[..dh], &mut ax_g[..dh]);
+        let ahp = &mut adj_h_pre[row * 3 * dh..(row + 1) * 3 * dh];
+        let (ahp_r, rest) = ahp.split_at_mut(dh);
+        let (ahp_z, ahp_a) = rest.split_at_mut(dh);
+        let (ahp_z, ahp_a) = (&mut ahp_z[..dh], &mut ahp_a[..dh]);
+        for j in 0..dh {
+            let d = ah[j];
+            let adj_pre_g = d * (1.0 - z[j]) * (1.0 - g[j] * g[j]);
+            let adj_pre_r = adj_pre_g * a[j] * r[j] * (1.0 - r[j]);
+            let adj_pre_z = d * (hp[j] - g[j]) * z[j] * (1.0 - z[j]);
+            ax_r[j] = adj_pre_r;
+            ax_z[j] = adj_pre_z;
+            ax_g[j] = adj_pre_g;
+            ahp_r[j] = adj_pre_r;
+            ahp_z[j] = adj_pre_z;
+            ahp_a[j] = adj_pre_g * r[j];
+            ah[j] = d * z[j];
+        }
+    }
+}
+
+dispatched! {
+    /// See [`gru_backward_body`].
+    fn gru_backward(
+        dh: usize,
+        gates: &[f64],
+        h_prev: &[f64],
+        adj_h: &mut [f64],
+        adj_x: &mut [f64],
+        adj_h_pre: &mut [f64],
+    ) => gru_backward_body
+}
+
+/// Vanilla backward: `adj_pre = adj_h * (1 - h^2)` for h = tanh(pre).
+#[inline(always)]
+fn tanh_backward_body(h: &[f64], adj_h: &[f64], adj_pre: &mut [f64]) {
+    for ((o, &a), &h) in adj_pre.iter_mut().zip(adj_h).zip(h) {
+        *o = a * (1.0 - h * h);
+    }
+}
+
+dispatched! {
+    /// See [`tanh_backward_body`].
+    fn tanh_backward(h: &[f64], adj_h: &[f64], adj_pre: &mut [f64]) => tanh_backward_body
+}
