@@ -8,9 +8,11 @@ pub mod error;
 mod grad;
 pub(crate) mod kernels;
 pub mod model;
+pub mod optim;
 pub(crate) mod parallel;
 pub(crate) mod random;
 mod sampler;
+
 
 pub use error::{Error, ErrorKind, Result};
 pub use kernels::simd_level_name;

@@ -33,3 +33,9 @@ pub(crate) fn stream(seed: u64, chunk: u64) -> Rng {
 pub(crate) fn uniform(rng: &mut Rng) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
+
+/// A seed for the `index`-th use of `seed` (e.g. a training step's samples): distinct for
+/// distinct indices, and fixed by the pair, so a resumed run draws what it would have drawn.
+pub(crate) fn derive_seed(seed: u64, index: u64) -> u64 {
+    splitmix64(seed ^ splitmix64(index ^ 0xD1B5_4A32_D192_ED03))
+}
