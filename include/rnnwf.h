@@ -51,7 +51,7 @@
 // psi = sqrt(P)
 #define RNNWF_PHASE_NONE 0
 
-// psi = sqrt(P) exp(i sum_n pi softsign(U' h_n + c')[s_n])
+// `psi = sqrt(P) exp(i sum_n pi softsign(U' h_n + c')[s_n])`
 #define RNNWF_PHASE_SOFTSIGN 1
 
 #define RNNWF_SIGN_NONE 0

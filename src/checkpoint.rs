@@ -138,7 +138,8 @@ impl Model {
         let config = config_from_metadata(&metadata)?;
 
         // An intact file with a config this build cannot make is Unsupported, so decide that
-        // only after the checksum has vouched for the config.
+        // only after the checksum has vouched for the config. `validate` reports Unsupported
+        // only once every range is checked, so the layout below is of a sane size.
         let unsupported = match config.validate() {
             Ok(()) => None,
             Err(e) if e.kind == ErrorKind::Unsupported => Some(e),
