@@ -4,6 +4,8 @@
 //! The Rust API is the engine; `capi` only converts pointers, checks arguments, catches
 //! panics and maps errors to status codes.
 
+pub mod capi;
+pub mod checkpoint;
 pub mod error;
 mod grad;
 pub(crate) mod kernels;

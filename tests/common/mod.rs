@@ -52,3 +52,12 @@ pub fn total_probability(model: &Model, configs: &[u8]) -> f64 {
         .map(|l| (2.0 * l.re).exp())
         .sum()
 }
+
+/// A fresh, empty directory for one test, under the system temp dir (removed first if a
+/// previous run left it).
+pub fn scratch_dir(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("rnnwf-test-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -1,0 +1,35 @@
+//! The C ABI (`include/rnnwf.h`): the only place with `extern "C"`.
+//!
+//! Each export converts pointers into checked Rust values (`args`), calls the Rust API, and
+//! maps the result to a status code (`status`) inside the panic boundary (`boundary`), which
+//! also records the message for `rnnwf_last_error` (`last_error`). Handles own their Rust
+//! value through `handles`. Adding an object to the API is one more file like `model.rs`.
+//!
+//! The safety contract of every `unsafe extern "C"` function is the header's: pointers are
+//! NULL or valid for the documented element counts, handles are live, and a `T *` handle is
+//! not used by another thread during the call.
+#![allow(non_camel_case_types)]
+#![allow(clippy::missing_safety_doc)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+// The exported API, one concept each.
+mod complex;
+mod last_error;
+mod model;
+mod sample;
+mod status;
+mod threads;
+mod version;
+
+mod args;
+mod boundary;
+mod handles;
+
+pub use complex::rnnwf_complex;
+pub use last_error::rnnwf_last_error;
+pub use model::*;
+pub use sample::{rnnwf_log_psi, rnnwf_sample};
+pub use status::*;
+pub use threads::rnnwf_set_num_threads;
+pub use version::*;

@@ -1,0 +1,76 @@
+//! Sampling and evaluating the wave function on configurations.
+
+use super::args::{array_len, borrow, slice, slice_mut};
+use super::boundary::ffi_call;
+use super::complex::rnnwf_complex;
+use super::model::rnnwf_model;
+use super::status::rnnwf_status;
+use num_complex::Complex64;
+
+/// Draws `n` independent exact samples of P = |psi|^2 into `configs_out`
+/// (`[n][n_sites]`, values 0..local_dim) and, when `log_psi_out` is not NULL, their ln psi
+/// (`[n]`) from the same pass. The result depends only on the parameters, `seed` and `n`,
+/// never on the thread count. NULL arrays are accepted when `n` is 0. Nothing is written on
+/// failure.
+#[no_mangle]
+pub unsafe extern "C" fn rnnwf_sample(
+    m: *const rnnwf_model,
+    seed: u64,
+    n: usize,
+    configs_out: *mut u8,
+    log_psi_out: *mut rnnwf_complex,
+) -> rnnwf_status {
+    ffi_call("rnnwf_sample", || {
+        // SAFETY: a live handle (checked for NULL).
+        let m = unsafe { borrow(m, "m")? }.model();
+        let configs_len = array_len(n, m.num_sites(), "configs_out")?;
+        // SAFETY: the caller gives n * n_sites writable bytes (NULL refused unless n == 0).
+        let configs_out = unsafe { slice_mut(configs_out, configs_len, "configs_out")? };
+        let log_psi_out = if log_psi_out.is_null() {
+            None
+        } else {
+            // SAFETY: the caller gives n writable rnnwf_complex (not NULL here).
+            Some(unsafe { slice_mut(log_psi_out, n, "log_psi_out")? })
+        };
+        // Into our own buffers first, so that the caller's see only a complete result.
+        let mut configs = vec![0u8; configs_len];
+        let mut log_psi = vec![Complex64::new(0.0, 0.0); n];
+        m.sample(seed, n, &mut configs, Some(&mut log_psi))?;
+        configs_out.copy_from_slice(&configs);
+        if let Some(out) = log_psi_out {
+            for (o, z) in out.iter_mut().zip(log_psi) {
+                *o = z.into();
+            }
+        }
+        Ok(())
+    })
+}
+
+/// ln psi(s) = 0.5 ln P(s) + i (phase(s) + pi * sign-rule count) of the `n` configurations in
+/// `configs` (`[n][n_sites]`) into `out` (`[n]`). A value >= local_dim gives
+/// RNNWF_ERR_INVALID_ARGUMENT naming the configuration and site. A configuration outside the
+/// U(1) subspace has P = 0: its re is -inf. NULL arrays are accepted when `n` is 0. Nothing
+/// is written on failure.
+#[no_mangle]
+pub unsafe extern "C" fn rnnwf_log_psi(
+    m: *const rnnwf_model,
+    configs: *const u8,
+    n: usize,
+    out: *mut rnnwf_complex,
+) -> rnnwf_status {
+    ffi_call("rnnwf_log_psi", || {
+        // SAFETY: a live handle (checked for NULL).
+        let m = unsafe { borrow(m, "m")? }.model();
+        let configs_len = array_len(n, m.num_sites(), "configs")?;
+        // SAFETY: the caller gives n * n_sites readable bytes (NULL refused unless n == 0).
+        let configs = unsafe { slice(configs, configs_len, "configs")? };
+        // SAFETY: the caller gives n writable rnnwf_complex (NULL refused unless n == 0).
+        let out = unsafe { slice_mut(out, n, "out")? };
+        let mut log_psi = vec![Complex64::new(0.0, 0.0); n];
+        m.log_psi(configs, &mut log_psi)?;
+        for (o, z) in out.iter_mut().zip(log_psi) {
+            *o = z.into();
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,113 @@
+//! The C API from C: the test program, the example, the header on its own (C and C++), the
+//! exported symbols and the SONAME of the built shared library.
+
+mod foreign;
+use foreign::*;
+use std::ffi::OsStr;
+use std::process::Command;
+
+#[test]
+fn c_test_program_passes() {
+    let exe = build_c_program("test_model", &[&crate_root().join("tests/c/test_model.c")]);
+    let scratch = scratch_dir("test_model");
+    let out = run(&exe, &[scratch.as_os_str()]);
+    let passed: usize = out
+        .trim()
+        .strip_prefix("test_model: ")
+        .and_then(|rest| rest.strip_suffix(" checks passed"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected output: {out}"));
+    assert!(passed > 200, "only {passed} checks ran");
+}
+
+#[test]
+fn c_example_runs() {
+    let exe = build_c_program("sample", &[&crate_root().join("examples/c/sample.c")]);
+    let out = run(&exe, &[OsStr::new("500")]);
+    assert!(
+        out.contains("sum of P over all 1024 configurations = 1.000000000"),
+        "{out}"
+    );
+    assert!(out.contains("samples/s"), "{out}");
+}
+
+#[test]
+fn header_compiles_alone_as_c_and_cxx() {
+    compile_only("cc", C_FLAGS, &crate_root().join("tests/c/header_alone.c"));
+    compile_only(
+        "c++",
+        CXX_FLAGS,
+        &crate_root().join("tests/c/header_alone.cpp"),
+    );
+}
+
+#[test]
+fn only_rnnwf_symbols_are_exported() {
+    let lib = library();
+    let out = Command::new("nm")
+        .args(["-D", "--defined-only"])
+        .arg(lib.shared_object())
+        .output()
+        .expect("run nm");
+    assert!(out.status.success());
+    let symbols: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2).map(str::to_string))
+        .collect();
+    assert!(
+        symbols.iter().any(|s| s == "rnnwf_model_new"),
+        "{symbols:?}"
+    );
+    let foreign: Vec<_> = symbols
+        .iter()
+        .filter(|s| !s.starts_with("rnnwf_"))
+        .collect();
+    assert!(
+        foreign.is_empty(),
+        "exported without the rnnwf_ prefix: {foreign:?}"
+    );
+}
+
+#[test]
+fn every_header_function_is_exported() {
+    let header = std::fs::read_to_string(crate_root().join("include/rnnwf.h")).unwrap();
+    let out = Command::new("nm")
+        .args(["-D", "--defined-only"])
+        .arg(library().shared_object())
+        .output()
+        .expect("run nm");
+    let symbols = String::from_utf8_lossy(&out.stdout);
+    let mut declared = 0;
+    for line in header
+        .lines()
+        .filter(|l| !l.starts_with("//") && l.contains("rnnwf_"))
+    {
+        if let Some(open) = line.find('(') {
+            let name = line[..open]
+                .split_whitespace()
+                .last()
+                .unwrap()
+                .trim_start_matches('*');
+            if name.starts_with("rnnwf_") {
+                declared += 1;
+                assert!(
+                    symbols.lines().any(|s| s.ends_with(&format!(" {name}"))),
+                    "{name} is declared but not exported"
+                );
+            }
+        }
+    }
+    assert!(declared >= 18, "found only {declared} declarations");
+}
+
+#[test]
+fn shared_library_has_the_soname() {
+    let out = Command::new("readelf")
+        .arg("-d")
+        .arg(library().shared_object())
+        .output()
+        .expect("run readelf");
+    let dynamic = String::from_utf8_lossy(&out.stdout);
+    let expected = format!("Library soname: [{}]", soname());
+    assert!(dynamic.contains(&expected), "{expected} not in:\n{dynamic}");
+}

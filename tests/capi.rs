@@ -1,0 +1,127 @@
+//! The C API called from Rust: what is awkward to check from the C program.
+
+use rnnwf::capi::*;
+use std::ffi::{CStr, CString};
+use std::ptr::{null, null_mut};
+
+fn last_error() -> String {
+    // SAFETY: NULL with length 0 asks for the length only.
+    let len = unsafe { rnnwf_last_error(null_mut(), 0) };
+    let mut buf = vec![0u8; len + 1];
+    // SAFETY: buf has room for buf.len() bytes.
+    unsafe { rnnwf_last_error(buf.as_mut_ptr().cast(), buf.len()) };
+    CStr::from_bytes_until_nul(&buf)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+fn new_model(edit: impl FnOnce(&mut rnnwf_model_config)) -> *mut rnnwf_model {
+    let mut cfg = std::mem::MaybeUninit::<rnnwf_model_config>::uninit();
+    // SAFETY: init writes the whole struct.
+    let mut cfg = unsafe {
+        assert_eq!(rnnwf_model_config_init(cfg.as_mut_ptr()), RNNWF_OK);
+        cfg.assume_init()
+    };
+    edit(&mut cfg);
+    let mut m = null_mut();
+    // SAFETY: valid pointers to a config and a handle slot.
+    assert_eq!(
+        unsafe { rnnwf_model_new(&cfg, &mut m) },
+        RNNWF_OK,
+        "{}",
+        last_error()
+    );
+    m
+}
+
+#[test]
+fn config_struct_has_the_documented_layout() {
+    assert_eq!(size_of::<rnnwf_model_config>(), 48);
+    assert_eq!(std::mem::offset_of!(rnnwf_model_config, u1_total), 36);
+    assert_eq!(std::mem::offset_of!(rnnwf_model_config, seed), 40);
+    assert_eq!(size_of::<rnnwf_complex>(), 16);
+}
+
+#[test]
+fn const_handle_calls_run_concurrently_and_agree() {
+    let m = new_model(|c| {
+        c.lx = 8;
+        c.hidden = 6;
+        c.phase = RNNWF_PHASE_SOFTSIGN;
+    });
+    let n = 600;
+    let mut configs = vec![0u8; n * 8];
+    let mut reference = vec![rnnwf_complex { re: 0.0, im: 0.0 }; n];
+    // SAFETY: buffers of n * n_sites and n elements.
+    let status = unsafe { rnnwf_sample(m, 7, n, configs.as_mut_ptr(), reference.as_mut_ptr()) };
+    assert_eq!(status, RNNWF_OK);
+    // Raw pointers are not Send; the address is, and the header allows concurrent const use.
+    let address = m as usize;
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            let (configs, reference) = (&configs, &reference);
+            scope.spawn(move || {
+                let m = address as *const rnnwf_model;
+                let mut out = vec![rnnwf_complex { re: 0.0, im: 0.0 }; n];
+                // SAFETY: a live const handle; buffers of the right lengths.
+                let status = unsafe { rnnwf_log_psi(m, configs.as_ptr(), n, out.as_mut_ptr()) };
+                assert_eq!(status, RNNWF_OK);
+                assert_eq!(&out, reference);
+            });
+        }
+    });
+    // SAFETY: a live handle, freed once; then NULL, a no-op.
+    unsafe {
+        rnnwf_model_free(m);
+        rnnwf_model_free(null_mut());
+    }
+}
+
+#[test]
+fn last_error_is_per_thread_and_truncates_on_character_boundaries() {
+    let missing = CString::new("/nonexistent-rnnwf/modèle-ü.safetensors").unwrap();
+    let mut out = null_mut();
+    // SAFETY: a NUL-terminated path and a handle slot.
+    assert_eq!(
+        unsafe { rnnwf_model_load(missing.as_ptr(), &mut out) },
+        RNNWF_ERR_IO
+    );
+    assert!(out.is_null());
+    let message = last_error();
+    assert!(message.starts_with("rnnwf_model_load: "), "{message}");
+    assert!(message.contains("modèle-ü.safetensors"), "{message}");
+    std::thread::spawn(|| assert_eq!(last_error(), ""))
+        .join()
+        .unwrap();
+
+    // Cut right inside the two-byte 'è': the copy stops before it.
+    let cut = message.find('è').unwrap() + 1;
+    let mut buf = vec![0xFFu8; cut + 1];
+    // SAFETY: buf has room for buf.len() bytes.
+    let full = unsafe { rnnwf_last_error(buf.as_mut_ptr().cast(), buf.len()) };
+    assert_eq!(full, message.len());
+    let copied = CStr::from_bytes_until_nul(&buf).unwrap().to_str().unwrap();
+    assert_eq!(copied, &message[..cut - 1]);
+}
+
+#[test]
+fn empty_path_and_null_arguments_are_named() {
+    let empty = CString::new("").unwrap();
+    let m = new_model(|_| {});
+    // SAFETY: a live handle and a NUL-terminated (empty) path.
+    assert_eq!(
+        unsafe { rnnwf_model_save(m, empty.as_ptr()) },
+        RNNWF_ERR_INVALID_ARGUMENT
+    );
+    assert!(last_error().contains("empty path"), "{}", last_error());
+    // SAFETY: NULL path is refused before use.
+    assert_eq!(
+        unsafe { rnnwf_model_save(m, null()) },
+        RNNWF_ERR_NULL_POINTER
+    );
+    assert_eq!(last_error(), "rnnwf_model_save: argument `path` is NULL");
+    // SAFETY: a live handle, freed once.
+    unsafe { rnnwf_model_free(m) };
+}

@@ -1,0 +1,471 @@
+//! Checkpoints: exact round trips, and every kind of damage refused with the right kind.
+
+mod common;
+use common::scratch_dir;
+use rnnwf::{CellKind, ErrorKind, Model, ModelConfig, PhaseKind, SignRule};
+use safetensors::tensor::{Dtype, TensorView};
+use safetensors::SafeTensors;
+use std::collections::HashMap;
+
+/// Name, shape and little-endian bytes of one tensor.
+type OwnedTensor = (String, Vec<usize>, Vec<u8>);
+type Metadata = HashMap<String, String>;
+
+fn tiny(cell: CellKind, phase: PhaseKind) -> Model {
+    Model::new(ModelConfig {
+        cell,
+        lx: 2,
+        hidden: 1,
+        phase,
+        seed: 5,
+        ..ModelConfig::default()
+    })
+    .unwrap()
+}
+
+fn assert_same_model(a: &Model, b: &Model) {
+    assert_eq!(a.config(), b.config());
+    let bits = |m: &Model| m.params().iter().map(|p| p.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(a), bits(b), "parameters differ in some bit");
+}
+
+fn kind_of(bytes: &[u8]) -> Option<ErrorKind> {
+    Model::from_checkpoint_bytes(bytes).err().map(|e| e.kind)
+}
+
+fn message_of(bytes: &[u8]) -> String {
+    Model::from_checkpoint_bytes(bytes).unwrap_err().message
+}
+
+/// The checksum exactly as the module docs describe it, computed independently of the crate.
+fn documented_crc(meta: &HashMap<String, String>, tensors: &[OwnedTensor]) -> String {
+    let mut keys: Vec<_> = meta.keys().filter(|k| *k != "crc32").collect();
+    keys.sort();
+    let mut s = Vec::new();
+    for k in keys {
+        s.extend(format!("{k}={}\n", meta[k]).as_bytes());
+    }
+    for (name, shape, data) in tensors {
+        let dims: Vec<_> = shape.iter().map(|d| d.to_string()).collect();
+        s.extend(format!("{name}[{}]\n", dims.join(",")).as_bytes());
+        s.extend(data);
+    }
+    format!("{:08x}", crc32fast::hash(&s))
+}
+
+/// Re-writes a checkpoint after `edit` changed its metadata or tensors (kept in block order),
+/// with a correct checksum: damage that only the other checks can find.
+fn reseal(
+    bytes: &[u8],
+    edit: impl FnOnce(&mut HashMap<String, String>, &mut Vec<OwnedTensor>),
+    block_order: &[String],
+) -> Vec<u8> {
+    let file = SafeTensors::deserialize(bytes).unwrap();
+    let (_, header) = SafeTensors::read_metadata(bytes).unwrap();
+    let mut meta = header.metadata().clone().unwrap();
+    let mut tensors: Vec<OwnedTensor> = block_order
+        .iter()
+        .map(|name| {
+            let t = file.tensor(name).unwrap();
+            (name.clone(), t.shape().to_vec(), t.data().to_vec())
+        })
+        .collect();
+    edit(&mut meta, &mut tensors);
+    let crc = documented_crc(&meta, &tensors);
+    meta.insert("crc32".into(), crc);
+    write_safetensors(&tensors, Dtype::F64, Some(meta))
+}
+
+fn write_safetensors(
+    tensors: &[OwnedTensor],
+    dtype: Dtype,
+    meta: Option<HashMap<String, String>>,
+) -> Vec<u8> {
+    let views = tensors
+        .iter()
+        .map(|(n, s, d)| (n.clone(), TensorView::new(dtype, s.clone(), d).unwrap()));
+    safetensors::serialize(views, meta).unwrap()
+}
+
+fn block_names(m: &Model) -> Vec<String> {
+    m.param_blocks().iter().map(|b| b.name.clone()).collect()
+}
+
+#[test]
+fn round_trip_is_bit_exact_for_every_feature() {
+    let dir = scratch_dir("round-trip");
+    let mut count = 0;
+    for cell in [CellKind::Vanilla, CellKind::Gru] {
+        for phase in [PhaseKind::None, PhaseKind::Softsign] {
+            for (sign_rule, u1_total) in [(SignRule::None, None), (SignRule::Marshall, Some(3))] {
+                for layers in [1, 2] {
+                    let m = Model::new(ModelConfig {
+                        cell,
+                        lx: 6,
+                        local_dim: 2,
+                        hidden: 4,
+                        layers,
+                        phase,
+                        sign_rule,
+                        u1_total,
+                        seed: 0xDEAD_BEEF_1234_5678,
+                        ..ModelConfig::default()
+                    })
+                    .unwrap();
+                    let from_bytes =
+                        Model::from_checkpoint_bytes(&m.to_checkpoint_bytes()).unwrap();
+                    assert_same_model(&m, &from_bytes);
+                    let path = dir.join(format!("m{count}.safetensors"));
+                    m.save(&path).unwrap();
+                    assert_same_model(&m, &Model::load(&path).unwrap());
+                    assert_eq!(std::fs::read(&path).unwrap(), m.to_checkpoint_bytes());
+                    count += 1;
+                }
+            }
+        }
+    }
+    // Parameters that are not the initial ones survive too, with awkward values.
+    let mut m = tiny(CellKind::Gru, PhaseKind::Softsign);
+    let mut p: Vec<f64> = (0..m.num_params())
+        .map(|i| (i as f64 - 7.3).powi(3) / 3.0)
+        .collect();
+    p[0] = -0.0;
+    p[1] = f64::MIN_POSITIVE / 4.0; // subnormal
+    p[2] = f64::MAX;
+    m.set_params(&p).unwrap();
+    assert_same_model(
+        &m,
+        &Model::from_checkpoint_bytes(&m.to_checkpoint_bytes()).unwrap(),
+    );
+    // Local dimension 3 with a U(1) total.
+    let m = Model::new(ModelConfig {
+        lx: 4,
+        local_dim: 3,
+        u1_total: Some(5),
+        ..ModelConfig::default()
+    })
+    .unwrap();
+    assert_same_model(
+        &m,
+        &Model::from_checkpoint_bytes(&m.to_checkpoint_bytes()).unwrap(),
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn file_is_plain_safetensors_with_documented_metadata_and_checksum() {
+    let m = Model::new(ModelConfig {
+        cell: CellKind::Vanilla,
+        lx: 5,
+        hidden: 3,
+        phase: PhaseKind::Softsign,
+        sign_rule: SignRule::Marshall,
+        u1_total: Some(2),
+        seed: 42,
+        ..ModelConfig::default()
+    })
+    .unwrap();
+    let bytes = m.to_checkpoint_bytes();
+    let file = SafeTensors::deserialize(&bytes).unwrap();
+    let (_, header) = SafeTensors::read_metadata(&bytes).unwrap();
+    let meta = header.metadata().clone().unwrap();
+    let expected = [
+        ("format", "rnnwf-model"),
+        ("format_version", "1"),
+        ("cell", "vanilla"),
+        ("lx", "5"),
+        ("ly", "1"),
+        ("local_dim", "2"),
+        ("hidden", "3"),
+        ("layers", "1"),
+        ("phase", "softsign"),
+        ("sign_rule", "marshall"),
+        ("u1_total", "2"),
+        ("seed", "42"),
+    ];
+    for (k, v) in expected {
+        assert_eq!(meta.get(k).map(String::as_str), Some(v), "metadata {k}");
+    }
+    assert_eq!(
+        meta.len(),
+        expected.len() + 1,
+        "exactly the documented keys: {meta:?}"
+    );
+    assert_eq!(file.len(), m.param_blocks().len());
+    let mut tensors = Vec::new();
+    for block in m.param_blocks() {
+        let t = file.tensor(&block.name).unwrap();
+        assert_eq!(t.dtype(), Dtype::F64);
+        assert_eq!(t.shape(), &block.shape[..]);
+        let values: Vec<f64> = t
+            .data()
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
+            .collect();
+        assert_eq!(values, &m.params()[block.range.clone()]);
+        tensors.push((block.name.clone(), block.shape.clone(), t.data().to_vec()));
+    }
+    assert_eq!(meta["crc32"], documented_crc(&meta, &tensors));
+    // u1_total absent is spelt -1.
+    let plain = tiny(CellKind::Gru, PhaseKind::None).to_checkpoint_bytes();
+    let (_, header) = SafeTensors::read_metadata(&plain).unwrap();
+    assert_eq!(header.metadata().as_ref().unwrap()["u1_total"], "-1");
+}
+
+#[test]
+fn every_single_bit_flip_is_refused_as_format() {
+    for model in [
+        tiny(CellKind::Vanilla, PhaseKind::None),
+        tiny(CellKind::Gru, PhaseKind::Softsign),
+    ] {
+        let bytes = model.to_checkpoint_bytes();
+        let mut damaged = bytes.clone();
+        for bit in 0..bytes.len() * 8 {
+            damaged[bit / 8] ^= 1 << (bit % 8);
+            assert_eq!(
+                kind_of(&damaged),
+                Some(ErrorKind::Format),
+                "flipping bit {} of byte {} (of {}) was not refused as Format",
+                bit % 8,
+                bit / 8,
+                bytes.len()
+            );
+            damaged[bit / 8] ^= 1 << (bit % 8);
+        }
+        assert_eq!(damaged, bytes);
+    }
+}
+
+#[test]
+fn every_truncation_is_refused_as_format() {
+    let bytes = tiny(CellKind::Gru, PhaseKind::Softsign).to_checkpoint_bytes();
+    for len in 0..bytes.len() {
+        assert_eq!(
+            kind_of(&bytes[..len]),
+            Some(ErrorKind::Format),
+            "truncated to {len} bytes"
+        );
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert_eq!(
+        kind_of(&longer),
+        Some(ErrorKind::Format),
+        "one trailing byte"
+    );
+}
+
+#[test]
+fn junk_and_foreign_files_are_refused_as_format() {
+    assert!(message_of(b"").contains("not a safetensors file"));
+    let mut state = 0x1234_5678_9abc_def0u64;
+    let random: Vec<u8> = (0..4096)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    assert_eq!(kind_of(&random), Some(ErrorKind::Format));
+
+    // A valid safetensors file from some other tool: no metadata at all, then foreign metadata.
+    let data = vec![0u8; 4 * 8];
+    let foreign = write_safetensors(
+        &[("weight".into(), vec![2, 2], data.clone())],
+        Dtype::F64,
+        None,
+    );
+    assert!(SafeTensors::deserialize(&foreign).is_ok());
+    assert_eq!(kind_of(&foreign), Some(ErrorKind::Format));
+    assert!(
+        message_of(&foreign).contains("format"),
+        "{}",
+        message_of(&foreign)
+    );
+    let meta = HashMap::from([("format".to_string(), "pt".to_string())]);
+    let foreign = write_safetensors(
+        &[("weight".into(), vec![2, 2], data)],
+        Dtype::F64,
+        Some(meta),
+    );
+    assert!(
+        message_of(&foreign).contains("\"pt\""),
+        "{}",
+        message_of(&foreign)
+    );
+}
+
+#[test]
+fn intact_but_wrong_content_is_refused_as_format_with_a_named_problem() {
+    let model = tiny(CellKind::Gru, PhaseKind::Softsign);
+    let bytes = model.to_checkpoint_bytes();
+    let order = block_names(&model);
+    let check = |edit: &dyn Fn(&mut Metadata, &mut Vec<OwnedTensor>), needle: &str| {
+        let damaged = reseal(&bytes, edit, &order);
+        let err = Model::from_checkpoint_bytes(&damaged).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Format, "{}", err.message);
+        assert!(
+            err.message.contains(needle),
+            "{:?} does not mention {needle:?}",
+            err.message
+        );
+    };
+    check(
+        &|m, _| drop(m.insert("format_version".into(), "2".into())),
+        "format_version",
+    );
+    check(&|m, _| drop(m.remove("hidden")), "hidden");
+    check(
+        &|m, _| drop(m.insert("hidden".into(), "0".into())),
+        "hidden",
+    );
+    check(
+        &|m, _| drop(m.insert("hidden".into(), "01".into())),
+        "hidden",
+    );
+    check(&|m, _| drop(m.insert("lx".into(), "+2".into())), "lx");
+    check(
+        &|m, _| drop(m.insert("local_dim".into(), "1".into())),
+        "local_dim",
+    );
+    check(&|m, _| drop(m.insert("cell".into(), "lstm".into())), "cell");
+    check(
+        &|m, _| drop(m.insert("u1_total".into(), "-2".into())),
+        "u1_total",
+    );
+    check(
+        &|m, _| drop(m.insert("u1_total".into(), "3".into())),
+        "infeasible",
+    );
+    check(&|_, t| drop(t.remove(2)), "missing tensor layer0.bias");
+    check(
+        &|_, t| t.push(("extra.weight".into(), vec![1], vec![0; 8])),
+        "unexpected tensor extra.weight",
+    );
+    check(
+        &|_, t| {
+            t[2].1 = vec![1, 3];
+        },
+        "shape",
+    );
+    check(
+        &|_, t| {
+            t[0].2[..8].copy_from_slice(&f64::NAN.to_le_bytes());
+        },
+        "non-finite",
+    );
+    check(
+        &|_, t| {
+            t[5].2[..8].copy_from_slice(&f64::NEG_INFINITY.to_le_bytes());
+        },
+        "non-finite",
+    );
+    // A stored checksum that is right but spelt in upper case is damage too.
+    let (_, header) = SafeTensors::read_metadata(&bytes).unwrap();
+    let mut meta = header.metadata().clone().unwrap();
+    let upper = meta["crc32"].to_ascii_uppercase();
+    assert_ne!(
+        upper, meta["crc32"],
+        "pick a model whose checksum has a hex letter"
+    );
+    meta.insert("crc32".into(), upper);
+    let tensors: Vec<_> = order
+        .iter()
+        .map(|n| {
+            let f = SafeTensors::deserialize(&bytes).unwrap();
+            let v = f.tensor(n).unwrap();
+            (n.clone(), v.shape().to_vec(), v.data().to_vec())
+        })
+        .collect();
+    let shouting = write_safetensors(&tensors, Dtype::F64, Some(meta));
+    assert!(message_of(&shouting).contains("checksum mismatch"));
+    // Wrong dtype: the same bytes declared as I64.
+    let wrong_dtype = write_safetensors(&tensors, Dtype::I64, header.metadata().clone());
+    assert!(message_of(&wrong_dtype).contains("dtype"));
+}
+
+#[test]
+fn checksum_mismatch_message_names_both_values() {
+    let bytes = tiny(CellKind::Vanilla, PhaseKind::None).to_checkpoint_bytes();
+    let mut damaged = bytes.clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 0x40;
+    let msg = message_of(&damaged);
+    assert!(
+        msg.starts_with("checkpoint checksum mismatch: stored "),
+        "{msg}"
+    );
+    assert!(msg.contains(", computed "), "{msg}");
+}
+
+#[test]
+fn intact_file_with_an_unsupported_config_is_unsupported_not_format() {
+    let model = tiny(CellKind::Gru, PhaseKind::None);
+    let two_d = reseal(
+        &model.to_checkpoint_bytes(),
+        |m, _| drop(m.insert("ly".into(), "2".into())),
+        &block_names(&model),
+    );
+    let err = Model::from_checkpoint_bytes(&two_d).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Unsupported, "{}", err.message);
+    assert!(err.message.contains("ly"), "{}", err.message);
+}
+
+#[test]
+fn load_and_save_report_io_problems_with_the_path() {
+    let dir = scratch_dir("io");
+    let missing = dir.join("no-such-file.safetensors");
+    let err = Model::load(&missing).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Io);
+    assert!(
+        err.message.contains("no-such-file.safetensors"),
+        "{}",
+        err.message
+    );
+    // A directory is not a file either.
+    assert_eq!(Model::load(&dir).unwrap_err().kind, ErrorKind::Io);
+
+    let model = tiny(CellKind::Gru, PhaseKind::None);
+    let target = dir.join("absent-dir").join("m.safetensors");
+    let err = model.save(&target).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Io);
+    assert!(err.message.contains("absent-dir"), "{}", err.message);
+
+    // A rename that fails after the temporary was written: the temporary is removed.
+    let occupied = dir.join("occupied");
+    std::fs::create_dir(&occupied).unwrap();
+    std::fs::write(occupied.join("keep"), b"x").unwrap();
+    assert_eq!(model.save(&occupied).unwrap_err().kind, ErrorKind::Io);
+    let mut left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["occupied"], "no stray temporary files");
+
+    // A file on disk that is damaged is Format, with the path in the message.
+    let bad = dir.join("bad.safetensors");
+    std::fs::write(&bad, b"garbage").unwrap();
+    let err = Model::load(&bad).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Format);
+    assert!(err.message.contains("bad.safetensors"), "{}", err.message);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn save_replaces_an_existing_checkpoint_whole() {
+    let dir = scratch_dir("replace");
+    let path = dir.join("m.safetensors");
+    let a = tiny(CellKind::Gru, PhaseKind::None);
+    let b = tiny(CellKind::Vanilla, PhaseKind::Softsign);
+    a.save(&path).unwrap();
+    b.save(&path).unwrap();
+    assert_same_model(&b, &Model::load(&path).unwrap());
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "only the checkpoint remains"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
