@@ -77,6 +77,13 @@ typedef struct rnnwf_model rnnwf_model;
 // The result of a fallible call: `RNNWF_OK` or one of the `RNNWF_ERR_*` codes.
 typedef int32_t rnnwf_status;
 
+// A complex double, layout-compatible with C99 `double _Complex`, C++ `std::complex<double>`,
+// Fortran `complex(c_double_complex)` and Julia `ComplexF64`.
+typedef struct rnnwf_complex {
+  double re;
+  double im;
+} rnnwf_complex;
+
 // Everything that fixes a model's shape and initial parameters. Fill it with
 // rnnwf_model_config_init first, then change the fields you need.
 typedef struct rnnwf_model_config {
@@ -105,13 +112,6 @@ typedef struct rnnwf_model_config {
   // Seed of the parameter initialisation.
   uint64_t seed;
 } rnnwf_model_config;
-
-// A complex double, layout-compatible with C99 `double _Complex`, C++ `std::complex<double>`,
-// Fortran `complex(c_double_complex)` and Julia `ComplexF64`.
-typedef struct rnnwf_complex {
-  double re;
-  double im;
-} rnnwf_complex;
 
 // Success.
 #define RNNWF_OK 0
@@ -146,6 +146,16 @@ typedef struct rnnwf_complex {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// d ln psi(s_i) / d theta_k of the `n` configurations in `configs` (`[n][n_sites]`) into
+// `out` (`[n][num_params]`, parameters in the order of rnnwf_model_get_params): the real
+// part is 0.5 d ln P, the imaginary part the derivative of the phase. A configuration with
+// P = 0 (outside the U(1) subspace) has no derivative: RNNWF_ERR_INVALID_ARGUMENT naming
+// it. NULL arrays are accepted when `n` is 0. Nothing is written on failure.
+rnnwf_status rnnwf_log_psi_grad(const struct rnnwf_model *m,
+                                const uint8_t *configs,
+                                size_t n,
+                                struct rnnwf_complex *out);
 
 // Copies the message of this thread's last failed call into `buf`: at most `len - 1` bytes
 // (never splitting a UTF-8 character), then a NUL. Returns the full message length in

@@ -15,6 +15,7 @@
 
 // The exported API, one concept each.
 mod complex;
+mod gradient;
 mod last_error;
 mod model;
 mod sample;
@@ -27,6 +28,7 @@ mod boundary;
 mod handles;
 
 pub use complex::rnnwf_complex;
+pub use gradient::rnnwf_log_psi_grad;
 pub use last_error::rnnwf_last_error;
 pub use model::*;
 pub use sample::{rnnwf_log_psi, rnnwf_sample};
