@@ -5,6 +5,7 @@
 //! panics and maps errors to status codes.
 
 pub mod error;
+pub mod hamiltonian;
 pub(crate) mod kernels;
 pub mod model;
 pub(crate) mod parallel;
@@ -12,6 +13,7 @@ pub(crate) mod random;
 mod sampler;
 
 pub use error::{Error, ErrorKind, Result};
+pub use hamiltonian::{Hamiltonian, Pauli, PauliString};
 pub use kernels::simd_level_name;
 pub use model::{CellKind, Model, ModelConfig, ParamBlock, PhaseKind, SignRule};
 pub use num_complex::Complex64;
