@@ -7,6 +7,7 @@
 pub mod error;
 pub mod hamiltonian;
 pub(crate) mod kernels;
+pub mod local_energy;
 pub mod model;
 pub(crate) mod parallel;
 pub(crate) mod random;
@@ -15,6 +16,7 @@ mod sampler;
 pub use error::{Error, ErrorKind, Result};
 pub use hamiltonian::{Hamiltonian, Pauli, PauliString};
 pub use kernels::simd_level_name;
+pub use local_energy::{local_energies, local_energies_naive};
 pub use model::{CellKind, Model, ModelConfig, ParamBlock, PhaseKind, SignRule};
 pub use num_complex::Complex64;
 pub use parallel::{num_threads, set_num_threads, CHUNK_ROWS};

@@ -8,9 +8,11 @@ use crate::parallel::{for_each_task, CHUNK_ROWS};
 use num_complex::Complex64;
 
 /// Reads each row's value at a position from the caller's configurations.
-struct ReadValues<'a> {
-    configs: &'a [u8],
-    order: &'a [usize],
+pub(crate) struct ReadValues<'a> {
+    /// Row-major `[rows][n_sites]`.
+    pub configs: &'a [u8],
+    /// Sampling position -> site index.
+    pub order: &'a [usize],
 }
 
 impl ChooseValues for ReadValues<'_> {
