@@ -16,7 +16,7 @@ fn pair_terms(h: &Hamiltonian, letter: Pauli) -> Vec<(u32, u32, f64)> {
 }
 
 fn sorted(mut v: Vec<(u32, u32, f64)>) -> Vec<(u32, u32, f64)> {
-    v.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    v.sort_by_key(|b| (b.0, b.1));
     v
 }
 
@@ -53,13 +53,21 @@ fn parses_terms_comments_blank_lines_and_constants() {
     assert_eq!(h.num_terms(), 6);
     assert_eq!(h.num_sites(), 3);
     // Empty text is the zero operator.
-    assert_eq!(Hamiltonian::parse(3, "\n# nothing\n").unwrap().num_terms(), 0);
+    assert_eq!(
+        Hamiltonian::parse(3, "\n# nothing\n").unwrap().num_terms(),
+        0
+    );
 }
 
 #[test]
 fn parse_errors_name_the_line_and_the_token() {
     let cases = [
-        ("-1 Z0 Z1\n0.5 Q1\n", "line 2", "\"Q1\"", "unknown Pauli letter"),
+        (
+            "-1 Z0 Z1\n0.5 Q1\n",
+            "line 2",
+            "\"Q1\"",
+            "unknown Pauli letter",
+        ),
         ("-1 Z0 Z9", "line 1", "\"Z9\"", "out of range"),
         ("\n\n1 Z1 X1", "line 3", "\"X1\"", "twice"),
         ("abc Z0", "line 1", "\"abc\"", "coefficient"),
@@ -72,7 +80,12 @@ fn parse_errors_name_the_line_and_the_token() {
         ("1 Z-1", "line 1", "\"Z-1\"", "site index"),
         ("1 Z+1", "line 1", "\"Z+1\"", "site index"),
         ("1 z1", "line 1", "\"z1\"", "unknown Pauli letter"),
-        ("1 Z99999999999", "line 1", "\"Z99999999999\"", "out of range"),
+        (
+            "1 Z99999999999",
+            "line 1",
+            "\"Z99999999999\"",
+            "out of range",
+        ),
         ("1 ÄZ1", "line 1", "\"ÄZ1\"", "unknown Pauli letter"),
         ("1 Zé", "line 1", "\"Zé\"", "site index"),
     ];
@@ -89,8 +102,15 @@ fn parse_errors_name_the_line_and_the_token() {
     }
     let overflow = Hamiltonian::parse(2, "1e308 Z0\n1e308 Z0\n").unwrap_err();
     assert!(overflow.message.contains("line 2"), "{}", overflow.message);
-    assert!(overflow.message.contains("overflows"), "{}", overflow.message);
-    assert_eq!(Hamiltonian::parse(0, "1 Z0").unwrap_err().kind, ErrorKind::InvalidArgument);
+    assert!(
+        overflow.message.contains("overflows"),
+        "{}",
+        overflow.message
+    );
+    assert_eq!(
+        Hamiltonian::parse(0, "1 Z0").unwrap_err().kind,
+        ErrorKind::InvalidArgument
+    );
 }
 
 #[test]
@@ -113,7 +133,11 @@ fn add_term_refusals_name_the_problem_and_leave_the_operator_unchanged() {
     for (coeff, paulis, sites, why) in refusals {
         let e = h.add_term(coeff, paulis, sites).unwrap_err();
         assert_eq!(e.kind, ErrorKind::InvalidArgument);
-        assert!(e.message.contains(why), "{paulis} {sites:?}: {:?}", e.message);
+        assert!(
+            e.message.contains(why),
+            "{paulis} {sites:?}: {:?}",
+            e.message
+        );
         assert_eq!(h, before);
         assert_eq!(terms(&h), before_terms);
     }
@@ -162,18 +186,46 @@ fn tfim_bonds_on_chains_and_grids() {
     assert_eq!(pair_terms(&h, Pauli::Z).len(), 4);
     assert!(pair_terms(&h, Pauli::Z).contains(&(0, 3, -1.0)));
     // Periodic chains of 2 and 1: the wrapped bond would repeat (0,1) or join 0 to itself.
-    assert_eq!(pair_terms(&Hamiltonian::tfim(2, 1, true, 1.0, 1.0).unwrap(), Pauli::Z), vec![(0, 1, -1.0)]);
-    assert_eq!(Hamiltonian::tfim(1, 1, true, 1.0, 1.0).unwrap().num_terms(), 1);
+    assert_eq!(
+        pair_terms(&Hamiltonian::tfim(2, 1, true, 1.0, 1.0).unwrap(), Pauli::Z),
+        vec![(0, 1, -1.0)]
+    );
+    assert_eq!(
+        Hamiltonian::tfim(1, 1, true, 1.0, 1.0).unwrap().num_terms(),
+        1
+    );
     // 3 x 2 open grid, sites x + 3y: 4 horizontal + 3 vertical bonds.
     let h = Hamiltonian::tfim(3, 2, false, 1.0, 1.0).unwrap();
-    let bonds: Vec<_> = sorted(pair_terms(&h, Pauli::Z)).iter().map(|b| (b.0, b.1)).collect();
-    assert_eq!(bonds, vec![(0, 1), (0, 3), (1, 2), (1, 4), (2, 5), (3, 4), (4, 5)]);
+    let bonds: Vec<_> = sorted(pair_terms(&h, Pauli::Z))
+        .iter()
+        .map(|b| (b.0, b.1))
+        .collect();
+    assert_eq!(
+        bonds,
+        vec![(0, 1), (0, 3), (1, 2), (1, 4), (2, 5), (3, 4), (4, 5)]
+    );
     // 3 x 3 periodic: 2 bonds per site. 3 x 2 periodic: the vertical wrap repeats bonds.
-    assert_eq!(pair_terms(&Hamiltonian::tfim(3, 3, true, 1.0, 1.0).unwrap(), Pauli::Z).len(), 18);
-    assert_eq!(pair_terms(&Hamiltonian::tfim(3, 2, true, 1.0, 1.0).unwrap(), Pauli::Z).len(), 9);
+    assert_eq!(
+        pair_terms(&Hamiltonian::tfim(3, 3, true, 1.0, 1.0).unwrap(), Pauli::Z).len(),
+        18
+    );
+    assert_eq!(
+        pair_terms(&Hamiltonian::tfim(3, 2, true, 1.0, 1.0).unwrap(), Pauli::Z).len(),
+        9
+    );
     // Zero couplings add nothing.
-    assert_eq!(Hamiltonian::tfim(5, 1, false, 0.0, 1.0).unwrap().num_terms(), 5);
-    assert_eq!(Hamiltonian::tfim(5, 1, false, 1.0, 0.0).unwrap().num_terms(), 4);
+    assert_eq!(
+        Hamiltonian::tfim(5, 1, false, 0.0, 1.0)
+            .unwrap()
+            .num_terms(),
+        5
+    );
+    assert_eq!(
+        Hamiltonian::tfim(5, 1, false, 1.0, 0.0)
+            .unwrap()
+            .num_terms(),
+        4
+    );
 }
 
 #[test]
@@ -197,7 +249,10 @@ fn heisenberg_nearest_and_next_nearest_bonds() {
     }
     // Periodic chain of 6: 6 + 6 bonds.
     let h = Hamiltonian::heisenberg(6, 1, true, 1.0, 0.5).unwrap();
-    assert_eq!(bonds(&h, 0.5), vec![(0, 2), (0, 4), (1, 3), (1, 5), (2, 4), (3, 5)]);
+    assert_eq!(
+        bonds(&h, 0.5),
+        vec![(0, 2), (0, 4), (1, 3), (1, 5), (2, 4), (3, 5)]
+    );
     // Periodic chain of 4: (0,2) and (1,3) once each; of 3: every pair is nearest.
     let h = Hamiltonian::heisenberg(4, 1, true, 1.0, 0.5).unwrap();
     assert_eq!(bonds(&h, 0.5), vec![(0, 2), (1, 3)]);
@@ -207,7 +262,19 @@ fn heisenberg_nearest_and_next_nearest_bonds() {
     // 3 x 3 open grid: 12 nearest bonds, 8 diagonals; periodic: 18 and 18.
     let h = Hamiltonian::heisenberg(3, 3, false, 1.0, 0.5).unwrap();
     assert_eq!(bonds(&h, 1.0).len(), 12);
-    assert_eq!(bonds(&h, 0.5), vec![(0, 4), (1, 3), (1, 5), (2, 4), (3, 7), (4, 6), (4, 8), (5, 7)]);
+    assert_eq!(
+        bonds(&h, 0.5),
+        vec![
+            (0, 4),
+            (1, 3),
+            (1, 5),
+            (2, 4),
+            (3, 7),
+            (4, 6),
+            (4, 8),
+            (5, 7)
+        ]
+    );
     let h = Hamiltonian::heisenberg(3, 3, true, 1.0, 0.5).unwrap();
     assert_eq!((bonds(&h, 1.0).len(), bonds(&h, 0.5).len()), (18, 18));
     // A grid one site wide has no diagonals.

@@ -17,10 +17,26 @@ struct Variant {
 }
 
 const VARIANTS: [Variant; 4] = [
-    Variant { phase: false, marshall: false, u1: false },
-    Variant { phase: true, marshall: false, u1: false },
-    Variant { phase: false, marshall: true, u1: false },
-    Variant { phase: true, marshall: true, u1: true },
+    Variant {
+        phase: false,
+        marshall: false,
+        u1: false,
+    },
+    Variant {
+        phase: true,
+        marshall: false,
+        u1: false,
+    },
+    Variant {
+        phase: false,
+        marshall: true,
+        u1: false,
+    },
+    Variant {
+        phase: true,
+        marshall: true,
+        u1: true,
+    },
 ];
 
 fn model_for(cell: CellKind, sites: u32, v: Variant, seed: u64) -> Model {
@@ -31,8 +47,16 @@ fn model_for(cell: CellKind, sites: u32, v: Variant, seed: u64) -> Model {
         local_dim: 2,
         hidden: 6,
         layers: 2,
-        phase: if v.phase { PhaseKind::Softsign } else { PhaseKind::None },
-        sign_rule: if v.marshall { SignRule::Marshall } else { SignRule::None },
+        phase: if v.phase {
+            PhaseKind::Softsign
+        } else {
+            PhaseKind::None
+        },
+        sign_rule: if v.marshall {
+            SignRule::Marshall
+        } else {
+            SignRule::None
+        },
         u1_total: v.u1.then_some(sites / 2),
         seed,
     })
@@ -41,10 +65,22 @@ fn model_for(cell: CellKind, sites: u32, v: Variant, seed: u64) -> Model {
 
 fn operators(sites: u32) -> Vec<(&'static str, Hamiltonian)> {
     vec![
-        ("tfim open", Hamiltonian::tfim(sites, 1, false, 1.0, 0.8).unwrap()),
-        ("tfim periodic", Hamiltonian::tfim(sites, 1, true, 0.7, 1.3).unwrap()),
-        ("heisenberg", Hamiltonian::heisenberg(sites, 1, false, 1.0, 0.0).unwrap()),
-        ("j1-j2 periodic", Hamiltonian::heisenberg(sites, 1, true, 1.0, 0.45).unwrap()),
+        (
+            "tfim open",
+            Hamiltonian::tfim(sites, 1, false, 1.0, 0.8).unwrap(),
+        ),
+        (
+            "tfim periodic",
+            Hamiltonian::tfim(sites, 1, true, 0.7, 1.3).unwrap(),
+        ),
+        (
+            "heisenberg",
+            Hamiltonian::heisenberg(sites, 1, false, 1.0, 0.0).unwrap(),
+        ),
+        (
+            "j1-j2 periodic",
+            Hamiltonian::heisenberg(sites, 1, true, 1.0, 0.45).unwrap(),
+        ),
         ("random pauli sum", random_pauli_sum(sites, 25, 99)),
     ]
 }
@@ -139,7 +175,11 @@ fn restarts_from_sparse_checkpoints_match_naive() {
 
 #[test]
 fn same_local_energies_for_any_thread_count() {
-    let v = Variant { phase: true, marshall: true, u1: false };
+    let v = Variant {
+        phase: true,
+        marshall: true,
+        u1: false,
+    };
     let m = model_for(CellKind::Gru, 12, v, 2);
     let h = random_pauli_sum(12, 30, 5);
     let n = 700; // three chunks, the last one partial
@@ -167,9 +207,18 @@ fn refuses_operators_and_configurations_that_do_not_fit_the_model() {
     for f in [local_energies, local_energies_naive] {
         let e = f(&m, &wrong_size, &configs, &mut out).unwrap_err();
         assert_eq!(e.kind, ErrorKind::InvalidArgument);
-        assert!(e.message.contains("5 sites") && e.message.contains("6"), "{}", e.message);
+        assert!(
+            e.message.contains("5 sites") && e.message.contains("6"),
+            "{}",
+            e.message
+        );
     }
-    let qutrits = Model::new(ModelConfig { lx: 6, local_dim: 3, ..ModelConfig::default() }).unwrap();
+    let qutrits = Model::new(ModelConfig {
+        lx: 6,
+        local_dim: 3,
+        ..ModelConfig::default()
+    })
+    .unwrap();
     let h = Hamiltonian::tfim(6, 1, false, 1.0, 1.0).unwrap();
     let e = local_energies(&qutrits, &h, &configs, &mut out).unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidArgument);
@@ -182,7 +231,16 @@ fn refuses_operators_and_configurations_that_do_not_fit_the_model() {
     let e = local_energies(&m, &h, &bad, &mut out).unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidArgument);
     // A configuration outside the U(1) subspace has psi = 0: no local energy.
-    let u1 = model_for(CellKind::Gru, 6, Variant { phase: false, marshall: false, u1: true }, 1);
+    let u1 = model_for(
+        CellKind::Gru,
+        6,
+        Variant {
+            phase: false,
+            marshall: false,
+            u1: true,
+        },
+        1,
+    );
     let mut outside = vec![0u8, 1, 0, 1, 0, 1, 1, 1, 0, 1, 0, 1];
     let e = local_energies(&u1, &h, &outside, &mut out).unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidArgument);

@@ -54,7 +54,13 @@ pub fn matrix(h: &Hamiltonian) -> Vec<Complex64> {
 pub fn apply(m: &[Complex64], v: &[Complex64]) -> Vec<Complex64> {
     let dim = v.len();
     (0..dim)
-        .map(|r| m[r * dim..(r + 1) * dim].iter().zip(v).map(|(a, b)| a * b).sum())
+        .map(|r| {
+            m[r * dim..(r + 1) * dim]
+                .iter()
+                .zip(v)
+                .map(|(a, b)| a * b)
+                .sum()
+        })
         .collect()
 }
 
@@ -128,12 +134,15 @@ fn tridiagonalise(n: usize, mut a: Vec<f64>) -> (Vec<f64>, Vec<f64>) {
         a[k * n + k + 1] = alpha;
     }
     let d = (0..n).map(|i| a[i * n + i]).collect();
-    let e = (0..n.saturating_sub(1)).map(|i| a[(i + 1) * n + i]).collect();
+    let e = (0..n.saturating_sub(1))
+        .map(|i| a[(i + 1) * n + i])
+        .collect();
     (d, e)
 }
 
 fn lowest_tridiagonal_eigenvalue(d: &[f64], e: &[f64]) -> f64 {
-    let bound: f64 = d.iter().map(|x| x.abs()).sum::<f64>() + 2.0 * e.iter().map(|x| x.abs()).sum::<f64>();
+    let bound: f64 =
+        d.iter().map(|x| x.abs()).sum::<f64>() + 2.0 * e.iter().map(|x| x.abs()).sum::<f64>();
     let (mut lo, mut hi) = (-bound - 1.0, bound + 1.0);
     for _ in 0..200 {
         let mid = 0.5 * (lo + hi);

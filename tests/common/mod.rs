@@ -91,7 +91,9 @@ pub fn random_pauli_sum(sites: u32, terms: usize, seed: u64) -> rnnwf::Hamiltoni
                 chosen.push(s);
             }
         }
-        let letters: String = (0..len).map(|_| ['X', 'Y', 'Z'][rng.below(3) as usize]).collect();
+        let letters: String = (0..len)
+            .map(|_| ['X', 'Y', 'Z'][rng.below(3) as usize])
+            .collect();
         added_y |= letters.contains('Y');
         h.add_term(rng.symmetric(), &letters, &chosen).unwrap();
     }
