@@ -5,6 +5,7 @@
 //! panics and maps errors to status codes.
 
 pub mod error;
+pub mod estimators;
 pub mod exact;
 pub mod hamiltonian;
 pub(crate) mod kernels;
@@ -15,6 +16,7 @@ pub(crate) mod random;
 mod sampler;
 
 pub use error::{Error, ErrorKind, Result};
+pub use estimators::{expectation, renyi2, Estimate};
 pub use exact::{exact_expectation, exact_ground_energy, MAX_EXACT_SITES};
 pub use hamiltonian::{Hamiltonian, Pauli, PauliString};
 pub use kernels::simd_level_name;
