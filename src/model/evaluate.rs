@@ -9,7 +9,9 @@ use num_complex::Complex64;
 
 /// Reads each row's value at a position from the caller's configurations.
 pub(crate) struct ReadValues<'a> {
+    /// Row-major `[rows][n_sites]`.
     pub configs: &'a [u8],
+    /// Sampling position -> site index.
     pub order: &'a [usize],
 }
 

@@ -1,11 +1,12 @@
 //! The RNN wave function: configuration, parameters, and the batched pass that evaluates it.
 
 mod config;
-mod evaluate;
+pub(crate) mod evaluate;
 pub(crate) mod forward;
 mod init;
 mod layout;
 mod sign;
+pub(crate) mod snapshot;
 
 pub use config::{
     CellKind, ModelConfig, PhaseKind, SignRule, MAX_HIDDEN, MAX_LAYERS, MAX_LOCAL_DIM, MAX_SITES,

@@ -61,3 +61,70 @@ pub fn scratch_dir(test: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+pub mod dense;
+
+/// A small deterministic generator for test inputs (splitmix64).
+pub struct TestRng(pub u64);
+
+impl TestRng {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+    /// Uniform in [-1, 1).
+    pub fn symmetric(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+    }
+}
+
+/// A random Hermitian Pauli sum on `sites` sites with X, Y and Z strings of 1 to 4 sites
+/// and a constant.
+pub fn random_pauli_sum(sites: u32, terms: usize, seed: u64) -> rnnwf::Hamiltonian {
+    let mut rng = TestRng(seed);
+    let mut h = rnnwf::Hamiltonian::new(sites).unwrap();
+    h.add_term(0.3, "", &[]).unwrap();
+    let mut added_y = false;
+    while h.num_terms() < terms + 1 || !added_y {
+        let len = 1 + rng.below(4.min(sites as u64)) as usize;
+        let mut chosen: Vec<u32> = Vec::new();
+        while chosen.len() < len {
+            let s = rng.below(sites as u64) as u32;
+            if !chosen.contains(&s) {
+                chosen.push(s);
+            }
+        }
+        let letters: String = (0..len)
+            .map(|_| ['X', 'Y', 'Z'][rng.below(3) as usize])
+            .collect();
+        added_y |= letters.contains('Y');
+        h.add_term(rng.symmetric(), &letters, &chosen).unwrap();
+    }
+    h
+}
+
+/// psi of every configuration of `all_configs(n_sites, 2)` order (0 outside a U(1) subspace).
+pub fn psi_all(model: &Model) -> Vec<Complex64> {
+    let configs = all_configs(model.num_sites(), 2);
+    log_psi_all(model, &configs)
+        .iter()
+        .map(|l| {
+            if l.re == f64::NEG_INFINITY {
+                Complex64::new(0.0, 0.0)
+            } else {
+                l.exp()
+            }
+        })
+        .collect()
+}
+
+/// |a - b| <= tol * max(1, |b|).
+pub fn close(a: Complex64, b: Complex64, tol: f64) -> bool {
+    (a - b).norm() <= tol * b.norm().max(1.0)
+}

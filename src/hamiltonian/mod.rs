@@ -1,0 +1,152 @@
+//! Operators: Hermitian sums of Pauli strings with real coefficients, built term by term,
+//! parsed from text, or made by the built-in lattice models.
+
+mod builtin;
+pub(crate) mod compiled;
+mod lattice;
+mod parse;
+mod pauli;
+
+pub use pauli::Pauli;
+
+use crate::error::{Error, Result};
+use crate::model::MAX_SITES;
+use compiled::CompiledOperator;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// One Pauli string: (site, matrix) pairs sorted by site, each site at most once. Empty for
+/// the identity.
+pub type PauliString = Vec<(u32, Pauli)>;
+
+/// H = sum_k c_k P_k with real c_k and Pauli strings P_k on `n_sites` spin-1/2 sites
+/// (value 0 = up, Z = +1; 1 = down, Z = -1). Every product of Pauli matrices on distinct
+/// sites is Hermitian, so any real combination is.
+///
+/// Terms on the same Pauli string merge: their coefficients add, and a string whose
+/// coefficient becomes exactly 0 is dropped.
+#[derive(Clone, Debug)]
+pub struct Hamiltonian {
+    n_sites: u32,
+    terms: BTreeMap<PauliString, f64>,
+    /// The form local energies use, built on first use and dropped on every change.
+    compiled: OnceLock<CompiledOperator>,
+}
+
+impl PartialEq for Hamiltonian {
+    fn eq(&self, other: &Self) -> bool {
+        self.n_sites == other.n_sites && self.terms == other.terms
+    }
+}
+
+impl Hamiltonian {
+    /// The zero operator on `n_sites` sites (1..=MAX_SITES).
+    pub fn new(n_sites: u32) -> Result<Hamiltonian> {
+        if n_sites == 0 || n_sites as u64 > MAX_SITES {
+            return Err(Error::invalid(format!(
+                "n_sites must be in 1..={MAX_SITES} (got {n_sites})"
+            )));
+        }
+        Ok(Hamiltonian {
+            n_sites,
+            terms: BTreeMap::new(),
+            compiled: OnceLock::new(),
+        })
+    }
+
+    /// Parses one term a line: a real coefficient, then Pauli factors such as `Z0 X12`
+    /// (letter X, Y or Z, then the site index); a coefficient alone is a constant. `#`
+    /// starts a comment; blank lines are skipped. An error names the line and the token.
+    pub fn parse(n_sites: u32, text: &str) -> Result<Hamiltonian> {
+        parse::parse(n_sites, text)
+    }
+
+    pub fn num_sites(&self) -> usize {
+        self.n_sites as usize
+    }
+
+    /// Distinct Pauli strings with a non-zero coefficient (the identity counts as one).
+    pub fn num_terms(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// Every term as (coefficient, Pauli string), in a fixed order (by string).
+    pub fn terms(&self) -> impl Iterator<Item = (f64, &[(u32, Pauli)])> + '_ {
+        self.terms.iter().map(|(ops, &c)| (c, ops.as_slice()))
+    }
+
+    /// Adds `coeff * P` where P has the matrix `paulis[k]` (a letter X, Y or Z) on
+    /// `sites[k]`; no letters and no sites add a constant. Refuses a non-finite coefficient,
+    /// an unknown letter, a letter count that differs from the site count, a site out of
+    /// range or a site given twice, and then leaves the operator unchanged.
+    pub fn add_term(&mut self, coeff: f64, paulis: &str, sites: &[u32]) -> Result<()> {
+        if !coeff.is_finite() {
+            return Err(Error::invalid(format!("coefficient {coeff} is not finite")));
+        }
+        let letters = paulis.chars().count();
+        if letters != sites.len() {
+            return Err(Error::invalid(format!(
+                "paulis {paulis:?} has {letters} letters but {} sites were given",
+                sites.len()
+            )));
+        }
+        let mut ops = PauliString::with_capacity(sites.len());
+        for (letter, &site) in paulis.chars().zip(sites) {
+            let pauli = Pauli::from_letter(letter).ok_or_else(|| {
+                Error::invalid(format!(
+                    "unknown Pauli letter {letter:?} in {paulis:?} (expected X, Y or Z)"
+                ))
+            })?;
+            if site >= self.n_sites {
+                return Err(Error::invalid(format!(
+                    "site {site} is out of range (n_sites = {})",
+                    self.n_sites
+                )));
+            }
+            ops.push((site, pauli));
+        }
+        ops.sort_unstable();
+        if let Some(w) = ops.windows(2).find(|w| w[0].0 == w[1].0) {
+            return Err(Error::invalid(format!(
+                "site {} appears twice in the Pauli string",
+                w[0].0
+            )));
+        }
+        self.merge(coeff, ops)
+    }
+
+    /// Adds a validated, sorted string; refuses a merged coefficient that overflows.
+    fn merge(&mut self, coeff: f64, ops: PauliString) -> Result<()> {
+        let merged = self.terms.get(&ops).copied().unwrap_or(0.0) + coeff;
+        if !merged.is_finite() {
+            return Err(Error::invalid(format!(
+                "coefficient of {} overflows when merged ({merged})",
+                describe(&ops)
+            )));
+        }
+        if merged == 0.0 {
+            self.terms.remove(&ops);
+        } else {
+            self.terms.insert(ops, merged);
+        }
+        self.compiled = OnceLock::new();
+        Ok(())
+    }
+
+    /// The operator grouped by flip pattern, built once per change.
+    pub(crate) fn compiled(&self) -> &CompiledOperator {
+        self.compiled.get_or_init(|| CompiledOperator::new(self))
+    }
+}
+
+/// A Pauli string as text, e.g. "Z0 Z1" ("identity" when empty).
+fn describe(ops: &[(u32, Pauli)]) -> String {
+    if ops.is_empty() {
+        return "the identity".into();
+    }
+    let parts: Vec<String> = ops
+        .iter()
+        .map(|(site, p)| format!("{}{site}", p.letter()))
+        .collect();
+    parts.join(" ")
+}

@@ -1,0 +1,318 @@
+//! Local energies E_loc(s) = sum_{s'} <s|H|s'> psi(s') / psi(s) (METHOD.md), with prefix
+//! reuse (DESIGN.md §4): a connected configuration s' that first differs from its sample at
+//! sampling position k shares the sample's pass state before k, so its pass restarts there
+//! from a saved state instead of from position 0.
+//!
+//! Each chunk of CHUNK_ROWS samples runs its own pass once, saving every row's state at
+//! checkpoints (every `stride` positions; stride 1 unless the saved states would exceed
+//! `SNAPSHOT_BUDGET_BYTES`). Connected configurations are then grouped by the checkpoint
+//! at or before their first differing position and evaluated in batches of up to
+//! CHUNK_ROWS rows from there. Chunks are fixed, so results never depend on the thread
+//! count.
+
+use crate::error::{Error, Result};
+use crate::hamiltonian::compiled::CompiledOperator;
+use crate::hamiltonian::Hamiltonian;
+use crate::model::evaluate::ReadValues;
+use crate::model::forward::Pass;
+use crate::model::snapshot::RowSnapshots;
+use crate::model::Model;
+use crate::parallel::{for_each_task, CHUNK_ROWS};
+use num_complex::Complex64;
+
+/// Memory for the saved states of one chunk of samples; one chunk per thread is live.
+const SNAPSHOT_BUDGET_BYTES: usize = 32 << 20;
+
+/// Connected configurations evaluated per call of the naive path.
+const NAIVE_BATCH: usize = 4096;
+
+/// E_loc(s) for each of the `out.len()` configurations in `configs` (row-major
+/// `[n][n_sites]`), with prefix reuse. Refuses an operator on a different number of sites,
+/// a model whose sites are not spin-1/2 (local_dim != 2), and configurations outside the
+/// model's U(1) subspace (psi = 0 there), all as `InvalidArgument`.
+pub fn local_energies(
+    model: &Model,
+    h: &Hamiltonian,
+    configs: &[u8],
+    out: &mut [Complex64],
+) -> Result<()> {
+    let n = out.len();
+    check_inputs(model, h, configs, n)?;
+    if n == 0 {
+        return Ok(());
+    }
+    let op = h.compiled();
+    let plan = RestartPlan::new(model, op);
+    let sites = model.num_sites();
+    let tasks: Vec<_> = configs
+        .chunks(CHUNK_ROWS * sites)
+        .zip(out.chunks_mut(CHUNK_ROWS))
+        .collect();
+    for_each_task(
+        tasks,
+        || Workspace::new(model, &plan, CHUNK_ROWS.min(n)),
+        |ws, (configs, out)| {
+            ws.local_energies(model, op, &plan, configs, out);
+            Ok(())
+        },
+    )
+}
+
+/// The same local energies by evaluating every connected configuration from position 0
+/// with [`Model::log_psi`]: the reference that [`local_energies`] is tested and benchmarked
+/// against.
+pub fn local_energies_naive(
+    model: &Model,
+    h: &Hamiltonian,
+    configs: &[u8],
+    out: &mut [Complex64],
+) -> Result<()> {
+    let n = out.len();
+    check_inputs(model, h, configs, n)?;
+    let op = h.compiled();
+    let sites = model.num_sites();
+    let mut sample_log_psi = vec![Complex64::new(0.0, 0.0); n];
+    model.log_psi(configs, &mut sample_log_psi)?;
+    let mut pending: Vec<(usize, Complex64)> = Vec::with_capacity(NAIVE_BATCH);
+    let mut pending_configs = Vec::with_capacity(NAIVE_BATCH * sites);
+    let mut pending_log_psi = vec![Complex64::new(0.0, 0.0); NAIVE_BATCH];
+    let mut flush = |pending: &mut Vec<(usize, Complex64)>,
+                     pending_configs: &mut Vec<u8>,
+                     out: &mut [Complex64]|
+     -> Result<()> {
+        let lp = &mut pending_log_psi[..pending.len()];
+        model.log_psi(pending_configs, lp)?;
+        for (&(row, element), lp) in pending.iter().zip(lp.iter()) {
+            out[row] += ratio_term(element, *lp, sample_log_psi[row]);
+        }
+        pending.clear();
+        pending_configs.clear();
+        Ok(())
+    };
+    for (row, config) in configs.chunks_exact(sites).enumerate() {
+        out[row] = op.diagonal(config);
+        for g in 0..op.num_off_diagonal() {
+            let element = op.element(g, config);
+            if element == Complex64::new(0.0, 0.0) {
+                continue;
+            }
+            let start = pending_configs.len();
+            pending_configs.extend_from_slice(config);
+            for &i in op.flips(g) {
+                pending_configs[start + i as usize] ^= 1;
+            }
+            pending.push((row, element));
+            if pending.len() == NAIVE_BATCH {
+                flush(&mut pending, &mut pending_configs, out)?;
+            }
+        }
+    }
+    flush(&mut pending, &mut pending_configs, out)
+}
+
+/// Refuses an operator that does not fit the model: a different number of sites, or sites
+/// that are not spin-1/2.
+pub(crate) fn check_operator(model: &Model, h: &Hamiltonian) -> Result<()> {
+    let d = model.config().local_dim;
+    if d != 2 {
+        return Err(Error::invalid(format!(
+            "Pauli operators act on spin-1/2 sites (local_dim = 2), but the model has local_dim = {d}"
+        )));
+    }
+    if h.num_sites() != model.num_sites() {
+        return Err(Error::invalid(format!(
+            "the operator acts on {} sites but the model has {}",
+            h.num_sites(),
+            model.num_sites()
+        )));
+    }
+    Ok(())
+}
+
+fn check_inputs(model: &Model, h: &Hamiltonian, configs: &[u8], n: usize) -> Result<()> {
+    check_operator(model, h)?;
+    model.check_configs(configs, n)?;
+    if let Some(total) = model.config().u1_total {
+        let sites = model.num_sites();
+        for (row, config) in configs.chunks_exact(sites).enumerate() {
+            let sum: u32 = config.iter().map(|&v| v as u32).sum();
+            if sum != total {
+                return Err(Error::invalid(format!(
+                    "configs[{row}] has total {sum} outside the model's U(1) subspace (u1_total = {total}): psi = 0 there and its local energy is undefined"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// <s|H|s'> psi(s') / psi(s); exactly 0 when psi(s') = 0 (outside the U(1) subspace), where
+/// exp(-inf - ln psi(s)) could otherwise meet an infinite phase difference.
+#[inline]
+fn ratio_term(
+    element: Complex64,
+    log_psi_connected: Complex64,
+    log_psi_sample: Complex64,
+) -> Complex64 {
+    if log_psi_connected.re == f64::NEG_INFINITY {
+        Complex64::new(0.0, 0.0)
+    } else {
+        element * (log_psi_connected - log_psi_sample).exp()
+    }
+}
+
+/// Where each off-diagonal group's configurations restart, the same for every sample.
+struct RestartPlan {
+    /// Positions between saved states.
+    stride: usize,
+    /// Saved states per sample: at positions 0, stride, 2 stride, ...
+    checkpoints: usize,
+    /// Per checkpoint, the groups whose first flipped position lies in its stride.
+    groups_by_checkpoint: Vec<Vec<usize>>,
+}
+
+impl RestartPlan {
+    fn new(model: &Model, op: &CompiledOperator) -> Self {
+        let sites = model.num_sites();
+        let per_checkpoint = CHUNK_ROWS * RowSnapshots::bytes_per_slot(model);
+        let max_checkpoints = (SNAPSHOT_BUDGET_BYTES / per_checkpoint).max(1);
+        let stride = sites.div_ceil(max_checkpoints);
+        let checkpoints = sites.div_ceil(stride);
+        let mut position_of = vec![0usize; sites];
+        for (pos, &site) in model.order().iter().enumerate() {
+            position_of[site] = pos;
+        }
+        let mut groups_by_checkpoint = vec![Vec::new(); checkpoints];
+        for g in 0..op.num_off_diagonal() {
+            let first = op
+                .flips(g)
+                .iter()
+                .map(|&i| position_of[i as usize])
+                .min()
+                .expect("an off-diagonal group flips a site");
+            groups_by_checkpoint[first / stride].push(g);
+        }
+        RestartPlan {
+            stride,
+            checkpoints,
+            groups_by_checkpoint,
+        }
+    }
+}
+
+/// One thread's buffers, allocated once per call.
+struct Workspace {
+    samples: Pass,
+    connected: Pass,
+    snapshots: RowSnapshots,
+    sample_log_psi: Vec<Complex64>,
+    /// The batch of connected configurations, `[CHUNK_ROWS][n_sites]`.
+    batch_configs: Vec<u8>,
+    /// Per batch row: its sample's row in the chunk and the matrix element.
+    batch_rows: Vec<(usize, Complex64)>,
+    batch_log_psi: Vec<Complex64>,
+}
+
+impl Workspace {
+    fn new(model: &Model, plan: &RestartPlan, sample_rows: usize) -> Self {
+        Workspace {
+            samples: Pass::new(model, sample_rows),
+            connected: Pass::new(model, CHUNK_ROWS),
+            snapshots: RowSnapshots::new(model, sample_rows * plan.checkpoints),
+            sample_log_psi: vec![Complex64::new(0.0, 0.0); sample_rows],
+            batch_configs: vec![0; CHUNK_ROWS * model.num_sites()],
+            batch_rows: Vec::with_capacity(CHUNK_ROWS),
+            batch_log_psi: vec![Complex64::new(0.0, 0.0); CHUNK_ROWS],
+        }
+    }
+
+    fn local_energies(
+        &mut self,
+        model: &Model,
+        op: &CompiledOperator,
+        plan: &RestartPlan,
+        configs: &[u8],
+        out: &mut [Complex64],
+    ) {
+        let rows = out.len();
+        let sites = model.num_sites();
+        self.run_samples(model, plan, configs, rows);
+        for (o, config) in out.iter_mut().zip(configs.chunks_exact(sites)) {
+            *o = op.diagonal(config);
+        }
+        let conserves_total = model.config().u1_total.is_some();
+        for (checkpoint, groups) in plan.groups_by_checkpoint.iter().enumerate() {
+            let from = checkpoint * plan.stride;
+            for &g in groups {
+                let flips = op.flips(g);
+                for (row, config) in configs.chunks_exact(sites).enumerate() {
+                    let element = op.element(g, config);
+                    if element == Complex64::new(0.0, 0.0)
+                        || (conserves_total && changes_total(flips, config))
+                    {
+                        continue;
+                    }
+                    let j = self.batch_rows.len();
+                    let slot = row * plan.checkpoints + checkpoint;
+                    self.snapshots.load(slot, &mut self.connected, j);
+                    let dst = &mut self.batch_configs[j * sites..(j + 1) * sites];
+                    dst.copy_from_slice(config);
+                    for &i in flips {
+                        dst[i as usize] ^= 1;
+                    }
+                    self.batch_rows.push((row, element));
+                    if self.batch_rows.len() == CHUNK_ROWS {
+                        self.flush(model, from, out);
+                    }
+                }
+            }
+            self.flush(model, from, out);
+        }
+    }
+
+    /// The samples' own pass, saving every row's state at each checkpoint.
+    fn run_samples(&mut self, model: &Model, plan: &RestartPlan, configs: &[u8], rows: usize) {
+        self.samples.reset(rows);
+        let mut reader = ReadValues {
+            configs,
+            order: model.order(),
+        };
+        for pos in 0..model.num_sites() {
+            if pos % plan.stride == 0 {
+                let checkpoint = pos / plan.stride;
+                for row in 0..rows {
+                    let slot = row * plan.checkpoints + checkpoint;
+                    self.snapshots.save(slot, &self.samples, row);
+                }
+            }
+            self.samples.step(model, rows, pos, &mut reader);
+        }
+        model.finish_log_psi(&self.samples, configs, &mut self.sample_log_psi[..rows]);
+    }
+
+    /// Evaluates the batch from position `from` and adds its terms to the local energies.
+    fn flush(&mut self, model: &Model, from: usize, out: &mut [Complex64]) {
+        let len = self.batch_rows.len();
+        if len == 0 {
+            return;
+        }
+        let configs = &self.batch_configs[..len * model.num_sites()];
+        let mut reader = ReadValues {
+            configs,
+            order: model.order(),
+        };
+        self.connected.run_from(model, len, from, &mut reader);
+        let log_psi = &mut self.batch_log_psi[..len];
+        model.finish_log_psi(&self.connected, configs, log_psi);
+        for (&(row, element), lp) in self.batch_rows.iter().zip(log_psi.iter()) {
+            out[row] += ratio_term(element, *lp, self.sample_log_psi[row]);
+        }
+        self.batch_rows.clear();
+    }
+}
+
+/// Whether flipping `flips` changes the sum of site values (spin-1/2: 0 <-> 1).
+fn changes_total(flips: &[u32], config: &[u8]) -> bool {
+    let ups = flips.iter().filter(|&&i| config[i as usize] == 0).count();
+    2 * ups != flips.len()
+}
