@@ -18,10 +18,13 @@ pub mod optim;
 pub(crate) mod parallel;
 pub(crate) mod random;
 mod sampler;
+pub mod vmc;
 
 pub use error::{Error, ErrorKind, Result};
 pub use estimators::{expectation, renyi2, Estimate};
-pub use exact::{exact_expectation, exact_ground_energy, MAX_EXACT_SITES};
+pub use exact::{
+    exact_expectation, exact_ground_energy, tfim_open_chain_ground_energy, MAX_EXACT_SITES,
+};
 pub use hamiltonian::{Hamiltonian, Pauli, PauliString};
 pub use kernels::simd_level_name;
 pub use local_energy::{local_energies, local_energies_naive};

@@ -3,6 +3,7 @@
 
 mod amplitude;
 mod bit_operator;
+mod free_fermion;
 mod lanczos;
 
 use crate::error::{Error, Result};
@@ -11,6 +12,8 @@ use crate::local_energy::check_operator;
 use crate::model::Model;
 use bit_operator::BitOperator;
 use num_complex::Complex64;
+
+pub use free_fermion::tfim_open_chain_ground_energy;
 
 /// Largest number of sites the exact tools accept: 2^24 basis states (a complex vector of
 /// them takes 256 MiB).

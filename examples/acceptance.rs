@@ -1,0 +1,141 @@
+//! The training acceptance runs of the training issue, with wall times: the open Ising chain
+//! (N = 20, h = 1), the open Heisenberg chain (N = 20, Marshall, zero magnetisation) and the
+//! open J1-J2 chain (N = 20, J2 = 0.2, phase head, zero magnetisation), each with Adam and
+//! with minSR, against exact energies (free fermions; Lanczos).
+//!
+//!     cargo run --release --example acceptance [-- ising|heisenberg|j1j2 [adam|minsr]]
+
+use rnnwf::optim::Optimizer;
+use rnnwf::vmc::{Vmc, VmcConfig};
+use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig, PhaseKind, SignRule};
+use std::time::Instant;
+
+struct Case {
+    name: &'static str,
+    hamiltonian: Hamiltonian,
+    model: ModelConfig,
+    target: f64,
+}
+
+struct Schedule {
+    optimizer: Optimizer,
+    steps: u64,
+    samples: u64,
+    lr: f64,
+    final_lr: f64,
+}
+
+fn cases(n: u32) -> Vec<Case> {
+    let chain = |phase, sign_rule, u1_total| ModelConfig {
+        cell: CellKind::Gru,
+        lx: n,
+        hidden: 32,
+        phase,
+        sign_rule,
+        u1_total,
+        seed: 7,
+        ..ModelConfig::default()
+    };
+    vec![
+        Case {
+            name: "ising",
+            hamiltonian: Hamiltonian::tfim(n, 1, false, 1.0, 1.0).unwrap(),
+            model: chain(PhaseKind::None, SignRule::None, None),
+            target: 1e-4,
+        },
+        Case {
+            name: "heisenberg",
+            hamiltonian: Hamiltonian::heisenberg(n, 1, false, 1.0, 0.0).unwrap(),
+            model: chain(PhaseKind::None, SignRule::Marshall, Some(n / 2)),
+            target: 1e-3,
+        },
+        Case {
+            name: "j1j2",
+            hamiltonian: Hamiltonian::heisenberg(n, 1, false, 1.0, 0.2).unwrap(),
+            model: chain(PhaseKind::Softsign, SignRule::Marshall, Some(n / 2)),
+            target: 3e-3,
+        },
+    ]
+}
+
+fn schedule(optimizer: Optimizer) -> Schedule {
+    match optimizer {
+        Optimizer::MinSr => Schedule {
+            optimizer,
+            steps: 400,
+            samples: 512,
+            lr: 0.05,
+            final_lr: 0.01,
+        },
+        _ => Schedule {
+            optimizer,
+            steps: 3000,
+            samples: 512,
+            lr: 3e-3,
+            final_lr: 3e-4,
+        },
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let n = 20;
+    println!(
+        "{:<11} {:>6} {:>6} {:>14} {:>14} {:>10} {:>8} {:>8}",
+        "case", "opt", "steps", "E", "exact", "rel.err", "target", "seconds"
+    );
+    for case in cases(n) {
+        if args.first().is_some_and(|a| a != case.name) {
+            continue;
+        }
+        let exact = rnnwf::exact_ground_energy(&case.hamiltonian).unwrap();
+        for optimizer in [Optimizer::Adam, Optimizer::MinSr] {
+            let wanted = args.get(1).map(|s| s.as_str());
+            if wanted.is_some_and(|w| (w == "adam") != (optimizer == Optimizer::Adam)) {
+                continue;
+            }
+            let s = schedule(optimizer);
+            let start = Instant::now();
+            let mut model = Model::new(case.model.clone()).unwrap();
+            let mut vmc = Vmc::new(VmcConfig {
+                optimizer: s.optimizer,
+                n_samples: s.samples,
+                learning_rate: s.lr,
+                sr_diag_shift: 1e-3,
+                seed: 3,
+                ..VmcConfig::default()
+            })
+            .unwrap();
+            for step in 0..s.steps {
+                // Geometric decay from lr to final_lr over the run.
+                let frac = step as f64 / s.steps as f64;
+                vmc.set_learning_rate(s.lr * (s.final_lr / s.lr).powf(frac))
+                    .unwrap();
+                let stats = vmc.step(&mut model, &case.hamiltonian).unwrap();
+                if step % (s.steps / 10) == 0 {
+                    eprintln!(
+                        "  {} {:?} step {step}: E = {:.8} (rel. err {:.2e})",
+                        case.name,
+                        optimizer,
+                        stats.energy.mean.re,
+                        (stats.energy.mean.re - exact).abs() / exact.abs()
+                    );
+                }
+            }
+            let est = rnnwf::expectation(&model, &case.hamiltonian, 99, 32768).unwrap();
+            let rel = (est.mean.re - exact).abs() / exact.abs();
+            println!(
+                "{:<11} {:>6} {:>6} {:>14.8} {:>14.8} {:>10.2e} {:>8.0e} {:>8.1}{}",
+                case.name,
+                format!("{optimizer:?}"),
+                s.steps,
+                est.mean.re,
+                exact,
+                rel,
+                case.target,
+                start.elapsed().as_secs_f64(),
+                if rel <= case.target { "" } else { "  MISSED" }
+            );
+        }
+    }
+}

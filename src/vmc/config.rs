@@ -1,0 +1,87 @@
+//! The training driver's settings and their validation.
+
+use crate::error::{Error, Result};
+use crate::optim::Optimizer;
+
+/// Settings of a VMC run (DESIGN.md §3, `rnnwf_vmc_config`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct VmcConfig {
+    pub optimizer: Optimizer,
+    /// Samples per step on this process.
+    pub n_samples: u64,
+    pub learning_rate: f64,
+    pub adam_beta1: f64,
+    pub adam_beta2: f64,
+    pub adam_eps: f64,
+    /// lambda of minSR's (A A^T + lambda I).
+    pub sr_diag_shift: f64,
+    /// Largest norm of the update direction (the gradient for SGD and Adam, the natural
+    /// gradient for minSR); 0 = no clipping.
+    pub grad_clip: f64,
+    /// Annealing: minimise <H> - T S with S = -<ln P>; 0 = plain VMC.
+    pub temperature: f64,
+    /// Seed of the samples; step k draws with a seed derived from (seed, k).
+    pub seed: u64,
+}
+
+impl Default for VmcConfig {
+    fn default() -> Self {
+        VmcConfig {
+            optimizer: Optimizer::Adam,
+            n_samples: 1024,
+            learning_rate: 1e-3,
+            adam_beta1: 0.9,
+            adam_beta2: 0.999,
+            adam_eps: 1e-8,
+            sr_diag_shift: 1e-4,
+            grad_clip: 0.0,
+            temperature: 0.0,
+            seed: 0,
+        }
+    }
+}
+
+fn check_finite_at_least(name: &str, value: f64, min: f64) -> Result<()> {
+    if value.is_finite() && value >= min {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "{name} must be a finite number >= {min} (got {value})"
+        )))
+    }
+}
+
+impl VmcConfig {
+    pub fn validate(&self) -> Result<()> {
+        if self.n_samples == 0 {
+            return Err(Error::invalid("n_samples must be at least 1 (got 0)"));
+        }
+        if self.n_samples > 1 << 40 {
+            return Err(Error::invalid(format!(
+                "n_samples = {} is beyond any memory",
+                self.n_samples
+            )));
+        }
+        check_finite_at_least("learning_rate", self.learning_rate, 0.0)?;
+        for (name, beta) in [
+            ("adam_beta1", self.adam_beta1),
+            ("adam_beta2", self.adam_beta2),
+        ] {
+            if !(beta.is_finite() && (0.0..1.0).contains(&beta)) {
+                return Err(Error::invalid(format!(
+                    "{name} must be in [0, 1) (got {beta})"
+                )));
+            }
+        }
+        if !(self.adam_eps.is_finite() && self.adam_eps > 0.0) {
+            return Err(Error::invalid(format!(
+                "adam_eps must be a finite number > 0 (got {})",
+                self.adam_eps
+            )));
+        }
+        check_finite_at_least("sr_diag_shift", self.sr_diag_shift, 0.0)?;
+        check_finite_at_least("grad_clip", self.grad_clip, 0.0)?;
+        check_finite_at_least("temperature", self.temperature, 0.0)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,180 @@
+//! The training driver: each step samples, computes local energies and the gradient, and
+//! updates the parameters; optionally summing every sample average across processes
+//! through a host-supplied reduction.
+
+mod config;
+mod fit;
+mod step;
+
+pub use config::VmcConfig;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::estimators::Estimate;
+use crate::optim::AdamState;
+
+/// Sums a buffer elementwise over all processes, in place (e.g. MPI_Allreduce).
+pub type AllReduce = Box<dyn FnMut(&mut [f64]) -> std::result::Result<(), String>>;
+
+/// Wall time of each part of a step, in seconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct StepTimings {
+    pub sampling: f64,
+    pub local_energies: f64,
+    pub gradient: f64,
+    pub update: f64,
+}
+
+/// What a step measured, on the samples drawn before its update.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct VmcStats {
+    /// Index of this step, from 0.
+    pub step: u64,
+    pub energy: Estimate,
+    /// Norm of the energy (or free-energy) gradient before clipping.
+    pub grad_norm: f64,
+    pub seconds: f64,
+    pub timings: StepTimings,
+}
+
+/// Optimiser state and settings; the model and operator are passed to each step.
+pub struct Vmc {
+    config: VmcConfig,
+    /// Steps taken (energy and fit steps alike).
+    steps: u64,
+    adam: Option<AdamState>,
+    allreduce: Option<AllReduce>,
+}
+
+impl Vmc {
+    pub fn new(config: VmcConfig) -> Result<Vmc> {
+        config.validate()?;
+        Ok(Vmc {
+            config,
+            steps: 0,
+            adam: None,
+            allreduce: None,
+        })
+    }
+
+    pub fn config(&self) -> &VmcConfig {
+        &self.config
+    }
+
+    /// Steps taken so far.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    pub fn adam_state(&self) -> Option<&AdamState> {
+        self.adam.as_ref()
+    }
+
+    /// Sets the reduction that sums sample averages over processes (None: one process).
+    pub fn set_allreduce(&mut self, f: Option<AllReduce>) {
+        self.allreduce = f;
+    }
+
+    pub fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
+        let config = VmcConfig {
+            learning_rate: lr,
+            ..self.config.clone()
+        };
+        config.validate()?;
+        self.config = config;
+        Ok(())
+    }
+
+    pub fn set_temperature(&mut self, t: f64) -> Result<()> {
+        let config = VmcConfig {
+            temperature: t,
+            ..self.config.clone()
+        };
+        config.validate()?;
+        self.config = config;
+        Ok(())
+    }
+
+    /// Sums `buf` over processes through the host's reduction, if any.
+    fn reduce(&mut self, buf: &mut [f64]) -> Result<()> {
+        if let Some(f) = self.allreduce.as_mut() {
+            f(buf).map_err(|msg| {
+                Error::new(
+                    ErrorKind::Callback,
+                    format!(
+                        "allreduce callback failed on a buffer of {} values: {msg}",
+                        buf.len()
+                    ),
+                )
+            })?;
+            if buf.iter().any(|x| !x.is_finite()) {
+                return Err(Error::numerical("allreduce returned a non-finite value"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Mean and statistics of complex values summed over processes (two reductions).
+    fn reduced_estimate(&mut self, values: &[num_complex::Complex64]) -> Result<Estimate> {
+        let mut sums = [
+            values.iter().map(|v| v.re).sum::<f64>(),
+            values.iter().map(|v| v.im).sum::<f64>(),
+            values.len() as f64,
+        ];
+        self.reduce(&mut sums)?;
+        let n = sums[2];
+        let mean = num_complex::Complex64::new(sums[0] / n, sums[1] / n);
+        let mut sq = [values.iter().map(|v| (v - mean).norm_sqr()).sum::<f64>()];
+        self.reduce(&mut sq)?;
+        let variance = sq[0] / n;
+        Ok(Estimate {
+            mean,
+            error: (variance / n).sqrt(),
+            variance,
+            n: n as u64,
+        })
+    }
+
+    /// Applies an SGD or Adam step for gradient `g` to `params`, returning the new parameters
+    /// and Adam state without committing them.
+    fn propose(&self, params: &[f64], g: &mut [f64]) -> (Vec<f64>, Option<AdamState>) {
+        let c = &self.config;
+        crate::optim::clip_norm(g, c.grad_clip);
+        let mut step = vec![0.0; g.len()];
+        let adam = match c.optimizer {
+            crate::optim::Optimizer::Adam => {
+                let mut state = self
+                    .adam
+                    .clone()
+                    .unwrap_or_else(|| AdamState::new(params.len()));
+                state.update(
+                    g,
+                    c.learning_rate,
+                    c.adam_beta1,
+                    c.adam_beta2,
+                    c.adam_eps,
+                    &mut step,
+                );
+                Some(state)
+            }
+            _ => {
+                step.iter_mut()
+                    .zip(g.iter())
+                    .for_each(|(s, g)| *s = c.learning_rate * g);
+                self.adam.clone()
+            }
+        };
+        let new = params.iter().zip(&step).map(|(p, s)| p - s).collect();
+        (new, adam)
+    }
+
+    /// Refuses a model whose parameter count differs from the optimiser state's.
+    fn check_model_size(&self, num_params: usize) -> Result<()> {
+        match &self.adam {
+            Some(a) if a.m.len() != num_params => Err(Error::invalid(format!(
+                "the optimiser state belongs to a model with {} parameters, this model has {num_params}",
+                a.m.len()
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
