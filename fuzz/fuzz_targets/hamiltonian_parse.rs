@@ -14,7 +14,11 @@ fuzz_target!(|data: &[u8]| {
     };
     // Site counts 0..=255 reach the refusal of 0 and small systems where indices go out of
     // range; the top bit picks a large count instead.
-    let n_sites = if first & 0x80 != 0 { 1 << 20 } else { first as u32 & 0x7f };
+    let n_sites = if first & 0x80 != 0 {
+        1 << 20
+    } else {
+        first as u32 & 0x7f
+    };
     match Hamiltonian::parse(n_sites, text) {
         Ok(h) => {
             assert_eq!(h.num_sites(), n_sites as usize);
