@@ -2,7 +2,7 @@
 //! connected configuration, measured in the same run (DESIGN.md §4).
 //!
 //! `cargo bench --bench local_energy`; RNNWF_BENCH_REPEATS sets the repeats (default 5),
-//! of which the median is reported.
+//! of which the medians are reported.
 
 use rnnwf::{
     local_energies, local_energies_naive, num_threads, simd_level_name, CellKind, Complex64,
@@ -15,17 +15,15 @@ const LAYERS: u32 = 1;
 
 type LocalEnergies = fn(&Model, &Hamiltonian, &[u8], &mut [Complex64]) -> rnnwf::Result<()>;
 
-/// Median wall time of `repeats` calls, in seconds.
-fn median_seconds(repeats: usize, mut run: impl FnMut()) -> f64 {
-    let mut times: Vec<f64> = (0..repeats)
-        .map(|_| {
-            let start = Instant::now();
-            run();
-            start.elapsed().as_secs_f64()
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
+fn seconds(run: impl FnOnce()) -> f64 {
+    let start = Instant::now();
+    run();
+    start.elapsed().as_secs_f64()
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 fn main() {
@@ -69,13 +67,18 @@ fn main() {
                 .sample(7, SAMPLES, &mut configs, None)
                 .expect("sampling");
             let mut out = vec![Complex64::new(0.0, 0.0); SAMPLES];
-            let mut time = |f: LocalEnergies| {
-                median_seconds(repeats, || {
-                    f(&model, &h, &configs, &mut out).expect("local energies")
-                })
+            // Interleaved, so that a change in machine load hits both paths alike; the
+            // ratio is the median of the per-repeat ratios.
+            let mut run = |f: LocalEnergies| {
+                seconds(|| f(&model, &h, &configs, &mut out).expect("local energies"))
             };
-            let prefix = time(local_energies);
-            let naive = time(local_energies_naive);
+            let (mut prefix, mut naive, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+            for _ in 0..repeats {
+                prefix.push(run(local_energies));
+                naive.push(run(local_energies_naive));
+                ratios.push(naive[naive.len() - 1] / prefix[prefix.len() - 1]);
+            }
+            let (prefix, naive, ratio) = (median(prefix), median(naive), median(ratios));
             println!(
                 "{:<11} {:>4} {:>6} {:>15.0} {:>15.0} {:>6.2}x",
                 name,
@@ -83,7 +86,7 @@ fn main() {
                 hidden,
                 SAMPLES as f64 / prefix,
                 SAMPLES as f64 / naive,
-                naive / prefix
+                ratio
             );
         }
     }
