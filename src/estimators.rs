@@ -33,8 +33,8 @@ impl Estimate {
     }
 }
 
-/// <op> over `n_samples` samples drawn with `seed`: the mean of the local values
-/// O_loc(s) = sum_{s'} <s|op|s'> psi(s') / psi(s).
+/// `<op>` over `n_samples` samples drawn with `seed`: the mean of the local values
+/// `O_loc(s) = sum_{s'} <s|op|s'> psi(s') / psi(s)`.
 pub fn expectation(
     model: &Model,
     op: &Hamiltonian,
@@ -48,11 +48,11 @@ pub fn expectation(
     Ok(Estimate::from_values(&values))
 }
 
-/// Second Renyi entropy S2(A) = -ln <Swap_A> of the sites in `region`, from `n_samples`
+/// Second Renyi entropy `S2(A) = -ln <Swap_A>` of the sites in `region`, from `n_samples`
 /// pairs (s, t): the 2 n_samples samples drawn with `seed`, first half s, second half t.
-/// <Swap_A> is the real part of the mean of psi(t_A s_B) psi(s_A t_B) / (psi(s) psi(t));
-/// the result's `mean` is S2, its `error` err(<Swap>) / <Swap> and its `variance` the swap
-/// values' variance over <Swap>^2, consistently; `n` counts pairs. An empty region gives
+/// `<Swap_A>` is the real part of the mean of `psi(t_A s_B) psi(s_A t_B) / (psi(s) psi(t))`;
+/// the result's `mean` is S2, its `error` `err(<Swap>) / <Swap>` and its `variance` the
+/// swap values' variance over `<Swap>^2`, consistently; `n` counts pairs. An empty region gives
 /// S2 = 0 exactly. Refuses a site out of range or given twice (`InvalidArgument`) and a
 /// mean swap value that is not positive, which too few samples can give (`Numerical`).
 pub fn renyi2(model: &Model, region: &[u32], seed: u64, n_samples: usize) -> Result<Estimate> {

@@ -23,7 +23,8 @@ pub const MAX_EXACT_SITES: usize = 24;
 const ENUMERATION_BATCH: usize = 1 << 12;
 
 /// <psi|op|psi> / <psi|psi> = sum_s P(s) O_loc(s), by enumerating every configuration
-/// (at most 2^24 of them; `InvalidArgument` beyond).
+/// (at most 2^24 of them; `InvalidArgument` beyond). Refuses an operator that does not fit
+/// the model as [`crate::local_energies`] does.
 pub fn exact_expectation(model: &Model, op: &Hamiltonian) -> Result<Complex64> {
     check_operator(model, op)?;
     let sites = model.num_sites();

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::model::MAX_SITES;
 
 impl Hamiltonian {
-    /// Transverse-field Ising model H = -J sum_<ij> Z_i Z_j - h sum_i X_i. Bonds as in
+    /// Transverse-field Ising model `H = -J sum_<ij> Z_i Z_j - h sum_i X_i`. Bonds as in
     /// `lattice.rs`: each distinct nearest-neighbour pair once.
     pub fn tfim(lx: u32, ly: u32, periodic: bool, j: f64, h: f64) -> Result<Hamiltonian> {
         let mut op = Hamiltonian::new(lattice_sites(lx, ly)?)?;
@@ -21,8 +21,8 @@ impl Hamiltonian {
         Ok(op)
     }
 
-    /// Heisenberg model H = J1 sum_<ij> (XX+YY+ZZ) + J2 sum_<<ij>> (XX+YY+ZZ) in Pauli
-    /// units (divide by 4 for S.S); <<ij>> are next-nearest neighbours: (i, i+2) on a
+    /// Heisenberg model `H = J1 sum_<ij> (XX+YY+ZZ) + J2 sum_<<ij>> (XX+YY+ZZ)` in Pauli
+    /// units (divide by 4 for S.S); `<<ij>>` are next-nearest neighbours: (i, i+2) on a
     /// chain, the diagonals on a grid.
     pub fn heisenberg(lx: u32, ly: u32, periodic: bool, j1: f64, j2: f64) -> Result<Hamiltonian> {
         let mut op = Hamiltonian::new(lattice_sites(lx, ly)?)?;
