@@ -2,9 +2,11 @@
 
 mod adam;
 mod minsr;
+mod sr_cg;
 
 pub use adam::AdamState;
 pub(crate) use minsr::minsr_direction;
+pub(crate) use sr_cg::sr_conjugate_gradient;
 
 /// The update rule of a training step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

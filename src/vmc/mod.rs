@@ -70,6 +70,19 @@ impl Vmc {
     }
 
     /// Sets the reduction that sums sample averages over processes (None: one process).
+    ///
+    /// Every process draws its own `n_samples` (give each a different `seed`); the hook sums,
+    /// in place, each buffer below over processes, so every process then holds the same
+    /// numbers and takes the same update. A step reduces, in this order:
+    /// 1. `[sum Re E_loc, sum Im E_loc, n]` (3 values), then `[sum |E_loc - mean|^2]` (1);
+    /// 2. with a temperature T > 0, the same two for E_loc + T ln P (3, then 1);
+    /// 3. SGD and Adam: the gradient (`num_params` values);
+    ///    minSR: the sum of log-derivatives for their mean (`2 num_params`), the force
+    ///    A^T b (`num_params`), then one `num_params` buffer per conjugate-gradient
+    ///    iteration (a sample-space solve would need every process's samples; CG needs only
+    ///    sums, at one reduction per product).
+    ///
+    /// `fit_step` reduces `[sum -ln P, n]` (2) and then the gradient (`num_params`).
     pub fn set_allreduce(&mut self, f: Option<AllReduce>) {
         self.allreduce = f;
     }

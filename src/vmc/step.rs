@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::hamiltonian::Hamiltonian;
 use crate::local_energy::local_energies;
 use crate::model::Model;
-use crate::optim::{clip_norm, minsr_direction, Optimizer};
+use crate::optim::{clip_norm, minsr_direction, sr_conjugate_gradient, Optimizer};
 use crate::random::derive_seed;
 use num_complex::Complex64;
 use std::time::Instant;
@@ -65,20 +65,23 @@ impl Vmc {
         let mut grad = vec![0.0; np];
         let mut direction = None;
         if self.config.optimizer == Optimizer::MinSr {
-            if self.allreduce.is_some() {
-                return Err(Error::unsupported(
-                    "minSR with an allreduce hook (samples spread over processes) is not implemented yet",
-                ));
-            }
             let (a, b) = self.sample_space_system(model, &configs, &centred, n_total)?;
-            // Energy gradient 2 A^T b, for the statistics.
+            // f = A^T b over all processes; the energy gradient is 2 f.
+            let mut f = vec![0.0; np];
             for (row, &bi) in a.chunks_exact(np).zip(&b) {
-                grad.iter_mut()
-                    .zip(row)
-                    .for_each(|(g, x)| *g += 2.0 * x * bi);
+                f.iter_mut().zip(row).for_each(|(f, x)| *f += x * bi);
             }
+            self.reduce(&mut f)?;
+            grad.iter_mut().zip(&f).for_each(|(g, f)| *g = 2.0 * f);
+            let shift = self.config.sr_diag_shift;
             let mut d = vec![0.0; np];
-            minsr_direction(&a, &b, self.config.sr_diag_shift, &mut d)?;
+            if self.allreduce.is_some() {
+                // Samples spread over processes: conjugate gradient in parameter space, one
+                // reduction per product, instead of gathering A on every process.
+                sr_conjugate_gradient(&a, &f, shift, &mut |buf| self.reduce(buf), &mut d)?;
+            } else {
+                minsr_direction(&a, &b, shift, &mut d)?;
+            }
             direction = Some(d);
         } else {
             let re: Vec<f64> = centred.iter().map(|c| 2.0 * c.re / n_total).collect();
@@ -128,7 +131,7 @@ impl Vmc {
     /// (centred local values over sqrt(N), stacked the same way). Without a phase head the
     /// imaginary rows of A vanish and contribute nothing, so they are left out.
     fn sample_space_system(
-        &self,
+        &mut self,
         model: &Model,
         configs: &[u8],
         centred: &[Complex64],
@@ -141,7 +144,12 @@ impl Vmc {
         for row in o.chunks_exact(np) {
             mean.iter_mut().zip(row).for_each(|(m, x)| *m += x);
         }
-        mean.iter_mut().for_each(|m| *m /= ns as f64);
+        // The mean over all processes' samples.
+        let mut sums: Vec<f64> = mean.iter().flat_map(|m| [m.re, m.im]).collect();
+        self.reduce(&mut sums)?;
+        for (m, s) in mean.iter_mut().zip(sums.chunks_exact(2)) {
+            *m = Complex64::new(s[0], s[1]) / n_total;
+        }
         let complex = model.config().phase == crate::model::PhaseKind::Softsign;
         let parts = if complex { 2 } else { 1 };
         let scale = 1.0 / n_total.sqrt();
