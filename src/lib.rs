@@ -15,7 +15,6 @@ pub(crate) mod parallel;
 pub(crate) mod random;
 mod sampler;
 
-
 pub use error::{Error, ErrorKind, Result};
 pub use kernels::simd_level_name;
 pub use model::{CellKind, Model, ModelConfig, ParamBlock, PhaseKind, SignRule};

@@ -19,7 +19,15 @@ impl AdamState {
 
     /// Updates the moments with gradient `g` and writes the step (to subtract, already
     /// scaled by `lr`) into `step`.
-    pub fn update(&mut self, g: &[f64], lr: f64, beta1: f64, beta2: f64, eps: f64, step: &mut [f64]) {
+    pub fn update(
+        &mut self,
+        g: &[f64],
+        lr: f64,
+        beta1: f64,
+        beta2: f64,
+        eps: f64,
+        step: &mut [f64],
+    ) {
         self.t += 1;
         let c1 = 1.0 - beta1.powi(self.t.min(i32::MAX as u64) as i32);
         let c2 = 1.0 - beta2.powi(self.t.min(i32::MAX as u64) as i32);

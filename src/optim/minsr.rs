@@ -14,8 +14,26 @@ pub(crate) fn minsr_direction(a: &[f64], b: &[f64], shift: f64, out: &mut [f64])
     assert_eq!(a.len(), rows * np);
     // Gram matrix T = A A^T (rows x rows), one product.
     let mut gram = vec![0.0; rows * rows];
-    let at = View { data: a, rs: 1, cs: np };
-    gemm_view(rows, np, rows, View { data: a, rs: np, cs: 1 }, at, 0.0, &mut gram, rows, 1);
+    let at = View {
+        data: a,
+        rs: 1,
+        cs: np,
+    };
+    gemm_view(
+        rows,
+        np,
+        rows,
+        View {
+            data: a,
+            rs: np,
+            cs: 1,
+        },
+        at,
+        0.0,
+        &mut gram,
+        rows,
+        1,
+    );
     let mut t = DMatrix::from_row_slice(rows, rows, &gram);
     for i in 0..rows {
         t[(i, i)] += shift;
@@ -27,7 +45,21 @@ pub(crate) fn minsr_direction(a: &[f64], b: &[f64], shift: f64, out: &mut [f64])
     })?;
     let y = chol.solve(&nalgebra::DVector::from_column_slice(b));
     // out = A^T y
-    gemm_view(np, rows, 1, at, View { data: y.as_slice(), rs: 1, cs: 1 }, 0.0, out, 1, 1);
+    gemm_view(
+        np,
+        rows,
+        1,
+        at,
+        View {
+            data: y.as_slice(),
+            rs: 1,
+            cs: 1,
+        },
+        0.0,
+        out,
+        1,
+        1,
+    );
     if out.iter().any(|x| !x.is_finite()) {
         return Err(Error::numerical("minSR direction is not finite"));
     }
@@ -42,7 +74,9 @@ mod tests {
     #[test]
     fn sample_space_solve_equals_parameter_space_solve() {
         let (rows, np) = (5, 9);
-        let a: Vec<f64> = (0..rows * np).map(|i| ((i * 7 % 11) as f64 - 5.0) / 3.0).collect();
+        let a: Vec<f64> = (0..rows * np)
+            .map(|i| ((i * 7 % 11) as f64 - 5.0) / 3.0)
+            .collect();
         let b: Vec<f64> = (0..rows).map(|i| (i as f64 * 0.9).sin()).collect();
         let shift = 0.3;
         let mut out = vec![0.0; np];
