@@ -143,6 +143,18 @@ pub fn fortran_module_sources() -> Vec<PathBuf> {
     vec![dir.join("rnnwf_capi.f90"), dir.join("rnnwf.f90")]
 }
 
+/// Compiles and links with any compiler, its flags and extra flags (include paths,
+/// sanitizers, ...).
+pub fn build_program_with(
+    compiler: &str,
+    flags: &[&str],
+    extra: &[&str],
+    name: &str,
+    sources: &[&Path],
+) -> PathBuf {
+    build_program(compiler, flags, extra, name, sources)
+}
+
 fn build_program(
     compiler: &str,
     flags: &[&str],
