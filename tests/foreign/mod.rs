@@ -213,6 +213,24 @@ pub fn run_with_env(exe: &Path, args: &[&OsStr], env: &[(&str, &str)]) -> String
     check_output(&exe.display().to_string(), out)
 }
 
+/// Runs a program that must fail: its exit code, standard output and standard error.
+pub fn run_expecting_failure(exe: &Path, args: &[&OsStr]) -> (Option<i32>, String, String) {
+    let out = Command::new(exe)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", exe.display()));
+    assert!(
+        !out.status.success(),
+        "{} should have failed",
+        exe.display()
+    );
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Runs a sanitizer-instrumented program: any ASan, LSan or UBSan report fails it.
 pub fn run_sanitized(exe: &Path, args: &[&OsStr]) -> String {
     run_with_env(
@@ -317,4 +335,62 @@ pub fn scratch_dir(test: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// The Julia parser and linter the Julia tests use (Julia itself cannot be installed here):
+/// fatou, pinned, from PyPI, installed once into a virtual environment in the target
+/// directory. `RNNWF_FATOU` may name an existing fatou binary instead. `None` when it
+/// cannot be had (a failure in CI).
+pub fn fatou() -> Option<PathBuf> {
+    const VERSION: &str = "0.24.0";
+    static FATOU: OnceLock<Option<PathBuf>> = OnceLock::new();
+    FATOU
+        .get_or_init(|| {
+            if let Some(path) = std::env::var_os("RNNWF_FATOU") {
+                return Some(PathBuf::from(path));
+            }
+            let venv = library().bin.join(format!("fatou-{VERSION}"));
+            let exe = venv.join("bin/fatou");
+            if !exe.exists() {
+                let python = tool("python3")?;
+                let mut make_venv = Command::new(python);
+                make_venv.args(["-m", "venv"]).arg(&venv);
+                let mut install = Command::new(venv.join("bin/python3"));
+                install.args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    &format!("fatou=={VERSION}"),
+                ]);
+                for mut step in [make_venv, install] {
+                    let out = step.output();
+                    if !out.as_ref().is_ok_and(|o| o.status.success()) {
+                        let why = match out {
+                            Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
+                            Err(e) => e.to_string(),
+                        };
+                        let _ = std::fs::remove_dir_all(&venv);
+                        missing(
+                            &format!("fatou {VERSION} (pip install fatou=={VERSION})"),
+                            &why,
+                        );
+                        return None;
+                    }
+                }
+            }
+            Some(exe)
+        })
+        .clone()
+}
+
+/// Runs a Python 3 script of the repository; `None` without python3.
+pub fn run_python(script: &Path, args: &[&OsStr]) -> Option<String> {
+    let python = tool("python3")?;
+    let out = Command::new(python)
+        .arg(script)
+        .args(args)
+        .current_dir(crate_root())
+        .output();
+    Some(check_output(&format!("python3 {}", script.display()), out))
 }
