@@ -5,7 +5,12 @@
  *
  * Creates a GRU wave function on a 20-site chain with zero magnetisation, draws samples with
  * their log psi, prints a few and the throughput, then checks on a 10-site model that P sums
- * to one over all 1024 configurations. */
+ * to one over all 1024 configurations.
+ *
+ * TODO(vmc): once rnnwf_hamiltonian_* and rnnwf_vmc_* land, train a few hundred steps on the
+ * 12-site transverse-field Ising chain and print the energy against
+ * rnnwf_exact_ground_energy (and the free-fermion formula), as the C++, Fortran and Julia
+ * examples will. */
 #include "rnnwf.h"
 
 #include <math.h>

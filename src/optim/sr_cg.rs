@@ -87,7 +87,7 @@ pub(crate) fn sr_conjugate_gradient(
     for iteration in 1..=MAX_ITERATIONS {
         apply(&p, &mut ap)?;
         let curvature = dot(&p, &ap);
-        if !(curvature > 0.0) {
+        if curvature.is_nan() || curvature <= 0.0 {
             return Err(Error::numerical(format!(
                 "SR conjugate gradient met curvature {curvature} at iteration {iteration}: S + {shift} I is not positive definite; raise sr_diag_shift"
             )));

@@ -1,7 +1,11 @@
 //! Building and running programs in other languages against the built shared library:
-//! shared by the C tests here and the C++, Fortran and MPI tests to come.
+//! shared by the C, C++, Fortran, Julia and packaging tests (and the MPI tests to come).
+//!
+//! External tools (valgrind, gfortran, cmake, ...) are looked up with [`tool`]: in CI
+//! (`CI=true`) a missing one fails the test; locally the test is skipped with a loud message.
 #![allow(dead_code)]
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -83,20 +87,86 @@ pub fn library() -> &'static Library {
 pub const C_FLAGS: &[&str] = &["-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror"];
 pub const CXX_FLAGS: &[&str] = &["-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror"];
 
+/// Fortran 2008, warnings are errors.
+pub const FORTRAN_FLAGS: &[&str] = &["-std=f2008", "-Wall", "-Wextra", "-Werror"];
+
+/// AddressSanitizer + UndefinedBehaviorSanitizer for the host program only: the Rust library
+/// stays uninstrumented, but ASan replaces malloc/free process-wide, so the library's heap is
+/// checked too (and LeakSanitizer sees a handle that is never freed).
+pub const SANITIZER_FLAGS: &[&str] = &[
+    "-fsanitize=address,undefined",
+    "-fno-sanitize-recover=all",
+    "-fno-omit-frame-pointer",
+    "-g",
+];
+
 /// Compiles and links `sources` against librnnwf into an executable named `name`.
 pub fn build_c_program(name: &str, sources: &[&Path]) -> PathBuf {
-    build_program("cc", C_FLAGS, name, sources)
+    build_program("cc", C_FLAGS, &[], name, sources)
 }
 
+/// As [`build_c_program`], with extra compiler flags (e.g. [`SANITIZER_FLAGS`]).
+pub fn build_c_program_with(name: &str, extra: &[&str], sources: &[&Path]) -> PathBuf {
+    build_program("cc", C_FLAGS, extra, name, sources)
+}
+
+/// C++17 with `bindings/cpp` on the include path.
 pub fn build_cxx_program(name: &str, sources: &[&Path]) -> PathBuf {
-    build_program("c++", CXX_FLAGS, name, sources)
+    let cpp = crate_root().join("bindings/cpp");
+    let include = format!("-I{}", cpp.display());
+    build_program("c++", CXX_FLAGS, &[&include], name, sources)
 }
 
-fn build_program(compiler: &str, flags: &[&str], name: &str, sources: &[&Path]) -> PathBuf {
+/// Compiles the Fortran modules (generated `rnnwf_capi`, then `rnnwf`) and `sources` into an
+/// executable, with the module files kept apart per program. `None` without gfortran.
+pub fn build_fortran_program(name: &str, sources: &[&Path]) -> Option<PathBuf> {
+    let gfortran = tool("gfortran")?;
+    let modules = library().bin.join(format!("{name}.mod.d"));
+    let _ = std::fs::remove_dir_all(&modules);
+    std::fs::create_dir_all(&modules).unwrap();
+    let mut all: Vec<PathBuf> = fortran_module_sources();
+    all.extend(sources.iter().map(|s| s.to_path_buf()));
+    let j = format!("-J{}", modules.display());
+    let refs: Vec<&Path> = all.iter().map(PathBuf::as_path).collect();
+    Some(build_program(
+        gfortran.to_str().unwrap(),
+        FORTRAN_FLAGS,
+        &[&j, "-g"],
+        name,
+        &refs,
+    ))
+}
+
+/// The Fortran binding's sources, in compilation order.
+pub fn fortran_module_sources() -> Vec<PathBuf> {
+    let dir = crate_root().join("bindings/fortran");
+    vec![dir.join("rnnwf_capi.f90"), dir.join("rnnwf.f90")]
+}
+
+/// Compiles and links with any compiler, its flags and extra flags (include paths,
+/// sanitizers, ...).
+pub fn build_program_with(
+    compiler: &str,
+    flags: &[&str],
+    extra: &[&str],
+    name: &str,
+    sources: &[&Path],
+) -> PathBuf {
+    build_program(compiler, flags, extra, name, sources)
+}
+
+fn build_program(
+    compiler: &str,
+    flags: &[&str],
+    extra: &[&str],
+    name: &str,
+    sources: &[&Path],
+) -> PathBuf {
     let lib = library();
     let exe = lib.bin.join(name);
     let mut cmd = Command::new(compiler);
     cmd.args(flags)
+        .args(extra)
         .arg("-I")
         .arg(&lib.include)
         .args(sources)
@@ -130,9 +200,121 @@ pub fn compile_only(compiler: &str, flags: &[&str], source: &Path) {
 }
 
 /// Runs a program and returns its standard output, failing the test on a non-zero exit.
-pub fn run(exe: &Path, args: &[&std::ffi::OsStr]) -> String {
-    let out = Command::new(exe).args(args).output();
+pub fn run(exe: &Path, args: &[&OsStr]) -> String {
+    run_with_env(exe, args, &[])
+}
+
+/// As [`run`], with extra environment variables.
+pub fn run_with_env(exe: &Path, args: &[&OsStr], env: &[(&str, &str)]) -> String {
+    let out = Command::new(exe)
+        .args(args)
+        .envs(env.iter().copied())
+        .output();
     check_output(&exe.display().to_string(), out)
+}
+
+/// Runs a program that must fail: its exit code, standard output and standard error.
+pub fn run_expecting_failure(exe: &Path, args: &[&OsStr]) -> (Option<i32>, String, String) {
+    let out = Command::new(exe)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", exe.display()));
+    assert!(
+        !out.status.success(),
+        "{} should have failed",
+        exe.display()
+    );
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Runs a sanitizer-instrumented program: any ASan, LSan or UBSan report fails it.
+pub fn run_sanitized(exe: &Path, args: &[&OsStr]) -> String {
+    run_with_env(
+        exe,
+        args,
+        &[
+            (
+                "ASAN_OPTIONS",
+                "detect_leaks=1:halt_on_error=1:strict_string_checks=1",
+            ),
+            ("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1"),
+        ],
+    )
+}
+
+/// Runs a program under valgrind's memcheck: any memory error or definite/indirect leak
+/// fails it. `None` without valgrind. Rust's runtime keeps the main thread's handle in a
+/// thread-local that valgrind calls "possibly lost"; that kind is reported, not counted, so
+/// no suppression file is needed.
+pub fn run_under_valgrind(exe: &Path, args: &[&OsStr]) -> Option<String> {
+    let valgrind = tool("valgrind")?;
+    let out = Command::new(valgrind)
+        .args([
+            "--error-exitcode=1",
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite,indirect",
+        ])
+        .arg(exe)
+        .args(args)
+        .output();
+    let what = format!("valgrind {}", exe.display());
+    let stderr = String::from_utf8_lossy(&out.as_ref().unwrap().stderr).into_owned();
+    let stdout = check_output(&what, out);
+    // Belt and braces: the exit code already says so, the summary says why.
+    assert!(
+        stderr.contains("ERROR SUMMARY: 0 errors"),
+        "{what} reported errors:\n{stderr}"
+    );
+    Some(stdout)
+}
+
+/// True in CI, where every tool a test needs must be installed.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// The path of a program on PATH. Missing: a failure in CI; locally `None`, with a message
+/// that cannot be missed, so the calling test returns early.
+pub fn tool(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        missing(name, "it is not on PATH");
+    }
+    found
+}
+
+/// Reports a missing prerequisite: panics in CI, shouts and lets the test skip locally.
+pub fn missing(what: &str, why: &str) {
+    assert!(
+        !in_ci(),
+        "{what} is required in CI (CI=true) but unavailable: {why}"
+    );
+    eprintln!(
+        "\n********************************************************************\n\
+         SKIPPED: {what} is unavailable ({why}).\n\
+         Install it (see .ci/install-host-tools.sh) to run this test.\n\
+         ********************************************************************\n"
+    );
+}
+
+/// Checks the "NAME: N checks passed" line a test program prints last, and that at least
+/// `min` checks ran, so a program that silently skipped its work fails.
+pub fn assert_checks_passed(out: &str, program: &str, min: usize) {
+    let last = out.lines().last().unwrap_or_default().trim();
+    let passed: usize = last
+        .strip_prefix(&format!("{program}: "))
+        .and_then(|rest| rest.strip_suffix(" checks passed"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected output from {program}:\n{out}"));
+    assert!(passed >= min, "{program}: only {passed} checks ran");
 }
 
 fn check_output(what: &str, out: std::io::Result<Output>) -> String {
@@ -153,4 +335,62 @@ pub fn scratch_dir(test: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// The Julia parser and linter the Julia tests use (Julia itself cannot be installed here):
+/// fatou, pinned, from PyPI, installed once into a virtual environment in the target
+/// directory. `RNNWF_FATOU` may name an existing fatou binary instead. `None` when it
+/// cannot be had (a failure in CI).
+pub fn fatou() -> Option<PathBuf> {
+    const VERSION: &str = "0.24.0";
+    static FATOU: OnceLock<Option<PathBuf>> = OnceLock::new();
+    FATOU
+        .get_or_init(|| {
+            if let Some(path) = std::env::var_os("RNNWF_FATOU") {
+                return Some(PathBuf::from(path));
+            }
+            let venv = library().bin.join(format!("fatou-{VERSION}"));
+            let exe = venv.join("bin/fatou");
+            if !exe.exists() {
+                let python = tool("python3")?;
+                let mut make_venv = Command::new(python);
+                make_venv.args(["-m", "venv"]).arg(&venv);
+                let mut install = Command::new(venv.join("bin/python3"));
+                install.args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    &format!("fatou=={VERSION}"),
+                ]);
+                for mut step in [make_venv, install] {
+                    let out = step.output();
+                    if !out.as_ref().is_ok_and(|o| o.status.success()) {
+                        let why = match out {
+                            Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
+                            Err(e) => e.to_string(),
+                        };
+                        let _ = std::fs::remove_dir_all(&venv);
+                        missing(
+                            &format!("fatou {VERSION} (pip install fatou=={VERSION})"),
+                            &why,
+                        );
+                        return None;
+                    }
+                }
+            }
+            Some(exe)
+        })
+        .clone()
+}
+
+/// Runs a Python 3 script of the repository; `None` without python3.
+pub fn run_python(script: &Path, args: &[&OsStr]) -> Option<String> {
+    let python = tool("python3")?;
+    let out = Command::new(python)
+        .arg(script)
+        .args(args)
+        .current_dir(crate_root())
+        .output();
+    Some(check_output(&format!("python3 {}", script.display()), out))
 }

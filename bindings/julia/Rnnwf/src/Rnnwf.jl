@@ -1,0 +1,28 @@
+"""
+    Rnnwf
+
+Recurrent-neural-network wave functions and variational Monte Carlo, through the C API of
+`librnnwf` (set `RNNWF_LIB` to its path). Configurations are column-major `Matrix{UInt8}`
+of size `(num_sites, n)`; amplitudes come back as `ComplexF64` values of ln psi.
+
+The raw C functions, constants and structs are available under their C names
+(`Rnnwf.rnnwf_model_new`, `Rnnwf.RNNWF_CELL_GRU`, ...), generated from `rnnwf.h` into
+`src/gen/api.jl`; everything else here is the idiomatic layer on top.
+"""
+module Rnnwf
+
+using Libdl
+
+export Model, ModelConfig, RnnwfError
+export num_sites, num_params, config, get_params, get_params!, set_params!
+export sample, sample!, log_psi, log_psi!, save, load_model
+export status_name, last_error, set_num_threads
+
+include("gen/api.jl")
+include("library.jl")
+include("errors.jl")
+include("handles.jl")
+include("config.jl")
+include("model.jl")
+
+end # module

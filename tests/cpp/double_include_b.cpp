@@ -1,0 +1,18 @@
+// The second translation unit of the double-include link test (see double_include_a.cpp).
+#include "rnnwf.hpp"
+
+std::size_t sites_from_b();
+
+std::size_t sites_from_b() {
+  rnnwf::ModelConfig cfg;
+  cfg.lx = 8;
+  cfg.hidden = 4;
+  rnnwf::Model m(cfg);
+  rnnwf::Model copy = m.clone();
+  try {
+    copy.set_params(std::vector<double>{});
+  } catch (const rnnwf::Error &e) {
+    return e.status() == RNNWF_ERR_BUFFER_SIZE ? copy.num_sites() : 0;
+  }
+  return 0;
+}

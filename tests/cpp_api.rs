@@ -1,0 +1,75 @@
+//! The header-only C++17 wrapper (bindings/cpp/rnnwf.hpp): its test program, the
+//! two-translation-unit link test and the example, all under -Wall -Wextra -Wpedantic -Werror.
+
+mod foreign;
+use foreign::*;
+use std::ffi::OsStr;
+
+#[test]
+fn cpp_test_program_passes() {
+    let exe = build_cxx_program(
+        "test_model_cpp",
+        &[&crate_root().join("tests/cpp/test_model.cpp")],
+    );
+    let scratch = scratch_dir("test_model_cpp");
+    let out = run(&exe, &[scratch.as_os_str()]);
+    assert_checks_passed(&out, "test_model_cpp", 800);
+}
+
+#[test]
+fn cpp_test_program_passes_under_asan_and_ubsan() {
+    let cpp = format!("-I{}", crate_root().join("bindings/cpp").display());
+    let mut flags = vec![cpp.as_str()];
+    flags.extend_from_slice(SANITIZER_FLAGS);
+    let exe = build_program_with(
+        "c++",
+        CXX_FLAGS,
+        &flags,
+        "test_model_cpp_asan",
+        &[&crate_root().join("tests/cpp/test_model.cpp")],
+    );
+    let scratch = scratch_dir("test_model_cpp_asan");
+    let out = run_sanitized(&exe, &[scratch.as_os_str()]);
+    assert_checks_passed(&out, "test_model_cpp", 800);
+}
+
+/// Everything in rnnwf.hpp is inline: two translation units that include it link together.
+#[test]
+fn cpp_header_links_from_two_translation_units() {
+    let dir = crate_root().join("tests/cpp");
+    let exe = build_cxx_program(
+        "double_include",
+        &[
+            &dir.join("double_include_a.cpp"),
+            &dir.join("double_include_b.cpp"),
+        ],
+    );
+    let out = run(&exe, &[]);
+    assert_eq!(out.trim(), "double_include: a=6 b=8 abi=ok");
+}
+
+#[test]
+fn cpp_example_runs() {
+    let exe = build_cxx_program(
+        "sample_cpp",
+        &[&crate_root().join("examples/cpp/sample.cpp")],
+    );
+    let out = run(&exe, &[OsStr::new("500")]);
+    assert!(out.contains("model: 12 sites"), "{out}");
+    assert!(
+        out.contains("max |ln psi(evaluated) - ln psi(sampled)| = 0"),
+        "{out}"
+    );
+    assert!(
+        out.contains("expected error: RNNWF_ERR_INVALID_ARGUMENT: rnnwf_log_psi: "),
+        "{out}"
+    );
+    // The entropy of a distribution over the 924 zero-magnetisation states is at most ln 924.
+    let entropy: f64 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("entropy estimate -<ln P> = "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no entropy line in:\n{out}"));
+    assert!(entropy > 0.0 && entropy < 924f64.ln() + 0.5, "{entropy}");
+}
