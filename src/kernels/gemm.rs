@@ -90,3 +90,51 @@ pub(crate) fn gemm_view(
         );
     }
 }
+
+/// `out[rows] = a[rows x cols] x[cols]`, `a` row-major.
+pub(crate) fn matvec(a: &[f64], rows: usize, cols: usize, x: &[f64], out: &mut [f64]) {
+    let a = View {
+        data: a,
+        rs: cols,
+        cs: 1,
+    };
+    gemm_view(
+        rows,
+        cols,
+        1,
+        a,
+        View {
+            data: x,
+            rs: 1,
+            cs: 1,
+        },
+        0.0,
+        out,
+        1,
+        1,
+    );
+}
+
+/// `out[cols] = a[rows x cols]^T y[rows]`, `a` row-major.
+pub(crate) fn matvec_transposed(a: &[f64], rows: usize, cols: usize, y: &[f64], out: &mut [f64]) {
+    let at = View {
+        data: a,
+        rs: 1,
+        cs: cols,
+    };
+    gemm_view(
+        cols,
+        rows,
+        1,
+        at,
+        View {
+            data: y,
+            rs: 1,
+            cs: 1,
+        },
+        0.0,
+        out,
+        1,
+        1,
+    );
+}

@@ -15,4 +15,4 @@ mod gemm;
 pub(crate) use cells::{gru_update, tanh_in_place};
 pub(crate) use cells_backward::{gru_backward, tanh_backward};
 pub use dispatch::simd_level_name;
-pub(crate) use gemm::{gemm, gemm_view, View};
+pub(crate) use gemm::{gemm, gemm_view, matvec, matvec_transposed, View};

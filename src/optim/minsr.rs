@@ -2,7 +2,7 @@
 //! of samples (METHOD.md), for when parameters outnumber samples.
 
 use crate::error::{Error, Result};
-use crate::kernels::{gemm_view, View};
+use crate::kernels::{gemm_view, matvec_transposed, View};
 use crate::parallel::for_each_task;
 use nalgebra::DMatrix;
 
@@ -24,27 +24,7 @@ pub(crate) fn minsr_direction(a: &[f64], b: &[f64], shift: f64, out: &mut [f64])
         ))
     })?;
     let y = chol.solve(&nalgebra::DVector::from_column_slice(b));
-    // out = A^T y
-    let at = View {
-        data: a,
-        rs: 1,
-        cs: np,
-    };
-    gemm_view(
-        np,
-        rows,
-        1,
-        at,
-        View {
-            data: y.as_slice(),
-            rs: 1,
-            cs: 1,
-        },
-        0.0,
-        out,
-        1,
-        1,
-    );
+    matvec_transposed(a, rows, np, y.as_slice(), out);
     if out.iter().any(|x| !x.is_finite()) {
         return Err(Error::numerical("minSR direction is not finite"));
     }

@@ -5,7 +5,7 @@
 //! processes p, a reduction of num_params doubles.
 
 use crate::error::{Error, Result};
-use crate::kernels::{gemm_view, View};
+use crate::kernels::{matvec, matvec_transposed};
 
 /// Relative residual at which the iteration stops.
 const TOLERANCE: f64 = 1e-10;
@@ -31,46 +31,8 @@ pub(crate) fn sr_conjugate_gradient(
     let rows = a.len() / np.max(1);
     let mut av = vec![0.0; rows];
     let mut apply = |v: &[f64], out: &mut [f64]| -> Result<()> {
-        let a_view = View {
-            data: a,
-            rs: np,
-            cs: 1,
-        };
-        gemm_view(
-            rows,
-            np,
-            1,
-            a_view,
-            View {
-                data: v,
-                rs: 1,
-                cs: 1,
-            },
-            0.0,
-            &mut av,
-            1,
-            1,
-        );
-        let at = View {
-            data: a,
-            rs: 1,
-            cs: np,
-        };
-        gemm_view(
-            np,
-            rows,
-            1,
-            at,
-            View {
-                data: &av,
-                rs: 1,
-                cs: 1,
-            },
-            0.0,
-            out,
-            1,
-            1,
-        );
+        matvec(a, rows, np, v, &mut av);
+        matvec_transposed(a, rows, np, &av, out);
         reduce(out)?;
         out.iter_mut().zip(v).for_each(|(o, x)| *o += shift * x);
         Ok(())
