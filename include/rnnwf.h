@@ -197,7 +197,7 @@ rnnwf_status rnnwf_model_get_params(const struct rnnwf_model *m, double *out, si
 // unchanged.
 rnnwf_status rnnwf_model_set_params(struct rnnwf_model *m, const double *params, size_t len);
 
-// Writes a checkpoint (safetensors; the format is described in src/checkpoint.rs) to `path`:
+// Writes a checkpoint (safetensors; the format is described in src/checkpoint/mod.rs) to `path`:
 // to a temporary file that is renamed over `path` once complete, so `path` is never
 // half-written. RNNWF_ERR_IO on failure; an empty path is RNNWF_ERR_INVALID_ARGUMENT.
 rnnwf_status rnnwf_model_save(const struct rnnwf_model *m, const char *path);

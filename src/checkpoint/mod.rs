@@ -1,0 +1,87 @@
+//! Checkpoints: models saved as safetensors files with an integrity checksum.
+//!
+//! The container (`container.rs`) holds the checksummed safetensors pieces; the model format
+//! (`model.rs`, format `rnnwf-model`) is built on it.
+//!
+//! # The container
+//!
+//! A checkpoint is a plain [safetensors](https://github.com/huggingface/safetensors) file, so
+//! any safetensors reader (Python `safetensors`, PyTorch, ...) can open it: `F64`
+//! (little-endian) tensors, and string metadata (`__metadata__`) with every value in its
+//! canonical spelling: integers in decimal without sign (except `-1` where stated) or leading
+//! zeros, names in lower case, floats in Rust's shortest decimal that reads back to the same
+//! bits (`{:?}`: `0.001`, `1.0`, `1e-8`), so that saving and loading changes no bit.
+//! Every file has the metadata `format` (which of the formats) and `format_version`, and
+//! `crc32`.
+//!
+//! The header lists the metadata in key order and the tensors in the format's order, and the
+//! data region holds the tensors back to back in that order. The same object always gives
+//! the same bytes.
+//!
+//! The checksum `crc32` is CRC-32 (IEEE, as zlib's `crc32`), 8 lower-case hex digits, over this
+//! byte string: for every metadata entry except `crc32`, in byte order of the keys,
+//! `key=value\n`; then for every tensor in the format's order, `name[d0,d1]\n` (the shape's
+//! dimensions in decimal, comma-separated, no spaces) followed by the tensor's raw bytes. In
+//! Python:
+//!
+//! ```text
+//! meta = {k: v for k, v in f.metadata().items() if k != "crc32"}
+//! s = b"".join(f"{k}={meta[k]}\n".encode() for k in sorted(meta))
+//! for name in tensor_order:  # the format's order, below
+//!     t = f.get_tensor(name)  # float64
+//!     s += f"{name}[{','.join(map(str, t.shape))}]\n".encode() + t.tobytes()
+//! assert f"{zlib.crc32(s):08x}" == f.metadata()["crc32"]
+//! ```
+//!
+//! CRC-32 finds every single-bit error, so a flipped bit anywhere in the file is refused.
+//!
+//! Saving writes to a fresh temporary file in the target's directory, flushes and syncs it,
+//! then renames it over the target: a crash leaves either the old file or the new one, never
+//! half of one.
+//!
+//! # Model (`format` = `rnnwf-model`, `format_version` 1)
+//!
+//! * one tensor per parameter block of [`Model::param_blocks`], with the block's name and
+//!   shape (`layer0.input_weight` `[local_dim, G*hidden]`, `layer0.bias` `[G*hidden]`, ...,
+//!   `amplitude.weight`, `amplitude.bias`, and `phase.weight`, `phase.bias` for the phase
+//!   head; see `model/layout.rs`), in block order. Nothing else: no missing and no extra
+//!   tensor. The data region is the model's flat parameter vector.
+//! * metadata:
+//!
+//!   | key              | value                                                |
+//!   |------------------|------------------------------------------------------|
+//!   | `format`         | `rnnwf-model`                                        |
+//!   | `format_version` | `1`                                                  |
+//!   | `cell`           | `vanilla` or `gru`                                   |
+//!   | `lx`, `ly`       | sites along x and y                                  |
+//!   | `local_dim`      | values per site                                      |
+//!   | `hidden`         | hidden units per layer                               |
+//!   | `layers`         | stacked recurrent layers                             |
+//!   | `phase`          | `none` or `softsign`                                 |
+//!   | `sign_rule`      | `none` or `marshall`                                 |
+//!   | `u1_total`       | `-1` (no constraint) or the conserved total          |
+//!   | `seed`           | the initialisation seed (a `u64`)                    |
+//!   | `crc32`          | the checksum                                         |
+//!
+//! [`Model::from_checkpoint_bytes`] refuses, with [`ErrorKind::Format`] and a message naming the
+//! problem: anything that is not safetensors, an unknown `format` or `format_version`, a
+//! missing or misspelt metadata value, an invalid config (e.g. `hidden` = 0), a missing or
+//! extra tensor, a wrong dtype or shape, a checksum mismatch, a non-finite value.
+//!
+//! A config that is intact (the checksum matches) but that this version cannot build, such as
+//! `ly > 1` before the 2D RNN lands, is refused with [`ErrorKind::Unsupported`], the kind
+//! [`Model::new`] gives for it; a damaged file is always `Format`, never `Unsupported`.
+//! [`Model::load`] adds [`ErrorKind::Io`] when the file cannot be opened or read.
+//!
+//! [`Model::param_blocks`]: crate::model::Model::param_blocks
+//! [`Model::from_checkpoint_bytes`]: crate::model::Model::from_checkpoint_bytes
+//! [`Model::new`]: crate::model::Model::new
+//! [`Model::load`]: crate::model::Model::load
+//! [`ErrorKind::Format`]: crate::error::ErrorKind::Format
+//! [`ErrorKind::Unsupported`]: crate::error::ErrorKind::Unsupported
+//! [`ErrorKind::Io`]: crate::error::ErrorKind::Io
+
+mod container;
+mod model;
+
+pub use model::{CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION};
