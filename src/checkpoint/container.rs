@@ -77,6 +77,10 @@ impl<'a> Container<'a> {
         Ok(())
     }
 
+    pub fn has(&self, key: &str) -> bool {
+        self.metadata.contains_key(key)
+    }
+
     pub fn required(&self, key: &str) -> Result<&str> {
         self.metadata
             .get(key)
@@ -96,6 +100,17 @@ impl<'a> Container<'a> {
         }
     }
 
+    /// Parses a float written by [`float_text`] (Rust's shortest round-trip decimal).
+    pub fn parse_float(&self, key: &str) -> Result<f64> {
+        let text = self.required(key)?;
+        match text.parse::<f64>() {
+            Ok(v) if float_text(v) == text => Ok(v),
+            _ => Err(Error::format(format!(
+                "checkpoint metadata `{key}` = {text:?} is not a number in canonical form"
+            ))),
+        }
+    }
+
     /// The value of `key` among `choices` (name, value).
     pub fn parse_name<T: Copy>(&self, key: &str, choices: &[(&str, T)]) -> Result<T> {
         let text = self.required(key)?;
@@ -110,6 +125,11 @@ impl<'a> Container<'a> {
                     names.join(", ")
                 ))
             })
+    }
+
+    /// The shape of tensor `name`, if the file has one of that name.
+    pub fn tensor_shape(&self, name: &str) -> Option<&[usize]> {
+        self.header.info(name).map(|info| info.shape.as_slice())
     }
 
     /// The bytes of tensor `name`, after checking that it exists, is F64 and has `shape`.
@@ -166,6 +186,12 @@ impl<'a> Container<'a> {
         }
         Ok(())
     }
+}
+
+/// A float's metadata spelling: Rust's shortest decimal that reads back to the same bits
+/// (`{:?}`: "0.001", "1.0", "1e-8", "-0.0"), so a value survives a save bit for bit.
+pub(super) fn float_text(value: f64) -> String {
+    format!("{value:?}")
 }
 
 /// CRC-32 of the canonical serialisation (see the module docs), as 8 hex digits.
@@ -320,5 +346,33 @@ fn create_temp_beside(path: &Path) -> std::io::Result<(PathBuf, File)> {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_round_trip_through_their_text() {
+        for v in [
+            0.0,
+            -0.0,
+            1.0,
+            1e-8,
+            0.1 + 0.2,
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::MAX,
+            0.999,
+            123456.789e10,
+        ] {
+            let text = float_text(v);
+            let back: f64 = text.parse().unwrap();
+            assert_eq!(back.to_bits(), v.to_bits(), "{v} as {text}");
+        }
+        assert_eq!(float_text(1e-8), "1e-8");
+        assert_eq!(float_text(0.001), "0.001");
+        assert_eq!(float_text(1.0), "1.0");
     }
 }

@@ -1,7 +1,9 @@
-//! Checkpoints: models saved as safetensors files with an integrity checksum.
+//! Checkpoints: models and optimiser states saved as safetensors files with an integrity
+//! checksum.
 //!
-//! The container (`container.rs`) holds the checksummed safetensors pieces; the model format
-//! (`model.rs`, format `rnnwf-model`) is built on it.
+//! Two formats share one container (`container.rs`): the model (`model.rs`, format
+//! `rnnwf-model`) and the state of a training run (`optimizer.rs`, format `rnnwf-optimizer`).
+//! To resume a run, save both; the model file alone is what inference needs.
 //!
 //! # The container
 //!
@@ -73,6 +75,44 @@
 //! [`Model::new`] gives for it; a damaged file is always `Format`, never `Unsupported`.
 //! [`Model::load`] adds [`ErrorKind::Io`] when the file cannot be opened or read.
 //!
+//! # Optimiser (`format` = `rnnwf-optimizer`, `format_version` 1)
+//!
+//! The state of a [`Vmc`] driver: its settings, its step counter and Adam's moments. A run
+//! resumed from a model checkpoint and an optimiser checkpoint saved together continues bit
+//! for bit as the uninterrupted run would have (step k draws its samples with a seed derived
+//! from `seed` and k). The reduction hook is not saved: it belongs to the process.
+//!
+//! * metadata:
+//!
+//!   | key              | value                                                        |
+//!   |------------------|--------------------------------------------------------------|
+//!   | `format`         | `rnnwf-optimizer`                                            |
+//!   | `format_version` | `1`                                                          |
+//!   | `optimizer`      | `sgd`, `adam` or `minsr`                                     |
+//!   | `n_samples`      | samples per step on one process (`u64`)                      |
+//!   | `learning_rate`  | float, the current one (schedules set it between steps)      |
+//!   | `adam_beta1`, `adam_beta2`, `adam_eps` | floats                                 |
+//!   | `sr_diag_shift`  | float                                                        |
+//!   | `grad_clip`      | float, 0 = off                                               |
+//!   | `temperature`    | float, the current one                                       |
+//!   | `seed`           | the sampling seed (`u64`)                                    |
+//!   | `steps`          | steps taken so far (`u64`): the index of the next step       |
+//!   | `adam_t`         | Adam's update count (`u64`); present iff Adam state exists   |
+//!   | `crc32`          | the checksum                                                 |
+//!
+//! * tensors, only when `adam_t` is present (Adam state exists once an Adam step was taken):
+//!   `adam.m` then `adam.v`, Adam's first and second moments, both of shape `[num_params]`
+//!   of the model being trained. Without `adam_t` there is no tensor at all.
+//!
+//! [`Vmc::from_checkpoint_bytes`] refuses, with [`ErrorKind::Format`]: anything that is not
+//! safetensors, another `format` (a model file, say) or `format_version`, a missing or
+//! non-canonical metadata value, settings that [`VmcConfig::validate`] refuses, `adam_t`
+//! without both tensors or tensors without `adam_t`, tensors of another dtype, of different
+//! shapes or not one-dimensional, an extra tensor, a checksum mismatch, a non-finite moment.
+//! [`Vmc::load`] adds [`ErrorKind::Io`] and, on any error, leaves the driver unchanged. The
+//! file does not record the model; a state whose moments do not match the model's parameter
+//! count is refused by the next step ([`ErrorKind::InvalidArgument`]).
+//!
 //! [`Model::param_blocks`]: crate::model::Model::param_blocks
 //! [`Model::from_checkpoint_bytes`]: crate::model::Model::from_checkpoint_bytes
 //! [`Model::new`]: crate::model::Model::new
@@ -80,8 +120,15 @@
 //! [`ErrorKind::Format`]: crate::error::ErrorKind::Format
 //! [`ErrorKind::Unsupported`]: crate::error::ErrorKind::Unsupported
 //! [`ErrorKind::Io`]: crate::error::ErrorKind::Io
+//! [`ErrorKind::InvalidArgument`]: crate::error::ErrorKind::InvalidArgument
+//! [`Vmc`]: crate::vmc::Vmc
+//! [`Vmc::from_checkpoint_bytes`]: crate::vmc::Vmc::from_checkpoint_bytes
+//! [`Vmc::load`]: crate::vmc::Vmc::load
+//! [`VmcConfig::validate`]: crate::vmc::VmcConfig::validate
 
 mod container;
 mod model;
+mod optimizer;
 
 pub use model::{CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION};
+pub use optimizer::{OPTIMIZER_FORMAT, OPTIMIZER_FORMAT_VERSION};
