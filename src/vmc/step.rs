@@ -15,6 +15,12 @@ impl Vmc {
     /// leaves the parameters and the optimiser state unchanged.
     pub fn step(&mut self, model: &mut Model, h: &Hamiltonian) -> Result<VmcStats> {
         self.check_model_size(model.num_params())?;
+        // Refused before anything runs, so that no reduction is entered on the way.
+        if self.config.optimizer == Optimizer::MinSr && self.allreduce.is_some() {
+            return Err(Error::unsupported(
+                "minSR with an allreduce hook (samples spread over processes) is not implemented yet",
+            ));
+        }
         let start = Instant::now();
         let ns = self.config.n_samples as usize;
         let sites = model.num_sites();
@@ -65,11 +71,6 @@ impl Vmc {
         let mut grad = vec![0.0; np];
         let mut direction = None;
         if self.config.optimizer == Optimizer::MinSr {
-            if self.allreduce.is_some() {
-                return Err(Error::unsupported(
-                    "minSR with an allreduce hook (samples spread over processes) is not implemented yet",
-                ));
-            }
             let (a, b) = self.sample_space_system(model, &configs, &centred, n_total)?;
             // Energy gradient 2 A^T b, for the statistics.
             for (row, &bi) in a.chunks_exact(np).zip(&b) {
