@@ -42,6 +42,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define RNNWF_VERSION_MAJOR 0
+
+#define RNNWF_VERSION_MINOR 1
+
+#define RNNWF_VERSION_PATCH 0
+
+// The ABI generation: equals RNNWF_VERSION_MINOR while on 0.x, matching the shared
+// library's SONAME librnnwf.so.0.MINOR. A host built against one ABI version needs a library
+// with the same one.
+#define RNNWF_ABI_VERSION 1
+
 // h' = tanh(W h + V x + b)
 #define RNNWF_CELL_VANILLA 0
 
@@ -59,16 +70,12 @@
 // psi *= (-1)^(down spins on sublattice A: x+y even)
 #define RNNWF_SIGN_MARSHALL 1
 
-#define RNNWF_VERSION_MAJOR 0
-
-#define RNNWF_VERSION_MINOR 1
-
-#define RNNWF_VERSION_PATCH 0
-
-// The ABI generation: equals RNNWF_VERSION_MINOR while on 0.x, matching the shared
-// library's SONAME librnnwf.so.0.MINOR. A host built against one ABI version needs a library
-// with the same one.
-#define RNNWF_ABI_VERSION 1
+// An operator H = sum_k c_k P_k: real coefficients c_k times Pauli strings P_k (products of
+// X, Y, Z on distinct sites, eigenvalues +-1) on n_sites spin-1/2 sites. Opaque: made by
+// rnnwf_hamiltonian_new, _parse, _tfim or _heisenberg, destroyed by rnnwf_hamiltonian_free.
+// Terms on the same Pauli string merge (their coefficients add; a sum of exactly 0 drops
+// the term).
+typedef struct rnnwf_hamiltonian rnnwf_hamiltonian;
 
 // An RNN wave function. Opaque: made by rnnwf_model_new, rnnwf_model_clone or
 // rnnwf_model_load, destroyed by rnnwf_model_free.
@@ -76,13 +83,6 @@ typedef struct rnnwf_model rnnwf_model;
 
 // The result of a fallible call: `RNNWF_OK` or one of the `RNNWF_ERR_*` codes.
 typedef int32_t rnnwf_status;
-
-// A complex double, layout-compatible with C99 `double _Complex`, C++ `std::complex<double>`,
-// Fortran `complex(c_double_complex)` and Julia `ComplexF64`.
-typedef struct rnnwf_complex {
-  double re;
-  double im;
-} rnnwf_complex;
 
 // Everything that fixes a model's shape and initial parameters. Fill it with
 // rnnwf_model_config_init first, then change the fields you need.
@@ -112,6 +112,29 @@ typedef struct rnnwf_model_config {
   // Seed of the parameter initialisation.
   uint64_t seed;
 } rnnwf_model_config;
+
+// A complex double, layout-compatible with C99 `double _Complex`, C++ `std::complex<double>`,
+// Fortran `complex(c_double_complex)` and Julia `ComplexF64`.
+typedef struct rnnwf_complex {
+  double re;
+  double im;
+} rnnwf_complex;
+
+// A sample mean with its statistics. Samples are independent (exact sampling, no Markov
+// chain), so error = sqrt(variance / n).
+typedef struct rnnwf_estimate {
+  // Real part of the sample mean.
+  double mean_re;
+  // Imaginary part of the sample mean (0 up to rounding for a Hermitian operator's mean
+  // over many samples; single local values can be complex).
+  double mean_im;
+  // Standard error of the mean.
+  double error;
+  // Population variance of the values, mean of |x - mean|^2.
+  double variance;
+  // Samples, summed over processes.
+  uint64_t n;
+} rnnwf_estimate;
 
 // Success.
 #define RNNWF_OK 0
@@ -147,22 +170,26 @@ typedef struct rnnwf_model_config {
 extern "C" {
 #endif // __cplusplus
 
-// d ln psi(s_i) / d theta_k of the `n` configurations in `configs` (`[n][n_sites]`) into
-// `out` (`[n][num_params]`, parameters in the order of rnnwf_model_get_params): the real
-// part is 0.5 d ln P, the imaginary part the derivative of the phase. A configuration with
-// P = 0 (outside the U(1) subspace) has no derivative: RNNWF_ERR_INVALID_ARGUMENT naming
-// it. NULL arrays are accepted when `n` is 0. Nothing is written on failure.
-rnnwf_status rnnwf_log_psi_grad(const struct rnnwf_model *m,
-                                const uint8_t *configs,
-                                size_t n,
-                                struct rnnwf_complex *out);
-
 // Copies the message of this thread's last failed call into `buf`: at most `len - 1` bytes
 // (never splitting a UTF-8 character), then a NUL. Returns the full message length in
 // bytes, without the NUL, so a caller can size a buffer with `rnnwf_last_error(NULL, 0) + 1`.
 // The message is "" when no call on this thread has failed. Successful calls do not clear it.
 // `buf` may be NULL when `len` is 0; with NULL and `len > 0` nothing is written.
 size_t rnnwf_last_error(char *buf, size_t len);
+
+// The name of a status code as a static string, e.g. "RNNWF_ERR_BUFFER_SIZE";
+// "RNNWF_UNKNOWN_STATUS" for a value that is not a code. Never NULL; never free it.
+const char *rnnwf_status_name(rnnwf_status s);
+
+// Sets the number of threads every later call in this process uses; 0 means all cores.
+// Results never depend on it: a seed gives the same samples for any thread count.
+rnnwf_status rnnwf_set_num_threads(uint32_t n);
+
+// The library's version, "MAJOR.MINOR.PATCH", as a static string. Never NULL; never free it.
+const char *rnnwf_version(void);
+
+// The ABI version of the loaded library; compare it with RNNWF_ABI_VERSION.
+uint32_t rnnwf_abi_version(void);
 
 // Fills `cfg` with the defaults (GRU, lx 10, ly 1, local_dim 2, hidden 32, layers 1, no
 // phase, no sign rule, u1_total -1, seed 0) and sets struct_size.
@@ -229,19 +256,121 @@ rnnwf_status rnnwf_log_psi(const struct rnnwf_model *m,
                            size_t n,
                            struct rnnwf_complex *out);
 
-// The name of a status code as a static string, e.g. "RNNWF_ERR_BUFFER_SIZE";
-// "RNNWF_UNKNOWN_STATUS" for a value that is not a code. Never NULL; never free it.
-const char *rnnwf_status_name(rnnwf_status s);
+// d ln psi(s_i) / d theta_k of the `n` configurations in `configs` (`[n][n_sites]`) into
+// `out` (`[n][num_params]`, parameters in the order of rnnwf_model_get_params): the real
+// part is 0.5 d ln P, the imaginary part the derivative of the phase. A configuration with
+// P = 0 (outside the U(1) subspace) has no derivative: RNNWF_ERR_INVALID_ARGUMENT naming
+// it. NULL arrays are accepted when `n` is 0. Nothing is written on failure.
+rnnwf_status rnnwf_log_psi_grad(const struct rnnwf_model *m,
+                                const uint8_t *configs,
+                                size_t n,
+                                struct rnnwf_complex *out);
 
-// Sets the number of threads every later call in this process uses; 0 means all cores.
-// Results never depend on it: a seed gives the same samples for any thread count.
-rnnwf_status rnnwf_set_num_threads(uint32_t n);
+// The zero operator (no terms) on `n_sites` sites, 1 to 2^20 (else
+// RNNWF_ERR_INVALID_ARGUMENT).
+rnnwf_status rnnwf_hamiltonian_new(uint32_t n_sites, struct rnnwf_hamiltonian **out);
 
-// The library's version, "MAJOR.MINOR.PATCH", as a static string. Never NULL; never free it.
-const char *rnnwf_version(void);
+// Adds coeff * P to `h`, where P has the Pauli matrix `paulis[k]` (an upper-case letter X, Y
+// or Z) on site `sites[k]`, k < n_ops; e.g. paulis "XZ", sites {3, 4}: coeff X_3 Z_4. The
+// empty string with n_ops = 0 (sites may be NULL) adds the constant coeff.
+//
+// Refused, leaving `h` unchanged: a letter other than X, Y, Z (RNNWF_ERR_INVALID_ARGUMENT,
+// naming it); strlen(paulis) != n_ops (RNNWF_ERR_BUFFER_SIZE: the two arrays disagree in
+// length); a site >= n_sites or a site given twice, a NaN or infinite coeff, or a merged
+// coefficient that overflows (RNNWF_ERR_INVALID_ARGUMENT). `paulis` must not be NULL.
+rnnwf_status rnnwf_hamiltonian_add_term(struct rnnwf_hamiltonian *h,
+                                        double coeff,
+                                        const char *paulis,
+                                        const uint32_t *sites,
+                                        size_t n_ops);
 
-// The ABI version of the loaded library; compare it with RNNWF_ABI_VERSION.
-uint32_t rnnwf_abi_version(void);
+// An operator on `n_sites` sites from text, one term a line: a real coefficient, then Pauli
+// factors (letter X, Y or Z, then the site index), e.g. "-1.0 Z0 Z1", "-0.5 X3",
+// "0.25 X0 X1"; a coefficient alone is a constant; '#' starts a comment; blank lines are
+// skipped. Errors (RNNWF_ERR_INVALID_ARGUMENT) name the line and the token, e.g.
+// "line 2: token \"Q1\": unknown Pauli letter 'Q'"; nothing is made then.
+rnnwf_status rnnwf_hamiltonian_parse(uint32_t n_sites,
+                                     const char *text,
+                                     struct rnnwf_hamiltonian **out);
+
+// Transverse-field Ising model H = -J sum_<ij> Z_i Z_j - h sum_i X_i on the chain (ly = 1)
+// or the lx*ly square grid, sites i = x + lx*y. `periodic`: 0 open, 1 periodic boundaries
+// (each distinct bond once: a periodic chain of 2 sites has one bond); other values are
+// RNNWF_ERR_INVALID_ARGUMENT, as are lx or ly = 0, too many sites, and a NaN or infinite J
+// or h.
+rnnwf_status rnnwf_hamiltonian_tfim(uint32_t lx,
+                                    uint32_t ly,
+                                    uint32_t periodic,
+                                    double J,
+                                    double h,
+                                    struct rnnwf_hamiltonian **out);
+
+// Heisenberg model H = J1 sum_<ij> (XX+YY+ZZ) + J2 sum_<<ij>> (XX+YY+ZZ) in Pauli units
+// (divide by 4 for S.S units); <<ij>>: next-nearest neighbours (i, i+2 on a chain; the
+// diagonals on the grid). `periodic` and the refusals as for rnnwf_hamiltonian_tfim.
+rnnwf_status rnnwf_hamiltonian_heisenberg(uint32_t lx,
+                                          uint32_t ly,
+                                          uint32_t periodic,
+                                          double J1,
+                                          double J2,
+                                          struct rnnwf_hamiltonian **out);
+
+// The number of sites the operator acts on.
+rnnwf_status rnnwf_hamiltonian_num_sites(const struct rnnwf_hamiltonian *h, size_t *out);
+
+// The number of distinct Pauli strings with a non-zero coefficient (a constant counts as
+// one).
+rnnwf_status rnnwf_hamiltonian_num_terms(const struct rnnwf_hamiltonian *h, size_t *out);
+
+// Destroys an operator; NULL is a no-op. May run on any thread.
+void rnnwf_hamiltonian_free(struct rnnwf_hamiltonian *h);
+
+// E_loc(s) = sum_s' <s|H|s'> psi(s') / psi(s) of the `n` configurations in `configs`
+// (`[n][n_sites]`) into `out` (`[n]`); the mean over samples of P = |psi|^2 estimates <H>.
+// RNNWF_ERR_INVALID_ARGUMENT for an operator on another number of sites than the model, a
+// model that is not spin-1/2 (local_dim != 2), a value >= 2 in `configs` or a
+// configuration outside the model's U(1) subspace (psi = 0 there), each named. NULL arrays
+// are accepted when `n` is 0. Nothing is written on failure.
+rnnwf_status rnnwf_local_energies(const struct rnnwf_model *m,
+                                  const struct rnnwf_hamiltonian *h,
+                                  const uint8_t *configs,
+                                  size_t n,
+                                  struct rnnwf_complex *out);
+
+// <op> from `n_samples` (>= 1, else RNNWF_ERR_INVALID_ARGUMENT) exact samples drawn with
+// `seed`: the mean of the local values sum_s' <s|op|s'> psi(s') / psi(s). The result depends
+// only on the parameters, `seed` and `n_samples`. An operator on another number of sites
+// than the model, or a model that is not spin-1/2, is RNNWF_ERR_INVALID_ARGUMENT.
+rnnwf_status rnnwf_expectation(const struct rnnwf_model *m,
+                               const struct rnnwf_hamiltonian *op,
+                               uint64_t seed,
+                               size_t n_samples,
+                               struct rnnwf_estimate *out);
+
+// Second Renyi entropy S2(A) = -ln <Swap_A> of the sites `region[0..region_len]` by the swap
+// trick, from `n_samples` (>= 1) pairs of exact samples drawn with `seed`: out->mean_re = S2,
+// out->mean_im = 0, out->error its standard error (error of <Swap> / <Swap>),
+// out->variance the swap values' variance / <Swap>^2, out->n the pairs used. An empty
+// region gives S2 = 0. A site >= n_sites or given twice is RNNWF_ERR_INVALID_ARGUMENT; a
+// mean swap value that is not positive (too few samples for a large region) is
+// RNNWF_ERR_NUMERICAL.
+rnnwf_status rnnwf_renyi2(const struct rnnwf_model *m,
+                          const uint32_t *region,
+                          size_t region_len,
+                          uint64_t seed,
+                          size_t n_samples,
+                          struct rnnwf_estimate *out);
+
+// <psi|op|psi> / <psi|psi> by the full sum over all 2^N configurations (N <= 24, else
+// RNNWF_ERR_INVALID_ARGUMENT; time and memory grow as 2^N). An operator on another number
+// of sites than the model, or a model that is not spin-1/2, is RNNWF_ERR_INVALID_ARGUMENT.
+rnnwf_status rnnwf_exact_expectation(const struct rnnwf_model *m,
+                                     const struct rnnwf_hamiltonian *op,
+                                     struct rnnwf_complex *out);
+
+// The lowest eigenvalue of `h` by Lanczos over all 2^N states (N <= 24, else
+// RNNWF_ERR_INVALID_ARGUMENT), converged to a residual of 1e-10 relative.
+rnnwf_status rnnwf_exact_ground_energy(const struct rnnwf_hamiltonian *h, double *out);
 
 #ifdef __cplusplus
 }  // extern "C"
