@@ -11,11 +11,17 @@
  *   so read it right after the call that failed. Panics never cross the boundary: a bug
  *   inside the library returns RNNWF_ERR_PANIC, with its message kept the same way.
  *   On failure, outputs (handles, structs, arrays) are not written and handles are unchanged.
+ *   A value given out of its range is RNNWF_ERR_INVALID_ARGUMENT, NaN and Inf included (a
+ *   coefficient, a coupling, a learning rate, a config field); RNNWF_ERR_NUMERICAL is for NaN
+ *   or Inf met in parameters (rnnwf_model_set_params) or arising in a computation (energies,
+ *   gradients, updates).
  *
  * OWNERSHIP
- *   Handles (rnnwf_model *) are created by *_new, *_clone or *_load and destroyed by the
- *   matching *_free; *_free(NULL) does nothing. The library never hands out other memory the
- *   caller must free; strings it returns are static.
+ *   Handles (rnnwf_model *, rnnwf_hamiltonian *, rnnwf_vmc *) are created by *_new, *_clone,
+ *   *_load, *_parse or the built-in models (rnnwf_hamiltonian_tfim, _heisenberg) and
+ *   destroyed by the matching *_free; *_free(NULL) does nothing. The library never hands out
+ *   other memory the caller must free; strings it returns are static. No handle keeps a
+ *   pointer to another: a model or operator passed to a call is used during that call only.
  *
  * THREADS
  *   Functions taking a const handle (const rnnwf_model *) may run concurrently on the same
@@ -23,6 +29,15 @@
  *   *_free may run on any thread (once nothing else uses the handle). The last error is per
  *   thread. rnnwf_set_num_threads sets the threads each call uses internally; results never
  *   depend on it.
+ *
+ * CALLBACKS
+ *   rnnwf_vmc_set_allreduce installs a host function that sums buffers over processes (MPI).
+ *   It is called on the thread of the rnnwf_vmc_step or rnnwf_fit_step that needs it, with
+ *   the sample sums of the step (see rnnwf_allreduce_fn for the exact sequence: energy sums,
+ *   squared deviations, free-energy sums with temperature > 0, the gradient; for
+ *   rnnwf_fit_step the likelihood sums and the gradient). A non-zero return fails the step
+ *   with RNNWF_ERR_CALLBACK and leaves the model and the optimiser state unchanged. With
+ *   RNNWF_OPT_SR a hook is RNNWF_ERR_UNSUPPORTED for now.
  *
  * MEMORY LAYOUT
  *   Arrays are a pointer plus an element count; a NULL pointer is accepted when the count is 0.
@@ -70,6 +85,16 @@
 // psi *= (-1)^(down spins on sublattice A: x+y even)
 #define RNNWF_SIGN_MARSHALL 1
 
+// Plain gradient descent: theta -= learning_rate * g.
+#define RNNWF_OPT_SGD 0
+
+// Adam with bias correction (Kingma & Ba).
+#define RNNWF_OPT_ADAM 1
+
+// Stochastic reconfiguration solved in sample space (minSR):
+// theta -= learning_rate * A^T (A A^T + sr_diag_shift I)^-1 b.
+#define RNNWF_OPT_SR 2
+
 // An operator H = sum_k c_k P_k: real coefficients c_k times Pauli strings P_k (products of
 // X, Y, Z on distinct sites, eigenvalues +-1) on n_sites spin-1/2 sites. Opaque: made by
 // rnnwf_hamiltonian_new, _parse, _tfim or _heisenberg, destroyed by rnnwf_hamiltonian_free.
@@ -80,6 +105,11 @@ typedef struct rnnwf_hamiltonian rnnwf_hamiltonian;
 // An RNN wave function. Opaque: made by rnnwf_model_new, rnnwf_model_clone or
 // rnnwf_model_load, destroyed by rnnwf_model_free.
 typedef struct rnnwf_model rnnwf_model;
+
+// A training run's settings, step counter, optimiser state (Adam's moments) and reduction
+// hook. Opaque: made by rnnwf_vmc_new, destroyed by rnnwf_vmc_free. The model and the
+// operator are passed to each step, so one rnnwf_vmc trains one model.
+typedef struct rnnwf_vmc rnnwf_vmc;
 
 // The result of a fallible call: `RNNWF_OK` or one of the `RNNWF_ERR_*` codes.
 typedef int32_t rnnwf_status;
@@ -135,6 +165,60 @@ typedef struct rnnwf_estimate {
   // Samples, summed over processes.
   uint64_t n;
 } rnnwf_estimate;
+
+// Settings of a training run. Fill it with rnnwf_vmc_config_init first, then change the
+// fields you need.
+typedef struct rnnwf_vmc_config {
+  // sizeof(rnnwf_vmc_config), set by rnnwf_vmc_config_init.
+  uint32_t struct_size;
+  // RNNWF_OPT_SGD, RNNWF_OPT_ADAM or RNNWF_OPT_SR.
+  uint32_t optimizer;
+  // Samples per step on this process, >= 1.
+  uint64_t n_samples;
+  // Step size, finite and >= 0.
+  double learning_rate;
+  // Adam's decay rates, in [0, 1).
+  double adam_beta1;
+  double adam_beta2;
+  // Adam's denominator offset, > 0.
+  double adam_eps;
+  // lambda of minSR's (A A^T + lambda I), >= 0.
+  double sr_diag_shift;
+  // Largest norm of the update direction (the gradient for SGD and Adam, the natural
+  // gradient for SR); 0 = no clipping.
+  double grad_clip;
+  // Annealing: minimise <H> - T S with S = -<ln P>; 0 = plain VMC.
+  double temperature;
+  // Seed of the samples: step k draws with a seed derived from (seed, k).
+  uint64_t seed;
+} rnnwf_vmc_config;
+
+// Sums `buf[0..len]` elementwise over all processes, in place (as MPI_Allreduce with
+// MPI_IN_PLACE and MPI_SUM on MPI_DOUBLE), and returns 0; any other value fails the calling
+// rnnwf_vmc_step or rnnwf_fit_step with RNNWF_ERR_CALLBACK (the value is in the message),
+// leaving the model and the optimiser state unchanged.
+//
+// It runs on the thread that called rnnwf_vmc_step / rnnwf_fit_step, inside that call, and
+// must not call rnnwf functions on that rnnwf_vmc or on the model being trained. Every
+// process must make the same sequence of reductions, which is, for each
+// rnnwf_vmc_step: [sum Re E_loc, sum Im E_loc, n] (3 values), then [sum |E_loc - mean|^2]
+// (1); with temperature T > 0 the same two for E_loc + T ln P; then the energy gradient
+// (num_params values). For each rnnwf_fit_step: [sum -ln P(data), n] (2), then the
+// gradient (num_params). A reduced value that is NaN or Inf gives RNNWF_ERR_NUMERICAL.
+// RNNWF_OPT_SR with a callback is RNNWF_ERR_UNSUPPORTED for now.
+typedef int32_t (*rnnwf_allreduce_fn)(double *buf, size_t len, void *user_data);
+
+// What one rnnwf_vmc_step measured.
+typedef struct rnnwf_vmc_stats {
+  // Index of this step, from 0 (energy and fit steps count alike).
+  uint64_t step;
+  // <H> of the samples drawn before this step's update, over all processes.
+  struct rnnwf_estimate energy;
+  // Norm of the energy (or, with temperature > 0, free-energy) gradient before clipping.
+  double grad_norm;
+  // Wall time of the step.
+  double seconds;
+} rnnwf_vmc_stats;
 
 // Success.
 #define RNNWF_OK 0
@@ -371,6 +455,76 @@ rnnwf_status rnnwf_exact_expectation(const struct rnnwf_model *m,
 // The lowest eigenvalue of `h` by Lanczos over all 2^N states (N <= 24, else
 // RNNWF_ERR_INVALID_ARGUMENT), converged to a residual of 1e-10 relative.
 rnnwf_status rnnwf_exact_ground_energy(const struct rnnwf_hamiltonian *h, double *out);
+
+// Fills `cfg` with the defaults (Adam, n_samples 1024, learning_rate 1e-3, adam_beta1 0.9,
+// adam_beta2 0.999, adam_eps 1e-8, sr_diag_shift 1e-4, grad_clip 0, temperature 0, seed 0)
+// and sets struct_size.
+rnnwf_status rnnwf_vmc_config_init(struct rnnwf_vmc_config *cfg);
+
+// A training run with the settings `cfg`, at step 0, without reduction hook. A field out of
+// range (n_samples = 0, a negative or NaN learning_rate, adam_beta1/2 outside [0, 1),
+// adam_eps <= 0, a negative or NaN sr_diag_shift, grad_clip or temperature), an unknown
+// optimizer code or a wrong struct_size gives RNNWF_ERR_INVALID_ARGUMENT naming the field.
+rnnwf_status rnnwf_vmc_new(const struct rnnwf_vmc_config *cfg, struct rnnwf_vmc **out);
+
+// Destroys a training run; NULL is a no-op. May run on any thread.
+void rnnwf_vmc_free(struct rnnwf_vmc *v);
+
+// The current settings (learning_rate and temperature as last set), with struct_size set.
+rnnwf_status rnnwf_vmc_get_config(const struct rnnwf_vmc *v, struct rnnwf_vmc_config *out);
+
+// Sets the reduction that sums sample averages over processes (see rnnwf_allreduce_fn for
+// what is reduced, and when); `user_data` is passed to every call of `f` and must stay
+// valid while the hook is set. A NULL `f` removes the hook (one process).
+rnnwf_status rnnwf_vmc_set_allreduce(struct rnnwf_vmc *v, rnnwf_allreduce_fn f, void *user_data);
+
+// Sets the learning rate of the following steps (schedules are the host's). A negative,
+// NaN or infinite `lr` is RNNWF_ERR_INVALID_ARGUMENT, and the rate stays as it was.
+rnnwf_status rnnwf_vmc_set_learning_rate(struct rnnwf_vmc *v, double lr);
+
+// Sets the annealing temperature T of the following steps (annealing schedules are the
+// host's; 0 = plain VMC). A negative, NaN or infinite `t` is RNNWF_ERR_INVALID_ARGUMENT,
+// and the temperature stays as it was.
+rnnwf_status rnnwf_vmc_set_temperature(struct rnnwf_vmc *v, double t);
+
+// One VMC step on `h`: draws n_samples exact samples (seed derived from cfg->seed and the
+// step index), computes their local energies and the gradient of <H> (of <H> - T S with
+// temperature T > 0), and updates the parameters of `m` with the optimiser; `out` gets the
+// statistics of the samples drawn before the update. RNNWF_ERR_INVALID_ARGUMENT for an
+// operator on another number of sites than the model, or optimiser state (Adam's moments)
+// of a model with another parameter count; RNNWF_ERR_NUMERICAL when a local energy,
+// gradient or new parameter is NaN or Inf; RNNWF_ERR_CALLBACK when the reduction hook
+// fails. On any error the model, the optimiser state and the step counter are unchanged.
+rnnwf_status rnnwf_vmc_step(struct rnnwf_vmc *v,
+                            struct rnnwf_model *m,
+                            const struct rnnwf_hamiltonian *h,
+                            struct rnnwf_vmc_stats *out);
+
+// One SGD or Adam step on the negative log-likelihood -(1/n) sum ln P(data) of the `n`
+// (>= 1) configurations in `data` (`[n][n_sites]`, e.g. measurements in the computational
+// basis): reconstruction of a positive state from data. `nll_out` gets the likelihood before
+// the step (averaged over processes). RNNWF_ERR_INVALID_ARGUMENT for n = 0, a site value
+// out of range in `data`, a configuration with P = 0 (outside the U(1) subspace) or
+// optimiser state of another model; RNNWF_ERR_UNSUPPORTED with RNNWF_OPT_SR. On any error
+// the model and the optimiser state are unchanged.
+rnnwf_status rnnwf_fit_step(struct rnnwf_vmc *v,
+                            struct rnnwf_model *m,
+                            const uint8_t *data,
+                            size_t n,
+                            double *nll_out);
+
+// Writes the settings, the step counter and the optimiser state (format rnnwf-optimizer,
+// described in src/checkpoint/mod.rs) to `path`, atomically like rnnwf_model_save. Save the
+// model beside it: the two files together resume a run bit for bit. RNNWF_ERR_IO on
+// failure; an empty path is RNNWF_ERR_INVALID_ARGUMENT.
+rnnwf_status rnnwf_vmc_save(const struct rnnwf_vmc *v, const char *path);
+
+// Replaces the settings, the step counter and the optimiser state of `v` with those
+// written by rnnwf_vmc_save; the reduction hook stays. RNNWF_ERR_IO when the file cannot
+// be read, RNNWF_ERR_FORMAT when it is not an intact optimiser checkpoint (truncated,
+// corrupted, a model file); `v` is unchanged then. A state saved with another model's
+// parameter count is refused by the next step.
+rnnwf_status rnnwf_vmc_load(struct rnnwf_vmc *v, const char *path);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -35,11 +35,15 @@ mod estimators;
 
 mod exact;
 
+mod allreduce;
+mod vmc;
+
 // Helpers.
 mod args;
 mod boundary;
 mod handles;
 
+pub use allreduce::rnnwf_allreduce_fn;
 pub use complex::rnnwf_complex;
 pub use estimators::{rnnwf_estimate, rnnwf_expectation, rnnwf_renyi2};
 pub use exact::{rnnwf_exact_expectation, rnnwf_exact_ground_energy};
@@ -52,3 +56,4 @@ pub use sample::{rnnwf_log_psi, rnnwf_sample};
 pub use status::*;
 pub use threads::rnnwf_set_num_threads;
 pub use version::*;
+pub use vmc::*;

@@ -333,4 +333,8 @@ impl rnnwf_model {
     pub(crate) fn model(&self) -> &Model {
         &self.model
     }
+
+    pub(crate) fn model_mut(&mut self) -> &mut Model {
+        &mut self.model
+    }
 }
