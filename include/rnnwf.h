@@ -11,11 +11,17 @@
  *   so read it right after the call that failed. Panics never cross the boundary: a bug
  *   inside the library returns RNNWF_ERR_PANIC, with its message kept the same way.
  *   On failure, outputs (handles, structs, arrays) are not written and handles are unchanged.
+ *   A value given out of its range is RNNWF_ERR_INVALID_ARGUMENT, NaN and Inf included (a
+ *   coefficient, a coupling, a learning rate, a config field); RNNWF_ERR_NUMERICAL is for NaN
+ *   or Inf met in parameters (rnnwf_model_set_params) or arising in a computation (energies,
+ *   gradients, updates).
  *
  * OWNERSHIP
- *   Handles (rnnwf_model *) are created by *_new, *_clone or *_load and destroyed by the
- *   matching *_free; *_free(NULL) does nothing. The library never hands out other memory the
- *   caller must free; strings it returns are static.
+ *   Handles (rnnwf_model *, rnnwf_hamiltonian *, rnnwf_vmc *) are created by *_new, *_clone,
+ *   *_load, *_parse or the built-in models (rnnwf_hamiltonian_tfim, _heisenberg) and
+ *   destroyed by the matching *_free; *_free(NULL) does nothing. The library never hands out
+ *   other memory the caller must free; strings it returns are static. No handle keeps a
+ *   pointer to another: a model or operator passed to a call is used during that call only.
  *
  * THREADS
  *   Functions taking a const handle (const rnnwf_model *) may run concurrently on the same
@@ -23,6 +29,16 @@
  *   *_free may run on any thread (once nothing else uses the handle). The last error is per
  *   thread. rnnwf_set_num_threads sets the threads each call uses internally; results never
  *   depend on it.
+ *
+ * CALLBACKS
+ *   rnnwf_vmc_set_allreduce installs a host function that sums buffers over processes (MPI).
+ *   It is called on the thread of the rnnwf_vmc_step or rnnwf_fit_step that needs it, with
+ *   the sample sums of the step (see rnnwf_allreduce_fn for the exact sequence: energy sums,
+ *   squared deviations, free-energy sums with temperature > 0, the gradient; for
+ *   rnnwf_fit_step the likelihood sums and the gradient). A non-zero return fails the step
+ *   with RNNWF_ERR_CALLBACK and leaves the model and the optimiser state unchanged. With
+ *   RNNWF_OPT_SR and a hook, the SR system is solved by conjugate gradient over all
+ *   processes' samples (one reduction per iteration) instead of minSR's sample-space solve.
  *
  * MEMORY LAYOUT
  *   Arrays are a pointer plus an element count; a NULL pointer is accepted when the count is 0.
@@ -42,6 +58,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define RNNWF_VERSION_MAJOR 0
+
+#define RNNWF_VERSION_MINOR 1
+
+#define RNNWF_VERSION_PATCH 0
+
+// The ABI generation: equals RNNWF_VERSION_MINOR while on 0.x, matching the shared
+// library's SONAME librnnwf.so.0.MINOR. A host built against one ABI version needs a library
+// with the same one.
+#define RNNWF_ABI_VERSION 1
+
 // h' = tanh(W h + V x + b)
 #define RNNWF_CELL_VANILLA 0
 
@@ -59,30 +86,34 @@
 // psi *= (-1)^(down spins on sublattice A: x+y even)
 #define RNNWF_SIGN_MARSHALL 1
 
-#define RNNWF_VERSION_MAJOR 0
+// Plain gradient descent: theta -= learning_rate * g.
+#define RNNWF_OPT_SGD 0
 
-#define RNNWF_VERSION_MINOR 1
+// Adam with bias correction (Kingma & Ba).
+#define RNNWF_OPT_ADAM 1
 
-#define RNNWF_VERSION_PATCH 0
+// Stochastic reconfiguration solved in sample space (minSR):
+// theta -= learning_rate * A^T (A A^T + sr_diag_shift I)^-1 b.
+#define RNNWF_OPT_SR 2
 
-// The ABI generation: equals RNNWF_VERSION_MINOR while on 0.x, matching the shared
-// library's SONAME librnnwf.so.0.MINOR. A host built against one ABI version needs a library
-// with the same one.
-#define RNNWF_ABI_VERSION 1
+// An operator H = sum_k c_k P_k: real coefficients c_k times Pauli strings P_k (products of
+// X, Y, Z on distinct sites, eigenvalues +-1) on n_sites spin-1/2 sites. Opaque: made by
+// rnnwf_hamiltonian_new, _parse, _tfim or _heisenberg, destroyed by rnnwf_hamiltonian_free.
+// Terms on the same Pauli string merge (their coefficients add; a sum of exactly 0 drops
+// the term).
+typedef struct rnnwf_hamiltonian rnnwf_hamiltonian;
 
 // An RNN wave function. Opaque: made by rnnwf_model_new, rnnwf_model_clone or
 // rnnwf_model_load, destroyed by rnnwf_model_free.
 typedef struct rnnwf_model rnnwf_model;
 
+// A training run's settings, step counter, optimiser state (Adam's moments) and reduction
+// hook. Opaque: made by rnnwf_vmc_new, destroyed by rnnwf_vmc_free. The model and the
+// operator are passed to each step, so one rnnwf_vmc trains one model.
+typedef struct rnnwf_vmc rnnwf_vmc;
+
 // The result of a fallible call: `RNNWF_OK` or one of the `RNNWF_ERR_*` codes.
 typedef int32_t rnnwf_status;
-
-// A complex double, layout-compatible with C99 `double _Complex`, C++ `std::complex<double>`,
-// Fortran `complex(c_double_complex)` and Julia `ComplexF64`.
-typedef struct rnnwf_complex {
-  double re;
-  double im;
-} rnnwf_complex;
 
 // Everything that fixes a model's shape and initial parameters. Fill it with
 // rnnwf_model_config_init first, then change the fields you need.
@@ -112,6 +143,85 @@ typedef struct rnnwf_model_config {
   // Seed of the parameter initialisation.
   uint64_t seed;
 } rnnwf_model_config;
+
+// A complex double, layout-compatible with C99 `double _Complex`, C++ `std::complex<double>`,
+// Fortran `complex(c_double_complex)` and Julia `ComplexF64`.
+typedef struct rnnwf_complex {
+  double re;
+  double im;
+} rnnwf_complex;
+
+// A sample mean with its statistics. Samples are independent (exact sampling, no Markov
+// chain), so error = sqrt(variance / n).
+typedef struct rnnwf_estimate {
+  // Real part of the sample mean.
+  double mean_re;
+  // Imaginary part of the sample mean (0 up to rounding for a Hermitian operator's mean
+  // over many samples; single local values can be complex).
+  double mean_im;
+  // Standard error of the mean.
+  double error;
+  // Population variance of the values, mean of |x - mean|^2.
+  double variance;
+  // Samples, summed over processes.
+  uint64_t n;
+} rnnwf_estimate;
+
+// Settings of a training run. Fill it with rnnwf_vmc_config_init first, then change the
+// fields you need.
+typedef struct rnnwf_vmc_config {
+  // sizeof(rnnwf_vmc_config), set by rnnwf_vmc_config_init.
+  uint32_t struct_size;
+  // RNNWF_OPT_SGD, RNNWF_OPT_ADAM or RNNWF_OPT_SR.
+  uint32_t optimizer;
+  // Samples per step on this process, >= 1.
+  uint64_t n_samples;
+  // Step size, finite and >= 0.
+  double learning_rate;
+  // Adam's decay rates, in [0, 1).
+  double adam_beta1;
+  double adam_beta2;
+  // Adam's denominator offset, > 0.
+  double adam_eps;
+  // lambda of minSR's (A A^T + lambda I), >= 0.
+  double sr_diag_shift;
+  // Largest norm of the update direction (the gradient for SGD and Adam, the natural
+  // gradient for SR); 0 = no clipping.
+  double grad_clip;
+  // Annealing: minimise <H> - T S with S = -<ln P>; 0 = plain VMC.
+  double temperature;
+  // Seed of the samples: step k draws with a seed derived from (seed, k).
+  uint64_t seed;
+} rnnwf_vmc_config;
+
+// Sums `buf[0..len]` elementwise over all processes, in place (as MPI_Allreduce with
+// MPI_IN_PLACE and MPI_SUM on MPI_DOUBLE), and returns 0; any other value fails the calling
+// rnnwf_vmc_step or rnnwf_fit_step with RNNWF_ERR_CALLBACK (the value is in the message),
+// leaving the model and the optimiser state unchanged.
+//
+// It runs on the thread that called rnnwf_vmc_step / rnnwf_fit_step, inside that call, and
+// must not call rnnwf functions on that rnnwf_vmc or on the model being trained. Every
+// process must make the same sequence of reductions, which is, for each
+// rnnwf_vmc_step: [sum Re E_loc, sum Im E_loc, n] (3 values), then [sum |E_loc - mean|^2]
+// (1); with temperature T > 0 the same two for E_loc + T ln P; then, for SGD and Adam, the
+// energy gradient (num_params values); for RNNWF_OPT_SR, the sum of log-derivatives
+// (2 num_params), the force A^T b (num_params), then one num_params buffer per iteration of
+// the conjugate gradient that solves the SR system over all processes' samples. For each
+// rnnwf_fit_step: [sum -ln P(data), n] (2), then the gradient (num_params). A reduced value
+// that is NaN or Inf gives RNNWF_ERR_NUMERICAL.
+typedef int32_t (*rnnwf_allreduce_fn)(double *buf, size_t len, void *user_data);
+
+// What one rnnwf_vmc_step measured.
+typedef struct rnnwf_vmc_stats {
+  // Index of this step, from 0 (energy and fit steps count alike).
+  uint64_t step;
+  // <H> of the samples drawn before this step's update, over all processes.
+  struct rnnwf_estimate energy;
+  // Norm of the energy (or, with temperature > 0, free-energy) gradient before clipping.
+  double grad_norm;
+  // Wall time of the step.
+  double seconds;
+} rnnwf_vmc_stats;
 
 // Success.
 #define RNNWF_OK 0
@@ -147,22 +257,26 @@ typedef struct rnnwf_model_config {
 extern "C" {
 #endif // __cplusplus
 
-// d ln psi(s_i) / d theta_k of the `n` configurations in `configs` (`[n][n_sites]`) into
-// `out` (`[n][num_params]`, parameters in the order of rnnwf_model_get_params): the real
-// part is 0.5 d ln P, the imaginary part the derivative of the phase. A configuration with
-// P = 0 (outside the U(1) subspace) has no derivative: RNNWF_ERR_INVALID_ARGUMENT naming
-// it. NULL arrays are accepted when `n` is 0. Nothing is written on failure.
-rnnwf_status rnnwf_log_psi_grad(const struct rnnwf_model *m,
-                                const uint8_t *configs,
-                                size_t n,
-                                struct rnnwf_complex *out);
-
 // Copies the message of this thread's last failed call into `buf`: at most `len - 1` bytes
 // (never splitting a UTF-8 character), then a NUL. Returns the full message length in
 // bytes, without the NUL, so a caller can size a buffer with `rnnwf_last_error(NULL, 0) + 1`.
 // The message is "" when no call on this thread has failed. Successful calls do not clear it.
 // `buf` may be NULL when `len` is 0; with NULL and `len > 0` nothing is written.
 size_t rnnwf_last_error(char *buf, size_t len);
+
+// The name of a status code as a static string, e.g. "RNNWF_ERR_BUFFER_SIZE";
+// "RNNWF_UNKNOWN_STATUS" for a value that is not a code. Never NULL; never free it.
+const char *rnnwf_status_name(rnnwf_status s);
+
+// Sets the number of threads every later call in this process uses; 0 means all cores.
+// Results never depend on it: a seed gives the same samples for any thread count.
+rnnwf_status rnnwf_set_num_threads(uint32_t n);
+
+// The library's version, "MAJOR.MINOR.PATCH", as a static string. Never NULL; never free it.
+const char *rnnwf_version(void);
+
+// The ABI version of the loaded library; compare it with RNNWF_ABI_VERSION.
+uint32_t rnnwf_abi_version(void);
 
 // Fills `cfg` with the defaults (GRU, lx 10, ly 1, local_dim 2, hidden 32, layers 1, no
 // phase, no sign rule, u1_total -1, seed 0) and sets struct_size.
@@ -197,7 +311,7 @@ rnnwf_status rnnwf_model_get_params(const struct rnnwf_model *m, double *out, si
 // unchanged.
 rnnwf_status rnnwf_model_set_params(struct rnnwf_model *m, const double *params, size_t len);
 
-// Writes a checkpoint (safetensors; the format is described in src/checkpoint.rs) to `path`:
+// Writes a checkpoint (safetensors; the format is described in src/checkpoint/mod.rs) to `path`:
 // to a temporary file that is renamed over `path` once complete, so `path` is never
 // half-written. RNNWF_ERR_IO on failure; an empty path is RNNWF_ERR_INVALID_ARGUMENT.
 rnnwf_status rnnwf_model_save(const struct rnnwf_model *m, const char *path);
@@ -229,19 +343,191 @@ rnnwf_status rnnwf_log_psi(const struct rnnwf_model *m,
                            size_t n,
                            struct rnnwf_complex *out);
 
-// The name of a status code as a static string, e.g. "RNNWF_ERR_BUFFER_SIZE";
-// "RNNWF_UNKNOWN_STATUS" for a value that is not a code. Never NULL; never free it.
-const char *rnnwf_status_name(rnnwf_status s);
+// d ln psi(s_i) / d theta_k of the `n` configurations in `configs` (`[n][n_sites]`) into
+// `out` (`[n][num_params]`, parameters in the order of rnnwf_model_get_params): the real
+// part is 0.5 d ln P, the imaginary part the derivative of the phase. A configuration with
+// P = 0 (outside the U(1) subspace) has no derivative: RNNWF_ERR_INVALID_ARGUMENT naming
+// it. NULL arrays are accepted when `n` is 0. Nothing is written on failure.
+rnnwf_status rnnwf_log_psi_grad(const struct rnnwf_model *m,
+                                const uint8_t *configs,
+                                size_t n,
+                                struct rnnwf_complex *out);
 
-// Sets the number of threads every later call in this process uses; 0 means all cores.
-// Results never depend on it: a seed gives the same samples for any thread count.
-rnnwf_status rnnwf_set_num_threads(uint32_t n);
+// The zero operator (no terms) on `n_sites` sites, 1 to 2^20 (else
+// RNNWF_ERR_INVALID_ARGUMENT).
+rnnwf_status rnnwf_hamiltonian_new(uint32_t n_sites, struct rnnwf_hamiltonian **out);
 
-// The library's version, "MAJOR.MINOR.PATCH", as a static string. Never NULL; never free it.
-const char *rnnwf_version(void);
+// Adds coeff * P to `h`, where P has the Pauli matrix `paulis[k]` (an upper-case letter X, Y
+// or Z) on site `sites[k]`, k < n_ops; e.g. paulis "XZ", sites {3, 4}: coeff X_3 Z_4. The
+// empty string with n_ops = 0 (sites may be NULL) adds the constant coeff.
+//
+// Refused, leaving `h` unchanged: a letter other than X, Y, Z (RNNWF_ERR_INVALID_ARGUMENT,
+// naming it); strlen(paulis) != n_ops (RNNWF_ERR_BUFFER_SIZE: the two arrays disagree in
+// length); a site >= n_sites or a site given twice, a NaN or infinite coeff, or a merged
+// coefficient that overflows (RNNWF_ERR_INVALID_ARGUMENT). `paulis` must not be NULL.
+rnnwf_status rnnwf_hamiltonian_add_term(struct rnnwf_hamiltonian *h,
+                                        double coeff,
+                                        const char *paulis,
+                                        const uint32_t *sites,
+                                        size_t n_ops);
 
-// The ABI version of the loaded library; compare it with RNNWF_ABI_VERSION.
-uint32_t rnnwf_abi_version(void);
+// An operator on `n_sites` sites from text, one term a line: a real coefficient, then Pauli
+// factors (letter X, Y or Z, then the site index), e.g. "-1.0 Z0 Z1", "-0.5 X3",
+// "0.25 X0 X1"; a coefficient alone is a constant; '#' starts a comment; blank lines are
+// skipped. Errors (RNNWF_ERR_INVALID_ARGUMENT) name the line and the token, e.g.
+// "line 2: token \"Q1\": unknown Pauli letter 'Q'"; nothing is made then.
+rnnwf_status rnnwf_hamiltonian_parse(uint32_t n_sites,
+                                     const char *text,
+                                     struct rnnwf_hamiltonian **out);
+
+// Transverse-field Ising model H = -J sum_<ij> Z_i Z_j - h sum_i X_i on the chain (ly = 1)
+// or the lx*ly square grid, sites i = x + lx*y. `periodic`: 0 open, 1 periodic boundaries
+// (each distinct bond once: a periodic chain of 2 sites has one bond); other values are
+// RNNWF_ERR_INVALID_ARGUMENT, as are lx or ly = 0, too many sites, and a NaN or infinite J
+// or h.
+rnnwf_status rnnwf_hamiltonian_tfim(uint32_t lx,
+                                    uint32_t ly,
+                                    uint32_t periodic,
+                                    double J,
+                                    double h,
+                                    struct rnnwf_hamiltonian **out);
+
+// Heisenberg model H = J1 sum_<ij> (XX+YY+ZZ) + J2 sum_<<ij>> (XX+YY+ZZ) in Pauli units
+// (divide by 4 for S.S units); <<ij>>: next-nearest neighbours (i, i+2 on a chain; the
+// diagonals on the grid). `periodic` and the refusals as for rnnwf_hamiltonian_tfim.
+rnnwf_status rnnwf_hamiltonian_heisenberg(uint32_t lx,
+                                          uint32_t ly,
+                                          uint32_t periodic,
+                                          double J1,
+                                          double J2,
+                                          struct rnnwf_hamiltonian **out);
+
+// The number of sites the operator acts on.
+rnnwf_status rnnwf_hamiltonian_num_sites(const struct rnnwf_hamiltonian *h, size_t *out);
+
+// The number of distinct Pauli strings with a non-zero coefficient (a constant counts as
+// one).
+rnnwf_status rnnwf_hamiltonian_num_terms(const struct rnnwf_hamiltonian *h, size_t *out);
+
+// Destroys an operator; NULL is a no-op. May run on any thread.
+void rnnwf_hamiltonian_free(struct rnnwf_hamiltonian *h);
+
+// E_loc(s) = sum_s' <s|H|s'> psi(s') / psi(s) of the `n` configurations in `configs`
+// (`[n][n_sites]`) into `out` (`[n]`); the mean over samples of P = |psi|^2 estimates <H>.
+// RNNWF_ERR_INVALID_ARGUMENT for an operator on another number of sites than the model, a
+// model that is not spin-1/2 (local_dim != 2), a value >= 2 in `configs` or a
+// configuration outside the model's U(1) subspace (psi = 0 there), each named. NULL arrays
+// are accepted when `n` is 0. Nothing is written on failure.
+rnnwf_status rnnwf_local_energies(const struct rnnwf_model *m,
+                                  const struct rnnwf_hamiltonian *h,
+                                  const uint8_t *configs,
+                                  size_t n,
+                                  struct rnnwf_complex *out);
+
+// <op> from `n_samples` (>= 1, else RNNWF_ERR_INVALID_ARGUMENT) exact samples drawn with
+// `seed`: the mean of the local values sum_s' <s|op|s'> psi(s') / psi(s). The result depends
+// only on the parameters, `seed` and `n_samples`. An operator on another number of sites
+// than the model, or a model that is not spin-1/2, is RNNWF_ERR_INVALID_ARGUMENT.
+rnnwf_status rnnwf_expectation(const struct rnnwf_model *m,
+                               const struct rnnwf_hamiltonian *op,
+                               uint64_t seed,
+                               size_t n_samples,
+                               struct rnnwf_estimate *out);
+
+// Second Renyi entropy S2(A) = -ln <Swap_A> of the sites `region[0..region_len]` by the swap
+// trick, from `n_samples` (>= 1) pairs of exact samples drawn with `seed`: out->mean_re = S2,
+// out->mean_im = 0, out->error its standard error (error of <Swap> / <Swap>),
+// out->variance the swap values' variance / <Swap>^2, out->n the pairs used. An empty
+// region gives S2 = 0. A site >= n_sites or given twice is RNNWF_ERR_INVALID_ARGUMENT; a
+// mean swap value that is not positive (too few samples for a large region) is
+// RNNWF_ERR_NUMERICAL.
+rnnwf_status rnnwf_renyi2(const struct rnnwf_model *m,
+                          const uint32_t *region,
+                          size_t region_len,
+                          uint64_t seed,
+                          size_t n_samples,
+                          struct rnnwf_estimate *out);
+
+// <psi|op|psi> / <psi|psi> by the full sum over all 2^N configurations (N <= 24, else
+// RNNWF_ERR_INVALID_ARGUMENT; time and memory grow as 2^N). An operator on another number
+// of sites than the model, or a model that is not spin-1/2, is RNNWF_ERR_INVALID_ARGUMENT.
+rnnwf_status rnnwf_exact_expectation(const struct rnnwf_model *m,
+                                     const struct rnnwf_hamiltonian *op,
+                                     struct rnnwf_complex *out);
+
+// The lowest eigenvalue of `h` by Lanczos over all 2^N states (N <= 24, else
+// RNNWF_ERR_INVALID_ARGUMENT), converged to a residual of 1e-10 relative.
+rnnwf_status rnnwf_exact_ground_energy(const struct rnnwf_hamiltonian *h, double *out);
+
+// Fills `cfg` with the defaults (Adam, n_samples 1024, learning_rate 1e-3, adam_beta1 0.9,
+// adam_beta2 0.999, adam_eps 1e-8, sr_diag_shift 1e-4, grad_clip 0, temperature 0, seed 0)
+// and sets struct_size.
+rnnwf_status rnnwf_vmc_config_init(struct rnnwf_vmc_config *cfg);
+
+// A training run with the settings `cfg`, at step 0, without reduction hook. A field out of
+// range (n_samples = 0, a negative or NaN learning_rate, adam_beta1/2 outside [0, 1),
+// adam_eps <= 0, a negative or NaN sr_diag_shift, grad_clip or temperature), an unknown
+// optimizer code or a wrong struct_size gives RNNWF_ERR_INVALID_ARGUMENT naming the field.
+rnnwf_status rnnwf_vmc_new(const struct rnnwf_vmc_config *cfg, struct rnnwf_vmc **out);
+
+// Destroys a training run; NULL is a no-op. May run on any thread.
+void rnnwf_vmc_free(struct rnnwf_vmc *v);
+
+// The current settings (learning_rate and temperature as last set), with struct_size set.
+rnnwf_status rnnwf_vmc_get_config(const struct rnnwf_vmc *v, struct rnnwf_vmc_config *out);
+
+// Sets the reduction that sums sample averages over processes (see rnnwf_allreduce_fn for
+// what is reduced, and when); `user_data` is passed to every call of `f` and must stay
+// valid while the hook is set. A NULL `f` removes the hook (one process).
+rnnwf_status rnnwf_vmc_set_allreduce(struct rnnwf_vmc *v, rnnwf_allreduce_fn f, void *user_data);
+
+// Sets the learning rate of the following steps (schedules are the host's). A negative,
+// NaN or infinite `lr` is RNNWF_ERR_INVALID_ARGUMENT, and the rate stays as it was.
+rnnwf_status rnnwf_vmc_set_learning_rate(struct rnnwf_vmc *v, double lr);
+
+// Sets the annealing temperature T of the following steps (annealing schedules are the
+// host's; 0 = plain VMC). A negative, NaN or infinite `t` is RNNWF_ERR_INVALID_ARGUMENT,
+// and the temperature stays as it was.
+rnnwf_status rnnwf_vmc_set_temperature(struct rnnwf_vmc *v, double t);
+
+// One VMC step on `h`: draws n_samples exact samples (seed derived from cfg->seed and the
+// step index), computes their local energies and the gradient of <H> (of <H> - T S with
+// temperature T > 0), and updates the parameters of `m` with the optimiser; `out` gets the
+// statistics of the samples drawn before the update. RNNWF_ERR_INVALID_ARGUMENT for an
+// operator on another number of sites than the model, or optimiser state (Adam's moments)
+// of a model with another parameter count; RNNWF_ERR_NUMERICAL when a local energy,
+// gradient or new parameter is NaN or Inf; RNNWF_ERR_CALLBACK when the reduction hook
+// fails. On any error the model, the optimiser state and the step counter are unchanged.
+rnnwf_status rnnwf_vmc_step(struct rnnwf_vmc *v,
+                            struct rnnwf_model *m,
+                            const struct rnnwf_hamiltonian *h,
+                            struct rnnwf_vmc_stats *out);
+
+// One SGD or Adam step on the negative log-likelihood -(1/n) sum ln P(data) of the `n`
+// (>= 1) configurations in `data` (`[n][n_sites]`, e.g. measurements in the computational
+// basis): reconstruction of a positive state from data. `nll_out` gets the likelihood before
+// the step (averaged over processes). RNNWF_ERR_INVALID_ARGUMENT for n = 0, a site value
+// out of range in `data`, a configuration with P = 0 (outside the U(1) subspace) or
+// optimiser state of another model; RNNWF_ERR_UNSUPPORTED with RNNWF_OPT_SR. On any error
+// the model and the optimiser state are unchanged.
+rnnwf_status rnnwf_fit_step(struct rnnwf_vmc *v,
+                            struct rnnwf_model *m,
+                            const uint8_t *data,
+                            size_t n,
+                            double *nll_out);
+
+// Writes the settings, the step counter and the optimiser state (format rnnwf-optimizer,
+// described in src/checkpoint/mod.rs) to `path`, atomically like rnnwf_model_save. Save the
+// model beside it: the two files together resume a run bit for bit. RNNWF_ERR_IO on
+// failure; an empty path is RNNWF_ERR_INVALID_ARGUMENT.
+rnnwf_status rnnwf_vmc_save(const struct rnnwf_vmc *v, const char *path);
+
+// Replaces the settings, the step counter and the optimiser state of `v` with those
+// written by rnnwf_vmc_save; the reduction hook stays. RNNWF_ERR_IO when the file cannot
+// be read, RNNWF_ERR_FORMAT when it is not an intact optimiser checkpoint (truncated,
+// corrupted, a model file); `v` is unchanged then. A state saved with another model's
+// parameter count is refused by the next step.
+rnnwf_status rnnwf_vmc_load(struct rnnwf_vmc *v, const char *path);
 
 #ifdef __cplusplus
 }  // extern "C"

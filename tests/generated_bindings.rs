@@ -61,7 +61,12 @@ fn fortran_capi_matches_the_header() {
 fn generated_layers_cover_every_header_function() {
     let header = std::fs::read_to_string(crate_root().join("include/rnnwf.h")).unwrap();
     let julia = read("bindings/julia/Rnnwf/src/gen/api.jl");
-    let fortran = read("bindings/fortran/rnnwf_capi.f90");
+    // Fortran continues long lines with `&`: join them before searching.
+    let fortran = read("bindings/fortran/rnnwf_capi.f90")
+        .split("&\n")
+        .map(str::trim_start)
+        .collect::<Vec<_>>()
+        .join("");
     let mut count = 0;
     for line in header.lines().filter(|l| !l.starts_with("//")) {
         let Some(open) = line.find('(') else { continue };

@@ -52,6 +52,11 @@ fn header_declares_only_prefixed_names() {
         match words.as_slice() {
             ["#define", name, ..] if *name != "RNNWF_H" => names.push(name.to_string()),
             ["typedef", .., tag, "{"] => names.push(tag.to_string()),
+            // A function-pointer type: typedef int32_t (*name)(...);
+            ["typedef", ..] if line.contains("(*") => {
+                let after = &line[line.find("(*").unwrap() + 2..];
+                names.push(after[..after.find(')').unwrap()].to_string());
+            }
             ["typedef", .., last] => names.push(last.trim_end_matches(';').to_string()),
             ["}", name] => names.push(name.trim_end_matches(';').to_string()),
             _ if line.contains('(') && !line.starts_with(' ') && !line.starts_with('#') => {

@@ -6,12 +6,21 @@
 ! arguments are type(c_ptr). Use the module rnnwf (rnnwf.f90), which wraps these with
 ! derived types, assumed-shape arrays and stat/errmsg, and re-exports everything here.
 module rnnwf_capi
-  use, intrinsic :: iso_c_binding, only: c_char, c_int32_t, c_int64_t, c_ptr, c_size_t
+  use, intrinsic :: iso_c_binding, only: c_char, c_double, c_funptr, c_int32_t, c_int64_t, c_ptr, &
+      c_size_t
   implicit none
   public
   ! The kinds are iso_c_binding's to export, not ours.
-  private :: c_char, c_int32_t, c_int64_t, c_ptr, c_size_t
+  private :: c_char, c_double, c_funptr, c_int32_t, c_int64_t, c_ptr, c_size_t
 
+  integer(c_int32_t), parameter :: RNNWF_VERSION_MAJOR = 0
+  integer(c_int32_t), parameter :: RNNWF_VERSION_MINOR = 1
+  integer(c_int32_t), parameter :: RNNWF_VERSION_PATCH = 0
+  ! The ABI generation: equals RNNWF_VERSION_MINOR while on 0.x, matching the shared
+  ! library's SONAME librnnwf.so.0.MINOR. A host built against one ABI version needs a library
+  ! with the same one.
+  ! RNNWF_ABI_VERSION in C; Fortran names ignore case, and rnnwf_abi_version is a function.
+  integer(c_int32_t), parameter :: RNNWF_HEADER_ABI_VERSION = 1
   ! h' = tanh(W h + V x + b)
   integer(c_int32_t), parameter :: RNNWF_CELL_VANILLA = 0
   ! Gated recurrent unit.
@@ -23,14 +32,13 @@ module rnnwf_capi
   integer(c_int32_t), parameter :: RNNWF_SIGN_NONE = 0
   ! psi *= (-1)^(down spins on sublattice A: x+y even)
   integer(c_int32_t), parameter :: RNNWF_SIGN_MARSHALL = 1
-  integer(c_int32_t), parameter :: RNNWF_VERSION_MAJOR = 0
-  integer(c_int32_t), parameter :: RNNWF_VERSION_MINOR = 1
-  integer(c_int32_t), parameter :: RNNWF_VERSION_PATCH = 0
-  ! The ABI generation: equals RNNWF_VERSION_MINOR while on 0.x, matching the shared
-  ! library's SONAME librnnwf.so.0.MINOR. A host built against one ABI version needs a library
-  ! with the same one.
-  ! RNNWF_ABI_VERSION in C; Fortran names ignore case, and rnnwf_abi_version is a function.
-  integer(c_int32_t), parameter :: RNNWF_HEADER_ABI_VERSION = 1
+  ! Plain gradient descent: theta -= learning_rate * g.
+  integer(c_int32_t), parameter :: RNNWF_OPT_SGD = 0
+  ! Adam with bias correction (Kingma & Ba).
+  integer(c_int32_t), parameter :: RNNWF_OPT_ADAM = 1
+  ! Stochastic reconfiguration solved in sample space (minSR):
+  ! theta -= learning_rate * A^T (A A^T + sr_diag_shift I)^-1 b.
+  integer(c_int32_t), parameter :: RNNWF_OPT_SR = 2
   ! Success.
   integer(c_int32_t), parameter :: RNNWF_OK = 0
   ! A required pointer argument was NULL (the message names it).
@@ -81,22 +89,62 @@ module rnnwf_capi
     integer(c_int64_t) :: seed
   end type rnnwf_model_config
 
-  interface
+  ! A sample mean with its statistics. Samples are independent (exact sampling, no Markov
+  ! chain), so error = sqrt(variance / n).
+  type, bind(C) :: rnnwf_estimate
+    ! Real part of the sample mean.
+    real(c_double) :: mean_re
+    ! Imaginary part of the sample mean (0 up to rounding for a Hermitian operator's mean
+    ! over many samples; single local values can be complex).
+    real(c_double) :: mean_im
+    ! Standard error of the mean.
+    real(c_double) :: error
+    ! Population variance of the values, mean of |x - mean|^2.
+    real(c_double) :: variance
+    ! Samples, summed over processes.
+    integer(c_int64_t) :: n
+  end type rnnwf_estimate
 
-    ! d ln psi(s_i) / d theta_k of the `n` configurations in `configs` (`[n][n_sites]`) into
-    ! `out` (`[n][num_params]`, parameters in the order of rnnwf_model_get_params): the real
-    ! part is 0.5 d ln P, the imaginary part the derivative of the phase. A configuration with
-    ! P = 0 (outside the U(1) subspace) has no derivative: RNNWF_ERR_INVALID_ARGUMENT naming
-    ! it. NULL arrays are accepted when `n` is 0. Nothing is written on failure.
-    function rnnwf_log_psi_grad(m, configs, n, out) bind(C, name="rnnwf_log_psi_grad") result(res)
-      import
-      implicit none
-      type(c_ptr), value :: m
-      type(c_ptr), value :: configs
-      integer(c_size_t), value :: n
-      type(c_ptr), value :: out
-      integer(c_int32_t) :: res
-    end function rnnwf_log_psi_grad
+  ! Settings of a training run. Fill it with rnnwf_vmc_config_init first, then change the
+  ! fields you need.
+  type, bind(C) :: rnnwf_vmc_config
+    ! sizeof(rnnwf_vmc_config), set by rnnwf_vmc_config_init.
+    integer(c_int32_t) :: struct_size
+    ! RNNWF_OPT_SGD, RNNWF_OPT_ADAM or RNNWF_OPT_SR.
+    integer(c_int32_t) :: optimizer
+    ! Samples per step on this process, >= 1.
+    integer(c_int64_t) :: n_samples
+    ! Step size, finite and >= 0.
+    real(c_double) :: learning_rate
+    ! Adam's decay rates, in [0, 1).
+    real(c_double) :: adam_beta1
+    real(c_double) :: adam_beta2
+    ! Adam's denominator offset, > 0.
+    real(c_double) :: adam_eps
+    ! lambda of minSR's (A A^T + lambda I), >= 0.
+    real(c_double) :: sr_diag_shift
+    ! Largest norm of the update direction (the gradient for SGD and Adam, the natural
+    ! gradient for SR); 0 = no clipping.
+    real(c_double) :: grad_clip
+    ! Annealing: minimise <H> - T S with S = -<ln P>; 0 = plain VMC.
+    real(c_double) :: temperature
+    ! Seed of the samples: step k draws with a seed derived from (seed, k).
+    integer(c_int64_t) :: seed
+  end type rnnwf_vmc_config
+
+  ! What one rnnwf_vmc_step measured.
+  type, bind(C) :: rnnwf_vmc_stats
+    ! Index of this step, from 0 (energy and fit steps count alike).
+    integer(c_int64_t) :: step
+    ! <H> of the samples drawn before this step's update, over all processes.
+    type(rnnwf_estimate) :: energy
+    ! Norm of the energy (or, with temperature > 0, free-energy) gradient before clipping.
+    real(c_double) :: grad_norm
+    ! Wall time of the step.
+    real(c_double) :: seconds
+  end type rnnwf_vmc_stats
+
+  interface
 
     ! Copies the message of this thread's last failed call into `buf`: at most `len - 1` bytes
     ! (never splitting a UTF-8 character), then a NUL. Returns the full message length in
@@ -110,6 +158,38 @@ module rnnwf_capi
       integer(c_size_t), value :: len
       integer(c_size_t) :: res
     end function rnnwf_last_error
+
+    ! The name of a status code as a static string, e.g. "RNNWF_ERR_BUFFER_SIZE";
+    ! "RNNWF_UNKNOWN_STATUS" for a value that is not a code. Never NULL; never free it.
+    function rnnwf_status_name(s) bind(C, name="rnnwf_status_name") result(res)
+      import
+      implicit none
+      integer(c_int32_t), value :: s
+      type(c_ptr) :: res
+    end function rnnwf_status_name
+
+    ! Sets the number of threads every later call in this process uses; 0 means all cores.
+    ! Results never depend on it: a seed gives the same samples for any thread count.
+    function rnnwf_set_num_threads(n) bind(C, name="rnnwf_set_num_threads") result(res)
+      import
+      implicit none
+      integer(c_int32_t), value :: n
+      integer(c_int32_t) :: res
+    end function rnnwf_set_num_threads
+
+    ! The library's version, "MAJOR.MINOR.PATCH", as a static string. Never NULL; never free it.
+    function rnnwf_version() bind(C, name="rnnwf_version") result(res)
+      import
+      implicit none
+      type(c_ptr) :: res
+    end function rnnwf_version
+
+    ! The ABI version of the loaded library; compare it with RNNWF_ABI_VERSION.
+    function rnnwf_abi_version() bind(C, name="rnnwf_abi_version") result(res)
+      import
+      implicit none
+      integer(c_int32_t) :: res
+    end function rnnwf_abi_version
 
     ! Fills `cfg` with the defaults (GRU, lx 10, ly 1, local_dim 2, hidden 32, layers 1, no
     ! phase, no sign rule, u1_total -1, seed 0) and sets struct_size.
@@ -199,7 +279,7 @@ module rnnwf_capi
       integer(c_int32_t) :: res
     end function rnnwf_model_set_params
 
-    ! Writes a checkpoint (safetensors; the format is described in src/checkpoint.rs) to `path`:
+    ! Writes a checkpoint (safetensors; the format is described in src/checkpoint/mod.rs) to `path`:
     ! to a temporary file that is renamed over `path` once complete, so `path` is never
     ! half-written. RNNWF_ERR_IO on failure; an empty path is RNNWF_ERR_INVALID_ARGUMENT.
     function rnnwf_model_save(m, path) bind(C, name="rnnwf_model_save") result(res)
@@ -254,36 +334,338 @@ module rnnwf_capi
       integer(c_int32_t) :: res
     end function rnnwf_log_psi
 
-    ! The name of a status code as a static string, e.g. "RNNWF_ERR_BUFFER_SIZE";
-    ! "RNNWF_UNKNOWN_STATUS" for a value that is not a code. Never NULL; never free it.
-    function rnnwf_status_name(s) bind(C, name="rnnwf_status_name") result(res)
+    ! d ln psi(s_i) / d theta_k of the `n` configurations in `configs` (`[n][n_sites]`) into
+    ! `out` (`[n][num_params]`, parameters in the order of rnnwf_model_get_params): the real
+    ! part is 0.5 d ln P, the imaginary part the derivative of the phase. A configuration with
+    ! P = 0 (outside the U(1) subspace) has no derivative: RNNWF_ERR_INVALID_ARGUMENT naming
+    ! it. NULL arrays are accepted when `n` is 0. Nothing is written on failure.
+    function rnnwf_log_psi_grad(m, configs, n, out) bind(C, name="rnnwf_log_psi_grad") result(res)
       import
       implicit none
-      integer(c_int32_t), value :: s
-      type(c_ptr) :: res
-    end function rnnwf_status_name
-
-    ! Sets the number of threads every later call in this process uses; 0 means all cores.
-    ! Results never depend on it: a seed gives the same samples for any thread count.
-    function rnnwf_set_num_threads(n) bind(C, name="rnnwf_set_num_threads") result(res)
-      import
-      implicit none
-      integer(c_int32_t), value :: n
+      type(c_ptr), value :: m
+      type(c_ptr), value :: configs
+      integer(c_size_t), value :: n
+      type(c_ptr), value :: out
       integer(c_int32_t) :: res
-    end function rnnwf_set_num_threads
+    end function rnnwf_log_psi_grad
 
-    ! The library's version, "MAJOR.MINOR.PATCH", as a static string. Never NULL; never free it.
-    function rnnwf_version() bind(C, name="rnnwf_version") result(res)
+    ! The zero operator (no terms) on `n_sites` sites, 1 to 2^20 (else
+    ! RNNWF_ERR_INVALID_ARGUMENT).
+    function rnnwf_hamiltonian_new(n_sites, out) bind(C, name="rnnwf_hamiltonian_new") result(res)
       import
       implicit none
-      type(c_ptr) :: res
-    end function rnnwf_version
-
-    ! The ABI version of the loaded library; compare it with RNNWF_ABI_VERSION.
-    function rnnwf_abi_version() bind(C, name="rnnwf_abi_version") result(res)
-      import
-      implicit none
+      integer(c_int32_t), value :: n_sites
+      type(c_ptr), intent(inout) :: out
       integer(c_int32_t) :: res
-    end function rnnwf_abi_version
+    end function rnnwf_hamiltonian_new
+
+    ! Adds coeff * P to `h`, where P has the Pauli matrix `paulis[k]` (an upper-case letter X, Y
+    ! or Z) on site `sites[k]`, k < n_ops; e.g. paulis "XZ", sites {3, 4}: coeff X_3 Z_4. The
+    ! empty string with n_ops = 0 (sites may be NULL) adds the constant coeff.
+    !
+    ! Refused, leaving `h` unchanged: a letter other than X, Y, Z (RNNWF_ERR_INVALID_ARGUMENT,
+    ! naming it); strlen(paulis) != n_ops (RNNWF_ERR_BUFFER_SIZE: the two arrays disagree in
+    ! length); a site >= n_sites or a site given twice, a NaN or infinite coeff, or a merged
+    ! coefficient that overflows (RNNWF_ERR_INVALID_ARGUMENT). `paulis` must not be NULL.
+    function rnnwf_hamiltonian_add_term(h, coeff, paulis, sites, n_ops) bind(C, &
+        name="rnnwf_hamiltonian_add_term") result(res)
+      import
+      implicit none
+      type(c_ptr), value :: h
+      real(c_double), value :: coeff
+      character(kind=c_char), intent(in) :: paulis(*)
+      type(c_ptr), value :: sites
+      integer(c_size_t), value :: n_ops
+      integer(c_int32_t) :: res
+    end function rnnwf_hamiltonian_add_term
+
+    ! An operator on `n_sites` sites from text, one term a line: a real coefficient, then Pauli
+    ! factors (letter X, Y or Z, then the site index), e.g. "-1.0 Z0 Z1", "-0.5 X3",
+    ! "0.25 X0 X1"; a coefficient alone is a constant; '#' starts a comment; blank lines are
+    ! skipped. Errors (RNNWF_ERR_INVALID_ARGUMENT) name the line and the token, e.g.
+    ! "line 2: token \"Q1\": unknown Pauli letter 'Q'"; nothing is made then.
+    function rnnwf_hamiltonian_parse(n_sites, text, out) bind(C, name="rnnwf_hamiltonian_parse") &
+        result(res)
+      import
+      implicit none
+      integer(c_int32_t), value :: n_sites
+      character(kind=c_char), intent(in) :: text(*)
+      type(c_ptr), intent(inout) :: out
+      integer(c_int32_t) :: res
+    end function rnnwf_hamiltonian_parse
+
+    ! Transverse-field Ising model H = -J sum_<ij> Z_i Z_j - h sum_i X_i on the chain (ly = 1)
+    ! or the lx*ly square grid, sites i = x + lx*y. `periodic`: 0 open, 1 periodic boundaries
+    ! (each distinct bond once: a periodic chain of 2 sites has one bond); other values are
+    ! RNNWF_ERR_INVALID_ARGUMENT, as are lx or ly = 0, too many sites, and a NaN or infinite J
+    ! or h.
+    function rnnwf_hamiltonian_tfim(lx, ly, periodic, J, h, out) bind(C, &
+        name="rnnwf_hamiltonian_tfim") result(res)
+      import
+      implicit none
+      integer(c_int32_t), value :: lx
+      integer(c_int32_t), value :: ly
+      integer(c_int32_t), value :: periodic
+      real(c_double), value :: J
+      real(c_double), value :: h
+      type(c_ptr), intent(inout) :: out
+      integer(c_int32_t) :: res
+    end function rnnwf_hamiltonian_tfim
+
+    ! Heisenberg model H = J1 sum_<ij> (XX+YY+ZZ) + J2 sum_<<ij>> (XX+YY+ZZ) in Pauli units
+    ! (divide by 4 for S.S units); <<ij>>: next-nearest neighbours (i, i+2 on a chain; the
+    ! diagonals on the grid). `periodic` and the refusals as for rnnwf_hamiltonian_tfim.
+    function rnnwf_hamiltonian_heisenberg(lx, ly, periodic, J1, J2, out) bind(C, &
+        name="rnnwf_hamiltonian_heisenberg") result(res)
+      import
+      implicit none
+      integer(c_int32_t), value :: lx
+      integer(c_int32_t), value :: ly
+      integer(c_int32_t), value :: periodic
+      real(c_double), value :: J1
+      real(c_double), value :: J2
+      type(c_ptr), intent(inout) :: out
+      integer(c_int32_t) :: res
+    end function rnnwf_hamiltonian_heisenberg
+
+    ! The number of sites the operator acts on.
+    function rnnwf_hamiltonian_num_sites(h, out) bind(C, name="rnnwf_hamiltonian_num_sites") &
+        result(res)
+      import
+      implicit none
+      type(c_ptr), value :: h
+      type(c_ptr), value :: out
+      integer(c_int32_t) :: res
+    end function rnnwf_hamiltonian_num_sites
+
+    ! The number of distinct Pauli strings with a non-zero coefficient (a constant counts as
+    ! one).
+    function rnnwf_hamiltonian_num_terms(h, out) bind(C, name="rnnwf_hamiltonian_num_terms") &
+        result(res)
+      import
+      implicit none
+      type(c_ptr), value :: h
+      type(c_ptr), value :: out
+      integer(c_int32_t) :: res
+    end function rnnwf_hamiltonian_num_terms
+
+    ! Destroys an operator; NULL is a no-op. May run on any thread.
+    subroutine rnnwf_hamiltonian_free(h) bind(C, name="rnnwf_hamiltonian_free")
+      import
+      implicit none
+      type(c_ptr), value :: h
+    end subroutine rnnwf_hamiltonian_free
+
+    ! E_loc(s) = sum_s' <s|H|s'> psi(s') / psi(s) of the `n` configurations in `configs`
+    ! (`[n][n_sites]`) into `out` (`[n]`); the mean over samples of P = |psi|^2 estimates <H>.
+    ! RNNWF_ERR_INVALID_ARGUMENT for an operator on another number of sites than the model, a
+    ! model that is not spin-1/2 (local_dim != 2), a value >= 2 in `configs` or a
+    ! configuration outside the model's U(1) subspace (psi = 0 there), each named. NULL arrays
+    ! are accepted when `n` is 0. Nothing is written on failure.
+    function rnnwf_local_energies(m, h, configs, n, out) bind(C, name="rnnwf_local_energies") &
+        result(res)
+      import
+      implicit none
+      type(c_ptr), value :: m
+      type(c_ptr), value :: h
+      type(c_ptr), value :: configs
+      integer(c_size_t), value :: n
+      type(c_ptr), value :: out
+      integer(c_int32_t) :: res
+    end function rnnwf_local_energies
+
+    ! <op> from `n_samples` (>= 1, else RNNWF_ERR_INVALID_ARGUMENT) exact samples drawn with
+    ! `seed`: the mean of the local values sum_s' <s|op|s'> psi(s') / psi(s). The result depends
+    ! only on the parameters, `seed` and `n_samples`. An operator on another number of sites
+    ! than the model, or a model that is not spin-1/2, is RNNWF_ERR_INVALID_ARGUMENT.
+    function rnnwf_expectation(m, op, seed, n_samples, out) bind(C, name="rnnwf_expectation") &
+        result(res)
+      import
+      implicit none
+      type(c_ptr), value :: m
+      type(c_ptr), value :: op
+      integer(c_int64_t), value :: seed
+      integer(c_size_t), value :: n_samples
+      type(rnnwf_estimate), intent(inout) :: out
+      integer(c_int32_t) :: res
+    end function rnnwf_expectation
+
+    ! Second Renyi entropy S2(A) = -ln <Swap_A> of the sites `region[0..region_len]` by the swap
+    ! trick, from `n_samples` (>= 1) pairs of exact samples drawn with `seed`: out->mean_re = S2,
+    ! out->mean_im = 0, out->error its standard error (error of <Swap> / <Swap>),
+    ! out->variance the swap values' variance / <Swap>^2, out->n the pairs used. An empty
+    ! region gives S2 = 0. A site >= n_sites or given twice is RNNWF_ERR_INVALID_ARGUMENT; a
+    ! mean swap value that is not positive (too few samples for a large region) is
+    ! RNNWF_ERR_NUMERICAL.
+    function rnnwf_renyi2(m, region, region_len, seed, n_samples, out) bind(C, &
+        name="rnnwf_renyi2") result(res)
+      import
+      implicit none
+      type(c_ptr), value :: m
+      type(c_ptr), value :: region
+      integer(c_size_t), value :: region_len
+      integer(c_int64_t), value :: seed
+      integer(c_size_t), value :: n_samples
+      type(rnnwf_estimate), intent(inout) :: out
+      integer(c_int32_t) :: res
+    end function rnnwf_renyi2
+
+    ! <psi|op|psi> / <psi|psi> by the full sum over all 2^N configurations (N <= 24, else
+    ! RNNWF_ERR_INVALID_ARGUMENT; time and memory grow as 2^N). An operator on another number
+    ! of sites than the model, or a model that is not spin-1/2, is RNNWF_ERR_INVALID_ARGUMENT.
+    function rnnwf_exact_expectation(m, op, out) bind(C, name="rnnwf_exact_expectation") &
+        result(res)
+      import
+      implicit none
+      type(c_ptr), value :: m
+      type(c_ptr), value :: op
+      type(c_ptr), value :: out
+      integer(c_int32_t) :: res
+    end function rnnwf_exact_expectation
+
+    ! The lowest eigenvalue of `h` by Lanczos over all 2^N states (N <= 24, else
+    ! RNNWF_ERR_INVALID_ARGUMENT), converged to a residual of 1e-10 relative.
+    function rnnwf_exact_ground_energy(h, out) bind(C, name="rnnwf_exact_ground_energy") &
+        result(res)
+      import
+      implicit none
+      type(c_ptr), value :: h
+      type(c_ptr), value :: out
+      integer(c_int32_t) :: res
+    end function rnnwf_exact_ground_energy
+
+    ! Fills `cfg` with the defaults (Adam, n_samples 1024, learning_rate 1e-3, adam_beta1 0.9,
+    ! adam_beta2 0.999, adam_eps 1e-8, sr_diag_shift 1e-4, grad_clip 0, temperature 0, seed 0)
+    ! and sets struct_size.
+    function rnnwf_vmc_config_init(cfg) bind(C, name="rnnwf_vmc_config_init") result(res)
+      import
+      implicit none
+      type(rnnwf_vmc_config), intent(inout) :: cfg
+      integer(c_int32_t) :: res
+    end function rnnwf_vmc_config_init
+
+    ! A training run with the settings `cfg`, at step 0, without reduction hook. A field out of
+    ! range (n_samples = 0, a negative or NaN learning_rate, adam_beta1/2 outside [0, 1),
+    ! adam_eps <= 0, a negative or NaN sr_diag_shift, grad_clip or temperature), an unknown
+    ! optimizer code or a wrong struct_size gives RNNWF_ERR_INVALID_ARGUMENT naming the field.
+    function rnnwf_vmc_new(cfg, out) bind(C, name="rnnwf_vmc_new") result(res)
+      import
+      implicit none
+      type(rnnwf_vmc_config), intent(in) :: cfg
+      type(c_ptr), intent(inout) :: out
+      integer(c_int32_t) :: res
+    end function rnnwf_vmc_new
+
+    ! Destroys a training run; NULL is a no-op. May run on any thread.
+    subroutine rnnwf_vmc_free(v) bind(C, name="rnnwf_vmc_free")
+      import
+      implicit none
+      type(c_ptr), value :: v
+    end subroutine rnnwf_vmc_free
+
+    ! The current settings (learning_rate and temperature as last set), with struct_size set.
+    function rnnwf_vmc_get_config(v, out) bind(C, name="rnnwf_vmc_get_config") result(res)
+      import
+      implicit none
+      type(c_ptr), value :: v
+      type(rnnwf_vmc_config), intent(inout) :: out
+      integer(c_int32_t) :: res
+    end function rnnwf_vmc_get_config
+
+    ! Sets the reduction that sums sample averages over processes (see rnnwf_allreduce_fn for
+    ! what is reduced, and when); `user_data` is passed to every call of `f` and must stay
+    ! valid while the hook is set. A NULL `f` removes the hook (one process).
+    function rnnwf_vmc_set_allreduce(v, f, user_data) bind(C, name="rnnwf_vmc_set_allreduce") &
+        result(res)
+      import
+      implicit none
+      type(c_ptr), value :: v
+      type(c_funptr), value :: f
+      type(c_ptr), value :: user_data
+      integer(c_int32_t) :: res
+    end function rnnwf_vmc_set_allreduce
+
+    ! Sets the learning rate of the following steps (schedules are the host's). A negative,
+    ! NaN or infinite `lr` is RNNWF_ERR_INVALID_ARGUMENT, and the rate stays as it was.
+    function rnnwf_vmc_set_learning_rate(v, lr) bind(C, name="rnnwf_vmc_set_learning_rate") &
+        result(res)
+      import
+      implicit none
+      type(c_ptr), value :: v
+      real(c_double), value :: lr
+      integer(c_int32_t) :: res
+    end function rnnwf_vmc_set_learning_rate
+
+    ! Sets the annealing temperature T of the following steps (annealing schedules are the
+    ! host's; 0 = plain VMC). A negative, NaN or infinite `t` is RNNWF_ERR_INVALID_ARGUMENT,
+    ! and the temperature stays as it was.
+    function rnnwf_vmc_set_temperature(v, t) bind(C, name="rnnwf_vmc_set_temperature") result(res)
+      import
+      implicit none
+      type(c_ptr), value :: v
+      real(c_double), value :: t
+      integer(c_int32_t) :: res
+    end function rnnwf_vmc_set_temperature
+
+    ! One VMC step on `h`: draws n_samples exact samples (seed derived from cfg->seed and the
+    ! step index), computes their local energies and the gradient of <H> (of <H> - T S with
+    ! temperature T > 0), and updates the parameters of `m` with the optimiser; `out` gets the
+    ! statistics of the samples drawn before the update. RNNWF_ERR_INVALID_ARGUMENT for an
+    ! operator on another number of sites than the model, or optimiser state (Adam's moments)
+    ! of a model with another parameter count; RNNWF_ERR_NUMERICAL when a local energy,
+    ! gradient or new parameter is NaN or Inf; RNNWF_ERR_CALLBACK when the reduction hook
+    ! fails. On any error the model, the optimiser state and the step counter are unchanged.
+    function rnnwf_vmc_step(v, m, h, out) bind(C, name="rnnwf_vmc_step") result(res)
+      import
+      implicit none
+      type(c_ptr), value :: v
+      type(c_ptr), value :: m
+      type(c_ptr), value :: h
+      type(rnnwf_vmc_stats), intent(inout) :: out
+      integer(c_int32_t) :: res
+    end function rnnwf_vmc_step
+
+    ! One SGD or Adam step on the negative log-likelihood -(1/n) sum ln P(data) of the `n`
+    ! (>= 1) configurations in `data` (`[n][n_sites]`, e.g. measurements in the computational
+    ! basis): reconstruction of a positive state from data. `nll_out` gets the likelihood before
+    ! the step (averaged over processes). RNNWF_ERR_INVALID_ARGUMENT for n = 0, a site value
+    ! out of range in `data`, a configuration with P = 0 (outside the U(1) subspace) or
+    ! optimiser state of another model; RNNWF_ERR_UNSUPPORTED with RNNWF_OPT_SR. On any error
+    ! the model and the optimiser state are unchanged.
+    function rnnwf_fit_step(v, m, data, n, nll_out) bind(C, name="rnnwf_fit_step") result(res)
+      import
+      implicit none
+      type(c_ptr), value :: v
+      type(c_ptr), value :: m
+      type(c_ptr), value :: data
+      integer(c_size_t), value :: n
+      type(c_ptr), value :: nll_out
+      integer(c_int32_t) :: res
+    end function rnnwf_fit_step
+
+    ! Writes the settings, the step counter and the optimiser state (format rnnwf-optimizer,
+    ! described in src/checkpoint/mod.rs) to `path`, atomically like rnnwf_model_save. Save the
+    ! model beside it: the two files together resume a run bit for bit. RNNWF_ERR_IO on
+    ! failure; an empty path is RNNWF_ERR_INVALID_ARGUMENT.
+    function rnnwf_vmc_save(v, path) bind(C, name="rnnwf_vmc_save") result(res)
+      import
+      implicit none
+      type(c_ptr), value :: v
+      character(kind=c_char), intent(in) :: path(*)
+      integer(c_int32_t) :: res
+    end function rnnwf_vmc_save
+
+    ! Replaces the settings, the step counter and the optimiser state of `v` with those
+    ! written by rnnwf_vmc_save; the reduction hook stays. RNNWF_ERR_IO when the file cannot
+    ! be read, RNNWF_ERR_FORMAT when it is not an intact optimiser checkpoint (truncated,
+    ! corrupted, a model file); `v` is unchanged then. A state saved with another model's
+    ! parameter count is refused by the next step.
+    function rnnwf_vmc_load(v, path) bind(C, name="rnnwf_vmc_load") result(res)
+      import
+      implicit none
+      type(c_ptr), value :: v
+      character(kind=c_char), intent(in) :: path(*)
+      integer(c_int32_t) :: res
+    end function rnnwf_vmc_load
   end interface
 end module rnnwf_capi

@@ -1,7 +1,10 @@
-//! Writes a few small valid checkpoints into `corpus/checkpoint_load/`, the seeds the fuzzer
-//! mutates: `cargo run --example seed_checkpoint_corpus` (from `fuzz/`).
+//! Writes a few small valid checkpoints into `corpus/checkpoint_load/` (models) and
+//! `corpus/optimizer_load/` (optimiser states), the seeds the fuzzer mutates:
+//! `cargo run --example seed_checkpoint_corpus` (from `fuzz/`).
 
-use rnnwf::{CellKind, Model, ModelConfig, PhaseKind, SignRule};
+use rnnwf::optim::Optimizer;
+use rnnwf::vmc::{Vmc, VmcConfig};
+use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig, PhaseKind, SignRule};
 use std::path::Path;
 
 fn main() {
@@ -38,6 +41,30 @@ fn main() {
             .expect("a valid config")
             .save(&path)
             .expect("write a seed");
+        println!("{}", path.display());
+    }
+
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/optimizer_load");
+    std::fs::create_dir_all(&dir).expect("create the corpus directory");
+    let mut model = Model::new(ModelConfig {
+        cell: CellKind::Vanilla,
+        lx: 3,
+        hidden: 1,
+        ..ModelConfig::default()
+    })
+    .expect("a valid config");
+    let h = Hamiltonian::tfim(3, 1, false, 1.0, 1.0).expect("an operator");
+    for (i, optimizer) in [Optimizer::Adam, Optimizer::Sgd].into_iter().enumerate() {
+        let mut vmc = Vmc::new(VmcConfig {
+            optimizer,
+            n_samples: 8,
+            temperature: 0.5,
+            ..VmcConfig::default()
+        })
+        .expect("a valid config");
+        vmc.step(&mut model, &h).expect("a step");
+        let path = dir.join(format!("seed-{i}.safetensors"));
+        vmc.save(&path).expect("write a seed");
         println!("{}", path.display());
     }
 }

@@ -129,6 +129,35 @@ pub(crate) unsafe fn c_path<'a>(ptr: *const c_char, arg: &str) -> Result<&'a Pat
     Ok(bytes_to_path(bytes))
 }
 
+/// The bytes of a NUL-terminated string, without the NUL.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to a NUL-terminated string that lives through the call.
+pub(crate) unsafe fn c_bytes<'a>(ptr: *const c_char, arg: &str) -> Result<&'a [u8], Failure> {
+    if ptr.is_null() {
+        return Err(Failure::null_pointer(arg));
+    }
+    // SAFETY: non-NULL and NUL-terminated, as promised by the caller.
+    Ok(unsafe { CStr::from_ptr(ptr) }.to_bytes())
+}
+
+/// A NUL-terminated UTF-8 string; invalid UTF-8 is refused naming the byte and its line.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to a NUL-terminated string that lives through the call.
+pub(crate) unsafe fn c_text<'a>(ptr: *const c_char, arg: &str) -> Result<&'a str, Failure> {
+    // SAFETY: passed on from the caller.
+    let bytes = unsafe { c_bytes(ptr, arg)? };
+    std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+        Failure::new(
+            ErrorKind::InvalidArgument,
+            format!("argument `{arg}` is not valid UTF-8 at byte {at} (line {line})"),
+        )
+    })
+}
+
 #[cfg(unix)]
 fn bytes_to_path(bytes: &[u8]) -> &Path {
     use std::os::unix::ffi::OsStrExt;

@@ -13,25 +13,47 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-// The exported API, one concept each.
-mod complex;
-mod gradient;
+// The exported API, one concept each. cbindgen writes the header in this order, that of
+// DESIGN.md §3; the blank lines keep rustfmt from sorting it.
 mod last_error;
-mod model;
-mod sample;
 mod status;
 mod threads;
 mod version;
 
+mod complex;
+mod model;
+
+mod sample;
+
+mod gradient;
+
+mod hamiltonian;
+
+mod local_energy;
+
+mod estimators;
+
+mod exact;
+
+mod allreduce;
+mod vmc;
+
+// Helpers.
 mod args;
 mod boundary;
 mod handles;
 
+pub use allreduce::rnnwf_allreduce_fn;
 pub use complex::rnnwf_complex;
+pub use estimators::{rnnwf_estimate, rnnwf_expectation, rnnwf_renyi2};
+pub use exact::{rnnwf_exact_expectation, rnnwf_exact_ground_energy};
 pub use gradient::rnnwf_log_psi_grad;
+pub use hamiltonian::*;
 pub use last_error::rnnwf_last_error;
+pub use local_energy::rnnwf_local_energies;
 pub use model::*;
 pub use sample::{rnnwf_log_psi, rnnwf_sample};
 pub use status::*;
 pub use threads::rnnwf_set_num_threads;
 pub use version::*;
+pub use vmc::*;

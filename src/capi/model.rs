@@ -291,7 +291,7 @@ pub unsafe extern "C" fn rnnwf_model_set_params(
     })
 }
 
-/// Writes a checkpoint (safetensors; the format is described in src/checkpoint.rs) to `path`:
+/// Writes a checkpoint (safetensors; the format is described in src/checkpoint/mod.rs) to `path`:
 /// to a temporary file that is renamed over `path` once complete, so `path` is never
 /// half-written. RNNWF_ERR_IO on failure; an empty path is RNNWF_ERR_INVALID_ARGUMENT.
 #[no_mangle]
@@ -332,5 +332,9 @@ pub unsafe extern "C" fn rnnwf_model_load(
 impl rnnwf_model {
     pub(crate) fn model(&self) -> &Model {
         &self.model
+    }
+
+    pub(crate) fn model_mut(&mut self) -> &mut Model {
+        &mut self.model
     }
 }

@@ -45,6 +45,17 @@ pub struct Vmc {
     allreduce: Option<AllReduce>,
 }
 
+impl std::fmt::Debug for Vmc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vmc")
+            .field("config", &self.config)
+            .field("steps", &self.steps)
+            .field("adam", &self.adam.as_ref().map(|a| (a.t, a.m.len())))
+            .field("allreduce", &self.allreduce.is_some())
+            .finish()
+    }
+}
+
 impl Vmc {
     pub fn new(config: VmcConfig) -> Result<Vmc> {
         config.validate()?;
@@ -54,6 +65,39 @@ impl Vmc {
             adam: None,
             allreduce: None,
         })
+    }
+
+    /// A driver in a saved state (checkpoints): `config`, `steps` taken and Adam's moments;
+    /// no reduction hook.
+    pub(crate) fn from_state(
+        config: VmcConfig,
+        steps: u64,
+        adam: Option<AdamState>,
+    ) -> Result<Vmc> {
+        config.validate()?;
+        if let Some(a) = &adam {
+            if a.m.len() != a.v.len() {
+                return Err(Error::invalid(format!(
+                    "Adam's moments differ in length: m has {}, v has {}",
+                    a.m.len(),
+                    a.v.len()
+                )));
+            }
+        }
+        Ok(Vmc {
+            config,
+            steps,
+            adam,
+            allreduce: None,
+        })
+    }
+
+    /// Takes the settings, step counter and optimiser state of `saved`, keeping this
+    /// driver's reduction hook.
+    pub(crate) fn restore(&mut self, saved: Vmc) {
+        self.config = saved.config;
+        self.steps = saved.steps;
+        self.adam = saved.adam;
     }
 
     pub fn config(&self) -> &VmcConfig {

@@ -3,7 +3,7 @@
 use super::{StepTimings, Vmc, VmcStats};
 use crate::error::{Error, Result};
 use crate::hamiltonian::Hamiltonian;
-use crate::local_energy::local_energies;
+use crate::local_energy::{check_operator, local_energies};
 use crate::model::Model;
 use crate::optim::{clip_norm, minsr_direction, sr_conjugate_gradient, Optimizer};
 use crate::random::derive_seed;
@@ -15,6 +15,7 @@ impl Vmc {
     /// leaves the parameters and the optimiser state unchanged.
     pub fn step(&mut self, model: &mut Model, h: &Hamiltonian) -> Result<VmcStats> {
         self.check_model_size(model.num_params())?;
+        check_operator(model, h)?;
         let start = Instant::now();
         let ns = self.config.n_samples as usize;
         let sites = model.num_sites();

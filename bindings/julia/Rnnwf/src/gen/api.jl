@@ -6,6 +6,13 @@
 
 # ---- constants ----
 
+const RNNWF_VERSION_MAJOR = 0
+const RNNWF_VERSION_MINOR = 1
+const RNNWF_VERSION_PATCH = 0
+# The ABI generation: equals RNNWF_VERSION_MINOR while on 0.x, matching the shared
+# library's SONAME librnnwf.so.0.MINOR. A host built against one ABI version needs a library
+# with the same one.
+const RNNWF_ABI_VERSION = 1
 # h' = tanh(W h + V x + b)
 const RNNWF_CELL_VANILLA = 0
 # Gated recurrent unit.
@@ -17,13 +24,13 @@ const RNNWF_PHASE_SOFTSIGN = 1
 const RNNWF_SIGN_NONE = 0
 # psi *= (-1)^(down spins on sublattice A: x+y even)
 const RNNWF_SIGN_MARSHALL = 1
-const RNNWF_VERSION_MAJOR = 0
-const RNNWF_VERSION_MINOR = 1
-const RNNWF_VERSION_PATCH = 0
-# The ABI generation: equals RNNWF_VERSION_MINOR while on 0.x, matching the shared
-# library's SONAME librnnwf.so.0.MINOR. A host built against one ABI version needs a library
-# with the same one.
-const RNNWF_ABI_VERSION = 1
+# Plain gradient descent: theta -= learning_rate * g.
+const RNNWF_OPT_SGD = 0
+# Adam with bias correction (Kingma & Ba).
+const RNNWF_OPT_ADAM = 1
+# Stochastic reconfiguration solved in sample space (minSR):
+# theta -= learning_rate * A^T (A A^T + sr_diag_shift I)^-1 b.
+const RNNWF_OPT_SR = 2
 # Success.
 const RNNWF_OK = 0
 # A required pointer argument was NULL (the message names it).
@@ -50,11 +57,30 @@ const RNNWF_ERR_PANIC = 99
 const rnnwf_status = Int32
 
 # Opaque handle, only ever behind a Ptr.
+mutable struct rnnwf_hamiltonian end
+
+# Opaque handle, only ever behind a Ptr.
 mutable struct rnnwf_model end
 
-# A complex double, layout-compatible with C99 `double _Complex`, C++ `std::complex<double>`,
-# Fortran `complex(c_double_complex)` and Julia `ComplexF64`.
-const rnnwf_complex = ComplexF64
+# Opaque handle, only ever behind a Ptr.
+mutable struct rnnwf_vmc end
+
+# Sums `buf[0..len]` elementwise over all processes, in place (as MPI_Allreduce with
+# MPI_IN_PLACE and MPI_SUM on MPI_DOUBLE), and returns 0; any other value fails the calling
+# rnnwf_vmc_step or rnnwf_fit_step with RNNWF_ERR_CALLBACK (the value is in the message),
+# leaving the model and the optimiser state unchanged.
+#
+# It runs on the thread that called rnnwf_vmc_step / rnnwf_fit_step, inside that call, and
+# must not call rnnwf functions on that rnnwf_vmc or on the model being trained. Every
+# process must make the same sequence of reductions, which is, for each
+# rnnwf_vmc_step: [sum Re E_loc, sum Im E_loc, n] (3 values), then [sum |E_loc - mean|^2]
+# (1); with temperature T > 0 the same two for E_loc + T ln P; then, for SGD and Adam, the
+# energy gradient (num_params values); for RNNWF_OPT_SR, the sum of log-derivatives
+# (2 num_params), the force A^T b (num_params), then one num_params buffer per iteration of
+# the conjugate gradient that solves the SR system over all processes' samples. For each
+# rnnwf_fit_step: [sum -ln P(data), n] (2), then the gradient (num_params). A reduced value
+# that is NaN or Inf gives RNNWF_ERR_NUMERICAL.
+const rnnwf_allreduce_fn = Ptr{Cvoid}  # a @cfunction pointer
 
 # Everything that fixes a model's shape and initial parameters. Fill it with
 # rnnwf_model_config_init first, then change the fields you need.
@@ -85,16 +111,66 @@ struct rnnwf_model_config
     seed::UInt64
 end
 
-# ---- functions ----
+# A complex double, layout-compatible with C99 `double _Complex`, C++ `std::complex<double>`,
+# Fortran `complex(c_double_complex)` and Julia `ComplexF64`.
+const rnnwf_complex = ComplexF64
 
-# d ln psi(s_i) / d theta_k of the `n` configurations in `configs` (`[n][n_sites]`) into
-# `out` (`[n][num_params]`, parameters in the order of rnnwf_model_get_params): the real
-# part is 0.5 d ln P, the imaginary part the derivative of the phase. A configuration with
-# P = 0 (outside the U(1) subspace) has no derivative: RNNWF_ERR_INVALID_ARGUMENT naming
-# it. NULL arrays are accepted when `n` is 0. Nothing is written on failure.
-function rnnwf_log_psi_grad(m, configs, n, out)
-    ccall(libsym(:rnnwf_log_psi_grad), rnnwf_status, (Ptr{rnnwf_model}, Ptr{UInt8}, Csize_t, Ptr{rnnwf_complex}), m, configs, n, out)
+# A sample mean with its statistics. Samples are independent (exact sampling, no Markov
+# chain), so error = sqrt(variance / n).
+struct rnnwf_estimate
+    # Real part of the sample mean.
+    mean_re::Cdouble
+    # Imaginary part of the sample mean (0 up to rounding for a Hermitian operator's mean
+    # over many samples; single local values can be complex).
+    mean_im::Cdouble
+    # Standard error of the mean.
+    error::Cdouble
+    # Population variance of the values, mean of |x - mean|^2.
+    variance::Cdouble
+    # Samples, summed over processes.
+    n::UInt64
 end
+
+# Settings of a training run. Fill it with rnnwf_vmc_config_init first, then change the
+# fields you need.
+struct rnnwf_vmc_config
+    # sizeof(rnnwf_vmc_config), set by rnnwf_vmc_config_init.
+    struct_size::UInt32
+    # RNNWF_OPT_SGD, RNNWF_OPT_ADAM or RNNWF_OPT_SR.
+    optimizer::UInt32
+    # Samples per step on this process, >= 1.
+    n_samples::UInt64
+    # Step size, finite and >= 0.
+    learning_rate::Cdouble
+    # Adam's decay rates, in [0, 1).
+    adam_beta1::Cdouble
+    adam_beta2::Cdouble
+    # Adam's denominator offset, > 0.
+    adam_eps::Cdouble
+    # lambda of minSR's (A A^T + lambda I), >= 0.
+    sr_diag_shift::Cdouble
+    # Largest norm of the update direction (the gradient for SGD and Adam, the natural
+    # gradient for SR); 0 = no clipping.
+    grad_clip::Cdouble
+    # Annealing: minimise <H> - T S with S = -<ln P>; 0 = plain VMC.
+    temperature::Cdouble
+    # Seed of the samples: step k draws with a seed derived from (seed, k).
+    seed::UInt64
+end
+
+# What one rnnwf_vmc_step measured.
+struct rnnwf_vmc_stats
+    # Index of this step, from 0 (energy and fit steps count alike).
+    step::UInt64
+    # <H> of the samples drawn before this step's update, over all processes.
+    energy::rnnwf_estimate
+    # Norm of the energy (or, with temperature > 0, free-energy) gradient before clipping.
+    grad_norm::Cdouble
+    # Wall time of the step.
+    seconds::Cdouble
+end
+
+# ---- functions ----
 
 # Copies the message of this thread's last failed call into `buf`: at most `len - 1` bytes
 # (never splitting a UTF-8 character), then a NUL. Returns the full message length in
@@ -103,6 +179,28 @@ end
 # `buf` may be NULL when `len` is 0; with NULL and `len > 0` nothing is written.
 function rnnwf_last_error(buf, len)
     ccall(libsym(:rnnwf_last_error), Csize_t, (Ptr{UInt8}, Csize_t), buf, len)
+end
+
+# The name of a status code as a static string, e.g. "RNNWF_ERR_BUFFER_SIZE";
+# "RNNWF_UNKNOWN_STATUS" for a value that is not a code. Never NULL; never free it.
+function rnnwf_status_name(s)
+    ccall(libsym(:rnnwf_status_name), Cstring, (rnnwf_status,), s)
+end
+
+# Sets the number of threads every later call in this process uses; 0 means all cores.
+# Results never depend on it: a seed gives the same samples for any thread count.
+function rnnwf_set_num_threads(n)
+    ccall(libsym(:rnnwf_set_num_threads), rnnwf_status, (UInt32,), n)
+end
+
+# The library's version, "MAJOR.MINOR.PATCH", as a static string. Never NULL; never free it.
+function rnnwf_version()
+    ccall(libsym(:rnnwf_version), Cstring, ())
+end
+
+# The ABI version of the loaded library; compare it with RNNWF_ABI_VERSION.
+function rnnwf_abi_version()
+    ccall(libsym(:rnnwf_abi_version), UInt32, ())
 end
 
 # Fills `cfg` with the defaults (GRU, lx 10, ly 1, local_dim 2, hidden 32, layers 1, no
@@ -156,7 +254,7 @@ function rnnwf_model_set_params(m, params, len)
     ccall(libsym(:rnnwf_model_set_params), rnnwf_status, (Ptr{rnnwf_model}, Ptr{Cdouble}, Csize_t), m, params, len)
 end
 
-# Writes a checkpoint (safetensors; the format is described in src/checkpoint.rs) to `path`:
+# Writes a checkpoint (safetensors; the format is described in src/checkpoint/mod.rs) to `path`:
 # to a temporary file that is renamed over `path` once complete, so `path` is never
 # half-written. RNNWF_ERR_IO on failure; an empty path is RNNWF_ERR_INVALID_ARGUMENT.
 function rnnwf_model_save(m, path)
@@ -189,24 +287,197 @@ function rnnwf_log_psi(m, configs, n, out)
     ccall(libsym(:rnnwf_log_psi), rnnwf_status, (Ptr{rnnwf_model}, Ptr{UInt8}, Csize_t, Ptr{rnnwf_complex}), m, configs, n, out)
 end
 
-# The name of a status code as a static string, e.g. "RNNWF_ERR_BUFFER_SIZE";
-# "RNNWF_UNKNOWN_STATUS" for a value that is not a code. Never NULL; never free it.
-function rnnwf_status_name(s)
-    ccall(libsym(:rnnwf_status_name), Cstring, (rnnwf_status,), s)
+# d ln psi(s_i) / d theta_k of the `n` configurations in `configs` (`[n][n_sites]`) into
+# `out` (`[n][num_params]`, parameters in the order of rnnwf_model_get_params): the real
+# part is 0.5 d ln P, the imaginary part the derivative of the phase. A configuration with
+# P = 0 (outside the U(1) subspace) has no derivative: RNNWF_ERR_INVALID_ARGUMENT naming
+# it. NULL arrays are accepted when `n` is 0. Nothing is written on failure.
+function rnnwf_log_psi_grad(m, configs, n, out)
+    ccall(libsym(:rnnwf_log_psi_grad), rnnwf_status, (Ptr{rnnwf_model}, Ptr{UInt8}, Csize_t, Ptr{rnnwf_complex}), m, configs, n, out)
 end
 
-# Sets the number of threads every later call in this process uses; 0 means all cores.
-# Results never depend on it: a seed gives the same samples for any thread count.
-function rnnwf_set_num_threads(n)
-    ccall(libsym(:rnnwf_set_num_threads), rnnwf_status, (UInt32,), n)
+# The zero operator (no terms) on `n_sites` sites, 1 to 2^20 (else
+# RNNWF_ERR_INVALID_ARGUMENT).
+function rnnwf_hamiltonian_new(n_sites, out)
+    ccall(libsym(:rnnwf_hamiltonian_new), rnnwf_status, (UInt32, Ptr{Ptr{rnnwf_hamiltonian}}), n_sites, out)
 end
 
-# The library's version, "MAJOR.MINOR.PATCH", as a static string. Never NULL; never free it.
-function rnnwf_version()
-    ccall(libsym(:rnnwf_version), Cstring, ())
+# Adds coeff * P to `h`, where P has the Pauli matrix `paulis[k]` (an upper-case letter X, Y
+# or Z) on site `sites[k]`, k < n_ops; e.g. paulis "XZ", sites {3, 4}: coeff X_3 Z_4. The
+# empty string with n_ops = 0 (sites may be NULL) adds the constant coeff.
+#
+# Refused, leaving `h` unchanged: a letter other than X, Y, Z (RNNWF_ERR_INVALID_ARGUMENT,
+# naming it); strlen(paulis) != n_ops (RNNWF_ERR_BUFFER_SIZE: the two arrays disagree in
+# length); a site >= n_sites or a site given twice, a NaN or infinite coeff, or a merged
+# coefficient that overflows (RNNWF_ERR_INVALID_ARGUMENT). `paulis` must not be NULL.
+function rnnwf_hamiltonian_add_term(h, coeff, paulis, sites, n_ops)
+    ccall(libsym(:rnnwf_hamiltonian_add_term), rnnwf_status, (Ptr{rnnwf_hamiltonian}, Cdouble, Cstring, Ptr{UInt32}, Csize_t), h, coeff, paulis, sites, n_ops)
 end
 
-# The ABI version of the loaded library; compare it with RNNWF_ABI_VERSION.
-function rnnwf_abi_version()
-    ccall(libsym(:rnnwf_abi_version), UInt32, ())
+# An operator on `n_sites` sites from text, one term a line: a real coefficient, then Pauli
+# factors (letter X, Y or Z, then the site index), e.g. "-1.0 Z0 Z1", "-0.5 X3",
+# "0.25 X0 X1"; a coefficient alone is a constant; '#' starts a comment; blank lines are
+# skipped. Errors (RNNWF_ERR_INVALID_ARGUMENT) name the line and the token, e.g.
+# "line 2: token \"Q1\": unknown Pauli letter 'Q'"; nothing is made then.
+function rnnwf_hamiltonian_parse(n_sites, text, out)
+    ccall(libsym(:rnnwf_hamiltonian_parse), rnnwf_status, (UInt32, Cstring, Ptr{Ptr{rnnwf_hamiltonian}}), n_sites, text, out)
+end
+
+# Transverse-field Ising model H = -J sum_<ij> Z_i Z_j - h sum_i X_i on the chain (ly = 1)
+# or the lx*ly square grid, sites i = x + lx*y. `periodic`: 0 open, 1 periodic boundaries
+# (each distinct bond once: a periodic chain of 2 sites has one bond); other values are
+# RNNWF_ERR_INVALID_ARGUMENT, as are lx or ly = 0, too many sites, and a NaN or infinite J
+# or h.
+function rnnwf_hamiltonian_tfim(lx, ly, periodic, J, h, out)
+    ccall(libsym(:rnnwf_hamiltonian_tfim), rnnwf_status, (UInt32, UInt32, UInt32, Cdouble, Cdouble, Ptr{Ptr{rnnwf_hamiltonian}}), lx, ly, periodic, J, h, out)
+end
+
+# Heisenberg model H = J1 sum_<ij> (XX+YY+ZZ) + J2 sum_<<ij>> (XX+YY+ZZ) in Pauli units
+# (divide by 4 for S.S units); <<ij>>: next-nearest neighbours (i, i+2 on a chain; the
+# diagonals on the grid). `periodic` and the refusals as for rnnwf_hamiltonian_tfim.
+function rnnwf_hamiltonian_heisenberg(lx, ly, periodic, J1, J2, out)
+    ccall(libsym(:rnnwf_hamiltonian_heisenberg), rnnwf_status, (UInt32, UInt32, UInt32, Cdouble, Cdouble, Ptr{Ptr{rnnwf_hamiltonian}}), lx, ly, periodic, J1, J2, out)
+end
+
+# The number of sites the operator acts on.
+function rnnwf_hamiltonian_num_sites(h, out)
+    ccall(libsym(:rnnwf_hamiltonian_num_sites), rnnwf_status, (Ptr{rnnwf_hamiltonian}, Ptr{Csize_t}), h, out)
+end
+
+# The number of distinct Pauli strings with a non-zero coefficient (a constant counts as
+# one).
+function rnnwf_hamiltonian_num_terms(h, out)
+    ccall(libsym(:rnnwf_hamiltonian_num_terms), rnnwf_status, (Ptr{rnnwf_hamiltonian}, Ptr{Csize_t}), h, out)
+end
+
+# Destroys an operator; NULL is a no-op. May run on any thread.
+function rnnwf_hamiltonian_free(h)
+    ccall(libsym(:rnnwf_hamiltonian_free), Cvoid, (Ptr{rnnwf_hamiltonian},), h)
+end
+
+# E_loc(s) = sum_s' <s|H|s'> psi(s') / psi(s) of the `n` configurations in `configs`
+# (`[n][n_sites]`) into `out` (`[n]`); the mean over samples of P = |psi|^2 estimates <H>.
+# RNNWF_ERR_INVALID_ARGUMENT for an operator on another number of sites than the model, a
+# model that is not spin-1/2 (local_dim != 2), a value >= 2 in `configs` or a
+# configuration outside the model's U(1) subspace (psi = 0 there), each named. NULL arrays
+# are accepted when `n` is 0. Nothing is written on failure.
+function rnnwf_local_energies(m, h, configs, n, out)
+    ccall(libsym(:rnnwf_local_energies), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, Ptr{UInt8}, Csize_t, Ptr{rnnwf_complex}), m, h, configs, n, out)
+end
+
+# <op> from `n_samples` (>= 1, else RNNWF_ERR_INVALID_ARGUMENT) exact samples drawn with
+# `seed`: the mean of the local values sum_s' <s|op|s'> psi(s') / psi(s). The result depends
+# only on the parameters, `seed` and `n_samples`. An operator on another number of sites
+# than the model, or a model that is not spin-1/2, is RNNWF_ERR_INVALID_ARGUMENT.
+function rnnwf_expectation(m, op, seed, n_samples, out)
+    ccall(libsym(:rnnwf_expectation), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, UInt64, Csize_t, Ptr{rnnwf_estimate}), m, op, seed, n_samples, out)
+end
+
+# Second Renyi entropy S2(A) = -ln <Swap_A> of the sites `region[0..region_len]` by the swap
+# trick, from `n_samples` (>= 1) pairs of exact samples drawn with `seed`: out->mean_re = S2,
+# out->mean_im = 0, out->error its standard error (error of <Swap> / <Swap>),
+# out->variance the swap values' variance / <Swap>^2, out->n the pairs used. An empty
+# region gives S2 = 0. A site >= n_sites or given twice is RNNWF_ERR_INVALID_ARGUMENT; a
+# mean swap value that is not positive (too few samples for a large region) is
+# RNNWF_ERR_NUMERICAL.
+function rnnwf_renyi2(m, region, region_len, seed, n_samples, out)
+    ccall(libsym(:rnnwf_renyi2), rnnwf_status, (Ptr{rnnwf_model}, Ptr{UInt32}, Csize_t, UInt64, Csize_t, Ptr{rnnwf_estimate}), m, region, region_len, seed, n_samples, out)
+end
+
+# <psi|op|psi> / <psi|psi> by the full sum over all 2^N configurations (N <= 24, else
+# RNNWF_ERR_INVALID_ARGUMENT; time and memory grow as 2^N). An operator on another number
+# of sites than the model, or a model that is not spin-1/2, is RNNWF_ERR_INVALID_ARGUMENT.
+function rnnwf_exact_expectation(m, op, out)
+    ccall(libsym(:rnnwf_exact_expectation), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, Ptr{rnnwf_complex}), m, op, out)
+end
+
+# The lowest eigenvalue of `h` by Lanczos over all 2^N states (N <= 24, else
+# RNNWF_ERR_INVALID_ARGUMENT), converged to a residual of 1e-10 relative.
+function rnnwf_exact_ground_energy(h, out)
+    ccall(libsym(:rnnwf_exact_ground_energy), rnnwf_status, (Ptr{rnnwf_hamiltonian}, Ptr{Cdouble}), h, out)
+end
+
+# Fills `cfg` with the defaults (Adam, n_samples 1024, learning_rate 1e-3, adam_beta1 0.9,
+# adam_beta2 0.999, adam_eps 1e-8, sr_diag_shift 1e-4, grad_clip 0, temperature 0, seed 0)
+# and sets struct_size.
+function rnnwf_vmc_config_init(cfg)
+    ccall(libsym(:rnnwf_vmc_config_init), rnnwf_status, (Ptr{rnnwf_vmc_config},), cfg)
+end
+
+# A training run with the settings `cfg`, at step 0, without reduction hook. A field out of
+# range (n_samples = 0, a negative or NaN learning_rate, adam_beta1/2 outside [0, 1),
+# adam_eps <= 0, a negative or NaN sr_diag_shift, grad_clip or temperature), an unknown
+# optimizer code or a wrong struct_size gives RNNWF_ERR_INVALID_ARGUMENT naming the field.
+function rnnwf_vmc_new(cfg, out)
+    ccall(libsym(:rnnwf_vmc_new), rnnwf_status, (Ptr{rnnwf_vmc_config}, Ptr{Ptr{rnnwf_vmc}}), cfg, out)
+end
+
+# Destroys a training run; NULL is a no-op. May run on any thread.
+function rnnwf_vmc_free(v)
+    ccall(libsym(:rnnwf_vmc_free), Cvoid, (Ptr{rnnwf_vmc},), v)
+end
+
+# The current settings (learning_rate and temperature as last set), with struct_size set.
+function rnnwf_vmc_get_config(v, out)
+    ccall(libsym(:rnnwf_vmc_get_config), rnnwf_status, (Ptr{rnnwf_vmc}, Ptr{rnnwf_vmc_config}), v, out)
+end
+
+# Sets the reduction that sums sample averages over processes (see rnnwf_allreduce_fn for
+# what is reduced, and when); `user_data` is passed to every call of `f` and must stay
+# valid while the hook is set. A NULL `f` removes the hook (one process).
+function rnnwf_vmc_set_allreduce(v, f, user_data)
+    ccall(libsym(:rnnwf_vmc_set_allreduce), rnnwf_status, (Ptr{rnnwf_vmc}, Ptr{Cvoid}, Ptr{Cvoid}), v, f, user_data)
+end
+
+# Sets the learning rate of the following steps (schedules are the host's). A negative,
+# NaN or infinite `lr` is RNNWF_ERR_INVALID_ARGUMENT, and the rate stays as it was.
+function rnnwf_vmc_set_learning_rate(v, lr)
+    ccall(libsym(:rnnwf_vmc_set_learning_rate), rnnwf_status, (Ptr{rnnwf_vmc}, Cdouble), v, lr)
+end
+
+# Sets the annealing temperature T of the following steps (annealing schedules are the
+# host's; 0 = plain VMC). A negative, NaN or infinite `t` is RNNWF_ERR_INVALID_ARGUMENT,
+# and the temperature stays as it was.
+function rnnwf_vmc_set_temperature(v, t)
+    ccall(libsym(:rnnwf_vmc_set_temperature), rnnwf_status, (Ptr{rnnwf_vmc}, Cdouble), v, t)
+end
+
+# One VMC step on `h`: draws n_samples exact samples (seed derived from cfg->seed and the
+# step index), computes their local energies and the gradient of <H> (of <H> - T S with
+# temperature T > 0), and updates the parameters of `m` with the optimiser; `out` gets the
+# statistics of the samples drawn before the update. RNNWF_ERR_INVALID_ARGUMENT for an
+# operator on another number of sites than the model, or optimiser state (Adam's moments)
+# of a model with another parameter count; RNNWF_ERR_NUMERICAL when a local energy,
+# gradient or new parameter is NaN or Inf; RNNWF_ERR_CALLBACK when the reduction hook
+# fails. On any error the model, the optimiser state and the step counter are unchanged.
+function rnnwf_vmc_step(v, m, h, out)
+    ccall(libsym(:rnnwf_vmc_step), rnnwf_status, (Ptr{rnnwf_vmc}, Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, Ptr{rnnwf_vmc_stats}), v, m, h, out)
+end
+
+# One SGD or Adam step on the negative log-likelihood -(1/n) sum ln P(data) of the `n`
+# (>= 1) configurations in `data` (`[n][n_sites]`, e.g. measurements in the computational
+# basis): reconstruction of a positive state from data. `nll_out` gets the likelihood before
+# the step (averaged over processes). RNNWF_ERR_INVALID_ARGUMENT for n = 0, a site value
+# out of range in `data`, a configuration with P = 0 (outside the U(1) subspace) or
+# optimiser state of another model; RNNWF_ERR_UNSUPPORTED with RNNWF_OPT_SR. On any error
+# the model and the optimiser state are unchanged.
+function rnnwf_fit_step(v, m, data, n, nll_out)
+    ccall(libsym(:rnnwf_fit_step), rnnwf_status, (Ptr{rnnwf_vmc}, Ptr{rnnwf_model}, Ptr{UInt8}, Csize_t, Ptr{Cdouble}), v, m, data, n, nll_out)
+end
+
+# Writes the settings, the step counter and the optimiser state (format rnnwf-optimizer,
+# described in src/checkpoint/mod.rs) to `path`, atomically like rnnwf_model_save. Save the
+# model beside it: the two files together resume a run bit for bit. RNNWF_ERR_IO on
+# failure; an empty path is RNNWF_ERR_INVALID_ARGUMENT.
+function rnnwf_vmc_save(v, path)
+    ccall(libsym(:rnnwf_vmc_save), rnnwf_status, (Ptr{rnnwf_vmc}, Cstring), v, path)
+end
+
+# Replaces the settings, the step counter and the optimiser state of `v` with those
+# written by rnnwf_vmc_save; the reduction hook stays. RNNWF_ERR_IO when the file cannot
+# be read, RNNWF_ERR_FORMAT when it is not an intact optimiser checkpoint (truncated,
+# corrupted, a model file); `v` is unchanged then. A state saved with another model's
+# parameter count is refused by the next step.
+function rnnwf_vmc_load(v, path)
+    ccall(libsym(:rnnwf_vmc_load), rnnwf_status, (Ptr{rnnwf_vmc}, Cstring), v, path)
 end

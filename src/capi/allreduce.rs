@@ -1,0 +1,44 @@
+//! The host's reduction callback: sums of sample averages across processes (MPI).
+
+use crate::vmc::AllReduce;
+use std::ffi::c_void;
+
+/// Sums `buf[0..len]` elementwise over all processes, in place (as MPI_Allreduce with
+/// MPI_IN_PLACE and MPI_SUM on MPI_DOUBLE), and returns 0; any other value fails the calling
+/// rnnwf_vmc_step or rnnwf_fit_step with RNNWF_ERR_CALLBACK (the value is in the message),
+/// leaving the model and the optimiser state unchanged.
+///
+/// It runs on the thread that called rnnwf_vmc_step / rnnwf_fit_step, inside that call, and
+/// must not call rnnwf functions on that rnnwf_vmc or on the model being trained. Every
+/// process must make the same sequence of reductions, which is, for each
+/// rnnwf_vmc_step: [sum Re E_loc, sum Im E_loc, n] (3 values), then [sum |E_loc - mean|^2]
+/// (1); with temperature T > 0 the same two for E_loc + T ln P; then, for SGD and Adam, the
+/// energy gradient (num_params values); for RNNWF_OPT_SR, the sum of log-derivatives
+/// (2 num_params), the force A^T b (num_params), then one num_params buffer per iteration of
+/// the conjugate gradient that solves the SR system over all processes' samples. For each
+/// rnnwf_fit_step: [sum -ln P(data), n] (2), then the gradient (num_params). A reduced value
+/// that is NaN or Inf gives RNNWF_ERR_NUMERICAL.
+#[allow(non_camel_case_types)]
+pub type rnnwf_allreduce_fn =
+    Option<unsafe extern "C" fn(buf: *mut f64, len: usize, user_data: *mut c_void) -> i32>;
+
+/// The host's function and its `user_data` as the driver's reduction.
+///
+/// # Safety
+/// `f` must be callable as documented on `rnnwf_allreduce_fn` with `user_data` for as long
+/// as the driver holds the hook.
+pub(super) unsafe fn host_allreduce(
+    f: unsafe extern "C" fn(*mut f64, usize, *mut c_void) -> i32,
+    user_data: *mut c_void,
+) -> AllReduce {
+    Box::new(move |buf: &mut [f64]| {
+        // SAFETY: `f` and `user_data` are the host's, valid as promised to rnnwf_vmc_set_
+        // allreduce; `buf` is valid and exclusively ours for `buf.len()` doubles for the call.
+        let status = unsafe { f(buf.as_mut_ptr(), buf.len(), user_data) };
+        if status == 0 {
+            Ok(())
+        } else {
+            Err(format!("the host's rnnwf_allreduce_fn returned {status}"))
+        }
+    })
+}

@@ -1,0 +1,42 @@
+//! Local energies E_loc(s) = sum_s' <s|H|s'> psi(s') / psi(s) of given configurations.
+
+use super::args::{array_len, borrow, slice, slice_mut};
+use super::boundary::ffi_call;
+use super::complex::rnnwf_complex;
+use super::hamiltonian::rnnwf_hamiltonian;
+use super::model::rnnwf_model;
+use super::status::rnnwf_status;
+use num_complex::Complex64;
+
+/// E_loc(s) = sum_s' <s|H|s'> psi(s') / psi(s) of the `n` configurations in `configs`
+/// (`[n][n_sites]`) into `out` (`[n]`); the mean over samples of P = |psi|^2 estimates <H>.
+/// RNNWF_ERR_INVALID_ARGUMENT for an operator on another number of sites than the model, a
+/// model that is not spin-1/2 (local_dim != 2), a value >= 2 in `configs` or a
+/// configuration outside the model's U(1) subspace (psi = 0 there), each named. NULL arrays
+/// are accepted when `n` is 0. Nothing is written on failure.
+#[no_mangle]
+pub unsafe extern "C" fn rnnwf_local_energies(
+    m: *const rnnwf_model,
+    h: *const rnnwf_hamiltonian,
+    configs: *const u8,
+    n: usize,
+    out: *mut rnnwf_complex,
+) -> rnnwf_status {
+    ffi_call("rnnwf_local_energies", || {
+        // SAFETY: live handles (checked for NULL).
+        let m = unsafe { borrow(m, "m")? }.model();
+        // SAFETY: as above.
+        let h = unsafe { borrow(h, "h")? }.hamiltonian();
+        let configs_len = array_len(n, m.num_sites(), "configs")?;
+        // SAFETY: the caller gives n * n_sites readable bytes (NULL refused unless n == 0).
+        let configs = unsafe { slice(configs, configs_len, "configs")? };
+        // SAFETY: the caller gives n writable rnnwf_complex (NULL refused unless n == 0).
+        let out = unsafe { slice_mut(out, n, "out")? };
+        let mut e_loc = vec![Complex64::new(0.0, 0.0); n];
+        crate::local_energy::local_energies(m, h, configs, &mut e_loc)?;
+        for (o, e) in out.iter_mut().zip(e_loc) {
+            *o = e.into();
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,365 @@
+//! The training handle: settings, optimiser state and reduction hook of a VMC run; steps on
+//! the energy and on data; optimiser checkpoints.
+
+use super::allreduce::{host_allreduce, rnnwf_allreduce_fn};
+use super::args::{array_len, borrow, borrow_mut, c_path, slice, OutSlot};
+use super::boundary::{ffi_call, ffi_value, Failure};
+use super::estimators::rnnwf_estimate;
+use super::hamiltonian::rnnwf_hamiltonian;
+use super::handles::{free_handle, into_handle};
+use super::model::rnnwf_model;
+use super::status::rnnwf_status;
+use crate::error::ErrorKind;
+use crate::optim::Optimizer;
+use crate::vmc::{Vmc, VmcConfig, VmcStats};
+use std::ffi::{c_char, c_void};
+
+/// Plain gradient descent: theta -= learning_rate * g.
+pub const RNNWF_OPT_SGD: u32 = 0;
+/// Adam with bias correction (Kingma & Ba).
+pub const RNNWF_OPT_ADAM: u32 = 1;
+/// Stochastic reconfiguration solved in sample space (minSR):
+/// theta -= learning_rate * A^T (A A^T + sr_diag_shift I)^-1 b.
+pub const RNNWF_OPT_SR: u32 = 2;
+
+/// A training run's settings, step counter, optimiser state (Adam's moments) and reduction
+/// hook. Opaque: made by rnnwf_vmc_new, destroyed by rnnwf_vmc_free. The model and the
+/// operator are passed to each step, so one rnnwf_vmc trains one model.
+pub struct rnnwf_vmc {
+    vmc: Vmc,
+}
+
+/// Settings of a training run. Fill it with rnnwf_vmc_config_init first, then change the
+/// fields you need.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[allow(non_camel_case_types)]
+pub struct rnnwf_vmc_config {
+    /// sizeof(rnnwf_vmc_config), set by rnnwf_vmc_config_init.
+    pub struct_size: u32,
+    /// RNNWF_OPT_SGD, RNNWF_OPT_ADAM or RNNWF_OPT_SR.
+    pub optimizer: u32,
+    /// Samples per step on this process, >= 1.
+    pub n_samples: u64,
+    /// Step size, finite and >= 0.
+    pub learning_rate: f64,
+    /// Adam's decay rates, in [0, 1).
+    pub adam_beta1: f64,
+    pub adam_beta2: f64,
+    /// Adam's denominator offset, > 0.
+    pub adam_eps: f64,
+    /// lambda of minSR's (A A^T + lambda I), >= 0.
+    pub sr_diag_shift: f64,
+    /// Largest norm of the update direction (the gradient for SGD and Adam, the natural
+    /// gradient for SR); 0 = no clipping.
+    pub grad_clip: f64,
+    /// Annealing: minimise <H> - T S with S = -<ln P>; 0 = plain VMC.
+    pub temperature: f64,
+    /// Seed of the samples: step k draws with a seed derived from (seed, k).
+    pub seed: u64,
+}
+
+/// What one rnnwf_vmc_step measured.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[allow(non_camel_case_types)]
+pub struct rnnwf_vmc_stats {
+    /// Index of this step, from 0 (energy and fit steps count alike).
+    pub step: u64,
+    /// <H> of the samples drawn before this step's update, over all processes.
+    pub energy: rnnwf_estimate,
+    /// Norm of the energy (or, with temperature > 0, free-energy) gradient before clipping.
+    pub grad_norm: f64,
+    /// Wall time of the step.
+    pub seconds: f64,
+}
+
+const CONFIG_SIZE: u32 = size_of::<rnnwf_vmc_config>() as u32;
+
+const OPTIMIZERS: [(u32, Optimizer); 3] = [
+    (RNNWF_OPT_SGD, Optimizer::Sgd),
+    (RNNWF_OPT_ADAM, Optimizer::Adam),
+    (RNNWF_OPT_SR, Optimizer::MinSr),
+];
+
+impl rnnwf_vmc_config {
+    fn from_rust(c: &VmcConfig) -> Self {
+        rnnwf_vmc_config {
+            struct_size: CONFIG_SIZE,
+            optimizer: OPTIMIZERS
+                .iter()
+                .find(|(_, o)| *o == c.optimizer)
+                .map(|(code, _)| *code)
+                .expect("every optimiser has a code"),
+            n_samples: c.n_samples,
+            learning_rate: c.learning_rate,
+            adam_beta1: c.adam_beta1,
+            adam_beta2: c.adam_beta2,
+            adam_eps: c.adam_eps,
+            sr_diag_shift: c.sr_diag_shift,
+            grad_clip: c.grad_clip,
+            temperature: c.temperature,
+            seed: c.seed,
+        }
+    }
+
+    /// The Rust settings; refuses a wrong struct_size or an unknown optimiser code. The
+    /// ranges of the numbers are VmcConfig::validate's to check.
+    fn to_rust(self) -> Result<VmcConfig, Failure> {
+        let invalid = |message: String| Failure::new(ErrorKind::InvalidArgument, message);
+        if self.struct_size != CONFIG_SIZE {
+            return Err(invalid(format!(
+                "cfg->struct_size = {} but sizeof(rnnwf_vmc_config) is {CONFIG_SIZE}: \
+                 fill the struct with rnnwf_vmc_config_init",
+                self.struct_size
+            )));
+        }
+        let optimizer = OPTIMIZERS
+            .iter()
+            .find(|(code, _)| *code == self.optimizer)
+            .map(|(_, o)| *o)
+            .ok_or_else(|| {
+                invalid(format!(
+                    "cfg->optimizer = {} is not a RNNWF_OPT_* value",
+                    self.optimizer
+                ))
+            })?;
+        Ok(VmcConfig {
+            optimizer,
+            n_samples: self.n_samples,
+            learning_rate: self.learning_rate,
+            adam_beta1: self.adam_beta1,
+            adam_beta2: self.adam_beta2,
+            adam_eps: self.adam_eps,
+            sr_diag_shift: self.sr_diag_shift,
+            grad_clip: self.grad_clip,
+            temperature: self.temperature,
+            seed: self.seed,
+        })
+    }
+}
+
+impl From<VmcStats> for rnnwf_vmc_stats {
+    fn from(s: VmcStats) -> Self {
+        rnnwf_vmc_stats {
+            step: s.step,
+            energy: s.energy.into(),
+            grad_norm: s.grad_norm,
+            seconds: s.seconds,
+        }
+    }
+}
+
+/// Fills `cfg` with the defaults (Adam, n_samples 1024, learning_rate 1e-3, adam_beta1 0.9,
+/// adam_beta2 0.999, adam_eps 1e-8, sr_diag_shift 1e-4, grad_clip 0, temperature 0, seed 0)
+/// and sets struct_size.
+#[no_mangle]
+pub unsafe extern "C" fn rnnwf_vmc_config_init(cfg: *mut rnnwf_vmc_config) -> rnnwf_status {
+    ffi_call("rnnwf_vmc_config_init", || {
+        let out = OutSlot::new(cfg, "cfg")?;
+        // SAFETY: the caller gives a writable rnnwf_vmc_config (checked for NULL).
+        unsafe { out.write(rnnwf_vmc_config::from_rust(&VmcConfig::default())) };
+        Ok(())
+    })
+}
+
+/// A training run with the settings `cfg`, at step 0, without reduction hook. A field out of
+/// range (n_samples = 0, a negative or NaN learning_rate, adam_beta1/2 outside [0, 1),
+/// adam_eps <= 0, a negative or NaN sr_diag_shift, grad_clip or temperature), an unknown
+/// optimizer code or a wrong struct_size gives RNNWF_ERR_INVALID_ARGUMENT naming the field.
+#[no_mangle]
+pub unsafe extern "C" fn rnnwf_vmc_new(
+    cfg: *const rnnwf_vmc_config,
+    out: *mut *mut rnnwf_vmc,
+) -> rnnwf_status {
+    ffi_call("rnnwf_vmc_new", || {
+        // SAFETY: the caller gives a readable config (checked for NULL).
+        let cfg = unsafe { borrow(cfg, "cfg")? };
+        let out = OutSlot::new(out, "out")?;
+        let vmc = Vmc::new(cfg.to_rust()?)?;
+        // SAFETY: the caller gives a writable handle slot (checked for NULL).
+        unsafe { out.write(into_handle(rnnwf_vmc { vmc })) };
+        Ok(())
+    })
+}
+
+/// Destroys a training run; NULL is a no-op. May run on any thread.
+#[no_mangle]
+pub unsafe extern "C" fn rnnwf_vmc_free(v: *mut rnnwf_vmc) {
+    // SAFETY: a handle from rnnwf_vmc_new that the caller no longer uses.
+    ffi_value((), || unsafe { free_handle(v) })
+}
+
+/// The current settings (learning_rate and temperature as last set), with struct_size set.
+#[no_mangle]
+pub unsafe extern "C" fn rnnwf_vmc_get_config(
+    v: *const rnnwf_vmc,
+    out: *mut rnnwf_vmc_config,
+) -> rnnwf_status {
+    ffi_call("rnnwf_vmc_get_config", || {
+        // SAFETY: a live handle (checked for NULL).
+        let v = unsafe { borrow(v, "v")? };
+        let out = OutSlot::new(out, "out")?;
+        // SAFETY: the caller gives a writable rnnwf_vmc_config (checked for NULL).
+        unsafe { out.write(rnnwf_vmc_config::from_rust(v.vmc.config())) };
+        Ok(())
+    })
+}
+
+/// Sets the reduction that sums sample averages over processes (see rnnwf_allreduce_fn for
+/// what is reduced, and when); `user_data` is passed to every call of `f` and must stay
+/// valid while the hook is set. A NULL `f` removes the hook (one process).
+#[no_mangle]
+pub unsafe extern "C" fn rnnwf_vmc_set_allreduce(
+    v: *mut rnnwf_vmc,
+    f: rnnwf_allreduce_fn,
+    user_data: *mut c_void,
+) -> rnnwf_status {
+    ffi_call("rnnwf_vmc_set_allreduce", || {
+        // SAFETY: a live handle for exclusive use (checked for NULL).
+        let v = unsafe { borrow_mut(v, "v")? };
+        // SAFETY: the host promises that `f` may be called with `user_data` while it is set.
+        let hook = f.map(|f| unsafe { host_allreduce(f, user_data) });
+        v.vmc.set_allreduce(hook);
+        Ok(())
+    })
+}
+
+/// Sets the learning rate of the following steps (schedules are the host's). A negative,
+/// NaN or infinite `lr` is RNNWF_ERR_INVALID_ARGUMENT, and the rate stays as it was.
+#[no_mangle]
+pub unsafe extern "C" fn rnnwf_vmc_set_learning_rate(v: *mut rnnwf_vmc, lr: f64) -> rnnwf_status {
+    ffi_call("rnnwf_vmc_set_learning_rate", || {
+        // SAFETY: a live handle for exclusive use (checked for NULL).
+        let v = unsafe { borrow_mut(v, "v")? };
+        v.vmc.set_learning_rate(lr)?;
+        Ok(())
+    })
+}
+
+/// Sets the annealing temperature T of the following steps (annealing schedules are the
+/// host's; 0 = plain VMC). A negative, NaN or infinite `t` is RNNWF_ERR_INVALID_ARGUMENT,
+/// and the temperature stays as it was.
+#[no_mangle]
+pub unsafe extern "C" fn rnnwf_vmc_set_temperature(v: *mut rnnwf_vmc, t: f64) -> rnnwf_status {
+    ffi_call("rnnwf_vmc_set_temperature", || {
+        // SAFETY: a live handle for exclusive use (checked for NULL).
+        let v = unsafe { borrow_mut(v, "v")? };
+        v.vmc.set_temperature(t)?;
+        Ok(())
+    })
+}
+
+/// One VMC step on `h`: draws n_samples exact samples (seed derived from cfg->seed and the
+/// step index), computes their local energies and the gradient of <H> (of <H> - T S with
+/// temperature T > 0), and updates the parameters of `m` with the optimiser; `out` gets the
+/// statistics of the samples drawn before the update. RNNWF_ERR_INVALID_ARGUMENT for an
+/// operator on another number of sites than the model, or optimiser state (Adam's moments)
+/// of a model with another parameter count; RNNWF_ERR_NUMERICAL when a local energy,
+/// gradient or new parameter is NaN or Inf; RNNWF_ERR_CALLBACK when the reduction hook
+/// fails. On any error the model, the optimiser state and the step counter are unchanged.
+#[no_mangle]
+pub unsafe extern "C" fn rnnwf_vmc_step(
+    v: *mut rnnwf_vmc,
+    m: *mut rnnwf_model,
+    h: *const rnnwf_hamiltonian,
+    out: *mut rnnwf_vmc_stats,
+) -> rnnwf_status {
+    ffi_call("rnnwf_vmc_step", || {
+        // SAFETY: live handles, `v` and `m` for exclusive use (checked for NULL).
+        let v = unsafe { borrow_mut(v, "v")? };
+        // SAFETY: as above.
+        let m = unsafe { borrow_mut(m, "m")? };
+        // SAFETY: as above.
+        let h = unsafe { borrow(h, "h")? };
+        let out = OutSlot::new(out, "out")?;
+        let stats = v.vmc.step(m.model_mut(), h.hamiltonian())?;
+        // SAFETY: the caller gives a writable rnnwf_vmc_stats (checked for NULL).
+        unsafe { out.write(stats.into()) };
+        Ok(())
+    })
+}
+
+/// One SGD or Adam step on the negative log-likelihood -(1/n) sum ln P(data) of the `n`
+/// (>= 1) configurations in `data` (`[n][n_sites]`, e.g. measurements in the computational
+/// basis): reconstruction of a positive state from data. `nll_out` gets the likelihood before
+/// the step (averaged over processes). RNNWF_ERR_INVALID_ARGUMENT for n = 0, a site value
+/// out of range in `data`, a configuration with P = 0 (outside the U(1) subspace) or
+/// optimiser state of another model; RNNWF_ERR_UNSUPPORTED with RNNWF_OPT_SR. On any error
+/// the model and the optimiser state are unchanged.
+#[no_mangle]
+pub unsafe extern "C" fn rnnwf_fit_step(
+    v: *mut rnnwf_vmc,
+    m: *mut rnnwf_model,
+    data: *const u8,
+    n: usize,
+    nll_out: *mut f64,
+) -> rnnwf_status {
+    ffi_call("rnnwf_fit_step", || {
+        // SAFETY: live handles for exclusive use (checked for NULL).
+        let v = unsafe { borrow_mut(v, "v")? };
+        // SAFETY: as above.
+        let m = unsafe { borrow_mut(m, "m")? }.model_mut();
+        let sites = m.num_sites();
+        let data_len = array_len(n, sites, "data")?;
+        // SAFETY: the caller gives n * n_sites readable bytes (NULL refused unless n == 0).
+        let data = unsafe { slice(data, data_len, "data")? };
+        let out = OutSlot::new(nll_out, "nll_out")?;
+        if n == 0 {
+            return Err(Failure::new(
+                ErrorKind::InvalidArgument,
+                "n = 0: a fit step needs at least one configuration",
+            ));
+        }
+        let d = m.config().local_dim;
+        if let Some(i) = data.iter().position(|&x| u32::from(x) >= d) {
+            return Err(Failure::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "data[{}][{}] = {} is not a site value (local_dim = {d}: values 0..={})",
+                    i / sites,
+                    i % sites,
+                    data[i],
+                    d - 1
+                ),
+            ));
+        }
+        let nll = v.vmc.fit_step(m, data)?;
+        // SAFETY: the caller gives a writable double (checked for NULL).
+        unsafe { out.write(nll) };
+        Ok(())
+    })
+}
+
+/// Writes the settings, the step counter and the optimiser state (format rnnwf-optimizer,
+/// described in src/checkpoint/mod.rs) to `path`, atomically like rnnwf_model_save. Save the
+/// model beside it: the two files together resume a run bit for bit. RNNWF_ERR_IO on
+/// failure; an empty path is RNNWF_ERR_INVALID_ARGUMENT.
+#[no_mangle]
+pub unsafe extern "C" fn rnnwf_vmc_save(v: *const rnnwf_vmc, path: *const c_char) -> rnnwf_status {
+    ffi_call("rnnwf_vmc_save", || {
+        // SAFETY: a live handle (checked for NULL).
+        let v = unsafe { borrow(v, "v")? };
+        // SAFETY: a NUL-terminated string (checked for NULL).
+        let path = unsafe { c_path(path, "path")? };
+        v.vmc.save(path)?;
+        Ok(())
+    })
+}
+
+/// Replaces the settings, the step counter and the optimiser state of `v` with those
+/// written by rnnwf_vmc_save; the reduction hook stays. RNNWF_ERR_IO when the file cannot
+/// be read, RNNWF_ERR_FORMAT when it is not an intact optimiser checkpoint (truncated,
+/// corrupted, a model file); `v` is unchanged then. A state saved with another model's
+/// parameter count is refused by the next step.
+#[no_mangle]
+pub unsafe extern "C" fn rnnwf_vmc_load(v: *mut rnnwf_vmc, path: *const c_char) -> rnnwf_status {
+    ffi_call("rnnwf_vmc_load", || {
+        // SAFETY: a live handle for exclusive use (checked for NULL).
+        let v = unsafe { borrow_mut(v, "v")? };
+        // SAFETY: a NUL-terminated string (checked for NULL).
+        let path = unsafe { c_path(path, "path")? };
+        v.vmc.load(path)?;
+        Ok(())
+    })
+}

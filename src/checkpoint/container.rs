@@ -1,0 +1,378 @@
+//! The container every checkpoint uses: a safetensors file with string metadata, `F64`
+//! tensors and a CRC-32 over both, written with reproducible bytes and atomically.
+//!
+//! The formats (`model.rs`, `optimizer.rs`) decide the metadata keys and the tensors; this
+//! file knows nothing about either.
+
+use crate::error::{Error, Result};
+use safetensors::tensor::{Dtype, Metadata};
+use safetensors::SafeTensors;
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The metadata key of the checksum.
+pub(super) const CHECKSUM_KEY: &str = "crc32";
+pub(super) const F64_BYTES: usize = std::mem::size_of::<f64>();
+/// A tensor as the checksum and the writer see it: name, shape, little-endian bytes.
+pub(super) type TensorBytes<'a> = (&'a str, &'a [usize], &'a [u8]);
+
+/// A safetensors file starts with its header's length as a little-endian u64.
+const HEADER_LEN_BYTES: usize = 8;
+
+/// The bytes of a container: `metadata` (without the checksum, which is computed and added
+/// here) and the tensors, header and data both in the order given.
+pub(super) fn to_bytes(mut metadata: BTreeMap<String, String>, tensors: &[TensorBytes]) -> Vec<u8> {
+    let checksum = checksum(&metadata, tensors);
+    metadata.insert(CHECKSUM_KEY.into(), checksum);
+    write_safetensors(&metadata, tensors)
+}
+
+/// A container read from memory: its metadata, its header and its data region. Nothing is
+/// trusted before [`Container::verify_checksum`].
+pub(super) struct Container<'a> {
+    metadata: BTreeMap<String, String>,
+    header: Metadata,
+    data: &'a [u8],
+}
+
+impl<'a> Container<'a> {
+    /// Parses the safetensors framing; refuses anything that is not safetensors.
+    pub fn parse(bytes: &'a [u8]) -> Result<Self> {
+        let (header_len, header) = SafeTensors::read_metadata(bytes)
+            .map_err(|e| Error::format(format!("not a safetensors file: {e}")))?;
+        // read_metadata has checked that the tensors tile this region exactly.
+        let data = &bytes[HEADER_LEN_BYTES + header_len..];
+        let metadata: BTreeMap<String, String> = header
+            .metadata()
+            .as_ref()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        Ok(Container {
+            metadata,
+            header,
+            data,
+        })
+    }
+
+    /// Refuses a container whose `format` is not `format` (an rnnwf `kind` checkpoint) or
+    /// whose `format_version` is not `version`.
+    pub fn check_format(&self, format: &str, kind: &str, version: u32) -> Result<()> {
+        let found = self
+            .metadata
+            .get("format")
+            .ok_or_else(|| Error::format("not an rnnwf checkpoint: no `format` metadata"))?;
+        if found != format {
+            return Err(Error::format(format!(
+                "not an rnnwf {kind} checkpoint: format is {found:?}, expected {format:?}"
+            )));
+        }
+        let found = self.required("format_version")?;
+        if found != version.to_string() {
+            return Err(Error::format(format!(
+                "checkpoint format_version {found:?} is not supported (this build reads {version})"
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.metadata.contains_key(key)
+    }
+
+    pub fn required(&self, key: &str) -> Result<&str> {
+        self.metadata
+            .get(key)
+            .map(String::as_str)
+            .ok_or_else(|| Error::format(format!("checkpoint metadata lacks `{key}`")))
+    }
+
+    /// Parses a value in its canonical spelling only (`T`'s `to_string`), so one value has
+    /// one spelling and the checksum covers exactly what is read.
+    pub fn parse_canonical<T: std::str::FromStr + ToString>(&self, key: &str) -> Result<T> {
+        let text = self.required(key)?;
+        match text.parse::<T>() {
+            Ok(v) if v.to_string() == text => Ok(v),
+            _ => Err(Error::format(format!(
+                "checkpoint metadata `{key}` = {text:?} is not a valid number"
+            ))),
+        }
+    }
+
+    /// Parses a float written by [`float_text`] (Rust's shortest round-trip decimal).
+    pub fn parse_float(&self, key: &str) -> Result<f64> {
+        let text = self.required(key)?;
+        match text.parse::<f64>() {
+            Ok(v) if float_text(v) == text => Ok(v),
+            _ => Err(Error::format(format!(
+                "checkpoint metadata `{key}` = {text:?} is not a number in canonical form"
+            ))),
+        }
+    }
+
+    /// The value of `key` among `choices` (name, value).
+    pub fn parse_name<T: Copy>(&self, key: &str, choices: &[(&str, T)]) -> Result<T> {
+        let text = self.required(key)?;
+        choices
+            .iter()
+            .find(|(name, _)| *name == text)
+            .map(|&(_, v)| v)
+            .ok_or_else(|| {
+                let names: Vec<_> = choices.iter().map(|(n, _)| *n).collect();
+                Error::format(format!(
+                    "checkpoint metadata `{key}` = {text:?} is not one of {}",
+                    names.join(", ")
+                ))
+            })
+    }
+
+    /// The shape of tensor `name`, if the file has one of that name.
+    pub fn tensor_shape(&self, name: &str) -> Option<&[usize]> {
+        self.header.info(name).map(|info| info.shape.as_slice())
+    }
+
+    /// The bytes of tensor `name`, after checking that it exists, is F64 and has `shape`.
+    pub fn tensor(&self, name: &str, shape: &[usize]) -> Result<&'a [u8]> {
+        let info = self
+            .header
+            .info(name)
+            .ok_or_else(|| Error::format(format!("missing tensor {name}")))?;
+        if info.dtype != Dtype::F64 {
+            return Err(Error::format(format!(
+                "tensor {name} has dtype {:?}, expected F64",
+                info.dtype
+            )));
+        }
+        if info.shape != shape {
+            return Err(Error::format(format!(
+                "tensor {name} has shape {:?}, expected {shape:?}",
+                info.shape
+            )));
+        }
+        let (start, end) = info.data_offsets;
+        self.data
+            .get(start..end)
+            .ok_or_else(|| Error::format(format!("tensor {name} lies outside the file")))
+    }
+
+    /// Refuses a tensor not in `expected`, naming the first one in name order; `why` says
+    /// why such a tensor cannot belong.
+    pub fn check_no_extra_tensors(&self, expected: &[&str], why: &str) -> Result<()> {
+        let mut extra: Vec<String> = self
+            .header
+            .tensors()
+            .into_keys()
+            .filter(|name| !expected.contains(&name.as_str()))
+            .collect();
+        extra.sort();
+        match extra.first() {
+            None => Ok(()),
+            Some(name) => Err(Error::format(format!("unexpected tensor {name} ({why})"))),
+        }
+    }
+
+    /// Compares the stored checksum with the one of the metadata and `tensors` (every tensor
+    /// of the file, in the format's order).
+    pub fn verify_checksum(&self, tensors: &[TensorBytes]) -> Result<()> {
+        let stored = self.required(CHECKSUM_KEY)?;
+        let computed = checksum(&self.metadata, tensors);
+        // Compared as text: a case flip in a hex digit is damage too. Fuzzing builds accept any
+        // checksum so that mutated inputs reach the checks behind it.
+        if stored != computed && !cfg!(fuzzing) {
+            return Err(Error::format(format!(
+                "checkpoint checksum mismatch: stored {stored}, computed {computed}"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A float's metadata spelling: Rust's shortest decimal that reads back to the same bits
+/// (`{:?}`: "0.001", "1.0", "1e-8", "-0.0"), so a value survives a save bit for bit.
+pub(super) fn float_text(value: f64) -> String {
+    format!("{value:?}")
+}
+
+/// CRC-32 of the canonical serialisation (see the module docs), as 8 hex digits.
+fn checksum(metadata: &BTreeMap<String, String>, tensors: &[TensorBytes]) -> String {
+    let mut crc = crc32fast::Hasher::new();
+    for (key, value) in metadata.iter().filter(|(k, _)| *k != CHECKSUM_KEY) {
+        crc.update(format!("{key}={value}\n").as_bytes());
+    }
+    for (name, shape, data) in tensors {
+        let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
+        crc.update(format!("{name}[{}]\n", dims.join(",")).as_bytes());
+        crc.update(data);
+    }
+    format!("{:08x}", crc.finalize())
+}
+
+/// A safetensors file whose header lists the metadata in key order and the tensors in the
+/// order given, so that the bytes are reproducible (the `safetensors` crate's writer orders
+/// its header through a hash map). The data region holds the tensors back to back.
+fn write_safetensors(metadata: &BTreeMap<String, String>, tensors: &[TensorBytes]) -> Vec<u8> {
+    let entries: Vec<String> = metadata
+        .iter()
+        .map(|(k, v)| format!("{}:{}", json_string(k), json_string(v)))
+        .collect();
+    let mut header = format!("{{\"__metadata__\":{{{}}}", entries.join(","));
+    let mut offset = 0;
+    for (name, shape, bytes) in tensors {
+        let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
+        header += &format!(
+            ",{}:{{\"dtype\":\"F64\",\"shape\":[{}],\"data_offsets\":[{offset},{}]}}",
+            json_string(name),
+            dims.join(","),
+            offset + bytes.len()
+        );
+        offset += bytes.len();
+    }
+    header.push('}');
+    // The format pads the header with spaces so that the data starts 8-byte aligned.
+    while header.len() % 8 != 0 {
+        header.push(' ');
+    }
+    let mut out = Vec::with_capacity(HEADER_LEN_BYTES + header.len() + offset);
+    out.extend((header.len() as u64).to_le_bytes());
+    out.extend(header.as_bytes());
+    for (_, _, bytes) in tensors {
+        out.extend(*bytes);
+    }
+    out
+}
+
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+pub(super) fn f64_to_le_bytes(values: &[f64]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// The values of tensor `name` from its little-endian bytes; refuses a non-finite value.
+pub(super) fn finite_f64s(name: &str, bytes: &[u8], out: &mut Vec<f64>) -> Result<()> {
+    let start = out.len();
+    out.extend(
+        bytes
+            .chunks_exact(F64_BYTES)
+            .map(|b| f64::from_le_bytes(b.try_into().expect("chunks of 8 bytes"))),
+    );
+    if let Some(i) = out[start..].iter().position(|p| !p.is_finite()) {
+        return Err(Error::format(format!(
+            "tensor {name} holds a non-finite value at flat index {i}: {}",
+            out[start + i]
+        )));
+    }
+    Ok(())
+}
+
+/// Reads the file at `path` and decodes it with `decode`: [`Error::io`] when it cannot be
+/// read, and the path in front of any decoding error.
+pub(super) fn read_file<T>(path: &Path, decode: impl FnOnce(&[u8]) -> Result<T>) -> Result<T> {
+    let bytes = fs::read(path)
+        .map_err(|e| Error::io(format!("cannot read checkpoint {}: {e}", path.display())))?;
+    decode(&bytes).map_err(|e| {
+        Error::new(
+            e.kind,
+            format!("checkpoint {}: {}", path.display(), e.message),
+        )
+    })
+}
+
+/// Writes `bytes` to a new temporary file beside `path`, syncs it and renames it over `path`.
+pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let io_error = |what: &str, e: std::io::Error| {
+        Error::io(format!(
+            "cannot save checkpoint {}: {what}: {e}",
+            path.display()
+        ))
+    };
+    let (temp_path, mut file) =
+        create_temp_beside(path).map_err(|e| io_error("cannot create a temporary file", e))?;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| file.flush())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| io_error("cannot write", e))
+        .and_then(|()| {
+            drop(file);
+            fs::rename(&temp_path, path).map_err(|e| io_error("cannot rename into place", e))
+        });
+    if written.is_err() {
+        let _ = fs::remove_file(&temp_path);
+        return written;
+    }
+    // Make the rename itself durable; a directory that cannot be opened or synced (some
+    // file systems) does not undo a save that has already happened.
+    if let Ok(dir) = File::open(parent_dir(path)) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// A new file `.<name>.tmp-<pid>-<n>` beside `path`; `create_new` makes the name unique even
+/// between processes and threads saving to the same place.
+fn create_temp_beside(path: &Path) -> std::io::Result<(PathBuf, File)> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "checkpoint".into());
+    loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let temp = parent_dir(path).join(format!(".{name}.tmp-{}-{n}", std::process::id()));
+        match OpenOptions::new().write(true).create_new(true).open(&temp) {
+            Ok(file) => return Ok((temp, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_round_trip_through_their_text() {
+        for v in [
+            0.0,
+            -0.0,
+            1.0,
+            1e-8,
+            0.1 + 0.2,
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::MAX,
+            0.999,
+            123456.789e10,
+        ] {
+            let text = float_text(v);
+            let back: f64 = text.parse().unwrap();
+            assert_eq!(back.to_bits(), v.to_bits(), "{v} as {text}");
+        }
+        assert_eq!(float_text(1e-8), "1e-8");
+        assert_eq!(float_text(0.001), "0.001");
+        assert_eq!(float_text(1.0), "1.0");
+    }
+}

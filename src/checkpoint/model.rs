@@ -1,0 +1,166 @@
+//! The model checkpoint (`rnnwf-model`): the config as metadata, one tensor per parameter
+//! block. The format is described in the module docs of `checkpoint`.
+
+use super::container::{
+    f64_to_le_bytes, finite_f64s, read_file, to_bytes, write_atomically, Container, TensorBytes,
+    F64_BYTES,
+};
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{CellKind, Model, ModelConfig, ParamBlock, ParamLayout, PhaseKind, SignRule};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The `format` metadata value of a model checkpoint.
+pub const CHECKPOINT_FORMAT: &str = "rnnwf-model";
+/// The `format_version` this build writes and reads.
+pub const CHECKPOINT_FORMAT_VERSION: u32 = 1;
+
+impl Model {
+    /// Writes the model to `path` atomically (temporary file, fsync, rename); errors are
+    /// [`ErrorKind::Io`] with the path in the message.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        write_atomically(path, &self.to_checkpoint_bytes())
+    }
+
+    /// Reads a model written by [`Model::save`]; see the module docs for what is refused.
+    pub fn load(path: &Path) -> Result<Model> {
+        read_file(path, Model::from_checkpoint_bytes)
+    }
+
+    /// The checkpoint file's bytes; the same model always gives the same bytes.
+    pub fn to_checkpoint_bytes(&self) -> Vec<u8> {
+        let blocks = self.param_blocks();
+        let data = f64_to_le_bytes(self.params());
+        let tensors: Vec<TensorBytes> = blocks
+            .iter()
+            .map(|b| {
+                let bytes = &data[b.range.start * F64_BYTES..b.range.end * F64_BYTES];
+                (b.name.as_str(), &b.shape[..], bytes)
+            })
+            .collect();
+        to_bytes(config_metadata(self.config()), &tensors)
+    }
+
+    /// Reads a checkpoint from memory; see the module docs for what is refused. Never panics,
+    /// whatever the bytes, and allocates no more than a small multiple of their length.
+    pub fn from_checkpoint_bytes(bytes: &[u8]) -> Result<Model> {
+        let file = Container::parse(bytes)?;
+        file.check_format(CHECKPOINT_FORMAT, "model", CHECKPOINT_FORMAT_VERSION)?;
+        let config = config_from_metadata(&file)?;
+
+        // An intact file with a config this build cannot make is Unsupported, so decide that
+        // only after the checksum has vouched for the config. `validate` reports Unsupported
+        // only once every range is checked, so the layout below is of a sane size.
+        let unsupported = match config.validate() {
+            Ok(()) => None,
+            Err(e) if e.kind == ErrorKind::Unsupported => Some(e),
+            Err(e) => return Err(Error::format(format!("checkpoint config invalid: {e}"))),
+        };
+        let layout = ParamLayout::new(&config);
+        let tensors = expected_tensors(&file, &layout.blocks)?;
+        file.verify_checksum(&tensors)?;
+        if let Some(e) = unsupported {
+            return Err(e);
+        }
+
+        let mut params = Vec::with_capacity(layout.total);
+        for (name, _, data) in &tensors {
+            finite_f64s(name, data, &mut params)?;
+        }
+        Model::with_params(config, &params)
+    }
+}
+
+/// The config as metadata, without the checksum.
+fn config_metadata(cfg: &ModelConfig) -> BTreeMap<String, String> {
+    let entries = [
+        ("format", CHECKPOINT_FORMAT.to_string()),
+        ("format_version", CHECKPOINT_FORMAT_VERSION.to_string()),
+        ("cell", cell_name(cfg.cell).into()),
+        ("lx", cfg.lx.to_string()),
+        ("ly", cfg.ly.to_string()),
+        ("local_dim", cfg.local_dim.to_string()),
+        ("hidden", cfg.hidden.to_string()),
+        ("layers", cfg.layers.to_string()),
+        ("phase", phase_name(cfg.phase).into()),
+        ("sign_rule", sign_rule_name(cfg.sign_rule).into()),
+        (
+            "u1_total",
+            cfg.u1_total.map_or("-1".into(), |t| t.to_string()),
+        ),
+        ("seed", cfg.seed.to_string()),
+    ];
+    entries
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+}
+
+fn cell_name(cell: CellKind) -> &'static str {
+    match cell {
+        CellKind::Vanilla => "vanilla",
+        CellKind::Gru => "gru",
+    }
+}
+
+fn phase_name(phase: PhaseKind) -> &'static str {
+    match phase {
+        PhaseKind::None => "none",
+        PhaseKind::Softsign => "softsign",
+    }
+}
+
+fn sign_rule_name(rule: SignRule) -> &'static str {
+    match rule {
+        SignRule::None => "none",
+        SignRule::Marshall => "marshall",
+    }
+}
+
+fn config_from_metadata(file: &Container) -> Result<ModelConfig> {
+    let u1_total = match file.parse_canonical::<i64>("u1_total")? {
+        -1 => None,
+        t => Some(u32::try_from(t).map_err(|_| {
+            Error::format(format!(
+                "checkpoint metadata `u1_total` = {t} is neither -1 nor a u32"
+            ))
+        })?),
+    };
+    Ok(ModelConfig {
+        cell: file.parse_name(
+            "cell",
+            &[("vanilla", CellKind::Vanilla), ("gru", CellKind::Gru)],
+        )?,
+        lx: file.parse_canonical("lx")?,
+        ly: file.parse_canonical("ly")?,
+        local_dim: file.parse_canonical("local_dim")?,
+        hidden: file.parse_canonical("hidden")?,
+        layers: file.parse_canonical("layers")?,
+        phase: file.parse_name(
+            "phase",
+            &[("none", PhaseKind::None), ("softsign", PhaseKind::Softsign)],
+        )?,
+        sign_rule: file.parse_name(
+            "sign_rule",
+            &[("none", SignRule::None), ("marshall", SignRule::Marshall)],
+        )?,
+        u1_total,
+        seed: file.parse_canonical("seed")?,
+    })
+}
+
+/// The file's tensors in block order, after checking that they are exactly the blocks, each
+/// F64 with the block's shape.
+fn expected_tensors<'a>(
+    file: &Container<'a>,
+    blocks: &'a [ParamBlock],
+) -> Result<Vec<TensorBytes<'a>>> {
+    let mut tensors = Vec::with_capacity(blocks.len());
+    for block in blocks {
+        let bytes = file.tensor(&block.name, &block.shape)?;
+        tensors.push((block.name.as_str(), block.shape.as_slice(), bytes));
+    }
+    let names: Vec<&str> = blocks.iter().map(|b| b.name.as_str()).collect();
+    file.check_no_extra_tensors(&names, "the config has no such parameter block")?;
+    Ok(tensors)
+}
