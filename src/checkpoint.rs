@@ -8,7 +8,9 @@
 //! * one `F64` (little-endian) tensor per parameter block of [`Model::param_blocks`], with the
 //!   block's name and shape (`layer0.input_weight` `[local_dim, G*hidden]`, `layer0.bias`
 //!   `[G*hidden]`, ..., `amplitude.weight`, `amplitude.bias`, and `phase.weight`, `phase.bias`
-//!   for the phase head; see `model/layout.rs`). Nothing else: no missing and no extra tensor.
+//!   for the phase head; a 2D RNN (`ly > 1`) has `layer{l}.horizontal_weight` and
+//!   `layer{l}.vertical_weight` instead of `layer{l}.hidden_weight`; see `model/layout.rs`).
+//!   Nothing else: no missing and no extra tensor.
 //! * string metadata (`__metadata__`), every value in its canonical spelling (decimal integers
 //!   without sign or leading zeros, lower-case names):
 //!
@@ -16,7 +18,7 @@
 //!   |------------------|------------------------------------------------------|
 //!   | `format`         | `rnnwf-model`                                        |
 //!   | `format_version` | `1`                                                  |
-//!   | `cell`           | `vanilla` or `gru`                                   |
+//!   | `cell`           | `vanilla`, `gru` or `vanilla_elu`                    |
 //!   | `lx`, `ly`       | sites along x and y                                  |
 //!   | `local_dim`      | values per site                                      |
 //!   | `hidden`         | hidden units per layer                               |
@@ -53,9 +55,10 @@
 //! extra tensor, a wrong dtype or shape, a checksum mismatch, a non-finite value. CRC-32 finds
 //! every single-bit error, so a flipped bit anywhere in the file is refused.
 //!
-//! A config that is intact (the checksum matches) but that this version cannot build, such as
-//! `ly > 1` before the 2D RNN lands, is refused with [`ErrorKind::Unsupported`], the kind
-//! [`Model::new`] gives for it; a damaged file is always `Format`, never `Unsupported`.
+//! A config that is intact (the checksum matches) but that this version cannot build would be
+//! refused with [`ErrorKind::Unsupported`], the kind [`Model::new`] gives for it (no config is
+//! unsupported at present; `ly > 1` was until the 2D RNN landed); a damaged file is always
+//! `Format`, never `Unsupported`.
 //! [`Model::load`] adds [`ErrorKind::Io`] when the file cannot be opened or read.
 //!
 //! # Saving
@@ -199,6 +202,7 @@ fn cell_name(cell: CellKind) -> &'static str {
     match cell {
         CellKind::Vanilla => "vanilla",
         CellKind::Gru => "gru",
+        CellKind::VanillaElu => "vanilla_elu",
     }
 }
 
@@ -288,7 +292,11 @@ fn config_from_metadata(metadata: &BTreeMap<String, String>) -> Result<ModelConf
         cell: parse_name(
             metadata,
             "cell",
-            &[("vanilla", CellKind::Vanilla), ("gru", CellKind::Gru)],
+            &[
+                ("vanilla", CellKind::Vanilla),
+                ("gru", CellKind::Gru),
+                ("vanilla_elu", CellKind::VanillaElu),
+            ],
         )?,
         lx: parse_canonical(metadata, "lx")?,
         ly: parse_canonical(metadata, "ly")?,

@@ -3,9 +3,11 @@
 mod config;
 pub(crate) mod evaluate;
 pub(crate) mod forward;
+mod grid_step;
 mod init;
 mod layout;
 mod sign;
+pub(crate) mod snake;
 pub(crate) mod snapshot;
 
 pub use config::{
@@ -13,7 +15,8 @@ pub use config::{
 };
 pub(crate) use evaluate::ReadValues;
 pub use layout::ParamBlock;
-pub(crate) use layout::{gates, ParamLayout};
+pub(crate) use layout::{gates, hidden_gates, LayerLayout, ParamLayout};
+pub(crate) use snake::GridStep;
 
 use crate::error::{check_len, Error, Result};
 
@@ -24,8 +27,10 @@ pub struct Model {
     config: ModelConfig,
     layout: ParamLayout,
     params: Vec<f64>,
-    /// Sampling position -> site index.
+    /// Sampling position -> site index: the identity on a chain, the snake on a grid.
     order: Vec<usize>,
+    /// Grid only: per sampling position, the site's column and its neighbours' positions.
+    grid: Option<Vec<GridStep>>,
 }
 
 impl Model {
@@ -34,12 +39,18 @@ impl Model {
         config.validate()?;
         let layout = ParamLayout::new(&config);
         let params = init::glorot_uniform(&layout, config.seed);
-        let order = (0..config.num_sites()).collect();
+        let (order, grid) = if config.is_grid() {
+            let (order, steps) = snake::snake(config.lx as usize, config.ly as usize);
+            (order, Some(steps))
+        } else {
+            ((0..config.num_sites()).collect(), None)
+        };
         Ok(Model {
             config,
             layout,
             params,
             order,
+            grid,
         })
     }
 
@@ -94,6 +105,20 @@ impl Model {
 
     pub(crate) fn layout(&self) -> &ParamLayout {
         &self.layout
+    }
+
+    /// Grid only: each sampling position's column and neighbours.
+    pub(crate) fn grid(&self) -> Option<&[GridStep]> {
+        self.grid.as_deref()
+    }
+
+    /// States a pass keeps per row and layer: one per column on a grid (the latest state of
+    /// each column, see `model/snake.rs`), the previous site's on a chain.
+    pub(crate) fn state_slots(&self) -> usize {
+        match self.grid {
+            Some(_) => self.config.lx as usize,
+            None => 1,
+        }
     }
 
     fn block_of(&self, index: usize) -> String {
