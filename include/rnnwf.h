@@ -139,7 +139,7 @@ typedef struct rnnwf_model_config {
 // NaN or Inf met: in parameters, energies or gradients.
 #define RNNWF_ERR_NUMERICAL 6
 
-// A request this build does not support (e.g. ly > 1 before the 2D RNN lands).
+// A request this build does not support (e.g. minSR with samples spread over processes).
 #define RNNWF_ERR_UNSUPPORTED 7
 
 // A host callback returned non-zero.
