@@ -141,8 +141,8 @@ pub(crate) fn accumulate(model: &Model, bw: &Backward, select: Rows, target: &mu
         let adj_of = |pos: usize, row: usize| {
             &bw.adj_x[0][(pos * rows + row) * gdh..(pos * rows + row + 1) * gdh]
         };
-        match (l, model.grid()) {
-            (0, None) => {
+        match (l, cfg.is_grid()) {
+            (0, false) => {
                 // One-hot input: the previous value's weight row collects the adjoint.
                 for pos in 1..n {
                     for row in selected.clone() {
@@ -151,9 +151,10 @@ pub(crate) fn accumulate(model: &Model, bw: &Backward, select: Rows, target: &mu
                     }
                 }
             }
-            (0, Some(steps)) => {
+            (0, true) => {
                 // One-hot inputs [x_h ; x_v]: the rows of both neighbours' values.
-                for (pos, step) in steps.iter().enumerate() {
+                for pos in 0..n {
+                    let step = model.grid_step(pos).expect("a grid");
                     for row in selected.clone() {
                         if let Some(left) = step.horizontal {
                             let v = bw.values[left.position * rows + row] as usize;
@@ -176,31 +177,28 @@ pub(crate) fn accumulate(model: &Model, bw: &Backward, select: Rows, target: &mu
             CellKind::Vanilla | CellKind::VanillaElu => &bw.adj_x[l],
         };
         let adj_hidden = rows_of(adj_hidden_buf, n, rows, hdh, select);
-        match model.grid() {
-            None => {
-                let before = rows_of(states_before(l), n, rows, dh, select);
-                target.add_product(&lay.hidden_weight, before, adj_hidden, dh, gdh);
-            }
-            Some(_) => {
-                // Within a grid row, position p reads the state of position p - 1, which
-                // sits at index p of the recorded states: one product per row of the grid.
-                let (lx, ly) = (cfg.lx as usize, cfg.ly as usize);
-                for y in 0..ly {
-                    let reading = y * lx + 1..(y + 1) * lx;
-                    if reading.is_empty() {
-                        continue;
-                    }
-                    let inputs = rows_in(&bw.record.h[l], reading.clone(), rows, dh, select);
-                    let adjoints = rows_in(adj_hidden_buf, reading, rows, hdh, select);
-                    target.add_product(&lay.hidden_weight, inputs, adjoints, dh, hdh);
+        if cfg.is_grid() {
+            // Within a grid row, position p reads the state of position p - 1, which
+            // sits at index p of the recorded states: one product per row of the grid.
+            let (lx, ly) = (cfg.lx as usize, cfg.ly as usize);
+            for y in 0..ly {
+                let reading = y * lx + 1..(y + 1) * lx;
+                if reading.is_empty() {
+                    continue;
                 }
-                // Every position past row 0 read the state above, recorded as it was read.
-                let reading = lx..n;
-                let inputs = rows_in(&bw.record.vertical[l], reading.clone(), rows, dh, select);
+                let inputs = rows_in(&bw.record.h[l], reading.clone(), rows, dh, select);
                 let adjoints = rows_in(adj_hidden_buf, reading, rows, hdh, select);
-                let vertical = lay.vertical_weight.as_ref().expect("grid layout");
-                target.add_product(vertical, inputs, adjoints, dh, hdh);
+                target.add_product(&lay.hidden_weight, inputs, adjoints, dh, hdh);
             }
+            // Every position past row 0 read the state above, recorded as it was read.
+            let reading = lx..n;
+            let inputs = rows_in(&bw.record.vertical[l], reading.clone(), rows, dh, select);
+            let adjoints = rows_in(adj_hidden_buf, reading, rows, hdh, select);
+            let vertical = lay.vertical_weight.as_ref().expect("grid layout");
+            target.add_product(vertical, inputs, adjoints, dh, hdh);
+        } else {
+            let before = rows_of(states_before(l), n, rows, dh, select);
+            target.add_product(&lay.hidden_weight, before, adj_hidden, dh, gdh);
         }
         target.add_column_sums(&lay.bias, adj_x, 0);
         if let Some(cb) = &lay.candidate_bias {

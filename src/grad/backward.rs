@@ -133,7 +133,8 @@ impl Backward {
                     adj_logits[row * d + v] = alpha[row] * (onehot - probs[row * d + v]);
                 }
             }
-            let column = model.grid().map_or(0, |steps| steps[pos].column);
+            let step = model.grid_step(pos);
+            let column = step.map_or(0, |s| s.column);
             let top_slot = column * self.capacity * dh;
             let adj_top = &mut self.adj_h[top][top_slot..top_slot + rows * dh];
             let amp = transposed(p, layout.amplitude_weight.clone(), d);
@@ -182,9 +183,9 @@ impl Backward {
                     1,
                 );
             }
-            match model.grid() {
+            match step {
                 None => self.chain_layers(model, pos),
-                Some(steps) => self.grid_layers(model, pos, steps[pos]),
+                Some(step) => self.grid_layers(model, pos, step),
             }
         }
     }

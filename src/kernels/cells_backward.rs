@@ -150,3 +150,47 @@ dispatched! {
         adj_h_pre: &mut [f64],
     ) => grid_gru_backward_body
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every instruction-set variant must round exactly like the generic code, so that
+    /// gradients do not depend on the machine's CPU features.
+    #[test]
+    fn dispatched_backward_kernels_match_generic_bit_for_bit() {
+        let (rows, dh) = (5, 13);
+        let wave = |n: usize, f: f64| -> Vec<f64> {
+            (0..n).map(|i| 0.9 * ((i as f64 * f).sin())).collect()
+        };
+        let adj = wave(rows * dh, 0.29);
+        let h = wave(rows * dh, 0.71);
+
+        let gates4 = wave(rows * 4 * dh, 0.37);
+        let (mut ha, mut hb) = (adj.clone(), adj.clone());
+        let (mut xa, mut xb) = (vec![0.0; rows * 3 * dh], vec![0.0; rows * 3 * dh]);
+        let (mut pa, mut pb) = (vec![0.0; rows * 3 * dh], vec![0.0; rows * 3 * dh]);
+        gru_backward(dh, &gates4, &h, &mut ha, &mut xa, &mut pa);
+        gru_backward_body(dh, &gates4, &h, &mut hb, &mut xb, &mut pb);
+        assert_eq!((ha, xa, pa), (hb, xb, pb));
+
+        let gates5 = wave(rows * 5 * dh, 0.43);
+        let (mut xa, mut xb) = (vec![0.0; rows * 3 * dh], vec![0.0; rows * 3 * dh]);
+        let (mut pa, mut pb) = (vec![0.0; rows * 4 * dh], vec![0.0; rows * 4 * dh]);
+        grid_gru_backward(dh, &gates5, &adj, &mut xa, &mut pa);
+        grid_gru_backward_body(dh, &gates5, &adj, &mut xb, &mut pb);
+        assert_eq!((xa, pa), (xb, pb));
+
+        type Kernel = fn(&[f64], &[f64], &mut [f64]);
+        let activations: [(Kernel, Kernel); 2] = [
+            (tanh_backward, tanh_backward_body),
+            (elu_backward, elu_backward_body),
+        ];
+        for (dispatched, generic) in activations {
+            let (mut a, mut b) = (vec![0.0; rows * dh], vec![0.0; rows * dh]);
+            dispatched(&h, &adj, &mut a);
+            generic(&h, &adj, &mut b);
+            assert_eq!(a, b);
+        }
+    }
+}

@@ -116,14 +116,14 @@ impl Pass {
         let layout = model.layout();
         let dh = cfg.hidden as usize;
         let d = cfg.local_dim as usize;
-        let column = match model.grid() {
+        let column = match model.grid_step(pos) {
             None => {
                 self.chain_layers(model, rows, pos, record.as_deref_mut());
                 0
             }
-            Some(steps) => {
-                self.grid_layers(model, rows, pos, steps[pos], record.as_deref_mut());
-                steps[pos].column
+            Some(step) => {
+                self.grid_layers(model, rows, pos, step, record.as_deref_mut());
+                step.column
             }
         };
 

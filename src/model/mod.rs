@@ -29,8 +29,6 @@ pub struct Model {
     params: Vec<f64>,
     /// Sampling position -> site index: the identity on a chain, the snake on a grid.
     order: Vec<usize>,
-    /// Grid only: per sampling position, the site's column and its neighbours' positions.
-    grid: Option<Vec<GridStep>>,
 }
 
 impl Model {
@@ -39,18 +37,16 @@ impl Model {
         config.validate()?;
         let layout = ParamLayout::new(&config);
         let params = init::glorot_uniform(&layout, config.seed);
-        let (order, grid) = if config.is_grid() {
-            let (order, steps) = snake::snake(config.lx as usize, config.ly as usize);
-            (order, Some(steps))
+        let order = if config.is_grid() {
+            snake::snake_order(config.lx as usize, config.ly as usize)
         } else {
-            ((0..config.num_sites()).collect(), None)
+            (0..config.num_sites()).collect()
         };
         Ok(Model {
             config,
             layout,
             params,
             order,
-            grid,
         })
     }
 
@@ -107,17 +103,21 @@ impl Model {
         &self.layout
     }
 
-    /// Grid only: each sampling position's column and neighbours.
-    pub(crate) fn grid(&self) -> Option<&[GridStep]> {
-        self.grid.as_deref()
+    /// Grid only: sampling position `pos`'s column and neighbours; `None` on a chain.
+    #[inline]
+    pub(crate) fn grid_step(&self, pos: usize) -> Option<GridStep> {
+        self.config
+            .is_grid()
+            .then(|| snake::grid_step(self.config.lx as usize, pos))
     }
 
     /// States a pass keeps per row and layer: one per column on a grid (the latest state of
     /// each column, see `model/snake.rs`), the previous site's on a chain.
     pub(crate) fn state_slots(&self) -> usize {
-        match self.grid {
-            Some(_) => self.config.lx as usize,
-            None => 1,
+        if self.config.is_grid() {
+            self.config.lx as usize
+        } else {
+            1
         }
     }
 

@@ -30,32 +30,37 @@ pub(crate) struct Neighbour {
     pub column: usize,
 }
 
-/// The snake on an `lx x ly` grid: position -> site index, and every position's step.
-pub(crate) fn snake(lx: usize, ly: usize) -> (Vec<usize>, Vec<GridStep>) {
-    let mut order = Vec::with_capacity(lx * ly);
-    let mut steps = Vec::with_capacity(lx * ly);
-    let column_of = |p: usize| {
-        let (y, k) = (p / lx, p % lx);
-        if y % 2 == 0 {
-            k
-        } else {
-            lx - 1 - k
-        }
-    };
-    for p in 0..lx * ly {
-        let (y, k) = (p / lx, p % lx);
-        let column = column_of(p);
-        order.push(column + lx * y);
-        steps.push(GridStep {
-            column,
-            horizontal: (k > 0).then(|| Neighbour {
-                position: p - 1,
-                column: column_of(p - 1),
-            }),
-            vertical: (y > 0).then(|| p - 1 - 2 * k),
-        });
+/// The snake on an `lx x ly` grid: position -> site index.
+pub(crate) fn snake_order(lx: usize, ly: usize) -> Vec<usize> {
+    (0..lx * ly)
+        .map(|p| column_of(lx, p) + lx * (p / lx))
+        .collect()
+}
+
+/// Position `p`'s column and neighbours on a grid `lx` sites wide: plain arithmetic, so no
+/// table that grows with the grid is kept.
+#[inline]
+pub(crate) fn grid_step(lx: usize, p: usize) -> GridStep {
+    let (y, k) = (p / lx, p % lx);
+    GridStep {
+        column: column_of(lx, p),
+        horizontal: (k > 0).then(|| Neighbour {
+            position: p - 1,
+            column: column_of(lx, p - 1),
+        }),
+        vertical: (y > 0).then(|| p - 1 - 2 * k),
     }
-    (order, steps)
+}
+
+/// The column of position `p`: rows with even y run left to right, odd ones right to left.
+#[inline]
+fn column_of(lx: usize, p: usize) -> usize {
+    let (y, k) = (p / lx, p % lx);
+    if y % 2 == 0 {
+        k
+    } else {
+        lx - 1 - k
+    }
 }
 
 #[cfg(test)]
@@ -64,7 +69,8 @@ mod tests {
 
     #[test]
     fn three_by_three_snake_and_its_neighbours() {
-        let (order, steps) = snake(3, 3);
+        let order = snake_order(3, 3);
+        let steps: Vec<GridStep> = (0..9).map(|p| grid_step(3, p)).collect();
         assert_eq!(order, [0, 1, 2, 5, 4, 3, 6, 7, 8]);
         // Position 3 is site 5 = (2, 1): no horizontal neighbour, site 2 (position 2) above.
         assert_eq!(steps[3].horizontal, None);
@@ -92,7 +98,8 @@ mod tests {
     #[test]
     fn neighbours_are_left_or_right_and_above_for_any_shape() {
         for (lx, ly) in [(1, 4), (4, 1), (2, 2), (3, 4), (5, 3), (4, 4)] {
-            let (order, steps) = snake(lx, ly);
+            let order = snake_order(lx, ly);
+            let steps: Vec<GridStep> = (0..lx * ly).map(|p| grid_step(lx, p)).collect();
             let xy = |site: usize| (site % lx, site / lx);
             let mut seen = vec![false; lx * ly];
             for (p, step) in steps.iter().enumerate() {
