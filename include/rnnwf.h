@@ -72,8 +72,12 @@
 // h' = tanh(W h + V x + b)
 #define RNNWF_CELL_VANILLA 0
 
-// Gated recurrent unit.
+// Gated recurrent unit (on a grid: gates over both neighbours, see src/model/layout.rs).
 #define RNNWF_CELL_GRU 1
+
+// The vanilla cell with ELU instead of tanh (elu(a) = a for a > 0, e^a - 1 otherwise), as
+// the paper's 2D RNN; accepted on chains too. Same parameters as RNNWF_CELL_VANILLA.
+#define RNNWF_CELL_VANILLA_ELU 2
 
 // psi = sqrt(P)
 #define RNNWF_PHASE_NONE 0
@@ -120,12 +124,13 @@ typedef int32_t rnnwf_status;
 typedef struct rnnwf_model_config {
   // sizeof(rnnwf_model_config), set by rnnwf_model_config_init.
   uint32_t struct_size;
-  // RNNWF_CELL_VANILLA or RNNWF_CELL_GRU.
+  // RNNWF_CELL_VANILLA, RNNWF_CELL_GRU or RNNWF_CELL_VANILLA_ELU.
   uint32_t cell;
   // Sites along x; a chain has lx sites.
   uint32_t lx;
-  // 1: 1D RNN; >1: 2D RNN on the lx*ly grid (snake order; not implemented yet:
-  // RNNWF_ERR_UNSUPPORTED).
+  // 1: 1D RNN; >1: 2D RNN on the lx*ly grid. Its cells read the previous site in the same
+  // row and the site above; sites are visited row by row in snake order (row 0 left to
+  // right, row 1 right to left, ...), while configurations stay in site order x + lx*y.
   uint32_t ly;
   // Values per site; 2 for spin-1/2.
   uint32_t local_dim;
@@ -244,7 +249,7 @@ typedef struct rnnwf_vmc_stats {
 // NaN or Inf met: in parameters, energies or gradients.
 #define RNNWF_ERR_NUMERICAL 6
 
-// A request this build does not support (e.g. ly > 1 before the 2D RNN lands).
+// A request this build does not support (e.g. minSR with samples spread over processes).
 #define RNNWF_ERR_UNSUPPORTED 7
 
 // A host callback returned non-zero.
@@ -284,7 +289,7 @@ rnnwf_status rnnwf_model_config_init(struct rnnwf_model_config *cfg);
 
 // Creates a model with Glorot-uniform weights drawn from cfg->seed. Invalid fields
 // (hidden = 0, local_dim < 2, an infeasible u1_total, an unknown code, a wrong struct_size)
-// give RNNWF_ERR_INVALID_ARGUMENT; ly > 1 gives RNNWF_ERR_UNSUPPORTED for now.
+// give RNNWF_ERR_INVALID_ARGUMENT.
 rnnwf_status rnnwf_model_new(const struct rnnwf_model_config *cfg, struct rnnwf_model **out);
 
 // A deep copy of `m`: same config and parameters, independent from then on.

@@ -23,8 +23,11 @@ module rnnwf_capi
   integer(c_int32_t), parameter :: RNNWF_HEADER_ABI_VERSION = 1
   ! h' = tanh(W h + V x + b)
   integer(c_int32_t), parameter :: RNNWF_CELL_VANILLA = 0
-  ! Gated recurrent unit.
+  ! Gated recurrent unit (on a grid: gates over both neighbours, see src/model/layout.rs).
   integer(c_int32_t), parameter :: RNNWF_CELL_GRU = 1
+  ! The vanilla cell with ELU instead of tanh (elu(a) = a for a > 0, e^a - 1 otherwise), as
+  ! the paper's 2D RNN; accepted on chains too. Same parameters as RNNWF_CELL_VANILLA.
+  integer(c_int32_t), parameter :: RNNWF_CELL_VANILLA_ELU = 2
   ! psi = sqrt(P)
   integer(c_int32_t), parameter :: RNNWF_PHASE_NONE = 0
   ! `psi = sqrt(P) exp(i sum_n pi softsign(U' h_n + c')[s_n])`
@@ -53,7 +56,7 @@ module rnnwf_capi
   integer(c_int32_t), parameter :: RNNWF_ERR_FORMAT = 5
   ! NaN or Inf met: in parameters, energies or gradients.
   integer(c_int32_t), parameter :: RNNWF_ERR_NUMERICAL = 6
-  ! A request this build does not support (e.g. ly > 1 before the 2D RNN lands).
+  ! A request this build does not support (e.g. minSR with samples spread over processes).
   integer(c_int32_t), parameter :: RNNWF_ERR_UNSUPPORTED = 7
   ! A host callback returned non-zero.
   integer(c_int32_t), parameter :: RNNWF_ERR_CALLBACK = 8
@@ -65,12 +68,13 @@ module rnnwf_capi
   type, bind(C) :: rnnwf_model_config
     ! sizeof(rnnwf_model_config), set by rnnwf_model_config_init.
     integer(c_int32_t) :: struct_size
-    ! RNNWF_CELL_VANILLA or RNNWF_CELL_GRU.
+    ! RNNWF_CELL_VANILLA, RNNWF_CELL_GRU or RNNWF_CELL_VANILLA_ELU.
     integer(c_int32_t) :: cell
     ! Sites along x; a chain has lx sites.
     integer(c_int32_t) :: lx
-    ! 1: 1D RNN; >1: 2D RNN on the lx*ly grid (snake order; not implemented yet:
-    ! RNNWF_ERR_UNSUPPORTED).
+    ! 1: 1D RNN; >1: 2D RNN on the lx*ly grid. Its cells read the previous site in the same
+    ! row and the site above; sites are visited row by row in snake order (row 0 left to
+    ! right, row 1 right to left, ...), while configurations stay in site order x + lx*y.
     integer(c_int32_t) :: ly
     ! Values per site; 2 for spin-1/2.
     integer(c_int32_t) :: local_dim
@@ -202,7 +206,7 @@ module rnnwf_capi
 
     ! Creates a model with Glorot-uniform weights drawn from cfg->seed. Invalid fields
     ! (hidden = 0, local_dim < 2, an infeasible u1_total, an unknown code, a wrong struct_size)
-    ! give RNNWF_ERR_INVALID_ARGUMENT; ly > 1 gives RNNWF_ERR_UNSUPPORTED for now.
+    ! give RNNWF_ERR_INVALID_ARGUMENT.
     function rnnwf_model_new(cfg, out) bind(C, name="rnnwf_model_new") result(res)
       import
       implicit none

@@ -10,8 +10,11 @@ use std::ffi::c_char;
 
 /// h' = tanh(W h + V x + b)
 pub const RNNWF_CELL_VANILLA: u32 = 0;
-/// Gated recurrent unit.
+/// Gated recurrent unit (on a grid: gates over both neighbours, see src/model/layout.rs).
 pub const RNNWF_CELL_GRU: u32 = 1;
+/// The vanilla cell with ELU instead of tanh (elu(a) = a for a > 0, e^a - 1 otherwise), as
+/// the paper's 2D RNN; accepted on chains too. Same parameters as RNNWF_CELL_VANILLA.
+pub const RNNWF_CELL_VANILLA_ELU: u32 = 2;
 /// psi = sqrt(P)
 pub const RNNWF_PHASE_NONE: u32 = 0;
 /// `psi = sqrt(P) exp(i sum_n pi softsign(U' h_n + c')[s_n])`
@@ -34,12 +37,13 @@ pub struct rnnwf_model {
 pub struct rnnwf_model_config {
     /// sizeof(rnnwf_model_config), set by rnnwf_model_config_init.
     pub struct_size: u32,
-    /// RNNWF_CELL_VANILLA or RNNWF_CELL_GRU.
+    /// RNNWF_CELL_VANILLA, RNNWF_CELL_GRU or RNNWF_CELL_VANILLA_ELU.
     pub cell: u32,
     /// Sites along x; a chain has lx sites.
     pub lx: u32,
-    /// 1: 1D RNN; >1: 2D RNN on the lx*ly grid (snake order; not implemented yet:
-    /// RNNWF_ERR_UNSUPPORTED).
+    /// 1: 1D RNN; >1: 2D RNN on the lx*ly grid. Its cells read the previous site in the same
+    /// row and the site above; sites are visited row by row in snake order (row 0 left to
+    /// right, row 1 right to left, ...), while configurations stay in site order x + lx*y.
     pub ly: u32,
     /// Values per site; 2 for spin-1/2.
     pub local_dim: u32,
@@ -67,6 +71,7 @@ impl rnnwf_model_config {
             cell: match cfg.cell {
                 CellKind::Vanilla => RNNWF_CELL_VANILLA,
                 CellKind::Gru => RNNWF_CELL_GRU,
+                CellKind::VanillaElu => RNNWF_CELL_VANILLA_ELU,
             },
             lx: cfg.lx,
             ly: cfg.ly,
@@ -103,6 +108,7 @@ impl rnnwf_model_config {
         let cell = match self.cell {
             RNNWF_CELL_VANILLA => CellKind::Vanilla,
             RNNWF_CELL_GRU => CellKind::Gru,
+            RNNWF_CELL_VANILLA_ELU => CellKind::VanillaElu,
             other => {
                 return Err(invalid(format!(
                     "cfg->cell = {other} is not a RNNWF_CELL_* value"
@@ -164,7 +170,7 @@ pub unsafe extern "C" fn rnnwf_model_config_init(cfg: *mut rnnwf_model_config) -
 
 /// Creates a model with Glorot-uniform weights drawn from cfg->seed. Invalid fields
 /// (hidden = 0, local_dim < 2, an infeasible u1_total, an unknown code, a wrong struct_size)
-/// give RNNWF_ERR_INVALID_ARGUMENT; ly > 1 gives RNNWF_ERR_UNSUPPORTED for now.
+/// give RNNWF_ERR_INVALID_ARGUMENT.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_model_new(
     cfg: *const rnnwf_model_config,

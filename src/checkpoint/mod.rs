@@ -46,15 +46,17 @@
 //! * one tensor per parameter block of [`Model::param_blocks`], with the block's name and
 //!   shape (`layer0.input_weight` `[local_dim, G*hidden]`, `layer0.bias` `[G*hidden]`, ...,
 //!   `amplitude.weight`, `amplitude.bias`, and `phase.weight`, `phase.bias` for the phase
-//!   head; see `model/layout.rs`), in block order. Nothing else: no missing and no extra
-//!   tensor. The data region is the model's flat parameter vector.
+//!   head; a 2D RNN (`ly > 1`) has `layer{l}.horizontal_weight` and
+//!   `layer{l}.vertical_weight` instead of `layer{l}.hidden_weight`; see `model/layout.rs`),
+//!   in block order. Nothing else: no missing and no extra tensor. The data region is the
+//!   model's flat parameter vector.
 //! * metadata:
 //!
 //!   | key              | value                                                |
 //!   |------------------|------------------------------------------------------|
 //!   | `format`         | `rnnwf-model`                                        |
 //!   | `format_version` | `1`                                                  |
-//!   | `cell`           | `vanilla` or `gru`                                   |
+//!   | `cell`           | `vanilla`, `gru` or `vanilla_elu`                    |
 //!   | `lx`, `ly`       | sites along x and y                                  |
 //!   | `local_dim`      | values per site                                      |
 //!   | `hidden`         | hidden units per layer                               |
@@ -70,9 +72,10 @@
 //! missing or misspelt metadata value, an invalid config (e.g. `hidden` = 0), a missing or
 //! extra tensor, a wrong dtype or shape, a checksum mismatch, a non-finite value.
 //!
-//! A config that is intact (the checksum matches) but that this version cannot build, such as
-//! `ly > 1` before the 2D RNN lands, is refused with [`ErrorKind::Unsupported`], the kind
-//! [`Model::new`] gives for it; a damaged file is always `Format`, never `Unsupported`.
+//! A config that is intact (the checksum matches) but that this version cannot build would be
+//! refused with [`ErrorKind::Unsupported`], the kind [`Model::new`] gives for it (no config is
+//! unsupported at present; `ly > 1` was until the 2D RNN landed); a damaged file is always
+//! `Format`, never `Unsupported`.
 //! [`Model::load`] adds [`ErrorKind::Io`] when the file cannot be opened or read.
 //!
 //! # Optimiser (`format` = `rnnwf-optimizer`, `format_version` 1)

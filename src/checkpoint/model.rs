@@ -100,6 +100,7 @@ fn cell_name(cell: CellKind) -> &'static str {
     match cell {
         CellKind::Vanilla => "vanilla",
         CellKind::Gru => "gru",
+        CellKind::VanillaElu => "vanilla_elu",
     }
 }
 
@@ -129,7 +130,11 @@ fn config_from_metadata(file: &Container) -> Result<ModelConfig> {
     Ok(ModelConfig {
         cell: file.parse_name(
             "cell",
-            &[("vanilla", CellKind::Vanilla), ("gru", CellKind::Gru)],
+            &[
+                ("vanilla", CellKind::Vanilla),
+                ("gru", CellKind::Gru),
+                ("vanilla_elu", CellKind::VanillaElu),
+            ],
         )?,
         lx: file.parse_canonical("lx")?,
         ly: file.parse_canonical("ly")?,

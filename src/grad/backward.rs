@@ -3,7 +3,7 @@
 //! pre-activation, laid out `[position][row][...]` for the weight gradients.
 
 use crate::error::{Error, Result};
-use crate::kernels::{gemm_view, gru_backward, tanh_backward, View};
+use crate::kernels::{elu_backward, gemm_view, gru_backward, tanh_backward, View};
 use crate::model::forward::{softsign_derivative, Pass, Recording};
 use crate::model::ReadValues;
 use crate::model::{CellKind, Model, PhaseKind};
@@ -12,12 +12,17 @@ use std::f64::consts::PI;
 pub(crate) struct Backward {
     pub record: Recording,
     pass: Pass,
-    /// Per layer, `[rows x hidden]`: the adjoint of the state carried back in time.
-    adj_h: Vec<Vec<f64>>,
+    /// Rows the buffers have room for: the stride between the slots of `adj_h`.
+    pub(super) capacity: usize,
+    /// Per layer, `[slots x capacity x hidden]` (slots as the pass's states): the adjoint of
+    /// the states carried back in time. Chain: of the previous state. Grid: of each column's
+    /// next site in the reverse sweep (`grad/grid_backward.rs`).
+    pub(super) adj_h: Vec<Vec<f64>>,
     /// Per layer, `[n_sites x rows x G*hidden]`: adjoint of `pre_x = x W_in + b`.
     pub adj_x: Vec<Vec<f64>>,
-    /// Per layer (GRU only), `[n_sites x rows x 3*hidden]`: adjoint of `U h` with the
-    /// candidate gate's part taken at `U_g h + b_hg`. The vanilla cell uses `adj_x`.
+    /// Per layer (GRU only), `[n_sites x rows x H*hidden]`: adjoint of `U h` with the
+    /// candidate gate's part taken at `U_g h + b_hg` (H = 3; on a grid H = 4, the merge
+    /// last). The vanilla cells use `adj_x`.
     pub adj_h_pre: Vec<Vec<f64>>,
     /// `[n_sites x rows x local_dim]`: adjoints of the amplitude and phase logits.
     pub adj_logits: Vec<f64>,
@@ -36,14 +41,16 @@ impl Backward {
         );
         let layers = cfg.layers as usize;
         let gdh = crate::model::gates(cfg.cell) * dh;
+        let hdh = crate::model::hidden_gates(cfg) * dh;
         let gru = cfg.cell == CellKind::Gru;
         let phase = cfg.phase == PhaseKind::Softsign;
         Backward {
             record: Recording::new(model, capacity),
             pass: Pass::new(model, capacity),
-            adj_h: vec![vec![0.0; capacity * dh]; layers],
+            capacity,
+            adj_h: vec![vec![0.0; model.state_slots() * capacity * dh]; layers],
             adj_x: vec![vec![0.0; n * capacity * gdh]; layers],
-            adj_h_pre: vec![vec![0.0; if gru { n * capacity * gdh } else { 0 }]; layers],
+            adj_h_pre: vec![vec![0.0; if gru { n * capacity * hdh } else { 0 }]; layers],
             adj_logits: vec![0.0; n * capacity * d],
             adj_phase: vec![0.0; if phase { n * capacity * d } else { 0 }],
             values: vec![0; n * capacity],
@@ -108,18 +115,11 @@ impl Backward {
             cfg.hidden as usize,
             cfg.local_dim as usize,
         );
-        let gdh = crate::model::gates(cfg.cell) * dh;
         let top = cfg.layers as usize - 1;
         let phase = cfg.phase == PhaseKind::Softsign;
         for a in &mut self.adj_h {
-            a[..rows * dh].fill(0.0);
+            a.fill(0.0);
         }
-        // The adjoint of h through a [dh x w] weight is adj * W^T: a view with swapped strides.
-        let transposed = |range: std::ops::Range<usize>, w: usize| View {
-            data: &p[range],
-            rs: 1,
-            cs: w,
-        };
         for pos in (0..n_sites).rev() {
             let block = |w: usize| pos * rows * w..(pos + 1) * rows * w;
             // Heads: d ln P / d logits = onehot(s) - p; d phase / d phase-logit[s].
@@ -133,8 +133,11 @@ impl Backward {
                     adj_logits[row * d + v] = alpha[row] * (onehot - probs[row * d + v]);
                 }
             }
-            let adj_top = &mut self.adj_h[top][..rows * dh];
-            let amp = transposed(layout.amplitude_weight.clone(), d);
+            let step = model.grid_step(pos);
+            let column = step.map_or(0, |s| s.column);
+            let top_slot = column * self.capacity * dh;
+            let adj_top = &mut self.adj_h[top][top_slot..top_slot + rows * dh];
+            let amp = transposed(p, layout.amplitude_weight.clone(), d);
             gemm_view(
                 rows,
                 d,
@@ -163,7 +166,7 @@ impl Backward {
                         };
                     }
                 }
-                let w = transposed(layout.phase_weight.clone().unwrap(), d);
+                let w = transposed(p, layout.phase_weight.clone().unwrap(), d);
                 gemm_view(
                     rows,
                     d,
@@ -180,61 +183,94 @@ impl Backward {
                     1,
                 );
             }
-            for (l, lay) in layout.layers.iter().enumerate().rev() {
-                let (below, rest) = self.adj_h.split_at_mut(l);
-                let adj_h = &mut rest[0][..rows * dh];
-                let h_prev = &self.record.h[l][pos * rows * dh..(pos + 1) * rows * dh];
-                let adj_x = &mut self.adj_x[l][block(gdh)];
-                let w_h = transposed(lay.hidden_weight.clone(), gdh);
-                match cfg.cell {
-                    CellKind::Gru => {
-                        let gates = &self.record.gates[l][block(4 * dh)];
-                        let adj_hp = &mut self.adj_h_pre[l][block(gdh)];
-                        gru_backward(dh, gates, h_prev, adj_h, adj_x, adj_hp);
-                        if pos > 0 {
-                            let a = View {
-                                data: adj_hp,
-                                rs: gdh,
-                                cs: 1,
-                            };
-                            gemm_view(rows, gdh, dh, a, w_h, 1.0, adj_h, dh, 1);
-                        }
-                    }
-                    CellKind::Vanilla => {
-                        let h = &self.record.h[l][(pos + 1) * rows * dh..(pos + 2) * rows * dh];
-                        tanh_backward(h, adj_h, adj_x);
-                        // Before the first site the state is the constant zero: no adjoint.
-                        let beta = 0.0;
+            match step {
+                None => self.chain_layers(model, pos),
+                Some(step) => self.grid_layers(model, pos, step),
+            }
+        }
+    }
+
+    /// Every layer's part of the sweep at chain position `pos`, after the heads.
+    fn chain_layers(&mut self, model: &Model, pos: usize) {
+        let cfg = model.config();
+        let p = model.params();
+        let layout = model.layout();
+        let rows = self.record.rows;
+        let dh = cfg.hidden as usize;
+        let gdh = crate::model::gates(cfg.cell) * dh;
+        let block = |w: usize| pos * rows * w..(pos + 1) * rows * w;
+        for (l, lay) in layout.layers.iter().enumerate().rev() {
+            let (below, rest) = self.adj_h.split_at_mut(l);
+            let adj_h = &mut rest[0][..rows * dh];
+            let h_prev = &self.record.h[l][pos * rows * dh..(pos + 1) * rows * dh];
+            let adj_x = &mut self.adj_x[l][block(gdh)];
+            let w_h = transposed(p, lay.hidden_weight.clone(), gdh);
+            match cfg.cell {
+                CellKind::Gru => {
+                    let gates = &self.record.gates[l][block(4 * dh)];
+                    let adj_hp = &mut self.adj_h_pre[l][block(gdh)];
+                    gru_backward(dh, gates, h_prev, adj_h, adj_x, adj_hp);
+                    if pos > 0 {
                         let a = View {
-                            data: adj_x,
+                            data: adj_hp,
                             rs: gdh,
                             cs: 1,
                         };
-                        if pos > 0 {
-                            gemm_view(rows, gdh, dh, a, w_h, beta, adj_h, dh, 1);
-                        }
+                        gemm_view(rows, gdh, dh, a, w_h, 1.0, adj_h, dh, 1);
                     }
                 }
-                if l > 0 {
-                    let w_in = transposed(lay.input_weight.clone(), gdh);
+                CellKind::Vanilla | CellKind::VanillaElu => {
+                    let h = &self.record.h[l][(pos + 1) * rows * dh..(pos + 2) * rows * dh];
+                    activation_backward(cfg.cell, h, adj_h, adj_x);
+                    // Before the first site the state is the constant zero: no adjoint.
+                    let beta = 0.0;
                     let a = View {
-                        data: &self.adj_x[l][block(gdh)],
+                        data: adj_x,
                         rs: gdh,
                         cs: 1,
                     };
-                    gemm_view(
-                        rows,
-                        gdh,
-                        dh,
-                        a,
-                        w_in,
-                        1.0,
-                        &mut below[l - 1][..rows * dh],
-                        dh,
-                        1,
-                    );
+                    if pos > 0 {
+                        gemm_view(rows, gdh, dh, a, w_h, beta, adj_h, dh, 1);
+                    }
                 }
             }
+            if l > 0 {
+                let w_in = transposed(p, lay.input_weight.clone(), gdh);
+                let a = View {
+                    data: &self.adj_x[l][block(gdh)],
+                    rs: gdh,
+                    cs: 1,
+                };
+                gemm_view(
+                    rows,
+                    gdh,
+                    dh,
+                    a,
+                    w_in,
+                    1.0,
+                    &mut below[l - 1][..rows * dh],
+                    dh,
+                    1,
+                );
+            }
         }
+    }
+}
+
+/// The vanilla cells' activation backward: `adj_pre = adj_h f'(pre)`, read off `h = f(pre)`.
+pub(super) fn activation_backward(cell: CellKind, h: &[f64], adj_h: &[f64], adj_pre: &mut [f64]) {
+    match cell {
+        CellKind::VanillaElu => elu_backward(h, adj_h, adj_pre),
+        _ => tanh_backward(h, adj_h, adj_pre),
+    }
+}
+
+/// The adjoint of h through `h W` (W a `[.. x w]` block at `range`) is `adj W^T`: the block
+/// seen transposed, by swapped strides.
+pub(super) fn transposed(p: &[f64], range: std::ops::Range<usize>, w: usize) -> View<'_> {
+    View {
+        data: &p[range],
+        rs: 1,
+        cs: w,
     }
 }

@@ -3,6 +3,7 @@
 
 mod accumulate;
 mod backward;
+mod grid_backward;
 
 use crate::error::{check_len, Error, Result};
 use crate::model::Model;

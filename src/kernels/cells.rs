@@ -1,6 +1,6 @@
 //! The elementwise halves of the cell updates, one dispatched call per layer and step.
 
-use super::activations::{sigmoid, tanh};
+use super::activations::{exp, sigmoid, tanh};
 use super::dispatch::dispatched;
 
 #[inline(always)]
@@ -13,6 +13,20 @@ fn tanh_in_place_body(x: &mut [f64]) {
 dispatched! {
     /// `x <- tanh(x)`, elementwise.
     fn tanh_in_place(x: &mut [f64]) => tanh_in_place_body
+}
+
+#[inline(always)]
+fn elu_in_place_body(x: &mut [f64]) {
+    for v in x.iter_mut() {
+        // Both branches computed, then selected: the loop stays branch-free and vectorises.
+        let negative = exp(*v) - 1.0;
+        *v = if *v > 0.0 { *v } else { negative };
+    }
+}
+
+dispatched! {
+    /// `x <- elu(x)`: x for x > 0, e^x - 1 otherwise, elementwise.
+    fn elu_in_place(x: &mut [f64]) => elu_in_place_body
 }
 
 /// GRU update for `rows` rows of `dh` units. `pre_x` holds `W x + b` for the three gates
@@ -88,6 +102,83 @@ dispatched! {
     ) => gru_update_body
 }
 
+/// The grid GRU's update (`model/layout.rs`) for `rows` rows of `dh` units. `pre_x` holds
+/// `x V + b` for `[r | z | g]`, `pre_h` holds `h_h W_h + h_v W_v` for `[r | z | g | merge]`;
+/// `h` receives the new state:
+///   r = sigmoid(pre_x_r + pre_h_r), z = sigmoid(pre_x_z + pre_h_z),
+///   g = tanh(pre_x_g + r * (pre_h_g + b_hg)), m = pre_h_merge, h = (1 - z) g + z m.
+/// `gates`, when not empty, receives `[r | z | g | pre_h_g + b_hg | m]` per row for backprop.
+#[inline(always)]
+fn grid_gru_update_body(
+    dh: usize,
+    pre_x: &[f64],
+    pre_h: &[f64],
+    bias_candidate: &[f64],
+    h: &mut [f64],
+    gates: &mut [f64],
+) {
+    let rows = h.len() / dh;
+    let record = !gates.is_empty();
+    for row in 0..rows {
+        let px = &pre_x[row * 3 * dh..(row + 1) * 3 * dh];
+        let ph = &pre_h[row * 4 * dh..(row + 1) * 4 * dh];
+        let hr = &mut h[row * dh..(row + 1) * dh];
+        let (px_r, rest) = px.split_at(dh);
+        let (px_z, px_g) = rest.split_at(dh);
+        let (ph_r, rest) = ph.split_at(dh);
+        let (ph_z, rest) = rest.split_at(dh);
+        let (ph_g, ph_m) = rest.split_at(dh);
+        // Every slice exactly dh long: the compiler drops the bounds checks and vectorises.
+        let (px_z, px_g, ph_z, ph_g, ph_m, bhg) = (
+            &px_z[..dh],
+            &px_g[..dh],
+            &ph_z[..dh],
+            &ph_g[..dh],
+            &ph_m[..dh],
+            &bias_candidate[..dh],
+        );
+        if record {
+            let gr = &mut gates[row * 5 * dh..(row + 1) * 5 * dh];
+            let (g_r, rest) = gr.split_at_mut(dh);
+            let (g_z, rest) = rest.split_at_mut(dh);
+            let (g_g, rest) = rest.split_at_mut(dh);
+            let (g_a, g_m) = rest.split_at_mut(dh);
+            let (g_g, g_a, g_m) = (&mut g_g[..dh], &mut g_a[..dh], &mut g_m[..dh]);
+            for j in 0..dh {
+                let r = sigmoid(px_r[j] + ph_r[j]);
+                let z = sigmoid(px_z[j] + ph_z[j]);
+                let a = ph_g[j] + bhg[j];
+                let g = tanh(px_g[j] + r * a);
+                g_r[j] = r;
+                g_z[j] = z;
+                g_g[j] = g;
+                g_a[j] = a;
+                g_m[j] = ph_m[j];
+                hr[j] = (1.0 - z) * g + z * ph_m[j];
+            }
+        } else {
+            for j in 0..dh {
+                let r = sigmoid(px_r[j] + ph_r[j]);
+                let z = sigmoid(px_z[j] + ph_z[j]);
+                let g = tanh(px_g[j] + r * (ph_g[j] + bhg[j]));
+                hr[j] = (1.0 - z) * g + z * ph_m[j];
+            }
+        }
+    }
+}
+
+dispatched! {
+    /// See [`grid_gru_update_body`].
+    fn grid_gru_update(
+        dh: usize,
+        pre_x: &[f64],
+        pre_h: &[f64],
+        bias_candidate: &[f64],
+        h: &mut [f64],
+        gates: &mut [f64],
+    ) => grid_gru_update_body
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,9 +204,40 @@ mod tests {
             assert_eq!(ha, hb);
             assert_eq!(gates_a, gates_b);
         }
+        let pre_h4 = wave(rows * 4 * dh, 0.53);
+        for record in [false, true] {
+            let mut gates_a = vec![0.0; if record { rows * 5 * dh } else { 0 }];
+            let mut gates_b = gates_a.clone();
+            let (mut ha, mut hb) = (vec![0.0; rows * dh], vec![0.0; rows * dh]);
+            grid_gru_update(dh, &pre_x, &pre_h4, &bhg, &mut ha, &mut gates_a);
+            grid_gru_update_body(dh, &pre_x, &pre_h4, &bhg, &mut hb, &mut gates_b);
+            assert_eq!(ha, hb);
+            assert_eq!(gates_a, gates_b);
+        }
         let (mut ta, mut tb) = (pre_x.clone(), pre_x.clone());
         tanh_in_place(&mut ta);
         tanh_in_place_body(&mut tb);
         assert_eq!(ta, tb);
+        let (mut ea, mut eb) = (pre_x.clone(), pre_x.clone());
+        elu_in_place(&mut ea);
+        elu_in_place_body(&mut eb);
+        assert_eq!(ea, eb);
+    }
+
+    #[test]
+    fn elu_is_identity_above_zero_and_exp_minus_one_below() {
+        let mut x = vec![-30.0, -1.0, -1e-3, 0.0, 1e-3, 2.5];
+        elu_in_place(&mut x);
+        let expected = [
+            (-30.0f64).exp_m1(),
+            (-1.0f64).exp_m1(),
+            (-1e-3f64).exp_m1(),
+            0.0,
+            1e-3,
+            2.5,
+        ];
+        for (a, b) in x.iter().zip(expected) {
+            assert!((a - b).abs() < 1e-15, "{a} vs {b}");
+        }
     }
 }

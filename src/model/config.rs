@@ -2,13 +2,20 @@
 
 use crate::error::{Error, Result};
 
-/// The recurrent cell.
+/// The recurrent cell. On a chain (`ly = 1`) it reads the previous site's state h and value
+/// x; on a grid (`ly > 1`, the 2D RNN) it reads two neighbours, the previous site in the same
+/// row (h_h, x_h) and the site above (h_v, x_v), as documented in `model/layout.rs`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CellKind {
-    /// h' = tanh(W h + V x + b)
+    /// Chain: h' = tanh(W h + V x + b).
+    /// Grid: h' = tanh(W_h h_h + V_h x_h + W_v h_v + V_v x_v + b).
     Vanilla,
-    /// Gated recurrent unit (METHOD.md).
+    /// Gated recurrent unit (METHOD.md); on a grid the gates read both neighbours and the
+    /// state interpolates towards a learned merge of the two neighbour states.
     Gru,
+    /// The vanilla cell with ELU instead of tanh: elu(a) = a for a > 0, e^a - 1 otherwise
+    /// (the paper's 2D RNN uses it). Same parameters as [`CellKind::Vanilla`].
+    VanillaElu,
 }
 
 /// Whether the wave function carries a learned phase.
@@ -35,7 +42,8 @@ pub struct ModelConfig {
     pub cell: CellKind,
     /// Sites along x; a chain has `lx` sites.
     pub lx: u32,
-    /// 1 for a chain.
+    /// 1 for a chain (the 1D RNN); more selects the 2D RNN on the lx x ly grid, visiting
+    /// the sites in snake order.
     pub ly: u32,
     /// Values per site (2 for spin-1/2).
     pub local_dim: u32,
@@ -81,6 +89,11 @@ impl ModelConfig {
         self.lx as usize * self.ly as usize
     }
 
+    /// Whether this is the 2D RNN (ly > 1), whose cells read two neighbours.
+    pub fn is_grid(&self) -> bool {
+        self.ly > 1
+    }
+
     /// Refuses configurations that cannot make a model, naming the field.
     pub fn validate(&self) -> Result<()> {
         if self.lx == 0 || self.ly == 0 {
@@ -121,12 +134,6 @@ impl ModelConfig {
                     self.local_dim
                 )));
             }
-        }
-        if self.ly > 1 {
-            return Err(Error::unsupported(format!(
-                "ly = {} asks for a 2D RNN, which this version does not implement yet; use ly = 1",
-                self.ly
-            )));
         }
         Ok(())
     }

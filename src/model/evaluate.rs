@@ -25,7 +25,60 @@ impl ChooseValues for ReadValues<'_> {
     }
 }
 
+/// Reads values like [`ReadValues`] and keeps each row's ln conditional of the value read,
+/// at the value's site.
+struct ReadConditionals<'a> {
+    reader: ReadValues<'a>,
+    local_dim: usize,
+    /// Row-major `[rows][n_sites]`.
+    out: &'a mut [f64],
+}
+
+impl ChooseValues for ReadConditionals<'_> {
+    fn choose(&mut self, pos: usize, log_probs: &[f64], values: &mut [u8]) {
+        self.reader.choose(pos, log_probs, values);
+        let (sites, d) = (self.reader.order.len(), self.local_dim);
+        let site = self.reader.order[pos];
+        for (row, &v) in values.iter().enumerate() {
+            self.out[row * sites + site] = log_probs[row * d + v as usize];
+        }
+    }
+}
+
 impl Model {
+    /// ln P(s_i | the values of the sites visited before i) for every site i of each
+    /// configuration: `out` is `[n][n_sites]` in site order, like `configs`. The sites are
+    /// visited in [`Model::order`]; the conditionals sum to ln P(s). `-inf` where the U(1)
+    /// constraint rules the value out.
+    pub fn log_conditionals(&self, configs: &[u8], out: &mut [f64]) -> Result<()> {
+        let sites = self.num_sites();
+        check_len("out", out.len(), configs.len())?;
+        let n = configs.len() / sites;
+        self.check_configs(configs, n)?;
+        let tasks: Vec<_> = configs
+            .chunks(CHUNK_ROWS * sites)
+            .zip(out.chunks_mut(CHUNK_ROWS * sites))
+            .collect();
+        for_each_task(
+            tasks,
+            || Pass::new(self, CHUNK_ROWS.min(n)),
+            |pass, (configs, out)| {
+                let rows = configs.len() / sites;
+                pass.reset(rows);
+                let mut reader = ReadConditionals {
+                    reader: ReadValues {
+                        configs,
+                        order: self.order(),
+                    },
+                    local_dim: self.config().local_dim as usize,
+                    out,
+                };
+                pass.run_from(self, rows, 0, &mut reader);
+                Ok(())
+            },
+        )
+    }
+
     /// ln psi(s) = 0.5 ln P(s) + i (phase(s) + sign(s)) for each of the `out.len()`
     /// configurations in `configs` (row-major `[n][n_sites]`). A configuration outside the
     /// U(1) subspace has P = 0: its real part is -inf.

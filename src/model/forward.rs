@@ -2,9 +2,9 @@
 //! shared by sampling and evaluation so that both compute exactly the same numbers.
 
 use super::config::{CellKind, PhaseKind};
-use super::layout::gates;
+use super::layout::{gates, hidden_gates};
 use super::Model;
-use crate::kernels::{gemm, gru_update, tanh_in_place};
+use crate::kernels::{elu_in_place, gemm, gru_update, tanh_in_place};
 use std::f64::consts::PI;
 
 /// Picks each row's value at a sampling position: a sampler draws it, an evaluator reads it.
@@ -17,10 +17,12 @@ pub(crate) trait ChooseValues {
 /// Workspace and per-row state of a pass over up to `capacity` rows. Allocated once per
 /// thread; nothing is allocated per step.
 pub(crate) struct Pass {
-    capacity: usize,
-    /// Per layer, `[capacity x hidden]`: each row's state after the last step taken.
+    pub(super) capacity: usize,
+    /// Per layer, `[slots x capacity x hidden]`, slots from [`Model::state_slots`]. Chain:
+    /// each row's state after the last step taken. Grid: the latest state of each column.
     pub hidden: Vec<Vec<f64>>,
-    /// Each row's value at the last position taken (the next step's input).
+    /// `[slots x capacity]`: the value at the same sites as `hidden` (on a chain, the next
+    /// step's input).
     pub prev: Vec<u8>,
     /// Each row's sum of values so far (the U(1) constraint's running total).
     pub partial: Vec<u32>,
@@ -29,8 +31,8 @@ pub(crate) struct Pass {
     /// Each row's learned phase of the values so far.
     pub phase: Vec<f64>,
     values: Vec<u8>,
-    pre_x: Vec<f64>,
-    pre_h: Vec<f64>,
+    pub(super) pre_x: Vec<f64>,
+    pub(super) pre_h: Vec<f64>,
     logits: Vec<f64>,
     phase_logits: Vec<f64>,
     log_probs: Vec<f64>,
@@ -42,16 +44,17 @@ impl Pass {
         let dh = cfg.hidden as usize;
         let d = cfg.local_dim as usize;
         let gdh = gates(cfg.cell) * dh;
+        let slots = model.state_slots();
         Pass {
             capacity,
-            hidden: vec![vec![0.0; capacity * dh]; cfg.layers as usize],
-            prev: vec![0; capacity],
+            hidden: vec![vec![0.0; slots * capacity * dh]; cfg.layers as usize],
+            prev: vec![0; slots * capacity],
             partial: vec![0; capacity],
             log_prob: vec![0.0; capacity],
             phase: vec![0.0; capacity],
             values: vec![0; capacity],
             pre_x: vec![0.0; capacity * gdh],
-            pre_h: vec![0.0; capacity * gdh],
+            pre_h: vec![0.0; capacity * hidden_gates(cfg) * dh],
             logits: vec![0.0; capacity * d],
             phase_logits: vec![0.0; capacity * d],
             log_probs: vec![0.0; capacity * d],
@@ -61,11 +64,16 @@ impl Pass {
     /// Puts the first `rows` rows at the start: no site visited yet.
     pub fn reset(&mut self, rows: usize) {
         assert!(rows <= self.capacity);
+        let slots = self.prev.len() / self.capacity;
         for h in &mut self.hidden {
-            let per_row = h.len() / self.capacity;
-            h[..per_row * rows].fill(0.0);
+            let per_row = h.len() / (slots * self.capacity);
+            for slot in h.chunks_exact_mut(per_row * self.capacity) {
+                slot[..per_row * rows].fill(0.0);
+            }
         }
-        self.prev[..rows].fill(0);
+        for slot in self.prev.chunks_exact_mut(self.capacity) {
+            slot[..rows].fill(0);
+        }
         self.partial[..rows].fill(0);
         self.log_prob[..rows].fill(0.0);
         self.phase[..rows].fill(0.0);
@@ -108,63 +116,19 @@ impl Pass {
         let layout = model.layout();
         let dh = cfg.hidden as usize;
         let d = cfg.local_dim as usize;
-        let gdh = gates(cfg.cell) * dh;
-        let first = pos == 0;
+        let column = match model.grid_step(pos) {
+            None => {
+                self.chain_layers(model, rows, pos, record.as_deref_mut());
+                0
+            }
+            Some(step) => {
+                self.grid_layers(model, rows, pos, step, record.as_deref_mut());
+                step.column
+            }
+        };
 
-        for (l, lay) in layout.layers.iter().enumerate() {
-            let (below, rest) = self.hidden.split_at_mut(l);
-            let h = &mut rest[0][..rows * dh];
-            let pre_x = &mut self.pre_x[..rows * gdh];
-            let bias = &p[lay.bias.clone()];
-            let w_in = &p[lay.input_weight.clone()];
-            if l == 0 && !first {
-                // One-hot input: the bias plus the weight row of the previous value, a gather.
-                for (row, &v) in pre_x.chunks_exact_mut(gdh).zip(&self.prev[..rows]) {
-                    let w = &w_in[v as usize * gdh..(v as usize + 1) * gdh];
-                    for ((a, b), w) in row.iter_mut().zip(bias).zip(w) {
-                        *a = b + w;
-                    }
-                }
-            } else {
-                for row in pre_x.chunks_exact_mut(gdh) {
-                    row.copy_from_slice(bias);
-                }
-                if l > 0 {
-                    gemm(rows, dh, gdh, &below[l - 1][..rows * dh], w_in, 1.0, pre_x);
-                }
-            }
-            let w_h = &p[lay.hidden_weight.clone()];
-            match cfg.cell {
-                CellKind::Vanilla => {
-                    if !first {
-                        gemm(rows, dh, dh, h, w_h, 1.0, pre_x);
-                    }
-                    tanh_in_place(pre_x);
-                    h.copy_from_slice(pre_x);
-                }
-                CellKind::Gru => {
-                    let pre_h = &mut self.pre_h[..rows * gdh];
-                    if first {
-                        pre_h.fill(0.0);
-                    } else {
-                        gemm(rows, dh, gdh, h, w_h, 0.0, pre_h);
-                    }
-                    let bhg = &p[lay.candidate_bias.clone().expect("GRU layout")];
-                    let gates_out = match record.as_deref_mut() {
-                        Some(rec) => {
-                            &mut rec.gates[l][pos * rows * 4 * dh..(pos + 1) * rows * 4 * dh]
-                        }
-                        None => &mut [][..],
-                    };
-                    gru_update(dh, pre_x, pre_h, bhg, h, gates_out);
-                }
-            }
-            if let Some(rec) = record.as_deref_mut() {
-                rec.h[l][(pos + 1) * rows * dh..(pos + 2) * rows * dh].copy_from_slice(h);
-            }
-        }
-
-        let top = &self.hidden[cfg.layers as usize - 1][..rows * dh];
+        let top_slot = column * self.capacity * dh;
+        let top = &self.hidden[cfg.layers as usize - 1][top_slot..top_slot + rows * dh];
         let logits = &mut self.logits[..rows * d];
         affine(
             rows,
@@ -214,8 +178,85 @@ impl Pass {
         for (row, &v) in values.iter().enumerate() {
             self.log_prob[row] += log_probs[row * d + v as usize];
             self.partial[row] += v as u32;
-            self.prev[row] = v;
+            self.prev[column * self.capacity + row] = v;
         }
+    }
+
+    /// Every layer's update at chain position `pos`: each reads the previous site's state.
+    fn chain_layers(
+        &mut self,
+        model: &Model,
+        rows: usize,
+        pos: usize,
+        mut record: Option<&mut Recording>,
+    ) {
+        let cfg = model.config();
+        let p = model.params();
+        let layout = model.layout();
+        let dh = cfg.hidden as usize;
+        let gdh = gates(cfg.cell) * dh;
+        let first = pos == 0;
+
+        for (l, lay) in layout.layers.iter().enumerate() {
+            let (below, rest) = self.hidden.split_at_mut(l);
+            let h = &mut rest[0][..rows * dh];
+            let pre_x = &mut self.pre_x[..rows * gdh];
+            let bias = &p[lay.bias.clone()];
+            let w_in = &p[lay.input_weight.clone()];
+            if l == 0 && !first {
+                // One-hot input: the bias plus the weight row of the previous value, a gather.
+                for (row, &v) in pre_x.chunks_exact_mut(gdh).zip(&self.prev[..rows]) {
+                    let w = &w_in[v as usize * gdh..(v as usize + 1) * gdh];
+                    for ((a, b), w) in row.iter_mut().zip(bias).zip(w) {
+                        *a = b + w;
+                    }
+                }
+            } else {
+                for row in pre_x.chunks_exact_mut(gdh) {
+                    row.copy_from_slice(bias);
+                }
+                if l > 0 {
+                    gemm(rows, dh, gdh, &below[l - 1][..rows * dh], w_in, 1.0, pre_x);
+                }
+            }
+            let w_h = &p[lay.hidden_weight.clone()];
+            match cfg.cell {
+                CellKind::Vanilla | CellKind::VanillaElu => {
+                    if !first {
+                        gemm(rows, dh, dh, h, w_h, 1.0, pre_x);
+                    }
+                    activate(cfg.cell, pre_x);
+                    h.copy_from_slice(pre_x);
+                }
+                CellKind::Gru => {
+                    let pre_h = &mut self.pre_h[..rows * gdh];
+                    if first {
+                        pre_h.fill(0.0);
+                    } else {
+                        gemm(rows, dh, gdh, h, w_h, 0.0, pre_h);
+                    }
+                    let bhg = &p[lay.candidate_bias.clone().expect("GRU layout")];
+                    let gates_out = match record.as_deref_mut() {
+                        Some(rec) => {
+                            &mut rec.gates[l][pos * rows * 4 * dh..(pos + 1) * rows * 4 * dh]
+                        }
+                        None => &mut [][..],
+                    };
+                    gru_update(dh, pre_x, pre_h, bhg, h, gates_out);
+                }
+            }
+            if let Some(rec) = record.as_deref_mut() {
+                rec.h[l][(pos + 1) * rows * dh..(pos + 2) * rows * dh].copy_from_slice(h);
+            }
+        }
+    }
+}
+
+/// The vanilla cells' activation, in place.
+pub(super) fn activate(cell: CellKind, x: &mut [f64]) {
+    match cell {
+        CellKind::VanillaElu => elu_in_place(x),
+        _ => tanh_in_place(x),
     }
 }
 
@@ -229,8 +270,12 @@ pub(crate) struct Recording {
     /// Per layer, `[(n_sites + 1) x rows x hidden]`: position 0 is the zero initial state,
     /// position n + 1 the state after site n.
     pub h: Vec<Vec<f64>>,
-    /// Per layer (GRU only), `[n_sites x rows x 4 hidden]`: `[r | z | g | U_g h + b_hg]`.
+    /// Per layer (GRU only), `[n_sites x rows x W]`: chain, W = 4 hidden,
+    /// `[r | z | g | U_g h + b_hg]`; grid, W = 5 hidden, `[r | z | g | a | merge]`.
     pub gates: Vec<Vec<f64>>,
+    /// Grid only, per layer, `[n_sites x rows x hidden]`: the vertical neighbour's state
+    /// each position read (unwritten in row 0, which has none).
+    pub vertical: Vec<Vec<f64>>,
     /// `[n_sites x rows x local_dim]`: the masked conditional probabilities.
     pub probs: Vec<f64>,
     /// `[n_sites x rows x local_dim]`: the phase head's logits (phase head only).
@@ -246,14 +291,20 @@ impl Recording {
             cfg.local_dim as usize,
         );
         let layers = cfg.layers as usize;
-        let gru = cfg.cell == CellKind::Gru;
+        let gate_width = match (cfg.cell, cfg.is_grid()) {
+            (CellKind::Gru, false) => 4 * dh,
+            (CellKind::Gru, true) => 5 * dh,
+            _ => 0,
+        };
+        let vertical = if cfg.is_grid() { n * rows * dh } else { 0 };
         let phase = cfg.phase == PhaseKind::Softsign;
         Recording {
             capacity: rows,
             positions: n,
             rows,
             h: vec![vec![0.0; (n + 1) * rows * dh]; layers],
-            gates: vec![vec![0.0; if gru { n * rows * 4 * dh } else { 0 }]; layers],
+            gates: vec![vec![0.0; n * rows * gate_width]; layers],
+            vertical: vec![vec![0.0; vertical]; layers],
             probs: vec![0.0; n * rows * d],
             phase_logits: vec![0.0; if phase { n * rows * d } else { 0 }],
         }
@@ -273,7 +324,13 @@ impl Recording {
     /// Bytes a recording of one row takes, to size chunks within a memory budget.
     pub fn bytes_per_row(model: &Model) -> usize {
         let r = Recording::new(model, 1);
-        8 * (r.h.iter().chain(&r.gates).map(Vec::len).sum::<usize>()
+        8 * (r
+            .h
+            .iter()
+            .chain(&r.gates)
+            .chain(&r.vertical)
+            .map(Vec::len)
+            .sum::<usize>()
             + r.probs.len()
             + r.phase_logits.len())
     }

@@ -3,16 +3,47 @@
 //! Order (every matrix row-major, shaped `[inputs x outputs]` because rows of a batch multiply
 //! from the left, `pre = x W`):
 //!
+//! # Chain (`ly = 1`, the 1D RNN)
+//!
 //! for each layer l = 0..layers (input size `in` = local_dim for l = 0, hidden otherwise;
-//! `G` = 1 for the vanilla cell, 3 for the GRU with gate columns ordered `[r | z | g]`):
+//! `G` = 1 for the vanilla cells, 3 for the GRU with gate columns ordered `[r | z | g]`):
 //!   `layer{l}.input_weight`   `[in x G*hidden]`     (vanilla: V; GRU: W_r W_z W_g)
 //!   `layer{l}.hidden_weight`  `[hidden x G*hidden]` (vanilla: W; GRU: U_r U_z U_g)
 //!   `layer{l}.bias`           `[G*hidden]`          (vanilla: b; GRU: b_r b_z b_g)
 //!   `layer{l}.candidate_bias` `[hidden]`            (GRU only: b_hg, inside r * (U_g h + b_hg))
+//!
+//! # Grid (`ly > 1`, the 2D RNN; sites visited in snake order, `model/snake.rs`)
+//!
+//! A cell reads the horizontal neighbour (h_h, x_h: the site visited just before in the same
+//! row) and the vertical one (h_v, x_v: the site directly above); a missing neighbour (first
+//! site of a row, row 0) contributes zeros, state and one-hot alike. Layer 0's input is
+//! x = [x_h ; x_v], the two one-hot vectors stacked (`in` = 2 local_dim); layer l > 0 reads
+//! x = the state of layer l - 1 at the same site (`in` = hidden) and its own layer's
+//! neighbour states. With `H` = 1 (vanilla) or 4 (GRU, columns `[r | z | g | merge]`):
+//!
+//! for each layer l = 0..layers:
+//!   `layer{l}.input_weight`      `[in x G*hidden]`     (rows: x_h's values, then x_v's)
+//!   `layer{l}.horizontal_weight` `[hidden x H*hidden]` (applied to h_h)
+//!   `layer{l}.vertical_weight`   `[hidden x H*hidden]` (applied to h_v)
+//!   `layer{l}.bias`              `[G*hidden]`
+//!   `layer{l}.candidate_bias`    `[hidden]`            (GRU only)
+//!
+//! Vanilla: h' = f(x V + h_h W_h + h_v W_v + b), f = tanh, or ELU for `VanillaElu`.
+//! GRU (columns of V, W_h, W_v named by gate, M the merge columns of W_h and W_v):
+//!   r = sigmoid(x V_r + h_h W_h,r + h_v W_v,r + b_r)
+//!   z = sigmoid(x V_z + h_h W_h,z + h_v W_v,z + b_z)
+//!   g = tanh(x V_g + b_g + r * (h_h W_h,g + h_v W_v,g + b_hg))
+//!   m = h_h M_h + h_v M_v                        (a learned merge of the two states)
+//!   h' = (1 - z) * g + z * m
+//! On a chain the GRU interpolates towards the previous state h; on a grid towards m.
+//!
+//! # Heads (both)
+//!
 //! `amplitude.weight` `[hidden x local_dim]`, `amplitude.bias` `[local_dim]` (U, c)
 //! `phase.weight` `[hidden x local_dim]`, `phase.bias` `[local_dim]` (U', c'; phase head only)
 //!
-//! Block names are also the tensor names of a checkpoint.
+//! Block names are also the tensor names of a checkpoint: a grid's `horizontal_weight` and
+//! `vertical_weight` never occur in a chain's checkpoint, nor its `hidden_weight` in a grid's.
 
 use super::config::{CellKind, ModelConfig, PhaseKind};
 use std::ops::Range;
@@ -30,7 +61,11 @@ pub struct ParamBlock {
 #[derive(Clone, Debug)]
 pub(crate) struct LayerLayout {
     pub input_weight: Range<usize>,
+    /// The weight of the state read along the visiting order: the previous site's on a
+    /// chain, the horizontal neighbour's on a grid.
     pub hidden_weight: Range<usize>,
+    /// Grid only: the weight of the vertical neighbour's state.
+    pub vertical_weight: Option<Range<usize>>,
     pub bias: Range<usize>,
     pub candidate_bias: Option<Range<usize>>,
 }
@@ -46,11 +81,20 @@ pub(crate) struct ParamLayout {
     pub total: usize,
 }
 
-/// Gate blocks per cell: columns of the weight matrices are `gates * hidden` wide.
+/// Gate blocks per cell: columns of the input weights and biases are `gates * hidden` wide.
 pub(crate) fn gates(cell: CellKind) -> usize {
     match cell {
-        CellKind::Vanilla => 1,
+        CellKind::Vanilla | CellKind::VanillaElu => 1,
         CellKind::Gru => 3,
+    }
+}
+
+/// Column blocks of the weights applied to neighbour states: the gates, plus on a grid the
+/// GRU's merge.
+pub(crate) fn hidden_gates(cfg: &ModelConfig) -> usize {
+    match (cfg.cell, cfg.is_grid()) {
+        (CellKind::Gru, true) => 4,
+        (cell, _) => gates(cell),
     }
 }
 
@@ -59,6 +103,8 @@ impl ParamLayout {
         let dh = cfg.hidden as usize;
         let d = cfg.local_dim as usize;
         let g = gates(cfg.cell);
+        let hg = hidden_gates(cfg);
+        let grid = cfg.is_grid();
         let mut blocks = Vec::new();
         let mut next = 0usize;
         let mut push = |name: String, shape: Vec<usize>| -> Range<usize> {
@@ -74,17 +120,31 @@ impl ParamLayout {
         };
         let mut layers = Vec::new();
         for l in 0..cfg.layers as usize {
-            let input_dim = if l == 0 { d } else { dh };
+            let input_dim = match (l, grid) {
+                (0, false) => d,
+                (0, true) => 2 * d,
+                _ => dh,
+            };
             let input_weight = push(format!("layer{l}.input_weight"), vec![input_dim, g * dh]);
-            let hidden_weight = push(format!("layer{l}.hidden_weight"), vec![dh, g * dh]);
+            let (hidden_weight, vertical_weight) = if grid {
+                let h = push(format!("layer{l}.horizontal_weight"), vec![dh, hg * dh]);
+                let v = push(format!("layer{l}.vertical_weight"), vec![dh, hg * dh]);
+                (h, Some(v))
+            } else {
+                (
+                    push(format!("layer{l}.hidden_weight"), vec![dh, g * dh]),
+                    None,
+                )
+            };
             let bias = push(format!("layer{l}.bias"), vec![g * dh]);
             let candidate_bias = match cfg.cell {
                 CellKind::Gru => Some(push(format!("layer{l}.candidate_bias"), vec![dh])),
-                CellKind::Vanilla => None,
+                CellKind::Vanilla | CellKind::VanillaElu => None,
             };
             layers.push(LayerLayout {
                 input_weight,
                 hidden_weight,
+                vertical_weight,
                 bias,
                 candidate_bias,
             });

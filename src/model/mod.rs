@@ -3,9 +3,11 @@
 mod config;
 pub(crate) mod evaluate;
 pub(crate) mod forward;
+mod grid_step;
 mod init;
 mod layout;
 mod sign;
+pub(crate) mod snake;
 pub(crate) mod snapshot;
 
 pub use config::{
@@ -13,7 +15,8 @@ pub use config::{
 };
 pub(crate) use evaluate::ReadValues;
 pub use layout::ParamBlock;
-pub(crate) use layout::{gates, ParamLayout};
+pub(crate) use layout::{gates, hidden_gates, LayerLayout, ParamLayout};
+pub(crate) use snake::GridStep;
 
 use crate::error::{check_len, Error, Result};
 
@@ -24,7 +27,7 @@ pub struct Model {
     config: ModelConfig,
     layout: ParamLayout,
     params: Vec<f64>,
-    /// Sampling position -> site index.
+    /// Sampling position -> site index: the identity on a chain, the snake on a grid.
     order: Vec<usize>,
 }
 
@@ -34,7 +37,11 @@ impl Model {
         config.validate()?;
         let layout = ParamLayout::new(&config);
         let params = init::glorot_uniform(&layout, config.seed);
-        let order = (0..config.num_sites()).collect();
+        let order = if config.is_grid() {
+            snake::snake_order(config.lx as usize, config.ly as usize)
+        } else {
+            (0..config.num_sites()).collect()
+        };
         Ok(Model {
             config,
             layout,
@@ -94,6 +101,24 @@ impl Model {
 
     pub(crate) fn layout(&self) -> &ParamLayout {
         &self.layout
+    }
+
+    /// Grid only: sampling position `pos`'s column and neighbours; `None` on a chain.
+    #[inline]
+    pub(crate) fn grid_step(&self, pos: usize) -> Option<GridStep> {
+        self.config
+            .is_grid()
+            .then(|| snake::grid_step(self.config.lx as usize, pos))
+    }
+
+    /// States a pass keeps per row and layer: one per column on a grid (the latest state of
+    /// each column, see `model/snake.rs`), the previous site's on a chain.
+    pub(crate) fn state_slots(&self) -> usize {
+        if self.config.is_grid() {
+            self.config.lx as usize
+        } else {
+            1
+        }
     }
 
     fn block_of(&self, index: usize) -> String {

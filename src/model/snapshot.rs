@@ -5,12 +5,16 @@
 use super::forward::Pass;
 use super::Model;
 
-/// Slots of row states: every layer's hidden vector, the previous value, the running
+/// Slots of row states: every layer's hidden vectors and the values beside them (one on a
+/// chain, one per column on a grid: everything the remaining positions read), the running
 /// total, ln P and phase. Allocated once; saving and loading copy without allocating.
 pub(crate) struct RowSnapshots {
+    /// Hidden vectors a pass keeps per row and layer ([`Model::state_slots`]).
+    states: usize,
     hidden_width: usize,
-    /// `[slots x layers*hidden]`.
+    /// `[slots x layers*states*hidden]`.
     hidden: Vec<f64>,
+    /// `[slots x states]`.
     prev: Vec<u8>,
     partial: Vec<u32>,
     log_prob: Vec<f64>,
@@ -19,11 +23,13 @@ pub(crate) struct RowSnapshots {
 
 impl RowSnapshots {
     pub fn new(model: &Model, slots: usize) -> Self {
-        let hidden_width = model.config().layers as usize * model.config().hidden as usize;
+        let states = model.state_slots();
+        let hidden_width = states * model.config().layers as usize * model.config().hidden as usize;
         RowSnapshots {
+            states,
             hidden_width,
             hidden: vec![0.0; slots * hidden_width],
-            prev: vec![0; slots],
+            prev: vec![0; slots * states],
             partial: vec![0; slots],
             log_prob: vec![0.0; slots],
             phase: vec![0.0; slots],
@@ -32,18 +38,30 @@ impl RowSnapshots {
 
     /// Bytes one slot takes, for sizing a store within a memory budget.
     pub fn bytes_per_slot(model: &Model) -> usize {
-        let width = model.config().layers as usize * model.config().hidden as usize;
-        (width + 2) * size_of::<f64>() + size_of::<u8>() + size_of::<u32>()
+        let states = model.state_slots();
+        let width = states * model.config().layers as usize * model.config().hidden as usize;
+        (width + 2) * size_of::<f64>() + states * size_of::<u8>() + size_of::<u32>()
     }
 
     /// Copies row `row` of `pass` into `slot`.
     pub fn save(&mut self, slot: usize, pass: &Pass, row: usize) {
-        let dh = self.hidden_width / pass.hidden.len();
+        let dh = self.hidden_width / (self.states * pass.hidden.len());
+        let stride = pass.capacity * dh;
         let dst = &mut self.hidden[slot * self.hidden_width..(slot + 1) * self.hidden_width];
-        for (layer, d) in pass.hidden.iter().zip(dst.chunks_exact_mut(dh)) {
-            d.copy_from_slice(&layer[row * dh..(row + 1) * dh]);
+        let sources = pass
+            .hidden
+            .iter()
+            .flat_map(|layer| layer.chunks_exact(stride));
+        for (state, d) in sources.zip(dst.chunks_exact_mut(dh)) {
+            d.copy_from_slice(&state[row * dh..(row + 1) * dh]);
         }
-        self.prev[slot] = pass.prev[row];
+        let values = pass.prev.iter().skip(row).step_by(pass.capacity);
+        for (d, &v) in self.prev[slot * self.states..(slot + 1) * self.states]
+            .iter_mut()
+            .zip(values)
+        {
+            *d = v;
+        }
         self.partial[slot] = pass.partial[row];
         self.log_prob[slot] = pass.log_prob[row];
         self.phase[slot] = pass.phase[row];
@@ -51,12 +69,20 @@ impl RowSnapshots {
 
     /// Puts the state in `slot` into row `row` of `pass`.
     pub fn load(&self, slot: usize, pass: &mut Pass, row: usize) {
-        let dh = self.hidden_width / pass.hidden.len();
+        let dh = self.hidden_width / (self.states * pass.hidden.len());
+        let stride = pass.capacity * dh;
         let src = &self.hidden[slot * self.hidden_width..(slot + 1) * self.hidden_width];
-        for (layer, s) in pass.hidden.iter_mut().zip(src.chunks_exact(dh)) {
-            layer[row * dh..(row + 1) * dh].copy_from_slice(s);
+        let targets = pass
+            .hidden
+            .iter_mut()
+            .flat_map(|layer| layer.chunks_exact_mut(stride));
+        for (state, s) in targets.zip(src.chunks_exact(dh)) {
+            state[row * dh..(row + 1) * dh].copy_from_slice(s);
         }
-        pass.prev[row] = self.prev[slot];
+        let values = pass.prev.iter_mut().skip(row).step_by(pass.capacity);
+        for (v, &s) in values.zip(&self.prev[slot * self.states..(slot + 1) * self.states]) {
+            *v = s;
+        }
         pass.partial[row] = self.partial[slot];
         pass.log_prob[row] = self.log_prob[slot];
         pass.phase[row] = self.phase[slot];

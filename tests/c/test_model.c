@@ -187,8 +187,10 @@ static void test_config(void) {
   expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "struct_size");
   bad = cfg; bad.struct_size = 0;
   expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "struct_size");
-  bad = cfg; bad.ly = 2;
-  expect_new_fails(bad, RNNWF_ERR_UNSUPPORTED, "ly");
+  bad = cfg; bad.cell = 3; /* the next unused cell code */
+  expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "cell");
+  bad = cfg; bad.ly = 0;
+  expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "ly");
 }
 
 static rnnwf_model *make_model(void) {
@@ -389,6 +391,54 @@ static void test_normalisation(void) {
   rnnwf_model_free(m);
 }
 
+static void test_grid(void) {
+  /* ly > 1 is the 2D RNN: normalised over all 2^6 configurations of a 3x2 grid, for each
+     cell; configurations stay in site order x + lx*y. */
+  CHECK(RNNWF_CELL_VANILLA == 0 && RNNWF_CELL_GRU == 1 && RNNWF_CELL_VANILLA_ELU == 2);
+  const uint32_t cells[3] = {RNNWF_CELL_VANILLA, RNNWF_CELL_GRU, RNNWF_CELL_VANILLA_ELU};
+  enum { SITES = 6, COUNT = 64 };
+  static uint8_t all[COUNT * SITES];
+  static rnnwf_complex lp[COUNT];
+  for (int k = 0; k < COUNT; k++)
+    for (int j = 0; j < SITES; j++) all[k * SITES + j] = (uint8_t)((k >> j) & 1);
+  for (int c = 0; c < 3; c++) {
+    rnnwf_model_config cfg = default_config();
+    cfg.cell = cells[c];
+    cfg.lx = 3;
+    cfg.ly = 2;
+    cfg.hidden = 4;
+    cfg.layers = 2;
+    cfg.phase = RNNWF_PHASE_SOFTSIGN;
+    cfg.seed = 3;
+    rnnwf_model *m = NULL;
+    OK(rnnwf_model_new(&cfg, &m));
+    size_t sites = 0;
+    OK(rnnwf_model_num_sites(m, &sites));
+    CHECK(sites == SITES);
+    rnnwf_model_config got;
+    OK(rnnwf_model_get_config(m, &got));
+    CHECK(memcmp(&got, &cfg, sizeof got) == 0);
+    OK(rnnwf_log_psi(m, all, COUNT, lp));
+    double total = 0.0;
+    for (int k = 0; k < COUNT; k++) total += exp(2.0 * lp[k].re);
+    CHECK(fabs(total - 1.0) < 1e-10);
+    /* A saved grid loads back with its geometry and the same amplitudes. */
+    const char *path = scratch_path("grid.safetensors");
+    char grid_path[2048];
+    snprintf(grid_path, sizeof grid_path, "%s", path);
+    OK(rnnwf_model_save(m, grid_path));
+    rnnwf_model *loaded = NULL;
+    OK(rnnwf_model_load(grid_path, &loaded));
+    OK(rnnwf_model_get_config(loaded, &got));
+    CHECK(got.lx == 3 && got.ly == 2 && got.cell == cells[c]);
+    static rnnwf_complex again[COUNT];
+    OK(rnnwf_log_psi(loaded, all, COUNT, again));
+    CHECK(memcmp(lp, again, sizeof lp) == 0);
+    rnnwf_model_free(loaded);
+    rnnwf_model_free(m);
+  }
+}
+
 static void expect_load_fails(const char *path, rnnwf_status expected, const char *needle) {
   rnnwf_model *m = NULL;
   EXPECT(rnnwf_model_load(path, &m), expected);
@@ -489,6 +539,7 @@ int main(int argc, char **argv) {
   test_queries_and_params();
   test_sample_and_log_psi();
   test_normalisation();
+  test_grid();
   test_save_and_load();
   rnnwf_model_free(NULL); /* a no-op */
 

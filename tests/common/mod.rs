@@ -128,3 +128,27 @@ pub fn psi_all(model: &Model) -> Vec<Complex64> {
 pub fn close(a: Complex64, b: Complex64, tol: f64) -> bool {
     (a - b).norm() <= tol * b.norm().max(1.0)
 }
+
+/// A 2D RNN (ly > 1) on the `lx x ly` grid with hidden size 5, spin-1/2 unless `d` says.
+pub fn grid_model(cell: CellKind, lx: u32, ly: u32, layers: u32, phase: bool, seed: u64) -> Model {
+    Model::new(ModelConfig {
+        cell,
+        lx,
+        ly,
+        local_dim: 2,
+        hidden: 5,
+        layers,
+        phase: if phase {
+            PhaseKind::Softsign
+        } else {
+            PhaseKind::None
+        },
+        sign_rule: SignRule::None,
+        u1_total: None,
+        seed,
+    })
+    .unwrap()
+}
+
+/// Every cell kind, the 2D RNN's included.
+pub const ALL_CELLS: [CellKind; 3] = [CellKind::Vanilla, CellKind::Gru, CellKind::VanillaElu];

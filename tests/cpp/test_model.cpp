@@ -99,8 +99,8 @@ void test_config_and_construction() {
   bad.hidden = 0;
   EXPECT_ERROR(rnnwf::Model{bad}, RNNWF_ERR_INVALID_ARGUMENT, "hidden");
   bad = cfg;
-  bad.ly = 2;
-  EXPECT_ERROR(rnnwf::Model{bad}, RNNWF_ERR_UNSUPPORTED, "ly");
+  bad.ly = 0;
+  EXPECT_ERROR(rnnwf::Model{bad}, RNNWF_ERR_INVALID_ARGUMENT, "ly");
   bad = cfg;
   bad.struct_size = 8;
   EXPECT_ERROR(rnnwf::Model{bad}, RNNWF_ERR_INVALID_ARGUMENT, "struct_size");

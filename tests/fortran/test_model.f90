@@ -104,12 +104,12 @@ contains
     call check(index(errmsg, 'rnnwf_model_new') == 1, 'message names the function')
     call check(.not. m%is_created(), 'no model after a failure')
     bad = cfg
-    bad%ly = 2
+    bad%ly = 0
     call m%create(bad, stat, errmsg)
-    call check_error(stat, errmsg, RNNWF_ERR_UNSUPPORTED, 'ly', 'ly = 2')
+    call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'ly', 'ly = 0')
     ! A short fixed-length errmsg gets the start of the message.
     call m%create(bad, stat, short)
-    call check(stat == RNNWF_ERR_UNSUPPORTED .and. short == 'rnnwf_mode', 'short errmsg: ' // short)
+    call check(stat == RNNWF_ERR_INVALID_ARGUMENT .and. short == 'rnnwf_mode', 'short errmsg: ' // short)
     ! errmsg is left alone on success; stat is RNNWF_OK.
     errmsg = 'untouched'
     call small_config(cfg)

@@ -46,7 +46,7 @@ end
         @test cfg.lx === UInt32(7) && cfg.hidden === UInt32(3) && cfg.layers == 1
         @test_throws ArgumentError ModelConfig(bogus = 1)
         @test throws_rnnwf(() -> Model(hidden = 0), R.RNNWF_ERR_INVALID_ARGUMENT, "hidden")
-        @test throws_rnnwf(() -> Model(ly = 2), R.RNNWF_ERR_UNSUPPORTED, "ly")
+        @test throws_rnnwf(() -> Model(ly = 0), R.RNNWF_ERR_INVALID_ARGUMENT, "ly")
     end
 
     @testset "model" begin

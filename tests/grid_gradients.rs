@@ -1,0 +1,184 @@
+//! d ln psi / d theta of the 2D RNN against central finite differences, for every parameter
+//! block of both grid cells (and ELU), two layers, phase head, Marshall sign and U(1).
+
+mod common;
+use common::ALL_CELLS;
+use rnnwf::{CellKind, Complex64, Model, ModelConfig, PhaseKind, SignRule};
+
+fn log_psi(model: &Model, configs: &[u8]) -> Vec<Complex64> {
+    let mut out = vec![Complex64::new(0.0, 0.0); configs.len() / model.num_sites()];
+    model.log_psi(configs, &mut out).unwrap();
+    out
+}
+
+/// Compares every entry of the analytic per-sample gradient with a central difference, and
+/// the batched weighted gradient with the weighted sum of the per-sample ones.
+fn check_against_finite_differences(cfg: ModelConfig) {
+    let model = Model::new(cfg.clone()).unwrap();
+    // Perturb the zero biases too, so that no block is tested only at a special point.
+    let mut params = model.params().to_vec();
+    for (i, p) in params.iter_mut().enumerate() {
+        *p += 0.1 * ((i as f64) * 0.7).sin();
+    }
+    let model = Model::with_params(cfg.clone(), &params).unwrap();
+    let n = 3;
+    let mut configs = vec![0u8; n * model.num_sites()];
+    model.sample(5, n, &mut configs, None).unwrap();
+    let np = model.num_params();
+    let mut grad = vec![Complex64::new(0.0, 0.0); n * np];
+    model.log_psi_grad(&configs, &mut grad).unwrap();
+    let step = 1e-5;
+    for block in model.param_blocks() {
+        let mut largest: f64 = 0.0;
+        for k in block.range.clone() {
+            let mut plus = params.clone();
+            plus[k] += step;
+            let mut minus = params.clone();
+            minus[k] -= step;
+            let lp = log_psi(&Model::with_params(cfg.clone(), &plus).unwrap(), &configs);
+            let lm = log_psi(&Model::with_params(cfg.clone(), &minus).unwrap(), &configs);
+            for i in 0..n {
+                let fd = (lp[i] - lm[i]) / (2.0 * step);
+                let an = grad[i * np + k];
+                largest = largest.max(an.norm());
+                let err = (fd - an).norm() / an.norm().max(1e-3);
+                assert!(
+                    err < 1e-6,
+                    "{cfg:?}\n{} [{}] sample {i}: analytic {an}, finite difference {fd}",
+                    block.name,
+                    k - block.range.start
+                );
+            }
+        }
+        // Every block takes part: a block whose gradient is identically zero would pass the
+        // comparison above without testing anything. Only a grid one site wide has no
+        // horizontal neighbours, and there its horizontal weights must do nothing.
+        if cfg.lx == 1 && block.name.ends_with("horizontal_weight") {
+            assert_eq!(largest, 0.0, "{}", block.name);
+        } else {
+            assert!(largest > 1e-4, "{}: gradient {largest}", block.name);
+        }
+    }
+
+    let re = [0.3, -1.1, 0.7];
+    let im = [0.9, 0.2, -0.4];
+    let mut weighted = vec![0.0; np];
+    model
+        .log_psi_vjp(&configs, &re, &im, &mut weighted)
+        .unwrap();
+    for (k, w) in weighted.iter().enumerate() {
+        let expected: f64 = (0..n)
+            .map(|i| re[i] * grad[i * np + k].re + im[i] * grad[i * np + k].im)
+            .sum();
+        assert!(
+            (w - expected).abs() < 1e-10,
+            "parameter {k}: {w} vs {expected}"
+        );
+    }
+}
+
+fn base(cell: CellKind) -> ModelConfig {
+    ModelConfig {
+        cell,
+        lx: 3,
+        ly: 3,
+        local_dim: 2,
+        hidden: 4,
+        layers: 2,
+        phase: PhaseKind::Softsign,
+        sign_rule: SignRule::None,
+        u1_total: None,
+        seed: 17,
+    }
+}
+
+#[test]
+fn grid_gradients_match_finite_differences_for_every_cell_with_phase_and_two_layers() {
+    for cell in ALL_CELLS {
+        check_against_finite_differences(base(cell));
+    }
+}
+
+#[test]
+fn grid_gradients_match_finite_differences_with_marshall_and_u1() {
+    for cell in ALL_CELLS {
+        check_against_finite_differences(ModelConfig {
+            lx: 4,
+            ly: 3,
+            sign_rule: SignRule::Marshall,
+            u1_total: Some(6),
+            ..base(cell)
+        });
+    }
+}
+
+#[test]
+fn grid_gradients_match_finite_differences_for_three_values_one_layer_no_phase() {
+    for cell in [CellKind::Vanilla, CellKind::Gru] {
+        check_against_finite_differences(ModelConfig {
+            lx: 2,
+            ly: 3,
+            local_dim: 3,
+            layers: 1,
+            phase: PhaseKind::None,
+            u1_total: Some(5),
+            ..base(cell)
+        });
+    }
+}
+
+/// The batched weighted gradient over several chunks is the same for any thread count and
+/// equals the sum of per-sample gradients.
+#[test]
+fn grid_weighted_gradient_equals_sum_of_per_sample_gradients() {
+    let model = Model::new(ModelConfig {
+        lx: 4,
+        ly: 4,
+        hidden: 6,
+        ..base(CellKind::Gru)
+    })
+    .unwrap();
+    let n = 600;
+    let mut configs = vec![0u8; n * 16];
+    model.sample(9, n, &mut configs, None).unwrap();
+    let np = model.num_params();
+    let re: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin()).collect();
+    let im: Vec<f64> = (0..n).map(|i| (i as f64 * 0.91).cos()).collect();
+    let mut per_sample = vec![Complex64::new(0.0, 0.0); n * np];
+    model.log_psi_grad(&configs, &mut per_sample).unwrap();
+    let mut expected = vec![0.0; np];
+    for i in 0..n {
+        for k in 0..np {
+            let o = per_sample[i * np + k];
+            expected[k] += re[i] * o.re + im[i] * o.im;
+        }
+    }
+    let mut results = Vec::new();
+    for threads in [1, 2, 3] {
+        rnnwf::set_num_threads(threads);
+        let mut grad = vec![0.0; np];
+        model.log_psi_vjp(&configs, &re, &im, &mut grad).unwrap();
+        results.push(grad);
+    }
+    rnnwf::set_num_threads(0);
+    assert_eq!(results[0], results[1], "thread count changed the gradient");
+    assert_eq!(results[0], results[2], "thread count changed the gradient");
+    let scale = expected.iter().map(|g| g.abs()).fold(0.0, f64::max);
+    for (k, (g, e)) in results[0].iter().zip(&expected).enumerate() {
+        assert!((g - e).abs() < 1e-10 * scale, "parameter {k}: {g} vs {e}");
+    }
+}
+
+/// A grid one site wide (only vertical neighbours) and one two rows high.
+#[test]
+fn grid_gradients_match_finite_differences_on_narrow_grids() {
+    for (lx, ly) in [(1u32, 5u32), (5, 2)] {
+        for cell in [CellKind::Gru, CellKind::VanillaElu] {
+            check_against_finite_differences(ModelConfig {
+                lx,
+                ly,
+                ..base(cell)
+            });
+        }
+    }
+}
