@@ -141,6 +141,13 @@ impl Vmc {
         Ok(())
     }
 
+    /// Sets the seed of the following steps' samples (step k draws with a seed derived from
+    /// (seed, k)). With several processes each needs its own: after loading a checkpoint,
+    /// which brings back the seed it was saved with, every process sets its own again.
+    pub fn set_seed(&mut self, seed: u64) {
+        self.config.seed = seed;
+    }
+
     pub fn set_temperature(&mut self, t: f64) -> Result<()> {
         let config = VmcConfig {
             temperature: t,
