@@ -307,7 +307,7 @@ fn step_on_samples_refuses_bad_samples_and_changes_nothing() {
     let mut model = Model::new(model_config()).unwrap();
     let mut vmc = Vmc::new(vmc_config(Optimizer::Adam)).unwrap();
     let before = model.params().to_vec();
-    let lp = vec![Complex64::new(0.0, 0.0); 2];
+    let lp = [Complex64::new(0.0, 0.0); 2];
     let good = vec![0u8; 2 * SITES as usize];
     let mut bad_value = good.clone();
     bad_value[3] = 2;
