@@ -40,6 +40,18 @@
  *   RNNWF_OPT_SR and a hook, the SR system is solved by conjugate gradient over all
  *   processes' samples (one reduction per iteration) instead of minSR's sample-space solve.
  *
+ * MPI
+ *   The library has no MPI dependency: the host's hook calls
+ *   MPI_Allreduce(MPI_IN_PLACE, buf, len, MPI_DOUBLE, MPI_SUM, comm). Every rank makes the
+ *   same calls in the same order (model with the same parameters, same rnnwf_vmc_config
+ *   except the seed), n_samples per rank, and each rank its own seed (cfg.seed or
+ *   rnnwf_vmc_set_seed, e.g. base + rank); all ranks then hold bit-identical parameters and
+ *   optimiser state after every step, and stats.energy.n counts every rank's samples.
+ *   Checkpoints: rank 0 calls rnnwf_model_save and rnnwf_vmc_save, then MPI_Barrier; every
+ *   rank loads both and calls rnnwf_vmc_set_seed with its own seed again (the checkpoint
+ *   holds rank 0's). A hook failing on some ranks only leaves the others waiting in their
+ *   next reduction: fail on all ranks together, or abort the job.
+ *
  * MEMORY LAYOUT
  *   Arrays are a pointer plus an element count; a NULL pointer is accepted when the count is 0.
  *   Configurations are uint8_t arrays, row-major [n][n_sites] (Fortran and Julia see
@@ -490,6 +502,13 @@ rnnwf_status rnnwf_vmc_set_allreduce(struct rnnwf_vmc *v, rnnwf_allreduce_fn f, 
 // NaN or infinite `lr` is RNNWF_ERR_INVALID_ARGUMENT, and the rate stays as it was.
 rnnwf_status rnnwf_vmc_set_learning_rate(struct rnnwf_vmc *v, double lr);
 
+// Sets the seed of the following steps' samples: step k draws with a seed derived from
+// (`seed`, k). Under MPI every rank needs its own seed (e.g. base + rank), or all ranks
+// would draw the same samples; rnnwf_vmc_load brings back the seed saved in the checkpoint,
+// so after loading one (written by rank 0) each rank sets its own seed again. Any value is
+// valid.
+rnnwf_status rnnwf_vmc_set_seed(struct rnnwf_vmc *v, uint64_t seed);
+
 // Sets the annealing temperature T of the following steps (annealing schedules are the
 // host's; 0 = plain VMC). A negative, NaN or infinite `t` is RNNWF_ERR_INVALID_ARGUMENT,
 // and the temperature stays as it was.
@@ -527,12 +546,15 @@ rnnwf_status rnnwf_fit_step(struct rnnwf_vmc *v,
 // failure; an empty path is RNNWF_ERR_INVALID_ARGUMENT.
 rnnwf_status rnnwf_vmc_save(const struct rnnwf_vmc *v, const char *path);
 
-// Replaces the settings, the step counter and the optimiser state of `v` with those
-// written by rnnwf_vmc_save; the reduction hook stays. RNNWF_ERR_IO when the file cannot
+// Replaces the settings (the seed included), the step counter and the optimiser state of
+// `v` with those written by rnnwf_vmc_save; the reduction hook stays. Under MPI, where
+// rank 0 saves and every rank loads, each rank then sets its own seed again with
+// rnnwf_vmc_set_seed (else all ranks would draw rank 0's samples). RNNWF_ERR_IO when the file cannot
 // be read, RNNWF_ERR_FORMAT when it is not an intact optimiser checkpoint (truncated,
 // corrupted, a model file); `v` is unchanged then. A state saved with another model's
 // parameter count is refused by the next step.
-rnnwf_status rnnwf_vmc_load(struct rnnwf_vmc *v, const char *path);
+rnnwf_status rnnwf_vmc_load(struct rnnwf_vmc *v,
+                            const char *path);
 
 #ifdef __cplusplus
 }  // extern "C"

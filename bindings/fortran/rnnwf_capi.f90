@@ -600,6 +600,19 @@ module rnnwf_capi
       integer(c_int32_t) :: res
     end function rnnwf_vmc_set_learning_rate
 
+    ! Sets the seed of the following steps' samples: step k draws with a seed derived from
+    ! (`seed`, k). Under MPI every rank needs its own seed (e.g. base + rank), or all ranks
+    ! would draw the same samples; rnnwf_vmc_load brings back the seed saved in the checkpoint,
+    ! so after loading one (written by rank 0) each rank sets its own seed again. Any value is
+    ! valid.
+    function rnnwf_vmc_set_seed(v, seed) bind(C, name="rnnwf_vmc_set_seed") result(res)
+      import
+      implicit none
+      type(c_ptr), value :: v
+      integer(c_int64_t), value :: seed
+      integer(c_int32_t) :: res
+    end function rnnwf_vmc_set_seed
+
     ! Sets the annealing temperature T of the following steps (annealing schedules are the
     ! host's; 0 = plain VMC). A negative, NaN or infinite `t` is RNNWF_ERR_INVALID_ARGUMENT,
     ! and the temperature stays as it was.
@@ -659,8 +672,10 @@ module rnnwf_capi
       integer(c_int32_t) :: res
     end function rnnwf_vmc_save
 
-    ! Replaces the settings, the step counter and the optimiser state of `v` with those
-    ! written by rnnwf_vmc_save; the reduction hook stays. RNNWF_ERR_IO when the file cannot
+    ! Replaces the settings (the seed included), the step counter and the optimiser state of
+    ! `v` with those written by rnnwf_vmc_save; the reduction hook stays. Under MPI, where
+    ! rank 0 saves and every rank loads, each rank then sets its own seed again with
+    ! rnnwf_vmc_set_seed (else all ranks would draw rank 0's samples). RNNWF_ERR_IO when the file cannot
     ! be read, RNNWF_ERR_FORMAT when it is not an intact optimiser checkpoint (truncated,
     ! corrupted, a model file); `v` is unchanged then. A state saved with another model's
     ! parameter count is refused by the next step.

@@ -237,6 +237,21 @@ pub unsafe extern "C" fn rnnwf_vmc_set_learning_rate(v: *mut rnnwf_vmc, lr: f64)
     })
 }
 
+/// Sets the seed of the following steps' samples: step k draws with a seed derived from
+/// (`seed`, k). Under MPI every rank needs its own seed (e.g. base + rank), or all ranks
+/// would draw the same samples; rnnwf_vmc_load brings back the seed saved in the checkpoint,
+/// so after loading one (written by rank 0) each rank sets its own seed again. Any value is
+/// valid.
+#[no_mangle]
+pub unsafe extern "C" fn rnnwf_vmc_set_seed(v: *mut rnnwf_vmc, seed: u64) -> rnnwf_status {
+    ffi_call("rnnwf_vmc_set_seed", || {
+        // SAFETY: a live handle for exclusive use (checked for NULL).
+        let v = unsafe { borrow_mut(v, "v")? };
+        v.vmc.set_seed(seed);
+        Ok(())
+    })
+}
+
 /// Sets the annealing temperature T of the following steps (annealing schedules are the
 /// host's; 0 = plain VMC). A negative, NaN or infinite `t` is RNNWF_ERR_INVALID_ARGUMENT,
 /// and the temperature stays as it was.
@@ -347,8 +362,10 @@ pub unsafe extern "C" fn rnnwf_vmc_save(v: *const rnnwf_vmc, path: *const c_char
     })
 }
 
-/// Replaces the settings, the step counter and the optimiser state of `v` with those
-/// written by rnnwf_vmc_save; the reduction hook stays. RNNWF_ERR_IO when the file cannot
+/// Replaces the settings (the seed included), the step counter and the optimiser state of
+/// `v` with those written by rnnwf_vmc_save; the reduction hook stays. Under MPI, where
+/// rank 0 saves and every rank loads, each rank then sets its own seed again with
+/// rnnwf_vmc_set_seed (else all ranks would draw rank 0's samples). RNNWF_ERR_IO when the file cannot
 /// be read, RNNWF_ERR_FORMAT when it is not an intact optimiser checkpoint (truncated,
 /// corrupted, a model file); `v` is unchanged then. A state saved with another model's
 /// parameter count is refused by the next step.

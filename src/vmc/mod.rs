@@ -115,7 +115,8 @@ impl Vmc {
 
     /// Sets the reduction that sums sample averages over processes (None: one process).
     ///
-    /// Every process draws its own `n_samples` (give each a different `seed`); the hook sums,
+    /// Every process draws its own `n_samples` (give each a different seed, with the config's
+    /// `seed` or [`Vmc::set_seed`], also after loading a checkpoint); the hook sums,
     /// in place, each buffer below over processes, so every process then holds the same
     /// numbers and takes the same update. A step reduces, in this order:
     /// 1. `[sum Re E_loc, sum Im E_loc, n]` (3 values), then `[sum |E_loc - mean|^2]` (1);
@@ -127,6 +128,11 @@ impl Vmc {
     ///    sums, at one reduction per product).
     ///
     /// `fit_step` reduces `[sum -ln P, n]` (2) and then the gradient (`num_params`).
+    ///
+    /// A non-finite local energy on one process reaches every process through the first
+    /// reduction, and checks on reduced values (the gradient, SR's solve, the new
+    /// parameters) give the same answer everywhere, so all processes fail the same step
+    /// together. A hook that fails on some processes only leaves the others waiting.
     pub fn set_allreduce(&mut self, f: Option<AllReduce>) {
         self.allreduce = f;
     }
@@ -139,6 +145,13 @@ impl Vmc {
         config.validate()?;
         self.config = config;
         Ok(())
+    }
+
+    /// Sets the seed of the following steps' samples (step k draws with a seed derived from
+    /// (seed, k)). With several processes each needs its own: after loading a checkpoint,
+    /// which brings back the seed it was saved with, every process sets its own again.
+    pub fn set_seed(&mut self, seed: u64) {
+        self.config.seed = seed;
     }
 
     pub fn set_temperature(&mut self, t: f64) -> Result<()> {

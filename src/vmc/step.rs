@@ -11,15 +11,16 @@ use num_complex::Complex64;
 use std::time::Instant;
 
 impl Vmc {
-    /// One step on `h`. A NaN or Inf anywhere, or a failing reduction, returns an error and
-    /// leaves the parameters and the optimiser state unchanged.
+    /// One step on `h`: draws this process's `n_samples` (seed derived from the config's
+    /// seed and the step index), then [`Vmc::step_on_samples`]. A NaN or Inf anywhere, or a
+    /// failing reduction, returns an error and leaves the parameters and the optimiser state
+    /// unchanged.
     pub fn step(&mut self, model: &mut Model, h: &Hamiltonian) -> Result<VmcStats> {
         self.check_model_size(model.num_params())?;
         check_operator(model, h)?;
         let start = Instant::now();
         let ns = self.config.n_samples as usize;
-        let sites = model.num_sites();
-        let mut configs = vec![0u8; ns * sites];
+        let mut configs = vec![0u8; ns * model.num_sites()];
         let mut log_psi = vec![Complex64::new(0.0, 0.0); ns];
         model.sample(
             derive_seed(self.config.seed, self.steps),
@@ -27,20 +28,59 @@ impl Vmc {
             &mut configs,
             Some(&mut log_psi),
         )?;
+        self.update_on_samples(model, h, &configs, &log_psi, start)
+    }
+
+    /// The step on given samples of this process: `configs` (`[n][n_sites]`, n >= 1, drawn
+    /// from `model`'s |psi|^2) and their `log_psi`. Local energies, the gradient and the
+    /// update are as in [`Vmc::step`], averaged over every process's samples through the
+    /// reduction hook; the step counter advances. `n` need not be the config's `n_samples`.
+    /// On error the parameters, the optimiser state and the step counter are unchanged.
+    pub fn step_on_samples(
+        &mut self,
+        model: &mut Model,
+        h: &Hamiltonian,
+        configs: &[u8],
+        log_psi: &[Complex64],
+    ) -> Result<VmcStats> {
+        self.check_model_size(model.num_params())?;
+        check_operator(model, h)?;
+        let ns = log_psi.len();
+        if ns == 0 {
+            return Err(Error::invalid("a step needs at least one sample (got 0)"));
+        }
+        model.check_configs(configs, ns)?;
+        self.update_on_samples(model, h, configs, log_psi, Instant::now())
+    }
+
+    /// The step after sampling; `start` is when the step began (sampling took until now).
+    fn update_on_samples(
+        &mut self,
+        model: &mut Model,
+        h: &Hamiltonian,
+        configs: &[u8],
+        log_psi: &[Complex64],
+        start: Instant,
+    ) -> Result<VmcStats> {
+        let ns = log_psi.len();
         let sampled = Instant::now();
 
         let mut e_loc = vec![Complex64::new(0.0, 0.0); ns];
-        local_energies(model, h, &configs, &mut e_loc)?;
-        if let Some(i) = e_loc
+        local_energies(model, h, configs, &mut e_loc)?;
+        // A non-finite local energy on one process reaches every process through the sums
+        // of the first reduction, so all processes fail this step together rather than the
+        // others waiting in a reduction this one never joins.
+        let bad = e_loc
             .iter()
-            .position(|e| !(e.re.is_finite() && e.im.is_finite()))
-        {
+            .position(|e| !(e.re.is_finite() && e.im.is_finite()));
+        let energy = self.reduced_estimate(&e_loc);
+        if let Some(i) = bad {
             return Err(Error::numerical(format!(
                 "local energy of sample {i} is {}",
                 e_loc[i]
             )));
         }
-        let energy = self.reduced_estimate(&e_loc)?;
+        let energy = energy?;
         let local = Instant::now();
 
         // Annealing minimises <H> - T S: the gradient of E_loc + T ln P.
@@ -48,7 +88,7 @@ impl Vmc {
         let objective: Vec<Complex64> = if t > 0.0 {
             e_loc
                 .iter()
-                .zip(&log_psi)
+                .zip(log_psi)
                 .map(|(e, l)| e + t * 2.0 * l.re)
                 .collect()
         } else {
@@ -66,7 +106,7 @@ impl Vmc {
         let mut grad = vec![0.0; np];
         let mut direction = None;
         if self.config.optimizer == Optimizer::MinSr {
-            let (a, b) = self.sample_space_system(model, &configs, &centred, n_total)?;
+            let (a, b) = self.sample_space_system(model, configs, &centred, n_total)?;
             // f = A^T b over all processes; the energy gradient is 2 f.
             let mut f = vec![0.0; np];
             for (row, &bi) in a.chunks_exact(np).zip(&b) {
@@ -87,7 +127,7 @@ impl Vmc {
         } else {
             let re: Vec<f64> = centred.iter().map(|c| 2.0 * c.re / n_total).collect();
             let im: Vec<f64> = centred.iter().map(|c| 2.0 * c.im / n_total).collect();
-            model.log_psi_vjp(&configs, &re, &im, &mut grad)?;
+            model.log_psi_vjp(configs, &re, &im, &mut grad)?;
             self.reduce(&mut grad)?;
         }
         let grad_norm = grad.iter().map(|g| g * g).sum::<f64>().sqrt();

@@ -439,6 +439,15 @@ function rnnwf_vmc_set_learning_rate(v, lr)
     ccall(libsym(:rnnwf_vmc_set_learning_rate), rnnwf_status, (Ptr{rnnwf_vmc}, Cdouble), v, lr)
 end
 
+# Sets the seed of the following steps' samples: step k draws with a seed derived from
+# (`seed`, k). Under MPI every rank needs its own seed (e.g. base + rank), or all ranks
+# would draw the same samples; rnnwf_vmc_load brings back the seed saved in the checkpoint,
+# so after loading one (written by rank 0) each rank sets its own seed again. Any value is
+# valid.
+function rnnwf_vmc_set_seed(v, seed)
+    ccall(libsym(:rnnwf_vmc_set_seed), rnnwf_status, (Ptr{rnnwf_vmc}, UInt64), v, seed)
+end
+
 # Sets the annealing temperature T of the following steps (annealing schedules are the
 # host's; 0 = plain VMC). A negative, NaN or infinite `t` is RNNWF_ERR_INVALID_ARGUMENT,
 # and the temperature stays as it was.
@@ -477,8 +486,10 @@ function rnnwf_vmc_save(v, path)
     ccall(libsym(:rnnwf_vmc_save), rnnwf_status, (Ptr{rnnwf_vmc}, Cstring), v, path)
 end
 
-# Replaces the settings, the step counter and the optimiser state of `v` with those
-# written by rnnwf_vmc_save; the reduction hook stays. RNNWF_ERR_IO when the file cannot
+# Replaces the settings (the seed included), the step counter and the optimiser state of
+# `v` with those written by rnnwf_vmc_save; the reduction hook stays. Under MPI, where
+# rank 0 saves and every rank loads, each rank then sets its own seed again with
+# rnnwf_vmc_set_seed (else all ranks would draw rank 0's samples). RNNWF_ERR_IO when the file cannot
 # be read, RNNWF_ERR_FORMAT when it is not an intact optimiser checkpoint (truncated,
 # corrupted, a model file); `v` is unchanged then. A state saved with another model's
 # parameter count is refused by the next step.

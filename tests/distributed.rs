@@ -1,0 +1,352 @@
+//! Distributed VMC without MPI: "processes" are threads summing through an in-process
+//! allreduce, each holding part of a fixed sample set. Their update must equal that of one
+//! process holding all the samples, and the ranks must stay bit-identical.
+
+use num_complex::Complex64;
+use rnnwf::optim::Optimizer;
+use rnnwf::vmc::{AllReduce, Vmc, VmcConfig};
+use rnnwf::{CellKind, ErrorKind, Hamiltonian, Model, ModelConfig, PhaseKind};
+use std::sync::{Arc, Barrier, Mutex};
+
+/// MPI_Allreduce(MPI_SUM) between threads: each rank posts its buffer, waits for all, then
+/// sums the posted buffers in rank order, so every rank computes the very same sum.
+struct InProcessSum {
+    posted: Mutex<Vec<Vec<f64>>>,
+    barrier: Barrier,
+}
+
+impl InProcessSum {
+    fn new(ranks: usize) -> Arc<Self> {
+        Arc::new(InProcessSum {
+            posted: Mutex::new(vec![Vec::new(); ranks]),
+            barrier: Barrier::new(ranks),
+        })
+    }
+
+    /// Rank `rank`'s hook; it fails (on every rank alike) on the calls listed in `fail_on`.
+    fn hook(self: &Arc<Self>, rank: usize, fail_on: Vec<usize>) -> AllReduce {
+        let shared = Arc::clone(self);
+        let mut calls = 0;
+        Box::new(move |buf: &mut [f64]| {
+            calls += 1;
+            if fail_on.contains(&calls) {
+                return Err(format!("rank {rank}: network down"));
+            }
+            shared.posted.lock().unwrap()[rank] = buf.to_vec();
+            shared.barrier.wait();
+            {
+                let posted = shared.posted.lock().unwrap();
+                assert!(
+                    posted.iter().all(|p| p.len() == buf.len()),
+                    "ranks disagree"
+                );
+                for (i, x) in buf.iter_mut().enumerate() {
+                    *x = posted.iter().map(|p| p[i]).fold(0.0, |s, v| s + v);
+                }
+            }
+            // Nobody posts the next buffer before every rank has read this one.
+            shared.barrier.wait();
+            Ok(())
+        })
+    }
+}
+
+const SITES: u32 = 6;
+/// Samples per rank; one process holds twice as many.
+const PER_RANK: usize = 48;
+const STEPS: usize = 4;
+
+fn model_config() -> ModelConfig {
+    ModelConfig {
+        cell: CellKind::Gru,
+        lx: SITES,
+        hidden: 8,
+        // A phase head: minSR's imaginary rows take part.
+        phase: PhaseKind::Softsign,
+        seed: 11,
+        ..ModelConfig::default()
+    }
+}
+
+fn vmc_config(optimizer: Optimizer) -> VmcConfig {
+    VmcConfig {
+        optimizer,
+        learning_rate: 0.02,
+        sr_diag_shift: 1e-2,
+        // Annealing: the free-energy reductions take part too.
+        temperature: 0.05,
+        ..VmcConfig::default()
+    }
+}
+
+/// For each step, 2 * PER_RANK samples from the initial model: fixed data, the same for
+/// every run (the estimator's algebra does not need them to follow the current model).
+fn sample_sets() -> Vec<Vec<u8>> {
+    let model = Model::new(model_config()).unwrap();
+    (0..STEPS)
+        .map(|k| {
+            let mut configs = vec![0u8; 2 * PER_RANK * SITES as usize];
+            model
+                .sample(100 + k as u64, 2 * PER_RANK, &mut configs, None)
+                .unwrap();
+            configs
+        })
+        .collect()
+}
+
+struct Run {
+    params: Vec<Vec<f64>>,
+    adam: Option<(Vec<f64>, Vec<f64>)>,
+    energies: Vec<(f64, u64)>,
+}
+
+/// Steps on `configs[k][range]` for every k, with `hook` as the reduction.
+fn run(
+    optimizer: Optimizer,
+    sets: &[Vec<u8>],
+    rows: std::ops::Range<usize>,
+    hook: Option<AllReduce>,
+    failing_steps: &[usize],
+) -> Run {
+    let h = Hamiltonian::tfim(SITES, 1, false, 1.0, 0.9).unwrap();
+    let mut model = Model::new(model_config()).unwrap();
+    let mut vmc = Vmc::new(vmc_config(optimizer)).unwrap();
+    vmc.set_allreduce(hook);
+    let n = SITES as usize;
+    let mut out = Run {
+        params: Vec::new(),
+        adam: None,
+        energies: Vec::new(),
+    };
+    for (k, set) in sets.iter().enumerate() {
+        let configs = &set[rows.start * n..rows.end * n];
+        let mut log_psi = vec![Complex64::new(0.0, 0.0); rows.len()];
+        model.log_psi(configs, &mut log_psi).unwrap();
+        if failing_steps.contains(&k) {
+            let before = (model.params().to_vec(), vmc.adam_state().cloned());
+            let err = vmc
+                .step_on_samples(&mut model, &h, configs, &log_psi)
+                .unwrap_err();
+            assert_eq!(err.kind, ErrorKind::Callback, "{}", err.message);
+            assert!(err.message.contains("network down"), "{}", err.message);
+            assert_eq!((model.params().to_vec(), vmc.adam_state().cloned()), before);
+        }
+        let stats = vmc
+            .step_on_samples(&mut model, &h, configs, &log_psi)
+            .unwrap();
+        out.energies.push((stats.energy.mean.re, stats.energy.n));
+        out.params.push(model.params().to_vec());
+    }
+    out.adam = vmc.adam_state().map(|a| (a.m.clone(), a.v.clone()));
+    out
+}
+
+/// Two ranks on threads, each with half of every sample set; rank 0's run (after checking
+/// that rank 1's is bit-identical to it).
+fn two_ranks(optimizer: Optimizer, sets: &[Vec<u8>], failing_steps: &[usize]) -> Run {
+    let sum = InProcessSum::new(2);
+    let runs: Vec<Run> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|rank| {
+                let sum = &sum;
+                scope.spawn(move || {
+                    let fail_on = failing_steps_to_calls(optimizer, failing_steps);
+                    let hook = sum.hook(rank, fail_on);
+                    run(
+                        optimizer,
+                        sets,
+                        rank * PER_RANK..(rank + 1) * PER_RANK,
+                        Some(hook),
+                        failing_steps,
+                    )
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let bits = |r: &Run| -> Vec<Vec<u64>> {
+        r.params
+            .iter()
+            .map(|p| p.iter().map(|x| x.to_bits()).collect())
+            .collect()
+    };
+    assert_eq!(bits(&runs[0]), bits(&runs[1]), "ranks diverged");
+    assert_eq!(runs[0].adam, runs[1].adam, "Adam's moments diverged");
+    assert_eq!(runs[0].energies, runs[1].energies);
+    runs.into_iter().next().unwrap()
+}
+
+/// The hook's call numbers (from 1) at which it fails: the first reduction of each failing
+/// step (energy sums), so the step stops before any update. Every reduction of a step is
+/// counted: a step with temperature makes 4 scalar reductions, then SGD/Adam one gradient
+/// reduction; minSR a variable number (CG), so failures are only placed before any minSR step
+/// has run.
+fn failing_steps_to_calls(optimizer: Optimizer, failing_steps: &[usize]) -> Vec<usize> {
+    let per_step = match optimizer {
+        Optimizer::MinSr => {
+            assert!(failing_steps.iter().all(|&k| k == 0), "CG varies per step");
+            0
+        }
+        _ => 5,
+    };
+    // A failed call is itself counted, and the step is then retried.
+    failing_steps
+        .iter()
+        .enumerate()
+        .map(|(i, &k)| k * per_step + i + 1)
+        .collect()
+}
+
+/// Largest difference of the updates theta_k - theta_{k-1}, relative to the largest update.
+fn update_difference(a: &Run, b: &Run) -> f64 {
+    let initial = Model::new(model_config()).unwrap().params().to_vec();
+    let mut worst: f64 = 0.0;
+    for k in 0..STEPS {
+        let prev_a = if k == 0 { &initial } else { &a.params[k - 1] };
+        let prev_b = if k == 0 { &initial } else { &b.params[k - 1] };
+        let (mut diff, mut scale): (f64, f64) = (0.0, 0.0);
+        for i in 0..initial.len() {
+            let (da, db) = (a.params[k][i] - prev_a[i], b.params[k][i] - prev_b[i]);
+            diff = diff.max((da - db).abs());
+            scale = scale.max(da.abs());
+        }
+        assert!(scale > 0.0, "step {k} did not move the parameters");
+        worst = worst.max(diff / scale);
+    }
+    worst
+}
+
+/// Energies of the same samples agree to `tol` relative (round-off, plus from the second
+/// step on whatever the parameters differ by).
+fn assert_same_energies(a: &Run, b: &Run, tol: f64) {
+    for ((ea, na), (eb, nb)) in a.energies.iter().zip(&b.energies) {
+        assert_eq!(*na, 2 * PER_RANK as u64);
+        assert_eq!(na, nb);
+        assert!((ea - eb).abs() <= tol * ea.abs(), "{ea} vs {eb}");
+    }
+}
+
+/// SGD and Adam: the two ranks' sums differ from one process's only in the order of the
+/// additions, so the updates agree to a few ulps of the sums' terms. 1e-11 of the largest
+/// update leaves room for that round-off (amplified where Adam divides by sqrt(v) of a
+/// small gradient component) and catches any missing reduction or wrong normalisation,
+/// which would be off by O(1).
+#[test]
+fn two_ranks_take_the_step_of_one_process_with_all_samples_sgd_and_adam() {
+    let sets = sample_sets();
+    for optimizer in [Optimizer::Sgd, Optimizer::Adam] {
+        let one = run(optimizer, &sets, 0..2 * PER_RANK, None, &[]);
+        let two = two_ranks(optimizer, &sets, &[]);
+        assert_same_energies(&one, &two, 1e-13);
+        let d = update_difference(&one, &two);
+        assert!(d < 1e-11, "{optimizer:?}: updates differ by {d:e}");
+        if optimizer == Optimizer::Adam {
+            let ((m1, v1), (m2, v2)) = (one.adam.unwrap(), two.adam.unwrap());
+            for (x, y) in m1.iter().zip(&m2).chain(v1.iter().zip(&v2)) {
+                assert!(
+                    (x - y).abs() <= 1e-11 * x.abs().max(1e-300) + 1e-300,
+                    "{x} vs {y}"
+                );
+            }
+        }
+    }
+}
+
+/// minSR: two ranks solve the SR system by conjugate gradient, stopped at a relative
+/// residual of 1e-10. One process with an identity hook runs the same CG on sums rounded
+/// differently; without a hook it solves exactly (Cholesky in sample space). Either way the
+/// directions differ by at most cond(S + lambda) * 1e-10 relative, and with lambda = 1e-2
+/// the condition number here is a few hundred: 1e-6 of the largest update bounds both, while
+/// a wrong system (a missing reduction, a wrong mean) would be off by O(1).
+#[test]
+fn two_ranks_take_the_step_of_one_process_with_all_samples_minsr() {
+    let sets = sample_sets();
+    let two = two_ranks(Optimizer::MinSr, &sets, &[]);
+    let cholesky = run(Optimizer::MinSr, &sets, 0..2 * PER_RANK, None, &[]);
+    let identity: AllReduce = Box::new(|_: &mut [f64]| Ok(()));
+    let cg = run(
+        Optimizer::MinSr,
+        &sets,
+        0..2 * PER_RANK,
+        Some(identity),
+        &[],
+    );
+    for one in [&cholesky, &cg] {
+        assert_same_energies(one, &two, 1e-8);
+    }
+    let d_cg = update_difference(&cg, &two);
+    let d_cholesky = update_difference(&cholesky, &two);
+    eprintln!("minSR: CG on 2 ranks vs CG on 1: {d_cg:e}; vs Cholesky: {d_cholesky:e}");
+    assert!(d_cg < 1e-6, "CG on one process vs two: {d_cg:e}");
+    assert!(
+        d_cholesky < 1e-6,
+        "Cholesky on one process vs CG on two: {d_cholesky:e}"
+    );
+}
+
+/// A hook failing on every rank at once fails that step everywhere, with nothing changed;
+/// the retried step then gives the run without the failure, on both ranks alike.
+#[test]
+fn a_reduction_failing_on_every_rank_fails_the_step_and_changes_nothing() {
+    let sets = sample_sets();
+    for optimizer in [Optimizer::Adam, Optimizer::MinSr] {
+        let failing: &[usize] = match optimizer {
+            Optimizer::MinSr => &[0],
+            _ => &[0, 2],
+        };
+        let clean = two_ranks(optimizer, &sets, &[]);
+        let failed = two_ranks(optimizer, &sets, failing);
+        assert_eq!(clean.params, failed.params, "{optimizer:?}");
+        assert_eq!(clean.adam, failed.adam, "{optimizer:?}");
+    }
+}
+
+#[test]
+fn step_on_samples_refuses_bad_samples_and_changes_nothing() {
+    let h = Hamiltonian::tfim(SITES, 1, false, 1.0, 0.9).unwrap();
+    let mut model = Model::new(model_config()).unwrap();
+    let mut vmc = Vmc::new(vmc_config(Optimizer::Adam)).unwrap();
+    let before = model.params().to_vec();
+    let lp = [Complex64::new(0.0, 0.0); 2];
+    let good = vec![0u8; 2 * SITES as usize];
+    let mut bad_value = good.clone();
+    bad_value[3] = 2;
+    for (configs, log_psi) in [
+        (&good[..SITES as usize], &lp[..]),
+        (&bad_value[..], &lp[..]),
+        (&[][..], &[][..]),
+    ] {
+        let err = vmc
+            .step_on_samples(&mut model, &h, configs, log_psi)
+            .unwrap_err();
+        assert!(
+            matches!(err.kind, ErrorKind::InvalidArgument | ErrorKind::BufferSize),
+            "{err:?}"
+        );
+    }
+    assert_eq!(model.params(), &before[..]);
+    assert_eq!(vmc.steps(), 0);
+    assert!(vmc.adam_state().is_none());
+}
+
+/// Vmc::set_seed changes the samples of the following steps, and only that.
+#[test]
+fn set_seed_changes_the_samples() {
+    let h = Hamiltonian::tfim(SITES, 1, false, 1.0, 0.9).unwrap();
+    let energies = |seed: Option<u64>| {
+        let mut model = Model::new(model_config()).unwrap();
+        let mut vmc = Vmc::new(VmcConfig {
+            n_samples: 16,
+            seed: 3,
+            ..vmc_config(Optimizer::Adam)
+        })
+        .unwrap();
+        if let Some(s) = seed {
+            vmc.set_seed(s);
+            assert_eq!(vmc.config().seed, s);
+        }
+        vmc.step(&mut model, &h).unwrap().energy.mean.re
+    };
+    assert_eq!(energies(None), energies(Some(3)));
+    assert_ne!(energies(None), energies(Some(4)));
+}
