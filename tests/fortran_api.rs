@@ -80,7 +80,8 @@ fn fortran_example_runs_and_agrees_with_cpp() {
         "sample_cpp_for_fortran",
         &[&crate_root().join("examples/cpp/sample.cpp")],
     );
-    let cpp_out = run(&cpp, &[OsStr::new("2000")]); // the Fortran example's n
+    // The Fortran example's n; no training.
+    let cpp_out = run(&cpp, &[OsStr::new("2000"), OsStr::new("0")]);
     let first = |text: &str| {
         text.lines()
             .find(|l| l.starts_with("first sample: "))
