@@ -35,6 +35,44 @@ fn fortran_test_program_passes_under_valgrind() {
     }
 }
 
+/// Operators, estimators, exact tools and training (tests/fortran/test_training.f90).
+/// Unoptimised builds train briefly and check only that the energy falls.
+#[test]
+fn fortran_training_program_passes() {
+    let Some(exe) = build_fortran_program(
+        "test_training_f90",
+        &[&crate_root().join("tests/fortran/test_training.f90")],
+    ) else {
+        return;
+    };
+    let scratch = scratch_dir("test_training_f90");
+    let mode = if cfg!(debug_assertions) {
+        "quick"
+    } else {
+        "full"
+    };
+    let out = run(&exe, &[scratch.as_os_str(), OsStr::new(mode)]);
+    // About 320 checks in a full run, 190 in a quick one.
+    assert_checks_passed(&out, "test_training_f90", 170);
+    assert!(out.contains("SR: relative error"), "{out}");
+    assert!(out.contains(&format!(") {mode}")), "{out}");
+}
+
+/// The same under valgrind, with a 3-step training run.
+#[test]
+fn fortran_training_program_passes_under_valgrind() {
+    let Some(exe) = build_fortran_program(
+        "test_training_f90_valgrind",
+        &[&crate_root().join("tests/fortran/test_training.f90")],
+    ) else {
+        return;
+    };
+    let scratch = scratch_dir("test_training_f90_valgrind");
+    if let Some(out) = run_under_valgrind(&exe, &[scratch.as_os_str(), OsStr::new("short")]) {
+        assert_checks_passed(&out, "test_training_f90", 170);
+    }
+}
+
 /// Without stat=, a failed call prints the library's message and stops with error stop.
 #[test]
 fn fortran_failure_without_stat_stops_with_the_message() {
@@ -62,7 +100,9 @@ fn fortran_example_runs_and_agrees_with_cpp() {
     ) else {
         return;
     };
-    let out = run(&exe, &[]);
+    // Unoptimised builds train 10x shorter and check only that the energy fell.
+    let steps = if cfg!(debug_assertions) { "20" } else { "200" };
+    let out = run(&exe, &[OsStr::new(steps)]);
     assert!(out.contains("model: 12 sites, 996 parameters"), "{out}");
     assert!(
         out.contains("max |ln psi(evaluated) - ln psi(sampled)| =  0.00E+00"),
@@ -90,4 +130,10 @@ fn fortran_example_runs_and_agrees_with_cpp() {
     };
     assert_eq!(first(&out), first(&cpp_out));
     assert!(first(&out).contains('v') && first(&out).contains('^'));
+    // Training: the same model, seeds and steps as the C++ example.
+    assert!(
+        out.contains("exact E0 = -12.3814899997 (free fermions -12.3814899997)"),
+        "{out}"
+    );
+    assert_example_trained(&out, steps);
 }
