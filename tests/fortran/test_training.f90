@@ -3,7 +3,7 @@
 ! training run to the exact ground energy of an Ising chain.
 ! Usage: test_training_f90 SCRATCH_DIR [full|quick|short]
 !   full (default): trains to the exact energy; quick: a short run that must only lower the
-!   energy (unoptimised builds); short: 3 steps and fewer samples (under valgrind).
+!   energy (unoptimised builds); short: 3 steps and a tenth of the samples (under valgrind).
 ! Prints "test_training_f90: N checks passed".
 
 ! The reduction hooks, bind(C) procedures passed with c_funloc.
@@ -112,11 +112,18 @@ contains
     real(c_double), intent(in) :: lr
     call rnnwf_defaults(cfg)
     cfg%optimizer = optimizer
-    cfg%n_samples = n_samples
+    cfg%n_samples = ns(n_samples)
     cfg%learning_rate = lr
     cfg%sr_diag_shift = 1e-3_c_double
     cfg%seed = 12
   end subroutine vmc_config
+
+  ! Samples per step or estimate: n, or a tenth (at least 32) in a short run (valgrind).
+  integer function ns(n)
+    integer, intent(in) :: n
+    ns = n
+    if (trim(mode) == 'short') ns = max(n / 10, 32)
+  end function ns
 
   subroutine ising(h)
     type(rnnwf_hamiltonian), intent(inout) :: h
@@ -240,7 +247,7 @@ contains
     complex(c_double_complex) :: exact
     integer :: stat
     character(len=256) :: errmsg
-    n = merge(400, 4000, trim(mode) == 'short')  ! valgrind is slow
+    n = ns(4000)
     call ising(h)
     call chain_model(m, sites, 8, 3)
     allocate (configs(sites, n), el(n))
@@ -356,7 +363,7 @@ contains
     call vmc_config(d, RNNWF_OPT_ADAM, 100, 0.01_c_double)
     call v%create(d)
     call v%get_config(got)
-    call check(got%optimizer == RNNWF_OPT_ADAM .and. got%n_samples == 100 .and. &
+    call check(got%optimizer == RNNWF_OPT_ADAM .and. got%n_samples == ns(100) .and. &
         eq(got%learning_rate, 0.01_c_double) .and. got%seed == 12, 'get_config')
     call v%set_learning_rate(-0.1_c_double, stat, errmsg)
     call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'learning_rate', 'negative lr')
@@ -391,7 +398,7 @@ contains
     call v%create(cfg)
     do k = 0, 2
       call v%step(m, h, st)
-      call check(st%step == k .and. st%energy%n == 200 .and. ieee_is_finite(st%grad_norm) .and. &
+      call check(st%step == k .and. st%energy%n == ns(200) .and. ieee_is_finite(st%grad_norm) .and. &
           st%seconds >= 0, 'step stats')
     end do
     allocate (before(m%num_params()), after(m%num_params()))
@@ -602,6 +609,7 @@ contains
     call h%ground_energy(e0)
     call chain_model(m, sites, 16, 7)
     call vmc_config(cfg, RNNWF_OPT_SR, 256, lr0)
+    cfg%n_samples = 256  ! also in short runs: three steps must lower the energy
     call v%create(cfg)
     call m%exact_expectation(h, start)
     do k = 0, steps - 1
