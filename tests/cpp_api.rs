@@ -33,6 +33,49 @@ fn cpp_test_program_passes_under_asan_and_ubsan() {
     assert_checks_passed(&out, "test_model_cpp", 800);
 }
 
+/// The operator, estimator, exact-tool and training wrappers. Unoptimised builds train for
+/// a minute: there the program trains briefly and checks only that the energy falls.
+fn training_args(scratch: &std::path::Path) -> Vec<&OsStr> {
+    let mut args = vec![scratch.as_os_str()];
+    if cfg!(debug_assertions) {
+        args.push(OsStr::new("quick"));
+    }
+    args
+}
+
+fn assert_trained(out: &str) {
+    // About 310 checks; a quick run checks fewer steps (about 170).
+    assert_checks_passed(out, "test_training_cpp", 150);
+    assert!(out.contains("SR: relative error"), "{out}");
+    assert_eq!(out.contains("quick run"), cfg!(debug_assertions), "{out}");
+}
+
+#[test]
+fn cpp_training_program_passes() {
+    let exe = build_cxx_program(
+        "test_training_cpp",
+        &[&crate_root().join("tests/cpp/test_training.cpp")],
+    );
+    let scratch = scratch_dir("test_training_cpp");
+    assert_trained(&run(&exe, &training_args(&scratch)));
+}
+
+#[test]
+fn cpp_training_program_passes_under_asan_and_ubsan() {
+    let cpp = format!("-I{}", crate_root().join("bindings/cpp").display());
+    let mut flags = vec![cpp.as_str()];
+    flags.extend_from_slice(SANITIZER_FLAGS);
+    let exe = build_program_with(
+        "c++",
+        CXX_FLAGS,
+        &flags,
+        "test_training_cpp_asan",
+        &[&crate_root().join("tests/cpp/test_training.cpp")],
+    );
+    let scratch = scratch_dir("test_training_cpp_asan");
+    assert_trained(&run_sanitized(&exe, &training_args(&scratch)));
+}
+
 /// Everything in rnnwf.hpp is inline: two translation units that include it link together.
 #[test]
 fn cpp_header_links_from_two_translation_units() {
@@ -54,7 +97,9 @@ fn cpp_example_runs() {
         "sample_cpp",
         &[&crate_root().join("examples/cpp/sample.cpp")],
     );
-    let out = run(&exe, &[OsStr::new("500")]);
+    // Unoptimised builds train 10x shorter and check only that the energy fell.
+    let steps = if cfg!(debug_assertions) { "20" } else { "200" };
+    let out = run(&exe, &[OsStr::new("500"), OsStr::new(steps)]);
     assert!(out.contains("model: 12 sites"), "{out}");
     assert!(
         out.contains("max |ln psi(evaluated) - ln psi(sampled)| = 0"),
@@ -72,4 +117,9 @@ fn cpp_example_runs() {
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| panic!("no entropy line in:\n{out}"));
     assert!(entropy > 0.0 && entropy < 924f64.ln() + 0.5, "{entropy}");
+    assert!(
+        out.contains("exact E0 = -12.3814899997 (free fermions -12.3814899997)"),
+        "{out}"
+    );
+    assert_example_trained(&out, steps);
 }

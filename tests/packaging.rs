@@ -106,7 +106,7 @@ fn pkg_config_builds_a_c_program() {
     check_output_of("cc with pkg-config flags", out);
     // Found at run time through the SONAME link in the prefix, not the build tree.
     let out = Command::new(&exe)
-        .arg("200")
+        .args(["200", "0"]) // 200 samples, no training
         .env("LD_LIBRARY_PATH", prefix.join("lib"))
         .output();
     let stdout = check_output_of("the pkg-config consumer", out);

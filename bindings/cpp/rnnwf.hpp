@@ -6,7 +6,11 @@
 //   library's message (rnnwf_last_error).
 // - Results are std::vector or caller buffers (pointer + count); complex numbers are
 //   std::complex<double>, layout-compatible with rnnwf_complex.
-// - Configurations are uint8_t, row-major [n][num_sites()], as in C.
+// - Configurations are uint8_t, row-major [n][num_sites()], as in C; gradients are
+//   row-major [n][num_params()].
+// - Objects: Model (wave function), Hamiltonian (Pauli-string operator), Vmc (training run,
+//   with VmcConfig); free functions for estimators and exact tools (local_energies,
+//   expectation, renyi2, exact_expectation, exact_ground_energy).
 // - Everything is inline: include this header from as many translation units as you like.
 //
 // Link with -lrnnwf (pkg-config --cflags --libs rnnwf, or CMake target rnnwf::rnnwf).
@@ -18,6 +22,8 @@
 #include <complex>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -89,6 +95,21 @@ T *make(F f, Args &&...args) {
 // Throws the error a C call would give for a host-side size mismatch.
 inline void buffer_size_error(const std::string &message) {
   throw Error(RNNWF_ERR_BUFFER_SIZE, message);
+}
+
+// Tags the private constructors that take ownership of a C handle (so that Hamiltonian(0),
+// 0 sites, is not mistaken for a null handle).
+struct Adopt {};
+
+inline rnnwf_complex *as_c(Complex *z) noexcept { return reinterpret_cast<rnnwf_complex *>(z); }
+
+// The number of configurations in a flat array of `len` site values of `sites` sites.
+inline std::size_t rows(std::size_t len, std::size_t sites, const char *function) {
+  if (sites == 0 || len % sites != 0)
+    buffer_size_error(std::string(function) + ": " + std::to_string(len) +
+                      " site values are not a whole number of configurations of " +
+                      std::to_string(sites) + " sites");
+  return len / sites;
 }
 
 }  // namespace detail
@@ -203,20 +224,247 @@ class Model : public Handle<rnnwf_model, rnnwf_model_free> {
     return out;
   }
 
+  // d ln psi / d theta of n configurations ([n][num_sites()]) into out ([n][num_params()],
+  // parameters in the order of params()).
+  void log_psi_grad(const std::uint8_t *configs, std::size_t n, Complex *out) const {
+    check(rnnwf_log_psi_grad(raw(), configs, n, as_c(out)));
+  }
+  // Row-major [n][num_params()]; configs.size() must be a multiple of num_sites().
+  std::vector<Complex> log_psi_grad(const std::vector<std::uint8_t> &configs) const {
+    std::size_t n = rows(configs.size(), "rnnwf::Model::log_psi_grad");
+    std::vector<Complex> out(n * num_params());
+    log_psi_grad(configs.data(), n, out.data());
+    return out;
+  }
+
+  // The number of configurations in a flat array of `len` site values (else
+  // Error(RNNWF_ERR_BUFFER_SIZE) naming `function`).
+  std::size_t rows(std::size_t len, const char *function) const {
+    return detail::rows(len, num_sites(), function);
+  }
+
  private:
   explicit Model(rnnwf_model *p) noexcept : Handle(p) {}
 
-  static rnnwf_complex *as_c(Complex *z) noexcept { return reinterpret_cast<rnnwf_complex *>(z); }
+  static rnnwf_complex *as_c(Complex *z) noexcept { return detail::as_c(z); }
+};
 
-  // The number of configurations in a flat array of `len` site values.
-  std::size_t rows(std::size_t len, const char *function) const {
-    std::size_t sites = num_sites();
-    if (len % sites != 0)
-      detail::buffer_size_error(std::string(function) + ": " + std::to_string(len) +
-                                " site values are not a whole number of configurations of " +
-                                std::to_string(sites) + " sites");
-    return len / sites;
+// ---- operators ----
+
+// H = sum_k c_k P_k, real coefficients times Pauli strings on num_sites() spin-1/2 sites.
+class Hamiltonian : public Handle<rnnwf_hamiltonian, rnnwf_hamiltonian_free> {
+ public:
+  // The zero operator on n_sites sites (1 to 2^20).
+  explicit Hamiltonian(std::uint32_t n_sites)
+      : Handle(detail::make<rnnwf_hamiltonian>(rnnwf_hamiltonian_new, n_sites)) {}
+  // Takes ownership of a handle made by the C API.
+  static Hamiltonian adopt(rnnwf_hamiltonian *raw) noexcept {
+    return Hamiltonian(detail::Adopt{}, raw);
   }
+  // From text, one term a line: "-1.0 Z0 Z1", "-0.5 X3", a constant "2.5"; '#' comments.
+  static Hamiltonian parse(std::uint32_t n_sites, const std::string &text) {
+    return adopt(detail::make<rnnwf_hamiltonian>(rnnwf_hamiltonian_parse, n_sites, text.c_str()));
+  }
+  // -J sum_<ij> Z_i Z_j - h sum_i X_i on the lx*ly chain or grid.
+  static Hamiltonian tfim(std::uint32_t lx, std::uint32_t ly, bool periodic, double J,
+                          double h) {
+    return adopt(detail::make<rnnwf_hamiltonian>(rnnwf_hamiltonian_tfim, lx, ly,
+                                                 periodic ? 1u : 0u, J, h));
+  }
+  // J1 sum_<ij> (XX+YY+ZZ) + J2 sum_<<ij>> (XX+YY+ZZ) in Pauli units.
+  static Hamiltonian heisenberg(std::uint32_t lx, std::uint32_t ly, bool periodic, double J1,
+                                double J2) {
+    return adopt(detail::make<rnnwf_hamiltonian>(rnnwf_hamiltonian_heisenberg, lx, ly,
+                                                 periodic ? 1u : 0u, J1, J2));
+  }
+
+  // Adds coeff * P, P with Pauli letter paulis[k] on sites[k] (n_ops of each); "" and 0 sites
+  // add a constant. A refused term leaves the operator unchanged.
+  void add_term(double coeff, const char *paulis, const std::uint32_t *sites,
+                std::size_t n_ops) {
+    check(rnnwf_hamiltonian_add_term(raw(), coeff, paulis, sites, n_ops));
+  }
+  // E.g. h.add_term(-1.0, "ZZ", {0, 1}); paulis and sites must have the same length.
+  Hamiltonian &add_term(double coeff, const std::string &paulis,
+                        const std::vector<std::uint32_t> &sites) {
+    add_term(coeff, paulis.c_str(), sites.data(), sites.size());
+    return *this;
+  }
+
+  std::size_t num_sites() const {
+    std::size_t n = 0;
+    check(rnnwf_hamiltonian_num_sites(raw(), &n));
+    return n;
+  }
+  std::size_t num_terms() const {
+    std::size_t n = 0;
+    check(rnnwf_hamiltonian_num_terms(raw(), &n));
+    return n;
+  }
+
+ private:
+  Hamiltonian(detail::Adopt, rnnwf_hamiltonian *p) noexcept : Handle(p) {}
+};
+
+// ---- estimators and exact tools ----
+
+// A sample mean with its statistics (rnnwf_estimate) and the mean as a complex number.
+struct Estimate : rnnwf_estimate {
+  Estimate() : rnnwf_estimate() {}
+  Complex mean() const noexcept { return {mean_re, mean_im}; }
+};
+
+// E_loc of n configurations ([n][m.num_sites()]) into out ([n]).
+inline void local_energies(const Model &m, const Hamiltonian &h, const std::uint8_t *configs,
+                           std::size_t n, Complex *out) {
+  check(rnnwf_local_energies(m.raw(), h.raw(), configs, n, detail::as_c(out)));
+}
+// configs.size() must be a multiple of m.num_sites().
+inline std::vector<Complex> local_energies(const Model &m, const Hamiltonian &h,
+                                           const std::vector<std::uint8_t> &configs) {
+  std::size_t n = m.rows(configs.size(), "rnnwf::local_energies");
+  std::vector<Complex> out(n);
+  local_energies(m, h, configs.data(), n, out.data());
+  return out;
+}
+
+// <op> from n_samples exact samples drawn with seed.
+inline Estimate expectation(const Model &m, const Hamiltonian &op, std::uint64_t seed,
+                            std::size_t n_samples) {
+  Estimate e;
+  check(rnnwf_expectation(m.raw(), op.raw(), seed, n_samples, &e));
+  return e;
+}
+
+// S2 of the sites in region by the swap trick (mean_re = S2), from n_samples pairs.
+inline Estimate renyi2(const Model &m, const std::uint32_t *region, std::size_t region_len,
+                       std::uint64_t seed, std::size_t n_samples) {
+  Estimate e;
+  check(rnnwf_renyi2(m.raw(), region, region_len, seed, n_samples, &e));
+  return e;
+}
+inline Estimate renyi2(const Model &m, const std::vector<std::uint32_t> &region,
+                       std::uint64_t seed, std::size_t n_samples) {
+  return renyi2(m, region.data(), region.size(), seed, n_samples);
+}
+
+// <psi|op|psi> / <psi|psi> summed over all 2^N configurations (N <= 24).
+inline Complex exact_expectation(const Model &m, const Hamiltonian &op) {
+  Complex z;
+  check(rnnwf_exact_expectation(m.raw(), op.raw(), detail::as_c(&z)));
+  return z;
+}
+
+// The lowest eigenvalue of h by Lanczos (N <= 24).
+inline double exact_ground_energy(const Hamiltonian &h) {
+  double e = 0.0;
+  check(rnnwf_exact_ground_energy(h.raw(), &e));
+  return e;
+}
+
+// ---- training ----
+
+// A training config filled with the library's defaults (rnnwf_vmc_config_init); change the
+// fields you need, then pass it to Vmc.
+struct VmcConfig : rnnwf_vmc_config {
+  VmcConfig() : rnnwf_vmc_config() { check(rnnwf_vmc_config_init(this)); }
+};
+
+// What one Vmc::step measured (rnnwf_vmc_stats) and the energy as an Estimate.
+struct VmcStats : rnnwf_vmc_stats {
+  VmcStats() : rnnwf_vmc_stats() {}
+  Complex energy_mean() const noexcept { return {energy.mean_re, energy.mean_im}; }
+};
+
+// A reduction over processes: sums buf[0..len) in place and returns 0 (e.g. with
+// MPI_Allreduce(MPI_IN_PLACE, buf, len, MPI_DOUBLE, MPI_SUM, comm)); a non-zero return or an
+// exception fails the step with RNNWF_ERR_CALLBACK.
+using Allreduce = std::function<int(double *buf, std::size_t len)>;
+
+// A training run: settings, step counter, optimiser state and reduction hook.
+class Vmc : public Handle<rnnwf_vmc, rnnwf_vmc_free> {
+ public:
+  explicit Vmc(const rnnwf_vmc_config &cfg)
+      : Handle(detail::make<rnnwf_vmc>(rnnwf_vmc_new, &cfg)) {}
+
+  rnnwf_vmc_config config() const {
+    rnnwf_vmc_config cfg{};
+    check(rnnwf_vmc_get_config(raw(), &cfg));
+    return cfg;
+  }
+  void set_learning_rate(double lr) { check(rnnwf_vmc_set_learning_rate(raw(), lr)); }
+  void set_temperature(double t) { check(rnnwf_vmc_set_temperature(raw(), t)); }
+
+  // Installs a C hook (f = nullptr removes it); user_data must outlive the hook.
+  void set_allreduce(rnnwf_allreduce_fn f, void *user_data) {
+    check(rnnwf_vmc_set_allreduce(raw(), f, user_data));
+    hook_.reset();
+  }
+  // Installs a C++ hook, owned by this object (an empty function removes the hook). An
+  // exception it throws fails the step with RNNWF_ERR_CALLBACK; its what() is appended to
+  // the Error's message.
+  void set_allreduce(Allreduce f) {
+    if (!f) {
+      set_allreduce(nullptr, nullptr);
+      return;
+    }
+    std::unique_ptr<Hook> hook(new Hook{std::move(f), std::string()});
+    check(rnnwf_vmc_set_allreduce(raw(), &Vmc::trampoline, hook.get()));
+    hook_ = std::move(hook);
+  }
+
+  // One VMC step on h; the statistics of the samples drawn before the update.
+  VmcStats step(Model &m, const Hamiltonian &h) {
+    VmcStats stats;
+    finish(rnnwf_vmc_step(raw(), m.raw(), h.raw(), &stats));
+    return stats;
+  }
+
+  // One likelihood step on n configurations ([n][m.num_sites()]); -<ln P(data)> before it.
+  double fit_step(Model &m, const std::uint8_t *data, std::size_t n) {
+    double nll = 0.0;
+    finish(rnnwf_fit_step(raw(), m.raw(), data, n, &nll));
+    return nll;
+  }
+  double fit_step(Model &m, const std::vector<std::uint8_t> &data) {
+    return fit_step(m, data.data(), m.rows(data.size(), "rnnwf::Vmc::fit_step"));
+  }
+
+  // Settings, step counter and optimiser state; save the model beside it.
+  void save(const std::string &path) const { check(rnnwf_vmc_save(raw(), path.c_str())); }
+  // Replaces settings, step counter and optimiser state; the hook stays.
+  void load(const std::string &path) { check(rnnwf_vmc_load(raw(), path.c_str())); }
+
+ private:
+  struct Hook {
+    Allreduce fn;
+    std::string error;  // what() of the exception that failed the last call, if any
+  };
+
+  static std::int32_t trampoline(double *buf, std::size_t len, void *user_data) noexcept {
+    Hook *hook = static_cast<Hook *>(user_data);
+    try {
+      return static_cast<std::int32_t>(hook->fn(buf, len));
+    } catch (const std::exception &e) {
+      hook->error = e.what();
+    } catch (...) {
+      hook->error = "unknown exception";
+    }
+    return -1;
+  }
+
+  // check(), with the message of an exception thrown by the C++ hook during the call.
+  void finish(rnnwf_status status) {
+    std::string thrown;
+    if (hook_) std::swap(thrown, hook_->error);
+    if (status == RNNWF_OK) return;
+    std::string message = last_error();
+    if (status == RNNWF_ERR_CALLBACK && !thrown.empty())
+      message += " (the hook threw: " + thrown + ")";
+    throw Error(status, message);
+  }
+
+  std::unique_ptr<Hook> hook_;  // destroyed before the handle (members before bases)
 };
 
 }  // namespace rnnwf

@@ -27,24 +27,40 @@
 !   integer(c_int8_t) :: configs(n_sites, n), one configuration per column (spin-1/2:
 !   0 = up, 1 = down). ln psi values are complex(c_double_complex). Arrays are assumed-shape;
 !   non-contiguous sections are copied in and out by the compiler.
+! - Operators and training: type(rnnwf_hamiltonian) (create, parse, tfim, heisenberg,
+!   add_term, ground_energy) and type(rnnwf_vmc) (create from a type(rnnwf_vmc_config) filled
+!   by rnnwf_defaults, step, fit_step, set_learning_rate, set_temperature, set_allreduce,
+!   save, load); estimators are bound to the model (local_energies, expectation, renyi2,
+!   exact_expectation, log_psi_grad with grad(num_params, n)). Site indices in operators and
+!   regions are the C API's, from 0. Neither type can be copied (no clone in the C API).
 ! - Everything in rnnwf_capi (the RNNWF_* constants, the config types, the raw C functions
 !   under their C names) is re-exported. RNNWF_ABI_VERSION is RNNWF_HEADER_ABI_VERSION here
 !   (Fortran names ignore case, and rnnwf_abi_version is the function).
 module rnnwf
   use, intrinsic :: iso_c_binding, only: c_associated, c_char, c_double, c_double_complex, &
-      c_f_pointer, c_int8_t, c_int32_t, c_int64_t, c_loc, c_null_char, c_null_ptr, c_ptr, &
-      c_size_t
+      c_f_pointer, c_funptr, c_int8_t, c_int32_t, c_int64_t, c_loc, c_null_char, &
+      c_null_funptr, c_null_ptr, c_ptr, c_size_t
   use, intrinsic :: iso_fortran_env, only: error_unit
   use rnnwf_capi
   implicit none
   public
-  private :: c_associated, c_char, c_double, c_double_complex, c_f_pointer, c_int8_t, &
-      c_int32_t, c_int64_t, c_loc, c_null_char, c_null_ptr, c_ptr, c_size_t, error_unit
+  private :: c_associated, c_char, c_double, c_double_complex, c_f_pointer, c_funptr, &
+      c_int8_t, c_int32_t, c_int64_t, c_loc, c_null_char, c_null_funptr, c_null_ptr, c_ptr, &
+      c_size_t, error_unit
   private :: finish, fail, c_string, c_strlen, size_or_stop, columns_match
   private :: model_config_defaults, model_create, model_load, model_clone, model_destroy, &
       model_final, model_assign, model_is_created, model_handle, model_save, &
       model_get_config, model_num_sites, model_num_params, model_get_params, &
-      model_set_params, model_sample_seed32, model_sample_seed64, model_log_psi
+      model_set_params, model_sample_seed32, model_sample_seed64, model_log_psi, &
+      model_log_psi_grad, model_local_energies, model_expectation_seed32, &
+      model_expectation_seed64, model_renyi2_seed32, model_renyi2_seed64, &
+      model_exact_expectation
+  private :: ham_create, ham_parse, ham_tfim, ham_heisenberg, ham_adopt, ham_add_term, &
+      ham_num_sites, ham_num_terms, ham_ground_energy, ham_destroy, ham_final, ham_assign, &
+      ham_is_created, ham_handle, c_sites, c_periodic
+  private :: vmc_config_defaults, vmc_create, vmc_destroy, vmc_final, vmc_assign, &
+      vmc_is_created, vmc_handle, vmc_get_config, vmc_set_learning_rate, &
+      vmc_set_temperature, vmc_set_allreduce, vmc_step, vmc_fit_step, vmc_save, vmc_load
 
   ! An RNN wave function, owning its C handle.
   type :: rnnwf_model
@@ -66,14 +82,84 @@ module rnnwf
     procedure, private :: sample_seed64 => model_sample_seed64
     generic :: sample => sample_seed32, sample_seed64
     procedure :: log_psi => model_log_psi
+    procedure :: log_psi_grad => model_log_psi_grad
+    procedure :: local_energies => model_local_energies
+    procedure, private :: expectation_seed32 => model_expectation_seed32
+    procedure, private :: expectation_seed64 => model_expectation_seed64
+    generic :: expectation => expectation_seed32, expectation_seed64
+    procedure, private :: renyi2_seed32 => model_renyi2_seed32
+    procedure, private :: renyi2_seed64 => model_renyi2_seed64
+    generic :: renyi2 => renyi2_seed32, renyi2_seed64
+    procedure :: exact_expectation => model_exact_expectation
     procedure, private :: assign => model_assign
     generic :: assignment(=) => assign
     final :: model_final
   end type rnnwf_model
 
+  ! An operator H = sum_k c_k P_k (real coefficients, Pauli strings), owning its C handle.
+  ! Site indices are the C API's, from 0 (i = x + lx*y), as in the text of `parse`.
+  ! The C API has no clone: `b = a` stops with an error (pass operators by reference).
+  type :: rnnwf_hamiltonian
+    type(c_ptr), private :: ptr = c_null_ptr
+  contains
+    procedure :: create => ham_create
+    procedure :: parse => ham_parse
+    procedure :: tfim => ham_tfim
+    procedure :: heisenberg => ham_heisenberg
+    procedure :: add_term => ham_add_term
+    procedure :: num_sites => ham_num_sites
+    procedure :: num_terms => ham_num_terms
+    procedure :: ground_energy => ham_ground_energy
+    procedure :: destroy => ham_destroy
+    procedure :: is_created => ham_is_created
+    procedure :: handle => ham_handle
+    procedure, private :: assign => ham_assign
+    generic :: assignment(=) => assign
+    final :: ham_final
+  end type rnnwf_hamiltonian
+
+  ! A training run (settings, step counter, optimiser state, reduction hook), owning its C
+  ! handle. No clone in the C API: `b = a` stops with an error.
+  type :: rnnwf_vmc
+    type(c_ptr), private :: ptr = c_null_ptr
+  contains
+    procedure :: create => vmc_create
+    procedure :: destroy => vmc_destroy
+    procedure :: is_created => vmc_is_created
+    procedure :: handle => vmc_handle
+    procedure :: get_config => vmc_get_config
+    procedure :: set_learning_rate => vmc_set_learning_rate
+    procedure :: set_temperature => vmc_set_temperature
+    procedure :: set_allreduce => vmc_set_allreduce
+    procedure :: step => vmc_step
+    procedure :: fit_step => vmc_fit_step
+    procedure :: save => vmc_save
+    procedure :: load => vmc_load
+    procedure, private :: assign => vmc_assign
+    generic :: assignment(=) => assign
+    final :: vmc_final
+  end type rnnwf_vmc
+
+  ! The reduction hook's interface (rnnwf_allreduce_fn): sum buf(1:len) over all processes
+  ! in place (MPI_Allreduce with MPI_IN_PLACE, MPI_SUM, MPI_DOUBLE_PRECISION) and return 0;
+  ! any other value fails the step with RNNWF_ERR_CALLBACK. Write a bind(C) function with
+  ! this interface and pass c_funloc(it) to rnnwf_vmc%set_allreduce; use c_f_pointer(buf,
+  ! array, [len]) to see the buffer.
+  abstract interface
+    function rnnwf_allreduce_proc(buf, len, user_data) bind(C) result(res)
+      import :: c_ptr, c_size_t, c_int32_t
+      implicit none
+      type(c_ptr), value :: buf
+      integer(c_size_t), value :: len
+      type(c_ptr), value :: user_data
+      integer(c_int32_t) :: res
+    end function rnnwf_allreduce_proc
+  end interface
+
   ! Fills a config struct with the library's defaults (its _init function).
   interface rnnwf_defaults
     module procedure model_config_defaults
+    module procedure vmc_config_defaults
   end interface rnnwf_defaults
 
   interface
@@ -407,6 +493,474 @@ contains
     end if
     call finish(rnnwf_log_psi(self%ptr, c, int(n, c_size_t), o), stat, errmsg)
   end subroutine model_log_psi
+
+  ! d ln psi / d theta of each column of configs(num_sites, n) into the columns of
+  ! grad(num_params, n) (parameters in the order of get_params): real part 0.5 d ln P,
+  ! imaginary part the phase's derivative. A configuration with psi = 0 is refused.
+  subroutine model_log_psi_grad(self, configs, grad, stat, errmsg)
+    class(rnnwf_model), intent(in) :: self
+    integer(c_int8_t), intent(in), contiguous, target :: configs(:, :)
+    complex(c_double_complex), intent(inout), contiguous, target :: grad(:, :)
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    type(c_ptr) :: c, o
+    integer :: n, status, np
+    n = size(configs, 2)
+    if (.not. columns_match(self, configs, 'log_psi_grad', status, stat, errmsg)) return
+    np = self%num_params(status)
+    if (size(grad, 1) /= np .or. size(grad, 2) /= n) then
+      call fail(RNNWF_ERR_BUFFER_SIZE, 'rnnwf_model%log_psi_grad: grad must be ' // &
+          '(num_params, size(configs, 2))', stat, errmsg)
+      return
+    end if
+    c = c_null_ptr
+    o = c_null_ptr
+    if (n > 0) then
+      c = c_loc(configs)
+      if (np > 0) o = c_loc(grad)
+    end if
+    call finish(rnnwf_log_psi_grad(self%ptr, c, int(n, c_size_t), o), stat, errmsg)
+  end subroutine model_log_psi_grad
+
+  ! E_loc of each column of configs(num_sites, n) into out(n); their mean over samples of
+  ! |psi|^2 estimates <h>.
+  subroutine model_local_energies(self, h, configs, out, stat, errmsg)
+    class(rnnwf_model), intent(in) :: self
+    class(rnnwf_hamiltonian), intent(in) :: h
+    integer(c_int8_t), intent(in), contiguous, target :: configs(:, :)
+    complex(c_double_complex), intent(inout), contiguous, target :: out(:)
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    type(c_ptr) :: c, o
+    integer :: n, status
+    n = size(configs, 2)
+    if (.not. columns_match(self, configs, 'local_energies', status, stat, errmsg)) return
+    if (size(out) /= n) then
+      call fail(RNNWF_ERR_BUFFER_SIZE, &
+          'rnnwf_model%local_energies: size(out) /= size(configs, 2)', stat, errmsg)
+      return
+    end if
+    c = c_null_ptr
+    o = c_null_ptr
+    if (n > 0) then
+      c = c_loc(configs)
+      o = c_loc(out)
+    end if
+    call finish(rnnwf_local_energies(self%ptr, h%ptr, c, int(n, c_size_t), o), stat, errmsg)
+  end subroutine model_local_energies
+
+  ! <op> from n_samples exact samples drawn with seed (mean, error, variance, n in est).
+  subroutine model_expectation_seed64(self, op, seed, n_samples, est, stat, errmsg)
+    class(rnnwf_model), intent(in) :: self
+    class(rnnwf_hamiltonian), intent(in) :: op
+    integer(c_int64_t), intent(in) :: seed
+    integer, intent(in) :: n_samples
+    type(rnnwf_estimate), intent(inout) :: est
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    if (n_samples < 0) then
+      call fail(RNNWF_ERR_INVALID_ARGUMENT, 'rnnwf_model%expectation: n_samples < 0', stat, errmsg)
+      return
+    end if
+    call finish(rnnwf_expectation(self%ptr, op%ptr, seed, int(n_samples, c_size_t), est), &
+        stat, errmsg)
+  end subroutine model_expectation_seed64
+
+  subroutine model_expectation_seed32(self, op, seed, n_samples, est, stat, errmsg)
+    class(rnnwf_model), intent(in) :: self
+    class(rnnwf_hamiltonian), intent(in) :: op
+    integer(c_int32_t), intent(in) :: seed
+    integer, intent(in) :: n_samples
+    type(rnnwf_estimate), intent(inout) :: est
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    call model_expectation_seed64(self, op, int(seed, c_int64_t), n_samples, est, stat, errmsg)
+  end subroutine model_expectation_seed32
+
+  ! Second Renyi entropy of the sites region(:) (C indices, from 0) by the swap trick, from
+  ! n_samples pairs of samples drawn with seed: est%mean_re = S2.
+  subroutine model_renyi2_seed64(self, region, seed, n_samples, est, stat, errmsg)
+    class(rnnwf_model), intent(in) :: self
+    integer, intent(in) :: region(:)
+    integer(c_int64_t), intent(in) :: seed
+    integer, intent(in) :: n_samples
+    type(rnnwf_estimate), intent(inout) :: est
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    integer(c_int32_t), allocatable, target :: r(:)
+    type(c_ptr) :: p
+    if (n_samples < 0) then
+      call fail(RNNWF_ERR_INVALID_ARGUMENT, 'rnnwf_model%renyi2: n_samples < 0', stat, errmsg)
+      return
+    end if
+    if (.not. c_sites(region, r, 'rnnwf_model%renyi2', stat, errmsg)) return
+    p = c_null_ptr
+    if (size(r) > 0) p = c_loc(r)
+    call finish(rnnwf_renyi2(self%ptr, p, size(r, kind=c_size_t), seed, &
+        int(n_samples, c_size_t), est), stat, errmsg)
+  end subroutine model_renyi2_seed64
+
+  subroutine model_renyi2_seed32(self, region, seed, n_samples, est, stat, errmsg)
+    class(rnnwf_model), intent(in) :: self
+    integer, intent(in) :: region(:)
+    integer(c_int32_t), intent(in) :: seed
+    integer, intent(in) :: n_samples
+    type(rnnwf_estimate), intent(inout) :: est
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    call model_renyi2_seed64(self, region, int(seed, c_int64_t), n_samples, est, stat, errmsg)
+  end subroutine model_renyi2_seed32
+
+  ! <psi|op|psi> / <psi|psi> by the full sum over all 2^N configurations (N <= 24).
+  subroutine model_exact_expectation(self, op, value, stat, errmsg)
+    class(rnnwf_model), intent(in) :: self
+    class(rnnwf_hamiltonian), intent(in) :: op
+    complex(c_double_complex), intent(inout) :: value
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    complex(c_double_complex), target :: z
+    integer(c_int32_t) :: status
+    status = rnnwf_exact_expectation(self%ptr, op%ptr, c_loc(z))
+    if (status == RNNWF_OK) value = z
+    call finish(status, stat, errmsg)
+  end subroutine model_exact_expectation
+
+  ! Site indices (from 0) as C uint32 values; a negative one is refused.
+  logical function c_sites(sites, out, what, stat, errmsg)
+    integer, intent(in) :: sites(:)
+    integer(c_int32_t), allocatable, intent(out) :: out(:)
+    character(len=*), intent(in) :: what
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    c_sites = .false.
+    if (any(sites < 0)) then
+      call fail(RNNWF_ERR_INVALID_ARGUMENT, what // ': a site index is negative', stat, errmsg)
+      return
+    end if
+    allocate (out(size(sites)))
+    out = int(sites, c_int32_t)
+    c_sites = .true.
+  end function c_sites
+
+  ! ---- operators ----
+
+  ! Takes ownership of a new handle (on success), freeing the one held before.
+  subroutine ham_adopt(self, status, out, stat, errmsg)
+    class(rnnwf_hamiltonian), intent(inout) :: self
+    integer(c_int32_t), intent(in) :: status
+    type(c_ptr), intent(in) :: out
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    if (status == RNNWF_OK) then
+      call self%destroy()
+      self%ptr = out
+    end if
+    call finish(status, stat, errmsg)
+  end subroutine ham_adopt
+
+  ! The zero operator on n_sites sites.
+  subroutine ham_create(self, n_sites, stat, errmsg)
+    class(rnnwf_hamiltonian), intent(inout) :: self
+    integer, intent(in) :: n_sites
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    type(c_ptr) :: out
+    if (n_sites < 0) then
+      call fail(RNNWF_ERR_INVALID_ARGUMENT, 'rnnwf_hamiltonian%create: n_sites < 0', stat, errmsg)
+      return
+    end if
+    out = c_null_ptr
+    call ham_adopt(self, rnnwf_hamiltonian_new(int(n_sites, c_int32_t), out), out, stat, errmsg)
+  end subroutine ham_create
+
+  ! From text, one term a line ("-1.0 Z0 Z1", "-0.5 X3", a constant "2.0"; '#' comments).
+  ! Separate the lines with new_line('a').
+  subroutine ham_parse(self, n_sites, text, stat, errmsg)
+    class(rnnwf_hamiltonian), intent(inout) :: self
+    integer, intent(in) :: n_sites
+    character(len=*), intent(in) :: text
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    type(c_ptr) :: out
+    if (n_sites < 0) then
+      call fail(RNNWF_ERR_INVALID_ARGUMENT, 'rnnwf_hamiltonian%parse: n_sites < 0', stat, errmsg)
+      return
+    end if
+    out = c_null_ptr
+    call ham_adopt(self, rnnwf_hamiltonian_parse(int(n_sites, c_int32_t), text // c_null_char, &
+        out), out, stat, errmsg)
+  end subroutine ham_parse
+
+  integer(c_int32_t) function c_periodic(periodic)
+    logical, intent(in) :: periodic
+    c_periodic = merge(1_c_int32_t, 0_c_int32_t, periodic)
+  end function c_periodic
+
+  ! -J sum_<ij> Z_i Z_j - h sum_i X_i on the lx*ly chain (ly = 1) or grid.
+  subroutine ham_tfim(self, lx, ly, periodic, J, h, stat, errmsg)
+    class(rnnwf_hamiltonian), intent(inout) :: self
+    integer, intent(in) :: lx, ly
+    logical, intent(in) :: periodic
+    real(c_double), intent(in) :: J, h
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    type(c_ptr) :: out
+    if (lx < 0 .or. ly < 0) then
+      call fail(RNNWF_ERR_INVALID_ARGUMENT, 'rnnwf_hamiltonian%tfim: lx or ly < 0', stat, errmsg)
+      return
+    end if
+    out = c_null_ptr
+    call ham_adopt(self, rnnwf_hamiltonian_tfim(int(lx, c_int32_t), int(ly, c_int32_t), &
+        c_periodic(periodic), J, h, out), out, stat, errmsg)
+  end subroutine ham_tfim
+
+  ! J1 sum_<ij> (XX+YY+ZZ) + J2 sum_<<ij>> (XX+YY+ZZ), Pauli units.
+  subroutine ham_heisenberg(self, lx, ly, periodic, J1, J2, stat, errmsg)
+    class(rnnwf_hamiltonian), intent(inout) :: self
+    integer, intent(in) :: lx, ly
+    logical, intent(in) :: periodic
+    real(c_double), intent(in) :: J1, J2
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    type(c_ptr) :: out
+    if (lx < 0 .or. ly < 0) then
+      call fail(RNNWF_ERR_INVALID_ARGUMENT, 'rnnwf_hamiltonian%heisenberg: lx or ly < 0', &
+          stat, errmsg)
+      return
+    end if
+    out = c_null_ptr
+    call ham_adopt(self, rnnwf_hamiltonian_heisenberg(int(lx, c_int32_t), int(ly, c_int32_t), &
+        c_periodic(periodic), J1, J2, out), out, stat, errmsg)
+  end subroutine ham_heisenberg
+
+  ! Adds coeff * P, P with Pauli letter paulis(k:k) on site sites(k) (from 0); paulis = ''
+  ! and sites = [integer ::] add a constant. A refused term leaves the operator unchanged.
+  subroutine ham_add_term(self, coeff, paulis, sites, stat, errmsg)
+    class(rnnwf_hamiltonian), intent(inout) :: self
+    real(c_double), intent(in) :: coeff
+    character(len=*), intent(in) :: paulis
+    integer, intent(in) :: sites(:)
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    integer(c_int32_t), allocatable, target :: s(:)
+    type(c_ptr) :: p
+    if (.not. c_sites(sites, s, 'rnnwf_hamiltonian%add_term', stat, errmsg)) return
+    p = c_null_ptr
+    if (size(s) > 0) p = c_loc(s)
+    call finish(rnnwf_hamiltonian_add_term(self%ptr, coeff, paulis // c_null_char, p, &
+        size(s, kind=c_size_t)), stat, errmsg)
+  end subroutine ham_add_term
+
+  integer function ham_num_sites(self, stat, errmsg)
+    class(rnnwf_hamiltonian), intent(in) :: self
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    integer(c_size_t), target :: n
+    n = 0
+    call finish(rnnwf_hamiltonian_num_sites(self%ptr, c_loc(n)), stat, errmsg)
+    ham_num_sites = size_or_stop(n)
+  end function ham_num_sites
+
+  ! The number of distinct Pauli strings with a non-zero coefficient.
+  integer function ham_num_terms(self, stat, errmsg)
+    class(rnnwf_hamiltonian), intent(in) :: self
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    integer(c_size_t), target :: n
+    n = 0
+    call finish(rnnwf_hamiltonian_num_terms(self%ptr, c_loc(n)), stat, errmsg)
+    ham_num_terms = size_or_stop(n)
+  end function ham_num_terms
+
+  ! The lowest eigenvalue by Lanczos over all 2^N states (N <= 24): rnnwf_exact_ground_energy.
+  subroutine ham_ground_energy(self, e0, stat, errmsg)
+    class(rnnwf_hamiltonian), intent(in) :: self
+    real(c_double), intent(inout) :: e0
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    real(c_double), target :: e
+    integer(c_int32_t) :: status
+    status = rnnwf_exact_ground_energy(self%ptr, c_loc(e))
+    if (status == RNNWF_OK) e0 = e
+    call finish(status, stat, errmsg)
+  end subroutine ham_ground_energy
+
+  ! Frees the C handle; idempotent.
+  subroutine ham_destroy(self)
+    class(rnnwf_hamiltonian), intent(inout) :: self
+    if (c_associated(self%ptr)) call rnnwf_hamiltonian_free(self%ptr)
+    self%ptr = c_null_ptr
+  end subroutine ham_destroy
+
+  subroutine ham_final(self)
+    type(rnnwf_hamiltonian), intent(inout) :: self
+    call self%destroy()
+  end subroutine ham_final
+
+  ! Two variables must never own one handle, and the C API cannot copy an operator.
+  subroutine ham_assign(lhs, rhs)
+    class(rnnwf_hamiltonian), intent(inout) :: lhs
+    class(rnnwf_hamiltonian), intent(in) :: rhs
+    if (c_associated(lhs%ptr) .or. c_associated(rhs%ptr)) &
+        error stop 'rnnwf: an rnnwf_hamiltonian cannot be copied; pass it by reference'
+  end subroutine ham_assign
+
+  logical function ham_is_created(self)
+    class(rnnwf_hamiltonian), intent(in) :: self
+    ham_is_created = c_associated(self%ptr)
+  end function ham_is_created
+
+  function ham_handle(self) result(ptr)
+    class(rnnwf_hamiltonian), intent(in) :: self
+    type(c_ptr) :: ptr
+    ptr = self%ptr
+  end function ham_handle
+
+  ! ---- training ----
+
+  subroutine vmc_config_defaults(cfg, stat, errmsg)
+    type(rnnwf_vmc_config), intent(out) :: cfg
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    call finish(rnnwf_vmc_config_init(cfg), stat, errmsg)
+  end subroutine vmc_config_defaults
+
+  ! A training run at step 0 without hook (freeing any run this variable held before).
+  subroutine vmc_create(self, cfg, stat, errmsg)
+    class(rnnwf_vmc), intent(inout) :: self
+    type(rnnwf_vmc_config), intent(in) :: cfg
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    type(c_ptr) :: out
+    integer(c_int32_t) :: status
+    out = c_null_ptr
+    status = rnnwf_vmc_new(cfg, out)
+    if (status == RNNWF_OK) then
+      call self%destroy()
+      self%ptr = out
+    end if
+    call finish(status, stat, errmsg)
+  end subroutine vmc_create
+
+  subroutine vmc_destroy(self)
+    class(rnnwf_vmc), intent(inout) :: self
+    if (c_associated(self%ptr)) call rnnwf_vmc_free(self%ptr)
+    self%ptr = c_null_ptr
+  end subroutine vmc_destroy
+
+  subroutine vmc_final(self)
+    type(rnnwf_vmc), intent(inout) :: self
+    call self%destroy()
+  end subroutine vmc_final
+
+  subroutine vmc_assign(lhs, rhs)
+    class(rnnwf_vmc), intent(inout) :: lhs
+    class(rnnwf_vmc), intent(in) :: rhs
+    if (c_associated(lhs%ptr) .or. c_associated(rhs%ptr)) &
+        error stop 'rnnwf: an rnnwf_vmc cannot be copied; pass it by reference'
+  end subroutine vmc_assign
+
+  logical function vmc_is_created(self)
+    class(rnnwf_vmc), intent(in) :: self
+    vmc_is_created = c_associated(self%ptr)
+  end function vmc_is_created
+
+  function vmc_handle(self) result(ptr)
+    class(rnnwf_vmc), intent(in) :: self
+    type(c_ptr) :: ptr
+    ptr = self%ptr
+  end function vmc_handle
+
+  ! The current settings (learning rate and temperature as last set).
+  subroutine vmc_get_config(self, cfg, stat, errmsg)
+    class(rnnwf_vmc), intent(in) :: self
+    type(rnnwf_vmc_config), intent(inout) :: cfg
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    call finish(rnnwf_vmc_get_config(self%ptr, cfg), stat, errmsg)
+  end subroutine vmc_get_config
+
+  subroutine vmc_set_learning_rate(self, lr, stat, errmsg)
+    class(rnnwf_vmc), intent(inout) :: self
+    real(c_double), intent(in) :: lr
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    call finish(rnnwf_vmc_set_learning_rate(self%ptr, lr), stat, errmsg)
+  end subroutine vmc_set_learning_rate
+
+  subroutine vmc_set_temperature(self, t, stat, errmsg)
+    class(rnnwf_vmc), intent(inout) :: self
+    real(c_double), intent(in) :: t
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    call finish(rnnwf_vmc_set_temperature(self%ptr, t), stat, errmsg)
+  end subroutine vmc_set_temperature
+
+  ! Installs the reduction hook f = c_funloc(proc), proc a bind(C) function with the interface
+  ! rnnwf_allreduce_proc; user_data (default C NULL) is passed to each call and must stay
+  ! valid (target, not deallocated) while the hook is set. f = c_null_funptr removes it.
+  subroutine vmc_set_allreduce(self, f, user_data, stat, errmsg)
+    class(rnnwf_vmc), intent(inout) :: self
+    type(c_funptr), value :: f
+    type(c_ptr), intent(in), optional :: user_data
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    type(c_ptr) :: data
+    data = c_null_ptr
+    if (present(user_data)) data = user_data
+    call finish(rnnwf_vmc_set_allreduce(self%ptr, f, data), stat, errmsg)
+  end subroutine vmc_set_allreduce
+
+  ! One VMC step of model on h; stats of the samples drawn before the update. On failure the
+  ! model, the optimiser state and the step counter are unchanged.
+  subroutine vmc_step(self, model, h, stats, stat, errmsg)
+    class(rnnwf_vmc), intent(inout) :: self
+    class(rnnwf_model), intent(inout) :: model
+    class(rnnwf_hamiltonian), intent(in) :: h
+    type(rnnwf_vmc_stats), intent(inout) :: stats
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    call finish(rnnwf_vmc_step(self%ptr, model%ptr, h%ptr, stats), stat, errmsg)
+  end subroutine vmc_step
+
+  ! One SGD/Adam step on -<ln P(data)> of the columns of data(num_sites, n); nll gets the
+  ! value before the step.
+  subroutine vmc_fit_step(self, model, data, nll, stat, errmsg)
+    class(rnnwf_vmc), intent(inout) :: self
+    class(rnnwf_model), intent(inout) :: model
+    integer(c_int8_t), intent(in), contiguous, target :: data(:, :)
+    real(c_double), intent(inout) :: nll
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    real(c_double), target :: value
+    type(c_ptr) :: d
+    integer :: status
+    integer(c_int32_t) :: s
+    if (.not. columns_match(model, data, 'fit_step', status, stat, errmsg)) return
+    d = c_null_ptr
+    if (size(data, 2) > 0) d = c_loc(data)
+    s = rnnwf_fit_step(self%ptr, model%ptr, d, size(data, 2, kind=c_size_t), c_loc(value))
+    if (s == RNNWF_OK) nll = value
+    call finish(s, stat, errmsg)
+  end subroutine vmc_fit_step
+
+  ! Settings, step counter and optimiser state; save the model beside it.
+  subroutine vmc_save(self, path, stat, errmsg)
+    class(rnnwf_vmc), intent(in) :: self
+    character(len=*), intent(in) :: path
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    call finish(rnnwf_vmc_save(self%ptr, trim(path) // c_null_char), stat, errmsg)
+  end subroutine vmc_save
+
+  ! Replaces settings, step counter and optimiser state (the hook stays).
+  subroutine vmc_load(self, path, stat, errmsg)
+    class(rnnwf_vmc), intent(inout) :: self
+    character(len=*), intent(in) :: path
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    call finish(rnnwf_vmc_load(self%ptr, trim(path) // c_null_char), stat, errmsg)
+  end subroutine vmc_load
 
   ! Whether configs has one row per site; if not (or the model is missing) reports why.
   logical function columns_match(self, configs, what, status, stat, errmsg)

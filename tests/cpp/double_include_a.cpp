@@ -12,7 +12,12 @@ static std::size_t sites_from_a() {
   rnnwf::ModelConfig cfg;
   cfg.lx = 6;
   cfg.hidden = 4;
-  return rnnwf::Model(cfg).num_sites();
+  rnnwf::Model m(cfg);
+  rnnwf::Vmc v{rnnwf::VmcConfig()};
+  rnnwf::Hamiltonian h = rnnwf::Hamiltonian::tfim(6, 1, false, 1.0, 1.0);
+  return rnnwf::exact_expectation(m, h).real() < 0.0 && v.config().n_samples == 1024
+             ? h.num_sites()
+             : 0;
 }
 
 int main() {

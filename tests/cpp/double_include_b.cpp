@@ -12,7 +12,10 @@ std::size_t sites_from_b() {
   try {
     copy.set_params(std::vector<double>{});
   } catch (const rnnwf::Error &e) {
-    return e.status() == RNNWF_ERR_BUFFER_SIZE ? copy.num_sites() : 0;
+    rnnwf::Hamiltonian h = rnnwf::Hamiltonian::parse(8, "-1.0 Z0 Z1\n");
+    rnnwf::Vmc v{rnnwf::VmcConfig()};
+    v.set_allreduce([](double *, std::size_t) { return 0; });
+    return e.status() == RNNWF_ERR_BUFFER_SIZE ? h.num_sites() : 0;
   }
   return 0;
 }

@@ -17,6 +17,11 @@ export Model, ModelConfig, RnnwfError
 export num_sites, num_params, config, get_params, get_params!, set_params!
 export sample, sample!, log_psi, log_psi!, save, load_model
 export status_name, last_error, set_num_threads
+export Hamiltonian, parse_hamiltonian, tfim, heisenberg, add_term!, num_terms
+export Estimate, log_psi_grad, log_psi_grad!, local_energies, local_energies!
+export expectation, renyi2, exact_expectation, exact_ground_energy
+export VmcConfig, VmcStats, Vmc, set_learning_rate!, set_temperature!, set_allreduce!
+export step!, fit_step!, load!
 
 include("gen/api.jl")
 include("library.jl")
@@ -24,5 +29,8 @@ include("errors.jl")
 include("handles.jl")
 include("config.jl")
 include("model.jl")
+include("hamiltonian.jl")
+include("estimators.jl")
+include("vmc.jl")
 
 end # module

@@ -20,6 +20,14 @@ function throws_rnnwf(f, status, needle)
     return false
 end
 
+# A C reduction hook for @cfunction: counts its calls in the Ref{Int32} behind `data` and
+# fails (returns 5) on the first; one process, so the buffer is left as it is.
+function fail_first_call(buf::Ptr{Cdouble}, len::Csize_t, data::Ptr{Cvoid})::Int32
+    count = unsafe_pointer_to_objref(data)::Base.RefValue{Int32}
+    count[] += Int32(1)
+    return count[] == 1 ? Int32(5) : Int32(0)
+end
+
 @testset "Rnnwf" begin
     @testset "library" begin
         @test last_error() == ""  # nothing has failed on this thread yet
@@ -126,9 +134,287 @@ end
         end
     end
 
+    @testset "hamiltonian" begin
+        h = Hamiltonian(4)
+        @test num_sites(h) == 4 && num_terms(h) == 0
+        @test add_term!(h, -1.0, "ZZ", [0, 1]) === h
+        add_term!(h, -0.5, "X", [3])
+        add_term!(h, 0.25, "XY", UInt32[2, 3])
+        add_term!(h, 2.0, "", Int[])  # a constant
+        @test num_terms(h) == 4
+        add_term!(h, 1.0, "ZZ", [0, 1])  # cancels -1.0 Z0 Z1
+        @test num_terms(h) == 3
+        @test throws_rnnwf(() -> add_term!(h, 1.0, "Q", [0]), R.RNNWF_ERR_INVALID_ARGUMENT, "Q")
+        @test throws_rnnwf(() -> add_term!(h, 1.0, "XZ", [0]), R.RNNWF_ERR_BUFFER_SIZE,
+                           "rnnwf_hamiltonian_add_term")
+        @test throws_rnnwf(() -> add_term!(h, 1.0, "X", [4]), R.RNNWF_ERR_INVALID_ARGUMENT,
+                           "rnnwf_hamiltonian_add_term")
+        @test throws_rnnwf(() -> add_term!(h, NaN, "X", [0]), R.RNNWF_ERR_INVALID_ARGUMENT, "coeff")
+        @test_throws InexactError add_term!(h, 1.0, "X", [-1])
+        @test num_terms(h) == 3
+        @test occursin("3 terms", sprint(show, h))
+
+        p = parse_hamiltonian(4, "# comment\n-0.5 X3\n\n0.25 X2 Y3\n2.0\n")
+        @test num_sites(p) == 4 && num_terms(p) == 3
+        @test throws_rnnwf(() -> parse_hamiltonian(4, "-1.0 Z0 Z1\n-0.5 Q1\n"),
+                           R.RNNWF_ERR_INVALID_ARGUMENT, "line 2")
+        @test throws_rnnwf(() -> Hamiltonian(0), R.RNNWF_ERR_INVALID_ARGUMENT, "rnnwf_hamiltonian_new")
+
+        @test num_terms(tfim(6)) == 11 && num_terms(tfim(6; periodic = true)) == 12
+        @test num_sites(tfim(3, 2; J = 1.0, h = 0.5)) == 6
+        @test num_terms(heisenberg(6; J1 = 1.0, J2 = 0.5)) == 27
+        @test throws_rnnwf(() -> tfim(0), R.RNNWF_ERR_INVALID_ARGUMENT, "rnnwf_hamiltonian_tfim")
+        @test throws_rnnwf(() -> heisenberg(4, 0), R.RNNWF_ERR_INVALID_ARGUMENT,
+                           "rnnwf_hamiltonian_heisenberg")
+        close(p)
+        close(p)  # idempotent
+        @test occursin("closed", sprint(show, p))
+        @test throws_rnnwf(() -> num_terms(p), R.RNNWF_ERR_NULL_POINTER, "`h`")
+    end
+
+    @testset "exact tools" begin
+        h = tfim(6)
+        e0 = exact_ground_energy(h)
+        @test isapprox(e0, 1 - 1 / sin(pi / (2 * (2 * 6 + 1))); atol = 1e-9)
+        @test isapprox(exact_ground_energy(parse_hamiltonian(3, "2.5")), 2.5; atol = 1e-12)
+        @test throws_rnnwf(() -> exact_ground_energy(Hamiltonian(25)), R.RNNWF_ERR_INVALID_ARGUMENT,
+                           "rnnwf_exact_ground_energy")
+        m = Model(lx = 6, hidden = 8, seed = 3)
+        e = exact_expectation(m, h)
+        @test e isa ComplexF64 && abs(imag(e)) < 1e-12 && real(e) >= e0 - 1e-9
+        @test exact_expectation(m, parse_hamiltonian(6, "1.0")) ≈ 1.0 + 0.0im
+        @test throws_rnnwf(() -> exact_expectation(m, Hamiltonian(4)), R.RNNWF_ERR_INVALID_ARGUMENT,
+                           "rnnwf_exact_expectation")
+    end
+
+    @testset "estimators" begin
+        m = Model(lx = 6, hidden = 8, seed = 3)
+        h = tfim(6)
+        n = 4000
+        configs, _ = sample(m, n; seed = 77)
+        el = local_energies(m, h, configs)
+        @test length(el) == n && eltype(el) == ComplexF64
+        @test local_energies!(similar(el), m, h, configs) == el
+        exact = real(exact_expectation(m, h))
+        est = expectation(m, h; n_samples = n, seed = 77)
+        @test est isa Estimate && est.n == n && est.error > 0
+        @test est.error ≈ sqrt(est.variance / n)
+        @test complex(est) == ComplexF64(est.mean_re, est.mean_im)
+        @test abs(est.mean_re - exact) < 5 * est.error
+        @test abs(sum(real.(el)) / n - exact) < 5 * est.error
+        @test expectation(m, h; n_samples = n, seed = 77) == est  # deterministic in the seed
+        @test throws_rnnwf(() -> expectation(m, h; n_samples = 0, seed = 1),
+                           R.RNNWF_ERR_INVALID_ARGUMENT, "n_samples")
+        @test throws_rnnwf(() -> local_energies(m, Hamiltonian(4), configs),
+                           R.RNNWF_ERR_INVALID_ARGUMENT, "rnnwf_local_energies")
+        @test throws_rnnwf(() -> local_energies(m, h, zeros(UInt8, 5, 2)), R.RNNWF_ERR_BUFFER_SIZE, "5 rows")
+        bad = zeros(UInt8, 6, 1)
+        bad[3, 1] = 2
+        @test throws_rnnwf(() -> local_energies(m, h, bad), R.RNNWF_ERR_INVALID_ARGUMENT, "configs[0][2]")
+
+        @test renyi2(m, Int[]; n_samples = 500, seed = 5).mean_re == 0
+        s2 = renyi2(m, [0, 1, 2]; n_samples = n, seed = 5)
+        @test s2.n == n && s2.mean_im == 0 && s2.error > 0
+        @test -5 * s2.error < s2.mean_re < 3 * log(2) + 5 * s2.error
+        @test throws_rnnwf(() -> renyi2(m, [0, 0]; n_samples = 100, seed = 5),
+                           R.RNNWF_ERR_INVALID_ARGUMENT, "rnnwf_renyi2")
+        @test throws_rnnwf(() -> renyi2(m, [6]; n_samples = 100, seed = 5),
+                           R.RNNWF_ERR_INVALID_ARGUMENT, "rnnwf_renyi2")
+    end
+
+    @testset "log_psi_grad" begin
+        m = Model(lx = 6, hidden = 6, seed = 8)
+        configs, _ = sample(m, 5; seed = 3)
+        np = num_params(m)
+        g = log_psi_grad(m, configs)
+        @test size(g) == (np, 5) && eltype(g) == ComplexF64  # column-major: one column each
+        @test log_psi_grad!(similar(g), m, configs) == g
+        p = get_params(m)
+        eps = 1e-6
+        for k in (1, np ÷ 3, np ÷ 2, np)
+            q = copy(p)
+            q[k] += eps
+            plus = real.(log_psi(set_params!(m, q), configs))
+            q[k] -= 2eps
+            minus = real.(log_psi(set_params!(m, q), configs))
+            fd = (plus .- minus) ./ (2eps)
+            @test all(abs.(fd .- real.(g[k, :])) .< 1e-6 .* (1 .+ abs.(fd)))
+            @test all(imag.(g[k, :]) .== 0)  # no phase
+        end
+        set_params!(m, p)
+        @test throws_rnnwf(() -> log_psi_grad!(zeros(ComplexF64, np, 4), m, configs),
+                           R.RNNWF_ERR_BUFFER_SIZE, "log_psi_grad!")
+        u1 = Model(lx = 6, hidden = 6, seed = 8, u1_total = 3)
+        @test throws_rnnwf(() -> log_psi_grad(u1, zeros(UInt8, 6, 1)), R.RNNWF_ERR_INVALID_ARGUMENT,
+                           "rnnwf_log_psi_grad")
+    end
+
+    vmc_config(optimizer, n_samples, lr) =
+        VmcConfig(optimizer = optimizer, n_samples = n_samples, learning_rate = lr,
+                  sr_diag_shift = 1e-3, seed = 12)
+    same_stats(a, b) = a.step == b.step && a.energy == b.energy && a.grad_norm == b.grad_norm
+
+    @testset "vmc config and setters" begin
+        d = VmcConfig()
+        @test d.struct_size == sizeof(VmcConfig)
+        @test d.optimizer == R.RNNWF_OPT_ADAM && d.n_samples == 1024 && d.learning_rate == 1e-3
+        @test d.adam_beta1 == 0.9 && d.adam_beta2 == 0.999 && d.adam_eps == 1e-8
+        @test d.sr_diag_shift == 1e-4 && d.grad_clip == 0 && d.temperature == 0 && d.seed == 0
+        @test VmcConfig(n_samples = 7).n_samples === UInt64(7)
+        @test_throws ArgumentError VmcConfig(bogus = 1)
+        @test throws_rnnwf(() -> Vmc(n_samples = 0), R.RNNWF_ERR_INVALID_ARGUMENT, "n_samples")
+        @test throws_rnnwf(() -> Vmc(optimizer = 3), R.RNNWF_ERR_INVALID_ARGUMENT, "optimizer")
+
+        v = Vmc(vmc_config(R.RNNWF_OPT_ADAM, 100, 0.01))
+        @test config(v) == vmc_config(R.RNNWF_OPT_ADAM, 100, 0.01)
+        @test throws_rnnwf(() -> set_learning_rate!(v, -0.1), R.RNNWF_ERR_INVALID_ARGUMENT, "learning_rate")
+        @test throws_rnnwf(() -> set_temperature!(v, -1.0), R.RNNWF_ERR_INVALID_ARGUMENT, "temperature")
+        @test config(v).learning_rate == 0.01 && config(v).temperature == 0
+        @test set_learning_rate!(v, 0.5) === v
+        set_temperature!(v, 0.25)
+        @test config(v).learning_rate == 0.5 && config(v).temperature == 0.25
+        close(v)
+        close(v)
+        @test throws_rnnwf(() -> config(v), R.RNNWF_ERR_NULL_POINTER, "`v`")
+    end
+
+    @testset "steps and fit steps" begin
+        h = tfim(6)
+        m = Model(lx = 6, hidden = 8, seed = 2)
+        v = Vmc(vmc_config(R.RNNWF_OPT_ADAM, 200, 0.01))
+        for k in 0:2
+            st = step!(v, m, h)
+            @test st isa VmcStats && st.step == k && st.energy.n == 200 && isfinite(st.grad_norm)
+        end
+        before = get_params(m)
+        @test throws_rnnwf(() -> step!(v, m, Hamiltonian(4)), R.RNNWF_ERR_INVALID_ARGUMENT, "rnnwf_vmc_step")
+        @test get_params(m) == before && step!(v, m, h).step == 3
+        @test throws_rnnwf(() -> step!(v, Model(lx = 6, hidden = 4, seed = 2), h),
+                           R.RNNWF_ERR_INVALID_ARGUMENT, "rnnwf_vmc_step")
+
+        fit = Model(lx = 6, hidden = 8, seed = 5)
+        data = UInt8[(j - 1) % 2 for j in 1:6, _ in 1:64]  # a Neel pattern in every column
+        fv = Vmc(vmc_config(R.RNNWF_OPT_ADAM, 10, 0.05))
+        first = fit_step!(fv, fit, data)
+        last = first
+        for _ in 1:20
+            last = fit_step!(fv, fit, data)
+        end
+        @test isfinite(first) && last < first - 0.5
+        @test throws_rnnwf(() -> fit_step!(fv, fit, zeros(UInt8, 5, 1)), R.RNNWF_ERR_BUFFER_SIZE, "5 rows")
+        @test throws_rnnwf(() -> fit_step!(fv, fit, zeros(UInt8, 6, 0)), R.RNNWF_ERR_INVALID_ARGUMENT,
+                           "rnnwf_fit_step")
+        @test throws_rnnwf(() -> fit_step!(Vmc(vmc_config(R.RNNWF_OPT_SR, 10, 0.05)), fit, data),
+                           R.RNNWF_ERR_UNSUPPORTED, "rnnwf_fit_step")
+    end
+
+    @testset "checkpoints" begin
+        mktempdir() do dir
+            h = tfim(6)
+            m = Model(lx = 6, hidden = 8, seed = 4)
+            v = Vmc(vmc_config(R.RNNWF_OPT_ADAM, 128, 0.01))
+            foreach(_ -> step!(v, m, h), 1:3)
+            set_learning_rate!(v, 0.005)
+            save(m, joinpath(dir, "model.safetensors"))
+            save(v, joinpath(dir, "vmc.safetensors"))
+            later = [step!(v, m, h) for _ in 1:3]
+            m2 = load_model(joinpath(dir, "model.safetensors"))
+            v2 = Vmc(vmc_config(R.RNNWF_OPT_SGD, 10, 0.3))
+            @test load!(v2, joinpath(dir, "vmc.safetensors")) === v2
+            @test config(v2).learning_rate == 0.005 && config(v2).optimizer == R.RNNWF_OPT_ADAM
+            @test all(same_stats(step!(v2, m2, h), later[k]) for k in 1:3)
+            @test get_params(m2) == get_params(m)
+            @test throws_rnnwf(() -> load!(v2, joinpath(dir, "missing.safetensors")),
+                               R.RNNWF_ERR_IO, "missing.safetensors")
+            @test throws_rnnwf(() -> load!(v2, joinpath(dir, "model.safetensors")),
+                               R.RNNWF_ERR_FORMAT, "rnnwf_vmc_load")
+            @test throws_rnnwf(() -> save(v2, joinpath(dir, "no-such-dir", "v.safetensors")),
+                               R.RNNWF_ERR_IO, "no-such-dir")
+        end
+    end
+
+    @testset "allreduce" begin
+        h = tfim(6)
+        cfg = vmc_config(R.RNNWF_OPT_ADAM, 200, 0.01)
+        ref = Model(lx = 6, hidden = 8, seed = 2)
+        v_ref = Vmc(cfg)
+        ref_stats = [step!(v_ref, ref, h) for _ in 1:3]
+        np = num_params(ref)
+
+        # A Julia function summing over one process: identical results; per Adam step the
+        # buffers are [3 values], [1], the gradient.
+        m = Model(lx = 6, hidden = 8, seed = 2)
+        v = Vmc(cfg)
+        lens = Int[]
+        @test set_allreduce!(v, buf -> push!(lens, length(buf))) === v
+        GC.gc()  # the hook is rooted by v
+        @test all(same_stats(step!(v, m, h), ref_stats[k]) for k in 1:3)
+        @test get_params(m) == get_params(ref)
+        @test lens == repeat([3, 1, np], 3)
+        set_allreduce!(v, nothing)
+        step!(v, m, h)
+        @test length(lens) == 9
+
+        # A throwing hook: RNNWF_ERR_CALLBACK with its message, nothing changed; retried
+        # without it, the step is the reference's second.
+        m = Model(lx = 6, hidden = 8, seed = 2)
+        v = Vmc(cfg)
+        step!(v, m, h)
+        before = get_params(m)
+        calls = Ref(0)
+        set_allreduce!(v, function (buf)
+            calls[] += 1
+            calls[] == 2 && error("network down")
+            return buf
+        end)
+        @test throws_rnnwf(() -> step!(v, m, h), R.RNNWF_ERR_CALLBACK, "the hook threw: network down")
+        @test calls[] == 2 && get_params(m) == before
+
+        # A C function from @cfunction with user_data, returning non-zero on its first call.
+        counter = Ref{Int32}(0)
+        failing = @cfunction(fail_first_call, Int32, (Ptr{Cdouble}, Csize_t, Ptr{Cvoid}))
+        GC.@preserve counter begin
+            set_allreduce!(v, failing, pointer_from_objref(counter))
+            @test throws_rnnwf(() -> step!(v, m, h), R.RNNWF_ERR_CALLBACK, "returned 5")
+            @test get_params(m) == before
+            @test same_stats(step!(v, m, h), ref_stats[2])
+            @test counter[] == 4
+            set_allreduce!(v, C_NULL, C_NULL)
+        end
+        @test same_stats(step!(v, m, h), ref_stats[3])
+        @test get_params(m) == get_params(ref)
+
+        # fit_step! reduces [sum -ln P, n] and the gradient.
+        fl = Int[]
+        set_allreduce!(v, buf -> push!(fl, length(buf)))
+        fit_step!(v, m, ones(UInt8, 6, 2))
+        @test fl == [2, np]
+    end
+
+    # SR on the open Ising chain (N = 6, J = h = 1, GRU hidden 16, 256 samples, learning
+    # rate 0.05 -> 0.005 over 150 steps), as in tests/c/test_training.c: over 8 seeds it ends
+    # at relative errors of 2e-4 to 5e-4; 2e-3 leaves room for other rounding.
+    @testset "training to the exact energy" begin
+        h = tfim(6)
+        e0 = exact_ground_energy(h)
+        m = Model(lx = 6, hidden = 16, seed = 7)
+        lr0, lr1, steps = 5e-2, 5e-3, 150
+        v = Vmc(vmc_config(R.RNNWF_OPT_SR, 256, lr0))
+        start = real(exact_expectation(m, h))
+        for k in 0:steps-1
+            set_learning_rate!(v, lr0 * (lr1 / lr0)^(k / steps))
+            @test step!(v, m, h).step == k
+        end
+        e = real(exact_expectation(m, h))
+        @test e0 - 1e-9 <= e < start
+        @test (e - e0) / abs(e0) < 2e-3
+    end
+
     @testset "finalizers" begin
         for _ in 1:50
             small_model()
+            tfim(4)
+            set_allreduce!(Vmc(), buf -> buf)
         end
         GC.gc()
         @test true  # no crash, no double free

@@ -1,0 +1,95 @@
+# Operators: H = sum_k c_k P_k, real coefficients times Pauli strings, owning a C handle.
+
+"""
+    Hamiltonian(n_sites)
+
+The zero operator on `n_sites` spin-1/2 sites; add terms with `add_term!`. Other ways to make
+one: `parse_hamiltonian`, `tfim`, `heisenberg`. Sites are numbered from 0 (`i = x + lx*y`),
+as in the C API and in the text form. Freed by the garbage collector, or at once by
+`close(h)`.
+"""
+mutable struct Hamiltonian
+    handle::Ptr{rnnwf_hamiltonian}
+    Hamiltonian(handle::Ptr{rnnwf_hamiltonian}) = own(new(handle))
+end
+
+Hamiltonian(n_sites::Integer) =
+    Hamiltonian(new_handle(out -> rnnwf_hamiltonian_new(UInt32(n_sites), out), rnnwf_hamiltonian))
+
+free(h::Hamiltonian) = rnnwf_hamiltonian_free(h.handle)
+Base.unsafe_convert(::Type{Ptr{rnnwf_hamiltonian}}, h::Hamiltonian) = h.handle
+Base.close(h::Hamiltonian) = destroy!(h)
+
+function Base.show(io::IO, h::Hamiltonian)
+    if h.handle == C_NULL
+        print(io, "Rnnwf.Hamiltonian(closed)")
+    else
+        print(io, "Rnnwf.Hamiltonian(", num_sites(h), " sites, ", num_terms(h), " terms)")
+    end
+end
+
+"""
+    parse_hamiltonian(n_sites, text)
+
+An operator from text, one term a line: a coefficient, then Pauli factors (letter and site),
+e.g. `"-1.0 Z0 Z1\\n-0.5 X3\\n2.0"` (a coefficient alone is a constant); `#` starts a
+comment. Errors name the line and the token.
+"""
+parse_hamiltonian(n_sites::Integer, text::AbstractString) = Hamiltonian(
+    new_handle(out -> rnnwf_hamiltonian_parse(UInt32(n_sites), String(text), out), rnnwf_hamiltonian))
+
+"""
+    tfim(lx, ly = 1; periodic = false, J = 1.0, h = 1.0)
+
+The transverse-field Ising model `-J sum_<ij> Z_i Z_j - h sum_i X_i` on the chain or the
+`lx * ly` grid.
+"""
+function tfim(lx::Integer, ly::Integer = 1; periodic::Bool = false, J::Real = 1.0, h::Real = 1.0)
+    return Hamiltonian(new_handle(rnnwf_hamiltonian) do out
+        rnnwf_hamiltonian_tfim(UInt32(lx), UInt32(ly), UInt32(periodic), Float64(J), Float64(h), out)
+    end)
+end
+
+"""
+    heisenberg(lx, ly = 1; periodic = false, J1 = 1.0, J2 = 0.0)
+
+`J1 sum_<ij> (XX+YY+ZZ) + J2 sum_<<ij>> (XX+YY+ZZ)` in Pauli units (divide by 4 for S.S).
+"""
+function heisenberg(lx::Integer, ly::Integer = 1; periodic::Bool = false, J1::Real = 1.0, J2::Real = 0.0)
+    return Hamiltonian(new_handle(rnnwf_hamiltonian) do out
+        rnnwf_hamiltonian_heisenberg(UInt32(lx), UInt32(ly), UInt32(periodic), Float64(J1), Float64(J2), out)
+    end)
+end
+
+"""
+    add_term!(h, coeff, paulis, sites)
+
+Adds `coeff` times the Pauli string with letter `paulis[k]` (X, Y or Z) on site `sites[k]`
+(from 0), e.g. `add_term!(h, -1.0, "ZZ", [0, 1])`; `add_term!(h, 2.0, "", Int[])` adds a
+constant. A refused term leaves `h` unchanged.
+"""
+function add_term!(h::Hamiltonian, coeff::Real, paulis::AbstractString, sites::AbstractVector{<:Integer})
+    s = convert(Vector{UInt32}, sites)
+    check(rnnwf_hamiltonian_add_term(h, Float64(coeff), String(paulis), s, length(s)))
+    return h
+end
+
+function get_size(f, h::Hamiltonian)
+    out = Ref{Csize_t}(0)
+    check(f(h, out))
+    return Int(out[])
+end
+
+"""
+    num_sites(h::Hamiltonian)
+
+The number of sites the operator acts on.
+"""
+num_sites(h::Hamiltonian) = get_size(rnnwf_hamiltonian_num_sites, h)
+
+"""
+    num_terms(h)
+
+The number of distinct Pauli strings with a non-zero coefficient (a constant counts as one).
+"""
+num_terms(h::Hamiltonian) = get_size(rnnwf_hamiltonian_num_terms, h)

@@ -1,0 +1,163 @@
+# Training: a run's settings, step counter, optimiser state and reduction hook.
+
+"""
+    VmcConfig(; kwargs...)
+
+Training settings (`rnnwf_vmc_config`): the library's defaults (`rnnwf_vmc_config_init`:
+Adam, 1024 samples, learning rate 1e-3, ...) with the given fields changed, e.g.
+`VmcConfig(optimizer = Rnnwf.RNNWF_OPT_SR, n_samples = 256, learning_rate = 0.05)`.
+"""
+const VmcConfig = rnnwf_vmc_config
+
+rnnwf_vmc_config(; kwargs...) = with_defaults(rnnwf_vmc_config, rnnwf_vmc_config_init; kwargs...)
+
+"""
+    VmcStats
+
+What one `step!` measured (`rnnwf_vmc_stats`): `step`, `energy::Estimate`, `grad_norm`,
+`seconds`.
+"""
+const VmcStats = rnnwf_vmc_stats
+
+# A Julia reduction hook: the function and the exception it threw during the last call.
+mutable struct AllreduceHook
+    f::Any
+    error::Any
+end
+
+"""
+    Vmc(config::VmcConfig)
+    Vmc(; kwargs...)
+
+A training run of one model. Freed by the garbage collector, or at once by `close(v)`; it
+keeps its Julia reduction hook (see `set_allreduce!`) alive.
+"""
+mutable struct Vmc
+    handle::Ptr{rnnwf_vmc}
+    hook::Union{AllreduceHook,Nothing}
+    Vmc(handle::Ptr{rnnwf_vmc}) = own(new(handle, nothing))
+end
+
+Vmc(cfg::rnnwf_vmc_config) = Vmc(new_handle(out -> rnnwf_vmc_new(Ref(cfg), out), rnnwf_vmc))
+Vmc(; kwargs...) = Vmc(VmcConfig(; kwargs...))
+
+free(v::Vmc) = rnnwf_vmc_free(v.handle)
+Base.unsafe_convert(::Type{Ptr{rnnwf_vmc}}, v::Vmc) = v.handle
+Base.close(v::Vmc) = destroy!(v)
+
+"""
+    config(v::Vmc)
+
+The current settings (learning rate and temperature as last set).
+"""
+function config(v::Vmc)
+    out = Ref{rnnwf_vmc_config}()
+    check(rnnwf_vmc_get_config(v, out))
+    return out[]
+end
+
+"""
+    set_learning_rate!(v, lr)
+
+The learning rate of the following steps (schedules are the host's).
+"""
+set_learning_rate!(v::Vmc, lr::Real) = (check(rnnwf_vmc_set_learning_rate(v, Float64(lr))); v)
+
+"""
+    set_temperature!(v, t)
+
+The annealing temperature of the following steps (0: plain VMC).
+"""
+set_temperature!(v::Vmc, t::Real) = (check(rnnwf_vmc_set_temperature(v, Float64(t))); v)
+
+# The C side of a Julia hook: user_data is the AllreduceHook, rooted by Vmc.hook.
+function allreduce_trampoline(buf::Ptr{Cdouble}, len::Csize_t, user_data::Ptr{Cvoid})::Int32
+    hook = unsafe_pointer_to_objref(user_data)::AllreduceHook
+    try
+        hook.f(unsafe_wrap(Array, buf, Int(len)))
+        return Int32(0)
+    catch e
+        hook.error = e
+        return Int32(-1)
+    end
+end
+
+"""
+    set_allreduce!(v, f)
+    set_allreduce!(v, nothing)
+    set_allreduce!(v, cfunc::Ptr{Cvoid}, user_data::Ptr{Cvoid})
+
+Installs the reduction that sums sample sums over processes: `f(buf::Vector{Float64})` sums
+`buf` in place over all processes (e.g. `MPI.Allreduce!(buf, +, comm)`); an exception it
+throws fails the step with `RNNWF_ERR_CALLBACK` (its message is appended to the error's).
+The third form installs a C function made with
+`@cfunction(g, Int32, (Ptr{Cdouble}, Csize_t, Ptr{Cvoid}))` returning 0 on success;
+`user_data` must stay valid while it is installed. `nothing` (or `C_NULL`) removes the hook.
+"""
+function set_allreduce!(v::Vmc, f)
+    f === nothing && return set_allreduce!(v, C_NULL, C_NULL)
+    hook = AllreduceHook(f, nothing)
+    trampoline = @cfunction(allreduce_trampoline, Int32, (Ptr{Cdouble}, Csize_t, Ptr{Cvoid}))
+    check(rnnwf_vmc_set_allreduce(v, trampoline, pointer_from_objref(hook)))
+    v.hook = hook
+    return v
+end
+
+function set_allreduce!(v::Vmc, cfunc::Ptr{Cvoid}, user_data::Ptr{Cvoid})
+    check(rnnwf_vmc_set_allreduce(v, cfunc, user_data))
+    v.hook = nothing
+    return v
+end
+
+# check(status), with the exception the Julia hook threw during the call.
+function finish(v::Vmc, status::Integer)
+    thrown = v.hook === nothing ? nothing : v.hook.error
+    v.hook === nothing || (v.hook.error = nothing)
+    status == RNNWF_OK && return nothing
+    message = last_error()
+    if status == RNNWF_ERR_CALLBACK && thrown !== nothing
+        message *= " (the hook threw: " * sprint(showerror, thrown) * ")"
+    end
+    throw(RnnwfError(status, message))
+end
+
+"""
+    step!(v, model, h) -> VmcStats
+
+One VMC step on `h`: samples, local energies, gradient, optimiser update of `model`. The
+statistics are those of the samples drawn before the update. On failure nothing changes.
+"""
+function step!(v::Vmc, m::Model, h::Hamiltonian)
+    out = Ref{rnnwf_vmc_stats}()
+    finish(v, rnnwf_vmc_step(v, m, h, out))
+    return out[]
+end
+
+"""
+    fit_step!(v, model, data::AbstractMatrix{<:Integer}) -> Float64
+
+One SGD or Adam step on -<ln P(data)> of the columns of `data`; returns its value before the
+step.
+"""
+function fit_step!(v::Vmc, m::Model, data::AbstractMatrix{<:Integer})
+    d = convert(Matrix{UInt8}, data)
+    n = columns(m, d, "fit_step!")
+    out = Ref{Cdouble}(0)
+    finish(v, rnnwf_fit_step(v, m, d, n, out))
+    return out[]
+end
+
+"""
+    save(v::Vmc, path)
+
+Writes the settings, step counter and optimiser state; save the model beside it.
+"""
+save(v::Vmc, path::AbstractString) = check(rnnwf_vmc_save(v, String(path)))
+
+"""
+    load!(v::Vmc, path)
+
+Replaces the settings, step counter and optimiser state with those saved at `path` (the hook
+stays).
+"""
+load!(v::Vmc, path::AbstractString) = (check(rnnwf_vmc_load(v, String(path))); v)
