@@ -394,6 +394,8 @@ class Vmc : public Handle<rnnwf_vmc, rnnwf_vmc_free> {
   }
   void set_learning_rate(double lr) { check(rnnwf_vmc_set_learning_rate(raw(), lr)); }
   void set_temperature(double t) { check(rnnwf_vmc_set_temperature(raw(), t)); }
+  // Each MPI rank its own seed, also again after load().
+  void set_seed(std::uint64_t seed) { check(rnnwf_vmc_set_seed(raw(), seed)); }
 
   // Installs a C hook (f = nullptr removes it); user_data must outlive the hook.
   void set_allreduce(rnnwf_allreduce_fn f, void *user_data) {

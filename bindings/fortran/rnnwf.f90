@@ -29,7 +29,7 @@
 !   non-contiguous sections are copied in and out by the compiler.
 ! - Operators and training: type(rnnwf_hamiltonian) (create, parse, tfim, heisenberg,
 !   add_term, ground_energy) and type(rnnwf_vmc) (create from a type(rnnwf_vmc_config) filled
-!   by rnnwf_defaults, step, fit_step, set_learning_rate, set_temperature, set_allreduce,
+!   by rnnwf_defaults, step, fit_step, set_learning_rate, set_temperature, set_seed, set_allreduce,
 !   save, load); estimators are bound to the model (local_energies, expectation, renyi2,
 !   exact_expectation, log_psi_grad with grad(num_params, n)). Site indices in operators and
 !   regions are the C API's, from 0. Neither type can be copied (no clone in the C API).
@@ -60,7 +60,8 @@ module rnnwf
       ham_is_created, ham_handle, c_sites, c_periodic
   private :: vmc_config_defaults, vmc_create, vmc_destroy, vmc_final, vmc_assign, &
       vmc_is_created, vmc_handle, vmc_get_config, vmc_set_learning_rate, &
-      vmc_set_temperature, vmc_set_allreduce, vmc_step, vmc_fit_step, vmc_save, vmc_load
+      vmc_set_temperature, vmc_set_seed, vmc_set_allreduce, vmc_step, vmc_fit_step, vmc_save, &
+      vmc_load
 
   ! An RNN wave function, owning its C handle.
   type :: rnnwf_model
@@ -130,6 +131,7 @@ module rnnwf
     procedure :: get_config => vmc_get_config
     procedure :: set_learning_rate => vmc_set_learning_rate
     procedure :: set_temperature => vmc_set_temperature
+    procedure :: set_seed => vmc_set_seed
     procedure :: set_allreduce => vmc_set_allreduce
     procedure :: step => vmc_step
     procedure :: fit_step => vmc_fit_step
@@ -887,6 +889,15 @@ contains
     character(len=*), intent(inout), optional :: errmsg
     call finish(rnnwf_vmc_set_learning_rate(self%ptr, lr), stat, errmsg)
   end subroutine vmc_set_learning_rate
+
+  ! Each MPI rank its own seed, also again after load (the file brings rank 0's).
+  subroutine vmc_set_seed(self, seed, stat, errmsg)
+    class(rnnwf_vmc), intent(inout) :: self
+    integer(c_int64_t), intent(in) :: seed
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    call finish(rnnwf_vmc_set_seed(self%ptr, seed), stat, errmsg)
+  end subroutine vmc_set_seed
 
   subroutine vmc_set_temperature(self, t, stat, errmsg)
     class(rnnwf_vmc), intent(inout) :: self

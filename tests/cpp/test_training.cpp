@@ -274,6 +274,8 @@ void test_vmc_config_and_setters() {
   v.set_learning_rate(0.5);
   v.set_temperature(0.25);
   CHECK(v.config().learning_rate == 0.5 && v.config().temperature == 0.25);
+  v.set_seed(987654321);
+  CHECK(v.config().seed == 987654321);
 
   rnnwf::Vmc moved = std::move(v);
   CHECK(!v && moved.config().learning_rate == 0.5);

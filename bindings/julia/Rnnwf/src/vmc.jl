@@ -64,6 +64,14 @@ The learning rate of the following steps (schedules are the host's).
 set_learning_rate!(v::Vmc, lr::Real) = (check(rnnwf_vmc_set_learning_rate(v, Float64(lr))); v)
 
 """
+    set_seed!(v, seed)
+
+The seed of the following steps' samples: each MPI rank its own, also again after `load!`
+(a checkpoint brings back the seed of the rank that wrote it).
+"""
+set_seed!(v::Vmc, seed::Integer) = (check(rnnwf_vmc_set_seed(v, UInt64(seed))); v)
+
+"""
     set_temperature!(v, t)
 
 The annealing temperature of the following steps (0: plain VMC).

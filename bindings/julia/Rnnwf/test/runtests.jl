@@ -273,6 +273,7 @@ end
         @test set_learning_rate!(v, 0.5) === v
         set_temperature!(v, 0.25)
         @test config(v).learning_rate == 0.5 && config(v).temperature == 0.25
+        @test set_seed!(v, 987654321) === v && config(v).seed == 987654321
         close(v)
         close(v)
         @test throws_rnnwf(() -> config(v), R.RNNWF_ERR_NULL_POINTER, "`v`")
