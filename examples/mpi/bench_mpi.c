@@ -9,10 +9,12 @@
  * Run (OPT: adam or sr; THREADS: rnnwf_set_num_threads per rank; STEPS timed;
  *      hook: with one rank, install the reduction anyway, so SR takes the conjugate-gradient
  *      path that several ranks take instead of the sample-space Cholesky):
- *   mpirun -np 1 ./bench_mpi adam 1 20        # 1 process, 1 thread
- *   mpirun -np 1 ./bench_mpi adam 2 20        # 1 process, 2 threads
- *   mpirun -np 2 ./bench_mpi adam 1 20        # 2 processes, 1 thread each
- *   mpirun -np 1 ./bench_mpi sr 2 20 hook     # 1 process, SR by CG
+ *   mpirun --bind-to none -np 1 ./bench_mpi adam 1 20        # 1 process, 1 thread
+ *   mpirun --bind-to none -np 1 ./bench_mpi adam 2 20        # 1 process, 2 threads
+ *   mpirun --bind-to none -np 2 ./bench_mpi adam 1 20        # 2 processes, 1 thread each
+ *   mpirun --bind-to none -np 1 ./bench_mpi sr 2 20 hook     # 1 process, SR by CG
+ * OpenMPI binds each rank to one core by default: without --bind-to none a rank's second
+ * thread shares its core, and "1 process, 2 threads" comes out slower than 1 thread.
  * As root, OpenMPI needs OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1. */
 #include <mpi.h>
 
