@@ -1,4 +1,4 @@
-/* Checks shared by the C test programs test_operators.c and test_training.c: each failed
+/* Checks shared by the C test programs (test_model.c, test_operators.c, test_training.c): each failed
  * check prints where and the library's last error, then exits 1. */
 #ifndef RNNWF_TEST_CHECK_H
 #define RNNWF_TEST_CHECK_H

@@ -1,54 +1,6 @@
 /* Exercises every model function of the C API from C, error paths included.
  * Usage: test_model SCRATCH_DIR. Prints "test_model: N checks passed" and exits 0. */
-#include "rnnwf.h"
-
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-static int checks = 0;
-
-static const char *last_error(void) {
-  static char buf[2048];
-  rnnwf_last_error(buf, sizeof buf);
-  return buf;
-}
-
-#define CHECK(cond)                                                                    \
-  do {                                                                                 \
-    checks++;                                                                          \
-    if (!(cond)) {                                                                     \
-      fprintf(stderr, "%s:%d: check failed: %s\n  last error: %s\n", __FILE__,        \
-              __LINE__, #cond, last_error());                                          \
-      exit(1);                                                                         \
-    }                                                                                  \
-  } while (0)
-
-#define EXPECT(call, expected)                                                         \
-  do {                                                                                 \
-    rnnwf_status status_ = (call);                                                     \
-    checks++;                                                                          \
-    if (status_ != (expected)) {                                                       \
-      fprintf(stderr, "%s:%d: %s returned %s, expected %s\n  last error: %s\n",       \
-              __FILE__, __LINE__, #call, rnnwf_status_name(status_),                   \
-              rnnwf_status_name(expected), last_error());                              \
-      exit(1);                                                                         \
-    }                                                                                  \
-  } while (0)
-
-#define OK(call) EXPECT(call, RNNWF_OK)
-
-/* The last error names the problem. */
-#define MENTIONS(needle)                                                               \
-  do {                                                                                 \
-    checks++;                                                                          \
-    if (strstr(last_error(), (needle)) == NULL) {                                      \
-      fprintf(stderr, "%s:%d: last error \"%s\" does not mention \"%s\"\n", __FILE__,  \
-              __LINE__, last_error(), (needle));                                       \
-      exit(1);                                                                         \
-    }                                                                                  \
-  } while (0)
+#include "check.h"
 
 static char scratch[1024];
 
@@ -206,14 +158,6 @@ static rnnwf_model *make_model(void) {
   OK(rnnwf_model_new(&cfg, &m));
   CHECK(m != NULL);
   return m;
-}
-
-static double *get_params(const rnnwf_model *m, size_t *count) {
-  OK(rnnwf_model_num_params(m, count));
-  double *p = malloc(*count * sizeof *p);
-  CHECK(p != NULL);
-  OK(rnnwf_model_get_params(m, p, *count));
-  return p;
 }
 
 static void test_queries_and_params(void) {

@@ -1,5 +1,6 @@
 // Exercises every function of the C++ wrapper (bindings/cpp/rnnwf.hpp), error paths included.
 // Usage: test_model_cpp SCRATCH_DIR. Prints "test_model_cpp: N checks passed" and exits 0.
+#include "check.hpp"
 #include "rnnwf.hpp"
 
 #include <cmath>
@@ -13,36 +14,6 @@
 #include <vector>
 
 namespace {
-
-int checks = 0;
-
-#define CHECK(cond)                                                                  \
-  do {                                                                               \
-    checks++;                                                                        \
-    if (!(cond)) {                                                                   \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::exit(1);                                                                  \
-    }                                                                                \
-  } while (0)
-
-// `expr` throws rnnwf::Error with `status` and a message containing `needle`.
-#define EXPECT_ERROR(expr, expected_status, needle)                                        \
-  do {                                                                                     \
-    checks++;                                                                              \
-    try {                                                                                  \
-      (void)(expr);                                                                        \
-      std::fprintf(stderr, "%s:%d: %s did not throw\n", __FILE__, __LINE__, #expr);       \
-      std::exit(1);                                                                        \
-    } catch (const rnnwf::Error &e_) {                                                     \
-      if (e_.status() != (expected_status) ||                                              \
-          std::string(e_.what()).find(needle) == std::string::npos) {                      \
-        std::fprintf(stderr, "%s:%d: %s threw %s \"%s\", expected %s mentioning \"%s\"\n", \
-                     __FILE__, __LINE__, #expr, e_.status_name(), e_.what(),               \
-                     rnnwf::status_name(expected_status).c_str(), needle);                 \
-        std::exit(1);                                                                      \
-      }                                                                                    \
-    }                                                                                      \
-  } while (0)
 
 // The wrapper's promises, checked at compile time.
 static_assert(std::is_base_of<std::runtime_error, rnnwf::Error>::value, "Error is an exception");

@@ -5,6 +5,7 @@
 // and a training run to the exact ground energy of an Ising chain.
 // Usage: test_training_cpp SCRATCH_DIR [quick] (quick: a short training run whose accuracy is
 // not checked, for unoptimised builds). Prints "test_training_cpp: N checks passed".
+#include "check.hpp"
 #include "rnnwf.hpp"
 
 #include <cmath>
@@ -19,36 +20,6 @@
 #include <vector>
 
 namespace {
-
-int checks = 0;
-
-#define CHECK(cond)                                                                  \
-  do {                                                                               \
-    checks++;                                                                        \
-    if (!(cond)) {                                                                   \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::exit(1);                                                                  \
-    }                                                                                \
-  } while (0)
-
-// `expr` throws rnnwf::Error with `status` and a message containing `needle`.
-#define EXPECT_ERROR(expr, expected_status, needle)                                        \
-  do {                                                                                     \
-    checks++;                                                                              \
-    try {                                                                                  \
-      (void)(expr);                                                                        \
-      std::fprintf(stderr, "%s:%d: %s did not throw\n", __FILE__, __LINE__, #expr);       \
-      std::exit(1);                                                                        \
-    } catch (const rnnwf::Error &e_) {                                                     \
-      if (e_.status() != (expected_status) ||                                              \
-          std::string(e_.what()).find(needle) == std::string::npos) {                      \
-        std::fprintf(stderr, "%s:%d: %s threw %s \"%s\", expected %s mentioning \"%s\"\n", \
-                     __FILE__, __LINE__, #expr, e_.status_name(), e_.what(),               \
-                     rnnwf::status_name(expected_status).c_str(), needle);                 \
-        std::exit(1);                                                                      \
-      }                                                                                    \
-    }                                                                                      \
-  } while (0)
 
 static_assert(!std::is_copy_constructible<rnnwf::Hamiltonian>::value, "move-only");
 static_assert(std::is_nothrow_move_constructible<rnnwf::Hamiltonian>::value, "moves");
