@@ -205,7 +205,7 @@ typedef struct rnnwf_vmc_config {
   // Largest norm of the update direction (the gradient for SGD and Adam, the natural
   // gradient for SR); 0 = no clipping.
   double grad_clip;
-  // Annealing: minimise <H> - T S with S = -<ln P>; 0 = plain VMC.
+  // Annealing: minimise `<H> - T S` with `S = -<ln P>`; 0 = plain VMC.
   double temperature;
   // Seed of the samples: step k draws with a seed derived from (seed, k).
   uint64_t seed;
@@ -232,7 +232,7 @@ typedef int32_t (*rnnwf_allreduce_fn)(double *buf, size_t len, void *user_data);
 typedef struct rnnwf_vmc_stats {
   // Index of this step, from 0 (energy and fit steps count alike).
   uint64_t step;
-  // <H> of the samples drawn before this step's update, over all processes.
+  // `<H>` of the samples drawn before this step's update, over all processes.
   struct rnnwf_estimate energy;
   // Norm of the energy (or, with temperature > 0, free-energy) gradient before clipping.
   double grad_norm;
@@ -397,7 +397,7 @@ rnnwf_status rnnwf_hamiltonian_parse(uint32_t n_sites,
                                      const char *text,
                                      struct rnnwf_hamiltonian **out);
 
-// Transverse-field Ising model H = -J sum_<ij> Z_i Z_j - h sum_i X_i on the chain (ly = 1)
+// Transverse-field Ising model `H = -J sum_<ij> Z_i Z_j - h sum_i X_i` on the chain (ly = 1)
 // or the lx*ly square grid, sites i = x + lx*y. `periodic`: 0 open, 1 periodic boundaries
 // (each distinct bond once: a periodic chain of 2 sites has one bond); other values are
 // RNNWF_ERR_INVALID_ARGUMENT, as are lx or ly = 0, too many sites, and a NaN or infinite J
@@ -409,8 +409,8 @@ rnnwf_status rnnwf_hamiltonian_tfim(uint32_t lx,
                                     double h,
                                     struct rnnwf_hamiltonian **out);
 
-// Heisenberg model H = J1 sum_<ij> (XX+YY+ZZ) + J2 sum_<<ij>> (XX+YY+ZZ) in Pauli units
-// (divide by 4 for S.S units); <<ij>>: next-nearest neighbours (i, i+2 on a chain; the
+// Heisenberg model `H = J1 sum_<ij> (XX+YY+ZZ) + J2 sum_<<ij>> (XX+YY+ZZ)` in Pauli units
+// (divide by 4 for S.S units); `<<ij>>`: next-nearest neighbours (i, i+2 on a chain; the
 // diagonals on the grid). `periodic` and the refusals as for rnnwf_hamiltonian_tfim.
 rnnwf_status rnnwf_hamiltonian_heisenberg(uint32_t lx,
                                           uint32_t ly,
@@ -430,7 +430,7 @@ rnnwf_status rnnwf_hamiltonian_num_terms(const struct rnnwf_hamiltonian *h, size
 void rnnwf_hamiltonian_free(struct rnnwf_hamiltonian *h);
 
 // E_loc(s) = sum_s' <s|H|s'> psi(s') / psi(s) of the `n` configurations in `configs`
-// (`[n][n_sites]`) into `out` (`[n]`); the mean over samples of P = |psi|^2 estimates <H>.
+// (`[n][n_sites]`) into `out` (`[n]`); the mean over samples of P = |psi|^2 estimates `<H>`.
 // RNNWF_ERR_INVALID_ARGUMENT for an operator on another number of sites than the model, a
 // model that is not spin-1/2 (local_dim != 2), a value >= 2 in `configs` or a
 // configuration outside the model's U(1) subspace (psi = 0 there), each named. NULL arrays
@@ -441,7 +441,7 @@ rnnwf_status rnnwf_local_energies(const struct rnnwf_model *m,
                                   size_t n,
                                   struct rnnwf_complex *out);
 
-// <op> from `n_samples` (>= 1, else RNNWF_ERR_INVALID_ARGUMENT) exact samples drawn with
+// `<op>` from `n_samples` (>= 1, else RNNWF_ERR_INVALID_ARGUMENT) exact samples drawn with
 // `seed`: the mean of the local values sum_s' <s|op|s'> psi(s') / psi(s). The result depends
 // only on the parameters, `seed` and `n_samples`. An operator on another number of sites
 // than the model, or a model that is not spin-1/2, is RNNWF_ERR_INVALID_ARGUMENT.
@@ -453,8 +453,8 @@ rnnwf_status rnnwf_expectation(const struct rnnwf_model *m,
 
 // Second Renyi entropy S2(A) = -ln <Swap_A> of the sites `region[0..region_len]` by the swap
 // trick, from `n_samples` (>= 1) pairs of exact samples drawn with `seed`: out->mean_re = S2,
-// out->mean_im = 0, out->error its standard error (error of <Swap> / <Swap>),
-// out->variance the swap values' variance / <Swap>^2, out->n the pairs used. An empty
+// out->mean_im = 0, out->error its standard error (error of `<Swap>` / `<Swap>`),
+// out->variance the swap values' variance / `<Swap>`^2, out->n the pairs used. An empty
 // region gives S2 = 0. A site >= n_sites or given twice is RNNWF_ERR_INVALID_ARGUMENT; a
 // mean swap value that is not positive (too few samples for a large region) is
 // RNNWF_ERR_NUMERICAL.
@@ -515,7 +515,7 @@ rnnwf_status rnnwf_vmc_set_seed(struct rnnwf_vmc *v, uint64_t seed);
 rnnwf_status rnnwf_vmc_set_temperature(struct rnnwf_vmc *v, double t);
 
 // One VMC step on `h`: draws n_samples exact samples (seed derived from cfg->seed and the
-// step index), computes their local energies and the gradient of <H> (of <H> - T S with
+// step index), computes their local energies and the gradient of `<H>` (of `<H> - T S` with
 // temperature T > 0), and updates the parameters of `m` with the optimiser; `out` gets the
 // statistics of the samples drawn before the update. RNNWF_ERR_INVALID_ARGUMENT for an
 // operator on another number of sites than the model, or optimiser state (Adam's moments)

@@ -130,7 +130,7 @@ module rnnwf_capi
     ! Largest norm of the update direction (the gradient for SGD and Adam, the natural
     ! gradient for SR); 0 = no clipping.
     real(c_double) :: grad_clip
-    ! Annealing: minimise <H> - T S with S = -<ln P>; 0 = plain VMC.
+    ! Annealing: minimise `<H> - T S` with `S = -<ln P>`; 0 = plain VMC.
     real(c_double) :: temperature
     ! Seed of the samples: step k draws with a seed derived from (seed, k).
     integer(c_int64_t) :: seed
@@ -140,7 +140,7 @@ module rnnwf_capi
   type, bind(C) :: rnnwf_vmc_stats
     ! Index of this step, from 0 (energy and fit steps count alike).
     integer(c_int64_t) :: step
-    ! <H> of the samples drawn before this step's update, over all processes.
+    ! `<H>` of the samples drawn before this step's update, over all processes.
     type(rnnwf_estimate) :: energy
     ! Norm of the energy (or, with temperature > 0, free-energy) gradient before clipping.
     real(c_double) :: grad_norm
@@ -398,7 +398,7 @@ module rnnwf_capi
       integer(c_int32_t) :: res
     end function rnnwf_hamiltonian_parse
 
-    ! Transverse-field Ising model H = -J sum_<ij> Z_i Z_j - h sum_i X_i on the chain (ly = 1)
+    ! Transverse-field Ising model `H = -J sum_<ij> Z_i Z_j - h sum_i X_i` on the chain (ly = 1)
     ! or the lx*ly square grid, sites i = x + lx*y. `periodic`: 0 open, 1 periodic boundaries
     ! (each distinct bond once: a periodic chain of 2 sites has one bond); other values are
     ! RNNWF_ERR_INVALID_ARGUMENT, as are lx or ly = 0, too many sites, and a NaN or infinite J
@@ -416,8 +416,8 @@ module rnnwf_capi
       integer(c_int32_t) :: res
     end function rnnwf_hamiltonian_tfim
 
-    ! Heisenberg model H = J1 sum_<ij> (XX+YY+ZZ) + J2 sum_<<ij>> (XX+YY+ZZ) in Pauli units
-    ! (divide by 4 for S.S units); <<ij>>: next-nearest neighbours (i, i+2 on a chain; the
+    ! Heisenberg model `H = J1 sum_<ij> (XX+YY+ZZ) + J2 sum_<<ij>> (XX+YY+ZZ)` in Pauli units
+    ! (divide by 4 for S.S units); `<<ij>>`: next-nearest neighbours (i, i+2 on a chain; the
     ! diagonals on the grid). `periodic` and the refusals as for rnnwf_hamiltonian_tfim.
     function rnnwf_hamiltonian_heisenberg(lx, ly, periodic, J1, J2, out) bind(C, &
         name="rnnwf_hamiltonian_heisenberg") result(res)
@@ -461,7 +461,7 @@ module rnnwf_capi
     end subroutine rnnwf_hamiltonian_free
 
     ! E_loc(s) = sum_s' <s|H|s'> psi(s') / psi(s) of the `n` configurations in `configs`
-    ! (`[n][n_sites]`) into `out` (`[n]`); the mean over samples of P = |psi|^2 estimates <H>.
+    ! (`[n][n_sites]`) into `out` (`[n]`); the mean over samples of P = |psi|^2 estimates `<H>`.
     ! RNNWF_ERR_INVALID_ARGUMENT for an operator on another number of sites than the model, a
     ! model that is not spin-1/2 (local_dim != 2), a value >= 2 in `configs` or a
     ! configuration outside the model's U(1) subspace (psi = 0 there), each named. NULL arrays
@@ -478,7 +478,7 @@ module rnnwf_capi
       integer(c_int32_t) :: res
     end function rnnwf_local_energies
 
-    ! <op> from `n_samples` (>= 1, else RNNWF_ERR_INVALID_ARGUMENT) exact samples drawn with
+    ! `<op>` from `n_samples` (>= 1, else RNNWF_ERR_INVALID_ARGUMENT) exact samples drawn with
     ! `seed`: the mean of the local values sum_s' <s|op|s'> psi(s') / psi(s). The result depends
     ! only on the parameters, `seed` and `n_samples`. An operator on another number of sites
     ! than the model, or a model that is not spin-1/2, is RNNWF_ERR_INVALID_ARGUMENT.
@@ -496,8 +496,8 @@ module rnnwf_capi
 
     ! Second Renyi entropy S2(A) = -ln <Swap_A> of the sites `region[0..region_len]` by the swap
     ! trick, from `n_samples` (>= 1) pairs of exact samples drawn with `seed`: out->mean_re = S2,
-    ! out->mean_im = 0, out->error its standard error (error of <Swap> / <Swap>),
-    ! out->variance the swap values' variance / <Swap>^2, out->n the pairs used. An empty
+    ! out->mean_im = 0, out->error its standard error (error of `<Swap>` / `<Swap>`),
+    ! out->variance the swap values' variance / `<Swap>`^2, out->n the pairs used. An empty
     ! region gives S2 = 0. A site >= n_sites or given twice is RNNWF_ERR_INVALID_ARGUMENT; a
     ! mean swap value that is not positive (too few samples for a large region) is
     ! RNNWF_ERR_NUMERICAL.
@@ -625,7 +625,7 @@ module rnnwf_capi
     end function rnnwf_vmc_set_temperature
 
     ! One VMC step on `h`: draws n_samples exact samples (seed derived from cfg->seed and the
-    ! step index), computes their local energies and the gradient of <H> (of <H> - T S with
+    ! step index), computes their local energies and the gradient of `<H>` (of `<H> - T S` with
     ! temperature T > 0), and updates the parameters of `m` with the optimiser; `out` gets the
     ! statistics of the samples drawn before the update. RNNWF_ERR_INVALID_ARGUMENT for an
     ! operator on another number of sites than the model, or optimiser state (Adam's moments)

@@ -39,7 +39,7 @@ impl From<Estimate> for rnnwf_estimate {
     }
 }
 
-/// <op> from `n_samples` (>= 1, else RNNWF_ERR_INVALID_ARGUMENT) exact samples drawn with
+/// `<op>` from `n_samples` (>= 1, else RNNWF_ERR_INVALID_ARGUMENT) exact samples drawn with
 /// `seed`: the mean of the local values sum_s' <s|op|s'> psi(s') / psi(s). The result depends
 /// only on the parameters, `seed` and `n_samples`. An operator on another number of sites
 /// than the model, or a model that is not spin-1/2, is RNNWF_ERR_INVALID_ARGUMENT.
@@ -66,8 +66,8 @@ pub unsafe extern "C" fn rnnwf_expectation(
 
 /// Second Renyi entropy S2(A) = -ln <Swap_A> of the sites `region[0..region_len]` by the swap
 /// trick, from `n_samples` (>= 1) pairs of exact samples drawn with `seed`: out->mean_re = S2,
-/// out->mean_im = 0, out->error its standard error (error of <Swap> / <Swap>),
-/// out->variance the swap values' variance / <Swap>^2, out->n the pairs used. An empty
+/// out->mean_im = 0, out->error its standard error (error of `<Swap>` / `<Swap>`),
+/// out->variance the swap values' variance / `<Swap>`^2, out->n the pairs used. An empty
 /// region gives S2 = 0. A site >= n_sites or given twice is RNNWF_ERR_INVALID_ARGUMENT; a
 /// mean swap value that is not positive (too few samples for a large region) is
 /// RNNWF_ERR_NUMERICAL.

@@ -138,7 +138,7 @@ pub unsafe extern "C" fn rnnwf_hamiltonian_parse(
     })
 }
 
-/// Transverse-field Ising model H = -J sum_<ij> Z_i Z_j - h sum_i X_i on the chain (ly = 1)
+/// Transverse-field Ising model `H = -J sum_<ij> Z_i Z_j - h sum_i X_i` on the chain (ly = 1)
 /// or the lx*ly square grid, sites i = x + lx*y. `periodic`: 0 open, 1 periodic boundaries
 /// (each distinct bond once: a periodic chain of 2 sites has one bond); other values are
 /// RNNWF_ERR_INVALID_ARGUMENT, as are lx or ly = 0, too many sites, and a NaN or infinite J
@@ -163,8 +163,8 @@ pub unsafe extern "C" fn rnnwf_hamiltonian_tfim(
     })
 }
 
-/// Heisenberg model H = J1 sum_<ij> (XX+YY+ZZ) + J2 sum_<<ij>> (XX+YY+ZZ) in Pauli units
-/// (divide by 4 for S.S units); <<ij>>: next-nearest neighbours (i, i+2 on a chain; the
+/// Heisenberg model `H = J1 sum_<ij> (XX+YY+ZZ) + J2 sum_<<ij>> (XX+YY+ZZ)` in Pauli units
+/// (divide by 4 for S.S units); `<<ij>>`: next-nearest neighbours (i, i+2 on a chain; the
 /// diagonals on the grid). `periodic` and the refusals as for rnnwf_hamiltonian_tfim.
 #[no_mangle]
 #[allow(non_snake_case)] // J1 and J2 as in the physics and the C header

@@ -9,7 +9,7 @@ use super::status::rnnwf_status;
 use num_complex::Complex64;
 
 /// E_loc(s) = sum_s' <s|H|s'> psi(s') / psi(s) of the `n` configurations in `configs`
-/// (`[n][n_sites]`) into `out` (`[n]`); the mean over samples of P = |psi|^2 estimates <H>.
+/// (`[n][n_sites]`) into `out` (`[n]`); the mean over samples of P = |psi|^2 estimates `<H>`.
 /// RNNWF_ERR_INVALID_ARGUMENT for an operator on another number of sites than the model, a
 /// model that is not spin-1/2 (local_dim != 2), a value >= 2 in `configs` or a
 /// configuration outside the model's U(1) subspace (psi = 0 there), each named. NULL arrays

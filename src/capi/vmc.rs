@@ -53,7 +53,7 @@ pub struct rnnwf_vmc_config {
     /// Largest norm of the update direction (the gradient for SGD and Adam, the natural
     /// gradient for SR); 0 = no clipping.
     pub grad_clip: f64,
-    /// Annealing: minimise <H> - T S with S = -<ln P>; 0 = plain VMC.
+    /// Annealing: minimise `<H> - T S` with `S = -<ln P>`; 0 = plain VMC.
     pub temperature: f64,
     /// Seed of the samples: step k draws with a seed derived from (seed, k).
     pub seed: u64,
@@ -66,7 +66,7 @@ pub struct rnnwf_vmc_config {
 pub struct rnnwf_vmc_stats {
     /// Index of this step, from 0 (energy and fit steps count alike).
     pub step: u64,
-    /// <H> of the samples drawn before this step's update, over all processes.
+    /// `<H>` of the samples drawn before this step's update, over all processes.
     pub energy: rnnwf_estimate,
     /// Norm of the energy (or, with temperature > 0, free-energy) gradient before clipping.
     pub grad_norm: f64,
@@ -266,7 +266,7 @@ pub unsafe extern "C" fn rnnwf_vmc_set_temperature(v: *mut rnnwf_vmc, t: f64) ->
 }
 
 /// One VMC step on `h`: draws n_samples exact samples (seed derived from cfg->seed and the
-/// step index), computes their local energies and the gradient of <H> (of <H> - T S with
+/// step index), computes their local energies and the gradient of `<H>` (of `<H> - T S` with
 /// temperature T > 0), and updates the parameters of `m` with the optimiser; `out` gets the
 /// statistics of the samples drawn before the update. RNNWF_ERR_INVALID_ARGUMENT for an
 /// operator on another number of sites than the model, or optimiser state (Adam's moments)

@@ -23,7 +23,7 @@ pub enum CellKind {
 pub enum PhaseKind {
     /// psi = sqrt(P).
     None,
-    /// psi = sqrt(P) exp(i sum_n pi softsign(U' h_n + c')[s_n]).
+    /// `psi = sqrt(P) exp(i sum_n pi softsign(U' h_n + c')[s_n])`.
     Softsign,
 }
 

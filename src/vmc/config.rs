@@ -18,7 +18,7 @@ pub struct VmcConfig {
     /// Largest norm of the update direction (the gradient for SGD and Adam, the natural
     /// gradient for minSR); 0 = no clipping.
     pub grad_clip: f64,
-    /// Annealing: minimise <H> - T S with S = -<ln P>; 0 = plain VMC.
+    /// Annealing: minimise `<H> - T S` with `S = -<ln P>`; 0 = plain VMC.
     pub temperature: f64,
     /// Seed of the samples; step k draws with a seed derived from (seed, k).
     pub seed: u64,

@@ -156,7 +156,7 @@ struct rnnwf_vmc_config
     # Largest norm of the update direction (the gradient for SGD and Adam, the natural
     # gradient for SR); 0 = no clipping.
     grad_clip::Cdouble
-    # Annealing: minimise <H> - T S with S = -<ln P>; 0 = plain VMC.
+    # Annealing: minimise `<H> - T S` with `S = -<ln P>`; 0 = plain VMC.
     temperature::Cdouble
     # Seed of the samples: step k draws with a seed derived from (seed, k).
     seed::UInt64
@@ -166,7 +166,7 @@ end
 struct rnnwf_vmc_stats
     # Index of this step, from 0 (energy and fit steps count alike).
     step::UInt64
-    # <H> of the samples drawn before this step's update, over all processes.
+    # `<H>` of the samples drawn before this step's update, over all processes.
     energy::rnnwf_estimate
     # Norm of the energy (or, with temperature > 0, free-energy) gradient before clipping.
     grad_norm::Cdouble
@@ -327,7 +327,7 @@ function rnnwf_hamiltonian_parse(n_sites, text, out)
     ccall(libsym(:rnnwf_hamiltonian_parse), rnnwf_status, (UInt32, Cstring, Ptr{Ptr{rnnwf_hamiltonian}}), n_sites, text, out)
 end
 
-# Transverse-field Ising model H = -J sum_<ij> Z_i Z_j - h sum_i X_i on the chain (ly = 1)
+# Transverse-field Ising model `H = -J sum_<ij> Z_i Z_j - h sum_i X_i` on the chain (ly = 1)
 # or the lx*ly square grid, sites i = x + lx*y. `periodic`: 0 open, 1 periodic boundaries
 # (each distinct bond once: a periodic chain of 2 sites has one bond); other values are
 # RNNWF_ERR_INVALID_ARGUMENT, as are lx or ly = 0, too many sites, and a NaN or infinite J
@@ -336,8 +336,8 @@ function rnnwf_hamiltonian_tfim(lx, ly, periodic, J, h, out)
     ccall(libsym(:rnnwf_hamiltonian_tfim), rnnwf_status, (UInt32, UInt32, UInt32, Cdouble, Cdouble, Ptr{Ptr{rnnwf_hamiltonian}}), lx, ly, periodic, J, h, out)
 end
 
-# Heisenberg model H = J1 sum_<ij> (XX+YY+ZZ) + J2 sum_<<ij>> (XX+YY+ZZ) in Pauli units
-# (divide by 4 for S.S units); <<ij>>: next-nearest neighbours (i, i+2 on a chain; the
+# Heisenberg model `H = J1 sum_<ij> (XX+YY+ZZ) + J2 sum_<<ij>> (XX+YY+ZZ)` in Pauli units
+# (divide by 4 for S.S units); `<<ij>>`: next-nearest neighbours (i, i+2 on a chain; the
 # diagonals on the grid). `periodic` and the refusals as for rnnwf_hamiltonian_tfim.
 function rnnwf_hamiltonian_heisenberg(lx, ly, periodic, J1, J2, out)
     ccall(libsym(:rnnwf_hamiltonian_heisenberg), rnnwf_status, (UInt32, UInt32, UInt32, Cdouble, Cdouble, Ptr{Ptr{rnnwf_hamiltonian}}), lx, ly, periodic, J1, J2, out)
@@ -360,7 +360,7 @@ function rnnwf_hamiltonian_free(h)
 end
 
 # E_loc(s) = sum_s' <s|H|s'> psi(s') / psi(s) of the `n` configurations in `configs`
-# (`[n][n_sites]`) into `out` (`[n]`); the mean over samples of P = |psi|^2 estimates <H>.
+# (`[n][n_sites]`) into `out` (`[n]`); the mean over samples of P = |psi|^2 estimates `<H>`.
 # RNNWF_ERR_INVALID_ARGUMENT for an operator on another number of sites than the model, a
 # model that is not spin-1/2 (local_dim != 2), a value >= 2 in `configs` or a
 # configuration outside the model's U(1) subspace (psi = 0 there), each named. NULL arrays
@@ -369,7 +369,7 @@ function rnnwf_local_energies(m, h, configs, n, out)
     ccall(libsym(:rnnwf_local_energies), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, Ptr{UInt8}, Csize_t, Ptr{rnnwf_complex}), m, h, configs, n, out)
 end
 
-# <op> from `n_samples` (>= 1, else RNNWF_ERR_INVALID_ARGUMENT) exact samples drawn with
+# `<op>` from `n_samples` (>= 1, else RNNWF_ERR_INVALID_ARGUMENT) exact samples drawn with
 # `seed`: the mean of the local values sum_s' <s|op|s'> psi(s') / psi(s). The result depends
 # only on the parameters, `seed` and `n_samples`. An operator on another number of sites
 # than the model, or a model that is not spin-1/2, is RNNWF_ERR_INVALID_ARGUMENT.
@@ -379,8 +379,8 @@ end
 
 # Second Renyi entropy S2(A) = -ln <Swap_A> of the sites `region[0..region_len]` by the swap
 # trick, from `n_samples` (>= 1) pairs of exact samples drawn with `seed`: out->mean_re = S2,
-# out->mean_im = 0, out->error its standard error (error of <Swap> / <Swap>),
-# out->variance the swap values' variance / <Swap>^2, out->n the pairs used. An empty
+# out->mean_im = 0, out->error its standard error (error of `<Swap>` / `<Swap>`),
+# out->variance the swap values' variance / `<Swap>`^2, out->n the pairs used. An empty
 # region gives S2 = 0. A site >= n_sites or given twice is RNNWF_ERR_INVALID_ARGUMENT; a
 # mean swap value that is not positive (too few samples for a large region) is
 # RNNWF_ERR_NUMERICAL.
@@ -456,7 +456,7 @@ function rnnwf_vmc_set_temperature(v, t)
 end
 
 # One VMC step on `h`: draws n_samples exact samples (seed derived from cfg->seed and the
-# step index), computes their local energies and the gradient of <H> (of <H> - T S with
+# step index), computes their local energies and the gradient of `<H>` (of `<H> - T S` with
 # temperature T > 0), and updates the parameters of `m` with the optimiser; `out` gets the
 # statistics of the samples drawn before the update. RNNWF_ERR_INVALID_ARGUMENT for an
 # operator on another number of sites than the model, or optimiser state (Adam's moments)
