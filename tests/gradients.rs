@@ -2,6 +2,7 @@
 
 mod common;
 use common::all_configs;
+use common::finite_differences::check_log_psi_grad;
 use rnnwf::{CellKind, Complex64, Model, ModelConfig, PhaseKind, SignRule};
 
 fn configs_for(model: &Model, count: usize, seed: u64) -> Vec<u8> {
@@ -10,51 +11,9 @@ fn configs_for(model: &Model, count: usize, seed: u64) -> Vec<u8> {
     c
 }
 
-fn log_psi(model: &Model, configs: &[u8]) -> Vec<Complex64> {
-    let mut out = vec![Complex64::new(0.0, 0.0); configs.len() / model.num_sites()];
-    model.log_psi(configs, &mut out).unwrap();
-    out
-}
-
 /// Compares every entry of the analytic per-sample gradient with a central difference.
 fn check_against_finite_differences(cfg: ModelConfig) {
-    let model = Model::new(cfg.clone()).unwrap();
-    // Perturb the zero biases too, so that no block is tested only at a special point.
-    let mut params = model.params().to_vec();
-    for (i, p) in params.iter_mut().enumerate() {
-        *p += 0.1 * ((i as f64) * 0.7).sin();
-    }
-    let model = Model::with_params(cfg.clone(), &params).unwrap();
-    let configs = configs_for(&model, 3, 5);
-    let np = model.num_params();
-    let n = 3;
-    let mut grad = vec![Complex64::new(0.0, 0.0); n * np];
-    model.log_psi_grad(&configs, &mut grad).unwrap();
-    let step = 1e-5;
-    let mut worst: f64 = 0.0;
-    for block in model.param_blocks() {
-        for k in block.range.clone() {
-            let mut plus = params.clone();
-            plus[k] += step;
-            let mut minus = params.clone();
-            minus[k] -= step;
-            let lp = log_psi(&Model::with_params(cfg.clone(), &plus).unwrap(), &configs);
-            let lm = log_psi(&Model::with_params(cfg.clone(), &minus).unwrap(), &configs);
-            for i in 0..n {
-                let fd = (lp[i] - lm[i]) / (2.0 * step);
-                let an = grad[i * np + k];
-                let err = (fd - an).norm() / an.norm().max(1e-3);
-                worst = worst.max(err);
-                assert!(
-                    err < 1e-6,
-                    "{cfg:?}\n{} [{}] sample {i}: analytic {an}, finite difference {fd}",
-                    block.name,
-                    k - block.range.start
-                );
-            }
-        }
-    }
-    assert!(worst.is_finite());
+    check_log_psi_grad(&cfg);
 }
 
 fn base(cell: CellKind) -> ModelConfig {

@@ -2,54 +2,21 @@
 //! block of both grid cells (and ELU), two layers, phase head, Marshall sign and U(1).
 
 mod common;
+use common::finite_differences::{check_log_psi_grad, GradientCase, SAMPLES};
 use common::ALL_CELLS;
 use rnnwf::{CellKind, Complex64, Model, ModelConfig, PhaseKind, SignRule};
-
-fn log_psi(model: &Model, configs: &[u8]) -> Vec<Complex64> {
-    let mut out = vec![Complex64::new(0.0, 0.0); configs.len() / model.num_sites()];
-    model.log_psi(configs, &mut out).unwrap();
-    out
-}
 
 /// Compares every entry of the analytic per-sample gradient with a central difference, and
 /// the batched weighted gradient with the weighted sum of the per-sample ones.
 fn check_against_finite_differences(cfg: ModelConfig) {
-    let model = Model::new(cfg.clone()).unwrap();
-    // Perturb the zero biases too, so that no block is tested only at a special point.
-    let mut params = model.params().to_vec();
-    for (i, p) in params.iter_mut().enumerate() {
-        *p += 0.1 * ((i as f64) * 0.7).sin();
-    }
-    let model = Model::with_params(cfg.clone(), &params).unwrap();
-    let n = 3;
-    let mut configs = vec![0u8; n * model.num_sites()];
-    model.sample(5, n, &mut configs, None).unwrap();
-    let np = model.num_params();
-    let mut grad = vec![Complex64::new(0.0, 0.0); n * np];
-    model.log_psi_grad(&configs, &mut grad).unwrap();
-    let step = 1e-5;
-    for block in model.param_blocks() {
-        let mut largest: f64 = 0.0;
-        for k in block.range.clone() {
-            let mut plus = params.clone();
-            plus[k] += step;
-            let mut minus = params.clone();
-            minus[k] -= step;
-            let lp = log_psi(&Model::with_params(cfg.clone(), &plus).unwrap(), &configs);
-            let lm = log_psi(&Model::with_params(cfg.clone(), &minus).unwrap(), &configs);
-            for i in 0..n {
-                let fd = (lp[i] - lm[i]) / (2.0 * step);
-                let an = grad[i * np + k];
-                largest = largest.max(an.norm());
-                let err = (fd - an).norm() / an.norm().max(1e-3);
-                assert!(
-                    err < 1e-6,
-                    "{cfg:?}\n{} [{}] sample {i}: analytic {an}, finite difference {fd}",
-                    block.name,
-                    k - block.range.start
-                );
-            }
-        }
+    let (case, largest) = check_log_psi_grad(&cfg);
+    let GradientCase {
+        model,
+        configs,
+        grad,
+    } = case;
+    let (n, np) = (SAMPLES, model.num_params());
+    for (block, largest) in model.param_blocks().iter().zip(largest) {
         // Every block takes part: a block whose gradient is identically zero would pass the
         // comparison above without testing anything. Only a grid one site wide has no
         // horizontal neighbours, and there its horizontal weights must do nothing.
