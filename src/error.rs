@@ -1,9 +1,11 @@
 //! The one error type of the Rust API. Each kind maps to one C status code (src/capi/status.rs).
 
 use std::fmt;
+use std::sync::Arc;
 
 /// What went wrong, coarse enough to map onto the C status codes of DESIGN.md §3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// A value out of range: config field, spin value, site index.
     InvalidArgument,
@@ -21,12 +23,24 @@ pub enum ErrorKind {
     Callback,
 }
 
-/// An error with a message that names the problem.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An error with a message that names the problem. An I/O failure keeps the operating
+/// system's error as its [`source`](std::error::Error::source).
+#[derive(Debug, Clone)]
 pub struct Error {
     pub kind: ErrorKind,
     pub message: String,
+    /// Shared so that the error stays `Clone` (`io::Error` is not).
+    source: Option<Arc<std::io::Error>>,
 }
+
+/// Errors compare by kind and message: the source is detail for a reader, not identity.
+impl PartialEq for Error {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.message == other.message
+    }
+}
+
+impl Eq for Error {}
 
 pub type Result<T> = std::result::Result<T, Error>;
 
@@ -35,6 +49,7 @@ impl Error {
         Error {
             kind,
             message: message.into(),
+            source: None,
         }
     }
     pub fn invalid(message: impl Into<String>) -> Self {
@@ -55,6 +70,22 @@ impl Error {
     pub fn io(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Io, message)
     }
+    /// [`ErrorKind::Io`] with `message` in front of the operating system's error, which
+    /// stays reachable as the source.
+    pub fn from_io(message: impl Into<String>, source: std::io::Error) -> Self {
+        Error {
+            kind: ErrorKind::Io,
+            message: format!("{}: {source}", message.into()),
+            source: Some(Arc::new(source)),
+        }
+    }
+    /// The same error with `context` in front of its message (the source is kept).
+    pub fn context(self, context: impl fmt::Display) -> Self {
+        Error {
+            message: format!("{context}: {}", self.message),
+            ..self
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -63,7 +94,13 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// Checks that a caller's buffer holds exactly `expected` elements.
 pub(crate) fn check_len(what: &str, got: usize, expected: usize) -> Result<()> {
@@ -73,5 +110,28 @@ pub(crate) fn check_len(what: &str, got: usize, expected: usize) -> Result<()> {
         Err(Error::buffer_size(format!(
             "{what}: buffer holds {got} elements, expected {expected}"
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn an_unreadable_checkpoint_keeps_the_operating_systems_error_as_source() {
+        let path = std::env::temp_dir().join("rnnwf-no-such-dir/model.safetensors");
+        let err = crate::Model::load(&path).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Io);
+        assert!(err.message.contains("rnnwf-no-such-dir"), "{}", err.message);
+        let source = err.source().expect("an I/O source");
+        let io = source
+            .downcast_ref::<std::io::Error>()
+            .expect("an io::Error");
+        assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+        // Context keeps the source; equality ignores it.
+        let wrapped = err.clone().context("loading");
+        assert!(wrapped.source().is_some());
+        assert_eq!(err, Error::new(ErrorKind::Io, err.message.clone()));
     }
 }

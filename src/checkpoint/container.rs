@@ -282,22 +282,17 @@ pub(super) fn finite_f64s(name: &str, bytes: &[u8], out: &mut Vec<f64>) -> Resul
 /// read, and the path in front of any decoding error.
 pub(super) fn read_file<T>(path: &Path, decode: impl FnOnce(&[u8]) -> Result<T>) -> Result<T> {
     let bytes = fs::read(path)
-        .map_err(|e| Error::io(format!("cannot read checkpoint {}: {e}", path.display())))?;
-    decode(&bytes).map_err(|e| {
-        Error::new(
-            e.kind,
-            format!("checkpoint {}: {}", path.display(), e.message),
-        )
-    })
+        .map_err(|e| Error::from_io(format!("cannot read checkpoint {}", path.display()), e))?;
+    decode(&bytes).map_err(|e| e.context(format_args!("checkpoint {}", path.display())))
 }
 
 /// Writes `bytes` to a new temporary file beside `path`, syncs it and renames it over `path`.
 pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let io_error = |what: &str, e: std::io::Error| {
-        Error::io(format!(
-            "cannot save checkpoint {}: {what}: {e}",
-            path.display()
-        ))
+        Error::from_io(
+            format!("cannot save checkpoint {}: {what}", path.display()),
+            e,
+        )
     };
     let (temp_path, mut file) =
         create_temp_beside(path).map_err(|e| io_error("cannot create a temporary file", e))?;
