@@ -53,14 +53,14 @@ fn main() {
         }
         .expect("a valid operator");
         for hidden in [32u32, 64] {
-            let model = Model::new(ModelConfig {
-                cell: CellKind::Gru,
-                lx: sites,
-                hidden,
-                layers: LAYERS,
-                seed: 1,
-                ..ModelConfig::default()
-            })
+            let model = Model::new(
+                ModelConfig::default()
+                    .with_cell(CellKind::Gru)
+                    .with_lx(sites)
+                    .with_hidden(hidden)
+                    .with_layers(LAYERS)
+                    .with_seed(1),
+            )
             .expect("a valid model");
             let mut configs = vec![0u8; SAMPLES * sites as usize];
             model

@@ -25,13 +25,13 @@ fn main() {
     );
     for hidden in [32usize, 64] {
         for sites in [20usize, 100] {
-            let model = Model::new(ModelConfig {
-                cell: CellKind::Gru,
-                lx: sites as u32,
-                hidden: hidden as u32,
-                seed: 1,
-                ..ModelConfig::default()
-            })
+            let model = Model::new(
+                ModelConfig::default()
+                    .with_cell(CellKind::Gru)
+                    .with_lx(sites as u32)
+                    .with_hidden(hidden as u32)
+                    .with_seed(1),
+            )
             .unwrap();
             let flops = batch as f64
                 * 2.0

@@ -41,14 +41,14 @@ fn step_times() {
     for (l, timed) in [(4u32, 7usize), (8, 5), (12, 3)] {
         let h = Hamiltonian::tfim(l, l, false, 1.0, 3.0).unwrap();
         for hidden in [32u32, 64] {
-            let mut model = Model::new(ModelConfig {
-                cell: CellKind::Gru,
-                lx: l,
-                ly: l,
-                hidden,
-                seed: 1,
-                ..ModelConfig::default()
-            })
+            let mut model = Model::new(
+                ModelConfig::default()
+                    .with_cell(CellKind::Gru)
+                    .with_lx(l)
+                    .with_ly(l)
+                    .with_hidden(hidden)
+                    .with_seed(1),
+            )
             .unwrap();
             let mut v = vmc(samples, 1e-3);
             v.step(&mut model, &h).unwrap(); // warm-up
@@ -136,29 +136,20 @@ fn compare() {
     ];
     for (name, h, sign_rule, u1_total) in cases {
         let exact = rnnwf::exact_ground_energy(&h).unwrap();
-        let grid = ModelConfig {
-            cell: CellKind::Gru,
-            lx: l,
-            ly: l,
-            hidden,
-            sign_rule,
-            u1_total,
-            seed: 7,
-            ..ModelConfig::default()
-        };
+        let grid = ModelConfig::default()
+            .with_cell(CellKind::Gru)
+            .with_lx(l)
+            .with_ly(l)
+            .with_hidden(hidden)
+            .with_sign_rule(sign_rule)
+            .with_u1_total(u1_total)
+            .with_seed(7);
         let order = Model::new(grid.clone()).unwrap().order().to_vec();
-        let chain = ModelConfig {
-            lx: l * l,
-            ly: 1,
-            ..grid.clone()
-        };
+        let chain = grid.clone().with_lx(l * l).with_ly(1);
         // A wider chain with about as many parameters as the grid model.
         let grid_params = Model::new(grid.clone()).unwrap().num_params();
         let wide = (hidden..)
-            .map(|hidden| ModelConfig {
-                hidden,
-                ..chain.clone()
-            })
+            .map(|hidden| chain.clone().with_hidden(hidden))
             .find(|c| Model::new(c.clone()).unwrap().num_params() >= grid_params)
             .unwrap();
         let wide_label = format!("1D h{}", wide.hidden);

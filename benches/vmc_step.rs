@@ -27,13 +27,13 @@ fn main() {
     for (sites, hidden, steps) in [(20u32, 32u32, 7usize), (100, 64, 5)] {
         let h = Hamiltonian::tfim(sites, 1, false, 1.0, 1.0).unwrap();
         for optimizer in [Optimizer::Adam, Optimizer::MinSr] {
-            let mut model = Model::new(ModelConfig {
-                cell: CellKind::Gru,
-                lx: sites,
-                hidden,
-                seed: 1,
-                ..ModelConfig::default()
-            })
+            let mut model = Model::new(
+                ModelConfig::default()
+                    .with_cell(CellKind::Gru)
+                    .with_lx(sites)
+                    .with_hidden(hidden)
+                    .with_seed(1),
+            )
             .unwrap();
             let mut vmc = Vmc::new(VmcConfig {
                 optimizer,

@@ -26,15 +26,15 @@ struct Schedule {
 }
 
 fn cases(n: u32) -> Vec<Case> {
-    let chain = |phase, sign_rule, u1_total| ModelConfig {
-        cell: CellKind::Gru,
-        lx: n,
-        hidden: 32,
-        phase,
-        sign_rule,
-        u1_total,
-        seed: 7,
-        ..ModelConfig::default()
+    let chain = |phase, sign_rule, u1_total| {
+        ModelConfig::default()
+            .with_cell(CellKind::Gru)
+            .with_lx(n)
+            .with_hidden(32)
+            .with_phase(phase)
+            .with_sign_rule(sign_rule)
+            .with_u1_total(u1_total)
+            .with_seed(7)
     };
     vec![
         Case {

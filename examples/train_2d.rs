@@ -150,21 +150,21 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
     } else {
         None
     };
-    let mut model = Model::new(ModelConfig {
-        cell: a.cell,
-        lx: a.lx,
-        ly: a.ly,
-        hidden: a.hidden,
-        layers: a.layers,
-        sign_rule: if a.heisenberg {
-            SignRule::Marshall
-        } else {
-            SignRule::None
-        },
-        u1_total: a.heisenberg.then_some(sites / 2),
-        seed: a.seed,
-        ..ModelConfig::default()
-    })?;
+    let mut model = Model::new(
+        ModelConfig::default()
+            .with_cell(a.cell)
+            .with_lx(a.lx)
+            .with_ly(a.ly)
+            .with_hidden(a.hidden)
+            .with_layers(a.layers)
+            .with_sign_rule(if a.heisenberg {
+                SignRule::Marshall
+            } else {
+                SignRule::None
+            })
+            .with_u1_total(a.heisenberg.then_some(sites / 2))
+            .with_seed(a.seed),
+    )?;
     let mut vmc = Vmc::new(VmcConfig {
         optimizer: a.optimizer,
         n_samples: a.samples,

@@ -125,14 +125,14 @@ fn main() {
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let h = Hamiltonian::tfim(args.sites, 1, false, 1.0, args.field)?;
     let exact = rnnwf::exact::tfim_open_chain_ground_energy(args.sites as usize, 1.0, args.field)?;
-    let mut model = Model::new(ModelConfig {
-        cell: CellKind::Gru,
-        lx: args.sites,
-        hidden: args.hidden,
-        layers: args.layers,
-        seed: args.seed,
-        ..ModelConfig::default()
-    })?;
+    let mut model = Model::new(
+        ModelConfig::default()
+            .with_cell(CellKind::Gru)
+            .with_lx(args.sites)
+            .with_hidden(args.hidden)
+            .with_layers(args.layers)
+            .with_seed(args.seed),
+    )?;
     let mut vmc = Vmc::new(VmcConfig {
         optimizer: args.optimizer,
         n_samples: args.samples,

@@ -49,6 +49,7 @@ pub mod optim;
 pub(crate) mod parallel;
 pub(crate) mod random;
 mod sampler;
+mod settings;
 pub mod vmc;
 
 pub use error::{Error, ErrorKind, Result};

@@ -12,14 +12,14 @@ type OwnedTensor = (String, Vec<usize>, Vec<u8>);
 type Metadata = HashMap<String, String>;
 
 fn tiny(cell: CellKind, phase: PhaseKind) -> Model {
-    Model::new(ModelConfig {
-        cell,
-        lx: 2,
-        hidden: 1,
-        phase,
-        seed: 5,
-        ..ModelConfig::default()
-    })
+    Model::new(
+        ModelConfig::default()
+            .with_cell(cell)
+            .with_lx(2)
+            .with_hidden(1)
+            .with_phase(phase)
+            .with_seed(5),
+    )
     .unwrap()
 }
 
@@ -99,18 +99,18 @@ fn round_trip_is_bit_exact_for_every_feature() {
         for phase in [PhaseKind::None, PhaseKind::Softsign] {
             for (sign_rule, u1_total) in [(SignRule::None, None), (SignRule::Marshall, Some(3))] {
                 for layers in [1, 2] {
-                    let m = Model::new(ModelConfig {
-                        cell,
-                        lx: 6,
-                        local_dim: 2,
-                        hidden: 4,
-                        layers,
-                        phase,
-                        sign_rule,
-                        u1_total,
-                        seed: 0xDEAD_BEEF_1234_5678,
-                        ..ModelConfig::default()
-                    })
+                    let m = Model::new(
+                        ModelConfig::default()
+                            .with_cell(cell)
+                            .with_lx(6)
+                            .with_local_dim(2)
+                            .with_hidden(4)
+                            .with_layers(layers)
+                            .with_phase(phase)
+                            .with_sign_rule(sign_rule)
+                            .with_u1_total(u1_total)
+                            .with_seed(0xDEAD_BEEF_1234_5678),
+                    )
                     .unwrap();
                     let from_bytes =
                         Model::from_checkpoint_bytes(&m.to_checkpoint_bytes()).unwrap();
@@ -138,12 +138,12 @@ fn round_trip_is_bit_exact_for_every_feature() {
         &Model::from_checkpoint_bytes(&m.to_checkpoint_bytes()).unwrap(),
     );
     // Local dimension 3 with a U(1) total.
-    let m = Model::new(ModelConfig {
-        lx: 4,
-        local_dim: 3,
-        u1_total: Some(5),
-        ..ModelConfig::default()
-    })
+    let m = Model::new(
+        ModelConfig::default()
+            .with_lx(4)
+            .with_local_dim(3)
+            .with_u1_total(Some(5)),
+    )
     .unwrap();
     assert_same_model(
         &m,
@@ -154,16 +154,16 @@ fn round_trip_is_bit_exact_for_every_feature() {
 
 #[test]
 fn file_is_plain_safetensors_with_documented_metadata_and_checksum() {
-    let m = Model::new(ModelConfig {
-        cell: CellKind::Vanilla,
-        lx: 5,
-        hidden: 3,
-        phase: PhaseKind::Softsign,
-        sign_rule: SignRule::Marshall,
-        u1_total: Some(2),
-        seed: 42,
-        ..ModelConfig::default()
-    })
+    let m = Model::new(
+        ModelConfig::default()
+            .with_cell(CellKind::Vanilla)
+            .with_lx(5)
+            .with_hidden(3)
+            .with_phase(PhaseKind::Softsign)
+            .with_sign_rule(SignRule::Marshall)
+            .with_u1_total(Some(2))
+            .with_seed(42),
+    )
     .unwrap();
     let bytes = m.to_checkpoint_bytes();
     let file = SafeTensors::deserialize(&bytes).unwrap();
@@ -424,13 +424,13 @@ fn chain_checkpoint_relabelled_as_a_grid_is_refused_as_format() {
 /// And the reverse: a grid checkpoint relabelled as a chain.
 #[test]
 fn grid_checkpoint_relabelled_as_a_chain_is_refused_as_format() {
-    let model = Model::new(ModelConfig {
-        cell: CellKind::Vanilla,
-        lx: 2,
-        ly: 2,
-        hidden: 2,
-        ..ModelConfig::default()
-    })
+    let model = Model::new(
+        ModelConfig::default()
+            .with_cell(CellKind::Vanilla)
+            .with_lx(2)
+            .with_ly(2)
+            .with_hidden(2),
+    )
     .unwrap();
     let chain = reseal(
         &model.to_checkpoint_bytes(),
@@ -456,18 +456,18 @@ fn grid_round_trip_is_bit_exact_for_every_cell_and_feature() {
         .enumerate()
     {
         for layers in [1, 2] {
-            let m = Model::new(ModelConfig {
-                cell,
-                lx: 3,
-                ly: 4,
-                hidden: 4,
-                layers,
-                phase: PhaseKind::Softsign,
-                sign_rule: SignRule::Marshall,
-                u1_total: Some(6),
-                seed: 77,
-                ..ModelConfig::default()
-            })
+            let m = Model::new(
+                ModelConfig::default()
+                    .with_cell(cell)
+                    .with_lx(3)
+                    .with_ly(4)
+                    .with_hidden(4)
+                    .with_layers(layers)
+                    .with_phase(PhaseKind::Softsign)
+                    .with_sign_rule(SignRule::Marshall)
+                    .with_u1_total(Some(6))
+                    .with_seed(77),
+            )
             .unwrap();
             let bytes = m.to_checkpoint_bytes();
             assert_same_model(&m, &Model::from_checkpoint_bytes(&bytes).unwrap());
@@ -484,16 +484,16 @@ fn grid_round_trip_is_bit_exact_for_every_cell_and_feature() {
 /// them, written out here by hand (local_dim 2, hidden 3, GRU: G = 3 gates, H = 4 columns).
 #[test]
 fn grid_checkpoint_has_the_documented_tensors_and_metadata() {
-    let m = Model::new(ModelConfig {
-        cell: CellKind::Gru,
-        lx: 4,
-        ly: 3,
-        hidden: 3,
-        layers: 2,
-        phase: PhaseKind::Softsign,
-        seed: 1,
-        ..ModelConfig::default()
-    })
+    let m = Model::new(
+        ModelConfig::default()
+            .with_cell(CellKind::Gru)
+            .with_lx(4)
+            .with_ly(3)
+            .with_hidden(3)
+            .with_layers(2)
+            .with_phase(PhaseKind::Softsign)
+            .with_seed(1),
+    )
     .unwrap();
     let bytes = m.to_checkpoint_bytes();
     let file = SafeTensors::deserialize(&bytes).unwrap();
@@ -530,12 +530,12 @@ fn grid_checkpoint_has_the_documented_tensors_and_metadata() {
     assert_eq!(meta["lx"], "4");
     assert_eq!(meta["ly"], "3");
     assert_eq!(meta["cell"], "gru");
-    let elu = Model::new(ModelConfig {
-        cell: CellKind::VanillaElu,
-        lx: 4,
-        ly: 3,
-        ..ModelConfig::default()
-    })
+    let elu = Model::new(
+        ModelConfig::default()
+            .with_cell(CellKind::VanillaElu)
+            .with_lx(4)
+            .with_ly(3),
+    )
     .unwrap()
     .to_checkpoint_bytes();
     let (_, header) = SafeTensors::read_metadata(&elu).unwrap();
@@ -550,17 +550,17 @@ const GOLDEN_VANILLA: u32 = 0xa159_be24;
 /// format unchanged for ly = 1).
 #[test]
 fn chain_checkpoint_bytes_are_unchanged_by_the_2d_rnn() {
-    let m = Model::new(ModelConfig {
-        cell: CellKind::Gru,
-        lx: 6,
-        hidden: 4,
-        layers: 2,
-        phase: PhaseKind::Softsign,
-        sign_rule: SignRule::Marshall,
-        u1_total: Some(3),
-        seed: 11,
-        ..ModelConfig::default()
-    })
+    let m = Model::new(
+        ModelConfig::default()
+            .with_cell(CellKind::Gru)
+            .with_lx(6)
+            .with_hidden(4)
+            .with_layers(2)
+            .with_phase(PhaseKind::Softsign)
+            .with_sign_rule(SignRule::Marshall)
+            .with_u1_total(Some(3))
+            .with_seed(11),
+    )
     .unwrap();
     let v = tiny(CellKind::Vanilla, PhaseKind::None);
     assert_eq!(

@@ -57,15 +57,12 @@ const PER_RANK: usize = 48;
 const STEPS: usize = 4;
 
 fn model_config() -> ModelConfig {
-    ModelConfig {
-        cell: CellKind::Gru,
-        lx: SITES,
-        hidden: 8,
-        // A phase head: minSR's imaginary rows take part.
-        phase: PhaseKind::Softsign,
-        seed: 11,
-        ..ModelConfig::default()
-    }
+    ModelConfig::default()
+        .with_cell(CellKind::Gru)
+        .with_lx(SITES)
+        .with_hidden(8)
+        .with_phase(PhaseKind::Softsign)
+        .with_seed(11)
 }
 
 fn vmc_config(optimizer: Optimizer) -> VmcConfig {

@@ -9,21 +9,21 @@ use rnnwf::{
 };
 
 fn model(sites: u32, phase: bool, sign_rule: SignRule, u1_total: Option<u32>, seed: u64) -> Model {
-    Model::new(ModelConfig {
-        cell: CellKind::Gru,
-        lx: sites,
-        hidden: 6,
-        layers: 2,
-        phase: if phase {
-            PhaseKind::Softsign
-        } else {
-            PhaseKind::None
-        },
-        sign_rule,
-        u1_total,
-        seed,
-        ..ModelConfig::default()
-    })
+    Model::new(
+        ModelConfig::default()
+            .with_cell(CellKind::Gru)
+            .with_lx(sites)
+            .with_hidden(6)
+            .with_layers(2)
+            .with_phase(if phase {
+                PhaseKind::Softsign
+            } else {
+                PhaseKind::None
+            })
+            .with_sign_rule(sign_rule)
+            .with_u1_total(u1_total)
+            .with_seed(seed),
+    )
     .unwrap()
 }
 
@@ -200,12 +200,7 @@ fn estimators_refuse_bad_regions_counts_and_operators() {
         expectation(&m, &wrong, 1, 10).unwrap_err().kind,
         ErrorKind::InvalidArgument
     );
-    let q = Model::new(ModelConfig {
-        lx: 6,
-        local_dim: 3,
-        ..ModelConfig::default()
-    })
-    .unwrap();
+    let q = Model::new(ModelConfig::default().with_lx(6).with_local_dim(3)).unwrap();
     assert_eq!(
         expectation(&q, &h, 1, 10).unwrap_err().kind,
         ErrorKind::InvalidArgument

@@ -103,21 +103,21 @@ fn exact_expectation_matches_dense_expectation() {
         (CellKind::Gru, true, SignRule::Marshall, Some(4)),
     ];
     for (i, (cell, phase, sign_rule, u1_total)) in configs.into_iter().enumerate() {
-        let m = Model::new(ModelConfig {
-            cell,
-            lx: 8,
-            hidden: 5,
-            layers: 2,
-            phase: if phase {
-                PhaseKind::Softsign
-            } else {
-                PhaseKind::None
-            },
-            sign_rule,
-            u1_total,
-            seed: 40 + i as u64,
-            ..ModelConfig::default()
-        })
+        let m = Model::new(
+            ModelConfig::default()
+                .with_cell(cell)
+                .with_lx(8)
+                .with_hidden(5)
+                .with_layers(2)
+                .with_phase(if phase {
+                    PhaseKind::Softsign
+                } else {
+                    PhaseKind::None
+                })
+                .with_sign_rule(sign_rule)
+                .with_u1_total(u1_total)
+                .with_seed(40 + i as u64),
+        )
         .unwrap();
         let psi = psi_all(&m);
         for h in [
@@ -144,27 +144,14 @@ fn exact_tools_refuse_too_many_sites_and_mismatched_models() {
         "{}",
         e.message
     );
-    let m = Model::new(ModelConfig {
-        lx: 25,
-        ..ModelConfig::default()
-    })
-    .unwrap();
+    let m = Model::new(ModelConfig::default().with_lx(25)).unwrap();
     let e = exact_expectation(&m, &big).unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidArgument);
     assert!(e.message.contains("24"), "{}", e.message);
-    let m = Model::new(ModelConfig {
-        lx: 6,
-        ..ModelConfig::default()
-    })
-    .unwrap();
+    let m = Model::new(ModelConfig::default().with_lx(6)).unwrap();
     let e = exact_expectation(&m, &Hamiltonian::tfim(5, 1, false, 1.0, 1.0).unwrap()).unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidArgument);
-    let q = Model::new(ModelConfig {
-        lx: 6,
-        local_dim: 3,
-        ..ModelConfig::default()
-    })
-    .unwrap();
+    let q = Model::new(ModelConfig::default().with_lx(6).with_local_dim(3)).unwrap();
     let e = exact_expectation(&q, &Hamiltonian::tfim(6, 1, false, 1.0, 1.0).unwrap()).unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidArgument);
 }

@@ -17,18 +17,17 @@ fn check_against_finite_differences(cfg: ModelConfig) {
 }
 
 fn base(cell: CellKind) -> ModelConfig {
-    ModelConfig {
-        cell,
-        lx: 6,
-        ly: 1,
-        local_dim: 2,
-        hidden: 4,
-        layers: 2,
-        phase: PhaseKind::Softsign,
-        sign_rule: SignRule::None,
-        u1_total: None,
-        seed: 17,
-    }
+    ModelConfig::default()
+        .with_cell(cell)
+        .with_lx(6)
+        .with_ly(1)
+        .with_local_dim(2)
+        .with_hidden(4)
+        .with_layers(2)
+        .with_phase(PhaseKind::Softsign)
+        .with_sign_rule(SignRule::None)
+        .with_u1_total(None)
+        .with_seed(17)
 }
 
 #[test]
@@ -41,24 +40,24 @@ fn gradients_match_finite_differences_for_both_cells_with_phase_and_two_layers()
 #[test]
 fn gradients_match_finite_differences_with_marshall_and_u1() {
     for cell in [CellKind::Vanilla, CellKind::Gru] {
-        check_against_finite_differences(ModelConfig {
-            sign_rule: SignRule::Marshall,
-            u1_total: Some(3),
-            ..base(cell)
-        });
+        check_against_finite_differences(
+            base(cell)
+                .with_sign_rule(SignRule::Marshall)
+                .with_u1_total(Some(3)),
+        );
     }
 }
 
 #[test]
 fn gradients_match_finite_differences_for_three_values_one_layer_no_phase() {
     for cell in [CellKind::Vanilla, CellKind::Gru] {
-        check_against_finite_differences(ModelConfig {
-            local_dim: 3,
-            layers: 1,
-            phase: PhaseKind::None,
-            u1_total: Some(5),
-            ..base(cell)
-        });
+        check_against_finite_differences(
+            base(cell)
+                .with_local_dim(3)
+                .with_layers(1)
+                .with_phase(PhaseKind::None)
+                .with_u1_total(Some(5)),
+        );
     }
 }
 
@@ -66,12 +65,7 @@ fn gradients_match_finite_differences_for_three_values_one_layer_no_phase() {
 /// several chunks and thread counts.
 #[test]
 fn weighted_gradient_equals_sum_of_per_sample_gradients() {
-    let model = Model::new(ModelConfig {
-        lx: 8,
-        hidden: 6,
-        ..base(CellKind::Gru)
-    })
-    .unwrap();
+    let model = Model::new(base(CellKind::Gru).with_lx(8).with_hidden(6)).unwrap();
     let n = 600;
     let configs = configs_for(&model, n, 9);
     let np = model.num_params();
@@ -103,11 +97,7 @@ fn weighted_gradient_equals_sum_of_per_sample_gradients() {
 
 #[test]
 fn gradient_is_refused_where_psi_vanishes() {
-    let model = Model::new(ModelConfig {
-        u1_total: Some(3),
-        ..base(CellKind::Gru)
-    })
-    .unwrap();
+    let model = Model::new(base(CellKind::Gru).with_u1_total(Some(3))).unwrap();
     let configs = all_configs(6, 2);
     let outside = &configs[..6]; // all up: zero down spins, not 3
     let mut grad = vec![Complex64::new(0.0, 0.0); model.num_params()];

@@ -45,18 +45,17 @@ fn check_against_finite_differences(cfg: ModelConfig) {
 }
 
 fn base(cell: CellKind) -> ModelConfig {
-    ModelConfig {
-        cell,
-        lx: 3,
-        ly: 3,
-        local_dim: 2,
-        hidden: 4,
-        layers: 2,
-        phase: PhaseKind::Softsign,
-        sign_rule: SignRule::None,
-        u1_total: None,
-        seed: 17,
-    }
+    ModelConfig::default()
+        .with_cell(cell)
+        .with_lx(3)
+        .with_ly(3)
+        .with_local_dim(2)
+        .with_hidden(4)
+        .with_layers(2)
+        .with_phase(PhaseKind::Softsign)
+        .with_sign_rule(SignRule::None)
+        .with_u1_total(None)
+        .with_seed(17)
 }
 
 #[test]
@@ -69,28 +68,28 @@ fn grid_gradients_match_finite_differences_for_every_cell_with_phase_and_two_lay
 #[test]
 fn grid_gradients_match_finite_differences_with_marshall_and_u1() {
     for cell in ALL_CELLS {
-        check_against_finite_differences(ModelConfig {
-            lx: 4,
-            ly: 3,
-            sign_rule: SignRule::Marshall,
-            u1_total: Some(6),
-            ..base(cell)
-        });
+        check_against_finite_differences(
+            base(cell)
+                .with_lx(4)
+                .with_ly(3)
+                .with_sign_rule(SignRule::Marshall)
+                .with_u1_total(Some(6)),
+        );
     }
 }
 
 #[test]
 fn grid_gradients_match_finite_differences_for_three_values_one_layer_no_phase() {
     for cell in [CellKind::Vanilla, CellKind::Gru] {
-        check_against_finite_differences(ModelConfig {
-            lx: 2,
-            ly: 3,
-            local_dim: 3,
-            layers: 1,
-            phase: PhaseKind::None,
-            u1_total: Some(5),
-            ..base(cell)
-        });
+        check_against_finite_differences(
+            base(cell)
+                .with_lx(2)
+                .with_ly(3)
+                .with_local_dim(3)
+                .with_layers(1)
+                .with_phase(PhaseKind::None)
+                .with_u1_total(Some(5)),
+        );
     }
 }
 
@@ -98,13 +97,7 @@ fn grid_gradients_match_finite_differences_for_three_values_one_layer_no_phase()
 /// equals the sum of per-sample gradients.
 #[test]
 fn grid_weighted_gradient_equals_sum_of_per_sample_gradients() {
-    let model = Model::new(ModelConfig {
-        lx: 4,
-        ly: 4,
-        hidden: 6,
-        ..base(CellKind::Gru)
-    })
-    .unwrap();
+    let model = Model::new(base(CellKind::Gru).with_lx(4).with_ly(4).with_hidden(6)).unwrap();
     let n = 600;
     let mut configs = vec![0u8; n * 16];
     model.sample(9, n, &mut configs, None).unwrap();
@@ -141,11 +134,7 @@ fn grid_weighted_gradient_equals_sum_of_per_sample_gradients() {
 fn grid_gradients_match_finite_differences_on_narrow_grids() {
     for (lx, ly) in [(1u32, 5u32), (5, 2)] {
         for cell in [CellKind::Gru, CellKind::VanillaElu] {
-            check_against_finite_differences(ModelConfig {
-                lx,
-                ly,
-                ..base(cell)
-            });
+            check_against_finite_differences(base(cell).with_lx(lx).with_ly(ly));
         }
     }
 }

@@ -36,26 +36,27 @@ const VARIANTS: [Variant; 3] = [
 ];
 
 fn model_for(cell: CellKind, lx: u32, ly: u32, v: Variant, seed: u64) -> Model {
-    Model::new(ModelConfig {
-        cell,
-        lx,
-        ly,
-        local_dim: 2,
-        hidden: 6,
-        layers: 2,
-        phase: if v.phase {
-            PhaseKind::Softsign
-        } else {
-            PhaseKind::None
-        },
-        sign_rule: if v.marshall {
-            SignRule::Marshall
-        } else {
-            SignRule::None
-        },
-        u1_total: v.u1.then_some(lx * ly / 2),
-        seed,
-    })
+    Model::new(
+        ModelConfig::default()
+            .with_cell(cell)
+            .with_lx(lx)
+            .with_ly(ly)
+            .with_local_dim(2)
+            .with_hidden(6)
+            .with_layers(2)
+            .with_phase(if v.phase {
+                PhaseKind::Softsign
+            } else {
+                PhaseKind::None
+            })
+            .with_sign_rule(if v.marshall {
+                SignRule::Marshall
+            } else {
+                SignRule::None
+            })
+            .with_u1_total(v.u1.then_some(lx * ly / 2))
+            .with_seed(seed),
+    )
     .unwrap()
 }
 
@@ -155,16 +156,16 @@ fn grid_prefix_reuse_equals_naive_on_a_four_by_three_grid() {
 /// restart from checkpoints every few positions instead of every position.
 #[test]
 fn grid_restarts_from_sparse_checkpoints_match_naive() {
-    let m = Model::new(ModelConfig {
-        cell: CellKind::Gru,
-        lx: 4,
-        ly: 4,
-        hidden: 512,
-        layers: 1,
-        phase: PhaseKind::Softsign,
-        seed: 8,
-        ..ModelConfig::default()
-    })
+    let m = Model::new(
+        ModelConfig::default()
+            .with_cell(CellKind::Gru)
+            .with_lx(4)
+            .with_ly(4)
+            .with_hidden(512)
+            .with_layers(1)
+            .with_phase(PhaseKind::Softsign)
+            .with_seed(8),
+    )
     .unwrap();
     let n = 3;
     let mut configs = vec![0u8; n * 16];

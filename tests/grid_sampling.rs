@@ -30,17 +30,17 @@ fn grid_probabilities_sum_to_one() {
 #[test]
 fn grid_probabilities_sum_to_one_for_three_values_per_site() {
     for cell in ALL_CELLS {
-        let m = Model::new(ModelConfig {
-            cell,
-            lx: 3,
-            ly: 2,
-            local_dim: 3,
-            hidden: 4,
-            layers: 2,
-            phase: PhaseKind::Softsign,
-            seed: 2,
-            ..ModelConfig::default()
-        })
+        let m = Model::new(
+            ModelConfig::default()
+                .with_cell(cell)
+                .with_lx(3)
+                .with_ly(2)
+                .with_local_dim(3)
+                .with_hidden(4)
+                .with_layers(2)
+                .with_phase(PhaseKind::Softsign)
+                .with_seed(2),
+        )
         .unwrap();
         let total = total_probability(&m, &all_configs(6, 3));
         assert!((total - 1.0).abs() < 1e-10, "{cell:?}: sum P = {total}");
@@ -52,18 +52,18 @@ fn grid_u1_constraint_normalises_on_the_subspace_and_vanishes_outside() {
     for cell in ALL_CELLS {
         for (lx, ly, total) in [(3u32, 3u32, 4u32), (4, 3, 6), (4, 3, 1), (3, 3, 9)] {
             let sites = (lx * ly) as usize;
-            let m = Model::new(ModelConfig {
-                cell,
-                lx,
-                ly,
-                hidden: 4,
-                layers: 2,
-                u1_total: Some(total),
-                phase: PhaseKind::Softsign,
-                sign_rule: SignRule::Marshall,
-                seed: 3,
-                ..ModelConfig::default()
-            })
+            let m = Model::new(
+                ModelConfig::default()
+                    .with_cell(cell)
+                    .with_lx(lx)
+                    .with_ly(ly)
+                    .with_hidden(4)
+                    .with_layers(2)
+                    .with_u1_total(Some(total))
+                    .with_phase(PhaseKind::Softsign)
+                    .with_sign_rule(SignRule::Marshall)
+                    .with_seed(3),
+            )
             .unwrap();
             let configs = all_configs(sites, 2);
             let lp = log_psi_all(&m, &configs);
@@ -97,20 +97,14 @@ fn grid_u1_constraint_normalises_on_the_subspace_and_vanishes_outside() {
 /// snake): on a 4x3 grid those are not every other site index.
 #[test]
 fn grid_marshall_sign_uses_the_checkerboard_of_the_grid() {
-    let base = ModelConfig {
-        lx: 4,
-        ly: 3,
-        hidden: 4,
-        seed: 9,
-        phase: PhaseKind::Softsign,
-        ..ModelConfig::default()
-    };
+    let base = ModelConfig::default()
+        .with_lx(4)
+        .with_ly(3)
+        .with_hidden(4)
+        .with_seed(9)
+        .with_phase(PhaseKind::Softsign);
     let plain = Model::new(base.clone()).unwrap();
-    let signed = Model::new(ModelConfig {
-        sign_rule: SignRule::Marshall,
-        ..base
-    })
-    .unwrap();
+    let signed = Model::new(base.clone().with_sign_rule(SignRule::Marshall)).unwrap();
     let configs = all_configs(12, 2);
     let a = log_psi_all(&plain, &configs);
     let b = log_psi_all(&signed, &configs);
@@ -131,18 +125,19 @@ fn grid_marshall_sign_uses_the_checkerboard_of_the_grid() {
 #[test]
 fn grid_sampled_log_psi_equals_evaluated_log_psi() {
     for cell in ALL_CELLS {
-        let m = Model::new(ModelConfig {
-            cell,
-            lx: 5,
-            ly: 4,
-            local_dim: 3,
-            hidden: 8,
-            layers: 2,
-            phase: PhaseKind::Softsign,
-            sign_rule: SignRule::Marshall,
-            u1_total: Some(17),
-            seed: 5,
-        })
+        let m = Model::new(
+            ModelConfig::default()
+                .with_cell(cell)
+                .with_lx(5)
+                .with_ly(4)
+                .with_local_dim(3)
+                .with_hidden(8)
+                .with_layers(2)
+                .with_phase(PhaseKind::Softsign)
+                .with_sign_rule(SignRule::Marshall)
+                .with_u1_total(Some(17))
+                .with_seed(5),
+        )
         .unwrap();
         let n = 700;
         let mut configs = vec![0u8; n * 20];

@@ -7,14 +7,12 @@ use rnnwf::vmc::{Vmc, VmcConfig};
 use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig, SignRule};
 
 fn grid(cell: CellKind, lx: u32, ly: u32, hidden: u32) -> ModelConfig {
-    ModelConfig {
-        cell,
-        lx,
-        ly,
-        hidden,
-        seed: 5,
-        ..ModelConfig::default()
-    }
+    ModelConfig::default()
+        .with_cell(cell)
+        .with_lx(lx)
+        .with_ly(ly)
+        .with_hidden(hidden)
+        .with_seed(5)
 }
 
 /// Relative error of the exact energy of `model` after `steps` minSR steps on `h`.
@@ -66,11 +64,11 @@ fn minsr_trains_the_elu_grid_on_the_3x3_ising_model_at_h_3() {
 #[test]
 fn minsr_trains_the_gated_grid_on_the_4x3_heisenberg_model_with_marshall_sign() {
     let h = Hamiltonian::heisenberg(4, 3, false, 1.0, 0.0).unwrap();
-    let mut model = Model::new(ModelConfig {
-        sign_rule: SignRule::Marshall,
-        u1_total: Some(6),
-        ..grid(CellKind::Gru, 4, 3, 16)
-    })
+    let mut model = Model::new(
+        grid(CellKind::Gru, 4, 3, 16)
+            .with_sign_rule(SignRule::Marshall)
+            .with_u1_total(Some(6)),
+    )
     .unwrap();
     let rel = train_and_measure(&mut model, &h, 200);
     // About 1.4e-3 is reached; the 4x4 run in examples/train_2d.rs goes below 2e-3 with

@@ -40,26 +40,27 @@ const VARIANTS: [Variant; 4] = [
 ];
 
 fn model_for(cell: CellKind, sites: u32, v: Variant, seed: u64) -> Model {
-    Model::new(ModelConfig {
-        cell,
-        lx: sites,
-        ly: 1,
-        local_dim: 2,
-        hidden: 6,
-        layers: 2,
-        phase: if v.phase {
-            PhaseKind::Softsign
-        } else {
-            PhaseKind::None
-        },
-        sign_rule: if v.marshall {
-            SignRule::Marshall
-        } else {
-            SignRule::None
-        },
-        u1_total: v.u1.then_some(sites / 2),
-        seed,
-    })
+    Model::new(
+        ModelConfig::default()
+            .with_cell(cell)
+            .with_lx(sites)
+            .with_ly(1)
+            .with_local_dim(2)
+            .with_hidden(6)
+            .with_layers(2)
+            .with_phase(if v.phase {
+                PhaseKind::Softsign
+            } else {
+                PhaseKind::None
+            })
+            .with_sign_rule(if v.marshall {
+                SignRule::Marshall
+            } else {
+                SignRule::None
+            })
+            .with_u1_total(v.u1.then_some(sites / 2))
+            .with_seed(seed),
+    )
     .unwrap()
 }
 
@@ -148,15 +149,15 @@ fn positive_model_of_a_stoquastic_operator_has_real_local_energies() {
 #[test]
 fn restarts_from_sparse_checkpoints_match_naive() {
     let sites = 16u32;
-    let m = Model::new(ModelConfig {
-        cell: CellKind::Vanilla,
-        lx: sites,
-        hidden: 2048,
-        layers: 1,
-        phase: PhaseKind::Softsign,
-        seed: 8,
-        ..ModelConfig::default()
-    })
+    let m = Model::new(
+        ModelConfig::default()
+            .with_cell(CellKind::Vanilla)
+            .with_lx(sites)
+            .with_hidden(2048)
+            .with_layers(1)
+            .with_phase(PhaseKind::Softsign)
+            .with_seed(8),
+    )
     .unwrap();
     let n = 3;
     let mut configs = vec![0u8; n * sites as usize];
@@ -213,12 +214,7 @@ fn refuses_operators_and_configurations_that_do_not_fit_the_model() {
             e.message
         );
     }
-    let qutrits = Model::new(ModelConfig {
-        lx: 6,
-        local_dim: 3,
-        ..ModelConfig::default()
-    })
-    .unwrap();
+    let qutrits = Model::new(ModelConfig::default().with_lx(6).with_local_dim(3)).unwrap();
     let h = Hamiltonian::tfim(6, 1, false, 1.0, 1.0).unwrap();
     let e = local_energies(&qutrits, &h, &configs, &mut out).unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidArgument);

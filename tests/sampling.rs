@@ -35,17 +35,17 @@ fn u1_constraint_normalises_on_the_subspace_and_vanishes_outside() {
             (3, 5, 0),
             (2, 6, 6),
         ] {
-            let m = Model::new(ModelConfig {
-                cell,
-                lx: sites,
-                local_dim: d,
-                hidden: 4,
-                layers: 2,
-                u1_total: Some(total),
-                phase: PhaseKind::Softsign,
-                seed: 3,
-                ..ModelConfig::default()
-            })
+            let m = Model::new(
+                ModelConfig::default()
+                    .with_cell(cell)
+                    .with_lx(sites)
+                    .with_local_dim(d)
+                    .with_hidden(4)
+                    .with_layers(2)
+                    .with_u1_total(Some(total))
+                    .with_phase(PhaseKind::Softsign)
+                    .with_seed(3),
+            )
             .unwrap();
             let configs = all_configs(sites as usize, d as usize);
             let lp = log_psi_all(&m, &configs);
@@ -75,19 +75,13 @@ fn u1_constraint_normalises_on_the_subspace_and_vanishes_outside() {
 
 #[test]
 fn marshall_sign_adds_pi_per_down_spin_on_sublattice_a() {
-    let base = ModelConfig {
-        lx: 6,
-        hidden: 4,
-        seed: 9,
-        phase: PhaseKind::Softsign,
-        ..ModelConfig::default()
-    };
+    let base = ModelConfig::default()
+        .with_lx(6)
+        .with_hidden(4)
+        .with_seed(9)
+        .with_phase(PhaseKind::Softsign);
     let plain = Model::new(base.clone()).unwrap();
-    let signed = Model::new(ModelConfig {
-        sign_rule: SignRule::Marshall,
-        ..base
-    })
-    .unwrap();
+    let signed = Model::new(base.clone().with_sign_rule(SignRule::Marshall)).unwrap();
     let configs = all_configs(6, 2);
     let a = log_psi_all(&plain, &configs);
     let b = log_psi_all(&signed, &configs);
@@ -106,18 +100,19 @@ fn marshall_sign_adds_pi_per_down_spin_on_sublattice_a() {
 #[test]
 fn sampled_log_psi_equals_evaluated_log_psi() {
     for cell in [CellKind::Vanilla, CellKind::Gru] {
-        let m = Model::new(ModelConfig {
-            cell,
-            lx: 12,
-            ly: 1,
-            local_dim: 3,
-            hidden: 8,
-            layers: 2,
-            phase: PhaseKind::Softsign,
-            sign_rule: SignRule::Marshall,
-            u1_total: Some(9),
-            seed: 5,
-        })
+        let m = Model::new(
+            ModelConfig::default()
+                .with_cell(cell)
+                .with_lx(12)
+                .with_ly(1)
+                .with_local_dim(3)
+                .with_hidden(8)
+                .with_layers(2)
+                .with_phase(PhaseKind::Softsign)
+                .with_sign_rule(SignRule::Marshall)
+                .with_u1_total(Some(9))
+                .with_seed(5),
+        )
         .unwrap();
         let n = 700;
         let mut configs = vec![0u8; n * 12];

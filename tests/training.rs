@@ -9,13 +9,11 @@ use rnnwf::vmc::{Vmc, VmcConfig};
 use rnnwf::{CellKind, ErrorKind, Hamiltonian, Model, ModelConfig, PhaseKind, SignRule};
 
 fn gru(sites: u32, hidden: u32) -> ModelConfig {
-    ModelConfig {
-        cell: CellKind::Gru,
-        lx: sites,
-        hidden,
-        seed: 5,
-        ..ModelConfig::default()
-    }
+    ModelConfig::default()
+        .with_cell(CellKind::Gru)
+        .with_lx(sites)
+        .with_hidden(hidden)
+        .with_seed(5)
 }
 
 fn train(model: &mut Model, h: &Hamiltonian, config: VmcConfig, steps: usize) -> Vmc {
@@ -71,11 +69,11 @@ fn minsr_trains_the_heisenberg_chain_with_marshall_sign_at_zero_magnetisation() 
     let n = 8;
     let h = Hamiltonian::heisenberg(n, 1, false, 1.0, 0.0).unwrap();
     let exact = rnnwf::exact_ground_energy(&h).unwrap();
-    let mut model = Model::new(ModelConfig {
-        sign_rule: SignRule::Marshall,
-        u1_total: Some(n / 2),
-        ..gru(n, 16)
-    })
+    let mut model = Model::new(
+        gru(n, 16)
+            .with_sign_rule(SignRule::Marshall)
+            .with_u1_total(Some(n / 2)),
+    )
     .unwrap();
     let config = VmcConfig {
         optimizer: Optimizer::MinSr,
@@ -115,7 +113,7 @@ fn the_step_gradient_estimates_the_exact_free_energy_gradient() {
         (PhaseKind::Softsign, 0.3, &h),
         (PhaseKind::None, 1.0, &zero),
     ] {
-        let cfg = ModelConfig { phase, ..gru(4, 3) };
+        let cfg = gru(4, 3).with_phase(phase);
         let model = Model::new(cfg.clone()).unwrap();
         let theta = model.params().to_vec();
         let mut stepped = model.clone();
@@ -174,10 +172,7 @@ fn kl_divergence(target: &Model, model: &Model) -> f64 {
 fn fit_step_reconstructs_a_state_from_its_samples() {
     let sites = 6;
     // A target with structure: a trained-looking random GRU with larger weights.
-    let target_cfg = ModelConfig {
-        seed: 99,
-        ..gru(sites, 8)
-    };
+    let target_cfg = gru(sites, 8).with_seed(99);
     let base = Model::new(target_cfg.clone()).unwrap();
     let sharper: Vec<f64> = base.params().iter().map(|p| 3.0 * p).collect();
     let target = Model::with_params(target_cfg, &sharper).unwrap();

@@ -19,13 +19,13 @@ type Metadata = HashMap<String, String>;
 type OwnedTensor = (String, Vec<usize>, Vec<u8>);
 
 fn chain_model(sites: u32, hidden: u32, seed: u64) -> Model {
-    Model::new(ModelConfig {
-        cell: CellKind::Gru,
-        lx: sites,
-        hidden,
-        seed,
-        ..ModelConfig::default()
-    })
+    Model::new(
+        ModelConfig::default()
+            .with_cell(CellKind::Gru)
+            .with_lx(sites)
+            .with_hidden(hidden)
+            .with_seed(seed),
+    )
     .unwrap()
 }
 
@@ -160,13 +160,13 @@ fn fit_steps_resume_bit_identically() {
 
 /// A driver with Adam state on a small model (16 parameters), and the model.
 fn small_adam_state() -> (Vmc, Model) {
-    let mut model = Model::new(ModelConfig {
-        cell: CellKind::Vanilla,
-        lx: 3,
-        hidden: 2,
-        seed: 4,
-        ..ModelConfig::default()
-    })
+    let mut model = Model::new(
+        ModelConfig::default()
+            .with_cell(CellKind::Vanilla)
+            .with_lx(3)
+            .with_hidden(2)
+            .with_seed(4),
+    )
     .unwrap();
     let h = Hamiltonian::tfim(3, 1, false, 1.0, 0.7).unwrap();
     let mut vmc = Vmc::new(VmcConfig {

@@ -11,29 +11,9 @@ fn main() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/checkpoint_load");
     std::fs::create_dir_all(&dir).expect("create the corpus directory");
     let configs = [
-        ModelConfig {
-            cell: CellKind::Vanilla,
-            lx: 2,
-            hidden: 1,
-            ..ModelConfig::default()
-        },
-        ModelConfig {
-            cell: CellKind::Gru,
-            lx: 4,
-            hidden: 2,
-            layers: 2,
-            phase: PhaseKind::Softsign,
-            sign_rule: SignRule::Marshall,
-            u1_total: Some(2),
-            seed: 7,
-            ..ModelConfig::default()
-        },
-        ModelConfig {
-            lx: 3,
-            local_dim: 3,
-            hidden: 1,
-            ..ModelConfig::default()
-        },
+        ModelConfig::default().with_cell(CellKind::Vanilla).with_lx(2).with_hidden(1),
+        ModelConfig::default().with_cell(CellKind::Gru).with_lx(4).with_hidden(2).with_layers(2).with_phase(PhaseKind::Softsign).with_sign_rule(SignRule::Marshall).with_u1_total(Some(2)).with_seed(7),
+        ModelConfig::default().with_lx(3).with_local_dim(3).with_hidden(1),
     ];
     for (i, config) in configs.into_iter().enumerate() {
         let path = dir.join(format!("seed-{i}.safetensors"));
@@ -46,12 +26,7 @@ fn main() {
 
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/optimizer_load");
     std::fs::create_dir_all(&dir).expect("create the corpus directory");
-    let mut model = Model::new(ModelConfig {
-        cell: CellKind::Vanilla,
-        lx: 3,
-        hidden: 1,
-        ..ModelConfig::default()
-    })
+    let mut model = Model::new(ModelConfig::default().with_cell(CellKind::Vanilla).with_lx(3).with_hidden(1))
     .expect("a valid config");
     let h = Hamiltonian::tfim(3, 1, false, 1.0, 1.0).expect("an operator");
     for (i, optimizer) in [Optimizer::Adam, Optimizer::Sgd].into_iter().enumerate() {

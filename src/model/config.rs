@@ -36,8 +36,10 @@ pub enum SignRule {
     Marshall,
 }
 
-/// Everything that fixes a model's shape and initial parameters.
+/// Everything that fixes a model's shape and initial parameters. Build one from the
+/// defaults: `ModelConfig::default().with_lx(6).with_ly(6).with_hidden(32)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ModelConfig {
     pub cell: CellKind,
     /// Sites along x; a chain has `lx` sites.
@@ -82,6 +84,19 @@ impl Default for ModelConfig {
         }
     }
 }
+
+crate::settings::with_setters!(ModelConfig {
+    with_cell => cell: CellKind,
+    with_lx => lx: u32,
+    with_ly => ly: u32,
+    with_local_dim => local_dim: u32,
+    with_hidden => hidden: u32,
+    with_layers => layers: u32,
+    with_phase => phase: PhaseKind,
+    with_sign_rule => sign_rule: SignRule,
+    with_u1_total => u1_total: Option<u32>,
+    with_seed => seed: u64,
+});
 
 impl ModelConfig {
     /// Number of sites, lx * ly.

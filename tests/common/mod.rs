@@ -19,22 +19,23 @@ pub fn all_configs(sites: usize, d: usize) -> Vec<u8> {
 }
 
 pub fn model(cell: CellKind, sites: u32, d: u32, layers: u32, phase: bool, seed: u64) -> Model {
-    Model::new(ModelConfig {
-        cell,
-        lx: sites,
-        ly: 1,
-        local_dim: d,
-        hidden: 5,
-        layers,
-        phase: if phase {
-            PhaseKind::Softsign
-        } else {
-            PhaseKind::None
-        },
-        sign_rule: SignRule::None,
-        u1_total: None,
-        seed,
-    })
+    Model::new(
+        ModelConfig::default()
+            .with_cell(cell)
+            .with_lx(sites)
+            .with_ly(1)
+            .with_local_dim(d)
+            .with_hidden(5)
+            .with_layers(layers)
+            .with_phase(if phase {
+                PhaseKind::Softsign
+            } else {
+                PhaseKind::None
+            })
+            .with_sign_rule(SignRule::None)
+            .with_u1_total(None)
+            .with_seed(seed),
+    )
     .unwrap()
 }
 
@@ -132,22 +133,23 @@ pub fn close(a: Complex64, b: Complex64, tol: f64) -> bool {
 
 /// A 2D RNN (ly > 1) on the `lx x ly` grid with hidden size 5, spin-1/2 unless `d` says.
 pub fn grid_model(cell: CellKind, lx: u32, ly: u32, layers: u32, phase: bool, seed: u64) -> Model {
-    Model::new(ModelConfig {
-        cell,
-        lx,
-        ly,
-        local_dim: 2,
-        hidden: 5,
-        layers,
-        phase: if phase {
-            PhaseKind::Softsign
-        } else {
-            PhaseKind::None
-        },
-        sign_rule: SignRule::None,
-        u1_total: None,
-        seed,
-    })
+    Model::new(
+        ModelConfig::default()
+            .with_cell(cell)
+            .with_lx(lx)
+            .with_ly(ly)
+            .with_local_dim(2)
+            .with_hidden(5)
+            .with_layers(layers)
+            .with_phase(if phase {
+                PhaseKind::Softsign
+            } else {
+                PhaseKind::None
+            })
+            .with_sign_rule(SignRule::None)
+            .with_u1_total(None)
+            .with_seed(seed),
+    )
     .unwrap()
 }
 
