@@ -9,6 +9,7 @@ use num_complex::Complex64;
 
 /// A sample mean with its statistics.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Estimate {
     pub mean: Complex64,
     /// Standard error of the mean, sqrt(variance / n): samples are independent.
