@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// What went wrong, coarse enough to map onto the C status codes of DESIGN.md §3.
+/// What went wrong, coarse enough to map onto the C status codes (docs/c-abi.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     /// A value out of range: config field, spin value, site index.

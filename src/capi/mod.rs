@@ -13,8 +13,9 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-// The exported API, one concept each. cbindgen writes the header in this order, that of
-// DESIGN.md §3; the blank lines keep rustfmt from sorting it.
+// The exported API, one concept each. cbindgen writes the header in this order (library,
+// model, sampling, gradients, operators, estimators, exact tools, training); the blank lines
+// keep rustfmt from sorting it.
 mod last_error;
 mod status;
 mod threads;
