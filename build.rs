@@ -1,5 +1,5 @@
 // Gives the shared library its SONAME, librnnwf.so.0.MINOR while the crate is on 0.x
-// (DESIGN.md §2.8), so hosts link against an ABI generation, not a file name.
+// (docs/c-abi.md, "Versions"), so hosts link against an ABI generation, not a file name.
 fn main() {
     let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
     let minor = std::env::var("CARGO_PKG_VERSION_MINOR").unwrap();

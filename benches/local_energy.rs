@@ -1,5 +1,5 @@
 //! Local energies per second with prefix reuse and with full re-evaluation of every
-//! connected configuration, measured in the same run (DESIGN.md §4).
+//! connected configuration, measured in the same run (docs/architecture.md, step 2).
 //!
 //! `cargo bench --bench local_energy`; RNNWF_BENCH_REPEATS sets the repeats (default 5),
 //! of which the medians are reported.

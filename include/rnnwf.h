@@ -54,6 +54,8 @@
  *
  * MEMORY LAYOUT
  *   Arrays are a pointer plus an element count; a NULL pointer is accepted when the count is 0.
+ *   An array the call writes (an output) must not overlap any other array argument of the
+ *   same call, input or output: the library may read its inputs while writing its outputs.
  *   Configurations are uint8_t arrays, row-major [n][n_sites] (Fortran and Julia see
  *   configs(n_sites, n)); sites are numbered i = x + lx*y; a site value is 0..local_dim-1, for
  *   spin-1/2 0 = up (+1), 1 = down (-1). rnnwf_complex {double re, im} is layout-compatible
@@ -261,7 +263,7 @@ typedef struct rnnwf_vmc_stats {
 // NaN or Inf met: in parameters, energies or gradients.
 #define RNNWF_ERR_NUMERICAL 6
 
-// A request this build does not support (e.g. minSR with samples spread over processes).
+// A request this build does not support (e.g. rnnwf_fit_step with RNNWF_OPT_SR).
 #define RNNWF_ERR_UNSUPPORTED 7
 
 // A host callback returned non-zero.

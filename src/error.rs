@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-/// What went wrong, coarse enough to map onto the C status codes of DESIGN.md §3.
+/// What went wrong, coarse enough to map onto the C status codes (docs/c-abi.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {

@@ -1,5 +1,5 @@
 //! Monte Carlo estimators from exact, independent samples: expectation values of Pauli sums
-//! and the second Renyi entropy by the swap trick (METHOD.md).
+//! and the second Renyi entropy by the swap trick (docs/method.md).
 
 use crate::error::{Error, Result};
 use crate::hamiltonian::Hamiltonian;

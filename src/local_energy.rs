@@ -1,7 +1,7 @@
-//! Local energies E_loc(s) = sum_{s'} <s|H|s'> psi(s') / psi(s) (METHOD.md), with prefix
-//! reuse (DESIGN.md §4): a connected configuration s' that first differs from its sample at
-//! sampling position k shares the sample's pass state before k, so its pass restarts there
-//! from a saved state instead of from position 0.
+//! Local energies E_loc(s) = sum_{s'} <s|H|s'> psi(s') / psi(s) (docs/method.md), with
+//! prefix reuse (docs/architecture.md): a connected configuration s' that first differs from
+//! its sample at sampling position k shares the sample's pass state before k, so its pass
+//! restarts there from a saved state instead of from position 0.
 //!
 //! Each chunk of CHUNK_ROWS samples runs its own pass once, saving every row's state at
 //! checkpoints (every `stride` positions; stride 1 unless the saved states would exceed

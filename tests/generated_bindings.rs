@@ -119,7 +119,7 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(Path::new(crate_root()).join(path)).unwrap()
 }
 
-/// The rest of the DESIGN.md §3 contract (Hamiltonians, estimators, VMC: function-pointer
+/// The rest of the planned C API (Hamiltonians, estimators, VMC: function-pointer
 /// typedefs, nested structs), written as cbindgen writes it in a fixture, goes through both
 /// generators: the Fortran compiles under -std=f2008 -Werror and the Julia lints clean. When
 /// those functions land in the real header, their raw bindings appear by regeneration alone.

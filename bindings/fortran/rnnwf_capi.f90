@@ -56,7 +56,7 @@ module rnnwf_capi
   integer(c_int32_t), parameter :: RNNWF_ERR_FORMAT = 5
   ! NaN or Inf met: in parameters, energies or gradients.
   integer(c_int32_t), parameter :: RNNWF_ERR_NUMERICAL = 6
-  ! A request this build does not support (e.g. minSR with samples spread over processes).
+  ! A request this build does not support (e.g. rnnwf_fit_step with RNNWF_OPT_SR).
   integer(c_int32_t), parameter :: RNNWF_ERR_UNSUPPORTED = 7
   ! A host callback returned non-zero.
   integer(c_int32_t), parameter :: RNNWF_ERR_CALLBACK = 8

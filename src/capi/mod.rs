@@ -6,15 +6,17 @@
 //! value through `handles`. Adding an object to the API is one more file like `model.rs`.
 //!
 //! The safety contract of every `unsafe extern "C"` function is the header's: pointers are
-//! NULL or valid for the documented element counts, handles are live, and a `T *` handle is
-//! not used by another thread during the call.
+//! NULL or valid for the documented element counts, an array the call writes overlaps no
+//! other array argument, handles are live, and a `T *` handle is not used by another thread
+//! during the call (docs/c-abi.md).
 #![allow(non_camel_case_types)]
 #![allow(clippy::missing_safety_doc)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-// The exported API, one concept each. cbindgen writes the header in this order, that of
-// DESIGN.md §3; the blank lines keep rustfmt from sorting it.
+// The exported API, one concept each. cbindgen writes the header in this order (library,
+// model, sampling, gradients, operators, estimators, exact tools, training); the blank lines
+// keep rustfmt from sorting it.
 mod last_error;
 mod status;
 mod threads;

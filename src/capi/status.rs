@@ -23,7 +23,7 @@ pub const RNNWF_ERR_IO: rnnwf_status = 4;
 pub const RNNWF_ERR_FORMAT: rnnwf_status = 5;
 /// NaN or Inf met: in parameters, energies or gradients.
 pub const RNNWF_ERR_NUMERICAL: rnnwf_status = 6;
-/// A request this build does not support (e.g. minSR with samples spread over processes).
+/// A request this build does not support (e.g. rnnwf_fit_step with RNNWF_OPT_SR).
 pub const RNNWF_ERR_UNSUPPORTED: rnnwf_status = 7;
 /// A host callback returned non-zero.
 pub const RNNWF_ERR_CALLBACK: rnnwf_status = 8;

@@ -1,4 +1,4 @@
-//! The built-in lattice models (DESIGN.md §3), on chains (ly = 1) and lx x ly grids.
+//! The built-in lattice models, on chains (ly = 1) and lx x ly grids.
 
 use super::lattice::{nearest_neighbours, next_nearest_neighbours};
 use super::Hamiltonian;

@@ -10,7 +10,7 @@ pub enum CellKind {
     /// Chain: h' = tanh(W h + V x + b).
     /// Grid: h' = tanh(W_h h_h + V_h x_h + W_v h_v + V_v x_v + b).
     Vanilla,
-    /// Gated recurrent unit (METHOD.md); on a grid the gates read both neighbours and the
+    /// Gated recurrent unit (docs/method.md); on a grid the gates read both neighbours and the
     /// state interpolates towards a learned merge of the two neighbour states.
     Gru,
     /// The vanilla cell with ELU instead of tanh: elu(a) = a for a > 0, e^a - 1 otherwise

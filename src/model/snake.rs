@@ -1,4 +1,4 @@
-//! The 2D RNN's visiting order on an lx x ly grid (METHOD.md, "2D RNN"): row y = 0 left to
+//! The 2D RNN's visiting order on an lx x ly grid (docs/method.md, "2D RNN"): row y = 0 left to
 //! right, row 1 right to left, and so on (a snake), and which earlier positions feed each
 //! site's cell. Sites keep their numbering i = x + lx*y; only the order of visits changes.
 //!

@@ -34,8 +34,9 @@
  *   re = -inf (psi = 0).
  */
 
-/* A test fixture, not the API: include/rnnwf.h plus the rest of DESIGN.md section 3,
-   written the way cbindgen writes it, so the generators are known to handle it. */
+/* A test fixture, not the API: an earlier include/rnnwf.h plus the rest of the C API as
+   planned then (operators, estimators, training), written the way cbindgen writes it, so
+   the generators are known to handle it. */
 
 #ifndef RNNWF_H
 #define RNNWF_H

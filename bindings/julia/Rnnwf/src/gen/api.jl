@@ -48,7 +48,7 @@ const RNNWF_ERR_IO = 4
 const RNNWF_ERR_FORMAT = 5
 # NaN or Inf met: in parameters, energies or gradients.
 const RNNWF_ERR_NUMERICAL = 6
-# A request this build does not support (e.g. minSR with samples spread over processes).
+# A request this build does not support (e.g. rnnwf_fit_step with RNNWF_OPT_SR).
 const RNNWF_ERR_UNSUPPORTED = 7
 # A host callback returned non-zero.
 const RNNWF_ERR_CALLBACK = 8
