@@ -1,9 +1,10 @@
 //! `rnnwf`: recurrent-neural-network wave functions and variational Monte Carlo for quantum
 //! spin systems, with a stable C ABI (see `include/rnnwf.h`).
 //!
-//! The Rust API is the engine; `capi` only converts pointers, checks arguments, catches
-//! panics and maps errors to status codes.
+//! The Rust API is the engine and decides every refusal and its status; `capi` only converts
+//! pointers and buffers, catches panics and maps errors to status codes.
 
+mod buffer;
 pub mod capi;
 pub mod checkpoint;
 pub mod error;

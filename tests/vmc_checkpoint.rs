@@ -11,9 +11,9 @@ use rnnwf::vmc::{Vmc, VmcConfig, VmcStats};
 use rnnwf::{CellKind, ErrorKind, Hamiltonian, Model, ModelConfig};
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
-use std::cell::Cell;
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 type Metadata = HashMap<String, String>;
 type OwnedTensor = (String, Vec<usize>, Vec<u8>);
@@ -462,18 +462,19 @@ fn load_keeps_the_reduction_hook() {
     let dir = scratch_dir("vmc-load-hook");
     let (vmc, mut model) = small_adam_state();
     vmc.save(&dir.join("opt")).unwrap();
-    let calls = Rc::new(Cell::new(0));
+    // Arc and an atomic: the hook must be Send.
+    let calls = Arc::new(AtomicUsize::new(0));
     let counter = calls.clone();
     let mut other = Vmc::new(VmcConfig::default()).unwrap();
     other.set_allreduce(Some(Box::new(move |_: &mut [f64]| {
-        counter.set(counter.get() + 1);
+        counter.fetch_add(1, Ordering::Relaxed);
         Ok(())
     })));
     other.load(&dir.join("opt")).unwrap();
     let h = Hamiltonian::tfim(3, 1, false, 1.0, 0.7).unwrap();
     other.step(&mut model, &h).unwrap();
     // Energy sums and squares, free-energy sums and squares (T > 0), the gradient.
-    assert_eq!(calls.get(), 5);
+    assert_eq!(calls.load(Ordering::Relaxed), 5);
 }
 
 #[test]
