@@ -17,9 +17,8 @@ use std::ffi::c_void;
 /// RNNWF_PRECONDITIONER_SR with SGD or Adam), the sum of log-derivatives (2 num_params), the
 /// force A^T b (num_params), then one num_params buffer per iteration of the conjugate
 /// gradient that solves the SR system over all processes' samples (the update rule reduces
-/// nothing). For each
-/// rnnwf_fit_step: [sum -ln P(data), n] (2), then the gradient (num_params). A reduced value
-/// that is NaN or Inf gives RNNWF_ERR_NUMERICAL.
+/// nothing). For each rnnwf_fit_step: [sum -ln P(data), n] (2), then the gradient
+/// (num_params). A reduced value that is NaN or Inf gives RNNWF_ERR_NUMERICAL.
 #[allow(non_camel_case_types)]
 pub type rnnwf_allreduce_fn =
     Option<unsafe extern "C" fn(buf: *mut f64, len: usize, user_data: *mut c_void) -> i32>;

@@ -183,9 +183,9 @@ impl From<VmcStats> for rnnwf_vmc_stats {
     }
 }
 
-/// Fills `cfg` with the defaults (Adam, no preconditioner, n_samples 1024, learning_rate 1e-3, adam_beta1 0.9,
-/// adam_beta2 0.999, adam_eps 1e-8, sr_diag_shift 1e-4, grad_clip 0, temperature 0, seed 0)
-/// and sets struct_size.
+/// Fills `cfg` with the defaults (Adam, n_samples 1024, learning_rate 1e-3, adam_beta1 0.9,
+/// adam_beta2 0.999, adam_eps 1e-8, sr_diag_shift 1e-4, grad_clip 0, temperature 0, seed 0,
+/// preconditioner RNNWF_PRECONDITIONER_NONE) and sets struct_size.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_vmc_config_init(cfg: *mut rnnwf_vmc_config) -> rnnwf_status {
     ffi_call("rnnwf_vmc_config_init", || {
