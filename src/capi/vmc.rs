@@ -98,6 +98,36 @@ const PRECONDITIONERS: [(u32, Preconditioner); 2] = [
 ];
 
 impl rnnwf_vmc_config {
+    /// Copies every field (not the padding after `preconditioner`).
+    fn copy_fields(dst: &mut Self, src: Self) {
+        let rnnwf_vmc_config {
+            struct_size,
+            optimizer,
+            n_samples,
+            learning_rate,
+            adam_beta1,
+            adam_beta2,
+            adam_eps,
+            sr_diag_shift,
+            grad_clip,
+            temperature,
+            seed,
+            preconditioner,
+        } = src;
+        dst.struct_size = struct_size;
+        dst.optimizer = optimizer;
+        dst.n_samples = n_samples;
+        dst.learning_rate = learning_rate;
+        dst.adam_beta1 = adam_beta1;
+        dst.adam_beta2 = adam_beta2;
+        dst.adam_eps = adam_eps;
+        dst.sr_diag_shift = sr_diag_shift;
+        dst.grad_clip = grad_clip;
+        dst.temperature = temperature;
+        dst.seed = seed;
+        dst.preconditioner = preconditioner;
+    }
+
     fn from_rust(c: &VmcConfig) -> Self {
         rnnwf_vmc_config {
             struct_size: CONFIG_SIZE,
@@ -190,8 +220,10 @@ impl From<VmcStats> for rnnwf_vmc_stats {
 pub unsafe extern "C" fn rnnwf_vmc_config_init(cfg: *mut rnnwf_vmc_config) -> rnnwf_status {
     ffi_call("rnnwf_vmc_config_init", || {
         let out = OutSlot::new(cfg, "cfg")?;
-        // SAFETY: the caller gives a writable rnnwf_vmc_config (checked for NULL).
-        unsafe { out.write(rnnwf_vmc_config::from_rust(&VmcConfig::default())) };
+        let defaults = rnnwf_vmc_config::from_rust(&VmcConfig::default());
+        // SAFETY: the caller gives a writable rnnwf_vmc_config (checked for NULL); zero bytes
+        // are a valid one (integers and doubles).
+        unsafe { out.write_zero_padded(defaults, rnnwf_vmc_config::copy_fields) };
         Ok(())
     })
 }
@@ -235,8 +267,10 @@ pub unsafe extern "C" fn rnnwf_vmc_get_config(
         // SAFETY: a live handle (checked for NULL).
         let v = unsafe { borrow(v, "v")? };
         let out = OutSlot::new(out, "out")?;
-        // SAFETY: the caller gives a writable rnnwf_vmc_config (checked for NULL).
-        unsafe { out.write(rnnwf_vmc_config::from_rust(v.vmc.config())) };
+        let config = rnnwf_vmc_config::from_rust(v.vmc.config());
+        // SAFETY: the caller gives a writable rnnwf_vmc_config (checked for NULL); zero bytes
+        // are a valid one (integers and doubles).
+        unsafe { out.write_zero_padded(config, rnnwf_vmc_config::copy_fields) };
         Ok(())
     })
 }
