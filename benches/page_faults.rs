@@ -114,7 +114,10 @@ fn ising(steps: usize) {
 fn main() {
     rnnwf::set_num_threads(1);
     // `cargo bench` passes --bench; the rest are ours.
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let which = args.iter().find(|a| a.parse::<usize>().is_err());
     let steps = args.iter().find_map(|a| a.parse().ok()).unwrap_or(6);
     match which.map(String::as_str) {

@@ -322,7 +322,9 @@ fn status_of(kind: ErrorKind) -> rnnwf_status {
 fn fit_step_refusals_agree_between_rust_and_c() {
     let mut bad_value = vec![0u8; 2 * SITES as usize];
     bad_value[SITES as usize + 3] = 2;
-    let cases: [(Vec<u8>, usize, Optimizer, u32, ErrorKind, &str); 3] = [
+    /// Data, n, the optimiser in Rust and in C, the refusal and a word of its message.
+    type Case = (Vec<u8>, usize, Optimizer, u32, ErrorKind, &'static str);
+    let cases: [Case; 3] = [
         (
             Vec::new(),
             0,
