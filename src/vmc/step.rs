@@ -3,10 +3,11 @@
 
 use super::{StepTimings, Vmc, VmcStats};
 use crate::error::{Error, Result};
+use crate::estimators::Estimate;
 use crate::hamiltonian::Hamiltonian;
 use crate::local_energy::{check_operator, local_energies};
 use crate::model::Model;
-use crate::optim::Samples;
+use crate::optim::{Preconditioner, Samples};
 use crate::random::derive_seed;
 use num_complex::Complex64;
 use std::time::Instant;
@@ -72,25 +73,56 @@ impl Vmc {
         start: Instant,
     ) -> Result<VmcStats> {
         let sampled = Instant::now();
-        let (ns, np) = (log_psi.len(), model.num_params());
         let preconditioner = self.config.preconditioner_in_effect();
-        let distributed = self.reduction.is_distributed();
-        let Vmc {
-            config,
-            reduction,
-            workspace: w,
-            ..
-        } = self;
-        // Every buffer of the step, before its first reduction: a refusal reaches all
-        // processes there.
-        let prepared = w.prepare_step(ns, np).and_then(|()| {
-            w.preconditioner
-                .prepare(preconditioner, model, ns, distributed)
-        });
-        if let Err(e) = prepared {
-            return Err(reduction.fail_together(ns, e));
-        }
+        self.prepare_buffers(model, log_psi.len(), preconditioner)?;
+        let energy = self.centred_local_values(model, h, configs, log_psi)?;
+        let local = Instant::now();
+        let grad_norm = self.precondition(model, configs, energy.n as f64, preconditioner)?;
+        let differentiated = Instant::now();
+        self.apply_update_rule(model)?;
+        let stats = VmcStats {
+            step: self.steps,
+            energy,
+            grad_norm,
+            seconds: start.elapsed().as_secs_f64(),
+            timings: StepTimings {
+                sampling: (sampled - start).as_secs_f64(),
+                local_energies: (local - sampled).as_secs_f64(),
+                gradient: (differentiated - local).as_secs_f64(),
+                update: differentiated.elapsed().as_secs_f64(),
+            },
+        };
+        self.steps += 1;
+        Ok(stats)
+    }
 
+    /// Every buffer of the step for `n` samples, before its first reduction: a refusal
+    /// (memory) reaches all processes there.
+    fn prepare_buffers(
+        &mut self,
+        model: &Model,
+        n: usize,
+        preconditioner: Preconditioner,
+    ) -> Result<()> {
+        let distributed = self.reduction.is_distributed();
+        let w = &mut self.workspace;
+        let prepared = w.prepare_step(n, model.num_params()).and_then(|()| {
+            w.preconditioner
+                .prepare(preconditioner, model, n, distributed)
+        });
+        prepared.map_err(|e| self.reduction.fail_together(n, e))
+    }
+
+    /// Local energies and their estimate over all processes; leaves the objective's local
+    /// values (E_loc, or E_loc + T ln P when annealing) minus their mean in the workspace.
+    fn centred_local_values(
+        &mut self,
+        model: &Model,
+        h: &Hamiltonian,
+        configs: &[u8],
+        log_psi: &[Complex64],
+    ) -> Result<Estimate> {
+        let (w, reduction) = (&mut self.workspace, &mut self.reduction);
         local_energies(model, h, configs, &mut w.e_loc)?;
         // A non-finite local energy on one process reaches every process through the sums
         // of the first reduction, so all processes fail this step together rather than the
@@ -107,10 +139,8 @@ impl Vmc {
             )));
         }
         let energy = energy?;
-        let local = Instant::now();
-
         // Annealing minimises <H> - T S: the gradient of E_loc + T ln P.
-        let t = config.temperature;
+        let t = self.config.temperature;
         let mean = if t > 0.0 {
             for ((c, e), l) in w.centred.iter_mut().zip(&w.e_loc).zip(log_psi) {
                 *c = e + t * 2.0 * l.re;
@@ -121,18 +151,30 @@ impl Vmc {
             energy.mean
         };
         w.centred.iter_mut().for_each(|c| *c -= mean);
+        Ok(energy)
+    }
 
-        // Gradient estimate and preconditioner: the energy gradient and the direction.
+    /// Gradient estimate and preconditioner: the energy gradient and the update direction
+    /// into the workspace; returns the gradient's norm.
+    fn precondition(
+        &mut self,
+        model: &Model,
+        configs: &[u8],
+        n_total: f64,
+        preconditioner: Preconditioner,
+    ) -> Result<f64> {
+        let distributed = self.reduction.is_distributed();
+        let (w, reduction) = (&mut self.workspace, &mut self.reduction);
         let samples = Samples {
             model,
             configs,
             centred: &w.centred,
-            n_total: energy.n as f64,
+            n_total,
         };
         w.preconditioner.run(
             preconditioner,
             &samples,
-            config.sr_diag_shift,
+            self.config.sr_diag_shift,
             distributed,
             &mut |buf| reduction.sum(buf),
             &mut w.grad,
@@ -142,32 +184,23 @@ impl Vmc {
         if !grad_norm.is_finite() {
             return Err(Error::numerical("the energy gradient is not finite"));
         }
-        let differentiated = Instant::now();
+        Ok(grad_norm)
+    }
 
-        // Update rule: proposed, then committed once the model has taken the parameters.
-        let rule = config.update_rule();
+    /// The update rule on the workspace's direction: proposed, then committed once the
+    /// model has taken the parameters (it refuses non-finite ones, unchanged).
+    fn apply_update_rule(&mut self, model: &mut Model) -> Result<()> {
+        let rule = self.config.update_rule();
+        let w = &mut self.workspace;
         w.update.propose(
             rule,
-            &config.update_settings(),
+            &self.config.update_settings(),
             model.params(),
             &mut w.direction,
             self.adam.as_ref(),
         )?;
-        model.set_params(&w.update.new_params)?; // refuses non-finite values, model unchanged
+        model.set_params(&w.update.new_params)?;
         w.update.commit(rule, &mut self.adam);
-        let stats = VmcStats {
-            step: self.steps,
-            energy,
-            grad_norm,
-            seconds: start.elapsed().as_secs_f64(),
-            timings: StepTimings {
-                sampling: (sampled - start).as_secs_f64(),
-                local_energies: (local - sampled).as_secs_f64(),
-                gradient: (differentiated - local).as_secs_f64(),
-                update: differentiated.elapsed().as_secs_f64(),
-            },
-        };
-        self.steps += 1;
-        Ok(stats)
+        Ok(())
     }
 }
