@@ -469,7 +469,9 @@ fn a_step_on_no_samples_is_an_invalid_argument() {
     assert_eq!(err.kind, ErrorKind::InvalidArgument, "{}", err.message);
 }
 
-/// A sample count no memory holds is refused with a status naming the size, not an abort.
+/// A sample count no memory holds is refused with a status naming the size, not an abort;
+/// under a hook this process still joins the step's first reduction, with non-finite sums,
+/// so that the other processes fail the step with it instead of waiting.
 #[test]
 fn an_impossible_sample_count_is_refused_naming_the_size() {
     let mut model = model();
@@ -478,6 +480,12 @@ fn an_impossible_sample_count_is_refused_naming_the_size() {
         ..VmcConfig::default()
     })
     .unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    vmc.set_allreduce(Some(Box::new(move |buf: &mut [f64]| {
+        record.lock().unwrap().push(buf.to_vec());
+        Ok(())
+    })));
     let before = model.params().to_vec();
     let err = vmc.step(&mut model, &hamiltonian()).unwrap_err();
     assert_eq!(err.kind, ErrorKind::InvalidArgument, "{}", err.message);
@@ -493,4 +501,8 @@ fn an_impossible_sample_count_is_refused_naming_the_size() {
     );
     assert_eq!(model.params(), &before[..]);
     assert_eq!(vmc.steps(), 0);
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1, "one reduction: {seen:?}");
+    assert_eq!(seen[0].len(), 3);
+    assert!(seen[0][0].is_nan() && seen[0][2] == (1u64 << 40) as f64);
 }

@@ -1,7 +1,9 @@
 //! Reconstruction from data: one optimiser step on the negative log-likelihood of measured
 //! configurations, -(1/M) sum_m ln P(s_m), whose gradient RNNs give exactly.
 
+use super::reduction::FIT_SUMS;
 use super::Vmc;
+use crate::buffer::reuse;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::optim::Preconditioner;
@@ -35,7 +37,15 @@ impl Vmc {
         model
             .check_configs(data, n)
             .map_err(|e| Error::new(e.kind, format!("data: {}", e.message)))?;
-        let mut log_p = vec![0.0; n];
+        // Sized by the caller's data: fallible, refused naming the size, and before the
+        // first reduction so that every process refuses together.
+        let (mut log_p, mut re, mut im) = (Vec::new(), Vec::new(), Vec::new());
+        let room = reuse(&mut log_p, n, "the data's ln P")
+            .and_then(|()| reuse(&mut re, n, "the data's weights"))
+            .and_then(|()| reuse(&mut im, n, "the data's weights"));
+        if let Err(e) = room {
+            return Err(self.reduction.fail_together(FIT_SUMS, n, e));
+        }
         model.log_prob(data, &mut log_p)?;
         if let Some(i) = log_p.iter().position(|l| !l.is_finite()) {
             return Err(Error::invalid(format!(
@@ -46,8 +56,8 @@ impl Vmc {
         self.reduction.sum(&mut sums)?;
         let (nll, n_total) = (sums[0] / sums[1], sums[1]);
         // d(-ln P)/d theta = -2 d Re ln psi / d theta.
-        let re = vec![-2.0 / n_total; n];
-        let im = vec![0.0; n];
+        re.fill(-2.0 / n_total);
+        im.fill(0.0);
         let mut grad = vec![0.0; model.num_params()];
         model.log_psi_vjp(data, &re, &im, &mut grad)?;
         self.reduction.sum(&mut grad)?;

@@ -8,6 +8,11 @@ use num_complex::Complex64;
 /// that a driver can move to (and be freed on) another thread.
 pub type AllReduce = Box<dyn FnMut(&mut [f64]) -> std::result::Result<(), String> + Send>;
 
+/// Values in a step's first reduction: `[sum Re E_loc, sum Im E_loc, n]`.
+pub(crate) const ENERGY_SUMS: usize = 3;
+/// Values in a fit step's first reduction: `[sum -ln P, n]`.
+pub(crate) const FIT_SUMS: usize = 2;
+
 /// The reduction hook of a driver; without one every sum is this process's own.
 #[derive(Default)]
 pub(crate) struct Reduction {
@@ -61,12 +66,14 @@ impl Reduction {
     }
 
     /// Fails a step that this process cannot take (e.g. memory refused) together with the
-    /// others: joins the step's first reduction with a non-finite sum, which every process
-    /// sees, then returns `error`.
-    pub fn fail_together(&mut self, n: usize, error: Error) -> Error {
-        let mut sums = [f64::NAN, f64::NAN, n as f64];
+    /// others: joins the step's first reduction, of `len` values whose last is the sample
+    /// count `n`, with non-finite sums that every process sees, then returns `error`.
+    pub fn fail_together(&mut self, len: usize, n: usize, error: Error) -> Error {
+        let mut sums = [f64::NAN; 3];
+        let first = &mut sums[..len];
+        first[len - 1] = n as f64;
         // The reduction's own verdict (non-finite) is expected; this process reports `error`.
-        let _ = self.sum(&mut sums);
+        let _ = self.sum(first);
         error
     }
 }

@@ -1,6 +1,7 @@
 //! One VMC step as a pipeline: sample, local energies, gradient estimate, preconditioner
 //! (none, or SR), update rule (SGD, Adam).
 
+use super::reduction::ENERGY_SUMS;
 use super::{StepTimings, Vmc, VmcStats};
 use crate::error::{Error, Result};
 use crate::estimators::Estimate;
@@ -23,7 +24,7 @@ impl Vmc {
         let start = Instant::now();
         let ns = self.config.n_samples as usize;
         if let Err(e) = self.workspace.prepare_samples(ns, model.num_sites()) {
-            return Err(self.reduction.fail_together(ns, e));
+            return Err(self.reduction.fail_together(ENERGY_SUMS, ns, e));
         }
         // The samples leave the workspace for the step (moving a Vec copies nothing).
         let mut configs = std::mem::take(&mut self.workspace.configs);
@@ -110,7 +111,7 @@ impl Vmc {
             w.preconditioner
                 .prepare(preconditioner, model, n, distributed)
         });
-        prepared.map_err(|e| self.reduction.fail_together(n, e))
+        prepared.map_err(|e| self.reduction.fail_together(ENERGY_SUMS, n, e))
     }
 
     /// Local energies and their estimate over all processes; leaves the objective's local
