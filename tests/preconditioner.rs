@@ -506,3 +506,34 @@ fn an_impossible_sample_count_is_refused_naming_the_size() {
     assert_eq!(seen[0].len(), 3);
     assert!(seen[0][0].is_nan() && seen[0][2] == (1u64 << 40) as f64);
 }
+
+/// The optimiser checkpoint records SR as `preconditioner = sr` and nothing without it, so
+/// files of settings without SR keep their bytes and files written before the setting
+/// existed (no key) load with none.
+#[test]
+fn checkpoints_record_the_preconditioner_only_when_set() {
+    let metadata = |vmc: &Vmc| {
+        let bytes = vmc.to_checkpoint_bytes();
+        let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+        header.metadata().clone().unwrap()
+    };
+    let plain = Vmc::new(VmcConfig::default()).unwrap();
+    assert!(!metadata(&plain).contains_key("preconditioner"));
+    let loaded = Vmc::from_checkpoint_bytes(&plain.to_checkpoint_bytes()).unwrap();
+    assert_eq!(loaded.config().preconditioner, Preconditioner::None);
+    let sr = Vmc::new(VmcConfig {
+        preconditioner: Preconditioner::Sr,
+        ..VmcConfig::default()
+    })
+    .unwrap();
+    let meta = metadata(&sr);
+    assert_eq!(meta.get("preconditioner").map(String::as_str), Some("sr"));
+    // The same settings otherwise: the files differ only there (and in the checksum).
+    let plain_meta = metadata(&plain);
+    let mut differing: Vec<&String> = meta
+        .keys()
+        .filter(|k| plain_meta.get(*k) != meta.get(*k))
+        .collect();
+    differing.sort();
+    assert_eq!(differing, ["crc32", "preconditioner"]);
+}
