@@ -20,14 +20,14 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn vmc(samples: u64, lr: f64) -> Vmc {
-    Vmc::new(VmcConfig {
-        optimizer: Optimizer::MinSr,
-        n_samples: samples,
-        learning_rate: lr,
-        sr_diag_shift: 1e-3,
-        seed: 3,
-        ..VmcConfig::default()
-    })
+    Vmc::new(
+        VmcConfig::default()
+            .with_optimizer(Optimizer::MinSr)
+            .with_n_samples(samples)
+            .with_learning_rate(lr)
+            .with_sr_diag_shift(1e-3)
+            .with_seed(3),
+    )
     .unwrap()
 }
 

@@ -35,13 +35,13 @@ fn main() {
                     .with_seed(1),
             )
             .unwrap();
-            let mut vmc = Vmc::new(VmcConfig {
-                optimizer,
-                n_samples: samples,
-                learning_rate: 1e-3,
-                sr_diag_shift: 1e-3,
-                ..VmcConfig::default()
-            })
+            let mut vmc = Vmc::new(
+                VmcConfig::default()
+                    .with_optimizer(optimizer)
+                    .with_n_samples(samples)
+                    .with_learning_rate(1e-3)
+                    .with_sr_diag_shift(1e-3),
+            )
             .unwrap();
             vmc.step(&mut model, &h).unwrap(); // warm-up
             let runs: Vec<(StepTimings, f64)> = (0..steps)

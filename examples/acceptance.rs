@@ -97,14 +97,14 @@ fn main() {
             let s = schedule(optimizer);
             let start = Instant::now();
             let mut model = Model::new(case.model.clone()).unwrap();
-            let mut vmc = Vmc::new(VmcConfig {
-                optimizer: s.optimizer,
-                n_samples: s.samples,
-                learning_rate: s.lr,
-                sr_diag_shift: 1e-3,
-                seed: 3,
-                ..VmcConfig::default()
-            })
+            let mut vmc = Vmc::new(
+                VmcConfig::default()
+                    .with_optimizer(s.optimizer)
+                    .with_n_samples(s.samples)
+                    .with_learning_rate(s.lr)
+                    .with_sr_diag_shift(1e-3)
+                    .with_seed(3),
+            )
             .unwrap();
             for step in 0..s.steps {
                 // Geometric decay from lr to final_lr over the run.

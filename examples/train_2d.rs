@@ -5,8 +5,12 @@
 //!
 //!     cargo run --release --example train_2d -- [--lx 4] [--ly 4] [--model ising|heisenberg]
 //!         [--field 3] [--j2 0] [--cell gru|vanilla|elu] [--hidden 32] [--layers 1]
-//!         [--samples 512] [--steps 300] [--optimizer minsr|adam|sgd] [--lr 0.05]
-//!         [--final-lr 0.01] [--shift 1e-3] [--seed 1] [--final-samples 32768]
+//!         [--samples 512] [--steps 300] [--optimizer minsr|adam|sgd]
+//!         [--preconditioner none|sr] [--lr 0.05] [--final-lr 0.01] [--shift 1e-3] [--seed 1]
+//!         [--final-samples 32768]
+//!
+//! `--optimizer` is the update rule (`minsr` = SGD after SR); `--preconditioner sr` puts
+//! stochastic reconfiguration before `adam` or `sgd`.
 //!
 //! The two acceptance runs (4x4, open):
 //!     cargo run --release --example train_2d -- --model ising --field 3
@@ -14,7 +18,7 @@
 //! At scale (no exact energy):
 //!     cargo run --release --example train_2d -- --lx 10 --ly 10 --steps 100
 
-use rnnwf::optim::Optimizer;
+use rnnwf::optim::{Optimizer, Preconditioner};
 use rnnwf::vmc::{Vmc, VmcConfig};
 use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig, SignRule};
 use std::time::Instant;
@@ -34,6 +38,7 @@ struct Args {
     samples: u64,
     steps: u64,
     optimizer: Optimizer,
+    preconditioner: Preconditioner,
     lr: f64,
     final_lr: f64,
     shift: f64,
@@ -43,7 +48,7 @@ struct Args {
 
 const USAGE: &str = "usage: train_2d [--lx N] [--ly N] [--model ising|heisenberg] [--field h] \
      [--j2 J2] [--cell gru|vanilla|elu] [--hidden H] [--layers L] [--samples S] [--steps K] \
-     [--optimizer minsr|adam|sgd] [--lr LR] [--final-lr LR] [--shift LAMBDA] [--seed SEED] \
+     [--optimizer minsr|adam|sgd] [--preconditioner none|sr] [--lr LR] [--final-lr LR] [--shift LAMBDA] [--seed SEED] \
      [--final-samples S]";
 
 fn parse_args() -> Result<Args, String> {
@@ -59,6 +64,7 @@ fn parse_args() -> Result<Args, String> {
         samples: 512,
         steps: 300,
         optimizer: Optimizer::MinSr,
+        preconditioner: Preconditioner::None,
         lr: 0.05,
         final_lr: 0.01,
         shift: 1e-3,
@@ -109,6 +115,13 @@ fn parse_args() -> Result<Args, String> {
                     "minsr" => Optimizer::MinSr,
                     "adam" => Optimizer::Adam,
                     "sgd" => Optimizer::Sgd,
+                    _ => return Err(bad()),
+                }
+            }
+            "--preconditioner" => {
+                a.preconditioner = match v.as_str() {
+                    "none" => Preconditioner::None,
+                    "sr" => Preconditioner::Sr,
                     _ => return Err(bad()),
                 }
             }
@@ -165,16 +178,17 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             .with_u1_total(a.heisenberg.then_some(sites / 2))
             .with_seed(a.seed),
     )?;
-    let mut vmc = Vmc::new(VmcConfig {
-        optimizer: a.optimizer,
-        n_samples: a.samples,
-        learning_rate: a.lr,
-        sr_diag_shift: a.shift,
-        seed: a.seed,
-        ..VmcConfig::default()
-    })?;
+    let mut vmc = Vmc::new(
+        VmcConfig::default()
+            .with_optimizer(a.optimizer)
+            .with_preconditioner(a.preconditioner)
+            .with_n_samples(a.samples)
+            .with_learning_rate(a.lr)
+            .with_sr_diag_shift(a.shift)
+            .with_seed(a.seed),
+    )?;
     println!(
-        "{}x{} open {name}; 2D {:?} hidden {} x {} layer(s), {} parameters; {:?}, {} samples/step, \
+        "{}x{} open {name}; 2D {:?} hidden {} x {} layer(s), {} parameters; {:?} after {:?}, {} samples/step, \
          lr {} -> {}, {} threads{}",
         a.lx,
         a.ly,
@@ -183,6 +197,7 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         a.layers,
         model.num_params(),
         a.optimizer,
+        vmc.config().preconditioner_in_effect(),
         a.samples,
         a.lr,
         a.final_lr,

@@ -3,12 +3,16 @@
 //!
 //!     cargo run --release --example train_ising -- [--sites 20] [--field 1.0] [--hidden 32]
 //!         [--layers 1] [--samples 512] [--steps 200] [--optimizer minsr|adam|sgd]
-//!         [--lr 0.05] [--shift 1e-3] [--seed 1] [--out target/train_ising]
+//!         [--preconditioner none|sr] [--lr 0.05] [--shift 1e-3] [--seed 1]
+//!         [--out target/train_ising]
+//!
+//! `--optimizer` is the update rule (`minsr` = SGD after SR); `--preconditioner sr` puts
+//! stochastic reconfiguration before `adam` or `sgd`.
 //!
 //! Prints progress, writes `log.jsonl` (one JSON object per step) and `energy.svg` (energy
 //! against step) into the output folder, and ends with a one-line summary.
 
-use rnnwf::optim::Optimizer;
+use rnnwf::optim::{Optimizer, Preconditioner};
 use rnnwf::vmc::{Vmc, VmcConfig};
 use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig};
 use std::io::Write;
@@ -23,6 +27,7 @@ struct Args {
     samples: u64,
     steps: u64,
     optimizer: Optimizer,
+    preconditioner: Preconditioner,
     lr: f64,
     shift: f64,
     seed: u64,
@@ -38,6 +43,7 @@ fn parse_args() -> Result<Args, String> {
         samples: 512,
         steps: 200,
         optimizer: Optimizer::MinSr,
+        preconditioner: Preconditioner::None,
         lr: 0.05,
         shift: 1e-3,
         seed: 1,
@@ -94,11 +100,19 @@ fn parse_args() -> Result<Args, String> {
                     _ => return Err(bad(&v)),
                 }
             }
+            "--preconditioner" => {
+                let v = value()?;
+                a.preconditioner = match v.as_str() {
+                    "none" => Preconditioner::None,
+                    "sr" => Preconditioner::Sr,
+                    _ => return Err(bad(&v)),
+                }
+            }
             "--help" | "-h" => {
                 return Err(
                     "usage: train_ising [--sites N] [--field h] [--hidden H] [--layers L] \
-                     [--samples S] [--steps K] [--optimizer adam|sgd|minsr] [--lr LR] \
-                     [--shift LAMBDA] [--seed SEED] [--out DIR]"
+                     [--samples S] [--steps K] [--optimizer adam|sgd|minsr] \
+                     [--preconditioner none|sr] [--lr LR] [--shift LAMBDA] [--seed SEED] [--out DIR]"
                         .into(),
                 )
             }
@@ -133,14 +147,15 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             .with_layers(args.layers)
             .with_seed(args.seed),
     )?;
-    let mut vmc = Vmc::new(VmcConfig {
-        optimizer: args.optimizer,
-        n_samples: args.samples,
-        learning_rate: args.lr,
-        sr_diag_shift: args.shift,
-        seed: args.seed,
-        ..VmcConfig::default()
-    })?;
+    let mut vmc = Vmc::new(
+        VmcConfig::default()
+            .with_optimizer(args.optimizer)
+            .with_preconditioner(args.preconditioner)
+            .with_n_samples(args.samples)
+            .with_learning_rate(args.lr)
+            .with_sr_diag_shift(args.shift)
+            .with_seed(args.seed),
+    )?;
     std::fs::create_dir_all(&args.out)?;
     let mut log = std::io::BufWriter::new(std::fs::File::create(args.out.join("log.jsonl"))?);
     println!(

@@ -36,9 +36,10 @@
  *   the sample sums of the step (see rnnwf_allreduce_fn for the exact sequence: energy sums,
  *   squared deviations, free-energy sums with temperature > 0, the gradient; for
  *   rnnwf_fit_step the likelihood sums and the gradient). A non-zero return fails the step
- *   with RNNWF_ERR_CALLBACK and leaves the model and the optimiser state unchanged. With
- *   RNNWF_OPT_SR and a hook, the SR system is solved by conjugate gradient over all
- *   processes' samples (one reduction per iteration) instead of minSR's sample-space solve.
+ *   with RNNWF_ERR_CALLBACK and leaves the model and the optimiser state unchanged. With SR
+ *   (RNNWF_OPT_SR, or RNNWF_PRECONDITIONER_SR) and a hook, the SR system is solved by
+ *   conjugate gradient over all processes' samples (one reduction per iteration) instead of
+ *   minSR's sample-space solve.
  *
  * MPI
  *   The library has no MPI dependency: the host's hook calls
@@ -74,14 +75,14 @@
 
 #define RNNWF_VERSION_MAJOR 0
 
-#define RNNWF_VERSION_MINOR 1
+#define RNNWF_VERSION_MINOR 2
 
 #define RNNWF_VERSION_PATCH 0
 
 // The ABI generation: equals RNNWF_VERSION_MINOR while on 0.x, matching the shared
 // library's SONAME librnnwf.so.0.MINOR. A host built against one ABI version needs a library
 // with the same one.
-#define RNNWF_ABI_VERSION 1
+#define RNNWF_ABI_VERSION 2
 
 // h' = tanh(W h + V x + b)
 #define RNNWF_CELL_VANILLA 0
@@ -110,9 +111,18 @@
 // Adam with bias correction (Kingma & Ba).
 #define RNNWF_OPT_ADAM 1
 
-// Stochastic reconfiguration solved in sample space (minSR):
-// theta -= learning_rate * A^T (A A^T + sr_diag_shift I)^-1 b.
+// SGD after stochastic reconfiguration (minSR), whatever cfg->preconditioner says:
+// theta -= learning_rate * A^T (A A^T + sr_diag_shift I)^-1 b (by conjugate gradient over all
+// processes' samples when a reduction hook is set).
 #define RNNWF_OPT_SR 2
+
+// No preconditioner: the update direction is the gradient (the default).
+#define RNNWF_PRECONDITIONER_NONE 0
+
+// Stochastic reconfiguration: the update direction is the natural gradient
+// (S + sr_diag_shift I)^-1 f, solved in sample space (minSR) on one process and by conjugate
+// gradient under a reduction hook; the optimizer (SGD or Adam) then applies it.
+#define RNNWF_PRECONDITIONER_SR 1
 
 // An operator H = sum_k c_k P_k: real coefficients c_k times Pauli strings P_k (products of
 // X, Y, Z on distinct sites, eigenvalues +-1) on n_sites spin-1/2 sites. Opaque: made by
@@ -191,7 +201,7 @@ typedef struct rnnwf_estimate {
 typedef struct rnnwf_vmc_config {
   // sizeof(rnnwf_vmc_config), set by rnnwf_vmc_config_init.
   uint32_t struct_size;
-  // RNNWF_OPT_SGD, RNNWF_OPT_ADAM or RNNWF_OPT_SR.
+  // RNNWF_OPT_SGD, RNNWF_OPT_ADAM or RNNWF_OPT_SR (SGD after SR).
   uint32_t optimizer;
   // Samples per step on this process, >= 1.
   uint64_t n_samples;
@@ -202,15 +212,18 @@ typedef struct rnnwf_vmc_config {
   double adam_beta2;
   // Adam's denominator offset, > 0.
   double adam_eps;
-  // lambda of minSR's (A A^T + lambda I), >= 0.
+  // lambda of SR's (S + lambda I) (minSR's (A A^T + lambda I)), >= 0.
   double sr_diag_shift;
-  // Largest norm of the update direction (the gradient for SGD and Adam, the natural
-  // gradient for SR); 0 = no clipping.
+  // Largest norm of the update direction (the gradient without SR, the natural gradient
+  // with SR); 0 = no clipping.
   double grad_clip;
   // Annealing: minimise `<H> - T S` with `S = -<ln P>`; 0 = plain VMC.
   double temperature;
   // Seed of the samples: step k draws with a seed derived from (seed, k).
   uint64_t seed;
+  // RNNWF_PRECONDITIONER_NONE (default) or RNNWF_PRECONDITIONER_SR, combined with
+  // optimizer RNNWF_OPT_SGD or RNNWF_OPT_ADAM (RNNWF_OPT_SR is SGD after SR either way).
+  uint32_t preconditioner;
 } rnnwf_vmc_config;
 
 // Sums `buf[0..len]` elementwise over all processes, in place (as MPI_Allreduce with
@@ -222,12 +235,13 @@ typedef struct rnnwf_vmc_config {
 // must not call rnnwf functions on that rnnwf_vmc or on the model being trained. Every
 // process must make the same sequence of reductions, which is, for each
 // rnnwf_vmc_step: [sum Re E_loc, sum Im E_loc, n] (3 values), then [sum |E_loc - mean|^2]
-// (1); with temperature T > 0 the same two for E_loc + T ln P; then, for SGD and Adam, the
-// energy gradient (num_params values); for RNNWF_OPT_SR, the sum of log-derivatives
-// (2 num_params), the force A^T b (num_params), then one num_params buffer per iteration of
-// the conjugate gradient that solves the SR system over all processes' samples. For each
-// rnnwf_fit_step: [sum -ln P(data), n] (2), then the gradient (num_params). A reduced value
-// that is NaN or Inf gives RNNWF_ERR_NUMERICAL.
+// (1); with temperature T > 0 the same two for E_loc + T ln P; then, without preconditioner
+// (SGD or Adam), the energy gradient (num_params values); with SR (RNNWF_OPT_SR, or
+// RNNWF_PRECONDITIONER_SR with SGD or Adam), the sum of log-derivatives (2 num_params), the
+// force A^T b (num_params), then one num_params buffer per iteration of the conjugate
+// gradient that solves the SR system over all processes' samples (the update rule reduces
+// nothing). For each rnnwf_fit_step: [sum -ln P(data), n] (2), then the gradient
+// (num_params). A reduced value that is NaN or Inf gives RNNWF_ERR_NUMERICAL.
 typedef int32_t (*rnnwf_allreduce_fn)(double *buf, size_t len, void *user_data);
 
 // What one rnnwf_vmc_step measured.
@@ -479,20 +493,22 @@ rnnwf_status rnnwf_exact_expectation(const struct rnnwf_model *m,
 rnnwf_status rnnwf_exact_ground_energy(const struct rnnwf_hamiltonian *h, double *out);
 
 // Fills `cfg` with the defaults (Adam, n_samples 1024, learning_rate 1e-3, adam_beta1 0.9,
-// adam_beta2 0.999, adam_eps 1e-8, sr_diag_shift 1e-4, grad_clip 0, temperature 0, seed 0)
-// and sets struct_size.
+// adam_beta2 0.999, adam_eps 1e-8, sr_diag_shift 1e-4, grad_clip 0, temperature 0, seed 0,
+// preconditioner RNNWF_PRECONDITIONER_NONE) and sets struct_size.
 rnnwf_status rnnwf_vmc_config_init(struct rnnwf_vmc_config *cfg);
 
 // A training run with the settings `cfg`, at step 0, without reduction hook. A field out of
 // range (n_samples = 0, a negative or NaN learning_rate, adam_beta1/2 outside [0, 1),
 // adam_eps <= 0, a negative or NaN sr_diag_shift, grad_clip or temperature), an unknown
-// optimizer code or a wrong struct_size gives RNNWF_ERR_INVALID_ARGUMENT naming the field.
+// optimizer or preconditioner code or a wrong struct_size gives RNNWF_ERR_INVALID_ARGUMENT
+// naming the field.
 rnnwf_status rnnwf_vmc_new(const struct rnnwf_vmc_config *cfg, struct rnnwf_vmc **out);
 
 // Destroys a training run; NULL is a no-op. May run on any thread.
 void rnnwf_vmc_free(struct rnnwf_vmc *v);
 
-// The current settings (learning_rate and temperature as last set), with struct_size set.
+// The current settings (learning_rate and temperature as last set; optimizer and
+// preconditioner as given), with struct_size set.
 rnnwf_status rnnwf_vmc_get_config(const struct rnnwf_vmc *v, struct rnnwf_vmc_config *out);
 
 // Sets the reduction that sums sample averages over processes (see rnnwf_allreduce_fn for
@@ -534,8 +550,8 @@ rnnwf_status rnnwf_vmc_step(struct rnnwf_vmc *v,
 // basis): reconstruction of a positive state from data. `nll_out` gets the likelihood before
 // the step (averaged over processes). RNNWF_ERR_INVALID_ARGUMENT for n = 0, a site value
 // out of range in `data`, a configuration with P = 0 (outside the U(1) subspace) or
-// optimiser state of another model; RNNWF_ERR_UNSUPPORTED with RNNWF_OPT_SR. On any error
-// the model and the optimiser state are unchanged.
+// optimiser state of another model; RNNWF_ERR_UNSUPPORTED with RNNWF_OPT_SR or
+// RNNWF_PRECONDITIONER_SR. On any error the model and the optimiser state are unchanged.
 rnnwf_status rnnwf_fit_step(struct rnnwf_vmc *v,
                             struct rnnwf_model *m,
                             const uint8_t *data,

@@ -1,8 +1,8 @@
 //! `rnnwf`: recurrent-neural-network wave functions and variational Monte Carlo for quantum
 //! spin systems, with a stable C ABI (see `include/rnnwf.h`).
 //!
-//! The Rust API is the engine; the C ABI over it only converts pointers and buffers,
-//! catches panics and maps errors to status codes.
+//! The Rust API is the engine and decides every refusal and its status; the C ABI over it
+//! only converts pointers and buffers, catches panics and maps errors to status codes.
 //!
 //! Train a GRU wave function on the open transverse-field Ising chain and compare with the
 //! exact ground energy:
@@ -32,6 +32,7 @@
 //! # }
 //! ```
 
+mod buffer;
 /// The C ABI (`include/rnnwf.h`). Public only so that the library's own Rust tests can call
 /// the exported functions; not part of the Rust API.
 #[doc(hidden)]

@@ -3,7 +3,7 @@
 //! process holding all the samples, and the ranks must stay bit-identical.
 
 use num_complex::Complex64;
-use rnnwf::optim::Optimizer;
+use rnnwf::optim::{Optimizer, Preconditioner};
 use rnnwf::vmc::{AllReduce, Vmc, VmcConfig};
 use rnnwf::{CellKind, ErrorKind, Hamiltonian, Model, ModelConfig, PhaseKind};
 use std::sync::{Arc, Barrier, Mutex};
@@ -65,15 +65,24 @@ fn model_config() -> ModelConfig {
         .with_seed(11)
 }
 
-fn vmc_config(optimizer: Optimizer) -> VmcConfig {
-    VmcConfig {
-        optimizer,
-        learning_rate: 0.02,
-        sr_diag_shift: 1e-2,
-        // Annealing: the free-energy reductions take part too.
-        temperature: 0.05,
-        ..VmcConfig::default()
+/// An update rule and the preconditioner before it.
+#[derive(Clone, Copy, Debug)]
+struct Setting(Optimizer, Preconditioner);
+
+impl From<Optimizer> for Setting {
+    fn from(optimizer: Optimizer) -> Self {
+        Setting(optimizer, Preconditioner::None)
     }
+}
+
+fn vmc_config(setting: impl Into<Setting>) -> VmcConfig {
+    let Setting(optimizer, preconditioner) = setting.into();
+    VmcConfig::default()
+        .with_optimizer(optimizer)
+        .with_preconditioner(preconditioner)
+        .with_learning_rate(0.02)
+        .with_sr_diag_shift(1e-2)
+        .with_temperature(0.05)
 }
 
 /// For each step, 2 * PER_RANK samples from the initial model: fixed data, the same for
@@ -99,7 +108,7 @@ struct Run {
 
 /// Steps on `configs[k][range]` for every k, with `hook` as the reduction.
 fn run(
-    optimizer: Optimizer,
+    setting: impl Into<Setting>,
     sets: &[Vec<u8>],
     rows: std::ops::Range<usize>,
     hook: Option<AllReduce>,
@@ -107,7 +116,7 @@ fn run(
 ) -> Run {
     let h = Hamiltonian::tfim(SITES, 1, false, 1.0, 0.9).unwrap();
     let mut model = Model::new(model_config()).unwrap();
-    let mut vmc = Vmc::new(vmc_config(optimizer)).unwrap();
+    let mut vmc = Vmc::new(vmc_config(setting)).unwrap();
     vmc.set_allreduce(hook);
     let n = SITES as usize;
     let mut out = Run {
@@ -140,17 +149,18 @@ fn run(
 
 /// Two ranks on threads, each with half of every sample set; rank 0's run (after checking
 /// that rank 1's is bit-identical to it).
-fn two_ranks(optimizer: Optimizer, sets: &[Vec<u8>], failing_steps: &[usize]) -> Run {
+fn two_ranks(setting: impl Into<Setting>, sets: &[Vec<u8>], failing_steps: &[usize]) -> Run {
+    let setting = setting.into();
     let sum = InProcessSum::new(2);
     let runs: Vec<Run> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..2)
             .map(|rank| {
                 let sum = &sum;
                 scope.spawn(move || {
-                    let fail_on = failing_steps_to_calls(optimizer, failing_steps);
+                    let fail_on = failing_steps_to_calls(setting.0, failing_steps);
                     let hook = sum.hook(rank, fail_on);
                     run(
-                        optimizer,
+                        setting,
                         sets,
                         rank * PER_RANK..(rank + 1) * PER_RANK,
                         Some(hook),
@@ -281,6 +291,44 @@ fn two_ranks_take_the_step_of_one_process_with_all_samples_minsr() {
     );
 }
 
+/// SR + Adam: the same SR system as minSR (CG on two ranks, CG or Cholesky on one process),
+/// then Adam. Adam's first moment m is linear in the directions, so it agrees as minSR's
+/// updates do (1e-6 of the largest); the parameter updates are Adam's m / sqrt(v) per
+/// component, which divides a small component's round-off by its own small size: 1e-5 of
+/// the largest update (seen: 2e-7) leaves room for that, while a wrong system or a missing
+/// reduction would be off by O(1).
+#[test]
+fn two_ranks_take_the_step_of_one_process_with_all_samples_sr_adam() {
+    let sets = sample_sets();
+    let sr_adam = Setting(Optimizer::Adam, Preconditioner::Sr);
+    let two = two_ranks(sr_adam, &sets, &[]);
+    let cholesky = run(sr_adam, &sets, 0..2 * PER_RANK, None, &[]);
+    let identity: AllReduce = Box::new(|_: &mut [f64]| Ok(()));
+    let cg = run(sr_adam, &sets, 0..2 * PER_RANK, Some(identity), &[]);
+    let (m_two, _) = two.adam.clone().expect("Adam state");
+    let largest = m_two.iter().map(|x| x.abs()).fold(0.0, f64::max);
+    assert!(largest > 0.0);
+    for one in [&cholesky, &cg] {
+        assert_same_energies(one, &two, 1e-8);
+        let (m_one, _) = one.adam.clone().expect("Adam state");
+        let worst = m_one
+            .iter()
+            .zip(&m_two)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            worst < 1e-6 * largest,
+            "Adam's m differs by {worst:e} of {largest:e}"
+        );
+        let d = update_difference(one, &two);
+        eprintln!(
+            "SR + Adam: updates differ by {d:e}, m by {:e}",
+            worst / largest
+        );
+        assert!(d < 1e-5, "updates differ by {d:e}");
+    }
+}
+
 /// A hook failing on every rank at once fails that step everywhere, with nothing changed;
 /// the retried step then gives the run without the failure, on both ranks alike.
 #[test]
@@ -332,12 +380,8 @@ fn set_seed_changes_the_samples() {
     let h = Hamiltonian::tfim(SITES, 1, false, 1.0, 0.9).unwrap();
     let energies = |seed: Option<u64>| {
         let mut model = Model::new(model_config()).unwrap();
-        let mut vmc = Vmc::new(VmcConfig {
-            n_samples: 16,
-            seed: 3,
-            ..vmc_config(Optimizer::Adam)
-        })
-        .unwrap();
+        let mut vmc =
+            Vmc::new(vmc_config(Optimizer::Adam).with_n_samples(16).with_seed(3)).unwrap();
         if let Some(s) = seed {
             vmc.set_seed(s);
             assert_eq!(vmc.config().seed, s);

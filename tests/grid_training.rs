@@ -18,14 +18,14 @@ fn grid(cell: CellKind, lx: u32, ly: u32, hidden: u32) -> ModelConfig {
 /// Relative error of the exact energy of `model` after `steps` minSR steps on `h`.
 fn train_and_measure(model: &mut Model, h: &Hamiltonian, steps: usize) -> f64 {
     let exact = rnnwf::exact_ground_energy(h).unwrap();
-    let mut vmc = Vmc::new(VmcConfig {
-        optimizer: Optimizer::MinSr,
-        n_samples: 256,
-        learning_rate: 0.05,
-        sr_diag_shift: 1e-3,
-        seed: 2,
-        ..VmcConfig::default()
-    })
+    let mut vmc = Vmc::new(
+        VmcConfig::default()
+            .with_optimizer(Optimizer::MinSr)
+            .with_n_samples(256)
+            .with_learning_rate(0.05)
+            .with_sr_diag_shift(1e-3)
+            .with_seed(2),
+    )
     .unwrap();
     let before = rnnwf::exact_expectation(model, h).unwrap().re;
     for step in 0..steps {

@@ -120,19 +120,22 @@ fn add_term_refusals_name_the_problem_and_leave_the_operator_unchanged() {
     h.add_term(0.5, "XY", &[2, 3]).unwrap();
     let before = h.clone();
     let before_terms = terms(&h);
-    let refusals: [(f64, &str, &[u32], &str); 8] = [
-        (f64::NAN, "Z", &[0], "not finite"),
-        (f64::INFINITY, "Z", &[0], "not finite"),
-        (1.0, "ZZ", &[0], "2 letters but 1 sites"),
-        (1.0, "Z", &[0, 1], "1 letters but 2 sites"),
-        (1.0, "ZQ", &[0, 1], "unknown Pauli letter"),
-        (1.0, "Zx", &[0, 1], "unknown Pauli letter"),
-        (1.0, "ZZ", &[0, 4], "site 4 is out of range"),
-        (1.0, "XZ", &[2, 2], "site 2 appears twice"),
+    // Letters and sites of different counts are two arrays that disagree in length
+    // (BufferSize); everything else is a value out of range.
+    let (invalid, length) = (ErrorKind::InvalidArgument, ErrorKind::BufferSize);
+    let refusals: [(f64, &str, &[u32], ErrorKind, &str); 8] = [
+        (f64::NAN, "Z", &[0], invalid, "not finite"),
+        (f64::INFINITY, "Z", &[0], invalid, "not finite"),
+        (1.0, "ZZ", &[0], length, "2 letters but 1 sites"),
+        (1.0, "Z", &[0, 1], length, "1 letters but 2 sites"),
+        (1.0, "ZQ", &[0, 1], invalid, "unknown Pauli letter"),
+        (1.0, "Zx", &[0, 1], invalid, "unknown Pauli letter"),
+        (1.0, "ZZ", &[0, 4], invalid, "site 4 is out of range"),
+        (1.0, "XZ", &[2, 2], invalid, "site 2 appears twice"),
     ];
-    for (coeff, paulis, sites, why) in refusals {
+    for (coeff, paulis, sites, kind, why) in refusals {
         let e = h.add_term(coeff, paulis, sites).unwrap_err();
-        assert_eq!(e.kind, ErrorKind::InvalidArgument);
+        assert_eq!(e.kind, kind, "{paulis} {sites:?}");
         assert!(
             e.message.contains(why),
             "{paulis} {sites:?}: {:?}",

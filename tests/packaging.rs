@@ -136,7 +136,7 @@ fn cmake_find_package_builds_cpp_and_fortran() {
             ))
             .output()
     };
-    let log = check_output_of("cmake configure", configure("0.1", &build));
+    let log = check_output_of("cmake configure", configure("0.2", &build));
     assert!(
         log.contains(&format!("found rnnwf {}", env!("CARGO_PKG_VERSION"))),
         "{log}"
@@ -157,12 +157,12 @@ fn cmake_find_package_builds_cpp_and_fortran() {
         assert_eq!(stdout.trim(), format!("consumer_f90: {expected}"));
     }
 
-    // Another ABI generation is refused by rnnwfConfigVersion.cmake.
-    let out = configure("0.2", &scratch_dir("cmake-consumer-wrong-version")).expect("run cmake");
-    assert!(!out.status.success(), "find_package(rnnwf 0.2) should fail");
+    // Another ABI generation (the previous one) is refused by rnnwfConfigVersion.cmake.
+    let out = configure("0.1", &scratch_dir("cmake-consumer-wrong-version")).expect("run cmake");
+    assert!(!out.status.success(), "find_package(rnnwf 0.1) should fail");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("requested version \"0.2\"")
+        stderr.contains("requested version \"0.1\"")
             && stderr.contains(&format!("version: {}", env!("CARGO_PKG_VERSION"))),
         "{stderr}"
     );

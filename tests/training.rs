@@ -35,13 +35,11 @@ fn minsr_trains_the_open_ising_chain_to_its_exact_energy() {
     let h = Hamiltonian::tfim(n, 1, false, 1.0, 1.0).unwrap();
     let exact = 1.0 - 1.0 / (std::f64::consts::PI / (2.0 * (2.0 * n as f64 + 1.0))).sin();
     let mut model = Model::new(gru(n, 16)).unwrap();
-    let config = VmcConfig {
-        optimizer: Optimizer::MinSr,
-        n_samples: 256,
-        learning_rate: 0.05,
-        sr_diag_shift: 1e-3,
-        ..VmcConfig::default()
-    };
+    let config = VmcConfig::default()
+        .with_optimizer(Optimizer::MinSr)
+        .with_n_samples(256)
+        .with_learning_rate(0.05)
+        .with_sr_diag_shift(1e-3);
     train(&mut model, &h, config, 120);
     let rel = relative_error(&model, &h, exact);
     assert!(rel < 1e-4, "relative error {rel}");
@@ -53,12 +51,10 @@ fn adam_trains_the_open_ising_chain_close_to_its_exact_energy() {
     let h = Hamiltonian::tfim(n, 1, false, 1.0, 1.0).unwrap();
     let exact = rnnwf::tfim_open_chain_ground_energy(n as usize, 1.0, 1.0).unwrap();
     let mut model = Model::new(gru(n, 12)).unwrap();
-    let config = VmcConfig {
-        optimizer: Optimizer::Adam,
-        n_samples: 256,
-        learning_rate: 0.01,
-        ..VmcConfig::default()
-    };
+    let config = VmcConfig::default()
+        .with_optimizer(Optimizer::Adam)
+        .with_n_samples(256)
+        .with_learning_rate(0.01);
     train(&mut model, &h, config, 300);
     let rel = relative_error(&model, &h, exact);
     assert!(rel < 1e-3, "relative error {rel}");
@@ -75,13 +71,11 @@ fn minsr_trains_the_heisenberg_chain_with_marshall_sign_at_zero_magnetisation() 
             .with_u1_total(Some(n / 2)),
     )
     .unwrap();
-    let config = VmcConfig {
-        optimizer: Optimizer::MinSr,
-        n_samples: 256,
-        learning_rate: 0.05,
-        sr_diag_shift: 1e-3,
-        ..VmcConfig::default()
-    };
+    let config = VmcConfig::default()
+        .with_optimizer(Optimizer::MinSr)
+        .with_n_samples(256)
+        .with_learning_rate(0.05)
+        .with_sr_diag_shift(1e-3);
     train(&mut model, &h, config, 100);
     let rel = relative_error(&model, &h, exact);
     assert!(rel < 1e-3, "relative error {rel}");
@@ -117,14 +111,14 @@ fn the_step_gradient_estimates_the_exact_free_energy_gradient() {
         let model = Model::new(cfg.clone()).unwrap();
         let theta = model.params().to_vec();
         let mut stepped = model.clone();
-        let mut vmc = Vmc::new(VmcConfig {
-            optimizer: Optimizer::Sgd,
-            n_samples: 1 << 17,
-            learning_rate: 1.0,
-            temperature: t,
-            seed: 11,
-            ..VmcConfig::default()
-        })
+        let mut vmc = Vmc::new(
+            VmcConfig::default()
+                .with_optimizer(Optimizer::Sgd)
+                .with_n_samples(1 << 17)
+                .with_learning_rate(1.0)
+                .with_temperature(t)
+                .with_seed(11),
+        )
         .unwrap();
         vmc.step(&mut stepped, h).unwrap();
         let estimated: Vec<f64> = theta
@@ -182,11 +176,11 @@ fn fit_step_reconstructs_a_state_from_its_samples() {
 
     let mut model = Model::new(gru(sites, 8)).unwrap();
     let initial = kl_divergence(&target, &model);
-    let mut vmc = Vmc::new(VmcConfig {
-        optimizer: Optimizer::Adam,
-        learning_rate: 0.02,
-        ..VmcConfig::default()
-    })
+    let mut vmc = Vmc::new(
+        VmcConfig::default()
+            .with_optimizer(Optimizer::Adam)
+            .with_learning_rate(0.02),
+    )
     .unwrap();
     let first_nll = vmc.fit_step(&mut model, &data).unwrap();
     let mut nll = first_nll;
@@ -202,38 +196,14 @@ fn fit_step_reconstructs_a_state_from_its_samples() {
 #[test]
 fn bad_settings_are_refused() {
     let bad = [
-        VmcConfig {
-            n_samples: 0,
-            ..VmcConfig::default()
-        },
-        VmcConfig {
-            learning_rate: -1e-3,
-            ..VmcConfig::default()
-        },
-        VmcConfig {
-            learning_rate: f64::NAN,
-            ..VmcConfig::default()
-        },
-        VmcConfig {
-            adam_beta1: 1.0,
-            ..VmcConfig::default()
-        },
-        VmcConfig {
-            adam_eps: 0.0,
-            ..VmcConfig::default()
-        },
-        VmcConfig {
-            sr_diag_shift: -1.0,
-            ..VmcConfig::default()
-        },
-        VmcConfig {
-            grad_clip: f64::INFINITY,
-            ..VmcConfig::default()
-        },
-        VmcConfig {
-            temperature: -0.1,
-            ..VmcConfig::default()
-        },
+        VmcConfig::default().with_n_samples(0),
+        VmcConfig::default().with_learning_rate(-1e-3),
+        VmcConfig::default().with_learning_rate(f64::NAN),
+        VmcConfig::default().with_adam_beta1(1.0),
+        VmcConfig::default().with_adam_eps(0.0),
+        VmcConfig::default().with_sr_diag_shift(-1.0),
+        VmcConfig::default().with_grad_clip(f64::INFINITY),
+        VmcConfig::default().with_temperature(-0.1),
     ];
     for config in bad {
         let err = Vmc::new(config.clone())
@@ -261,11 +231,7 @@ fn a_model_and_operator_of_different_sizes_are_refused_and_nothing_changes() {
     let mut model = Model::new(gru(6, 4)).unwrap();
     let before = model.params().to_vec();
     let h = Hamiltonian::tfim(7, 1, false, 1.0, 1.0).unwrap();
-    let mut vmc = Vmc::new(VmcConfig {
-        n_samples: 16,
-        ..VmcConfig::default()
-    })
-    .unwrap();
+    let mut vmc = Vmc::new(VmcConfig::default().with_n_samples(16)).unwrap();
     let err = vmc.step(&mut model, &h).unwrap_err();
     assert_eq!(err.kind, ErrorKind::InvalidArgument, "{}", err.message);
     assert_eq!(model.params(), &before[..]);
@@ -276,11 +242,7 @@ fn a_model_and_operator_of_different_sizes_are_refused_and_nothing_changes() {
 fn non_finite_energies_leave_parameters_and_optimiser_unchanged() {
     let mut model = Model::new(gru(4, 4)).unwrap();
     let ok = Hamiltonian::tfim(4, 1, false, 1.0, 1.0).unwrap();
-    let mut vmc = Vmc::new(VmcConfig {
-        n_samples: 64,
-        ..VmcConfig::default()
-    })
-    .unwrap();
+    let mut vmc = Vmc::new(VmcConfig::default().with_n_samples(64)).unwrap();
     vmc.step(&mut model, &ok).unwrap();
     let (params, adam, steps) = (
         model.params().to_vec(),
@@ -304,11 +266,11 @@ fn a_failing_reduction_leaves_parameters_and_optimiser_unchanged() {
     let h = Hamiltonian::tfim(4, 1, false, 1.0, 1.0).unwrap();
     for optimizer in [Optimizer::Sgd, Optimizer::Adam] {
         let mut model = Model::new(gru(4, 4)).unwrap();
-        let mut vmc = Vmc::new(VmcConfig {
-            optimizer,
-            n_samples: 32,
-            ..VmcConfig::default()
-        })
+        let mut vmc = Vmc::new(
+            VmcConfig::default()
+                .with_optimizer(optimizer)
+                .with_n_samples(32),
+        )
         .unwrap();
         vmc.step(&mut model, &h).unwrap();
         let (params, adam) = (model.params().to_vec(), vmc.adam_state().cloned());
@@ -338,11 +300,11 @@ fn an_identity_reduction_gives_the_same_run() {
     let h = Hamiltonian::tfim(5, 1, false, 1.0, 0.8).unwrap();
     let run = |hook: bool| {
         let mut model = Model::new(gru(5, 4)).unwrap();
-        let mut vmc = Vmc::new(VmcConfig {
-            n_samples: 64,
-            temperature: 0.1,
-            ..VmcConfig::default()
-        })
+        let mut vmc = Vmc::new(
+            VmcConfig::default()
+                .with_n_samples(64)
+                .with_temperature(0.1),
+        )
         .unwrap();
         if hook {
             vmc.set_allreduce(Some(Box::new(|_: &mut [f64]| Ok(()))));

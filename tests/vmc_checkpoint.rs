@@ -11,9 +11,9 @@ use rnnwf::vmc::{Vmc, VmcConfig, VmcStats};
 use rnnwf::{CellKind, ErrorKind, Hamiltonian, Model, ModelConfig};
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
-use std::cell::Cell;
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 type Metadata = HashMap<String, String>;
 type OwnedTensor = (String, Vec<usize>, Vec<u8>);
@@ -30,23 +30,21 @@ fn chain_model(sites: u32, hidden: u32, seed: u64) -> Model {
 }
 
 fn config(optimizer: Optimizer) -> VmcConfig {
-    VmcConfig {
-        optimizer,
-        n_samples: if optimizer == Optimizer::MinSr {
+    VmcConfig::default()
+        .with_optimizer(optimizer)
+        .with_n_samples(if optimizer == Optimizer::MinSr {
             64
         } else {
             128
-        },
-        learning_rate: if optimizer == Optimizer::Adam {
+        })
+        .with_learning_rate(if optimizer == Optimizer::Adam {
             0.01
         } else {
             0.05
-        },
-        sr_diag_shift: 1e-3,
-        grad_clip: 5.0,
-        seed: 77,
-        ..VmcConfig::default()
-    }
+        })
+        .with_sr_diag_shift(1e-3)
+        .with_grad_clip(5.0)
+        .with_seed(77)
 }
 
 /// What a step reports that must repeat exactly (not the timings).
@@ -66,11 +64,7 @@ fn resumes_bit_identically(optimizer: Optimizer, temperature: f64) {
     let (k, m) = (3, 3);
 
     let mut model = chain_model(6, 8, 5);
-    let mut vmc = Vmc::new(VmcConfig {
-        temperature,
-        ..config(optimizer)
-    })
-    .unwrap();
+    let mut vmc = Vmc::new(config(optimizer).with_temperature(temperature)).unwrap();
     for _ in 0..k {
         vmc.step(&mut model, &h).unwrap();
     }
@@ -87,12 +81,12 @@ fn resumes_bit_identically(optimizer: Optimizer, temperature: f64) {
 
     let mut resumed_model = Model::load(&model_path).unwrap();
     // A driver with other settings: load replaces them all.
-    let mut resumed = Vmc::new(VmcConfig {
-        optimizer: Optimizer::Sgd,
-        seed: 1,
-        n_samples: 10,
-        ..VmcConfig::default()
-    })
+    let mut resumed = Vmc::new(
+        VmcConfig::default()
+            .with_optimizer(Optimizer::Sgd)
+            .with_seed(1)
+            .with_n_samples(10),
+    )
     .unwrap();
     resumed.load(&opt_path).unwrap();
     assert_eq!(resumed.config(), &saved_config);
@@ -169,13 +163,13 @@ fn small_adam_state() -> (Vmc, Model) {
     )
     .unwrap();
     let h = Hamiltonian::tfim(3, 1, false, 1.0, 0.7).unwrap();
-    let mut vmc = Vmc::new(VmcConfig {
-        n_samples: 32,
-        learning_rate: 1e-3,
-        adam_eps: 1e-9,
-        temperature: 0.125,
-        ..VmcConfig::default()
-    })
+    let mut vmc = Vmc::new(
+        VmcConfig::default()
+            .with_n_samples(32)
+            .with_learning_rate(1e-3)
+            .with_adam_eps(1e-9)
+            .with_temperature(0.125),
+    )
     .unwrap();
     vmc.step(&mut model, &h).unwrap();
     vmc.step(&mut model, &h).unwrap();
@@ -462,18 +456,19 @@ fn load_keeps_the_reduction_hook() {
     let dir = scratch_dir("vmc-load-hook");
     let (vmc, mut model) = small_adam_state();
     vmc.save(&dir.join("opt")).unwrap();
-    let calls = Rc::new(Cell::new(0));
+    // Arc and an atomic: the hook must be Send.
+    let calls = Arc::new(AtomicUsize::new(0));
     let counter = calls.clone();
     let mut other = Vmc::new(VmcConfig::default()).unwrap();
     other.set_allreduce(Some(Box::new(move |_: &mut [f64]| {
-        counter.set(counter.get() + 1);
+        counter.fetch_add(1, Ordering::Relaxed);
         Ok(())
     })));
     other.load(&dir.join("opt")).unwrap();
     let h = Hamiltonian::tfim(3, 1, false, 1.0, 0.7).unwrap();
     other.step(&mut model, &h).unwrap();
     // Energy sums and squares, free-energy sums and squares (T > 0), the gradient.
-    assert_eq!(calls.get(), 5);
+    assert_eq!(calls.load(Ordering::Relaxed), 5);
 }
 
 #[test]

@@ -365,7 +365,9 @@ inline double exact_ground_energy(const Hamiltonian &h) {
 // ---- training ----
 
 // A training config filled with the library's defaults (rnnwf_vmc_config_init); change the
-// fields you need, then pass it to Vmc.
+// fields you need, then pass it to Vmc. `optimizer` is the update rule (RNNWF_OPT_SGD,
+// RNNWF_OPT_ADAM; RNNWF_OPT_SR = SGD after SR), `preconditioner` what turns the gradient
+// into the update direction (RNNWF_PRECONDITIONER_NONE, or RNNWF_PRECONDITIONER_SR).
 struct VmcConfig : rnnwf_vmc_config {
   VmcConfig() : rnnwf_vmc_config() { check(rnnwf_vmc_config_init(this)); }
 };

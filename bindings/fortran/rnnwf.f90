@@ -29,7 +29,9 @@
 !   non-contiguous sections are copied in and out by the compiler.
 ! - Operators and training: type(rnnwf_hamiltonian) (create, parse, tfim, heisenberg,
 !   add_term, ground_energy) and type(rnnwf_vmc) (create from a type(rnnwf_vmc_config) filled
-!   by rnnwf_defaults, step, fit_step, set_learning_rate, set_temperature, set_seed, set_allreduce,
+!   by rnnwf_defaults, whose optimizer is the update rule, RNNWF_OPT_SGD or RNNWF_OPT_ADAM
+!   (RNNWF_OPT_SR: SGD after SR), and preconditioner RNNWF_PRECONDITIONER_NONE or
+!   RNNWF_PRECONDITIONER_SR; step, fit_step, set_learning_rate, set_temperature, set_seed, set_allreduce,
 !   save, load); estimators are bound to the model (local_energies, expectation, renyi2,
 !   exact_expectation, log_psi_grad with grad(num_params, n)). Site indices in operators and
 !   regions are the C API's, from 0. Neither type can be copied (no clone in the C API).

@@ -14,13 +14,13 @@ module rnnwf_capi
   private :: c_char, c_double, c_funptr, c_int32_t, c_int64_t, c_ptr, c_size_t
 
   integer(c_int32_t), parameter :: RNNWF_VERSION_MAJOR = 0
-  integer(c_int32_t), parameter :: RNNWF_VERSION_MINOR = 1
+  integer(c_int32_t), parameter :: RNNWF_VERSION_MINOR = 2
   integer(c_int32_t), parameter :: RNNWF_VERSION_PATCH = 0
   ! The ABI generation: equals RNNWF_VERSION_MINOR while on 0.x, matching the shared
   ! library's SONAME librnnwf.so.0.MINOR. A host built against one ABI version needs a library
   ! with the same one.
   ! RNNWF_ABI_VERSION in C; Fortran names ignore case, and rnnwf_abi_version is a function.
-  integer(c_int32_t), parameter :: RNNWF_HEADER_ABI_VERSION = 1
+  integer(c_int32_t), parameter :: RNNWF_HEADER_ABI_VERSION = 2
   ! h' = tanh(W h + V x + b)
   integer(c_int32_t), parameter :: RNNWF_CELL_VANILLA = 0
   ! Gated recurrent unit (on a grid: gates over both neighbours, see src/model/layout.rs).
@@ -39,9 +39,16 @@ module rnnwf_capi
   integer(c_int32_t), parameter :: RNNWF_OPT_SGD = 0
   ! Adam with bias correction (Kingma & Ba).
   integer(c_int32_t), parameter :: RNNWF_OPT_ADAM = 1
-  ! Stochastic reconfiguration solved in sample space (minSR):
-  ! theta -= learning_rate * A^T (A A^T + sr_diag_shift I)^-1 b.
+  ! SGD after stochastic reconfiguration (minSR), whatever cfg->preconditioner says:
+  ! theta -= learning_rate * A^T (A A^T + sr_diag_shift I)^-1 b (by conjugate gradient over all
+  ! processes' samples when a reduction hook is set).
   integer(c_int32_t), parameter :: RNNWF_OPT_SR = 2
+  ! No preconditioner: the update direction is the gradient (the default).
+  integer(c_int32_t), parameter :: RNNWF_PRECONDITIONER_NONE = 0
+  ! Stochastic reconfiguration: the update direction is the natural gradient
+  ! (S + sr_diag_shift I)^-1 f, solved in sample space (minSR) on one process and by conjugate
+  ! gradient under a reduction hook; the optimizer (SGD or Adam) then applies it.
+  integer(c_int32_t), parameter :: RNNWF_PRECONDITIONER_SR = 1
   ! Success.
   integer(c_int32_t), parameter :: RNNWF_OK = 0
   ! A required pointer argument was NULL (the message names it).
@@ -114,7 +121,7 @@ module rnnwf_capi
   type, bind(C) :: rnnwf_vmc_config
     ! sizeof(rnnwf_vmc_config), set by rnnwf_vmc_config_init.
     integer(c_int32_t) :: struct_size
-    ! RNNWF_OPT_SGD, RNNWF_OPT_ADAM or RNNWF_OPT_SR.
+    ! RNNWF_OPT_SGD, RNNWF_OPT_ADAM or RNNWF_OPT_SR (SGD after SR).
     integer(c_int32_t) :: optimizer
     ! Samples per step on this process, >= 1.
     integer(c_int64_t) :: n_samples
@@ -125,15 +132,18 @@ module rnnwf_capi
     real(c_double) :: adam_beta2
     ! Adam's denominator offset, > 0.
     real(c_double) :: adam_eps
-    ! lambda of minSR's (A A^T + lambda I), >= 0.
+    ! lambda of SR's (S + lambda I) (minSR's (A A^T + lambda I)), >= 0.
     real(c_double) :: sr_diag_shift
-    ! Largest norm of the update direction (the gradient for SGD and Adam, the natural
-    ! gradient for SR); 0 = no clipping.
+    ! Largest norm of the update direction (the gradient without SR, the natural gradient
+    ! with SR); 0 = no clipping.
     real(c_double) :: grad_clip
     ! Annealing: minimise `<H> - T S` with `S = -<ln P>`; 0 = plain VMC.
     real(c_double) :: temperature
     ! Seed of the samples: step k draws with a seed derived from (seed, k).
     integer(c_int64_t) :: seed
+    ! RNNWF_PRECONDITIONER_NONE (default) or RNNWF_PRECONDITIONER_SR, combined with
+    ! optimizer RNNWF_OPT_SGD or RNNWF_OPT_ADAM (RNNWF_OPT_SR is SGD after SR either way).
+    integer(c_int32_t) :: preconditioner
   end type rnnwf_vmc_config
 
   ! What one rnnwf_vmc_step measured.
@@ -539,8 +549,8 @@ module rnnwf_capi
     end function rnnwf_exact_ground_energy
 
     ! Fills `cfg` with the defaults (Adam, n_samples 1024, learning_rate 1e-3, adam_beta1 0.9,
-    ! adam_beta2 0.999, adam_eps 1e-8, sr_diag_shift 1e-4, grad_clip 0, temperature 0, seed 0)
-    ! and sets struct_size.
+    ! adam_beta2 0.999, adam_eps 1e-8, sr_diag_shift 1e-4, grad_clip 0, temperature 0, seed 0,
+    ! preconditioner RNNWF_PRECONDITIONER_NONE) and sets struct_size.
     function rnnwf_vmc_config_init(cfg) bind(C, name="rnnwf_vmc_config_init") result(res)
       import
       implicit none
@@ -551,7 +561,8 @@ module rnnwf_capi
     ! A training run with the settings `cfg`, at step 0, without reduction hook. A field out of
     ! range (n_samples = 0, a negative or NaN learning_rate, adam_beta1/2 outside [0, 1),
     ! adam_eps <= 0, a negative or NaN sr_diag_shift, grad_clip or temperature), an unknown
-    ! optimizer code or a wrong struct_size gives RNNWF_ERR_INVALID_ARGUMENT naming the field.
+    ! optimizer or preconditioner code or a wrong struct_size gives RNNWF_ERR_INVALID_ARGUMENT
+    ! naming the field.
     function rnnwf_vmc_new(cfg, out) bind(C, name="rnnwf_vmc_new") result(res)
       import
       implicit none
@@ -567,7 +578,8 @@ module rnnwf_capi
       type(c_ptr), value :: v
     end subroutine rnnwf_vmc_free
 
-    ! The current settings (learning_rate and temperature as last set), with struct_size set.
+    ! The current settings (learning_rate and temperature as last set; optimizer and
+    ! preconditioner as given), with struct_size set.
     function rnnwf_vmc_get_config(v, out) bind(C, name="rnnwf_vmc_get_config") result(res)
       import
       implicit none
@@ -647,8 +659,8 @@ module rnnwf_capi
     ! basis): reconstruction of a positive state from data. `nll_out` gets the likelihood before
     ! the step (averaged over processes). RNNWF_ERR_INVALID_ARGUMENT for n = 0, a site value
     ! out of range in `data`, a configuration with P = 0 (outside the U(1) subspace) or
-    ! optimiser state of another model; RNNWF_ERR_UNSUPPORTED with RNNWF_OPT_SR. On any error
-    ! the model and the optimiser state are unchanged.
+    ! optimiser state of another model; RNNWF_ERR_UNSUPPORTED with RNNWF_OPT_SR or
+    ! RNNWF_PRECONDITIONER_SR. On any error the model and the optimiser state are unchanged.
     function rnnwf_fit_step(v, m, data, n, nll_out) bind(C, name="rnnwf_fit_step") result(res)
       import
       implicit none

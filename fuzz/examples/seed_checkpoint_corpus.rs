@@ -30,12 +30,7 @@ fn main() {
     .expect("a valid config");
     let h = Hamiltonian::tfim(3, 1, false, 1.0, 1.0).expect("an operator");
     for (i, optimizer) in [Optimizer::Adam, Optimizer::Sgd].into_iter().enumerate() {
-        let mut vmc = Vmc::new(VmcConfig {
-            optimizer,
-            n_samples: 8,
-            temperature: 0.5,
-            ..VmcConfig::default()
-        })
+        let mut vmc = Vmc::new(VmcConfig::default().with_optimizer(optimizer).with_n_samples(8).with_temperature(0.5))
         .expect("a valid config");
         vmc.step(&mut model, &h).expect("a step");
         let path = dir.join(format!("seed-{i}.safetensors"));

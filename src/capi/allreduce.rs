@@ -12,15 +12,32 @@ use std::ffi::c_void;
 /// must not call rnnwf functions on that rnnwf_vmc or on the model being trained. Every
 /// process must make the same sequence of reductions, which is, for each
 /// rnnwf_vmc_step: [sum Re E_loc, sum Im E_loc, n] (3 values), then [sum |E_loc - mean|^2]
-/// (1); with temperature T > 0 the same two for E_loc + T ln P; then, for SGD and Adam, the
-/// energy gradient (num_params values); for RNNWF_OPT_SR, the sum of log-derivatives
-/// (2 num_params), the force A^T b (num_params), then one num_params buffer per iteration of
-/// the conjugate gradient that solves the SR system over all processes' samples. For each
-/// rnnwf_fit_step: [sum -ln P(data), n] (2), then the gradient (num_params). A reduced value
-/// that is NaN or Inf gives RNNWF_ERR_NUMERICAL.
+/// (1); with temperature T > 0 the same two for E_loc + T ln P; then, without preconditioner
+/// (SGD or Adam), the energy gradient (num_params values); with SR (RNNWF_OPT_SR, or
+/// RNNWF_PRECONDITIONER_SR with SGD or Adam), the sum of log-derivatives (2 num_params), the
+/// force A^T b (num_params), then one num_params buffer per iteration of the conjugate
+/// gradient that solves the SR system over all processes' samples (the update rule reduces
+/// nothing). For each rnnwf_fit_step: [sum -ln P(data), n] (2), then the gradient
+/// (num_params). A reduced value that is NaN or Inf gives RNNWF_ERR_NUMERICAL.
 #[allow(non_camel_case_types)]
 pub type rnnwf_allreduce_fn =
     Option<unsafe extern "C" fn(buf: *mut f64, len: usize, user_data: *mut c_void) -> i32>;
+
+/// The host's `user_data`, carried by the driver's reduction hook.
+struct HostData(*mut c_void);
+
+// SAFETY: include/rnnwf.h lets a handle be used and freed from any thread as long as no two
+// calls use it at once, and makes the host promise that `user_data` is valid for every call
+// of its function while the hook is set; the library only hands the pointer back to that
+// function, on the thread of the call that reduces, never touching what it points to.
+unsafe impl Send for HostData {}
+
+impl HostData {
+    /// The pointer (a method, so that a closure captures the whole `Send` wrapper).
+    fn get(&self) -> *mut c_void {
+        self.0
+    }
+}
 
 /// The host's function and its `user_data` as the driver's reduction.
 ///
@@ -31,10 +48,11 @@ pub(super) unsafe fn host_allreduce(
     f: unsafe extern "C" fn(*mut f64, usize, *mut c_void) -> i32,
     user_data: *mut c_void,
 ) -> AllReduce {
+    let data = HostData(user_data);
     Box::new(move |buf: &mut [f64]| {
         // SAFETY: `f` and `user_data` are the host's, valid as promised to rnnwf_vmc_set_
         // allreduce; `buf` is valid and exclusively ours for `buf.len()` doubles for the call.
-        let status = unsafe { f(buf.as_mut_ptr(), buf.len(), user_data) };
+        let status = unsafe { f(buf.as_mut_ptr(), buf.len(), data.get()) };
         if status == 0 {
             Ok(())
         } else {

@@ -108,6 +108,21 @@ impl<T> OutSlot<T> {
         // SAFETY: non-NULL (checked in `new`), writable as promised by the caller.
         unsafe { self.0.write(value) }
     }
+
+    /// Writes `value` field by field (`copy_fields`) over zeroed memory, so that the padding
+    /// bytes of a C struct are 0 and hosts may compare two written structs with memcmp.
+    ///
+    /// # Safety
+    /// The pointer given to `new` must be valid for writing a `T`, and all-zero bytes must be
+    /// a valid `T`.
+    pub unsafe fn write_zero_padded(self, value: T, copy_fields: impl FnOnce(&mut T, T)) {
+        // SAFETY: writable as promised by the caller; all-zero bytes are a valid T, so the
+        // reference made after zeroing points to an initialised value.
+        unsafe {
+            self.0.write_bytes(0, 1);
+            copy_fields(&mut *self.0, value);
+        }
+    }
 }
 
 /// A file path from a NUL-terminated string, taken as raw bytes (any encoding the OS takes).

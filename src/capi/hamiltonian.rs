@@ -85,33 +85,9 @@ pub unsafe extern "C" fn rnnwf_hamiltonian_add_term(
         let letters = unsafe { c_bytes(paulis, "paulis")? };
         // SAFETY: the caller gives n_ops readable sites (NULL refused unless n_ops == 0).
         let sites = unsafe { slice(sites, n_ops, "sites")? };
-        if let Some((k, &b)) = letters
-            .iter()
-            .enumerate()
-            .find(|(_, b)| !matches!(b, b'X' | b'Y' | b'Z'))
-        {
-            let shown = if b.is_ascii_graphic() {
-                format!("'{}'", b as char)
-            } else {
-                format!("byte 0x{b:02x}")
-            };
-            return Err(Failure::new(
-                ErrorKind::InvalidArgument,
-                format!("paulis[{k}] = {shown} is not a Pauli letter: use upper-case X, Y or Z"),
-            ));
-        }
-        if letters.len() != n_ops {
-            return Err(Failure::new(
-                ErrorKind::BufferSize,
-                format!(
-                    "paulis has {} letters but n_ops = {n_ops} sites were given",
-                    letters.len()
-                ),
-            ));
-        }
-        // All ASCII letters, checked above.
-        let letters = std::str::from_utf8(letters).expect("ASCII letters");
-        h.h.add_term(coeff, letters, sites)?;
+        // Bytes that are not UTF-8 become U+FFFD, which the engine refuses as a letter.
+        let letters = String::from_utf8_lossy(letters);
+        h.h.add_term(coeff, &letters, sites)?;
         Ok(())
     })
 }

@@ -10,7 +10,7 @@ use super::handles::{free_handle, into_handle};
 use super::model::rnnwf_model;
 use super::status::rnnwf_status;
 use crate::error::ErrorKind;
-use crate::optim::Optimizer;
+use crate::optim::{Optimizer, Preconditioner};
 use crate::vmc::{Vmc, VmcConfig, VmcStats};
 use std::ffi::{c_char, c_void};
 
@@ -18,9 +18,17 @@ use std::ffi::{c_char, c_void};
 pub const RNNWF_OPT_SGD: u32 = 0;
 /// Adam with bias correction (Kingma & Ba).
 pub const RNNWF_OPT_ADAM: u32 = 1;
-/// Stochastic reconfiguration solved in sample space (minSR):
-/// theta -= learning_rate * A^T (A A^T + sr_diag_shift I)^-1 b.
+/// SGD after stochastic reconfiguration (minSR), whatever cfg->preconditioner says:
+/// theta -= learning_rate * A^T (A A^T + sr_diag_shift I)^-1 b (by conjugate gradient over all
+/// processes' samples when a reduction hook is set).
 pub const RNNWF_OPT_SR: u32 = 2;
+
+/// No preconditioner: the update direction is the gradient (the default).
+pub const RNNWF_PRECONDITIONER_NONE: u32 = 0;
+/// Stochastic reconfiguration: the update direction is the natural gradient
+/// (S + sr_diag_shift I)^-1 f, solved in sample space (minSR) on one process and by conjugate
+/// gradient under a reduction hook; the optimizer (SGD or Adam) then applies it.
+pub const RNNWF_PRECONDITIONER_SR: u32 = 1;
 
 /// A training run's settings, step counter, optimiser state (Adam's moments) and reduction
 /// hook. Opaque: made by rnnwf_vmc_new, destroyed by rnnwf_vmc_free. The model and the
@@ -37,7 +45,7 @@ pub struct rnnwf_vmc {
 pub struct rnnwf_vmc_config {
     /// sizeof(rnnwf_vmc_config), set by rnnwf_vmc_config_init.
     pub struct_size: u32,
-    /// RNNWF_OPT_SGD, RNNWF_OPT_ADAM or RNNWF_OPT_SR.
+    /// RNNWF_OPT_SGD, RNNWF_OPT_ADAM or RNNWF_OPT_SR (SGD after SR).
     pub optimizer: u32,
     /// Samples per step on this process, >= 1.
     pub n_samples: u64,
@@ -48,15 +56,18 @@ pub struct rnnwf_vmc_config {
     pub adam_beta2: f64,
     /// Adam's denominator offset, > 0.
     pub adam_eps: f64,
-    /// lambda of minSR's (A A^T + lambda I), >= 0.
+    /// lambda of SR's (S + lambda I) (minSR's (A A^T + lambda I)), >= 0.
     pub sr_diag_shift: f64,
-    /// Largest norm of the update direction (the gradient for SGD and Adam, the natural
-    /// gradient for SR); 0 = no clipping.
+    /// Largest norm of the update direction (the gradient without SR, the natural gradient
+    /// with SR); 0 = no clipping.
     pub grad_clip: f64,
     /// Annealing: minimise `<H> - T S` with `S = -<ln P>`; 0 = plain VMC.
     pub temperature: f64,
     /// Seed of the samples: step k draws with a seed derived from (seed, k).
     pub seed: u64,
+    /// RNNWF_PRECONDITIONER_NONE (default) or RNNWF_PRECONDITIONER_SR, combined with
+    /// optimizer RNNWF_OPT_SGD or RNNWF_OPT_ADAM (RNNWF_OPT_SR is SGD after SR either way).
+    pub preconditioner: u32,
 }
 
 /// What one rnnwf_vmc_step measured.
@@ -82,7 +93,42 @@ const OPTIMIZERS: [(u32, Optimizer); 3] = [
     (RNNWF_OPT_SR, Optimizer::MinSr),
 ];
 
+const PRECONDITIONERS: [(u32, Preconditioner); 2] = [
+    (RNNWF_PRECONDITIONER_NONE, Preconditioner::None),
+    (RNNWF_PRECONDITIONER_SR, Preconditioner::Sr),
+];
+
 impl rnnwf_vmc_config {
+    /// Copies every field (not the padding after `preconditioner`).
+    fn copy_fields(dst: &mut Self, src: Self) {
+        let rnnwf_vmc_config {
+            struct_size,
+            optimizer,
+            n_samples,
+            learning_rate,
+            adam_beta1,
+            adam_beta2,
+            adam_eps,
+            sr_diag_shift,
+            grad_clip,
+            temperature,
+            seed,
+            preconditioner,
+        } = src;
+        dst.struct_size = struct_size;
+        dst.optimizer = optimizer;
+        dst.n_samples = n_samples;
+        dst.learning_rate = learning_rate;
+        dst.adam_beta1 = adam_beta1;
+        dst.adam_beta2 = adam_beta2;
+        dst.adam_eps = adam_eps;
+        dst.sr_diag_shift = sr_diag_shift;
+        dst.grad_clip = grad_clip;
+        dst.temperature = temperature;
+        dst.seed = seed;
+        dst.preconditioner = preconditioner;
+    }
+
     fn from_rust(c: &VmcConfig) -> Self {
         rnnwf_vmc_config {
             struct_size: CONFIG_SIZE,
@@ -100,11 +146,17 @@ impl rnnwf_vmc_config {
             grad_clip: c.grad_clip,
             temperature: c.temperature,
             seed: c.seed,
+            preconditioner: PRECONDITIONERS
+                .iter()
+                .find(|(_, p)| *p == c.preconditioner)
+                .map(|(code, _)| *code)
+                .expect("every preconditioner has a code"),
         }
     }
 
-    /// The Rust settings; refuses a wrong struct_size or an unknown optimiser code. The
-    /// ranges of the numbers are VmcConfig::validate's to check.
+    /// The Rust settings; refuses a wrong struct_size or an unknown optimiser or
+    /// preconditioner code (a code is the C form of a Rust enum, so only the C side can
+    /// refuse it). The ranges of the numbers are VmcConfig::validate's to check.
     fn to_rust(self) -> Result<VmcConfig, Failure> {
         let invalid = |message: String| Failure::new(ErrorKind::InvalidArgument, message);
         if self.struct_size != CONFIG_SIZE {
@@ -124,8 +176,20 @@ impl rnnwf_vmc_config {
                     self.optimizer
                 ))
             })?;
+        let preconditioner = PRECONDITIONERS
+            .iter()
+            .find(|(code, _)| *code == self.preconditioner)
+            .map(|(_, p)| *p)
+            .ok_or_else(|| {
+                invalid(format!(
+                    "cfg->preconditioner = {} is not a valid value: use \
+                     RNNWF_PRECONDITIONER_NONE (0) or RNNWF_PRECONDITIONER_SR (1)",
+                    self.preconditioner
+                ))
+            })?;
         Ok(VmcConfig {
             optimizer,
+            preconditioner,
             n_samples: self.n_samples,
             learning_rate: self.learning_rate,
             adam_beta1: self.adam_beta1,
@@ -151,14 +215,16 @@ impl From<VmcStats> for rnnwf_vmc_stats {
 }
 
 /// Fills `cfg` with the defaults (Adam, n_samples 1024, learning_rate 1e-3, adam_beta1 0.9,
-/// adam_beta2 0.999, adam_eps 1e-8, sr_diag_shift 1e-4, grad_clip 0, temperature 0, seed 0)
-/// and sets struct_size.
+/// adam_beta2 0.999, adam_eps 1e-8, sr_diag_shift 1e-4, grad_clip 0, temperature 0, seed 0,
+/// preconditioner RNNWF_PRECONDITIONER_NONE) and sets struct_size.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_vmc_config_init(cfg: *mut rnnwf_vmc_config) -> rnnwf_status {
     ffi_call("rnnwf_vmc_config_init", || {
         let out = OutSlot::new(cfg, "cfg")?;
-        // SAFETY: the caller gives a writable rnnwf_vmc_config (checked for NULL).
-        unsafe { out.write(rnnwf_vmc_config::from_rust(&VmcConfig::default())) };
+        let defaults = rnnwf_vmc_config::from_rust(&VmcConfig::default());
+        // SAFETY: the caller gives a writable rnnwf_vmc_config (checked for NULL); zero bytes
+        // are a valid one (integers and doubles).
+        unsafe { out.write_zero_padded(defaults, rnnwf_vmc_config::copy_fields) };
         Ok(())
     })
 }
@@ -166,7 +232,8 @@ pub unsafe extern "C" fn rnnwf_vmc_config_init(cfg: *mut rnnwf_vmc_config) -> rn
 /// A training run with the settings `cfg`, at step 0, without reduction hook. A field out of
 /// range (n_samples = 0, a negative or NaN learning_rate, adam_beta1/2 outside [0, 1),
 /// adam_eps <= 0, a negative or NaN sr_diag_shift, grad_clip or temperature), an unknown
-/// optimizer code or a wrong struct_size gives RNNWF_ERR_INVALID_ARGUMENT naming the field.
+/// optimizer or preconditioner code or a wrong struct_size gives RNNWF_ERR_INVALID_ARGUMENT
+/// naming the field.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_vmc_new(
     cfg: *const rnnwf_vmc_config,
@@ -190,7 +257,8 @@ pub unsafe extern "C" fn rnnwf_vmc_free(v: *mut rnnwf_vmc) {
     ffi_value((), || unsafe { free_handle(v) })
 }
 
-/// The current settings (learning_rate and temperature as last set), with struct_size set.
+/// The current settings (learning_rate and temperature as last set; optimizer and
+/// preconditioner as given), with struct_size set.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_vmc_get_config(
     v: *const rnnwf_vmc,
@@ -200,8 +268,10 @@ pub unsafe extern "C" fn rnnwf_vmc_get_config(
         // SAFETY: a live handle (checked for NULL).
         let v = unsafe { borrow(v, "v")? };
         let out = OutSlot::new(out, "out")?;
-        // SAFETY: the caller gives a writable rnnwf_vmc_config (checked for NULL).
-        unsafe { out.write(rnnwf_vmc_config::from_rust(v.vmc.config())) };
+        let config = rnnwf_vmc_config::from_rust(v.vmc.config());
+        // SAFETY: the caller gives a writable rnnwf_vmc_config (checked for NULL); zero bytes
+        // are a valid one (integers and doubles).
+        unsafe { out.write_zero_padded(config, rnnwf_vmc_config::copy_fields) };
         Ok(())
     })
 }
@@ -300,8 +370,8 @@ pub unsafe extern "C" fn rnnwf_vmc_step(
 /// basis): reconstruction of a positive state from data. `nll_out` gets the likelihood before
 /// the step (averaged over processes). RNNWF_ERR_INVALID_ARGUMENT for n = 0, a site value
 /// out of range in `data`, a configuration with P = 0 (outside the U(1) subspace) or
-/// optimiser state of another model; RNNWF_ERR_UNSUPPORTED with RNNWF_OPT_SR. On any error
-/// the model and the optimiser state are unchanged.
+/// optimiser state of another model; RNNWF_ERR_UNSUPPORTED with RNNWF_OPT_SR or
+/// RNNWF_PRECONDITIONER_SR. On any error the model and the optimiser state are unchanged.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_fit_step(
     v: *mut rnnwf_vmc,
@@ -320,25 +390,6 @@ pub unsafe extern "C" fn rnnwf_fit_step(
         // SAFETY: the caller gives n * n_sites readable bytes (NULL refused unless n == 0).
         let data = unsafe { slice(data, data_len, "data")? };
         let out = OutSlot::new(nll_out, "nll_out")?;
-        if n == 0 {
-            return Err(Failure::new(
-                ErrorKind::InvalidArgument,
-                "n = 0: a fit step needs at least one configuration",
-            ));
-        }
-        let d = m.config().local_dim;
-        if let Some(i) = data.iter().position(|&x| u32::from(x) >= d) {
-            return Err(Failure::new(
-                ErrorKind::InvalidArgument,
-                format!(
-                    "data[{}][{}] = {} is not a site value (local_dim = {d}: values 0..={})",
-                    i / sites,
-                    i % sites,
-                    data[i],
-                    d - 1
-                ),
-            ));
-        }
         let nll = v.vmc.fit_step(m, data)?;
         // SAFETY: the caller gives a writable double (checked for NULL).
         unsafe { out.write(nll) };

@@ -92,6 +92,8 @@
 //!   | `format`         | `rnnwf-optimizer`                                            |
 //!   | `format_version` | `1`                                                          |
 //!   | `optimizer`      | `sgd`, `adam` or `minsr`                                     |
+//!   | `preconditioner` | `sr`; present only with the SR preconditioner (absent: none, |
+//!   |                  | as in files written before the setting existed)              |
 //!   | `n_samples`      | samples per step on one process (`u64`)                      |
 //!   | `learning_rate`  | float, the current one (schedules set it between steps)      |
 //!   | `adam_beta1`, `adam_beta2`, `adam_eps` | floats                                 |

@@ -6,7 +6,7 @@ use super::container::{
     TensorBytes,
 };
 use crate::error::{Error, Result};
-use crate::optim::{AdamState, Optimizer};
+use crate::optim::{AdamState, Optimizer, Preconditioner};
 use crate::vmc::{Vmc, VmcConfig};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -19,6 +19,12 @@ pub const OPTIMIZER_FORMAT_VERSION: u32 = 1;
 const ADAM_M: &str = "adam.m";
 const ADAM_V: &str = "adam.v";
 const ADAM_T: &str = "adam_t";
+
+/// Present only with the SR preconditioner, so that files without it keep their bytes and
+/// files written before the setting existed load with none.
+const PRECONDITIONER: &str = "preconditioner";
+const PRECONDITIONERS: [(&str, Preconditioner); 2] =
+    [("none", Preconditioner::None), ("sr", Preconditioner::Sr)];
 
 const OPTIMIZERS: [(&str, Optimizer); 3] = [
     ("sgd", Optimizer::Sgd),
@@ -68,6 +74,9 @@ impl Vmc {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
+        if c.preconditioner == Preconditioner::Sr {
+            metadata.insert(PRECONDITIONER.into(), "sr".into());
+        }
         match self.adam_state() {
             None => to_bytes(metadata, &[]),
             Some(adam) => {
@@ -91,6 +100,11 @@ impl Vmc {
 
         let config = VmcConfig {
             optimizer: file.parse_name("optimizer", &OPTIMIZERS)?,
+            preconditioner: if file.has(PRECONDITIONER) {
+                file.parse_name(PRECONDITIONER, &PRECONDITIONERS)?
+            } else {
+                Preconditioner::None
+            },
             n_samples: file.parse_canonical("n_samples")?,
             learning_rate: file.parse_float("learning_rate")?,
             adam_beta1: file.parse_float("adam_beta1")?,

@@ -75,28 +75,38 @@ impl Hamiltonian {
         self.terms.iter().map(|(ops, &c)| (c, ops.as_slice()))
     }
 
-    /// Adds `coeff * P` where P has the matrix `paulis[k]` (a letter X, Y or Z) on
-    /// `sites[k]`; no letters and no sites add a constant. Refuses a non-finite coefficient,
-    /// an unknown letter, a letter count that differs from the site count, a site out of
-    /// range or a site given twice, and then leaves the operator unchanged.
+    /// Adds `coeff * P` where P has the matrix `paulis[k]` (an upper-case letter X, Y or Z) on
+    /// `sites[k]`; no letters and no sites add a constant. Refuses, leaving the operator
+    /// unchanged: a non-finite coefficient, an unknown letter, a site out of range or given
+    /// twice (`InvalidArgument`); a letter count that differs from the site count
+    /// (`BufferSize`: the two arrays disagree in length).
     pub fn add_term(&mut self, coeff: f64, paulis: &str, sites: &[u32]) -> Result<()> {
         if !coeff.is_finite() {
             return Err(Error::invalid(format!("coefficient {coeff} is not finite")));
         }
-        let letters = paulis.chars().count();
-        if letters != sites.len() {
-            return Err(Error::invalid(format!(
-                "paulis {paulis:?} has {letters} letters but {} sites were given",
+        let mut letters = Vec::with_capacity(paulis.len());
+        for (k, letter) in paulis.chars().enumerate() {
+            let pauli = Pauli::from_letter(letter).ok_or_else(|| {
+                let shown = if letter.is_ascii() && !letter.is_ascii_graphic() {
+                    format!("byte 0x{:02x}", letter as u32)
+                } else {
+                    format!("{letter:?}")
+                };
+                Error::invalid(format!(
+                    "unknown Pauli letter: paulis[{k}] = {shown} in {paulis:?}; use upper-case X, Y or Z"
+                ))
+            })?;
+            letters.push(pauli);
+        }
+        if letters.len() != sites.len() {
+            return Err(Error::buffer_size(format!(
+                "paulis {paulis:?} has {} letters but {} sites were given",
+                letters.len(),
                 sites.len()
             )));
         }
         let mut ops = PauliString::with_capacity(sites.len());
-        for (letter, &site) in paulis.chars().zip(sites) {
-            let pauli = Pauli::from_letter(letter).ok_or_else(|| {
-                Error::invalid(format!(
-                    "unknown Pauli letter {letter:?} in {paulis:?} (expected X, Y or Z)"
-                ))
-            })?;
+        for (pauli, &site) in letters.into_iter().zip(sites) {
             if site >= self.n_sites {
                 return Err(Error::invalid(format!(
                     "site {site} is out of range (n_sites = {})",

@@ -1,31 +1,45 @@
-//! Parameter updates: SGD, Adam and stochastic reconfiguration in sample space (minSR).
+//! The stages of a training step after the local energies: a preconditioner turns the
+//! gradient estimate into an update direction ([`Preconditioner`]: none, or stochastic
+//! reconfiguration), an update rule turns the direction into new parameters
+//! ([`UpdateRule`]: SGD or Adam). Any preconditioner pairs with any update rule.
 
-mod adam;
 mod minsr;
+mod preconditioner;
 mod sr_cg;
+mod update;
 
-pub use adam::AdamState;
-pub(crate) use minsr::minsr_direction;
-pub(crate) use sr_cg::sr_conjugate_gradient;
+pub use preconditioner::Preconditioner;
+pub(crate) use preconditioner::{PreconditionerWorkspace, Samples};
+pub use update::{AdamState, UpdateRule};
+pub(crate) use update::{ProposedUpdate, UpdateSettings};
 
-/// The update rule of a training step.
+/// The optimiser setting of a run: the update rule, or minSR.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Optimizer {
-    /// theta -= lr * g
+    /// theta -= lr * d
     Sgd,
     /// Adam with bias correction (Kingma & Ba).
     Adam,
-    /// Stochastic reconfiguration solved in sample space (minSR, Chen & Heyl 2023).
+    /// SGD after stochastic reconfiguration (minSR, Chen & Heyl 2023), whatever the
+    /// preconditioner setting: the same as `Sgd` with [`Preconditioner::Sr`].
     MinSr,
 }
 
-/// Scales `v` down to norm `max_norm` when it is longer (0 = no clipping). Returns the norm
-/// before clipping.
-pub(crate) fn clip_norm(v: &mut [f64], max_norm: f64) -> f64 {
-    let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
-    if max_norm > 0.0 && norm > max_norm {
-        let scale = max_norm / norm;
-        v.iter_mut().for_each(|x| *x *= scale);
+impl Optimizer {
+    /// The update rule this setting applies.
+    pub fn update_rule(self) -> UpdateRule {
+        match self {
+            Optimizer::Sgd | Optimizer::MinSr => UpdateRule::Sgd,
+            Optimizer::Adam => UpdateRule::Adam,
+        }
     }
-    norm
+
+    /// The preconditioner a step runs with this optimiser and the `preconditioner` setting:
+    /// minSR always means SR.
+    pub fn preconditioner_with(self, preconditioner: Preconditioner) -> Preconditioner {
+        match self {
+            Optimizer::MinSr => Preconditioner::Sr,
+            _ => preconditioner,
+        }
+    }
 }

@@ -12,6 +12,7 @@
 //! CG moves num_params doubles per iteration, needs no rank, and every process computes the
 //! same iterates from the same sums, so the ranks stay bit-identical.
 
+use crate::buffer::reuse;
 use crate::error::{Error, Result};
 use crate::kernels::{matvec, matvec_transposed};
 
@@ -20,6 +21,26 @@ const TOLERANCE: f64 = 1e-10;
 /// Iterations before giving up; the exact solution needs at most (distinct eigenvalues)
 /// iterations, a number bounded by the total sample count plus one.
 const MAX_ITERATIONS: usize = 5000;
+
+/// The iteration's vectors, kept between steps.
+#[derive(Debug, Default)]
+pub(crate) struct CgWorkspace {
+    av: Vec<f64>,
+    r: Vec<f64>,
+    p: Vec<f64>,
+    ap: Vec<f64>,
+}
+
+impl CgWorkspace {
+    /// Makes room for `rows` rows of A and `np` parameters (fallible: a refusal names the size).
+    pub(crate) fn prepare(&mut self, rows: usize, np: usize) -> Result<()> {
+        reuse(&mut self.av, rows, "SR's conjugate-gradient product A v")?;
+        for v in [&mut self.r, &mut self.p, &mut self.ap] {
+            reuse(v, np, "SR's conjugate-gradient vectors")?;
+        }
+        Ok(())
+    }
+}
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
@@ -33,14 +54,16 @@ pub(crate) fn sr_conjugate_gradient(
     f: &[f64],
     shift: f64,
     reduce: &mut dyn FnMut(&mut [f64]) -> Result<()>,
+    work: &mut CgWorkspace,
     d: &mut [f64],
 ) -> Result<usize> {
     let np = f.len();
     let rows = a.len() / np.max(1);
-    let mut av = vec![0.0; rows];
+    work.prepare(rows, np)?;
+    let CgWorkspace { av, r, p, ap } = work;
     let mut apply = |v: &[f64], out: &mut [f64]| -> Result<()> {
-        matvec(a, rows, np, v, &mut av);
-        matvec_transposed(a, rows, np, &av, out);
+        matvec(a, rows, np, v, av);
+        matvec_transposed(a, rows, np, av, out);
         reduce(out)?;
         out.iter_mut().zip(v).for_each(|(o, x)| *o += shift * x);
         Ok(())
@@ -50,27 +73,33 @@ pub(crate) fn sr_conjugate_gradient(
     if f_norm == 0.0 {
         return Ok(0);
     }
-    let mut r = f.to_vec();
-    let mut p = r.clone();
-    let mut ap = vec![0.0; np];
-    let mut rs = dot(&r, &r);
+    r.copy_from_slice(f);
+    p.copy_from_slice(f);
+    ap.fill(0.0);
+    let mut rs = dot(r, r);
     for iteration in 1..=MAX_ITERATIONS {
-        apply(&p, &mut ap)?;
-        let curvature = dot(&p, &ap);
+        apply(p, ap)?;
+        let curvature = dot(p, ap);
         if curvature.is_nan() || curvature <= 0.0 {
             return Err(Error::numerical(format!(
                 "SR conjugate gradient met curvature {curvature} at iteration {iteration}: S + {shift} I is not positive definite; raise sr_diag_shift"
             )));
         }
         let alpha = rs / curvature;
-        d.iter_mut().zip(&p).for_each(|(x, p)| *x += alpha * p);
-        r.iter_mut().zip(&ap).for_each(|(r, ap)| *r -= alpha * ap);
-        let rs_next = dot(&r, &r);
+        d.iter_mut()
+            .zip(p.iter())
+            .for_each(|(x, p)| *x += alpha * p);
+        r.iter_mut()
+            .zip(ap.iter())
+            .for_each(|(r, ap)| *r -= alpha * ap);
+        let rs_next = dot(r, r);
         if rs_next.sqrt() <= TOLERANCE * f_norm {
             return Ok(iteration);
         }
         let beta = rs_next / rs;
-        p.iter_mut().zip(&r).for_each(|(p, r)| *p = r + beta * *p);
+        p.iter_mut()
+            .zip(r.iter())
+            .for_each(|(p, r)| *p = r + beta * *p);
         rs = rs_next;
     }
     Err(Error::numerical(format!(
@@ -81,7 +110,7 @@ pub(crate) fn sr_conjugate_gradient(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::optim::minsr_direction;
+    use crate::optim::minsr::{minsr_direction, MinSrWorkspace};
 
     /// On one process (a reduction that changes nothing) CG solves the same system as the
     /// sample-space Cholesky; across processes the products only gain a sum.
@@ -94,7 +123,7 @@ mod tests {
             let b: Vec<f64> = (0..rows).map(|i| (i as f64 * 1.3).cos()).collect();
             let shift = 1e-2;
             let mut expected = vec![0.0; np];
-            minsr_direction(&a, &b, shift, &mut expected).unwrap();
+            minsr_direction(&a, &b, shift, &mut MinSrWorkspace::default(), &mut expected).unwrap();
             let mut f = vec![0.0; np];
             for (row, &bi) in a.chunks_exact(np).zip(&b) {
                 f.iter_mut().zip(row).for_each(|(f, x)| *f += x * bi);
@@ -109,6 +138,7 @@ mod tests {
                     calls += 1;
                     Ok(())
                 },
+                &mut CgWorkspace::default(),
                 &mut d,
             )
             .unwrap();
@@ -128,6 +158,7 @@ mod tests {
             &[1.0, 1.0],
             0.1,
             &mut |_| Err(Error::numerical("down")),
+            &mut CgWorkspace::default(),
             &mut d,
         );
         assert!(err.is_err());

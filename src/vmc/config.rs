@@ -1,22 +1,28 @@
 //! The training driver's settings and their validation.
 
 use crate::error::{Error, Result};
-use crate::optim::Optimizer;
+use crate::optim::{Optimizer, Preconditioner, UpdateRule, UpdateSettings};
 
-/// Settings of a VMC run (DESIGN.md §3, `rnnwf_vmc_config`).
+/// Settings of a VMC run (the C API's `rnnwf_vmc_config`). Build one from the defaults:
+/// `VmcConfig::default().with_optimizer(Optimizer::Adam).with_preconditioner(Preconditioner::Sr)`.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VmcConfig {
+    /// The update rule (SGD, Adam), or minSR (SGD after SR, whatever `preconditioner` says).
     pub optimizer: Optimizer,
+    /// What turns the gradient into the update direction: none, or SR (with SGD or Adam).
+    pub preconditioner: Preconditioner,
     /// Samples per step on this process.
     pub n_samples: u64,
     pub learning_rate: f64,
     pub adam_beta1: f64,
     pub adam_beta2: f64,
     pub adam_eps: f64,
-    /// lambda of minSR's (A A^T + lambda I).
+    /// lambda of SR's shift: (A A^T + lambda I) in sample space, (A^T A + lambda I) by
+    /// conjugate gradient under a reduction hook.
     pub sr_diag_shift: f64,
-    /// Largest norm of the update direction (the gradient for SGD and Adam, the natural
-    /// gradient for minSR); 0 = no clipping.
+    /// Largest norm of the update direction (the gradient without SR, the natural gradient
+    /// with SR); 0 = no clipping.
     pub grad_clip: f64,
     /// Annealing: minimise `<H> - T S` with `S = -<ln P>`; 0 = plain VMC.
     pub temperature: f64,
@@ -28,6 +34,7 @@ impl Default for VmcConfig {
     fn default() -> Self {
         VmcConfig {
             optimizer: Optimizer::Adam,
+            preconditioner: Preconditioner::None,
             n_samples: 1024,
             learning_rate: 1e-3,
             adam_beta1: 0.9,
@@ -41,6 +48,20 @@ impl Default for VmcConfig {
     }
 }
 
+crate::settings::with_setters!(VmcConfig {
+    with_optimizer => optimizer: Optimizer,
+    with_preconditioner => preconditioner: Preconditioner,
+    with_n_samples => n_samples: u64,
+    with_learning_rate => learning_rate: f64,
+    with_adam_beta1 => adam_beta1: f64,
+    with_adam_beta2 => adam_beta2: f64,
+    with_adam_eps => adam_eps: f64,
+    with_sr_diag_shift => sr_diag_shift: f64,
+    with_grad_clip => grad_clip: f64,
+    with_temperature => temperature: f64,
+    with_seed => seed: u64,
+});
+
 fn check_finite_at_least(name: &str, value: f64, min: f64) -> Result<()> {
     if value.is_finite() && value >= min {
         Ok(())
@@ -52,6 +73,26 @@ fn check_finite_at_least(name: &str, value: f64, min: f64) -> Result<()> {
 }
 
 impl VmcConfig {
+    /// The preconditioner a step runs: SR with minSR or `preconditioner = Sr`.
+    pub fn preconditioner_in_effect(&self) -> Preconditioner {
+        self.optimizer.preconditioner_with(self.preconditioner)
+    }
+
+    /// The update rule a step applies (SGD for minSR).
+    pub fn update_rule(&self) -> UpdateRule {
+        self.optimizer.update_rule()
+    }
+
+    pub(crate) fn update_settings(&self) -> UpdateSettings {
+        UpdateSettings {
+            learning_rate: self.learning_rate,
+            beta1: self.adam_beta1,
+            beta2: self.adam_beta2,
+            eps: self.adam_eps,
+            clip: self.grad_clip,
+        }
+    }
+
     pub fn validate(&self) -> Result<()> {
         if self.n_samples == 0 {
             return Err(Error::invalid("n_samples must be at least 1 (got 0)"));

@@ -1,30 +1,51 @@
 //! Reconstruction from data: one optimiser step on the negative log-likelihood of measured
 //! configurations, -(1/M) sum_m ln P(s_m), whose gradient RNNs give exactly.
 
+use super::reduction::FIT_SUMS;
 use super::Vmc;
+use crate::buffer::reuse;
 use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::optim::Optimizer;
+use crate::optim::Preconditioner;
 
 impl Vmc {
-    /// One SGD or Adam step on the negative log-likelihood of `data` (`[n][n_sites]`);
-    /// returns the likelihood before the step (averaged over processes).
+    /// One SGD or Adam step on the negative log-likelihood of `data` (`[n][n_sites]`, n >= 1,
+    /// each value a site value below `local_dim`); returns the likelihood before the step
+    /// (averaged over processes). Refused: SR (minSR or the SR preconditioner; `Unsupported`),
+    /// n = 0 or a value out of range (`InvalidArgument`), a length that is not a whole number
+    /// of configurations (`BufferSize`).
     pub fn fit_step(&mut self, model: &mut Model, data: &[u8]) -> Result<f64> {
         self.check_model_size(model.num_params())?;
-        if self.config.optimizer == Optimizer::MinSr {
+        if self.config.preconditioner_in_effect() == Preconditioner::Sr {
             return Err(Error::unsupported(
-                "fit_step takes SGD or Adam; minSR is defined for energies",
+                "fit_step takes SGD or Adam without preconditioner; SR (minSR) is defined for energies",
             ));
         }
         let sites = model.num_sites();
-        if data.is_empty() || data.len() % sites != 0 {
+        if data.is_empty() {
+            return Err(Error::invalid(
+                "data is empty (n = 0): a fit step needs at least one configuration",
+            ));
+        }
+        if data.len() % sites != 0 {
             return Err(Error::buffer_size(format!(
-                "data holds {} values: not a positive whole number of {sites}-site configurations",
+                "data holds {} values: not a whole number of {sites}-site configurations",
                 data.len()
             )));
         }
         let n = data.len() / sites;
-        let mut log_p = vec![0.0; n];
+        model
+            .check_configs(data, n)
+            .map_err(|e| Error::new(e.kind, format!("data: {}", e.message)))?;
+        // Sized by the caller's data: fallible, refused naming the size, and before the
+        // first reduction so that every process refuses together.
+        let (mut log_p, mut re, mut im) = (Vec::new(), Vec::new(), Vec::new());
+        let room = reuse(&mut log_p, n, "the data's ln P")
+            .and_then(|()| reuse(&mut re, n, "the data's weights"))
+            .and_then(|()| reuse(&mut im, n, "the data's weights"));
+        if let Err(e) = room {
+            return Err(self.reduction.fail_together(FIT_SUMS, n, e));
+        }
         model.log_prob(data, &mut log_p)?;
         if let Some(i) = log_p.iter().position(|l| !l.is_finite()) {
             return Err(Error::invalid(format!(
@@ -32,17 +53,25 @@ impl Vmc {
             )));
         }
         let mut sums = [-log_p.iter().sum::<f64>(), n as f64];
-        self.reduce(&mut sums)?;
+        self.reduction.sum(&mut sums)?;
         let (nll, n_total) = (sums[0] / sums[1], sums[1]);
         // d(-ln P)/d theta = -2 d Re ln psi / d theta.
-        let re = vec![-2.0 / n_total; n];
-        let im = vec![0.0; n];
+        re.fill(-2.0 / n_total);
+        im.fill(0.0);
         let mut grad = vec![0.0; model.num_params()];
         model.log_psi_vjp(data, &re, &im, &mut grad)?;
-        self.reduce(&mut grad)?;
-        let (new_params, adam) = self.propose(model.params(), &mut grad);
-        model.set_params(&new_params)?;
-        self.adam = adam;
+        self.reduction.sum(&mut grad)?;
+        let rule = self.config.update_rule();
+        let update = &mut self.workspace.update;
+        update.propose(
+            rule,
+            &self.config.update_settings(),
+            model.params(),
+            &mut grad,
+            self.adam.as_ref(),
+        )?;
+        model.set_params(&update.new_params)?;
+        update.commit(rule, &mut self.adam);
         self.steps += 1;
         Ok(nll)
     }

@@ -4,19 +4,22 @@
 
 mod config;
 mod fit;
+mod reduction;
 mod step;
+mod workspace;
 
 pub use config::VmcConfig;
+pub use reduction::AllReduce;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::estimators::Estimate;
 use crate::optim::AdamState;
-
-/// Sums a buffer elementwise over all processes, in place (e.g. MPI_Allreduce).
-pub type AllReduce = Box<dyn FnMut(&mut [f64]) -> std::result::Result<(), String>>;
+use reduction::Reduction;
+use workspace::StepWorkspace;
 
 /// Wall time of each part of a step, in seconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct StepTimings {
     pub sampling: f64,
     pub local_energies: f64,
@@ -26,6 +29,7 @@ pub struct StepTimings {
 
 /// What a step measured, on the samples drawn before its update.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct VmcStats {
     /// Index of this step, from 0.
     pub step: u64,
@@ -42,7 +46,9 @@ pub struct Vmc {
     /// Steps taken (energy and fit steps alike).
     steps: u64,
     adam: Option<AdamState>,
-    allreduce: Option<AllReduce>,
+    reduction: Reduction,
+    /// Buffers reused from step to step.
+    workspace: StepWorkspace,
 }
 
 impl std::fmt::Debug for Vmc {
@@ -51,7 +57,7 @@ impl std::fmt::Debug for Vmc {
             .field("config", &self.config)
             .field("steps", &self.steps)
             .field("adam", &self.adam.as_ref().map(|a| (a.t, a.m.len())))
-            .field("allreduce", &self.allreduce.is_some())
+            .field("allreduce", &self.reduction.is_distributed())
             .finish()
     }
 }
@@ -63,7 +69,8 @@ impl Vmc {
             config,
             steps: 0,
             adam: None,
-            allreduce: None,
+            reduction: Reduction::default(),
+            workspace: StepWorkspace::default(),
         })
     }
 
@@ -88,12 +95,13 @@ impl Vmc {
             config,
             steps,
             adam,
-            allreduce: None,
+            reduction: Reduction::default(),
+            workspace: StepWorkspace::default(),
         })
     }
 
     /// Takes the settings, step counter and optimiser state of `saved`, keeping this
-    /// driver's reduction hook.
+    /// driver's reduction hook (and its buffers).
     pub(crate) fn restore(&mut self, saved: Vmc) {
         self.config = saved.config;
         self.steps = saved.steps;
@@ -121,20 +129,23 @@ impl Vmc {
     /// numbers and takes the same update. A step reduces, in this order:
     /// 1. `[sum Re E_loc, sum Im E_loc, n]` (3 values), then `[sum |E_loc - mean|^2]` (1);
     /// 2. with a temperature T > 0, the same two for E_loc + T ln P (3, then 1);
-    /// 3. SGD and Adam: the gradient (`num_params` values);
-    ///    minSR: the sum of log-derivatives for their mean (`2 num_params`), the force
-    ///    A^T b (`num_params`), then one `num_params` buffer per conjugate-gradient
-    ///    iteration (a sample-space solve would need every process's samples; CG needs only
-    ///    sums, at one reduction per product).
+    /// 3. without a preconditioner (SGD or Adam): the gradient (`num_params` values);
+    ///    with SR (minSR, or SGD or Adam after SR): the sum of log-derivatives for their mean
+    ///    (`2 num_params`), the force A^T b (`num_params`), then one `num_params` buffer per
+    ///    conjugate-gradient iteration (a sample-space solve would need every process's
+    ///    samples; CG needs only sums, at one reduction per product). The update rule
+    ///    (SGD, Adam) reduces nothing: every process applies it to the same direction.
     ///
     /// `fit_step` reduces `[sum -ln P, n]` (2) and then the gradient (`num_params`).
     ///
     /// A non-finite local energy on one process reaches every process through the first
     /// reduction, and checks on reduced values (the gradient, SR's solve, the new
     /// parameters) give the same answer everywhere, so all processes fail the same step
-    /// together. A hook that fails on some processes only leaves the others waiting.
+    /// together; so do a step's buffers that this process cannot allocate (refused before
+    /// the first reduction, which then carries a non-finite sum). A hook that fails on some
+    /// processes only leaves the others waiting.
     pub fn set_allreduce(&mut self, f: Option<AllReduce>) {
-        self.allreduce = f;
+        self.reduction.hook = f;
     }
 
     pub fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
@@ -162,79 +173,6 @@ impl Vmc {
         config.validate()?;
         self.config = config;
         Ok(())
-    }
-
-    /// Sums `buf` over processes through the host's reduction, if any.
-    fn reduce(&mut self, buf: &mut [f64]) -> Result<()> {
-        if let Some(f) = self.allreduce.as_mut() {
-            f(buf).map_err(|msg| {
-                Error::new(
-                    ErrorKind::Callback,
-                    format!(
-                        "allreduce callback failed on a buffer of {} values: {msg}",
-                        buf.len()
-                    ),
-                )
-            })?;
-            if buf.iter().any(|x| !x.is_finite()) {
-                return Err(Error::numerical("allreduce returned a non-finite value"));
-            }
-        }
-        Ok(())
-    }
-
-    /// Mean and statistics of complex values summed over processes (two reductions).
-    fn reduced_estimate(&mut self, values: &[num_complex::Complex64]) -> Result<Estimate> {
-        let mut sums = [
-            values.iter().map(|v| v.re).sum::<f64>(),
-            values.iter().map(|v| v.im).sum::<f64>(),
-            values.len() as f64,
-        ];
-        self.reduce(&mut sums)?;
-        let n = sums[2];
-        let mean = num_complex::Complex64::new(sums[0] / n, sums[1] / n);
-        let mut sq = [values.iter().map(|v| (v - mean).norm_sqr()).sum::<f64>()];
-        self.reduce(&mut sq)?;
-        let variance = sq[0] / n;
-        Ok(Estimate {
-            mean,
-            error: (variance / n).sqrt(),
-            variance,
-            n: n as u64,
-        })
-    }
-
-    /// Applies an SGD or Adam step for gradient `g` to `params`, returning the new parameters
-    /// and Adam state without committing them.
-    fn propose(&self, params: &[f64], g: &mut [f64]) -> (Vec<f64>, Option<AdamState>) {
-        let c = &self.config;
-        crate::optim::clip_norm(g, c.grad_clip);
-        let mut step = vec![0.0; g.len()];
-        let adam = match c.optimizer {
-            crate::optim::Optimizer::Adam => {
-                let mut state = self
-                    .adam
-                    .clone()
-                    .unwrap_or_else(|| AdamState::new(params.len()));
-                state.update(
-                    g,
-                    c.learning_rate,
-                    c.adam_beta1,
-                    c.adam_beta2,
-                    c.adam_eps,
-                    &mut step,
-                );
-                Some(state)
-            }
-            _ => {
-                step.iter_mut()
-                    .zip(g.iter())
-                    .for_each(|(s, g)| *s = c.learning_rate * g);
-                self.adam.clone()
-            }
-        };
-        let new = params.iter().zip(&step).map(|(p, s)| p - s).collect();
-        (new, adam)
     }
 
     /// Refuses a model whose parameter count differs from the optimiser state's.

@@ -1,11 +1,14 @@
-//! One VMC step: sample, local energies, gradient, update.
+//! One VMC step as a pipeline: sample, local energies, gradient estimate, preconditioner
+//! (none, or SR), update rule (SGD, Adam).
 
+use super::reduction::ENERGY_SUMS;
 use super::{StepTimings, Vmc, VmcStats};
 use crate::error::{Error, Result};
+use crate::estimators::Estimate;
 use crate::hamiltonian::Hamiltonian;
 use crate::local_energy::{check_operator, local_energies};
 use crate::model::Model;
-use crate::optim::{clip_norm, minsr_direction, sr_conjugate_gradient, Optimizer};
+use crate::optim::{Preconditioner, Samples};
 use crate::random::derive_seed;
 use num_complex::Complex64;
 use std::time::Instant;
@@ -20,15 +23,23 @@ impl Vmc {
         check_operator(model, h)?;
         let start = Instant::now();
         let ns = self.config.n_samples as usize;
-        let mut configs = vec![0u8; ns * model.num_sites()];
-        let mut log_psi = vec![Complex64::new(0.0, 0.0); ns];
-        model.sample(
-            derive_seed(self.config.seed, self.steps),
-            ns,
-            &mut configs,
-            Some(&mut log_psi),
-        )?;
-        self.update_on_samples(model, h, &configs, &log_psi, start)
+        if let Err(e) = self.workspace.prepare_samples(ns, model.num_sites()) {
+            return Err(self.reduction.fail_together(ENERGY_SUMS, ns, e));
+        }
+        // The samples leave the workspace for the step (moving a Vec copies nothing).
+        let mut configs = std::mem::take(&mut self.workspace.configs);
+        let mut log_psi = std::mem::take(&mut self.workspace.log_psi);
+        let result = model
+            .sample(
+                derive_seed(self.config.seed, self.steps),
+                ns,
+                &mut configs,
+                Some(&mut log_psi),
+            )
+            .and_then(|()| self.update_on_samples(model, h, &configs, &log_psi, start));
+        self.workspace.configs = configs;
+        self.workspace.log_psi = log_psi;
+        result
     }
 
     /// The step on given samples of this process: `configs` (`[n][n_sites]`, n >= 1, drawn
@@ -62,96 +73,14 @@ impl Vmc {
         log_psi: &[Complex64],
         start: Instant,
     ) -> Result<VmcStats> {
-        let ns = log_psi.len();
         let sampled = Instant::now();
-
-        let mut e_loc = vec![Complex64::new(0.0, 0.0); ns];
-        local_energies(model, h, configs, &mut e_loc)?;
-        // A non-finite local energy on one process reaches every process through the sums
-        // of the first reduction, so all processes fail this step together rather than the
-        // others waiting in a reduction this one never joins.
-        let bad = e_loc
-            .iter()
-            .position(|e| !(e.re.is_finite() && e.im.is_finite()));
-        let energy = self.reduced_estimate(&e_loc);
-        if let Some(i) = bad {
-            return Err(Error::numerical(format!(
-                "local energy of sample {i} is {}",
-                e_loc[i]
-            )));
-        }
-        let energy = energy?;
+        let preconditioner = self.config.preconditioner_in_effect();
+        self.prepare_buffers(model, log_psi.len(), preconditioner)?;
+        let energy = self.centred_local_values(model, h, configs, log_psi)?;
         let local = Instant::now();
-
-        // Annealing minimises <H> - T S: the gradient of E_loc + T ln P.
-        let t = self.config.temperature;
-        let objective: Vec<Complex64> = if t > 0.0 {
-            e_loc
-                .iter()
-                .zip(log_psi)
-                .map(|(e, l)| e + t * 2.0 * l.re)
-                .collect()
-        } else {
-            e_loc
-        };
-        let mean = if t > 0.0 {
-            self.reduced_estimate(&objective)?.mean
-        } else {
-            energy.mean
-        };
-        let n_total = energy.n as f64;
-        let centred: Vec<Complex64> = objective.iter().map(|f| f - mean).collect();
-
-        let np = model.num_params();
-        let mut grad = vec![0.0; np];
-        let mut direction = None;
-        if self.config.optimizer == Optimizer::MinSr {
-            let (a, b) = self.sample_space_system(model, configs, &centred, n_total)?;
-            // f = A^T b over all processes; the energy gradient is 2 f.
-            let mut f = vec![0.0; np];
-            for (row, &bi) in a.chunks_exact(np).zip(&b) {
-                f.iter_mut().zip(row).for_each(|(f, x)| *f += x * bi);
-            }
-            self.reduce(&mut f)?;
-            grad.iter_mut().zip(&f).for_each(|(g, f)| *g = 2.0 * f);
-            let shift = self.config.sr_diag_shift;
-            let mut d = vec![0.0; np];
-            if self.allreduce.is_some() {
-                // Samples spread over processes: conjugate gradient in parameter space, one
-                // reduction per product, instead of gathering A on every process.
-                sr_conjugate_gradient(&a, &f, shift, &mut |buf| self.reduce(buf), &mut d)?;
-            } else {
-                minsr_direction(&a, &b, shift, &mut d)?;
-            }
-            direction = Some(d);
-        } else {
-            let re: Vec<f64> = centred.iter().map(|c| 2.0 * c.re / n_total).collect();
-            let im: Vec<f64> = centred.iter().map(|c| 2.0 * c.im / n_total).collect();
-            model.log_psi_vjp(configs, &re, &im, &mut grad)?;
-            self.reduce(&mut grad)?;
-        }
-        let grad_norm = grad.iter().map(|g| g * g).sum::<f64>().sqrt();
-        if !grad_norm.is_finite() {
-            return Err(Error::numerical("the energy gradient is not finite"));
-        }
+        let grad_norm = self.precondition(model, configs, energy.n as f64, preconditioner)?;
         let differentiated = Instant::now();
-
-        let (new_params, adam) = match direction {
-            Some(mut d) => {
-                clip_norm(&mut d, self.config.grad_clip);
-                let lr = self.config.learning_rate;
-                let p: Vec<f64> = model
-                    .params()
-                    .iter()
-                    .zip(&d)
-                    .map(|(p, d)| p - lr * d)
-                    .collect();
-                (p, self.adam.clone())
-            }
-            None => self.propose(model.params(), &mut grad),
-        };
-        model.set_params(&new_params)?; // refuses non-finite values, model unchanged
-        self.adam = adam;
+        self.apply_update_rule(model)?;
         let stats = VmcStats {
             step: self.steps,
             energy,
@@ -168,47 +97,111 @@ impl Vmc {
         Ok(stats)
     }
 
-    /// minSR's A (centred log-derivatives over sqrt(N), real rows then imaginary rows) and b
-    /// (centred local values over sqrt(N), stacked the same way). Without a phase head the
-    /// imaginary rows of A vanish and contribute nothing, so they are left out.
-    fn sample_space_system(
+    /// Every buffer of the step for `n` samples, before its first reduction: a refusal
+    /// (memory) reaches all processes there.
+    fn prepare_buffers(
+        &mut self,
+        model: &Model,
+        n: usize,
+        preconditioner: Preconditioner,
+    ) -> Result<()> {
+        let distributed = self.reduction.is_distributed();
+        let w = &mut self.workspace;
+        let prepared = w.prepare_step(n, model.num_params()).and_then(|()| {
+            w.preconditioner
+                .prepare(preconditioner, model, n, distributed)
+        });
+        prepared.map_err(|e| self.reduction.fail_together(ENERGY_SUMS, n, e))
+    }
+
+    /// Local energies and their estimate over all processes; leaves the objective's local
+    /// values (E_loc, or E_loc + T ln P when annealing) minus their mean in the workspace.
+    fn centred_local_values(
+        &mut self,
+        model: &Model,
+        h: &Hamiltonian,
+        configs: &[u8],
+        log_psi: &[Complex64],
+    ) -> Result<Estimate> {
+        let (w, reduction) = (&mut self.workspace, &mut self.reduction);
+        local_energies(model, h, configs, &mut w.e_loc)?;
+        // A non-finite local energy on one process reaches every process through the sums
+        // of the first reduction, so all processes fail this step together rather than the
+        // others waiting in a reduction this one never joins.
+        let bad = w
+            .e_loc
+            .iter()
+            .position(|e| !(e.re.is_finite() && e.im.is_finite()));
+        let energy = reduction.estimate(&w.e_loc);
+        if let Some(i) = bad {
+            return Err(Error::numerical(format!(
+                "local energy of sample {i} is {}",
+                w.e_loc[i]
+            )));
+        }
+        let energy = energy?;
+        // Annealing minimises <H> - T S: the gradient of E_loc + T ln P.
+        let t = self.config.temperature;
+        let mean = if t > 0.0 {
+            for ((c, e), l) in w.centred.iter_mut().zip(&w.e_loc).zip(log_psi) {
+                *c = e + t * 2.0 * l.re;
+            }
+            reduction.estimate(&w.centred)?.mean
+        } else {
+            w.centred.copy_from_slice(&w.e_loc);
+            energy.mean
+        };
+        w.centred.iter_mut().for_each(|c| *c -= mean);
+        Ok(energy)
+    }
+
+    /// Gradient estimate and preconditioner: the energy gradient and the update direction
+    /// into the workspace; returns the gradient's norm.
+    fn precondition(
         &mut self,
         model: &Model,
         configs: &[u8],
-        centred: &[Complex64],
         n_total: f64,
-    ) -> Result<(Vec<f64>, Vec<f64>)> {
-        let (ns, np) = (centred.len(), model.num_params());
-        let mut o = vec![Complex64::new(0.0, 0.0); ns * np];
-        model.log_psi_grad(configs, &mut o)?;
-        let mut mean = vec![Complex64::new(0.0, 0.0); np];
-        for row in o.chunks_exact(np) {
-            mean.iter_mut().zip(row).for_each(|(m, x)| *m += x);
+        preconditioner: Preconditioner,
+    ) -> Result<f64> {
+        let distributed = self.reduction.is_distributed();
+        let (w, reduction) = (&mut self.workspace, &mut self.reduction);
+        let samples = Samples {
+            model,
+            configs,
+            centred: &w.centred,
+            n_total,
+        };
+        w.preconditioner.run(
+            preconditioner,
+            &samples,
+            self.config.sr_diag_shift,
+            distributed,
+            &mut |buf| reduction.sum(buf),
+            &mut w.grad,
+            &mut w.direction,
+        )?;
+        let grad_norm = w.grad.iter().map(|g| g * g).sum::<f64>().sqrt();
+        if !grad_norm.is_finite() {
+            return Err(Error::numerical("the energy gradient is not finite"));
         }
-        // The mean over all processes' samples.
-        let mut sums: Vec<f64> = mean.iter().flat_map(|m| [m.re, m.im]).collect();
-        self.reduce(&mut sums)?;
-        for (m, s) in mean.iter_mut().zip(sums.chunks_exact(2)) {
-            *m = Complex64::new(s[0], s[1]) / n_total;
-        }
-        let complex = model.config().phase == crate::model::PhaseKind::Softsign;
-        let parts = if complex { 2 } else { 1 };
-        let scale = 1.0 / n_total.sqrt();
-        let mut a = vec![0.0; parts * ns * np];
-        let mut b = vec![0.0; parts * ns];
-        for (i, row) in o.chunks_exact(np).enumerate() {
-            for (k, (x, m)) in row.iter().zip(&mean).enumerate() {
-                let c = (x - m) * scale;
-                a[i * np + k] = c.re;
-                if complex {
-                    a[(ns + i) * np + k] = c.im;
-                }
-            }
-            b[i] = centred[i].re * scale;
-            if complex {
-                b[ns + i] = centred[i].im * scale;
-            }
-        }
-        Ok((a, b))
+        Ok(grad_norm)
+    }
+
+    /// The update rule on the workspace's direction: proposed, then committed once the
+    /// model has taken the parameters (it refuses non-finite ones, unchanged).
+    fn apply_update_rule(&mut self, model: &mut Model) -> Result<()> {
+        let rule = self.config.update_rule();
+        let w = &mut self.workspace;
+        w.update.propose(
+            rule,
+            &self.config.update_settings(),
+            model.params(),
+            &mut w.direction,
+            self.adam.as_ref(),
+        )?;
+        model.set_params(&w.update.new_params)?;
+        w.update.commit(rule, &mut self.adam);
+        Ok(())
     }
 }

@@ -59,7 +59,7 @@ static void test_add_term(void) {
   MENTIONS("byte 0x09");
   CHECK(num_terms(h) == 3);
   EXPECT(rnnwf_hamiltonian_add_term(h, 1.0, "XZ", three, 3), RNNWF_ERR_BUFFER_SIZE);
-  MENTIONS("n_ops = 3");
+  MENTIONS("2 letters but 3 sites");
   EXPECT(rnnwf_hamiltonian_add_term(h, 1.0, "XZ", s01, 1), RNNWF_ERR_BUFFER_SIZE);
   EXPECT(rnnwf_hamiltonian_add_term(h, 1.0, "", s01, 1), RNNWF_ERR_BUFFER_SIZE);
   CHECK(num_terms(h) == 3);

@@ -53,6 +53,8 @@ static void test_config(void) {
   CHECK(cfg.adam_eps == 1e-8 && cfg.sr_diag_shift == 1e-4);
   CHECK(cfg.grad_clip == 0.0 && cfg.temperature == 0.0 && cfg.seed == 0);
   CHECK(RNNWF_OPT_SGD == 0 && RNNWF_OPT_ADAM == 1 && RNNWF_OPT_SR == 2);
+  CHECK(cfg.preconditioner == RNNWF_PRECONDITIONER_NONE);
+  CHECK(RNNWF_PRECONDITIONER_NONE == 0 && RNNWF_PRECONDITIONER_SR == 1);
   EXPECT(rnnwf_vmc_config_init(NULL), RNNWF_ERR_NULL_POINTER);
 
   rnnwf_vmc *v = new_vmc(cfg);
@@ -83,6 +85,9 @@ static void test_bad_config(void) {
   bad = good; bad.struct_size = 8; expect_new_fails(bad, "struct_size");
   bad = good; bad.optimizer = 3; expect_new_fails(bad, "optimizer");
   bad = good; bad.optimizer = 0xFFFFFFFFu; expect_new_fails(bad, "optimizer");
+  bad = good; bad.preconditioner = 2; expect_new_fails(bad, "preconditioner");
+  MENTIONS("RNNWF_PRECONDITIONER_NONE (0) or RNNWF_PRECONDITIONER_SR (1)");
+  bad = good; bad.preconditioner = 0xFFFFFFFFu; expect_new_fails(bad, "preconditioner");
   bad = good; bad.n_samples = 0; expect_new_fails(bad, "n_samples");
   bad = good; bad.n_samples = UINT64_MAX; expect_new_fails(bad, "n_samples");
   bad = good; bad.learning_rate = -0.1; expect_new_fails(bad, "learning_rate");
@@ -536,7 +541,7 @@ static void test_fit_step(void) {
   MENTIONS("n = 0");
   uint8_t bad[2 * SITES] = {0, 1, 0, 1, 0, 1, 1, 1, 0, 2, 0, 0};
   EXPECT(rnnwf_fit_step(v, m, bad, 2, &untouched), RNNWF_ERR_INVALID_ARGUMENT);
-  MENTIONS("data[1][3] = 2");
+  MENTIONS("data: configs[1][3] = 2");
   EXPECT(rnnwf_fit_step(v, m, NULL, 2, &untouched), RNNWF_ERR_NULL_POINTER);
   MENTIONS("`data`");
   EXPECT(rnnwf_fit_step(v, m, data, N, NULL), RNNWF_ERR_NULL_POINTER);
@@ -611,6 +616,63 @@ static void test_step_refusals(void) {
   rnnwf_hamiltonian_free(h);
 }
 
+/* SR + Adam: Adam applied to the natural gradient, so its first step moves no parameter by
+ * more than the learning rate (|m/sqrt(v)| <= 1), unlike SGD after SR; SR + SGD is
+ * RNNWF_OPT_SR exactly; fit_step refuses SR. */
+static void test_preconditioner(void) {
+  rnnwf_hamiltonian *h = ising_chain();
+  rnnwf_vmc_config cfg = vmc_config(RNNWF_OPT_ADAM, 64, 0.01);
+  cfg.preconditioner = RNNWF_PRECONDITIONER_SR;
+  rnnwf_vmc *v = new_vmc(cfg);
+  rnnwf_vmc_config got;
+  OK(rnnwf_vmc_get_config(v, &got));
+  CHECK(memcmp(&got, &cfg, sizeof got) == 0);
+  CHECK(got.optimizer == RNNWF_OPT_ADAM && got.preconditioner == RNNWF_PRECONDITIONER_SR);
+  rnnwf_model *m = chain_model(RNNWF_CELL_GRU, SITES, 8, RNNWF_PHASE_NONE, 7);
+  size_t n = 0;
+  double *p0 = get_params(m, &n);
+  rnnwf_vmc_stats stats;
+  OK(rnnwf_vmc_step(v, m, h, &stats));
+  CHECK(stats.step == 0 && isfinite(stats.grad_norm) && stats.grad_norm > 0.0);
+  double *p1 = get_params(m, &n);
+  size_t near_lr = 0;
+  for (size_t k = 0; k < n; k++) {
+    double moved = fabs(p1[k] - p0[k]);
+    CHECK(moved <= 0.01 * (1.0 + 1e-12));
+    if (moved > 0.009) near_lr++;
+  }
+  CHECK(near_lr > n / 2);
+  uint8_t data[SITES] = {0, 1, 0, 1, 0, 1};
+  double nll = 123.0;
+  EXPECT(rnnwf_fit_step(v, m, data, 1, &nll), RNNWF_ERR_UNSUPPORTED);
+  MENTIONS("SR");
+  CHECK(nll == 123.0);
+  rnnwf_vmc_free(v);
+
+  /* SGD after the SR preconditioner is RNNWF_OPT_SR, bit for bit. */
+  rnnwf_model *a = chain_model(RNNWF_CELL_GRU, SITES, 8, RNNWF_PHASE_NONE, 7);
+  rnnwf_model *b = chain_model(RNNWF_CELL_GRU, SITES, 8, RNNWF_PHASE_NONE, 7);
+  rnnwf_vmc *minsr = new_vmc(vmc_config(RNNWF_OPT_SR, 64, 0.05));
+  rnnwf_vmc_config sgd_sr = vmc_config(RNNWF_OPT_SGD, 64, 0.05);
+  sgd_sr.preconditioner = RNNWF_PRECONDITIONER_SR;
+  rnnwf_vmc *pipeline = new_vmc(sgd_sr);
+  rnnwf_vmc_stats sa, sb;
+  for (int k = 0; k < 3; k++) {
+    OK(rnnwf_vmc_step(minsr, a, h, &sa));
+    OK(rnnwf_vmc_step(pipeline, b, h, &sb));
+    expect_same_stats(&sa, &sb);
+  }
+  expect_same_params(a, b);
+  rnnwf_vmc_free(minsr);
+  rnnwf_vmc_free(pipeline);
+  rnnwf_model_free(a);
+  rnnwf_model_free(b);
+  free(p0);
+  free(p1);
+  rnnwf_model_free(m);
+  rnnwf_hamiltonian_free(h);
+}
+
 int main(int argc, char **argv) {
   int quick = argc == 3 && strcmp(argv[2], "quick") == 0;
   if (argc != 2 && !quick) {
@@ -624,6 +686,7 @@ int main(int argc, char **argv) {
   test_callback();
   test_checkpoints();
   test_fit_step();
+  test_preconditioner();
   test_training_reaches_the_ground_energy(quick);
   printf("test_training: %d checks passed\n", checks);
   return 0;

@@ -223,6 +223,7 @@ void test_vmc_config_and_setters() {
   CHECK(d.optimizer == RNNWF_OPT_ADAM && d.n_samples == 1024 && d.learning_rate == 1e-3);
   CHECK(d.adam_beta1 == 0.9 && d.adam_beta2 == 0.999 && d.adam_eps == 1e-8);
   CHECK(d.sr_diag_shift == 1e-4 && d.grad_clip == 0.0 && d.temperature == 0.0 && d.seed == 0);
+  CHECK(d.preconditioner == RNNWF_PRECONDITIONER_NONE);
 
   rnnwf::VmcConfig bad = d;
   bad.n_samples = 0;
@@ -230,6 +231,9 @@ void test_vmc_config_and_setters() {
   bad = d;
   bad.optimizer = 3;
   EXPECT_ERROR(rnnwf::Vmc{bad}, RNNWF_ERR_INVALID_ARGUMENT, "optimizer");
+  bad = d;
+  bad.preconditioner = 2;
+  EXPECT_ERROR(rnnwf::Vmc{bad}, RNNWF_ERR_INVALID_ARGUMENT, "preconditioner");
   bad = d;
   bad.adam_beta1 = 1.0;
   EXPECT_ERROR(rnnwf::Vmc{bad}, RNNWF_ERR_INVALID_ARGUMENT, "adam_beta1");
@@ -285,6 +289,27 @@ void test_steps_and_errors() {
   EXPECT_ERROR(fv.fit_step(fit, data.data(), 0), RNNWF_ERR_INVALID_ARGUMENT, "rnnwf_fit_step");
   rnnwf::Vmc sr(vmc_config(RNNWF_OPT_SR, 10, 0.05));
   EXPECT_ERROR(sr.fit_step(fit, data), RNNWF_ERR_UNSUPPORTED, "rnnwf_fit_step");
+
+  // SR + Adam: a step runs, the config reads back, and Adam's first step moves no parameter
+  // by more than the learning rate (|m / sqrt(v)| <= 1) while most move by nearly that.
+  rnnwf::VmcConfig sr_adam = vmc_config(RNNWF_OPT_ADAM, 64, 0.01);
+  sr_adam.preconditioner = RNNWF_PRECONDITIONER_SR;
+  rnnwf::Vmc va(sr_adam);
+  CHECK(va.config().optimizer == RNNWF_OPT_ADAM);
+  CHECK(va.config().preconditioner == RNNWF_PRECONDITIONER_SR);
+  rnnwf::Model ma = chain_model(SITES, 8, 2);
+  std::vector<double> p0 = ma.params();
+  rnnwf::VmcStats st = va.step(ma, h);
+  CHECK(st.step == 0 && std::isfinite(st.grad_norm) && st.grad_norm > 0.0);
+  std::vector<double> p1 = ma.params();
+  std::size_t near_lr = 0;
+  for (std::size_t k = 0; k < p0.size(); k++) {
+    const double step = std::fabs(p1[k] - p0[k]);
+    CHECK(step <= 0.01 * (1.0 + 1e-12));
+    if (step > 0.009) near_lr++;
+  }
+  CHECK(near_lr > p0.size() / 2);
+  EXPECT_ERROR(va.fit_step(fit, data), RNNWF_ERR_UNSUPPORTED, "rnnwf_fit_step");
 }
 
 void test_checkpoints() {

@@ -349,7 +349,7 @@ contains
         eq(d%adam_beta2, 0.999_c_double) .and. eq(d%adam_eps, 1e-8_c_double) .and. &
         eq(d%sr_diag_shift, 1e-4_c_double) .and. eq(d%grad_clip, 0.0_c_double) .and. &
         eq(d%temperature, 0.0_c_double) .and. &
-        d%seed == 0, 'vmc defaults')
+        d%seed == 0 .and. d%preconditioner == RNNWF_PRECONDITIONER_NONE, 'vmc defaults')
     bad = d
     bad%n_samples = 0
     call v%create(bad, stat, errmsg)
@@ -359,6 +359,10 @@ contains
     bad%optimizer = 3
     call v%create(bad, stat, errmsg)
     call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'optimizer', 'optimizer 3')
+    bad = d
+    bad%preconditioner = 2
+    call v%create(bad, stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'preconditioner', 'preconditioner 2')
 
     call vmc_config(d, RNNWF_OPT_ADAM, 100, 0.01_c_double)
     call v%create(d)
@@ -388,7 +392,7 @@ contains
     type(rnnwf_hamiltonian) :: h, other
     type(rnnwf_model) :: m, narrow, fit
     type(rnnwf_vmc) :: v, fv, sr
-    type(rnnwf_vmc_config) :: cfg
+    type(rnnwf_vmc_config) :: cfg, got
     type(rnnwf_vmc_stats) :: st
     real(c_double), allocatable :: before(:), after(:)
     integer(c_int8_t) :: data(sites, 64)
@@ -439,6 +443,29 @@ contains
     call sr%create(cfg)
     call sr%fit_step(fit, data, last, stat, errmsg)
     call check_error(stat, errmsg, RNNWF_ERR_UNSUPPORTED, 'rnnwf_fit_step', 'SR fit')
+
+    ! SR + Adam: a step runs and the config reads back; Adam's first step moves no parameter
+    ! by more than the learning rate (|m / sqrt(v)| <= 1), most by nearly that.
+    call sr%destroy()
+    call vmc_config(cfg, RNNWF_OPT_ADAM, 64, 0.01_c_double)
+    cfg%preconditioner = RNNWF_PRECONDITIONER_SR
+    call sr%create(cfg)
+    call sr%get_config(got)
+    call check(got%optimizer == RNNWF_OPT_ADAM .and. &
+        got%preconditioner == RNNWF_PRECONDITIONER_SR, 'SR + Adam config')
+    call m%destroy()
+    call chain_model(m, sites, 8, 2)
+    call m%get_params(before)
+    call sr%step(m, h, st)
+    call check(st%step == 0 .and. ieee_is_finite(st%grad_norm) .and. st%grad_norm > 0, &
+        'SR + Adam step')
+    call m%get_params(after)
+    call check(all(abs(after - before) <= 0.01_c_double * (1 + 1e-12_c_double)), &
+        'Adam bounds the step')
+    call check(2 * count(abs(after - before) > 0.009_c_double) > size(before), &
+        'most parameters move by about the learning rate')
+    call sr%fit_step(fit, data, last, stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_UNSUPPORTED, 'rnnwf_fit_step', 'SR + Adam fit')
     call m%destroy()
     call narrow%destroy()
     call fit%destroy()

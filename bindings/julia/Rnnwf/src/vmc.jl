@@ -4,8 +4,10 @@
     VmcConfig(; kwargs...)
 
 Training settings (`rnnwf_vmc_config`): the library's defaults (`rnnwf_vmc_config_init`:
-Adam, 1024 samples, learning rate 1e-3, ...) with the given fields changed, e.g.
-`VmcConfig(optimizer = Rnnwf.RNNWF_OPT_SR, n_samples = 256, learning_rate = 0.05)`.
+Adam, no preconditioner, 1024 samples, learning rate 1e-3, ...) with the given fields
+changed, e.g. `VmcConfig(optimizer = Rnnwf.RNNWF_OPT_SR, n_samples = 256, learning_rate = 0.05)`
+(minSR: SGD after SR) or `VmcConfig(optimizer = Rnnwf.RNNWF_OPT_ADAM,
+preconditioner = Rnnwf.RNNWF_PRECONDITIONER_SR)` (Adam on the natural gradient).
 """
 const VmcConfig = rnnwf_vmc_config
 
@@ -48,7 +50,8 @@ Base.close(v::Vmc) = destroy!(v)
 """
     config(v::Vmc)
 
-The current settings (learning rate and temperature as last set).
+The current settings (learning rate and temperature as last set; optimizer and
+preconditioner as given).
 """
 function config(v::Vmc)
     out = Ref{rnnwf_vmc_config}()

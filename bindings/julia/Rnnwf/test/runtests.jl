@@ -260,10 +260,12 @@ end
         @test d.optimizer == R.RNNWF_OPT_ADAM && d.n_samples == 1024 && d.learning_rate == 1e-3
         @test d.adam_beta1 == 0.9 && d.adam_beta2 == 0.999 && d.adam_eps == 1e-8
         @test d.sr_diag_shift == 1e-4 && d.grad_clip == 0 && d.temperature == 0 && d.seed == 0
+        @test d.preconditioner == R.RNNWF_PRECONDITIONER_NONE
         @test VmcConfig(n_samples = 7).n_samples === UInt64(7)
         @test_throws ArgumentError VmcConfig(bogus = 1)
         @test throws_rnnwf(() -> Vmc(n_samples = 0), R.RNNWF_ERR_INVALID_ARGUMENT, "n_samples")
         @test throws_rnnwf(() -> Vmc(optimizer = 3), R.RNNWF_ERR_INVALID_ARGUMENT, "optimizer")
+        @test throws_rnnwf(() -> Vmc(preconditioner = 2), R.RNNWF_ERR_INVALID_ARGUMENT, "preconditioner")
 
         v = Vmc(vmc_config(R.RNNWF_OPT_ADAM, 100, 0.01))
         @test config(v) == vmc_config(R.RNNWF_OPT_ADAM, 100, 0.01)
@@ -307,6 +309,22 @@ end
                            "rnnwf_fit_step")
         @test throws_rnnwf(() -> fit_step!(Vmc(vmc_config(R.RNNWF_OPT_SR, 10, 0.05)), fit, data),
                            R.RNNWF_ERR_UNSUPPORTED, "rnnwf_fit_step")
+
+        # SR + Adam: a step runs and the config reads back; Adam's first step moves no
+        # parameter by more than the learning rate (|m / sqrt(v)| <= 1), most by nearly that.
+        sr_adam = VmcConfig(optimizer = R.RNNWF_OPT_ADAM, preconditioner = R.RNNWF_PRECONDITIONER_SR,
+                            n_samples = 64, learning_rate = 0.01, sr_diag_shift = 1e-3, seed = 12)
+        va = Vmc(sr_adam)
+        @test config(va) == sr_adam
+        @test config(va).preconditioner == R.RNNWF_PRECONDITIONER_SR
+        ma = Model(lx = 6, hidden = 8, seed = 2)
+        p0 = get_params(ma)
+        st = step!(va, ma, h)
+        @test st.step == 0 && isfinite(st.grad_norm) && st.grad_norm > 0
+        moved = abs.(get_params(ma) .- p0)
+        @test all(moved .<= 0.01 * (1 + 1e-12))
+        @test 2 * count(moved .> 0.009) > length(p0)
+        @test throws_rnnwf(() -> fit_step!(va, ma, data), R.RNNWF_ERR_UNSUPPORTED, "rnnwf_fit_step")
     end
 
     @testset "checkpoints" begin

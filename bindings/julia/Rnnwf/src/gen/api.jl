@@ -7,12 +7,12 @@
 # ---- constants ----
 
 const RNNWF_VERSION_MAJOR = 0
-const RNNWF_VERSION_MINOR = 1
+const RNNWF_VERSION_MINOR = 2
 const RNNWF_VERSION_PATCH = 0
 # The ABI generation: equals RNNWF_VERSION_MINOR while on 0.x, matching the shared
 # library's SONAME librnnwf.so.0.MINOR. A host built against one ABI version needs a library
 # with the same one.
-const RNNWF_ABI_VERSION = 1
+const RNNWF_ABI_VERSION = 2
 # h' = tanh(W h + V x + b)
 const RNNWF_CELL_VANILLA = 0
 # Gated recurrent unit (on a grid: gates over both neighbours, see src/model/layout.rs).
@@ -31,9 +31,16 @@ const RNNWF_SIGN_MARSHALL = 1
 const RNNWF_OPT_SGD = 0
 # Adam with bias correction (Kingma & Ba).
 const RNNWF_OPT_ADAM = 1
-# Stochastic reconfiguration solved in sample space (minSR):
-# theta -= learning_rate * A^T (A A^T + sr_diag_shift I)^-1 b.
+# SGD after stochastic reconfiguration (minSR), whatever cfg->preconditioner says:
+# theta -= learning_rate * A^T (A A^T + sr_diag_shift I)^-1 b (by conjugate gradient over all
+# processes' samples when a reduction hook is set).
 const RNNWF_OPT_SR = 2
+# No preconditioner: the update direction is the gradient (the default).
+const RNNWF_PRECONDITIONER_NONE = 0
+# Stochastic reconfiguration: the update direction is the natural gradient
+# (S + sr_diag_shift I)^-1 f, solved in sample space (minSR) on one process and by conjugate
+# gradient under a reduction hook; the optimizer (SGD or Adam) then applies it.
+const RNNWF_PRECONDITIONER_SR = 1
 # Success.
 const RNNWF_OK = 0
 # A required pointer argument was NULL (the message names it).
@@ -77,12 +84,13 @@ mutable struct rnnwf_vmc end
 # must not call rnnwf functions on that rnnwf_vmc or on the model being trained. Every
 # process must make the same sequence of reductions, which is, for each
 # rnnwf_vmc_step: [sum Re E_loc, sum Im E_loc, n] (3 values), then [sum |E_loc - mean|^2]
-# (1); with temperature T > 0 the same two for E_loc + T ln P; then, for SGD and Adam, the
-# energy gradient (num_params values); for RNNWF_OPT_SR, the sum of log-derivatives
-# (2 num_params), the force A^T b (num_params), then one num_params buffer per iteration of
-# the conjugate gradient that solves the SR system over all processes' samples. For each
-# rnnwf_fit_step: [sum -ln P(data), n] (2), then the gradient (num_params). A reduced value
-# that is NaN or Inf gives RNNWF_ERR_NUMERICAL.
+# (1); with temperature T > 0 the same two for E_loc + T ln P; then, without preconditioner
+# (SGD or Adam), the energy gradient (num_params values); with SR (RNNWF_OPT_SR, or
+# RNNWF_PRECONDITIONER_SR with SGD or Adam), the sum of log-derivatives (2 num_params), the
+# force A^T b (num_params), then one num_params buffer per iteration of the conjugate
+# gradient that solves the SR system over all processes' samples (the update rule reduces
+# nothing). For each rnnwf_fit_step: [sum -ln P(data), n] (2), then the gradient
+# (num_params). A reduced value that is NaN or Inf gives RNNWF_ERR_NUMERICAL.
 const rnnwf_allreduce_fn = Ptr{Cvoid}  # a @cfunction pointer
 
 # Everything that fixes a model's shape and initial parameters. Fill it with
@@ -140,7 +148,7 @@ end
 struct rnnwf_vmc_config
     # sizeof(rnnwf_vmc_config), set by rnnwf_vmc_config_init.
     struct_size::UInt32
-    # RNNWF_OPT_SGD, RNNWF_OPT_ADAM or RNNWF_OPT_SR.
+    # RNNWF_OPT_SGD, RNNWF_OPT_ADAM or RNNWF_OPT_SR (SGD after SR).
     optimizer::UInt32
     # Samples per step on this process, >= 1.
     n_samples::UInt64
@@ -151,15 +159,18 @@ struct rnnwf_vmc_config
     adam_beta2::Cdouble
     # Adam's denominator offset, > 0.
     adam_eps::Cdouble
-    # lambda of minSR's (A A^T + lambda I), >= 0.
+    # lambda of SR's (S + lambda I) (minSR's (A A^T + lambda I)), >= 0.
     sr_diag_shift::Cdouble
-    # Largest norm of the update direction (the gradient for SGD and Adam, the natural
-    # gradient for SR); 0 = no clipping.
+    # Largest norm of the update direction (the gradient without SR, the natural gradient
+    # with SR); 0 = no clipping.
     grad_clip::Cdouble
     # Annealing: minimise `<H> - T S` with `S = -<ln P>`; 0 = plain VMC.
     temperature::Cdouble
     # Seed of the samples: step k draws with a seed derived from (seed, k).
     seed::UInt64
+    # RNNWF_PRECONDITIONER_NONE (default) or RNNWF_PRECONDITIONER_SR, combined with
+    # optimizer RNNWF_OPT_SGD or RNNWF_OPT_ADAM (RNNWF_OPT_SR is SGD after SR either way).
+    preconditioner::UInt32
 end
 
 # What one rnnwf_vmc_step measured.
@@ -402,8 +413,8 @@ function rnnwf_exact_ground_energy(h, out)
 end
 
 # Fills `cfg` with the defaults (Adam, n_samples 1024, learning_rate 1e-3, adam_beta1 0.9,
-# adam_beta2 0.999, adam_eps 1e-8, sr_diag_shift 1e-4, grad_clip 0, temperature 0, seed 0)
-# and sets struct_size.
+# adam_beta2 0.999, adam_eps 1e-8, sr_diag_shift 1e-4, grad_clip 0, temperature 0, seed 0,
+# preconditioner RNNWF_PRECONDITIONER_NONE) and sets struct_size.
 function rnnwf_vmc_config_init(cfg)
     ccall(libsym(:rnnwf_vmc_config_init), rnnwf_status, (Ptr{rnnwf_vmc_config},), cfg)
 end
@@ -411,7 +422,8 @@ end
 # A training run with the settings `cfg`, at step 0, without reduction hook. A field out of
 # range (n_samples = 0, a negative or NaN learning_rate, adam_beta1/2 outside [0, 1),
 # adam_eps <= 0, a negative or NaN sr_diag_shift, grad_clip or temperature), an unknown
-# optimizer code or a wrong struct_size gives RNNWF_ERR_INVALID_ARGUMENT naming the field.
+# optimizer or preconditioner code or a wrong struct_size gives RNNWF_ERR_INVALID_ARGUMENT
+# naming the field.
 function rnnwf_vmc_new(cfg, out)
     ccall(libsym(:rnnwf_vmc_new), rnnwf_status, (Ptr{rnnwf_vmc_config}, Ptr{Ptr{rnnwf_vmc}}), cfg, out)
 end
@@ -421,7 +433,8 @@ function rnnwf_vmc_free(v)
     ccall(libsym(:rnnwf_vmc_free), Cvoid, (Ptr{rnnwf_vmc},), v)
 end
 
-# The current settings (learning_rate and temperature as last set), with struct_size set.
+# The current settings (learning_rate and temperature as last set; optimizer and
+# preconditioner as given), with struct_size set.
 function rnnwf_vmc_get_config(v, out)
     ccall(libsym(:rnnwf_vmc_get_config), rnnwf_status, (Ptr{rnnwf_vmc}, Ptr{rnnwf_vmc_config}), v, out)
 end
@@ -472,8 +485,8 @@ end
 # basis): reconstruction of a positive state from data. `nll_out` gets the likelihood before
 # the step (averaged over processes). RNNWF_ERR_INVALID_ARGUMENT for n = 0, a site value
 # out of range in `data`, a configuration with P = 0 (outside the U(1) subspace) or
-# optimiser state of another model; RNNWF_ERR_UNSUPPORTED with RNNWF_OPT_SR. On any error
-# the model and the optimiser state are unchanged.
+# optimiser state of another model; RNNWF_ERR_UNSUPPORTED with RNNWF_OPT_SR or
+# RNNWF_PRECONDITIONER_SR. On any error the model and the optimiser state are unchanged.
 function rnnwf_fit_step(v, m, data, n, nll_out)
     ccall(libsym(:rnnwf_fit_step), rnnwf_status, (Ptr{rnnwf_vmc}, Ptr{rnnwf_model}, Ptr{UInt8}, Csize_t, Ptr{Cdouble}), v, m, data, n, nll_out)
 end

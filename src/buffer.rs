@@ -1,0 +1,63 @@
+//! Buffers kept between training steps: resized only when a size changes, and grown with a
+//! fallible allocation so that a size no memory can hold is a status, not an abort.
+
+use crate::error::{Error, Result};
+
+/// Makes `buf` hold `len` values, reusing its memory when it already has the room. The
+/// values are unspecified (the previous step's, or `T::default()` where the buffer grew):
+/// callers overwrite or clear what they read. `what` names the buffer in the error.
+pub(crate) fn reuse<T: Clone + Default>(buf: &mut Vec<T>, len: usize, what: &str) -> Result<()> {
+    if buf.len() == len {
+        return Ok(());
+    }
+    if len > buf.capacity() {
+        // Release the old memory first: its contents are not needed and it could be what
+        // stands between the new size and the memory limit.
+        *buf = Vec::new();
+        buf.try_reserve_exact(len).map_err(|_| {
+            Error::invalid(format!(
+                "{what}: {len} values ({} bytes) cannot be allocated",
+                len.saturating_mul(size_of::<T>())
+            ))
+        })?;
+    }
+    buf.resize(len, T::default());
+    Ok(())
+}
+
+/// `a * b` for buffer sizes, refused (naming the buffer) when it overflows.
+pub(crate) fn product(a: usize, b: usize, what: &str) -> Result<usize> {
+    a.checked_mul(b)
+        .ok_or_else(|| Error::invalid(format!("{what}: {a} x {b} values do not fit in memory")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_size_keeps_the_memory() {
+        let mut v = vec![1.0f64; 8];
+        let ptr = v.as_ptr();
+        reuse(&mut v, 8, "v").unwrap();
+        assert_eq!(v.as_ptr(), ptr);
+        reuse(&mut v, 4, "v").unwrap();
+        assert_eq!((v.len(), v.as_ptr()), (4, ptr));
+        reuse(&mut v, 8, "v").unwrap();
+        assert_eq!((v.len(), v.as_ptr()), (8, ptr));
+    }
+
+    #[test]
+    fn an_impossible_size_is_an_error_naming_it() {
+        let mut v: Vec<f64> = Vec::new();
+        let e = reuse(&mut v, usize::MAX / 4, "the O matrix").unwrap_err();
+        assert_eq!(e.kind, crate::error::ErrorKind::InvalidArgument);
+        assert!(e.message.contains("the O matrix"), "{}", e.message);
+        assert!(
+            e.message.contains(&(usize::MAX / 4).to_string()),
+            "{}",
+            e.message
+        );
+        assert!(product(usize::MAX, 2, "x").is_err());
+    }
+}

@@ -1,0 +1,79 @@
+//! The host's reduction over processes and the sums a step takes through it.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::estimators::Estimate;
+use num_complex::Complex64;
+
+/// Sums a buffer elementwise over all processes, in place (e.g. MPI_Allreduce). `Send`, so
+/// that a driver can move to (and be freed on) another thread.
+pub type AllReduce = Box<dyn FnMut(&mut [f64]) -> std::result::Result<(), String> + Send>;
+
+/// Values in a step's first reduction: `[sum Re E_loc, sum Im E_loc, n]`.
+pub(crate) const ENERGY_SUMS: usize = 3;
+/// Values in a fit step's first reduction: `[sum -ln P, n]`.
+pub(crate) const FIT_SUMS: usize = 2;
+
+/// The reduction hook of a driver; without one every sum is this process's own.
+#[derive(Default)]
+pub(crate) struct Reduction {
+    pub hook: Option<AllReduce>,
+}
+
+impl Reduction {
+    /// Whether samples are spread over processes.
+    pub fn is_distributed(&self) -> bool {
+        self.hook.is_some()
+    }
+
+    /// Sums `buf` over processes through the host's reduction, if any.
+    pub fn sum(&mut self, buf: &mut [f64]) -> Result<()> {
+        if let Some(f) = self.hook.as_mut() {
+            f(buf).map_err(|msg| {
+                Error::new(
+                    ErrorKind::Callback,
+                    format!(
+                        "allreduce callback failed on a buffer of {} values: {msg}",
+                        buf.len()
+                    ),
+                )
+            })?;
+            if buf.iter().any(|x| !x.is_finite()) {
+                return Err(Error::numerical("allreduce returned a non-finite value"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Mean and statistics of complex values summed over processes (two reductions).
+    pub fn estimate(&mut self, values: &[Complex64]) -> Result<Estimate> {
+        let mut sums = [
+            values.iter().map(|v| v.re).sum::<f64>(),
+            values.iter().map(|v| v.im).sum::<f64>(),
+            values.len() as f64,
+        ];
+        self.sum(&mut sums)?;
+        let n = sums[2];
+        let mean = Complex64::new(sums[0] / n, sums[1] / n);
+        let mut sq = [values.iter().map(|v| (v - mean).norm_sqr()).sum::<f64>()];
+        self.sum(&mut sq)?;
+        let variance = sq[0] / n;
+        Ok(Estimate {
+            mean,
+            error: (variance / n).sqrt(),
+            variance,
+            n: n as u64,
+        })
+    }
+
+    /// Fails a step that this process cannot take (e.g. memory refused) together with the
+    /// others: joins the step's first reduction, of `len` values whose last is the sample
+    /// count `n`, with non-finite sums that every process sees, then returns `error`.
+    pub fn fail_together(&mut self, len: usize, n: usize, error: Error) -> Error {
+        let mut sums = [f64::NAN; 3];
+        let first = &mut sums[..len];
+        first[len - 1] = n as f64;
+        // The reduction's own verdict (non-finite) is expected; this process reports `error`.
+        let _ = self.sum(first);
+        error
+    }
+}
