@@ -8,6 +8,8 @@
 /// The arithmetic a kernel body computes its activations with. The FMA variants of the
 /// dispatched kernels take [`Fused`], the portable one [`Portable`].
 pub(crate) trait Arithmetic {
+    /// Whether multiply-adds round once (fused) in this arithmetic.
+    const FUSED: bool;
     /// e^x for |x| <= 708 (clamped beyond, so the result stays finite and normal).
     fn exp(x: f64) -> f64;
     /// 1 / (1 + e^-x).
@@ -21,6 +23,8 @@ pub(crate) trait Arithmetic {
 pub(crate) enum Fused {}
 
 impl Arithmetic for Fused {
+    const FUSED: bool = true;
+
     #[inline(always)]
     fn exp(x: f64) -> f64 {
         exp_fused(x)
@@ -41,10 +45,14 @@ impl Arithmetic for Fused {
 
 /// Plain multiplies and adds only (no `mul_add`), which vectorise on any x86-64 (SSE2). The
 /// same formulas as [`Fused`], with the signs and factors of the exponents folded into
-/// [`exp_table`] so that no instruction is wasted.
+/// [`exp_table`] so that no instruction is wasted. Where the portable variant is fused only
+/// the tests use it (hence the `allow(dead_code)` there on it and its helpers).
+#[cfg_attr(any(target_arch = "aarch64", target_feature = "fma"), allow(dead_code))]
 pub(crate) enum Unfused {}
 
 impl Arithmetic for Unfused {
+    const FUSED: bool = false;
+
     #[inline(always)]
     fn exp(x: f64) -> f64 {
         exp_table::<1>(clamp(x, CLAMP))
@@ -64,12 +72,13 @@ impl Arithmetic for Unfused {
 }
 
 /// The portable variant's arithmetic: fused where the compile target has FMA in its baseline
-/// (aarch64, or x86-64 built with a `-C target-cpu` that has it), so it rounds like the FMA
-/// variants there; unfused elsewhere, where a fused multiply-add would be a libm call.
-#[cfg(target_feature = "fma")]
+/// (aarch64, whose base instruction set has it without a `target_feature` name, or x86-64
+/// built with a `-C target-cpu` that has it), so it rounds like the FMA variants there;
+/// unfused elsewhere, where a fused multiply-add would be a libm call.
+#[cfg(any(target_arch = "aarch64", target_feature = "fma"))]
 pub(crate) type Portable = Fused;
-/// See the `target_feature = "fma"` twin.
-#[cfg(not(target_feature = "fma"))]
+/// See the fused twin.
+#[cfg(not(any(target_arch = "aarch64", target_feature = "fma")))]
 pub(crate) type Portable = Unfused;
 
 const LOG2E: f64 = std::f64::consts::LOG2_E;
@@ -100,6 +109,7 @@ pub(crate) fn tanh<A: Arithmetic>(x: f64) -> f64 {
 }
 
 /// x limited to [-limit, limit]; NaN stays NaN.
+#[cfg_attr(any(target_arch = "aarch64", target_feature = "fma"), allow(dead_code))]
 #[inline(always)]
 fn clamp(x: f64, limit: f64) -> f64 {
     let x = if x > limit { limit } else { x };
@@ -158,6 +168,7 @@ fn exp_fused(x: f64) -> f64 {
 /// 2^(j/128) for j = 0..128, correctly rounded, as bits minus `j << 45` (see [`exp_table`]).
 /// Generated with mpmath at 200 bits: `[struct.unpack('<Q', struct.pack('<d',
 /// float(mpmath.power(2, mpmath.mpf(j) / 128))))[0] - (j << 45) for j in range(128)]`.
+#[cfg_attr(any(target_arch = "aarch64", target_feature = "fma"), allow(dead_code))]
 static EXP2_TABLE: [u64; 128] = [
     0x3FF0_0000_0000_0000,
     0x3FEF_F63D_A9FB_3335,
@@ -294,6 +305,7 @@ static EXP2_TABLE: [u64; 128] = [
 /// e^(SCALE y) = 2^m 2^(j/128) e^r: 2^(j/128) from a table, e^r from a degree-4 polynomial.
 /// Without FMA every operation costs an instruction, and this takes half as many as
 /// [`exp_fused`]'s degree-12 series; the table reads stay inside the vectorised loop.
+#[cfg_attr(any(target_arch = "aarch64", target_feature = "fma"), allow(dead_code))]
 #[inline(always)]
 fn exp_table<const SCALE: i32>(y: f64) -> f64 {
     const N: f64 = 128.0;

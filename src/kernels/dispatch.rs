@@ -2,6 +2,8 @@
 
 use std::sync::OnceLock;
 
+use super::activations::{Arithmetic, Portable};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum SimdLevel {
     Generic,
@@ -41,7 +43,7 @@ fn detect() -> SimdLevel {
 /// targets whose baseline has FMA and "generic (unfused)" elsewhere.
 pub fn simd_level_name() -> &'static str {
     match simd_level() {
-        SimdLevel::Generic if cfg!(target_feature = "fma") => "generic (fused)",
+        SimdLevel::Generic if <Portable as Arithmetic>::FUSED => "generic (fused)",
         SimdLevel::Generic => "generic (unfused)",
         #[cfg(target_arch = "x86_64")]
         SimdLevel::Avx2 => "avx2",
