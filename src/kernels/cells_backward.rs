@@ -155,8 +155,9 @@ dispatched! {
 mod tests {
     use super::*;
 
-    /// Every instruction-set variant must round exactly like the generic code, so that
-    /// gradients do not depend on the machine's CPU features.
+    /// These bodies are plain arithmetic (no activations, no multiply-adds), so every
+    /// instruction-set variant, the portable one included, must round exactly like the body
+    /// compiled for the baseline: the backward pass adds no dependence on the CPU's features.
     #[test]
     fn dispatched_backward_kernels_match_generic_bit_for_bit() {
         let (rows, dh) = (5, 13);

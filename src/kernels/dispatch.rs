@@ -2,6 +2,8 @@
 
 use std::sync::OnceLock;
 
+use super::activations::{Arithmetic, Portable};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum SimdLevel {
     Generic,
@@ -36,10 +38,13 @@ fn detect() -> SimdLevel {
     SimdLevel::Generic
 }
 
-/// The instruction set the elementwise kernels run with, for benchmark reports.
+/// The instruction set the elementwise kernels run with, for benchmark reports: "avx512",
+/// "avx2" (both with fused multiply-adds), or for the portable variant "generic (fused)" on
+/// targets whose baseline has FMA and "generic (unfused)" elsewhere.
 pub fn simd_level_name() -> &'static str {
     match simd_level() {
-        SimdLevel::Generic => "generic",
+        SimdLevel::Generic if <Portable as Arithmetic>::FUSED => "generic (fused)",
+        SimdLevel::Generic => "generic (unfused)",
         #[cfg(target_arch = "x86_64")]
         SimdLevel::Avx2 => "avx2",
         #[cfg(target_arch = "x86_64")]
@@ -49,19 +54,39 @@ pub fn simd_level_name() -> &'static str {
 
 /// Defines `pub(crate) fn $name(args)` that runs the `#[inline(always)]` body `$body`
 /// compiled for the best instruction set this CPU has.
+///
+/// `=> body::<Arithmetic>` names a body generic over [`Arithmetic`] (one that calls `exp`,
+/// `sigmoid` or `tanh`): the FMA variants run `body::<Fused>`, the portable one
+/// `body::<Portable>` (plain multiplies and adds unless the compile target has FMA).
+/// `=> body` names a body in plain arithmetic that rounds the same in every variant.
+///
+/// [`Arithmetic`]: super::activations::Arithmetic
 macro_rules! dispatched {
-    ($(#[$meta:meta])* fn $name:ident($($arg:ident : $ty:ty),* $(,)?) => $body:path) => {
+    ($(#[$meta:meta])* fn $name:ident($($arg:ident : $ty:ty),* $(,)?) => $body:ident::<Arithmetic>) => {
+        $crate::kernels::dispatch::dispatched! {
+            @variants $(#[$meta])* fn $name($($arg: $ty),*)
+            fused: $body::<$crate::kernels::activations::Fused>,
+            portable: $body::<$crate::kernels::activations::Portable>
+        }
+    };
+    ($(#[$meta:meta])* fn $name:ident($($arg:ident : $ty:ty),* $(,)?) => $body:ident) => {
+        $crate::kernels::dispatch::dispatched! {
+            @variants $(#[$meta])* fn $name($($arg: $ty),*) fused: $body, portable: $body
+        }
+    };
+    (@variants $(#[$meta:meta])* fn $name:ident($($arg:ident : $ty:ty),*)
+        fused: $fused:expr, portable: $portable:expr) => {
         $(#[$meta])*
         pub(crate) fn $name($($arg: $ty),*) {
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx512f,avx512dq,avx2,fma")]
                 unsafe fn avx512($($arg: $ty),*) {
-                    $body($($arg),*)
+                    $fused($($arg),*)
                 }
                 #[target_feature(enable = "avx2,fma")]
                 unsafe fn avx2($($arg: $ty),*) {
-                    $body($($arg),*)
+                    $fused($($arg),*)
                 }
                 match $crate::kernels::dispatch::simd_level() {
                     // SAFETY: simd_level() returns Avx512 only when the CPU reports
@@ -72,7 +97,7 @@ macro_rules! dispatched {
                     $crate::kernels::dispatch::SimdLevel::Generic => {}
                 }
             }
-            $body($($arg),*)
+            $portable($($arg),*)
         }
     };
 }

@@ -1,10 +1,21 @@
 //! Batched dense kernels: the matrix product over `matrixmultiply` and the vectorised
 //! elementwise kernels (activations, cell updates) chosen once per process by CPU features.
 //!
-//! Every elementwise kernel is written once, in plain arithmetic without `mul_add`, and
-//! compiled for several instruction sets. Rust never contracts `a * b + c` into a fused
-//! multiply-add on its own, so every variant rounds identically: sampling and evaluation
-//! agree bit for bit whichever variant the machine picks.
+//! Every elementwise kernel is written once and compiled for several instruction sets. The
+//! bodies that evaluate exp, sigmoid or tanh are generic over the arithmetic of those
+//! activations (`activations::Arithmetic`): the FMA variants (AVX2, AVX-512) instantiate
+//! them with fused multiply-adds, and round identically to each other. The portable variant
+//! (any other CPU or target) instantiates them with plain multiplies and adds where the
+//! compile target has no FMA, where `f64::mul_add` would be a libm call an order of magnitude
+//! slower; its results differ from the FMA variants' in the last bits, by at most 2e-15
+//! relative to max(1, |value|) on the tests' inputs. Where the target's baseline has FMA
+//! (aarch64) the portable variant is the fused one and rounds like the FMA variants. The
+//! rest of each body is plain arithmetic, which Rust never contracts into fused
+//! multiply-adds, so it rounds the same in every variant.
+//!
+//! The variant is chosen once per process (`RNNWF_GENERIC_KERNELS` forces the portable one
+//! on x86-64), so sampling and evaluation agree bit for bit and results do not depend on the
+//! thread count; between machines with and without FMA they agree to the last bits only.
 
 mod activations;
 mod cells;
