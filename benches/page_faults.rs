@@ -89,8 +89,8 @@ fn main() {
         },
     ];
     println!(
-        "{:<64} | {:>12} {:>10} | {:>12} {:>10}",
-        "case", "step faults", "step [s]", "calls faults", "calls [s]"
+        "{:<64} {:>6} | {:>12} {:>10} | {:>12} {:>10}",
+        "case", "params", "step faults", "step [s]", "calls faults", "calls [s]"
     );
     for case in cases {
         let mut model = Model::new(case.model.clone()).unwrap();
@@ -127,7 +127,7 @@ fn main() {
             }
         });
         println!(
-            "{:<64} | {step_faults:>12.0} {step_seconds:>10.4} | {call_faults:>12.0} {call_seconds:>10.4}",
+            "{:<64} {np:>6} | {step_faults:>12.0} {step_seconds:>10.4} | {call_faults:>12.0} {call_seconds:>10.4}",
             case.name
         );
     }
