@@ -3,15 +3,19 @@
 //! thread count.
 //!
 //! The pool is built once and kept: a call neither spawns threads nor pays for their
-//! stacks. Concurrent calls from several host threads share it, so they never run more
-//! threads than it has. Changing the count builds a new pool; a call in flight keeps the
-//! pool it started with, and the old pool's threads exit once its last call returns.
+//! stacks. The calling thread computes too, beside up to `threads - 1` of the pool's, and
+//! every computing thread holds one of `threads` permits, so calls from several host
+//! threads at once never compute on more threads than that. Changing the count builds a
+//! new pool; a call in flight keeps the pool it started with, and the old pool's threads
+//! exit once its last call returns.
 
+mod permits;
 mod workspace_cache;
 
 pub(crate) use workspace_cache::WorkspaceCache;
 
 use crate::error::{Error, Result};
+use permits::Permits;
 use rayon::{ThreadPool, ThreadPoolBuilder};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -23,15 +27,21 @@ pub const CHUNK_ROWS: usize = 256;
 /// request is almost surely a mistake.
 pub const MAX_THREADS: usize = 1024;
 
-/// The requested count (0 = all cores) and the pool built for it, if built yet.
+/// A pool and the permits its computing threads hold.
+struct Engine {
+    pool: ThreadPool,
+    permits: Permits,
+}
+
+/// The requested count (0 = all cores) and the engine built for it, if built yet.
 struct PoolState {
     requested: usize,
-    pool: Option<Arc<ThreadPool>>,
+    engine: Option<Arc<Engine>>,
 }
 
 static POOL: Mutex<PoolState> = Mutex::new(PoolState {
     requested: 0,
-    pool: None,
+    engine: None,
 });
 
 fn state() -> MutexGuard<'static, PoolState> {
@@ -49,12 +59,16 @@ fn resolve(n: usize) -> usize {
     }
 }
 
-fn build_pool(threads: usize) -> Result<ThreadPool> {
-    ThreadPoolBuilder::new()
+fn build_engine(threads: usize) -> Result<Engine> {
+    let pool = ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("rnnwf-{i}"))
         .build()
-        .map_err(|e| Error::io(format!("could not start a pool of {threads} threads: {e}")))
+        .map_err(|e| Error::io(format!("could not start a pool of {threads} threads: {e}")))?;
+    Ok(Engine {
+        pool,
+        permits: Permits::new(threads),
+    })
 }
 
 /// Sets the threads every later call in this process uses; 0 means all cores. Builds the
@@ -68,9 +82,9 @@ pub fn set_num_threads(n: usize) -> Result<()> {
     }
     let threads = resolve(n);
     let mut state = state();
-    let current = state.pool.as_ref().map(|p| p.current_num_threads());
+    let current = state.engine.as_ref().map(|e| e.pool.current_num_threads());
     if current != Some(threads) {
-        state.pool = Some(Arc::new(build_pool(threads)?));
+        state.engine = Some(Arc::new(build_engine(threads)?));
     }
     state.requested = n;
     Ok(())
@@ -81,19 +95,19 @@ pub fn num_threads() -> usize {
     resolve(state().requested)
 }
 
-/// The pool in force, built on first use; `None` if the operating system refuses to start
+/// The engine in force, built on first use; `None` if the operating system refuses to start
 /// its threads, and then calls run on the calling thread (results are the same).
-fn pool() -> Option<Arc<ThreadPool>> {
+fn engine() -> Option<Arc<Engine>> {
     let mut state = state();
-    if state.pool.is_none() {
-        state.pool = build_pool(resolve(state.requested)).ok().map(Arc::new);
+    if state.engine.is_none() {
+        state.engine = build_engine(resolve(state.requested)).ok().map(Arc::new);
     }
-    state.pool.clone()
+    state.engine.clone()
 }
 
-/// Runs `work` on every task on the process's pool, each pool thread that takes part with
-/// its own workspace made by `make_workspace` when it starts. Returns the first error in
-/// task order.
+/// Runs `work` on every task, on the calling thread and up to `threads - 1` of the pool's,
+/// each with its own workspace made by `make_workspace` when it starts. Returns the first
+/// error in task order.
 pub(crate) fn for_each_task<T, W, M, F>(tasks: Vec<T>, make_workspace: M, work: F) -> Result<()>
 where
     T: Send,
@@ -104,42 +118,103 @@ where
         let mut ws = make_workspace();
         tasks.into_iter().try_for_each(|t| work(&mut ws, t))
     };
-    if tasks.is_empty() {
-        return Ok(());
+    // A task that itself calls in here runs the new tasks in place, under its permit.
+    if tasks.is_empty() || permits::held_here() {
+        return in_order(tasks);
     }
-    let Some(pool) = pool() else {
+    let Some(engine) = engine() else {
         return in_order(tasks);
     };
-    // A task that itself calls in here runs its tasks in place: its thread is already one
-    // of the pool's, and waiting on the pool from it could only take more workspaces.
-    if pool.current_thread_index().is_some() {
+    let threads = engine.pool.current_num_threads().min(tasks.len());
+    if threads <= 1 {
+        let _permit = engine.permits.acquire();
         return in_order(tasks);
     }
-    let threads = pool.current_num_threads().min(tasks.len());
-    if threads <= 1 {
-        return pool.install(|| in_order(tasks));
-    }
     let queue = Mutex::new(tasks.into_iter().enumerate());
+    let remaining = || queue.lock().unwrap_or_else(|e| e.into_inner()).len();
     let first_error: Mutex<Option<(usize, Error)>> = Mutex::new(None);
-    pool.scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|_| {
-                let mut ws = make_workspace();
-                loop {
-                    let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
-                    let Some((index, task)) = next else { break };
-                    if let Err(e) = work(&mut ws, task) {
-                        let mut slot = first_error.lock().unwrap_or_else(|e| e.into_inner());
-                        if slot.as_ref().is_none_or(|(i, _)| index < *i) {
-                            *slot = Some((index, e));
-                        }
-                    }
-                }
-            });
+    // One computing thread: while tasks remain, a permit, a workspace, and tasks until none
+    // remain. The permit goes back before the caller waits for the pool's threads.
+    let compute = || {
+        if remaining() == 0 {
+            return;
         }
+        let _permit = engine.permits.acquire();
+        let mut ws = make_workspace();
+        loop {
+            let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+            let Some((index, task)) = next else { break };
+            if let Err(e) = work(&mut ws, task) {
+                let mut slot = first_error.lock().unwrap_or_else(|e| e.into_inner());
+                if slot.as_ref().is_none_or(|(i, _)| index < *i) {
+                    *slot = Some((index, e));
+                }
+            }
+        }
+    };
+    engine.pool.in_place_scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(|_| compute());
+        }
+        compute();
     });
     match first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
         Some((_, e)) => Err(e),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn concurrent_calls_compute_on_no_more_threads_than_the_count() {
+        let (running, most, done) = (
+            AtomicUsize::new(0),
+            AtomicUsize::new(0),
+            AtomicUsize::new(0),
+        );
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    let tasks: Vec<usize> = (0..8).collect();
+                    for_each_task(
+                        tasks,
+                        || (),
+                        |_, _| {
+                            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                            most.fetch_max(now, Ordering::SeqCst);
+                            std::thread::sleep(std::time::Duration::from_micros(300));
+                            running.fetch_sub(1, Ordering::SeqCst);
+                            done.fetch_add(1, Ordering::SeqCst);
+                            Ok(())
+                        },
+                    )
+                    .unwrap();
+                });
+            }
+        });
+        assert_eq!(done.load(Ordering::SeqCst), 32);
+        assert!(most.load(Ordering::SeqCst) <= num_threads());
+    }
+
+    #[test]
+    fn the_first_error_in_task_order_wins() {
+        let tasks: Vec<usize> = (0..40).collect();
+        let result = for_each_task(
+            tasks,
+            || (),
+            |_, i| {
+                // Later tasks fail sooner, so they tend to report first.
+                std::thread::sleep(std::time::Duration::from_micros(40 * (40 - i as u64)));
+                match i % 7 {
+                    5 => Err(Error::invalid(format!("task {i}"))),
+                    _ => Ok(()),
+                }
+            },
+        );
+        assert_eq!(result.unwrap_err().message, "task 5");
     }
 }
