@@ -27,8 +27,9 @@
  *   Functions taking a const handle (const rnnwf_model *) may run concurrently on the same
  *   handle; functions taking a non-const handle (rnnwf_model *) need exclusive access to it;
  *   *_free may run on any thread (once nothing else uses the handle). The last error is per
- *   thread. rnnwf_set_num_threads sets the threads each call uses internally; results never
- *   depend on it.
+ *   thread. rnnwf_set_num_threads sets the threads calls compute on: one pool for the process,
+ *   which concurrent calls share (the calling thread computes as one of them), so they never
+ *   use more threads than that together; results never depend on it.
  *
  * CALLBACKS
  *   rnnwf_vmc_set_allreduce installs a host function that sums buffers over processes (MPI).
