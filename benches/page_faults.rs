@@ -1,31 +1,24 @@
-//! Minor page faults per VMC step (what a step's fresh allocations cost the kernel), for the
-//! two configurations of the buffer-reuse work:
-//! - `heisenberg`: 6x6 open Heisenberg (J1 = 1, J2 = 0), 2D GRU hidden 32, Marshall sign,
-//!   U(1) total 18, minSR, 512 samples;
-//! - `ising`: the N = 100 open Ising chain (J = h = 1), GRU hidden 64, Adam, 1024 samples.
+//! Minor page faults and seconds per VMC step: how much memory a step maps afresh.
 //!
-//! `cargo bench --bench page_faults [-- heisenberg|ising] [STEPS]`, on 1 thread. Counts come
-//! from /proc/self/stat (field 10, minflt, the same as getrusage's ru_minflt for this
-//! process), taken around each of STEPS (default 6) steps after 2 warm-up steps; the line
-//! ends with a hash of the final parameters, so two builds can be checked for identical
-//! results.
+//! `cargo bench --bench page_faults [-- THREADS [STEPS]]` (default 1 thread, 5 timed steps
+//! after one warm-up step). For each case it prints the faults and seconds of a whole step
+//! (`Vmc::step`), then of the model calls a step makes alone (sampling, local energies and
+//! the gradient: `log_psi_grad` for minSR, `log_psi_vjp` for Adam), so that the difference
+//! is what the driver and optimiser add. Faults are the process's minor faults
+//! (`/proc/self/stat` field 10), counted over all its threads. Linux only.
 
 use rnnwf::optim::Optimizer;
 use rnnwf::vmc::{Vmc, VmcConfig};
-use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig, SignRule};
+use rnnwf::{local_energies, CellKind, Complex64, Hamiltonian, Model, ModelConfig, SignRule};
 use std::time::Instant;
 
-/// Minor page faults of this process so far.
+/// The process's minor page faults so far.
 fn minor_faults() -> u64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
-    // The command name (field 2) is in parentheses and may hold spaces: count after it.
-    let after = &stat[stat.rfind(')').expect("field 2 ends in ')'") + 2..];
-    // Fields from 3 on; minflt is field 10.
-    after
-        .split_whitespace()
-        .nth(10 - 3)
-        .and_then(|f| f.parse().ok())
-        .expect("minflt")
+    let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat (Linux)");
+    // Fields after the command name, which is in parentheses and may hold spaces: the
+    // first of them is field 3 (state), so field 10 (minflt) is the 8th.
+    let rest = &stat[stat.rfind(')').expect("a command name") + 2..];
+    rest.split_whitespace().nth(7).unwrap().parse().unwrap()
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -33,99 +26,105 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// FNV-1a over the parameters' bits.
-fn params_hash(model: &Model) -> u64 {
-    model.params().iter().fold(0xcbf29ce484222325u64, |h, p| {
-        p.to_bits()
-            .to_le_bytes()
-            .iter()
-            .fold(h, |h, &b| (h ^ b as u64).wrapping_mul(0x100000001b3))
-    })
-}
-
-fn measure(name: &str, mut model: Model, h: Hamiltonian, config: VmcConfig, steps: usize) {
-    let mut vmc = Vmc::new(config).unwrap();
-    for _ in 0..2 {
-        vmc.step(&mut model, &h).unwrap();
-    }
+/// Median faults and seconds of `steps` runs of `f`, after one warm-up run.
+fn per_run(steps: usize, mut f: impl FnMut()) -> (f64, f64) {
+    f();
     let (mut faults, mut seconds) = (Vec::new(), Vec::new());
     for _ in 0..steps {
         let (f0, t0) = (minor_faults(), Instant::now());
-        vmc.step(&mut model, &h).unwrap();
+        f();
         seconds.push(t0.elapsed().as_secs_f64());
         faults.push((minor_faults() - f0) as f64);
     }
-    println!(
-        "{name}: {} parameters, minor faults per step median {:.0} (min {:.0}, max {:.0}), \
-         {:.3} s per step, params hash {:016x}",
-        model.num_params(),
-        median(faults.clone()),
-        faults.iter().copied().fold(f64::INFINITY, f64::min),
-        faults.iter().copied().fold(0.0, f64::max),
-        median(seconds),
-        params_hash(&model)
-    );
+    (median(faults), median(seconds))
 }
 
-fn heisenberg(steps: usize) {
-    let model = Model::new(
-        ModelConfig::default()
-            .with_cell(CellKind::Gru)
-            .with_lx(6)
-            .with_ly(6)
-            .with_hidden(32)
-            .with_sign_rule(SignRule::Marshall)
-            .with_u1_total(Some(18))
-            .with_seed(1),
-    )
-    .unwrap();
-    let h = Hamiltonian::heisenberg(6, 6, false, 1.0, 0.0).unwrap();
-    let config = VmcConfig::default()
-        .with_optimizer(Optimizer::MinSr)
-        .with_n_samples(512)
-        .with_learning_rate(0.02)
-        .with_sr_diag_shift(1e-3)
-        .with_seed(2);
-    measure("heisenberg 6x6 minSR 512", model, h, config, steps);
-}
-
-fn ising(steps: usize) {
-    let model = Model::new(
-        ModelConfig::default()
-            .with_cell(CellKind::Gru)
-            .with_lx(100)
-            .with_hidden(64)
-            .with_seed(1),
-    )
-    .unwrap();
-    let h = Hamiltonian::tfim(100, 1, false, 1.0, 1.0).unwrap();
-    let config = VmcConfig::default()
-        .with_optimizer(Optimizer::Adam)
-        .with_n_samples(1024)
-        .with_learning_rate(1e-3)
-        .with_seed(2);
-    measure("ising N=100 Adam 1024", model, h, config, steps);
+struct Case {
+    name: &'static str,
+    h: Hamiltonian,
+    model: ModelConfig,
+    optimizer: Optimizer,
+    samples: u64,
 }
 
 fn main() {
-    rnnwf::set_num_threads(1);
-    // `cargo bench` passes --bench; the rest are ours.
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--bench")
         .collect();
-    let which = args.iter().find(|a| a.parse::<usize>().is_err());
-    let steps = args.iter().find_map(|a| a.parse().ok()).unwrap_or(6);
-    match which.map(String::as_str) {
-        None => {
-            heisenberg(steps);
-            ising(steps);
-        }
-        Some("heisenberg") => heisenberg(steps),
-        Some("ising") => ising(steps),
-        Some(other) => {
-            eprintln!("unknown case {other}: use heisenberg or ising");
-            std::process::exit(2);
-        }
+    let threads: usize = args.first().map_or(1, |a| a.parse().expect("THREADS"));
+    let steps: usize = args.get(1).map_or(5, |a| a.parse().expect("STEPS"));
+    // `let _`: the count is checked by rnnwf (an error leaves the previous count).
+    let _ = rnnwf::set_num_threads(threads);
+    println!("threads: {}, timed steps: {steps}", rnnwf::num_threads());
+    let cases = [
+        Case {
+            name: "6x6 Heisenberg, GRU 32, Marshall, U(1) 18, minSR, 512 samples",
+            h: Hamiltonian::heisenberg(6, 6, false, 1.0, 0.0).unwrap(),
+            model: ModelConfig::default()
+                .with_cell(CellKind::Gru)
+                .with_lx(6)
+                .with_ly(6)
+                .with_hidden(32)
+                .with_sign_rule(SignRule::Marshall)
+                .with_u1_total(Some(18))
+                .with_seed(1),
+            optimizer: Optimizer::MinSr,
+            samples: 512,
+        },
+        Case {
+            name: "N = 100 Ising chain, GRU 64, Adam, 1024 samples",
+            h: Hamiltonian::tfim(100, 1, false, 1.0, 1.0).unwrap(),
+            model: ModelConfig::default()
+                .with_cell(CellKind::Gru)
+                .with_lx(100)
+                .with_hidden(64)
+                .with_seed(1),
+            optimizer: Optimizer::Adam,
+            samples: 1024,
+        },
+    ];
+    println!(
+        "{:<64} {:>6} | {:>12} {:>10} | {:>12} {:>10}",
+        "case", "params", "step faults", "step [s]", "calls faults", "calls [s]"
+    );
+    for case in cases {
+        let mut model = Model::new(case.model.clone()).unwrap();
+        let mut vmc = Vmc::new(
+            VmcConfig::default()
+                .with_optimizer(case.optimizer)
+                .with_n_samples(case.samples)
+                .with_learning_rate(1e-3)
+                .with_sr_diag_shift(1e-3),
+        )
+        .unwrap();
+        let (step_faults, step_seconds) = per_run(steps, || {
+            vmc.step(&mut model, &case.h).unwrap();
+        });
+
+        let n = case.samples as usize;
+        let (sites, np) = (model.num_sites(), model.num_params());
+        let mut configs = vec![0u8; n * sites];
+        let mut log_psi = vec![Complex64::new(0.0, 0.0); n];
+        let mut e_loc = vec![Complex64::new(0.0, 0.0); n];
+        let mut grads = vec![Complex64::new(0.0, 0.0); n * np];
+        let (re, im) = (vec![1.0 / n as f64; n], vec![0.0; n]);
+        let mut grad = vec![0.0; np];
+        let mut seed = 0;
+        let (call_faults, call_seconds) = per_run(steps, || {
+            seed += 1;
+            model
+                .sample(seed, n, &mut configs, Some(&mut log_psi))
+                .unwrap();
+            local_energies(&model, &case.h, &configs, &mut e_loc).unwrap();
+            match case.optimizer {
+                Optimizer::MinSr => model.log_psi_grad(&configs, &mut grads).unwrap(),
+                _ => model.log_psi_vjp(&configs, &re, &im, &mut grad).unwrap(),
+            }
+        });
+        println!(
+            "{:<64} {np:>6} | {step_faults:>12.0} {step_seconds:>10.4} | {call_faults:>12.0} {call_seconds:>10.4}",
+            case.name
+        );
     }
 }

@@ -40,7 +40,7 @@ fn main() {
             let mut configs = vec![0u8; batch * sites];
             let mut log_psi = vec![Complex64::new(0.0, 0.0); batch];
             for threads in [1usize, 2] {
-                rnnwf::set_num_threads(threads);
+                rnnwf::set_num_threads(threads).unwrap();
                 model
                     .sample(0, batch, &mut configs, Some(&mut log_psi))
                     .unwrap(); // warm-up

@@ -27,8 +27,9 @@
  *   Functions taking a const handle (const rnnwf_model *) may run concurrently on the same
  *   handle; functions taking a non-const handle (rnnwf_model *) need exclusive access to it;
  *   *_free may run on any thread (once nothing else uses the handle). The last error is per
- *   thread. rnnwf_set_num_threads sets the threads each call uses internally; results never
- *   depend on it.
+ *   thread. rnnwf_set_num_threads sets the threads calls compute on: one pool for the process,
+ *   which concurrent calls share (the calling thread computes as one of them), so they never
+ *   use more threads than that together; results never depend on it.
  *
  * CALLBACKS
  *   rnnwf_vmc_set_allreduce installs a host function that sums buffers over processes (MPI).
@@ -303,6 +304,12 @@ const char *rnnwf_status_name(rnnwf_status s);
 
 // Sets the number of threads every later call in this process uses; 0 means all cores.
 // Results never depend on it: a seed gives the same samples for any thread count.
+//
+// The threads form one pool that every call shares, also calls made at the same time from
+// several host threads. A call already running keeps the pool it started with. Returns
+// `RNNWF_ERR_INVALID_ARGUMENT` for more than 1024 threads, and `RNNWF_ERR_IO` if the
+// operating system refuses to start the threads; either way the previous count stays in
+// force.
 rnnwf_status rnnwf_set_num_threads(uint32_t n);
 
 // The library's version, "MAJOR.MINOR.PATCH", as a static string. Never NULL; never free it.

@@ -50,7 +50,12 @@ pub fn local_energies(
         .collect();
     for_each_task(
         tasks,
-        || Workspace::new(model, &plan, CHUNK_ROWS.min(n)),
+        || {
+            let rows = CHUNK_ROWS.min(n);
+            model
+                .workspaces()
+                .lease(rows, |r| Workspace::new(model, &plan, r))
+        },
         |ws, (configs, out)| {
             ws.local_energies(model, op, &plan, configs, out);
             Ok(())
@@ -200,7 +205,7 @@ impl RestartPlan {
     }
 }
 
-/// One thread's buffers, allocated once per call.
+/// One task's buffers, kept between calls in the model's workspace cache.
 struct Workspace {
     samples: Pass,
     connected: Pass,

@@ -1,24 +1,57 @@
-//! Threads split a batch into fixed-size chunks; each chunk is computed the same way
-//! whichever thread takes it, so results never depend on the thread count.
+//! One thread pool for the process. Calls split a batch into fixed-size chunks; each chunk
+//! is computed the same way whichever thread takes it, so results never depend on the
+//! thread count.
+//!
+//! The pool is built once and kept: a call neither spawns threads nor pays for their
+//! stacks. The calling thread computes too, beside up to `threads - 1` of the pool's, and
+//! every computing thread holds one of `threads` permits, so calls from several host
+//! threads at once never compute on more threads than that. Changing the count builds a
+//! new pool; a call in flight keeps the pool it started with, and the old pool's threads
+//! exit once its last call returns.
 
-use crate::error::Result;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+mod permits;
+mod workspace_cache;
+
+pub(crate) use workspace_cache::WorkspaceCache;
+
+use crate::error::{Error, Result};
+use permits::Permits;
+use rayon::{ThreadPool, ThreadPoolBuilder};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Rows per chunk of a batched pass. Part of the reproducibility contract: random streams
 /// are per chunk, so changing it changes which samples a seed gives.
 pub const CHUNK_ROWS: usize = 256;
 
-static NUM_THREADS: AtomicUsize = AtomicUsize::new(0);
+/// Most threads [`set_num_threads`] accepts: far beyond any machine's cores, a larger
+/// request is almost surely a mistake.
+pub const MAX_THREADS: usize = 1024;
 
-/// Threads used by every call in this process; 0 means all cores.
-pub fn set_num_threads(n: usize) {
-    NUM_THREADS.store(n, Ordering::Relaxed);
+/// A pool and the permits its computing threads hold.
+struct Engine {
+    pool: ThreadPool,
+    permits: Permits,
 }
 
-/// The thread count in force, with 0 resolved to the number of cores.
-pub fn num_threads() -> usize {
-    match NUM_THREADS.load(Ordering::Relaxed) {
+/// The requested count (0 = all cores) and the engine built for it, if built yet.
+struct PoolState {
+    requested: usize,
+    engine: Option<Arc<Engine>>,
+}
+
+static POOL: Mutex<PoolState> = Mutex::new(PoolState {
+    requested: 0,
+    engine: None,
+});
+
+fn state() -> MutexGuard<'static, PoolState> {
+    // The state is two plain fields, consistent after any panic.
+    POOL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// `n` with 0 resolved to the number of cores.
+fn resolve(n: usize) -> usize {
+    match n {
         0 => std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1),
@@ -26,40 +59,162 @@ pub fn num_threads() -> usize {
     }
 }
 
-/// Runs `work` on every task, on up to `num_threads()` threads, each with its own workspace
-/// made by `make_workspace` on first use. Returns the first error in task order.
+fn build_engine(threads: usize) -> Result<Engine> {
+    let pool = ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("rnnwf-{i}"))
+        .build()
+        .map_err(|e| Error::io(format!("could not start a pool of {threads} threads: {e}")))?;
+    Ok(Engine {
+        pool,
+        permits: Permits::new(threads),
+    })
+}
+
+/// Sets the threads every later call in this process uses; 0 means all cores. Builds the
+/// pool now, so that a failure to start threads is reported here: then the previous count
+/// and pool stay in force. Refuses more than [`MAX_THREADS`].
+pub fn set_num_threads(n: usize) -> Result<()> {
+    if n > MAX_THREADS {
+        return Err(Error::invalid(format!(
+            "{n} threads is more than the {MAX_THREADS} allowed (0 means all cores)"
+        )));
+    }
+    let threads = resolve(n);
+    let mut state = state();
+    let current = state.engine.as_ref().map(|e| e.pool.current_num_threads());
+    if current != Some(threads) {
+        state.engine = Some(Arc::new(build_engine(threads)?));
+    }
+    state.requested = n;
+    Ok(())
+}
+
+/// The thread count in force, with 0 resolved to the number of cores.
+pub fn num_threads() -> usize {
+    resolve(state().requested)
+}
+
+/// The engine in force, built on first use; `None` if the operating system refuses to start
+/// its threads, and then calls run on the calling thread (results are the same).
+fn engine() -> Option<Arc<Engine>> {
+    let mut state = state();
+    if state.engine.is_none() {
+        state.engine = build_engine(resolve(state.requested)).ok().map(Arc::new);
+    }
+    state.engine.clone()
+}
+
+/// Runs `work` on every task, on the calling thread and up to `threads - 1` of the pool's,
+/// each with its own workspace made by `make_workspace` when it starts. Returns the first
+/// error in task order.
 pub(crate) fn for_each_task<T, W, M, F>(tasks: Vec<T>, make_workspace: M, work: F) -> Result<()>
 where
     T: Send,
     M: Fn() -> W + Sync,
     F: Fn(&mut W, T) -> Result<()> + Sync,
 {
-    let threads = num_threads().min(tasks.len());
-    if threads <= 1 {
+    let in_order = |tasks: Vec<T>| {
         let mut ws = make_workspace();
-        return tasks.into_iter().try_for_each(|t| work(&mut ws, t));
+        tasks.into_iter().try_for_each(|t| work(&mut ws, t))
+    };
+    // A task that itself calls in here runs the new tasks in place, under its permit.
+    if tasks.is_empty() || permits::held_here() {
+        return in_order(tasks);
+    }
+    let Some(engine) = engine() else {
+        return in_order(tasks);
+    };
+    let threads = engine.pool.current_num_threads().min(tasks.len());
+    if threads <= 1 {
+        let _permit = engine.permits.acquire();
+        return in_order(tasks);
     }
     let queue = Mutex::new(tasks.into_iter().enumerate());
-    let first_error: Mutex<Option<(usize, crate::error::Error)>> = Mutex::new(None);
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                let mut ws = make_workspace();
-                loop {
-                    let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
-                    let Some((index, task)) = next else { break };
-                    if let Err(e) = work(&mut ws, task) {
-                        let mut slot = first_error.lock().unwrap_or_else(|e| e.into_inner());
-                        if slot.as_ref().is_none_or(|(i, _)| index < *i) {
-                            *slot = Some((index, e));
-                        }
-                    }
-                }
-            });
+    let remaining = || queue.lock().unwrap_or_else(|e| e.into_inner()).len();
+    let first_error: Mutex<Option<(usize, Error)>> = Mutex::new(None);
+    // One computing thread: while tasks remain, a permit, a workspace, and tasks until none
+    // remain. The permit goes back before the caller waits for the pool's threads.
+    let compute = || {
+        if remaining() == 0 {
+            return;
         }
+        let _permit = engine.permits.acquire();
+        let mut ws = make_workspace();
+        loop {
+            let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+            let Some((index, task)) = next else { break };
+            if let Err(e) = work(&mut ws, task) {
+                let mut slot = first_error.lock().unwrap_or_else(|e| e.into_inner());
+                if slot.as_ref().is_none_or(|(i, _)| index < *i) {
+                    *slot = Some((index, e));
+                }
+            }
+        }
+    };
+    engine.pool.in_place_scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(|_| compute());
+        }
+        compute();
     });
     match first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
         Some((_, e)) => Err(e),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn concurrent_calls_compute_on_no_more_threads_than_the_count() {
+        let (running, most, done) = (
+            AtomicUsize::new(0),
+            AtomicUsize::new(0),
+            AtomicUsize::new(0),
+        );
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    let tasks: Vec<usize> = (0..8).collect();
+                    for_each_task(
+                        tasks,
+                        || (),
+                        |_, _| {
+                            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                            most.fetch_max(now, Ordering::SeqCst);
+                            std::thread::sleep(std::time::Duration::from_micros(300));
+                            running.fetch_sub(1, Ordering::SeqCst);
+                            done.fetch_add(1, Ordering::SeqCst);
+                            Ok(())
+                        },
+                    )
+                    .unwrap();
+                });
+            }
+        });
+        assert_eq!(done.load(Ordering::SeqCst), 32);
+        assert!(most.load(Ordering::SeqCst) <= num_threads());
+    }
+
+    #[test]
+    fn the_first_error_in_task_order_wins() {
+        let tasks: Vec<usize> = (0..40).collect();
+        let result = for_each_task(
+            tasks,
+            || (),
+            |_, i| {
+                // Later tasks fail sooner, so they tend to report first.
+                std::thread::sleep(std::time::Duration::from_micros(40 * (40 - i as u64)));
+                match i % 7 {
+                    5 => Err(Error::invalid(format!("task {i}"))),
+                    _ => Ok(()),
+                }
+            },
+        );
+        assert_eq!(result.unwrap_err().message, "task 5");
     }
 }

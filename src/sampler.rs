@@ -64,7 +64,7 @@ impl Model {
                 out
             }
             None => {
-                scratch = vec![Complex64::new(0.0, 0.0); n];
+                scratch = self.workspaces().lease_vec::<Complex64>(n);
                 &mut scratch[..]
             }
         };
@@ -75,7 +75,10 @@ impl Model {
             .collect();
         for_each_task(
             tasks,
-            || Pass::new(self, CHUNK_ROWS.min(n)),
+            || {
+                self.workspaces()
+                    .lease(CHUNK_ROWS.min(n), |r| Pass::new(self, r))
+            },
             |pass, (chunk, (configs, out))| {
                 let rows = out.len();
                 pass.reset(rows);

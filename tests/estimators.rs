@@ -71,11 +71,11 @@ fn a_constant_has_zero_variance_and_estimates_are_reproducible() {
     assert_eq!(est.mean, Complex64::new(0.5, 0.0));
     assert_eq!((est.variance, est.error), (0.0, 0.0));
     let h = Hamiltonian::tfim(6, 1, true, 1.0, 0.5).unwrap();
-    rnnwf::set_num_threads(1);
+    rnnwf::set_num_threads(1).unwrap();
     let one = expectation(&m, &h, 7, 900).unwrap();
-    rnnwf::set_num_threads(2);
+    rnnwf::set_num_threads(2).unwrap();
     let two = expectation(&m, &h, 7, 900).unwrap();
-    rnnwf::set_num_threads(0);
+    rnnwf::set_num_threads(0).unwrap();
     assert_eq!(one, two);
     assert_ne!(one, expectation(&m, &h, 8, 900).unwrap());
 }

@@ -82,12 +82,12 @@ fn weighted_gradient_equals_sum_of_per_sample_gradients() {
     }
     let mut results = Vec::new();
     for threads in [1, 2] {
-        rnnwf::set_num_threads(threads);
+        rnnwf::set_num_threads(threads).unwrap();
         let mut grad = vec![0.0; np];
         model.log_psi_vjp(&configs, &re, &im, &mut grad).unwrap();
         results.push(grad);
     }
-    rnnwf::set_num_threads(0);
+    rnnwf::set_num_threads(0).unwrap();
     assert_eq!(results[0], results[1], "thread count changed the gradient");
     let scale = expected.iter().map(|g| g.abs()).fold(0.0, f64::max);
     for (k, (g, e)) in results[0].iter().zip(&expected).enumerate() {

@@ -115,12 +115,12 @@ fn grid_weighted_gradient_equals_sum_of_per_sample_gradients() {
     }
     let mut results = Vec::new();
     for threads in [1, 2, 3] {
-        rnnwf::set_num_threads(threads);
+        rnnwf::set_num_threads(threads).unwrap();
         let mut grad = vec![0.0; np];
         model.log_psi_vjp(&configs, &re, &im, &mut grad).unwrap();
         results.push(grad);
     }
-    rnnwf::set_num_threads(0);
+    rnnwf::set_num_threads(0).unwrap();
     assert_eq!(results[0], results[1], "thread count changed the gradient");
     assert_eq!(results[0], results[2], "thread count changed the gradient");
     let scale = expected.iter().map(|g| g.abs()).fold(0.0, f64::max);

@@ -192,13 +192,13 @@ fn grid_same_local_energies_for_any_thread_count() {
     let mut configs = vec![0u8; n * 12];
     m.sample(9, n, &mut configs, None).unwrap();
     let run = |threads| {
-        rnnwf::set_num_threads(threads);
+        rnnwf::set_num_threads(threads).unwrap();
         energies(local_energies, &m, &h, &configs)
     };
     let one = run(1);
     let two = run(2);
     let three = run(3);
-    rnnwf::set_num_threads(0);
+    rnnwf::set_num_threads(0).unwrap();
     assert_eq!(one, two);
     assert_eq!(one, three);
 }

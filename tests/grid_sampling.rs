@@ -256,7 +256,7 @@ fn grid_same_seed_same_samples_for_any_thread_count() {
     let m = grid_model(CellKind::Gru, 4, 4, 2, true, 1);
     let n = 1000; // four chunks, the last one partial
     let run = |threads| {
-        rnnwf::set_num_threads(threads);
+        rnnwf::set_num_threads(threads).unwrap();
         let mut c = vec![0u8; n * 16];
         let mut l = vec![Complex64::new(0.0, 0.0); n];
         m.sample(77, n, &mut c, Some(&mut l)).unwrap();
@@ -267,7 +267,7 @@ fn grid_same_seed_same_samples_for_any_thread_count() {
     let one = run(1);
     let two = run(2);
     let three = run(3);
-    rnnwf::set_num_threads(0);
+    rnnwf::set_num_threads(0).unwrap();
     assert_eq!(one, two);
     assert_eq!(one, three);
 }

@@ -43,7 +43,11 @@ impl Model {
             .collect();
         for_each_task(
             tasks,
-            || (Backward::new(self, rows.min(n)), vec![0.0; np]),
+            || {
+                let cache = self.workspaces();
+                let bw = cache.lease(rows.min(n), |r| Backward::new(self, r));
+                (bw, cache.lease_vec::<f64>(np))
+            },
             |(bw, scratch), (chunk, (configs, out))| {
                 let r = configs.len() / sites;
                 bw.forward(self, configs, chunk * rows)?;
@@ -103,7 +107,7 @@ impl Model {
         }
         let rows = chunk_rows(self);
         let chunks = n.div_ceil(rows);
-        let mut partial = vec![0.0; chunks * np];
+        let mut partial = self.workspaces().lease_vec::<f64>(chunks * np);
         let tasks: Vec<_> = configs
             .chunks(rows * sites)
             .zip(re_weights.chunks(rows).zip(im_weights.chunks(rows)))
@@ -112,7 +116,10 @@ impl Model {
             .collect();
         for_each_task(
             tasks,
-            || Backward::new(self, rows.min(n)),
+            || {
+                self.workspaces()
+                    .lease(rows.min(n), |r| Backward::new(self, r))
+            },
             |bw, (chunk, ((configs, (re, im)), partial))| {
                 bw.forward(self, configs, chunk * rows)?;
                 let alpha: Vec<f64> = re.iter().map(|w| 0.5 * w).collect();

@@ -61,7 +61,10 @@ impl Model {
             .collect();
         for_each_task(
             tasks,
-            || Pass::new(self, CHUNK_ROWS.min(n)),
+            || {
+                self.workspaces()
+                    .lease(CHUNK_ROWS.min(n), |r| Pass::new(self, r))
+            },
             |pass, (configs, out)| {
                 let rows = configs.len() / sites;
                 pass.reset(rows);
@@ -92,7 +95,10 @@ impl Model {
             .collect();
         for_each_task(
             tasks,
-            || Pass::new(self, CHUNK_ROWS.min(n)),
+            || {
+                self.workspaces()
+                    .lease(CHUNK_ROWS.min(n), |r| Pass::new(self, r))
+            },
             |pass, (configs, out)| {
                 let rows = out.len();
                 pass.reset(rows);
@@ -109,10 +115,10 @@ impl Model {
 
     /// ln P(s) for each configuration, the quantity reconstruction from data maximises.
     pub fn log_prob(&self, configs: &[u8], out: &mut [f64]) -> Result<()> {
-        let mut psi = vec![Complex64::new(0.0, 0.0); out.len()];
+        let mut psi = self.workspaces().lease_vec::<Complex64>(out.len());
         check_len("out", out.len(), psi.len())?;
         self.log_psi(configs, &mut psi)?;
-        for (o, p) in out.iter_mut().zip(&psi) {
+        for (o, p) in out.iter_mut().zip(psi.iter()) {
             *o = 2.0 * p.re;
         }
         Ok(())

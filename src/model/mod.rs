@@ -19,6 +19,7 @@ pub(crate) use layout::{gates, hidden_gates, LayerLayout, ParamLayout};
 pub(crate) use snake::GridStep;
 
 use crate::error::{check_len, Error, Result};
+use crate::parallel::WorkspaceCache;
 
 /// An RNN wave function psi(s) = sqrt(P(s)) exp(i phi(s)) with an exactly normalised,
 /// autoregressive P. Sites are numbered i = x + lx*y; values are 0..local_dim.
@@ -29,6 +30,8 @@ pub struct Model {
     params: Vec<f64>,
     /// Sampling position -> site index: the identity on a chain, the snake on a grid.
     order: Vec<usize>,
+    /// Workspaces kept between calls; a clone starts without any.
+    workspaces: WorkspaceCache,
 }
 
 impl Model {
@@ -47,6 +50,7 @@ impl Model {
             layout,
             params,
             order,
+            workspaces: WorkspaceCache::default(),
         })
     }
 
@@ -97,6 +101,11 @@ impl Model {
     /// Sampling position -> site index.
     pub fn order(&self) -> &[usize] {
         &self.order
+    }
+
+    /// The workspaces this model's calls lease and give back.
+    pub(crate) fn workspaces(&self) -> &WorkspaceCache {
+        &self.workspaces
     }
 
     pub(crate) fn layout(&self) -> &ParamLayout {

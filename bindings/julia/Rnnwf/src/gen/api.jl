@@ -204,6 +204,12 @@ end
 
 # Sets the number of threads every later call in this process uses; 0 means all cores.
 # Results never depend on it: a seed gives the same samples for any thread count.
+#
+# The threads form one pool that every call shares, also calls made at the same time from
+# several host threads. A call already running keeps the pool it started with. Returns
+# `RNNWF_ERR_INVALID_ARGUMENT` for more than 1024 threads, and `RNNWF_ERR_IO` if the
+# operating system refuses to start the threads; either way the previous count stays in
+# force.
 function rnnwf_set_num_threads(n)
     ccall(libsym(:rnnwf_set_num_threads), rnnwf_status, (UInt32,), n)
 end
