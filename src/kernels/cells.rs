@@ -2,6 +2,7 @@
 
 use super::activations::{exp, sigmoid, tanh};
 use super::dispatch::dispatched;
+use crate::model::{Blend, GateLayout};
 
 #[inline(always)]
 fn tanh_in_place_body(x: &mut [f64]) {
@@ -29,31 +30,69 @@ dispatched! {
     fn elu_in_place(x: &mut [f64]) => elu_in_place_body
 }
 
-/// GRU update for `rows` rows of `dh` units. `pre_x` holds `W x + b` for the three gates
-/// `[r | z | g]` of each row, `pre_h` holds `U h` for the same gates, `h` is the previous
-/// state on entry and the new one on exit:
+/// The GRU update (`model/layout.rs`) for `rows` rows of `dh` units. `pre_x` holds
+/// `x V + b` for the gates `[r | z | g]` of each row, `pre_h` the neighbour states times
+/// their weights for `[r | z | g]` and, on a grid, the merge `[m]`:
 ///   r = sigmoid(pre_x_r + pre_h_r), z = sigmoid(pre_x_z + pre_h_z),
-///   g = tanh(pre_x_g + r * (pre_h_g + b_hg)), h' = (1 - z) g + z h.
-/// `gates`, when not empty, receives `[r | z | g | pre_h_g + b_hg]` per row for backprop.
+///   g = tanh(pre_x_g + r * (pre_h_g + b_hg)), h' = (1 - z) g + z m,
+/// where m, what the state blends towards ([`Blend`]), is the previous state `h` on a chain
+/// (updated in place) and `pre_h_m` on a grid (`h` only receives the new state).
+/// `gates`, when not empty, receives the tape row of [`GateLayout::tape_width`]:
+/// `[r | z | g | pre_h_g + b_hg]`, then `[m]` on a grid.
 #[inline(always)]
 fn gru_update_body(
-    dh: usize,
+    layout: GateLayout,
     pre_x: &[f64],
     pre_h: &[f64],
     bias_candidate: &[f64],
     h: &mut [f64],
     gates: &mut [f64],
 ) {
-    let rows = h.len() / dh;
     let record = !gates.is_empty();
+    match (layout.blend(), record) {
+        (Some(Blend::Previous), false) => {
+            gru_rows::<false, false>(layout, pre_x, pre_h, bias_candidate, h, gates)
+        }
+        (Some(Blend::Previous), true) => {
+            gru_rows::<false, true>(layout, pre_x, pre_h, bias_candidate, h, gates)
+        }
+        (Some(Blend::Merge), false) => {
+            gru_rows::<true, false>(layout, pre_x, pre_h, bias_candidate, h, gates)
+        }
+        (Some(Blend::Merge), true) => {
+            gru_rows::<true, true>(layout, pre_x, pre_h, bias_candidate, h, gates)
+        }
+        (None, _) => unreachable!("a GRU layout"),
+    }
+}
+
+/// [`gru_update_body`] with the blend target (`MERGE`) and the taping (`RECORD`) fixed at
+/// compile time, so that the inner loop has no branch and vectorises.
+#[inline(always)]
+fn gru_rows<const MERGE: bool, const RECORD: bool>(
+    layout: GateLayout,
+    pre_x: &[f64],
+    pre_h: &[f64],
+    bias_candidate: &[f64],
+    h: &mut [f64],
+    gates: &mut [f64],
+) {
+    let dh = layout.dh;
+    let (xw, hw, tw) = (
+        layout.input_width(),
+        layout.hidden_width(),
+        layout.tape_width(),
+    );
+    let rows = h.len() / dh;
     for row in 0..rows {
-        let px = &pre_x[row * 3 * dh..(row + 1) * 3 * dh];
-        let ph = &pre_h[row * 3 * dh..(row + 1) * 3 * dh];
+        let px = &pre_x[row * xw..(row + 1) * xw];
+        let ph = &pre_h[row * hw..(row + 1) * hw];
         let hr = &mut h[row * dh..(row + 1) * dh];
         let (px_r, rest) = px.split_at(dh);
         let (px_z, px_g) = rest.split_at(dh);
         let (ph_r, rest) = ph.split_at(dh);
-        let (ph_z, ph_g) = rest.split_at(dh);
+        let (ph_z, rest) = rest.split_at(dh);
+        let (ph_g, ph_m) = rest.split_at(dh);
         // Every slice exactly dh long: the compiler drops the bounds checks and vectorises.
         let (px_z, px_g, ph_z, ph_g, bhg) = (
             &px_z[..dh],
@@ -62,12 +101,15 @@ fn gru_update_body(
             &ph_g[..dh],
             &bias_candidate[..dh],
         );
-        if record {
-            let gr = &mut gates[row * 4 * dh..(row + 1) * 4 * dh];
+        let ph_m = if MERGE { &ph_m[..dh] } else { &[][..] };
+        if RECORD {
+            let gr = &mut gates[row * tw..(row + 1) * tw];
             let (g_r, rest) = gr.split_at_mut(dh);
             let (g_z, rest) = rest.split_at_mut(dh);
-            let (g_g, g_a) = rest.split_at_mut(dh);
+            let (g_g, rest) = rest.split_at_mut(dh);
+            let (g_a, g_m) = rest.split_at_mut(dh);
             let (g_g, g_a) = (&mut g_g[..dh], &mut g_a[..dh]);
+            let g_m = if MERGE { &mut g_m[..dh] } else { &mut [][..] };
             for j in 0..dh {
                 let r = sigmoid(px_r[j] + ph_r[j]);
                 let z = sigmoid(px_z[j] + ph_z[j]);
@@ -77,14 +119,19 @@ fn gru_update_body(
                 g_z[j] = z;
                 g_g[j] = g;
                 g_a[j] = a;
-                hr[j] = (1.0 - z) * g + z * hr[j];
+                let m = if MERGE { ph_m[j] } else { hr[j] };
+                if MERGE {
+                    g_m[j] = m;
+                }
+                hr[j] = (1.0 - z) * g + z * m;
             }
         } else {
             for j in 0..dh {
                 let r = sigmoid(px_r[j] + ph_r[j]);
                 let z = sigmoid(px_z[j] + ph_z[j]);
                 let g = tanh(px_g[j] + r * (ph_g[j] + bhg[j]));
-                hr[j] = (1.0 - z) * g + z * hr[j];
+                let m = if MERGE { ph_m[j] } else { hr[j] };
+                hr[j] = (1.0 - z) * g + z * m;
             }
         }
     }
@@ -93,90 +140,13 @@ fn gru_update_body(
 dispatched! {
     /// See [`gru_update_body`].
     fn gru_update(
-        dh: usize,
+        layout: GateLayout,
         pre_x: &[f64],
         pre_h: &[f64],
         bias_candidate: &[f64],
         h: &mut [f64],
         gates: &mut [f64],
     ) => gru_update_body
-}
-
-/// The grid GRU's update (`model/layout.rs`) for `rows` rows of `dh` units. `pre_x` holds
-/// `x V + b` for `[r | z | g]`, `pre_h` holds `h_h W_h + h_v W_v` for `[r | z | g | merge]`;
-/// `h` receives the new state:
-///   r = sigmoid(pre_x_r + pre_h_r), z = sigmoid(pre_x_z + pre_h_z),
-///   g = tanh(pre_x_g + r * (pre_h_g + b_hg)), m = pre_h_merge, h = (1 - z) g + z m.
-/// `gates`, when not empty, receives `[r | z | g | pre_h_g + b_hg | m]` per row for backprop.
-#[inline(always)]
-fn grid_gru_update_body(
-    dh: usize,
-    pre_x: &[f64],
-    pre_h: &[f64],
-    bias_candidate: &[f64],
-    h: &mut [f64],
-    gates: &mut [f64],
-) {
-    let rows = h.len() / dh;
-    let record = !gates.is_empty();
-    for row in 0..rows {
-        let px = &pre_x[row * 3 * dh..(row + 1) * 3 * dh];
-        let ph = &pre_h[row * 4 * dh..(row + 1) * 4 * dh];
-        let hr = &mut h[row * dh..(row + 1) * dh];
-        let (px_r, rest) = px.split_at(dh);
-        let (px_z, px_g) = rest.split_at(dh);
-        let (ph_r, rest) = ph.split_at(dh);
-        let (ph_z, rest) = rest.split_at(dh);
-        let (ph_g, ph_m) = rest.split_at(dh);
-        // Every slice exactly dh long: the compiler drops the bounds checks and vectorises.
-        let (px_z, px_g, ph_z, ph_g, ph_m, bhg) = (
-            &px_z[..dh],
-            &px_g[..dh],
-            &ph_z[..dh],
-            &ph_g[..dh],
-            &ph_m[..dh],
-            &bias_candidate[..dh],
-        );
-        if record {
-            let gr = &mut gates[row * 5 * dh..(row + 1) * 5 * dh];
-            let (g_r, rest) = gr.split_at_mut(dh);
-            let (g_z, rest) = rest.split_at_mut(dh);
-            let (g_g, rest) = rest.split_at_mut(dh);
-            let (g_a, g_m) = rest.split_at_mut(dh);
-            let (g_g, g_a, g_m) = (&mut g_g[..dh], &mut g_a[..dh], &mut g_m[..dh]);
-            for j in 0..dh {
-                let r = sigmoid(px_r[j] + ph_r[j]);
-                let z = sigmoid(px_z[j] + ph_z[j]);
-                let a = ph_g[j] + bhg[j];
-                let g = tanh(px_g[j] + r * a);
-                g_r[j] = r;
-                g_z[j] = z;
-                g_g[j] = g;
-                g_a[j] = a;
-                g_m[j] = ph_m[j];
-                hr[j] = (1.0 - z) * g + z * ph_m[j];
-            }
-        } else {
-            for j in 0..dh {
-                let r = sigmoid(px_r[j] + ph_r[j]);
-                let z = sigmoid(px_z[j] + ph_z[j]);
-                let g = tanh(px_g[j] + r * (ph_g[j] + bhg[j]));
-                hr[j] = (1.0 - z) * g + z * ph_m[j];
-            }
-        }
-    }
-}
-
-dispatched! {
-    /// See [`grid_gru_update_body`].
-    fn grid_gru_update(
-        dh: usize,
-        pre_x: &[f64],
-        pre_h: &[f64],
-        bias_candidate: &[f64],
-        h: &mut [f64],
-        gates: &mut [f64],
-    ) => grid_gru_update_body
 }
 
 #[cfg(test)]
@@ -191,29 +161,30 @@ mod tests {
         let wave = |n: usize, f: f64| -> Vec<f64> {
             (0..n).map(|i| 6.0 * ((i as f64 * f).sin())).collect()
         };
-        let pre_x = wave(rows * 3 * dh, 0.37);
-        let pre_h = wave(rows * 3 * dh, 0.91);
         let bhg = wave(dh, 1.3);
         let h0 = wave(rows * dh, 0.11);
-        for record in [false, true] {
-            let mut gates_a = vec![0.0; if record { rows * 4 * dh } else { 0 }];
-            let mut gates_b = gates_a.clone();
-            let (mut ha, mut hb) = (h0.clone(), h0.clone());
-            gru_update(dh, &pre_x, &pre_h, &bhg, &mut ha, &mut gates_a);
-            gru_update_body(dh, &pre_x, &pre_h, &bhg, &mut hb, &mut gates_b);
-            assert_eq!(ha, hb);
-            assert_eq!(gates_a, gates_b);
+        for grid in [false, true] {
+            let layout = GateLayout::new(crate::model::CellKind::Gru, grid, dh);
+            let pre_x = wave(rows * layout.input_width(), 0.37);
+            let pre_h = wave(rows * layout.hidden_width(), 0.91);
+            for record in [false, true] {
+                let mut gates_a = vec![
+                    0.0;
+                    if record {
+                        rows * layout.tape_width()
+                    } else {
+                        0
+                    }
+                ];
+                let mut gates_b = gates_a.clone();
+                let (mut ha, mut hb) = (h0.clone(), h0.clone());
+                gru_update(layout, &pre_x, &pre_h, &bhg, &mut ha, &mut gates_a);
+                gru_update_body(layout, &pre_x, &pre_h, &bhg, &mut hb, &mut gates_b);
+                assert_eq!(ha, hb);
+                assert_eq!(gates_a, gates_b);
+            }
         }
-        let pre_h4 = wave(rows * 4 * dh, 0.53);
-        for record in [false, true] {
-            let mut gates_a = vec![0.0; if record { rows * 5 * dh } else { 0 }];
-            let mut gates_b = gates_a.clone();
-            let (mut ha, mut hb) = (vec![0.0; rows * dh], vec![0.0; rows * dh]);
-            grid_gru_update(dh, &pre_x, &pre_h4, &bhg, &mut ha, &mut gates_a);
-            grid_gru_update_body(dh, &pre_x, &pre_h4, &bhg, &mut hb, &mut gates_b);
-            assert_eq!(ha, hb);
-            assert_eq!(gates_a, gates_b);
-        }
+        let pre_x = wave(rows * 7 * dh, 0.37);
         let (mut ta, mut tb) = (pre_x.clone(), pre_x.clone());
         tanh_in_place(&mut ta);
         tanh_in_place_body(&mut tb);
