@@ -174,12 +174,12 @@ impl Topology {
     /// (hence its rounding) that of a single run.
     pub fn runs(&self, weight: NeighbourWeight) -> Vec<Range<usize>> {
         match (self.grid, weight) {
-            (false, _) => vec![0..self.sites],
+            (false, _) => std::iter::once(0..self.sites).collect(),
             (true, NeighbourWeight::Hidden) => (0..self.sites / self.lx)
                 .map(|y| y * self.lx + 1..(y + 1) * self.lx)
                 .filter(|run| !run.is_empty())
                 .collect(),
-            (true, NeighbourWeight::Vertical) => vec![self.lx..self.sites],
+            (true, NeighbourWeight::Vertical) => std::iter::once(self.lx..self.sites).collect(),
         }
     }
 
@@ -266,7 +266,7 @@ mod tests {
                 }]
             );
         }
-        assert_eq!(t.runs(NeighbourWeight::Hidden), [0..5]);
+        assert_eq!(t.runs(NeighbourWeight::Hidden), vec![(0..5)]);
     }
 
     /// Every neighbour is the geometric one, found independently from coordinates, lives in
