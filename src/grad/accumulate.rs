@@ -171,7 +171,7 @@ pub(crate) fn accumulate(model: &Model, bw: &Backward, select: Rows, target: &mu
         target.add_column_sums(&lay.bias, adj_x, 0);
         if let Some(cb) = &lay.candidate_bias {
             let adj_hidden = rows_of(adj_hidden_buf, n, rows, hdh, select);
-            target.add_column_sums(cb, adj_hidden, 2 * dh);
+            target.add_column_sums(cb, adj_hidden, gate_layout.candidate_column());
         }
     }
 

@@ -66,6 +66,12 @@ impl GateLayout {
         self.hidden_gates * self.dh
     }
 
+    /// GRU only: the first column of the candidate gate `g` in `pre_x`, `pre_h` and their
+    /// adjoints (where the candidate bias's gradient is read).
+    pub fn candidate_column(&self) -> usize {
+        2 * self.dh
+    }
+
     /// GRU only: what the state blends towards.
     pub fn blend(&self) -> Option<Blend> {
         self.blend
