@@ -213,18 +213,26 @@ impl Pass {
             let (below, rest) = self.hidden.split_at_mut(l);
             let states = &mut rest[0];
             let pre_x = &mut self.pre_x[..rows * gdh];
-            for row in pre_x.chunks_exact_mut(gdh) {
-                row.copy_from_slice(&p[lay.bias.clone()]);
-            }
+            let bias = &p[lay.bias.clone()];
             let w_in = &p[lay.input_weight.clone()];
             if l == 0 {
-                // One-hot inputs: gathers of the weight rows of the neighbours' values. A
-                // slot's value is still the neighbour's until this site overwrites it.
-                for n in step.neighbours() {
+                // One-hot inputs: the bias plus gathers of the weight rows of the neighbours'
+                // values, the first fused with the bias (one pass over `pre_x`). A slot's
+                // value is still the neighbour's until this site overwrites it.
+                let mut neighbours = step.neighbours();
+                match neighbours.next() {
+                    Some(n) => {
+                        let values = &self.prev[n.slot * capacity..][..rows];
+                        bias_plus_weight_rows(pre_x, bias, w_in, values, n.input_offset);
+                    }
+                    None => fill_rows(pre_x, bias),
+                }
+                for n in neighbours {
                     let values = &self.prev[n.slot * capacity..][..rows];
                     add_weight_rows(pre_x, w_in, values, n.input_offset, gdh);
                 }
             } else {
+                fill_rows(pre_x, bias);
                 gemm(rows, dh, gdh, &below[l - 1][own.clone()], w_in, 1.0, pre_x);
             }
             if let Some(rec) = record.as_deref_mut() {
@@ -268,6 +276,30 @@ impl Pass {
             if let Some(rec) = record.as_deref_mut() {
                 rec.state(l, pos, &states[own.clone()]);
             }
+        }
+    }
+}
+
+/// Sets every row of `pre` (`[rows x width]`, width = `bias.len()`) to `bias`.
+fn fill_rows(pre: &mut [f64], bias: &[f64]) {
+    for row in pre.chunks_exact_mut(bias.len()) {
+        row.copy_from_slice(bias);
+    }
+}
+
+/// Sets each row of `pre` to `bias` plus row `offset + value` of `weight`.
+fn bias_plus_weight_rows(
+    pre: &mut [f64],
+    bias: &[f64],
+    weight: &[f64],
+    values: &[u8],
+    offset: usize,
+) {
+    let width = bias.len();
+    for (row, &v) in pre.chunks_exact_mut(width).zip(values) {
+        let start = (offset + v as usize) * width;
+        for ((a, b), w) in row.iter_mut().zip(bias).zip(&weight[start..start + width]) {
+            *a = b + w;
         }
     }
 }
