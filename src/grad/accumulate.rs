@@ -3,7 +3,7 @@
 
 use super::backward::Backward;
 use crate::kernels::{gemm_view, View};
-use crate::model::{CellKind, LayerLayout, Model};
+use crate::model::{CellKind, Model};
 use std::ops::Range;
 
 /// Where gradients go: parameter k lands at `data[base + scale * k]`.
@@ -113,96 +113,65 @@ impl Target<'_> {
 pub(crate) fn accumulate(model: &Model, bw: &Backward, select: Rows, target: &mut Target) {
     let cfg = model.config();
     let layout = model.layout();
-    let rows = bw.record.rows;
+    let topology = model.topology();
+    let gate_layout = model.gate_layout();
+    let rows = bw.tape.rows;
     let (n, dh, d) = (
         model.num_sites(),
         cfg.hidden as usize,
         cfg.local_dim as usize,
     );
-    let gdh = crate::model::gates(cfg.cell) * dh;
-    let states_after = |l: usize| &bw.record.h[l][rows * dh..(n + 1) * rows * dh];
-    let states_before = |l: usize| &bw.record.h[l][..n * rows * dh];
-
-    let hdh = crate::model::hidden_gates(cfg) * dh;
+    let (gdh, hdh) = (gate_layout.input_width(), gate_layout.hidden_width());
+    let states_after = |l: usize| &bw.tape.h[l][rows * dh..(n + 1) * rows * dh];
     let selected = match select {
         Rows::All => 0..rows,
         Rows::One(r) => r..r + 1,
     };
-    // Adds `adj` to row `weight_row` of layer 0's input weight: a one-hot input's gradient.
-    let add_input_row = |target: &mut Target, lay: &LayerLayout, weight_row: usize, adj: &[f64]| {
-        let start = lay.input_weight.start + weight_row * gdh;
-        for (j, &a) in adj.iter().enumerate() {
-            target.data[target.base + target.scale * (start + j)] += a;
-        }
-    };
 
     for (l, lay) in layout.layers.iter().enumerate() {
         let adj_x = rows_of(&bw.adj_x[l], n, rows, gdh, select);
-        let adj_of = |pos: usize, row: usize| {
-            &bw.adj_x[0][(pos * rows + row) * gdh..(pos * rows + row + 1) * gdh]
-        };
-        match (l, cfg.is_grid()) {
-            (0, false) => {
-                // One-hot input: the previous value's weight row collects the adjoint.
-                for pos in 1..n {
-                    for row in selected.clone() {
-                        let v = bw.values[(pos - 1) * rows + row] as usize;
-                        add_input_row(target, lay, v, adj_of(pos, row));
-                    }
-                }
-            }
-            (0, true) => {
-                // One-hot inputs [x_h ; x_v]: the rows of both neighbours' values.
-                for pos in 0..n {
-                    let step = model.grid_step(pos).expect("a grid");
-                    for row in selected.clone() {
-                        if let Some(left) = step.horizontal {
-                            let v = bw.values[left.position * rows + row] as usize;
-                            add_input_row(target, lay, v, adj_of(pos, row));
-                        }
-                        if let Some(above) = step.vertical {
-                            let v = bw.values[above * rows + row] as usize;
-                            add_input_row(target, lay, d + v, adj_of(pos, row));
+        if l == 0 {
+            // One-hot inputs: each neighbour's value picks the weight row that collects the
+            // adjoint, at the neighbour's offset.
+            for pos in 0..n {
+                let step = topology.step(pos);
+                for row in selected.clone() {
+                    let adj = &bw.adj_x[0][(pos * rows + row) * gdh..(pos * rows + row + 1) * gdh];
+                    for neighbour in step.neighbours() {
+                        let v = bw.values[neighbour.position * rows + row] as usize;
+                        let start = lay.input_weight.start + (neighbour.input_offset + v) * gdh;
+                        for (j, &a) in adj.iter().enumerate() {
+                            target.data[target.base + target.scale * (start + j)] += a;
                         }
                     }
                 }
             }
-            _ => {
-                let inputs = rows_of(states_after(l - 1), n, rows, dh, select);
-                target.add_product(&lay.input_weight, inputs, adj_x, dh, gdh);
-            }
+        } else {
+            let inputs = rows_of(states_after(l - 1), n, rows, dh, select);
+            target.add_product(&lay.input_weight, inputs, adj_x, dh, gdh);
         }
         let adj_hidden_buf = match cfg.cell {
             CellKind::Gru => &bw.adj_h_pre[l],
             CellKind::Vanilla | CellKind::VanillaElu => &bw.adj_x[l],
         };
-        let adj_hidden = rows_of(adj_hidden_buf, n, rows, hdh, select);
-        if cfg.is_grid() {
-            // Within a grid row, position p reads the state of position p - 1, which
-            // sits at index p of the recorded states: one product per row of the grid.
-            let (lx, ly) = (cfg.lx as usize, cfg.ly as usize);
-            for y in 0..ly {
-                let reading = y * lx + 1..(y + 1) * lx;
-                if reading.is_empty() {
-                    continue;
-                }
-                let inputs = rows_in(&bw.record.h[l], reading.clone(), rows, dh, select);
-                let adjoints = rows_in(adj_hidden_buf, reading, rows, hdh, select);
-                target.add_product(&lay.hidden_weight, inputs, adjoints, dh, hdh);
+        for &weight in topology.weights() {
+            // A neighbour at the previous position: the tape's state at index p is position
+            // p - 1's. Another neighbour: its state as recorded when read.
+            let states = if weight.reads_previous_position() {
+                &bw.tape.h[l]
+            } else {
+                &bw.tape.gathered[l]
+            };
+            for run in topology.runs(weight) {
+                let inputs = rows_in(states, run.clone(), rows, dh, select);
+                let adjoints = rows_in(adj_hidden_buf, run, rows, hdh, select);
+                target.add_product(weight.range(lay), inputs, adjoints, dh, hdh);
             }
-            // Every position past row 0 read the state above, recorded as it was read.
-            let reading = lx..n;
-            let inputs = rows_in(&bw.record.vertical[l], reading.clone(), rows, dh, select);
-            let adjoints = rows_in(adj_hidden_buf, reading, rows, hdh, select);
-            let vertical = lay.vertical_weight.as_ref().expect("grid layout");
-            target.add_product(vertical, inputs, adjoints, dh, hdh);
-        } else {
-            let before = rows_of(states_before(l), n, rows, dh, select);
-            target.add_product(&lay.hidden_weight, before, adj_hidden, dh, gdh);
         }
         target.add_column_sums(&lay.bias, adj_x, 0);
         if let Some(cb) = &lay.candidate_bias {
-            target.add_column_sums(cb, adj_hidden, 2 * dh);
+            let adj_hidden = rows_of(adj_hidden_buf, n, rows, hdh, select);
+            target.add_column_sums(cb, adj_hidden, gate_layout.candidate_column());
         }
     }
 

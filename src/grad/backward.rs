@@ -1,28 +1,36 @@
-//! Backpropagation through time over one chunk of rows: a recorded forward pass, then a
-//! sweep from the last position to the first that leaves the adjoint of every
-//! pre-activation, laid out `[position][row][...]` for the weight gradients.
+//! Backpropagation through time over one chunk of rows: a taped forward pass, then a sweep
+//! from the last position to the first that leaves the adjoint of every pre-activation,
+//! laid out `[position][row][...]` for the weight gradients.
+//!
+//! Like the forward pass, the sweep follows the model's topology and keeps one adjoint per
+//! state slot and layer: going backwards, a slot holds the adjoint of the state it held at
+//! that point of the forward pass. A position adds its heads' adjoint to its own slot, uses
+//! it, and leaves there the adjoint of the state the slot held before the position
+//! overwrote it: the neighbour that read this slot (the chain's previous site, the grid's
+//! site above), or nothing. Its other neighbours' slots (the grid's horizontal one) collect
+//! their share on top of what later positions sent them.
 
+use super::tape::Tape;
 use crate::error::{Error, Result};
 use crate::kernels::{elu_backward, gemm_view, gru_backward, tanh_backward, View};
-use crate::model::forward::{softsign_derivative, Pass, Recording};
+use crate::model::forward::{softsign_derivative, Pass};
 use crate::model::ReadValues;
-use crate::model::{CellKind, Model, PhaseKind};
+use crate::model::{Blend, CellKind, Model, PhaseKind, Step};
 use std::f64::consts::PI;
 
 pub(crate) struct Backward {
-    pub record: Recording,
+    pub tape: Tape,
     pass: Pass,
     /// Rows the buffers have room for: the stride between the slots of `adj_h`.
-    pub(super) capacity: usize,
+    capacity: usize,
     /// Per layer, `[slots x capacity x hidden]` (slots as the pass's states): the adjoint of
-    /// the states carried back in time. Chain: of the previous state. Grid: of each column's
-    /// next site in the reverse sweep (`grad/grid_backward.rs`).
-    pub(super) adj_h: Vec<Vec<f64>>,
+    /// the states carried back in time.
+    adj_h: Vec<Vec<f64>>,
     /// Per layer, `[n_sites x rows x G*hidden]`: adjoint of `pre_x = x W_in + b`.
     pub adj_x: Vec<Vec<f64>>,
-    /// Per layer (GRU only), `[n_sites x rows x H*hidden]`: adjoint of `U h` with the
-    /// candidate gate's part taken at `U_g h + b_hg` (H = 3; on a grid H = 4, the merge
-    /// last). The vanilla cells use `adj_x`.
+    /// Per layer (GRU only), `[n_sites x rows x GateLayout::adj_h_pre_width]`: adjoint of
+    /// `pre_h` (the neighbour states times their weights) with the candidate gate's part
+    /// taken at `pre_h_g + b_hg`, and on a grid the merge last. The vanilla cells use `adj_x`.
     pub adj_h_pre: Vec<Vec<f64>>,
     /// `[n_sites x rows x local_dim]`: adjoints of the amplitude and phase logits.
     pub adj_logits: Vec<f64>,
@@ -40,17 +48,15 @@ impl Backward {
             cfg.local_dim as usize,
         );
         let layers = cfg.layers as usize;
-        let gdh = crate::model::gates(cfg.cell) * dh;
-        let hdh = crate::model::hidden_gates(cfg) * dh;
-        let gru = cfg.cell == CellKind::Gru;
+        let gates = model.gate_layout();
         let phase = cfg.phase == PhaseKind::Softsign;
         Backward {
-            record: Recording::new(model, capacity),
+            tape: Tape::new(model, capacity),
             pass: Pass::new(model, capacity),
             capacity,
-            adj_h: vec![vec![0.0; model.state_slots() * capacity * dh]; layers],
-            adj_x: vec![vec![0.0; n * capacity * gdh]; layers],
-            adj_h_pre: vec![vec![0.0; if gru { n * capacity * hdh } else { 0 }]; layers],
+            adj_h: vec![vec![0.0; model.topology().slots() * capacity * dh]; layers],
+            adj_x: vec![vec![0.0; n * capacity * gates.input_width()]; layers],
+            adj_h_pre: vec![vec![0.0; n * capacity * gates.adj_h_pre_width()]; layers],
             adj_logits: vec![0.0; n * capacity * d],
             adj_phase: vec![0.0; if phase { n * capacity * d } else { 0 }],
             values: vec![0; n * capacity],
@@ -60,7 +66,7 @@ impl Backward {
     /// Bytes per row of a chunk's workspace, to size chunks within a memory budget.
     pub fn bytes_per_row(model: &Model) -> usize {
         let b = Backward::new(model, 1);
-        Recording::bytes_per_row(model)
+        Tape::bytes_per_row(model)
             + 8 * (b
                 .adj_x
                 .iter()
@@ -71,13 +77,22 @@ impl Backward {
                 + b.adj_phase.len())
     }
 
-    /// The recorded forward pass over `configs` (`[rows][n_sites]`). `first_sample` numbers
+    /// The taped forward pass over `configs` (`[rows][n_sites]`). `first_sample` numbers
     /// the rows in error messages. Refuses a configuration with P = 0, where ln psi has no
     /// derivative.
+    ///
+    /// In a VMC step this repeats the samples' pass a third time. Its tape holds what the
+    /// local energies' snapshots hold and more, but it cannot be taken from an earlier pass:
+    /// the sweep's seeds need every sample's local energy less their mean over all processes,
+    /// so the tape of every chunk would have to outlive that reduction. The tape is far
+    /// larger than a pass's states (a 100-site GRU chain with 64 hidden units: 258 KB per
+    /// row, 264 MB for 1024 samples, against the 64 MB a thread's workspace may take), so it
+    /// is recomputed per chunk: this pass measured 10 to 23% of the gradient (1.7 to 3.8% of
+    /// a GRU step).
     pub fn forward(&mut self, model: &Model, configs: &[u8], first_sample: usize) -> Result<()> {
         let n = model.num_sites();
         let rows = configs.len() / n;
-        self.record.set_rows(rows);
+        self.tape.set_rows(rows);
         self.pass.reset(rows);
         let mut reader = ReadValues {
             configs,
@@ -85,7 +100,7 @@ impl Backward {
         };
         for pos in 0..n {
             self.pass
-                .step_recorded(model, rows, pos, &mut reader, Some(&mut self.record));
+                .step_recorded(model, rows, pos, &mut reader, Some(&mut self.tape));
         }
         if let Some(row) = self.pass.log_prob[..rows]
             .iter()
@@ -109,7 +124,7 @@ impl Backward {
         let cfg = model.config();
         let p = model.params();
         let layout = model.layout();
-        let rows = self.record.rows;
+        let rows = self.tape.rows;
         let (n_sites, dh, d) = (
             model.num_sites(),
             cfg.hidden as usize,
@@ -123,7 +138,7 @@ impl Backward {
         for pos in (0..n_sites).rev() {
             let block = |w: usize| pos * rows * w..(pos + 1) * rows * w;
             // Heads: d ln P / d logits = onehot(s) - p; d phase / d phase-logit[s].
-            let probs = &self.record.probs[block(d)];
+            let probs = &self.tape.probs[block(d)];
             let values = &self.values[pos * rows..(pos + 1) * rows];
             let adj_logits = &mut self.adj_logits[block(d)];
             for row in 0..rows {
@@ -133,9 +148,8 @@ impl Backward {
                     adj_logits[row * d + v] = alpha[row] * (onehot - probs[row * d + v]);
                 }
             }
-            let step = model.grid_step(pos);
-            let column = step.map_or(0, |s| s.column);
-            let top_slot = column * self.capacity * dh;
+            let step = model.topology().step(pos);
+            let top_slot = step.slot * self.capacity * dh;
             let adj_top = &mut self.adj_h[top][top_slot..top_slot + rows * dh];
             let amp = transposed(p, layout.amplitude_weight.clone(), d);
             gemm_view(
@@ -154,7 +168,7 @@ impl Backward {
                 1,
             );
             if phase {
-                let logits = &self.record.phase_logits[block(d)];
+                let logits = &self.tape.phase_logits[block(d)];
                 let adj_phase = &mut self.adj_phase[block(d)];
                 for row in 0..rows {
                     let s = values[row] as usize;
@@ -183,56 +197,73 @@ impl Backward {
                     1,
                 );
             }
-            match step {
-                None => self.chain_layers(model, pos),
-                Some(step) => self.grid_layers(model, pos, step),
-            }
+            self.layers(model, pos, step);
         }
     }
 
-    /// Every layer's part of the sweep at chain position `pos`, after the heads.
-    fn chain_layers(&mut self, model: &Model, pos: usize) {
+    /// Every layer's part of the sweep at position `pos` (whose slot and neighbours `step`
+    /// names), after the heads.
+    fn layers(&mut self, model: &Model, pos: usize, step: Step) {
         let cfg = model.config();
         let p = model.params();
-        let layout = model.layout();
-        let rows = self.record.rows;
+        let gate_layout = model.gate_layout();
+        let rows = self.tape.rows;
         let dh = cfg.hidden as usize;
-        let gdh = crate::model::gates(cfg.cell) * dh;
-        let block = |w: usize| pos * rows * w..(pos + 1) * rows * w;
-        for (l, lay) in layout.layers.iter().enumerate().rev() {
+        let (gdh, hdh) = (gate_layout.input_width(), gate_layout.hidden_width());
+        let capacity = self.capacity;
+        let slot = |s: usize| s * capacity * dh..s * capacity * dh + rows * dh;
+        let own = slot(step.slot);
+        let block = |width: usize| pos * rows * width..(pos + 1) * rows * width;
+
+        for (l, lay) in model.layout().layers.iter().enumerate().rev() {
             let (below, rest) = self.adj_h.split_at_mut(l);
-            let adj_h = &mut rest[0][..rows * dh];
-            let h_prev = &self.record.h[l][pos * rows * dh..(pos + 1) * rows * dh];
+            let adj = &mut rest[0];
             let adj_x = &mut self.adj_x[l][block(gdh)];
-            let w_h = transposed(p, lay.hidden_weight.clone(), gdh);
-            match cfg.cell {
-                CellKind::Gru => {
-                    let gates = &self.record.gates[l][block(4 * dh)];
-                    let adj_hp = &mut self.adj_h_pre[l][block(gdh)];
-                    gru_backward(dh, gates, h_prev, adj_h, adj_x, adj_hp);
-                    if pos > 0 {
-                        let a = View {
-                            data: adj_hp,
-                            rs: gdh,
-                            cs: 1,
-                        };
-                        gemm_view(rows, gdh, dh, a, w_h, 1.0, adj_h, dh, 1);
-                    }
+            // The cell's own backward; `kept` says whether it left in the own slot the part
+            // of the previous state's adjoint that bypasses the weights (the chain GRU's
+            // adjoint of m).
+            let (adj_hidden, kept) = match gate_layout.blend() {
+                Some(blend) => {
+                    let gates = &self.tape.gates[l][block(gate_layout.tape_width())];
+                    let h_prev = &self.tape.h[l][block(dh)];
+                    let adj_hp = &mut self.adj_h_pre[l][block(hdh)];
+                    gru_backward(
+                        gate_layout,
+                        gates,
+                        h_prev,
+                        &mut adj[own.clone()],
+                        adj_x,
+                        adj_hp,
+                    );
+                    (&self.adj_h_pre[l][block(hdh)], blend == Blend::Previous)
                 }
-                CellKind::Vanilla | CellKind::VanillaElu => {
-                    let h = &self.record.h[l][(pos + 1) * rows * dh..(pos + 2) * rows * dh];
-                    activation_backward(cfg.cell, h, adj_h, adj_x);
-                    // Before the first site the state is the constant zero: no adjoint.
-                    let beta = 0.0;
-                    let a = View {
-                        data: adj_x,
-                        rs: gdh,
-                        cs: 1,
-                    };
-                    if pos > 0 {
-                        gemm_view(rows, gdh, dh, a, w_h, beta, adj_h, dh, 1);
-                    }
+                None => {
+                    let h = &self.tape.h[l][(pos + 1) * rows * dh..(pos + 2) * rows * dh];
+                    activation_backward(cfg.cell, h, &adj[own.clone()], adj_x);
+                    (&self.adj_x[l][block(gdh)], false)
                 }
+            };
+            let a = View {
+                data: adj_hidden,
+                rs: hdh,
+                cs: 1,
+            };
+            let mut own_passed_on = kept;
+            for n in step.neighbours() {
+                let w = transposed(p, n.weight.range(lay).clone(), hdh);
+                // The own slot's adjoint is used up: the neighbour that read the slot starts
+                // it afresh (unless the cell kept a part there); any other slot adds.
+                let beta = if n.slot == step.slot && !kept {
+                    0.0
+                } else {
+                    1.0
+                };
+                own_passed_on |= n.slot == step.slot;
+                gemm_view(rows, hdh, dh, a, w, beta, &mut adj[slot(n.slot)], dh, 1);
+            }
+            if !own_passed_on {
+                // Nothing read the slot before (the zero initial state): no adjoint.
+                adj[own.clone()].fill(0.0);
             }
             if l > 0 {
                 let w_in = transposed(p, lay.input_weight.clone(), gdh);
@@ -248,7 +279,7 @@ impl Backward {
                     a,
                     w_in,
                     1.0,
-                    &mut below[l - 1][..rows * dh],
+                    &mut below[l - 1][own.clone()],
                     dh,
                     1,
                 );
@@ -258,7 +289,7 @@ impl Backward {
 }
 
 /// The vanilla cells' activation backward: `adj_pre = adj_h f'(pre)`, read off `h = f(pre)`.
-pub(super) fn activation_backward(cell: CellKind, h: &[f64], adj_h: &[f64], adj_pre: &mut [f64]) {
+fn activation_backward(cell: CellKind, h: &[f64], adj_h: &[f64], adj_pre: &mut [f64]) {
     match cell {
         CellKind::VanillaElu => elu_backward(h, adj_h, adj_pre),
         _ => tanh_backward(h, adj_h, adj_pre),
@@ -267,7 +298,7 @@ pub(super) fn activation_backward(cell: CellKind, h: &[f64], adj_h: &[f64], adj_
 
 /// The adjoint of h through `h W` (W a `[.. x w]` block at `range`) is `adj W^T`: the block
 /// seen transposed, by swapped strides.
-pub(super) fn transposed(p: &[f64], range: std::ops::Range<usize>, w: usize) -> View<'_> {
+fn transposed(p: &[f64], range: std::ops::Range<usize>, w: usize) -> View<'_> {
     View {
         data: &p[range],
         rs: 1,

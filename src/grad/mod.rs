@@ -3,7 +3,7 @@
 
 mod accumulate;
 mod backward;
-mod grid_backward;
+mod tape;
 
 use crate::error::{check_len, Error, Result};
 use crate::model::Model;

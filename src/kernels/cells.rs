@@ -2,6 +2,7 @@
 
 use super::activations::{exp, sigmoid, tanh, Arithmetic};
 use super::dispatch::dispatched;
+use crate::model::{Blend, GateLayout};
 
 #[inline(always)]
 fn tanh_in_place_body<A: Arithmetic>(x: &mut [f64]) {
@@ -29,31 +30,69 @@ dispatched! {
     fn elu_in_place(x: &mut [f64]) => elu_in_place_body::<Arithmetic>
 }
 
-/// GRU update for `rows` rows of `dh` units. `pre_x` holds `W x + b` for the three gates
-/// `[r | z | g]` of each row, `pre_h` holds `U h` for the same gates, `h` is the previous
-/// state on entry and the new one on exit:
+/// The GRU update (`model/layout.rs`) for `rows` rows of `dh` units. `pre_x` holds
+/// `x V + b` for the gates `[r | z | g]` of each row, `pre_h` the neighbour states times
+/// their weights for `[r | z | g]` and, on a grid, the merge `[m]`:
 ///   r = sigmoid(pre_x_r + pre_h_r), z = sigmoid(pre_x_z + pre_h_z),
-///   g = tanh(pre_x_g + r * (pre_h_g + b_hg)), h' = (1 - z) g + z h.
-/// `gates`, when not empty, receives `[r | z | g | pre_h_g + b_hg]` per row for backprop.
+///   g = tanh(pre_x_g + r * (pre_h_g + b_hg)), h' = (1 - z) g + z m,
+/// where m, what the state blends towards ([`Blend`]), is the previous state `h` on a chain
+/// (updated in place) and `pre_h_m` on a grid (`h` only receives the new state).
+/// `gates`, when not empty, receives the tape row of [`GateLayout::tape_width`]:
+/// `[r | z | g | pre_h_g + b_hg]`, then `[m]` on a grid.
 #[inline(always)]
 fn gru_update_body<A: Arithmetic>(
-    dh: usize,
+    layout: GateLayout,
     pre_x: &[f64],
     pre_h: &[f64],
     bias_candidate: &[f64],
     h: &mut [f64],
     gates: &mut [f64],
 ) {
-    let rows = h.len() / dh;
     let record = !gates.is_empty();
+    match (layout.blend(), record) {
+        (Some(Blend::Previous), false) => {
+            gru_rows::<A, false, false>(layout, pre_x, pre_h, bias_candidate, h, gates)
+        }
+        (Some(Blend::Previous), true) => {
+            gru_rows::<A, false, true>(layout, pre_x, pre_h, bias_candidate, h, gates)
+        }
+        (Some(Blend::Merge), false) => {
+            gru_rows::<A, true, false>(layout, pre_x, pre_h, bias_candidate, h, gates)
+        }
+        (Some(Blend::Merge), true) => {
+            gru_rows::<A, true, true>(layout, pre_x, pre_h, bias_candidate, h, gates)
+        }
+        (None, _) => unreachable!("a GRU layout"),
+    }
+}
+
+/// [`gru_update_body`] with the blend target (`MERGE`) and the taping (`RECORD`) fixed at
+/// compile time, so that the inner loop has no branch and vectorises.
+#[inline(always)]
+fn gru_rows<A: Arithmetic, const MERGE: bool, const RECORD: bool>(
+    layout: GateLayout,
+    pre_x: &[f64],
+    pre_h: &[f64],
+    bias_candidate: &[f64],
+    h: &mut [f64],
+    gates: &mut [f64],
+) {
+    let dh = layout.dh;
+    let (xw, hw, tw) = (
+        layout.input_width(),
+        layout.hidden_width(),
+        layout.tape_width(),
+    );
+    let rows = h.len() / dh;
     for row in 0..rows {
-        let px = &pre_x[row * 3 * dh..(row + 1) * 3 * dh];
-        let ph = &pre_h[row * 3 * dh..(row + 1) * 3 * dh];
+        let px = &pre_x[row * xw..(row + 1) * xw];
+        let ph = &pre_h[row * hw..(row + 1) * hw];
         let hr = &mut h[row * dh..(row + 1) * dh];
         let (px_r, rest) = px.split_at(dh);
         let (px_z, px_g) = rest.split_at(dh);
         let (ph_r, rest) = ph.split_at(dh);
-        let (ph_z, ph_g) = rest.split_at(dh);
+        let (ph_z, rest) = rest.split_at(dh);
+        let (ph_g, ph_m) = rest.split_at(dh);
         // Every slice exactly dh long: the compiler drops the bounds checks and vectorises.
         let (px_z, px_g, ph_z, ph_g, bhg) = (
             &px_z[..dh],
@@ -62,12 +101,15 @@ fn gru_update_body<A: Arithmetic>(
             &ph_g[..dh],
             &bias_candidate[..dh],
         );
-        if record {
-            let gr = &mut gates[row * 4 * dh..(row + 1) * 4 * dh];
+        let ph_m = if MERGE { &ph_m[..dh] } else { &[][..] };
+        if RECORD {
+            let gr = &mut gates[row * tw..(row + 1) * tw];
             let (g_r, rest) = gr.split_at_mut(dh);
             let (g_z, rest) = rest.split_at_mut(dh);
-            let (g_g, g_a) = rest.split_at_mut(dh);
+            let (g_g, rest) = rest.split_at_mut(dh);
+            let (g_a, g_m) = rest.split_at_mut(dh);
             let (g_g, g_a) = (&mut g_g[..dh], &mut g_a[..dh]);
+            let g_m = if MERGE { &mut g_m[..dh] } else { &mut [][..] };
             for j in 0..dh {
                 let r = sigmoid::<A>(px_r[j] + ph_r[j]);
                 let z = sigmoid::<A>(px_z[j] + ph_z[j]);
@@ -77,14 +119,19 @@ fn gru_update_body<A: Arithmetic>(
                 g_z[j] = z;
                 g_g[j] = g;
                 g_a[j] = a;
-                hr[j] = (1.0 - z) * g + z * hr[j];
+                let m = if MERGE { ph_m[j] } else { hr[j] };
+                if MERGE {
+                    g_m[j] = m;
+                }
+                hr[j] = (1.0 - z) * g + z * m;
             }
         } else {
             for j in 0..dh {
                 let r = sigmoid::<A>(px_r[j] + ph_r[j]);
                 let z = sigmoid::<A>(px_z[j] + ph_z[j]);
                 let g = tanh::<A>(px_g[j] + r * (ph_g[j] + bhg[j]));
-                hr[j] = (1.0 - z) * g + z * hr[j];
+                let m = if MERGE { ph_m[j] } else { hr[j] };
+                hr[j] = (1.0 - z) * g + z * m;
             }
         }
     }
@@ -93,90 +140,13 @@ fn gru_update_body<A: Arithmetic>(
 dispatched! {
     /// See [`gru_update_body`].
     fn gru_update(
-        dh: usize,
+        layout: GateLayout,
         pre_x: &[f64],
         pre_h: &[f64],
         bias_candidate: &[f64],
         h: &mut [f64],
         gates: &mut [f64],
     ) => gru_update_body::<Arithmetic>
-}
-
-/// The grid GRU's update (`model/layout.rs`) for `rows` rows of `dh` units. `pre_x` holds
-/// `x V + b` for `[r | z | g]`, `pre_h` holds `h_h W_h + h_v W_v` for `[r | z | g | merge]`;
-/// `h` receives the new state:
-///   r = sigmoid(pre_x_r + pre_h_r), z = sigmoid(pre_x_z + pre_h_z),
-///   g = tanh(pre_x_g + r * (pre_h_g + b_hg)), m = pre_h_merge, h = (1 - z) g + z m.
-/// `gates`, when not empty, receives `[r | z | g | pre_h_g + b_hg | m]` per row for backprop.
-#[inline(always)]
-fn grid_gru_update_body<A: Arithmetic>(
-    dh: usize,
-    pre_x: &[f64],
-    pre_h: &[f64],
-    bias_candidate: &[f64],
-    h: &mut [f64],
-    gates: &mut [f64],
-) {
-    let rows = h.len() / dh;
-    let record = !gates.is_empty();
-    for row in 0..rows {
-        let px = &pre_x[row * 3 * dh..(row + 1) * 3 * dh];
-        let ph = &pre_h[row * 4 * dh..(row + 1) * 4 * dh];
-        let hr = &mut h[row * dh..(row + 1) * dh];
-        let (px_r, rest) = px.split_at(dh);
-        let (px_z, px_g) = rest.split_at(dh);
-        let (ph_r, rest) = ph.split_at(dh);
-        let (ph_z, rest) = rest.split_at(dh);
-        let (ph_g, ph_m) = rest.split_at(dh);
-        // Every slice exactly dh long: the compiler drops the bounds checks and vectorises.
-        let (px_z, px_g, ph_z, ph_g, ph_m, bhg) = (
-            &px_z[..dh],
-            &px_g[..dh],
-            &ph_z[..dh],
-            &ph_g[..dh],
-            &ph_m[..dh],
-            &bias_candidate[..dh],
-        );
-        if record {
-            let gr = &mut gates[row * 5 * dh..(row + 1) * 5 * dh];
-            let (g_r, rest) = gr.split_at_mut(dh);
-            let (g_z, rest) = rest.split_at_mut(dh);
-            let (g_g, rest) = rest.split_at_mut(dh);
-            let (g_a, g_m) = rest.split_at_mut(dh);
-            let (g_g, g_a, g_m) = (&mut g_g[..dh], &mut g_a[..dh], &mut g_m[..dh]);
-            for j in 0..dh {
-                let r = sigmoid::<A>(px_r[j] + ph_r[j]);
-                let z = sigmoid::<A>(px_z[j] + ph_z[j]);
-                let a = ph_g[j] + bhg[j];
-                let g = tanh::<A>(px_g[j] + r * a);
-                g_r[j] = r;
-                g_z[j] = z;
-                g_g[j] = g;
-                g_a[j] = a;
-                g_m[j] = ph_m[j];
-                hr[j] = (1.0 - z) * g + z * ph_m[j];
-            }
-        } else {
-            for j in 0..dh {
-                let r = sigmoid::<A>(px_r[j] + ph_r[j]);
-                let z = sigmoid::<A>(px_z[j] + ph_z[j]);
-                let g = tanh::<A>(px_g[j] + r * (ph_g[j] + bhg[j]));
-                hr[j] = (1.0 - z) * g + z * ph_m[j];
-            }
-        }
-    }
-}
-
-dispatched! {
-    /// See [`grid_gru_update_body`].
-    fn grid_gru_update(
-        dh: usize,
-        pre_x: &[f64],
-        pre_h: &[f64],
-        bias_candidate: &[f64],
-        h: &mut [f64],
-        gates: &mut [f64],
-    ) => grid_gru_update_body::<Arithmetic>
 }
 
 #[cfg(test)]
@@ -186,20 +156,18 @@ mod tests {
     use crate::kernels::activations::{Fused, Portable, Unfused};
     use crate::kernels::dispatch::{simd_level, SimdLevel};
 
-    type Update = fn(usize, &[f64], &[f64], &[f64], &mut [f64], &mut [f64]);
+    type Update = fn(GateLayout, &[f64], &[f64], &[f64], &mut [f64], &mut [f64]);
     type InPlace = fn(&mut [f64]);
 
-    /// One way to run the four kernels: the dispatched functions or a body instantiation.
+    /// One way to run the three kernels: the dispatched functions or a body instantiation.
     struct Kernels {
         gru: Update,
-        grid_gru: Update,
         tanh: InPlace,
         elu: InPlace,
     }
 
     const DISPATCHED: Kernels = Kernels {
         gru: gru_update,
-        grid_gru: grid_gru_update,
         tanh: tanh_in_place,
         elu: elu_in_place,
     };
@@ -207,7 +175,6 @@ mod tests {
     fn bodies<A: Arithmetic>() -> Kernels {
         Kernels {
             gru: gru_update_body::<A>,
-            grid_gru: grid_gru_update_body::<A>,
             tanh: tanh_in_place_body::<A>,
             elu: elu_in_place_body::<A>,
         }
@@ -220,22 +187,29 @@ mod tests {
         let wave = |n: usize, f: f64| -> Vec<f64> {
             (0..n).map(|i| 6.0 * ((i as f64 * f).sin())).collect()
         };
-        let pre_x = wave(rows * 3 * dh, 0.37);
-        let pre_h = wave(rows * 3 * dh, 0.91);
         let bhg = wave(dh, 1.3);
         let h0 = wave(rows * dh, 0.11);
-        let pre_h4 = wave(rows * 4 * dh, 0.53);
         let mut out = Vec::new();
-        for record in [false, true] {
-            let mut gates = vec![0.0; if record { rows * 4 * dh } else { 0 }];
-            let mut h = h0.clone();
-            (kernels.gru)(dh, &pre_x, &pre_h, &bhg, &mut h, &mut gates);
-            out.extend([h, gates]);
-            let mut gates = vec![0.0; if record { rows * 5 * dh } else { 0 }];
-            let mut h = vec![0.0; rows * dh];
-            (kernels.grid_gru)(dh, &pre_x, &pre_h4, &bhg, &mut h, &mut gates);
-            out.extend([h, gates]);
+        // Both blend targets: the previous state (chain) and the learned merge (grid).
+        for grid in [false, true] {
+            let layout = GateLayout::new(crate::model::CellKind::Gru, grid, dh);
+            let pre_x = wave(rows * layout.input_width(), 0.37);
+            let pre_h = wave(rows * layout.hidden_width(), 0.91);
+            for record in [false, true] {
+                let mut gates = vec![
+                    0.0;
+                    if record {
+                        rows * layout.tape_width()
+                    } else {
+                        0
+                    }
+                ];
+                let mut h = h0.clone();
+                (kernels.gru)(layout, &pre_x, &pre_h, &bhg, &mut h, &mut gates);
+                out.extend([h, gates]);
+            }
         }
+        let pre_x = wave(rows * 3 * dh, 0.37);
         for kernel in [kernels.tanh, kernels.elu] {
             let mut x = pre_x.clone();
             kernel(&mut x);

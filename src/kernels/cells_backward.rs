@@ -1,52 +1,94 @@
 //! The elementwise halves of the cells' backward passes (adjoints of the pre-activations).
 
 use super::dispatch::dispatched;
+use crate::model::{Blend, GateLayout};
 
-/// GRU backward for `rows` rows of `dh` units at one position. `gates` is the forward's
-/// `[r | z | g | a]` per row (a = U_g h + b_hg), `h_prev` the state before the step, and
-/// `adj_h` the adjoint of the new state on entry. Writes the adjoints of `pre_x = W x + b`
-/// (`adj_x`, `[r | z | g]`) and of `pre_h = U h` (`adj_h_pre`, `[r | z | a]`), and leaves in
-/// `adj_h` the direct part of the previous state's adjoint, `adj_h * z`.
+/// GRU backward for `rows` rows of `dh` units at one position. `gates` is the forward's tape
+/// (`[r | z | g | a]` per row, a = `pre_h_g + b_hg`, then `[m]` on a grid) and `adj_h` the
+/// adjoint of the new state h' = (1 - z) g + z m. Writes the adjoints of `pre_x` (`adj_x`,
+/// `[r | z | g]`) and of `pre_h` (`adj_h_pre`, `[r | z | a]`), and the adjoint of m,
+/// `adj_h * z`, wherever m came from ([`Blend`]): on a chain m is the previous state
+/// `h_prev`, and its adjoint replaces `adj_h` (the direct part of the previous state's
+/// adjoint); on a grid m is the merge, and its adjoint lands in `adj_h_pre`'s merge columns
+/// (`adj_h` is left as it was and `h_prev` is not read).
 #[inline(always)]
 fn gru_backward_body(
-    dh: usize,
+    layout: GateLayout,
     gates: &[f64],
     h_prev: &[f64],
     adj_h: &mut [f64],
     adj_x: &mut [f64],
     adj_h_pre: &mut [f64],
 ) {
+    match layout.blend() {
+        Some(Blend::Previous) => {
+            gru_backward_rows::<false>(layout, gates, h_prev, adj_h, adj_x, adj_h_pre)
+        }
+        Some(Blend::Merge) => {
+            gru_backward_rows::<true>(layout, gates, h_prev, adj_h, adj_x, adj_h_pre)
+        }
+        None => unreachable!("a GRU layout"),
+    }
+}
+
+/// [`gru_backward_body`] with the blend target fixed at compile time (`MERGE`).
+#[inline(always)]
+fn gru_backward_rows<const MERGE: bool>(
+    layout: GateLayout,
+    gates: &[f64],
+    h_prev: &[f64],
+    adj_h: &mut [f64],
+    adj_x: &mut [f64],
+    adj_h_pre: &mut [f64],
+) {
+    let dh = layout.dh;
+    let (xw, hw, tw) = (
+        layout.input_width(),
+        layout.adj_h_pre_width(),
+        layout.tape_width(),
+    );
     let rows = adj_h.len() / dh;
-    assert!(gates.len() >= rows * 4 * dh && h_prev.len() >= rows * dh);
-    assert!(adj_x.len() >= rows * 3 * dh && adj_h_pre.len() >= rows * 3 * dh);
+    assert!(gates.len() >= rows * tw && (MERGE || h_prev.len() >= rows * dh));
+    assert!(adj_x.len() >= rows * xw && adj_h_pre.len() >= rows * hw);
     for row in 0..rows {
-        let gr = &gates[row * 4 * dh..(row + 1) * 4 * dh];
+        let gr = &gates[row * tw..(row + 1) * tw];
         let (r, rest) = gr.split_at(dh);
         let (z, rest) = rest.split_at(dh);
-        let (g, a) = rest.split_at(dh);
+        let (g, rest) = rest.split_at(dh);
+        let (a, m) = rest.split_at(dh);
         let (z, g, a) = (&z[..dh], &g[..dh], &a[..dh]);
-        let hp = &h_prev[row * dh..(row + 1) * dh];
+        let m = if MERGE {
+            &m[..dh]
+        } else {
+            &h_prev[row * dh..(row + 1) * dh]
+        };
         let ah = &mut adj_h[row * dh..(row + 1) * dh];
-        let ax = &mut adj_x[row * 3 * dh..(row + 1) * 3 * dh];
+        let ax = &mut adj_x[row * xw..(row + 1) * xw];
         let (ax_r, rest) = ax.split_at_mut(dh);
         let (ax_z, ax_g) = rest.split_at_mut(dh);
         let (ax_z, ax_g) = (&mut ax_z[..dh], &mut ax_g[..dh]);
-        let ahp = &mut adj_h_pre[row * 3 * dh..(row + 1) * 3 * dh];
+        let ahp = &mut adj_h_pre[row * hw..(row + 1) * hw];
         let (ahp_r, rest) = ahp.split_at_mut(dh);
-        let (ahp_z, ahp_a) = rest.split_at_mut(dh);
+        let (ahp_z, rest) = rest.split_at_mut(dh);
+        let (ahp_a, ahp_m) = rest.split_at_mut(dh);
         let (ahp_z, ahp_a) = (&mut ahp_z[..dh], &mut ahp_a[..dh]);
+        let ahp_m = if MERGE { &mut ahp_m[..dh] } else { &mut [][..] };
         for j in 0..dh {
             let d = ah[j];
             let adj_pre_g = d * (1.0 - z[j]) * (1.0 - g[j] * g[j]);
             let adj_pre_r = adj_pre_g * a[j] * r[j] * (1.0 - r[j]);
-            let adj_pre_z = d * (hp[j] - g[j]) * z[j] * (1.0 - z[j]);
+            let adj_pre_z = d * (m[j] - g[j]) * z[j] * (1.0 - z[j]);
             ax_r[j] = adj_pre_r;
             ax_z[j] = adj_pre_z;
             ax_g[j] = adj_pre_g;
             ahp_r[j] = adj_pre_r;
             ahp_z[j] = adj_pre_z;
             ahp_a[j] = adj_pre_g * r[j];
-            ah[j] = d * z[j];
+            if MERGE {
+                ahp_m[j] = d * z[j];
+            } else {
+                ah[j] = d * z[j];
+            }
         }
     }
 }
@@ -54,7 +96,7 @@ fn gru_backward_body(
 dispatched! {
     /// See [`gru_backward_body`].
     fn gru_backward(
-        dh: usize,
+        layout: GateLayout,
         gates: &[f64],
         h_prev: &[f64],
         adj_h: &mut [f64],
@@ -91,66 +133,6 @@ dispatched! {
     fn elu_backward(h: &[f64], adj_h: &[f64], adj_pre: &mut [f64]) => elu_backward_body
 }
 
-/// Grid GRU backward for `rows` rows of `dh` units at one position. `gates` is the forward's
-/// `[r | z | g | a | m]` per row (a = h_h W_h,g + h_v W_v,g + b_hg, m the merge), `adj_h` the
-/// adjoint of the new state. Writes the adjoints of `pre_x` (`adj_x`, `[r | z | g]`) and of
-/// `pre_h` (`adj_h_pre`, `[r | z | a | m]`). Unlike the chain's GRU there is no direct path
-/// to a previous state: the neighbours reach h only through `pre_h`.
-#[inline(always)]
-fn grid_gru_backward_body(
-    dh: usize,
-    gates: &[f64],
-    adj_h: &[f64],
-    adj_x: &mut [f64],
-    adj_h_pre: &mut [f64],
-) {
-    let rows = adj_h.len() / dh;
-    assert!(gates.len() >= rows * 5 * dh);
-    assert!(adj_x.len() >= rows * 3 * dh && adj_h_pre.len() >= rows * 4 * dh);
-    for row in 0..rows {
-        let gr = &gates[row * 5 * dh..(row + 1) * 5 * dh];
-        let (r, rest) = gr.split_at(dh);
-        let (z, rest) = rest.split_at(dh);
-        let (g, rest) = rest.split_at(dh);
-        let (a, m) = rest.split_at(dh);
-        let (z, g, a, m) = (&z[..dh], &g[..dh], &a[..dh], &m[..dh]);
-        let ah = &adj_h[row * dh..(row + 1) * dh];
-        let ax = &mut adj_x[row * 3 * dh..(row + 1) * 3 * dh];
-        let (ax_r, rest) = ax.split_at_mut(dh);
-        let (ax_z, ax_g) = rest.split_at_mut(dh);
-        let (ax_z, ax_g) = (&mut ax_z[..dh], &mut ax_g[..dh]);
-        let ahp = &mut adj_h_pre[row * 4 * dh..(row + 1) * 4 * dh];
-        let (ahp_r, rest) = ahp.split_at_mut(dh);
-        let (ahp_z, rest) = rest.split_at_mut(dh);
-        let (ahp_a, ahp_m) = rest.split_at_mut(dh);
-        let (ahp_z, ahp_a, ahp_m) = (&mut ahp_z[..dh], &mut ahp_a[..dh], &mut ahp_m[..dh]);
-        for j in 0..dh {
-            let d = ah[j];
-            let adj_pre_g = d * (1.0 - z[j]) * (1.0 - g[j] * g[j]);
-            let adj_pre_r = adj_pre_g * a[j] * r[j] * (1.0 - r[j]);
-            let adj_pre_z = d * (m[j] - g[j]) * z[j] * (1.0 - z[j]);
-            ax_r[j] = adj_pre_r;
-            ax_z[j] = adj_pre_z;
-            ax_g[j] = adj_pre_g;
-            ahp_r[j] = adj_pre_r;
-            ahp_z[j] = adj_pre_z;
-            ahp_a[j] = adj_pre_g * r[j];
-            ahp_m[j] = d * z[j];
-        }
-    }
-}
-
-dispatched! {
-    /// See [`grid_gru_backward_body`].
-    fn grid_gru_backward(
-        dh: usize,
-        gates: &[f64],
-        adj_h: &[f64],
-        adj_x: &mut [f64],
-        adj_h_pre: &mut [f64],
-    ) => grid_gru_backward_body
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,20 +149,17 @@ mod tests {
         let adj = wave(rows * dh, 0.29);
         let h = wave(rows * dh, 0.71);
 
-        let gates4 = wave(rows * 4 * dh, 0.37);
-        let (mut ha, mut hb) = (adj.clone(), adj.clone());
-        let (mut xa, mut xb) = (vec![0.0; rows * 3 * dh], vec![0.0; rows * 3 * dh]);
-        let (mut pa, mut pb) = (vec![0.0; rows * 3 * dh], vec![0.0; rows * 3 * dh]);
-        gru_backward(dh, &gates4, &h, &mut ha, &mut xa, &mut pa);
-        gru_backward_body(dh, &gates4, &h, &mut hb, &mut xb, &mut pb);
-        assert_eq!((ha, xa, pa), (hb, xb, pb));
-
-        let gates5 = wave(rows * 5 * dh, 0.43);
-        let (mut xa, mut xb) = (vec![0.0; rows * 3 * dh], vec![0.0; rows * 3 * dh]);
-        let (mut pa, mut pb) = (vec![0.0; rows * 4 * dh], vec![0.0; rows * 4 * dh]);
-        grid_gru_backward(dh, &gates5, &adj, &mut xa, &mut pa);
-        grid_gru_backward_body(dh, &gates5, &adj, &mut xb, &mut pb);
-        assert_eq!((xa, pa), (xb, pb));
+        for grid in [false, true] {
+            let layout = GateLayout::new(crate::model::CellKind::Gru, grid, dh);
+            let gates = wave(rows * layout.tape_width(), 0.37);
+            let (xw, hw) = (layout.input_width(), layout.adj_h_pre_width());
+            let (mut ha, mut hb) = (adj.clone(), adj.clone());
+            let (mut xa, mut xb) = (vec![0.0; rows * xw], vec![0.0; rows * xw]);
+            let (mut pa, mut pb) = (vec![0.0; rows * hw], vec![0.0; rows * hw]);
+            gru_backward(layout, &gates, &h, &mut ha, &mut xa, &mut pa);
+            gru_backward_body(layout, &gates, &h, &mut hb, &mut xb, &mut pb);
+            assert_eq!((ha, xa, pa), (hb, xb, pb));
+        }
 
         type Kernel = fn(&[f64], &[f64], &mut [f64]);
         let activations: [(Kernel, Kernel); 2] = [

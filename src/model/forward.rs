@@ -1,8 +1,10 @@
 //! The batched autoregressive pass: one step per sampling position for a chunk of rows,
-//! shared by sampling and evaluation so that both compute exactly the same numbers.
+//! shared by sampling and evaluation so that both compute exactly the same numbers. Each
+//! step follows the model's [`Topology`](super::Topology): the cells read their neighbours'
+//! states from the slots it names and write their own slot (equations in `model/layout.rs`).
 
 use super::config::{CellKind, PhaseKind};
-use super::layout::{gates, hidden_gates};
+use super::topology::Step;
 use super::Model;
 use crate::kernels::{elu_in_place, gemm, gru_update, tanh_in_place};
 use std::f64::consts::PI;
@@ -14,12 +16,30 @@ pub(crate) trait ChooseValues {
     fn choose(&mut self, pos: usize, log_probs: &[f64], values: &mut [u8]);
 }
 
+/// What a recorded pass hands on, for backpropagation: each receives all rows at one position,
+/// `[rows x ...]`, and keeps them as it sees fit.
+pub(crate) trait Recorder {
+    /// Layer `layer`'s new states at `pos`, `[rows x hidden]`.
+    fn state(&mut self, layer: usize, pos: usize, states: &[f64]);
+    /// The state that layer `layer` at `pos` read from a neighbour other than the previous
+    /// position (see [`NeighbourWeight::reads_previous_position`](super::NeighbourWeight)).
+    fn neighbour_state(&mut self, layer: usize, pos: usize, states: &[f64]);
+    /// Where the GRU at layer `layer` and `pos` writes its tape rows
+    /// (`[rows x GateLayout::tape_width]`, see `kernels::gru_update`).
+    fn gates(&mut self, layer: usize, pos: usize) -> &mut [f64];
+    /// The masked ln conditionals at `pos`, `[rows x local_dim]`.
+    fn log_probs(&mut self, pos: usize, log_probs: &[f64]);
+    /// The phase head's logits at `pos`, `[rows x local_dim]` (phase head only).
+    fn phase_logits(&mut self, pos: usize, logits: &[f64]);
+}
+
 /// Workspace and per-row state of a pass over up to `capacity` rows. Allocated once per
 /// thread; nothing is allocated per step.
 pub(crate) struct Pass {
     pub(super) capacity: usize,
-    /// Per layer, `[slots x capacity x hidden]`, slots from [`Model::state_slots`]. Chain:
-    /// each row's state after the last step taken. Grid: the latest state of each column.
+    /// Per layer, `[slots x capacity x hidden]`, slots from [`Topology::slots`](super::Topology):
+    /// each row's latest state of each slot (chain: the state after the last step taken;
+    /// grid: the latest state of each column).
     pub hidden: Vec<Vec<f64>>,
     /// `[slots x capacity]`: the value at the same sites as `hidden` (on a chain, the next
     /// step's input).
@@ -43,8 +63,8 @@ impl Pass {
         let cfg = model.config();
         let dh = cfg.hidden as usize;
         let d = cfg.local_dim as usize;
-        let gdh = gates(cfg.cell) * dh;
-        let slots = model.state_slots();
+        let gates = model.gate_layout();
+        let slots = model.topology().slots();
         Pass {
             capacity,
             hidden: vec![vec![0.0; slots * capacity * dh]; cfg.layers as usize],
@@ -53,8 +73,8 @@ impl Pass {
             log_prob: vec![0.0; capacity],
             phase: vec![0.0; capacity],
             values: vec![0; capacity],
-            pre_x: vec![0.0; capacity * gdh],
-            pre_h: vec![0.0; capacity * hidden_gates(cfg) * dh],
+            pre_x: vec![0.0; capacity * gates.input_width()],
+            pre_h: vec![0.0; capacity * gates.hidden_width()],
             logits: vec![0.0; capacity * d],
             phase_logits: vec![0.0; capacity * d],
             log_probs: vec![0.0; capacity * d],
@@ -98,34 +118,24 @@ impl Pass {
         self.step_recorded(model, rows, pos, chooser, None);
     }
 
-    /// [`Pass::step`] that also keeps, in `record`, what the backward pass needs.
+    /// [`Pass::step`] that also hands `record` what the backward pass needs.
     pub fn step_recorded(
         &mut self,
         model: &Model,
         rows: usize,
         pos: usize,
         chooser: &mut dyn ChooseValues,
-        mut record: Option<&mut Recording>,
+        mut record: Option<&mut (dyn Recorder + '_)>,
     ) {
         assert!(rows <= self.capacity);
-        if let Some(rec) = record.as_deref() {
-            assert_eq!(rec.rows, rows);
-        }
         let cfg = model.config();
         let p = model.params();
         let layout = model.layout();
         let dh = cfg.hidden as usize;
         let d = cfg.local_dim as usize;
-        let column = match model.grid_step(pos) {
-            None => {
-                self.chain_layers(model, rows, pos, record.as_deref_mut());
-                0
-            }
-            Some(step) => {
-                self.grid_layers(model, rows, pos, step, record.as_deref_mut());
-                step.column
-            }
-        };
+        let step = model.topology().step(pos);
+        self.layers(model, rows, pos, step, record.as_deref_mut());
+        let column = step.slot;
 
         let top_slot = column * self.capacity * dh;
         let top = &self.hidden[cfg.layers as usize - 1][top_slot..top_slot + rows * dh];
@@ -155,10 +165,7 @@ impl Pass {
         let values = &mut self.values[..rows];
         chooser.choose(pos, log_probs, values);
         if let Some(rec) = record.as_deref_mut() {
-            let probs = &mut rec.probs[pos * rows * d..(pos + 1) * rows * d];
-            for (p, &lp) in probs.iter_mut().zip(log_probs.iter()) {
-                *p = lp.exp();
-            }
+            rec.log_probs(pos, log_probs);
         }
 
         if cfg.phase == PhaseKind::Softsign {
@@ -169,7 +176,7 @@ impl Pass {
             );
             affine(rows, dh, d, top, &p[w], &p[b], pl);
             if let Some(rec) = record {
-                rec.phase_logits[pos * rows * d..(pos + 1) * rows * d].copy_from_slice(pl);
+                rec.phase_logits(pos, pl);
             }
             for (row, &v) in values.iter().enumerate() {
                 self.phase[row] += PI * softsign(pl[row * d + v as usize]);
@@ -182,157 +189,136 @@ impl Pass {
         }
     }
 
-    /// Every layer's update at chain position `pos`: each reads the previous site's state.
-    fn chain_layers(
+    /// Every layer's update at position `pos` (whose slot and neighbours `step` names) for
+    /// the first `rows` rows: each cell reads its neighbours' states from their slots, then
+    /// overwrites its own slot with the new state.
+    fn layers(
         &mut self,
         model: &Model,
         rows: usize,
         pos: usize,
-        mut record: Option<&mut Recording>,
+        step: Step,
+        mut record: Option<&mut (dyn Recorder + '_)>,
     ) {
         let cfg = model.config();
         let p = model.params();
-        let layout = model.layout();
+        let gate_layout = model.gate_layout();
         let dh = cfg.hidden as usize;
-        let gdh = gates(cfg.cell) * dh;
-        let first = pos == 0;
+        let (gdh, hdh) = (gate_layout.input_width(), gate_layout.hidden_width());
+        let capacity = self.capacity;
+        let slot = |s: usize| s * capacity * dh..s * capacity * dh + rows * dh;
+        let own = slot(step.slot);
 
-        for (l, lay) in layout.layers.iter().enumerate() {
+        for (l, lay) in model.layout().layers.iter().enumerate() {
             let (below, rest) = self.hidden.split_at_mut(l);
-            let h = &mut rest[0][..rows * dh];
+            let states = &mut rest[0];
             let pre_x = &mut self.pre_x[..rows * gdh];
             let bias = &p[lay.bias.clone()];
             let w_in = &p[lay.input_weight.clone()];
-            if l == 0 && !first {
-                // One-hot input: the bias plus the weight row of the previous value, a gather.
-                for (row, &v) in pre_x.chunks_exact_mut(gdh).zip(&self.prev[..rows]) {
-                    let w = &w_in[v as usize * gdh..(v as usize + 1) * gdh];
-                    for ((a, b), w) in row.iter_mut().zip(bias).zip(w) {
-                        *a = b + w;
+            if l == 0 {
+                // One-hot inputs: the bias plus gathers of the weight rows of the neighbours'
+                // values, the first fused with the bias (one pass over `pre_x`). A slot's
+                // value is still the neighbour's until this site overwrites it.
+                let mut neighbours = step.neighbours();
+                match neighbours.next() {
+                    Some(n) => {
+                        let values = &self.prev[n.slot * capacity..][..rows];
+                        bias_plus_weight_rows(pre_x, bias, w_in, values, n.input_offset);
                     }
+                    None => fill_rows(pre_x, bias),
+                }
+                for n in neighbours {
+                    let values = &self.prev[n.slot * capacity..][..rows];
+                    add_weight_rows(pre_x, w_in, values, n.input_offset, gdh);
                 }
             } else {
-                for row in pre_x.chunks_exact_mut(gdh) {
-                    row.copy_from_slice(bias);
-                }
-                if l > 0 {
-                    gemm(rows, dh, gdh, &below[l - 1][..rows * dh], w_in, 1.0, pre_x);
+                fill_rows(pre_x, bias);
+                gemm(rows, dh, gdh, &below[l - 1][own.clone()], w_in, 1.0, pre_x);
+            }
+            if let Some(rec) = record.as_deref_mut() {
+                for n in step.neighbours() {
+                    if !n.weight.reads_previous_position() {
+                        rec.neighbour_state(l, pos, &states[slot(n.slot)]);
+                    }
                 }
             }
-            let w_h = &p[lay.hidden_weight.clone()];
             match cfg.cell {
                 CellKind::Vanilla | CellKind::VanillaElu => {
-                    if !first {
-                        gemm(rows, dh, dh, h, w_h, 1.0, pre_x);
+                    for n in step.neighbours() {
+                        let w = &p[n.weight.range(lay).clone()];
+                        gemm(rows, dh, hdh, &states[slot(n.slot)], w, 1.0, pre_x);
                     }
                     activate(cfg.cell, pre_x);
-                    h.copy_from_slice(pre_x);
+                    states[own.clone()].copy_from_slice(pre_x);
                 }
                 CellKind::Gru => {
-                    let pre_h = &mut self.pre_h[..rows * gdh];
-                    if first {
+                    let pre_h = &mut self.pre_h[..rows * hdh];
+                    let mut beta = 0.0;
+                    for n in step.neighbours() {
+                        let w = &p[n.weight.range(lay).clone()];
+                        gemm(rows, dh, hdh, &states[slot(n.slot)], w, beta, pre_h);
+                        beta = 1.0;
+                    }
+                    if beta == 0.0 {
                         pre_h.fill(0.0);
-                    } else {
-                        gemm(rows, dh, gdh, h, w_h, 0.0, pre_h);
                     }
                     let bhg = &p[lay.candidate_bias.clone().expect("GRU layout")];
                     let gates_out = match record.as_deref_mut() {
-                        Some(rec) => {
-                            &mut rec.gates[l][pos * rows * 4 * dh..(pos + 1) * rows * 4 * dh]
-                        }
+                        Some(rec) => rec.gates(l, pos),
                         None => &mut [][..],
                     };
-                    gru_update(dh, pre_x, pre_h, bhg, h, gates_out);
+                    // On a chain the state blends towards the previous one, which is the
+                    // own slot's content; on a grid towards the merge in `pre_h`.
+                    let h = &mut states[own.clone()];
+                    gru_update(gate_layout, pre_x, pre_h, bhg, h, gates_out);
                 }
             }
             if let Some(rec) = record.as_deref_mut() {
-                rec.h[l][(pos + 1) * rows * dh..(pos + 2) * rows * dh].copy_from_slice(h);
+                rec.state(l, pos, &states[own.clone()]);
             }
+        }
+    }
+}
+
+/// Sets every row of `pre` (`[rows x width]`, width = `bias.len()`) to `bias`.
+fn fill_rows(pre: &mut [f64], bias: &[f64]) {
+    for row in pre.chunks_exact_mut(bias.len()) {
+        row.copy_from_slice(bias);
+    }
+}
+
+/// Sets each row of `pre` to `bias` plus row `offset + value` of `weight`.
+fn bias_plus_weight_rows(
+    pre: &mut [f64],
+    bias: &[f64],
+    weight: &[f64],
+    values: &[u8],
+    offset: usize,
+) {
+    let width = bias.len();
+    for (row, &v) in pre.chunks_exact_mut(width).zip(values) {
+        let start = (offset + v as usize) * width;
+        for ((a, b), w) in row.iter_mut().zip(bias).zip(&weight[start..start + width]) {
+            *a = b + w;
+        }
+    }
+}
+
+/// Adds to each row of `pre` (`[rows x width]`) row `offset + value` of `weight`.
+fn add_weight_rows(pre: &mut [f64], weight: &[f64], values: &[u8], offset: usize, width: usize) {
+    for (row, &v) in pre.chunks_exact_mut(width).zip(values) {
+        let start = (offset + v as usize) * width;
+        for (a, w) in row.iter_mut().zip(&weight[start..start + width]) {
+            *a += w;
         }
     }
 }
 
 /// The vanilla cells' activation, in place.
-pub(super) fn activate(cell: CellKind, x: &mut [f64]) {
+fn activate(cell: CellKind, x: &mut [f64]) {
     match cell {
         CellKind::VanillaElu => elu_in_place(x),
         _ => tanh_in_place(x),
-    }
-}
-
-/// What the backward pass needs from a forward pass over `rows` rows, each buffer laid out
-/// `[position][row][...]` so that all rows at a position are one contiguous matrix.
-pub(crate) struct Recording {
-    capacity: usize,
-    positions: usize,
-    /// Rows of the current pass: the stride of every buffer.
-    pub rows: usize,
-    /// Per layer, `[(n_sites + 1) x rows x hidden]`: position 0 is the zero initial state,
-    /// position n + 1 the state after site n.
-    pub h: Vec<Vec<f64>>,
-    /// Per layer (GRU only), `[n_sites x rows x W]`: chain, W = 4 hidden,
-    /// `[r | z | g | U_g h + b_hg]`; grid, W = 5 hidden, `[r | z | g | a | merge]`.
-    pub gates: Vec<Vec<f64>>,
-    /// Grid only, per layer, `[n_sites x rows x hidden]`: the vertical neighbour's state
-    /// each position read (unwritten in row 0, which has none).
-    pub vertical: Vec<Vec<f64>>,
-    /// `[n_sites x rows x local_dim]`: the masked conditional probabilities.
-    pub probs: Vec<f64>,
-    /// `[n_sites x rows x local_dim]`: the phase head's logits (phase head only).
-    pub phase_logits: Vec<f64>,
-}
-
-impl Recording {
-    pub fn new(model: &Model, rows: usize) -> Self {
-        let cfg = model.config();
-        let (n, dh, d) = (
-            model.num_sites(),
-            cfg.hidden as usize,
-            cfg.local_dim as usize,
-        );
-        let layers = cfg.layers as usize;
-        let gate_width = match (cfg.cell, cfg.is_grid()) {
-            (CellKind::Gru, false) => 4 * dh,
-            (CellKind::Gru, true) => 5 * dh,
-            _ => 0,
-        };
-        let vertical = if cfg.is_grid() { n * rows * dh } else { 0 };
-        let phase = cfg.phase == PhaseKind::Softsign;
-        Recording {
-            capacity: rows,
-            positions: n,
-            rows,
-            h: vec![vec![0.0; (n + 1) * rows * dh]; layers],
-            gates: vec![vec![0.0; n * rows * gate_width]; layers],
-            vertical: vec![vec![0.0; vertical]; layers],
-            probs: vec![0.0; n * rows * d],
-            phase_logits: vec![0.0; if phase { n * rows * d } else { 0 }],
-        }
-    }
-
-    /// Lays the buffers out for a pass over `rows` rows (at most the capacity).
-    pub fn set_rows(&mut self, rows: usize) {
-        assert!(rows <= self.capacity);
-        self.rows = rows;
-        // Position 0 is the zero initial state; under a new stride it covers other elements.
-        for h in &mut self.h {
-            let hidden = h.len() / ((self.positions + 1) * self.capacity);
-            h[..rows * hidden].fill(0.0);
-        }
-    }
-
-    /// Bytes a recording of one row takes, to size chunks within a memory budget.
-    pub fn bytes_per_row(model: &Model) -> usize {
-        let r = Recording::new(model, 1);
-        8 * (r
-            .h
-            .iter()
-            .chain(&r.gates)
-            .chain(&r.vertical)
-            .map(Vec::len)
-            .sum::<usize>()
-            + r.probs.len()
-            + r.phase_logits.len())
     }
 }
 

@@ -12,7 +12,7 @@
 //!   `layer{l}.bias`           `[G*hidden]`          (vanilla: b; GRU: b_r b_z b_g)
 //!   `layer{l}.candidate_bias` `[hidden]`            (GRU only: b_hg, inside r * (U_g h + b_hg))
 //!
-//! # Grid (`ly > 1`, the 2D RNN; sites visited in snake order, `model/snake.rs`)
+//! # Grid (`ly > 1`, the 2D RNN; sites visited in snake order, `model/topology.rs`)
 //!
 //! A cell reads the horizontal neighbour (h_h, x_h: the site visited just before in the same
 //! row) and the vertical one (h_v, x_v: the site directly above); a missing neighbour (first
@@ -46,6 +46,7 @@
 //! `vertical_weight` never occur in a chain's checkpoint, nor its `hidden_weight` in a grid's.
 
 use super::config::{CellKind, ModelConfig, PhaseKind};
+use super::gate_layout::GateLayout;
 use std::ops::Range;
 
 /// One named block of the parameter vector.
@@ -81,29 +82,12 @@ pub(crate) struct ParamLayout {
     pub total: usize,
 }
 
-/// Gate blocks per cell: columns of the input weights and biases are `gates * hidden` wide.
-pub(crate) fn gates(cell: CellKind) -> usize {
-    match cell {
-        CellKind::Vanilla | CellKind::VanillaElu => 1,
-        CellKind::Gru => 3,
-    }
-}
-
-/// Column blocks of the weights applied to neighbour states: the gates, plus on a grid the
-/// GRU's merge.
-pub(crate) fn hidden_gates(cfg: &ModelConfig) -> usize {
-    match (cfg.cell, cfg.is_grid()) {
-        (CellKind::Gru, true) => 4,
-        (cell, _) => gates(cell),
-    }
-}
-
 impl ParamLayout {
     pub fn new(cfg: &ModelConfig) -> Self {
         let dh = cfg.hidden as usize;
         let d = cfg.local_dim as usize;
-        let g = gates(cfg.cell);
-        let hg = hidden_gates(cfg);
+        let gate_layout = GateLayout::of(cfg);
+        let (g, hg) = (gate_layout.input_gates(), gate_layout.hidden_gates());
         let grid = cfg.is_grid();
         let mut blocks = Vec::new();
         let mut next = 0usize;

@@ -3,20 +3,21 @@
 mod config;
 pub(crate) mod evaluate;
 pub(crate) mod forward;
-mod grid_step;
+mod gate_layout;
 mod init;
 mod layout;
 mod sign;
-pub(crate) mod snake;
 pub(crate) mod snapshot;
+mod topology;
 
 pub use config::{
     CellKind, ModelConfig, PhaseKind, SignRule, MAX_HIDDEN, MAX_LAYERS, MAX_LOCAL_DIM, MAX_SITES,
 };
 pub(crate) use evaluate::ReadValues;
+pub(crate) use gate_layout::{Blend, GateLayout};
 pub use layout::ParamBlock;
-pub(crate) use layout::{gates, hidden_gates, LayerLayout, ParamLayout};
-pub(crate) use snake::GridStep;
+pub(crate) use layout::ParamLayout;
+pub(crate) use topology::{Step, Topology};
 
 use crate::error::{check_len, Error, Result};
 use crate::parallel::WorkspaceCache;
@@ -28,6 +29,8 @@ pub struct Model {
     config: ModelConfig,
     layout: ParamLayout,
     params: Vec<f64>,
+    topology: Topology,
+    gate_layout: GateLayout,
     /// Sampling position -> site index: the identity on a chain, the snake on a grid.
     order: Vec<usize>,
     /// Workspaces kept between calls; a clone starts without any.
@@ -40,16 +43,14 @@ impl Model {
         config.validate()?;
         let layout = ParamLayout::new(&config);
         let params = init::glorot_uniform(&layout, config.seed);
-        let order = if config.is_grid() {
-            snake::snake_order(config.lx as usize, config.ly as usize)
-        } else {
-            (0..config.num_sites()).collect()
-        };
+        let topology = Topology::new(&config);
         Ok(Model {
+            gate_layout: GateLayout::of(&config),
+            order: topology.order(),
+            topology,
             config,
             layout,
             params,
-            order,
             workspaces: WorkspaceCache::default(),
         })
     }
@@ -112,22 +113,16 @@ impl Model {
         &self.layout
     }
 
-    /// Grid only: sampling position `pos`'s column and neighbours; `None` on a chain.
+    /// Which earlier positions feed each position's cell, and the state slots a pass keeps.
     #[inline]
-    pub(crate) fn grid_step(&self, pos: usize) -> Option<GridStep> {
-        self.config
-            .is_grid()
-            .then(|| snake::grid_step(self.config.lx as usize, pos))
+    pub(crate) fn topology(&self) -> &Topology {
+        &self.topology
     }
 
-    /// States a pass keeps per row and layer: one per column on a grid (the latest state of
-    /// each column, see `model/snake.rs`), the previous site's on a chain.
-    pub(crate) fn state_slots(&self) -> usize {
-        if self.config.is_grid() {
-            self.config.lx as usize
-        } else {
-            1
-        }
+    /// The widths of a cell's rows.
+    #[inline]
+    pub(crate) fn gate_layout(&self) -> GateLayout {
+        self.gate_layout
     }
 
     fn block_of(&self, index: usize) -> String {

@@ -9,7 +9,7 @@ use super::Model;
 /// chain, one per column on a grid: everything the remaining positions read), the running
 /// total, ln P and phase. Allocated once; saving and loading copy without allocating.
 pub(crate) struct RowSnapshots {
-    /// Hidden vectors a pass keeps per row and layer ([`Model::state_slots`]).
+    /// Hidden vectors a pass keeps per row and layer ([`Topology::slots`](super::Topology::slots)).
     states: usize,
     hidden_width: usize,
     /// `[slots x layers*states*hidden]`.
@@ -23,7 +23,7 @@ pub(crate) struct RowSnapshots {
 
 impl RowSnapshots {
     pub fn new(model: &Model, slots: usize) -> Self {
-        let states = model.state_slots();
+        let states = model.topology().slots();
         let hidden_width = states * model.config().layers as usize * model.config().hidden as usize;
         RowSnapshots {
             states,
@@ -38,7 +38,7 @@ impl RowSnapshots {
 
     /// Bytes one slot takes, for sizing a store within a memory budget.
     pub fn bytes_per_slot(model: &Model) -> usize {
-        let states = model.state_slots();
+        let states = model.topology().slots();
         let width = states * model.config().layers as usize * model.config().hidden as usize;
         (width + 2) * size_of::<f64>() + states * size_of::<u8>() + size_of::<u32>()
     }

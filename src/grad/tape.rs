@@ -1,0 +1,119 @@
+//! The backprop tape: what the backward sweep needs from a forward pass over one chunk of
+//! rows, each buffer laid out `[position][row][...]` so that all rows at a position are one
+//! contiguous matrix.
+
+use crate::model::forward::Recorder;
+use crate::model::{Model, PhaseKind};
+
+pub(crate) struct Tape {
+    capacity: usize,
+    hidden: usize,
+    local_dim: usize,
+    gate_width: usize,
+    /// Rows of the current pass: the stride of every buffer.
+    pub rows: usize,
+    /// Per layer, `[(n_sites + 1) x rows x hidden]`: position 0 is the zero initial state,
+    /// position n + 1 the state after site n. So index p holds the state of position p - 1,
+    /// the one a neighbour reading the previous position sees.
+    pub h: Vec<Vec<f64>>,
+    /// Per layer (GRU only), `[n_sites x rows x GateLayout::tape_width]`.
+    pub gates: Vec<Vec<f64>>,
+    /// Per layer, `[n_sites x rows x hidden]`: the state each position read from a neighbour
+    /// other than the previous position (a grid's vertical one; unwritten where there is
+    /// none, and empty on a chain).
+    pub gathered: Vec<Vec<f64>>,
+    /// `[n_sites x rows x local_dim]`: the masked conditional probabilities.
+    pub probs: Vec<f64>,
+    /// `[n_sites x rows x local_dim]`: the phase head's logits (phase head only).
+    pub phase_logits: Vec<f64>,
+}
+
+impl Tape {
+    pub fn new(model: &Model, rows: usize) -> Self {
+        let cfg = model.config();
+        let (n, dh, d) = (
+            model.num_sites(),
+            cfg.hidden as usize,
+            cfg.local_dim as usize,
+        );
+        let layers = cfg.layers as usize;
+        let gate_width = model.gate_layout().tape_width();
+        let gathers = model
+            .topology()
+            .weights()
+            .iter()
+            .any(|w| !w.reads_previous_position());
+        let gathered = if gathers { n * rows * dh } else { 0 };
+        let phase = cfg.phase == PhaseKind::Softsign;
+        Tape {
+            capacity: rows,
+            hidden: dh,
+            local_dim: d,
+            gate_width,
+            rows,
+            h: vec![vec![0.0; (n + 1) * rows * dh]; layers],
+            gates: vec![vec![0.0; n * rows * gate_width]; layers],
+            gathered: vec![vec![0.0; gathered]; layers],
+            probs: vec![0.0; n * rows * d],
+            phase_logits: vec![0.0; if phase { n * rows * d } else { 0 }],
+        }
+    }
+
+    /// Lays the buffers out for a pass over `rows` rows (at most the capacity).
+    pub fn set_rows(&mut self, rows: usize) {
+        assert!(rows <= self.capacity);
+        self.rows = rows;
+        // Position 0 is the zero initial state; under a new stride it covers other elements.
+        for h in &mut self.h {
+            h[..rows * self.hidden].fill(0.0);
+        }
+    }
+
+    /// Bytes a tape of one row takes, to size chunks within a memory budget.
+    pub fn bytes_per_row(model: &Model) -> usize {
+        let t = Tape::new(model, 1);
+        8 * (t
+            .h
+            .iter()
+            .chain(&t.gates)
+            .chain(&t.gathered)
+            .map(Vec::len)
+            .sum::<usize>()
+            + t.probs.len()
+            + t.phase_logits.len())
+    }
+
+    /// The elements of position `pos`'s block of `width` per row.
+    fn block(&self, pos: usize, width: usize) -> std::ops::Range<usize> {
+        pos * self.rows * width..(pos + 1) * self.rows * width
+    }
+}
+
+impl Recorder for Tape {
+    fn state(&mut self, layer: usize, pos: usize, states: &[f64]) {
+        let block = self.block(pos + 1, self.hidden);
+        self.h[layer][block].copy_from_slice(states);
+    }
+
+    fn neighbour_state(&mut self, layer: usize, pos: usize, states: &[f64]) {
+        let block = self.block(pos, self.hidden);
+        self.gathered[layer][block].copy_from_slice(states);
+    }
+
+    fn gates(&mut self, layer: usize, pos: usize) -> &mut [f64] {
+        let block = self.block(pos, self.gate_width);
+        &mut self.gates[layer][block]
+    }
+
+    fn log_probs(&mut self, pos: usize, log_probs: &[f64]) {
+        let block = self.block(pos, self.local_dim);
+        for (p, &lp) in self.probs[block].iter_mut().zip(log_probs) {
+            *p = lp.exp();
+        }
+    }
+
+    fn phase_logits(&mut self, pos: usize, logits: &[f64]) {
+        let block = self.block(pos, self.local_dim);
+        self.phase_logits[block].copy_from_slice(logits);
+    }
+}
