@@ -25,6 +25,32 @@ pub(crate) fn reuse<T: Clone + Default>(buf: &mut Vec<T>, len: usize, what: &str
     Ok(())
 }
 
+/// A new vector of `len` default values, allocated fallibly: a size no memory can hold is an
+/// `InvalidArgument` naming `what` and the bytes asked for, not an abort.
+pub(crate) fn try_zeroed_vec<T: Clone + Default>(len: usize, what: &str) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    reuse(&mut v, len, what)?;
+    Ok(v)
+}
+
+/// A new vector of default values whose length is the product of `dims` (refused when the
+/// product overflows), allocated like [`try_zeroed_vec`].
+pub(crate) fn try_zeroed<T: Clone + Default>(dims: &[usize], what: &str) -> Result<Vec<T>> {
+    let len = dims
+        .iter()
+        .try_fold(1usize, |acc, &d| product(acc, d, what))?;
+    try_zeroed_vec(len, what)
+}
+
+/// `layers` vectors like [`try_zeroed`], one per layer.
+pub(crate) fn try_zeroed_layers<T: Clone + Default>(
+    layers: usize,
+    dims: &[usize],
+    what: &str,
+) -> Result<Vec<Vec<T>>> {
+    (0..layers).map(|_| try_zeroed(dims, what)).collect()
+}
+
 /// `a * b` for buffer sizes, refused (naming the buffer) when it overflows.
 pub(crate) fn product(a: usize, b: usize, what: &str) -> Result<usize> {
     a.checked_mul(b)
@@ -59,5 +85,17 @@ mod tests {
             e.message
         );
         assert!(product(usize::MAX, 2, "x").is_err());
+    }
+
+    #[test]
+    fn new_buffers_are_zeroed_or_refused_naming_the_bytes() {
+        assert_eq!(try_zeroed::<f64>(&[2, 3], "w").unwrap(), vec![0.0; 6]);
+        let e = try_zeroed::<f64>(&[1 << 40, 1 << 22], "the pass").unwrap_err();
+        assert_eq!(e.kind, crate::error::ErrorKind::InvalidArgument);
+        assert!(e.message.contains("the pass"), "{}", e.message);
+        let e = try_zeroed_vec::<f64>(1 << 60, "the tape").unwrap_err();
+        let bytes = (1usize << 63).to_string();
+        assert!(e.message.contains(&bytes), "{}", e.message);
+        assert!(try_zeroed_layers::<f64>(3, &[usize::MAX, 2], "h").is_err());
     }
 }

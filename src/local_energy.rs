@@ -10,6 +10,7 @@
 //! CHUNK_ROWS rows from there. Chunks are fixed, so results never depend on the thread
 //! count.
 
+use crate::buffer::{product, try_zeroed, try_zeroed_vec};
 use crate::error::{Error, Result};
 use crate::hamiltonian::compiled::CompiledOperator;
 use crate::hamiltonian::Hamiltonian;
@@ -44,10 +45,9 @@ pub fn local_energies(
     let op = h.compiled();
     let plan = RestartPlan::new(model, op);
     let sites = model.num_sites();
-    let tasks: Vec<_> = configs
+    let tasks = configs
         .chunks(CHUNK_ROWS * sites)
-        .zip(out.chunks_mut(CHUNK_ROWS))
-        .collect();
+        .zip(out.chunks_mut(CHUNK_ROWS));
     for_each_task(
         tasks,
         || {
@@ -219,16 +219,18 @@ struct Workspace {
 }
 
 impl Workspace {
-    fn new(model: &Model, plan: &RestartPlan, sample_rows: usize) -> Self {
-        Workspace {
-            samples: Pass::new(model, sample_rows),
-            connected: Pass::new(model, CHUNK_ROWS),
-            snapshots: RowSnapshots::new(model, sample_rows * plan.checkpoints),
-            sample_log_psi: vec![Complex64::new(0.0, 0.0); sample_rows],
-            batch_configs: vec![0; CHUNK_ROWS * model.num_sites()],
+    /// Refuses (naming the bytes) buffers no memory can hold.
+    fn new(model: &Model, plan: &RestartPlan, sample_rows: usize) -> Result<Self> {
+        let what = "the local-energy workspace";
+        Ok(Workspace {
+            samples: Pass::new(model, sample_rows)?,
+            connected: Pass::new(model, CHUNK_ROWS)?,
+            snapshots: RowSnapshots::new(model, product(sample_rows, plan.checkpoints, what)?)?,
+            sample_log_psi: try_zeroed_vec(sample_rows, what)?,
+            batch_configs: try_zeroed(&[CHUNK_ROWS, model.num_sites()], what)?,
             batch_rows: Vec::with_capacity(CHUNK_ROWS),
-            batch_log_psi: vec![Complex64::new(0.0, 0.0); CHUNK_ROWS],
-        }
+            batch_log_psi: try_zeroed_vec(CHUNK_ROWS, what)?,
+        })
     }
 
     fn local_energies(

@@ -107,19 +107,27 @@ fn engine() -> Option<Arc<Engine>> {
 
 /// Runs `work` on every task, on the calling thread and up to `threads - 1` of the pool's,
 /// each with its own workspace made by `make_workspace` when it starts. Returns the first
-/// error in task order.
-pub(crate) fn for_each_task<T, W, M, F>(tasks: Vec<T>, make_workspace: M, work: F) -> Result<()>
+/// error in task order. A workspace that cannot be made on the calling thread fails the call
+/// before any task runs; one of the pool's threads that cannot make one does not compute.
+/// Tasks are taken from the iterator as they run, so their number costs no memory.
+pub(crate) fn for_each_task<I, T, W, M, F>(tasks: I, make_workspace: M, work: F) -> Result<()>
 where
+    I: IntoIterator<Item = T>,
+    I::IntoIter: ExactSizeIterator + Send,
     T: Send,
-    M: Fn() -> W + Sync,
+    M: Fn() -> Result<W> + Sync,
     F: Fn(&mut W, T) -> Result<()> + Sync,
 {
-    let in_order = |tasks: Vec<T>| {
-        let mut ws = make_workspace();
-        tasks.into_iter().try_for_each(|t| work(&mut ws, t))
+    let tasks = tasks.into_iter();
+    let in_order = |mut tasks: I::IntoIter| {
+        if tasks.len() == 0 {
+            return Ok(());
+        }
+        let mut ws = make_workspace()?;
+        tasks.try_for_each(|t| work(&mut ws, t))
     };
     // A task that itself calls in here runs the new tasks in place, under its permit.
-    if tasks.is_empty() || permits::held_here() {
+    if tasks.len() == 0 || permits::held_here() {
         return in_order(tasks);
     }
     let Some(engine) = engine() else {
@@ -130,33 +138,43 @@ where
         let _permit = engine.permits.acquire();
         return in_order(tasks);
     }
-    let queue = Mutex::new(tasks.into_iter().enumerate());
+    let queue = Mutex::new(tasks.enumerate());
     let remaining = || queue.lock().unwrap_or_else(|e| e.into_inner()).len();
     let first_error: Mutex<Option<(usize, Error)>> = Mutex::new(None);
-    // One computing thread: while tasks remain, a permit, a workspace, and tasks until none
-    // remain. The permit goes back before the caller waits for the pool's threads.
-    let compute = || {
+    // Tasks until none remain, in whatever order the threads take them.
+    let run = |ws: &mut W| loop {
+        let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+        let Some((index, task)) = next else { break };
+        if let Err(e) = work(ws, task) {
+            let mut slot = first_error.lock().unwrap_or_else(|e| e.into_inner());
+            if slot.as_ref().is_none_or(|(i, _)| index < *i) {
+                *slot = Some((index, e));
+            }
+        }
+    };
+    // One of the pool's threads: while tasks remain, a permit, a workspace and tasks. One
+    // that cannot get a workspace (memory runs short) leaves its share to the others: fewer
+    // threads, the same results.
+    let help = || {
         if remaining() == 0 {
             return;
         }
         let _permit = engine.permits.acquire();
-        let mut ws = make_workspace();
-        loop {
-            let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
-            let Some((index, task)) = next else { break };
-            if let Err(e) = work(&mut ws, task) {
-                let mut slot = first_error.lock().unwrap_or_else(|e| e.into_inner());
-                if slot.as_ref().is_none_or(|(i, _)| index < *i) {
-                    *slot = Some((index, e));
-                }
-            }
+        if let Ok(mut ws) = make_workspace() {
+            run(&mut ws);
         }
     };
+    // The calling thread makes its workspace before any task runs, so that a workspace no
+    // memory can hold fails the call before anything is written.
+    let permit = engine.permits.acquire();
+    let mut ws = make_workspace()?;
     engine.pool.in_place_scope(|scope| {
         for _ in 1..threads {
-            scope.spawn(|_| compute());
+            scope.spawn(|_| help());
         }
-        compute();
+        run(&mut ws);
+        // The permit goes back before the caller waits for the pool's threads.
+        drop(permit);
     });
     match first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
         Some((_, e)) => Err(e),
@@ -182,7 +200,7 @@ mod tests {
                     let tasks: Vec<usize> = (0..8).collect();
                     for_each_task(
                         tasks,
-                        || (),
+                        || Ok(()),
                         |_, _| {
                             let now = running.fetch_add(1, Ordering::SeqCst) + 1;
                             most.fetch_max(now, Ordering::SeqCst);
@@ -205,7 +223,7 @@ mod tests {
         let tasks: Vec<usize> = (0..40).collect();
         let result = for_each_task(
             tasks,
-            || (),
+            || Ok(()),
             |_, i| {
                 // Later tasks fail sooner, so they tend to report first.
                 std::thread::sleep(std::time::Duration::from_micros(40 * (40 - i as u64)));

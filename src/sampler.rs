@@ -55,35 +55,49 @@ impl Model {
         configs_out: &mut [u8],
         log_psi_out: Option<&mut [Complex64]>,
     ) -> Result<()> {
+        self.sample_chunks(seed, 0, n, configs_out, log_psi_out)
+    }
+
+    /// Like [`Model::sample`], with the random streams of the chunks from `first_chunk` on:
+    /// samples `first_chunk * CHUNK_ROWS ..` of a larger draw, exactly as that draw gives
+    /// them when its chunks there hold as many rows as these (all full, or the same last one).
+    pub(crate) fn sample_chunks(
+        &self,
+        seed: u64,
+        first_chunk: usize,
+        n: usize,
+        configs_out: &mut [u8],
+        log_psi_out: Option<&mut [Complex64]>,
+    ) -> Result<()> {
         let sites = self.num_sites();
         check_len("configs_out", configs_out.len(), n * sites)?;
-        let mut scratch;
-        let log_psi = match log_psi_out {
-            Some(out) => {
-                check_len("log_psi_out", out.len(), n)?;
-                out
-            }
-            None => {
-                scratch = self.workspaces().lease_vec::<Complex64>(n);
-                &mut scratch[..]
-            }
-        };
-        let tasks: Vec<_> = configs_out
+        if let Some(out) = &log_psi_out {
+            check_len("log_psi_out", out.len(), n)?;
+        }
+        // Without the caller's ln psi, each task keeps its chunk's in its workspace: no
+        // buffer grows with n.
+        let mut log_psi_chunks = log_psi_out.map(|out| out.chunks_mut(CHUNK_ROWS));
+        let tasks = configs_out
             .chunks_mut(CHUNK_ROWS * sites)
-            .zip(log_psi.chunks_mut(CHUNK_ROWS))
-            .enumerate()
-            .collect();
+            .map(move |configs| (configs, log_psi_chunks.as_mut().and_then(Iterator::next)))
+            .enumerate();
+        let rows_per_task = CHUNK_ROWS.min(n);
         for_each_task(
             tasks,
             || {
-                self.workspaces()
-                    .lease(CHUNK_ROWS.min(n), |r| Pass::new(self, r))
+                let cache = self.workspaces();
+                let pass = cache.lease(rows_per_task, |r| Pass::new(self, r))?;
+                Ok((pass, cache.lease_vec::<Complex64>(rows_per_task, "ln psi")?))
             },
-            |pass, (chunk, (configs, out))| {
-                let rows = out.len();
+            |(pass, scratch), (chunk, (configs, caller_out))| {
+                let rows = configs.len() / sites;
+                let out = match caller_out {
+                    Some(out) => out,
+                    None => &mut scratch[..rows],
+                };
                 pass.reset(rows);
                 let mut drawer = DrawValues {
-                    rng: stream(seed, chunk as u64),
+                    rng: stream(seed, (first_chunk + chunk) as u64),
                     configs,
                     order: self.order(),
                     local_dim: self.config().local_dim as usize,

@@ -64,7 +64,7 @@ impl BitOperator {
         let tasks: Vec<_> = out.chunks_mut(APPLY_BLOCK).enumerate().collect();
         let filled = for_each_task(
             tasks,
-            || (),
+            || Ok(()),
             |_, (block, out)| {
                 for (k, o) in (block * APPLY_BLOCK..).zip(out.iter_mut()) {
                     *o = self
@@ -86,7 +86,7 @@ impl BitOperator {
         let tasks: Vec<_> = out.chunks_mut(APPLY_BLOCK).enumerate().collect();
         let applied = for_each_task(
             tasks,
-            || (),
+            || Ok(()),
             |_, (block, out)| {
                 let base = block * APPLY_BLOCK;
                 for ((o, &x), &d) in out.iter_mut().zip(&v[base..]).zip(&diagonal[base..]) {

@@ -11,6 +11,7 @@
 //! their share on top of what later positions sent them.
 
 use super::tape::Tape;
+use crate::buffer::{try_zeroed, try_zeroed_layers};
 use crate::error::{Error, Result};
 use crate::kernels::{elu_backward, gemm_view, gru_backward, tanh_backward, View};
 use crate::model::forward::{softsign_derivative, Pass};
@@ -40,7 +41,8 @@ pub(crate) struct Backward {
 }
 
 impl Backward {
-    pub fn new(model: &Model, capacity: usize) -> Self {
+    /// Refuses (naming the bytes) a workspace no memory can hold.
+    pub fn new(model: &Model, capacity: usize) -> Result<Self> {
         let cfg = model.config();
         let (n, dh, d) = (
             model.num_sites(),
@@ -50,23 +52,25 @@ impl Backward {
         let layers = cfg.layers as usize;
         let gates = model.gate_layout();
         let phase = cfg.phase == PhaseKind::Softsign;
-        Backward {
-            tape: Tape::new(model, capacity),
-            pass: Pass::new(model, capacity),
+        let what = "the backward workspace";
+        let slots = model.topology().slots();
+        Ok(Backward {
+            tape: Tape::new(model, capacity)?,
+            pass: Pass::new(model, capacity)?,
             capacity,
-            adj_h: vec![vec![0.0; model.topology().slots() * capacity * dh]; layers],
-            adj_x: vec![vec![0.0; n * capacity * gates.input_width()]; layers],
-            adj_h_pre: vec![vec![0.0; n * capacity * gates.adj_h_pre_width()]; layers],
-            adj_logits: vec![0.0; n * capacity * d],
-            adj_phase: vec![0.0; if phase { n * capacity * d } else { 0 }],
-            values: vec![0; n * capacity],
-        }
+            adj_h: try_zeroed_layers(layers, &[slots, capacity, dh], what)?,
+            adj_x: try_zeroed_layers(layers, &[n, capacity, gates.input_width()], what)?,
+            adj_h_pre: try_zeroed_layers(layers, &[n, capacity, gates.adj_h_pre_width()], what)?,
+            adj_logits: try_zeroed(&[n, capacity, d], what)?,
+            adj_phase: try_zeroed(&[n, capacity, if phase { d } else { 0 }], what)?,
+            values: try_zeroed(&[n, capacity], what)?,
+        })
     }
 
     /// Bytes per row of a chunk's workspace, to size chunks within a memory budget.
-    pub fn bytes_per_row(model: &Model) -> usize {
-        let b = Backward::new(model, 1);
-        Tape::bytes_per_row(model)
+    pub fn bytes_per_row(model: &Model) -> Result<usize> {
+        let b = Backward::new(model, 1)?;
+        Ok(Tape::bytes_per_row(model)?
             + 8 * (b
                 .adj_x
                 .iter()
@@ -74,7 +78,7 @@ impl Backward {
                 .map(Vec::len)
                 .sum::<usize>()
                 + b.adj_logits.len()
-                + b.adj_phase.len())
+                + b.adj_phase.len()))
     }
 
     /// The taped forward pass over `configs` (`[rows][n_sites]`). `first_sample` numbers

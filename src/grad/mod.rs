@@ -5,6 +5,7 @@ mod accumulate;
 mod backward;
 mod tape;
 
+use crate::buffer::product;
 use crate::error::{check_len, Error, Result};
 use crate::model::Model;
 use crate::parallel::{for_each_task, CHUNK_ROWS};
@@ -17,8 +18,8 @@ const MEMORY_PER_THREAD: usize = 64 << 20;
 
 /// Rows per chunk of a backward pass: fixed by the model's shape alone, so that sums over
 /// chunks come out the same for any thread count.
-fn chunk_rows(model: &Model) -> usize {
-    (MEMORY_PER_THREAD / Backward::bytes_per_row(model)).clamp(1, CHUNK_ROWS)
+fn chunk_rows(model: &Model) -> Result<usize> {
+    Ok((MEMORY_PER_THREAD / Backward::bytes_per_row(model)?).clamp(1, CHUNK_ROWS))
 }
 
 impl Model {
@@ -35,18 +36,23 @@ impl Model {
         }
         let n = out.len() / np;
         self.check_configs(configs, n)?;
-        let rows = chunk_rows(self);
-        let tasks: Vec<_> = configs
+        // Refused before any gradient is written, so that a failure leaves `out` untouched.
+        if let Some(row) = self.first_outside_u1(configs) {
+            return Err(Error::invalid(format!(
+                "configuration {row} has probability 0 (outside the U(1) subspace): ln psi has no derivative there"
+            )));
+        }
+        let rows = chunk_rows(self)?;
+        let tasks = configs
             .chunks(rows * sites)
             .zip(out.chunks_mut(rows * np))
-            .enumerate()
-            .collect();
+            .enumerate();
         for_each_task(
             tasks,
             || {
                 let cache = self.workspaces();
-                let bw = cache.lease(rows.min(n), |r| Backward::new(self, r));
-                (bw, cache.lease_vec::<f64>(np))
+                let bw = cache.lease(rows.min(n), |r| Backward::new(self, r))?;
+                Ok((bw, cache.lease_vec::<f64>(np, "a gradient")?))
             },
             |(bw, scratch), (chunk, (configs, out))| {
                 let r = configs.len() / sites;
@@ -105,15 +111,17 @@ impl Model {
                 i % n.max(1)
             )));
         }
-        let rows = chunk_rows(self);
+        let rows = chunk_rows(self)?;
         let chunks = n.div_ceil(rows);
-        let mut partial = self.workspaces().lease_vec::<f64>(chunks * np);
-        let tasks: Vec<_> = configs
+        let what = "the per-chunk gradients";
+        let mut partial = self
+            .workspaces()
+            .lease_vec::<f64>(product(chunks, np, what)?, what)?;
+        let tasks = configs
             .chunks(rows * sites)
             .zip(re_weights.chunks(rows).zip(im_weights.chunks(rows)))
             .zip(partial.chunks_mut(np))
-            .enumerate()
-            .collect();
+            .enumerate();
         for_each_task(
             tasks,
             || {

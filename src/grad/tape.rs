@@ -2,6 +2,8 @@
 //! rows, each buffer laid out `[position][row][...]` so that all rows at a position are one
 //! contiguous matrix.
 
+use crate::buffer::{try_zeroed, try_zeroed_layers};
+use crate::error::Result;
 use crate::model::forward::Recorder;
 use crate::model::{Model, PhaseKind};
 
@@ -29,7 +31,8 @@ pub(crate) struct Tape {
 }
 
 impl Tape {
-    pub fn new(model: &Model, rows: usize) -> Self {
+    /// Refuses (naming the bytes) a tape no memory can hold.
+    pub fn new(model: &Model, rows: usize) -> Result<Self> {
         let cfg = model.config();
         let (n, dh, d) = (
             model.num_sites(),
@@ -43,20 +46,21 @@ impl Tape {
             .weights()
             .iter()
             .any(|w| !w.reads_previous_position());
-        let gathered = if gathers { n * rows * dh } else { 0 };
+        let gathered = if gathers { dh } else { 0 };
         let phase = cfg.phase == PhaseKind::Softsign;
-        Tape {
+        let what = "the gradient tape";
+        Ok(Tape {
             capacity: rows,
             hidden: dh,
             local_dim: d,
             gate_width,
             rows,
-            h: vec![vec![0.0; (n + 1) * rows * dh]; layers],
-            gates: vec![vec![0.0; n * rows * gate_width]; layers],
-            gathered: vec![vec![0.0; gathered]; layers],
-            probs: vec![0.0; n * rows * d],
-            phase_logits: vec![0.0; if phase { n * rows * d } else { 0 }],
-        }
+            h: try_zeroed_layers(layers, &[n + 1, rows, dh], what)?,
+            gates: try_zeroed_layers(layers, &[n, rows, gate_width], what)?,
+            gathered: try_zeroed_layers(layers, &[n, rows, gathered], what)?,
+            probs: try_zeroed(&[n, rows, d], what)?,
+            phase_logits: try_zeroed(&[n, rows, if phase { d } else { 0 }], what)?,
+        })
     }
 
     /// Lays the buffers out for a pass over `rows` rows (at most the capacity).
@@ -70,9 +74,9 @@ impl Tape {
     }
 
     /// Bytes a tape of one row takes, to size chunks within a memory budget.
-    pub fn bytes_per_row(model: &Model) -> usize {
-        let t = Tape::new(model, 1);
-        8 * (t
+    pub fn bytes_per_row(model: &Model) -> Result<usize> {
+        let t = Tape::new(model, 1)?;
+        Ok(8 * (t
             .h
             .iter()
             .chain(&t.gates)
@@ -80,7 +84,7 @@ impl Tape {
             .map(Vec::len)
             .sum::<usize>()
             + t.probs.len()
-            + t.phase_logits.len())
+            + t.phase_logits.len()))
     }
 
     /// The elements of position `pos`'s block of `width` per row.

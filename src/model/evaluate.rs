@@ -55,10 +55,9 @@ impl Model {
         check_len("out", out.len(), configs.len())?;
         let n = configs.len() / sites;
         self.check_configs(configs, n)?;
-        let tasks: Vec<_> = configs
+        let tasks = configs
             .chunks(CHUNK_ROWS * sites)
-            .zip(out.chunks_mut(CHUNK_ROWS * sites))
-            .collect();
+            .zip(out.chunks_mut(CHUNK_ROWS * sites));
         for_each_task(
             tasks,
             || {
@@ -89,10 +88,9 @@ impl Model {
         let n = out.len();
         self.check_configs(configs, n)?;
         let sites = self.num_sites();
-        let tasks: Vec<_> = configs
+        let tasks = configs
             .chunks(CHUNK_ROWS * sites)
-            .zip(out.chunks_mut(CHUNK_ROWS))
-            .collect();
+            .zip(out.chunks_mut(CHUNK_ROWS));
         for_each_task(
             tasks,
             || {
@@ -115,7 +113,9 @@ impl Model {
 
     /// ln P(s) for each configuration, the quantity reconstruction from data maximises.
     pub fn log_prob(&self, configs: &[u8], out: &mut [f64]) -> Result<()> {
-        let mut psi = self.workspaces().lease_vec::<Complex64>(out.len());
+        let mut psi = self
+            .workspaces()
+            .lease_vec::<Complex64>(out.len(), "ln psi")?;
         check_len("out", out.len(), psi.len())?;
         self.log_psi(configs, &mut psi)?;
         for (o, p) in out.iter_mut().zip(psi.iter()) {

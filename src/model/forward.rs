@@ -6,6 +6,8 @@
 use super::config::{CellKind, PhaseKind};
 use super::topology::Step;
 use super::Model;
+use crate::buffer::{try_zeroed, try_zeroed_layers, try_zeroed_vec};
+use crate::error::Result;
 use crate::kernels::{elu_in_place, gemm, gru_update, tanh_in_place};
 use std::f64::consts::PI;
 
@@ -59,26 +61,28 @@ pub(crate) struct Pass {
 }
 
 impl Pass {
-    pub fn new(model: &Model, capacity: usize) -> Self {
+    /// Refuses (naming the bytes) a workspace no memory can hold.
+    pub fn new(model: &Model, capacity: usize) -> Result<Self> {
         let cfg = model.config();
         let dh = cfg.hidden as usize;
         let d = cfg.local_dim as usize;
         let gates = model.gate_layout();
         let slots = model.topology().slots();
-        Pass {
+        let what = "the pass workspace";
+        Ok(Pass {
             capacity,
-            hidden: vec![vec![0.0; slots * capacity * dh]; cfg.layers as usize],
-            prev: vec![0; slots * capacity],
-            partial: vec![0; capacity],
-            log_prob: vec![0.0; capacity],
-            phase: vec![0.0; capacity],
-            values: vec![0; capacity],
-            pre_x: vec![0.0; capacity * gates.input_width()],
-            pre_h: vec![0.0; capacity * gates.hidden_width()],
-            logits: vec![0.0; capacity * d],
-            phase_logits: vec![0.0; capacity * d],
-            log_probs: vec![0.0; capacity * d],
-        }
+            hidden: try_zeroed_layers(cfg.layers as usize, &[slots, capacity, dh], what)?,
+            prev: try_zeroed(&[slots, capacity], what)?,
+            partial: try_zeroed_vec(capacity, what)?,
+            log_prob: try_zeroed_vec(capacity, what)?,
+            phase: try_zeroed_vec(capacity, what)?,
+            values: try_zeroed_vec(capacity, what)?,
+            pre_x: try_zeroed(&[capacity, gates.input_width()], what)?,
+            pre_h: try_zeroed(&[capacity, gates.hidden_width()], what)?,
+            logits: try_zeroed(&[capacity, d], what)?,
+            phase_logits: try_zeroed(&[capacity, d], what)?,
+            log_probs: try_zeroed(&[capacity, d], what)?,
+        })
     }
 
     /// Puts the first `rows` rows at the start: no site visited yet.

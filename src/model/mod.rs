@@ -42,7 +42,7 @@ impl Model {
     pub fn new(config: ModelConfig) -> Result<Model> {
         config.validate()?;
         let layout = ParamLayout::new(&config);
-        let params = init::glorot_uniform(&layout, config.seed);
+        let params = init::glorot_uniform(&layout, config.seed)?;
         let topology = Topology::new(&config);
         Ok(Model {
             gate_layout: GateLayout::of(&config),
@@ -149,5 +149,13 @@ impl Model {
             )));
         }
         Ok(())
+    }
+
+    /// The first configuration (row of `configs`) outside the U(1) subspace, where P = 0.
+    pub(crate) fn first_outside_u1(&self, configs: &[u8]) -> Option<usize> {
+        let total = self.config.u1_total?;
+        configs
+            .chunks_exact(self.num_sites())
+            .position(|c| c.iter().map(|&v| v as u32).sum::<u32>() != total)
     }
 }

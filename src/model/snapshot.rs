@@ -4,6 +4,8 @@
 
 use super::forward::Pass;
 use super::Model;
+use crate::buffer::{try_zeroed, try_zeroed_vec};
+use crate::error::Result;
 
 /// Slots of row states: every layer's hidden vectors and the values beside them (one on a
 /// chain, one per column on a grid: everything the remaining positions read), the running
@@ -22,18 +24,20 @@ pub(crate) struct RowSnapshots {
 }
 
 impl RowSnapshots {
-    pub fn new(model: &Model, slots: usize) -> Self {
+    /// Refuses (naming the bytes) a store no memory can hold.
+    pub fn new(model: &Model, slots: usize) -> Result<Self> {
         let states = model.topology().slots();
         let hidden_width = states * model.config().layers as usize * model.config().hidden as usize;
-        RowSnapshots {
+        let what = "the local energies' snapshots";
+        Ok(RowSnapshots {
             states,
             hidden_width,
-            hidden: vec![0.0; slots * hidden_width],
-            prev: vec![0; slots * states],
-            partial: vec![0; slots],
-            log_prob: vec![0.0; slots],
-            phase: vec![0.0; slots],
-        }
+            hidden: try_zeroed(&[slots, hidden_width], what)?,
+            prev: try_zeroed(&[slots, states], what)?,
+            partial: try_zeroed_vec(slots, what)?,
+            log_prob: try_zeroed_vec(slots, what)?,
+            phase: try_zeroed_vec(slots, what)?,
+        })
     }
 
     /// Bytes one slot takes, for sizing a store within a memory budget.

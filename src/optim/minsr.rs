@@ -89,7 +89,7 @@ fn gram_matrix(a: &[f64], rows: usize, cols: usize, gram: &mut [f64]) {
     }
     for_each_task(
         tasks,
-        || (),
+        || Ok(()),
         |_, pair| {
             for (i, band) in pair.into_iter().flatten() {
                 let ri = i * TILE..rows.min((i + 1) * TILE);

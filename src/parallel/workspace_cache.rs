@@ -8,6 +8,8 @@
 //! each kind per pool thread ([`num_threads`]), the largest ones; the rest are freed.
 
 use super::num_threads;
+use crate::buffer::reuse;
+use crate::error::Result;
 use std::any::{Any, TypeId};
 use std::fmt;
 use std::ops::{Deref, DerefMut};
@@ -49,13 +51,14 @@ impl WorkspaceCache {
     }
 
     /// A workspace of type `W` for up to `rows` rows: the smallest idle one with at least
-    /// that many, else a new one from `make(rows)`. `W` must have the model's shape, and
-    /// its users must not depend on what a previous user left in it.
+    /// that many, else a new one from `make(rows)`, whose failure (a workspace too large
+    /// for memory) is returned. `W` must have the model's shape, and its users must not
+    /// depend on what a previous user left in it.
     pub fn lease<W: Send + 'static>(
         &self,
         rows: usize,
-        make: impl FnOnce(usize) -> W,
-    ) -> Lease<'_, W> {
+        make: impl FnOnce(usize) -> Result<W>,
+    ) -> Result<Lease<'_, W>> {
         let kind = TypeId::of::<W>();
         let found = {
             let mut idle = self.idle();
@@ -75,21 +78,26 @@ impl WorkspaceCache {
                     .expect("an entry holds the type its kind names");
                 (entry.rows, *workspace)
             }
-            None => (rows, make(rows)),
+            None => (rows, make(rows)?),
         };
-        Lease {
+        Ok(Lease {
             cache: self,
             rows,
             workspace: Some(workspace),
-        }
+        })
     }
 
-    /// A vector of exactly `len` default values, reusing an idle vector's memory.
-    pub fn lease_vec<T: Clone + Default + Send + 'static>(&self, len: usize) -> Lease<'_, Vec<T>> {
-        let mut lease = self.lease(len, Vec::with_capacity);
+    /// A vector of exactly `len` default values, reusing an idle vector's memory; `what`
+    /// names it when `len` values cannot be allocated.
+    pub fn lease_vec<T: Clone + Default + Send + 'static>(
+        &self,
+        len: usize,
+        what: &str,
+    ) -> Result<Lease<'_, Vec<T>>> {
+        let mut lease = self.lease(len, |_| Ok(Vec::new()))?;
         lease.clear();
-        lease.resize(len, T::default());
-        lease
+        reuse(&mut lease, len, what)?;
+        Ok(lease)
     }
 
     /// Takes `workspace` back, then frees the smallest of its kind beyond one per pool
@@ -164,14 +172,14 @@ mod tests {
     #[test]
     fn a_returned_workspace_is_reused_for_as_many_rows_or_fewer() {
         let cache = WorkspaceCache::default();
-        let first = cache.lease(10, |rows| vec![7u8; rows]);
+        let first = cache.lease(10, |rows| Ok(vec![7u8; rows])).unwrap();
         let address = first.as_ptr();
         drop(first);
-        let again = cache.lease(4, |rows| vec![0u8; rows]);
+        let again = cache.lease(4, |rows| Ok(vec![0u8; rows])).unwrap();
         assert_eq!(again.as_ptr(), address);
         assert_eq!(again.len(), 10, "the cached workspace, not a new one");
         drop(again);
-        let bigger = cache.lease(11, |rows| vec![0u8; rows]);
+        let bigger = cache.lease(11, |rows| Ok(vec![0u8; rows])).unwrap();
         assert_ne!(bigger.as_ptr(), address);
         assert_eq!(bigger.len(), 11);
     }
@@ -179,8 +187,8 @@ mod tests {
     #[test]
     fn workspaces_on_loan_at_once_are_distinct() {
         let cache = WorkspaceCache::default();
-        let a = cache.lease(3, |rows| vec![1u32; rows]);
-        let b = cache.lease(3, |rows| vec![2u32; rows]);
+        let a = cache.lease(3, |rows| Ok(vec![1u32; rows])).unwrap();
+        let b = cache.lease(3, |rows| Ok(vec![2u32; rows])).unwrap();
         assert_ne!(a.as_ptr(), b.as_ptr());
         assert_eq!((a[0], b[0]), (1, 2));
     }
@@ -188,13 +196,13 @@ mod tests {
     #[test]
     fn kinds_do_not_mix_and_vectors_come_back_cleared() {
         let cache = WorkspaceCache::default();
-        let mut v = cache.lease_vec::<f64>(5);
+        let mut v = cache.lease_vec::<f64>(5, "v").unwrap();
         v.fill(3.0);
         drop(v);
-        drop(cache.lease(5, |rows| vec![9u64; rows]));
-        let v = cache.lease_vec::<f64>(4);
+        drop(cache.lease(5, |rows| Ok(vec![9u64; rows])).unwrap());
+        let v = cache.lease_vec::<f64>(4, "v").unwrap();
         assert_eq!(*v, vec![0.0; 4]);
-        let w = cache.lease(5, |_| Vec::<u64>::new());
+        let w = cache.lease(5, |_| Ok(Vec::<u64>::new())).unwrap();
         assert_eq!(*w, vec![9u64; 5]);
     }
 
@@ -203,20 +211,20 @@ mod tests {
         let cache = WorkspaceCache::default();
         let limit = num_threads();
         let leases: Vec<_> = (0..limit + 3)
-            .map(|i| cache.lease(i + 1, |rows| vec![0u8; rows]))
+            .map(|i| cache.lease(i + 1, |rows| Ok(vec![0u8; rows])).unwrap())
             .collect();
         drop(leases);
-        drop(cache.lease(1, |_| 0u32));
+        drop(cache.lease(1, |_| Ok(0u32)).unwrap());
         assert_eq!(cache.idle().len(), limit + 1);
         // The largest were kept.
-        let kept = cache.lease(limit + 3, |_| Vec::<u8>::new());
+        let kept = cache.lease(limit + 3, |_| Ok(Vec::<u8>::new())).unwrap();
         assert_eq!(kept.len(), limit + 3);
     }
 
     #[test]
     fn a_clone_starts_empty() {
         let cache = WorkspaceCache::default();
-        drop(cache.lease(2, |rows| vec![0u8; rows]));
+        drop(cache.lease(2, |rows| Ok(vec![0u8; rows])).unwrap());
         assert_eq!(cache.idle().len(), 1);
         assert_eq!(cache.clone().idle().len(), 0);
     }
