@@ -12,8 +12,8 @@ pub struct rnnwf_complex {
     pub im: f64,
 }
 
-// Same layout as num_complex::Complex64 (itself repr(C) { re, im }): the engine's values can
-// be handed over field by field with no surprises.
+// Same layout as num_complex::Complex64 (itself repr(C) { re, im }): the engine writes its
+// values straight into the caller's array (`as_engine_mut`), with no copy of its own.
 const _: () = {
     assert!(size_of::<rnnwf_complex>() == size_of::<Complex64>());
     assert!(align_of::<rnnwf_complex>() == align_of::<Complex64>());
@@ -21,6 +21,15 @@ const _: () = {
     assert!(std::mem::offset_of!(rnnwf_complex, re) == 0);
     assert!(std::mem::offset_of!(rnnwf_complex, im) == size_of::<f64>());
 };
+
+/// The caller's array seen as the engine's complex numbers, so that results are written in
+/// place: an output-sized copy could be the one allocation that no memory can hold.
+pub(crate) fn as_engine_mut(out: &mut [rnnwf_complex]) -> &mut [Complex64] {
+    // SAFETY: rnnwf_complex and Complex64 are both repr(C) { re: f64, im: f64 } (size,
+    // alignment and field offsets asserted above), every bit pattern is valid for both, and
+    // the new slice takes over the unique borrow of `out` for its lifetime and length.
+    unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<Complex64>(), out.len()) }
+}
 
 impl From<Complex64> for rnnwf_complex {
     fn from(z: Complex64) -> Self {

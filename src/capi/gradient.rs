@@ -2,10 +2,9 @@
 
 use super::args::{array_len, borrow, slice, slice_mut};
 use super::boundary::ffi_call;
-use super::complex::rnnwf_complex;
+use super::complex::{as_engine_mut, rnnwf_complex};
 use super::model::rnnwf_model;
 use super::status::rnnwf_status;
-use num_complex::Complex64;
 
 /// d ln psi(s_i) / d theta_k of the `n` configurations in `configs` (`[n][n_sites]`) into
 /// `out` (`[n][num_params]`, parameters in the order of rnnwf_model_get_params): the real
@@ -28,11 +27,7 @@ pub unsafe extern "C" fn rnnwf_log_psi_grad(
         let configs = unsafe { slice(configs, configs_len, "configs")? };
         // SAFETY: the caller gives n * num_params writable rnnwf_complex.
         let out = unsafe { slice_mut(out, out_len, "out")? };
-        let mut grad = vec![Complex64::new(0.0, 0.0); out_len];
-        m.log_psi_grad(configs, &mut grad)?;
-        for (o, z) in out.iter_mut().zip(grad) {
-            *o = z.into();
-        }
+        m.log_psi_grad(configs, as_engine_mut(out))?;
         Ok(())
     })
 }

@@ -2,11 +2,10 @@
 
 use super::args::{array_len, borrow, slice, slice_mut};
 use super::boundary::ffi_call;
-use super::complex::rnnwf_complex;
+use super::complex::{as_engine_mut, rnnwf_complex};
 use super::hamiltonian::rnnwf_hamiltonian;
 use super::model::rnnwf_model;
 use super::status::rnnwf_status;
-use num_complex::Complex64;
 
 /// E_loc(s) = sum_s' <s|H|s'> psi(s') / psi(s) of the `n` configurations in `configs`
 /// (`[n][n_sites]`) into `out` (`[n]`); the mean over samples of P = |psi|^2 estimates `<H>`.
@@ -32,11 +31,7 @@ pub unsafe extern "C" fn rnnwf_local_energies(
         let configs = unsafe { slice(configs, configs_len, "configs")? };
         // SAFETY: the caller gives n writable rnnwf_complex (NULL refused unless n == 0).
         let out = unsafe { slice_mut(out, n, "out")? };
-        let mut e_loc = vec![Complex64::new(0.0, 0.0); n];
-        crate::local_energy::local_energies(m, h, configs, &mut e_loc)?;
-        for (o, e) in out.iter_mut().zip(e_loc) {
-            *o = e.into();
-        }
+        crate::local_energy::local_energies(m, h, configs, as_engine_mut(out))?;
         Ok(())
     })
 }

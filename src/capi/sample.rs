@@ -2,10 +2,9 @@
 
 use super::args::{array_len, borrow, slice, slice_mut};
 use super::boundary::ffi_call;
-use super::complex::rnnwf_complex;
+use super::complex::{as_engine_mut, rnnwf_complex};
 use super::model::rnnwf_model;
 use super::status::rnnwf_status;
-use num_complex::Complex64;
 
 /// Draws `n` independent exact samples of P = |psi|^2 into `configs_out`
 /// (`[n][n_sites]`, values 0..local_dim) and, when `log_psi_out` is not NULL, their ln psi
@@ -32,16 +31,9 @@ pub unsafe extern "C" fn rnnwf_sample(
             // SAFETY: the caller gives n writable rnnwf_complex (not NULL here).
             Some(unsafe { slice_mut(log_psi_out, n, "log_psi_out")? })
         };
-        // Into our own buffers first, so that the caller's see only a complete result.
-        let mut configs = vec![0u8; configs_len];
-        let mut log_psi = vec![Complex64::new(0.0, 0.0); n];
-        m.sample(seed, n, &mut configs, Some(&mut log_psi))?;
-        configs_out.copy_from_slice(&configs);
-        if let Some(out) = log_psi_out {
-            for (o, z) in out.iter_mut().zip(log_psi) {
-                *o = z.into();
-            }
-        }
+        // Straight into the caller's arrays: a copy of our own could need memory that
+        // nothing has.
+        m.sample(seed, n, configs_out, log_psi_out.map(as_engine_mut))?;
         Ok(())
     })
 }
@@ -66,11 +58,7 @@ pub unsafe extern "C" fn rnnwf_log_psi(
         let configs = unsafe { slice(configs, configs_len, "configs")? };
         // SAFETY: the caller gives n writable rnnwf_complex (NULL refused unless n == 0).
         let out = unsafe { slice_mut(out, n, "out")? };
-        let mut log_psi = vec![Complex64::new(0.0, 0.0); n];
-        m.log_psi(configs, &mut log_psi)?;
-        for (o, z) in out.iter_mut().zip(log_psi) {
-            *o = z.into();
-        }
+        m.log_psi(configs, as_engine_mut(out))?;
         Ok(())
     })
 }
