@@ -1,11 +1,28 @@
 //! Monte Carlo estimators from exact, independent samples: expectation values of Pauli sums
 //! and the second Renyi entropy by the swap trick (docs/method.md).
 
+use crate::buffer::{try_zeroed, try_zeroed_vec};
 use crate::error::{Error, Result};
 use crate::hamiltonian::Hamiltonian;
 use crate::local_energy::{check_operator, local_energies};
 use crate::model::Model;
+use crate::parallel::CHUNK_ROWS;
 use num_complex::Complex64;
+
+/// Memory the samples of one block of an estimate may take: estimates draw and evaluate
+/// their samples block by block, so that no buffer grows with the number of samples.
+const BLOCK_BYTES: usize = 64 << 20;
+
+/// Most samples (or pairs) in a block: the blocks of typical estimates hold them all, and
+/// such estimates are computed exactly as in one piece.
+const MAX_BLOCK: usize = 256 * CHUNK_ROWS;
+
+/// Samples (or pairs) per block, each taking `bytes_each`: a whole number of chunks, so
+/// that drawing block by block gives the very samples of one draw of all.
+fn block_len(bytes_each: usize) -> usize {
+    let chunks = (BLOCK_BYTES / bytes_each.max(1) / CHUNK_ROWS).clamp(1, MAX_BLOCK / CHUNK_ROWS);
+    chunks * CHUNK_ROWS
+}
 
 /// A sample mean with its statistics.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -32,6 +49,31 @@ impl Estimate {
             n: values.len() as u64,
         }
     }
+
+    /// The statistics of this block's values and `other`'s together (the pairwise update of
+    /// Chan, Golub and LeVeque, stable whatever the block sizes).
+    fn merge(self, other: Estimate) -> Estimate {
+        let (na, nb) = (self.n as f64, other.n as f64);
+        let n = na + nb;
+        let delta = other.mean - self.mean;
+        let mean = self.mean + delta * (nb / n);
+        let m2 = self.variance * na + other.variance * nb + delta.norm_sqr() * (na * nb / n);
+        let variance = m2 / n;
+        Estimate {
+            mean,
+            error: (variance / n).sqrt(),
+            variance,
+            n: self.n + other.n,
+        }
+    }
+}
+
+/// Merges the estimates of successive blocks; a single block's estimate is kept as it is.
+fn merge_blocks(total: Option<Estimate>, block: Estimate) -> Option<Estimate> {
+    Some(match total {
+        None => block,
+        Some(t) => t.merge(block),
+    })
 }
 
 /// `<op>` over `n_samples` samples drawn with `seed`: the mean of the local values
@@ -43,10 +85,18 @@ pub fn expectation(
     n_samples: usize,
 ) -> Result<Estimate> {
     check_operator(model, op)?;
-    let configs = draw(model, seed, n_samples, None)?;
-    let mut values = vec![Complex64::new(0.0, 0.0); n_samples];
-    local_energies(model, op, &configs, &mut values)?;
-    Ok(Estimate::from_values(&values))
+    check_draw(model, n_samples)?;
+    let sites = model.num_sites();
+    let block = block_len(sites + size_of::<Complex64>());
+    let mut total = None;
+    for start in (0..n_samples).step_by(block) {
+        let end = n_samples.min(start + block);
+        let (configs, _) = draw_range(model, seed, n_samples, start..end, false)?;
+        let mut values = try_zeroed_vec(end - start, "the local values")?;
+        local_energies(model, op, &configs, &mut values)?;
+        total = merge_blocks(total, Estimate::from_values(&values));
+    }
+    Ok(total.expect("n_samples >= 1 gives a block"))
 }
 
 /// Second Renyi entropy `S2(A) = -ln <Swap_A>` of the sites in `region`, from `n_samples`
@@ -85,38 +135,16 @@ pub fn renyi2(model: &Model, region: &[u32], seed: u64, n_samples: usize) -> Res
             n: pairs as u64,
         });
     }
-    let mut log_psi = vec![Complex64::new(0.0, 0.0); total];
-    let drawn = draw(model, seed, total, Some(&mut log_psi))?;
-    let (s, t) = drawn.split_at(pairs * sites);
-    // [t_A s_B ; s_A t_B], evaluated in one call.
-    let mut swapped = drawn.clone();
-    let (u_all, v_all) = swapped.split_at_mut(pairs * sites);
-    let rows = u_all
-        .chunks_exact_mut(sites)
-        .zip(v_all.chunks_exact_mut(sites));
-    for (pair, (u, v)) in rows.enumerate() {
-        for &site in region {
-            let i = site as usize;
-            u[i] = t[pair * sites + i];
-            v[i] = s[pair * sites + i];
-        }
+    check_draw(model, total)?;
+    // A pair's two samples, its two swapped configurations and their four ln psi.
+    let block = block_len(4 * sites + 4 * size_of::<Complex64>());
+    let mut swap = None;
+    for start in (0..pairs).step_by(block) {
+        let end = pairs.min(start + block);
+        let values = swap_values(model, region, seed, total, start..end)?;
+        swap = merge_blocks(swap, Estimate::from_values(&values));
     }
-    let mut swapped_log_psi = vec![Complex64::new(0.0, 0.0); total];
-    model.log_psi(&swapped, &mut swapped_log_psi)?;
-    let (lp_s, lp_t) = log_psi.split_at(pairs);
-    let (lp_u, lp_v) = swapped_log_psi.split_at(pairs);
-    // Only the real part enters S2, so its statistics are those of the real parts.
-    let swap_values: Vec<Complex64> = (0..pairs)
-        .map(|k| {
-            let log_ratio = lp_u[k] + lp_v[k] - lp_s[k] - lp_t[k];
-            if lp_u[k].re == f64::NEG_INFINITY || lp_v[k].re == f64::NEG_INFINITY {
-                Complex64::new(0.0, 0.0)
-            } else {
-                Complex64::new(log_ratio.exp().re, 0.0)
-            }
-        })
-        .collect();
-    let swap = Estimate::from_values(&swap_values);
+    let swap = swap.expect("n_samples >= 1 gives a block");
     let mean = swap.mean.re;
     if !(mean > 0.0 && mean.is_finite()) {
         return Err(Error::numerical(format!(
@@ -138,16 +166,94 @@ fn check_count(n_samples: usize) -> Result<()> {
     Ok(())
 }
 
-/// `n` samples, with their ln psi when asked.
-fn draw(model: &Model, seed: u64, n: usize, log_psi: Option<&mut [Complex64]>) -> Result<Vec<u8>> {
+/// Refuses a draw of `n` samples whose configurations could not be counted.
+fn check_draw(model: &Model, n: usize) -> Result<()> {
     check_count(n)?;
-    let len = n.checked_mul(model.num_sites()).ok_or_else(|| {
+    n.checked_mul(model.num_sites()).ok_or_else(|| {
         Error::invalid(format!(
             "n_samples = {n} is too many for {} sites",
             model.num_sites()
         ))
     })?;
-    let mut configs = vec![0u8; len];
-    model.sample(seed, n, &mut configs, log_psi)?;
-    Ok(configs)
+    Ok(())
+}
+
+/// Samples `range` of the `n` samples drawn with `seed`, with their ln psi when asked: the
+/// whole chunks around the range are drawn, so that each chunk holds the rows it has in
+/// the draw of all `n`.
+fn draw_range(
+    model: &Model,
+    seed: u64,
+    n: usize,
+    range: std::ops::Range<usize>,
+    with_log_psi: bool,
+) -> Result<(Vec<u8>, Vec<Complex64>)> {
+    let sites = model.num_sites();
+    let first_chunk = range.start / CHUNK_ROWS;
+    let lo = first_chunk * CHUNK_ROWS;
+    let hi = n.min(range.end.div_ceil(CHUNK_ROWS) * CHUNK_ROWS);
+    let mut configs = try_zeroed(&[hi - lo, sites], "the samples")?;
+    let mut log_psi = try_zeroed_vec(if with_log_psi { hi - lo } else { 0 }, "their ln psi")?;
+    let log_psi_out = with_log_psi.then_some(&mut log_psi[..]);
+    model.sample_chunks(seed, first_chunk, hi - lo, &mut configs, log_psi_out)?;
+    let skip = range.start - lo;
+    let keep = range.len();
+    configs.drain(..skip * sites);
+    configs.truncate(keep * sites);
+    if with_log_psi {
+        log_psi.drain(..skip);
+        log_psi.truncate(keep);
+    }
+    Ok((configs, log_psi))
+}
+
+/// The swap values of the pairs in `range`: pair k is samples k and `pairs + k` of the
+/// `total = 2 pairs` samples drawn with `seed`.
+fn swap_values(
+    model: &Model,
+    region: &[u32],
+    seed: u64,
+    total: usize,
+    range: std::ops::Range<usize>,
+) -> Result<Vec<Complex64>> {
+    let sites = model.num_sites();
+    let pairs = total / 2;
+    let len = range.len();
+    let (s, lp_s) = draw_range(model, seed, total, range.clone(), true)?;
+    let (t, lp_t) = draw_range(
+        model,
+        seed,
+        total,
+        pairs + range.start..pairs + range.end,
+        true,
+    )?;
+    // [t_A s_B ; s_A t_B], evaluated in one call.
+    let mut swapped = try_zeroed(&[2 * len, sites], "the swapped configurations")?;
+    let (u_all, v_all) = swapped.split_at_mut(len * sites);
+    u_all.copy_from_slice(&s);
+    v_all.copy_from_slice(&t);
+    let rows = u_all
+        .chunks_exact_mut(sites)
+        .zip(v_all.chunks_exact_mut(sites));
+    for (pair, (u, v)) in rows.enumerate() {
+        for &site in region {
+            let i = site as usize;
+            u[i] = t[pair * sites + i];
+            v[i] = s[pair * sites + i];
+        }
+    }
+    let mut swapped_log_psi = try_zeroed_vec(2 * len, "ln psi of the swapped configurations")?;
+    model.log_psi(&swapped, &mut swapped_log_psi)?;
+    let (lp_u, lp_v) = swapped_log_psi.split_at(len);
+    // Only the real part enters S2, so its statistics are those of the real parts.
+    Ok((0..len)
+        .map(|k| {
+            let log_ratio = lp_u[k] + lp_v[k] - lp_s[k] - lp_t[k];
+            if lp_u[k].re == f64::NEG_INFINITY || lp_v[k].re == f64::NEG_INFINITY {
+                Complex64::new(0.0, 0.0)
+            } else {
+                Complex64::new(log_ratio.exp().re, 0.0)
+            }
+        })
+        .collect())
 }
