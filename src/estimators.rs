@@ -135,7 +135,12 @@ pub fn renyi2(model: &Model, region: &[u32], seed: u64, n_samples: usize) -> Res
             n: pairs as u64,
         });
     }
-    check_draw(model, total)?;
+    check_count(pairs)?;
+    check_draw(model, total).map_err(|_| {
+        Error::invalid(format!(
+            "n_samples = {pairs} pairs ({total} samples) is too many for {sites} sites"
+        ))
+    })?;
     // A pair's two samples, its two swapped configurations and their four ln psi.
     let block = block_len(4 * sites + 4 * size_of::<Complex64>());
     let mut swap = None;
@@ -166,16 +171,17 @@ fn check_count(n_samples: usize) -> Result<()> {
     Ok(())
 }
 
-/// Refuses a draw of `n` samples whose configurations could not be counted.
+/// Refuses a draw of `n` samples whose configurations no buffer could hold (more than
+/// isize::MAX bytes, as `rnnwf_sample` would need): such a count is a mistake, not work.
 fn check_draw(model: &Model, n: usize) -> Result<()> {
     check_count(n)?;
-    n.checked_mul(model.num_sites()).ok_or_else(|| {
-        Error::invalid(format!(
+    match n.checked_mul(model.num_sites()) {
+        Some(bytes) if bytes <= isize::MAX as usize => Ok(()),
+        _ => Err(Error::invalid(format!(
             "n_samples = {n} is too many for {} sites",
             model.num_sites()
-        ))
-    })?;
-    Ok(())
+        ))),
+    }
 }
 
 /// Samples `range` of the `n` samples drawn with `seed`, with their ln psi when asked: the
@@ -256,4 +262,80 @@ fn swap_values(
             }
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ModelConfig;
+
+    fn chain(sites: u32) -> Model {
+        Model::new(
+            ModelConfig::default()
+                .with_lx(sites)
+                .with_ly(1)
+                .with_hidden(4),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_range_drawn_alone_is_that_range_of_the_whole_draw() {
+        let m = chain(5);
+        let n = 1000; // three full chunks and a partial one
+        let mut all = vec![0u8; n * 5];
+        let mut all_lp = vec![Complex64::new(0.0, 0.0); n];
+        m.sample(9, n, &mut all, Some(&mut all_lp)).unwrap();
+        for range in [0..n, 0..256, 300..700, 256..512, 511..513, 768..n, 999..n] {
+            let (configs, lp) = draw_range(&m, 9, n, range.clone(), true).unwrap();
+            assert_eq!(configs, all[range.start * 5..range.end * 5], "{range:?}");
+            assert_eq!(lp, all_lp[range.clone()], "{range:?}");
+            let (configs, lp) = draw_range(&m, 9, n, range.clone(), false).unwrap();
+            assert_eq!(configs, all[range.start * 5..range.end * 5], "{range:?}");
+            assert!(lp.is_empty());
+        }
+    }
+
+    #[test]
+    fn merged_blocks_give_the_statistics_of_all_values() {
+        let values: Vec<Complex64> = (0..1001)
+            .map(|k| {
+                let x = k as f64;
+                Complex64::new((0.37 * x).sin() * 3.0 + 5.0, (1.3 * x).cos())
+            })
+            .collect();
+        let whole = Estimate::from_values(&values);
+        let mut merged = None;
+        for block in values.chunks(256) {
+            merged = merge_blocks(merged, Estimate::from_values(block));
+        }
+        let merged = merged.unwrap();
+        assert_eq!(merged.n, whole.n);
+        assert!((merged.mean - whole.mean).norm() <= 1e-14 * whole.mean.norm());
+        assert!((merged.variance - whole.variance).abs() <= 1e-13 * whole.variance);
+        assert!((merged.error - whole.error).abs() <= 1e-13 * whole.error);
+    }
+
+    #[test]
+    fn block_lengths_are_whole_chunks_within_the_budget() {
+        assert_eq!(block_len(1), MAX_BLOCK);
+        assert_eq!(block_len(usize::MAX), CHUNK_ROWS);
+        let b = block_len(1 << 12);
+        assert_eq!(b % CHUNK_ROWS, 0);
+        assert!(b * (1 << 12) <= BLOCK_BYTES);
+    }
+
+    #[test]
+    fn counts_no_buffer_could_hold_are_refused_naming_them() {
+        let m = chain(2);
+        let h = Hamiltonian::tfim(2, 1, false, 1.0, 1.0).unwrap();
+        for n in [1usize << 62, usize::MAX] {
+            let e = expectation(&m, &h, 1, n).unwrap_err();
+            assert_eq!(e.kind, crate::error::ErrorKind::InvalidArgument);
+            assert!(e.message.contains(&n.to_string()), "{}", e.message);
+            let e = renyi2(&m, &[0], 1, n).unwrap_err();
+            assert_eq!(e.kind, crate::error::ErrorKind::InvalidArgument);
+            assert!(e.message.contains(&n.to_string()), "{}", e.message);
+        }
+    }
 }

@@ -235,4 +235,42 @@ mod tests {
         );
         assert_eq!(result.unwrap_err().message, "task 5");
     }
+
+    #[test]
+    fn a_workspace_the_caller_cannot_make_fails_the_call_before_any_task() {
+        let ran = AtomicUsize::new(0);
+        let result = for_each_task(
+            0..64,
+            || Err::<(), _>(Error::invalid("no room")),
+            |_, _| {
+                ran.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            },
+        );
+        assert_eq!(result.unwrap_err().message, "no room");
+        assert_eq!(ran.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn pool_threads_without_a_workspace_leave_their_tasks_to_the_caller() {
+        let caller = std::thread::current().id();
+        let (done, elsewhere) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        for_each_task(
+            0..64,
+            || match std::thread::current().id() == caller {
+                true => Ok(()),
+                false => Err(Error::invalid("no room")),
+            },
+            |_, _| {
+                if std::thread::current().id() != caller {
+                    elsewhere.fetch_add(1, Ordering::SeqCst);
+                }
+                done.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(done.load(Ordering::SeqCst), 64);
+        assert_eq!(elsewhere.load(Ordering::SeqCst), 0);
+    }
 }

@@ -17,6 +17,19 @@ fn c_test_program_passes() {
     assert_checks_passed(&out, "test_model", C_TEST_MIN_CHECKS);
 }
 
+/// Calls whose memory comes from their arguments return a status under an address-space
+/// limit instead of aborting (tests/c/test_memory_limit.c): an abort fails `run`.
+#[test]
+#[cfg(target_os = "linux")]
+fn c_calls_under_a_memory_limit_return_a_status() {
+    let exe = build_c_program(
+        "test_memory_limit",
+        &[&crate_root().join("tests/c/test_memory_limit.c")],
+    );
+    let out = run(&exe, &[]);
+    assert_checks_passed(&out, "test_memory_limit", 40);
+}
+
 #[test]
 fn c_test_program_passes_under_asan_and_ubsan() {
     let exe = build_c_program_with(

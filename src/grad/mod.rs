@@ -149,3 +149,34 @@ impl Model {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use crate::model::forward::Pass;
+    use crate::model::ModelConfig;
+    use tape::Tape;
+
+    #[test]
+    fn workspaces_no_memory_can_hold_are_errors_naming_them() {
+        for cfg in [
+            ModelConfig::default().with_lx(6).with_ly(1).with_hidden(8),
+            ModelConfig::default().with_lx(4).with_ly(3).with_hidden(8),
+        ] {
+            let m = Model::new(cfg).unwrap();
+            // Row counts whose buffers overflow the element count or exceed isize::MAX bytes.
+            for rows in [usize::MAX / 2, 1 << 57] {
+                let e = Pass::new(&m, rows).err().expect("refused");
+                assert_eq!(e.kind, ErrorKind::InvalidArgument);
+                assert!(e.message.contains("the pass workspace"), "{}", e.message);
+                let e = Tape::new(&m, rows).err().expect("refused");
+                assert!(e.message.contains("the gradient tape"), "{}", e.message);
+                let e = Backward::new(&m, rows).err().expect("refused");
+                assert_eq!(e.kind, ErrorKind::InvalidArgument);
+            }
+            // The same shapes with a row or a chunk are fine.
+            assert!(Backward::new(&m, 1).is_ok() && Pass::new(&m, CHUNK_ROWS).is_ok());
+        }
+    }
+}

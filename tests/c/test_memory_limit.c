@@ -1,0 +1,162 @@
+/* Calls whose memory comes from their arguments, under an address-space limit: each must
+ * return a status (here RNNWF_ERR_INVALID_ARGUMENT naming what could not be allocated), never
+ * abort the host. The caller's own arrays are large enough that a second, library-made copy
+ * of them would not fit under the limit; the models are shaped so that the library's
+ * workspaces or parameters cannot fit at all.
+ * Usage: test_memory_limit. Prints "test_memory_limit: N checks passed" and exits 0. */
+#define _DEFAULT_SOURCE
+#include <stdint.h>
+#include <sys/resource.h>
+
+#include "check.h"
+
+#define GIB ((size_t)1 << 30)
+/* The address space the program may use: the 1.8 GiB of arrays below fit once, not twice. */
+#define LIMIT (3 * GIB)
+
+static rnnwf_model_config config(uint32_t lx, uint32_t ly, uint32_t hidden, uint32_t layers) {
+  rnnwf_model_config cfg;
+  OK(rnnwf_model_config_init(&cfg));
+  cfg.cell = RNNWF_CELL_GRU;
+  cfg.lx = lx;
+  cfg.ly = ly;
+  cfg.hidden = hidden;
+  cfg.layers = layers;
+  return cfg;
+}
+
+static rnnwf_hamiltonian *x0_plus_z1(uint32_t n_sites) {
+  rnnwf_hamiltonian *h = NULL;
+  OK(rnnwf_hamiltonian_new(n_sites, &h));
+  const uint32_t s0[1] = {0}, s1[1] = {1};
+  OK(rnnwf_hamiltonian_add_term(h, -1.0, "X", s0, 1));
+  OK(rnnwf_hamiltonian_add_term(h, 0.5, "Z", s1, 1));
+  return h;
+}
+
+/* Hidden 4096 and 64 layers: about 51 GB of parameters. */
+static void test_parameters_beyond_memory(void) {
+  rnnwf_model_config cfg = config(4, 1, 4096, 64);
+  rnnwf_model *m = NULL;
+  EXPECT(rnnwf_model_new(&cfg, &m), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("parameters");
+  MENTIONS("bytes");
+  CHECK(m == NULL);
+}
+
+/* A 524288 x 2 grid: a pass keeps every column's state for each of its rows (a terabyte for
+ * 256 rows with 1024 hidden units) and the gradient tape every site's (8 GiB for one row). */
+static void test_workspaces_beyond_memory(void) {
+  rnnwf_model_config cfg = config(524288, 2, 1024, 1);
+  rnnwf_model *m = NULL;
+  OK(rnnwf_model_new(&cfg, &m));
+  size_t sites = 0, params = 0;
+  OK(rnnwf_model_num_sites(m, &sites));
+  OK(rnnwf_model_num_params(m, &params));
+  CHECK(sites == (size_t)1 << 20);
+  const size_t n = 1600; /* 1.6 GiB of configurations */
+  uint8_t *configs = calloc(n, sites);
+  rnnwf_complex *out = malloc(n * sizeof *out);
+  rnnwf_complex *grad = malloc(params * sizeof *grad);
+  CHECK(configs != NULL && out != NULL && grad != NULL);
+  out[0].re = 42.0;
+  grad[0].re = 42.0;
+
+  EXPECT(rnnwf_sample(m, 1, n, configs, out), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("pass workspace");
+  MENTIONS("bytes");
+  CHECK(configs[0] == 0 && out[0].re == 42.0); /* nothing written */
+  EXPECT(rnnwf_sample(m, 1, n, configs, NULL), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("pass workspace");
+  EXPECT(rnnwf_log_psi(m, configs, n, out), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("pass workspace");
+  CHECK(out[0].re == 42.0);
+  EXPECT(rnnwf_log_psi_grad(m, configs, 1, grad), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("gradient tape");
+  MENTIONS("bytes");
+  CHECK(grad[0].re == 42.0);
+
+  rnnwf_hamiltonian *h = x0_plus_z1((uint32_t)sites);
+  EXPECT(rnnwf_local_energies(m, h, configs, n, out), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("bytes");
+  CHECK(out[0].re == 42.0);
+  rnnwf_estimate e;
+  EXPECT(rnnwf_expectation(m, h, 1, 256, &e), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("pass workspace");
+  const uint32_t region[1] = {0};
+  EXPECT(rnnwf_renyi2(m, region, 1, 1, 256, &e), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("pass workspace");
+  rnnwf_hamiltonian_free(h);
+  free(grad);
+  free(out);
+  free(configs);
+  rnnwf_model_free(m);
+}
+
+/* Outputs of 1.6 GB fit under the limit once: the calls write into them, making no copy, and
+ * refuse the invalid first configuration. */
+static void test_outputs_are_not_copied(void) {
+  rnnwf_model_config cfg = config(2, 1, 2, 1);
+  rnnwf_model *m = NULL;
+  OK(rnnwf_model_new(&cfg, &m));
+  size_t params = 0;
+  OK(rnnwf_model_num_params(m, &params));
+  const size_t n = 100000000;
+  uint8_t *configs = calloc(n, 2);
+  rnnwf_complex *out = malloc(n * sizeof *out);
+  CHECK(configs != NULL && out != NULL);
+  configs[0] = 2; /* not a spin-1/2 value */
+  out[0].re = 42.0;
+  rnnwf_hamiltonian *h = x0_plus_z1(2);
+  EXPECT(rnnwf_local_energies(m, h, configs, n, out), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("configs[0][0]");
+  EXPECT(rnnwf_log_psi(m, configs, n, out), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("configs[0][0]");
+  const size_t n_grad = n / params;
+  EXPECT(rnnwf_log_psi_grad(m, configs, n_grad, out), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("configs[0][0]");
+  CHECK(out[0].re == 42.0);
+  /* Valid configurations: the first rows computed in place, the same as alone. */
+  configs[0] = 0;
+  configs[1] = 1;
+  rnnwf_complex alone;
+  OK(rnnwf_log_psi(m, configs, 1, &alone));
+  OK(rnnwf_log_psi(m, configs, 1000, out));
+  CHECK(out[0].re == alone.re && out[0].im == alone.im);
+  rnnwf_hamiltonian_free(h);
+  free(out);
+  free(configs);
+  rnnwf_model_free(m);
+}
+
+/* Counts whose samples no array could hold are refused, naming the count. */
+static void test_impossible_counts(void) {
+  rnnwf_model_config cfg = config(2, 1, 2, 1);
+  rnnwf_model *m = NULL;
+  OK(rnnwf_model_new(&cfg, &m));
+  rnnwf_hamiltonian *h = x0_plus_z1(2);
+  rnnwf_estimate e;
+  EXPECT(rnnwf_expectation(m, h, 1, (size_t)1 << 62, &e), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("4611686018427387904");
+  const uint32_t region[1] = {0};
+  EXPECT(rnnwf_renyi2(m, region, 1, 1, (size_t)1 << 62, &e), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("4611686018427387904");
+  rnnwf_hamiltonian_free(h);
+  rnnwf_model_free(m);
+}
+
+int main(void) {
+  /* Two threads: each thread's malloc arena reserves address space too. */
+  OK(rnnwf_set_num_threads(2));
+  struct rlimit limit = {LIMIT, LIMIT};
+  CHECK(setrlimit(RLIMIT_AS, &limit) == 0);
+  /* The limit is in force: twice the arrays below cannot be had. */
+  void *too_much = malloc(2 * 1800000000UL);
+  CHECK(too_much == NULL);
+  test_parameters_beyond_memory();
+  test_workspaces_beyond_memory();
+  test_outputs_are_not_copied();
+  test_impossible_counts();
+  printf("test_memory_limit: %d checks passed\n", checks);
+  return 0;
+}
