@@ -22,6 +22,8 @@
  *   destroyed by the matching *_free; *_free(NULL) does nothing. The library never hands out
  *   other memory the caller must free; strings it returns are static. No handle keeps a
  *   pointer to another: a model or operator passed to a call is used during that call only.
+ *   Freeing a handle twice, or using it after *_free, is undefined behaviour (the library
+ *   cannot detect it); set the pointer to NULL after freeing to make a second free harmless.
  *
  * THREADS
  *   Functions taking a const handle (const rnnwf_model *) may run concurrently on the same
