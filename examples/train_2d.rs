@@ -18,7 +18,7 @@
 //! At scale (no exact energy):
 //!     cargo run --release --example train_2d -- --lx 10 --ly 10 --steps 100
 
-use rnnwf::optim::{Optimizer, Preconditioner};
+use rnnwf::optim::Optimizer;
 use rnnwf::vmc::{Vmc, VmcConfig};
 use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig, SignRule};
 use std::time::Instant;
@@ -26,119 +26,75 @@ use std::time::Instant;
 /// Lattices up to this many sites get their exact ground energy (2^20 states by Lanczos).
 const EXACT_SITES: u32 = 20;
 
+#[path = "common/cli.rs"]
+mod cli;
+
+/// Train a 2D RNN on the open square lattice: the transverse-field Ising model (J = 1) or the
+/// Heisenberg model (Marshall sign, zero magnetisation).
+#[derive(clap::Parser)]
+#[command(name = "train_2d")]
 struct Args {
+    /// Sites along x.
+    #[arg(long, default_value_t = 4)]
     lx: u32,
+    /// Sites along y.
+    #[arg(long, default_value_t = 4)]
     ly: u32,
-    heisenberg: bool,
+    /// The model.
+    #[arg(long, value_enum, default_value_t = ModelArg::Ising)]
+    model: ModelArg,
+    /// Ising: the transverse field h.
+    #[arg(long, default_value_t = 3.0)]
     field: f64,
+    /// Heisenberg: the next-nearest-neighbour (diagonal) coupling J2.
+    #[arg(long, default_value_t = 0.0)]
     j2: f64,
-    cell: CellKind,
+    /// The recurrent cell.
+    #[arg(long, value_enum, default_value_t = cli::CellArg::Gru)]
+    cell: cli::CellArg,
+    /// Hidden units per layer.
+    #[arg(long, default_value_t = 32)]
     hidden: u32,
+    /// Stacked layers.
+    #[arg(long, default_value_t = 1)]
     layers: u32,
+    /// Samples per step.
+    #[arg(long, default_value_t = 512)]
     samples: u64,
+    /// Training steps.
+    #[arg(long, default_value_t = 300)]
     steps: u64,
-    optimizer: Optimizer,
-    preconditioner: Preconditioner,
+    /// The update rule (minsr = SGD after SR).
+    #[arg(long, value_enum, default_value_t = cli::OptimizerArg::Minsr)]
+    optimizer: cli::OptimizerArg,
+    /// sr puts stochastic reconfiguration before adam or sgd.
+    #[arg(long, value_enum, default_value_t = cli::PreconditionerArg::None)]
+    preconditioner: cli::PreconditionerArg,
+    /// Learning rate at the start.
+    #[arg(long, default_value_t = 0.05)]
     lr: f64,
+    /// Learning rate at the end.
+    #[arg(long, default_value_t = 0.01)]
     final_lr: f64,
+    /// SR's diagonal shift.
+    #[arg(long, default_value_t = 1e-3)]
     shift: f64,
+    /// Seed of the parameters and the samples.
+    #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Samples of the final energy estimate.
+    #[arg(long, default_value_t = 32768)]
     final_samples: usize,
 }
 
-const USAGE: &str = "usage: train_2d [--lx N] [--ly N] [--model ising|heisenberg] [--field h] \
-     [--j2 J2] [--cell gru|vanilla|elu] [--hidden H] [--layers L] [--samples S] [--steps K] \
-     [--optimizer minsr|adam|sgd] [--preconditioner none|sr] [--lr LR] [--final-lr LR] [--shift LAMBDA] [--seed SEED] \
-     [--final-samples S]";
-
-fn parse_args() -> Result<Args, String> {
-    let mut a = Args {
-        lx: 4,
-        ly: 4,
-        heisenberg: false,
-        field: 3.0,
-        j2: 0.0,
-        cell: CellKind::Gru,
-        hidden: 32,
-        layers: 1,
-        samples: 512,
-        steps: 300,
-        optimizer: Optimizer::MinSr,
-        preconditioner: Preconditioner::None,
-        lr: 0.05,
-        final_lr: 0.01,
-        shift: 1e-3,
-        seed: 1,
-        final_samples: 32768,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        if flag == "--help" || flag == "-h" {
-            return Err(USAGE.into());
-        }
-        let v = it.next().ok_or(format!("{flag} needs a value"))?;
-        let bad = || format!("bad value for {flag}: {v}");
-        fn num<T: std::str::FromStr>(v: &str, bad: impl Fn() -> String) -> Result<T, String> {
-            v.parse().map_err(|_| bad())
-        }
-        match flag.as_str() {
-            "--lx" => a.lx = num(&v, bad)?,
-            "--ly" => a.ly = num(&v, bad)?,
-            "--field" => a.field = num(&v, bad)?,
-            "--j2" => a.j2 = num(&v, bad)?,
-            "--hidden" => a.hidden = num(&v, bad)?,
-            "--layers" => a.layers = num(&v, bad)?,
-            "--samples" => a.samples = num(&v, bad)?,
-            "--steps" => a.steps = num(&v, bad)?,
-            "--lr" => a.lr = num(&v, bad)?,
-            "--final-lr" => a.final_lr = num(&v, bad)?,
-            "--shift" => a.shift = num(&v, bad)?,
-            "--seed" => a.seed = num(&v, bad)?,
-            "--final-samples" => a.final_samples = num(&v, bad)?,
-            "--model" => {
-                a.heisenberg = match v.as_str() {
-                    "ising" => false,
-                    "heisenberg" => true,
-                    _ => return Err(bad()),
-                }
-            }
-            "--cell" => {
-                a.cell = match v.as_str() {
-                    "gru" => CellKind::Gru,
-                    "vanilla" => CellKind::Vanilla,
-                    "elu" => CellKind::VanillaElu,
-                    _ => return Err(bad()),
-                }
-            }
-            "--optimizer" => {
-                a.optimizer = match v.as_str() {
-                    "minsr" => Optimizer::MinSr,
-                    "adam" => Optimizer::Adam,
-                    "sgd" => Optimizer::Sgd,
-                    _ => return Err(bad()),
-                }
-            }
-            "--preconditioner" => {
-                a.preconditioner = match v.as_str() {
-                    "none" => Preconditioner::None,
-                    "sr" => Preconditioner::Sr,
-                    _ => return Err(bad()),
-                }
-            }
-            other => return Err(format!("unknown flag {other} (try --help)")),
-        }
-    }
-    Ok(a)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ModelArg {
+    Ising,
+    Heisenberg,
 }
 
 fn main() {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(msg) => {
-            eprintln!("{msg}");
-            std::process::exit(2);
-        }
-    };
+    let args = <Args as clap::Parser>::parse();
     if let Err(e) = run(&args) {
         eprintln!("error: {e}");
         std::process::exit(1);
@@ -146,8 +102,10 @@ fn main() {
 }
 
 fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    let heisenberg = a.model == ModelArg::Heisenberg;
+    let cell = CellKind::from(a.cell);
     let sites = a.lx * a.ly;
-    let (h, name) = if a.heisenberg {
+    let (h, name) = if heisenberg {
         (
             Hamiltonian::heisenberg(a.lx, a.ly, false, 1.0, a.j2)?,
             format!("Heisenberg J1 = 1, J2 = {}", a.j2),
@@ -165,23 +123,23 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
     };
     let mut model = Model::new(
         ModelConfig::default()
-            .with_cell(a.cell)
+            .with_cell(cell)
             .with_lx(a.lx)
             .with_ly(a.ly)
             .with_hidden(a.hidden)
             .with_layers(a.layers)
-            .with_sign_rule(if a.heisenberg {
+            .with_sign_rule(if heisenberg {
                 SignRule::Marshall
             } else {
                 SignRule::None
             })
-            .with_u1_total(a.heisenberg.then_some(sites / 2))
+            .with_u1_total(heisenberg.then_some(sites / 2))
             .with_seed(a.seed),
     )?;
     let mut vmc = Vmc::new(
         VmcConfig::default()
-            .with_optimizer(a.optimizer)
-            .with_preconditioner(a.preconditioner)
+            .with_optimizer(a.optimizer.into())
+            .with_preconditioner(a.preconditioner.into())
             .with_n_samples(a.samples)
             .with_learning_rate(a.lr)
             .with_sr_diag_shift(a.shift)
@@ -192,11 +150,11 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
          lr {} -> {}, {} threads{}",
         a.lx,
         a.ly,
-        a.cell,
+        cell,
         a.hidden,
         a.layers,
         model.num_params(),
-        a.optimizer,
+        Optimizer::from(a.optimizer),
         vmc.config().preconditioner_in_effect(),
         a.samples,
         a.lr,

@@ -12,124 +12,60 @@
 //! Prints progress, writes `log.jsonl` (one JSON object per step) and `energy.svg` (energy
 //! against step) into the output folder, and ends with a one-line summary.
 
-use rnnwf::optim::{Optimizer, Preconditioner};
 use rnnwf::vmc::{Vmc, VmcConfig};
 use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
+#[path = "common/cli.rs"]
+mod cli;
+
+/// Train a GRU on the open transverse-field Ising chain (J = 1) against its exact ground
+/// energy.
+#[derive(clap::Parser)]
+#[command(name = "train_ising")]
 struct Args {
+    /// Sites of the chain.
+    #[arg(long, default_value_t = 20)]
     sites: u32,
+    /// Transverse field h.
+    #[arg(long, default_value_t = 1.0)]
     field: f64,
+    /// Hidden units per layer.
+    #[arg(long, default_value_t = 32)]
     hidden: u32,
+    /// Stacked GRU layers.
+    #[arg(long, default_value_t = 1)]
     layers: u32,
+    /// Samples per step.
+    #[arg(long, default_value_t = 512)]
     samples: u64,
+    /// Training steps.
+    #[arg(long, default_value_t = 200)]
     steps: u64,
-    optimizer: Optimizer,
-    preconditioner: Preconditioner,
+    /// The update rule (minsr = SGD after SR).
+    #[arg(long, value_enum, default_value_t = cli::OptimizerArg::Minsr)]
+    optimizer: cli::OptimizerArg,
+    /// sr puts stochastic reconfiguration before adam or sgd.
+    #[arg(long, value_enum, default_value_t = cli::PreconditionerArg::None)]
+    preconditioner: cli::PreconditionerArg,
+    /// Learning rate.
+    #[arg(long, default_value_t = 0.05)]
     lr: f64,
+    /// SR's diagonal shift.
+    #[arg(long, default_value_t = 1e-3)]
     shift: f64,
+    /// Seed of the parameters and the samples.
+    #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Folder for log.jsonl and energy.svg.
+    #[arg(long, default_value = "target/train_ising")]
     out: PathBuf,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut a = Args {
-        sites: 20,
-        field: 1.0,
-        hidden: 32,
-        layers: 1,
-        samples: 512,
-        steps: 200,
-        optimizer: Optimizer::MinSr,
-        preconditioner: Preconditioner::None,
-        lr: 0.05,
-        shift: 1e-3,
-        seed: 1,
-        out: PathBuf::from("target/train_ising"),
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or(format!("{flag} needs a value"));
-        let bad = |v: &str| format!("bad value for {flag}: {v}");
-        match flag.as_str() {
-            "--sites" => {
-                let v = value()?;
-                a.sites = v.parse().map_err(|_| bad(&v))?;
-            }
-            "--field" => {
-                let v = value()?;
-                a.field = v.parse().map_err(|_| bad(&v))?;
-            }
-            "--hidden" => {
-                let v = value()?;
-                a.hidden = v.parse().map_err(|_| bad(&v))?;
-            }
-            "--layers" => {
-                let v = value()?;
-                a.layers = v.parse().map_err(|_| bad(&v))?;
-            }
-            "--samples" => {
-                let v = value()?;
-                a.samples = v.parse().map_err(|_| bad(&v))?;
-            }
-            "--steps" => {
-                let v = value()?;
-                a.steps = v.parse().map_err(|_| bad(&v))?;
-            }
-            "--lr" => {
-                let v = value()?;
-                a.lr = v.parse().map_err(|_| bad(&v))?;
-            }
-            "--shift" => {
-                let v = value()?;
-                a.shift = v.parse().map_err(|_| bad(&v))?;
-            }
-            "--seed" => {
-                let v = value()?;
-                a.seed = v.parse().map_err(|_| bad(&v))?;
-            }
-            "--out" => a.out = PathBuf::from(value()?),
-            "--optimizer" => {
-                let v = value()?;
-                a.optimizer = match v.as_str() {
-                    "adam" => Optimizer::Adam,
-                    "sgd" => Optimizer::Sgd,
-                    "minsr" => Optimizer::MinSr,
-                    _ => return Err(bad(&v)),
-                }
-            }
-            "--preconditioner" => {
-                let v = value()?;
-                a.preconditioner = match v.as_str() {
-                    "none" => Preconditioner::None,
-                    "sr" => Preconditioner::Sr,
-                    _ => return Err(bad(&v)),
-                }
-            }
-            "--help" | "-h" => {
-                return Err(
-                    "usage: train_ising [--sites N] [--field h] [--hidden H] [--layers L] \
-                     [--samples S] [--steps K] [--optimizer adam|sgd|minsr] \
-                     [--preconditioner none|sr] [--lr LR] [--shift LAMBDA] [--seed SEED] [--out DIR]"
-                        .into(),
-                )
-            }
-            other => return Err(format!("unknown flag {other} (try --help)")),
-        }
-    }
-    Ok(a)
-}
-
 fn main() {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(msg) => {
-            eprintln!("{msg}");
-            std::process::exit(2);
-        }
-    };
+    let args = <Args as clap::Parser>::parse();
     if let Err(e) = run(&args) {
         eprintln!("error: {e}");
         std::process::exit(1);
@@ -149,15 +85,19 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     )?;
     let mut vmc = Vmc::new(
         VmcConfig::default()
-            .with_optimizer(args.optimizer)
-            .with_preconditioner(args.preconditioner)
+            .with_optimizer(args.optimizer.into())
+            .with_preconditioner(args.preconditioner.into())
             .with_n_samples(args.samples)
             .with_learning_rate(args.lr)
             .with_sr_diag_shift(args.shift)
             .with_seed(args.seed),
     )?;
-    std::fs::create_dir_all(&args.out)?;
-    let mut log = std::io::BufWriter::new(std::fs::File::create(args.out.join("log.jsonl"))?);
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+    let log_path = args.out.join("log.jsonl");
+    let log_file = std::fs::File::create(&log_path)
+        .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
+    let mut log = std::io::BufWriter::new(log_file);
     println!(
         "open Ising chain: N = {}, J = 1, h = {}; GRU hidden {} x {} layer(s), {} parameters; \
          {:?}, {} samples/step, {} threads; exact E0 = {exact:.10}",
@@ -166,7 +106,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         args.hidden,
         args.layers,
         model.num_params(),
-        args.optimizer,
+        rnnwf::optim::Optimizer::from(args.optimizer),
         args.samples,
         rnnwf::num_threads()
     );
@@ -199,7 +139,8 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         rnnwf::estimators::expectation(&model, &h, args.seed ^ 0xF1, 16 * args.samples as usize)?;
     let e = final_estimate.mean.re;
     let rel = (e - exact).abs() / exact.abs();
-    write_svg(&args.out.join("energy.svg"), &history, exact)?;
+    let svg = args.out.join("energy.svg");
+    write_svg(&svg, &history, exact).map_err(|e| format!("cannot write {}: {e}", svg.display()))?;
     println!(
         "summary: N = {} h = {} E = {e:.8} +- {:.1e} exact {exact:.8} relative error {rel:.2e} \
          after {} steps in {:.1} s (log: {}, plot: {})",

@@ -1,0 +1,60 @@
+//! Command-line choices shared by the training examples, parsed by clap so that `--help`
+//! lists every flag with its default and a bad value lists the valid ones.
+
+use clap::ValueEnum;
+use rnnwf::optim::{Optimizer, Preconditioner};
+use rnnwf::CellKind;
+
+/// `--optimizer`: the update rule (`minsr` = SGD after SR).
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum OptimizerArg {
+    Minsr,
+    Adam,
+    Sgd,
+}
+
+impl From<OptimizerArg> for Optimizer {
+    fn from(a: OptimizerArg) -> Self {
+        match a {
+            OptimizerArg::Minsr => Optimizer::MinSr,
+            OptimizerArg::Adam => Optimizer::Adam,
+            OptimizerArg::Sgd => Optimizer::Sgd,
+        }
+    }
+}
+
+/// `--preconditioner`: `sr` puts stochastic reconfiguration before `adam` or `sgd`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum PreconditionerArg {
+    None,
+    Sr,
+}
+
+impl From<PreconditionerArg> for Preconditioner {
+    fn from(a: PreconditionerArg) -> Self {
+        match a {
+            PreconditionerArg::None => Preconditioner::None,
+            PreconditionerArg::Sr => Preconditioner::Sr,
+        }
+    }
+}
+
+/// `--cell`: the recurrent cell.
+#[allow(dead_code)] // train_ising always uses the GRU
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum CellArg {
+    Gru,
+    Vanilla,
+    Elu,
+}
+
+#[allow(dead_code)]
+impl From<CellArg> for CellKind {
+    fn from(a: CellArg) -> Self {
+        match a {
+            CellArg::Gru => CellKind::Gru,
+            CellArg::Vanilla => CellKind::Vanilla,
+            CellArg::Elu => CellKind::VanillaElu,
+        }
+    }
+}
