@@ -189,12 +189,16 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let training = start.elapsed().as_secs_f64();
     step_seconds.sort_by(f64::total_cmp);
     let median_step = step_seconds.get(step_seconds.len() / 2).copied();
-    // Final estimate with more samples, from the trained state.
+    // Final estimate with more samples, from the trained state: on large lattices it takes
+    // as long as many steps, so say so before it starts.
+    println!("final estimate with {} samples ...", a.final_samples);
+    let estimating = Instant::now();
     let est = rnnwf::expectation(&model, &h, a.seed ^ 0xF1, a.final_samples)?;
+    let estimate_seconds = estimating.elapsed().as_secs_f64();
     let e = est.mean.re;
     println!(
-        "summary: {}x{} {name}: E = {e:.8} +- {:.1e} ({} samples), E/N = {:.8}{}; {} steps in \
-         {training:.1} s, median {:.3} s/step",
+        "summary: {}x{} {name}: E = {e:.8} +- {:.1e} ({} samples, {estimate_seconds:.1} s), \
+         E/N = {:.8}{}; {} steps in {training:.1} s, median {:.3} s/step",
         a.lx,
         a.ly,
         est.error,
