@@ -1,6 +1,6 @@
 // Sampling an RNN wave function from C++ (bindings/cpp/rnnwf.hpp).
 //
-//   c++ -std=c++17 -I include -I bindings/cpp examples/cpp/sample.cpp -L target/release
+//   c++ -std=c++17 -I include -I bindings/cpp examples/cpp/sample.cpp -L target/release \
 //       -lrnnwf -Wl,-rpath,target/release -o sample_cpp && ./sample_cpp [n_samples [steps]]
 //   (or, installed: c++ -std=c++17 sample.cpp $(pkg-config --cflags --libs rnnwf))
 //
