@@ -1,14 +1,14 @@
-// Sampling an RNN wave function from C++ (bindings/cpp/rnnwf.hpp).
-//
-//   c++ -std=c++17 -I include -I bindings/cpp examples/cpp/sample.cpp -L target/release \
-//       -lrnnwf -Wl,-rpath,target/release -o sample_cpp && ./sample_cpp [n_samples [steps]]
-//   (or, installed: c++ -std=c++17 sample.cpp $(pkg-config --cflags --libs rnnwf))
-//
-// Creates a GRU wave function on a 12-site chain at zero magnetisation, samples it, checks
-// that evaluating ln psi reproduces the sampled values, and prints the mean of ln|psi|^2
-// (minus the Shannon entropy estimate). Then trains a GRU with minSR for `steps` steps
-// (default 200) on the open transverse-field Ising chain (N = 10, J = h = 1) and prints its
-// energy against the exact ground energy. Errors arrive as rnnwf::Error exceptions.
+/* Sampling an RNN wave function from C++ (bindings/cpp/rnnwf.hpp).
+
+     c++ -std=c++17 -I include -I bindings/cpp examples/cpp/sample.cpp -L target/release \
+         -lrnnwf -Wl,-rpath,target/release -o sample_cpp && ./sample_cpp [n_samples [steps]]
+     (or, installed: c++ -std=c++17 sample.cpp $(pkg-config --cflags --libs rnnwf))
+
+   Creates a GRU wave function on a 12-site chain at zero magnetisation, samples it, checks
+   that evaluating ln psi reproduces the sampled values, and prints the mean of ln|psi|^2
+   (minus the Shannon entropy estimate). Then trains a GRU with minSR for `steps` steps
+   (default 200) on the open transverse-field Ising chain (N = 10, J = h = 1) and prints its
+   energy against the exact ground energy. Errors arrive as rnnwf::Error exceptions. */
 #include "rnnwf.hpp"
 
 #include <cmath>
