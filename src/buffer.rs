@@ -1,5 +1,6 @@
-//! Buffers kept between training steps: resized only when a size changes, and grown with a
-//! fallible allocation so that a size no memory can hold is a status, not an abort.
+//! Buffers whose size comes from input: the workspaces of a pass, allocated fresh, and the
+//! driver's buffers, kept between training steps and resized only when a size changes. All
+//! grow by fallible allocation, so that a size no memory can hold is a status, not an abort.
 
 use crate::error::{Error, Result};
 

@@ -70,7 +70,7 @@ impl Backward {
     /// Bytes per row of a chunk's workspace, to size chunks within a memory budget.
     pub fn bytes_per_row(model: &Model) -> Result<usize> {
         let b = Backward::new(model, 1)?;
-        Ok(Tape::bytes_per_row(model)?
+        Ok(b.tape.bytes()
             + 8 * (b
                 .adj_x
                 .iter()

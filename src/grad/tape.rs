@@ -73,18 +73,17 @@ impl Tape {
         }
     }
 
-    /// Bytes a tape of one row takes, to size chunks within a memory budget.
-    pub fn bytes_per_row(model: &Model) -> Result<usize> {
-        let t = Tape::new(model, 1)?;
-        Ok(8 * (t
+    /// Bytes this tape's buffers take.
+    pub fn bytes(&self) -> usize {
+        8 * (self
             .h
             .iter()
-            .chain(&t.gates)
-            .chain(&t.gathered)
+            .chain(&self.gates)
+            .chain(&self.gathered)
             .map(Vec::len)
             .sum::<usize>()
-            + t.probs.len()
-            + t.phase_logits.len()))
+            + self.probs.len()
+            + self.phase_logits.len())
     }
 
     /// The elements of position `pos`'s block of `width` per row.
