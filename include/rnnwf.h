@@ -127,6 +127,20 @@
 // gradient under a reduction hook; the optimizer (SGD or Adam) then applies it.
 #define RNNWF_PRECONDITIONER_SR 1
 
+// rnnwf_vmc_stats.sr_solver: the step used no SR.
+#define RNNWF_SR_SOLVER_NONE 0
+
+// minSR solved by Cholesky factorisation (the normal case).
+#define RNNWF_SR_SOLVER_CHOLESKY 1
+
+// minSR solved by eigendecomposition, every eigenvalue raised to at least sr_diag_shift:
+// Cholesky met a non-positive pivot from rounding (large log-derivatives), although
+// A A^T + sr_diag_shift I is positive definite.
+#define RNNWF_SR_SOLVER_EIGEN 2
+
+// SR solved by conjugate gradient over all processes (a reduction hook is set).
+#define RNNWF_SR_SOLVER_CG 3
+
 // An operator H = sum_k c_k P_k: real coefficients c_k times Pauli strings P_k (products of
 // X, Y, Z on distinct sites, eigenvalues +-1) on n_sites spin-1/2 sites. Opaque: made by
 // rnnwf_hamiltonian_new, _parse, _tfim or _heisenberg, destroyed by rnnwf_hamiltonian_free.
@@ -257,6 +271,9 @@ typedef struct rnnwf_vmc_stats {
   double grad_norm;
   // Wall time of the step.
   double seconds;
+  // How the step's SR system was solved: RNNWF_SR_SOLVER_NONE (no SR), _CHOLESKY,
+  // _EIGEN (the fallback when Cholesky fails on rounding) or _CG.
+  uint32_t sr_solver;
 } rnnwf_vmc_stats;
 
 // Success.

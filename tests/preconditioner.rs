@@ -3,7 +3,7 @@
 //! engine, seen alike from Rust and from C; the driver can move between threads.
 
 use rnnwf::capi::*;
-use rnnwf::optim::{Optimizer, Preconditioner};
+use rnnwf::optim::{Optimizer, Preconditioner, SrSolve};
 use rnnwf::vmc::{Vmc, VmcConfig};
 use rnnwf::{CellKind, Complex64, ErrorKind, Hamiltonian, Model, ModelConfig, PhaseKind};
 use std::ffi::CStr;
@@ -154,6 +154,21 @@ fn sr_then_sgd_is_minsr_exactly() {
         )
         .unwrap();
         let stats: Vec<_> = (0..3).map(|_| vmc.step(&mut model, &h).unwrap()).collect();
+        let sr = optimizer == Optimizer::MinSr || preconditioner == Preconditioner::Sr;
+        let expected_solve = if sr {
+            SrSolve::Cholesky
+        } else {
+            SrSolve::NotUsed
+        };
+        assert!(stats.iter().all(|s| s.sr_solve == expected_solve));
+        // An identity reduction hook: the same system, solved by conjugate gradient.
+        let mut hooked = Vmc::new(vmc.config().clone()).unwrap();
+        hooked.set_allreduce(Some(Box::new(|_: &mut [f64]| Ok(()))));
+        let hooked_solve = hooked.step(&mut model.clone(), &h).unwrap().sr_solve;
+        assert_eq!(
+            matches!(hooked_solve, SrSolve::ConjugateGradient { iterations } if iterations > 0),
+            sr
+        );
         let bits: Vec<u64> = model.params().iter().map(|x| x.to_bits()).collect();
         let energies: Vec<u64> = stats.iter().map(|s| s.energy.mean.re.to_bits()).collect();
         (bits, energies, vmc.adam_state().is_some())

@@ -49,6 +49,16 @@ module rnnwf_capi
   ! (S + sr_diag_shift I)^-1 f, solved in sample space (minSR) on one process and by conjugate
   ! gradient under a reduction hook; the optimizer (SGD or Adam) then applies it.
   integer(c_int32_t), parameter :: RNNWF_PRECONDITIONER_SR = 1
+  ! rnnwf_vmc_stats.sr_solver: the step used no SR.
+  integer(c_int32_t), parameter :: RNNWF_SR_SOLVER_NONE = 0
+  ! minSR solved by Cholesky factorisation (the normal case).
+  integer(c_int32_t), parameter :: RNNWF_SR_SOLVER_CHOLESKY = 1
+  ! minSR solved by eigendecomposition, every eigenvalue raised to at least sr_diag_shift:
+  ! Cholesky met a non-positive pivot from rounding (large log-derivatives), although
+  ! A A^T + sr_diag_shift I is positive definite.
+  integer(c_int32_t), parameter :: RNNWF_SR_SOLVER_EIGEN = 2
+  ! SR solved by conjugate gradient over all processes (a reduction hook is set).
+  integer(c_int32_t), parameter :: RNNWF_SR_SOLVER_CG = 3
   ! Success.
   integer(c_int32_t), parameter :: RNNWF_OK = 0
   ! A required pointer argument was NULL (the message names it).
@@ -156,6 +166,9 @@ module rnnwf_capi
     real(c_double) :: grad_norm
     ! Wall time of the step.
     real(c_double) :: seconds
+    ! How the step's SR system was solved: RNNWF_SR_SOLVER_NONE (no SR), _CHOLESKY,
+    ! _EIGEN (the fallback when Cholesky fails on rounding) or _CG.
+    integer(c_int32_t) :: sr_solver
   end type rnnwf_vmc_stats
 
   interface

@@ -10,7 +10,7 @@ use super::handles::{free_handle, into_handle};
 use super::model::rnnwf_model;
 use super::status::rnnwf_status;
 use crate::error::ErrorKind;
-use crate::optim::{Optimizer, Preconditioner};
+use crate::optim::{Optimizer, Preconditioner, SrSolve};
 use crate::vmc::{Vmc, VmcConfig, VmcStats};
 use std::ffi::{c_char, c_void};
 
@@ -29,6 +29,17 @@ pub const RNNWF_PRECONDITIONER_NONE: u32 = 0;
 /// (S + sr_diag_shift I)^-1 f, solved in sample space (minSR) on one process and by conjugate
 /// gradient under a reduction hook; the optimizer (SGD or Adam) then applies it.
 pub const RNNWF_PRECONDITIONER_SR: u32 = 1;
+
+/// rnnwf_vmc_stats.sr_solver: the step used no SR.
+pub const RNNWF_SR_SOLVER_NONE: u32 = 0;
+/// minSR solved by Cholesky factorisation (the normal case).
+pub const RNNWF_SR_SOLVER_CHOLESKY: u32 = 1;
+/// minSR solved by eigendecomposition, every eigenvalue raised to at least sr_diag_shift:
+/// Cholesky met a non-positive pivot from rounding (large log-derivatives), although
+/// A A^T + sr_diag_shift I is positive definite.
+pub const RNNWF_SR_SOLVER_EIGEN: u32 = 2;
+/// SR solved by conjugate gradient over all processes (a reduction hook is set).
+pub const RNNWF_SR_SOLVER_CG: u32 = 3;
 
 /// A training run's settings, step counter, optimiser state (Adam's moments) and reduction
 /// hook. Opaque: made by rnnwf_vmc_new, destroyed by rnnwf_vmc_free. The model and the
@@ -83,6 +94,9 @@ pub struct rnnwf_vmc_stats {
     pub grad_norm: f64,
     /// Wall time of the step.
     pub seconds: f64,
+    /// How the step's SR system was solved: RNNWF_SR_SOLVER_NONE (no SR), _CHOLESKY,
+    /// _EIGEN (the fallback when Cholesky fails on rounding) or _CG.
+    pub sr_solver: u32,
 }
 
 const CONFIG_SIZE: u32 = size_of::<rnnwf_vmc_config>() as u32;
@@ -210,6 +224,12 @@ impl From<VmcStats> for rnnwf_vmc_stats {
             energy: s.energy.into(),
             grad_norm: s.grad_norm,
             seconds: s.seconds,
+            sr_solver: match s.sr_solve {
+                SrSolve::Cholesky => RNNWF_SR_SOLVER_CHOLESKY,
+                SrSolve::Eigendecomposition { .. } => RNNWF_SR_SOLVER_EIGEN,
+                SrSolve::ConjugateGradient { .. } => RNNWF_SR_SOLVER_CG,
+                _ => RNNWF_SR_SOLVER_NONE,
+            },
         }
     }
 }

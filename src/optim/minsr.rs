@@ -1,11 +1,36 @@
 //! minSR: the natural-gradient direction A^T (A A^T + lambda I)^{-1} b, solved in the space
 //! of samples (docs/method.md), for when parameters outnumber samples.
+//!
+//! The centred rows of A sum to zero, so A A^T is singular and its smallest eigenvalue is the
+//! shift alone. When the log-derivatives are large (1e5 and more, as after transferring
+//! weights to a larger lattice), rounding in A A^T exceeds a small shift and Cholesky meets a
+//! non-positive pivot although the exact matrix is positive definite. Then the system is
+//! solved by a symmetric eigendecomposition instead, with every eigenvalue raised to at least
+//! the shift (the exact matrix has none below it): the same solution wherever rounding did not
+//! decide it, and a bounded one where it did.
 
 use crate::buffer::reuse;
 use crate::error::{Error, Result};
 use crate::kernels::{gemm_view, matvec_transposed, View};
 use crate::parallel::for_each_task;
-use nalgebra::{Cholesky, DMatrix, DVector};
+use nalgebra::{Cholesky, DMatrix, DVector, SymmetricEigen};
+
+/// How the SR system of a step was solved.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SrSolve {
+    /// The step used no SR.
+    #[default]
+    NotUsed,
+    /// minSR by Cholesky factorisation (the normal case).
+    Cholesky,
+    /// minSR by eigendecomposition, after Cholesky failed on rounding; `raised` eigenvalues
+    /// lay below the shift and were raised to it.
+    Eigendecomposition { raised: usize },
+    /// Conjugate gradient in parameter space (samples spread over processes), converged in
+    /// `iterations` products.
+    ConjugateGradient { iterations: usize },
+}
 
 /// The sample-space system's memory, kept between steps: the Gram matrix (factorised in
 /// place) and the solution in sample space.
@@ -26,40 +51,91 @@ impl MinSrWorkspace {
 
 /// `a` is `[rows x num_params]` row-major: the centred, 1/sqrt(N)-scaled log-derivatives,
 /// real parts stacked over imaginary parts; `b` the centred, scaled local energies stacked
-/// the same way. Writes the direction `A^T (A A^T + shift I)^{-1} b` into `out`.
+/// the same way. Writes the direction `A^T (A A^T + shift I)^{-1} b` into `out` and says how
+/// the system was solved. `shift` must be positive for the eigendecomposition fallback to
+/// be bounded; with shift 0 a singular system is refused.
 pub(crate) fn minsr_direction(
     a: &[f64],
     b: &[f64],
     shift: f64,
     work: &mut MinSrWorkspace,
     out: &mut [f64],
-) -> Result<()> {
+) -> Result<SrSolve> {
     let rows = b.len();
     let np = out.len();
     assert_eq!(a.len(), rows * np);
     work.prepare(rows)?;
-    gram_matrix(a, rows, np, &mut work.matrix);
-    for i in 0..rows {
-        work.matrix[i * rows + i] += shift;
-    }
-    // T is symmetric, so its row-major cells are its column-major ones too.
-    let t = DMatrix::from_vec(rows, rows, std::mem::take(&mut work.matrix));
-    let chol = Cholesky::new(t).ok_or_else(|| {
-        Error::numerical(format!(
-            "minSR: A A^T + {shift} I is not positive definite; raise sr_diag_shift"
-        ))
-    })?;
     work.y.copy_from_slice(b);
     let mut y = DVector::from_vec(std::mem::take(&mut work.y));
-    chol.solve_mut(&mut y);
+    let t = shifted_gram_matrix(a, rows, np, shift, std::mem::take(&mut work.matrix));
+    let (solve, matrix) = match Cholesky::new(t) {
+        Some(chol) => {
+            chol.solve_mut(&mut y);
+            (SrSolve::Cholesky, chol.unpack())
+        }
+        None if shift > 0.0 => {
+            // Cholesky consumed T; building it again is rare and costs what it did once.
+            let mut cells = Vec::new();
+            reuse(&mut cells, rows * rows, "minSR's Gram matrix")?;
+            let t = shifted_gram_matrix(a, rows, np, shift, cells);
+            let (raised, eigenvectors) = solve_by_eigendecomposition(t, shift, &mut y)?;
+            (SrSolve::Eigendecomposition { raised }, eigenvectors)
+        }
+        None => {
+            return Err(Error::numerical(
+                "minSR: A A^T is singular and sr_diag_shift is 0; set a positive sr_diag_shift",
+            ))
+        }
+    };
     matvec_transposed(a, rows, np, y.as_slice(), out);
     // Hand the memory back for the next step.
     work.y = y.data.into();
-    work.matrix = chol.unpack().data.into();
+    work.matrix = matrix.data.into();
     if out.iter().any(|x| !x.is_finite()) {
         return Err(Error::numerical("minSR direction is not finite"));
     }
-    Ok(())
+    Ok(solve)
+}
+
+/// Solves `(T) y = b` in place for symmetric `t` = A A^T + shift I through its eigenvalues,
+/// each raised to at least `shift` (below it lies only rounding). Returns how many were
+/// raised, and the eigenvectors' matrix (its memory serves the next step).
+fn solve_by_eigendecomposition(
+    t: DMatrix<f64>,
+    shift: f64,
+    y: &mut DVector<f64>,
+) -> Result<(usize, DMatrix<f64>)> {
+    if t.iter().any(|x| !x.is_finite()) {
+        return Err(Error::numerical("minSR: A A^T is not finite"));
+    }
+    let eigen = SymmetricEigen::new(t);
+    // y = V diag(1 / max(mu, shift)) V^T b
+    let mut coefficients = eigen.eigenvectors.tr_mul(y);
+    let mut raised = 0;
+    for (c, &mu) in coefficients.iter_mut().zip(eigen.eigenvalues.iter()) {
+        if mu < shift {
+            raised += 1;
+        }
+        *c /= mu.max(shift);
+    }
+    eigen.eigenvectors.mul_to(&coefficients, y);
+    Ok((raised, eigen.eigenvectors))
+}
+
+/// A A^T + shift I in `cells` (`rows x rows`); symmetric, so its row-major cells are its
+/// column-major ones too.
+fn shifted_gram_matrix(
+    a: &[f64],
+    rows: usize,
+    np: usize,
+    shift: f64,
+    mut cells: Vec<f64>,
+) -> DMatrix<f64> {
+    gram_matrix(a, rows, np, &mut cells);
+    for i in 0..rows {
+        cells[i * rows + i] += shift;
+    }
+    DMatrix::from_vec(rows, rows, cells)
 }
 
 /// Rows of A per tile of the Gram matrix.
@@ -157,5 +233,58 @@ mod tests {
         for (o, e) in out.iter().zip(expected.iter()) {
             assert!((o - e).abs() < 1e-12, "{o} vs {e}");
         }
+    }
+
+    /// Centred log-derivatives of size 1e9, as after a transfer to a larger lattice: the
+    /// exact A A^T + 1e-3 I is positive definite, but rounding in A A^T (about 1e-16 of its
+    /// 1e20 entries) exceeds the shift, so Cholesky fails. The fallback must give the exact
+    /// direction, computed here from the SVD of A (A^T (A A^T + s)^-1 b = V diag(sigma /
+    /// (sigma^2 + s)) U^T b), which never forms A A^T.
+    #[test]
+    fn rounding_failure_of_cholesky_falls_back_to_the_exact_direction() {
+        let (rows, np, shift) = (120, 300, 1e-3);
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        let mut a: Vec<f64> = (0..rows * np).map(|_| 1e9 * next()).collect();
+        let mut b: Vec<f64> = (0..rows).map(|_| next()).collect();
+        // Centre every column of A and b over the samples, as the step does.
+        for k in 0..np {
+            let mean = (0..rows).map(|i| a[i * np + k]).sum::<f64>() / rows as f64;
+            (0..rows).for_each(|i| a[i * np + k] -= mean);
+        }
+        let mean_b = b.iter().sum::<f64>() / rows as f64;
+        b.iter_mut().for_each(|x| *x -= mean_b);
+
+        let mut out = vec![0.0; np];
+        let solve = minsr_direction(&a, &b, shift, &mut MinSrWorkspace::default(), &mut out)
+            .expect("a positive shift must not fail");
+        assert!(
+            matches!(solve, SrSolve::Eigendecomposition { raised } if raised >= 1),
+            "expected the eigendecomposition fallback, got {solve:?}"
+        );
+
+        let svd = DMatrix::from_row_slice(rows, np, &a).svd(true, true);
+        let (u, v_t) = (svd.u.unwrap(), svd.v_t.unwrap());
+        let ub = u.tr_mul(&DVector::from_column_slice(&b));
+        let scaled = DVector::from_iterator(
+            ub.len(),
+            ub.iter()
+                .zip(svd.singular_values.iter())
+                .map(|(c, s)| c * s / (s * s + shift)),
+        );
+        let expected = v_t.tr_mul(&scaled);
+        let norm = expected.norm();
+        let error = out
+            .iter()
+            .zip(expected.iter())
+            .map(|(o, e)| (o - e).powi(2))
+            .sum::<f64>()
+            .sqrt();
+        assert!(error < 1e-8 * norm, "error {error} against norm {norm}");
     }
 }

@@ -8,6 +8,7 @@ mod preconditioner;
 mod sr_cg;
 mod update;
 
+pub use minsr::SrSolve;
 pub use preconditioner::Preconditioner;
 pub(crate) use preconditioner::{PreconditionerWorkspace, Samples};
 pub use update::{AdamState, UpdateRule};

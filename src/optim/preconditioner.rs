@@ -5,7 +5,7 @@
 //! the gradient): solved in sample space by Cholesky (minSR) on one process, by conjugate
 //! gradient in parameter space when a reduction hook spreads the samples over processes.
 
-use super::minsr::{minsr_direction, MinSrWorkspace};
+use super::minsr::{minsr_direction, MinSrWorkspace, SrSolve};
 use super::sr_cg::{sr_conjugate_gradient, CgWorkspace};
 use crate::buffer::{product, reuse};
 use crate::error::Result;
@@ -101,7 +101,8 @@ impl PreconditionerWorkspace {
     }
 
     /// Writes the energy gradient (over all processes) into `grad` and the update direction
-    /// into `direction` (both `num_params`). `distributed`: a reduction hook is set.
+    /// into `direction` (both `num_params`), and says how an SR system was solved.
+    /// `distributed`: a reduction hook is set.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn run(
         &mut self,
@@ -112,13 +113,13 @@ impl PreconditionerWorkspace {
         reduce: Reduce<'_>,
         grad: &mut [f64],
         direction: &mut [f64],
-    ) -> Result<()> {
+    ) -> Result<SrSolve> {
         self.prepare(p, s.model, s.centred.len(), distributed)?;
         match p {
             Preconditioner::None => {
                 self.gradient_by_backward_pass(s, reduce, grad)?;
                 direction.copy_from_slice(grad);
-                Ok(())
+                Ok(SrSolve::NotUsed)
             }
             Preconditioner::Sr => {
                 self.sample_space_system(s, reduce)?;
@@ -136,7 +137,7 @@ impl PreconditionerWorkspace {
                 if distributed {
                     // Samples spread over processes: conjugate gradient in parameter space,
                     // one reduction per product, instead of gathering A on every process.
-                    sr_conjugate_gradient(
+                    let iterations = sr_conjugate_gradient(
                         &self.a,
                         f,
                         sr_diag_shift,
@@ -144,10 +145,10 @@ impl PreconditionerWorkspace {
                         &mut self.cg,
                         direction,
                     )?;
+                    Ok(SrSolve::ConjugateGradient { iterations })
                 } else {
-                    minsr_direction(&self.a, &self.b, sr_diag_shift, &mut self.minsr, direction)?;
+                    minsr_direction(&self.a, &self.b, sr_diag_shift, &mut self.minsr, direction)
                 }
-                Ok(())
             }
         }
     }

@@ -13,7 +13,7 @@ pub use reduction::AllReduce;
 
 use crate::error::{Error, Result};
 use crate::estimators::Estimate;
-use crate::optim::AdamState;
+use crate::optim::{AdamState, SrSolve};
 use reduction::Reduction;
 use workspace::StepWorkspace;
 
@@ -36,6 +36,8 @@ pub struct VmcStats {
     pub energy: Estimate,
     /// Norm of the energy (or free-energy) gradient before clipping.
     pub grad_norm: f64,
+    /// How the step's SR system was solved ([`SrSolve::NotUsed`] without SR).
+    pub sr_solve: SrSolve,
     pub seconds: f64,
     pub timings: StepTimings,
 }

@@ -8,7 +8,7 @@ use crate::estimators::Estimate;
 use crate::hamiltonian::Hamiltonian;
 use crate::local_energy::{check_operator, local_energies};
 use crate::model::Model;
-use crate::optim::{Preconditioner, Samples};
+use crate::optim::{Preconditioner, Samples, SrSolve};
 use crate::random::derive_seed;
 use num_complex::Complex64;
 use std::time::Instant;
@@ -78,13 +78,15 @@ impl Vmc {
         self.prepare_buffers(model, log_psi.len(), preconditioner)?;
         let energy = self.centred_local_values(model, h, configs, log_psi)?;
         let local = Instant::now();
-        let grad_norm = self.precondition(model, configs, energy.n as f64, preconditioner)?;
+        let (grad_norm, sr_solve) =
+            self.precondition(model, configs, energy.n as f64, preconditioner)?;
         let differentiated = Instant::now();
         self.apply_update_rule(model)?;
         let stats = VmcStats {
             step: self.steps,
             energy,
             grad_norm,
+            sr_solve,
             seconds: start.elapsed().as_secs_f64(),
             timings: StepTimings {
                 sampling: (sampled - start).as_secs_f64(),
@@ -156,14 +158,14 @@ impl Vmc {
     }
 
     /// Gradient estimate and preconditioner: the energy gradient and the update direction
-    /// into the workspace; returns the gradient's norm.
+    /// into the workspace; returns the gradient's norm and how an SR system was solved.
     fn precondition(
         &mut self,
         model: &Model,
         configs: &[u8],
         n_total: f64,
         preconditioner: Preconditioner,
-    ) -> Result<f64> {
+    ) -> Result<(f64, SrSolve)> {
         let distributed = self.reduction.is_distributed();
         let (w, reduction) = (&mut self.workspace, &mut self.reduction);
         let samples = Samples {
@@ -172,7 +174,7 @@ impl Vmc {
             centred: &w.centred,
             n_total,
         };
-        w.preconditioner.run(
+        let sr_solve = w.preconditioner.run(
             preconditioner,
             &samples,
             self.config.sr_diag_shift,
@@ -185,7 +187,7 @@ impl Vmc {
         if !grad_norm.is_finite() {
             return Err(Error::numerical("the energy gradient is not finite"));
         }
-        Ok(grad_norm)
+        Ok((grad_norm, sr_solve))
     }
 
     /// The update rule on the workspace's direction: proposed, then committed once the

@@ -634,6 +634,7 @@ static void test_preconditioner(void) {
   rnnwf_vmc_stats stats;
   OK(rnnwf_vmc_step(v, m, h, &stats));
   CHECK(stats.step == 0 && isfinite(stats.grad_norm) && stats.grad_norm > 0.0);
+  CHECK(stats.sr_solver == RNNWF_SR_SOLVER_CHOLESKY);
   double *p1 = get_params(m, &n);
   size_t near_lr = 0;
   for (size_t k = 0; k < n; k++) {
@@ -661,6 +662,7 @@ static void test_preconditioner(void) {
     OK(rnnwf_vmc_step(minsr, a, h, &sa));
     OK(rnnwf_vmc_step(pipeline, b, h, &sb));
     expect_same_stats(&sa, &sb);
+    CHECK(sa.sr_solver == RNNWF_SR_SOLVER_CHOLESKY && sb.sr_solver == sa.sr_solver);
   }
   expect_same_params(a, b);
   rnnwf_vmc_free(minsr);

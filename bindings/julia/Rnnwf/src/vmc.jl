@@ -17,7 +17,8 @@ rnnwf_vmc_config(; kwargs...) = with_defaults(rnnwf_vmc_config, rnnwf_vmc_config
     VmcStats
 
 What one `step!` measured (`rnnwf_vmc_stats`): `step`, `energy::Estimate`, `grad_norm`,
-`seconds`.
+`seconds`, and `sr_solver` (how SR was solved: `RNNWF_SR_SOLVER_NONE`, `_CHOLESKY`, `_EIGEN`
+when Cholesky failed on rounding, or `_CG` under a reduction hook).
 """
 const VmcStats = rnnwf_vmc_stats
 

@@ -41,6 +41,16 @@ const RNNWF_PRECONDITIONER_NONE = 0
 # (S + sr_diag_shift I)^-1 f, solved in sample space (minSR) on one process and by conjugate
 # gradient under a reduction hook; the optimizer (SGD or Adam) then applies it.
 const RNNWF_PRECONDITIONER_SR = 1
+# rnnwf_vmc_stats.sr_solver: the step used no SR.
+const RNNWF_SR_SOLVER_NONE = 0
+# minSR solved by Cholesky factorisation (the normal case).
+const RNNWF_SR_SOLVER_CHOLESKY = 1
+# minSR solved by eigendecomposition, every eigenvalue raised to at least sr_diag_shift:
+# Cholesky met a non-positive pivot from rounding (large log-derivatives), although
+# A A^T + sr_diag_shift I is positive definite.
+const RNNWF_SR_SOLVER_EIGEN = 2
+# SR solved by conjugate gradient over all processes (a reduction hook is set).
+const RNNWF_SR_SOLVER_CG = 3
 # Success.
 const RNNWF_OK = 0
 # A required pointer argument was NULL (the message names it).
@@ -183,6 +193,9 @@ struct rnnwf_vmc_stats
     grad_norm::Cdouble
     # Wall time of the step.
     seconds::Cdouble
+    # How the step's SR system was solved: RNNWF_SR_SOLVER_NONE (no SR), _CHOLESKY,
+    # _EIGEN (the fallback when Cholesky fails on rounding) or _CG.
+    sr_solver::UInt32
 end
 
 # ---- functions ----
