@@ -111,8 +111,19 @@ impl Model {
             || {
                 let cache = self.workspaces();
                 let pass = cache.lease(rows_per_task, |r| Pass::new(self, r))?;
-                let row = cache.lease_vec::<u8>(if self.symmetry_group().is_some() { sites } else { 0 }, "a configuration")?;
-                Ok((pass, cache.lease_vec::<Complex64>(rows_per_task, "ln psi")?, row))
+                let row = cache.lease_vec::<u8>(
+                    if self.symmetry_group().is_some() {
+                        sites
+                    } else {
+                        0
+                    },
+                    "a configuration",
+                )?;
+                Ok((
+                    pass,
+                    cache.lease_vec::<Complex64>(rows_per_task, "ln psi")?,
+                    row,
+                ))
             },
             |(pass, scratch, row), (chunk, (configs, caller_out))| {
                 let rows = configs.len() / sites;

@@ -7,8 +7,7 @@ use super::container::{
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{
-    CellKind, Model, ModelConfig, ParamBlock, ParamLayout, PhaseKind, Precision, SignRule,
-    Symmetry,
+    CellKind, Model, ModelConfig, ParamBlock, ParamLayout, PhaseKind, Precision, SignRule, Symmetry,
 };
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -101,7 +100,12 @@ fn config_metadata(cfg: &ModelConfig) -> BTreeMap<String, String> {
     ];
     entries
         .into_iter()
-        .chain(optional.into_iter().flatten().map(|(k, v)| (k, v.to_string())))
+        .chain(
+            optional
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k, v.to_string())),
+        )
         .map(|(k, v)| (k.to_string(), v))
         .collect()
 }
@@ -137,11 +141,19 @@ const SYMMETRY_NAMES: [(&str, Symmetry); 3] = [
 const PRECISION_NAMES: [(&str, Precision); 2] = [("f64", Precision::F64), ("f32", Precision::F32)];
 
 fn symmetry_name(symmetry: Symmetry) -> &'static str {
-    SYMMETRY_NAMES.iter().find(|(_, s)| *s == symmetry).unwrap().0
+    SYMMETRY_NAMES
+        .iter()
+        .find(|(_, s)| *s == symmetry)
+        .unwrap()
+        .0
 }
 
 fn precision_name(precision: Precision) -> &'static str {
-    PRECISION_NAMES.iter().find(|(_, p)| *p == precision).unwrap().0
+    PRECISION_NAMES
+        .iter()
+        .find(|(_, p)| *p == precision)
+        .unwrap()
+        .0
 }
 
 fn config_from_metadata(file: &Container) -> Result<ModelConfig> {

@@ -13,7 +13,8 @@ pub(crate) mod symmetry;
 mod topology;
 
 pub use config::{
-    CellKind, ModelConfig, PhaseKind, Precision, SignRule, Symmetry, MAX_HIDDEN, MAX_LAYERS, MAX_LOCAL_DIM, MAX_SITES,
+    CellKind, ModelConfig, PhaseKind, Precision, SignRule, Symmetry, MAX_HIDDEN, MAX_LAYERS,
+    MAX_LOCAL_DIM, MAX_SITES,
 };
 pub(crate) use evaluate::ReadValues;
 pub(crate) use gate_layout::{Blend, GateLayout};

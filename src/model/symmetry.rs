@@ -186,7 +186,11 @@ mod tests {
         ] {
             let g = group(lx, ly, symmetry);
             assert_eq!(g.len(), order, "{lx}x{ly} {symmetry:?}");
-            assert!(g.elements[0].source.iter().enumerate().all(|(i, &j)| i == j as usize));
+            assert!(g.elements[0]
+                .source
+                .iter()
+                .enumerate()
+                .all(|(i, &j)| i == j as usize));
             let keys: Vec<(Vec<u32>, bool)> = g
                 .elements
                 .iter()
