@@ -7,7 +7,8 @@
 //!         [--field 3] [--j2 0] [--cell gru|vanilla|elu] [--hidden 32] [--layers 1]
 //!         [--samples 512] [--steps 300] [--optimizer minsr|adam|sgd]
 //!         [--preconditioner none|sr] [--lr 0.05] [--final-lr 0.01] [--shift 1e-3] [--seed 1]
-//!         [--final-samples 32768]
+//!         [--final-samples 32768] [--symmetry none|lattice|lattice-spin-flip]
+//!         [--minutes M] [--reference E0]
 //!
 //! `--optimizer` is the update rule (`minsr` = SGD after SR); `--preconditioner sr` puts
 //! stochastic reconfiguration before `adam` or `sgd`.
@@ -85,6 +86,17 @@ struct Args {
     /// Samples of the final energy estimate.
     #[arg(long, default_value_t = 32768)]
     final_samples: usize,
+    /// The lattice symmetry the wave function is averaged over.
+    #[arg(long, value_enum, default_value_t = cli::SymmetryArg::None)]
+    symmetry: cli::SymmetryArg,
+    /// A wall-time budget: stop training after this many minutes (then `--steps` is only an
+    /// upper bound, and the learning rate decays over the time instead of the steps).
+    #[arg(long)]
+    minutes: Option<f64>,
+    /// A known ground energy to report relative errors against, for lattices too large for
+    /// the exact one.
+    #[arg(long, allow_hyphen_values = true)]
+    reference: Option<f64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -116,7 +128,9 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             format!("Ising J = 1, h = {}", a.field),
         )
     };
-    let exact = if sites <= EXACT_SITES {
+    let exact = if let Some(e) = a.reference {
+        Some(e)
+    } else if sites <= EXACT_SITES {
         Some(rnnwf::exact_ground_energy(&h)?)
     } else {
         None
@@ -134,6 +148,7 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
                 SignRule::None
             })
             .with_u1_total(heisenberg.then_some(sites / 2))
+            .with_symmetry(a.symmetry.into())
             .with_seed(a.seed),
     )?;
     let mut vmc = Vmc::new(
@@ -146,13 +161,14 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             .with_seed(a.seed),
     )?;
     println!(
-        "{}x{} open {name}; 2D {:?} hidden {} x {} layer(s), {} parameters; {:?} after {:?}, {} samples/step, \
-         lr {} -> {}, {} threads{}",
+        "{}x{} open {name}; 2D {:?} hidden {} x {} layer(s), symmetry {:?}, {} parameters; {:?} after {:?}, \
+         {} samples/step, lr {} -> {}, {} threads{}",
         a.lx,
         a.ly,
         cell,
         a.hidden,
         a.layers,
+        a.symmetry,
         model.num_params(),
         Optimizer::from(a.optimizer),
         vmc.config().preconditioner_in_effect(),
@@ -163,15 +179,27 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         exact.map_or(String::new(), |e| format!("; exact E0 = {e:.10}"))
     );
     let start = Instant::now();
-    let report_every = (a.steps / 20).max(1);
+    let report_every = if a.minutes.is_some() {
+        10
+    } else {
+        (a.steps / 20).max(1)
+    };
+    let budget = a.minutes.map(|m| m * 60.0);
     let mut step_seconds = Vec::with_capacity(a.steps as usize);
+    let mut steps = 0;
     for step in 0..a.steps {
-        // Geometric decay from lr to final_lr over the run.
-        let frac = step as f64 / a.steps as f64;
+        let elapsed = start.elapsed().as_secs_f64();
+        if budget.is_some_and(|b| elapsed >= b) {
+            break;
+        }
+        // Geometric decay from lr to final_lr over the run (its steps, or its time).
+        let frac = budget.map_or(step as f64 / a.steps as f64, |b| elapsed / b);
+        steps += 1;
         vmc.set_learning_rate(a.lr * (a.final_lr / a.lr).powf(frac))?;
         let s = vmc.step(&mut model, &h)?;
         step_seconds.push(s.seconds);
-        if step % report_every == 0 || step + 1 == a.steps {
+        let out_of_time = budget.is_some_and(|b| start.elapsed().as_secs_f64() >= b);
+        if step % report_every == 0 || step + 1 == a.steps || out_of_time {
             let e = s.energy.mean.re;
             let versus_exact = exact.map_or(String::new(), |x| {
                 format!("  rel. error {:.2e}", (e - x).abs() / x.abs())
@@ -208,7 +236,7 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             ", exact {x:.8}, relative error {:.2e}",
             (e - x).abs() / x.abs()
         )),
-        a.steps,
+        steps,
         median_step.unwrap_or(0.0)
     );
     Ok(())

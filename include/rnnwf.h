@@ -108,6 +108,23 @@
 // psi *= (-1)^(down spins on sublattice A: x+y even)
 #define RNNWF_SIGN_MARSHALL 1
 
+// The bare RNN.
+#define RNNWF_SYMMETRY_NONE 0
+
+// psi averaged over the lattice's point group: reflection on a chain; on a grid D4 when
+// lx == ly, else D2 (|psi|^2 averaged, phase of the averaged amplitude; docs/method.md).
+#define RNNWF_SYMMETRY_LATTICE 1
+
+// The point group times the global spin flip s -> local_dim - 1 - s; refused with a
+// u1_total the flip does not map to itself.
+#define RNNWF_SYMMETRY_LATTICE_SPIN_FLIP 2
+
+// Passes in double precision.
+#define RNNWF_PRECISION_F64 0
+
+// Passes in single precision: not implemented yet, refused (RNNWF_ERR_UNSUPPORTED).
+#define RNNWF_PRECISION_F32 1
+
 // Plain gradient descent: theta -= learning_rate * g.
 #define RNNWF_OPT_SGD 0
 
@@ -188,6 +205,10 @@ typedef struct rnnwf_model_config {
   int32_t u1_total;
   // Seed of the parameter initialisation.
   uint64_t seed;
+  // RNNWF_SYMMETRY_NONE, RNNWF_SYMMETRY_LATTICE or RNNWF_SYMMETRY_LATTICE_SPIN_FLIP.
+  uint32_t symmetry;
+  // RNNWF_PRECISION_F64 (RNNWF_PRECISION_F32 is refused for now).
+  uint32_t precision;
 } rnnwf_model_config;
 
 // A complex double, layout-compatible with C99 `double _Complex`, C++ `std::complex<double>`,
@@ -338,7 +359,8 @@ const char *rnnwf_version(void);
 uint32_t rnnwf_abi_version(void);
 
 // Fills `cfg` with the defaults (GRU, lx 10, ly 1, local_dim 2, hidden 32, layers 1, no
-// phase, no sign rule, u1_total -1, seed 0) and sets struct_size.
+// phase, no sign rule, u1_total -1, seed 0, no symmetry, double precision) and sets
+// struct_size.
 rnnwf_status rnnwf_model_config_init(struct rnnwf_model_config *cfg);
 
 // Creates a model with Glorot-uniform weights drawn from cfg->seed. Invalid fields

@@ -61,6 +61,8 @@ pub use exact::{
 pub use hamiltonian::{Hamiltonian, Pauli, PauliString};
 pub use kernels::simd_level_name;
 pub use local_energy::{local_energies, local_energies_naive};
-pub use model::{CellKind, Model, ModelConfig, ParamBlock, PhaseKind, SignRule};
+pub use model::{
+    CellKind, Model, ModelConfig, ParamBlock, PhaseKind, Precision, SignRule, Symmetry,
+};
 pub use num_complex::Complex64;
 pub use parallel::{num_threads, set_num_threads, CHUNK_ROWS, MAX_THREADS};

@@ -21,6 +21,8 @@ use crate::model::Model;
 use crate::parallel::{for_each_task, CHUNK_ROWS};
 use num_complex::Complex64;
 
+mod symmetric;
+
 /// Memory for the saved states of one chunk of samples; one chunk per thread is live.
 const SNAPSHOT_BUDGET_BYTES: usize = 32 << 20;
 
@@ -43,7 +45,10 @@ pub fn local_energies(
         return Ok(());
     }
     let op = h.compiled();
-    let plan = RestartPlan::new(model, op);
+    if let Some(group) = model.symmetry_group() {
+        return symmetric::local_energies(model, group, op, configs, out);
+    }
+    let plan = RestartPlan::new(model, op, |site| site);
     let sites = model.num_sites();
     let tasks = configs
         .chunks(CHUNK_ROWS * sites)
@@ -167,7 +172,7 @@ fn ratio_term(
 }
 
 /// Where each off-diagonal group's configurations restart, the same for every sample.
-struct RestartPlan {
+pub(crate) struct RestartPlan {
     /// Positions between saved states.
     stride: usize,
     /// Saved states per sample: at positions 0, stride, 2 stride, ...
@@ -177,7 +182,9 @@ struct RestartPlan {
 }
 
 impl RestartPlan {
-    fn new(model: &Model, op: &CompiledOperator) -> Self {
+    /// The plan for configurations whose site `j` sits at site `moved(j)` (the identity, or
+    /// a symmetry's image).
+    fn new(model: &Model, op: &CompiledOperator, moved: impl Fn(usize) -> usize) -> Self {
         let sites = model.num_sites();
         let per_checkpoint = CHUNK_ROWS * RowSnapshots::bytes_per_slot(model);
         let max_checkpoints = (SNAPSHOT_BUDGET_BYTES / per_checkpoint).max(1);
@@ -192,7 +199,7 @@ impl RestartPlan {
             let first = op
                 .flips(g)
                 .iter()
-                .map(|&i| position_of[i as usize])
+                .map(|&i| position_of[moved(i as usize)])
                 .min()
                 .expect("an off-diagonal group flips a site");
             groups_by_checkpoint[first / stride].push(g);

@@ -61,6 +61,10 @@ impl Model {
     /// Like [`Model::sample`], with the random streams of the chunks from `first_chunk` on:
     /// samples `first_chunk * CHUNK_ROWS ..` of a larger draw, exactly as that draw gives
     /// them when its chunks there hold as many rows as these (all full, or the same last one).
+    ///
+    /// With a symmetry, each sample of the RNN is then moved by a group element drawn
+    /// uniformly from the rest of its chunk's stream, which samples |psi_S|^2 exactly
+    /// (docs/method.md); its ln psi_S takes |G| more amplitudes.
     pub(crate) fn sample_chunks(
         &self,
         seed: u64,
@@ -74,6 +78,26 @@ impl Model {
         if let Some(out) = &log_psi_out {
             check_len("log_psi_out", out.len(), n)?;
         }
+        if let Some(group) = self.symmetry_group() {
+            self.draw_chunks(seed, first_chunk, n, configs_out, None)?;
+            return match log_psi_out {
+                Some(out) => self.log_psi_symmetric(group, configs_out, out),
+                None => Ok(()),
+            };
+        }
+        self.draw_chunks(seed, first_chunk, n, configs_out, log_psi_out)
+    }
+
+    /// [`Model::sample_chunks`] on checked buffers, without the symmetrised ln psi.
+    fn draw_chunks(
+        &self,
+        seed: u64,
+        first_chunk: usize,
+        n: usize,
+        configs_out: &mut [u8],
+        log_psi_out: Option<&mut [Complex64]>,
+    ) -> Result<()> {
+        let sites = self.num_sites();
         // Without the caller's ln psi, each task keeps its chunk's in its workspace: no
         // buffer grows with n.
         let mut log_psi_chunks = log_psi_out.map(|out| out.chunks_mut(CHUNK_ROWS));
@@ -87,9 +111,21 @@ impl Model {
             || {
                 let cache = self.workspaces();
                 let pass = cache.lease(rows_per_task, |r| Pass::new(self, r))?;
-                Ok((pass, cache.lease_vec::<Complex64>(rows_per_task, "ln psi")?))
+                let row = cache.lease_vec::<u8>(
+                    if self.symmetry_group().is_some() {
+                        sites
+                    } else {
+                        0
+                    },
+                    "a configuration",
+                )?;
+                Ok((
+                    pass,
+                    cache.lease_vec::<Complex64>(rows_per_task, "ln psi")?,
+                    row,
+                ))
             },
-            |(pass, scratch), (chunk, (configs, caller_out))| {
+            |(pass, scratch, row), (chunk, (configs, caller_out))| {
                 let rows = configs.len() / sites;
                 let out = match caller_out {
                     Some(out) => out,
@@ -103,6 +139,15 @@ impl Model {
                     local_dim: self.config().local_dim as usize,
                 };
                 pass.run_from(self, rows, 0, &mut drawer);
+                if let Some(group) = self.symmetry_group() {
+                    for config in drawer.configs.chunks_exact_mut(sites) {
+                        let g = ((uniform(&mut drawer.rng) * group.len() as f64) as usize)
+                            .min(group.len() - 1);
+                        row.copy_from_slice(config);
+                        group.apply(g, row, config);
+                    }
+                    return Ok(());
+                }
                 self.finish_log_psi(pass, drawer.configs, out);
                 Ok(())
             },

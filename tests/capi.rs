@@ -38,9 +38,11 @@ fn new_model(edit: impl FnOnce(&mut rnnwf_model_config)) -> *mut rnnwf_model {
 
 #[test]
 fn config_struct_has_the_documented_layout() {
-    assert_eq!(size_of::<rnnwf_model_config>(), 48);
+    assert_eq!(size_of::<rnnwf_model_config>(), 56);
     assert_eq!(std::mem::offset_of!(rnnwf_model_config, u1_total), 36);
     assert_eq!(std::mem::offset_of!(rnnwf_model_config, seed), 40);
+    assert_eq!(std::mem::offset_of!(rnnwf_model_config, symmetry), 48);
+    assert_eq!(std::mem::offset_of!(rnnwf_model_config, precision), 52);
     assert_eq!(size_of::<rnnwf_complex>(), 16);
 }
 

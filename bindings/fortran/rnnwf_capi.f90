@@ -35,6 +35,18 @@ module rnnwf_capi
   integer(c_int32_t), parameter :: RNNWF_SIGN_NONE = 0
   ! psi *= (-1)^(down spins on sublattice A: x+y even)
   integer(c_int32_t), parameter :: RNNWF_SIGN_MARSHALL = 1
+  ! The bare RNN.
+  integer(c_int32_t), parameter :: RNNWF_SYMMETRY_NONE = 0
+  ! psi averaged over the lattice's point group: reflection on a chain; on a grid D4 when
+  ! lx == ly, else D2 (|psi|^2 averaged, phase of the averaged amplitude; docs/method.md).
+  integer(c_int32_t), parameter :: RNNWF_SYMMETRY_LATTICE = 1
+  ! The point group times the global spin flip s -> local_dim - 1 - s; refused with a
+  ! u1_total the flip does not map to itself.
+  integer(c_int32_t), parameter :: RNNWF_SYMMETRY_LATTICE_SPIN_FLIP = 2
+  ! Passes in double precision.
+  integer(c_int32_t), parameter :: RNNWF_PRECISION_F64 = 0
+  ! Passes in single precision: not implemented yet, refused (RNNWF_ERR_UNSUPPORTED).
+  integer(c_int32_t), parameter :: RNNWF_PRECISION_F32 = 1
   ! Plain gradient descent: theta -= learning_rate * g.
   integer(c_int32_t), parameter :: RNNWF_OPT_SGD = 0
   ! Adam with bias correction (Kingma & Ba).
@@ -108,6 +120,10 @@ module rnnwf_capi
     integer(c_int32_t) :: u1_total
     ! Seed of the parameter initialisation.
     integer(c_int64_t) :: seed
+    ! RNNWF_SYMMETRY_NONE, RNNWF_SYMMETRY_LATTICE or RNNWF_SYMMETRY_LATTICE_SPIN_FLIP.
+    integer(c_int32_t) :: symmetry
+    ! RNNWF_PRECISION_F64 (RNNWF_PRECISION_F32 is refused for now).
+    integer(c_int32_t) :: precision
   end type rnnwf_model_config
 
   ! A sample mean with its statistics. Samples are independent (exact sampling, no Markov
@@ -225,7 +241,8 @@ module rnnwf_capi
     end function rnnwf_abi_version
 
     ! Fills `cfg` with the defaults (GRU, lx 10, ly 1, local_dim 2, hidden 32, layers 1, no
-    ! phase, no sign rule, u1_total -1, seed 0) and sets struct_size.
+    ! phase, no sign rule, u1_total -1, seed 0, no symmetry, double precision) and sets
+    ! struct_size.
     function rnnwf_model_config_init(cfg) bind(C, name="rnnwf_model_config_init") result(res)
       import
       implicit none

@@ -58,3 +58,23 @@ impl From<CellArg> for CellKind {
         }
     }
 }
+
+/// `--symmetry`: the group the wave function is averaged over.
+#[allow(dead_code)] // train_ising does not offer it
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SymmetryArg {
+    None,
+    Lattice,
+    LatticeSpinFlip,
+}
+
+#[allow(dead_code)]
+impl From<SymmetryArg> for rnnwf::Symmetry {
+    fn from(a: SymmetryArg) -> Self {
+        match a {
+            SymmetryArg::None => rnnwf::Symmetry::None,
+            SymmetryArg::Lattice => rnnwf::Symmetry::Lattice,
+            SymmetryArg::LatticeSpinFlip => rnnwf::Symmetry::LatticeSpinFlip,
+        }
+    }
+}

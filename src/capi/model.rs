@@ -5,7 +5,7 @@ use super::boundary::{ffi_call, ffi_value, Failure};
 use super::handles::{free_handle, into_handle};
 use super::status::rnnwf_status;
 use crate::error::ErrorKind;
-use crate::model::{CellKind, Model, ModelConfig, PhaseKind, SignRule};
+use crate::model::{CellKind, Model, ModelConfig, PhaseKind, Precision, SignRule, Symmetry};
 use std::ffi::c_char;
 
 /// h' = tanh(W h + V x + b)
@@ -22,6 +22,18 @@ pub const RNNWF_PHASE_SOFTSIGN: u32 = 1;
 pub const RNNWF_SIGN_NONE: u32 = 0;
 /// psi *= (-1)^(down spins on sublattice A: x+y even)
 pub const RNNWF_SIGN_MARSHALL: u32 = 1;
+/// The bare RNN.
+pub const RNNWF_SYMMETRY_NONE: u32 = 0;
+/// psi averaged over the lattice's point group: reflection on a chain; on a grid D4 when
+/// lx == ly, else D2 (|psi|^2 averaged, phase of the averaged amplitude; docs/method.md).
+pub const RNNWF_SYMMETRY_LATTICE: u32 = 1;
+/// The point group times the global spin flip s -> local_dim - 1 - s; refused with a
+/// u1_total the flip does not map to itself.
+pub const RNNWF_SYMMETRY_LATTICE_SPIN_FLIP: u32 = 2;
+/// Passes in double precision.
+pub const RNNWF_PRECISION_F64: u32 = 0;
+/// Passes in single precision: not implemented yet, refused (RNNWF_ERR_UNSUPPORTED).
+pub const RNNWF_PRECISION_F32: u32 = 1;
 
 /// An RNN wave function. Opaque: made by rnnwf_model_new, rnnwf_model_clone or
 /// rnnwf_model_load, destroyed by rnnwf_model_free.
@@ -60,6 +72,10 @@ pub struct rnnwf_model_config {
     pub u1_total: i32,
     /// Seed of the parameter initialisation.
     pub seed: u64,
+    /// RNNWF_SYMMETRY_NONE, RNNWF_SYMMETRY_LATTICE or RNNWF_SYMMETRY_LATTICE_SPIN_FLIP.
+    pub symmetry: u32,
+    /// RNNWF_PRECISION_F64 (RNNWF_PRECISION_F32 is refused for now).
+    pub precision: u32,
 }
 
 const CONFIG_SIZE: u32 = size_of::<rnnwf_model_config>() as u32;
@@ -91,6 +107,15 @@ impl rnnwf_model_config {
                 .u1_total
                 .map_or(-1, |t| i32::try_from(t).unwrap_or(i32::MAX)),
             seed: cfg.seed,
+            symmetry: match cfg.symmetry {
+                Symmetry::None => RNNWF_SYMMETRY_NONE,
+                Symmetry::Lattice => RNNWF_SYMMETRY_LATTICE,
+                Symmetry::LatticeSpinFlip => RNNWF_SYMMETRY_LATTICE_SPIN_FLIP,
+            },
+            precision: match cfg.precision {
+                Precision::F64 => RNNWF_PRECISION_F64,
+                Precision::F32 => RNNWF_PRECISION_F32,
+            },
         }
     }
 
@@ -141,6 +166,25 @@ impl rnnwf_model_config {
                 ))
             })?),
         };
+        let symmetry = match self.symmetry {
+            RNNWF_SYMMETRY_NONE => Symmetry::None,
+            RNNWF_SYMMETRY_LATTICE => Symmetry::Lattice,
+            RNNWF_SYMMETRY_LATTICE_SPIN_FLIP => Symmetry::LatticeSpinFlip,
+            other => {
+                return Err(invalid(format!(
+                    "cfg->symmetry = {other} is not a RNNWF_SYMMETRY_* value"
+                )))
+            }
+        };
+        let precision = match self.precision {
+            RNNWF_PRECISION_F64 => Precision::F64,
+            RNNWF_PRECISION_F32 => Precision::F32,
+            other => {
+                return Err(invalid(format!(
+                    "cfg->precision = {other} is not a RNNWF_PRECISION_* value"
+                )))
+            }
+        };
         Ok(ModelConfig {
             cell,
             lx: self.lx,
@@ -152,12 +196,15 @@ impl rnnwf_model_config {
             sign_rule,
             u1_total,
             seed: self.seed,
+            symmetry,
+            precision,
         })
     }
 }
 
 /// Fills `cfg` with the defaults (GRU, lx 10, ly 1, local_dim 2, hidden 32, layers 1, no
-/// phase, no sign rule, u1_total -1, seed 0) and sets struct_size.
+/// phase, no sign rule, u1_total -1, seed 0, no symmetry, double precision) and sets
+/// struct_size.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_model_config_init(cfg: *mut rnnwf_model_config) -> rnnwf_status {
     ffi_call("rnnwf_model_config_init", || {

@@ -6,7 +6,9 @@ use super::container::{
     F64_BYTES,
 };
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{CellKind, Model, ModelConfig, ParamBlock, ParamLayout, PhaseKind, SignRule};
+use crate::model::{
+    CellKind, Model, ModelConfig, ParamBlock, ParamLayout, PhaseKind, Precision, SignRule, Symmetry,
+};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -90,8 +92,20 @@ fn config_metadata(cfg: &ModelConfig) -> BTreeMap<String, String> {
         ),
         ("seed", cfg.seed.to_string()),
     ];
+    // Written only when not the default, so that files of models without them keep their
+    // bytes; a file without them loads as NONE / F64.
+    let optional = [
+        (cfg.symmetry != Symmetry::None).then(|| ("symmetry", symmetry_name(cfg.symmetry))),
+        (cfg.precision != Precision::F64).then(|| ("precision", precision_name(cfg.precision))),
+    ];
     entries
         .into_iter()
+        .chain(
+            optional
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k, v.to_string())),
+        )
         .map(|(k, v)| (k.to_string(), v))
         .collect()
 }
@@ -116,6 +130,30 @@ fn sign_rule_name(rule: SignRule) -> &'static str {
         SignRule::None => "none",
         SignRule::Marshall => "marshall",
     }
+}
+
+const SYMMETRY_NAMES: [(&str, Symmetry); 3] = [
+    ("none", Symmetry::None),
+    ("lattice", Symmetry::Lattice),
+    ("lattice_spin_flip", Symmetry::LatticeSpinFlip),
+];
+
+const PRECISION_NAMES: [(&str, Precision); 2] = [("f64", Precision::F64), ("f32", Precision::F32)];
+
+fn symmetry_name(symmetry: Symmetry) -> &'static str {
+    SYMMETRY_NAMES
+        .iter()
+        .find(|(_, s)| *s == symmetry)
+        .unwrap()
+        .0
+}
+
+fn precision_name(precision: Precision) -> &'static str {
+    PRECISION_NAMES
+        .iter()
+        .find(|(_, p)| *p == precision)
+        .unwrap()
+        .0
 }
 
 fn config_from_metadata(file: &Container) -> Result<ModelConfig> {
@@ -151,6 +189,15 @@ fn config_from_metadata(file: &Container) -> Result<ModelConfig> {
         )?,
         u1_total,
         seed: file.parse_canonical("seed")?,
+        // Absent means the default, which is never written: one spelling per config.
+        symmetry: match file.has("symmetry") {
+            true => file.parse_name("symmetry", &SYMMETRY_NAMES[1..])?,
+            false => Symmetry::None,
+        },
+        precision: match file.has("precision") {
+            true => file.parse_name("precision", &PRECISION_NAMES[1..])?,
+            false => Precision::F64,
+        },
     })
 }
 

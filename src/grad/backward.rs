@@ -17,6 +17,7 @@ use crate::kernels::{elu_backward, gemm_view, gru_backward, tanh_backward, View}
 use crate::model::forward::{softsign_derivative, Pass};
 use crate::model::ReadValues;
 use crate::model::{Blend, CellKind, Model, PhaseKind, Step};
+use num_complex::Complex64;
 use std::f64::consts::PI;
 
 pub(crate) struct Backward {
@@ -121,6 +122,11 @@ impl Backward {
             }
         }
         Ok(())
+    }
+
+    /// Row `row`'s ln psi from the last [`Backward::forward`], without the sign rule.
+    pub fn log_psi_unsigned(&self, row: usize) -> Complex64 {
+        Complex64::new(0.5 * self.pass.log_prob[row], self.pass.phase[row])
     }
 
     /// The sweep for seeds: row i's objective is `alpha[i] ln P_i + beta[i] phase_i`.

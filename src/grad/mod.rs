@@ -3,6 +3,7 @@
 
 mod accumulate;
 mod backward;
+mod symmetric;
 mod tape;
 
 use crate::buffer::product;
@@ -41,6 +42,9 @@ impl Model {
             return Err(Error::invalid(format!(
                 "configuration {row} has probability 0 (outside the U(1) subspace): ln psi has no derivative there"
             )));
+        }
+        if let Some(group) = self.symmetry_group() {
+            return self.log_psi_grad_symmetric(group, configs, out);
         }
         let rows = chunk_rows(self)?;
         let tasks = configs
@@ -110,6 +114,9 @@ impl Model {
                 "weight {} is not finite",
                 i % n.max(1)
             )));
+        }
+        if let Some(group) = self.symmetry_group() {
+            return self.log_psi_vjp_symmetric(group, configs, re_weights, im_weights, grad_out);
         }
         let rows = chunk_rows(self)?;
         let chunks = n.div_ceil(rows);

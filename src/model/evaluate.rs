@@ -3,7 +3,7 @@
 
 use super::forward::{ChooseValues, Pass};
 use super::Model;
-use crate::error::{check_len, Result};
+use crate::error::{check_len, Error, Result};
 use crate::parallel::{for_each_task, CHUNK_ROWS};
 use num_complex::Complex64;
 
@@ -50,7 +50,13 @@ impl Model {
     /// configuration: `out` is `[n][n_sites]` in site order, like `configs`. The sites are
     /// visited in [`Model::order`]; the conditionals sum to ln P(s). `-inf` where the U(1)
     /// constraint rules the value out.
+    /// A symmetrised model (docs/method.md) is not autoregressive: refused as `Unsupported`.
     pub fn log_conditionals(&self, configs: &[u8], out: &mut [f64]) -> Result<()> {
+        if self.symmetry_group().is_some() {
+            return Err(Error::unsupported(
+                "log_conditionals: a symmetrised wave function (symmetry other than NONE) has no autoregressive conditionals",
+            ));
+        }
         let sites = self.num_sites();
         check_len("out", out.len(), configs.len())?;
         let n = configs.len() / sites;
@@ -84,9 +90,14 @@ impl Model {
     /// ln psi(s) = 0.5 ln P(s) + i (phase(s) + sign(s)) for each of the `out.len()`
     /// configurations in `configs` (row-major `[n][n_sites]`). A configuration outside the
     /// U(1) subspace has P = 0: its real part is -inf.
+    ///
+    /// With a symmetry, ln psi_S(s) of docs/method.md: |G| RNN amplitudes per configuration.
     pub fn log_psi(&self, configs: &[u8], out: &mut [Complex64]) -> Result<()> {
         let n = out.len();
         self.check_configs(configs, n)?;
+        if let Some(group) = self.symmetry_group() {
+            return self.log_psi_symmetric(group, configs, out);
+        }
         let sites = self.num_sites();
         let tasks = configs
             .chunks(CHUNK_ROWS * sites)
@@ -132,6 +143,15 @@ impl Model {
                 0.5 * pass.log_prob[row],
                 pass.phase[row] + self.sign_phase(config),
             );
+        }
+    }
+}
+
+impl Model {
+    /// The RNN's ln psi of a finished pass's rows without the sign rule: 0.5 ln P + i phase.
+    pub(crate) fn finish_log_psi_unsigned(&self, pass: &Pass, out: &mut [Complex64]) {
+        for (row, o) in out.iter_mut().enumerate() {
+            *o = Complex64::new(0.5 * pass.log_prob[row], pass.phase[row]);
         }
     }
 }

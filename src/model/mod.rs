@@ -8,15 +8,19 @@ mod init;
 mod layout;
 mod sign;
 pub(crate) mod snapshot;
+pub(crate) mod symmetric;
+pub(crate) mod symmetry;
 mod topology;
 
 pub use config::{
-    CellKind, ModelConfig, PhaseKind, SignRule, MAX_HIDDEN, MAX_LAYERS, MAX_LOCAL_DIM, MAX_SITES,
+    CellKind, ModelConfig, PhaseKind, Precision, SignRule, Symmetry, MAX_HIDDEN, MAX_LAYERS,
+    MAX_LOCAL_DIM, MAX_SITES,
 };
 pub(crate) use evaluate::ReadValues;
 pub(crate) use gate_layout::{Blend, GateLayout};
 pub use layout::ParamBlock;
 pub(crate) use layout::ParamLayout;
+pub(crate) use symmetry::SymmetryGroup;
 pub(crate) use topology::{Step, Topology};
 
 use crate::error::{check_len, Error, Result};
@@ -33,6 +37,8 @@ pub struct Model {
     gate_layout: GateLayout,
     /// Sampling position -> site index: the identity on a chain, the snake on a grid.
     order: Vec<usize>,
+    /// The group psi is averaged over, when the config asks for one.
+    symmetry: Option<SymmetryGroup>,
     /// Workspaces kept between calls; a clone starts without any.
     workspaces: WorkspaceCache,
 }
@@ -47,6 +53,7 @@ impl Model {
         Ok(Model {
             gate_layout: GateLayout::of(&config),
             order: topology.order(),
+            symmetry: SymmetryGroup::new(&config),
             topology,
             config,
             layout,
@@ -102,6 +109,12 @@ impl Model {
     /// Sampling position -> site index.
     pub fn order(&self) -> &[usize] {
         &self.order
+    }
+
+    /// The group psi is averaged over; `None` for the bare RNN.
+    #[inline]
+    pub(crate) fn symmetry_group(&self) -> Option<&SymmetryGroup> {
+        self.symmetry.as_ref()
     }
 
     /// The workspaces this model's calls lease and give back.

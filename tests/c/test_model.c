@@ -109,6 +109,7 @@ static void test_config(void) {
   CHECK(cfg.hidden == 32 && cfg.layers == 1);
   CHECK(cfg.phase == RNNWF_PHASE_NONE && cfg.sign_rule == RNNWF_SIGN_NONE);
   CHECK(cfg.u1_total == -1 && cfg.seed == 0);
+  CHECK(cfg.symmetry == RNNWF_SYMMETRY_NONE && cfg.precision == RNNWF_PRECISION_F64);
 
   rnnwf_model *m = NULL;
   EXPECT(rnnwf_model_new(NULL, &m), RNNWF_ERR_NULL_POINTER);
@@ -143,6 +144,15 @@ static void test_config(void) {
   expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "cell");
   bad = cfg; bad.ly = 0;
   expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "ly");
+  bad = cfg; bad.symmetry = 3;
+  expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "symmetry");
+  bad = cfg; bad.precision = 2;
+  expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "precision");
+  bad = cfg; bad.precision = RNNWF_PRECISION_F32;
+  expect_new_fails(bad, RNNWF_ERR_UNSUPPORTED, "not implemented yet");
+  /* The spin flip maps 3 down spins of 10 to 7: not a sector it keeps. */
+  bad = cfg; bad.symmetry = RNNWF_SYMMETRY_LATTICE_SPIN_FLIP; bad.u1_total = 3;
+  expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "LATTICE_SPIN_FLIP");
 }
 
 static rnnwf_model *make_model(void) {
@@ -169,6 +179,20 @@ static void test_queries_and_params(void) {
   CHECK(got.ly == 1 && got.local_dim == 2 && got.hidden == 8 && got.layers == 2);
   CHECK(got.phase == RNNWF_PHASE_SOFTSIGN && got.sign_rule == RNNWF_SIGN_MARSHALL);
   CHECK(got.u1_total == 3 && got.seed == 1234);
+  CHECK(got.symmetry == RNNWF_SYMMETRY_NONE && got.precision == RNNWF_PRECISION_F64);
+  {
+    /* The symmetry survives the round trip. */
+    rnnwf_model_config sym = got;
+    sym.symmetry = RNNWF_SYMMETRY_LATTICE_SPIN_FLIP;
+    rnnwf_model *s = NULL;
+    OK(rnnwf_model_new(&sym, &s));
+    rnnwf_model_config back;
+    memset(&back, 0, sizeof back);
+    OK(rnnwf_model_get_config(s, &back));
+    CHECK(back.symmetry == RNNWF_SYMMETRY_LATTICE_SPIN_FLIP);
+    CHECK(back.precision == RNNWF_PRECISION_F64 && back.u1_total == 3);
+    rnnwf_model_free(s);
+  }
   EXPECT(rnnwf_model_get_config(NULL, &got), RNNWF_ERR_NULL_POINTER);
   MENTIONS("`m`");
   EXPECT(rnnwf_model_get_config(m, NULL), RNNWF_ERR_NULL_POINTER);

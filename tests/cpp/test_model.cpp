@@ -65,6 +65,7 @@ void test_config_and_construction() {
   CHECK(cfg.struct_size == sizeof(rnnwf_model_config));
   CHECK(cfg.cell == RNNWF_CELL_GRU && cfg.lx == 10 && cfg.ly == 1 && cfg.local_dim == 2);
   CHECK(cfg.hidden == 32 && cfg.layers == 1 && cfg.u1_total == -1 && cfg.seed == 0);
+  CHECK(cfg.symmetry == RNNWF_SYMMETRY_NONE && cfg.precision == RNNWF_PRECISION_F64);
 
   rnnwf::ModelConfig bad = cfg;
   bad.hidden = 0;
@@ -75,6 +76,18 @@ void test_config_and_construction() {
   bad = cfg;
   bad.struct_size = 8;
   EXPECT_ERROR(rnnwf::Model{bad}, RNNWF_ERR_INVALID_ARGUMENT, "struct_size");
+  bad = cfg;
+  bad.precision = RNNWF_PRECISION_F32;
+  EXPECT_ERROR(rnnwf::Model{bad}, RNNWF_ERR_UNSUPPORTED, "not implemented yet");
+  bad = small_config();
+  bad.symmetry = RNNWF_SYMMETRY_LATTICE_SPIN_FLIP;
+  bad.u1_total = 2;  // the flip maps 2 of 6 to 4
+  EXPECT_ERROR(rnnwf::Model{bad}, RNNWF_ERR_INVALID_ARGUMENT, "LATTICE_SPIN_FLIP");
+  rnnwf::ModelConfig symmetric = small_config();
+  symmetric.symmetry = RNNWF_SYMMETRY_LATTICE;
+  rnnwf::Model s(symmetric);
+  CHECK(s.config().symmetry == RNNWF_SYMMETRY_LATTICE);
+  CHECK(s.config().precision == RNNWF_PRECISION_F64);
 
   rnnwf::Model m(small_config());
   CHECK(static_cast<bool>(m) && m.raw() != nullptr);

@@ -91,10 +91,12 @@ contains
     character(len=10) :: short
 
     call rnnwf_defaults(cfg)
-    call check(cfg%struct_size == 48, 'struct_size')
+    call check(cfg%struct_size == 56, 'struct_size')
     call check(cfg%cell == RNNWF_CELL_GRU .and. cfg%lx == 10 .and. cfg%ly == 1, 'defaults')
     call check(cfg%local_dim == 2 .and. cfg%hidden == 32 .and. cfg%layers == 1, 'defaults')
     call check(cfg%u1_total == -1 .and. cfg%seed == 0, 'defaults')
+    call check(cfg%symmetry == RNNWF_SYMMETRY_NONE .and. cfg%precision == RNNWF_PRECISION_F64, &
+        'defaults')
 
     bad = cfg
     bad%hidden = 0
@@ -107,6 +109,15 @@ contains
     bad%ly = 0
     call m%create(bad, stat, errmsg)
     call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'ly', 'ly = 0')
+    bad = cfg
+    bad%precision = RNNWF_PRECISION_F32
+    call m%create(bad, stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_UNSUPPORTED, 'not implemented yet', 'f32')
+    bad = cfg
+    bad%symmetry = RNNWF_SYMMETRY_LATTICE_SPIN_FLIP
+    bad%u1_total = 3  ! the flip maps 3 down spins of 10 to 7
+    call m%create(bad, stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'LATTICE_SPIN_FLIP', 'flip')
     ! A short fixed-length errmsg gets the start of the message.
     call m%create(bad, stat, short)
     call check(stat == RNNWF_ERR_INVALID_ARGUMENT .and. short == 'rnnwf_mode', 'short errmsg: ' // short)
@@ -131,6 +142,14 @@ contains
     call a%get_config(got)
     call check(got%lx == 6 .and. got%hidden == 8 .and. got%layers == 2, 'get_config')
     call check(got%u1_total == 3 .and. got%seed == 1234, 'get_config')
+    call check(got%symmetry == RNNWF_SYMMETRY_NONE, 'get_config symmetry')
+    cfg%symmetry = RNNWF_SYMMETRY_LATTICE_SPIN_FLIP
+    call b%create(cfg)
+    call b%get_config(got)
+    call check(got%symmetry == RNNWF_SYMMETRY_LATTICE_SPIN_FLIP, 'symmetry round trip')
+    call check(got%precision == RNNWF_PRECISION_F64, 'precision round trip')
+    call b%destroy()
+    cfg%symmetry = RNNWF_SYMMETRY_NONE
     call check(a%num_sites() == 6, 'num_sites')
     call check(a%num_params() == (48 + 192 + 24 + 8) + (192 + 192 + 24 + 8) + 2 * (16 + 2), &
         'num_params')

@@ -55,6 +55,15 @@ end
         @test_throws ArgumentError ModelConfig(bogus = 1)
         @test throws_rnnwf(() -> Model(hidden = 0), R.RNNWF_ERR_INVALID_ARGUMENT, "hidden")
         @test throws_rnnwf(() -> Model(ly = 0), R.RNNWF_ERR_INVALID_ARGUMENT, "ly")
+        @test cfg.symmetry == R.RNNWF_SYMMETRY_NONE && cfg.precision == R.RNNWF_PRECISION_F64
+        @test throws_rnnwf(() -> Model(precision = R.RNNWF_PRECISION_F32),
+                           R.RNNWF_ERR_UNSUPPORTED, "not implemented yet")
+        # The spin flip maps 2 down spins of 6 to 4: not a sector it keeps.
+        @test throws_rnnwf(() -> Model(lx = 6, u1_total = 2, symmetry = R.RNNWF_SYMMETRY_LATTICE_SPIN_FLIP),
+                           R.RNNWF_ERR_INVALID_ARGUMENT, "LATTICE_SPIN_FLIP")
+        s = Model(lx = 6, u1_total = 3, symmetry = R.RNNWF_SYMMETRY_LATTICE_SPIN_FLIP)
+        @test config(s).symmetry == R.RNNWF_SYMMETRY_LATTICE_SPIN_FLIP
+        @test config(s).precision == R.RNNWF_PRECISION_F64
     end
 
     @testset "model" begin

@@ -27,6 +27,18 @@ const RNNWF_PHASE_SOFTSIGN = 1
 const RNNWF_SIGN_NONE = 0
 # psi *= (-1)^(down spins on sublattice A: x+y even)
 const RNNWF_SIGN_MARSHALL = 1
+# The bare RNN.
+const RNNWF_SYMMETRY_NONE = 0
+# psi averaged over the lattice's point group: reflection on a chain; on a grid D4 when
+# lx == ly, else D2 (|psi|^2 averaged, phase of the averaged amplitude; docs/method.md).
+const RNNWF_SYMMETRY_LATTICE = 1
+# The point group times the global spin flip s -> local_dim - 1 - s; refused with a
+# u1_total the flip does not map to itself.
+const RNNWF_SYMMETRY_LATTICE_SPIN_FLIP = 2
+# Passes in double precision.
+const RNNWF_PRECISION_F64 = 0
+# Passes in single precision: not implemented yet, refused (RNNWF_ERR_UNSUPPORTED).
+const RNNWF_PRECISION_F32 = 1
 # Plain gradient descent: theta -= learning_rate * g.
 const RNNWF_OPT_SGD = 0
 # Adam with bias correction (Kingma & Ba).
@@ -131,6 +143,10 @@ struct rnnwf_model_config
     u1_total::Int32
     # Seed of the parameter initialisation.
     seed::UInt64
+    # RNNWF_SYMMETRY_NONE, RNNWF_SYMMETRY_LATTICE or RNNWF_SYMMETRY_LATTICE_SPIN_FLIP.
+    symmetry::UInt32
+    # RNNWF_PRECISION_F64 (RNNWF_PRECISION_F32 is refused for now).
+    precision::UInt32
 end
 
 # A complex double, layout-compatible with C99 `double _Complex`, C++ `std::complex<double>`,
@@ -238,7 +254,8 @@ function rnnwf_abi_version()
 end
 
 # Fills `cfg` with the defaults (GRU, lx 10, ly 1, local_dim 2, hidden 32, layers 1, no
-# phase, no sign rule, u1_total -1, seed 0) and sets struct_size.
+# phase, no sign rule, u1_total -1, seed 0, no symmetry, double precision) and sets
+# struct_size.
 function rnnwf_model_config_init(cfg)
     ccall(libsym(:rnnwf_model_config_init), rnnwf_status, (Ptr{rnnwf_model_config},), cfg)
 end

@@ -1,0 +1,182 @@
+//! Local energies of a symmetrised model: psi_S(s') / psi_S(s) needs the RNN's amplitude on
+//! every image g s' of every connected configuration. Prefix reuse works per group element:
+//! for each g the images g s of a chunk's samples run one pass that saves its states, and
+//! each g s' (g s with the flipped sites moved by g) restarts from the checkpoint before its
+//! first differing position in g s's sampling order. The cost is |G| times the bare model's
+//! local energies (restart positions differ per g, but their average is about the same);
+//! each (sample, connected configuration, g) keeps its ln psi until every g has run, then
+//! the |G| values of each configuration are combined.
+
+use super::{changes_total, ratio_term, RestartPlan, Workspace};
+use crate::buffer::{product, try_zeroed, try_zeroed_vec};
+use crate::error::Result;
+use crate::hamiltonian::compiled::CompiledOperator;
+use crate::model::evaluate::ReadValues;
+use crate::model::symmetry::combine;
+use crate::model::{Model, SymmetryGroup};
+use crate::parallel::{for_each_task, CHUNK_ROWS};
+use num_complex::Complex64;
+
+/// E_loc of checked configurations of a symmetrised model.
+pub(super) fn local_energies(
+    model: &Model,
+    group: &SymmetryGroup,
+    op: &CompiledOperator,
+    configs: &[u8],
+    out: &mut [Complex64],
+) -> Result<()> {
+    let (n, sites) = (out.len(), model.num_sites());
+    // Plan g: site j of s sits at site target[j] of g s.
+    let plans: Vec<RestartPlan> = group
+        .elements
+        .iter()
+        .map(|e| RestartPlan::new(model, op, |j| e.target[j] as usize))
+        .collect();
+    let tasks = configs
+        .chunks(CHUNK_ROWS * sites)
+        .zip(out.chunks_mut(CHUNK_ROWS));
+    for_each_task(
+        tasks,
+        || {
+            let rows = CHUNK_ROWS.min(n);
+            model.workspaces().lease(rows, |r| {
+                SymmetricWorkspace::new(model, &plans[0], group.len(), op.num_off_diagonal(), r)
+            })
+        },
+        |ws, (configs, out)| {
+            ws.local_energies(model, group, op, &plans, configs, out);
+            Ok(())
+        },
+    )
+}
+
+/// One task's buffers, kept between calls in the model's workspace cache.
+struct SymmetricWorkspace {
+    base: Workspace,
+    /// The chunk's samples moved by the current g, `[rows][n_sites]`.
+    images: Vec<u8>,
+    /// Unsigned ln psi(g s), `[rows][|G|]`.
+    sample_log_psi: Vec<Complex64>,
+    /// Unsigned ln psi(g s'), `[rows][off-diagonal groups][|G|]`.
+    connected_log_psi: Vec<Complex64>,
+    /// Per batch row: its sample's row and off-diagonal group.
+    batch_keys: Vec<(usize, usize)>,
+    /// One connected configuration, for its sign.
+    connected: Vec<u8>,
+}
+
+impl SymmetricWorkspace {
+    fn new(
+        model: &Model,
+        plan: &RestartPlan,
+        size: usize,
+        groups: usize,
+        rows: usize,
+    ) -> Result<Self> {
+        let what = "the symmetrised local-energy workspace";
+        Ok(SymmetricWorkspace {
+            base: Workspace::new(model, plan, rows)?,
+            images: try_zeroed(&[rows, model.num_sites()], what)?,
+            sample_log_psi: try_zeroed(&[rows, size], what)?,
+            connected_log_psi: try_zeroed(&[product(rows, groups, what)?, size], what)?,
+            batch_keys: Vec::with_capacity(CHUNK_ROWS),
+            connected: try_zeroed_vec(model.num_sites(), what)?,
+        })
+    }
+
+    fn local_energies(
+        &mut self,
+        model: &Model,
+        group: &SymmetryGroup,
+        op: &CompiledOperator,
+        plans: &[RestartPlan],
+        configs: &[u8],
+        out: &mut [Complex64],
+    ) {
+        let (rows, sites, size) = (out.len(), model.num_sites(), group.len());
+        let conserves_total = model.config().u1_total.is_some();
+        let skipped = |k: usize, config: &[u8]| {
+            op.element(k, config) == Complex64::new(0.0, 0.0)
+                || (conserves_total && changes_total(op.flips(k), config))
+        };
+        for (g, plan) in plans.iter().enumerate() {
+            let target = &group.elements[g].target;
+            let images = &mut self.images[..rows * sites];
+            for (config, image) in configs
+                .chunks_exact(sites)
+                .zip(images.chunks_exact_mut(sites))
+            {
+                group.apply(g, config, image);
+            }
+            self.base.run_samples(model, plan, images, rows);
+            let own = &mut self.base.sample_log_psi[..rows];
+            model.finish_log_psi_unsigned(&self.base.samples, own);
+            for (row, &l) in own.iter().enumerate() {
+                self.sample_log_psi[row * size + g] = l;
+            }
+            for (checkpoint, ks) in plan.groups_by_checkpoint.iter().enumerate() {
+                let from = checkpoint * plan.stride;
+                for &k in ks {
+                    for (row, config) in configs.chunks_exact(sites).enumerate() {
+                        if skipped(k, config) {
+                            continue;
+                        }
+                        let j = self.batch_keys.len();
+                        let slot = row * plan.checkpoints + checkpoint;
+                        self.base.snapshots.load(slot, &mut self.base.connected, j);
+                        let dst = &mut self.base.batch_configs[j * sites..(j + 1) * sites];
+                        dst.copy_from_slice(&self.images[row * sites..(row + 1) * sites]);
+                        for &i in op.flips(k) {
+                            dst[target[i as usize] as usize] ^= 1;
+                        }
+                        self.batch_keys.push((row, k));
+                        if self.batch_keys.len() == CHUNK_ROWS {
+                            self.flush(model, op, from, g, size);
+                        }
+                    }
+                }
+                self.flush(model, op, from, g, size);
+            }
+        }
+        let groups = op.num_off_diagonal();
+        for (row, (o, config)) in out.iter_mut().zip(configs.chunks_exact(sites)).enumerate() {
+            let sample = combine(&self.sample_log_psi[row * size..(row + 1) * size])
+                + Complex64::new(0.0, model.sign_phase(config));
+            *o = op.diagonal(config);
+            for k in 0..groups {
+                if skipped(k, config) {
+                    continue;
+                }
+                self.connected.copy_from_slice(config);
+                for &i in op.flips(k) {
+                    self.connected[i as usize] ^= 1;
+                }
+                let at = (row * groups + k) * size;
+                let l = combine(&self.connected_log_psi[at..at + size])
+                    + Complex64::new(0.0, model.sign_phase(&self.connected));
+                *o += ratio_term(op.element(k, config), l, sample);
+            }
+        }
+    }
+
+    /// Evaluates the batch of images from position `from`, keeping their ln psi under g.
+    fn flush(&mut self, model: &Model, op: &CompiledOperator, from: usize, g: usize, size: usize) {
+        let len = self.batch_keys.len();
+        if len == 0 {
+            return;
+        }
+        let configs = &self.base.batch_configs[..len * model.num_sites()];
+        let mut reader = ReadValues {
+            configs,
+            order: model.order(),
+        };
+        self.base.connected.run_from(model, len, from, &mut reader);
+        let log_psi = &mut self.base.batch_log_psi[..len];
+        model.finish_log_psi_unsigned(&self.base.connected, log_psi);
+        let groups = op.num_off_diagonal();
+        for (&(row, k), &l) in self.batch_keys.iter().zip(log_psi.iter()) {
+            self.connected_log_psi[(row * groups + k) * size + g] = l;
+        }
+        self.batch_keys.clear();
+    }
+}

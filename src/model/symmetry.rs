@@ -1,0 +1,241 @@
+//! The symmetry group of the lattice as site permutations (with a spin-flip flag), and how
+//! the group's amplitudes combine into the symmetrised wave function (docs/method.md,
+//! "Lattice symmetries"):
+//!
+//! |psi_S(s)|^2 = (1/|G|) sum_g |psi(g s)|^2,   arg psi_S(s) = arg sum_g psi(g s) + sign(s),
+//!
+//! where psi is the RNN without its sign rule and sign(s) is the sign rule of s itself.
+
+use super::config::{ModelConfig, Symmetry};
+use num_complex::Complex64;
+
+/// One group element: `(g s)[i] = f(s[source[i]])`, with f the spin flip
+/// `v -> local_dim - 1 - v` when `flip` is set and the identity otherwise.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct GroupElement {
+    pub source: Vec<u32>,
+    /// `target[source[i]] = i`: where site j of s lands in g s.
+    pub target: Vec<u32>,
+    pub flip: bool,
+}
+
+/// The group's elements, the identity first, without repeats.
+#[derive(Clone, Debug)]
+pub(crate) struct SymmetryGroup {
+    pub elements: Vec<GroupElement>,
+    local_dim: u8,
+}
+
+impl SymmetryGroup {
+    /// The group `cfg.symmetry` selects; `None` for [`Symmetry::None`].
+    pub fn new(cfg: &ModelConfig) -> Option<SymmetryGroup> {
+        if cfg.symmetry == Symmetry::None {
+            return None;
+        }
+        let (lx, ly) = (cfg.lx as usize, cfg.ly as usize);
+        // Coordinate maps (x, y) -> (x', y'): the source site of site (x, y).
+        type Map = fn(usize, usize, usize, usize) -> (usize, usize);
+        let mut maps: Vec<Map> = vec![
+            |x, y, _, _| (x, y),
+            |x, y, lx, _| (lx - 1 - x, y),
+            |x, y, _, ly| (x, ly - 1 - y),
+            |x, y, lx, ly| (lx - 1 - x, ly - 1 - y),
+        ];
+        if lx == ly {
+            // The rest of D4: two quarter turns and the two diagonal reflections.
+            maps.extend_from_slice(&[
+                (|x, y, l, _| (l - 1 - y, x)) as Map,
+                |x, y, l, _| (y, l - 1 - x),
+                |x, y, _, _| (y, x),
+                |x, y, l, _| (l - 1 - y, l - 1 - x),
+            ]);
+        }
+        let mut permutations: Vec<Vec<u32>> = Vec::new();
+        for map in maps {
+            let source: Vec<u32> = (0..lx * ly)
+                .map(|i| {
+                    let (x, y) = map(i % lx, i / lx, lx, ly);
+                    (x + lx * y) as u32
+                })
+                .collect();
+            // A chain's y-reflection, or a 1-wide grid's x-reflection, is the identity again.
+            if !permutations.contains(&source) {
+                permutations.push(source);
+            }
+        }
+        let flips: &[bool] = match cfg.symmetry {
+            Symmetry::LatticeSpinFlip => &[false, true],
+            _ => &[false],
+        };
+        let mut elements = Vec::new();
+        for &flip in flips {
+            for source in &permutations {
+                let mut target = vec![0u32; source.len()];
+                for (i, &j) in source.iter().enumerate() {
+                    target[j as usize] = i as u32;
+                }
+                elements.push(GroupElement {
+                    source: source.clone(),
+                    target,
+                    flip,
+                });
+            }
+        }
+        Some(SymmetryGroup {
+            elements,
+            local_dim: cfg.local_dim as u8,
+        })
+    }
+
+    /// |G|.
+    pub fn len(&self) -> usize {
+        self.elements.len()
+    }
+
+    /// Writes g s into `out`.
+    pub fn apply(&self, g: usize, config: &[u8], out: &mut [u8]) {
+        let element = &self.elements[g];
+        let top = self.local_dim - 1;
+        for (o, &j) in out.iter_mut().zip(&element.source) {
+            let v = config[j as usize];
+            *o = if element.flip { top - v } else { v };
+        }
+    }
+
+    /// Writes g s for every g, one after another, into `out` (`[|G|][n_sites]`).
+    pub fn expand(&self, config: &[u8], out: &mut [u8]) {
+        for (g, row) in out.chunks_exact_mut(config.len()).enumerate() {
+            self.apply(g, config, row);
+        }
+    }
+}
+
+/// ln psi_S without the sign rule from `l[g] = ln psi(g s)` without it (0.5 ln P + i phase),
+/// computed relative to the largest |psi(g s)| so that nothing overflows. Real part -inf
+/// when every P(g s) is 0.
+pub(crate) fn combine(l: &[Complex64]) -> Complex64 {
+    let top = l.iter().map(|x| x.re).fold(f64::NEG_INFINITY, f64::max);
+    if top == f64::NEG_INFINITY {
+        return Complex64::new(f64::NEG_INFINITY, 0.0);
+    }
+    let mut probability = 0.0;
+    let mut amplitude = Complex64::new(0.0, 0.0);
+    for x in l {
+        let a = (x - top).exp();
+        probability += a.norm_sqr();
+        amplitude += a;
+    }
+    Complex64::new(
+        top + 0.5 * (probability / l.len() as f64).ln(),
+        amplitude.arg(),
+    )
+}
+
+/// The derivative weights of [`combine`]: d Re ln psi_S = sum_g w[g] d Re l[g] and
+/// d Im ln psi_S = sum_g (Im c[g] d Re l[g] + Re c[g] d Im l[g]), with
+/// w[g] = P(g s) / sum P and c[g] = psi(g s) / sum psi.
+pub(crate) fn combine_weights(l: &[Complex64], w: &mut [f64], c: &mut [Complex64]) {
+    let top = l.iter().map(|x| x.re).fold(f64::NEG_INFINITY, f64::max);
+    let mut probability = 0.0;
+    let mut amplitude = Complex64::new(0.0, 0.0);
+    for (x, c) in l.iter().zip(c.iter_mut()) {
+        *c = (x - top).exp();
+        probability += c.norm_sqr();
+        amplitude += *c;
+    }
+    for (w, c) in w.iter_mut().zip(c.iter_mut()) {
+        *w = c.norm_sqr() / probability;
+        // Where the amplitudes cancel the phase has no derivative; leave it alone.
+        *c = if amplitude.norm_sqr() > 0.0 {
+            *c / amplitude
+        } else {
+            Complex64::new(0.0, 0.0)
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(lx: u32, ly: u32, symmetry: Symmetry) -> SymmetryGroup {
+        let cfg = ModelConfig::default()
+            .with_lx(lx)
+            .with_ly(ly)
+            .with_symmetry(symmetry);
+        SymmetryGroup::new(&cfg).unwrap()
+    }
+
+    /// Composes two elements' site maps: (a b) s = a (b s).
+    fn compose(a: &GroupElement, b: &GroupElement) -> (Vec<u32>, bool) {
+        let source = a.source.iter().map(|&i| b.source[i as usize]).collect();
+        (source, a.flip ^ b.flip)
+    }
+
+    #[test]
+    fn groups_have_the_point_group_orders_and_are_closed() {
+        for (lx, ly, symmetry, order) in [
+            (1, 1, Symmetry::Lattice, 1),
+            (6, 1, Symmetry::Lattice, 2),
+            (6, 1, Symmetry::LatticeSpinFlip, 4),
+            (1, 4, Symmetry::Lattice, 2),
+            (3, 3, Symmetry::Lattice, 8),
+            (4, 4, Symmetry::LatticeSpinFlip, 16),
+            (4, 3, Symmetry::Lattice, 4),
+            (2, 5, Symmetry::LatticeSpinFlip, 8),
+        ] {
+            let g = group(lx, ly, symmetry);
+            assert_eq!(g.len(), order, "{lx}x{ly} {symmetry:?}");
+            assert!(g.elements[0]
+                .source
+                .iter()
+                .enumerate()
+                .all(|(i, &j)| i == j as usize));
+            let keys: Vec<(Vec<u32>, bool)> = g
+                .elements
+                .iter()
+                .map(|e| (e.source.clone(), e.flip))
+                .collect();
+            for a in &g.elements {
+                let mut sorted = a.source.clone();
+                sorted.sort_unstable();
+                assert!(sorted.iter().enumerate().all(|(i, &j)| i == j as usize));
+                for b in &g.elements {
+                    assert!(keys.contains(&compose(a, b)), "{lx}x{ly}: not closed");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_grid_quarter_turn_moves_a_corner_to_the_next_corner() {
+        let g = group(3, 3, Symmetry::Lattice);
+        // Values at corner (0,0) only; each rotation or reflection moves it to a corner.
+        let mut s = vec![0u8; 9];
+        s[0] = 1;
+        let mut corners = std::collections::BTreeSet::new();
+        let mut out = vec![0u8; 9];
+        for e in 0..g.len() {
+            g.apply(e, &s, &mut out);
+            let at: Vec<usize> = (0..9).filter(|&i| out[i] == 1).collect();
+            assert_eq!(at.len(), 1);
+            corners.insert(at[0]);
+        }
+        assert_eq!(corners.into_iter().collect::<Vec<_>>(), vec![0, 2, 6, 8]);
+    }
+
+    #[test]
+    fn combine_averages_probabilities_and_amplitudes() {
+        let l = [
+            Complex64::new(0.5 * 0.2f64.ln(), 0.3),
+            Complex64::new(0.5 * 0.05f64.ln(), -1.1),
+        ];
+        let out = combine(&l);
+        assert!((out.re - 0.5 * 0.125f64.ln()).abs() < 1e-14);
+        let sum = l[0].exp() + l[1].exp();
+        assert!((out.im - sum.arg()).abs() < 1e-14);
+        // Shifting every amplitude by the same huge factor does not overflow.
+        let shifted: Vec<Complex64> = l.iter().map(|x| x + 800.0).collect();
+        assert!((combine(&shifted).re - out.re - 800.0).abs() < 1e-10);
+    }
+}
