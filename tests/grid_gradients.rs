@@ -133,7 +133,7 @@ fn grid_weighted_gradient_equals_sum_of_per_sample_gradients() {
 #[test]
 fn grid_gradients_match_finite_differences_on_narrow_grids() {
     for (lx, ly) in [(1u32, 5u32), (5, 2)] {
-        for cell in [CellKind::Gru, CellKind::VanillaElu] {
+        for cell in [CellKind::Gru, CellKind::VanillaElu, CellKind::TensorGru] {
             check_against_finite_differences(base(cell).with_lx(lx).with_ly(ly));
         }
     }

@@ -138,7 +138,7 @@ fn grid_prefix_reuse_equals_naive_and_dense_for_every_configuration() {
 #[test]
 fn grid_prefix_reuse_equals_naive_on_a_four_by_three_grid() {
     let (lx, ly) = (4u32, 3u32);
-    for cell in [CellKind::Gru, CellKind::VanillaElu] {
+    for cell in [CellKind::Gru, CellKind::VanillaElu, CellKind::TensorGru] {
         let v = VARIANTS[1];
         let m = model_for(cell, lx, ly, v, 5);
         let configs = all_configs(12, 2);

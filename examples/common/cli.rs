@@ -46,6 +46,7 @@ pub enum CellArg {
     Gru,
     Vanilla,
     Elu,
+    TensorGru,
 }
 
 #[allow(dead_code)]
@@ -55,6 +56,7 @@ impl From<CellArg> for CellKind {
             CellArg::Gru => CellKind::Gru,
             CellArg::Vanilla => CellKind::Vanilla,
             CellArg::Elu => CellKind::VanillaElu,
+            CellArg::TensorGru => CellKind::TensorGru,
         }
     }
 }

@@ -115,6 +115,7 @@ fn cell_name(cell: CellKind) -> &'static str {
         CellKind::Vanilla => "vanilla",
         CellKind::Gru => "gru",
         CellKind::VanillaElu => "vanilla_elu",
+        CellKind::TensorGru => "tensor_gru",
     }
 }
 
@@ -172,6 +173,7 @@ fn config_from_metadata(file: &Container) -> Result<ModelConfig> {
                 ("vanilla", CellKind::Vanilla),
                 ("gru", CellKind::Gru),
                 ("vanilla_elu", CellKind::VanillaElu),
+                ("tensor_gru", CellKind::TensorGru),
             ],
         )?,
         lx: file.parse_canonical("lx")?,

@@ -130,6 +130,22 @@ pub(crate) fn accumulate(model: &Model, bw: &Backward, select: Rows, target: &mu
 
     for (l, lay) in layout.layers.iter().enumerate() {
         let adj_x = rows_of(&bw.adj_x[l], n, rows, gdh, select);
+        if cfg.cell == CellKind::TensorGru {
+            // W += T^T adj_pre, M += c^T adj_q, T and c read from the tape's rows.
+            let (nc, k, tw) = (
+                gate_layout.concat_width(),
+                gate_layout.tensor_width(l),
+                gate_layout.tape_width(),
+            );
+            let tape = &bw.tape.gates[l];
+            let t = rows_of(&tape[3 * dh + nc..], n, rows, tw, select);
+            target.add_product(&lay.input_weight, t, adj_x, k, gdh);
+            let c = rows_of(&tape[3 * dh..], n, rows, tw, select);
+            let adj_q = rows_of(&bw.adj_h_pre[l], n, rows, dh, select);
+            target.add_product(&lay.hidden_weight, c, adj_q, nc, dh);
+            target.add_column_sums(&lay.bias, adj_x, 0);
+            continue;
+        }
         if l == 0 {
             // One-hot inputs: each neighbour's value picks the weight row that collects the
             // adjoint, at the neighbour's offset.
@@ -153,6 +169,7 @@ pub(crate) fn accumulate(model: &Model, bw: &Backward, select: Rows, target: &mu
         let adj_hidden_buf = match cfg.cell {
             CellKind::Gru => &bw.adj_h_pre[l],
             CellKind::Vanilla | CellKind::VanillaElu => &bw.adj_x[l],
+            CellKind::TensorGru => unreachable!("taken above"),
         };
         for &weight in topology.weights() {
             // A neighbour at the previous position: the tape's state at index p is position

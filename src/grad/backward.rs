@@ -13,7 +13,9 @@
 use super::tape::Tape;
 use crate::buffer::{try_zeroed, try_zeroed_layers};
 use crate::error::{Error, Result};
-use crate::kernels::{elu_backward, gemm_view, gru_backward, tanh_backward, View};
+use crate::kernels::{
+    elu_backward, gemm_view, gru_backward, tanh_backward, tensor_gru_backward, View,
+};
 use crate::model::forward::{softsign_derivative, Pass};
 use crate::model::ReadValues;
 use crate::model::{Blend, CellKind, Model, PhaseKind, Step};
@@ -34,6 +36,10 @@ pub(crate) struct Backward {
     /// `pre_h` (the neighbour states times their weights) with the candidate gate's part
     /// taken at `pre_h_g + b_hg`, and on a grid the merge last. The vanilla cells use `adj_x`.
     pub adj_h_pre: Vec<Vec<f64>>,
+    /// Tensorized cell only, `[capacity x GateLayout::max_tensor_width]` and
+    /// `[capacity x GateLayout::concat_width]`: the adjoints of T and of c at one position.
+    adj_tensor: Vec<f64>,
+    adj_concat: Vec<f64>,
     /// `[n_sites x rows x local_dim]`: adjoints of the amplitude and phase logits.
     pub adj_logits: Vec<f64>,
     pub adj_phase: Vec<f64>,
@@ -62,6 +68,8 @@ impl Backward {
             adj_h: try_zeroed_layers(layers, &[slots, capacity, dh], what)?,
             adj_x: try_zeroed_layers(layers, &[n, capacity, gates.input_width()], what)?,
             adj_h_pre: try_zeroed_layers(layers, &[n, capacity, gates.adj_h_pre_width()], what)?,
+            adj_tensor: try_zeroed(&[capacity, gates.max_tensor_width()], what)?,
+            adj_concat: try_zeroed(&[capacity, gates.concat_width()], what)?,
             adj_logits: try_zeroed(&[n, capacity, d], what)?,
             adj_phase: try_zeroed(&[n, capacity, if phase { d } else { 0 }], what)?,
             values: try_zeroed(&[n, capacity], what)?,
@@ -78,6 +86,8 @@ impl Backward {
                 .chain(&b.adj_h_pre)
                 .map(Vec::len)
                 .sum::<usize>()
+                + b.adj_tensor.len()
+                + b.adj_concat.len()
                 + b.adj_logits.len()
                 + b.adj_phase.len()))
     }
@@ -226,6 +236,10 @@ impl Backward {
         let block = |width: usize| pos * rows * width..(pos + 1) * rows * width;
 
         for (l, lay) in model.layout().layers.iter().enumerate().rev() {
+            if cfg.cell == CellKind::TensorGru {
+                self.tensor_layer(model, pos, step, l);
+                continue;
+            }
             let (below, rest) = self.adj_h.split_at_mut(l);
             let adj = &mut rest[0];
             let adj_x = &mut self.adj_x[l][block(gdh)];
@@ -294,6 +308,107 @@ impl Backward {
                     1,
                 );
             }
+        }
+    }
+}
+
+impl Backward {
+    /// The tensorized cell's layer `l` at position `pos`: from the adjoint of its new state
+    /// (the own slot), the adjoints of `[u | g]` (into `adj_x`) and of q (into `adj_h_pre`),
+    /// then through T and c to the neighbours' slots and, above layer 0, to the layer below.
+    fn tensor_layer(&mut self, model: &Model, pos: usize, step: Step, l: usize) {
+        let p = model.params();
+        let gl = model.gate_layout();
+        let lay = &model.layout().layers[l];
+        let rows = self.tape.rows;
+        let dh = gl.dh;
+        let (nc, k, xw, tw) = (
+            gl.concat_width(),
+            gl.tensor_width(l),
+            gl.input_width(),
+            gl.tape_width(),
+        );
+        let capacity = self.capacity;
+        let slot = |s: usize| s * capacity * dh..s * capacity * dh + rows * dh;
+        let own = slot(step.slot);
+        let block = |width: usize| pos * rows * width..(pos + 1) * rows * width;
+        let (below, rest) = self.adj_h.split_at_mut(l);
+        let adj = &mut rest[0];
+        let adj_pre = &mut self.adj_x[l][block(xw)];
+        let adj_q = &mut self.adj_h_pre[l][block(dh)];
+        let tape = &self.tape.gates[l][block(tw)];
+        tensor_gru_backward(gl, tape, &adj[own.clone()], adj_pre, adj_q);
+        // adj T = adj_pre W^T, adj c = adj_q M^T.
+        let adj_t = &mut self.adj_tensor[..rows * k];
+        let pre_view = View {
+            data: adj_pre,
+            rs: xw,
+            cs: 1,
+        };
+        let w = transposed(p, lay.input_weight.clone(), xw);
+        gemm_view(rows, xw, k, pre_view, w, 0.0, adj_t, k, 1);
+        let adj_c = &mut self.adj_concat[..rows * nc];
+        let q_view = View {
+            data: adj_q,
+            rs: dh,
+            cs: 1,
+        };
+        let m = transposed(p, lay.hidden_weight.clone(), dh);
+        gemm_view(rows, dh, nc, q_view, m, 0.0, adj_c, nc, 1);
+        if l == 0 {
+            // c sits in the block of each neighbour's value.
+            for n in step.neighbours() {
+                let values = &self.values[n.position * rows..(n.position + 1) * rows];
+                for ((ac, at), &v) in adj_c
+                    .chunks_exact_mut(nc)
+                    .zip(adj_t.chunks_exact(k))
+                    .zip(values)
+                {
+                    let start = (n.input_offset + v as usize) * nc;
+                    for (a, &b) in ac.iter_mut().zip(&at[start..start + nc]) {
+                        *a += b;
+                    }
+                }
+            }
+        } else {
+            let below_own = &mut below[l - 1][own.clone()];
+            for ((ac, at), ax) in adj_c
+                .chunks_exact_mut(nc)
+                .zip(adj_t.chunks_exact(k))
+                .zip(below_own.chunks_exact_mut(dh))
+            {
+                for (a, &b) in ac.iter_mut().zip(&at[..nc]) {
+                    *a += b;
+                }
+                for (a, &b) in ax.iter_mut().zip(&at[nc..]) {
+                    *a += b;
+                }
+            }
+        }
+        // Each neighbour's part of c goes to its slot: the own slot's adjoint is used up, so
+        // the neighbour that read it (chain: previous site; grid: the site above) starts it
+        // afresh; another slot adds to what later positions sent it.
+        let mut own_passed_on = false;
+        for n in step.neighbours() {
+            let part = n.weight.index() * dh;
+            let reads_own = n.slot == step.slot;
+            own_passed_on |= reads_own;
+            for (dst, ac) in adj[slot(n.slot)]
+                .chunks_exact_mut(dh)
+                .zip(adj_c.chunks_exact(nc))
+            {
+                let src = &ac[part..part + dh];
+                if reads_own {
+                    dst.copy_from_slice(src);
+                } else {
+                    for (a, &b) in dst.iter_mut().zip(src) {
+                        *a += b;
+                    }
+                }
+            }
+        }
+        if !own_passed_on {
+            adj[own].fill(0.0);
         }
     }
 }

@@ -149,6 +149,78 @@ dispatched! {
     ) => gru_update_body::<Arithmetic>
 }
 
+/// The tensorized cell's update (`model/layout.rs`) for `rows` rows of `dh` units. `pre`
+/// holds `T W + b` for `[u | g]` of each row, `q` the merge's pre-activation `c M`:
+///   u = sigmoid(pre_u), g = tanh(pre_g), m = tanh(q), h = u g + (1 - u) m,
+/// written to `h`. `tape`, when not empty, receives `[u | g | m]` at the start of each row of
+/// [`GateLayout::tape_width`] (the rest of the row is the caller's).
+#[inline(always)]
+fn tensor_gru_update_body<A: Arithmetic>(
+    layout: GateLayout,
+    pre: &[f64],
+    q: &[f64],
+    h: &mut [f64],
+    tape: &mut [f64],
+) {
+    if tape.is_empty() {
+        tensor_gru_rows::<A, false>(layout, pre, q, h, tape)
+    } else {
+        tensor_gru_rows::<A, true>(layout, pre, q, h, tape)
+    }
+}
+
+/// [`tensor_gru_update_body`] with the taping fixed at compile time.
+#[inline(always)]
+fn tensor_gru_rows<A: Arithmetic, const RECORD: bool>(
+    layout: GateLayout,
+    pre: &[f64],
+    q: &[f64],
+    h: &mut [f64],
+    tape: &mut [f64],
+) {
+    let dh = layout.dh;
+    let (xw, tw) = (layout.input_width(), layout.tape_width());
+    let rows = h.len() / dh;
+    for row in 0..rows {
+        let (pre_u, pre_g) = pre[row * xw..(row + 1) * xw].split_at(dh);
+        let (pre_u, pre_g, qr) = (&pre_u[..dh], &pre_g[..dh], &q[row * dh..(row + 1) * dh]);
+        let hr = &mut h[row * dh..(row + 1) * dh];
+        if RECORD {
+            let tr = &mut tape[row * tw..row * tw + 3 * dh];
+            let (t_u, rest) = tr.split_at_mut(dh);
+            let (t_g, t_m) = rest.split_at_mut(dh);
+            let (t_g, t_m) = (&mut t_g[..dh], &mut t_m[..dh]);
+            for j in 0..dh {
+                let u = sigmoid::<A>(pre_u[j]);
+                let g = tanh::<A>(pre_g[j]);
+                let m = tanh::<A>(qr[j]);
+                t_u[j] = u;
+                t_g[j] = g;
+                t_m[j] = m;
+                hr[j] = u * g + (1.0 - u) * m;
+            }
+        } else {
+            for j in 0..dh {
+                let u = sigmoid::<A>(pre_u[j]);
+                let g = tanh::<A>(pre_g[j]);
+                let m = tanh::<A>(qr[j]);
+                hr[j] = u * g + (1.0 - u) * m;
+            }
+        }
+    }
+}
+
+dispatched! {
+    /// See [`tensor_gru_update_body`].
+    fn tensor_gru_update(
+        layout: GateLayout,
+        pre: &[f64],
+        q: &[f64],
+        h: &mut [f64],
+        tape: &mut [f64],
+    ) => tensor_gru_update_body::<Arithmetic>
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,17 +229,20 @@ mod tests {
     use crate::kernels::dispatch::{simd_level, SimdLevel};
 
     type Update = fn(GateLayout, &[f64], &[f64], &[f64], &mut [f64], &mut [f64]);
+    type TensorUpdate = fn(GateLayout, &[f64], &[f64], &mut [f64], &mut [f64]);
     type InPlace = fn(&mut [f64]);
 
     /// One way to run the three kernels: the dispatched functions or a body instantiation.
     struct Kernels {
         gru: Update,
+        tensor: TensorUpdate,
         tanh: InPlace,
         elu: InPlace,
     }
 
     const DISPATCHED: Kernels = Kernels {
         gru: gru_update,
+        tensor: tensor_gru_update,
         tanh: tanh_in_place,
         elu: elu_in_place,
     };
@@ -175,6 +250,7 @@ mod tests {
     fn bodies<A: Arithmetic>() -> Kernels {
         Kernels {
             gru: gru_update_body::<A>,
+            tensor: tensor_gru_update_body::<A>,
             tanh: tanh_in_place_body::<A>,
             elu: elu_in_place_body::<A>,
         }
@@ -192,7 +268,7 @@ mod tests {
         let mut out = Vec::new();
         // Both blend targets: the previous state (chain) and the learned merge (grid).
         for grid in [false, true] {
-            let layout = GateLayout::new(crate::model::CellKind::Gru, grid, dh);
+            let layout = GateLayout::new(crate::model::CellKind::Gru, grid, dh, 2, 1);
             let pre_x = wave(rows * layout.input_width(), 0.37);
             let pre_h = wave(rows * layout.hidden_width(), 0.91);
             for record in [false, true] {
@@ -207,6 +283,25 @@ mod tests {
                 let mut h = h0.clone();
                 (kernels.gru)(layout, &pre_x, &pre_h, &bhg, &mut h, &mut gates);
                 out.extend([h, gates]);
+            }
+        }
+        // The tensorized cell, on a chain and a grid, with and without its tape.
+        for grid in [false, true] {
+            let layout = GateLayout::new(crate::model::CellKind::TensorGru, grid, dh, 2, 2);
+            let pre = wave(rows * layout.input_width(), 0.37);
+            let q = wave(rows * dh, 0.91);
+            for record in [false, true] {
+                let mut tape = vec![
+                    0.0;
+                    if record {
+                        rows * layout.tape_width()
+                    } else {
+                        0
+                    }
+                ];
+                let mut h = vec![0.0; rows * dh];
+                (kernels.tensor)(layout, &pre, &q, &mut h, &mut tape);
+                out.extend([h, tape]);
             }
         }
         let pre_x = wave(rows * 3 * dh, 0.37);

@@ -105,6 +105,51 @@ dispatched! {
     ) => gru_backward_body
 }
 
+/// The tensorized cell's backward for `rows` rows of `dh` units at one position. `tape` is
+/// the forward's (`[u | g | m]` at the start of each row of [`GateLayout::tape_width`]) and
+/// `adj_h` the adjoint of h = u g + (1 - u) m. Writes the adjoints of the pre-activations
+/// `[u | g]` (`adj_pre`) and of the merge's `q` (`adj_q`).
+#[inline(always)]
+fn tensor_gru_backward_body(
+    layout: GateLayout,
+    tape: &[f64],
+    adj_h: &[f64],
+    adj_pre: &mut [f64],
+    adj_q: &mut [f64],
+) {
+    let dh = layout.dh;
+    let (xw, tw) = (layout.input_width(), layout.tape_width());
+    let rows = adj_h.len() / dh;
+    assert!(tape.len() >= rows * tw && adj_pre.len() >= rows * xw && adj_q.len() >= rows * dh);
+    for row in 0..rows {
+        let tr = &tape[row * tw..row * tw + 3 * dh];
+        let (u, rest) = tr.split_at(dh);
+        let (g, m) = rest.split_at(dh);
+        let (g, m) = (&g[..dh], &m[..dh]);
+        let ah = &adj_h[row * dh..(row + 1) * dh];
+        let (ap_u, ap_g) = adj_pre[row * xw..(row + 1) * xw].split_at_mut(dh);
+        let ap_g = &mut ap_g[..dh];
+        let aq = &mut adj_q[row * dh..(row + 1) * dh];
+        for j in 0..dh {
+            let d = ah[j];
+            ap_u[j] = d * (g[j] - m[j]) * u[j] * (1.0 - u[j]);
+            ap_g[j] = d * u[j] * (1.0 - g[j] * g[j]);
+            aq[j] = d * (1.0 - u[j]) * (1.0 - m[j] * m[j]);
+        }
+    }
+}
+
+dispatched! {
+    /// See [`tensor_gru_backward_body`].
+    fn tensor_gru_backward(
+        layout: GateLayout,
+        tape: &[f64],
+        adj_h: &[f64],
+        adj_pre: &mut [f64],
+        adj_q: &mut [f64],
+    ) => tensor_gru_backward_body
+}
+
 /// Vanilla backward: `adj_pre = adj_h * (1 - h^2)` for h = tanh(pre).
 #[inline(always)]
 fn tanh_backward_body(h: &[f64], adj_h: &[f64], adj_pre: &mut [f64]) {
@@ -150,7 +195,7 @@ mod tests {
         let h = wave(rows * dh, 0.71);
 
         for grid in [false, true] {
-            let layout = GateLayout::new(crate::model::CellKind::Gru, grid, dh);
+            let layout = GateLayout::new(crate::model::CellKind::Gru, grid, dh, 2, 1);
             let gates = wave(rows * layout.tape_width(), 0.37);
             let (xw, hw) = (layout.input_width(), layout.adj_h_pre_width());
             let (mut ha, mut hb) = (adj.clone(), adj.clone());
@@ -159,6 +204,16 @@ mod tests {
             gru_backward(layout, &gates, &h, &mut ha, &mut xa, &mut pa);
             gru_backward_body(layout, &gates, &h, &mut hb, &mut xb, &mut pb);
             assert_eq!((ha, xa, pa), (hb, xb, pb));
+        }
+
+        for grid in [false, true] {
+            let layout = GateLayout::new(crate::model::CellKind::TensorGru, grid, dh, 2, 1);
+            let tape = wave(rows * layout.tape_width(), 0.37);
+            let (mut pa, mut pb) = (vec![0.0; rows * 2 * dh], vec![0.0; rows * 2 * dh]);
+            let (mut qa, mut qb) = (vec![0.0; rows * dh], vec![0.0; rows * dh]);
+            tensor_gru_backward(layout, &tape, &adj, &mut pa, &mut qa);
+            tensor_gru_backward_body(layout, &tape, &adj, &mut pb, &mut qb);
+            assert_eq!((pa, qa), (pb, qb));
         }
 
         type Kernel = fn(&[f64], &[f64], &mut [f64]);

@@ -16,6 +16,12 @@ pub enum CellKind {
     /// The vanilla cell with ELU instead of tanh: elu(a) = a for a > 0, e^a - 1 otherwise
     /// (the paper's 2D RNN uses it). Same parameters as [`CellKind::Vanilla`].
     VanillaElu,
+    /// The tensorized gated cell of the 2D RNN papers (docs/method.md): the gates and the
+    /// candidate read the tensor product of the neighbours' states with their one-hot values
+    /// (each state goes through a weight block chosen by each neighbour's value), and the
+    /// state is a convex combination of the candidate and a tanh-squashed merge of the
+    /// neighbour states, so |h| <= 1 elementwise on every lattice. A chain has one neighbour.
+    TensorGru,
 }
 
 /// Whether the wave function carries a learned phase.

@@ -8,7 +8,7 @@ use super::topology::Step;
 use super::Model;
 use crate::buffer::{try_zeroed, try_zeroed_layers, try_zeroed_vec};
 use crate::error::Result;
-use crate::kernels::{elu_in_place, gemm, gru_update, tanh_in_place};
+use crate::kernels::{elu_in_place, gemm, gru_update, tanh_in_place, tensor_gru_update};
 use std::f64::consts::PI;
 
 /// Picks each row's value at a sampling position: a sampler draws it, an evaluator reads it.
@@ -55,6 +55,11 @@ pub(crate) struct Pass {
     values: Vec<u8>,
     pub(super) pre_x: Vec<f64>,
     pub(super) pre_h: Vec<f64>,
+    /// Tensorized cell only, `[capacity x GateLayout::concat_width]`: the neighbour states
+    /// side by side (c).
+    concat: Vec<f64>,
+    /// Tensorized cell only, `[capacity x GateLayout::max_tensor_width]`: its input T.
+    tensor_in: Vec<f64>,
     logits: Vec<f64>,
     phase_logits: Vec<f64>,
     log_probs: Vec<f64>,
@@ -79,6 +84,8 @@ impl Pass {
             values: try_zeroed_vec(capacity, what)?,
             pre_x: try_zeroed(&[capacity, gates.input_width()], what)?,
             pre_h: try_zeroed(&[capacity, gates.hidden_width()], what)?,
+            concat: try_zeroed(&[capacity, gates.concat_width()], what)?,
+            tensor_in: try_zeroed(&[capacity, gates.max_tensor_width()], what)?,
             logits: try_zeroed(&[capacity, d], what)?,
             phase_logits: try_zeroed(&[capacity, d], what)?,
             log_probs: try_zeroed(&[capacity, d], what)?,
@@ -214,6 +221,13 @@ impl Pass {
         let own = slot(step.slot);
 
         for (l, lay) in model.layout().layers.iter().enumerate() {
+            if cfg.cell == CellKind::TensorGru {
+                self.tensor_layer(model, rows, pos, step, l, record.as_deref_mut());
+                if let Some(rec) = record.as_deref_mut() {
+                    rec.state(l, pos, &self.hidden[l][own.clone()]);
+                }
+                continue;
+            }
             let (below, rest) = self.hidden.split_at_mut(l);
             let states = &mut rest[0];
             let pre_x = &mut self.pre_x[..rows * gdh];
@@ -255,6 +269,7 @@ impl Pass {
                     activate(cfg.cell, pre_x);
                     states[own.clone()].copy_from_slice(pre_x);
                 }
+                CellKind::TensorGru => unreachable!("taken above"),
                 CellKind::Gru => {
                     let pre_h = &mut self.pre_h[..rows * hdh];
                     let mut beta = 0.0;
@@ -279,6 +294,97 @@ impl Pass {
             }
             if let Some(rec) = record.as_deref_mut() {
                 rec.state(l, pos, &states[own.clone()]);
+            }
+        }
+    }
+}
+
+impl Pass {
+    /// The tensorized cell's layer `l` at position `pos` (equations in `model/layout.rs`):
+    /// builds c and T from the neighbours' slots and values, `pre = T W + b`, `q = c M`, and
+    /// overwrites the own slot with the new state; a recording also tapes c and T.
+    fn tensor_layer(
+        &mut self,
+        model: &Model,
+        rows: usize,
+        pos: usize,
+        step: Step,
+        l: usize,
+        record: Option<&mut (dyn Recorder + '_)>,
+    ) {
+        let p = model.params();
+        let gl = model.gate_layout();
+        let lay = &model.layout().layers[l];
+        let dh = gl.dh;
+        let (nc, k, xw, tw) = (
+            gl.concat_width(),
+            gl.tensor_width(l),
+            gl.input_width(),
+            gl.tape_width(),
+        );
+        let capacity = self.capacity;
+        let slot = |s: usize| s * capacity * dh..s * capacity * dh + rows * dh;
+        let own = slot(step.slot);
+        let (below, rest) = self.hidden.split_at_mut(l);
+        let states = &mut rest[0];
+        let concat = &mut self.concat[..rows * nc];
+        for c in concat.chunks_exact_mut(nc) {
+            c.fill(0.0);
+            c[nc - 1] = 1.0;
+        }
+        for n in step.neighbours() {
+            let part = n.weight.index() * dh;
+            for (c, h) in concat
+                .chunks_exact_mut(nc)
+                .zip(states[slot(n.slot)].chunks_exact(dh))
+            {
+                c[part..part + dh].copy_from_slice(h);
+            }
+        }
+        let t = &mut self.tensor_in[..rows * k];
+        if l == 0 {
+            // c in the block of each neighbour's value: the tensor product with the one-hots.
+            t.fill(0.0);
+            for n in step.neighbours() {
+                let values = &self.prev[n.slot * capacity..][..rows];
+                for ((tr, c), &v) in t
+                    .chunks_exact_mut(k)
+                    .zip(concat.chunks_exact(nc))
+                    .zip(values)
+                {
+                    let start = (n.input_offset + v as usize) * nc;
+                    tr[start..start + nc].copy_from_slice(c);
+                }
+            }
+        } else {
+            let x = &below[l - 1][own.clone()];
+            for ((tr, c), x) in t
+                .chunks_exact_mut(k)
+                .zip(concat.chunks_exact(nc))
+                .zip(x.chunks_exact(dh))
+            {
+                tr[..nc].copy_from_slice(c);
+                tr[nc..].copy_from_slice(x);
+            }
+        }
+        let pre = &mut self.pre_x[..rows * xw];
+        fill_rows(pre, &p[lay.bias.clone()]);
+        gemm(rows, k, xw, t, &p[lay.input_weight.clone()], 1.0, pre);
+        let q = &mut self.pre_h[..rows * dh];
+        gemm(rows, nc, dh, concat, &p[lay.hidden_weight.clone()], 0.0, q);
+        let tape = match record {
+            Some(rec) => rec.gates(l, pos),
+            None => &mut [][..],
+        };
+        tensor_gru_update(gl, pre, q, &mut states[own], tape);
+        if !tape.is_empty() {
+            for ((row, c), tr) in tape
+                .chunks_exact_mut(tw)
+                .zip(concat.chunks_exact(nc))
+                .zip(t.chunks_exact(k))
+            {
+                row[3 * dh..3 * dh + nc].copy_from_slice(c);
+                row[3 * dh + nc..3 * dh + nc + k].copy_from_slice(tr);
             }
         }
     }

@@ -1,6 +1,7 @@
 //! Every width a cell's rows take: the gate columns of the input and neighbour weights, the
 //! backprop tape and the adjoints. The one place that knows the GRU has three gates (and a
-//! merge on a grid) and what the tape keeps of them (equations in `model/layout.rs`).
+//! merge on a grid), the tensorized cell two and a tensorised input, and what the tape keeps
+//! of them (equations in `model/layout.rs`).
 
 use super::config::{CellKind, ModelConfig};
 
@@ -25,25 +26,74 @@ pub(crate) struct GateLayout {
     hidden_gates: usize,
     /// GRU only: what the state blends towards.
     blend: Option<Blend>,
+    /// Tensorized cell only: its neighbour slots (1 on a chain, 2 on a grid), values per
+    /// site and layers; `None` for the other cells.
+    tensor: Option<(usize, usize, usize)>,
 }
 
 impl GateLayout {
-    pub fn new(cell: CellKind, grid: bool, dh: usize) -> Self {
+    /// `local_dim` and `layers` matter to the tensorized cell only.
+    pub fn new(cell: CellKind, grid: bool, dh: usize, local_dim: usize, layers: usize) -> Self {
         let (input_gates, hidden_gates, blend) = match (cell, grid) {
             (CellKind::Vanilla | CellKind::VanillaElu, _) => (1, 1, None),
             (CellKind::Gru, false) => (3, 3, Some(Blend::Previous)),
             (CellKind::Gru, true) => (3, 4, Some(Blend::Merge)),
+            // [u | g] from the tensorised input; the merge's pre-activation q = c M.
+            (CellKind::TensorGru, _) => (2, 1, None),
         };
+        let neighbours = if grid { 2 } else { 1 };
         GateLayout {
             dh,
             input_gates,
             hidden_gates,
             blend,
+            tensor: (cell == CellKind::TensorGru).then_some((neighbours, local_dim, layers)),
         }
     }
 
     pub fn of(cfg: &ModelConfig) -> Self {
-        GateLayout::new(cfg.cell, cfg.is_grid(), cfg.hidden as usize)
+        GateLayout::new(
+            cfg.cell,
+            cfg.is_grid(),
+            cfg.hidden as usize,
+            cfg.local_dim as usize,
+            cfg.layers as usize,
+        )
+    }
+
+    /// Whether this is the tensorized cell.
+    pub fn is_tensor(&self) -> bool {
+        self.tensor.is_some()
+    }
+
+    /// Tensorized cell: the width of c, the neighbour states side by side and a constant 1
+    /// (`[h_h ; h_v ; 1]` on a grid, `[h ; 1]` on a chain; a missing neighbour's part is
+    /// zero). 0 for the other cells.
+    pub fn concat_width(&self) -> usize {
+        self.tensor.map_or(0, |(n, _, _)| n * self.dh + 1)
+    }
+
+    /// Tensorized cell: the width of layer `layer`'s tensorised input T. Layer 0:
+    /// `neighbours * local_dim` blocks of c, block `offset + value` of each neighbour
+    /// holding c (the tensor product of c with the neighbours' stacked one-hot values);
+    /// above: `[c ; x]`, x the layer below's new state. 0 for the other cells.
+    pub fn tensor_width(&self, layer: usize) -> usize {
+        match self.tensor {
+            None => 0,
+            Some((n, d, _)) if layer == 0 => n * d * self.concat_width(),
+            Some(_) => self.concat_width() + self.dh,
+        }
+    }
+
+    /// Tensorized cell: the widest of the layers' tensorised inputs.
+    pub fn max_tensor_width(&self) -> usize {
+        match self.tensor {
+            None => 0,
+            Some((_, _, layers)) => (0..layers.min(2))
+                .map(|l| self.tensor_width(l))
+                .max()
+                .unwrap_or(0),
+        }
     }
 
     /// Gate blocks of the input weight and bias (G).
@@ -80,7 +130,11 @@ impl GateLayout {
     /// The GRU's tape per row: `[r | z | g | a]` (a = the candidate's `pre_h_g + b_hg`), and on
     /// a grid also `[m]`, the merge (on a chain m is the previous state, taped anyway);
     /// nothing for the vanilla cells, whose backward reads the new state.
+    /// The tensorized cell's tape is `[u | g | m | c | T]` (T padded to the widest layer's).
     pub fn tape_width(&self) -> usize {
+        if self.is_tensor() {
+            return 3 * self.dh + self.concat_width() + self.max_tensor_width();
+        }
         match self.blend {
             None => 0,
             Some(Blend::Previous) => 4 * self.dh,
@@ -89,8 +143,12 @@ impl GateLayout {
     }
 
     /// The GRU's adjoint of `pre_h` per row, `[r | z | a]` and on a grid `[m]`: H dh. The
-    /// vanilla cells have none (their `pre_h` adds into `pre_x`, whose adjoint serves).
+    /// vanilla cells have none (their `pre_h` adds into `pre_x`, whose adjoint serves). The
+    /// tensorized cell's is the adjoint of its merge's pre-activation q: dh.
     pub fn adj_h_pre_width(&self) -> usize {
+        if self.is_tensor() {
+            return self.dh;
+        }
         match self.blend {
             None => 0,
             Some(_) => self.hidden_width(),

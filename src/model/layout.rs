@@ -37,6 +37,25 @@
 //!   h' = (1 - z) * g + z * m
 //! On a chain the GRU interpolates towards the previous state h; on a grid towards m.
 //!
+//! # The tensorized cell (both; `TensorGru`)
+//!
+//! c = the neighbour states side by side and a constant 1, `[h_h ; h_v ; 1]` on a grid
+//! (`nc = 2 hidden + 1`), `[h ; 1]` on a chain (`nc = hidden + 1`); a missing neighbour's
+//! part is zero. The 1 lets a neighbour's value enter even where the states are zero (the
+//! first sites, with the zero initial biases), as the other cells' `x V` does. Layer 0's
+//! tensorised input T has `nn * local_dim` blocks of `nc` (nn = 2 neighbours on a grid, 1 on a
+//! chain): block `offset + value` of each neighbour present holds c (the neighbour's one-hot
+//! offset as for the other cells: x_h's values first, then x_v's), the rest are zero, i.e.
+//! T = c (x) [x_h ; x_v]. A layer l > 0 reads T = `[c ; x]`, x the layer below's new state.
+//!
+//! for each layer l = 0..layers (`K` = `nn local_dim nc` for l = 0, `nc + hidden` above):
+//!   `layer{l}.tensor_weight` `[K x 2 hidden]` (columns `[u | g]`)
+//!   `layer{l}.merge_weight`  `[nc x hidden]`
+//!   `layer{l}.bias`          `[2 hidden]`
+//!
+//!   u = sigmoid(T W_u + b_u),  g = tanh(T W_g + b_g),  m = tanh(c M)
+//!   h' = u * g + (1 - u) * m
+//!
 //! # Heads (both)
 //!
 //! `amplitude.weight` `[hidden x local_dim]`, `amplitude.bias` `[local_dim]` (U, c)
@@ -61,9 +80,10 @@ pub struct ParamBlock {
 /// Where one layer's blocks are.
 #[derive(Clone, Debug)]
 pub(crate) struct LayerLayout {
+    /// The tensorized cell's `tensor_weight`.
     pub input_weight: Range<usize>,
     /// The weight of the state read along the visiting order: the previous site's on a
-    /// chain, the horizontal neighbour's on a grid.
+    /// chain, the horizontal neighbour's on a grid; the tensorized cell's `merge_weight`.
     pub hidden_weight: Range<usize>,
     /// Grid only: the weight of the vertical neighbour's state.
     pub vertical_weight: Option<Range<usize>>,
@@ -104,6 +124,20 @@ impl ParamLayout {
         };
         let mut layers = Vec::new();
         for l in 0..cfg.layers as usize {
+            if cfg.cell == CellKind::TensorGru {
+                let (k, nc) = (gate_layout.tensor_width(l), gate_layout.concat_width());
+                let input_weight = push(format!("layer{l}.tensor_weight"), vec![k, g * dh]);
+                let hidden_weight = push(format!("layer{l}.merge_weight"), vec![nc, dh]);
+                let bias = push(format!("layer{l}.bias"), vec![g * dh]);
+                layers.push(LayerLayout {
+                    input_weight,
+                    hidden_weight,
+                    vertical_weight: None,
+                    bias,
+                    candidate_bias: None,
+                });
+                continue;
+            }
             let input_dim = match (l, grid) {
                 (0, false) => d,
                 (0, true) => 2 * d,
@@ -123,7 +157,7 @@ impl ParamLayout {
             let bias = push(format!("layer{l}.bias"), vec![g * dh]);
             let candidate_bias = match cfg.cell {
                 CellKind::Gru => Some(push(format!("layer{l}.candidate_bias"), vec![dh])),
-                CellKind::Vanilla | CellKind::VanillaElu => None,
+                CellKind::Vanilla | CellKind::VanillaElu | CellKind::TensorGru => None,
             };
             layers.push(LayerLayout {
                 input_weight,

@@ -51,6 +51,15 @@ impl NeighbourWeight {
         }
     }
 
+    /// Its place in the tensorized cell's c, the neighbour states side by side: 0 for the
+    /// previous/horizontal neighbour, 1 for the vertical one.
+    pub fn index(self) -> usize {
+        match self {
+            NeighbourWeight::Hidden => 0,
+            NeighbourWeight::Vertical => 1,
+        }
+    }
+
     /// Whether its neighbour is always the position just before, whose state a recorded
     /// pass keeps in sequence anyway; another neighbour's state is recorded as it is read.
     pub fn reads_previous_position(self) -> bool {
