@@ -95,7 +95,7 @@ fn block_names(m: &Model) -> Vec<String> {
 fn round_trip_is_bit_exact_for_every_feature() {
     let dir = scratch_dir("round-trip");
     let mut count = 0;
-    for cell in [CellKind::Vanilla, CellKind::Gru] {
+    for cell in [CellKind::Vanilla, CellKind::Gru, CellKind::LinearGated] {
         for phase in [PhaseKind::None, PhaseKind::Softsign] {
             for (sign_rule, u1_total) in [(SignRule::None, None), (SignRule::Marshall, Some(3))] {
                 for layers in [1, 2] {
@@ -451,9 +451,14 @@ fn grid_checkpoint_relabelled_as_a_chain_is_refused_as_format() {
 #[test]
 fn grid_round_trip_is_bit_exact_for_every_cell_and_feature() {
     let dir = scratch_dir("grid-round-trip");
-    for (i, cell) in [CellKind::Vanilla, CellKind::Gru, CellKind::VanillaElu]
-        .into_iter()
-        .enumerate()
+    for (i, cell) in [
+        CellKind::Vanilla,
+        CellKind::Gru,
+        CellKind::VanillaElu,
+        CellKind::LinearGated,
+    ]
+    .into_iter()
+    .enumerate()
     {
         for layers in [1, 2] {
             let m = Model::new(

@@ -102,7 +102,7 @@ fn prefix_reuse_equals_naive_and_dense_for_every_configuration() {
     let sites = 8u32;
     let n = sites as usize;
     let every = all_configs(n, 2);
-    for cell in [CellKind::Vanilla, CellKind::Gru] {
+    for cell in [CellKind::Vanilla, CellKind::Gru, CellKind::LinearGated] {
         for (vi, v) in VARIANTS.iter().enumerate() {
             let m = model_for(cell, sites, *v, 31 + vi as u64);
             let psi = psi_all(&m);

@@ -56,7 +56,7 @@
 //!   |------------------|------------------------------------------------------|
 //!   | `format`         | `rnnwf-model`                                        |
 //!   | `format_version` | `1`                                                  |
-//!   | `cell`           | `vanilla`, `gru` or `vanilla_elu`                    |
+//!   | `cell`           | `vanilla`, `gru`, `vanilla_elu` or `linear_gated`    |
 //!   | `lx`, `ly`       | sites along x and y                                  |
 //!   | `local_dim`      | values per site                                      |
 //!   | `hidden`         | hidden units per layer                               |

@@ -101,6 +101,7 @@ fn cell_name(cell: CellKind) -> &'static str {
         CellKind::Vanilla => "vanilla",
         CellKind::Gru => "gru",
         CellKind::VanillaElu => "vanilla_elu",
+        CellKind::LinearGated => "linear_gated",
     }
 }
 
@@ -134,6 +135,7 @@ fn config_from_metadata(file: &Container) -> Result<ModelConfig> {
                 ("vanilla", CellKind::Vanilla),
                 ("gru", CellKind::Gru),
                 ("vanilla_elu", CellKind::VanillaElu),
+                ("linear_gated", CellKind::LinearGated),
             ],
         )?,
         lx: file.parse_canonical("lx")?,

@@ -25,20 +25,30 @@ pub(crate) struct GateLayout {
     hidden_gates: usize,
     /// GRU only: what the state blends towards.
     blend: Option<Blend>,
+    /// Blocks of `dh` in a tape row.
+    tape_blocks: usize,
+    /// The linear gated cell (its own kernels; no neighbour weights).
+    linear: bool,
 }
 
 impl GateLayout {
     pub fn new(cell: CellKind, grid: bool, dh: usize) -> Self {
-        let (input_gates, hidden_gates, blend) = match (cell, grid) {
-            (CellKind::Vanilla | CellKind::VanillaElu, _) => (1, 1, None),
-            (CellKind::Gru, false) => (3, 3, Some(Blend::Previous)),
-            (CellKind::Gru, true) => (3, 4, Some(Blend::Merge)),
+        let (input_gates, hidden_gates, blend, tape_blocks) = match (cell, grid) {
+            (CellKind::Vanilla | CellKind::VanillaElu, _) => (1, 1, None, 0),
+            (CellKind::Gru, false) => (3, 3, Some(Blend::Previous), 4),
+            (CellKind::Gru, true) => (3, 4, Some(Blend::Merge), 5),
+            // `[a | c]`, tape `[a | c | m]` (m the previous state).
+            (CellKind::LinearGated, false) => (2, 0, None, 3),
+            // `[a | b | c]`, tape `[a | b | c | h_h | h_v]`.
+            (CellKind::LinearGated, true) => (3, 0, None, 5),
         };
         GateLayout {
             dh,
             input_gates,
             hidden_gates,
             blend,
+            tape_blocks,
+            linear: cell == CellKind::LinearGated,
         }
     }
 
@@ -77,15 +87,24 @@ impl GateLayout {
         self.blend
     }
 
+    /// Whether this is the linear gated cell.
+    pub fn is_linear(&self) -> bool {
+        self.linear
+    }
+
+    /// Linear gated cell only: whether it mixes two neighbours (a grid), with the gate
+    /// columns `[a | b | c]` rather than `[a | c]`.
+    pub fn mixes_neighbours(&self) -> bool {
+        self.linear && self.input_gates == 3
+    }
+
     /// The GRU's tape per row: `[r | z | g | a]` (a = the candidate's `pre_h_g + b_hg`), and on
     /// a grid also `[m]`, the merge (on a chain m is the previous state, taped anyway);
-    /// nothing for the vanilla cells, whose backward reads the new state.
+    /// nothing for the vanilla cells, whose backward reads the new state. The linear gated
+    /// cell's: `[a | c | m]` on a chain (m the previous state), `[a | b | c | h_h | h_v]` on a
+    /// grid (the neighbour states it read, zeros where missing).
     pub fn tape_width(&self) -> usize {
-        match self.blend {
-            None => 0,
-            Some(Blend::Previous) => 4 * self.dh,
-            Some(Blend::Merge) => 5 * self.dh,
-        }
+        self.tape_blocks * self.dh
     }
 
     /// The GRU's adjoint of `pre_h` per row, `[r | z | a]` and on a grid `[m]`: H dh. The

@@ -37,6 +37,18 @@
 //!   h' = (1 - z) * g + z * m
 //! On a chain the GRU interpolates towards the previous state h; on a grid towards m.
 //!
+//! # The linear gated cell (both)
+//!
+//! Its gates read the input x only, so it has no `hidden_weight`, `horizontal_weight` or
+//! `vertical_weight`: per layer only `layer{l}.input_weight` `[in x G*hidden]` and
+//! `layer{l}.bias` `[G*hidden]`, with G = 2 on a chain (columns `[a | c]`) and G = 3 on a grid
+//! (`[a | b | c]`):
+//!   a = sigmoid(x V_a + b_a), c = x V_c + b_c,
+//!   chain: h' = a * h + (1 - a) * c
+//!   grid:  b = sigmoid(x V_b + b_b), h' = a * (b * h_h + (1 - b) * h_v) + (1 - a) * c
+//! The heads and the next layer read tanh(h'), not h' (for layer l > 0, x = tanh of layer
+//! l - 1's state at the same site).
+//!
 //! # Heads (both)
 //!
 //! `amplitude.weight` `[hidden x local_dim]`, `amplitude.bias` `[local_dim]` (U, c)
@@ -63,7 +75,7 @@ pub struct ParamBlock {
 pub(crate) struct LayerLayout {
     pub input_weight: Range<usize>,
     /// The weight of the state read along the visiting order: the previous site's on a
-    /// chain, the horizontal neighbour's on a grid.
+    /// chain, the horizontal neighbour's on a grid (empty for the linear gated cell).
     pub hidden_weight: Range<usize>,
     /// Grid only: the weight of the vertical neighbour's state.
     pub vertical_weight: Option<Range<usize>>,
@@ -110,7 +122,10 @@ impl ParamLayout {
                 _ => dh,
             };
             let input_weight = push(format!("layer{l}.input_weight"), vec![input_dim, g * dh]);
-            let (hidden_weight, vertical_weight) = if grid {
+            let (hidden_weight, vertical_weight) = if cfg.cell == CellKind::LinearGated {
+                // No neighbour weights: an empty range, and no block.
+                (input_weight.end..input_weight.end, None)
+            } else if grid {
                 let h = push(format!("layer{l}.horizontal_weight"), vec![dh, hg * dh]);
                 let v = push(format!("layer{l}.vertical_weight"), vec![dh, hg * dh]);
                 (h, Some(v))
@@ -123,7 +138,7 @@ impl ParamLayout {
             let bias = push(format!("layer{l}.bias"), vec![g * dh]);
             let candidate_bias = match cfg.cell {
                 CellKind::Gru => Some(push(format!("layer{l}.candidate_bias"), vec![dh])),
-                CellKind::Vanilla | CellKind::VanillaElu => None,
+                CellKind::Vanilla | CellKind::VanillaElu | CellKind::LinearGated => None,
             };
             layers.push(LayerLayout {
                 input_weight,

@@ -154,4 +154,9 @@ pub fn grid_model(cell: CellKind, lx: u32, ly: u32, layers: u32, phase: bool, se
 }
 
 /// Every cell kind, the 2D RNN's included.
-pub const ALL_CELLS: [CellKind; 3] = [CellKind::Vanilla, CellKind::Gru, CellKind::VanillaElu];
+pub const ALL_CELLS: [CellKind; 4] = [
+    CellKind::Vanilla,
+    CellKind::Gru,
+    CellKind::VanillaElu,
+    CellKind::LinearGated,
+];
