@@ -21,6 +21,8 @@ use crate::model::Model;
 use crate::parallel::{for_each_task, CHUNK_ROWS};
 use num_complex::Complex64;
 
+mod linear;
+
 /// Memory for the saved states of one chunk of samples; one chunk per thread is live.
 const SNAPSHOT_BUDGET_BYTES: usize = 32 << 20;
 
@@ -43,6 +45,9 @@ pub fn local_energies(
         return Ok(());
     }
     let op = h.compiled();
+    if linear::applies(model) {
+        return linear::local_energies(model, op, configs, out);
+    }
     let plan = RestartPlan::new(model, op);
     let sites = model.num_sites();
     let tasks = configs
