@@ -23,6 +23,8 @@ use num_complex::Complex64;
 
 mod symmetric;
 
+mod linear;
+
 /// Memory for the saved states of one chunk of samples; one chunk per thread is live.
 const SNAPSHOT_BUDGET_BYTES: usize = 32 << 20;
 
@@ -45,6 +47,9 @@ pub fn local_energies(
         return Ok(());
     }
     let op = h.compiled();
+    if linear::applies(model) {
+        return linear::local_energies(model, op, configs, out);
+    }
     if let Some(group) = model.symmetry_group() {
         return symmetric::local_energies(model, group, op, configs, out);
     }

@@ -95,7 +95,12 @@ fn block_names(m: &Model) -> Vec<String> {
 fn round_trip_is_bit_exact_for_every_feature() {
     let dir = scratch_dir("round-trip");
     let mut count = 0;
-    for cell in [CellKind::Vanilla, CellKind::Gru, CellKind::TensorGru] {
+    for cell in [
+        CellKind::Vanilla,
+        CellKind::Gru,
+        CellKind::TensorGru,
+        CellKind::LinearGated,
+    ] {
         for phase in [PhaseKind::None, PhaseKind::Softsign] {
             for (sign_rule, u1_total) in [(SignRule::None, None), (SignRule::Marshall, Some(3))] {
                 for layers in [1, 2] {
@@ -456,6 +461,7 @@ fn grid_round_trip_is_bit_exact_for_every_cell_and_feature() {
         CellKind::Gru,
         CellKind::VanillaElu,
         CellKind::TensorGru,
+        CellKind::LinearGated,
     ]
     .into_iter()
     .enumerate()

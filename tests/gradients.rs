@@ -32,14 +32,24 @@ fn base(cell: CellKind) -> ModelConfig {
 
 #[test]
 fn gradients_match_finite_differences_for_both_cells_with_phase_and_two_layers() {
-    for cell in [CellKind::Vanilla, CellKind::Gru, CellKind::TensorGru] {
+    for cell in [
+        CellKind::Vanilla,
+        CellKind::Gru,
+        CellKind::TensorGru,
+        CellKind::LinearGated,
+    ] {
         check_against_finite_differences(base(cell));
     }
 }
 
 #[test]
 fn gradients_match_finite_differences_with_marshall_and_u1() {
-    for cell in [CellKind::Vanilla, CellKind::Gru, CellKind::TensorGru] {
+    for cell in [
+        CellKind::Vanilla,
+        CellKind::Gru,
+        CellKind::TensorGru,
+        CellKind::LinearGated,
+    ] {
         check_against_finite_differences(
             base(cell)
                 .with_sign_rule(SignRule::Marshall)
@@ -50,7 +60,12 @@ fn gradients_match_finite_differences_with_marshall_and_u1() {
 
 #[test]
 fn gradients_match_finite_differences_for_three_values_one_layer_no_phase() {
-    for cell in [CellKind::Vanilla, CellKind::Gru, CellKind::TensorGru] {
+    for cell in [
+        CellKind::Vanilla,
+        CellKind::Gru,
+        CellKind::TensorGru,
+        CellKind::LinearGated,
+    ] {
         check_against_finite_differences(
             base(cell)
                 .with_local_dim(3)

@@ -35,6 +35,11 @@ const VARIANTS: [Variant; 3] = [
     },
 ];
 
+/// The same model with `layers` layers.
+fn with_layers(m: Model, layers: u32) -> Model {
+    Model::new(m.config().clone().with_layers(layers)).unwrap()
+}
+
 fn model_for(cell: CellKind, lx: u32, ly: u32, v: Variant, seed: u64) -> Model {
     Model::new(
         ModelConfig::default()
@@ -106,11 +111,13 @@ fn support(m: &Model, psi: &[Complex64]) -> Vec<u8> {
 
 #[test]
 fn grid_prefix_reuse_equals_naive_and_dense_for_every_configuration() {
-    let (lx, ly) = (3u32, 3u32);
-    let n = 9;
-    for cell in ALL_CELLS {
+    // One layer of the linear gated cell takes its own path (propagation), two the prefix reuse.
+    let cells = ALL_CELLS.map(|c| (c, 2)).into_iter();
+    for (cell, layers) in cells.chain([(CellKind::LinearGated, 1)]) {
         for (vi, v) in VARIANTS.iter().enumerate() {
-            let m = model_for(cell, lx, ly, *v, 31 + vi as u64);
+            let (lx, ly) = (3u32, 3u32);
+            let n = 9;
+            let m = with_layers(model_for(cell, lx, ly, *v, 31 + vi as u64), layers);
             let psi = psi_all(&m);
             let configs = support(&m, &psi);
             if v.u1 {
@@ -125,7 +132,7 @@ fn grid_prefix_reuse_equals_naive_and_dense_for_every_configuration() {
                     let exact = h_psi[k] / psi[k];
                     assert!(
                         close(*f, exact, 1e-10) && close(*nv, exact, 1e-10),
-                        "{cell:?} {v:?} {name} {c:?}: prefix {f}, naive {nv}, dense {exact}"
+                        "{cell:?} x{layers} {v:?} {name} {c:?}: prefix {f}, naive {nv}, dense {exact}"
                     );
                 }
             }
@@ -138,9 +145,14 @@ fn grid_prefix_reuse_equals_naive_and_dense_for_every_configuration() {
 #[test]
 fn grid_prefix_reuse_equals_naive_on_a_four_by_three_grid() {
     let (lx, ly) = (4u32, 3u32);
-    for cell in [CellKind::Gru, CellKind::VanillaElu, CellKind::TensorGru] {
+    for (cell, layers) in [
+        (CellKind::Gru, 2),
+        (CellKind::VanillaElu, 2),
+        (CellKind::TensorGru, 2),
+        (CellKind::LinearGated, 1),
+    ] {
         let v = VARIANTS[1];
-        let m = model_for(cell, lx, ly, v, 5);
+        let m = with_layers(model_for(cell, lx, ly, v, 5), layers);
         let configs = all_configs(12, 2);
         for (name, h) in operators(lx, ly) {
             let fast = energies(local_energies, &m, &h, &configs);

@@ -64,6 +64,11 @@ fn model_for(cell: CellKind, sites: u32, v: Variant, seed: u64) -> Model {
     .unwrap()
 }
 
+/// The same model with `layers` layers.
+fn with_layers(m: Model, layers: u32) -> Model {
+    Model::new(m.config().clone().with_layers(layers)).unwrap()
+}
+
 fn operators(sites: u32) -> Vec<(&'static str, Hamiltonian)> {
     vec![
         (
@@ -102,9 +107,16 @@ fn prefix_reuse_equals_naive_and_dense_for_every_configuration() {
     let sites = 8u32;
     let n = sites as usize;
     let every = all_configs(n, 2);
-    for cell in [CellKind::Vanilla, CellKind::Gru, CellKind::TensorGru] {
+    // One layer of the linear gated cell takes its own path (propagation), two the prefix reuse.
+    for (cell, layers) in [
+        (CellKind::Vanilla, 2),
+        (CellKind::Gru, 2),
+        (CellKind::TensorGru, 2),
+        (CellKind::LinearGated, 2),
+        (CellKind::LinearGated, 1),
+    ] {
         for (vi, v) in VARIANTS.iter().enumerate() {
-            let m = model_for(cell, sites, *v, 31 + vi as u64);
+            let m = with_layers(model_for(cell, sites, *v, 31 + vi as u64), layers);
             let psi = psi_all(&m);
             // Every configuration with psi != 0 (the U(1) subspace when constrained).
             let configs: Vec<u8> = every
@@ -125,7 +137,7 @@ fn prefix_reuse_equals_naive_and_dense_for_every_configuration() {
                     let exact = h_psi[k] / psi[k];
                     assert!(
                         close(*f, exact, 1e-10) && close(*nv, exact, 1e-10),
-                        "{cell:?} {v:?} {name} {c:?}: prefix {f}, naive {nv}, dense {exact}"
+                        "{cell:?} x{layers} {v:?} {name} {c:?}: prefix {f}, naive {nv}, dense {exact}"
                     );
                 }
             }

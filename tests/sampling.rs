@@ -8,7 +8,12 @@ use std::f64::consts::PI;
 
 #[test]
 fn probabilities_sum_to_one() {
-    for cell in [CellKind::Vanilla, CellKind::Gru, CellKind::TensorGru] {
+    for cell in [
+        CellKind::Vanilla,
+        CellKind::Gru,
+        CellKind::TensorGru,
+        CellKind::LinearGated,
+    ] {
         for d in [2u32, 3] {
             for layers in [1u32, 2] {
                 for phase in [false, true] {
@@ -27,7 +32,12 @@ fn probabilities_sum_to_one() {
 
 #[test]
 fn u1_constraint_normalises_on_the_subspace_and_vanishes_outside() {
-    for cell in [CellKind::Vanilla, CellKind::Gru, CellKind::TensorGru] {
+    for cell in [
+        CellKind::Vanilla,
+        CellKind::Gru,
+        CellKind::TensorGru,
+        CellKind::LinearGated,
+    ] {
         for (d, sites, total) in [
             (2u32, 8u32, 4u32),
             (2, 7, 2),
@@ -99,7 +109,12 @@ fn marshall_sign_adds_pi_per_down_spin_on_sublattice_a() {
 
 #[test]
 fn sampled_log_psi_equals_evaluated_log_psi() {
-    for cell in [CellKind::Vanilla, CellKind::Gru, CellKind::TensorGru] {
+    for cell in [
+        CellKind::Vanilla,
+        CellKind::Gru,
+        CellKind::TensorGru,
+        CellKind::LinearGated,
+    ] {
         let m = Model::new(
             ModelConfig::default()
                 .with_cell(cell)
@@ -151,7 +166,12 @@ fn same_seed_same_samples_for_any_thread_count() {
 /// enumerated P. With 31 degrees of freedom the 99.9% quantile is 61.1.
 #[test]
 fn sample_histogram_matches_enumerated_probabilities() {
-    for cell in [CellKind::Vanilla, CellKind::Gru, CellKind::TensorGru] {
+    for cell in [
+        CellKind::Vanilla,
+        CellKind::Gru,
+        CellKind::TensorGru,
+        CellKind::LinearGated,
+    ] {
         let m = model(cell, 5, 2, 2, false, 21);
         let configs = all_configs(5, 2);
         let p: Vec<f64> = log_psi_all(&m, &configs)

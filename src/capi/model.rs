@@ -15,6 +15,14 @@ pub const RNNWF_CELL_GRU: u32 = 1;
 /// The vanilla cell with ELU instead of tanh (elu(a) = a for a > 0, e^a - 1 otherwise), as
 /// the paper's 2D RNN; accepted on chains too. Same parameters as RNNWF_CELL_VANILLA.
 pub const RNNWF_CELL_VANILLA_ELU: u32 = 2;
+/// The tensorized gated cell of the 2D RNN papers: gates and candidate from the tensor
+/// product of each neighbour's state with its one-hot value, h = u g + (1 - u) tanh(c M)
+/// (docs/method.md); on a chain the same with one neighbour.
+pub const RNNWF_CELL_TENSOR_GRU: u32 = 3;
+/// A gated linear recurrence (minGRU-like): gates read the input only and the state is linear
+/// in the neighbour states, with tanh before the heads; local energies propagate a flip's
+/// change elementwise instead of re-running the cell (docs/method.md).
+pub const RNNWF_CELL_LINEAR_GATED: u32 = 4;
 /// psi = sqrt(P)
 pub const RNNWF_PHASE_NONE: u32 = 0;
 /// `psi = sqrt(P) exp(i sum_n pi softsign(U' h_n + c')[s_n])`
@@ -49,7 +57,8 @@ pub struct rnnwf_model {
 pub struct rnnwf_model_config {
     /// sizeof(rnnwf_model_config), set by rnnwf_model_config_init.
     pub struct_size: u32,
-    /// RNNWF_CELL_VANILLA, RNNWF_CELL_GRU or RNNWF_CELL_VANILLA_ELU.
+    /// RNNWF_CELL_VANILLA, RNNWF_CELL_GRU, RNNWF_CELL_VANILLA_ELU, RNNWF_CELL_TENSOR_GRU or
+    /// RNNWF_CELL_LINEAR_GATED.
     pub cell: u32,
     /// Sites along x; a chain has lx sites.
     pub lx: u32,
@@ -88,6 +97,8 @@ impl rnnwf_model_config {
                 CellKind::Vanilla => RNNWF_CELL_VANILLA,
                 CellKind::Gru => RNNWF_CELL_GRU,
                 CellKind::VanillaElu => RNNWF_CELL_VANILLA_ELU,
+                CellKind::TensorGru => RNNWF_CELL_TENSOR_GRU,
+                CellKind::LinearGated => RNNWF_CELL_LINEAR_GATED,
             },
             lx: cfg.lx,
             ly: cfg.ly,
@@ -134,6 +145,8 @@ impl rnnwf_model_config {
             RNNWF_CELL_VANILLA => CellKind::Vanilla,
             RNNWF_CELL_GRU => CellKind::Gru,
             RNNWF_CELL_VANILLA_ELU => CellKind::VanillaElu,
+            RNNWF_CELL_TENSOR_GRU => CellKind::TensorGru,
+            RNNWF_CELL_LINEAR_GATED => CellKind::LinearGated,
             other => {
                 return Err(invalid(format!(
                     "cfg->cell = {other} is not a RNNWF_CELL_* value"

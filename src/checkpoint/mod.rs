@@ -56,7 +56,8 @@
 //!   |------------------|------------------------------------------------------|
 //!   | `format`         | `rnnwf-model`                                        |
 //!   | `format_version` | `1`                                                  |
-//!   | `cell`           | `vanilla`, `gru`, `vanilla_elu` or `tensor_gru`      |
+//!   | `cell`           | `vanilla`, `gru`, `vanilla_elu`, `tensor_gru`,       |
+//!   |                  | `linear_gated`                                       |
 //!   | `lx`, `ly`       | sites along x and y                                  |
 //!   | `local_dim`      | values per site                                      |
 //!   | `hidden`         | hidden units per layer                               |

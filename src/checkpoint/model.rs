@@ -116,6 +116,7 @@ fn cell_name(cell: CellKind) -> &'static str {
         CellKind::Gru => "gru",
         CellKind::VanillaElu => "vanilla_elu",
         CellKind::TensorGru => "tensor_gru",
+        CellKind::LinearGated => "linear_gated",
     }
 }
 
@@ -174,6 +175,7 @@ fn config_from_metadata(file: &Container) -> Result<ModelConfig> {
                 ("gru", CellKind::Gru),
                 ("vanilla_elu", CellKind::VanillaElu),
                 ("tensor_gru", CellKind::TensorGru),
+                ("linear_gated", CellKind::LinearGated),
             ],
         )?,
         lx: file.parse_canonical("lx")?,

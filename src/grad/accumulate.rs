@@ -168,10 +168,16 @@ pub(crate) fn accumulate(model: &Model, bw: &Backward, select: Rows, target: &mu
         }
         let adj_hidden_buf = match cfg.cell {
             CellKind::Gru => &bw.adj_h_pre[l],
-            CellKind::Vanilla | CellKind::VanillaElu => &bw.adj_x[l],
+            CellKind::Vanilla | CellKind::VanillaElu | CellKind::LinearGated => &bw.adj_x[l],
             CellKind::TensorGru => unreachable!("taken above"),
         };
-        for &weight in topology.weights() {
+        // The linear gated cell has no neighbour weights.
+        let weights = if gate_layout.is_linear() {
+            &[][..]
+        } else {
+            topology.weights()
+        };
+        for &weight in weights {
             // A neighbour at the previous position: the tape's state at index p is position
             // p - 1's. Another neighbour: its state as recorded when read.
             let states = if weight.reads_previous_position() {

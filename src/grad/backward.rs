@@ -14,9 +14,10 @@ use super::tape::Tape;
 use crate::buffer::{try_zeroed, try_zeroed_layers};
 use crate::error::{Error, Result};
 use crate::kernels::{
-    elu_backward, gemm_view, gru_backward, tanh_backward, tensor_gru_backward, View,
+    elu_backward, gemm_view, gru_backward, linear_backward, tanh_backward, tensor_gru_backward,
+    View,
 };
-use crate::model::forward::{softsign_derivative, Pass};
+use crate::model::forward::{own_and_other, softsign_derivative, Pass};
 use crate::model::ReadValues;
 use crate::model::{Blend, CellKind, Model, PhaseKind, Step};
 use num_complex::Complex64;
@@ -30,6 +31,10 @@ pub(crate) struct Backward {
     /// Per layer, `[slots x capacity x hidden]` (slots as the pass's states): the adjoint of
     /// the states carried back in time.
     adj_h: Vec<Vec<f64>>,
+    /// Linear gated cell only, per layer `[capacity x hidden]`: the adjoint of tanh of the
+    /// state at the current position (from the heads or the next layer), kept apart from the
+    /// state's own adjoint in `adj_h` (empty for the other cells).
+    adj_out: Vec<Vec<f64>>,
     /// Per layer, `[n_sites x rows x G*hidden]`: adjoint of `pre_x = x W_in + b`.
     pub adj_x: Vec<Vec<f64>>,
     /// Per layer (GRU only), `[n_sites x rows x GateLayout::adj_h_pre_width]`: adjoint of
@@ -66,6 +71,11 @@ impl Backward {
             pass: Pass::new(model, capacity)?,
             capacity,
             adj_h: try_zeroed_layers(layers, &[slots, capacity, dh], what)?,
+            adj_out: try_zeroed_layers(
+                layers,
+                &[if gates.is_linear() { capacity } else { 0 }, dh],
+                what,
+            )?,
             adj_x: try_zeroed_layers(layers, &[n, capacity, gates.input_width()], what)?,
             adj_h_pre: try_zeroed_layers(layers, &[n, capacity, gates.adj_h_pre_width()], what)?,
             adj_tensor: try_zeroed(&[capacity, gates.max_tensor_width()], what)?,
@@ -170,7 +180,13 @@ impl Backward {
             }
             let step = model.topology().step(pos);
             let top_slot = step.slot * self.capacity * dh;
-            let adj_top = &mut self.adj_h[top][top_slot..top_slot + rows * dh];
+            let adj_top = if model.gate_layout().is_linear() {
+                let adj_out = &mut self.adj_out[top][..rows * dh];
+                adj_out.fill(0.0);
+                adj_out
+            } else {
+                &mut self.adj_h[top][top_slot..top_slot + rows * dh]
+            };
             let amp = transposed(p, layout.amplitude_weight.clone(), d);
             gemm_view(
                 rows,
@@ -224,6 +240,10 @@ impl Backward {
     /// Every layer's part of the sweep at position `pos` (whose slot and neighbours `step`
     /// names), after the heads.
     fn layers(&mut self, model: &Model, pos: usize, step: Step) {
+        if model.gate_layout().is_linear() {
+            self.linear_layers(model, pos, step);
+            return;
+        }
         let cfg = model.config();
         let p = model.params();
         let gate_layout = model.gate_layout();
@@ -307,6 +327,57 @@ impl Backward {
                     dh,
                     1,
                 );
+            }
+        }
+    }
+}
+
+impl Backward {
+    /// [`Backward::layers`] for the linear gated cell: no neighbour weights, so each
+    /// neighbour's adjoint comes out of the cell's own kernel, elementwise.
+    fn linear_layers(&mut self, model: &Model, pos: usize, step: Step) {
+        let p = model.params();
+        let gate_layout = model.gate_layout();
+        let rows = self.tape.rows;
+        let dh = gate_layout.dh;
+        let (gdh, tw) = (gate_layout.input_width(), gate_layout.tape_width());
+        let capacity = self.capacity;
+        let slot = |s: usize| s * capacity * dh..s * capacity * dh + rows * dh;
+        let own = slot(step.slot);
+        let block = |width: usize| pos * rows * width..(pos + 1) * rows * width;
+        // The state read through the own slot (chain: previous; grid: above), if any, and
+        // the grid's horizontal neighbour, which lives in another slot.
+        let reads_own = step.neighbours().any(|n| n.slot == step.slot);
+        let left = step
+            .neighbours()
+            .find(|n| n.slot != step.slot)
+            .map(|n| slot(n.slot));
+
+        for (l, lay) in model.layout().layers.iter().enumerate().rev() {
+            let (adj_own, adj_left) = own_and_other(&mut self.adj_h[l], own.clone(), left.clone());
+            let out = &self.tape.h[l][(pos + 1) * rows * dh..(pos + 2) * rows * dh];
+            linear_backward(
+                gate_layout,
+                &self.tape.gates[l][block(tw)],
+                out,
+                &self.adj_out[l][..rows * dh],
+                adj_own,
+                adj_left,
+                &mut self.adj_x[l][block(gdh)],
+            );
+            if !reads_own {
+                // Nothing was read through the slot (the zero initial state): no adjoint.
+                adj_own.fill(0.0);
+            }
+            if l > 0 {
+                let w_in = transposed(p, lay.input_weight.clone(), gdh);
+                let a = View {
+                    data: &self.adj_x[l][block(gdh)],
+                    rs: gdh,
+                    cs: 1,
+                };
+                let below = &mut self.adj_out[l - 1][..rows * dh];
+                gemm_view(rows, gdh, dh, a, w_in, 0.0, below, dh, 1);
             }
         }
     }

@@ -16,7 +16,8 @@ pub(crate) struct Tape {
     pub rows: usize,
     /// Per layer, `[(n_sites + 1) x rows x hidden]`: position 0 is the zero initial state,
     /// position n + 1 the state after site n. So index p holds the state of position p - 1,
-    /// the one a neighbour reading the previous position sees.
+    /// the one a neighbour reading the previous position sees. For the linear gated cell,
+    /// tanh of the state instead (what the heads and the next layer read).
     pub h: Vec<Vec<f64>>,
     /// Per layer (GRU only), `[n_sites x rows x GateLayout::tape_width]`.
     pub gates: Vec<Vec<f64>>,
@@ -41,11 +42,13 @@ impl Tape {
         );
         let layers = cfg.layers as usize;
         let gate_width = model.gate_layout().tape_width();
-        let gathers = model
-            .topology()
-            .weights()
-            .iter()
-            .any(|w| !w.reads_previous_position());
+        // The linear gated cell tapes its neighbour states with its gates.
+        let gathers = !model.gate_layout().is_linear()
+            && model
+                .topology()
+                .weights()
+                .iter()
+                .any(|w| !w.reads_previous_position());
         let gathered = if gathers { dh } else { 0 };
         let phase = cfg.phase == PhaseKind::Softsign;
         let what = "the gradient tape";

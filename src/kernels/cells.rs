@@ -221,6 +221,121 @@ dispatched! {
     ) => tensor_gru_update_body::<Arithmetic>
 }
 
+/// The linear gated cell's update (`model/layout.rs`) for `rows` rows of `dh` units. `pre_x`
+/// holds `x V + b` per row, `[a | c]` on a chain and `[a | b | c]` on a grid. `h` holds on entry
+/// the state read through the own slot (chain: the previous state; grid: the one above; zeros
+/// where there is none) and receives the new state; `left` the grid's horizontal neighbour
+/// (empty on a chain or where there is none, read as zeros). `out` receives tanh of the new
+/// state, what the heads and the next layer read. `tape`, when not empty, receives the rows of
+/// [`GateLayout::tape_width`]: `[a | c | m]`, or `[a | b | c | h_h | h_v]` on a grid.
+#[inline(always)]
+fn linear_update_body<A: Arithmetic>(
+    layout: GateLayout,
+    pre_x: &[f64],
+    left: &[f64],
+    h: &mut [f64],
+    out: &mut [f64],
+    tape: &mut [f64],
+) {
+    let record = !tape.is_empty();
+    let has_left = !left.is_empty();
+    match (layout.mixes_neighbours(), has_left, record) {
+        (false, _, false) => {
+            linear_rows::<A, false, false, false>(layout, pre_x, left, h, out, tape)
+        }
+        (false, _, true) => linear_rows::<A, false, false, true>(layout, pre_x, left, h, out, tape),
+        (true, false, false) => {
+            linear_rows::<A, true, false, false>(layout, pre_x, left, h, out, tape)
+        }
+        (true, false, true) => {
+            linear_rows::<A, true, false, true>(layout, pre_x, left, h, out, tape)
+        }
+        (true, true, false) => {
+            linear_rows::<A, true, true, false>(layout, pre_x, left, h, out, tape)
+        }
+        (true, true, true) => linear_rows::<A, true, true, true>(layout, pre_x, left, h, out, tape),
+    }
+}
+
+/// [`linear_update_body`] with the grid's mix (`GRID`), the horizontal neighbour's presence
+/// (`LEFT`) and the taping (`RECORD`) fixed at compile time, so the inner loop vectorises.
+#[inline(always)]
+fn linear_rows<A: Arithmetic, const GRID: bool, const LEFT: bool, const RECORD: bool>(
+    layout: GateLayout,
+    pre_x: &[f64],
+    left: &[f64],
+    h: &mut [f64],
+    out: &mut [f64],
+    tape: &mut [f64],
+) {
+    let dh = layout.dh;
+    let (xw, tw) = (layout.input_width(), layout.tape_width());
+    let rows = h.len() / dh;
+    assert!(pre_x.len() >= rows * xw && out.len() >= rows * dh);
+    assert!(!LEFT || left.len() >= rows * dh);
+    assert!(!RECORD || tape.len() >= rows * tw);
+    for row in 0..rows {
+        let px = &pre_x[row * xw..(row + 1) * xw];
+        let hr = &mut h[row * dh..(row + 1) * dh];
+        let o = &mut out[row * dh..(row + 1) * dh];
+        let px_a = &px[..dh];
+        let (px_b, px_c) = if GRID {
+            (&px[dh..2 * dh], &px[2 * dh..3 * dh])
+        } else {
+            (&px[..0], &px[dh..2 * dh])
+        };
+        let l = if LEFT {
+            &left[row * dh..(row + 1) * dh]
+        } else {
+            &left[..0]
+        };
+        let t = if RECORD {
+            &mut tape[row * tw..(row + 1) * tw]
+        } else {
+            &mut tape[..0]
+        };
+        for j in 0..dh {
+            let a = sigmoid::<A>(px_a[j]);
+            let c = px_c[j];
+            let (m, b, hl, hv) = if GRID {
+                let b = sigmoid::<A>(px_b[j]);
+                let hl = if LEFT { l[j] } else { 0.0 };
+                let hv = hr[j];
+                (b * hl + (1.0 - b) * hv, b, hl, hv)
+            } else {
+                (hr[j], 0.0, 0.0, 0.0)
+            };
+            let new = a * m + (1.0 - a) * c;
+            hr[j] = new;
+            o[j] = tanh::<A>(new);
+            if RECORD {
+                t[j] = a;
+                if GRID {
+                    t[dh + j] = b;
+                    t[2 * dh + j] = c;
+                    t[3 * dh + j] = hl;
+                    t[4 * dh + j] = hv;
+                } else {
+                    t[dh + j] = c;
+                    t[2 * dh + j] = m;
+                }
+            }
+        }
+    }
+}
+
+dispatched! {
+    /// See [`linear_update_body`].
+    fn linear_update(
+        layout: GateLayout,
+        pre_x: &[f64],
+        left: &[f64],
+        h: &mut [f64],
+        out: &mut [f64],
+        tape: &mut [f64],
+    ) => linear_update_body::<Arithmetic>
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

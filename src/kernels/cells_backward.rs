@@ -178,6 +178,88 @@ dispatched! {
     fn elu_backward(h: &[f64], adj_h: &[f64], adj_pre: &mut [f64]) => elu_backward_body
 }
 
+/// The linear gated cell's backward for `rows` rows at one position. `tape` is the forward's
+/// (`[a | c | m]`, or `[a | b | c | h_h | h_v]` on a grid), `out` = tanh(h') and `adj_out` its
+/// adjoint (from the heads or the next layer). `adj_h` holds on entry the adjoint of h' from
+/// later positions and receives the adjoint of the state read through the own slot (chain: m;
+/// grid: h_v); `adj_left`, when not empty, collects (adds) the horizontal neighbour's. Writes
+/// the adjoints of `pre_x` (`[a | c]` or `[a | b | c]`) to `adj_x`.
+#[inline(always)]
+fn linear_backward_body(
+    layout: GateLayout,
+    tape: &[f64],
+    out: &[f64],
+    adj_out: &[f64],
+    adj_h: &mut [f64],
+    adj_left: &mut [f64],
+    adj_x: &mut [f64],
+) {
+    if layout.mixes_neighbours() {
+        linear_backward_rows::<true>(layout, tape, out, adj_out, adj_h, adj_left, adj_x)
+    } else {
+        linear_backward_rows::<false>(layout, tape, out, adj_out, adj_h, adj_left, adj_x)
+    }
+}
+
+/// [`linear_backward_body`] with the grid's mix fixed at compile time (`GRID`).
+#[inline(always)]
+fn linear_backward_rows<const GRID: bool>(
+    layout: GateLayout,
+    tape: &[f64],
+    out: &[f64],
+    adj_out: &[f64],
+    adj_h: &mut [f64],
+    adj_left: &mut [f64],
+    adj_x: &mut [f64],
+) {
+    let dh = layout.dh;
+    let (xw, tw) = (layout.input_width(), layout.tape_width());
+    let rows = adj_h.len() / dh;
+    let has_left = !adj_left.is_empty();
+    assert!(tape.len() >= rows * tw && out.len() >= rows * dh && adj_out.len() >= rows * dh);
+    assert!(adj_x.len() >= rows * xw && (!has_left || adj_left.len() >= rows * dh));
+    for row in 0..rows {
+        let t = &tape[row * tw..(row + 1) * tw];
+        let o = &out[row * dh..(row + 1) * dh];
+        let ao = &adj_out[row * dh..(row + 1) * dh];
+        let ah = &mut adj_h[row * dh..(row + 1) * dh];
+        let ax = &mut adj_x[row * xw..(row + 1) * xw];
+        for j in 0..dh {
+            let d = ah[j] + ao[j] * (1.0 - o[j] * o[j]);
+            let a = t[j];
+            if GRID {
+                let (b, c, hl, hv) = (t[dh + j], t[2 * dh + j], t[3 * dh + j], t[4 * dh + j]);
+                let m = b * hl + (1.0 - b) * hv;
+                ax[j] = d * (m - c) * a * (1.0 - a);
+                ax[dh + j] = d * a * (hl - hv) * b * (1.0 - b);
+                ax[2 * dh + j] = d * (1.0 - a);
+                if has_left {
+                    adj_left[row * dh + j] += d * a * b;
+                }
+                ah[j] = d * a * (1.0 - b);
+            } else {
+                let (c, m) = (t[dh + j], t[2 * dh + j]);
+                ax[j] = d * (m - c) * a * (1.0 - a);
+                ax[dh + j] = d * (1.0 - a);
+                ah[j] = d * a;
+            }
+        }
+    }
+}
+
+dispatched! {
+    /// See [`linear_backward_body`].
+    fn linear_backward(
+        layout: GateLayout,
+        tape: &[f64],
+        out: &[f64],
+        adj_out: &[f64],
+        adj_h: &mut [f64],
+        adj_left: &mut [f64],
+        adj_x: &mut [f64],
+    ) => linear_backward_body
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,7 +23,9 @@ mod cells_backward;
 mod dispatch;
 mod gemm;
 
-pub(crate) use cells::{elu_in_place, gru_update, tanh_in_place, tensor_gru_update};
-pub(crate) use cells_backward::{elu_backward, gru_backward, tanh_backward, tensor_gru_backward};
+pub(crate) use cells::{elu_in_place, gru_update, linear_update, tanh_in_place, tensor_gru_update};
+pub(crate) use cells_backward::{
+    elu_backward, gru_backward, linear_backward, tanh_backward, tensor_gru_backward,
+};
 pub use dispatch::simd_level_name;
 pub(crate) use gemm::{gemm, gemm_view, matvec, matvec_transposed, View};

@@ -16,6 +16,13 @@ pub enum CellKind {
     /// The vanilla cell with ELU instead of tanh: elu(a) = a for a > 0, e^a - 1 otherwise
     /// (the paper's 2D RNN uses it). Same parameters as [`CellKind::Vanilla`].
     VanillaElu,
+    /// A gated linear recurrence (minGRU-like, docs/method.md): gates that read the input
+    /// only, a state linear in the neighbour states, and tanh between the state and the heads
+    /// or the next layer. Chain: a = sigmoid(x V_a + b_a), c = x V_c + b_c,
+    /// h' = a h + (1 - a) c. Grid: also b = sigmoid(x V_b + b_b) mixing the two neighbours,
+    /// h' = a (b h_h + (1 - b) h_v) + (1 - a) c. No neighbour weights; a flip changes later
+    /// states by elementwise products only, which the local energies exploit.
+    LinearGated,
     /// The tensorized gated cell of the 2D RNN papers (docs/method.md): the gates and the
     /// candidate read the tensor product of the neighbours' states with their one-hot values
     /// (each state goes through a weight block chosen by each neighbour's value), and the

@@ -8,8 +8,11 @@ use super::topology::Step;
 use super::Model;
 use crate::buffer::{try_zeroed, try_zeroed_layers, try_zeroed_vec};
 use crate::error::Result;
-use crate::kernels::{elu_in_place, gemm, gru_update, tanh_in_place, tensor_gru_update};
+use crate::kernels::{
+    elu_in_place, gemm, gru_update, linear_update, tanh_in_place, tensor_gru_update,
+};
 use std::f64::consts::PI;
+use std::ops::Range;
 
 /// Picks each row's value at a sampling position: a sampler draws it, an evaluator reads it.
 pub(crate) trait ChooseValues {
@@ -52,6 +55,9 @@ pub(crate) struct Pass {
     pub log_prob: Vec<f64>,
     /// Each row's learned phase of the values so far.
     pub phase: Vec<f64>,
+    /// Linear gated cell only, per layer `[capacity x hidden]`: tanh of the state just
+    /// computed, what the heads and the next layer read (empty for the other cells).
+    activated: Vec<Vec<f64>>,
     values: Vec<u8>,
     pub(super) pre_x: Vec<f64>,
     pub(super) pre_h: Vec<f64>,
@@ -81,6 +87,11 @@ impl Pass {
             partial: try_zeroed_vec(capacity, what)?,
             log_prob: try_zeroed_vec(capacity, what)?,
             phase: try_zeroed_vec(capacity, what)?,
+            activated: try_zeroed_layers(
+                cfg.layers as usize,
+                &[if gates.is_linear() { capacity } else { 0 }, dh],
+                what,
+            )?,
             values: try_zeroed_vec(capacity, what)?,
             pre_x: try_zeroed(&[capacity, gates.input_width()], what)?,
             pre_h: try_zeroed(&[capacity, gates.hidden_width()], what)?,
@@ -149,7 +160,12 @@ impl Pass {
         let column = step.slot;
 
         let top_slot = column * self.capacity * dh;
-        let top = &self.hidden[cfg.layers as usize - 1][top_slot..top_slot + rows * dh];
+        let top_layer = cfg.layers as usize - 1;
+        let top = if model.gate_layout().is_linear() {
+            &self.activated[top_layer][..rows * dh]
+        } else {
+            &self.hidden[top_layer][top_slot..top_slot + rows * dh]
+        };
         let logits = &mut self.logits[..rows * d];
         affine(
             rows,
@@ -251,9 +267,14 @@ impl Pass {
                 }
             } else {
                 fill_rows(pre_x, bias);
-                gemm(rows, dh, gdh, &below[l - 1][own.clone()], w_in, 1.0, pre_x);
+                let input = if gate_layout.is_linear() {
+                    &self.activated[l - 1][..rows * dh]
+                } else {
+                    &below[l - 1][own.clone()]
+                };
+                gemm(rows, dh, gdh, input, w_in, 1.0, pre_x);
             }
-            if let Some(rec) = record.as_deref_mut() {
+            if let (Some(rec), false) = (record.as_deref_mut(), gate_layout.is_linear()) {
                 for n in step.neighbours() {
                     if !n.weight.reads_previous_position() {
                         rec.neighbour_state(l, pos, &states[slot(n.slot)]);
@@ -291,10 +312,51 @@ impl Pass {
                     let h = &mut states[own.clone()];
                     gru_update(gate_layout, pre_x, pre_h, bhg, h, gates_out);
                 }
+                CellKind::LinearGated => {
+                    // The own slot holds the state read through it (chain: the previous one;
+                    // grid: the one above); another slot, the grid's horizontal neighbour.
+                    let left = step
+                        .neighbours()
+                        .find(|n| n.slot != step.slot)
+                        .map(|n| slot(n.slot));
+                    let (h, left) = own_and_other(states, own.clone(), left);
+                    let tape = match record.as_deref_mut() {
+                        Some(rec) => rec.gates(l, pos),
+                        None => &mut [][..],
+                    };
+                    let out = &mut self.activated[l][..rows * dh];
+                    linear_update(gate_layout, pre_x, left, h, out, tape);
+                }
             }
             if let Some(rec) = record.as_deref_mut() {
-                rec.state(l, pos, &states[own.clone()]);
+                // What the heads and the next layer read: the state, or tanh of the linear
+                // cell's state.
+                let output = if gate_layout.is_linear() {
+                    &self.activated[l][..rows * dh]
+                } else {
+                    &states[own.clone()]
+                };
+                rec.state(l, pos, output);
             }
+        }
+    }
+}
+
+/// The slot `own` of `states` mutably, beside the disjoint slot `other` (empty when `None`).
+pub(crate) fn own_and_other(
+    states: &mut [f64],
+    own: Range<usize>,
+    other: Option<Range<usize>>,
+) -> (&mut [f64], &mut [f64]) {
+    match other {
+        None => (&mut states[own], &mut []),
+        Some(other) if other.start >= own.end => {
+            let (low, high) = states.split_at_mut(other.start);
+            (&mut low[own], &mut high[..other.len()])
+        }
+        Some(other) => {
+            let (low, high) = states.split_at_mut(own.start);
+            (&mut high[..own.len()], &mut low[other])
         }
     }
 }
@@ -464,7 +526,12 @@ pub(crate) fn feasible(v: usize, budget: Option<(i64, usize)>, d: usize) -> bool
 
 /// Numerically stable log-softmax over the feasible values; `-inf` elsewhere (and
 /// everywhere when nothing is feasible, which only an invalid configuration reaches).
-fn masked_log_softmax(logits: &[f64], out: &mut [f64], budget: Option<(i64, usize)>, d: usize) {
+pub(crate) fn masked_log_softmax(
+    logits: &[f64],
+    out: &mut [f64],
+    budget: Option<(i64, usize)>,
+    d: usize,
+) {
     let mut max = f64::NEG_INFINITY;
     for (v, &x) in logits.iter().enumerate() {
         if feasible(v, budget, d) && x > max {

@@ -1,6 +1,7 @@
 //! Every width a cell's rows take: the gate columns of the input and neighbour weights, the
 //! backprop tape and the adjoints. The one place that knows the GRU has three gates (and a
-//! merge on a grid), the tensorized cell two and a tensorised input, and what the tape keeps
+//! merge on a grid), the tensorized cell two and a tensorised input, the linear gated cell
+//! its input-only gates, and what the tape keeps
 //! of them (equations in `model/layout.rs`).
 
 use super::config::{CellKind, ModelConfig};
@@ -29,17 +30,26 @@ pub(crate) struct GateLayout {
     /// Tensorized cell only: its neighbour slots (1 on a chain, 2 on a grid), values per
     /// site and layers; `None` for the other cells.
     tensor: Option<(usize, usize, usize)>,
+    /// Blocks of `dh` in a tape row (all cells but the tensorized one).
+    tape_blocks: usize,
+    /// The linear gated cell (its own kernels; no neighbour weights).
+    linear: bool,
 }
 
 impl GateLayout {
     /// `local_dim` and `layers` matter to the tensorized cell only.
     pub fn new(cell: CellKind, grid: bool, dh: usize, local_dim: usize, layers: usize) -> Self {
-        let (input_gates, hidden_gates, blend) = match (cell, grid) {
-            (CellKind::Vanilla | CellKind::VanillaElu, _) => (1, 1, None),
-            (CellKind::Gru, false) => (3, 3, Some(Blend::Previous)),
-            (CellKind::Gru, true) => (3, 4, Some(Blend::Merge)),
-            // [u | g] from the tensorised input; the merge's pre-activation q = c M.
-            (CellKind::TensorGru, _) => (2, 1, None),
+        let (input_gates, hidden_gates, blend, tape_blocks) = match (cell, grid) {
+            (CellKind::Vanilla | CellKind::VanillaElu, _) => (1, 1, None, 0),
+            (CellKind::Gru, false) => (3, 3, Some(Blend::Previous), 4),
+            (CellKind::Gru, true) => (3, 4, Some(Blend::Merge), 5),
+            // [u | g] from the tensorised input; the merge's pre-activation q = c M. Its tape
+            // width is its own (see tape_width).
+            (CellKind::TensorGru, _) => (2, 1, None, 0),
+            // `[a | c]`, tape `[a | c | m]` (m the previous state).
+            (CellKind::LinearGated, false) => (2, 0, None, 3),
+            // `[a | b | c]`, tape `[a | b | c | h_h | h_v]`.
+            (CellKind::LinearGated, true) => (3, 0, None, 5),
         };
         let neighbours = if grid { 2 } else { 1 };
         GateLayout {
@@ -48,6 +58,8 @@ impl GateLayout {
             hidden_gates,
             blend,
             tensor: (cell == CellKind::TensorGru).then_some((neighbours, local_dim, layers)),
+            tape_blocks,
+            linear: cell == CellKind::LinearGated,
         }
     }
 
@@ -64,6 +76,17 @@ impl GateLayout {
     /// Whether this is the tensorized cell.
     pub fn is_tensor(&self) -> bool {
         self.tensor.is_some()
+    }
+
+    /// Whether this is the linear gated cell.
+    pub fn is_linear(&self) -> bool {
+        self.linear
+    }
+
+    /// Linear gated cell only: whether it mixes two neighbours (a grid), with the gate
+    /// columns `[a | b | c]` rather than `[a | c]`.
+    pub fn mixes_neighbours(&self) -> bool {
+        self.linear && self.input_gates == 3
     }
 
     /// Tensorized cell: the width of c, the neighbour states side by side and a constant 1
@@ -131,15 +154,13 @@ impl GateLayout {
     /// a grid also `[m]`, the merge (on a chain m is the previous state, taped anyway);
     /// nothing for the vanilla cells, whose backward reads the new state.
     /// The tensorized cell's tape is `[u | g | m | c | T]` (T padded to the widest layer's).
+    /// The linear gated cell's: `[a | c | m]` on a chain (m the previous state),
+    /// `[a | b | c | h_h | h_v]` on a grid (the neighbour states it read, zeros where missing).
     pub fn tape_width(&self) -> usize {
         if self.is_tensor() {
             return 3 * self.dh + self.concat_width() + self.max_tensor_width();
         }
-        match self.blend {
-            None => 0,
-            Some(Blend::Previous) => 4 * self.dh,
-            Some(Blend::Merge) => 5 * self.dh,
-        }
+        self.tape_blocks * self.dh
     }
 
     /// The GRU's adjoint of `pre_h` per row, `[r | z | a]` and on a grid `[m]`: H dh. The

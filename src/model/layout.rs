@@ -56,6 +56,18 @@
 //!   u = sigmoid(T W_u + b_u),  g = tanh(T W_g + b_g),  m = tanh(c M)
 //!   h' = u * g + (1 - u) * m
 //!
+//! # The linear gated cell (both)
+//!
+//! Its gates read the input x only, so it has no `hidden_weight`, `horizontal_weight` or
+//! `vertical_weight`: per layer only `layer{l}.input_weight` `[in x G*hidden]` and
+//! `layer{l}.bias` `[G*hidden]`, with G = 2 on a chain (columns `[a | c]`) and G = 3 on a grid
+//! (`[a | b | c]`):
+//!   a = sigmoid(x V_a + b_a), c = x V_c + b_c,
+//!   chain: h' = a * h + (1 - a) * c
+//!   grid:  b = sigmoid(x V_b + b_b), h' = a * (b * h_h + (1 - b) * h_v) + (1 - a) * c
+//! The heads and the next layer read tanh(h'), not h' (for layer l > 0, x = tanh of layer
+//! l - 1's state at the same site).
+//!
 //! # Heads (both)
 //!
 //! `amplitude.weight` `[hidden x local_dim]`, `amplitude.bias` `[local_dim]` (U, c)
@@ -83,7 +95,8 @@ pub(crate) struct LayerLayout {
     /// The tensorized cell's `tensor_weight`.
     pub input_weight: Range<usize>,
     /// The weight of the state read along the visiting order: the previous site's on a
-    /// chain, the horizontal neighbour's on a grid; the tensorized cell's `merge_weight`.
+    /// chain, the horizontal neighbour's on a grid; the tensorized cell's `merge_weight`; empty
+    /// for the linear gated cell.
     pub hidden_weight: Range<usize>,
     /// Grid only: the weight of the vertical neighbour's state.
     pub vertical_weight: Option<Range<usize>>,
@@ -144,7 +157,10 @@ impl ParamLayout {
                 _ => dh,
             };
             let input_weight = push(format!("layer{l}.input_weight"), vec![input_dim, g * dh]);
-            let (hidden_weight, vertical_weight) = if grid {
+            let (hidden_weight, vertical_weight) = if cfg.cell == CellKind::LinearGated {
+                // No neighbour weights: an empty range, and no block.
+                (input_weight.end..input_weight.end, None)
+            } else if grid {
                 let h = push(format!("layer{l}.horizontal_weight"), vec![dh, hg * dh]);
                 let v = push(format!("layer{l}.vertical_weight"), vec![dh, hg * dh]);
                 (h, Some(v))
@@ -157,7 +173,10 @@ impl ParamLayout {
             let bias = push(format!("layer{l}.bias"), vec![g * dh]);
             let candidate_bias = match cfg.cell {
                 CellKind::Gru => Some(push(format!("layer{l}.candidate_bias"), vec![dh])),
-                CellKind::Vanilla | CellKind::VanillaElu | CellKind::TensorGru => None,
+                CellKind::Vanilla
+                | CellKind::VanillaElu
+                | CellKind::TensorGru
+                | CellKind::LinearGated => None,
             };
             layers.push(LayerLayout {
                 input_weight,

@@ -154,9 +154,10 @@ pub fn grid_model(cell: CellKind, lx: u32, ly: u32, layers: u32, phase: bool, se
 }
 
 /// Every cell kind, the 2D RNN's included.
-pub const ALL_CELLS: [CellKind; 4] = [
+pub const ALL_CELLS: [CellKind; 5] = [
     CellKind::Vanilla,
     CellKind::Gru,
     CellKind::VanillaElu,
     CellKind::TensorGru,
+    CellKind::LinearGated,
 ];
