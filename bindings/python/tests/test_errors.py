@@ -204,7 +204,7 @@ def test_closed_handles_raise(h4):
     m.close()  # idempotent
     assert m.closed
     with raises(rnnwf.ERR_NULL_POINTER, "closed"):
-        m.num_sites
+        _ = m.num_sites
     with raises(rnnwf.ERR_NULL_POINTER, "closed"):
         rnnwf.Vmc().step(m, h4)
     with rnnwf.Hamiltonian.tfim(3) as h:
