@@ -67,12 +67,19 @@ fn path_with(bin: &Path) -> std::ffi::OsString {
     std::env::join_paths(paths).unwrap()
 }
 
-fn pip_install(venv: &Path, args: &[&str]) -> std::io::Result<Output> {
-    Command::new(venv.join("bin/python3"))
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
-        .args(args)
-        .env("PATH", path_with(&venv.join("bin")))
-        .output()
+/// `python -m pip install --quiet <args>` in the environment.
+fn pip_install(venv: &Path, args: &[&OsStr]) -> Command {
+    let mut pip = Command::new(venv.join("bin/python3"));
+    pip.args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ])
+    .args(args)
+    .env("PATH", path_with(&venv.join("bin")));
+    pip
 }
 
 /// Makes (once) the environment, then builds and installs the package into it.
@@ -97,7 +104,8 @@ fn venv() -> Option<&'static Venv> {
                     return None;
                 }
             }
-            let out = pip_install(&venv, REQUIREMENTS);
+            let requirements: Vec<&OsStr> = REQUIREMENTS.iter().map(OsStr::new).collect();
+            let out = pip_install(&venv, &requirements).output();
             if !succeeded(&out) {
                 missing(
                     &format!("the Python packages {}", REQUIREMENTS.join(" ")),
@@ -111,7 +119,7 @@ fn venv() -> Option<&'static Venv> {
         // mpi4py compiles against the MPI found through mpicc; tried once per environment.
         let mpi_stamp = venv.join("rnnwf-mpi4py-tried");
         if !mpi_stamp.exists() && tool("mpicc").is_some() {
-            let out = pip_install(&venv, &["mpi4py>=3.1"]);
+            let out = pip_install(&venv, &[OsStr::new("mpi4py>=3.1")]).output();
             if !succeeded(&out) {
                 missing("mpi4py (pip install mpi4py)", &describe(&out));
             }
@@ -122,13 +130,18 @@ fn venv() -> Option<&'static Venv> {
             .output()
             .is_ok_and(|o| o.status.success());
 
-        let out = Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
-            .args(["--no-build-isolation", "--no-deps", "--force-reinstall"])
-            .arg(crate_root().join("bindings/python"))
-            .env("PATH", path_with(&venv.join("bin")))
-            .env("CARGO_TARGET_DIR", dir.join("cargo"))
-            .output();
+        let package = crate_root().join("bindings/python");
+        let out = pip_install(
+            &venv,
+            &[
+                OsStr::new("--no-build-isolation"),
+                OsStr::new("--no-deps"),
+                OsStr::new("--force-reinstall"),
+                package.as_os_str(),
+            ],
+        )
+        .env("CARGO_TARGET_DIR", dir.join("cargo"))
+        .output();
         assert!(
             succeeded(&out),
             "pip install ./bindings/python failed:\n{}",
