@@ -65,7 +65,12 @@ def c_params(clib, m, n):
     return out
 
 
-FIELDS = dict(lx=8, hidden=6, seed=11, cell=rnnwf.CELLS["gru"], phase=rnnwf.PHASES["softsign"])
+# Codes as include/rnnwf.h defines them (RNNWF_CELL_GRU, RNNWF_PHASE_SOFTSIGN, RNNWF_OPT_*),
+# not from the package's tables.
+FIELDS = dict(lx=8, hidden=6, seed=11, cell=1, phase=1)
+OPT_CODES = {"adam": 1, "sr": 2}
+# The same model through the package, by names.
+PY_FIELDS = dict(lx=8, hidden=6, seed=11, cell="gru", phase="softsign")
 
 
 def test_samples_and_energies_agree(clib):
@@ -84,7 +89,7 @@ def test_samples_and_energies_agree(clib):
     e0 = C.c_double()
     ok(clib.rnnwf_exact_ground_energy(h, C.byref(e0)))
 
-    with rnnwf.Model(**{k: v for k, v in FIELDS.items()}) as pm, rnnwf.Hamiltonian.tfim(8) as ph:
+    with rnnwf.Model(**PY_FIELDS) as pm, rnnwf.Hamiltonian.tfim(8) as ph:
         py_configs, py_log_psi = pm.sample(n, seed=42)
         np.testing.assert_array_equal(py_configs, configs)
         np.testing.assert_array_equal(py_log_psi, log_psi)
@@ -103,7 +108,7 @@ def test_training_steps_agree(clib, optimizer):
     h = c_tfim(clib, 8)
     cfg = VmcConfig()
     ok(clib.rnnwf_vmc_config_init(C.byref(cfg)))
-    cfg.optimizer = rnnwf.OPTIMIZERS[optimizer]
+    cfg.optimizer = OPT_CODES[optimizer]
     cfg.n_samples = 128
     cfg.learning_rate = 0.02
     cfg.seed = 7
@@ -118,7 +123,7 @@ def test_training_steps_agree(clib, optimizer):
     ok(clib.rnnwf_model_num_params(m, C.byref(n_params)))
     c_final = c_params(clib, m, n_params.value)
 
-    with rnnwf.Model(**FIELDS) as pm, rnnwf.Hamiltonian.tfim(8) as ph, \
+    with rnnwf.Model(**PY_FIELDS) as pm, rnnwf.Hamiltonian.tfim(8) as ph, \
             rnnwf.Vmc(optimizer=optimizer, n_samples=128, learning_rate=0.02, seed=7) as pv:
         py_energies = []
         for _ in range(4):
