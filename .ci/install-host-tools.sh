@@ -4,9 +4,10 @@
 # CMake, pkg-config and OpenMPI (examples/mpi). With CI=true those tests fail, rather than skip, when a tool is
 # missing, so CI runs this first. Python packages (the Julia parser) are installed by the
 # tests themselves into the target directory.
+# tests/python_package.rs: python3-venv, and python3-dev for the mpi4py it builds from PyPI.
 set -euo pipefail
 
-packages=(gcc g++ gfortran valgrind cmake pkg-config python3 python3-venv openmpi-bin libopenmpi-dev)
+packages=(gcc g++ gfortran valgrind cmake pkg-config python3 python3-venv python3-dev openmpi-bin libopenmpi-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

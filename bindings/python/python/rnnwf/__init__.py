@@ -1,0 +1,57 @@
+"""rnnwf: recurrent-neural-network wave functions and variational Monte Carlo for quantum
+spin systems, over the library's C ABI (include/rnnwf.h).
+
+>>> import rnnwf
+>>> h = rnnwf.Hamiltonian.tfim(10)
+>>> m = rnnwf.Model(lx=10, cell="gru", hidden=16, seed=1)
+>>> v = rnnwf.Vmc(optimizer="sr", n_samples=256, learning_rate=0.05, sr_diag_shift=1e-3, seed=3)
+>>> for _ in range(200):
+...     stats = v.step(m, h)
+>>> m.exact_expectation(h).real, h.exact_ground_energy()
+"""
+
+from __future__ import annotations
+
+from ._constants import (
+    ABI_VERSION, CELLS, ERR_BUFFER_SIZE, ERR_CALLBACK, ERR_FORMAT, ERR_INVALID_ARGUMENT, ERR_IO,
+    ERR_NULL_POINTER, ERR_NUMERICAL, ERR_PANIC, ERR_UNSUPPORTED, OK, OPTIMIZERS, PHASES,
+    PRECONDITIONERS, SIGNS,
+)
+from ._errors import Error, check, status_name
+from ._native import lib as _lib
+from .estimate import Estimate, VmcStats
+from .hamiltonian import Hamiltonian
+from .model import Model
+from .vmc import Vmc
+
+__all__ = [
+    "Error", "Estimate", "Hamiltonian", "Model", "Vmc", "VmcStats", "abi_version",
+    "set_num_threads", "status_name", "version", "CELLS", "PHASES", "SIGNS", "OPTIMIZERS",
+    "PRECONDITIONERS", "OK", "ERR_NULL_POINTER", "ERR_INVALID_ARGUMENT", "ERR_BUFFER_SIZE",
+    "ERR_IO", "ERR_FORMAT", "ERR_NUMERICAL", "ERR_UNSUPPORTED", "ERR_CALLBACK", "ERR_PANIC",
+]
+
+
+def version() -> str:
+    """The library's version, "MAJOR.MINOR.PATCH"."""
+    from ._native import ffi
+
+    return ffi.string(_lib.rnnwf_version()).decode()
+
+
+def abi_version() -> int:
+    """The ABI generation of the shipped library (ABI_VERSION for this package)."""
+    return int(_lib.rnnwf_abi_version())
+
+
+def set_num_threads(n: int) -> None:
+    """The threads every later call computes on (0: all cores); results never depend on it."""
+    from ._arrays import count
+
+    check(_lib.rnnwf_set_num_threads(count(n, "n", 32)))
+
+
+if abi_version() != ABI_VERSION:
+    raise ImportError(f"rnnwf: the shipped library has ABI {abi_version()}, this package needs {ABI_VERSION}")
+
+__version__ = version()

@@ -1,0 +1,72 @@
+"""Config structs from keyword arguments, driven by the C struct's own fields.
+
+The accepted keywords are the fields of the cffi declaration, which maturin generates from
+the C API when the package is built, so a field added to ``rnnwf_model_config`` or
+``rnnwf_vmc_config`` is a keyword at once; names for its codes go into
+``_constants.ENUM_FIELDS``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from ._constants import ENUM_FIELDS
+from ._errors import check, invalid
+from ._native import ffi
+
+
+def field_names(ctype: str) -> list[str]:
+    """The settable fields of a config struct, in declaration order."""
+    return [name for name, _ in ffi.typeof(ctype).fields if name != "struct_size"]
+
+
+def encode(field: str, value: Any) -> Any:
+    """A field's C value: a name from its table becomes its code."""
+    table = ENUM_FIELDS.get(field)
+    if table is not None and isinstance(value, str):
+        code = table.get(value.lower())
+        if code is None:
+            invalid(f"{field}: unknown value {value!r}; valid: {', '.join(sorted(table))}")
+        return code
+    return value
+
+
+def decode(field: str, value: Any) -> Any:
+    """A field's value for Python: a code with a name becomes the name."""
+    table = ENUM_FIELDS.get(field)
+    if table is not None:
+        for name, code in table.items():
+            if code == value:
+                return name
+    return value
+
+
+def make_config(
+    ctype: str,
+    init: Callable[[Any], int],
+    settings: Mapping[str, Any],
+    aliases: Mapping[str, str] | None = None,
+) -> Any:
+    """A ``ctype *`` filled with the library's defaults (``init``), then with every
+    setting that is not None. Unknown keywords and values that do not fit the field's C
+    type raise Error (RNNWF_ERR_INVALID_ARGUMENT); ranges are the library's to check."""
+    cfg = ffi.new(f"{ctype} *")
+    check(init(cfg))
+    fields = field_names(ctype)
+    for key, value in settings.items():
+        if value is None:
+            continue
+        name = (aliases or {}).get(key, key)
+        if name not in fields:
+            invalid(f"{ctype}: unknown keyword {key!r}; valid: {', '.join(fields)}")
+        try:
+            setattr(cfg, name, encode(name, value))
+        except (OverflowError, TypeError) as e:
+            invalid(f"{ctype}.{name}: {value!r} does not fit the field ({e})")
+    return cfg
+
+
+def config_dict(cfg: Any) -> dict[str, Any]:
+    """The fields of a config struct, codes with a name as names."""
+    ctype = ffi.typeof(cfg).item.cname if ffi.typeof(cfg).kind == "pointer" else ffi.typeof(cfg).cname
+    return {name: decode(name, getattr(cfg, name)) for name in field_names(ctype)}

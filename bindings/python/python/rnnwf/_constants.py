@@ -1,0 +1,87 @@
+"""The C API's enumeration codes, by name.
+
+maturin's cffi declarations leave out the header's ``#define`` constants, so they are listed
+here; tests/test_header_drift.py checks every table against include/rnnwf.h. A new code is
+one line in its table. ``ENUM_FIELDS`` says which config field takes which table, so a new
+enumerated field (e.g. ``symmetry``) is one line there too.
+"""
+
+from __future__ import annotations
+
+# RNNWF_CELL_*: the recurrent cell.
+CELLS: dict[str, int] = {
+    "vanilla": 0,
+    "gru": 1,
+    "vanilla_elu": 2,
+}
+
+# RNNWF_PHASE_*: the phase output.
+PHASES: dict[str, int] = {
+    "none": 0,
+    "softsign": 1,
+}
+
+# RNNWF_SIGN_*: the fixed sign rule.
+SIGNS: dict[str, int] = {
+    "none": 0,
+    "marshall": 1,
+}
+
+# RNNWF_OPT_*: the optimiser.
+OPTIMIZERS: dict[str, int] = {
+    "sgd": 0,
+    "adam": 1,
+    "sr": 2,
+}
+
+# RNNWF_PRECONDITIONER_*.
+PRECONDITIONERS: dict[str, int] = {
+    "none": 0,
+    "sr": 1,
+}
+
+# Config field -> the table of names it accepts (integers are accepted as they are).
+ENUM_FIELDS: dict[str, dict[str, int]] = {
+    "cell": CELLS,
+    "phase": PHASES,
+    "sign_rule": SIGNS,
+    "optimizer": OPTIMIZERS,
+    "preconditioner": PRECONDITIONERS,
+}
+
+# Header prefix of each table, for the drift test: RNNWF_CELL_GRU <-> CELLS["gru"].
+HEADER_PREFIXES: dict[str, dict[str, int]] = {
+    "RNNWF_CELL_": CELLS,
+    "RNNWF_PHASE_": PHASES,
+    "RNNWF_SIGN_": SIGNS,
+    "RNNWF_OPT_": OPTIMIZERS,
+    "RNNWF_PRECONDITIONER_": PRECONDITIONERS,
+}
+
+# RNNWF_OK and RNNWF_ERR_*: the status codes, also module attributes (rnnwf.ERR_IO, ...).
+OK = 0
+ERR_NULL_POINTER = 1
+ERR_INVALID_ARGUMENT = 2
+ERR_BUFFER_SIZE = 3
+ERR_IO = 4
+ERR_FORMAT = 5
+ERR_NUMERICAL = 6
+ERR_UNSUPPORTED = 7
+ERR_CALLBACK = 8
+ERR_PANIC = 99
+
+STATUSES: dict[str, int] = {
+    "RNNWF_OK": OK,
+    "RNNWF_ERR_NULL_POINTER": ERR_NULL_POINTER,
+    "RNNWF_ERR_INVALID_ARGUMENT": ERR_INVALID_ARGUMENT,
+    "RNNWF_ERR_BUFFER_SIZE": ERR_BUFFER_SIZE,
+    "RNNWF_ERR_IO": ERR_IO,
+    "RNNWF_ERR_FORMAT": ERR_FORMAT,
+    "RNNWF_ERR_NUMERICAL": ERR_NUMERICAL,
+    "RNNWF_ERR_UNSUPPORTED": ERR_UNSUPPORTED,
+    "RNNWF_ERR_CALLBACK": ERR_CALLBACK,
+    "RNNWF_ERR_PANIC": ERR_PANIC,
+}
+
+# The ABI generation this package was written for (RNNWF_ABI_VERSION).
+ABI_VERSION = 2

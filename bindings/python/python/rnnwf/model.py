@@ -1,0 +1,174 @@
+"""rnnwf.Model: an RNN wave function (``rnnwf_model``)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Sequence, Union
+
+import numpy as np
+import numpy.typing as npt
+
+from ._arrays import complex_out, configs_in, count, float64_in, ptr, uint32_in
+from ._config import config_dict, make_config
+from ._errors import check
+from ._handle import Handle, new_handle
+from ._native import ffi, lib
+from .estimate import Estimate
+from .hamiltonian import Hamiltonian
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+# Python keyword -> C field, where the issue's short name differs from the field.
+MODEL_ALIASES = {"sign": "sign_rule"}
+
+
+class Model(Handle):
+    """An RNN wave function.
+
+    Keywords are the fields of ``rnnwf_model_config`` (``sign`` is ``sign_rule``); the
+    ones left out keep the library's defaults (GRU, lx 10, ly 1, local_dim 2, hidden 32,
+    layers 1, no phase, no sign rule, u1_total -1, seed 0). Enumerations take names or the
+    C codes: ``cell`` "vanilla" | "gru" | "vanilla_elu", ``phase`` "none" | "softsign",
+    ``sign`` "none" | "marshall".
+
+    >>> with rnnwf.Model(lx=10, cell="gru", hidden=16, seed=1) as m:
+    ...     configs, log_psi = m.sample(100, seed=7)
+    """
+
+    def __init__(
+        self,
+        lx: int | None = None,
+        ly: int | None = None,
+        cell: str | int | None = None,
+        hidden: int | None = None,
+        layers: int | None = None,
+        phase: str | int | None = None,
+        sign: str | int | None = None,
+        u1_total: int | None = None,
+        seed: int | None = None,
+        **fields: Any,
+    ) -> None:
+        settings = dict(
+            lx=lx, ly=ly, cell=cell, hidden=hidden, layers=layers, phase=phase,
+            sign=sign, u1_total=u1_total, seed=seed,
+        )
+        settings.update(fields)
+        cfg = make_config("rnnwf_model_config", lib.rnnwf_model_config_init, settings, MODEL_ALIASES)
+        super().__init__(new_handle("rnnwf_model", lib.rnnwf_model_new, cfg), lib.rnnwf_model_free)
+
+    @classmethod
+    def _own(cls, handle: Any) -> "Model":
+        m = cls.__new__(cls)
+        Handle.__init__(m, handle, lib.rnnwf_model_free)
+        return m
+
+    @classmethod
+    def load(cls, path: PathLike) -> "Model":
+        """A model from a checkpoint written by save()."""
+        return cls._own(new_handle("rnnwf_model", lib.rnnwf_model_load, os.fsencode(path)))
+
+    def save(self, path: PathLike) -> None:
+        """Writes a checkpoint atomically (never half-written)."""
+        check(lib.rnnwf_model_save(self._ptr, os.fsencode(path)))
+
+    def clone(self) -> "Model":
+        """An independent deep copy."""
+        return Model._own(new_handle("rnnwf_model", lib.rnnwf_model_clone, self._ptr))
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The model's config fields, enumerations by name."""
+        out = ffi.new("rnnwf_model_config *")
+        check(lib.rnnwf_model_get_config(self._ptr, out))
+        return config_dict(out)
+
+    def _size(self, get: Any) -> int:
+        out = ffi.new("size_t *")
+        check(get(self._ptr, out))
+        return int(out[0])
+
+    @property
+    def num_sites(self) -> int:
+        """lx * ly: the row length of a configuration."""
+        return self._size(lib.rnnwf_model_num_sites)
+
+    @property
+    def num_params(self) -> int:
+        """The number of real parameters."""
+        return self._size(lib.rnnwf_model_num_params)
+
+    def get_params(self) -> np.ndarray:
+        """The parameters, float64 of shape (num_params,), written by the library straight
+        into the new array."""
+        out = np.empty(self.num_params, dtype=np.float64)
+        check(lib.rnnwf_model_get_params(self._ptr, ptr("double *", out), out.size))
+        return out
+
+    def set_params(self, params: npt.ArrayLike) -> None:
+        """Replaces every parameter (length num_params; NaN or Inf is RNNWF_ERR_NUMERICAL).
+        A C-contiguous float64 array is read in place."""
+        a = float64_in(params, "params")
+        check(lib.rnnwf_model_set_params(self._ptr, ptr("double *", a), a.size))
+
+    def sample(self, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` exact samples of |psi|^2: configurations uint8 (n, num_sites) and their
+        ln psi, complex128 (n,). Depends only on the parameters, ``seed`` and ``n``."""
+        n, seed = count(n, "n"), count(seed, "seed")
+        configs = np.empty((n, self.num_sites), dtype=np.uint8)
+        log_psi = complex_out(n)
+        check(lib.rnnwf_sample(self._ptr, seed, n, ptr("uint8_t *", configs),
+                               ptr("rnnwf_complex *", log_psi)))
+        return configs, log_psi
+
+    def log_psi(self, configs: npt.ArrayLike) -> np.ndarray:
+        """ln psi of each row of ``configs`` (n, num_sites): complex128 (n,); re = -inf
+        outside the U(1) subspace."""
+        c = configs_in(configs, self.num_sites)
+        out = complex_out(c.shape[0])
+        check(lib.rnnwf_log_psi(self._ptr, ptr("uint8_t *", c), c.shape[0], ptr("rnnwf_complex *", out)))
+        return out
+
+    def log_psi_grad(self, configs: npt.ArrayLike) -> np.ndarray:
+        """d ln psi / d theta of each row of ``configs``: complex128 (n, num_params),
+        parameters in the order of get_params()."""
+        c = configs_in(configs, self.num_sites)
+        out = complex_out((c.shape[0], self.num_params))
+        check(lib.rnnwf_log_psi_grad(self._ptr, ptr("uint8_t *", c), c.shape[0],
+                                     ptr("rnnwf_complex *", out)))
+        return out
+
+    def local_energies(self, h: Hamiltonian, configs: npt.ArrayLike) -> np.ndarray:
+        """E_loc(s) = sum_s' <s|h|s'> psi(s')/psi(s) of each row: complex128 (n,)."""
+        c = configs_in(configs, self.num_sites)
+        out = complex_out(c.shape[0])
+        check(lib.rnnwf_local_energies(self._ptr, h._ptr, ptr("uint8_t *", c), c.shape[0],
+                                       ptr("rnnwf_complex *", out)))
+        return out
+
+    def expectation(self, h: Hamiltonian, n_samples: int, seed: int) -> Estimate:
+        """<h> from ``n_samples`` exact samples drawn with ``seed``."""
+        n_samples, seed = count(n_samples, "n_samples"), count(seed, "seed")
+        out = ffi.new("rnnwf_estimate *")
+        check(lib.rnnwf_expectation(self._ptr, h._ptr, seed, n_samples, out))
+        return Estimate._from_c(out)
+
+    def renyi2(self, region: Sequence[int] | npt.ArrayLike, n_samples: int, seed: int) -> Estimate:
+        """Second Renyi entropy S2 of the sites ``region`` (swap trick, ``n_samples`` pairs
+        of exact samples): ``mean_re`` is S2, ``error`` its standard error."""
+        r = uint32_in(region, "region")
+        n_samples, seed = count(n_samples, "n_samples"), count(seed, "seed")
+        out = ffi.new("rnnwf_estimate *")
+        check(lib.rnnwf_renyi2(self._ptr, ptr("uint32_t *", r), r.size, seed, n_samples, out))
+        return Estimate._from_c(out)
+
+    def exact_expectation(self, h: Hamiltonian) -> complex:
+        """<psi|h|psi>/<psi|psi> by the full sum over all 2^N configurations (N <= 24)."""
+        out = ffi.new("rnnwf_complex *")
+        check(lib.rnnwf_exact_expectation(self._ptr, h._ptr, out))
+        return complex(out.re, out.im)
+
+    def __repr__(self) -> str:
+        if self.closed:
+            return "rnnwf.Model(<closed>)"
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config.items())
+        return f"rnnwf.Model({args})"

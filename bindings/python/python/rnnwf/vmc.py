@@ -1,0 +1,174 @@
+"""rnnwf.Vmc: a training run (``rnnwf_vmc``) and its reduction hook."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Union
+
+import numpy as np
+import numpy.typing as npt
+
+from ._arrays import configs_in, count, ptr, real
+from ._config import config_dict, make_config
+from ._constants import ERR_CALLBACK
+from ._errors import Error, check, last_error
+from ._handle import Handle, new_handle
+from ._native import ffi, lib
+from .estimate import VmcStats
+from .hamiltonian import Hamiltonian
+from .model import Model
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+# A reduction hook: an mpi4py communicator, or a function summing its argument (a float64
+# array) in place over all processes.
+Allreduce = Union[Callable[[np.ndarray], Any], Any]
+
+
+class _Hook:
+    """The C side of a Python reduction: a cffi callback calling ``reduce`` on a NumPy view
+    of the library's buffer. An exception is kept (for the Error the step raises) and
+    becomes a non-zero return, which fails the step with RNNWF_ERR_CALLBACK."""
+
+    def __init__(self, reduce: Callable[[np.ndarray], Any]) -> None:
+        self.reduce = reduce
+        self.exception: BaseException | None = None
+        self.callback = ffi.callback("rnnwf_allreduce_fn", self._call, error=-1, onerror=self._failed)
+
+    def _call(self, buf: Any, length: int, user_data: Any) -> int:
+        view = np.frombuffer(ffi.buffer(buf, length * 8), dtype=np.float64) if length else np.zeros(0)
+        self.reduce(view)
+        return 0
+
+    def _failed(self, exc_type: type, exc: BaseException, tb: Any) -> None:
+        self.exception = exc
+        return None
+
+
+def _communicator_reduce(comm: Any) -> Callable[[np.ndarray], None]:
+    from mpi4py import MPI  # only needed for a communicator
+
+    def reduce(buf: np.ndarray) -> None:
+        comm.Allreduce(MPI.IN_PLACE, buf, op=MPI.SUM)
+
+    return reduce
+
+
+class Vmc(Handle):
+    """A training run of one model: settings, step counter, optimiser state and the
+    reduction hook.
+
+    Keywords are the fields of ``rnnwf_vmc_config``; the ones left out keep the library's
+    defaults (Adam, 1024 samples, learning rate 1e-3, sr_diag_shift 1e-4, seed 0, no
+    preconditioner, ...). ``optimizer`` is "sgd" | "adam" | "sr" (minSR: SGD after SR),
+    ``preconditioner`` "none" | "sr" (with "sgd" or "adam"); C codes work too.
+    ``allreduce`` installs a reduction hook (see set_allreduce).
+
+    >>> v = rnnwf.Vmc(optimizer="sr", n_samples=256, learning_rate=0.05, sr_diag_shift=1e-3)
+    >>> stats = v.step(model, h); stats.energy.mean_re
+    """
+
+    def __init__(
+        self,
+        optimizer: str | int | None = None,
+        n_samples: int | None = None,
+        learning_rate: float | None = None,
+        sr_diag_shift: float | None = None,
+        seed: int | None = None,
+        allreduce: Allreduce | None = None,
+        **fields: Any,
+    ) -> None:
+        settings = dict(optimizer=optimizer, n_samples=n_samples, learning_rate=learning_rate,
+                        sr_diag_shift=sr_diag_shift, seed=seed)
+        settings.update(fields)
+        cfg = make_config("rnnwf_vmc_config", lib.rnnwf_vmc_config_init, settings)
+        super().__init__(new_handle("rnnwf_vmc", lib.rnnwf_vmc_new, cfg), lib.rnnwf_vmc_free)
+        self._hook: _Hook | None = None
+        if allreduce is not None:
+            self.set_allreduce(allreduce)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The current settings, enumerations by name."""
+        out = ffi.new("rnnwf_vmc_config *")
+        check(lib.rnnwf_vmc_get_config(self._ptr, out))
+        return config_dict(out)
+
+    def set_allreduce(self, allreduce: Allreduce | None) -> None:
+        """Installs the reduction that sums the step's sample sums over processes: an
+        mpi4py communicator (``Allreduce(IN_PLACE, buf, SUM)``), or a callable summing
+        the float64 array it gets in place; None removes it. An exception in the callable
+        fails the step with Error status ERR_CALLBACK (the exception is its __cause__), and
+        leaves the model and the optimiser unchanged. Every process must step together."""
+        if allreduce is None:
+            check(lib.rnnwf_vmc_set_allreduce(self._ptr, ffi.NULL, ffi.NULL))
+            self._hook = None
+            return
+        if hasattr(allreduce, "Allreduce"):
+            reduce = _communicator_reduce(allreduce)
+        elif callable(allreduce):
+            reduce = allreduce
+        else:
+            raise Error(2, f"allreduce: expected an mpi4py communicator or a callable, got {allreduce!r}")
+        hook = _Hook(reduce)
+        check(lib.rnnwf_vmc_set_allreduce(self._ptr, hook.callback, ffi.NULL))
+        self._hook = hook  # the callback lives as long as it is installed
+
+    def _finish(self, status: int) -> None:
+        thrown = self._hook.exception if self._hook is not None else None
+        if self._hook is not None:
+            self._hook.exception = None
+        if status == 0:
+            return
+        message = last_error()
+        if status == ERR_CALLBACK and thrown is not None:
+            message += f" (the hook raised {type(thrown).__name__}: {thrown})"
+        raise Error(status, message) from thrown
+
+    def step(self, model: Model, h: Hamiltonian) -> VmcStats:
+        """One VMC step on ``h``: samples, local energies, gradient, update of ``model``.
+        The statistics are those of the samples drawn before the update; on failure
+        nothing changes."""
+        out = ffi.new("rnnwf_vmc_stats *")
+        self._finish(lib.rnnwf_vmc_step(self._ptr, model._ptr, h._ptr, out))
+        return VmcStats._from_c(out)
+
+    def fit_step(self, model: Model, data: npt.ArrayLike) -> float:
+        """One SGD or Adam step on -<ln P(data)> over the rows of ``data`` (n, num_sites);
+        returns that value before the step."""
+        c = configs_in(data, model.num_sites, "data")
+        out = ffi.new("double *")
+        self._finish(lib.rnnwf_fit_step(self._ptr, model._ptr, ptr("uint8_t *", c), c.shape[0], out))
+        return float(out[0])
+
+    def set_learning_rate(self, learning_rate: float) -> None:
+        """The learning rate of the following steps."""
+        check(lib.rnnwf_vmc_set_learning_rate(self._ptr, real(learning_rate, "learning_rate")))
+
+    def set_seed(self, seed: int) -> None:
+        """The seed of the following steps' samples (under MPI, each rank its own)."""
+        check(lib.rnnwf_vmc_set_seed(self._ptr, count(seed, "seed")))
+
+    def set_temperature(self, temperature: float) -> None:
+        """The annealing temperature of the following steps (0: plain VMC)."""
+        check(lib.rnnwf_vmc_set_temperature(self._ptr, real(temperature, "temperature")))
+
+    def save(self, path: PathLike) -> None:
+        """Writes settings, step counter and optimiser state; with Model.save beside it the
+        two files resume a run bit for bit."""
+        check(lib.rnnwf_vmc_save(self._ptr, os.fsencode(path)))
+
+    def load(self, path: PathLike) -> None:
+        """Replaces settings (seed included), step counter and optimiser state with a file
+        written by save(); the reduction hook stays."""
+        check(lib.rnnwf_vmc_load(self._ptr, os.fsencode(path)))
+
+    def close(self) -> None:
+        super().close()
+        self._hook = None
+
+    def __repr__(self) -> str:
+        if self.closed:
+            return "rnnwf.Vmc(<closed>)"
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config.items())
+        return f"rnnwf.Vmc({args})"

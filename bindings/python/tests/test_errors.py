@@ -1,0 +1,213 @@
+"""Every failure raises rnnwf.Error with the C status and the library's message."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import rnnwf
+
+
+def raises(status: int, *fragments: str):
+    """Checks the status and that the message names what went wrong."""
+
+    class Check:
+        def __enter__(self):
+            self.ctx = pytest.raises(rnnwf.Error)
+            self.info = self.ctx.__enter__()
+            return self.info
+
+        def __exit__(self, *exc):
+            swallowed = self.ctx.__exit__(*exc)
+            e = self.info.value
+            assert e.status == status, f"status {e.status} ({rnnwf.status_name(e.status)}), wanted {status}: {e.message}"
+            for fragment in fragments:
+                assert fragment in e.message, f"{fragment!r} not in {e.message!r}"
+            assert rnnwf.status_name(status) in str(e)
+            return swallowed
+
+    return Check()
+
+
+@pytest.fixture
+def model():
+    with rnnwf.Model(lx=4, hidden=4, seed=1) as m:
+        yield m
+
+
+@pytest.fixture
+def h4():
+    with rnnwf.Hamiltonian.tfim(4) as h:
+        yield h
+
+
+def test_model_config_errors():
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "cell", "gru"):
+        rnnwf.Model(cell="lstm")
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_model_new"):
+        rnnwf.Model(cell=17)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_model_new", "hidden"):
+        rnnwf.Model(hidden=0)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "lx"):
+        rnnwf.Model(lx=-1)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "hidden"):
+        rnnwf.Model(hidden="many")
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "unknown keyword", "colour"):
+        rnnwf.Model(colour=1)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_model_new"):
+        rnnwf.Model(lx=4, u1_total=9)  # more down spins than sites
+
+
+def test_array_errors(model, h4):
+    with raises(rnnwf.ERR_BUFFER_SIZE, "shape"):
+        model.log_psi(np.zeros((3, 5), dtype=np.uint8))
+    with raises(rnnwf.ERR_BUFFER_SIZE, "shape"):
+        model.log_psi(np.zeros(4, dtype=np.uint8))
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_log_psi"):
+        model.log_psi(np.full((2, 4), 2, dtype=np.uint8))
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "0..255"):
+        model.log_psi(np.full((2, 4), -1))
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "dtype"):
+        model.log_psi(np.zeros((2, 4)))
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_local_energies"):
+        model.local_energies(h4, np.full((1, 4), 3, dtype=np.uint8))
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "n"):
+        model.sample(-1, seed=0)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "seed"):
+        model.sample(3, seed=-2)
+
+
+def test_params_errors(model):
+    p = model.get_params()
+    with raises(rnnwf.ERR_BUFFER_SIZE, "rnnwf_model_set_params"):
+        model.set_params(p[:-1])
+    bad = p.copy()
+    bad[3] = math.nan
+    with raises(rnnwf.ERR_NUMERICAL, "rnnwf_model_set_params"):
+        model.set_params(bad)
+    np.testing.assert_array_equal(model.get_params(), p)  # unchanged on error
+    with raises(rnnwf.ERR_BUFFER_SIZE):
+        model.set_params(np.zeros((2, 2)))
+
+
+def test_estimator_errors(model, h4):
+    with rnnwf.Hamiltonian.tfim(5) as h5, raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_expectation"):
+        model.expectation(h5, 10, seed=1)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_expectation"):
+        model.expectation(h4, 0, seed=1)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_renyi2"):
+        model.renyi2([1, 1], 10, seed=1)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_renyi2"):
+        model.renyi2([4], 10, seed=1)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "region"):
+        model.renyi2([-1], 10, seed=1)
+    with rnnwf.Model(lx=25, hidden=2) as big, rnnwf.Hamiltonian.tfim(25) as h25:
+        with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_exact_expectation"):
+            big.exact_expectation(h25)
+        with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_exact_ground_energy"):
+            h25.exact_ground_energy()
+
+
+def test_hamiltonian_errors():
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "line 2", "Q1"):
+        rnnwf.Hamiltonian.parse("-1.0 Z0 Z1\n0.5 Q1", n_sites=2)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "n_sites"):
+        rnnwf.Hamiltonian.parse("1.5")
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_hamiltonian_tfim"):
+        rnnwf.Hamiltonian.tfim(0)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_hamiltonian_tfim"):
+        rnnwf.Hamiltonian.tfim(4, h=math.inf)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_hamiltonian_heisenberg"):
+        rnnwf.Hamiltonian.heisenberg(4, J2=math.nan)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "periodic"):
+        rnnwf.Hamiltonian.tfim(4, periodic=2)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_hamiltonian_new"):
+        rnnwf.Hamiltonian(0)
+    h = rnnwf.Hamiltonian(3)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_hamiltonian_add_term"):
+        h.add_term(1.0, "ZW", [0, 1])
+    with raises(rnnwf.ERR_BUFFER_SIZE, "rnnwf_hamiltonian_add_term"):
+        h.add_term(1.0, "ZZ", [0])
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_hamiltonian_add_term"):
+        h.add_term(1.0, "ZZ", [0, 0])
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "coeff"):
+        h.add_term("one", "Z", [0])
+    assert h.num_terms == 0
+
+
+def test_vmc_errors(model, h4):
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "optimizer", "adam"):
+        rnnwf.Vmc(optimizer="lbfgs")
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_vmc_new", "n_samples"):
+        rnnwf.Vmc(n_samples=0)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_vmc_new", "learning_rate"):
+        rnnwf.Vmc(learning_rate=-1.0)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_vmc_new", "preconditioner"):
+        rnnwf.Vmc(preconditioner=5)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "allreduce"):
+        rnnwf.Vmc(allreduce=42)
+    v = rnnwf.Vmc(n_samples=8)
+    with rnnwf.Hamiltonian.tfim(5) as h5, raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_vmc_step"):
+        v.step(model, h5)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_vmc_set_learning_rate"):
+        v.set_learning_rate(math.nan)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_vmc_set_temperature"):
+        v.set_temperature(-1.0)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_fit_step"):
+        v.fit_step(model, np.zeros((0, 4), dtype=np.uint8))
+    with rnnwf.Vmc(optimizer="sr") as sr, raises(rnnwf.ERR_UNSUPPORTED, "rnnwf_fit_step"):
+        sr.fit_step(model, np.zeros((2, 4), dtype=np.uint8))
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_set_num_threads"):
+        rnnwf.set_num_threads(5000)
+
+
+def test_hook_exception_fails_the_step_and_changes_nothing(model, h4):
+    def broken(buf):
+        raise ValueError("no network")
+
+    before = model.get_params()
+    with rnnwf.Vmc(n_samples=16, allreduce=broken) as v:
+        with raises(rnnwf.ERR_CALLBACK, "rnnwf_vmc_step", "ValueError", "no network") as info:
+            v.step(model, h4)
+        assert isinstance(info.value.__cause__, ValueError)
+        np.testing.assert_array_equal(model.get_params(), before)
+        v.set_allreduce(None)
+        assert v.step(model, h4).step == 0  # the failed step did not count
+
+
+def test_checkpoint_errors(model, tmp_path):
+    with raises(rnnwf.ERR_IO, "rnnwf_model_load"):
+        rnnwf.Model.load(tmp_path / "missing.safetensors")
+    garbage = tmp_path / "garbage"
+    garbage.write_bytes(b"not a checkpoint at all" * 10)
+    with raises(rnnwf.ERR_FORMAT, "rnnwf_model_load"):
+        rnnwf.Model.load(garbage)
+    with raises(rnnwf.ERR_IO, "rnnwf_model_save"):
+        model.save(tmp_path / "no" / "such" / "dir" / "m")
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_model_save"):
+        model.save("")
+    v = rnnwf.Vmc()
+    with raises(rnnwf.ERR_IO, "rnnwf_vmc_load"):
+        v.load(tmp_path / "missing")
+    model.save(tmp_path / "model")
+    with raises(rnnwf.ERR_FORMAT, "rnnwf_vmc_load"):
+        v.load(tmp_path / "model")  # a model file is not an optimiser checkpoint
+    with raises(rnnwf.ERR_IO, "rnnwf_vmc_save"):
+        v.save(tmp_path / "no" / "dir" / "v")
+
+
+def test_closed_handles_raise(h4):
+    m = rnnwf.Model(lx=4, hidden=4)
+    m.close()
+    m.close()  # idempotent
+    assert m.closed
+    with raises(rnnwf.ERR_NULL_POINTER, "closed"):
+        _ = m.num_sites
+    with raises(rnnwf.ERR_NULL_POINTER, "closed"):
+        rnnwf.Vmc().step(m, h4)
+    with rnnwf.Hamiltonian.tfim(3) as h:
+        pass
+    with raises(rnnwf.ERR_NULL_POINTER, "Hamiltonian is closed"):
+        h.exact_ground_energy()

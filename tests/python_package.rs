@@ -1,0 +1,243 @@
+//! The Python package bindings/python: built and installed with pip (maturin compiles the
+//! crate with cargo) into a virtual environment under the target directory, then its pytest
+//! suite (bindings/python/tests, including a two-rank mpi4py run when mpi4py installs) and
+//! its example run there. Needs python3 with venv and pip access to PyPI (or a wheel cache)
+//! for maturin, cffi, numpy, pytest, matplotlib and mpi4py: a failure in CI without them,
+//! a loud skip locally.
+//!
+//! The environment is made once and reused (a stamp file records what it holds); the
+//! package is rebuilt every run, in its own cargo target directory, `<target>/python/cargo`,
+//! which stays warm between runs (in the tests' own directory, maturin's cdylib build and
+//! `cargo build` would invalidate each other's artifacts and rebuild the crate every time).
+
+mod foreign;
+use foreign::*;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// What the environment needs besides the package; the package's own requirements
+/// (bindings/python/pyproject.toml) are among them because it is installed without build
+/// isolation, so that a run needs no network once the environment exists.
+const REQUIREMENTS: &[&str] = &[
+    "maturin>=1.5,<2",
+    "cffi>=1.15",
+    "numpy>=1.22",
+    "pytest>=7",
+    "matplotlib>=3.5",
+];
+
+/// The virtual environment with the package installed.
+struct Venv {
+    python: PathBuf,
+    bin: PathBuf,
+    /// Whether mpi4py is installed (the MPI test is then required, not skipped).
+    mpi: bool,
+}
+
+fn python_dir() -> PathBuf {
+    // library().dir is <target>/<profile>.
+    library().dir.parent().unwrap().join("python")
+}
+
+fn describe(out: &std::io::Result<Output>) -> String {
+    match out {
+        Ok(o) => format!(
+            "{}\n{}{}",
+            o.status,
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn succeeded(out: &std::io::Result<Output>) -> bool {
+    out.as_ref().is_ok_and(|o| o.status.success())
+}
+
+/// `PATH` with the environment's bin first: maturin's build hook runs `maturin`, and
+/// mpi4py's build runs `mpicc`.
+fn path_with(bin: &Path) -> std::ffi::OsString {
+    let mut paths = vec![bin.to_path_buf()];
+    if let Some(old) = std::env::var_os("PATH") {
+        paths.extend(std::env::split_paths(&old));
+    }
+    std::env::join_paths(paths).unwrap()
+}
+
+/// `python -m pip install --quiet <args>` in the environment.
+fn pip_install(venv: &Path, args: &[&OsStr]) -> Command {
+    let mut pip = Command::new(venv.join("bin/python3"));
+    pip.args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ])
+    .args(args)
+    .env("PATH", path_with(&venv.join("bin")));
+    pip
+}
+
+/// Makes (once) the environment, then builds and installs the package into it.
+fn venv() -> Option<&'static Venv> {
+    static VENV: OnceLock<Option<Venv>> = OnceLock::new();
+    VENV.get_or_init(|| {
+        let dir = python_dir();
+        let venv = dir.join("venv");
+        let python = venv.join("bin/python3");
+        let stamp = venv.join("rnnwf-requirements.txt");
+        let wanted = REQUIREMENTS.join("\n");
+        if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
+            if !python.exists() {
+                let python3 = tool("python3")?;
+                let out = Command::new(python3)
+                    .args(["-m", "venv"])
+                    .arg(&venv)
+                    .output();
+                if !succeeded(&out) {
+                    let _ = std::fs::remove_dir_all(&venv);
+                    missing("python3 -m venv (apt python3-venv)", &describe(&out));
+                    return None;
+                }
+            }
+            let requirements: Vec<&OsStr> = REQUIREMENTS.iter().map(OsStr::new).collect();
+            let out = pip_install(&venv, &requirements).output();
+            if !succeeded(&out) {
+                missing(
+                    &format!("the Python packages {}", REQUIREMENTS.join(" ")),
+                    &describe(&out),
+                );
+                return None;
+            }
+            std::fs::write(&stamp, &wanted).unwrap();
+        }
+
+        // mpi4py compiles against the MPI found through mpicc; tried once per environment.
+        let mpi_stamp = venv.join("rnnwf-mpi4py-tried");
+        if !mpi_stamp.exists() && tool("mpicc").is_some() {
+            let out = pip_install(&venv, &[OsStr::new("mpi4py>=3.1")]).output();
+            if !succeeded(&out) {
+                missing("mpi4py (pip install mpi4py)", &describe(&out));
+            }
+            std::fs::write(&mpi_stamp, describe(&out)).unwrap();
+        }
+        let mpi = Command::new(&python)
+            .args(["-c", "import mpi4py.MPI"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+
+        let package = crate_root().join("bindings/python");
+        let out = pip_install(
+            &venv,
+            &[
+                OsStr::new("--no-build-isolation"),
+                OsStr::new("--no-deps"),
+                OsStr::new("--force-reinstall"),
+                package.as_os_str(),
+            ],
+        )
+        .env("CARGO_TARGET_DIR", dir.join("cargo"))
+        .output();
+        assert!(
+            succeeded(&out),
+            "pip install ./bindings/python failed:\n{}",
+            describe(&out)
+        );
+        Some(Venv {
+            python,
+            bin: venv.join("bin"),
+            mpi,
+        })
+    })
+    .as_ref()
+}
+
+/// Runs the environment's python with `args` in `dir`, without writing bytecode into the
+/// repository.
+fn python(venv: &Venv, dir: &Path, args: &[&OsStr]) -> Output {
+    Command::new(&venv.python)
+        .args(args)
+        .current_dir(dir)
+        .env("PATH", path_with(&venv.bin))
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env("MPLBACKEND", "Agg")
+        .env("RNNWF_C_LIBRARY", library().shared_object())
+        .env("RNNWF_REQUIRE_MPI", if venv.mpi { "1" } else { "0" })
+        .output()
+        .expect("run the environment's python")
+}
+
+#[test]
+fn pytest_suite_passes() {
+    let Some(venv) = venv() else { return };
+    let tests = crate_root().join("bindings/python/tests");
+    let out = python(
+        venv,
+        &crate_root().join("bindings/python"),
+        &[
+            OsStr::new("-m"),
+            OsStr::new("pytest"),
+            OsStr::new("-q"),
+            OsStr::new("-rs"),
+            OsStr::new("-p"),
+            OsStr::new("no:cacheprovider"),
+            tests.as_os_str(),
+        ],
+    );
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!("{report}");
+    assert!(out.status.success(), "pytest failed:\n{report}");
+    // The summary line, e.g. "34 passed in 5.1s": a suite that collected nothing, or lost
+    // tests, fails here.
+    let passed: usize = report
+        .lines()
+        .rev()
+        .find_map(|l| {
+            l.split(" passed")
+                .next()
+                .and_then(|n| n.rsplit(' ').next()?.parse().ok())
+        })
+        .unwrap_or_else(|| panic!("no pytest summary:\n{report}"));
+    assert!(passed >= 34, "only {passed} Python tests passed:\n{report}");
+    if !venv.mpi {
+        eprintln!("note: mpi4py is not installed; the two-rank Python test was skipped");
+    }
+}
+
+/// The example trains for a few steps and writes its plot.
+#[test]
+fn example_writes_its_plot() {
+    let Some(venv) = venv() else { return };
+    let out_dir = scratch_dir("python-example");
+    let png = out_dir.join("energy.png");
+    let _ = std::fs::remove_file(&png);
+    let script = crate_root().join("bindings/python/examples/train_ising.py");
+    let out = python(
+        venv,
+        &out_dir,
+        &[
+            script.as_os_str(),
+            OsStr::new("--steps"),
+            OsStr::new("30"),
+            OsStr::new("--out"),
+            png.as_os_str(),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "train_ising.py failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("relative error"), "{stdout}");
+    let bytes = std::fs::read(&png).expect("the example wrote no PNG");
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+}
