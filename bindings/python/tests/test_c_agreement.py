@@ -35,7 +35,7 @@ class Estimate(C.Structure):
 
 class VmcStats(C.Structure):
     _fields_ = [("step", C.c_uint64), ("energy", Estimate), ("grad_norm", C.c_double),
-                ("seconds", C.c_double)]
+                ("seconds", C.c_double), ("sr_solver", C.c_uint32)]
 
 
 def ok(status: int) -> None:
@@ -118,7 +118,8 @@ def test_training_steps_agree(clib, optimizer):
     for _ in range(4):
         stats = VmcStats()
         ok(clib.rnnwf_vmc_step(v, m, h, C.byref(stats)))
-        c_energies.append((stats.step, stats.energy.mean_re, stats.energy.n, stats.grad_norm))
+        c_energies.append((stats.step, stats.energy.mean_re, stats.energy.n, stats.grad_norm,
+                           stats.sr_solver))
     n_params = C.c_size_t()
     ok(clib.rnnwf_model_num_params(m, C.byref(n_params)))
     c_final = c_params(clib, m, n_params.value)
@@ -128,7 +129,8 @@ def test_training_steps_agree(clib, optimizer):
         py_energies = []
         for _ in range(4):
             s = pv.step(pm, ph)
-            py_energies.append((s.step, s.energy.mean_re, s.energy.n, s.grad_norm))
+            py_energies.append((s.step, s.energy.mean_re, s.energy.n, s.grad_norm,
+                                rnnwf.SR_SOLVERS[s.sr_solver]))
         assert py_energies == c_energies
         np.testing.assert_array_equal(pm.get_params(), c_final)
     clib.rnnwf_vmc_free(v)

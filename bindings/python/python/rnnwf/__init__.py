@@ -15,7 +15,7 @@ from __future__ import annotations
 from ._constants import (
     ABI_VERSION, CELLS, ERR_BUFFER_SIZE, ERR_CALLBACK, ERR_FORMAT, ERR_INVALID_ARGUMENT, ERR_IO,
     ERR_NULL_POINTER, ERR_NUMERICAL, ERR_PANIC, ERR_UNSUPPORTED, OK, OPTIMIZERS, PHASES,
-    PRECONDITIONERS, SIGNS,
+    PRECISIONS, PRECONDITIONERS, SIGNS, SR_SOLVERS, SYMMETRIES,
 )
 from ._errors import Error, check, status_name
 from ._native import lib as _lib
@@ -27,7 +27,8 @@ from .vmc import Vmc
 __all__ = [
     "Error", "Estimate", "Hamiltonian", "Model", "Vmc", "VmcStats", "abi_version",
     "set_num_threads", "status_name", "version", "CELLS", "PHASES", "SIGNS", "OPTIMIZERS",
-    "PRECONDITIONERS", "OK", "ERR_NULL_POINTER", "ERR_INVALID_ARGUMENT", "ERR_BUFFER_SIZE",
+    "PRECONDITIONERS", "SYMMETRIES", "PRECISIONS", "SR_SOLVERS", "OK", "ERR_NULL_POINTER",
+    "ERR_INVALID_ARGUMENT", "ERR_BUFFER_SIZE",
     "ERR_IO", "ERR_FORMAT", "ERR_NUMERICAL", "ERR_UNSUPPORTED", "ERR_CALLBACK", "ERR_PANIC",
 ]
 

@@ -13,6 +13,8 @@ CELLS: dict[str, int] = {
     "vanilla": 0,
     "gru": 1,
     "vanilla_elu": 2,
+    "tensor_gru": 3,
+    "linear_gated": 4,
 }
 
 # RNNWF_PHASE_*: the phase output.
@@ -40,6 +42,27 @@ PRECONDITIONERS: dict[str, int] = {
     "sr": 1,
 }
 
+# RNNWF_SYMMETRY_*: averaging over a symmetry group of the lattice.
+SYMMETRIES: dict[str, int] = {
+    "none": 0,
+    "lattice": 1,
+    "lattice_spin_flip": 2,
+}
+
+# RNNWF_PRECISION_*: the floating-point type of the passes.
+PRECISIONS: dict[str, int] = {
+    "f64": 0,
+    "f32": 1,
+}
+
+# RNNWF_SR_SOLVER_*: how a step's SR system was solved (VmcStats.sr_solver).
+SR_SOLVERS: dict[str, int] = {
+    "none": 0,
+    "cholesky": 1,
+    "eigen": 2,
+    "cg": 3,
+}
+
 # Config field -> the table of names it accepts (integers are accepted as they are).
 ENUM_FIELDS: dict[str, dict[str, int]] = {
     "cell": CELLS,
@@ -47,6 +70,8 @@ ENUM_FIELDS: dict[str, dict[str, int]] = {
     "sign_rule": SIGNS,
     "optimizer": OPTIMIZERS,
     "preconditioner": PRECONDITIONERS,
+    "symmetry": SYMMETRIES,
+    "precision": PRECISIONS,
 }
 
 # Header prefix of each table, for the drift test: RNNWF_CELL_GRU <-> CELLS["gru"].
@@ -56,6 +81,9 @@ HEADER_PREFIXES: dict[str, dict[str, int]] = {
     "RNNWF_SIGN_": SIGNS,
     "RNNWF_OPT_": OPTIMIZERS,
     "RNNWF_PRECONDITIONER_": PRECONDITIONERS,
+    "RNNWF_SYMMETRY_": SYMMETRIES,
+    "RNNWF_PRECISION_": PRECISIONS,
+    "RNNWF_SR_SOLVER_": SR_SOLVERS,
 }
 
 # RNNWF_OK and RNNWF_ERR_*: the status codes, also module attributes (rnnwf.ERR_IO, ...).

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ._constants import SR_SOLVERS
+
 
 @dataclass(frozen=True)
 class Estimate:
@@ -30,13 +32,17 @@ class Estimate:
 @dataclass(frozen=True)
 class VmcStats:
     """What one Vmc.step measured (``rnnwf_vmc_stats``): the step index, the energy of the
-    samples drawn before the update, the gradient norm before clipping, the wall time."""
+    samples drawn before the update, the gradient norm before clipping, the wall time, and how
+    an SR system was solved (``"none"``, ``"cholesky"``, ``"eigen"`` when Cholesky failed on
+    rounding, ``"cg"`` under a reduction hook)."""
 
     step: int
     energy: Estimate
     grad_norm: float
     seconds: float
+    sr_solver: str
 
     @classmethod
     def _from_c(cls, s: Any) -> "VmcStats":
-        return cls(s.step, Estimate._from_c(s.energy), s.grad_norm, s.seconds)
+        solver = next((k for k, v in SR_SOLVERS.items() if v == s.sr_solver), str(s.sr_solver))
+        return cls(s.step, Estimate._from_c(s.energy), s.grad_norm, s.seconds, solver)
