@@ -3,7 +3,7 @@
 
 use super::forward::{ChooseValues, Pass};
 use super::Model;
-use crate::error::{check_len, Result};
+use crate::error::{check_len, Error, Result};
 use crate::parallel::{for_each_task, CHUNK_ROWS};
 use num_complex::Complex64;
 
@@ -83,7 +83,8 @@ impl Model {
 
     /// ln psi(s) = 0.5 ln P(s) + i (phase(s) + sign(s)) for each of the `out.len()`
     /// configurations in `configs` (row-major `[n][n_sites]`). A configuration outside the
-    /// U(1) subspace has P = 0: its real part is -inf.
+    /// U(1) subspace has P = 0: its real part is -inf. Parameters so large that the pass
+    /// overflows (NaN) give `Numerical`.
     pub fn log_psi(&self, configs: &[u8], out: &mut [Complex64]) -> Result<()> {
         let n = out.len();
         self.check_configs(configs, n)?;
@@ -106,7 +107,7 @@ impl Model {
                 };
                 pass.run_from(self, rows, 0, &mut reader);
                 self.finish_log_psi(pass, configs, out);
-                Ok(())
+                check_log_psi(out)
             },
         )
     }
@@ -124,7 +125,7 @@ impl Model {
         Ok(())
     }
 
-    /// Turns a finished pass into ln psi of its rows.
+    /// Turns a finished pass into ln psi of its rows (checked by [`check_log_psi`]).
     pub(crate) fn finish_log_psi(&self, pass: &Pass, configs: &[u8], out: &mut [Complex64]) {
         let sites = self.num_sites();
         for (row, (o, config)) in out.iter_mut().zip(configs.chunks_exact(sites)).enumerate() {
@@ -133,5 +134,22 @@ impl Model {
                 pass.phase[row] + self.sign_phase(config),
             );
         }
+    }
+}
+
+/// Refuses ln psi values that are not numbers: the one check of every ln psi the model hands
+/// out (evaluation and sampling). A real part of -inf is P = 0 (outside the U(1) subspace, or
+/// a conditional that underflows), not an error; NaN, +inf or a non-finite phase come from
+/// parameters so large that the pass overflows (finite values such as 1e308 pass
+/// `set_params`).
+pub(crate) fn check_log_psi(values: &[Complex64]) -> Result<()> {
+    match values
+        .iter()
+        .find(|v| v.re.is_nan() || v.re == f64::INFINITY || !v.im.is_finite())
+    {
+        None => Ok(()),
+        Some(v) => Err(Error::numerical(format!(
+            "ln psi = {v} is not a number: the parameters are too large for the pass (it overflows)"
+        ))),
     }
 }

@@ -141,9 +141,12 @@ impl Vmc {
     /// A non-finite local energy on one process reaches every process through the first
     /// reduction, and checks on reduced values (the gradient, SR's solve, the new
     /// parameters) give the same answer everywhere, so all processes fail the same step
-    /// together; so do a step's buffers that this process cannot allocate (refused before
-    /// the first reduction, which then carries a non-finite sum). A hook that fails on some
-    /// processes only leaves the others waiting.
+    /// together. So does every refusal of this process's own inputs or memory (an operator
+    /// on another number of sites, samples or data outside the model's U(1) subspace or
+    /// out of range, an optimiser state of another model, buffers it cannot allocate): the
+    /// process still joins the first reduction, with non-finite sums, and returns its own
+    /// error, while the others return `Numerical`. A hook that fails on some processes only
+    /// leaves the others waiting.
     pub fn set_allreduce(&mut self, f: Option<AllReduce>) {
         self.reduction.hook = f;
     }
