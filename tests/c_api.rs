@@ -30,6 +30,18 @@ fn c_calls_under_a_memory_limit_return_a_status() {
     assert_checks_passed(&out, "test_memory_limit", 40);
 }
 
+/// Results that overflow are RNNWF_ERR_NUMERICAL, never RNNWF_OK with NaN or Inf
+/// (tests/c/test_numerical.c).
+#[test]
+fn c_results_that_overflow_are_numerical() {
+    let exe = build_c_program(
+        "test_numerical",
+        &[&crate_root().join("tests/c/test_numerical.c")],
+    );
+    let out = run(&exe, &[]);
+    assert_checks_passed(&out, "test_numerical", 20);
+}
+
 #[test]
 fn c_test_program_passes_under_asan_and_ubsan() {
     let exe = build_c_program_with(
