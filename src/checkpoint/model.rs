@@ -63,11 +63,20 @@ impl Model {
             return Err(e);
         }
 
-        let mut params = Vec::with_capacity(layout.total);
+        // The parameters' one allocation, filled from the file: loading holds the file and
+        // the parameters, nothing more.
+        let mut params = Vec::new();
+        params.try_reserve_exact(layout.total).map_err(|_| {
+            Error::invalid(format!(
+                "the model's {} parameters ({} bytes) cannot be allocated",
+                layout.total,
+                layout.total.saturating_mul(F64_BYTES)
+            ))
+        })?;
         for (name, _, data) in &tensors {
             finite_f64s(name, data, &mut params)?;
         }
-        Model::with_params(config, &params)
+        Model::from_param_vec(config, params)
     }
 }
 

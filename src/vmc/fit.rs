@@ -57,13 +57,14 @@ impl Vmc {
         )?;
         model.set_params(&update.new_params)?;
         update.commit(rule, &mut self.adam);
+        self.adam_belongs_to(model);
         self.steps += 1;
         Ok(nll)
     }
 
     /// The refusals of a fit step's own inputs (see [`Vmc::fit_step`]).
     fn check_fit_inputs(&self, model: &Model, data: &[u8]) -> Result<()> {
-        self.check_model_size(model.num_params())?;
+        self.check_model(model)?;
         if self.config.preconditioner_in_effect() == Preconditioner::Sr {
             return Err(Error::unsupported(
                 "fit_step takes SGD or Adam without preconditioner; SR (minSR) is defined for energies",

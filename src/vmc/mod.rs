@@ -13,6 +13,7 @@ pub use reduction::AllReduce;
 
 use crate::error::{Error, Result};
 use crate::estimators::Estimate;
+use crate::model::{CellKind, Model, ModelConfig, PhaseKind};
 use crate::optim::AdamState;
 use reduction::Reduction;
 use workspace::StepWorkspace;
@@ -46,6 +47,9 @@ pub struct Vmc {
     /// Steps taken (energy and fit steps alike).
     steps: u64,
     adam: Option<AdamState>,
+    /// The shape of the model Adam's state belongs to ([`model_shape`]), once known: from
+    /// the step that made the state, or from a checkpoint that records it.
+    adam_model: Option<String>,
     reduction: Reduction,
     /// Buffers reused from step to step.
     workspace: StepWorkspace,
@@ -69,6 +73,7 @@ impl Vmc {
             config,
             steps: 0,
             adam: None,
+            adam_model: None,
             reduction: Reduction::default(),
             workspace: StepWorkspace::default(),
         })
@@ -80,6 +85,7 @@ impl Vmc {
         config: VmcConfig,
         steps: u64,
         adam: Option<AdamState>,
+        adam_model: Option<String>,
     ) -> Result<Vmc> {
         config.validate()?;
         if let Some(a) = &adam {
@@ -95,6 +101,7 @@ impl Vmc {
             config,
             steps,
             adam,
+            adam_model,
             reduction: Reduction::default(),
             workspace: StepWorkspace::default(),
         })
@@ -106,6 +113,17 @@ impl Vmc {
         self.config = saved.config;
         self.steps = saved.steps;
         self.adam = saved.adam;
+        self.adam_model = saved.adam_model;
+    }
+
+    /// The shape of the model Adam's state belongs to, when known (see [`model_shape`]).
+    pub(crate) fn adam_model(&self) -> Option<&str> {
+        self.adam_model.as_deref()
+    }
+
+    /// Records that Adam's state (if any) now belongs to `model`.
+    fn adam_belongs_to(&mut self, model: &Model) {
+        self.adam_model = self.adam.as_ref().map(|_| model_shape(model.config()));
     }
 
     pub fn config(&self) -> &VmcConfig {
@@ -178,14 +196,49 @@ impl Vmc {
         Ok(())
     }
 
-    /// Refuses a model whose parameter count differs from the optimiser state's.
-    fn check_model_size(&self, num_params: usize) -> Result<()> {
-        match &self.adam {
-            Some(a) if a.m.len() != num_params => Err(Error::invalid(format!(
+    /// Refuses a model other than the one the optimiser state belongs to: of another shape
+    /// when the shape is known, else of another parameter count (a state loaded from a file
+    /// written before the shape was recorded).
+    fn check_model(&self, model: &Model) -> Result<()> {
+        let Some(a) = &self.adam else {
+            return Ok(());
+        };
+        let num_params = model.num_params();
+        if let Some(recorded) = &self.adam_model {
+            let shape = model_shape(model.config());
+            if *recorded != shape {
+                return Err(Error::invalid(format!(
+                    "the optimiser state belongs to a model with {recorded} ({} parameters), this model has {shape} ({num_params} parameters)",
+                    a.m.len()
+                )));
+            }
+        }
+        if a.m.len() != num_params {
+            return Err(Error::invalid(format!(
                 "the optimiser state belongs to a model with {} parameters, this model has {num_params}",
                 a.m.len()
-            ))),
-            _ => Ok(()),
+            )));
         }
+        Ok(())
     }
+}
+
+/// What makes an optimiser state belong to a model: the config fields that decide the
+/// parameters and what each means (not the seed, the sign rule or the U(1) total, which
+/// leave them alike), as text, e.g. `cell=gru,lx=10,ly=1,local_dim=2,hidden=8,layers=1,
+/// phase=softsign` (without the line break). Optimiser checkpoints record it.
+pub(crate) fn model_shape(c: &ModelConfig) -> String {
+    let cell = match c.cell {
+        CellKind::Vanilla => "vanilla",
+        CellKind::Gru => "gru",
+        CellKind::VanillaElu => "vanilla_elu",
+    };
+    let phase = match c.phase {
+        PhaseKind::None => "none",
+        PhaseKind::Softsign => "softsign",
+    };
+    format!(
+        "cell={cell},lx={},ly={},local_dim={},hidden={},layers={},phase={phase}",
+        c.lx, c.ly, c.local_dim, c.hidden, c.layers
+    )
 }

@@ -24,7 +24,7 @@ impl Vmc {
         // Every refusal before the first reduction (model, operator, memory) joins it, so
         // that the other processes fail this step too instead of waiting there.
         let ready = self
-            .check_model_size(model.num_params())
+            .check_model(model)
             .and_then(|()| check_operator(model, h))
             .and_then(|()| self.workspace.prepare_samples(ns, model.num_sites()));
         if let Err(e) = ready {
@@ -62,7 +62,7 @@ impl Vmc {
     ) -> Result<VmcStats> {
         let ns = log_psi.len();
         let ready = self
-            .check_model_size(model.num_params())
+            .check_model(model)
             .and_then(|()| check_operator(model, h))
             .and_then(|()| match ns {
                 0 => Err(Error::invalid("a step needs at least one sample (got 0)")),
@@ -204,6 +204,7 @@ impl Vmc {
         )?;
         model.set_params(&w.update.new_params)?;
         w.update.commit(rule, &mut self.adam);
+        self.adam_belongs_to(model);
         Ok(())
     }
 }
