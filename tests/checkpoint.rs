@@ -680,7 +680,7 @@ fn save_keeps_the_permissions_of_the_file_it_replaces() {
         model.save(&path).unwrap();
         let kept = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(kept, mode, "{kept:o}");
-        let mut vmc = rnnwf::vmc::Vmc::new(rnnwf::vmc::VmcConfig::default()).unwrap();
+        let vmc = rnnwf::vmc::Vmc::new(rnnwf::vmc::VmcConfig::default()).unwrap();
         let opt = dir.join("opt");
         vmc.save(&opt).unwrap();
         std::fs::set_permissions(&opt, std::fs::Permissions::from_mode(mode)).unwrap();
