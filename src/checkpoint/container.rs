@@ -364,11 +364,23 @@ fn file_kind(t: &fs::FileType) -> &'static str {
 fn open_without_blocking(path: &Path) -> std::io::Result<File> {
     let mut options = OpenOptions::new();
     options.read(true);
-    #[cfg(target_os = "linux")]
+    // The flag's value is that of Linux's generic ABI, on these architectures; elsewhere
+    // (MIPS, SPARC) the open goes without it and only the stat before it guards.
+    #[cfg(all(
+        target_os = "linux",
+        any(
+            target_arch = "x86",
+            target_arch = "x86_64",
+            target_arch = "arm",
+            target_arch = "aarch64",
+            target_arch = "riscv64",
+            target_arch = "powerpc64",
+            target_arch = "s390x",
+            target_arch = "loongarch64"
+        )
+    ))]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        /// O_NONBLOCK on Linux (every architecture Rust supports there but Alpha and
-        /// PA-RISC, which it does not).
         const O_NONBLOCK: i32 = 0o4000;
         options.custom_flags(O_NONBLOCK);
     }
