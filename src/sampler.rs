@@ -1,6 +1,7 @@
 //! Exact, independent, batched autoregressive sampling.
 
 use crate::error::{check_len, Result};
+use crate::model::evaluate::check_log_psi;
 use crate::model::forward::{ChooseValues, Pass};
 use crate::model::Model;
 use crate::parallel::{for_each_task, CHUNK_ROWS};
@@ -47,7 +48,8 @@ impl ChooseValues for DrawValues<'_> {
 impl Model {
     /// Draws `n` independent samples of P into `configs_out` (`[n][n_sites]`) and, when asked,
     /// their ln psi from the same pass. The result depends only on the parameters, `seed`
-    /// and `n`: never on the thread count.
+    /// and `n`: never on the thread count. Parameters so large that the pass overflows
+    /// (NaN) give `Numerical`.
     pub fn sample(
         &self,
         seed: u64,
@@ -149,7 +151,7 @@ impl Model {
                     return Ok(());
                 }
                 self.finish_log_psi(pass, drawer.configs, out);
-                Ok(())
+                check_log_psi(out)
             },
         )
     }
