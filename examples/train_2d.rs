@@ -7,7 +7,7 @@
 //!         [--field 3] [--j2 0] [--cell gru|vanilla|elu|tensor-gru] [--hidden 32] [--layers 1]
 //!         [--samples 512] [--steps 300] [--optimizer minsr|adam|sgd]
 //!         [--preconditioner none|sr] [--lr 0.05] [--final-lr 0.01] [--shift 1e-3] [--seed 1]
-//!         [--final-samples 32768] [--symmetry none|lattice|lattice-spin-flip]
+//!         [--final-samples 32768] [--symmetry none|lattice|lattice_spin_flip]
 //!         [--minutes M] [--reference E0] [--out target/train_2d]
 //!
 //! `--optimizer` is the update rule (`minsr` = SGD after SR); `--preconditioner sr` puts

@@ -35,7 +35,8 @@ const NAIVE_BATCH: usize = 4096;
 /// `[n][n_sites]`), with prefix reuse. Refuses an operator on a different number of sites,
 /// a model whose sites are not spin-1/2 (local_dim != 2), and configurations outside the
 /// model's U(1) subspace (psi = 0 there), all as `InvalidArgument`; a local energy that is
-/// not finite (overflow) as `Numerical`.
+/// not finite (overflow) as `Numerical`. With a symmetry, of psi_S, at |G| times the cost
+/// (`local_energy/symmetric.rs`).
 pub fn local_energies(
     model: &Model,
     h: &Hamiltonian,

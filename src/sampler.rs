@@ -48,8 +48,9 @@ impl ChooseValues for DrawValues<'_> {
 impl Model {
     /// Draws `n` independent samples of P into `configs_out` (`[n][n_sites]`) and, when asked,
     /// their ln psi from the same pass. The result depends only on the parameters, `seed`
-    /// and `n`: never on the thread count. Parameters so large that the pass overflows
-    /// (NaN) give `Numerical`.
+    /// and `n`: never on the thread count. With a symmetry, samples of |psi_S|^2 and their
+    /// ln psi_S (docs/method.md). Parameters so large that the pass overflows (NaN) give
+    /// `Numerical`.
     pub fn sample(
         &self,
         seed: u64,

@@ -67,6 +67,7 @@ impl From<CellArg> for CellKind {
 pub enum SymmetryArg {
     None,
     Lattice,
+    #[value(name = "lattice_spin_flip", alias = "lattice-spin-flip")]
     LatticeSpinFlip,
 }
 

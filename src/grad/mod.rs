@@ -26,7 +26,8 @@ fn chunk_rows(model: &Model) -> Result<usize> {
 impl Model {
     /// d ln psi(s_i) / d theta_k for each configuration: `out` is `[n][num_params]`, the real
     /// part from 0.5 d ln P, the imaginary part from the phase. Refuses configurations with
-    /// P = 0 (outside the U(1) subspace).
+    /// P = 0 (outside the U(1) subspace). With a symmetry, the derivatives of ln psi_S
+    /// (docs/method.md), at |G| times the cost.
     pub fn log_psi_grad(&self, configs: &[u8], out: &mut [Complex64]) -> Result<()> {
         let (sites, np) = (self.num_sites(), self.num_params());
         if out.len() % np != 0 {
