@@ -97,6 +97,11 @@
 // the paper's 2D RNN; accepted on chains too. Same parameters as RNNWF_CELL_VANILLA.
 #define RNNWF_CELL_VANILLA_ELU 2
 
+// A gated linear recurrence (minGRU-like): gates read the input only and the state is linear
+// in the neighbour states, with tanh before the heads; local energies propagate a flip's
+// change elementwise instead of re-running the cell (docs/method.md).
+#define RNNWF_CELL_LINEAR_GATED 4
+
 // psi = sqrt(P)
 #define RNNWF_PHASE_NONE 0
 
@@ -151,7 +156,7 @@ typedef int32_t rnnwf_status;
 typedef struct rnnwf_model_config {
   // sizeof(rnnwf_model_config), set by rnnwf_model_config_init.
   uint32_t struct_size;
-  // RNNWF_CELL_VANILLA, RNNWF_CELL_GRU or RNNWF_CELL_VANILLA_ELU.
+  // RNNWF_CELL_VANILLA, RNNWF_CELL_GRU, RNNWF_CELL_VANILLA_ELU or RNNWF_CELL_LINEAR_GATED.
   uint32_t cell;
   // Sites along x; a chain has lx sites.
   uint32_t lx;

@@ -28,6 +28,10 @@ module rnnwf_capi
   ! The vanilla cell with ELU instead of tanh (elu(a) = a for a > 0, e^a - 1 otherwise), as
   ! the paper's 2D RNN; accepted on chains too. Same parameters as RNNWF_CELL_VANILLA.
   integer(c_int32_t), parameter :: RNNWF_CELL_VANILLA_ELU = 2
+  ! A gated linear recurrence (minGRU-like): gates read the input only and the state is linear
+  ! in the neighbour states, with tanh before the heads; local energies propagate a flip's
+  ! change elementwise instead of re-running the cell (docs/method.md).
+  integer(c_int32_t), parameter :: RNNWF_CELL_LINEAR_GATED = 4
   ! psi = sqrt(P)
   integer(c_int32_t), parameter :: RNNWF_PHASE_NONE = 0
   ! `psi = sqrt(P) exp(i sum_n pi softsign(U' h_n + c')[s_n])`
@@ -75,7 +79,7 @@ module rnnwf_capi
   type, bind(C) :: rnnwf_model_config
     ! sizeof(rnnwf_model_config), set by rnnwf_model_config_init.
     integer(c_int32_t) :: struct_size
-    ! RNNWF_CELL_VANILLA, RNNWF_CELL_GRU or RNNWF_CELL_VANILLA_ELU.
+    ! RNNWF_CELL_VANILLA, RNNWF_CELL_GRU, RNNWF_CELL_VANILLA_ELU or RNNWF_CELL_LINEAR_GATED.
     integer(c_int32_t) :: cell
     ! Sites along x; a chain has lx sites.
     integer(c_int32_t) :: lx

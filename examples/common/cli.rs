@@ -46,6 +46,9 @@ pub enum CellArg {
     Gru,
     Vanilla,
     Elu,
+    /// The gated linear recurrence, whose local energies propagate flips.
+    #[value(name = "linear_gated")]
+    LinearGated,
 }
 
 #[allow(dead_code)]
@@ -55,6 +58,7 @@ impl From<CellArg> for CellKind {
             CellArg::Gru => CellKind::Gru,
             CellArg::Vanilla => CellKind::Vanilla,
             CellArg::Elu => CellKind::VanillaElu,
+            CellArg::LinearGated => CellKind::LinearGated,
         }
     }
 }

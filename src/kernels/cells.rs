@@ -264,6 +264,137 @@ dispatched! {
     ) => linear_update_body::<Arithmetic>
 }
 
+/// One row of the linear gated cell with known gates (the tape row `gates` of
+/// [`linear_update`]): h = a m + (1 - a) c, m the own-slot state `own` (chain) or
+/// b h_h + (1 - b) h_v with h_v = `own`, h_h = `left` (grid); an empty `own` or `left` reads
+/// as zeros. `out` receives tanh(h). The same arithmetic as [`linear_update`].
+#[inline(always)]
+fn linear_blend_body<A: Arithmetic>(
+    layout: GateLayout,
+    gates: &[f64],
+    own: &[f64],
+    left: &[f64],
+    h: &mut [f64],
+    out: &mut [f64],
+) {
+    match (layout.mixes_neighbours(), !own.is_empty(), !left.is_empty()) {
+        (false, false, _) => blend_row::<A, false, false, false>(layout, gates, own, left, h, out),
+        (false, true, _) => blend_row::<A, false, true, false>(layout, gates, own, left, h, out),
+        (true, false, false) => {
+            blend_row::<A, true, false, false>(layout, gates, own, left, h, out)
+        }
+        (true, false, true) => blend_row::<A, true, false, true>(layout, gates, own, left, h, out),
+        (true, true, false) => blend_row::<A, true, true, false>(layout, gates, own, left, h, out),
+        (true, true, true) => blend_row::<A, true, true, true>(layout, gates, own, left, h, out),
+    }
+}
+
+/// [`linear_blend_body`] with the mix and the neighbours' presence fixed at compile time.
+#[inline(always)]
+fn blend_row<A: Arithmetic, const GRID: bool, const OWN: bool, const LEFT: bool>(
+    layout: GateLayout,
+    gates: &[f64],
+    own: &[f64],
+    left: &[f64],
+    h: &mut [f64],
+    out: &mut [f64],
+) {
+    let dh = layout.dh;
+    let (h, out) = (&mut h[..dh], &mut out[..dh]);
+    let a = &gates[..dh];
+    let (b, c) = if GRID {
+        (&gates[dh..2 * dh], &gates[2 * dh..3 * dh])
+    } else {
+        (&gates[..0], &gates[dh..2 * dh])
+    };
+    let own = if OWN { &own[..dh] } else { &own[..0] };
+    let left = if LEFT { &left[..dh] } else { &left[..0] };
+    for j in 0..dh {
+        let hv = if OWN { own[j] } else { 0.0 };
+        let m = if GRID {
+            let hl = if LEFT { left[j] } else { 0.0 };
+            b[j] * hl + (1.0 - b[j]) * hv
+        } else {
+            hv
+        };
+        let new = a[j] * m + (1.0 - a[j]) * c[j];
+        h[j] = new;
+        out[j] = tanh::<A>(new);
+    }
+}
+
+dispatched! {
+    /// See [`linear_blend_body`].
+    fn linear_blend(
+        layout: GateLayout,
+        gates: &[f64],
+        own: &[f64],
+        left: &[f64],
+        h: &mut [f64],
+        out: &mut [f64],
+    ) => linear_blend_body::<Arithmetic>
+}
+
+/// `out[v] = bias[v] + x . wt[v]` for one row `x`, `wt` the `[out.len() x x.len()]` weight
+/// transposed: a head's logits as dot products that vectorise (eight partial sums).
+#[inline(always)]
+fn head_logits_body(x: &[f64], wt: &[f64], bias: &[f64], out: &mut [f64]) {
+    let k = x.len();
+    for ((o, w), &b) in out.iter_mut().zip(wt.chunks_exact(k)).zip(bias) {
+        let mut acc = [0.0f64; 8];
+        let (xc, xr) = x.split_at(k - k % 8);
+        let (wc, wr) = w.split_at(k - k % 8);
+        for (xs, ws) in xc.chunks_exact(8).zip(wc.chunks_exact(8)) {
+            for i in 0..8 {
+                acc[i] += xs[i] * ws[i];
+            }
+        }
+        let mut sum =
+            ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+        for (xv, wv) in xr.iter().zip(wr) {
+            sum += xv * wv;
+        }
+        *o = b + sum;
+    }
+}
+
+dispatched! {
+    /// See [`head_logits_body`].
+    fn head_logits(x: &[f64], wt: &[f64], bias: &[f64], out: &mut [f64]) => head_logits_body
+}
+
+/// `out[0]` = the softmax probability of `value` among the values `lo..=hi` of `logits` (the
+/// feasible ones; 0 if `value` is not among them), with the vectorised exp: what the linear
+/// cell's local energies multiply up instead of adding logarithms.
+#[inline(always)]
+fn softmax_probability_body<A: Arithmetic>(
+    logits: &[f64],
+    lo: usize,
+    hi: usize,
+    value: usize,
+    out: &mut [f64],
+) {
+    if value < lo || value > hi || hi >= logits.len() {
+        out[0] = 0.0;
+        return;
+    }
+    let feasible = &logits[lo..=hi];
+    let max = feasible.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let sum: f64 = feasible.iter().map(|&l| exp::<A>(l - max)).sum();
+    out[0] = exp::<A>(logits[value] - max) / sum;
+}
+
+dispatched! {
+    /// See [`softmax_probability_body`].
+    fn softmax_probability(
+        logits: &[f64],
+        lo: usize,
+        hi: usize,
+        value: usize,
+        out: &mut [f64],
+    ) => softmax_probability_body::<Arithmetic>
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

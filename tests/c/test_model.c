@@ -339,13 +339,15 @@ static void test_grid(void) {
   /* ly > 1 is the 2D RNN: normalised over all 2^6 configurations of a 3x2 grid, for each
      cell; configurations stay in site order x + lx*y. */
   CHECK(RNNWF_CELL_VANILLA == 0 && RNNWF_CELL_GRU == 1 && RNNWF_CELL_VANILLA_ELU == 2);
-  const uint32_t cells[3] = {RNNWF_CELL_VANILLA, RNNWF_CELL_GRU, RNNWF_CELL_VANILLA_ELU};
+  CHECK(RNNWF_CELL_LINEAR_GATED == 4);
+  const uint32_t cells[4] = {RNNWF_CELL_VANILLA, RNNWF_CELL_GRU, RNNWF_CELL_VANILLA_ELU,
+                             RNNWF_CELL_LINEAR_GATED};
   enum { SITES = 6, COUNT = 64 };
   static uint8_t all[COUNT * SITES];
   static rnnwf_complex lp[COUNT];
   for (int k = 0; k < COUNT; k++)
     for (int j = 0; j < SITES; j++) all[k * SITES + j] = (uint8_t)((k >> j) & 1);
-  for (int c = 0; c < 3; c++) {
+  for (int c = 0; c < 4; c++) {
     rnnwf_model_config cfg = default_config();
     cfg.cell = cells[c];
     cfg.lx = 3;

@@ -20,6 +20,10 @@ const RNNWF_CELL_GRU = 1
 # The vanilla cell with ELU instead of tanh (elu(a) = a for a > 0, e^a - 1 otherwise), as
 # the paper's 2D RNN; accepted on chains too. Same parameters as RNNWF_CELL_VANILLA.
 const RNNWF_CELL_VANILLA_ELU = 2
+# A gated linear recurrence (minGRU-like): gates read the input only and the state is linear
+# in the neighbour states, with tanh before the heads; local energies propagate a flip's
+# change elementwise instead of re-running the cell (docs/method.md).
+const RNNWF_CELL_LINEAR_GATED = 4
 # psi = sqrt(P)
 const RNNWF_PHASE_NONE = 0
 # `psi = sqrt(P) exp(i sum_n pi softsign(U' h_n + c')[s_n])`
@@ -98,7 +102,7 @@ const rnnwf_allreduce_fn = Ptr{Cvoid}  # a @cfunction pointer
 struct rnnwf_model_config
     # sizeof(rnnwf_model_config), set by rnnwf_model_config_init.
     struct_size::UInt32
-    # RNNWF_CELL_VANILLA, RNNWF_CELL_GRU or RNNWF_CELL_VANILLA_ELU.
+    # RNNWF_CELL_VANILLA, RNNWF_CELL_GRU, RNNWF_CELL_VANILLA_ELU or RNNWF_CELL_LINEAR_GATED.
     cell::UInt32
     # Sites along x; a chain has lx sites.
     lx::UInt32
