@@ -404,6 +404,8 @@ mod tests {
 
     type Update = fn(GateLayout, &[f64], &[f64], &[f64], &mut [f64], &mut [f64]);
     type InPlace = fn(&mut [f64]);
+    type LinearUpdate = fn(GateLayout, &[f64], &[f64], &mut [f64], &mut [f64], &mut [f64]);
+    type Head = fn(&[f64], &[f64], &[f64], &mut [f64]);
 
     /// One way to run the three kernels: the dispatched functions or a body instantiation.
     struct Kernels {
@@ -503,6 +505,119 @@ mod tests {
         assert!(worst <= 2e-15, "worst difference {worst}");
         let worst = worst_difference(&outputs(&bodies::<Portable>()), &fused);
         assert!(worst <= 2e-15, "worst difference {worst}");
+    }
+
+    /// Every output of the linear gated cell's kernels (update with and without tape, on a
+    /// chain and on a grid with and without a horizontal neighbour; blend; head logits;
+    /// softmax probability), run through `update`, `blend`, `head` and `softmax`.
+    fn linear_outputs(
+        update: LinearUpdate,
+        blend: Update,
+        head: Head,
+        softmax: fn(&[f64], usize, usize, usize, &mut [f64]),
+    ) -> Vec<Vec<f64>> {
+        let (rows, dh) = (5, 19);
+        let wave = |n: usize, f: f64| -> Vec<f64> {
+            (0..n).map(|i| 6.0 * ((i as f64 * f).sin())).collect()
+        };
+        let mut out = Vec::new();
+        for (grid, with_left) in [(false, false), (true, false), (true, true)] {
+            let layout = GateLayout::new(crate::model::CellKind::LinearGated, grid, dh);
+            let pre_x = wave(rows * layout.input_width(), 0.37);
+            let left = if with_left {
+                wave(rows * dh, 0.23)
+            } else {
+                vec![]
+            };
+            for record in [false, true] {
+                let mut h = wave(rows * dh, 0.11);
+                let mut o = vec![0.0; rows * dh];
+                let mut tape = vec![
+                    0.0;
+                    if record {
+                        rows * layout.tape_width()
+                    } else {
+                        0
+                    }
+                ];
+                update(layout, &pre_x, &left, &mut h, &mut o, &mut tape);
+                if record {
+                    // The blend with the taped gates repeats the update's state bit for bit.
+                    let tw = layout.tape_width();
+                    let own = wave(rows * dh, 0.11);
+                    for row in 0..rows {
+                        let (mut h1, mut o1) = (vec![0.0; dh], vec![0.0; dh]);
+                        let l = if with_left {
+                            &left[row * dh..(row + 1) * dh]
+                        } else {
+                            &[][..]
+                        };
+                        blend(
+                            layout,
+                            &tape[row * tw..(row + 1) * tw],
+                            &own[row * dh..(row + 1) * dh],
+                            l,
+                            &mut h1,
+                            &mut o1,
+                        );
+                        assert_eq!(h1, h[row * dh..(row + 1) * dh]);
+                        assert_eq!(o1, o[row * dh..(row + 1) * dh]);
+                    }
+                }
+                out.extend([h, o, tape]);
+            }
+        }
+        let (x, wt, bias) = (wave(21, 0.3), wave(3 * 21, 0.7), wave(3, 1.1));
+        let mut logits = vec![0.0; 3];
+        head(&x, &wt, &bias, &mut logits);
+        let mut p = vec![0.0; 4];
+        for (lo, hi, value) in [(0, 2, 1), (1, 2, 2), (0, 0, 0), (1, 2, 0)] {
+            softmax(&logits, lo, hi, value, &mut p[value..value + 1]);
+        }
+        out.extend([logits, p]);
+        out
+    }
+
+    /// The linear cell's dispatched kernels round like their bodies (as the GRU's do), and
+    /// the head's logits and probability agree with a plain evaluation.
+    #[test]
+    fn linear_kernels_match_generic_bit_for_bit() {
+        let dispatched = linear_outputs(
+            linear_update,
+            linear_blend,
+            head_logits,
+            softmax_probability,
+        );
+        let reference = if simd_level() == SimdLevel::Generic {
+            linear_outputs(
+                linear_update_body::<Portable>,
+                linear_blend_body::<Portable>,
+                head_logits_body,
+                softmax_probability_body::<Portable>,
+            )
+        } else {
+            linear_outputs(
+                linear_update_body::<Fused>,
+                linear_blend_body::<Fused>,
+                head_logits_body,
+                softmax_probability_body::<Fused>,
+            )
+        };
+        assert_eq!(dispatched, reference);
+        let logits = &dispatched[dispatched.len() - 2];
+        let x: Vec<f64> = (0..21).map(|i| 6.0 * (i as f64 * 0.3).sin()).collect();
+        for (v, &l) in logits.iter().enumerate() {
+            let plain = 6.0 * (v as f64 * 1.1).sin()
+                + (0..21)
+                    .map(|j| x[j] * 6.0 * (((v * 21 + j) as f64) * 0.7).sin())
+                    .sum::<f64>();
+            assert!((l - plain).abs() < 1e-12, "{l} vs {plain}");
+        }
+        let p = &dispatched[dispatched.len() - 1];
+        let e: Vec<f64> = logits.iter().map(|l| l.exp()).collect();
+        assert!((p[1] - e[1] / (e[0] + e[1] + e[2])).abs() < 1e-14);
+        assert!((p[2] - e[2] / (e[1] + e[2])).abs() < 1e-14);
+        assert_eq!(p[0], 0.0, "a value outside the feasible range");
     }
 
     #[test]
