@@ -4,7 +4,9 @@
 //! interleaved, so that a change in machine load hits both alike; ratios are medians of the
 //! per-repeat ratios.
 //!
-//! `cargo bench --bench linear_cell`; RNNWF_BENCH_REPEATS sets the repeats (default 3).
+//! `cargo bench --bench linear_cell`; RNNWF_BENCH_REPEATS sets the repeats (default 3),
+//! RNNWF_BENCH_HIDDEN the hidden size (default 64), RNNWF_BENCH_SITES=100 runs only the
+//! local energies at that length (and no step).
 
 use rnnwf::optim::Optimizer;
 use rnnwf::vmc::{Vmc, VmcConfig};
@@ -14,19 +16,24 @@ use rnnwf::{
 };
 use std::time::Instant;
 
-const HIDDEN: u32 = 64;
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
 
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
 }
 
-fn model(cell: CellKind, sites: u32) -> Model {
+fn model(cell: CellKind, sites: u32, hidden: u32) -> Model {
     Model::new(
         ModelConfig::default()
             .with_cell(cell)
             .with_lx(sites)
-            .with_hidden(HIDDEN)
+            .with_hidden(hidden)
             .with_seed(1),
     )
     .expect("a valid model")
@@ -43,13 +50,13 @@ fn local_energy_seconds(m: &Model, h: &Hamiltonian, samples: usize) -> f64 {
 }
 
 fn main() {
-    let repeats: usize = std::env::var("RNNWF_BENCH_REPEATS")
+    let repeats = env_or("RNNWF_BENCH_REPEATS", 3usize).max(1);
+    let hidden = env_or("RNNWF_BENCH_HIDDEN", 64u32);
+    let only: Option<u32> = std::env::var("RNNWF_BENCH_SITES")
         .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(3)
-        .max(1);
+        .and_then(|s| s.parse().ok());
     println!(
-        "linear gated vs GRU, hidden {HIDDEN}, 1 layer, {} threads, {} kernels, median of {repeats}",
+        "linear gated vs GRU, hidden {hidden}, 1 layer, {} threads, {} kernels, median of {repeats}",
         num_threads(),
         simd_level_name()
     );
@@ -59,10 +66,13 @@ fn main() {
     );
     // Fewer samples on long chains, where the GRU's local energies grow like N^2.
     for (sites, samples) in [(20u32, 1024usize), (100, 1024), (400, 256), (1000, 64)] {
+        if only.is_some_and(|n| n != sites) {
+            continue;
+        }
         let h = Hamiltonian::tfim(sites, 1, false, 1.0, 1.0).expect("a valid operator");
         let (gru, linear) = (
-            model(CellKind::Gru, sites),
-            model(CellKind::LinearGated, sites),
+            model(CellKind::Gru, sites, hidden),
+            model(CellKind::LinearGated, sites, hidden),
         );
         let (mut g, mut l, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..repeats {
@@ -78,6 +88,9 @@ fn main() {
         );
     }
 
+    if only.is_some() {
+        return;
+    }
     let sites = 100;
     let h = Hamiltonian::tfim(sites, 1, false, 1.0, 1.0).expect("a valid operator");
     println!("\nVMC step, Ising chain N = {sites}, 1024 samples, Adam (seconds)");
@@ -94,7 +107,7 @@ fn main() {
                 .with_learning_rate(1e-3),
         )
         .expect("a valid driver");
-        let mut m = model(cell, sites);
+        let mut m = model(cell, sites, hidden);
         let mut v = vmc;
         v.step(&mut m, &h).expect("a warm-up step");
         runs.push((cell, m, v, Vec::new()));

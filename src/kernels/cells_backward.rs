@@ -248,7 +248,11 @@ mod tests {
             let tape = wave(rows * layout.tape_width(), 0.37);
             let xw = layout.input_width();
             let (mut ha, mut hb) = (adj.clone(), adj.clone());
-            let left = if with_left { wave(rows * dh, 0.53) } else { vec![] };
+            let left = if with_left {
+                wave(rows * dh, 0.53)
+            } else {
+                vec![]
+            };
             let (mut la, mut lb) = (left.clone(), left.clone());
             let (mut xa, mut xb) = (vec![0.0; rows * xw], vec![0.0; rows * xw]);
             let out = wave(rows * dh, 0.19);
