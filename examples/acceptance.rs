@@ -4,6 +4,11 @@
 //! with minSR, against exact energies (free fermions; Lanczos).
 //!
 //!     cargo run --release --example acceptance [-- ising|heisenberg|j1j2 [adam|minsr]]
+//!         [--cell gru|linear_gated] [--layers L] [--seconds S] [--threads T]
+//!
+//! `--cell` picks the recurrent cell (the GRU by default); `--seconds S` stops each run after
+//! S seconds of training instead of after its step count, the learning rate decaying over
+//! the time instead of the steps (to compare cells at equal wall time).
 
 use rnnwf::optim::Optimizer;
 use rnnwf::vmc::{Vmc, VmcConfig};
@@ -25,10 +30,11 @@ struct Schedule {
     final_lr: f64,
 }
 
-fn cases(n: u32) -> Vec<Case> {
+fn cases(n: u32, cell: CellKind, layers: u32) -> Vec<Case> {
     let chain = |phase, sign_rule, u1_total| {
         ModelConfig::default()
-            .with_cell(CellKind::Gru)
+            .with_cell(cell)
+            .with_layers(layers)
             .with_lx(n)
             .with_hidden(32)
             .with_phase(phase)
@@ -77,14 +83,35 @@ fn schedule(optimizer: Optimizer) -> Schedule {
     }
 }
 
+/// Removes `--name VALUE` from `args` and returns VALUE.
+fn take_flag(args: &mut Vec<String>, name: &str) -> Option<String> {
+    let i = args.iter().position(|a| a == name)?;
+    let value = args.get(i + 1).cloned();
+    args.drain(i..(i + 2).min(args.len()));
+    Some(value.unwrap_or_else(|| panic!("{name} needs a value")))
+}
+
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let cell = match take_flag(&mut args, "--cell").as_deref() {
+        None | Some("gru") => CellKind::Gru,
+        Some("linear_gated") => CellKind::LinearGated,
+        Some(other) => panic!("--cell {other}: expected gru or linear_gated"),
+    };
+    let seconds: Option<f64> =
+        take_flag(&mut args, "--seconds").map(|s| s.parse().expect("--seconds takes a number"));
+    if let Some(t) = take_flag(&mut args, "--threads") {
+        rnnwf::set_num_threads(t.parse().expect("--threads takes a count")).unwrap();
+    }
+    let layers: u32 =
+        take_flag(&mut args, "--layers").map_or(1, |l| l.parse().expect("--layers takes a count"));
     let n = 20;
+    println!("cell {cell:?}, {layers} layer(s)");
     println!(
         "{:<11} {:>6} {:>6} {:>14} {:>14} {:>10} {:>8} {:>8}",
         "case", "opt", "steps", "E", "exact", "rel.err", "target", "seconds"
     );
-    for case in cases(n) {
+    for case in cases(n, cell, layers) {
         if args.first().is_some_and(|a| a != case.name) {
             continue;
         }
@@ -106,13 +133,21 @@ fn main() {
                     .with_seed(3),
             )
             .unwrap();
-            for step in 0..s.steps {
-                // Geometric decay from lr to final_lr over the run.
-                let frac = step as f64 / s.steps as f64;
+            let mut steps = 0;
+            for step in 0.. {
+                // Geometric decay from lr to final_lr over the run (its steps or its time).
+                let frac = match seconds {
+                    Some(t) => start.elapsed().as_secs_f64() / t,
+                    None => step as f64 / s.steps as f64,
+                };
+                if frac >= 1.0 {
+                    break;
+                }
+                steps = step + 1;
                 vmc.set_learning_rate(s.lr * (s.final_lr / s.lr).powf(frac))
                     .unwrap();
                 let stats = vmc.step(&mut model, &case.hamiltonian).unwrap();
-                if step % (s.steps / 10) == 0 {
+                if step % (s.steps / 10) == 0 && seconds.is_none() {
                     eprintln!(
                         "  {} {:?} step {step}: E = {:.8} (rel. err {:.2e})",
                         case.name,
@@ -128,7 +163,7 @@ fn main() {
                 "{:<11} {:>6} {:>6} {:>14.8} {:>14.8} {:>10.2e} {:>8.0e} {:>8.1}{}",
                 case.name,
                 format!("{optimizer:?}"),
-                s.steps,
+                steps,
                 est.mean.re,
                 exact,
                 rel,

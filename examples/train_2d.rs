@@ -4,7 +4,7 @@
 //! the lattice is small enough, else printing the energy per site and the time per step.
 //!
 //!     cargo run --release --example train_2d -- [--lx 4] [--ly 4] [--model ising|heisenberg]
-//!         [--field 3] [--j2 0] [--cell gru|vanilla|elu|tensor-gru] [--hidden 32] [--layers 1]
+//!         [--field 3] [--j2 0] [--cell gru|vanilla|elu|tensor_gru|linear_gated] [--hidden 32] [--layers 1]
 //!         [--samples 512] [--steps 300] [--optimizer minsr|adam|sgd]
 //!         [--preconditioner none|sr] [--lr 0.05] [--final-lr 0.01] [--shift 1e-3] [--seed 1]
 //!         [--final-samples 32768] [--symmetry none|lattice|lattice_spin_flip]

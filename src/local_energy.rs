@@ -9,6 +9,9 @@
 //! at or before their first differing position and evaluated in batches of up to
 //! CHUNK_ROWS rows from there. Chunks are fixed, so results never depend on the thread
 //! count.
+//!
+//! One layer of the linear gated cell takes its own path (`linear`): it propagates each
+//! flip's change through the sample's gates instead of restarting the cell.
 
 use crate::buffer::{product, try_zeroed, try_zeroed_vec};
 use crate::error::{Error, Result};

@@ -124,15 +124,47 @@ fn concurrent_calls_on_one_model_match_a_lone_call() {
     }
 }
 
+/// One layer of the linear gated cell, whose local energies propagate each flip's change.
+fn linear_model(lx: u32, ly: u32) -> Model {
+    Model::new(
+        ModelConfig::default()
+            .with_cell(CellKind::LinearGated)
+            .with_lx(lx)
+            .with_ly(ly)
+            .with_hidden(8)
+            .with_phase(PhaseKind::Softsign)
+            .with_sign_rule(SignRule::Marshall)
+            .with_seed(6),
+    )
+    .unwrap()
+}
+
 #[test]
 fn same_results_for_one_two_and_three_threads() {
-    let model = chain_model();
-    let h = Hamiltonian::heisenberg(SITES, 1, true, 1.0, 0.4).unwrap();
     let n = 700; // three chunks, the last one partial
+    for (model, h) in [
+        (
+            chain_model(),
+            Hamiltonian::heisenberg(SITES, 1, true, 1.0, 0.4).unwrap(),
+        ),
+        (
+            linear_model(SITES, 1),
+            Hamiltonian::heisenberg(SITES, 1, true, 1.0, 0.4).unwrap(),
+        ),
+        (
+            linear_model(3, 4),
+            Hamiltonian::heisenberg(3, 4, false, 1.0, 0.3).unwrap(),
+        ),
+    ] {
+        same_results_for_any_thread_count(&model, &h, n);
+    }
+}
+
+fn same_results_for_any_thread_count(model: &Model, h: &Hamiltonian, n: usize) {
     let mut results = Vec::new();
     for threads in [1, 2, 3] {
         rnnwf::set_num_threads(threads).unwrap();
-        results.push(run(&model, &h, 11, n));
+        results.push(run(model, h, 11, n));
     }
     rnnwf::set_num_threads(0).unwrap();
     assert!(results[0] == results[1], "1 and 2 threads differ");

@@ -46,7 +46,12 @@ pub enum CellArg {
     Gru,
     Vanilla,
     Elu,
+    /// The tensorized gated cell of the 2D RNN papers.
+    #[value(name = "tensor_gru", alias = "tensor-gru")]
     TensorGru,
+    /// The gated linear recurrence, whose local energies propagate flips.
+    #[value(name = "linear_gated", alias = "linear-gated")]
+    LinearGated,
 }
 
 #[allow(dead_code)]
@@ -57,6 +62,7 @@ impl From<CellArg> for CellKind {
             CellArg::Vanilla => CellKind::Vanilla,
             CellArg::Elu => CellKind::VanillaElu,
             CellArg::TensorGru => CellKind::TensorGru,
+            CellArg::LinearGated => CellKind::LinearGated,
         }
     }
 }

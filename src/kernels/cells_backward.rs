@@ -298,6 +298,24 @@ mod tests {
             assert_eq!((pa, qa), (pb, qb));
         }
 
+        for (grid, with_left) in [(false, false), (true, false), (true, true)] {
+            let layout = GateLayout::new(crate::model::CellKind::LinearGated, grid, dh, 2, 1);
+            let tape = wave(rows * layout.tape_width(), 0.37);
+            let xw = layout.input_width();
+            let (mut ha, mut hb) = (adj.clone(), adj.clone());
+            let left = if with_left {
+                wave(rows * dh, 0.53)
+            } else {
+                vec![]
+            };
+            let (mut la, mut lb) = (left.clone(), left.clone());
+            let (mut xa, mut xb) = (vec![0.0; rows * xw], vec![0.0; rows * xw]);
+            let out = wave(rows * dh, 0.19);
+            linear_backward(layout, &tape, &h, &out, &mut ha, &mut la, &mut xa);
+            linear_backward_body(layout, &tape, &h, &out, &mut hb, &mut lb, &mut xb);
+            assert_eq!((ha, la, xa), (hb, lb, xb));
+        }
+
         type Kernel = fn(&[f64], &[f64], &mut [f64]);
         let activations: [(Kernel, Kernel); 2] = [
             (tanh_backward, tanh_backward_body),

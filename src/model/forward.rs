@@ -526,12 +526,7 @@ pub(crate) fn feasible(v: usize, budget: Option<(i64, usize)>, d: usize) -> bool
 
 /// Numerically stable log-softmax over the feasible values; `-inf` elsewhere (and
 /// everywhere when nothing is feasible, which only an invalid configuration reaches).
-pub(crate) fn masked_log_softmax(
-    logits: &[f64],
-    out: &mut [f64],
-    budget: Option<(i64, usize)>,
-    d: usize,
-) {
+fn masked_log_softmax(logits: &[f64], out: &mut [f64], budget: Option<(i64, usize)>, d: usize) {
     let mut max = f64::NEG_INFINITY;
     for (v, &x) in logits.iter().enumerate() {
         if feasible(v, budget, d) && x > max {
