@@ -15,6 +15,10 @@ pub const RNNWF_CELL_GRU: u32 = 1;
 /// The vanilla cell with ELU instead of tanh (elu(a) = a for a > 0, e^a - 1 otherwise), as
 /// the paper's 2D RNN; accepted on chains too. Same parameters as RNNWF_CELL_VANILLA.
 pub const RNNWF_CELL_VANILLA_ELU: u32 = 2;
+/// The tensorized gated cell of the 2D RNN papers: gates and candidate from each neighbour's
+/// state times a weight block chosen by the neighbours' values, and a bounded update
+/// (|h| <= 1) that carries weights to larger lattices (see docs/method.md).
+pub const RNNWF_CELL_TENSOR_GRU: u32 = 3;
 /// psi = sqrt(P)
 pub const RNNWF_PHASE_NONE: u32 = 0;
 /// `psi = sqrt(P) exp(i sum_n pi softsign(U' h_n + c')[s_n])`
@@ -37,7 +41,7 @@ pub struct rnnwf_model {
 pub struct rnnwf_model_config {
     /// sizeof(rnnwf_model_config), set by rnnwf_model_config_init.
     pub struct_size: u32,
-    /// RNNWF_CELL_VANILLA, RNNWF_CELL_GRU or RNNWF_CELL_VANILLA_ELU.
+    /// RNNWF_CELL_VANILLA, RNNWF_CELL_GRU, RNNWF_CELL_VANILLA_ELU or RNNWF_CELL_TENSOR_GRU.
     pub cell: u32,
     /// Sites along x; a chain has lx sites.
     pub lx: u32,
@@ -72,6 +76,7 @@ impl rnnwf_model_config {
                 CellKind::Vanilla => RNNWF_CELL_VANILLA,
                 CellKind::Gru => RNNWF_CELL_GRU,
                 CellKind::VanillaElu => RNNWF_CELL_VANILLA_ELU,
+                CellKind::TensorGru => RNNWF_CELL_TENSOR_GRU,
             },
             lx: cfg.lx,
             ly: cfg.ly,
@@ -109,6 +114,7 @@ impl rnnwf_model_config {
             RNNWF_CELL_VANILLA => CellKind::Vanilla,
             RNNWF_CELL_GRU => CellKind::Gru,
             RNNWF_CELL_VANILLA_ELU => CellKind::VanillaElu,
+            RNNWF_CELL_TENSOR_GRU => CellKind::TensorGru,
             other => {
                 return Err(invalid(format!(
                     "cfg->cell = {other} is not a RNNWF_CELL_* value"
@@ -200,6 +206,40 @@ pub unsafe extern "C" fn rnnwf_model_clone(
         let copy = m.model.clone();
         // SAFETY: the caller gives a writable handle slot (checked for NULL).
         unsafe { out.write(into_handle(rnnwf_model { model: copy })) };
+        Ok(())
+    })
+}
+
+/// A new model on the lx x ly lattice with the same parameters and other settings as `m`
+/// (iterative retraining: weights learned on a small lattice start a larger one). `u1_total`
+/// is the new lattice's U(1) total, -1 for none. The weights do not depend on the lattice
+/// size, and the Marshall sign is a rule on coordinates; a chain (ly = 1) cannot become a
+/// grid or back (its cells' weights have other shapes), and sizes or totals that
+/// rnnwf_model_new refuses are refused alike: RNNWF_ERR_INVALID_ARGUMENT. `m` is unchanged.
+#[no_mangle]
+pub unsafe extern "C" fn rnnwf_model_resize(
+    m: *const rnnwf_model,
+    lx: u32,
+    ly: u32,
+    u1_total: i32,
+    out: *mut *mut rnnwf_model,
+) -> rnnwf_status {
+    ffi_call("rnnwf_model_resize", || {
+        // SAFETY: a live handle (checked for NULL).
+        let m = unsafe { borrow(m, "m")? };
+        let out = OutSlot::new(out, "out")?;
+        let u1_total = match u1_total {
+            -1 => None,
+            t => Some(u32::try_from(t).map_err(|_| {
+                Failure::new(
+                    ErrorKind::InvalidArgument,
+                    format!("u1_total = {t}: use -1 for none or a total >= 0"),
+                )
+            })?),
+        };
+        let model = m.model.resize(lx, ly, u1_total)?;
+        // SAFETY: the caller gives a writable handle slot (checked for NULL).
+        unsafe { out.write(into_handle(rnnwf_model { model })) };
         Ok(())
     })
 }

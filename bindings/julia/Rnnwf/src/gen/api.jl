@@ -20,6 +20,10 @@ const RNNWF_CELL_GRU = 1
 # The vanilla cell with ELU instead of tanh (elu(a) = a for a > 0, e^a - 1 otherwise), as
 # the paper's 2D RNN; accepted on chains too. Same parameters as RNNWF_CELL_VANILLA.
 const RNNWF_CELL_VANILLA_ELU = 2
+# The tensorized gated cell of the 2D RNN papers: gates and candidate from each neighbour's
+# state times a weight block chosen by the neighbours' values, and a bounded update
+# (|h| <= 1) that carries weights to larger lattices (see docs/method.md).
+const RNNWF_CELL_TENSOR_GRU = 3
 # psi = sqrt(P)
 const RNNWF_PHASE_NONE = 0
 # `psi = sqrt(P) exp(i sum_n pi softsign(U' h_n + c')[s_n])`
@@ -98,7 +102,7 @@ const rnnwf_allreduce_fn = Ptr{Cvoid}  # a @cfunction pointer
 struct rnnwf_model_config
     # sizeof(rnnwf_model_config), set by rnnwf_model_config_init.
     struct_size::UInt32
-    # RNNWF_CELL_VANILLA, RNNWF_CELL_GRU or RNNWF_CELL_VANILLA_ELU.
+    # RNNWF_CELL_VANILLA, RNNWF_CELL_GRU, RNNWF_CELL_VANILLA_ELU or RNNWF_CELL_TENSOR_GRU.
     cell::UInt32
     # Sites along x; a chain has lx sites.
     lx::UInt32
@@ -240,6 +244,16 @@ end
 # A deep copy of `m`: same config and parameters, independent from then on.
 function rnnwf_model_clone(m, out)
     ccall(libsym(:rnnwf_model_clone), rnnwf_status, (Ptr{rnnwf_model}, Ptr{Ptr{rnnwf_model}}), m, out)
+end
+
+# A new model on the lx x ly lattice with the same parameters and other settings as `m`
+# (iterative retraining: weights learned on a small lattice start a larger one). `u1_total`
+# is the new lattice's U(1) total, -1 for none. The weights do not depend on the lattice
+# size, and the Marshall sign is a rule on coordinates; a chain (ly = 1) cannot become a
+# grid or back (its cells' weights have other shapes), and sizes or totals that
+# rnnwf_model_new refuses are refused alike: RNNWF_ERR_INVALID_ARGUMENT. `m` is unchanged.
+function rnnwf_model_resize(m, lx, ly, u1_total, out)
+    ccall(libsym(:rnnwf_model_resize), rnnwf_status, (Ptr{rnnwf_model}, UInt32, UInt32, Int32, Ptr{Ptr{rnnwf_model}}), m, lx, ly, u1_total, out)
 end
 
 # Destroys a model; NULL is a no-op. May run on any thread.
