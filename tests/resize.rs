@@ -124,3 +124,27 @@ fn what_cannot_transfer_is_refused_and_the_model_is_unchanged() {
     assert_eq!(grid.params(), &params[..]);
     assert_eq!((grid.config().lx, grid.config().ly), (3, 3));
 }
+
+/// The tensorized cell's update is a convex combination of two tanh outputs, so every unit of
+/// its state stays in [-1, 1], hence |h| <= sqrt(hidden), on any lattice and for any weights
+/// (here the initial ones scaled by 20, far outside a trained model's range).
+#[test]
+fn tensor_cell_states_stay_bounded_on_larger_lattices() {
+    let small = grid_model(rnnwf::CellKind::TensorGru, 3, 3, 2, false, 9);
+    let wild: Vec<f64> = small.params().iter().map(|p| 20.0 * p).collect();
+    let mut small = small;
+    small.set_params(&wild).unwrap();
+    let big = small.resize(12, 12, None).unwrap();
+    let n = 64;
+    let mut configs = vec![0u8; n * 144];
+    big.sample(3, n, &mut configs, None).unwrap();
+    let norms = big.state_norms(&configs).unwrap();
+    assert_eq!(norms.len(), 2);
+    let bound = (big.config().hidden as f64).sqrt();
+    for layer in &norms {
+        assert_eq!(layer.len(), 144);
+        assert!(layer.iter().all(|&h| h <= bound + 1e-12), "{layer:?}");
+        // Not trivially zero: the scaled weights saturate the units.
+        assert!(layer[143] > 0.3 * bound, "{}", layer[143]);
+    }
+}
