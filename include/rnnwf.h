@@ -97,9 +97,9 @@
 // the paper's 2D RNN; accepted on chains too. Same parameters as RNNWF_CELL_VANILLA.
 #define RNNWF_CELL_VANILLA_ELU 2
 
-// The tensorized gated cell of the 2D RNN papers: gates and candidate from the tensor
-// product of each neighbour's state with its one-hot value, h = u g + (1 - u) tanh(c M)
-// (docs/method.md); on a chain the same with one neighbour.
+// The tensorized gated cell of the 2D RNN papers: gates and candidate from each neighbour's
+// state times a weight block chosen by the neighbours' values, and a bounded update
+// (|h| <= 1) that carries weights to larger lattices (see docs/method.md).
 #define RNNWF_CELL_TENSOR_GRU 3
 
 // A gated linear recurrence (minGRU-like): gates read the input only and the state is linear
@@ -384,6 +384,18 @@ rnnwf_status rnnwf_model_new(const struct rnnwf_model_config *cfg, struct rnnwf_
 
 // A deep copy of `m`: same config and parameters, independent from then on.
 rnnwf_status rnnwf_model_clone(const struct rnnwf_model *m, struct rnnwf_model **out);
+
+// A new model on the lx x ly lattice with the same parameters and other settings as `m`
+// (iterative retraining: weights learned on a small lattice start a larger one). `u1_total`
+// is the new lattice's U(1) total, -1 for none. The weights do not depend on the lattice
+// size, and the Marshall sign is a rule on coordinates; a chain (ly = 1) cannot become a
+// grid or back (its cells' weights have other shapes), and sizes or totals that
+// rnnwf_model_new refuses are refused alike: RNNWF_ERR_INVALID_ARGUMENT. `m` is unchanged.
+rnnwf_status rnnwf_model_resize(const struct rnnwf_model *m,
+                                uint32_t lx,
+                                uint32_t ly,
+                                int32_t u1_total,
+                                struct rnnwf_model **out);
 
 // Destroys a model; NULL is a no-op. May run on any thread.
 void rnnwf_model_free(struct rnnwf_model *m);

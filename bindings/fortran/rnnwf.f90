@@ -50,7 +50,8 @@ module rnnwf
       c_int8_t, c_int32_t, c_int64_t, c_loc, c_null_char, c_null_funptr, c_null_ptr, c_ptr, &
       c_size_t, error_unit
   private :: finish, fail, c_string, c_strlen, size_or_stop, columns_match
-  private :: model_config_defaults, model_create, model_load, model_clone, model_destroy, &
+  private :: model_config_defaults, model_create, model_load, model_clone, model_resize, &
+      model_destroy, &
       model_final, model_assign, model_is_created, model_handle, model_save, &
       model_get_config, model_num_sites, model_num_params, model_get_params, &
       model_set_params, model_sample_seed32, model_sample_seed64, model_log_psi, &
@@ -72,6 +73,7 @@ module rnnwf
     procedure :: create => model_create
     procedure :: load => model_load
     procedure :: clone => model_clone
+    procedure :: resize => model_resize
     procedure :: destroy => model_destroy
     procedure :: is_created => model_is_created
     procedure :: handle => model_handle
@@ -326,6 +328,26 @@ contains
     end if
     call finish(status, stat, errmsg)
   end subroutine model_clone
+
+  ! Makes `resized` a model on the lx x ly lattice with this model's parameters; u1_total is
+  ! the new U(1) total, -1 for none (rnnwf_model_resize). This model is unchanged.
+  subroutine model_resize(self, lx, ly, u1_total, resized, stat, errmsg)
+    class(rnnwf_model), intent(in) :: self
+    integer, intent(in) :: lx, ly, u1_total
+    class(rnnwf_model), intent(inout) :: resized
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    type(c_ptr) :: out
+    integer(c_int32_t) :: status
+    out = c_null_ptr
+    status = rnnwf_model_resize(self%ptr, int(lx, c_int32_t), int(ly, c_int32_t), &
+        int(u1_total, c_int32_t), out)
+    if (status == RNNWF_OK) then
+      call resized%destroy()
+      resized%ptr = out
+    end if
+    call finish(status, stat, errmsg)
+  end subroutine model_resize
 
   ! Frees the C handle; idempotent. Later calls fail with RNNWF_ERR_NULL_POINTER.
   subroutine model_destroy(self)

@@ -28,9 +28,9 @@ module rnnwf_capi
   ! The vanilla cell with ELU instead of tanh (elu(a) = a for a > 0, e^a - 1 otherwise), as
   ! the paper's 2D RNN; accepted on chains too. Same parameters as RNNWF_CELL_VANILLA.
   integer(c_int32_t), parameter :: RNNWF_CELL_VANILLA_ELU = 2
-  ! The tensorized gated cell of the 2D RNN papers: gates and candidate from the tensor
-  ! product of each neighbour's state with its one-hot value, h = u g + (1 - u) tanh(c M)
-  ! (docs/method.md); on a chain the same with one neighbour.
+  ! The tensorized gated cell of the 2D RNN papers: gates and candidate from each neighbour's
+  ! state times a weight block chosen by the neighbours' values, and a bounded update
+  ! (|h| <= 1) that carries weights to larger lattices (see docs/method.md).
   integer(c_int32_t), parameter :: RNNWF_CELL_TENSOR_GRU = 3
   ! A gated linear recurrence (minGRU-like): gates read the input only and the state is linear
   ! in the neighbour states, with tanh before the heads; local energies propagate a flip's
@@ -281,6 +281,24 @@ module rnnwf_capi
       type(c_ptr), intent(inout) :: out
       integer(c_int32_t) :: res
     end function rnnwf_model_clone
+
+    ! A new model on the lx x ly lattice with the same parameters and other settings as `m`
+    ! (iterative retraining: weights learned on a small lattice start a larger one). `u1_total`
+    ! is the new lattice's U(1) total, -1 for none. The weights do not depend on the lattice
+    ! size, and the Marshall sign is a rule on coordinates; a chain (ly = 1) cannot become a
+    ! grid or back (its cells' weights have other shapes), and sizes or totals that
+    ! rnnwf_model_new refuses are refused alike: RNNWF_ERR_INVALID_ARGUMENT. `m` is unchanged.
+    function rnnwf_model_resize(m, lx, ly, u1_total, out) bind(C, name="rnnwf_model_resize") &
+        result(res)
+      import
+      implicit none
+      type(c_ptr), value :: m
+      integer(c_int32_t), value :: lx
+      integer(c_int32_t), value :: ly
+      integer(c_int32_t), value :: u1_total
+      type(c_ptr), intent(inout) :: out
+      integer(c_int32_t) :: res
+    end function rnnwf_model_resize
 
     ! Destroys a model; NULL is a no-op. May run on any thread.
     subroutine rnnwf_model_free(m) bind(C, name="rnnwf_model_free")

@@ -15,9 +15,9 @@ pub const RNNWF_CELL_GRU: u32 = 1;
 /// The vanilla cell with ELU instead of tanh (elu(a) = a for a > 0, e^a - 1 otherwise), as
 /// the paper's 2D RNN; accepted on chains too. Same parameters as RNNWF_CELL_VANILLA.
 pub const RNNWF_CELL_VANILLA_ELU: u32 = 2;
-/// The tensorized gated cell of the 2D RNN papers: gates and candidate from the tensor
-/// product of each neighbour's state with its one-hot value, h = u g + (1 - u) tanh(c M)
-/// (docs/method.md); on a chain the same with one neighbour.
+/// The tensorized gated cell of the 2D RNN papers: gates and candidate from each neighbour's
+/// state times a weight block chosen by the neighbours' values, and a bounded update
+/// (|h| <= 1) that carries weights to larger lattices (see docs/method.md).
 pub const RNNWF_CELL_TENSOR_GRU: u32 = 3;
 /// A gated linear recurrence (minGRU-like): gates read the input only and the state is linear
 /// in the neighbour states, with tanh before the heads; local energies propagate a flip's
@@ -263,6 +263,40 @@ pub unsafe extern "C" fn rnnwf_model_clone(
         let copy = m.model.clone();
         // SAFETY: the caller gives a writable handle slot (checked for NULL).
         unsafe { out.write(into_handle(rnnwf_model { model: copy })) };
+        Ok(())
+    })
+}
+
+/// A new model on the lx x ly lattice with the same parameters and other settings as `m`
+/// (iterative retraining: weights learned on a small lattice start a larger one). `u1_total`
+/// is the new lattice's U(1) total, -1 for none. The weights do not depend on the lattice
+/// size, and the Marshall sign is a rule on coordinates; a chain (ly = 1) cannot become a
+/// grid or back (its cells' weights have other shapes), and sizes or totals that
+/// rnnwf_model_new refuses are refused alike: RNNWF_ERR_INVALID_ARGUMENT. `m` is unchanged.
+#[no_mangle]
+pub unsafe extern "C" fn rnnwf_model_resize(
+    m: *const rnnwf_model,
+    lx: u32,
+    ly: u32,
+    u1_total: i32,
+    out: *mut *mut rnnwf_model,
+) -> rnnwf_status {
+    ffi_call("rnnwf_model_resize", || {
+        // SAFETY: a live handle (checked for NULL).
+        let m = unsafe { borrow(m, "m")? };
+        let out = OutSlot::new(out, "out")?;
+        let u1_total = match u1_total {
+            -1 => None,
+            t => Some(u32::try_from(t).map_err(|_| {
+                Failure::new(
+                    ErrorKind::InvalidArgument,
+                    format!("u1_total = {t}: use -1 for none or a total >= 0"),
+                )
+            })?),
+        };
+        let model = m.model.resize(lx, ly, u1_total)?;
+        // SAFETY: the caller gives a writable handle slot (checked for NULL).
+        unsafe { out.write(into_handle(rnnwf_model { model })) };
         Ok(())
     })
 }

@@ -1,11 +1,13 @@
 //! The RNN wave function: configuration, parameters, and the batched pass that evaluates it.
 
 mod config;
+mod diagnostics;
 pub(crate) mod evaluate;
 pub(crate) mod forward;
 mod gate_layout;
 mod init;
 mod layout;
+mod resize;
 mod sign;
 pub(crate) mod snapshot;
 pub(crate) mod symmetric;

@@ -409,6 +409,56 @@ static void test_grid(void) {
   }
 }
 
+static void test_resize(void) {
+  /* A 3x2 tensorized-cell grid carried to 3x3 keeps its parameters and is normalised over
+     all 2^9 configurations; what cannot transfer is refused and leaves m as it was. */
+  enum { SITES = 9, COUNT = 512 };
+  static uint8_t all[COUNT * SITES];
+  static rnnwf_complex lp[COUNT];
+  for (int k = 0; k < COUNT; k++)
+    for (int j = 0; j < SITES; j++) all[k * SITES + j] = (uint8_t)((k >> j) & 1);
+  rnnwf_model_config cfg = default_config();
+  cfg.cell = RNNWF_CELL_TENSOR_GRU;
+  cfg.lx = 3;
+  cfg.ly = 2;
+  cfg.hidden = 4;
+  cfg.seed = 5;
+  rnnwf_model *m = NULL, *big = NULL;
+  OK(rnnwf_model_new(&cfg, &m));
+  OK(rnnwf_model_resize(m, 3, 3, -1, &big));
+  rnnwf_model_config got;
+  OK(rnnwf_model_get_config(big, &got));
+  CHECK(got.lx == 3 && got.ly == 3 && got.u1_total == -1 && got.cell == RNNWF_CELL_TENSOR_GRU);
+  size_t n_small = 0, n_big = 0;
+  OK(rnnwf_model_num_params(m, &n_small));
+  OK(rnnwf_model_num_params(big, &n_big));
+  CHECK(n_small == n_big);
+  double small_params[4096], big_params[4096];
+  CHECK(n_small <= 4096);
+  OK(rnnwf_model_get_params(m, small_params, n_small));
+  OK(rnnwf_model_get_params(big, big_params, n_big));
+  CHECK(memcmp(small_params, big_params, n_small * sizeof(double)) == 0);
+  OK(rnnwf_log_psi(big, all, COUNT, lp));
+  double total = 0.0;
+  for (int k = 0; k < COUNT; k++) total += exp(2.0 * lp[k].re);
+  CHECK(fabs(total - 1.0) < 1e-10);
+  rnnwf_model *none = NULL;
+  EXPECT(rnnwf_model_resize(m, 6, 1, -1, &none), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("chain");
+  MENTIONS("rnnwf_model_resize");
+  EXPECT(rnnwf_model_resize(m, 3, 3, -2, &none), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("u1_total");
+  EXPECT(rnnwf_model_resize(m, 3, 3, 10, &none), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("u1_total");
+  EXPECT(rnnwf_model_resize(m, 0, 3, -1, &none), RNNWF_ERR_INVALID_ARGUMENT);
+  CHECK(none == NULL);
+  EXPECT(rnnwf_model_resize(NULL, 3, 3, -1, &none), RNNWF_ERR_NULL_POINTER);
+  OK(rnnwf_model_get_config(m, &got));
+  CHECK(got.lx == 3 && got.ly == 2);
+  rnnwf_model_free(big);
+  rnnwf_model_free(m);
+}
+
 static void expect_load_fails(const char *path, rnnwf_status expected, const char *needle) {
   rnnwf_model *m = NULL;
   EXPECT(rnnwf_model_load(path, &m), expected);
@@ -510,6 +560,7 @@ int main(int argc, char **argv) {
   test_sample_and_log_psi();
   test_normalisation();
   test_grid();
+  test_resize();
   test_save_and_load();
   rnnwf_model_free(NULL); /* a no-op */
 

@@ -137,6 +137,19 @@ void test_params() {
   CHECK(c.raw() != m.raw() && c.params() == p);
   c.set_params(q);
   CHECK(c.params() == q && m.params() == p);
+
+  // resize() carries the parameters to a longer chain with a new U(1) total.
+  rnnwf::Model r = m.resize(8, 1, 4);
+  CHECK(r.num_sites() == 8 && r.params() == p && r.config().u1_total == 4);
+  rnnwf::Samples s = r.sample(7, 50);
+  for (std::size_t i = 0; i < s.n; i++) {
+    int downs = 0;
+    for (std::size_t j = 0; j < 8; j++) downs += s.configs[i * 8 + j];
+    CHECK(downs == 4);
+  }
+  EXPECT_ERROR(m.resize(3, 2, -1), RNNWF_ERR_INVALID_ARGUMENT, "grid");
+  EXPECT_ERROR(m.resize(8, 1, 9), RNNWF_ERR_INVALID_ARGUMENT, "u1_total");
+  CHECK(m.num_sites() == 6 && m.params() == p);
 }
 
 void test_sample_and_log_psi() {

@@ -167,6 +167,17 @@ contains
     call check(maxval(abs(pb - pa)) <= 0.0_c_double, 'original unchanged by its copies')
     call b%get_params(pb)
     call check(maxval(abs(pb - 0.5_c_double * pa)) <= 0.0_c_double, 'clone is independent')
+
+    ! resize carries the parameters to a longer chain; a grid is refused.
+    call a%resize(8, 1, 4, b)
+    call check(b%num_sites() == 8, 'resize: sites')
+    call b%get_config(got)
+    call check(got%u1_total == 4 .and. got%lx == 8, 'resize: config')
+    call b%get_params(pb)
+    call check(maxval(abs(pb - pa)) <= 0.0_c_double, 'resize: same parameters')
+    call a%resize(3, 2, -1, b, stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'grid', 'resize to a grid')
+    call check(b%num_sites() == 8 .and. a%num_sites() == 6, 'resize: unchanged on refusal')
     c = c  ! self-assignment keeps the model
     call check(c%is_created() .and. c%num_sites() == 6, 'self-assignment')
 

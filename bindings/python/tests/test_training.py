@@ -53,6 +53,19 @@ def test_clone_is_independent():
     assert np.any(c.get_params() != 0)
 
 
+def test_resize_keeps_the_weights_on_another_lattice():
+    with rnnwf.Model(lx=4, ly=3, hidden=6, sign="marshall", u1_total=6, seed=5) as m:
+        big = m.resize(6, 5, u1_total=15)
+        assert (big.num_sites, big.num_params) == (30, m.num_params)
+        np.testing.assert_array_equal(big.get_params(), m.get_params())
+        assert big.config["u1_total"] == 15 and big.config["sign_rule"] == "marshall"
+        configs, _ = big.sample(20, seed=1)
+        assert np.all(configs.sum(axis=1) == 15)
+        with pytest.raises(rnnwf.Error) as err:
+            m.resize(12, 1)  # a grid's weights cannot make a chain
+        assert err.value.status == rnnwf.ERR_INVALID_ARGUMENT
+
+
 def test_callable_hook_sees_every_reduction():
     # Doubling every buffer is what two processes with identical samples would sum to: the
     # energy mean stays, the sample count doubles.

@@ -20,6 +20,15 @@ Base.unsafe_convert(::Type{Ptr{rnnwf_model}}, m::Model) = m.handle
 Base.close(m::Model) = destroy!(m)
 Base.copy(m::Model) = Model(new_handle(out -> rnnwf_model_clone(m, out), rnnwf_model))
 
+"""
+    resize(model, lx, ly; u1_total = -1)
+
+A new model on the `lx x ly` lattice with the same parameters (`rnnwf_model_resize`);
+`u1_total` is the new U(1) total, -1 for none. `model` is unchanged.
+"""
+resize(m::Model, lx::Integer, ly::Integer; u1_total::Integer = -1) =
+    Model(new_handle(out -> rnnwf_model_resize(m, UInt32(lx), UInt32(ly), Int32(u1_total), out), rnnwf_model))
+
 function Base.show(io::IO, m::Model)
     if m.handle == C_NULL
         print(io, "Rnnwf.Model(closed)")

@@ -90,6 +90,12 @@ end
         set_params!(m2, p)
         @test get_params(m2) == p && get_params(m) == 0.5 .* p
 
+        r = resize(m, 8, 1; u1_total = 4)  # same parameters, longer chain
+        @test num_sites(r) == 8 && get_params(r) == get_params(m) && config(r).u1_total == 4
+        @test throws_rnnwf(() -> resize(m, 3, 2), R.RNNWF_ERR_INVALID_ARGUMENT, "grid")
+        @test num_sites(m) == 6
+        close(r)
+
         close(m2)
         close(m2)  # idempotent
         @test occursin("closed", sprint(show, m2))

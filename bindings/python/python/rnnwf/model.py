@@ -77,6 +77,14 @@ class Model(Handle):
         """An independent deep copy."""
         return Model._own(new_handle("rnnwf_model", lib.rnnwf_model_clone, self._ptr))
 
+    def resize(self, lx: int, ly: int = 1, u1_total: int = -1) -> "Model":
+        """A new model on the lx x ly lattice with the same weights and settings (iterative
+        retraining: weights learned on a small lattice start a larger one). ``u1_total`` is
+        the new lattice's U(1) total, -1 for none. A chain cannot become a grid or back."""
+        return Model._own(
+            new_handle("rnnwf_model", lib.rnnwf_model_resize, self._ptr, lx, ly, u1_total)
+        )
+
     @property
     def config(self) -> dict[str, Any]:
         """The model's config fields, enumerations by name."""
