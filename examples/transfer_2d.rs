@@ -6,7 +6,7 @@
 //! 6x6 exact (Lanczos), 10x10 from quantum Monte Carlo (-251.46248); 8x8 prints without one
 //! (no reference value was at hand).
 //!
-//!     cargo run --release --example transfer_2d -- [--sizes 6,8,10] [--cell gru|tensor-gru]
+//!     cargo run --release --example transfer_2d -- [--sizes 6,8,10] [--cell gru|tensor_gru]
 //!         [--hidden 32] [--samples 512] [--minutes 5,3,3] [--lr 0.05] [--final-lr 0.01]
 //!         [--shift 1e-3] [--seed 1] [--final-samples 16384] [--fresh]
 //!

@@ -43,6 +43,11 @@ const NOT_RUN: &[(&str, &str, &str)] = &[
     ),
     (
         "README.md",
+        "cargo run --release --example transfer_2d -- --cell tensor_gru --minutes 4,2,2",
+        "an 8-minute accuracy run; tests/grid_training.rs and the resize tests cover the parts",
+    ),
+    (
+        "README.md",
         "mpirun -np 2 ./train_mpi /tmp",
         "the full 2-rank training: tests/mpi.rs runs it; ELSEWHERE runs this build quick",
     ),
