@@ -25,7 +25,7 @@ use std::f64::consts::PI;
 
 pub(crate) struct Backward {
     pub tape: Tape,
-    pass: Pass,
+    pass: Pass<f64>,
     /// Rows the buffers have room for: the stride between the slots of `adj_h`.
     capacity: usize,
     /// Per layer, `[slots x capacity x hidden]` (slots as the pass's states): the adjoint of

@@ -95,7 +95,7 @@ impl Tape {
     }
 }
 
-impl Recorder for Tape {
+impl Recorder<f64> for Tape {
     fn state(&mut self, layer: usize, pos: usize, states: &[f64]) {
         let block = self.block(pos + 1, self.hidden);
         self.h[layer][block].copy_from_slice(states);

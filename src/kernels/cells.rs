@@ -2,32 +2,33 @@
 
 use super::activations::{exp, sigmoid, tanh, Arithmetic};
 use super::dispatch::dispatched;
+use super::real::Real;
 use crate::model::{Blend, GateLayout};
 
 #[inline(always)]
-fn tanh_in_place_body<A: Arithmetic>(x: &mut [f64]) {
+fn tanh_in_place_body<A: Arithmetic, F: Real>(x: &mut [F]) {
     for v in x.iter_mut() {
-        *v = tanh::<A>(*v);
+        *v = tanh::<A, F>(*v);
     }
 }
 
 dispatched! {
     /// `x <- tanh(x)`, elementwise.
-    fn tanh_in_place(x: &mut [f64]) => tanh_in_place_body::<Arithmetic>
+    fn tanh_in_place(x: &mut [F]) => tanh_in_place_body::<Arithmetic>
 }
 
 #[inline(always)]
-fn elu_in_place_body<A: Arithmetic>(x: &mut [f64]) {
+fn elu_in_place_body<A: Arithmetic, F: Real>(x: &mut [F]) {
     for v in x.iter_mut() {
         // Both branches computed, then selected: the loop stays branch-free and vectorises.
-        let negative = exp::<A>(*v) - 1.0;
-        *v = if *v > 0.0 { *v } else { negative };
+        let negative = exp::<A, F>(*v) - F::ONE;
+        *v = if *v > F::ZERO { *v } else { negative };
     }
 }
 
 dispatched! {
     /// `x <- elu(x)`: x for x > 0, e^x - 1 otherwise, elementwise.
-    fn elu_in_place(x: &mut [f64]) => elu_in_place_body::<Arithmetic>
+    fn elu_in_place(x: &mut [F]) => elu_in_place_body::<Arithmetic>
 }
 
 /// The GRU update (`model/layout.rs`) for `rows` rows of `dh` units. `pre_x` holds
@@ -40,27 +41,27 @@ dispatched! {
 /// `gates`, when not empty, receives the tape row of [`GateLayout::tape_width`]:
 /// `[r | z | g | pre_h_g + b_hg]`, then `[m]` on a grid.
 #[inline(always)]
-fn gru_update_body<A: Arithmetic>(
+fn gru_update_body<A: Arithmetic, F: Real>(
     layout: GateLayout,
-    pre_x: &[f64],
-    pre_h: &[f64],
-    bias_candidate: &[f64],
-    h: &mut [f64],
-    gates: &mut [f64],
+    pre_x: &[F],
+    pre_h: &[F],
+    bias_candidate: &[F],
+    h: &mut [F],
+    gates: &mut [F],
 ) {
     let record = !gates.is_empty();
     match (layout.blend(), record) {
         (Some(Blend::Previous), false) => {
-            gru_rows::<A, false, false>(layout, pre_x, pre_h, bias_candidate, h, gates)
+            gru_rows::<A, F, false, false>(layout, pre_x, pre_h, bias_candidate, h, gates)
         }
         (Some(Blend::Previous), true) => {
-            gru_rows::<A, false, true>(layout, pre_x, pre_h, bias_candidate, h, gates)
+            gru_rows::<A, F, false, true>(layout, pre_x, pre_h, bias_candidate, h, gates)
         }
         (Some(Blend::Merge), false) => {
-            gru_rows::<A, true, false>(layout, pre_x, pre_h, bias_candidate, h, gates)
+            gru_rows::<A, F, true, false>(layout, pre_x, pre_h, bias_candidate, h, gates)
         }
         (Some(Blend::Merge), true) => {
-            gru_rows::<A, true, true>(layout, pre_x, pre_h, bias_candidate, h, gates)
+            gru_rows::<A, F, true, true>(layout, pre_x, pre_h, bias_candidate, h, gates)
         }
         (None, _) => unreachable!("a GRU layout"),
     }
@@ -69,13 +70,13 @@ fn gru_update_body<A: Arithmetic>(
 /// [`gru_update_body`] with the blend target (`MERGE`) and the taping (`RECORD`) fixed at
 /// compile time, so that the inner loop has no branch and vectorises.
 #[inline(always)]
-fn gru_rows<A: Arithmetic, const MERGE: bool, const RECORD: bool>(
+fn gru_rows<A: Arithmetic, F: Real, const MERGE: bool, const RECORD: bool>(
     layout: GateLayout,
-    pre_x: &[f64],
-    pre_h: &[f64],
-    bias_candidate: &[f64],
-    h: &mut [f64],
-    gates: &mut [f64],
+    pre_x: &[F],
+    pre_h: &[F],
+    bias_candidate: &[F],
+    h: &mut [F],
+    gates: &mut [F],
 ) {
     let dh = layout.dh;
     let (xw, hw, tw) = (
@@ -111,10 +112,10 @@ fn gru_rows<A: Arithmetic, const MERGE: bool, const RECORD: bool>(
             let (g_g, g_a) = (&mut g_g[..dh], &mut g_a[..dh]);
             let g_m = if MERGE { &mut g_m[..dh] } else { &mut [][..] };
             for j in 0..dh {
-                let r = sigmoid::<A>(px_r[j] + ph_r[j]);
-                let z = sigmoid::<A>(px_z[j] + ph_z[j]);
+                let r = sigmoid::<A, F>(px_r[j] + ph_r[j]);
+                let z = sigmoid::<A, F>(px_z[j] + ph_z[j]);
                 let a = ph_g[j] + bhg[j];
-                let g = tanh::<A>(px_g[j] + r * a);
+                let g = tanh::<A, F>(px_g[j] + r * a);
                 g_r[j] = r;
                 g_z[j] = z;
                 g_g[j] = g;
@@ -123,15 +124,15 @@ fn gru_rows<A: Arithmetic, const MERGE: bool, const RECORD: bool>(
                 if MERGE {
                     g_m[j] = m;
                 }
-                hr[j] = (1.0 - z) * g + z * m;
+                hr[j] = (F::ONE - z) * g + z * m;
             }
         } else {
             for j in 0..dh {
-                let r = sigmoid::<A>(px_r[j] + ph_r[j]);
-                let z = sigmoid::<A>(px_z[j] + ph_z[j]);
-                let g = tanh::<A>(px_g[j] + r * (ph_g[j] + bhg[j]));
+                let r = sigmoid::<A, F>(px_r[j] + ph_r[j]);
+                let z = sigmoid::<A, F>(px_z[j] + ph_z[j]);
+                let g = tanh::<A, F>(px_g[j] + r * (ph_g[j] + bhg[j]));
                 let m = if MERGE { ph_m[j] } else { hr[j] };
-                hr[j] = (1.0 - z) * g + z * m;
+                hr[j] = (F::ONE - z) * g + z * m;
             }
         }
     }
@@ -141,11 +142,11 @@ dispatched! {
     /// See [`gru_update_body`].
     fn gru_update(
         layout: GateLayout,
-        pre_x: &[f64],
-        pre_h: &[f64],
-        bias_candidate: &[f64],
-        h: &mut [f64],
-        gates: &mut [f64],
+        pre_x: &[F],
+        pre_h: &[F],
+        bias_candidate: &[F],
+        h: &mut [F],
+        gates: &mut [F],
     ) => gru_update_body::<Arithmetic>
 }
 
@@ -155,28 +156,28 @@ dispatched! {
 /// written to `h`. `tape`, when not empty, receives `[u | g | m]` at the start of each row of
 /// [`GateLayout::tape_width`] (the rest of the row is the caller's).
 #[inline(always)]
-fn tensor_gru_update_body<A: Arithmetic>(
+fn tensor_gru_update_body<A: Arithmetic, F: Real>(
     layout: GateLayout,
-    pre: &[f64],
-    q: &[f64],
-    h: &mut [f64],
-    tape: &mut [f64],
+    pre: &[F],
+    q: &[F],
+    h: &mut [F],
+    tape: &mut [F],
 ) {
     if tape.is_empty() {
-        tensor_gru_rows::<A, false>(layout, pre, q, h, tape)
+        tensor_gru_rows::<A, F, false>(layout, pre, q, h, tape)
     } else {
-        tensor_gru_rows::<A, true>(layout, pre, q, h, tape)
+        tensor_gru_rows::<A, F, true>(layout, pre, q, h, tape)
     }
 }
 
 /// [`tensor_gru_update_body`] with the taping fixed at compile time.
 #[inline(always)]
-fn tensor_gru_rows<A: Arithmetic, const RECORD: bool>(
+fn tensor_gru_rows<A: Arithmetic, F: Real, const RECORD: bool>(
     layout: GateLayout,
-    pre: &[f64],
-    q: &[f64],
-    h: &mut [f64],
-    tape: &mut [f64],
+    pre: &[F],
+    q: &[F],
+    h: &mut [F],
+    tape: &mut [F],
 ) {
     let dh = layout.dh;
     let (xw, tw) = (layout.input_width(), layout.tape_width());
@@ -191,20 +192,20 @@ fn tensor_gru_rows<A: Arithmetic, const RECORD: bool>(
             let (t_g, t_m) = rest.split_at_mut(dh);
             let (t_g, t_m) = (&mut t_g[..dh], &mut t_m[..dh]);
             for j in 0..dh {
-                let u = sigmoid::<A>(pre_u[j]);
-                let g = tanh::<A>(pre_g[j]);
-                let m = tanh::<A>(qr[j]);
+                let u = sigmoid::<A, F>(pre_u[j]);
+                let g = tanh::<A, F>(pre_g[j]);
+                let m = tanh::<A, F>(qr[j]);
                 t_u[j] = u;
                 t_g[j] = g;
                 t_m[j] = m;
-                hr[j] = u * g + (1.0 - u) * m;
+                hr[j] = u * g + (F::ONE - u) * m;
             }
         } else {
             for j in 0..dh {
-                let u = sigmoid::<A>(pre_u[j]);
-                let g = tanh::<A>(pre_g[j]);
-                let m = tanh::<A>(qr[j]);
-                hr[j] = u * g + (1.0 - u) * m;
+                let u = sigmoid::<A, F>(pre_u[j]);
+                let g = tanh::<A, F>(pre_g[j]);
+                let m = tanh::<A, F>(qr[j]);
+                hr[j] = u * g + (F::ONE - u) * m;
             }
         }
     }
@@ -214,10 +215,10 @@ dispatched! {
     /// See [`tensor_gru_update_body`].
     fn tensor_gru_update(
         layout: GateLayout,
-        pre: &[f64],
-        q: &[f64],
-        h: &mut [f64],
-        tape: &mut [f64],
+        pre: &[F],
+        q: &[F],
+        h: &mut [F],
+        tape: &mut [F],
     ) => tensor_gru_update_body::<Arithmetic>
 }
 
@@ -229,44 +230,48 @@ dispatched! {
 /// state, what the heads and the next layer read. `tape`, when not empty, receives the rows of
 /// [`GateLayout::tape_width`]: `[a | c | m]`, or `[a | b | c | h_h | h_v]` on a grid.
 #[inline(always)]
-fn linear_update_body<A: Arithmetic>(
+fn linear_update_body<A: Arithmetic, F: Real>(
     layout: GateLayout,
-    pre_x: &[f64],
-    left: &[f64],
-    h: &mut [f64],
-    out: &mut [f64],
-    tape: &mut [f64],
+    pre_x: &[F],
+    left: &[F],
+    h: &mut [F],
+    out: &mut [F],
+    tape: &mut [F],
 ) {
     let record = !tape.is_empty();
     let has_left = !left.is_empty();
     match (layout.mixes_neighbours(), has_left, record) {
         (false, _, false) => {
-            linear_rows::<A, false, false, false>(layout, pre_x, left, h, out, tape)
+            linear_rows::<A, F, false, false, false>(layout, pre_x, left, h, out, tape)
         }
-        (false, _, true) => linear_rows::<A, false, false, true>(layout, pre_x, left, h, out, tape),
+        (false, _, true) => {
+            linear_rows::<A, F, false, false, true>(layout, pre_x, left, h, out, tape)
+        }
         (true, false, false) => {
-            linear_rows::<A, true, false, false>(layout, pre_x, left, h, out, tape)
+            linear_rows::<A, F, true, false, false>(layout, pre_x, left, h, out, tape)
         }
         (true, false, true) => {
-            linear_rows::<A, true, false, true>(layout, pre_x, left, h, out, tape)
+            linear_rows::<A, F, true, false, true>(layout, pre_x, left, h, out, tape)
         }
         (true, true, false) => {
-            linear_rows::<A, true, true, false>(layout, pre_x, left, h, out, tape)
+            linear_rows::<A, F, true, true, false>(layout, pre_x, left, h, out, tape)
         }
-        (true, true, true) => linear_rows::<A, true, true, true>(layout, pre_x, left, h, out, tape),
+        (true, true, true) => {
+            linear_rows::<A, F, true, true, true>(layout, pre_x, left, h, out, tape)
+        }
     }
 }
 
 /// [`linear_update_body`] with the grid's mix (`GRID`), the horizontal neighbour's presence
 /// (`LEFT`) and the taping (`RECORD`) fixed at compile time, so the inner loop vectorises.
 #[inline(always)]
-fn linear_rows<A: Arithmetic, const GRID: bool, const LEFT: bool, const RECORD: bool>(
+fn linear_rows<A: Arithmetic, F: Real, const GRID: bool, const LEFT: bool, const RECORD: bool>(
     layout: GateLayout,
-    pre_x: &[f64],
-    left: &[f64],
-    h: &mut [f64],
-    out: &mut [f64],
-    tape: &mut [f64],
+    pre_x: &[F],
+    left: &[F],
+    h: &mut [F],
+    out: &mut [F],
+    tape: &mut [F],
 ) {
     let dh = layout.dh;
     let (xw, tw) = (layout.input_width(), layout.tape_width());
@@ -295,19 +300,19 @@ fn linear_rows<A: Arithmetic, const GRID: bool, const LEFT: bool, const RECORD: 
             &mut tape[..0]
         };
         for j in 0..dh {
-            let a = sigmoid::<A>(px_a[j]);
+            let a = sigmoid::<A, F>(px_a[j]);
             let c = px_c[j];
             let (m, b, hl, hv) = if GRID {
-                let b = sigmoid::<A>(px_b[j]);
-                let hl = if LEFT { l[j] } else { 0.0 };
+                let b = sigmoid::<A, F>(px_b[j]);
+                let hl = if LEFT { l[j] } else { F::ZERO };
                 let hv = hr[j];
-                (b * hl + (1.0 - b) * hv, b, hl, hv)
+                (b * hl + (F::ONE - b) * hv, b, hl, hv)
             } else {
-                (hr[j], 0.0, 0.0, 0.0)
+                (hr[j], F::ZERO, F::ZERO, F::ZERO)
             };
-            let new = a * m + (1.0 - a) * c;
+            let new = a * m + (F::ONE - a) * c;
             hr[j] = new;
-            o[j] = tanh::<A>(new);
+            o[j] = tanh::<A, F>(new);
             if RECORD {
                 t[j] = a;
                 if GRID {
@@ -328,11 +333,11 @@ dispatched! {
     /// See [`linear_update_body`].
     fn linear_update(
         layout: GateLayout,
-        pre_x: &[f64],
-        left: &[f64],
-        h: &mut [f64],
-        out: &mut [f64],
-        tape: &mut [f64],
+        pre_x: &[F],
+        left: &[F],
+        h: &mut [F],
+        out: &mut [F],
+        tape: &mut [F],
     ) => linear_update_body::<Arithmetic>
 }
 

@@ -22,6 +22,7 @@ mod cells;
 mod cells_backward;
 mod dispatch;
 mod gemm;
+mod real;
 
 pub(crate) use cells::{elu_in_place, gru_update, linear_update, tanh_in_place, tensor_gru_update};
 pub(crate) use cells_backward::{
@@ -29,3 +30,4 @@ pub(crate) use cells_backward::{
 };
 pub use dispatch::simd_level_name;
 pub(crate) use gemm::{gemm, gemm_view, matvec, matvec_transposed, View};
+pub(crate) use real::Real;

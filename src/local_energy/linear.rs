@@ -14,7 +14,7 @@ use super::{changes_total, ratio_term, SNAPSHOT_BUDGET_BYTES};
 use crate::buffer::{try_zeroed, try_zeroed_vec};
 use crate::error::Result;
 use crate::hamiltonian::compiled::CompiledOperator;
-use crate::kernels::{linear_update, tanh_in_place};
+use crate::kernels::{linear_update, tanh_in_place, Real};
 use crate::model::forward::{masked_log_softmax, softsign};
 use crate::model::{Model, PhaseKind, Step};
 use crate::parallel::{for_each_task, CHUNK_ROWS};
@@ -23,22 +23,24 @@ use std::f64::consts::PI;
 
 /// Whether the propagation applies: one layer of the linear gated cell whose per-row
 /// workspace fits the snapshots' budget.
-pub(super) fn applies(model: &Model) -> bool {
+pub(super) fn applies<F: Real>(model: &Model) -> bool {
     model.gate_layout().is_linear()
         && model.config().layers == 1
-        && bytes_per_row(model).is_some_and(|b| b <= SNAPSHOT_BUDGET_BYTES)
+        && bytes_per_row::<F>(model).is_some_and(|b| b <= SNAPSHOT_BUDGET_BYTES)
 }
 
-/// Bytes of one row's workspace: the sample's states and gates, the connected states.
-fn bytes_per_row(model: &Model) -> Option<usize> {
+/// Bytes of one row's workspace: the sample's states and gates in `F`, the connected states,
+/// and the running sums.
+fn bytes_per_row<F: Real>(model: &Model) -> Option<usize> {
     let layout = model.gate_layout();
-    let per_position = 2 * layout.dh + layout.tape_width() + 3;
-    model.num_sites().checked_mul(per_position)?.checked_mul(8)
+    let states = (2 * layout.dh + layout.tape_width()).checked_mul(size_of::<F>())?;
+    let per_position = states.checked_add(3 * 8)?;
+    model.num_sites().checked_mul(per_position)
 }
 
 /// E_loc of each configuration in `configs` (checked by the caller), row by row; chunks of
 /// CHUNK_ROWS rows spread over the threads, so nothing depends on the thread count.
-pub(super) fn local_energies(
+pub(super) fn local_energies<F: Real>(
     model: &Model,
     op: &CompiledOperator,
     configs: &[u8],
@@ -50,7 +52,11 @@ pub(super) fn local_energies(
         .zip(out.chunks_mut(CHUNK_ROWS));
     for_each_task(
         tasks,
-        || model.workspaces().lease(1, |_| Propagation::new(model)),
+        || {
+            model
+                .workspaces()
+                .lease(1, |_| Propagation::<F>::new(model))
+        },
         |ws, (configs, out)| {
             for (o, config) in out.iter_mut().zip(configs.chunks_exact(sites)) {
                 *o = ws.local_energy(model, op, config);
@@ -61,14 +67,14 @@ pub(super) fn local_energies(
 }
 
 /// One row's buffers, kept between calls in the model's workspace cache. Buffers by
-/// position are in sampling order.
-struct Propagation {
+/// position are in sampling order. States, gates and heads in `F`, sums in f64.
+struct Propagation<F: Real> {
     /// Site index -> sampling position.
     position_of: Vec<usize>,
     /// `[n x hidden]`: the sample's states.
-    h: Vec<f64>,
+    h: Vec<F>,
     /// `[n x tape_width]`: the sample's gates and the neighbour states they mixed.
-    gates: Vec<f64>,
+    gates: Vec<F>,
     /// `[n + 1]`: the sample's ln P, phase and sum of values over the positions before each.
     log_prob: Vec<f64>,
     phase: Vec<f64>,
@@ -79,17 +85,17 @@ struct Propagation {
     /// `[n]`: whether a position's site is flipped in the current connected configuration.
     flipped: Vec<bool>,
     /// `[n x hidden]`: the connected configuration's states (from its first flip on).
-    new_h: Vec<f64>,
+    new_h: Vec<F>,
     /// The connected configuration in site order (for the sign rule).
     connected: Vec<u8>,
-    pre_x: Vec<f64>,
+    pre_x: Vec<F>,
     /// tanh of the state the heads read.
-    out: Vec<f64>,
-    logits: Vec<f64>,
-    log_probs: Vec<f64>,
+    out: Vec<F>,
+    logits: Vec<F>,
+    log_probs: Vec<F>,
 }
 
-impl Propagation {
+impl<F: Real> Propagation<F> {
     /// Refuses (naming the bytes) buffers no memory can hold.
     fn new(model: &Model) -> Result<Self> {
         let what = "the linear cell's local-energy workspace";
@@ -172,7 +178,7 @@ impl Propagation {
             let (own, left) = neighbour_states(step, dh, n, done, done);
             match own {
                 Some(s) => h.copy_from_slice(s),
-                None => h.fill(0.0),
+                None => h.fill(F::ZERO),
             }
             let tape = &mut self.gates[t * tw..(t + 1) * tw];
             linear_update(layout, &self.pre_x, left, h, &mut self.out, tape);
@@ -217,7 +223,7 @@ impl Propagation {
                     gather_inputs(model, step, &self.new_values, &mut self.pre_x);
                     match own {
                         Some(s) => h.copy_from_slice(s),
-                        None => h.fill(0.0),
+                        None => h.fill(F::ZERO),
                     }
                     linear_update(layout, &self.pre_x, left, h, &mut self.out, &mut []);
                 } else {
@@ -246,7 +252,7 @@ impl Propagation {
     /// the U(1) mask with `partial` placed so far, and the phase's term.
     fn head(&mut self, model: &Model, t: usize, value: u8, partial: u32) -> (f64, f64) {
         let cfg = model.config();
-        let (p, layout) = (model.params(), model.layout());
+        let (p, layout) = (model.params_in::<F>(), model.layout());
         let d = cfg.local_dim as usize;
         affine_row(
             &self.out,
@@ -258,14 +264,14 @@ impl Propagation {
             .u1_total
             .map(|q| (q as i64 - partial as i64, model.num_sites() - t));
         masked_log_softmax(&self.logits, &mut self.log_probs, budget, d);
-        let lp = self.log_probs[value as usize];
+        let lp = self.log_probs[value as usize].to_f64();
         let ph = if cfg.phase == PhaseKind::Softsign {
             let (w, b) = (
                 layout.phase_weight.clone().expect("a phase head"),
                 layout.phase_bias.clone().expect("a phase head"),
             );
             affine_row(&self.out, &p[w], &p[b], &mut self.logits);
-            PI * softsign(self.logits[value as usize])
+            PI * softsign(self.logits[value as usize].to_f64())
         } else {
             0.0
         };
@@ -275,8 +281,8 @@ impl Propagation {
 
 /// `pre_x` = the bias plus the input weight's rows of the neighbours' values, added in the
 /// order the pass adds them.
-fn gather_inputs(model: &Model, step: Step, values: &[u8], pre_x: &mut [f64]) {
-    let p = model.params();
+fn gather_inputs<F: Real>(model: &Model, step: Step, values: &[u8], pre_x: &mut [F]) {
+    let p = model.params_in::<F>();
     let lay = &model.layout().layers[0];
     let width = pre_x.len();
     pre_x.copy_from_slice(&p[lay.bias.clone()]);
@@ -284,7 +290,7 @@ fn gather_inputs(model: &Model, step: Step, values: &[u8], pre_x: &mut [f64]) {
     for nb in step.neighbours() {
         let start = (nb.input_offset + values[nb.position] as usize) * width;
         for (a, b) in pre_x.iter_mut().zip(&w[start..start + width]) {
-            *a += b;
+            *a += *b;
         }
     }
 }
@@ -292,15 +298,15 @@ fn gather_inputs(model: &Model, step: Step, values: &[u8], pre_x: &mut [f64]) {
 /// The states a position reads, `[dh]` each: through its own slot (chain: the previous; grid:
 /// above; `None` if there is none) and the grid's horizontal neighbour (empty if none).
 /// Positions after `first` read `new`, the others `old` (both `[positions x dh]`).
-fn neighbour_states<'a>(
+fn neighbour_states<'a, F>(
     step: Step,
     dh: usize,
     first: usize,
-    new: &'a [f64],
-    old: &'a [f64],
-) -> (Option<&'a [f64]>, &'a [f64]) {
+    new: &'a [F],
+    old: &'a [F],
+) -> (Option<&'a [F]>, &'a [F]) {
     let mut own = None;
-    let mut left: &[f64] = &[];
+    let mut left: &[F] = &[];
     for nb in step.neighbours() {
         let range = nb.position * dh..(nb.position + 1) * dh;
         let state = if nb.position > first {
@@ -320,32 +326,32 @@ fn neighbour_states<'a>(
 /// The cell's state update with the gates of the tape row `gates` (inputs unchanged):
 /// h = a m + (1 - a) c, m = the own-slot state (chain) or b h_h + (1 - b) h_v (grid), as
 /// `kernels::linear_update` computes it.
-fn blend(grid: bool, dh: usize, gates: &[f64], own: Option<&[f64]>, left: &[f64], h: &mut [f64]) {
+fn blend<F: Real>(grid: bool, dh: usize, gates: &[F], own: Option<&[F]>, left: &[F], h: &mut [F]) {
     let a = &gates[..dh];
     if grid {
         let (b, c) = (&gates[dh..2 * dh], &gates[2 * dh..3 * dh]);
         for j in 0..dh {
-            let hl = if left.is_empty() { 0.0 } else { left[j] };
-            let hv = own.map_or(0.0, |s| s[j]);
-            let m = b[j] * hl + (1.0 - b[j]) * hv;
-            h[j] = a[j] * m + (1.0 - a[j]) * c[j];
+            let hl = if left.is_empty() { F::ZERO } else { left[j] };
+            let hv = own.map_or(F::ZERO, |s| s[j]);
+            let m = b[j] * hl + (F::ONE - b[j]) * hv;
+            h[j] = a[j] * m + (F::ONE - a[j]) * c[j];
         }
     } else {
         let c = &gates[dh..2 * dh];
         for j in 0..dh {
-            let m = own.map_or(0.0, |s| s[j]);
-            h[j] = a[j] * m + (1.0 - a[j]) * c[j];
+            let m = own.map_or(F::ZERO, |s| s[j]);
+            h[j] = a[j] * m + (F::ONE - a[j]) * c[j];
         }
     }
 }
 
 /// `out = x w + bias` for one row, `w` `[dh x d]` row-major.
-fn affine_row(x: &[f64], w: &[f64], bias: &[f64], out: &mut [f64]) {
+fn affine_row<F: Real>(x: &[F], w: &[F], bias: &[F], out: &mut [F]) {
     let d = out.len();
     out.copy_from_slice(bias);
     for (xj, wj) in x.iter().zip(w.chunks_exact(d)) {
         for (o, &wv) in out.iter_mut().zip(wj) {
-            *o += xj * wv;
+            *o += *xj * wv;
         }
     }
 }

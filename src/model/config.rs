@@ -210,12 +210,6 @@ impl ModelConfig {
                 }
             }
         }
-        if self.precision == Precision::F32 {
-            // Last: a checkpoint loader reads Unsupported as "intact, but not for this build".
-            return Err(Error::unsupported(
-                "precision F32: float32 passes are not implemented yet (use F64)",
-            ));
-        }
         Ok(())
     }
 }
