@@ -174,7 +174,7 @@ mod tests {
             let m = Model::new(cfg).unwrap();
             // Row counts whose buffers overflow the element count or exceed isize::MAX bytes.
             for rows in [usize::MAX / 2, 1 << 57] {
-                let e = Pass::new(&m, rows).err().expect("refused");
+                let e = Pass::<f64>::new(&m, rows).err().expect("refused");
                 assert_eq!(e.kind, ErrorKind::InvalidArgument);
                 assert!(e.message.contains("the pass workspace"), "{}", e.message);
                 let e = Tape::new(&m, rows).err().expect("refused");
@@ -183,7 +183,7 @@ mod tests {
                 assert_eq!(e.kind, ErrorKind::InvalidArgument);
             }
             // The same shapes with a row or a chunk are fine.
-            assert!(Backward::new(&m, 1).is_ok() && Pass::new(&m, CHUNK_ROWS).is_ok());
+            assert!(Backward::new(&m, 1).is_ok() && Pass::<f64>::new(&m, CHUNK_ROWS).is_ok());
         }
     }
 }

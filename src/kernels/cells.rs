@@ -348,40 +348,45 @@ mod tests {
     use crate::kernels::activations::{Fused, Portable, Unfused};
     use crate::kernels::dispatch::{simd_level, SimdLevel};
 
-    type Update = fn(GateLayout, &[f64], &[f64], &[f64], &mut [f64], &mut [f64]);
-    type TensorUpdate = fn(GateLayout, &[f64], &[f64], &mut [f64], &mut [f64]);
-    type InPlace = fn(&mut [f64]);
+    type Update<F> = fn(GateLayout, &[F], &[F], &[F], &mut [F], &mut [F]);
+    type TensorUpdate<F> = fn(GateLayout, &[F], &[F], &mut [F], &mut [F]);
+    type InPlace<F> = fn(&mut [F]);
 
-    /// One way to run the three kernels: the dispatched functions or a body instantiation.
-    struct Kernels {
-        gru: Update,
-        tensor: TensorUpdate,
-        tanh: InPlace,
-        elu: InPlace,
+    /// One way to run the three kernels: the dispatched functions or a body instantiation,
+    /// in f64 or f32.
+    struct Kernels<F> {
+        gru: Update<F>,
+        tensor: TensorUpdate<F>,
+        tanh: InPlace<F>,
+        elu: InPlace<F>,
     }
 
-    const DISPATCHED: Kernels = Kernels {
-        gru: gru_update,
-        tensor: tensor_gru_update,
-        tanh: tanh_in_place,
-        elu: elu_in_place,
-    };
-
-    fn bodies<A: Arithmetic>() -> Kernels {
+    fn dispatched<F: Real>() -> Kernels<F> {
         Kernels {
-            gru: gru_update_body::<A>,
-            tensor: tensor_gru_update_body::<A>,
-            tanh: tanh_in_place_body::<A>,
-            elu: elu_in_place_body::<A>,
+            gru: gru_update::<F>,
+            tensor: tensor_gru_update::<F>,
+            tanh: tanh_in_place::<F>,
+            elu: elu_in_place::<F>,
+        }
+    }
+
+    fn bodies<A: Arithmetic, F: Real>() -> Kernels<F> {
+        Kernels {
+            gru: gru_update_body::<A, F>,
+            tensor: tensor_gru_update_body::<A, F>,
+            tanh: tanh_in_place_body::<A, F>,
+            elu: elu_in_place_body::<A, F>,
         }
     }
 
     /// Every output (states and recorded gates, with and without recording) of `kernels` on
     /// fixed inputs spanning the activations' whole useful range (|pre-activation| up to 12).
-    fn outputs(kernels: &Kernels) -> Vec<Vec<f64>> {
+    fn outputs<F: Real>(kernels: &Kernels<F>) -> Vec<Vec<F>> {
         let (rows, dh) = (7, 53);
-        let wave = |n: usize, f: f64| -> Vec<f64> {
-            (0..n).map(|i| 6.0 * ((i as f64 * f).sin())).collect()
+        let wave = |n: usize, f: f64| -> Vec<F> {
+            (0..n)
+                .map(|i| F::from_f64(6.0 * ((i as f64 * f).sin())))
+                .collect()
         };
         let bhg = wave(dh, 1.3);
         let h0 = wave(rows * dh, 0.11);
@@ -393,7 +398,7 @@ mod tests {
             let pre_h = wave(rows * layout.hidden_width(), 0.91);
             for record in [false, true] {
                 let mut gates = vec![
-                    0.0;
+                    F::ZERO;
                     if record {
                         rows * layout.tape_width()
                     } else {
@@ -412,14 +417,14 @@ mod tests {
             let q = wave(rows * dh, 0.91);
             for record in [false, true] {
                 let mut tape = vec![
-                    0.0;
+                    F::ZERO;
                     if record {
                         rows * layout.tape_width()
                     } else {
                         0
                     }
                 ];
-                let mut h = vec![0.0; rows * dh];
+                let mut h = vec![F::ZERO; rows * dh];
                 (kernels.tensor)(layout, &pre, &q, &mut h, &mut tape);
                 out.extend([h, tape]);
             }
@@ -439,11 +444,37 @@ mod tests {
     #[test]
     fn dispatched_kernels_match_generic_bit_for_bit() {
         let reference = if simd_level() == SimdLevel::Generic {
-            outputs(&bodies::<Portable>())
+            outputs(&bodies::<Portable, f64>())
         } else {
-            outputs(&bodies::<Fused>())
+            outputs(&bodies::<Fused, f64>())
         };
-        assert_eq!(outputs(&DISPATCHED), reference);
+        assert_eq!(outputs(&dispatched::<f64>()), reference);
+        let reference = if simd_level() == SimdLevel::Generic {
+            outputs(&bodies::<Portable, f32>())
+        } else {
+            outputs(&bodies::<Fused, f32>())
+        };
+        assert_eq!(outputs(&dispatched::<f32>()), reference);
+    }
+
+    /// Every f32 kernel, fused and unfused, agrees with the f64 one on the same inputs
+    /// (rounded to f32) to f32 accuracy: at most 1e-6 relative to max(1, |value|).
+    #[test]
+    fn f32_kernels_match_f64_within_1e_6() {
+        let exact = outputs(&bodies::<Fused, f64>());
+        for run in [
+            outputs(&bodies::<Fused, f32>()),
+            outputs(&bodies::<Unfused, f32>()),
+            outputs(&dispatched::<f32>()),
+        ] {
+            let widened: Vec<Vec<f64>> = run
+                .iter()
+                .map(|v| v.iter().map(|&x| x as f64).collect())
+                .collect();
+            let worst = worst_difference(&widened, &exact);
+            assert!(worst <= 1e-6, "worst difference {worst}");
+            assert!(worst > 0.0, "f32 kernels must compute in f32");
+        }
     }
 
     /// Worst |a - b| / max(1, |b|) between two runs' outputs.
@@ -466,18 +497,18 @@ mod tests {
     /// one and the second check holds exactly.
     #[test]
     fn portable_kernels_match_fused_within_2e_15() {
-        let fused = outputs(&bodies::<Fused>());
-        let unfused = outputs(&bodies::<Unfused>());
+        let fused = outputs(&bodies::<Fused, f64>());
+        let unfused = outputs(&bodies::<Unfused, f64>());
         let worst = worst_difference(&unfused, &fused);
         assert!(worst <= 2e-15, "worst difference {worst}");
-        let worst = worst_difference(&outputs(&bodies::<Portable>()), &fused);
+        let worst = worst_difference(&outputs(&bodies::<Portable, f64>()), &fused);
         assert!(worst <= 2e-15, "worst difference {worst}");
     }
 
     #[test]
     fn elu_is_identity_above_zero_and_exp_minus_one_below() {
         let mut x = vec![-30.0, -1.0, -1e-3, 0.0, 1e-3, 2.5];
-        elu_in_place(&mut x);
+        elu_in_place::<f64>(&mut x);
         let expected = [
             (-30.0f64).exp_m1(),
             (-1.0f64).exp_m1(),
