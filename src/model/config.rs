@@ -69,7 +69,8 @@ pub enum Symmetry {
 pub enum Precision {
     /// Every pass in f64.
     F64,
-    /// Passes in f32 (not implemented yet: refused by validation).
+    /// Passes in f32 on the parameters rounded once per change; ln P and the phase are
+    /// summed over sites in f64, and energies, gradient sums and solves stay f64.
     F32,
 }
 
