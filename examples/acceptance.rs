@@ -3,12 +3,16 @@
 //! open J1-J2 chain (N = 20, J2 = 0.2, phase head, zero magnetisation), each with Adam and
 //! with minSR, against exact energies (free fermions; Lanczos).
 //!
-//!     cargo run --release --example acceptance [-- ising|heisenberg|j1j2 [adam|minsr]]
+//!     cargo run --release --example acceptance [-- [--precision f32|f64] ising|heisenberg|j1j2 [adam|minsr]]
 
 use rnnwf::optim::Optimizer;
 use rnnwf::vmc::{Vmc, VmcConfig};
-use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig, PhaseKind, SignRule};
+use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig, PhaseKind, Precision, SignRule};
 use std::time::Instant;
+
+#[path = "common/cli.rs"]
+#[allow(dead_code)] // only the precision is a flag here
+mod cli;
 
 struct Case {
     name: &'static str,
@@ -25,9 +29,10 @@ struct Schedule {
     final_lr: f64,
 }
 
-fn cases(n: u32) -> Vec<Case> {
+fn cases(n: u32, precision: Precision) -> Vec<Case> {
     let chain = |phase, sign_rule, u1_total| {
         ModelConfig::default()
+            .with_precision(precision)
             .with_cell(CellKind::Gru)
             .with_lx(n)
             .with_hidden(32)
@@ -78,13 +83,26 @@ fn schedule(optimizer: Optimizer) -> Schedule {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut precision = Precision::F64;
+    if let Some(i) = args.iter().position(|a| a == "--precision") {
+        let value = args.get(i + 1).cloned().unwrap_or_default();
+        match <cli::PrecisionArg as clap::ValueEnum>::from_str(&value, true) {
+            Ok(p) => precision = p.into(),
+            Err(_) => {
+                eprintln!("error: --precision takes f32 or f64, not {value:?}");
+                std::process::exit(2);
+            }
+        }
+        args.drain(i..(i + 2).min(args.len()));
+    }
     let n = 20;
+    println!("precision {precision:?}");
     println!(
         "{:<11} {:>6} {:>6} {:>14} {:>14} {:>10} {:>8} {:>8}",
         "case", "opt", "steps", "E", "exact", "rel.err", "target", "seconds"
     );
-    for case in cases(n) {
+    for case in cases(n, precision) {
         if args.first().is_some_and(|a| a != case.name) {
             continue;
         }

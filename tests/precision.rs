@@ -277,3 +277,76 @@ fn f32_models_keep_their_precision_through_a_checkpoint() {
     let configs = all_configs(9, 2);
     assert_eq!(log_psi_all(&back, &configs), log_psi_all(&m32, &configs));
 }
+
+/// The f32 backward sweep: per-sample gradients and the weighted batch sum against the f64
+/// model's analytic ones (1e-4 relative to the sample's largest entry) and, for a subset of
+/// parameters, against central differences of the f64 model's ln psi.
+#[test]
+fn f32_gradients_match_f64_and_finite_differences() {
+    let mut cfgs = Vec::new();
+    for (i, &cell) in ALL_CELLS.iter().enumerate() {
+        let seed = 41 + i as u64;
+        cfgs.push(chain(cell, 7, true, false, seed));
+        cfgs.push(chain(cell, 8, false, true, seed));
+        cfgs.push(grid(cell, 3, 3, true, false, seed));
+        cfgs.push(chain(cell, 6, true, true, seed).with_symmetry(Symmetry::Lattice));
+    }
+    for cfg in cfgs {
+        let (m64, m32) = pair(&cfg);
+        let (sites, np, n) = (m64.num_sites(), m64.num_params(), 4);
+        let mut configs = vec![0u8; n * sites];
+        m32.sample(3, n, &mut configs, None).unwrap();
+        let mut g32 = vec![Complex64::new(0.0, 0.0); n * np];
+        let mut g64 = vec![Complex64::new(0.0, 0.0); n * np];
+        m32.log_psi_grad(&configs, &mut g32).unwrap();
+        m64.log_psi_grad(&configs, &mut g64).unwrap();
+        let mut worst: f64 = 0.0;
+        for (a, b) in g32.chunks_exact(np).zip(g64.chunks_exact(np)) {
+            let scale = b.iter().map(|g| g.norm()).fold(1.0, f64::max);
+            for (x, y) in a.iter().zip(b) {
+                worst = worst.max((x - y).norm() / scale);
+            }
+        }
+        assert!(
+            worst < 1e-4,
+            "{cfg:?}: per-sample gradients differ by {worst}"
+        );
+        assert!(worst > 1e-10, "{cfg:?}: the f32 gradient is the f64 one");
+
+        // Central differences of the f64 model on every fifth parameter.
+        let params = m64.params().to_vec();
+        let f64_cfg = cfg.clone().with_precision(Precision::F64);
+        let log_psi =
+            |p: &[f64]| log_psi_all(&Model::with_params(f64_cfg.clone(), p).unwrap(), &configs);
+        let step = 1e-5;
+        for k in (0..np).step_by(5) {
+            let (mut plus, mut minus) = (params.clone(), params.clone());
+            plus[k] += step;
+            minus[k] -= step;
+            let (lp, lm) = (log_psi(&plus), log_psi(&minus));
+            for i in 0..n {
+                let fd = (lp[i] - lm[i]) / (2.0 * step);
+                let scale = g64[i * np..(i + 1) * np]
+                    .iter()
+                    .map(|g| g.norm())
+                    .fold(1.0, f64::max);
+                assert!(
+                    (g32[i * np + k] - fd).norm() < 1e-4 * scale,
+                    "{cfg:?} parameter {k} sample {i}: f32 {} against finite difference {fd}",
+                    g32[i * np + k]
+                );
+            }
+        }
+
+        // The batch sum with weights, as a VMC step forms it.
+        let re: Vec<f64> = (0..n).map(|i| 0.3 - 0.2 * i as f64).collect();
+        let im: Vec<f64> = (0..n).map(|i| 0.1 * i as f64 - 0.15).collect();
+        let (mut v32, mut v64) = (vec![0.0; np], vec![0.0; np]);
+        m32.log_psi_vjp(&configs, &re, &im, &mut v32).unwrap();
+        m64.log_psi_vjp(&configs, &re, &im, &mut v64).unwrap();
+        let scale = v64.iter().map(|g| g.abs()).fold(1.0, f64::max);
+        for (a, b) in v32.iter().zip(&v64) {
+            assert!((a - b).abs() < 1e-4 * scale, "{cfg:?}: vjp {a} against {b}");
+        }
+    }
+}

@@ -1,6 +1,8 @@
 //! The floating-point types a pass runs in (f64, or f32 with `Precision::F32`): one trait so
 //! that the kernels, the pass, its tape and the backward sweep are written once.
 
+use super::gemm::{gemm_view, View};
+use std::cell::RefCell;
 use std::fmt::Debug;
 use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
 
@@ -40,6 +42,20 @@ pub(crate) trait Real:
     fn exp_unfused<const SCALE: i32>(x: Self) -> Self;
     /// The largest |x| for which `exp` is finite and normal; beyond it x is clamped.
     const EXP_CLAMP: Self;
+    /// `c += a b` for strided views, into an f64 matrix whose element (i, j) is at
+    /// `c[i * rsc + j * csc]`: directly in f64; in f32 the product is formed in f32 and then
+    /// added to the f64 totals.
+    #[allow(clippy::too_many_arguments)]
+    fn add_product_to_f64(
+        m: usize,
+        k: usize,
+        n: usize,
+        a: View<Self>,
+        b: View<Self>,
+        c: &mut [f64],
+        rsc: usize,
+        csc: usize,
+    );
     /// The one of two slices in this type.
     fn select<'a>(f64s: &'a [f64], f32s: &'a [f32]) -> &'a [Self];
     /// matrixmultiply's sgemm or dgemm with the same arguments.
@@ -66,6 +82,19 @@ pub(crate) trait Real:
 }
 
 impl Real for f64 {
+    fn add_product_to_f64(
+        m: usize,
+        k: usize,
+        n: usize,
+        a: View<f64>,
+        b: View<f64>,
+        c: &mut [f64],
+        rsc: usize,
+        csc: usize,
+    ) {
+        gemm_view(m, k, n, a, b, 1.0, c, rsc, csc);
+    }
+
     const ZERO: f64 = 0.0;
     const ONE: f64 = 1.0;
     const NEG_INFINITY: f64 = f64::NEG_INFINITY;
@@ -129,6 +158,34 @@ impl Real for f64 {
 }
 
 impl Real for f32 {
+    fn add_product_to_f64(
+        m: usize,
+        k: usize,
+        n: usize,
+        a: View<f32>,
+        b: View<f32>,
+        c: &mut [f64],
+        rsc: usize,
+        csc: usize,
+    ) {
+        thread_local! {
+            /// The f32 product before it joins the f64 totals; grows to the largest block.
+            static PRODUCT: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+        }
+        PRODUCT.with_borrow_mut(|product| {
+            if product.len() < m * n {
+                product.resize(m * n, 0.0);
+            }
+            let product = &mut product[..m * n];
+            gemm_view(m, k, n, a, b, 0.0, product, n, 1);
+            for (i, row) in product.chunks_exact(n.max(1)).enumerate() {
+                for (j, &x) in row.iter().enumerate() {
+                    c[i * rsc + j * csc] += x as f64;
+                }
+            }
+        });
+    }
+
     const ZERO: f32 = 0.0;
     const ONE: f32 = 1.0;
     const NEG_INFINITY: f32 = f32::NEG_INFINITY;
