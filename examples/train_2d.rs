@@ -8,10 +8,12 @@
 //!         [--samples 512] [--steps 300] [--optimizer minsr|adam|sgd]
 //!         [--preconditioner none|sr] [--lr 0.05] [--final-lr 0.01] [--shift 1e-3] [--seed 1]
 //!         [--final-samples 32768] [--symmetry none|lattice|lattice-spin-flip]
-//!         [--minutes M] [--reference E0]
+//!         [--minutes M] [--reference E0] [--out target/train_2d]
 //!
 //! `--optimizer` is the update rule (`minsr` = SGD after SR); `--preconditioner sr` puts
-//! stochastic reconfiguration before `adam` or `sgd`.
+//! stochastic reconfiguration before `adam` or `sgd`. Writes `energy.svg` (the energy
+//! against the step with its error band; with an exact energy, the exact line and the
+//! relative error on a log scale too) into `--out`.
 //!
 //! The two acceptance runs (4x4, open):
 //!     cargo run --release --example train_2d -- --model ising --field 3
@@ -22,6 +24,7 @@
 use rnnwf::optim::Optimizer;
 use rnnwf::vmc::{Vmc, VmcConfig};
 use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig, SignRule};
+use std::path::PathBuf;
 use std::time::Instant;
 
 /// Lattices up to this many sites get their exact ground energy (2^20 states by Lanczos).
@@ -29,6 +32,8 @@ const EXACT_SITES: u32 = 20;
 
 #[path = "common/cli.rs"]
 mod cli;
+#[path = "common/plot.rs"]
+mod plot;
 
 /// Train a 2D RNN on the open square lattice: the transverse-field Ising model (J = 1) or the
 /// Heisenberg model (Marshall sign, zero magnetisation).
@@ -100,6 +105,9 @@ struct Args {
     /// the exact one.
     #[arg(long, allow_hyphen_values = true)]
     reference: Option<f64>,
+    /// Folder for energy.svg.
+    #[arg(long, default_value = "target/train_2d")]
+    out: PathBuf,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -191,6 +199,7 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let budget = a.minutes.map(|m| m * 60.0);
     let mut step_seconds = Vec::with_capacity(a.steps as usize);
     let mut steps = 0;
+    let mut history = Vec::with_capacity(a.steps as usize);
     for step in 0..a.steps {
         let elapsed = start.elapsed().as_secs_f64();
         if budget.is_some_and(|b| elapsed >= b) {
@@ -202,6 +211,11 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         vmc.set_learning_rate(a.lr * (a.final_lr / a.lr).powf(frac))?;
         let s = vmc.step(&mut model, &h)?;
         step_seconds.push(s.seconds);
+        history.push(plot::EnergyPoint {
+            step: s.step,
+            mean: s.energy.mean.re,
+            error: s.energy.error,
+        });
         let out_of_time = budget.is_some_and(|b| start.elapsed().as_secs_f64() >= b);
         if step % report_every == 0 || step + 1 == a.steps || out_of_time {
             let e = s.energy.mean.re;
@@ -219,6 +233,20 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let training = start.elapsed().as_secs_f64();
+    std::fs::create_dir_all(&a.out)
+        .map_err(|e| format!("cannot create {}: {e}", a.out.display()))?;
+    let svg = a.out.join("energy.svg");
+    let title = format!(
+        "{}x{} open {name}: 2D {:?} {} x {}, {:?}",
+        a.lx,
+        a.ly,
+        cell,
+        a.hidden,
+        a.layers,
+        Optimizer::from(a.optimizer)
+    );
+    plot::write_energy_plot(&svg, &title, &history, exact)?;
+    println!("plot: {}", svg.display());
     step_seconds.sort_by(f64::total_cmp);
     let median_step = step_seconds.get(step_seconds.len() / 2).copied();
     // Final estimate with more samples, from the trained state: on large lattices it takes

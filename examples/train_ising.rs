@@ -9,8 +9,9 @@
 //! `--optimizer` is the update rule (`minsr` = SGD after SR); `--preconditioner sr` puts
 //! stochastic reconfiguration before `adam` or `sgd`.
 //!
-//! Prints progress, writes `log.jsonl` (one JSON object per step) and `energy.svg` (energy
-//! against step) into the output folder, and ends with a one-line summary.
+//! Prints progress, writes `log.jsonl` (one JSON object per step) and `energy.svg` (the
+//! energy against the step with its error band and the exact energy; below, the relative
+//! error on a log scale) into the output folder, and ends with a one-line summary.
 
 use rnnwf::vmc::{Vmc, VmcConfig};
 use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig};
@@ -20,6 +21,8 @@ use std::time::Instant;
 
 #[path = "common/cli.rs"]
 mod cli;
+#[path = "common/plot.rs"]
+mod plot;
 
 /// Train a GRU on the open transverse-field Ising chain (J = 1) against its exact ground
 /// energy.
@@ -121,7 +124,11 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         let s = vmc.step(&mut model, &h)?;
         let e = s.energy.mean.re;
         let rel = (e - exact).abs() / exact.abs();
-        history.push((s.step, e, s.energy.error));
+        history.push(plot::EnergyPoint {
+            step: s.step,
+            mean: e,
+            error: s.energy.error,
+        });
         writeln!(
             log,
             "{{\"step\":{},\"energy\":{e:.12},\"error\":{:.6e},\"variance\":{:.6e},\"relative_error\":{rel:.6e},\"grad_norm\":{:.6e},\"seconds\":{:.6}}}",
@@ -144,7 +151,15 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let e = final_estimate.mean.re;
     let rel = (e - exact).abs() / exact.abs();
     let svg = args.out.join("energy.svg");
-    write_svg(&svg, &history, exact).map_err(|e| format!("cannot write {}: {e}", svg.display()))?;
+    let title = format!(
+        "open Ising chain, N = {}, h = {}: GRU {} x {}, {:?}",
+        args.sites,
+        args.field,
+        args.hidden,
+        args.layers,
+        rnnwf::optim::Optimizer::from(args.optimizer)
+    );
+    plot::write_energy_plot(&svg, &title, &history, Some(exact))?;
     println!(
         "summary: N = {} h = {} E = {e:.8} +- {:.1e} exact {exact:.8} relative error {rel:.2e} \
          after {} steps in {:.1} s (log: {}, plot: {})",
@@ -157,79 +172,4 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         args.out.join("energy.svg").display()
     );
     Ok(())
-}
-
-/// Energy against step, with the exact energy as a dashed line; the y range covers the last
-/// 90% of the run so that convergence is visible.
-fn write_svg(
-    path: &std::path::Path,
-    history: &[(u64, f64, f64)],
-    exact: f64,
-) -> std::io::Result<()> {
-    let (w, h, margin) = (800.0, 480.0, 60.0);
-    let tail = &history[history.len() / 10..];
-    let ys = tail.iter().map(|p| p.1).chain([exact]);
-    let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
-        (lo.min(y), hi.max(y))
-    });
-    let pad = ((hi - lo) * 0.05).max(1e-9);
-    let (lo, hi) = (lo - pad, hi + pad);
-    let steps = history.last().map_or(1, |p| p.0.max(1)) as f64;
-    let x = |s: f64| margin + (w - 2.0 * margin) * s / steps;
-    let y = |e: f64| h - margin - (h - 2.0 * margin) * ((e.clamp(lo, hi) - lo) / (hi - lo));
-    let points: Vec<String> = history
-        .iter()
-        .map(|p| format!("{:.1},{:.1}", x(p.0 as f64), y(p.1)))
-        .collect();
-    let mut f = std::fs::File::create(path)?;
-    writeln!(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"13\">")?;
-    writeln!(f, "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>")?;
-    writeln!(
-        f,
-        "<line x1=\"{margin}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"black\"/>",
-        h - margin,
-        w - margin,
-        h - margin
-    )?;
-    writeln!(
-        f,
-        "<line x1=\"{margin}\" y1=\"{margin}\" x2=\"{margin}\" y2=\"{}\" stroke=\"black\"/>",
-        h - margin
-    )?;
-    writeln!(f, "<line x1=\"{margin}\" y1=\"{0:.1}\" x2=\"{1}\" y2=\"{0:.1}\" stroke=\"red\" stroke-dasharray=\"6,4\"/>", y(exact), w - margin)?;
-    writeln!(
-        f,
-        "<polyline fill=\"none\" stroke=\"steelblue\" stroke-width=\"1.5\" points=\"{}\"/>",
-        points.join(" ")
-    )?;
-    writeln!(
-        f,
-        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">step</text>",
-        w / 2.0,
-        h - 20.0
-    )?;
-    writeln!(f, "<text x=\"15\" y=\"{}\" transform=\"rotate(-90 15 {0})\" text-anchor=\"middle\">energy</text>", h / 2.0)?;
-    writeln!(
-        f,
-        "<text x=\"{margin}\" y=\"{}\">{hi:.6}</text>",
-        margin - 8.0
-    )?;
-    writeln!(
-        f,
-        "<text x=\"{margin}\" y=\"{}\">{lo:.6}</text>",
-        h - margin + 18.0
-    )?;
-    writeln!(
-        f,
-        "<text x=\"{}\" y=\"{:.1}\" fill=\"red\" text-anchor=\"end\">exact {exact:.8}</text>",
-        w - margin,
-        y(exact) - 6.0
-    )?;
-    writeln!(
-        f,
-        "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{steps}</text>",
-        w - margin,
-        h - margin + 18.0
-    )?;
-    writeln!(f, "</svg>")
 }

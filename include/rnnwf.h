@@ -377,7 +377,10 @@ rnnwf_status rnnwf_model_config_init(struct rnnwf_model_config *cfg);
 
 // Creates a model with Glorot-uniform weights drawn from cfg->seed. Invalid fields
 // (hidden = 0, local_dim < 2, an infeasible u1_total, an unknown code, a wrong struct_size)
-// give RNNWF_ERR_INVALID_ARGUMENT.
+// give RNNWF_ERR_INVALID_ARGUMENT, as do parameters no memory can hold (naming the bytes).
+// Memory: 8 bytes per parameter (rnnwf_model_num_params; about 8 x G x hidden x (hidden +
+// local_dim + 1) x layers bytes on a chain, G = 3 for the GRU, 1 otherwise), plus the
+// workspaces its calls keep (see rnnwf_sample, rnnwf_local_energies, rnnwf_log_psi_grad).
 rnnwf_status rnnwf_model_new(const struct rnnwf_model_config *cfg, struct rnnwf_model **out);
 
 // A deep copy of `m`: same config and parameters, independent from then on.
@@ -406,20 +409,29 @@ rnnwf_status rnnwf_model_set_params(struct rnnwf_model *m, const double *params,
 
 // Writes a checkpoint (safetensors; the format is described in src/checkpoint/mod.rs) to `path`:
 // to a temporary file that is renamed over `path` once complete, so `path` is never
-// half-written. RNNWF_ERR_IO on failure; an empty path is RNNWF_ERR_INVALID_ARGUMENT.
+// half-written, and that keeps the permissions of the file it replaces. The temporary is
+// `.<name>.tmp-<pid>-<n>` beside `path` (shortened with a hash for names too long for
+// that); the next save of `path` removes those a killed save left (docs/checkpoint-format.md).
+// RNNWF_ERR_IO on failure; an empty path is RNNWF_ERR_INVALID_ARGUMENT.
 rnnwf_status rnnwf_model_save(const struct rnnwf_model *m, const char *path);
 
 // Reads a checkpoint written by rnnwf_model_save. RNNWF_ERR_IO when the file cannot be read;
 // RNNWF_ERR_FORMAT when it is not an intact rnnwf checkpoint (truncated, corrupted, foreign);
 // RNNWF_ERR_UNSUPPORTED for an intact file whose config this version cannot build; an empty
-// path is RNNWF_ERR_INVALID_ARGUMENT.
+// path is RNNWF_ERR_INVALID_ARGUMENT. Only a regular file is read (a FIFO, a device or a
+// directory is RNNWF_ERR_IO), bounded by its size. Memory: the file's size plus the
+// model's parameters, about twice the file.
 rnnwf_status rnnwf_model_load(const char *path, struct rnnwf_model **out);
 
 // Draws `n` independent exact samples of P = |psi|^2 into `configs_out`
 // (`[n][n_sites]`, values 0..local_dim) and, when `log_psi_out` is not NULL, their ln psi
 // (`[n]`) from the same pass. The result depends only on the parameters, `seed` and `n`,
-// never on the thread count. NULL arrays are accepted when `n` is 0. Nothing is written on
-// failure.
+// never on the thread count. NULL arrays are accepted when `n` is 0. Parameters so large
+// that the pass overflows (set_params takes any finite value, 1e308 included) give
+// RNNWF_ERR_NUMERICAL rather than NaN. Nothing is written on failure.
+// Memory besides the caller's arrays: one pass workspace per thread for up to 256 rows,
+// 8 x 256 x layers x hidden x S x (1, or 3 for the GRU) bytes and a little more (S states
+// kept per row: 2 on a chain, lx + 1 on a grid), kept by the model for its next calls.
 rnnwf_status rnnwf_sample(const struct rnnwf_model *m,
                           uint64_t seed,
                           size_t n,
@@ -429,8 +441,9 @@ rnnwf_status rnnwf_sample(const struct rnnwf_model *m,
 // ln psi(s) = 0.5 ln P(s) + i (phase(s) + pi * sign-rule count) of the `n` configurations in
 // `configs` (`[n][n_sites]`) into `out` (`[n]`). A value >= local_dim gives
 // RNNWF_ERR_INVALID_ARGUMENT naming the configuration and site. A configuration outside the
-// U(1) subspace has P = 0: its re is -inf. NULL arrays are accepted when `n` is 0. Nothing
-// is written on failure.
+// U(1) subspace has P = 0: its re is -inf. NULL arrays are accepted when `n` is 0. A NaN
+// (parameters so large that the pass overflows) is RNNWF_ERR_NUMERICAL. Nothing is written
+// on failure. Memory as rnnwf_sample.
 rnnwf_status rnnwf_log_psi(const struct rnnwf_model *m,
                            const uint8_t *configs,
                            size_t n,
@@ -440,7 +453,9 @@ rnnwf_status rnnwf_log_psi(const struct rnnwf_model *m,
 // `out` (`[n][num_params]`, parameters in the order of rnnwf_model_get_params): the real
 // part is 0.5 d ln P, the imaginary part the derivative of the phase. A configuration with
 // P = 0 (outside the U(1) subspace) has no derivative: RNNWF_ERR_INVALID_ARGUMENT naming
-// it. NULL arrays are accepted when `n` is 0. Nothing is written on failure.
+// it. NULL arrays are accepted when `n` is 0. Nothing is written on failure. Memory besides
+// the caller's arrays: a pass and a backward workspace (its tape, at most 64 MB) per
+// thread, kept by the model for its next calls.
 rnnwf_status rnnwf_log_psi_grad(const struct rnnwf_model *m,
                                 const uint8_t *configs,
                                 size_t n,
@@ -509,18 +524,25 @@ void rnnwf_hamiltonian_free(struct rnnwf_hamiltonian *h);
 // (`[n][n_sites]`) into `out` (`[n]`); the mean over samples of P = |psi|^2 estimates `<H>`.
 // RNNWF_ERR_INVALID_ARGUMENT for an operator on another number of sites than the model, a
 // model that is not spin-1/2 (local_dim != 2), a value >= 2 in `configs` or a
-// configuration outside the model's U(1) subspace (psi = 0 there), each named. NULL arrays
-// are accepted when `n` is 0. Nothing is written on failure.
+// configuration outside the model's U(1) subspace (psi = 0 there), each named; a local
+// energy that is not finite (parameters or coefficients so large that it overflows, e.g.
+// 1e308) is RNNWF_ERR_NUMERICAL naming the configuration. NULL arrays are accepted when `n`
+// is 0. Nothing is written on failure. Memory besides the caller's arrays: per thread, two
+// passes (as rnnwf_sample) and the saved states of 256 samples for prefix reuse (at most
+// 32 MB), kept by the model for its next calls.
 rnnwf_status rnnwf_local_energies(const struct rnnwf_model *m,
                                   const struct rnnwf_hamiltonian *h,
                                   const uint8_t *configs,
                                   size_t n,
                                   struct rnnwf_complex *out);
 
-// `<op>` from `n_samples` (>= 1, else RNNWF_ERR_INVALID_ARGUMENT) exact samples drawn with
-// `seed`: the mean of the local values sum_s' <s|op|s'> psi(s') / psi(s). The result depends
-// only on the parameters, `seed` and `n_samples`. An operator on another number of sites
-// than the model, or a model that is not spin-1/2, is RNNWF_ERR_INVALID_ARGUMENT.
+// `<op>` from `n_samples` exact samples drawn with `seed`: the mean of the local values
+// sum_s' <s|op|s'> psi(s') / psi(s). `n_samples` is 1 to 2^32 = 4294967296; outside, and for
+// an operator on another number of sites than the model or a model that is not spin-1/2,
+// RNNWF_ERR_INVALID_ARGUMENT. The result depends only on the parameters, `seed` and
+// `n_samples`. A local value or statistic that overflows is RNNWF_ERR_NUMERICAL. Memory:
+// the samples are drawn and evaluated in blocks of at most 64 MiB, whatever `n_samples`,
+// plus the workspaces of rnnwf_local_energies.
 rnnwf_status rnnwf_expectation(const struct rnnwf_model *m,
                                const struct rnnwf_hamiltonian *op,
                                uint64_t seed,
@@ -528,7 +550,8 @@ rnnwf_status rnnwf_expectation(const struct rnnwf_model *m,
                                struct rnnwf_estimate *out);
 
 // Second Renyi entropy S2(A) = -ln <Swap_A> of the sites `region[0..region_len]` by the swap
-// trick, from `n_samples` (>= 1) pairs of exact samples drawn with `seed`: out->mean_re = S2,
+// trick, from `n_samples` (1 to 2^32) pairs of exact samples drawn with `seed`, in blocks of
+// at most 64 MiB as rnnwf_expectation's: out->mean_re = S2,
 // out->mean_im = 0, out->error its standard error (error of `<Swap>` / `<Swap>`),
 // out->variance the swap values' variance / `<Swap>`^2, out->n the pairs used. An empty
 // region gives S2 = 0. A site >= n_sites or given twice is RNNWF_ERR_INVALID_ARGUMENT; a
@@ -543,13 +566,18 @@ rnnwf_status rnnwf_renyi2(const struct rnnwf_model *m,
 
 // <psi|op|psi> / <psi|psi> by the full sum over all 2^N configurations (N <= 24, else
 // RNNWF_ERR_INVALID_ARGUMENT; time and memory grow as 2^N). An operator on another number
-// of sites than the model, or a model that is not spin-1/2, is RNNWF_ERR_INVALID_ARGUMENT.
+// of sites than the model, or a model that is not spin-1/2, is RNNWF_ERR_INVALID_ARGUMENT;
+// a value that overflows (coefficients or parameters near 1e308) is RNNWF_ERR_NUMERICAL.
+// Memory: 2^N complex amplitudes twice (512 MiB at N = 24).
 rnnwf_status rnnwf_exact_expectation(const struct rnnwf_model *m,
                                      const struct rnnwf_hamiltonian *op,
                                      struct rnnwf_complex *out);
 
 // The lowest eigenvalue of `h` by Lanczos over all 2^N states (N <= 24, else
-// RNNWF_ERR_INVALID_ARGUMENT), converged to a residual of 1e-10 relative.
+// RNNWF_ERR_INVALID_ARGUMENT), converged to a residual of 1e-10 relative. Coefficients whose
+// magnitudes sum above 1e150 are RNNWF_ERR_NUMERICAL (the solver's squared norms would
+// overflow). Memory: a few vectors of 2^N doubles (complex ones when a matrix element is
+// complex): 128 MiB each at N = 24.
 rnnwf_status rnnwf_exact_ground_energy(const struct rnnwf_hamiltonian *h, double *out);
 
 // Fills `cfg` with the defaults (Adam, n_samples 1024, learning_rate 1e-3, adam_beta1 0.9,
@@ -597,9 +625,19 @@ rnnwf_status rnnwf_vmc_set_temperature(struct rnnwf_vmc *v, double t);
 // temperature T > 0), and updates the parameters of `m` with the optimiser; `out` gets the
 // statistics of the samples drawn before the update. RNNWF_ERR_INVALID_ARGUMENT for an
 // operator on another number of sites than the model, or optimiser state (Adam's moments)
-// of a model with another parameter count; RNNWF_ERR_NUMERICAL when a local energy,
-// gradient or new parameter is NaN or Inf; RNNWF_ERR_CALLBACK when the reduction hook
-// fails. On any error the model, the optimiser state and the step counter are unchanged.
+// of a model of another shape (or, from an old file, parameter count); RNNWF_ERR_NUMERICAL
+// when a local energy, gradient or new parameter is NaN or Inf, or when the reduction hook
+// returns a sample count below 1 (it does not sum); RNNWF_ERR_CALLBACK when the reduction
+// hook fails. Under a hook, every refusal of this process's own inputs still joins the
+// first reduction, so that all processes fail the step together. On any error the model,
+// the optimiser state and the step counter are unchanged. Memory, with n = n_samples and
+// P = rnnwf_model_num_params, kept by the driver between steps: n x (n_sites + 64) bytes
+// for the samples, their energies and weights; 24 P for the gradient, the direction and
+// the new parameters (Adam 16 P more for its moments); with SR (RNNWF_OPT_SR or RNNWF_PRECONDITIONER_SR) also 16 n P for the
+// log-derivatives and 8 r P for the matrix A, r = n (2n with a phase head), and without a
+// hook minSR's Gram matrix, 8 r^2 bytes (34 GB at n = 65536 without a phase head); plus
+// the model's workspaces (rnnwf_local_energies, rnnwf_log_psi_grad). A size no memory can
+// hold is RNNWF_ERR_INVALID_ARGUMENT naming the buffer and its bytes.
 rnnwf_status rnnwf_vmc_step(struct rnnwf_vmc *v,
                             struct rnnwf_model *m,
                             const struct rnnwf_hamiltonian *h,
@@ -629,8 +667,9 @@ rnnwf_status rnnwf_vmc_save(const struct rnnwf_vmc *v, const char *path);
 // rank 0 saves and every rank loads, each rank then sets its own seed again with
 // rnnwf_vmc_set_seed (else all ranks would draw rank 0's samples). RNNWF_ERR_IO when the file cannot
 // be read, RNNWF_ERR_FORMAT when it is not an intact optimiser checkpoint (truncated,
-// corrupted, a model file); `v` is unchanged then. A state saved with another model's
-// parameter count is refused by the next step.
+// corrupted, a model file, a step count above 2^53); `v` is unchanged then. Only a regular
+// file is read. A state saved with a model of another shape (or, in a file written before
+// the shape was recorded, another parameter count) is refused by the next step.
 rnnwf_status rnnwf_vmc_load(struct rnnwf_vmc *v,
                             const char *path);
 

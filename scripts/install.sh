@@ -24,7 +24,7 @@ while (($#)); do
 done
 (($# == 1)) || usage
 prefix=$(realpath -m "$1")
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+root=$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)  # -P: through a symlinked scripts/
 
 version=$(sed -n 's/^version = "\([0-9.]*\)"$/\1/p' "$root/Cargo.toml" | head -n1)
 IFS=. read -r major minor _patch <<<"$version"

@@ -50,6 +50,23 @@ impl Estimate {
         }
     }
 
+    /// The estimate, refused (`Numerical`) when a statistic is not finite: values finite
+    /// one by one can still overflow their sums (local values near 1e308).
+    fn finite(self) -> Result<Estimate> {
+        if self.mean.re.is_finite()
+            && self.mean.im.is_finite()
+            && self.variance.is_finite()
+            && self.error.is_finite()
+        {
+            Ok(self)
+        } else {
+            Err(Error::numerical(format!(
+                "the estimate over {} samples overflows: mean {}, variance {}",
+                self.n, self.mean, self.variance
+            )))
+        }
+    }
+
     /// The statistics of this block's values and `other`'s together (the pairwise update of
     /// Chan, Golub and LeVeque, stable whatever the block sizes).
     fn merge(self, other: Estimate) -> Estimate {
@@ -77,7 +94,10 @@ fn merge_blocks(total: Option<Estimate>, block: Estimate) -> Option<Estimate> {
 }
 
 /// `<op>` over `n_samples` samples drawn with `seed`: the mean of the local values
-/// `O_loc(s) = sum_{s'} <s|op|s'> psi(s') / psi(s)`.
+/// `O_loc(s) = sum_{s'} <s|op|s'> psi(s') / psi(s)`. `n_samples` is 1 to
+/// [`MAX_ESTIMATE_SAMPLES`] (`InvalidArgument` otherwise); the samples are drawn and
+/// evaluated in blocks of at most 64 MiB, so the memory does not grow with `n_samples`.
+/// A local value or statistic that overflows gives `Numerical`.
 pub fn expectation(
     model: &Model,
     op: &Hamiltonian,
@@ -96,7 +116,7 @@ pub fn expectation(
         local_energies(model, op, &configs, &mut values)?;
         total = merge_blocks(total, Estimate::from_values(&values));
     }
-    Ok(total.expect("n_samples >= 1 gives a block"))
+    total.expect("n_samples >= 1 gives a block").finite()
 }
 
 /// Second Renyi entropy `S2(A) = -ln <Swap_A>` of the sites in `region`, from `n_samples`
@@ -104,7 +124,8 @@ pub fn expectation(
 /// `<Swap_A>` is the real part of the mean of `psi(t_A s_B) psi(s_A t_B) / (psi(s) psi(t))`;
 /// the result's `mean` is S2, its `error` `err(<Swap>) / <Swap>` and its `variance` the
 /// swap values' variance over `<Swap>^2`, consistently; `n` counts pairs. An empty region gives
-/// S2 = 0 exactly. Refuses a site out of range or given twice (`InvalidArgument`) and a
+/// S2 = 0 exactly. `n_samples` is 1 to [`MAX_ESTIMATE_SAMPLES`] pairs, drawn in blocks as
+/// [`expectation`]'s. Refuses a site out of range or given twice (`InvalidArgument`) and a
 /// mean swap value that is not positive, which too few samples can give (`Numerical`).
 pub fn renyi2(model: &Model, region: &[u32], seed: u64, n_samples: usize) -> Result<Estimate> {
     let sites = model.num_sites();
@@ -123,11 +144,9 @@ pub fn renyi2(model: &Model, region: &[u32], seed: u64, n_samples: usize) -> Res
         *slot = true;
     }
     let pairs = n_samples;
-    let total = pairs
-        .checked_mul(2)
-        .ok_or_else(|| Error::invalid(format!("n_samples = {n_samples} pairs is too many")))?;
+    check_count(pairs)?;
+    let total = 2 * pairs;
     if region.is_empty() {
-        check_count(pairs)?;
         return Ok(Estimate {
             mean: Complex64::new(0.0, 0.0),
             error: 0.0,
@@ -135,7 +154,6 @@ pub fn renyi2(model: &Model, region: &[u32], seed: u64, n_samples: usize) -> Res
             n: pairs as u64,
         });
     }
-    check_count(pairs)?;
     check_draw(model, total).map_err(|_| {
         Error::invalid(format!(
             "n_samples = {pairs} pairs ({total} samples) is too many for {sites} sites"
@@ -149,7 +167,7 @@ pub fn renyi2(model: &Model, region: &[u32], seed: u64, n_samples: usize) -> Res
         let values = swap_values(model, region, seed, total, start..end)?;
         swap = merge_blocks(swap, Estimate::from_values(&values));
     }
-    let swap = swap.expect("n_samples >= 1 gives a block");
+    let swap = swap.expect("n_samples >= 1 gives a block").finite()?;
     let mean = swap.mean.re;
     if !(mean > 0.0 && mean.is_finite()) {
         return Err(Error::numerical(format!(
@@ -164,9 +182,19 @@ pub fn renyi2(model: &Model, region: &[u32], seed: u64, n_samples: usize) -> Res
     })
 }
 
+/// Most samples (or pairs) an estimate takes: 2^32, whose error is already below 2^-16 of
+/// the values' spread. Each sample costs a pass over the sites, so a larger count (2^40 is
+/// days of work) is a mistake to refuse, not work to start.
+pub const MAX_ESTIMATE_SAMPLES: usize = 1 << 32;
+
 fn check_count(n_samples: usize) -> Result<()> {
     if n_samples == 0 {
         return Err(Error::invalid("n_samples must be at least 1"));
+    }
+    if n_samples > MAX_ESTIMATE_SAMPLES {
+        return Err(Error::invalid(format!(
+            "n_samples = {n_samples} is above the most an estimate takes, 2^32 = {MAX_ESTIMATE_SAMPLES}"
+        )));
     }
     Ok(())
 }

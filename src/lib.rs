@@ -54,7 +54,7 @@ mod settings;
 pub mod vmc;
 
 pub use error::{Error, ErrorKind, Result};
-pub use estimators::{expectation, renyi2, Estimate};
+pub use estimators::{expectation, renyi2, Estimate, MAX_ESTIMATE_SAMPLES};
 pub use exact::{
     exact_expectation, exact_ground_energy, tfim_open_chain_ground_energy, MAX_EXACT_SITES,
 };

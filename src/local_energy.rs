@@ -35,7 +35,8 @@ const NAIVE_BATCH: usize = 4096;
 /// E_loc(s) for each of the `out.len()` configurations in `configs` (row-major
 /// `[n][n_sites]`), with prefix reuse. Refuses an operator on a different number of sites,
 /// a model whose sites are not spin-1/2 (local_dim != 2), and configurations outside the
-/// model's U(1) subspace (psi = 0 there), all as `InvalidArgument`.
+/// model's U(1) subspace (psi = 0 there), all as `InvalidArgument`; a local energy that is
+/// not finite (overflow) as `Numerical`.
 pub fn local_energies(
     model: &Model,
     h: &Hamiltonian,
@@ -72,7 +73,8 @@ fn local_energies_in<F: Real>(
     let sites = model.num_sites();
     let tasks = configs
         .chunks(CHUNK_ROWS * sites)
-        .zip(out.chunks_mut(CHUNK_ROWS));
+        .zip(out.chunks_mut(CHUNK_ROWS))
+        .enumerate();
     for_each_task(
         tasks,
         || {
@@ -81,11 +83,29 @@ fn local_energies_in<F: Real>(
                 .workspaces()
                 .lease(rows, |r| Workspace::<F>::new(model, &plan, r))
         },
-        |ws, (configs, out)| {
+        |ws, (chunk, (configs, out))| {
             ws.local_energies(model, op, &plan, configs, out);
-            Ok(())
+            check_finite(out, chunk * CHUNK_ROWS)
         },
     )
+}
+
+/// Refuses a local energy that is not finite: the one check of every local energy handed
+/// out. Parameters or coefficients so large that psi ratios or the sum overflow (finite
+/// values such as 1e308 are accepted where they are set) give it. `first_row` is the row of
+/// `values[0]` among the caller's configurations.
+fn check_finite(values: &[Complex64], first_row: usize) -> Result<()> {
+    match values
+        .iter()
+        .position(|e| !(e.re.is_finite() && e.im.is_finite()))
+    {
+        None => Ok(()),
+        Some(i) => Err(Error::numerical(format!(
+            "the local energy of configuration {} is {}: the parameters or the operator's coefficients are too large (it overflows)",
+            first_row + i,
+            values[i]
+        ))),
+    }
 }
 
 /// The same local energies by evaluating every connected configuration from position 0
@@ -137,7 +157,8 @@ pub fn local_energies_naive(
             }
         }
     }
-    flush(&mut pending, &mut pending_configs, out)
+    flush(&mut pending, &mut pending_configs, out)?;
+    check_finite(out, 0)
 }
 
 /// Refuses an operator that does not fit the model: a different number of sites, or sites

@@ -2,6 +2,7 @@
 
 use crate::error::{check_len, Result};
 use crate::kernels::Real;
+use crate::model::evaluate::check_log_psi;
 use crate::model::forward::{ChooseValues, Pass};
 use crate::model::{Model, Precision};
 use crate::parallel::{for_each_task, CHUNK_ROWS};
@@ -50,7 +51,8 @@ impl<F: Real> ChooseValues<F> for DrawValues<'_> {
 impl Model {
     /// Draws `n` independent samples of P into `configs_out` (`[n][n_sites]`) and, when asked,
     /// their ln psi from the same pass. The result depends only on the parameters, `seed`
-    /// and `n`: never on the thread count.
+    /// and `n`: never on the thread count. Parameters so large that the pass overflows
+    /// (NaN) give `Numerical`.
     pub fn sample(
         &self,
         seed: u64,
@@ -171,7 +173,7 @@ impl Model {
                     return Ok(());
                 }
                 self.finish_log_psi(pass, drawer.configs, out);
-                Ok(())
+                check_log_psi(out)
             },
         )
     }

@@ -30,6 +30,29 @@ fn c_calls_under_a_memory_limit_return_a_status() {
     assert_checks_passed(&out, "test_memory_limit", 40);
 }
 
+/// Results that overflow are RNNWF_ERR_NUMERICAL, never RNNWF_OK with NaN or Inf
+/// (tests/c/test_numerical.c).
+#[test]
+fn c_results_that_overflow_are_numerical() {
+    let exe = build_c_program(
+        "test_numerical",
+        &[&crate_root().join("tests/c/test_numerical.c")],
+    );
+    let out = run(&exe, &[]);
+    assert_checks_passed(&out, "test_numerical", 20);
+}
+
+/// Checkpoint files as an adversarial client uses them (tests/c/test_files.c): FIFOs and
+/// devices refused at once, permissions kept, long names saved, killed saves cleaned up.
+#[test]
+#[cfg(target_os = "linux")]
+fn c_checkpoint_files_are_handled_safely() {
+    let exe = build_c_program("test_files", &[&crate_root().join("tests/c/test_files.c")]);
+    let scratch = scratch_dir("test_files");
+    let out = run(&exe, &[scratch.as_os_str()]);
+    assert_checks_passed(&out, "test_files", 25);
+}
+
 #[test]
 fn c_test_program_passes_under_asan_and_ubsan() {
     let exe = build_c_program_with(

@@ -640,3 +640,180 @@ fn save_replaces_an_existing_checkpoint_whole() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// What is not a regular file is refused (`Io`, naming what it is) before it is read: a
+/// FIFO would block the load forever, `/dev/urandom` would be read until memory runs out.
+#[test]
+#[cfg(target_os = "linux")]
+fn loading_what_is_not_a_regular_file_is_refused_at_once() {
+    let dir = scratch_dir("not-regular");
+    let fifo = dir.join("fifo.safetensors");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (done, result) = std::sync::mpsc::channel();
+    let path = fifo.clone();
+    std::thread::spawn(move || done.send(Model::load(&path).unwrap_err()).unwrap());
+    let err = result
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("loading a FIFO blocked");
+    assert_eq!(err.kind, ErrorKind::Io);
+    assert!(err.message.contains("a FIFO"), "{}", err.message);
+    for (path, kind) in [
+        ("/dev/urandom", "a device"),
+        ("/dev/zero", "a device"),
+        (dir.to_str().unwrap(), "a directory"),
+    ] {
+        let err = Model::load(std::path::Path::new(path)).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Io, "{path}");
+        assert!(err.message.contains(kind), "{path}: {}", err.message);
+        let mut vmc = rnnwf::vmc::Vmc::new(rnnwf::vmc::VmcConfig::default()).unwrap();
+        let err = vmc.load(std::path::Path::new(path)).unwrap_err();
+        assert!(err.message.contains(kind), "{path}: {}", err.message);
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A save replaces a file with one of the same permissions: 0600 stays 0600 (and 0640
+/// stays 0640), where a new file would get the default.
+#[test]
+#[cfg(unix)]
+fn save_keeps_the_permissions_of_the_file_it_replaces() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch_dir("mode");
+    let path = dir.join("m.safetensors");
+    let model = tiny(CellKind::Gru, PhaseKind::None);
+    for mode in [0o600, 0o640] {
+        model.save(&path).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        model.save(&path).unwrap();
+        let kept = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(kept, mode, "{kept:o}");
+        let vmc = rnnwf::vmc::Vmc::new(rnnwf::vmc::VmcConfig::default()).unwrap();
+        let opt = dir.join("opt");
+        vmc.save(&opt).unwrap();
+        std::fs::set_permissions(&opt, std::fs::Permissions::from_mode(mode)).unwrap();
+        vmc.save(&opt).unwrap();
+        let kept = std::fs::metadata(&opt).unwrap().permissions().mode() & 0o777;
+        assert_eq!(kept, mode, "{kept:o}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// File names up to the 255 bytes file systems allow can be saved: the temporary's name
+/// is shortened (with a hash of the whole name) to fit too.
+#[test]
+fn a_file_name_of_255_bytes_can_be_saved() {
+    let dir = scratch_dir("long-name");
+    let model = tiny(CellKind::Gru, PhaseKind::None);
+    for len in [200, 250, 255] {
+        let path = dir.join("m".repeat(len));
+        model.save(&path).unwrap();
+        model.save(&path).unwrap();
+        assert_same_model(&model, &Model::load(&path).unwrap());
+        std::fs::remove_file(&path).unwrap();
+    }
+    // Multi-byte characters are cut at a character boundary: 125 two-byte letters.
+    let path = dir.join("é".repeat(125));
+    model.save(&path).unwrap();
+    assert_same_model(&model, &Model::load(&path).unwrap());
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "no temporaries"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A save killed mid-write leaves its temporary `.<name>.tmp-<pid>-<n>`; the next save of
+/// the same target removes those of processes that are gone (once a minute old), and
+/// nothing else: not a running process's, not another target's, not other files.
+#[test]
+#[cfg(target_os = "linux")]
+fn the_next_save_removes_temporaries_of_killed_saves() {
+    let dir = scratch_dir("stale");
+    let path = dir.join("m.safetensors");
+    let model = tiny(CellKind::Gru, PhaseKind::None);
+    let dead = {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        pid
+    };
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let make = |name: &str, age: std::time::SystemTime| {
+        let p = dir.join(name);
+        std::fs::write(&p, vec![7u8; 4096]).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_modified(age)
+            .unwrap();
+    };
+    let stale = format!(".m.safetensors.tmp-{dead}-0");
+    let fresh = format!(".m.safetensors.tmp-{dead}-1");
+    let alive = ".m.safetensors.tmp-1-0".to_string(); // pid 1 is always running
+    let other_target = format!(".n.safetensors.tmp-{dead}-0");
+    let not_a_temp = format!(".m.safetensors.tmp-{dead}-x");
+    make(&stale, old);
+    make(&fresh, std::time::SystemTime::now());
+    make(&alive, old);
+    make(&other_target, old);
+    make(&not_a_temp, old);
+    model.save(&path).unwrap();
+    let mut left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    let mut expected = vec![
+        fresh,
+        alive,
+        other_target,
+        not_a_temp,
+        "m.safetensors".to_string(),
+    ];
+    expected.sort();
+    assert_eq!(left, expected);
+    // A long name's temporaries (shortened, hashed) are found the same way.
+    let long = dir.join("q".repeat(250));
+    model.save(&long).unwrap();
+    let before: std::collections::HashSet<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    // A killed save's temporary of the long name, by the documented rule: `.`, the name's
+    // first 198 bytes, `~`, the CRC-32 of the whole name in 8 hex digits, `.tmp-<pid>-<n>`.
+    let crc = format!("{:08x}", crc32(&"q".repeat(250)));
+    let stale_long = format!(".{}~{crc}.tmp-{dead}-0", "q".repeat(198));
+    assert!(stale_long.len() <= 255);
+    make(&stale_long, old);
+    model.save(&long).unwrap();
+    assert!(!dir.join(&stale_long).exists(), "stale long temporary kept");
+    let after: std::collections::HashSet<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(before, after);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// CRC-32 (IEEE), bit by bit: the documented hash of a long name's temporaries.
+fn crc32(text: &str) -> u32 {
+    let mut crc = !0u32;
+    for &b in text.as_bytes() {
+        crc ^= b as u32;
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}

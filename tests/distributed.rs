@@ -391,3 +391,143 @@ fn set_seed_changes_the_samples() {
     assert_eq!(energies(None), energies(Some(3)));
     assert_ne!(energies(None), energies(Some(4)));
 }
+
+/// What one rank does with its driver and model, given its reduction hook.
+type RankWork<T> = Box<dyn FnOnce(&mut Vmc, &mut Model) -> T + Send>;
+
+/// Runs each rank's work on its own thread, with a driver (SGD with temperature, 12
+/// samples per step) and a model, the ranks joined by an in-process allreduce; then a step
+/// of both on a good operator, which only succeeds if both took the same reductions. Fails
+/// (instead of hanging) unless both ranks are done within a minute: a rank left waiting in
+/// a reduction that the other never joins would wait forever.
+fn on_two_ranks<T: Send + 'static>(model: ModelConfig, work: [RankWork<T>; 2]) -> [T; 2] {
+    let sum = InProcessSum::new(2);
+    let (done, results) = std::sync::mpsc::channel();
+    for (rank, work) in work.into_iter().enumerate() {
+        let (hook, done, model) = (sum.hook(rank, Vec::new()), done.clone(), model.clone());
+        std::thread::spawn(move || {
+            let config = vmc_config(Optimizer::Sgd)
+                .with_n_samples(12)
+                .with_seed(rank as u64);
+            let mut vmc = Vmc::new(config).unwrap();
+            vmc.set_allreduce(Some(hook));
+            let mut model = Model::new(model).unwrap();
+            let result = work(&mut vmc, &mut model);
+            let h = Hamiltonian::tfim(SITES, 1, false, 1.0, 0.9).unwrap();
+            let after = vmc.step(&mut model, &h).map(|s| s.energy.n);
+            done.send((rank, result, after)).unwrap();
+        });
+    }
+    let mut out: [Option<T>; 2] = [None, None];
+    for _ in 0..2 {
+        let (rank, result, after) = results
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("a rank was left waiting in a reduction");
+        assert_eq!(
+            after.unwrap(),
+            24,
+            "rank {rank}: the next step is not shared"
+        );
+        out[rank] = Some(result);
+    }
+    out.map(Option::unwrap)
+}
+
+/// The other rank's error when one rank refuses its own inputs: the non-finite sums it
+/// joined the first reduction with.
+fn assert_failed_with_the_other(err: &rnnwf::Error) {
+    assert_eq!(err.kind, ErrorKind::Numerical, "{}", err.message);
+    assert!(err.message.contains("allreduce"), "{}", err.message);
+}
+
+/// One rank given an operator on another number of sites fails its step, and so does the
+/// other (instead of waiting in the first reduction), in a plain step and on given samples.
+#[test]
+fn a_wrong_operator_on_one_rank_fails_the_step_on_both() {
+    let n = SITES as usize;
+    let wrong_op = |rank: usize| {
+        let sites = if rank == 1 { SITES + 1 } else { SITES };
+        Hamiltonian::tfim(sites, 1, false, 1.0, 0.9).unwrap()
+    };
+    let step: [RankWork<rnnwf::Error>; 2] = std::array::from_fn(|rank| {
+        let h = wrong_op(rank);
+        Box::new(move |vmc: &mut Vmc, model: &mut Model| vmc.step(model, &h).unwrap_err())
+            as RankWork<_>
+    });
+    let [e0, e1] = on_two_ranks(model_config(), step);
+    assert_failed_with_the_other(&e0);
+    assert_eq!(e1.kind, ErrorKind::InvalidArgument, "{}", e1.message);
+    assert!(e1.message.contains("7 sites"), "{}", e1.message);
+
+    let on_samples: [RankWork<rnnwf::Error>; 2] = std::array::from_fn(|rank| {
+        let h = wrong_op(rank);
+        Box::new(move |vmc: &mut Vmc, model: &mut Model| {
+            let mut configs = vec![0u8; 4 * n];
+            let mut log_psi = vec![Complex64::new(0.0, 0.0); 4];
+            model
+                .sample(5, 4, &mut configs, Some(&mut log_psi))
+                .unwrap();
+            vmc.step_on_samples(model, &h, &configs, &log_psi)
+                .unwrap_err()
+        }) as RankWork<_>
+    });
+    let [e0, e1] = on_two_ranks(model_config(), on_samples);
+    assert_failed_with_the_other(&e0);
+    assert_eq!(e1.kind, ErrorKind::InvalidArgument, "{}", e1.message);
+}
+
+/// Samples outside the model's U(1) subspace on one rank (refused by the local energies)
+/// fail the step on both ranks.
+#[test]
+fn samples_outside_the_u1_subspace_on_one_rank_fail_the_step_on_both() {
+    let n = SITES as usize;
+    let config = model_config().with_u1_total(Some(3));
+    let work: [RankWork<rnnwf::Error>; 2] = std::array::from_fn(|rank| {
+        Box::new(move |vmc: &mut Vmc, model: &mut Model| {
+            let h = Hamiltonian::tfim(SITES, 1, false, 1.0, 0.9).unwrap();
+            let mut configs = vec![0u8; 4 * n];
+            let mut log_psi = vec![Complex64::new(0.0, 0.0); 4];
+            model
+                .sample(5, 4, &mut configs, Some(&mut log_psi))
+                .unwrap();
+            if rank == 1 {
+                configs[0] ^= 1; // total 2 or 4, not 3
+            }
+            vmc.step_on_samples(model, &h, &configs, &log_psi)
+                .unwrap_err()
+        }) as RankWork<_>
+    });
+    let [e0, e1] = on_two_ranks(config, work);
+    assert_failed_with_the_other(&e0);
+    assert_eq!(e1.kind, ErrorKind::InvalidArgument, "{}", e1.message);
+    assert!(e1.message.contains("U(1)"), "{}", e1.message);
+}
+
+/// Bad data on one rank (a value out of range, a configuration of probability 0, no data,
+/// a partial configuration) fails the fit step on both ranks.
+#[test]
+fn bad_data_on_one_rank_fails_the_fit_step_on_both() {
+    let n = SITES as usize;
+    let good = vec![1u8, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 1];
+    let mut out_of_range = good.clone();
+    out_of_range[4] = 2;
+    let mut outside_u1 = good.clone();
+    outside_u1[1] = 1;
+    let cases: [(Vec<u8>, ErrorKind); 4] = [
+        (out_of_range, ErrorKind::InvalidArgument),
+        (outside_u1, ErrorKind::InvalidArgument),
+        (Vec::new(), ErrorKind::InvalidArgument),
+        (good[..n + 2].to_vec(), ErrorKind::BufferSize),
+    ];
+    for (bad, kind) in cases {
+        let work: [RankWork<rnnwf::Error>; 2] = std::array::from_fn(|rank| {
+            let data = if rank == 1 { bad.clone() } else { good.clone() };
+            Box::new(move |vmc: &mut Vmc, model: &mut Model| {
+                vmc.fit_step(model, &data).unwrap_err()
+            }) as RankWork<_>
+        });
+        let [e0, e1] = on_two_ranks(model_config().with_u1_total(Some(3)), work);
+        assert_failed_with_the_other(&e0);
+        assert_eq!(e1.kind, kind, "{}", e1.message);
+    }
+}

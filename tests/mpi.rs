@@ -14,12 +14,15 @@ use std::time::{Duration, Instant};
 
 /// A hung rank (a reduction some rank never joins) must fail the test, not stall it.
 const TIMEOUT: Duration = Duration::from_secs(600);
+/// For a program of a few steps, whose ranks must fail together rather than hang: MPI's
+/// start-up on a loaded machine, with a wide margin.
+const SHORT_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// `mpirun -np <ranks> <exe> <args>`, with what OpenMPI needs in containers: running as root
 /// (allowed by its two environment variables; as flags, MPICH's mpirun would refuse them),
 /// more ranks than cores, and no cross-memory-attach single copy (often forbidden by
 /// container seccomp profiles). MPICH ignores these variables.
-fn mpirun(mpirun: &Path, ranks: usize, exe: &Path, args: &[&OsStr]) -> String {
+fn mpirun(mpirun: &Path, ranks: usize, exe: &Path, args: &[&OsStr], timeout: Duration) -> String {
     let mut child = Command::new(mpirun)
         .arg("-np")
         .arg(ranks.to_string())
@@ -37,11 +40,11 @@ fn mpirun(mpirun: &Path, ranks: usize, exe: &Path, args: &[&OsStr]) -> String {
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", mpirun.display()));
     let start = Instant::now();
     while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > TIMEOUT {
+        if start.elapsed() > timeout {
             let _ = child.kill();
             let out = child.wait_with_output().unwrap();
             panic!(
-                "mpirun -np {ranks} {} did not finish in {TIMEOUT:?}:\n{}\n{}",
+                "mpirun -np {ranks} {} did not finish in {timeout:?}:\n{}\n{}",
                 exe.display(),
                 String::from_utf8_lossy(&out.stdout),
                 String::from_utf8_lossy(&out.stderr)
@@ -89,7 +92,7 @@ fn mpi_training_on_two_ranks_stays_identical_and_reaches_the_ground_energy() {
     if cfg!(debug_assertions) {
         args.push(OsStr::new("quick"));
     }
-    let out = mpirun(&mpirun_exe, 2, &exe, &args);
+    let out = mpirun(&mpirun_exe, 2, &exe, &args, TIMEOUT);
     eprintln!("{out}");
     assert_checks_passed(&out, "train_mpi", 300);
     assert_eq!(value_after(&out, "ranks:"), 2.0, "{out}");
@@ -108,4 +111,38 @@ fn mpi_training_on_two_ranks_stays_identical_and_reaches_the_ground_energy() {
     let bound = if cfg!(debug_assertions) { 0.2 } else { 2e-3 };
     assert!(adam > -1e-9 && adam < bound, "Adam: {adam}");
     assert!(sr > -1e-9 && sr < bound, "SR: {sr}");
+}
+
+/// One rank given a wrong operator (then bad data) fails the step on both ranks, each
+/// within seconds (tests/mpi/rank_failure.c checks the statuses and times), instead of the
+/// other waiting forever in the first reduction; the next good step succeeds on both.
+#[test]
+fn a_wrong_operator_on_one_rank_fails_the_step_on_both_under_mpi() {
+    let (Some(mpicc), Some(mpirun_exe)) = (tool("mpicc"), tool("mpirun")) else {
+        return;
+    };
+    let exe = build_program_with(
+        mpicc.to_str().unwrap(),
+        C_FLAGS,
+        &[],
+        "rank_failure",
+        &[&crate_root().join("tests/mpi/rank_failure.c")],
+    );
+    let out = mpirun(&mpirun_exe, 2, &exe, &[], SHORT_TIMEOUT);
+    eprintln!("{out}");
+    assert_checks_passed(&out, "rank_failure", 15);
+    for rank in 0..2 {
+        let status = if rank == 1 {
+            "RNNWF_ERR_INVALID_ARGUMENT"
+        } else {
+            "RNNWF_ERR_NUMERICAL"
+        };
+        for what in [
+            "step with rank 1's wrong operator",
+            "fit step with rank 1's bad data",
+        ] {
+            let line = format!("rank {rank}: {what} returned {status}");
+            assert!(out.contains(&line), "no '{line}' in:\n{out}");
+        }
+    }
 }

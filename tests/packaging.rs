@@ -89,6 +89,7 @@ fn pkg_config_builds_a_c_program() {
     assert_eq!(pkg(&["--modversion"]).trim(), env!("CARGO_PKG_VERSION"));
     let flags = pkg(&["--cflags", "--libs"]);
     assert!(flags.contains("-lrnnwf"), "{flags}");
+    assert!(flags.contains("-Wl,-rpath,"), "no rpath in {flags}");
     let sources = pkg(&["--variable=fortran_sources"]);
     for source in sources.split_whitespace() {
         assert!(Path::new(source).is_file(), "{source} missing");
@@ -104,10 +105,11 @@ fn pkg_config_builds_a_c_program() {
         .arg("-lm")
         .output();
     check_output_of("cc with pkg-config flags", out);
-    // Found at run time through the SONAME link in the prefix, not the build tree.
+    // Found at run time through the rpath from pkg-config and the SONAME link in the
+    // prefix, not the build tree: no LD_LIBRARY_PATH.
     let out = Command::new(&exe)
         .args(["200", "0"]) // 200 samples, no training
-        .env("LD_LIBRARY_PATH", prefix.join("lib"))
+        .env_remove("LD_LIBRARY_PATH")
         .output();
     let stdout = check_output_of("the pkg-config consumer", out);
     assert!(

@@ -241,6 +241,10 @@ fn file_is_plain_safetensors_with_documented_metadata_and_checksum() {
         ("seed", "0".into()),
         ("steps", "2".into()),
         ("adam_t", "2".into()),
+        (
+            "adam_model",
+            "cell=vanilla,lx=3,ly=1,local_dim=2,hidden=2,layers=1,phase=none".into(),
+        ),
     ]
     .into_iter()
     .collect();
@@ -490,4 +494,84 @@ fn adam_state_of_another_model_is_refused_by_the_next_step() {
     assert_eq!(err.kind, ErrorKind::InvalidArgument, "{}", err.message);
     assert_eq!(bigger.params(), &before[..]);
     assert_eq!(loaded.steps(), 2);
+}
+
+/// A CRC-valid file whose step count or Adam count is beyond any run (u64::MAX would wrap
+/// at the next step) is refused as Format, naming the key and the limit; 2^53 is taken.
+#[test]
+fn step_counts_beyond_any_run_are_refused() {
+    let (vmc, _) = small_adam_state();
+    let bytes = vmc.to_checkpoint_bytes();
+    for key in ["steps", "adam_t"] {
+        for value in [u64::MAX, (1u64 << 53) + 1] {
+            let forged = reseal(&bytes, |meta, _| {
+                meta.insert(key.into(), value.to_string());
+            });
+            let err = Vmc::from_checkpoint_bytes(&forged).unwrap_err();
+            assert_eq!(err.kind, ErrorKind::Format, "{key}: {}", err.message);
+            assert!(err.message.contains(key), "{}", err.message);
+            assert!(err.message.contains("9007199254740992"), "{}", err.message);
+        }
+        let at_limit = reseal(&bytes, |meta, _| {
+            meta.insert(key.into(), (1u64 << 53).to_string());
+        });
+        Vmc::from_checkpoint_bytes(&at_limit).unwrap();
+    }
+}
+
+/// The optimiser file records the shape of the model its Adam state belongs to: a model of
+/// another shape with the same parameter count (a longer chain) is refused by the next
+/// step; a file without the record (written before it existed) falls back to the count.
+#[test]
+fn adam_state_is_matched_to_the_model_shape_it_records() {
+    let (vmc, _) = small_adam_state();
+    let bytes = vmc.to_checkpoint_bytes();
+    let longer = || {
+        Model::new(
+            ModelConfig::default()
+                .with_cell(CellKind::Vanilla)
+                .with_lx(5)
+                .with_hidden(2)
+                .with_seed(4),
+        )
+        .unwrap()
+    };
+    let h = Hamiltonian::tfim(5, 1, false, 1.0, 0.7).unwrap();
+    let mut model = longer();
+    assert_eq!(
+        model.num_params(),
+        16,
+        "the same count as the state's model"
+    );
+    let before = model.params().to_vec();
+    let mut loaded = Vmc::from_checkpoint_bytes(&bytes).unwrap();
+    let err = loaded.step(&mut model, &h).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::InvalidArgument, "{}", err.message);
+    assert!(err.message.contains("lx=3"), "{}", err.message);
+    assert!(err.message.contains("lx=5"), "{}", err.message);
+    let err = loaded.fit_step(&mut model, &[0, 1, 0, 1, 1]).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::InvalidArgument, "{}", err.message);
+    assert_eq!(model.params(), &before[..]);
+
+    // Without the record: matched by count, so the longer chain is taken.
+    let old_style = reseal(&bytes, |meta, _| {
+        meta.remove("adam_model");
+    });
+    let mut old = Vmc::from_checkpoint_bytes(&old_style).unwrap();
+    old.step(&mut model, &h).unwrap();
+    // The state now belongs to the longer chain, and says so when saved.
+    let (meta, _) = read(&old.to_checkpoint_bytes());
+    assert!(meta["adam_model"].contains("lx=5"), "{meta:?}");
+    // A record without Adam state is damage.
+    let (sgd, _) = {
+        let mut v = Vmc::new(VmcConfig::default().with_optimizer(Optimizer::Sgd)).unwrap();
+        let mut m = longer();
+        v.step(&mut m, &h).unwrap();
+        (v, m)
+    };
+    let forged = reseal(&sgd.to_checkpoint_bytes(), |meta, _| {
+        meta.insert("adam_model".into(), "cell=gru".into());
+    });
+    let err = Vmc::from_checkpoint_bytes(&forged).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Format, "{}", err.message);
 }

@@ -1,7 +1,11 @@
 /* Sampling an RNN wave function from C.
  *
+ * Build and run (from the repository root, after `cargo build --release`, which also makes
+ * the link librnnwf.so.0.MINOR the program asks for at run time):
+ *
  *   cc -std=c11 -I include examples/c/sample.c -L target/release -lrnnwf -lm \
- *      -Wl,-rpath,target/release -o sample && ./sample [n_samples [steps]]
+ *      -Wl,-rpath,"$PWD/target/release" -o sample
+ *   ./sample            # or ./sample N_SAMPLES STEPS; runs from any directory
  *
  * Creates a GRU wave function on a 20-site chain with zero magnetisation, draws samples with
  * their log psi, prints a few and the throughput, then checks on a 10-site model that P sums

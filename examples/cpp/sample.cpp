@@ -1,8 +1,14 @@
 /* Sampling an RNN wave function from C++ (bindings/cpp/rnnwf.hpp).
 
+   Build and run (from the repository root, after `cargo build --release`):
+
      c++ -std=c++17 -I include -I bindings/cpp examples/cpp/sample.cpp -L target/release \
-         -lrnnwf -Wl,-rpath,target/release -o sample_cpp && ./sample_cpp [n_samples [steps]]
-     (or, installed: c++ -std=c++17 sample.cpp $(pkg-config --cflags --libs rnnwf))
+         -lrnnwf -Wl,-rpath,"$PWD/target/release" -o sample_cpp
+     ./sample_cpp        # or ./sample_cpp N_SAMPLES STEPS; runs from any directory
+
+   Against an installed prefix (scripts/install.sh, bindings/README.md):
+
+     c++ -std=c++17 examples/cpp/sample.cpp $(pkg-config --cflags --libs rnnwf) -o sample_cpp
 
    Creates a GRU wave function on a 12-site chain at zero magnetisation, samples it, checks
    that evaluating ln psi reproduces the sampled values, and prints the mean of ln|psi|^2

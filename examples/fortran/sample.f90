@@ -1,8 +1,12 @@
 ! Sampling an RNN wave function from Fortran (module rnnwf, bindings/fortran).
 !
+! Build and run (from the repository root, after `cargo build --release`; the module files
+! rnnwf_capi.mod and rnnwf.mod land in the current directory):
+!
 !   gfortran -std=f2008 bindings/fortran/rnnwf_capi.f90 bindings/fortran/rnnwf.f90 \
-!       examples/fortran/sample.f90 -L target/release -lrnnwf -Wl,-rpath,target/release \
-!       -o sample_f90 && ./sample_f90 [steps]
+!       examples/fortran/sample.f90 -L target/release -lrnnwf \
+!       -Wl,-rpath,"$PWD/target/release" -o sample_f90
+!   ./sample_f90        # or ./sample_f90 STEPS; runs from any directory
 !
 ! Creates a GRU wave function on a 12-site chain at zero magnetisation, samples it, checks
 ! that evaluating ln psi reproduces the sampled values, and prints the entropy estimate.

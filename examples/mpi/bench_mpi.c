@@ -5,7 +5,7 @@
  *
  * Build (from the repository root, after cargo build --release):
  *   mpicc -std=c11 -O2 -Iinclude examples/mpi/bench_mpi.c -Ltarget/release -lrnnwf \
- *         -Wl,-rpath,$PWD/target/release -lm -o bench_mpi
+ *         -Wl,-rpath,"$PWD/target/release" -lm -o bench_mpi
  * Run (OPT: adam or sr; THREADS: rnnwf_set_num_threads per rank; STEPS timed;
  *      hook: with one rank, install the reduction anyway, so SR takes the conjugate-gradient
  *      path that several ranks take instead of the sample-space Cholesky):

@@ -39,10 +39,13 @@ impl From<Estimate> for rnnwf_estimate {
     }
 }
 
-/// `<op>` from `n_samples` (>= 1, else RNNWF_ERR_INVALID_ARGUMENT) exact samples drawn with
-/// `seed`: the mean of the local values sum_s' <s|op|s'> psi(s') / psi(s). The result depends
-/// only on the parameters, `seed` and `n_samples`. An operator on another number of sites
-/// than the model, or a model that is not spin-1/2, is RNNWF_ERR_INVALID_ARGUMENT.
+/// `<op>` from `n_samples` exact samples drawn with `seed`: the mean of the local values
+/// sum_s' <s|op|s'> psi(s') / psi(s). `n_samples` is 1 to 2^32 = 4294967296; outside, and for
+/// an operator on another number of sites than the model or a model that is not spin-1/2,
+/// RNNWF_ERR_INVALID_ARGUMENT. The result depends only on the parameters, `seed` and
+/// `n_samples`. A local value or statistic that overflows is RNNWF_ERR_NUMERICAL. Memory:
+/// the samples are drawn and evaluated in blocks of at most 64 MiB, whatever `n_samples`,
+/// plus the workspaces of rnnwf_local_energies.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_expectation(
     m: *const rnnwf_model,
@@ -65,7 +68,8 @@ pub unsafe extern "C" fn rnnwf_expectation(
 }
 
 /// Second Renyi entropy S2(A) = -ln <Swap_A> of the sites `region[0..region_len]` by the swap
-/// trick, from `n_samples` (>= 1) pairs of exact samples drawn with `seed`: out->mean_re = S2,
+/// trick, from `n_samples` (1 to 2^32) pairs of exact samples drawn with `seed`, in blocks of
+/// at most 64 MiB as rnnwf_expectation's: out->mean_re = S2,
 /// out->mean_im = 0, out->error its standard error (error of `<Swap>` / `<Swap>`),
 /// out->variance the swap values' variance / `<Swap>`^2, out->n the pairs used. An empty
 /// region gives S2 = 0. A site >= n_sites or given twice is RNNWF_ERR_INVALID_ARGUMENT; a

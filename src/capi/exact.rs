@@ -10,7 +10,9 @@ use super::status::rnnwf_status;
 
 /// <psi|op|psi> / <psi|psi> by the full sum over all 2^N configurations (N <= 24, else
 /// RNNWF_ERR_INVALID_ARGUMENT; time and memory grow as 2^N). An operator on another number
-/// of sites than the model, or a model that is not spin-1/2, is RNNWF_ERR_INVALID_ARGUMENT.
+/// of sites than the model, or a model that is not spin-1/2, is RNNWF_ERR_INVALID_ARGUMENT;
+/// a value that overflows (coefficients or parameters near 1e308) is RNNWF_ERR_NUMERICAL.
+/// Memory: 2^N complex amplitudes twice (512 MiB at N = 24).
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_exact_expectation(
     m: *const rnnwf_model,
@@ -31,7 +33,10 @@ pub unsafe extern "C" fn rnnwf_exact_expectation(
 }
 
 /// The lowest eigenvalue of `h` by Lanczos over all 2^N states (N <= 24, else
-/// RNNWF_ERR_INVALID_ARGUMENT), converged to a residual of 1e-10 relative.
+/// RNNWF_ERR_INVALID_ARGUMENT), converged to a residual of 1e-10 relative. Coefficients whose
+/// magnitudes sum above 1e150 are RNNWF_ERR_NUMERICAL (the solver's squared norms would
+/// overflow). Memory: a few vectors of 2^N doubles (complex ones when a matrix element is
+/// complex): 128 MiB each at N = 24.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_exact_ground_energy(
     h: *const rnnwf_hamiltonian,

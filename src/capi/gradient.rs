@@ -10,7 +10,9 @@ use super::status::rnnwf_status;
 /// `out` (`[n][num_params]`, parameters in the order of rnnwf_model_get_params): the real
 /// part is 0.5 d ln P, the imaginary part the derivative of the phase. A configuration with
 /// P = 0 (outside the U(1) subspace) has no derivative: RNNWF_ERR_INVALID_ARGUMENT naming
-/// it. NULL arrays are accepted when `n` is 0. Nothing is written on failure.
+/// it. NULL arrays are accepted when `n` is 0. Nothing is written on failure. Memory besides
+/// the caller's arrays: a pass and a backward workspace (its tape, at most 64 MB) per
+/// thread, kept by the model for its next calls.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_log_psi_grad(
     m: *const rnnwf_model,

@@ -11,8 +11,12 @@ use super::status::rnnwf_status;
 /// (`[n][n_sites]`) into `out` (`[n]`); the mean over samples of P = |psi|^2 estimates `<H>`.
 /// RNNWF_ERR_INVALID_ARGUMENT for an operator on another number of sites than the model, a
 /// model that is not spin-1/2 (local_dim != 2), a value >= 2 in `configs` or a
-/// configuration outside the model's U(1) subspace (psi = 0 there), each named. NULL arrays
-/// are accepted when `n` is 0. Nothing is written on failure.
+/// configuration outside the model's U(1) subspace (psi = 0 there), each named; a local
+/// energy that is not finite (parameters or coefficients so large that it overflows, e.g.
+/// 1e308) is RNNWF_ERR_NUMERICAL naming the configuration. NULL arrays are accepted when `n`
+/// is 0. Nothing is written on failure. Memory besides the caller's arrays: per thread, two
+/// passes (as rnnwf_sample) and the saved states of 256 samples for prefix reuse (at most
+/// 32 MB), kept by the model for its next calls.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_local_energies(
     m: *const rnnwf_model,

@@ -231,7 +231,10 @@ pub unsafe extern "C" fn rnnwf_model_config_init(cfg: *mut rnnwf_model_config) -
 
 /// Creates a model with Glorot-uniform weights drawn from cfg->seed. Invalid fields
 /// (hidden = 0, local_dim < 2, an infeasible u1_total, an unknown code, a wrong struct_size)
-/// give RNNWF_ERR_INVALID_ARGUMENT.
+/// give RNNWF_ERR_INVALID_ARGUMENT, as do parameters no memory can hold (naming the bytes).
+/// Memory: 8 bytes per parameter (rnnwf_model_num_params; about 8 x G x hidden x (hidden +
+/// local_dim + 1) x layers bytes on a chain, G = 3 for the GRU, 1 otherwise), plus the
+/// workspaces its calls keep (see rnnwf_sample, rnnwf_local_energies, rnnwf_log_psi_grad).
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_model_new(
     cfg: *const rnnwf_model_config,
@@ -360,7 +363,10 @@ pub unsafe extern "C" fn rnnwf_model_set_params(
 
 /// Writes a checkpoint (safetensors; the format is described in src/checkpoint/mod.rs) to `path`:
 /// to a temporary file that is renamed over `path` once complete, so `path` is never
-/// half-written. RNNWF_ERR_IO on failure; an empty path is RNNWF_ERR_INVALID_ARGUMENT.
+/// half-written, and that keeps the permissions of the file it replaces. The temporary is
+/// `.<name>.tmp-<pid>-<n>` beside `path` (shortened with a hash for names too long for
+/// that); the next save of `path` removes those a killed save left (docs/checkpoint-format.md).
+/// RNNWF_ERR_IO on failure; an empty path is RNNWF_ERR_INVALID_ARGUMENT.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_model_save(
     m: *const rnnwf_model,
@@ -379,7 +385,9 @@ pub unsafe extern "C" fn rnnwf_model_save(
 /// Reads a checkpoint written by rnnwf_model_save. RNNWF_ERR_IO when the file cannot be read;
 /// RNNWF_ERR_FORMAT when it is not an intact rnnwf checkpoint (truncated, corrupted, foreign);
 /// RNNWF_ERR_UNSUPPORTED for an intact file whose config this version cannot build; an empty
-/// path is RNNWF_ERR_INVALID_ARGUMENT.
+/// path is RNNWF_ERR_INVALID_ARGUMENT. Only a regular file is read (a FIFO, a device or a
+/// directory is RNNWF_ERR_IO), bounded by its size. Memory: the file's size plus the
+/// model's parameters, about twice the file.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_model_load(
     path: *const c_char,

@@ -360,9 +360,19 @@ pub unsafe extern "C" fn rnnwf_vmc_set_temperature(v: *mut rnnwf_vmc, t: f64) ->
 /// temperature T > 0), and updates the parameters of `m` with the optimiser; `out` gets the
 /// statistics of the samples drawn before the update. RNNWF_ERR_INVALID_ARGUMENT for an
 /// operator on another number of sites than the model, or optimiser state (Adam's moments)
-/// of a model with another parameter count; RNNWF_ERR_NUMERICAL when a local energy,
-/// gradient or new parameter is NaN or Inf; RNNWF_ERR_CALLBACK when the reduction hook
-/// fails. On any error the model, the optimiser state and the step counter are unchanged.
+/// of a model of another shape (or, from an old file, parameter count); RNNWF_ERR_NUMERICAL
+/// when a local energy, gradient or new parameter is NaN or Inf, or when the reduction hook
+/// returns a sample count below 1 (it does not sum); RNNWF_ERR_CALLBACK when the reduction
+/// hook fails. Under a hook, every refusal of this process's own inputs still joins the
+/// first reduction, so that all processes fail the step together. On any error the model,
+/// the optimiser state and the step counter are unchanged. Memory, with n = n_samples and
+/// P = rnnwf_model_num_params, kept by the driver between steps: n x (n_sites + 64) bytes
+/// for the samples, their energies and weights; 24 P for the gradient, the direction and
+/// the new parameters (Adam 16 P more for its moments); with SR (RNNWF_OPT_SR or RNNWF_PRECONDITIONER_SR) also 16 n P for the
+/// log-derivatives and 8 r P for the matrix A, r = n (2n with a phase head), and without a
+/// hook minSR's Gram matrix, 8 r^2 bytes (34 GB at n = 65536 without a phase head); plus
+/// the model's workspaces (rnnwf_local_energies, rnnwf_log_psi_grad). A size no memory can
+/// hold is RNNWF_ERR_INVALID_ARGUMENT naming the buffer and its bytes.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_vmc_step(
     v: *mut rnnwf_vmc,
@@ -438,8 +448,9 @@ pub unsafe extern "C" fn rnnwf_vmc_save(v: *const rnnwf_vmc, path: *const c_char
 /// rank 0 saves and every rank loads, each rank then sets its own seed again with
 /// rnnwf_vmc_set_seed (else all ranks would draw rank 0's samples). RNNWF_ERR_IO when the file cannot
 /// be read, RNNWF_ERR_FORMAT when it is not an intact optimiser checkpoint (truncated,
-/// corrupted, a model file); `v` is unchanged then. A state saved with another model's
-/// parameter count is refused by the next step.
+/// corrupted, a model file, a step count above 2^53); `v` is unchanged then. Only a regular
+/// file is read. A state saved with a model of another shape (or, in a file written before
+/// the shape was recorded, another parameter count) is refused by the next step.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_vmc_load(v: *mut rnnwf_vmc, path: *const c_char) -> rnnwf_status {
     ffi_call("rnnwf_vmc_load", || {

@@ -9,7 +9,7 @@ use safetensors::tensor::{Dtype, Metadata};
 use safetensors::SafeTensors;
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 /// The metadata key of the checksum.
@@ -264,6 +264,13 @@ pub(super) fn f64_to_le_bytes(values: &[f64]) -> Vec<u8> {
 /// The values of tensor `name` from its little-endian bytes; refuses a non-finite value.
 pub(super) fn finite_f64s(name: &str, bytes: &[u8], out: &mut Vec<f64>) -> Result<()> {
     let start = out.len();
+    let count = bytes.len() / F64_BYTES;
+    out.try_reserve_exact(count).map_err(|_| {
+        Error::invalid(format!(
+            "tensor {name}: {count} values ({} bytes) cannot be allocated",
+            bytes.len()
+        ))
+    })?;
     out.extend(
         bytes
             .chunks_exact(F64_BYTES)
@@ -279,14 +286,110 @@ pub(super) fn finite_f64s(name: &str, bytes: &[u8], out: &mut Vec<f64>) -> Resul
 }
 
 /// Reads the file at `path` and decodes it with `decode`: [`Error::io`] when it cannot be
-/// read, and the path in front of any decoding error.
+/// read or is not a regular file, and the path in front of any decoding error.
 pub(super) fn read_file<T>(path: &Path, decode: impl FnOnce(&[u8]) -> Result<T>) -> Result<T> {
-    let bytes = fs::read(path)
-        .map_err(|e| Error::from_io(format!("cannot read checkpoint {}", path.display()), e))?;
+    let bytes = read_regular_file(path)?;
     decode(&bytes).map_err(|e| e.context(format_args!("checkpoint {}", path.display())))
 }
 
+/// The bytes of the regular file at `path`. Anything else is refused before it is read: a
+/// FIFO would block the open or the read forever and a device such as `/dev/urandom` never
+/// ends. The read is bounded by the size the file has when opened (its buffer allocated
+/// fallibly, a size no memory can hold refused naming it), and a file that grows meanwhile
+/// is refused rather than read on.
+fn read_regular_file(path: &Path) -> Result<Vec<u8>> {
+    let cannot = |e| Error::from_io(format!("cannot read checkpoint {}", path.display()), e);
+    let not_regular = |kind: &str| {
+        Error::io(format!(
+            "cannot read checkpoint {}: it is {kind}, not a regular file",
+            path.display()
+        ))
+    };
+    // stat before open: opening a FIFO for reading blocks until a writer appears.
+    let meta = fs::metadata(path).map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(not_regular(file_kind(&meta.file_type())));
+    }
+    let file = open_without_blocking(path).map_err(cannot)?;
+    // The path may have been replaced between the stat and the open: check what was opened.
+    let meta = file.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(not_regular(file_kind(&meta.file_type())));
+    }
+    let len = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+    let mut bytes = Vec::new();
+    bytes.try_reserve_exact(len).map_err(|_| {
+        Error::invalid(format!(
+            "cannot read checkpoint {}: its {len} bytes cannot be allocated",
+            path.display()
+        ))
+    })?;
+    // One byte more than the size: reading it means the file grew while being read.
+    file.take(meta.len().saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() != len {
+        return Err(Error::io(format!(
+            "cannot read checkpoint {}: its size changed while it was read ({len} bytes, then {})",
+            path.display(),
+            bytes.len()
+        )));
+    }
+    Ok(bytes)
+}
+
+fn file_kind(t: &fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Opens for reading; on Linux with `O_NONBLOCK`, so that a FIFO swapped in after the stat
+/// cannot block the open (on a regular file the flag changes nothing).
+fn open_without_blocking(path: &Path) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    // The flag's value is that of Linux's generic ABI, on these architectures; elsewhere
+    // (MIPS, SPARC) the open goes without it and only the stat before it guards.
+    #[cfg(all(
+        target_os = "linux",
+        any(
+            target_arch = "x86",
+            target_arch = "x86_64",
+            target_arch = "arm",
+            target_arch = "aarch64",
+            target_arch = "riscv64",
+            target_arch = "powerpc64",
+            target_arch = "s390x",
+            target_arch = "loongarch64"
+        )
+    ))]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        const O_NONBLOCK: i32 = 0o4000;
+        options.custom_flags(O_NONBLOCK);
+    }
+    options.open(path)
+}
+
 /// Writes `bytes` to a new temporary file beside `path`, syncs it and renames it over `path`.
+/// The new file keeps the permissions of the one it replaces (a 0600 file stays 0600).
+/// Temporaries of earlier saves of `path` whose process has died are removed first.
 pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let io_error = |what: &str, e: std::io::Error| {
         Error::from_io(
@@ -294,13 +397,22 @@ pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
             e,
         )
     };
-    let (temp_path, mut file) =
-        create_temp_beside(path).map_err(|e| io_error("cannot create a temporary file", e))?;
-    let written = file
-        .write_all(bytes)
-        .and_then(|()| file.flush())
-        .and_then(|()| file.sync_all())
-        .map_err(|e| io_error("cannot write", e))
+    let prefix = temp_prefix(path);
+    remove_stale_temps(parent_dir(path), &prefix);
+    let (temp_path, mut file) = create_temp_beside(path, &prefix)
+        .map_err(|e| io_error("cannot create a temporary file", e))?;
+    let kept_mode = match fs::metadata(path) {
+        Ok(old) if old.is_file() => fs::set_permissions(&temp_path, old.permissions()),
+        _ => Ok(()),
+    };
+    let written = kept_mode
+        .map_err(|e| io_error("cannot give the new file the old one's permissions", e))
+        .and_then(|()| {
+            file.write_all(bytes)
+                .and_then(|()| file.flush())
+                .and_then(|()| file.sync_all())
+                .map_err(|e| io_error("cannot write", e))
+        })
         .and_then(|()| {
             drop(file);
             fs::rename(&temp_path, path).map_err(|e| io_error("cannot rename into place", e))
@@ -324,23 +436,95 @@ fn parent_dir(path: &Path) -> &Path {
     }
 }
 
-/// A new file `.<name>.tmp-<pid>-<n>` beside `path`; `create_new` makes the name unique even
-/// between processes and threads saving to the same place.
-fn create_temp_beside(path: &Path) -> std::io::Result<(PathBuf, File)> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
+/// Longest file name most file systems take (ext4, XFS, btrfs, APFS, NTFS).
+const MAX_NAME_BYTES: usize = 255;
+/// Room a temporary's name keeps after its prefix for `-<pid>-<n>`: two u64 in decimal.
+const TEMP_SUFFIX_BYTES: usize = 2 * 21;
+
+/// The start of every temporary name of saves to `path`: `.<name>.tmp-`, or, when that
+/// would leave no room for the suffix under 255 bytes, `.<the name's first bytes>~<CRC-32
+/// of the whole name in 8 hex digits>.tmp-`, so that a legal 250-byte name can be saved.
+fn temp_prefix(path: &Path) -> String {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "checkpoint".into());
+    let whole = format!(".{name}.tmp-");
+    if whole.len() + TEMP_SUFFIX_BYTES <= MAX_NAME_BYTES {
+        return whole;
+    }
+    let hash = format!("~{:08x}.tmp-", crc32fast::hash(name.as_bytes()));
+    let mut keep = MAX_NAME_BYTES - TEMP_SUFFIX_BYTES - hash.len() - 1;
+    while !name.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    format!(".{}{hash}", &name[..keep])
+}
+
+/// A new file `<prefix><pid>-<n>` beside `path`; `create_new` makes the name unique even
+/// between processes and threads saving to the same place.
+fn create_temp_beside(path: &Path, prefix: &str) -> std::io::Result<(PathBuf, File)> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
     loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let temp = parent_dir(path).join(format!(".{name}.tmp-{}-{n}", std::process::id()));
+        let temp = parent_dir(path).join(format!("{prefix}{}-{n}", std::process::id()));
         match OpenOptions::new().write(true).create_new(true).open(&temp) {
             Ok(file) => return Ok((temp, file)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
         }
+    }
+}
+
+/// A temporary left this long unchanged by a dead process is stale: the age guards against
+/// removing the temporary of a save in progress on another machine sharing the directory,
+/// whose process id means nothing here.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Removes the temporaries `<prefix><pid>-<n>` in `dir` that a save killed mid-write left
+/// behind: those whose process is no longer running (on Linux, no `/proc/<pid>`) and that
+/// have not changed for [`STALE_AFTER`]. Elsewhere, and on any error, nothing is removed:
+/// cleaning up is a courtesy, never a reason for a save to fail.
+fn remove_stale_temps(dir: &Path, prefix: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(prefix))
+            .and_then(temp_pid)
+        else {
+            continue;
+        };
+        if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        let idle = entry
+            .metadata()
+            .ok()
+            .filter(fs::Metadata::is_file)
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok());
+        if idle.is_some_and(|idle| idle >= STALE_AFTER) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The process id of a temporary's suffix `<pid>-<n>`, both in decimal.
+fn temp_pid(suffix: &str) -> Option<u32> {
+    let (pid, n) = suffix.split_once('-')?;
+    let decimal = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if decimal(pid) && decimal(n) {
+        pid.parse().ok()
+    } else {
+        None
     }
 }
 

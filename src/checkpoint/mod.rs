@@ -38,8 +38,11 @@
 //! CRC-32 finds every single-bit error, so a flipped bit anywhere in the file is refused.
 //!
 //! Saving writes to a fresh temporary file in the target's directory, flushes and syncs it,
-//! then renames it over the target: a crash leaves either the old file or the new one, never
-//! half of one.
+//! gives it the replaced file's permissions, then renames it over the target: a crash leaves
+//! either the old file or the new one, never half of one. Temporaries are named
+//! `.<name>.tmp-<pid>-<n>` (a name too long for that is shortened and hashed); the next
+//! save of a target removes those a killed save left (process gone, unchanged for a
+//! minute). Loading reads regular files only, bounded by their size (docs/checkpoint-format.md).
 //!
 //! # Model (`format` = `rnnwf-model`, `format_version` 1)
 //!
@@ -104,6 +107,7 @@
 //!   | `seed`           | the sampling seed (`u64`)                                    |
 //!   | `steps`          | steps taken so far (`u64`): the index of the next step       |
 //!   | `adam_t`         | Adam's update count (`u64`); present iff Adam state exists   |
+//!   | `adam_model`     | the shape of the model the Adam state belongs to; optional   |
 //!   | `crc32`          | the checksum                                                 |
 //!
 //! * tensors, only when `adam_t` is present (Adam state exists once an Adam step was taken):
@@ -115,9 +119,11 @@
 //! non-canonical metadata value, settings that [`VmcConfig::validate`] refuses, `adam_t`
 //! without both tensors or tensors without `adam_t`, tensors of another dtype, of different
 //! shapes or not one-dimensional, an extra tensor, a checksum mismatch, a non-finite moment.
-//! [`Vmc::load`] adds [`ErrorKind::Io`] and, on any error, leaves the driver unchanged. The
-//! file does not record the model; a state whose moments do not match the model's parameter
-//! count is refused by the next step ([`ErrorKind::InvalidArgument`]).
+//! `steps` or `adam_t` above [`MAX_STEPS`] (2^53) and `adam_model` without `adam_t` are
+//! refused too. [`Vmc::load`] adds [`ErrorKind::Io`] and, on any error, leaves the driver
+//! unchanged. A state whose recorded `adam_model` differs from the model's shape, or (in a
+//! file without the record) whose moments do not match the model's parameter count, is
+//! refused by the next step ([`ErrorKind::InvalidArgument`]).
 //!
 //! [`Model::param_blocks`]: crate::model::Model::param_blocks
 //! [`Model::from_checkpoint_bytes`]: crate::model::Model::from_checkpoint_bytes
@@ -133,8 +139,8 @@
 //! [`VmcConfig::validate`]: crate::vmc::VmcConfig::validate
 
 mod container;
-mod model;
+pub(crate) mod model;
 mod optimizer;
 
 pub use model::{CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION};
-pub use optimizer::{OPTIMIZER_FORMAT, OPTIMIZER_FORMAT_VERSION};
+pub use optimizer::{MAX_STEPS, OPTIMIZER_FORMAT, OPTIMIZER_FORMAT_VERSION};

@@ -65,11 +65,20 @@ impl Model {
             return Err(e);
         }
 
-        let mut params = Vec::with_capacity(layout.total);
+        // The parameters' one allocation, filled from the file: loading holds the file and
+        // the parameters, nothing more.
+        let mut params = Vec::new();
+        params.try_reserve_exact(layout.total).map_err(|_| {
+            Error::invalid(format!(
+                "the model's {} parameters ({} bytes) cannot be allocated",
+                layout.total,
+                layout.total.saturating_mul(F64_BYTES)
+            ))
+        })?;
         for (name, _, data) in &tensors {
             finite_f64s(name, data, &mut params)?;
         }
-        Model::with_params(config, &params)
+        Model::from_param_vec(config, params)
     }
 }
 
@@ -110,7 +119,8 @@ fn config_metadata(cfg: &ModelConfig) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn cell_name(cell: CellKind) -> &'static str {
+/// The checkpoint's name of a cell (the optimiser file's model shape uses it too).
+pub(crate) fn cell_name(cell: CellKind) -> &'static str {
     match cell {
         CellKind::Vanilla => "vanilla",
         CellKind::Gru => "gru",
@@ -120,7 +130,8 @@ fn cell_name(cell: CellKind) -> &'static str {
     }
 }
 
-fn phase_name(phase: PhaseKind) -> &'static str {
+/// The checkpoint's name of a phase head.
+pub(crate) fn phase_name(phase: PhaseKind) -> &'static str {
     match phase {
         PhaseKind::None => "none",
         PhaseKind::Softsign => "softsign",

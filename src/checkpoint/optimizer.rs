@@ -19,6 +19,15 @@ pub const OPTIMIZER_FORMAT_VERSION: u32 = 1;
 const ADAM_M: &str = "adam.m";
 const ADAM_V: &str = "adam.v";
 const ADAM_T: &str = "adam_t";
+/// The shape of the model Adam's state belongs to (`vmc::model_shape`); present with Adam
+/// state once the driver knows the model, absent in files written before it was recorded
+/// (whose state is then matched by parameter count only).
+const ADAM_MODEL: &str = "adam_model";
+
+/// Most steps (and Adam updates) a file may record: 2^53, beyond any run (285 000 years
+/// at a step per millisecond) and the last count an f64 holds exactly. A larger count is
+/// damage or forgery that would wrap or poison every later step.
+pub const MAX_STEPS: u64 = 1 << 53;
 
 /// Present only with the SR preconditioner, so that files without it keep their bytes and
 /// files written before the setting existed load with none.
@@ -81,6 +90,9 @@ impl Vmc {
             None => to_bytes(metadata, &[]),
             Some(adam) => {
                 metadata.insert(ADAM_T.into(), adam.t.to_string());
+                if let Some(shape) = self.adam_model() {
+                    metadata.insert(ADAM_MODEL.into(), shape.to_string());
+                }
                 let shape = [adam.m.len()];
                 let (m, v) = (f64_to_le_bytes(&adam.m), f64_to_le_bytes(&adam.v));
                 to_bytes(metadata, &[(ADAM_M, &shape, &m), (ADAM_V, &shape, &v)])
@@ -118,9 +130,25 @@ impl Vmc {
         config
             .validate()
             .map_err(|e| Error::format(format!("checkpoint settings invalid: {e}")))?;
-        let steps = file.parse_canonical("steps")?;
+        let steps = parse_count(&file, "steps")?;
+        if file.has(ADAM_MODEL) && !has_adam {
+            return Err(Error::format(format!(
+                "`{ADAM_MODEL}` without `{ADAM_T}`: a model shape with no Adam state"
+            )));
+        }
+        let adam_model = if file.has(ADAM_MODEL) {
+            let shape = file.required(ADAM_MODEL)?;
+            if shape.is_empty() || !shape.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(Error::format(format!(
+                    "checkpoint metadata `{ADAM_MODEL}` = {shape:?} is not a model shape"
+                )));
+            }
+            Some(shape.to_string())
+        } else {
+            None
+        };
         let adam = if has_adam {
-            let t = file.parse_canonical(ADAM_T)?;
+            let t = parse_count(&file, ADAM_T)?;
             let (mut m, mut v) = (Vec::new(), Vec::new());
             finite_f64s(ADAM_M, tensors[0].2, &mut m)?;
             finite_f64s(ADAM_V, tensors[1].2, &mut v)?;
@@ -128,8 +156,19 @@ impl Vmc {
         } else {
             None
         };
-        Vmc::from_state(config, steps, adam).map_err(|e| Error::format(e.message))
+        Vmc::from_state(config, steps, adam, adam_model).map_err(|e| Error::format(e.message))
     }
+}
+
+/// A step count at most [`MAX_STEPS`].
+fn parse_count(file: &Container, key: &str) -> Result<u64> {
+    let count: u64 = file.parse_canonical(key)?;
+    if count > MAX_STEPS {
+        return Err(Error::format(format!(
+            "checkpoint metadata `{key}` = {count} is above the most a run can take, 2^53 = {MAX_STEPS}"
+        )));
+    }
+    Ok(count)
 }
 
 /// `adam.m` and `adam.v` when the file has Adam state, each one-dimensional and of the same

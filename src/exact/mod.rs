@@ -24,7 +24,7 @@ const ENUMERATION_BATCH: usize = 1 << 12;
 
 /// <psi|op|psi> / <psi|psi> = sum_s P(s) O_loc(s), by enumerating every configuration
 /// (at most 2^24 of them; `InvalidArgument` beyond). Refuses an operator that does not fit
-/// the model as [`crate::local_energies`] does.
+/// the model as [`crate::local_energies`] does, and a value that overflows (`Numerical`).
 pub fn exact_expectation(model: &Model, op: &Hamiltonian) -> Result<Complex64> {
     check_operator(model, op)?;
     let sites = model.num_sites();
@@ -35,22 +35,43 @@ pub fn exact_expectation(model: &Model, op: &Hamiltonian) -> Result<Complex64> {
     h.apply(&h.diagonal(), &psi, &mut h_psi);
     let value: Complex64 = psi.iter().zip(&h_psi).map(|(a, b)| a.conj() * b).sum();
     let norm: f64 = psi.iter().map(|a| a.norm_sqr()).sum();
-    Ok(value / norm)
+    let mean = value / norm;
+    if !(mean.re.is_finite() && mean.im.is_finite()) {
+        return Err(Error::numerical(format!(
+            "<op> = {mean} is not finite: the operator's coefficients are too large (the sum overflows)"
+        )));
+    }
+    Ok(mean)
 }
+
+/// Largest sum of |coefficients| the Lanczos solver takes: it bounds |H v| for |v| = 1, whose
+/// square the solver forms, so the squares stay below f64::MAX.
+const MAX_LANCZOS_NORM: f64 = 1e150;
 
 /// The lowest eigenvalue of `h` by Lanczos over all 2^N states (N <= 24; `InvalidArgument`
 /// beyond), to a residual of 1e-10 relative: real vectors when every matrix element is
-/// real, complex ones otherwise.
+/// real, complex ones otherwise. Coefficients whose magnitudes sum above 1e150 are refused
+/// (`Numerical`): the solver's squared norms would overflow.
 pub fn exact_ground_energy(h: &Hamiltonian) -> Result<f64> {
     check_size(h.num_sites())?;
+    let norm_bound: f64 = h.terms().map(|(c, _)| c.abs()).sum();
+    if norm_bound.is_nan() || norm_bound > MAX_LANCZOS_NORM {
+        return Err(Error::numerical(format!(
+            "the operator's coefficients sum to {norm_bound:e} in magnitude; Lanczos takes at most {MAX_LANCZOS_NORM:e} (beyond, the squared norms it forms overflow)"
+        )));
+    }
     let op = BitOperator::new(h);
     let dim = 1usize << h.num_sites();
     let diagonal = op.diagonal();
-    if op.is_real() {
+    let e0 = if op.is_real() {
         lanczos::lowest_eigenvalue::<f64>(dim, |v, out| op.apply(&diagonal, v, out))
     } else {
         lanczos::lowest_eigenvalue::<Complex64>(dim, |v, out| op.apply(&diagonal, v, out))
+    }?;
+    if !e0.is_finite() {
+        return Err(Error::numerical(format!("Lanczos gave E0 = {e0}")));
     }
+    Ok(e0)
 }
 
 fn check_size(sites: usize) -> Result<()> {

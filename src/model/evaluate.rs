@@ -101,7 +101,8 @@ impl Model {
 
     /// ln psi(s) = 0.5 ln P(s) + i (phase(s) + sign(s)) for each of the `out.len()`
     /// configurations in `configs` (row-major `[n][n_sites]`). A configuration outside the
-    /// U(1) subspace has P = 0: its real part is -inf.
+    /// U(1) subspace has P = 0: its real part is -inf. Parameters so large that the pass
+    /// overflows (NaN) give `Numerical`.
     ///
     /// With a symmetry, ln psi_S(s) of docs/method.md: |G| RNN amplitudes per configuration.
     pub fn log_psi(&self, configs: &[u8], out: &mut [Complex64]) -> Result<()> {
@@ -138,7 +139,7 @@ impl Model {
                 };
                 pass.run_from(self, rows, 0, &mut reader);
                 self.finish_log_psi(pass, configs, out);
-                Ok(())
+                check_log_psi(out)
             },
         )
     }
@@ -156,7 +157,7 @@ impl Model {
         Ok(())
     }
 
-    /// Turns a finished pass into ln psi of its rows.
+    /// Turns a finished pass into ln psi of its rows (checked by [`check_log_psi`]).
     pub(crate) fn finish_log_psi<F: Real>(
         &self,
         pass: &Pass<F>,
@@ -179,5 +180,22 @@ impl Model {
         for (row, o) in out.iter_mut().enumerate() {
             *o = Complex64::new(0.5 * pass.log_prob[row], pass.phase[row]);
         }
+    }
+}
+
+/// Refuses ln psi values that are not numbers: the one check of every ln psi the model hands
+/// out (evaluation and sampling). A real part of -inf is P = 0 (outside the U(1) subspace, or
+/// a conditional that underflows), not an error; NaN, +inf or a non-finite phase come from
+/// parameters so large that the pass overflows (finite values such as 1e308 pass
+/// `set_params`).
+pub(crate) fn check_log_psi(values: &[Complex64]) -> Result<()> {
+    match values
+        .iter()
+        .find(|v| v.re.is_nan() || v.re == f64::INFINITY || !v.im.is_finite())
+    {
+        None => Ok(()),
+        Some(v) => Err(Error::numerical(format!(
+            "ln psi = {v} is not a number: the parameters are too large for the pass (it overflows)"
+        ))),
     }
 }

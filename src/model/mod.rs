@@ -53,8 +53,37 @@ impl Model {
         config.validate()?;
         let layout = ParamLayout::new(&config);
         let params = init::glorot_uniform(&layout, config.seed)?;
+        Ok(Model::assemble(config, layout, params))
+    }
+
+    /// A model with the given parameters (checked like [`Model::set_params`]).
+    pub fn with_params(config: ModelConfig, params: &[f64]) -> Result<Model> {
+        let mut owned = Vec::new();
+        owned.try_reserve_exact(params.len()).map_err(|_| {
+            Error::invalid(format!(
+                "the model's parameters: {} values cannot be allocated",
+                params.len()
+            ))
+        })?;
+        owned.extend_from_slice(params);
+        Model::from_param_vec(config, owned)
+    }
+
+    /// A model that takes `params` as its parameter storage (checked like
+    /// [`Model::set_params`]): no second copy and no random initialisation, so that loading
+    /// a checkpoint holds only the file and the parameters.
+    pub(crate) fn from_param_vec(config: ModelConfig, params: Vec<f64>) -> Result<Model> {
+        config.validate()?;
+        let layout = ParamLayout::new(&config);
+        check_len("params", params.len(), layout.total)?;
+        let model = Model::assemble(config, layout, params);
+        model.check_finite(&model.params)?;
+        Ok(model)
+    }
+
+    fn assemble(config: ModelConfig, layout: ParamLayout, params: Vec<f64>) -> Model {
         let topology = Topology::new(&config);
-        Ok(Model {
+        Model {
             gate_layout: GateLayout::of(&config),
             order: topology.order(),
             symmetry: SymmetryGroup::new(&config),
@@ -65,14 +94,7 @@ impl Model {
             params,
             workspaces: WorkspaceCache::default(),
         }
-        .with_rounded_params())
-    }
-
-    /// A model with the given parameters (checked like [`Model::set_params`]).
-    pub fn with_params(config: ModelConfig, params: &[f64]) -> Result<Model> {
-        let mut model = Model::new(config)?;
-        model.set_params(params)?;
-        Ok(model)
+        .with_rounded_params()
     }
 
     pub fn config(&self) -> &ModelConfig {
@@ -101,16 +123,21 @@ impl Model {
     /// leaves the model unchanged.
     pub fn set_params(&mut self, params: &[f64]) -> Result<()> {
         check_len("params", params.len(), self.num_params())?;
-        if let Some(i) = params.iter().position(|p| !p.is_finite()) {
-            return Err(Error::numerical(format!(
-                "params[{i}] = {} is not finite ({})",
-                params[i],
-                self.block_of(i)
-            )));
-        }
+        self.check_finite(params)?;
         self.params.copy_from_slice(params);
         self.round_params();
         Ok(())
+    }
+
+    fn check_finite(&self, params: &[f64]) -> Result<()> {
+        match params.iter().position(|p| !p.is_finite()) {
+            None => Ok(()),
+            Some(i) => Err(Error::numerical(format!(
+                "params[{i}] = {} is not finite ({})",
+                params[i],
+                self.block_of(i)
+            ))),
+        }
     }
 
     /// `self` with its f32 copy of the parameters made (see [`Model::round_params`]).

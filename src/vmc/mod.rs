@@ -11,8 +11,10 @@ mod workspace;
 pub use config::VmcConfig;
 pub use reduction::AllReduce;
 
+use crate::checkpoint::model::{cell_name, phase_name};
 use crate::error::{Error, Result};
 use crate::estimators::Estimate;
+use crate::model::{Model, ModelConfig};
 use crate::optim::{AdamState, SrSolve};
 use reduction::Reduction;
 use workspace::StepWorkspace;
@@ -48,6 +50,9 @@ pub struct Vmc {
     /// Steps taken (energy and fit steps alike).
     steps: u64,
     adam: Option<AdamState>,
+    /// The shape of the model Adam's state belongs to ([`model_shape`]), once known: from
+    /// the step that made the state, or from a checkpoint that records it.
+    adam_model: Option<String>,
     reduction: Reduction,
     /// Buffers reused from step to step.
     workspace: StepWorkspace,
@@ -71,6 +76,7 @@ impl Vmc {
             config,
             steps: 0,
             adam: None,
+            adam_model: None,
             reduction: Reduction::default(),
             workspace: StepWorkspace::default(),
         })
@@ -82,6 +88,7 @@ impl Vmc {
         config: VmcConfig,
         steps: u64,
         adam: Option<AdamState>,
+        adam_model: Option<String>,
     ) -> Result<Vmc> {
         config.validate()?;
         if let Some(a) = &adam {
@@ -97,6 +104,7 @@ impl Vmc {
             config,
             steps,
             adam,
+            adam_model,
             reduction: Reduction::default(),
             workspace: StepWorkspace::default(),
         })
@@ -108,6 +116,17 @@ impl Vmc {
         self.config = saved.config;
         self.steps = saved.steps;
         self.adam = saved.adam;
+        self.adam_model = saved.adam_model;
+    }
+
+    /// The shape of the model Adam's state belongs to, when known (see [`model_shape`]).
+    pub(crate) fn adam_model(&self) -> Option<&str> {
+        self.adam_model.as_deref()
+    }
+
+    /// Records that Adam's state (if any) now belongs to `model`.
+    fn adam_belongs_to(&mut self, model: &Model) {
+        self.adam_model = self.adam.as_ref().map(|_| model_shape(model.config()));
     }
 
     pub fn config(&self) -> &VmcConfig {
@@ -143,9 +162,12 @@ impl Vmc {
     /// A non-finite local energy on one process reaches every process through the first
     /// reduction, and checks on reduced values (the gradient, SR's solve, the new
     /// parameters) give the same answer everywhere, so all processes fail the same step
-    /// together; so do a step's buffers that this process cannot allocate (refused before
-    /// the first reduction, which then carries a non-finite sum). A hook that fails on some
-    /// processes only leaves the others waiting.
+    /// together. So does every refusal of this process's own inputs or memory (an operator
+    /// on another number of sites, samples or data outside the model's U(1) subspace or
+    /// out of range, an optimiser state of another model, buffers it cannot allocate): the
+    /// process still joins the first reduction, with non-finite sums, and returns its own
+    /// error, while the others return `Numerical`. A hook that fails on some processes only
+    /// leaves the others waiting.
     pub fn set_allreduce(&mut self, f: Option<AllReduce>) {
         self.reduction.hook = f;
     }
@@ -177,14 +199,41 @@ impl Vmc {
         Ok(())
     }
 
-    /// Refuses a model whose parameter count differs from the optimiser state's.
-    fn check_model_size(&self, num_params: usize) -> Result<()> {
-        match &self.adam {
-            Some(a) if a.m.len() != num_params => Err(Error::invalid(format!(
+    /// Refuses a model other than the one the optimiser state belongs to: of another shape
+    /// when the shape is known, else of another parameter count (a state loaded from a file
+    /// written before the shape was recorded).
+    fn check_model(&self, model: &Model) -> Result<()> {
+        let Some(a) = &self.adam else {
+            return Ok(());
+        };
+        let num_params = model.num_params();
+        if let Some(recorded) = &self.adam_model {
+            let shape = model_shape(model.config());
+            if *recorded != shape {
+                return Err(Error::invalid(format!(
+                    "the optimiser state belongs to a model with {recorded} ({} parameters), this model has {shape} ({num_params} parameters)",
+                    a.m.len()
+                )));
+            }
+        }
+        if a.m.len() != num_params {
+            return Err(Error::invalid(format!(
                 "the optimiser state belongs to a model with {} parameters, this model has {num_params}",
                 a.m.len()
-            ))),
-            _ => Ok(()),
+            )));
         }
+        Ok(())
     }
+}
+
+/// What makes an optimiser state belong to a model: the config fields that decide the
+/// parameters and what each means (not the seed, the sign rule or the U(1) total, which
+/// leave them alike), as text, e.g. `cell=gru,lx=10,ly=1,local_dim=2,hidden=8,layers=1,
+/// phase=softsign` (without the line break). Optimiser checkpoints record it.
+pub(crate) fn model_shape(c: &ModelConfig) -> String {
+    let (cell, phase) = (cell_name(c.cell), phase_name(c.phase));
+    format!(
+        "cell={cell},lx={},ly={},local_dim={},hidden={},layers={},phase={phase}",
+        c.lx, c.ly, c.local_dim, c.hidden, c.layers
+    )
 }

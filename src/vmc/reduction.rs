@@ -52,11 +52,16 @@ impl Reduction {
             values.len() as f64,
         ];
         self.sum(&mut sums)?;
-        let n = sums[2];
+        let n = check_count(sums[2])?;
         let mean = Complex64::new(sums[0] / n, sums[1] / n);
         let mut sq = [values.iter().map(|v| (v - mean).norm_sqr()).sum::<f64>()];
         self.sum(&mut sq)?;
         let variance = sq[0] / n;
+        if !(mean.re.is_finite() && mean.im.is_finite() && variance.is_finite()) {
+            return Err(Error::numerical(format!(
+                "the mean {mean} or the variance {variance} over {n} samples is not finite"
+            )));
+        }
         Ok(Estimate {
             mean,
             error: (variance / n).sqrt(),
@@ -75,5 +80,18 @@ impl Reduction {
         // The reduction's own verdict (non-finite) is expected; this process reports `error`.
         let _ = self.sum(first);
         error
+    }
+}
+
+/// The sample count a reduction returned, refused (`Numerical`) unless a whole number of at
+/// least 1: a hook that does not sum (zeroes, say) would otherwise make every mean NaN. The
+/// verdict is the same on every process, which all hold the same sums.
+pub(crate) fn check_count(n: f64) -> Result<f64> {
+    if n >= 1.0 && n.fract() == 0.0 {
+        Ok(n)
+    } else {
+        Err(Error::numerical(format!(
+            "the allreduce returned a sample count of {n}, not a whole number >= 1: the hook does not sum"
+        )))
     }
 }

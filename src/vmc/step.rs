@@ -19,24 +19,30 @@ impl Vmc {
     /// failing reduction, returns an error and leaves the parameters and the optimiser state
     /// unchanged.
     pub fn step(&mut self, model: &mut Model, h: &Hamiltonian) -> Result<VmcStats> {
-        self.check_model_size(model.num_params())?;
-        check_operator(model, h)?;
         let start = Instant::now();
         let ns = self.config.n_samples as usize;
-        if let Err(e) = self.workspace.prepare_samples(ns, model.num_sites()) {
+        // Every refusal before the first reduction (model, operator, memory) joins it, so
+        // that the other processes fail this step too instead of waiting there.
+        let ready = self
+            .check_model(model)
+            .and_then(|()| check_operator(model, h))
+            .and_then(|()| self.workspace.prepare_samples(ns, model.num_sites()));
+        if let Err(e) = ready {
             return Err(self.reduction.fail_together(ENERGY_SUMS, ns, e));
         }
         // The samples leave the workspace for the step (moving a Vec copies nothing).
         let mut configs = std::mem::take(&mut self.workspace.configs);
         let mut log_psi = std::mem::take(&mut self.workspace.log_psi);
-        let result = model
-            .sample(
-                derive_seed(self.config.seed, self.steps),
-                ns,
-                &mut configs,
-                Some(&mut log_psi),
-            )
-            .and_then(|()| self.update_on_samples(model, h, &configs, &log_psi, start));
+        let sampled = model.sample(
+            derive_seed(self.config.seed, self.steps),
+            ns,
+            &mut configs,
+            Some(&mut log_psi),
+        );
+        let result = match sampled {
+            Err(e) => Err(self.reduction.fail_together(ENERGY_SUMS, ns, e)),
+            Ok(()) => self.update_on_samples(model, h, &configs, &log_psi, start),
+        };
         self.workspace.configs = configs;
         self.workspace.log_psi = log_psi;
         result
@@ -54,13 +60,17 @@ impl Vmc {
         configs: &[u8],
         log_psi: &[Complex64],
     ) -> Result<VmcStats> {
-        self.check_model_size(model.num_params())?;
-        check_operator(model, h)?;
         let ns = log_psi.len();
-        if ns == 0 {
-            return Err(Error::invalid("a step needs at least one sample (got 0)"));
+        let ready = self
+            .check_model(model)
+            .and_then(|()| check_operator(model, h))
+            .and_then(|()| match ns {
+                0 => Err(Error::invalid("a step needs at least one sample (got 0)")),
+                _ => model.check_configs(configs, ns),
+            });
+        if let Err(e) = ready {
+            return Err(self.reduction.fail_together(ENERGY_SUMS, ns, e));
         }
-        model.check_configs(configs, ns)?;
         self.update_on_samples(model, h, configs, log_psi, Instant::now())
     }
 
@@ -126,22 +136,14 @@ impl Vmc {
         log_psi: &[Complex64],
     ) -> Result<Estimate> {
         let (w, reduction) = (&mut self.workspace, &mut self.reduction);
-        local_energies(model, h, configs, &mut w.e_loc)?;
-        // A non-finite local energy on one process reaches every process through the sums
-        // of the first reduction, so all processes fail this step together rather than the
-        // others waiting in a reduction this one never joins.
-        let bad = w
-            .e_loc
-            .iter()
-            .position(|e| !(e.re.is_finite() && e.im.is_finite()));
-        let energy = reduction.estimate(&w.e_loc);
-        if let Some(i) = bad {
-            return Err(Error::numerical(format!(
-                "local energy of sample {i} is {}",
-                w.e_loc[i]
-            )));
+        // A refusal of the local energies on one process (a non-finite value, samples
+        // outside the U(1) subspace) reaches every process through the sums of the first
+        // reduction, so all processes fail this step together rather than the others
+        // waiting in a reduction this one never joins.
+        if let Err(e) = local_energies(model, h, configs, &mut w.e_loc) {
+            return Err(reduction.fail_together(ENERGY_SUMS, log_psi.len(), e));
         }
-        let energy = energy?;
+        let energy = reduction.estimate(&w.e_loc)?;
         // Annealing minimises <H> - T S: the gradient of E_loc + T ln P.
         let t = self.config.temperature;
         let mean = if t > 0.0 {
@@ -204,6 +206,7 @@ impl Vmc {
         )?;
         model.set_params(&w.update.new_params)?;
         w.update.commit(rule, &mut self.adam);
+        self.adam_belongs_to(model);
         Ok(())
     }
 }

@@ -141,6 +141,16 @@ static void test_impossible_counts(void) {
   const uint32_t region[1] = {0};
   EXPECT(rnnwf_renyi2(m, region, 1, 1, (size_t)1 << 62, &e), RNNWF_ERR_INVALID_ARGUMENT);
   MENTIONS("4611686018427387904");
+  /* 2^40 samples could be drawn in blocks, but would take days: above the documented
+   * maximum of 2^32, refused at once, naming the count and the limit. */
+  EXPECT(rnnwf_expectation(m, h, 1, (size_t)1 << 40, &e), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("1099511627776");
+  MENTIONS("4294967296");
+  EXPECT(rnnwf_renyi2(m, region, 1, 1, (size_t)1 << 40, &e), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("1099511627776");
+  MENTIONS("4294967296");
+  EXPECT(rnnwf_expectation(m, h, 1, ((size_t)1 << 32) + 1, &e), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("4294967297");
   rnnwf_hamiltonian_free(h);
   rnnwf_model_free(m);
 }

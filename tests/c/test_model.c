@@ -140,7 +140,7 @@ static void test_config(void) {
   expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "struct_size");
   bad = cfg; bad.struct_size = 0;
   expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "struct_size");
-  bad = cfg; bad.cell = 3; /* the next unused cell code */
+  bad = cfg; bad.cell = 5; /* the next unused cell code */
   expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "cell");
   bad = cfg; bad.ly = 0;
   expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "ly");
@@ -148,8 +148,25 @@ static void test_config(void) {
   expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "symmetry");
   bad = cfg; bad.precision = 2;
   expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "precision");
-  bad = cfg; bad.precision = RNNWF_PRECISION_F32;
-  expect_new_fails(bad, RNNWF_ERR_UNSUPPORTED, "not implemented yet");
+  /* Float32 passes: accepted, the field round-trips, and sampling returns the ln psi that
+   * evaluation gives. */
+  {
+    enum { N = 40 };
+    static uint8_t configs[N * 10];
+    static rnnwf_complex lp[N], lp_eval[N];
+    rnnwf_model *single = NULL;
+    rnnwf_model_config got;
+    bad = cfg; bad.precision = RNNWF_PRECISION_F32;
+    OK(rnnwf_model_new(&bad, &single));
+    OK(rnnwf_model_get_config(single, &got));
+    CHECK(got.precision == RNNWF_PRECISION_F32);
+    OK(rnnwf_sample(single, 7, N, configs, lp));
+    OK(rnnwf_log_psi(single, configs, N, lp_eval));
+    for (int i = 0; i < N; i++) {
+      CHECK(lp_eval[i].re == lp[i].re && lp_eval[i].im == lp[i].im);
+    }
+    rnnwf_model_free(single);
+  }
   /* The spin flip maps 3 down spins of 10 to 7: not a sector it keeps. */
   bad = cfg; bad.symmetry = RNNWF_SYMMETRY_LATTICE_SPIN_FLIP; bad.u1_total = 3;
   expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "LATTICE_SPIN_FLIP");
@@ -363,13 +380,15 @@ static void test_grid(void) {
   /* ly > 1 is the 2D RNN: normalised over all 2^6 configurations of a 3x2 grid, for each
      cell; configurations stay in site order x + lx*y. */
   CHECK(RNNWF_CELL_VANILLA == 0 && RNNWF_CELL_GRU == 1 && RNNWF_CELL_VANILLA_ELU == 2);
-  const uint32_t cells[3] = {RNNWF_CELL_VANILLA, RNNWF_CELL_GRU, RNNWF_CELL_VANILLA_ELU};
+  CHECK(RNNWF_CELL_TENSOR_GRU == 3 && RNNWF_CELL_LINEAR_GATED == 4);
+  const uint32_t cells[5] = {RNNWF_CELL_VANILLA, RNNWF_CELL_GRU, RNNWF_CELL_VANILLA_ELU,
+                             RNNWF_CELL_TENSOR_GRU, RNNWF_CELL_LINEAR_GATED};
   enum { SITES = 6, COUNT = 64 };
   static uint8_t all[COUNT * SITES];
   static rnnwf_complex lp[COUNT];
   for (int k = 0; k < COUNT; k++)
     for (int j = 0; j < SITES; j++) all[k * SITES + j] = (uint8_t)((k >> j) & 1);
-  for (int c = 0; c < 3; c++) {
+  for (int c = 0; c < 5; c++) {
     rnnwf_model_config cfg = default_config();
     cfg.cell = cells[c];
     cfg.lx = 3;

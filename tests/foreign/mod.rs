@@ -1,8 +1,10 @@
 //! Building and running programs in other languages against the built shared library:
 //! shared by the C, C++, Fortran, Julia and packaging tests (and the MPI tests to come).
 //!
-//! External tools (valgrind, gfortran, cmake, ...) are looked up with [`tool`]: in CI
-//! (`CI=true`) a missing one fails the test; locally the test is skipped with a loud message.
+//! External tools (valgrind, gfortran, cmake, ...) are looked up with [`tool`]: a missing one
+//! fails the test, unless the user sets `RNNWF_SKIP_MISSING_TOOLS=1` (ignored with `CI=true`);
+//! then the test is skipped, said on the terminal and named again at the end of the run
+//! (`tests/zz_skipped_host_tools.rs`).
 #![allow(dead_code)]
 
 use std::ffi::OsStr;
@@ -67,12 +69,16 @@ pub fn library() -> &'static Library {
             "cargo build --lib did not produce {}",
             so.display()
         );
-        // Programs linked with -lrnnwf ask for the SONAME at run time.
+        // Programs linked with -lrnnwf ask for the SONAME at run time; build.rs links it
+        // beside the library, which is what the README's build step promises.
         let link = dir.join(soname());
-        if std::fs::read_link(&link).ok().as_deref() != Some(Path::new("librnnwf.so")) {
-            let _ = std::fs::remove_file(&link);
-            std::os::unix::fs::symlink("librnnwf.so", &link).expect("create the SONAME link");
-        }
+        assert_eq!(
+            std::fs::read_link(&link).ok().as_deref(),
+            Some(Path::new("librnnwf.so")),
+            "the build did not create the SONAME link {} -> librnnwf.so (build.rs); \
+             `touch build.rs` and build again",
+            link.display()
+        );
         let bin = dir.join("foreign-tests");
         std::fs::create_dir_all(&bin).unwrap();
         Library {
@@ -277,8 +283,16 @@ pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
 }
 
-/// The path of a program on PATH. Missing: a failure in CI; locally `None`, with a message
-/// that cannot be missed, so the calling test returns early.
+/// The opt-in to skipping tests whose host tool is missing (never honoured in CI).
+pub const SKIP_VARIABLE: &str = "RNNWF_SKIP_MISSING_TOOLS";
+
+/// True when the user asked to skip, rather than fail, the tests whose tool is missing.
+pub fn skipping_allowed() -> bool {
+    !in_ci() && std::env::var(SKIP_VARIABLE).is_ok_and(|v| v == "1")
+}
+
+/// The path of a program on PATH. Missing: a failure, unless the user opted into skipping
+/// (see [`missing`]); then `None`, so the calling test returns early.
 pub fn tool(name: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
@@ -291,18 +305,64 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     found
 }
 
-/// Reports a missing prerequisite: panics in CI, shouts and lets the test skip locally.
+/// Reports a missing prerequisite. It fails the test unless `RNNWF_SKIP_MISSING_TOOLS=1` is
+/// set outside CI; a skip is written straight to the terminal (libtest hides what passing
+/// tests print) and recorded for `tests/zz_skipped_host_tools.rs`, which names every skipped
+/// test at the end of the run.
 pub fn missing(what: &str, why: &str) {
+    let test = format!(
+        "{}::{}",
+        test_binary_name(),
+        std::thread::current().name().unwrap_or("?")
+    );
     assert!(
         !in_ci(),
-        "{what} is required in CI (CI=true) but unavailable: {why}"
+        "{test}: {what} is required in CI (CI=true) but unavailable: {why}"
     );
-    eprintln!(
-        "\n********************************************************************\n\
-         SKIPPED: {what} is unavailable ({why}).\n\
-         Install it (see .ci/install-host-tools.sh) to run this test.\n\
-         ********************************************************************\n"
+    assert!(
+        skipping_allowed(),
+        "{test}: {what} is unavailable ({why}). Install it (`bash .ci/install-host-tools.sh` \
+         installs every host tool with apt), or run with {SKIP_VARIABLE}=1 to skip the tests \
+         that need it."
     );
+    let line = format!("SKIPPED {test}: {what} is unavailable ({why})");
+    use std::io::Write;
+    // Not eprintln!: libtest captures that for passing tests.
+    let _ = writeln!(std::io::stderr(), "\n{line}");
+    record_skip(&line);
+}
+
+/// The file where skips are recorded, one line each, tagged with the id of the process that
+/// ran the test binary (cargo), so that a report shows only the skips of its own run.
+pub fn skip_record() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let profile = exe.parent().and_then(Path::parent).expect("<profile> dir");
+    profile.join("skipped-host-tools.txt")
+}
+
+fn record_skip(line: &str) {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(skip_record())
+        .expect("open the skip record");
+    writeln!(file, "{}\t{line}", std::os::unix::process::parent_id())
+        .expect("write the skip record");
+}
+
+/// `c_api` for the test binary `<profile>/deps/c_api-0123abcd`.
+fn test_binary_name() -> String {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let stem = exe
+        .file_stem()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    match stem.rsplit_once('-') {
+        Some((name, _hash)) => name.to_string(),
+        None => stem,
+    }
 }
 
 /// Checks the "NAME: N checks passed" line a test program prints last, and that at least

@@ -1,0 +1,138 @@
+//! No silent NaN: parameters or coefficients that are finite but so large that a result
+//! overflows give `Numerical` from every call that would hand out that result, and so does
+//! a reduction hook that does not sum; never a result with NaN or Inf in it.
+
+use rnnwf::optim::Optimizer;
+use rnnwf::vmc::{Vmc, VmcConfig};
+use rnnwf::{
+    exact_expectation, exact_ground_energy, expectation, local_energies, local_energies_naive,
+    renyi2, CellKind, Complex64, ErrorKind, Hamiltonian, Model, ModelConfig, PhaseKind,
+};
+
+const SITES: u32 = 4;
+
+fn model() -> Model {
+    Model::new(
+        ModelConfig::default()
+            .with_cell(CellKind::Gru)
+            .with_lx(SITES)
+            .with_hidden(6)
+            .with_phase(PhaseKind::Softsign)
+            .with_seed(3),
+    )
+    .unwrap()
+}
+
+/// The model with parameters alternating +1e308 and -1e308: finite, so `set_params` takes
+/// them, but every pre-activation sums terms of both signs to inf - inf = NaN.
+fn huge_model() -> Model {
+    let mut m = model();
+    let huge: Vec<f64> = (0..m.num_params())
+        .map(|i| if i % 2 == 0 { 1e308 } else { -1e308 })
+        .collect();
+    m.set_params(&huge).unwrap();
+    m
+}
+
+fn tfim() -> Hamiltonian {
+    Hamiltonian::tfim(SITES, 1, false, 1.0, 1.0).unwrap()
+}
+
+/// 1e308 (1 + Z_0): the local energy is 2e308 = inf wherever Z_0 = +1, 0 elsewhere.
+fn huge_operator() -> Hamiltonian {
+    let mut h = Hamiltonian::new(SITES).unwrap();
+    h.add_term(1e308, "", &[]).unwrap();
+    h.add_term(1e308, "Z", &[0]).unwrap();
+    h
+}
+
+fn assert_numerical<T: std::fmt::Debug>(result: rnnwf::Result<T>, what: &str) {
+    let err = result.expect_err(what);
+    assert_eq!(err.kind, ErrorKind::Numerical, "{what}: {}", err.message);
+}
+
+#[test]
+fn huge_parameters_give_numerical_from_every_evaluation() {
+    let m = huge_model();
+    let n = 8;
+    let sites = SITES as usize;
+    let mut configs = vec![0u8; n * sites];
+    let mut log_psi = vec![Complex64::new(0.0, 0.0); n];
+    assert_numerical(m.sample(1, n, &mut configs, Some(&mut log_psi)), "sample");
+    assert_numerical(m.sample(1, n, &mut configs, None), "sample, no ln psi");
+    let configs: Vec<u8> = (0..n * sites).map(|i| (i % 3 == 0) as u8).collect();
+    assert_numerical(m.log_psi(&configs, &mut log_psi), "log_psi");
+    let mut lp = vec![0.0; n];
+    assert_numerical(m.log_prob(&configs, &mut lp), "log_prob");
+    let mut e = vec![Complex64::new(0.0, 0.0); n];
+    assert_numerical(
+        local_energies(&m, &tfim(), &configs, &mut e),
+        "local_energies",
+    );
+    assert_numerical(
+        local_energies_naive(&m, &tfim(), &configs, &mut e),
+        "local_energies_naive",
+    );
+    assert_numerical(expectation(&m, &tfim(), 1, 100), "expectation");
+    assert_numerical(renyi2(&m, &[0, 1], 1, 100), "renyi2");
+    assert_numerical(exact_expectation(&m, &tfim()), "exact_expectation");
+    let mut vmc = Vmc::new(VmcConfig::default().with_n_samples(16)).unwrap();
+    let mut trained = m.clone();
+    assert_numerical(vmc.step(&mut trained, &tfim()), "a VMC step");
+    assert_eq!(
+        trained.params(),
+        m.params(),
+        "a failed step changes nothing"
+    );
+}
+
+#[test]
+fn huge_coefficients_give_numerical_from_every_energy() {
+    let m = model();
+    let h = huge_operator();
+    // Z_0 = +1 on one of the two configurations, whichever value that is.
+    let configs = [0u8, 0, 0, 0, 1, 1, 1, 1];
+    let mut e = vec![Complex64::new(0.0, 0.0); 2];
+    assert_numerical(local_energies(&m, &h, &configs, &mut e), "local_energies");
+    assert_numerical(local_energies_naive(&m, &h, &configs, &mut e), "naive");
+    assert_numerical(expectation(&m, &h, 1, 200), "expectation");
+    assert_numerical(exact_expectation(&m, &h), "exact_expectation");
+    assert_numerical(exact_ground_energy(&h), "exact_ground_energy");
+    // Coefficients of 1e200 overflow Lanczos's squared norms (1e400) too.
+    let mut big = Hamiltonian::new(SITES).unwrap();
+    big.add_term(1e200, "XX", &[0, 1]).unwrap();
+    big.add_term(-1e200, "Z", &[2]).unwrap();
+    assert_numerical(exact_ground_energy(&big), "exact_ground_energy at 1e200");
+    // The same operator at 1e100 is solved: E0 = -1e100 sqrt(2) would be wrong, the exact
+    // value is -2e100 (XX and Z commute: -1 - 1 per unit).
+    let mut fine = Hamiltonian::new(SITES).unwrap();
+    fine.add_term(1e100, "XX", &[0, 1]).unwrap();
+    fine.add_term(-1e100, "Z", &[2]).unwrap();
+    let e0 = exact_ground_energy(&fine).unwrap();
+    assert!((e0 / -2e100 - 1.0).abs() < 1e-9, "{e0}");
+}
+
+#[test]
+fn a_reduction_that_zeroes_every_buffer_gives_numerical() {
+    let h = tfim();
+    for optimizer in [Optimizer::MinSr, Optimizer::Sgd, Optimizer::Adam] {
+        let mut m = model();
+        let before = m.params().to_vec();
+        let mut vmc = Vmc::new(
+            VmcConfig::default()
+                .with_optimizer(optimizer)
+                .with_n_samples(16),
+        )
+        .unwrap();
+        vmc.set_allreduce(Some(Box::new(|buf: &mut [f64]| {
+            buf.fill(0.0);
+            Ok(())
+        })));
+        assert_numerical(vmc.step(&mut m, &h), "a step");
+        if optimizer != Optimizer::MinSr {
+            assert_numerical(vmc.fit_step(&mut m, &[0, 1, 0, 1]), "a fit step");
+        }
+        assert_eq!(m.params(), &before[..], "{optimizer:?}");
+        assert_eq!(vmc.steps(), 0);
+    }
+}
