@@ -105,7 +105,7 @@ pub struct ModelConfig {
 
 /// Largest accepted values; beyond them a request is almost surely a mistake, and the
 /// parameter count stays far from overflow.
-pub const MAX_SITES: u64 = 1 << 20;
+pub const MAX_SITES: u64 = 1_048_576; // 2^20, written out for cffi (see MAX_STEPS)
 pub const MAX_LOCAL_DIM: u32 = 256;
 pub const MAX_HIDDEN: u32 = 4096;
 pub const MAX_LAYERS: u32 = 64;
