@@ -258,7 +258,12 @@ fn f32_results_do_not_depend_on_the_thread_count() {
             local_energies(&m32, &h, &configs, &mut e).unwrap();
             let mut g = vec![Complex64::new(0.0, 0.0); 3 * m32.num_params()];
             m32.log_psi_grad(&configs[..3 * 40], &mut g).unwrap();
-            out.push((configs, lp, e, g));
+            // The weighted batch sum over several chunks of the backward pass.
+            let re: Vec<f64> = e.iter().map(|x| x.re / n as f64).collect();
+            let im: Vec<f64> = e.iter().map(|x| x.im / n as f64).collect();
+            let mut v = vec![0.0; m32.num_params()];
+            m32.log_psi_vjp(&configs, &re, &im, &mut v).unwrap();
+            out.push((configs, lp, e, g, v));
         }
         out
     };
