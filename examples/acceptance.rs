@@ -5,6 +5,7 @@
 //!
 //!     cargo run --release --example acceptance [-- ising|heisenberg|j1j2 [adam|minsr]]
 //!         [--cell gru|linear_gated] [--layers L] [--seconds S] [--threads T]
+//!         [--precision f32|f64]
 //!
 //! `--cell` picks the recurrent cell (the GRU by default); `--seconds S` stops each run after
 //! S seconds of training instead of after its step count, the learning rate decaying over
@@ -12,8 +13,12 @@
 
 use rnnwf::optim::Optimizer;
 use rnnwf::vmc::{Vmc, VmcConfig};
-use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig, PhaseKind, SignRule};
+use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig, PhaseKind, Precision, SignRule};
 use std::time::Instant;
+
+#[path = "common/cli.rs"]
+#[allow(dead_code)] // only the precision's choices are used here
+mod cli;
 
 struct Case {
     name: &'static str,
@@ -30,9 +35,10 @@ struct Schedule {
     final_lr: f64,
 }
 
-fn cases(n: u32, cell: CellKind, layers: u32) -> Vec<Case> {
+fn cases(n: u32, cell: CellKind, layers: u32, precision: Precision) -> Vec<Case> {
     let chain = |phase, sign_rule, u1_total| {
         ModelConfig::default()
+            .with_precision(precision)
             .with_cell(cell)
             .with_layers(layers)
             .with_lx(n)
@@ -105,13 +111,23 @@ fn main() {
     }
     let layers: u32 =
         take_flag(&mut args, "--layers").map_or(1, |l| l.parse().expect("--layers takes a count"));
+    let precision = match take_flag(&mut args, "--precision") {
+        None => Precision::F64,
+        Some(value) => match <cli::PrecisionArg as clap::ValueEnum>::from_str(&value, true) {
+            Ok(p) => p.into(),
+            Err(_) => {
+                eprintln!("error: --precision takes f32 or f64, not {value:?}");
+                std::process::exit(2);
+            }
+        },
+    };
     let n = 20;
-    println!("cell {cell:?}, {layers} layer(s)");
+    println!("cell {cell:?}, {layers} layer(s), precision {precision:?}");
     println!(
         "{:<11} {:>6} {:>6} {:>14} {:>14} {:>10} {:>8} {:>8}",
         "case", "opt", "steps", "E", "exact", "rel.err", "target", "seconds"
     );
-    for case in cases(n, cell, layers) {
+    for case in cases(n, cell, layers, precision) {
         if args.first().is_some_and(|a| a != case.name) {
             continue;
         }

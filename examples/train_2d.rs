@@ -91,6 +91,9 @@ struct Args {
     /// Samples of the final energy estimate.
     #[arg(long, default_value_t = 32768)]
     final_samples: usize,
+    /// The floating-point type of the passes.
+    #[arg(long, value_enum, default_value_t = cli::PrecisionArg::F64)]
+    precision: cli::PrecisionArg,
     /// The lattice symmetry the wave function is averaged over.
     #[arg(long, value_enum, default_value_t = cli::SymmetryArg::None)]
     symmetry: cli::SymmetryArg,
@@ -157,6 +160,7 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             })
             .with_u1_total(heisenberg.then_some(sites / 2))
             .with_symmetry(a.symmetry.into())
+            .with_precision(a.precision.into())
             .with_seed(a.seed),
     )?;
     let mut vmc = Vmc::new(

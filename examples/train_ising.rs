@@ -59,6 +59,9 @@ struct Args {
     /// SR's diagonal shift.
     #[arg(long, default_value_t = 1e-3)]
     shift: f64,
+    /// The floating-point type of the passes.
+    #[arg(long, value_enum, default_value_t = cli::PrecisionArg::F64)]
+    precision: cli::PrecisionArg,
     /// Seed of the parameters and the samples.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -84,6 +87,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             .with_lx(args.sites)
             .with_hidden(args.hidden)
             .with_layers(args.layers)
+            .with_precision(args.precision.into())
             .with_seed(args.seed),
     )?;
     let mut vmc = Vmc::new(

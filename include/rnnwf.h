@@ -132,7 +132,8 @@
 // Passes in double precision.
 #define RNNWF_PRECISION_F64 0
 
-// Passes in single precision: not implemented yet, refused (RNNWF_ERR_UNSUPPORTED).
+// Passes (sampling, ln psi, local energies) in single precision, on the parameters rounded
+// to float; ln P summed over sites, energies, gradient sums and solves stay double.
 #define RNNWF_PRECISION_F32 1
 
 // Plain gradient descent: theta -= learning_rate * g.
@@ -218,7 +219,7 @@ typedef struct rnnwf_model_config {
   uint64_t seed;
   // RNNWF_SYMMETRY_NONE, RNNWF_SYMMETRY_LATTICE or RNNWF_SYMMETRY_LATTICE_SPIN_FLIP.
   uint32_t symmetry;
-  // RNNWF_PRECISION_F64 (RNNWF_PRECISION_F32 is refused for now).
+  // RNNWF_PRECISION_F64 or RNNWF_PRECISION_F32.
   uint32_t precision;
 } rnnwf_model_config;
 

@@ -185,7 +185,7 @@ pub fn renyi2(model: &Model, region: &[u32], seed: u64, n_samples: usize) -> Res
 /// Most samples (or pairs) an estimate takes: 2^32, whose error is already below 2^-16 of
 /// the values' spread. Each sample costs a pass over the sites, so a larger count (2^40 is
 /// days of work) is a mistake to refuse, not work to start.
-pub const MAX_ESTIMATE_SAMPLES: usize = 1 << 32;
+pub const MAX_ESTIMATE_SAMPLES: usize = 4_294_967_296; // 2^32, written out for cffi (see MAX_STEPS)
 
 fn check_count(n_samples: usize) -> Result<()> {
     if n_samples == 0 {

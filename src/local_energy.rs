@@ -17,10 +17,11 @@ use crate::buffer::{product, try_zeroed, try_zeroed_vec};
 use crate::error::{Error, Result};
 use crate::hamiltonian::compiled::CompiledOperator;
 use crate::hamiltonian::Hamiltonian;
+use crate::kernels::Real;
 use crate::model::evaluate::ReadValues;
 use crate::model::forward::Pass;
 use crate::model::snapshot::RowSnapshots;
-use crate::model::Model;
+use crate::model::{Model, Precision};
 use crate::parallel::{for_each_task, CHUNK_ROWS};
 use num_complex::Complex64;
 
@@ -51,14 +52,28 @@ pub fn local_energies(
     if n == 0 {
         return Ok(());
     }
+    match model.precision() {
+        Precision::F64 => local_energies_in::<f64>(model, h, configs, out),
+        Precision::F32 => local_energies_in::<f32>(model, h, configs, out),
+    }
+}
+
+/// [`local_energies`] of checked inputs, in passes over `F`.
+fn local_energies_in<F: Real>(
+    model: &Model,
+    h: &Hamiltonian,
+    configs: &[u8],
+    out: &mut [Complex64],
+) -> Result<()> {
+    let n = out.len();
     let op = h.compiled();
-    if linear::applies(model) {
-        return linear::local_energies(model, op, configs, out);
+    if linear::applies::<F>(model) {
+        return linear::local_energies::<F>(model, op, configs, out);
     }
     if let Some(group) = model.symmetry_group() {
-        return symmetric::local_energies(model, group, op, configs, out);
+        return symmetric::local_energies::<F>(model, group, op, configs, out);
     }
-    let plan = RestartPlan::new(model, op, |site| site);
+    let plan = RestartPlan::new::<F>(model, op, |site| site);
     let sites = model.num_sites();
     let tasks = configs
         .chunks(CHUNK_ROWS * sites)
@@ -70,7 +85,7 @@ pub fn local_energies(
             let rows = CHUNK_ROWS.min(n);
             model
                 .workspaces()
-                .lease(rows, |r| Workspace::new(model, &plan, r))
+                .lease(rows, |r| Workspace::<F>::new(model, &plan, r))
         },
         |ws, (chunk, (configs, out))| {
             ws.local_energies(model, op, &plan, configs, out);
@@ -214,9 +229,10 @@ pub(crate) struct RestartPlan {
 impl RestartPlan {
     /// The plan for configurations whose site `j` sits at site `moved(j)` (the identity, or
     /// a symmetry's image).
-    fn new(model: &Model, op: &CompiledOperator, moved: impl Fn(usize) -> usize) -> Self {
+    /// The snapshots hold states in `F`, the passes' float type.
+    fn new<F: Real>(model: &Model, op: &CompiledOperator, moved: impl Fn(usize) -> usize) -> Self {
         let sites = model.num_sites();
-        let per_checkpoint = CHUNK_ROWS * RowSnapshots::bytes_per_slot(model);
+        let per_checkpoint = CHUNK_ROWS * RowSnapshots::<F>::bytes_per_slot(model);
         let max_checkpoints = (SNAPSHOT_BUDGET_BYTES / per_checkpoint).max(1);
         let stride = sites.div_ceil(max_checkpoints);
         let checkpoints = sites.div_ceil(stride);
@@ -242,11 +258,11 @@ impl RestartPlan {
     }
 }
 
-/// One task's buffers, kept between calls in the model's workspace cache.
-struct Workspace {
-    samples: Pass,
-    connected: Pass,
-    snapshots: RowSnapshots,
+/// One task's buffers, kept between calls in the model's workspace cache; the passes in `F`.
+struct Workspace<F: Real> {
+    samples: Pass<F>,
+    connected: Pass<F>,
+    snapshots: RowSnapshots<F>,
     sample_log_psi: Vec<Complex64>,
     /// The batch of connected configurations, `[CHUNK_ROWS][n_sites]`.
     batch_configs: Vec<u8>,
@@ -255,7 +271,7 @@ struct Workspace {
     batch_log_psi: Vec<Complex64>,
 }
 
-impl Workspace {
+impl<F: Real> Workspace<F> {
     /// Refuses (naming the bytes) buffers no memory can hold.
     fn new(model: &Model, plan: &RestartPlan, sample_rows: usize) -> Result<Self> {
         let what = "the local-energy workspace";

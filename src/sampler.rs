@@ -1,9 +1,10 @@
 //! Exact, independent, batched autoregressive sampling.
 
 use crate::error::{check_len, Result};
+use crate::kernels::Real;
 use crate::model::evaluate::check_log_psi;
 use crate::model::forward::{ChooseValues, Pass};
-use crate::model::Model;
+use crate::model::{Model, Precision};
 use crate::parallel::{for_each_task, CHUNK_ROWS};
 use crate::random::{stream, uniform, Rng};
 use num_complex::Complex64;
@@ -16,8 +17,10 @@ struct DrawValues<'a> {
     local_dim: usize,
 }
 
-impl ChooseValues for DrawValues<'_> {
-    fn choose(&mut self, pos: usize, log_probs: &[f64], values: &mut [u8]) {
+/// The draw is exact for the pass's own conditionals: each probability is e^(ln p) of the
+/// ln p (f32 in an F32 pass) whose sum over sites the pass reports as ln P.
+impl<F: Real> ChooseValues<F> for DrawValues<'_> {
+    fn choose(&mut self, pos: usize, log_probs: &[F], values: &mut [u8]) {
         let d = self.local_dim;
         let sites = self.order.len();
         let site = self.order[pos];
@@ -30,7 +33,7 @@ impl ChooseValues for DrawValues<'_> {
             let mut chosen = None;
             let mut last_possible = 0;
             for (value, &l) in lp.iter().enumerate() {
-                let p = l.exp();
+                let p = l.to_f64().exp();
                 if p > 0.0 {
                     last_possible = value;
                 }
@@ -100,6 +103,25 @@ impl Model {
         configs_out: &mut [u8],
         log_psi_out: Option<&mut [Complex64]>,
     ) -> Result<()> {
+        match self.precision() {
+            Precision::F64 => {
+                self.draw_chunks_in::<f64>(seed, first_chunk, n, configs_out, log_psi_out)
+            }
+            Precision::F32 => {
+                self.draw_chunks_in::<f32>(seed, first_chunk, n, configs_out, log_psi_out)
+            }
+        }
+    }
+
+    /// [`Model::draw_chunks`] in passes over `F`.
+    fn draw_chunks_in<F: Real>(
+        &self,
+        seed: u64,
+        first_chunk: usize,
+        n: usize,
+        configs_out: &mut [u8],
+        log_psi_out: Option<&mut [Complex64]>,
+    ) -> Result<()> {
         let sites = self.num_sites();
         // Without the caller's ln psi, each task keeps its chunk's in its workspace: no
         // buffer grows with n.
@@ -113,7 +135,7 @@ impl Model {
             tasks,
             || {
                 let cache = self.workspaces();
-                let pass = cache.lease(rows_per_task, |r| Pass::new(self, r))?;
+                let pass = cache.lease(rows_per_task, |r| Pass::<F>::new(self, r))?;
                 let row = cache.lease_vec::<u8>(
                     if self.symmetry_group().is_some() {
                         sites

@@ -53,7 +53,8 @@ module rnnwf_capi
   integer(c_int32_t), parameter :: RNNWF_SYMMETRY_LATTICE_SPIN_FLIP = 2
   ! Passes in double precision.
   integer(c_int32_t), parameter :: RNNWF_PRECISION_F64 = 0
-  ! Passes in single precision: not implemented yet, refused (RNNWF_ERR_UNSUPPORTED).
+  ! Passes (sampling, ln psi, local energies) in single precision, on the parameters rounded
+  ! to float; ln P summed over sites, energies, gradient sums and solves stay double.
   integer(c_int32_t), parameter :: RNNWF_PRECISION_F32 = 1
   ! Plain gradient descent: theta -= learning_rate * g.
   integer(c_int32_t), parameter :: RNNWF_OPT_SGD = 0
@@ -131,7 +132,7 @@ module rnnwf_capi
     integer(c_int64_t) :: seed
     ! RNNWF_SYMMETRY_NONE, RNNWF_SYMMETRY_LATTICE or RNNWF_SYMMETRY_LATTICE_SPIN_FLIP.
     integer(c_int32_t) :: symmetry
-    ! RNNWF_PRECISION_F64 (RNNWF_PRECISION_F32 is refused for now).
+    ! RNNWF_PRECISION_F64 or RNNWF_PRECISION_F32.
     integer(c_int32_t) :: precision
   end type rnnwf_model_config
 

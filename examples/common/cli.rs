@@ -3,7 +3,7 @@
 
 use clap::ValueEnum;
 use rnnwf::optim::{Optimizer, Preconditioner};
-use rnnwf::CellKind;
+use rnnwf::{CellKind, Precision};
 
 /// `--optimizer`: the update rule (`minsr` = SGD after SR).
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -84,6 +84,23 @@ impl From<SymmetryArg> for rnnwf::Symmetry {
             SymmetryArg::None => rnnwf::Symmetry::None,
             SymmetryArg::Lattice => rnnwf::Symmetry::Lattice,
             SymmetryArg::LatticeSpinFlip => rnnwf::Symmetry::LatticeSpinFlip,
+        }
+    }
+}
+
+/// `--precision`: the floating-point type of the passes (energies, gradient sums and solves
+/// stay f64).
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum PrecisionArg {
+    F64,
+    F32,
+}
+
+impl From<PrecisionArg> for Precision {
+    fn from(a: PrecisionArg) -> Self {
+        match a {
+            PrecisionArg::F64 => Precision::F64,
+            PrecisionArg::F32 => Precision::F32,
         }
     }
 }

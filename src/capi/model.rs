@@ -40,7 +40,8 @@ pub const RNNWF_SYMMETRY_LATTICE: u32 = 1;
 pub const RNNWF_SYMMETRY_LATTICE_SPIN_FLIP: u32 = 2;
 /// Passes in double precision.
 pub const RNNWF_PRECISION_F64: u32 = 0;
-/// Passes in single precision: not implemented yet, refused (RNNWF_ERR_UNSUPPORTED).
+/// Passes (sampling, ln psi, local energies) in single precision, on the parameters rounded
+/// to float; ln P summed over sites, energies, gradient sums and solves stay double.
 pub const RNNWF_PRECISION_F32: u32 = 1;
 
 /// An RNN wave function. Opaque: made by rnnwf_model_new, rnnwf_model_clone or
@@ -83,7 +84,7 @@ pub struct rnnwf_model_config {
     pub seed: u64,
     /// RNNWF_SYMMETRY_NONE, RNNWF_SYMMETRY_LATTICE or RNNWF_SYMMETRY_LATTICE_SPIN_FLIP.
     pub symmetry: u32,
-    /// RNNWF_PRECISION_F64 (RNNWF_PRECISION_F32 is refused for now).
+    /// RNNWF_PRECISION_F64 or RNNWF_PRECISION_F32.
     pub precision: u32,
 }
 

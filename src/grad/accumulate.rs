@@ -2,11 +2,12 @@
 //! (inputs)^T (adjoints) summed over positions, one matrix product per block.
 
 use super::backward::Backward;
-use crate::kernels::{gemm_view, View};
+use crate::kernels::{Real, View};
 use crate::model::{CellKind, Model};
 use std::ops::Range;
 
-/// Where gradients go: parameter k lands at `data[base + scale * k]`.
+/// Where gradients go: parameter k lands at `data[base + scale * k]`, always in f64; an f32
+/// chunk's products are formed in f32 and added to these f64 totals.
 pub(crate) struct Target<'a> {
     pub data: &'a mut [f64],
     pub base: usize,
@@ -22,13 +23,13 @@ pub(crate) enum Rows {
 
 /// A `[positions x rows x width]` buffer seen as the `k` rows of a matrix of `width`
 /// columns, k running over (position, selected row). Returns the view and k.
-fn rows_of(
-    buf: &[f64],
+fn rows_of<F: Real>(
+    buf: &[F],
     positions: usize,
     rows: usize,
     width: usize,
     select: Rows,
-) -> (View<'_>, usize) {
+) -> (View<'_, F>, usize) {
     match select {
         Rows::All => (
             View {
@@ -50,18 +51,18 @@ fn rows_of(
 }
 
 /// [`rows_of`] for the positions in `positions` only.
-fn rows_in(
-    buf: &[f64],
+fn rows_in<F: Real>(
+    buf: &[F],
     positions: Range<usize>,
     rows: usize,
     width: usize,
     select: Rows,
-) -> (View<'_>, usize) {
+) -> (View<'_, F>, usize) {
     let start = positions.start * rows * width;
     rows_of(&buf[start..], positions.len(), rows, width, select)
 }
 
-fn transpose(v: View) -> View {
+fn transpose<F: Real>(v: View<F>) -> View<F> {
     View {
         data: v.data,
         rs: v.cs,
@@ -71,11 +72,11 @@ fn transpose(v: View) -> View {
 
 impl Target<'_> {
     /// Adds `inputs^T adjoints` to the `[in x out]` block at `range`.
-    fn add_product(
+    fn add_product<F: Real>(
         &mut self,
         range: &Range<usize>,
-        inputs: (View, usize),
-        adjoints: (View, usize),
+        inputs: (View<F>, usize),
+        adjoints: (View<F>, usize),
         in_dim: usize,
         out_dim: usize,
     ) {
@@ -83,13 +84,12 @@ impl Target<'_> {
         debug_assert_eq!(range.len(), in_dim * out_dim);
         let start = self.base + self.scale * range.start;
         let c = &mut self.data[start..];
-        gemm_view(
+        F::add_product_to_f64(
             in_dim,
             inputs.1,
             out_dim,
             transpose(inputs.0),
             adjoints.0,
-            1.0,
             c,
             self.scale * out_dim,
             self.scale,
@@ -98,19 +98,29 @@ impl Target<'_> {
 
     /// Adds the column sums of `adjoints` (only `cols` of its columns from `first_col`) to
     /// the vector block at `range`.
-    fn add_column_sums(&mut self, range: &Range<usize>, adjoints: (View, usize), first_col: usize) {
+    fn add_column_sums<F: Real>(
+        &mut self,
+        range: &Range<usize>,
+        adjoints: (View<F>, usize),
+        first_col: usize,
+    ) {
         let (v, k) = adjoints;
         for i in 0..k {
             let row = &v.data[i * v.rs + first_col..];
             for (j, &a) in row[..range.len()].iter().enumerate() {
-                self.data[self.base + self.scale * (range.start + j)] += a;
+                self.data[self.base + self.scale * (range.start + j)] += a.to_f64();
             }
         }
     }
 }
 
 /// Adds the gradient of the sweep's objective, for the selected rows, to `target`.
-pub(crate) fn accumulate(model: &Model, bw: &Backward, select: Rows, target: &mut Target) {
+pub(crate) fn accumulate<F: Real>(
+    model: &Model,
+    bw: &Backward<F>,
+    select: Rows,
+    target: &mut Target,
+) {
     let cfg = model.config();
     let layout = model.layout();
     let topology = model.topology();
@@ -157,7 +167,7 @@ pub(crate) fn accumulate(model: &Model, bw: &Backward, select: Rows, target: &mu
                         let v = bw.values[neighbour.position * rows + row] as usize;
                         let start = lay.input_weight.start + (neighbour.input_offset + v) * gdh;
                         for (j, &a) in adj.iter().enumerate() {
-                            target.data[target.base + target.scale * (start + j)] += a;
+                            target.data[target.base + target.scale * (start + j)] += a.to_f64();
                         }
                     }
                 }

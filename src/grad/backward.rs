@@ -15,7 +15,7 @@ use crate::buffer::{try_zeroed, try_zeroed_layers};
 use crate::error::{Error, Result};
 use crate::kernels::{
     elu_backward, gemm_view, gru_backward, linear_backward, tanh_backward, tensor_gru_backward,
-    View,
+    Real, View,
 };
 use crate::model::forward::{own_and_other, softsign_derivative, Pass};
 use crate::model::ReadValues;
@@ -23,36 +23,37 @@ use crate::model::{Blend, CellKind, Model, PhaseKind, Step};
 use num_complex::Complex64;
 use std::f64::consts::PI;
 
-pub(crate) struct Backward {
-    pub tape: Tape,
-    pass: Pass,
+/// In the pass's float type `F`.
+pub(crate) struct Backward<F: Real> {
+    pub tape: Tape<F>,
+    pass: Pass<F>,
     /// Rows the buffers have room for: the stride between the slots of `adj_h`.
     capacity: usize,
     /// Per layer, `[slots x capacity x hidden]` (slots as the pass's states): the adjoint of
     /// the states carried back in time.
-    adj_h: Vec<Vec<f64>>,
+    adj_h: Vec<Vec<F>>,
     /// Linear gated cell only, per layer `[capacity x hidden]`: the adjoint of tanh of the
     /// state at the current position (from the heads or the next layer), kept apart from the
     /// state's own adjoint in `adj_h` (empty for the other cells).
-    adj_out: Vec<Vec<f64>>,
+    adj_out: Vec<Vec<F>>,
     /// Per layer, `[n_sites x rows x G*hidden]`: adjoint of `pre_x = x W_in + b`.
-    pub adj_x: Vec<Vec<f64>>,
+    pub adj_x: Vec<Vec<F>>,
     /// Per layer (GRU only), `[n_sites x rows x GateLayout::adj_h_pre_width]`: adjoint of
     /// `pre_h` (the neighbour states times their weights) with the candidate gate's part
     /// taken at `pre_h_g + b_hg`, and on a grid the merge last. The vanilla cells use `adj_x`.
-    pub adj_h_pre: Vec<Vec<f64>>,
+    pub adj_h_pre: Vec<Vec<F>>,
     /// Tensorized cell only, `[capacity x GateLayout::max_tensor_width]` and
     /// `[capacity x GateLayout::concat_width]`: the adjoints of T and of c at one position.
-    adj_tensor: Vec<f64>,
-    adj_concat: Vec<f64>,
+    adj_tensor: Vec<F>,
+    adj_concat: Vec<F>,
     /// `[n_sites x rows x local_dim]`: adjoints of the amplitude and phase logits.
-    pub adj_logits: Vec<f64>,
-    pub adj_phase: Vec<f64>,
+    pub adj_logits: Vec<F>,
+    pub adj_phase: Vec<F>,
     /// `[n_sites x rows]`: each row's value at each position.
     pub values: Vec<u8>,
 }
 
-impl Backward {
+impl<F: Real> Backward<F> {
     /// Refuses (naming the bytes) a workspace no memory can hold.
     pub fn new(model: &Model, capacity: usize) -> Result<Self> {
         let cfg = model.config();
@@ -88,18 +89,18 @@ impl Backward {
 
     /// Bytes per row of a chunk's workspace, to size chunks within a memory budget.
     pub fn bytes_per_row(model: &Model) -> Result<usize> {
-        let b = Backward::new(model, 1)?;
+        let b = Backward::<F>::new(model, 1)?;
         Ok(b.tape.bytes()
-            + 8 * (b
-                .adj_x
-                .iter()
-                .chain(&b.adj_h_pre)
-                .map(Vec::len)
-                .sum::<usize>()
-                + b.adj_tensor.len()
-                + b.adj_concat.len()
-                + b.adj_logits.len()
-                + b.adj_phase.len()))
+            + size_of::<F>()
+                * (b.adj_x
+                    .iter()
+                    .chain(&b.adj_h_pre)
+                    .map(Vec::len)
+                    .sum::<usize>()
+                    + b.adj_tensor.len()
+                    + b.adj_concat.len()
+                    + b.adj_logits.len()
+                    + b.adj_phase.len()))
     }
 
     /// The taped forward pass over `configs` (`[rows][n_sites]`). `first_sample` numbers
@@ -152,7 +153,7 @@ impl Backward {
     /// The sweep for seeds: row i's objective is `alpha[i] ln P_i + beta[i] phase_i`.
     pub fn sweep(&mut self, model: &Model, alpha: &[f64], beta: &[f64]) {
         let cfg = model.config();
-        let p = model.params();
+        let p = model.params_in::<F>();
         let layout = model.layout();
         let rows = self.tape.rows;
         let (n_sites, dh, d) = (
@@ -163,7 +164,7 @@ impl Backward {
         let top = cfg.layers as usize - 1;
         let phase = cfg.phase == PhaseKind::Softsign;
         for a in &mut self.adj_h {
-            a.fill(0.0);
+            a.fill(F::ZERO);
         }
         for pos in (0..n_sites).rev() {
             let block = |w: usize| pos * rows * w..(pos + 1) * rows * w;
@@ -173,16 +174,17 @@ impl Backward {
             let adj_logits = &mut self.adj_logits[block(d)];
             for row in 0..rows {
                 let s = values[row] as usize;
+                let alpha = F::from_f64(alpha[row]);
                 for v in 0..d {
-                    let onehot = if v == s { 1.0 } else { 0.0 };
-                    adj_logits[row * d + v] = alpha[row] * (onehot - probs[row * d + v]);
+                    let onehot = if v == s { F::ONE } else { F::ZERO };
+                    adj_logits[row * d + v] = alpha * (onehot - probs[row * d + v]);
                 }
             }
             let step = model.topology().step(pos);
             let top_slot = step.slot * self.capacity * dh;
             let adj_top = if model.gate_layout().is_linear() {
                 let adj_out = &mut self.adj_out[top][..rows * dh];
-                adj_out.fill(0.0);
+                adj_out.fill(F::ZERO);
                 adj_out
             } else {
                 &mut self.adj_h[top][top_slot..top_slot + rows * dh]
@@ -198,7 +200,7 @@ impl Backward {
                     cs: 1,
                 },
                 amp,
-                1.0,
+                F::ONE,
                 adj_top,
                 dh,
                 1,
@@ -210,9 +212,11 @@ impl Backward {
                     let s = values[row] as usize;
                     for v in 0..d {
                         adj_phase[row * d + v] = if v == s {
-                            beta[row] * PI * softsign_derivative(logits[row * d + v])
+                            F::from_f64(
+                                beta[row] * PI * softsign_derivative(logits[row * d + v].to_f64()),
+                            )
                         } else {
-                            0.0
+                            F::ZERO
                         };
                     }
                 }
@@ -227,7 +231,7 @@ impl Backward {
                         cs: 1,
                     },
                     w,
-                    1.0,
+                    F::ONE,
                     adj_top,
                     dh,
                     1,
@@ -245,7 +249,7 @@ impl Backward {
             return;
         }
         let cfg = model.config();
-        let p = model.params();
+        let p = model.params_in::<F>();
         let gate_layout = model.gate_layout();
         let rows = self.tape.rows;
         let dh = cfg.hidden as usize;
@@ -298,16 +302,16 @@ impl Backward {
                 // The own slot's adjoint is used up: the neighbour that read the slot starts
                 // it afresh (unless the cell kept a part there); any other slot adds.
                 let beta = if n.slot == step.slot && !kept {
-                    0.0
+                    F::ZERO
                 } else {
-                    1.0
+                    F::ONE
                 };
                 own_passed_on |= n.slot == step.slot;
                 gemm_view(rows, hdh, dh, a, w, beta, &mut adj[slot(n.slot)], dh, 1);
             }
             if !own_passed_on {
                 // Nothing read the slot before (the zero initial state): no adjoint.
-                adj[own.clone()].fill(0.0);
+                adj[own.clone()].fill(F::ZERO);
             }
             if l > 0 {
                 let w_in = transposed(p, lay.input_weight.clone(), gdh);
@@ -322,7 +326,7 @@ impl Backward {
                     dh,
                     a,
                     w_in,
-                    1.0,
+                    F::ONE,
                     &mut below[l - 1][own.clone()],
                     dh,
                     1,
@@ -332,11 +336,11 @@ impl Backward {
     }
 }
 
-impl Backward {
+impl<F: Real> Backward<F> {
     /// [`Backward::layers`] for the linear gated cell: no neighbour weights, so each
     /// neighbour's adjoint comes out of the cell's own kernel, elementwise.
     fn linear_layers(&mut self, model: &Model, pos: usize, step: Step) {
-        let p = model.params();
+        let p = model.params_in::<F>();
         let gate_layout = model.gate_layout();
         let rows = self.tape.rows;
         let dh = gate_layout.dh;
@@ -367,7 +371,7 @@ impl Backward {
             );
             if !reads_own {
                 // Nothing was read through the slot (the zero initial state): no adjoint.
-                adj_own.fill(0.0);
+                adj_own.fill(F::ZERO);
             }
             if l > 0 {
                 let w_in = transposed(p, lay.input_weight.clone(), gdh);
@@ -377,18 +381,18 @@ impl Backward {
                     cs: 1,
                 };
                 let below = &mut self.adj_out[l - 1][..rows * dh];
-                gemm_view(rows, gdh, dh, a, w_in, 0.0, below, dh, 1);
+                gemm_view(rows, gdh, dh, a, w_in, F::ZERO, below, dh, 1);
             }
         }
     }
 }
 
-impl Backward {
+impl<F: Real> Backward<F> {
     /// The tensorized cell's layer `l` at position `pos`: from the adjoint of its new state
     /// (the own slot), the adjoints of `[u | g]` (into `adj_x`) and of q (into `adj_h_pre`),
     /// then through T and c to the neighbours' slots and, above layer 0, to the layer below.
     fn tensor_layer(&mut self, model: &Model, pos: usize, step: Step, l: usize) {
-        let p = model.params();
+        let p = model.params_in::<F>();
         let gl = model.gate_layout();
         let lay = &model.layout().layers[l];
         let rows = self.tape.rows;
@@ -417,7 +421,7 @@ impl Backward {
             cs: 1,
         };
         let w = transposed(p, lay.input_weight.clone(), xw);
-        gemm_view(rows, xw, k, pre_view, w, 0.0, adj_t, k, 1);
+        gemm_view(rows, xw, k, pre_view, w, F::ZERO, adj_t, k, 1);
         let adj_c = &mut self.adj_concat[..rows * nc];
         let q_view = View {
             data: adj_q,
@@ -425,7 +429,7 @@ impl Backward {
             cs: 1,
         };
         let m = transposed(p, lay.hidden_weight.clone(), dh);
-        gemm_view(rows, dh, nc, q_view, m, 0.0, adj_c, nc, 1);
+        gemm_view(rows, dh, nc, q_view, m, F::ZERO, adj_c, nc, 1);
         if l == 0 {
             // c sits in the block of each neighbour's value.
             for n in step.neighbours() {
@@ -479,13 +483,13 @@ impl Backward {
             }
         }
         if !own_passed_on {
-            adj[own].fill(0.0);
+            adj[own].fill(F::ZERO);
         }
     }
 }
 
 /// The vanilla cells' activation backward: `adj_pre = adj_h f'(pre)`, read off `h = f(pre)`.
-fn activation_backward(cell: CellKind, h: &[f64], adj_h: &[f64], adj_pre: &mut [f64]) {
+fn activation_backward<F: Real>(cell: CellKind, h: &[F], adj_h: &[F], adj_pre: &mut [F]) {
     match cell {
         CellKind::VanillaElu => elu_backward(h, adj_h, adj_pre),
         _ => tanh_backward(h, adj_h, adj_pre),
@@ -494,7 +498,7 @@ fn activation_backward(cell: CellKind, h: &[f64], adj_h: &[f64], adj_pre: &mut [
 
 /// The adjoint of h through `h W` (W a `[.. x w]` block at `range`) is `adj W^T`: the block
 /// seen transposed, by swapped strides.
-fn transposed(p: &[f64], range: std::ops::Range<usize>, w: usize) -> View<'_> {
+fn transposed<F: Real>(p: &[F], range: std::ops::Range<usize>, w: usize) -> View<'_, F> {
     View {
         data: &p[range],
         rs: 1,

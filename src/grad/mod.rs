@@ -8,7 +8,8 @@ mod tape;
 
 use crate::buffer::product;
 use crate::error::{check_len, Error, Result};
-use crate::model::Model;
+use crate::kernels::Real;
+use crate::model::{Model, Precision};
 use crate::parallel::{for_each_task, CHUNK_ROWS};
 use accumulate::{accumulate, Rows, Target};
 use backward::Backward;
@@ -17,10 +18,10 @@ use num_complex::Complex64;
 /// Memory one thread's backward workspace may take; chunks shrink to fit it.
 const MEMORY_PER_THREAD: usize = 64 << 20;
 
-/// Rows per chunk of a backward pass: fixed by the model's shape alone, so that sums over
-/// chunks come out the same for any thread count.
-fn chunk_rows(model: &Model) -> Result<usize> {
-    Ok((MEMORY_PER_THREAD / Backward::bytes_per_row(model)?).clamp(1, CHUNK_ROWS))
+/// Rows per chunk of a backward pass in `F`: fixed by the model's shape and precision alone,
+/// so that sums over chunks come out the same for any thread count.
+fn chunk_rows<F: Real>(model: &Model) -> Result<usize> {
+    Ok((MEMORY_PER_THREAD / Backward::<F>::bytes_per_row(model)?).clamp(1, CHUNK_ROWS))
 }
 
 impl Model {
@@ -29,7 +30,7 @@ impl Model {
     /// P = 0 (outside the U(1) subspace). With a symmetry, the derivatives of ln psi_S
     /// (docs/method.md), at |G| times the cost.
     pub fn log_psi_grad(&self, configs: &[u8], out: &mut [Complex64]) -> Result<()> {
-        let (sites, np) = (self.num_sites(), self.num_params());
+        let np = self.num_params();
         if out.len() % np != 0 {
             return Err(Error::buffer_size(format!(
                 "out: {} elements is not a whole number of gradients of {np} parameters",
@@ -47,7 +48,18 @@ impl Model {
         if let Some(group) = self.symmetry_group() {
             return self.log_psi_grad_symmetric(group, configs, out);
         }
-        let rows = chunk_rows(self)?;
+        match self.precision() {
+            Precision::F64 => self.log_psi_grad_in::<f64>(configs, out),
+            Precision::F32 => self.log_psi_grad_in::<f32>(configs, out),
+        }
+    }
+
+    /// [`Model::log_psi_grad`] of the bare RNN on checked inputs, with passes and sweeps in
+    /// `F`.
+    fn log_psi_grad_in<F: Real>(&self, configs: &[u8], out: &mut [Complex64]) -> Result<()> {
+        let (sites, np) = (self.num_sites(), self.num_params());
+        let n = out.len() / np;
+        let rows = chunk_rows::<F>(self)?;
         let tasks = configs
             .chunks(rows * sites)
             .zip(out.chunks_mut(rows * np))
@@ -56,7 +68,7 @@ impl Model {
             tasks,
             || {
                 let cache = self.workspaces();
-                let bw = cache.lease(rows.min(n), |r| Backward::new(self, r))?;
+                let bw = cache.lease(rows.min(n), |r| Backward::<F>::new(self, r))?;
                 Ok((bw, cache.lease_vec::<f64>(np, "a gradient")?))
             },
             |(bw, scratch), (chunk, (configs, out))| {
@@ -102,7 +114,7 @@ impl Model {
         im_weights: &[f64],
         grad_out: &mut [f64],
     ) -> Result<()> {
-        let (sites, np, n) = (self.num_sites(), self.num_params(), re_weights.len());
+        let (np, n) = (self.num_params(), re_weights.len());
         check_len("im_weights", im_weights.len(), n)?;
         check_len("grad_out", grad_out.len(), np)?;
         self.check_configs(configs, n)?;
@@ -119,7 +131,23 @@ impl Model {
         if let Some(group) = self.symmetry_group() {
             return self.log_psi_vjp_symmetric(group, configs, re_weights, im_weights, grad_out);
         }
-        let rows = chunk_rows(self)?;
+        match self.precision() {
+            Precision::F64 => self.log_psi_vjp_in::<f64>(configs, re_weights, im_weights, grad_out),
+            Precision::F32 => self.log_psi_vjp_in::<f32>(configs, re_weights, im_weights, grad_out),
+        }
+    }
+
+    /// [`Model::log_psi_vjp`] of the bare RNN on checked inputs, with passes and sweeps in `F`;
+    /// each chunk's sums are kept in f64.
+    fn log_psi_vjp_in<F: Real>(
+        &self,
+        configs: &[u8],
+        re_weights: &[f64],
+        im_weights: &[f64],
+        grad_out: &mut [f64],
+    ) -> Result<()> {
+        let (sites, np, n) = (self.num_sites(), self.num_params(), re_weights.len());
+        let rows = chunk_rows::<F>(self)?;
         let chunks = n.div_ceil(rows);
         let what = "the per-chunk gradients";
         let mut partial = self
@@ -134,7 +162,7 @@ impl Model {
             tasks,
             || {
                 self.workspaces()
-                    .lease(rows.min(n), |r| Backward::new(self, r))
+                    .lease(rows.min(n), |r| Backward::<F>::new(self, r))
             },
             |bw, (chunk, ((configs, (re, im)), partial))| {
                 bw.forward(self, configs, chunk * rows)?;
@@ -175,16 +203,18 @@ mod tests {
             let m = Model::new(cfg).unwrap();
             // Row counts whose buffers overflow the element count or exceed isize::MAX bytes.
             for rows in [usize::MAX / 2, 1 << 57] {
-                let e = Pass::new(&m, rows).err().expect("refused");
+                let e = Pass::<f64>::new(&m, rows).err().expect("refused");
                 assert_eq!(e.kind, ErrorKind::InvalidArgument);
                 assert!(e.message.contains("the pass workspace"), "{}", e.message);
-                let e = Tape::new(&m, rows).err().expect("refused");
+                let e = Tape::<f64>::new(&m, rows).err().expect("refused");
                 assert!(e.message.contains("the gradient tape"), "{}", e.message);
-                let e = Backward::new(&m, rows).err().expect("refused");
+                let e = Backward::<f64>::new(&m, rows).err().expect("refused");
                 assert_eq!(e.kind, ErrorKind::InvalidArgument);
             }
             // The same shapes with a row or a chunk are fine.
-            assert!(Backward::new(&m, 1).is_ok() && Pass::new(&m, CHUNK_ROWS).is_ok());
+            assert!(
+                Backward::<f32>::new(&m, 1).is_ok() && Pass::<f64>::new(&m, CHUNK_ROWS).is_ok()
+            );
         }
     }
 }

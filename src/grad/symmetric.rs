@@ -11,14 +11,15 @@ use super::backward::Backward;
 use super::chunk_rows;
 use crate::buffer::{product, try_zeroed, try_zeroed_vec};
 use crate::error::{Error, Result};
+use crate::kernels::Real;
 use crate::model::symmetry::combine_weights;
-use crate::model::{Model, SymmetryGroup};
+use crate::model::{Model, Precision, SymmetryGroup};
 use crate::parallel::for_each_task;
 use num_complex::Complex64;
 
-/// A chunk's images and their weights, beside its backward workspace.
-struct Images {
-    bw: Backward,
+/// A chunk's images and their weights, beside its backward workspace (in `F`).
+struct Images<F: Real> {
+    bw: Backward<F>,
     /// `[configurations][|G|][n_sites]`.
     configs: Vec<u8>,
     /// Per image: w_g and c_g.
@@ -32,7 +33,7 @@ struct Images {
     scratch: Vec<f64>,
 }
 
-impl Images {
+impl<F: Real> Images<F> {
     fn new(model: &Model, group: &SymmetryGroup, configs: usize) -> Result<Self> {
         let rows = product(configs, group.len(), "the symmetrised backward workspace")?;
         let what = "the symmetrised backward workspace";
@@ -83,8 +84,8 @@ impl Images {
 }
 
 /// Configurations per chunk: the bare model's rows per chunk, shared among the images.
-fn configs_per_chunk(model: &Model, group: &SymmetryGroup) -> Result<usize> {
-    Ok((chunk_rows(model)? / group.len()).max(1))
+fn configs_per_chunk<F: Real>(model: &Model, group: &SymmetryGroup) -> Result<usize> {
+    Ok((chunk_rows::<F>(model)? / group.len()).max(1))
 }
 
 impl Model {
@@ -95,9 +96,22 @@ impl Model {
         configs: &[u8],
         out: &mut [Complex64],
     ) -> Result<()> {
+        match self.precision() {
+            Precision::F64 => self.log_psi_grad_symmetric_in::<f64>(group, configs, out),
+            Precision::F32 => self.log_psi_grad_symmetric_in::<f32>(group, configs, out),
+        }
+    }
+
+    /// [`Model::log_psi_grad_symmetric`] with passes and sweeps in `F`.
+    fn log_psi_grad_symmetric_in<F: Real>(
+        &self,
+        group: &SymmetryGroup,
+        configs: &[u8],
+        out: &mut [Complex64],
+    ) -> Result<()> {
         let (sites, np, size) = (self.num_sites(), self.num_params(), group.len());
         let n = out.len() / np;
-        let per_chunk = configs_per_chunk(self, group)?;
+        let per_chunk = configs_per_chunk::<F>(self, group)?;
         let has_phase = self.layout().phase_weight.is_some();
         let tasks = configs
             .chunks(per_chunk * sites)
@@ -107,10 +121,10 @@ impl Model {
             tasks,
             || {
                 self.workspaces()
-                    .lease(per_chunk.min(n), |r| Images::new(self, group, r))
+                    .lease(per_chunk.min(n), |r| Images::<F>::new(self, group, r))
             },
             |ws, (chunk, (configs, out))| {
-                let ws: &mut Images = ws;
+                let ws: &mut Images<F> = ws;
                 let rows = ws.forward(self, group, configs, chunk * per_chunk)?;
                 for imaginary in [false, true] {
                     if imaginary && !has_phase {
@@ -158,18 +172,37 @@ impl Model {
         im_weights: &[f64],
         grad_out: &mut [f64],
     ) -> Result<()> {
+        if let Some(row) = self.first_outside_u1(configs) {
+            return Err(Error::invalid(format!(
+                "configuration {row} has probability 0 (outside the U(1) subspace): ln psi has no derivative there"
+            )));
+        }
+        match self.precision() {
+            Precision::F64 => {
+                self.vjp_symmetric_in::<f64>(group, configs, re_weights, im_weights, grad_out)
+            }
+            Precision::F32 => {
+                self.vjp_symmetric_in::<f32>(group, configs, re_weights, im_weights, grad_out)
+            }
+        }
+    }
+
+    /// [`Model::log_psi_vjp_symmetric`] with passes and sweeps in `F`.
+    fn vjp_symmetric_in<F: Real>(
+        &self,
+        group: &SymmetryGroup,
+        configs: &[u8],
+        re_weights: &[f64],
+        im_weights: &[f64],
+        grad_out: &mut [f64],
+    ) -> Result<()> {
         let (sites, np, n, size) = (
             self.num_sites(),
             self.num_params(),
             re_weights.len(),
             group.len(),
         );
-        if let Some(row) = self.first_outside_u1(configs) {
-            return Err(Error::invalid(format!(
-                "configuration {row} has probability 0 (outside the U(1) subspace): ln psi has no derivative there"
-            )));
-        }
-        let per_chunk = configs_per_chunk(self, group)?;
+        let per_chunk = configs_per_chunk::<F>(self, group)?;
         let chunks = n.div_ceil(per_chunk);
         let what = "the per-chunk gradients";
         let mut partial = self
@@ -188,10 +221,10 @@ impl Model {
             tasks,
             || {
                 self.workspaces()
-                    .lease(per_chunk.min(n), |r| Images::new(self, group, r))
+                    .lease(per_chunk.min(n), |r| Images::<F>::new(self, group, r))
             },
             |ws, (chunk, ((configs, (re, im)), partial))| {
-                let ws: &mut Images = ws;
+                let ws: &mut Images<F> = ws;
                 let rows = ws.forward(self, group, configs, chunk * per_chunk)?;
                 for row in 0..rows {
                     let (a, b) = (re[row / size], im[row / size]);

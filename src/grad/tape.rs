@@ -4,10 +4,12 @@
 
 use crate::buffer::{try_zeroed, try_zeroed_layers};
 use crate::error::Result;
+use crate::kernels::Real;
 use crate::model::forward::Recorder;
 use crate::model::{Model, PhaseKind};
 
-pub(crate) struct Tape {
+/// In the pass's float type `F`.
+pub(crate) struct Tape<F: Real> {
     capacity: usize,
     hidden: usize,
     local_dim: usize,
@@ -18,20 +20,20 @@ pub(crate) struct Tape {
     /// position n + 1 the state after site n. So index p holds the state of position p - 1,
     /// the one a neighbour reading the previous position sees. For the linear gated cell,
     /// tanh of the state instead (what the heads and the next layer read).
-    pub h: Vec<Vec<f64>>,
+    pub h: Vec<Vec<F>>,
     /// Per layer (GRU only), `[n_sites x rows x GateLayout::tape_width]`.
-    pub gates: Vec<Vec<f64>>,
+    pub gates: Vec<Vec<F>>,
     /// Per layer, `[n_sites x rows x hidden]`: the state each position read from a neighbour
     /// other than the previous position (a grid's vertical one; unwritten where there is
     /// none, and empty on a chain).
-    pub gathered: Vec<Vec<f64>>,
+    pub gathered: Vec<Vec<F>>,
     /// `[n_sites x rows x local_dim]`: the masked conditional probabilities.
-    pub probs: Vec<f64>,
+    pub probs: Vec<F>,
     /// `[n_sites x rows x local_dim]`: the phase head's logits (phase head only).
-    pub phase_logits: Vec<f64>,
+    pub phase_logits: Vec<F>,
 }
 
-impl Tape {
+impl<F: Real> Tape<F> {
     /// Refuses (naming the bytes) a tape no memory can hold.
     pub fn new(model: &Model, rows: usize) -> Result<Self> {
         let cfg = model.config();
@@ -72,21 +74,22 @@ impl Tape {
         self.rows = rows;
         // Position 0 is the zero initial state; under a new stride it covers other elements.
         for h in &mut self.h {
-            h[..rows * self.hidden].fill(0.0);
+            h[..rows * self.hidden].fill(F::ZERO);
         }
     }
 
     /// Bytes this tape's buffers take.
     pub fn bytes(&self) -> usize {
-        8 * (self
-            .h
-            .iter()
-            .chain(&self.gates)
-            .chain(&self.gathered)
-            .map(Vec::len)
-            .sum::<usize>()
-            + self.probs.len()
-            + self.phase_logits.len())
+        size_of::<F>()
+            * (self
+                .h
+                .iter()
+                .chain(&self.gates)
+                .chain(&self.gathered)
+                .map(Vec::len)
+                .sum::<usize>()
+                + self.probs.len()
+                + self.phase_logits.len())
     }
 
     /// The elements of position `pos`'s block of `width` per row.
@@ -95,30 +98,30 @@ impl Tape {
     }
 }
 
-impl Recorder for Tape {
-    fn state(&mut self, layer: usize, pos: usize, states: &[f64]) {
+impl<F: Real> Recorder<F> for Tape<F> {
+    fn state(&mut self, layer: usize, pos: usize, states: &[F]) {
         let block = self.block(pos + 1, self.hidden);
         self.h[layer][block].copy_from_slice(states);
     }
 
-    fn neighbour_state(&mut self, layer: usize, pos: usize, states: &[f64]) {
+    fn neighbour_state(&mut self, layer: usize, pos: usize, states: &[F]) {
         let block = self.block(pos, self.hidden);
         self.gathered[layer][block].copy_from_slice(states);
     }
 
-    fn gates(&mut self, layer: usize, pos: usize) -> &mut [f64] {
+    fn gates(&mut self, layer: usize, pos: usize) -> &mut [F] {
         let block = self.block(pos, self.gate_width);
         &mut self.gates[layer][block]
     }
 
-    fn log_probs(&mut self, pos: usize, log_probs: &[f64]) {
+    fn log_probs(&mut self, pos: usize, log_probs: &[F]) {
         let block = self.block(pos, self.local_dim);
         for (p, &lp) in self.probs[block].iter_mut().zip(log_probs) {
-            *p = lp.exp();
+            *p = lp.std_exp();
         }
     }
 
-    fn phase_logits(&mut self, pos: usize, logits: &[f64]) {
+    fn phase_logits(&mut self, pos: usize, logits: &[F]) {
         let block = self.block(pos, self.local_dim);
         self.phase_logits[block].copy_from_slice(logits);
     }

@@ -3,22 +3,24 @@
 //! for the portable one on targets without FMA. In both, `exp` and `sigmoid` have relative
 //! errors below 1e-15 and `tanh` an absolute error below 1e-15 (the tests' bounds; measured
 //! about 5e-16 and 2e-16). The two round differently, so their results differ in the last
-//! bits.
+//! bits. In f32 the same formulas run on [`exp_f32`], accurate to about 1e-7 relative.
 
-/// The arithmetic a kernel body computes its activations with. The FMA variants of the
-/// dispatched kernels take [`Fused`], the portable one [`Portable`].
+use super::real::Real;
+
+/// The arithmetic a kernel body computes its activations with, in f64 or f32 ([`Real`]).
+/// The FMA variants of the dispatched kernels take [`Fused`], the portable one [`Portable`].
 pub(crate) trait Arithmetic {
     /// Whether multiply-adds round once (fused) in this arithmetic.
     const FUSED: bool;
-    /// e^x for |x| <= 708 (clamped beyond, so the result stays finite and normal).
-    fn exp(x: f64) -> f64;
+    /// e^x for |x| <= `F::EXP_CLAMP` (clamped beyond, so the result stays finite and normal).
+    fn exp<F: Real>(x: F) -> F;
     /// 1 / (1 + e^-x).
-    fn sigmoid(x: f64) -> f64;
+    fn sigmoid<F: Real>(x: F) -> F;
     /// tanh x.
-    fn tanh(x: f64) -> f64;
+    fn tanh<F: Real>(x: F) -> F;
 }
 
-/// Fused multiply-adds (`f64::mul_add`, one rounding each): single instructions where the code
+/// Fused multiply-adds (`mul_add`, one rounding each): single instructions where the code
 /// is compiled with FMA, slow libm calls where it is not.
 pub(crate) enum Fused {}
 
@@ -26,27 +28,28 @@ impl Arithmetic for Fused {
     const FUSED: bool = true;
 
     #[inline(always)]
-    fn exp(x: f64) -> f64 {
-        exp_fused(x)
+    fn exp<F: Real>(x: F) -> F {
+        F::exp_fused(x)
     }
 
     #[inline(always)]
-    fn sigmoid(x: f64) -> f64 {
-        1.0 / (1.0 + exp_fused(-x))
+    fn sigmoid<F: Real>(x: F) -> F {
+        F::ONE / (F::ONE + F::exp_fused(-x))
     }
 
     /// sign(x) (1 - e^{-2|x|}) / (1 + e^{-2|x|}); e^{-2|x|} <= 1 never overflows.
     #[inline(always)]
-    fn tanh(x: f64) -> f64 {
-        let e = exp_fused(-2.0 * x.abs());
-        ((1.0 - e) / (1.0 + e)).copysign(x)
+    fn tanh<F: Real>(x: F) -> F {
+        let e = F::exp_fused(-(x.abs() + x.abs()));
+        ((F::ONE - e) / (F::ONE + e)).copysign(x)
     }
 }
 
 /// Plain multiplies and adds only (no `mul_add`), which vectorise on any x86-64 (SSE2). The
 /// same formulas as [`Fused`], with the signs and factors of the exponents folded into
-/// [`exp_table`] so that no instruction is wasted. Where the portable variant is fused only
-/// the tests use it (hence the `allow(dead_code)` there on it and its helpers).
+/// the exponential ([`exp_table`] in f64) so that no instruction is wasted. Where the
+/// portable variant is fused only the tests use it (hence the `allow(dead_code)` there on it
+/// and its helpers).
 #[cfg_attr(any(target_arch = "aarch64", target_feature = "fma"), allow(dead_code))]
 pub(crate) enum Unfused {}
 
@@ -54,20 +57,21 @@ impl Arithmetic for Unfused {
     const FUSED: bool = false;
 
     #[inline(always)]
-    fn exp(x: f64) -> f64 {
-        exp_table::<1>(clamp(x, CLAMP))
+    fn exp<F: Real>(x: F) -> F {
+        F::exp_unfused::<1>(clamp(x, F::EXP_CLAMP))
     }
 
     #[inline(always)]
-    fn sigmoid(x: f64) -> f64 {
-        1.0 / (1.0 + exp_table::<-1>(clamp(x, CLAMP)))
+    fn sigmoid<F: Real>(x: F) -> F {
+        F::ONE / (F::ONE + F::exp_unfused::<-1>(clamp(x, F::EXP_CLAMP)))
     }
 
     #[inline(always)]
-    fn tanh(x: f64) -> f64 {
+    fn tanh<F: Real>(x: F) -> F {
         let y = x.abs();
-        let e = exp_table::<-2>(if y > CLAMP / 2.0 { CLAMP / 2.0 } else { y });
-        ((1.0 - e) / (1.0 + e)).copysign(x)
+        let half = F::EXP_CLAMP * F::from_f64(0.5);
+        let e = F::exp_unfused::<-2>(if y > half { half } else { y });
+        ((F::ONE - e) / (F::ONE + e)).copysign(x)
     }
 }
 
@@ -90,28 +94,29 @@ const LN2_LO: f64 = f64::from_bits(0x3DEA_39EF_3579_3C76);
 const ROUND_SHIFT: f64 = 6_755_399_441_055_744.0;
 const CLAMP: f64 = 708.0;
 
-/// e^x for |x| <= 708 (clamped beyond, so the result stays finite and normal); NaN stays NaN.
+/// e^x for |x| <= `F::EXP_CLAMP` (clamped beyond, so the result stays finite and normal);
+/// NaN stays NaN.
 #[inline(always)]
-pub(crate) fn exp<A: Arithmetic>(x: f64) -> f64 {
+pub(crate) fn exp<A: Arithmetic, F: Real>(x: F) -> F {
     A::exp(x)
 }
 
 /// 1 / (1 + e^-x).
 #[inline(always)]
-pub(crate) fn sigmoid<A: Arithmetic>(x: f64) -> f64 {
+pub(crate) fn sigmoid<A: Arithmetic, F: Real>(x: F) -> F {
     A::sigmoid(x)
 }
 
 /// tanh x.
 #[inline(always)]
-pub(crate) fn tanh<A: Arithmetic>(x: f64) -> f64 {
+pub(crate) fn tanh<A: Arithmetic, F: Real>(x: F) -> F {
     A::tanh(x)
 }
 
 /// x limited to [-limit, limit]; NaN stays NaN.
 #[cfg_attr(any(target_arch = "aarch64", target_feature = "fma"), allow(dead_code))]
 #[inline(always)]
-fn clamp(x: f64, limit: f64) -> f64 {
+fn clamp<F: Real>(x: F, limit: F) -> F {
     let x = if x > limit { limit } else { x };
     if x < -limit {
         -limit
@@ -122,7 +127,7 @@ fn clamp(x: f64, limit: f64) -> f64 {
 
 /// [`exp`] with fused multiply-adds: x = n ln2 + r, e^r by its Taylor series.
 #[inline(always)]
-fn exp_fused(x: f64) -> f64 {
+pub(super) fn exp_fused(x: f64) -> f64 {
     let x = if x > CLAMP { CLAMP } else { x };
     let x = if x < -CLAMP { -CLAMP } else { x };
     let shifted = x.mul_add(LOG2E, ROUND_SHIFT);
@@ -307,7 +312,7 @@ static EXP2_TABLE: [u64; 128] = [
 /// [`exp_fused`]'s degree-12 series; the table reads stay inside the vectorised loop.
 #[cfg_attr(any(target_arch = "aarch64", target_feature = "fma"), allow(dead_code))]
 #[inline(always)]
-fn exp_table<const SCALE: i32>(y: f64) -> f64 {
+pub(super) fn exp_table<const SCALE: i32>(y: f64) -> f64 {
     const N: f64 = 128.0;
     let scale = SCALE as f64;
     let shifted = y * (scale * N * LOG2E) + ROUND_SHIFT;
@@ -340,6 +345,50 @@ fn exp_table<const SCALE: i32>(y: f64) -> f64 {
     p * f64::from_bits(factor)
 }
 
+// ln 2 split for f32: LN2_HI_F32 has 9 significant bits, so n * LN2_HI_F32 is exact for the
+// |n| <= 126 that [`exp_f32`] reaches (Cephes' constants).
+const LN2_HI_F32: f32 = 0.693_359_4;
+const LN2_LO_F32: f32 = -2.121_944_4e-4;
+// Adding 1.5 * 2^23 rounds to the nearest integer and leaves it in the low mantissa bits.
+const ROUND_SHIFT_F32: f32 = 12_582_912.0;
+
+/// e^(SCALE x) in f32 for SCALE in {1, -1, -2}, with fused multiply-adds when `FUSED`:
+/// SCALE x (exact) clamped to [-87, 87], where the result stays finite and normal, then
+/// x = n ln2 + r and e^r by its Taylor series to degree 7 on |r| <= ln2/2 (remainder below
+/// 6e-9, far under f32's 6e-8 rounding). NaN stays NaN.
+#[inline(always)]
+pub(super) fn exp_f32<const FUSED: bool, const SCALE: i32>(x: f32) -> f32 {
+    let madd = |a: f32, b: f32, c: f32| if FUSED { a.mul_add(b, c) } else { a * b + c };
+    let x = x * SCALE as f32;
+    let x = if x > 87.0 { 87.0 } else { x };
+    let x = if x < -87.0 { -87.0 } else { x };
+    let shifted = madd(x, std::f32::consts::LOG2_E, ROUND_SHIFT_F32);
+    let n = shifted - ROUND_SHIFT_F32;
+    let r = madd(-n, LN2_LO_F32, madd(-n, LN2_HI_F32, x));
+    const C: [f32; 8] = [
+        1.0,
+        1.0,
+        1.0 / 2.0,
+        1.0 / 6.0,
+        1.0 / 24.0,
+        1.0 / 120.0,
+        1.0 / 720.0,
+        1.0 / 5_040.0,
+    ];
+    let r2 = r * r;
+    let r4 = r2 * r2;
+    let p01 = madd(C[1], r, C[0]);
+    let p23 = madd(C[3], r, C[2]);
+    let p45 = madd(C[5], r, C[4]);
+    let p67 = madd(C[7], r, C[6]);
+    let p03 = madd(p23, r2, p01);
+    let p47 = madd(p67, r2, p45);
+    let p = madd(p47, r4, p03);
+    let n_int = (shifted.to_bits() as i32).wrapping_sub(ROUND_SHIFT_F32.to_bits() as i32);
+    let scale = f32::from_bits((n_int.wrapping_add(127) as u32) << 23);
+    p * scale
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,14 +398,14 @@ mod tests {
         let mut worst: f64 = 0.0;
         let mut x = -700.0;
         while x < 700.0 {
-            let rel = (exp::<A>(x) - x.exp()).abs() / x.exp();
+            let rel = (exp::<A, f64>(x) - x.exp()).abs() / x.exp();
             worst = worst.max(rel);
             x += 0.0137;
         }
         assert!(worst < bound, "worst relative error {worst}");
-        assert_eq!(exp::<A>(0.0), 1.0);
-        assert!(exp::<A>(f64::NAN).is_nan());
-        assert!(exp::<A>(-1e6) > 0.0 && exp::<A>(1e6).is_finite());
+        assert_eq!(exp::<A, f64>(0.0), 1.0);
+        assert!(exp::<A, f64>(f64::NAN).is_nan());
+        assert!(exp::<A, f64>(-1e6) > 0.0 && exp::<A, f64>(1e6).is_finite());
     }
 
     /// `tanh::<A>` against std's (absolute error: 1 - e^{-2|x|} cancels near 0) and
@@ -364,18 +413,18 @@ mod tests {
     fn check_sigmoid_and_tanh<A: Arithmetic>(bound: f64) {
         let mut x = -40.0;
         while x < 40.0 {
-            assert!((tanh::<A>(x) - x.tanh()).abs() < bound, "tanh({x})");
+            assert!((tanh::<A, f64>(x) - x.tanh()).abs() < bound, "tanh({x})");
             let s = 1.0 / (1.0 + (-x).exp());
-            assert!((sigmoid::<A>(x) - s).abs() < bound * s, "sigmoid({x})");
+            assert!((sigmoid::<A, f64>(x) - s).abs() < bound * s, "sigmoid({x})");
             x += 0.00731;
         }
-        assert_eq!(tanh::<A>(0.0), 0.0);
-        assert_eq!(tanh::<A>(1e3), 1.0);
-        assert_eq!(tanh::<A>(-1e3), -1.0);
-        assert!(tanh::<A>(f64::NAN).is_nan());
-        assert_eq!(sigmoid::<A>(1e3), 1.0);
-        assert!(sigmoid::<A>(-1e3) > 0.0 && sigmoid::<A>(-1e3) < 1e-300);
-        assert!(sigmoid::<A>(f64::NAN).is_nan());
+        assert_eq!(tanh::<A, f64>(0.0), 0.0);
+        assert_eq!(tanh::<A, f64>(1e3), 1.0);
+        assert_eq!(tanh::<A, f64>(-1e3), -1.0);
+        assert!(tanh::<A, f64>(f64::NAN).is_nan());
+        assert_eq!(sigmoid::<A, f64>(1e3), 1.0);
+        assert!(sigmoid::<A, f64>(-1e3) > 0.0 && sigmoid::<A, f64>(-1e3) < 1e-300);
+        assert!(sigmoid::<A, f64>(f64::NAN).is_nan());
     }
 
     #[test]
@@ -393,7 +442,7 @@ mod tests {
         for k in (-130_000..130_000).step_by(7) {
             let x = (k as f64 + 0.5) * step;
             for x in [x, x * (1.0 + f64::EPSILON), x * (1.0 - f64::EPSILON)] {
-                let rel = (exp::<Unfused>(x) - x.exp()).abs() / x.exp();
+                let rel = (exp::<Unfused, f64>(x) - x.exp()).abs() / x.exp();
                 assert!(rel < 1e-15, "exp({x}): relative error {rel}");
             }
         }
@@ -423,5 +472,46 @@ mod tests {
         check_sigmoid_and_tanh::<Fused>(1e-15);
         check_sigmoid_and_tanh::<Unfused>(1e-15);
         check_sigmoid_and_tanh::<Portable>(1e-15);
+    }
+
+    /// The f32 activations against std's f64 ones: exp relative, tanh absolute, sigmoid
+    /// relative, within a few f32 roundings (f32's epsilon is 1.2e-7).
+    fn check_f32<A: Arithmetic>() {
+        let mut worst_exp: f64 = 0.0;
+        let mut x = -86.0f64;
+        while x < 86.0 {
+            let y = x as f32;
+            let e = (y as f64).exp();
+            worst_exp = worst_exp.max((exp::<A, f32>(y) as f64 - e).abs() / e);
+            x += 0.00917;
+        }
+        assert!(worst_exp < 3e-7, "worst relative error of exp {worst_exp}");
+        let mut x = -40.0f64;
+        while x < 40.0 {
+            let y = x as f32;
+            let t = (y as f64).tanh();
+            assert!((tanh::<A, f32>(y) as f64 - t).abs() < 3e-7, "tanh({y})");
+            let s = 1.0 / (1.0 + (-(y as f64)).exp());
+            assert!(
+                (sigmoid::<A, f32>(y) as f64 - s).abs() < 3e-7 * s,
+                "sigmoid({y})"
+            );
+            x += 0.00731;
+        }
+        assert_eq!(exp::<A, f32>(0.0), 1.0);
+        assert!(exp::<A, f32>(f32::NAN).is_nan());
+        assert!(exp::<A, f32>(-1e6) > 0.0 && exp::<A, f32>(1e6).is_finite());
+        assert_eq!(tanh::<A, f32>(0.0), 0.0);
+        assert_eq!(tanh::<A, f32>(1e3), 1.0);
+        assert_eq!(tanh::<A, f32>(-1e3), -1.0);
+        assert_eq!(sigmoid::<A, f32>(1e3), 1.0);
+        assert!(sigmoid::<A, f32>(-1e3) > 0.0);
+        assert!(sigmoid::<A, f32>(f32::NAN).is_nan());
+    }
+
+    #[test]
+    fn f32_activations_match_libm_to_f32_accuracy() {
+        check_f32::<Fused>();
+        check_f32::<Unfused>();
     }
 }

@@ -2,32 +2,33 @@
 
 use super::activations::{exp, sigmoid, tanh, Arithmetic};
 use super::dispatch::dispatched;
+use super::real::Real;
 use crate::model::{Blend, GateLayout};
 
 #[inline(always)]
-fn tanh_in_place_body<A: Arithmetic>(x: &mut [f64]) {
+fn tanh_in_place_body<A: Arithmetic, F: Real>(x: &mut [F]) {
     for v in x.iter_mut() {
-        *v = tanh::<A>(*v);
+        *v = tanh::<A, F>(*v);
     }
 }
 
 dispatched! {
     /// `x <- tanh(x)`, elementwise.
-    fn tanh_in_place(x: &mut [f64]) => tanh_in_place_body::<Arithmetic>
+    fn tanh_in_place(x: &mut [F]) => tanh_in_place_body::<Arithmetic>
 }
 
 #[inline(always)]
-fn elu_in_place_body<A: Arithmetic>(x: &mut [f64]) {
+fn elu_in_place_body<A: Arithmetic, F: Real>(x: &mut [F]) {
     for v in x.iter_mut() {
         // Both branches computed, then selected: the loop stays branch-free and vectorises.
-        let negative = exp::<A>(*v) - 1.0;
-        *v = if *v > 0.0 { *v } else { negative };
+        let negative = exp::<A, F>(*v) - F::ONE;
+        *v = if *v > F::ZERO { *v } else { negative };
     }
 }
 
 dispatched! {
     /// `x <- elu(x)`: x for x > 0, e^x - 1 otherwise, elementwise.
-    fn elu_in_place(x: &mut [f64]) => elu_in_place_body::<Arithmetic>
+    fn elu_in_place(x: &mut [F]) => elu_in_place_body::<Arithmetic>
 }
 
 /// The GRU update (`model/layout.rs`) for `rows` rows of `dh` units. `pre_x` holds
@@ -40,27 +41,27 @@ dispatched! {
 /// `gates`, when not empty, receives the tape row of [`GateLayout::tape_width`]:
 /// `[r | z | g | pre_h_g + b_hg]`, then `[m]` on a grid.
 #[inline(always)]
-fn gru_update_body<A: Arithmetic>(
+fn gru_update_body<A: Arithmetic, F: Real>(
     layout: GateLayout,
-    pre_x: &[f64],
-    pre_h: &[f64],
-    bias_candidate: &[f64],
-    h: &mut [f64],
-    gates: &mut [f64],
+    pre_x: &[F],
+    pre_h: &[F],
+    bias_candidate: &[F],
+    h: &mut [F],
+    gates: &mut [F],
 ) {
     let record = !gates.is_empty();
     match (layout.blend(), record) {
         (Some(Blend::Previous), false) => {
-            gru_rows::<A, false, false>(layout, pre_x, pre_h, bias_candidate, h, gates)
+            gru_rows::<A, F, false, false>(layout, pre_x, pre_h, bias_candidate, h, gates)
         }
         (Some(Blend::Previous), true) => {
-            gru_rows::<A, false, true>(layout, pre_x, pre_h, bias_candidate, h, gates)
+            gru_rows::<A, F, false, true>(layout, pre_x, pre_h, bias_candidate, h, gates)
         }
         (Some(Blend::Merge), false) => {
-            gru_rows::<A, true, false>(layout, pre_x, pre_h, bias_candidate, h, gates)
+            gru_rows::<A, F, true, false>(layout, pre_x, pre_h, bias_candidate, h, gates)
         }
         (Some(Blend::Merge), true) => {
-            gru_rows::<A, true, true>(layout, pre_x, pre_h, bias_candidate, h, gates)
+            gru_rows::<A, F, true, true>(layout, pre_x, pre_h, bias_candidate, h, gates)
         }
         (None, _) => unreachable!("a GRU layout"),
     }
@@ -69,13 +70,13 @@ fn gru_update_body<A: Arithmetic>(
 /// [`gru_update_body`] with the blend target (`MERGE`) and the taping (`RECORD`) fixed at
 /// compile time, so that the inner loop has no branch and vectorises.
 #[inline(always)]
-fn gru_rows<A: Arithmetic, const MERGE: bool, const RECORD: bool>(
+fn gru_rows<A: Arithmetic, F: Real, const MERGE: bool, const RECORD: bool>(
     layout: GateLayout,
-    pre_x: &[f64],
-    pre_h: &[f64],
-    bias_candidate: &[f64],
-    h: &mut [f64],
-    gates: &mut [f64],
+    pre_x: &[F],
+    pre_h: &[F],
+    bias_candidate: &[F],
+    h: &mut [F],
+    gates: &mut [F],
 ) {
     let dh = layout.dh;
     let (xw, hw, tw) = (
@@ -111,10 +112,10 @@ fn gru_rows<A: Arithmetic, const MERGE: bool, const RECORD: bool>(
             let (g_g, g_a) = (&mut g_g[..dh], &mut g_a[..dh]);
             let g_m = if MERGE { &mut g_m[..dh] } else { &mut [][..] };
             for j in 0..dh {
-                let r = sigmoid::<A>(px_r[j] + ph_r[j]);
-                let z = sigmoid::<A>(px_z[j] + ph_z[j]);
+                let r = sigmoid::<A, F>(px_r[j] + ph_r[j]);
+                let z = sigmoid::<A, F>(px_z[j] + ph_z[j]);
                 let a = ph_g[j] + bhg[j];
-                let g = tanh::<A>(px_g[j] + r * a);
+                let g = tanh::<A, F>(px_g[j] + r * a);
                 g_r[j] = r;
                 g_z[j] = z;
                 g_g[j] = g;
@@ -123,15 +124,15 @@ fn gru_rows<A: Arithmetic, const MERGE: bool, const RECORD: bool>(
                 if MERGE {
                     g_m[j] = m;
                 }
-                hr[j] = (1.0 - z) * g + z * m;
+                hr[j] = (F::ONE - z) * g + z * m;
             }
         } else {
             for j in 0..dh {
-                let r = sigmoid::<A>(px_r[j] + ph_r[j]);
-                let z = sigmoid::<A>(px_z[j] + ph_z[j]);
-                let g = tanh::<A>(px_g[j] + r * (ph_g[j] + bhg[j]));
+                let r = sigmoid::<A, F>(px_r[j] + ph_r[j]);
+                let z = sigmoid::<A, F>(px_z[j] + ph_z[j]);
+                let g = tanh::<A, F>(px_g[j] + r * (ph_g[j] + bhg[j]));
                 let m = if MERGE { ph_m[j] } else { hr[j] };
-                hr[j] = (1.0 - z) * g + z * m;
+                hr[j] = (F::ONE - z) * g + z * m;
             }
         }
     }
@@ -141,11 +142,11 @@ dispatched! {
     /// See [`gru_update_body`].
     fn gru_update(
         layout: GateLayout,
-        pre_x: &[f64],
-        pre_h: &[f64],
-        bias_candidate: &[f64],
-        h: &mut [f64],
-        gates: &mut [f64],
+        pre_x: &[F],
+        pre_h: &[F],
+        bias_candidate: &[F],
+        h: &mut [F],
+        gates: &mut [F],
     ) => gru_update_body::<Arithmetic>
 }
 
@@ -155,28 +156,28 @@ dispatched! {
 /// written to `h`. `tape`, when not empty, receives `[u | g | m]` at the start of each row of
 /// [`GateLayout::tape_width`] (the rest of the row is the caller's).
 #[inline(always)]
-fn tensor_gru_update_body<A: Arithmetic>(
+fn tensor_gru_update_body<A: Arithmetic, F: Real>(
     layout: GateLayout,
-    pre: &[f64],
-    q: &[f64],
-    h: &mut [f64],
-    tape: &mut [f64],
+    pre: &[F],
+    q: &[F],
+    h: &mut [F],
+    tape: &mut [F],
 ) {
     if tape.is_empty() {
-        tensor_gru_rows::<A, false>(layout, pre, q, h, tape)
+        tensor_gru_rows::<A, F, false>(layout, pre, q, h, tape)
     } else {
-        tensor_gru_rows::<A, true>(layout, pre, q, h, tape)
+        tensor_gru_rows::<A, F, true>(layout, pre, q, h, tape)
     }
 }
 
 /// [`tensor_gru_update_body`] with the taping fixed at compile time.
 #[inline(always)]
-fn tensor_gru_rows<A: Arithmetic, const RECORD: bool>(
+fn tensor_gru_rows<A: Arithmetic, F: Real, const RECORD: bool>(
     layout: GateLayout,
-    pre: &[f64],
-    q: &[f64],
-    h: &mut [f64],
-    tape: &mut [f64],
+    pre: &[F],
+    q: &[F],
+    h: &mut [F],
+    tape: &mut [F],
 ) {
     let dh = layout.dh;
     let (xw, tw) = (layout.input_width(), layout.tape_width());
@@ -191,20 +192,20 @@ fn tensor_gru_rows<A: Arithmetic, const RECORD: bool>(
             let (t_g, t_m) = rest.split_at_mut(dh);
             let (t_g, t_m) = (&mut t_g[..dh], &mut t_m[..dh]);
             for j in 0..dh {
-                let u = sigmoid::<A>(pre_u[j]);
-                let g = tanh::<A>(pre_g[j]);
-                let m = tanh::<A>(qr[j]);
+                let u = sigmoid::<A, F>(pre_u[j]);
+                let g = tanh::<A, F>(pre_g[j]);
+                let m = tanh::<A, F>(qr[j]);
                 t_u[j] = u;
                 t_g[j] = g;
                 t_m[j] = m;
-                hr[j] = u * g + (1.0 - u) * m;
+                hr[j] = u * g + (F::ONE - u) * m;
             }
         } else {
             for j in 0..dh {
-                let u = sigmoid::<A>(pre_u[j]);
-                let g = tanh::<A>(pre_g[j]);
-                let m = tanh::<A>(qr[j]);
-                hr[j] = u * g + (1.0 - u) * m;
+                let u = sigmoid::<A, F>(pre_u[j]);
+                let g = tanh::<A, F>(pre_g[j]);
+                let m = tanh::<A, F>(qr[j]);
+                hr[j] = u * g + (F::ONE - u) * m;
             }
         }
     }
@@ -214,10 +215,10 @@ dispatched! {
     /// See [`tensor_gru_update_body`].
     fn tensor_gru_update(
         layout: GateLayout,
-        pre: &[f64],
-        q: &[f64],
-        h: &mut [f64],
-        tape: &mut [f64],
+        pre: &[F],
+        q: &[F],
+        h: &mut [F],
+        tape: &mut [F],
     ) => tensor_gru_update_body::<Arithmetic>
 }
 
@@ -229,44 +230,48 @@ dispatched! {
 /// state, what the heads and the next layer read. `tape`, when not empty, receives the rows of
 /// [`GateLayout::tape_width`]: `[a | c | m]`, or `[a | b | c | h_h | h_v]` on a grid.
 #[inline(always)]
-fn linear_update_body<A: Arithmetic>(
+fn linear_update_body<A: Arithmetic, F: Real>(
     layout: GateLayout,
-    pre_x: &[f64],
-    left: &[f64],
-    h: &mut [f64],
-    out: &mut [f64],
-    tape: &mut [f64],
+    pre_x: &[F],
+    left: &[F],
+    h: &mut [F],
+    out: &mut [F],
+    tape: &mut [F],
 ) {
     let record = !tape.is_empty();
     let has_left = !left.is_empty();
     match (layout.mixes_neighbours(), has_left, record) {
         (false, _, false) => {
-            linear_rows::<A, false, false, false>(layout, pre_x, left, h, out, tape)
+            linear_rows::<A, F, false, false, false>(layout, pre_x, left, h, out, tape)
         }
-        (false, _, true) => linear_rows::<A, false, false, true>(layout, pre_x, left, h, out, tape),
+        (false, _, true) => {
+            linear_rows::<A, F, false, false, true>(layout, pre_x, left, h, out, tape)
+        }
         (true, false, false) => {
-            linear_rows::<A, true, false, false>(layout, pre_x, left, h, out, tape)
+            linear_rows::<A, F, true, false, false>(layout, pre_x, left, h, out, tape)
         }
         (true, false, true) => {
-            linear_rows::<A, true, false, true>(layout, pre_x, left, h, out, tape)
+            linear_rows::<A, F, true, false, true>(layout, pre_x, left, h, out, tape)
         }
         (true, true, false) => {
-            linear_rows::<A, true, true, false>(layout, pre_x, left, h, out, tape)
+            linear_rows::<A, F, true, true, false>(layout, pre_x, left, h, out, tape)
         }
-        (true, true, true) => linear_rows::<A, true, true, true>(layout, pre_x, left, h, out, tape),
+        (true, true, true) => {
+            linear_rows::<A, F, true, true, true>(layout, pre_x, left, h, out, tape)
+        }
     }
 }
 
 /// [`linear_update_body`] with the grid's mix (`GRID`), the horizontal neighbour's presence
 /// (`LEFT`) and the taping (`RECORD`) fixed at compile time, so the inner loop vectorises.
 #[inline(always)]
-fn linear_rows<A: Arithmetic, const GRID: bool, const LEFT: bool, const RECORD: bool>(
+fn linear_rows<A: Arithmetic, F: Real, const GRID: bool, const LEFT: bool, const RECORD: bool>(
     layout: GateLayout,
-    pre_x: &[f64],
-    left: &[f64],
-    h: &mut [f64],
-    out: &mut [f64],
-    tape: &mut [f64],
+    pre_x: &[F],
+    left: &[F],
+    h: &mut [F],
+    out: &mut [F],
+    tape: &mut [F],
 ) {
     let dh = layout.dh;
     let (xw, tw) = (layout.input_width(), layout.tape_width());
@@ -295,19 +300,19 @@ fn linear_rows<A: Arithmetic, const GRID: bool, const LEFT: bool, const RECORD: 
             &mut tape[..0]
         };
         for j in 0..dh {
-            let a = sigmoid::<A>(px_a[j]);
+            let a = sigmoid::<A, F>(px_a[j]);
             let c = px_c[j];
             let (m, b, hl, hv) = if GRID {
-                let b = sigmoid::<A>(px_b[j]);
-                let hl = if LEFT { l[j] } else { 0.0 };
+                let b = sigmoid::<A, F>(px_b[j]);
+                let hl = if LEFT { l[j] } else { F::ZERO };
                 let hv = hr[j];
-                (b * hl + (1.0 - b) * hv, b, hl, hv)
+                (b * hl + (F::ONE - b) * hv, b, hl, hv)
             } else {
-                (hr[j], 0.0, 0.0, 0.0)
+                (hr[j], F::ZERO, F::ZERO, F::ZERO)
             };
-            let new = a * m + (1.0 - a) * c;
+            let new = a * m + (F::ONE - a) * c;
             hr[j] = new;
-            o[j] = tanh::<A>(new);
+            o[j] = tanh::<A, F>(new);
             if RECORD {
                 t[j] = a;
                 if GRID {
@@ -328,143 +333,12 @@ dispatched! {
     /// See [`linear_update_body`].
     fn linear_update(
         layout: GateLayout,
-        pre_x: &[f64],
-        left: &[f64],
-        h: &mut [f64],
-        out: &mut [f64],
-        tape: &mut [f64],
+        pre_x: &[F],
+        left: &[F],
+        h: &mut [F],
+        out: &mut [F],
+        tape: &mut [F],
     ) => linear_update_body::<Arithmetic>
-}
-
-/// One row of the linear gated cell with known gates (the tape row `gates` of
-/// [`linear_update`]): h = a m + (1 - a) c, m the own-slot state `own` (chain) or
-/// b h_h + (1 - b) h_v with h_v = `own`, h_h = `left` (grid); an empty `own` or `left` reads
-/// as zeros. `out` receives tanh(h). The same arithmetic as [`linear_update`].
-#[inline(always)]
-fn linear_blend_body<A: Arithmetic>(
-    layout: GateLayout,
-    gates: &[f64],
-    own: &[f64],
-    left: &[f64],
-    h: &mut [f64],
-    out: &mut [f64],
-) {
-    match (layout.mixes_neighbours(), !own.is_empty(), !left.is_empty()) {
-        (false, false, _) => blend_row::<A, false, false, false>(layout, gates, own, left, h, out),
-        (false, true, _) => blend_row::<A, false, true, false>(layout, gates, own, left, h, out),
-        (true, false, false) => {
-            blend_row::<A, true, false, false>(layout, gates, own, left, h, out)
-        }
-        (true, false, true) => blend_row::<A, true, false, true>(layout, gates, own, left, h, out),
-        (true, true, false) => blend_row::<A, true, true, false>(layout, gates, own, left, h, out),
-        (true, true, true) => blend_row::<A, true, true, true>(layout, gates, own, left, h, out),
-    }
-}
-
-/// [`linear_blend_body`] with the mix and the neighbours' presence fixed at compile time.
-#[inline(always)]
-fn blend_row<A: Arithmetic, const GRID: bool, const OWN: bool, const LEFT: bool>(
-    layout: GateLayout,
-    gates: &[f64],
-    own: &[f64],
-    left: &[f64],
-    h: &mut [f64],
-    out: &mut [f64],
-) {
-    let dh = layout.dh;
-    let (h, out) = (&mut h[..dh], &mut out[..dh]);
-    let a = &gates[..dh];
-    let (b, c) = if GRID {
-        (&gates[dh..2 * dh], &gates[2 * dh..3 * dh])
-    } else {
-        (&gates[..0], &gates[dh..2 * dh])
-    };
-    let own = if OWN { &own[..dh] } else { &own[..0] };
-    let left = if LEFT { &left[..dh] } else { &left[..0] };
-    for j in 0..dh {
-        let hv = if OWN { own[j] } else { 0.0 };
-        let m = if GRID {
-            let hl = if LEFT { left[j] } else { 0.0 };
-            b[j] * hl + (1.0 - b[j]) * hv
-        } else {
-            hv
-        };
-        let new = a[j] * m + (1.0 - a[j]) * c[j];
-        h[j] = new;
-        out[j] = tanh::<A>(new);
-    }
-}
-
-dispatched! {
-    /// See [`linear_blend_body`].
-    fn linear_blend(
-        layout: GateLayout,
-        gates: &[f64],
-        own: &[f64],
-        left: &[f64],
-        h: &mut [f64],
-        out: &mut [f64],
-    ) => linear_blend_body::<Arithmetic>
-}
-
-/// `out[v] = bias[v] + x . wt[v]` for one row `x`, `wt` the `[out.len() x x.len()]` weight
-/// transposed: a head's logits as dot products that vectorise (eight partial sums).
-#[inline(always)]
-fn head_logits_body(x: &[f64], wt: &[f64], bias: &[f64], out: &mut [f64]) {
-    let k = x.len();
-    for ((o, w), &b) in out.iter_mut().zip(wt.chunks_exact(k)).zip(bias) {
-        let mut acc = [0.0f64; 8];
-        let (xc, xr) = x.split_at(k - k % 8);
-        let (wc, wr) = w.split_at(k - k % 8);
-        for (xs, ws) in xc.chunks_exact(8).zip(wc.chunks_exact(8)) {
-            for i in 0..8 {
-                acc[i] += xs[i] * ws[i];
-            }
-        }
-        let mut sum =
-            ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-        for (xv, wv) in xr.iter().zip(wr) {
-            sum += xv * wv;
-        }
-        *o = b + sum;
-    }
-}
-
-dispatched! {
-    /// See [`head_logits_body`].
-    fn head_logits(x: &[f64], wt: &[f64], bias: &[f64], out: &mut [f64]) => head_logits_body
-}
-
-/// `out[0]` = the softmax probability of `value` among the values `lo..=hi` of `logits` (the
-/// feasible ones; 0 if `value` is not among them), with the vectorised exp: what the linear
-/// cell's local energies multiply up instead of adding logarithms.
-#[inline(always)]
-fn softmax_probability_body<A: Arithmetic>(
-    logits: &[f64],
-    lo: usize,
-    hi: usize,
-    value: usize,
-    out: &mut [f64],
-) {
-    if value < lo || value > hi || hi >= logits.len() {
-        out[0] = 0.0;
-        return;
-    }
-    let feasible = &logits[lo..=hi];
-    let max = feasible.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let sum: f64 = feasible.iter().map(|&l| exp::<A>(l - max)).sum();
-    out[0] = exp::<A>(logits[value] - max) / sum;
-}
-
-dispatched! {
-    /// See [`softmax_probability_body`].
-    fn softmax_probability(
-        logits: &[f64],
-        lo: usize,
-        hi: usize,
-        value: usize,
-        out: &mut [f64],
-    ) => softmax_probability_body::<Arithmetic>
 }
 
 #[cfg(test)]
@@ -474,42 +348,45 @@ mod tests {
     use crate::kernels::activations::{Fused, Portable, Unfused};
     use crate::kernels::dispatch::{simd_level, SimdLevel};
 
-    type Update = fn(GateLayout, &[f64], &[f64], &[f64], &mut [f64], &mut [f64]);
-    type TensorUpdate = fn(GateLayout, &[f64], &[f64], &mut [f64], &mut [f64]);
-    type InPlace = fn(&mut [f64]);
-    type LinearUpdate = fn(GateLayout, &[f64], &[f64], &mut [f64], &mut [f64], &mut [f64]);
-    type Head = fn(&[f64], &[f64], &[f64], &mut [f64]);
+    type Update<F> = fn(GateLayout, &[F], &[F], &[F], &mut [F], &mut [F]);
+    type TensorUpdate<F> = fn(GateLayout, &[F], &[F], &mut [F], &mut [F]);
+    type InPlace<F> = fn(&mut [F]);
 
-    /// One way to run the three kernels: the dispatched functions or a body instantiation.
-    struct Kernels {
-        gru: Update,
-        tensor: TensorUpdate,
-        tanh: InPlace,
-        elu: InPlace,
+    /// One way to run the three kernels: the dispatched functions or a body instantiation,
+    /// in f64 or f32.
+    struct Kernels<F> {
+        gru: Update<F>,
+        tensor: TensorUpdate<F>,
+        tanh: InPlace<F>,
+        elu: InPlace<F>,
     }
 
-    const DISPATCHED: Kernels = Kernels {
-        gru: gru_update,
-        tensor: tensor_gru_update,
-        tanh: tanh_in_place,
-        elu: elu_in_place,
-    };
-
-    fn bodies<A: Arithmetic>() -> Kernels {
+    fn dispatched<F: Real>() -> Kernels<F> {
         Kernels {
-            gru: gru_update_body::<A>,
-            tensor: tensor_gru_update_body::<A>,
-            tanh: tanh_in_place_body::<A>,
-            elu: elu_in_place_body::<A>,
+            gru: gru_update::<F>,
+            tensor: tensor_gru_update::<F>,
+            tanh: tanh_in_place::<F>,
+            elu: elu_in_place::<F>,
+        }
+    }
+
+    fn bodies<A: Arithmetic, F: Real>() -> Kernels<F> {
+        Kernels {
+            gru: gru_update_body::<A, F>,
+            tensor: tensor_gru_update_body::<A, F>,
+            tanh: tanh_in_place_body::<A, F>,
+            elu: elu_in_place_body::<A, F>,
         }
     }
 
     /// Every output (states and recorded gates, with and without recording) of `kernels` on
     /// fixed inputs spanning the activations' whole useful range (|pre-activation| up to 12).
-    fn outputs(kernels: &Kernels) -> Vec<Vec<f64>> {
+    fn outputs<F: Real>(kernels: &Kernels<F>) -> Vec<Vec<F>> {
         let (rows, dh) = (7, 53);
-        let wave = |n: usize, f: f64| -> Vec<f64> {
-            (0..n).map(|i| 6.0 * ((i as f64 * f).sin())).collect()
+        let wave = |n: usize, f: f64| -> Vec<F> {
+            (0..n)
+                .map(|i| F::from_f64(6.0 * ((i as f64 * f).sin())))
+                .collect()
         };
         let bhg = wave(dh, 1.3);
         let h0 = wave(rows * dh, 0.11);
@@ -521,7 +398,7 @@ mod tests {
             let pre_h = wave(rows * layout.hidden_width(), 0.91);
             for record in [false, true] {
                 let mut gates = vec![
-                    0.0;
+                    F::ZERO;
                     if record {
                         rows * layout.tape_width()
                     } else {
@@ -540,14 +417,14 @@ mod tests {
             let q = wave(rows * dh, 0.91);
             for record in [false, true] {
                 let mut tape = vec![
-                    0.0;
+                    F::ZERO;
                     if record {
                         rows * layout.tape_width()
                     } else {
                         0
                     }
                 ];
-                let mut h = vec![0.0; rows * dh];
+                let mut h = vec![F::ZERO; rows * dh];
                 (kernels.tensor)(layout, &pre, &q, &mut h, &mut tape);
                 out.extend([h, tape]);
             }
@@ -567,11 +444,37 @@ mod tests {
     #[test]
     fn dispatched_kernels_match_generic_bit_for_bit() {
         let reference = if simd_level() == SimdLevel::Generic {
-            outputs(&bodies::<Portable>())
+            outputs(&bodies::<Portable, f64>())
         } else {
-            outputs(&bodies::<Fused>())
+            outputs(&bodies::<Fused, f64>())
         };
-        assert_eq!(outputs(&DISPATCHED), reference);
+        assert_eq!(outputs(&dispatched::<f64>()), reference);
+        let reference = if simd_level() == SimdLevel::Generic {
+            outputs(&bodies::<Portable, f32>())
+        } else {
+            outputs(&bodies::<Fused, f32>())
+        };
+        assert_eq!(outputs(&dispatched::<f32>()), reference);
+    }
+
+    /// Every f32 kernel, fused and unfused, agrees with the f64 one on the same inputs
+    /// (rounded to f32) to f32 accuracy: at most 1e-6 relative to max(1, |value|).
+    #[test]
+    fn f32_kernels_match_f64_within_1e_6() {
+        let exact = outputs(&bodies::<Fused, f64>());
+        for run in [
+            outputs(&bodies::<Fused, f32>()),
+            outputs(&bodies::<Unfused, f32>()),
+            outputs(&dispatched::<f32>()),
+        ] {
+            let widened: Vec<Vec<f64>> = run
+                .iter()
+                .map(|v| v.iter().map(|&x| x as f64).collect())
+                .collect();
+            let worst = worst_difference(&widened, &exact);
+            assert!(worst <= 1e-6, "worst difference {worst}");
+            assert!(worst > 0.0, "f32 kernels must compute in f32");
+        }
     }
 
     /// Worst |a - b| / max(1, |b|) between two runs' outputs.
@@ -594,131 +497,18 @@ mod tests {
     /// one and the second check holds exactly.
     #[test]
     fn portable_kernels_match_fused_within_2e_15() {
-        let fused = outputs(&bodies::<Fused>());
-        let unfused = outputs(&bodies::<Unfused>());
+        let fused = outputs(&bodies::<Fused, f64>());
+        let unfused = outputs(&bodies::<Unfused, f64>());
         let worst = worst_difference(&unfused, &fused);
         assert!(worst <= 2e-15, "worst difference {worst}");
-        let worst = worst_difference(&outputs(&bodies::<Portable>()), &fused);
+        let worst = worst_difference(&outputs(&bodies::<Portable, f64>()), &fused);
         assert!(worst <= 2e-15, "worst difference {worst}");
-    }
-
-    /// Every output of the linear gated cell's kernels (update with and without tape, on a
-    /// chain and on a grid with and without a horizontal neighbour; blend; head logits;
-    /// softmax probability), run through `update`, `blend`, `head` and `softmax`.
-    fn linear_outputs(
-        update: LinearUpdate,
-        blend: Update,
-        head: Head,
-        softmax: fn(&[f64], usize, usize, usize, &mut [f64]),
-    ) -> Vec<Vec<f64>> {
-        let (rows, dh) = (5, 19);
-        let wave = |n: usize, f: f64| -> Vec<f64> {
-            (0..n).map(|i| 6.0 * ((i as f64 * f).sin())).collect()
-        };
-        let mut out = Vec::new();
-        for (grid, with_left) in [(false, false), (true, false), (true, true)] {
-            let layout = GateLayout::new(crate::model::CellKind::LinearGated, grid, dh, 2, 1);
-            let pre_x = wave(rows * layout.input_width(), 0.37);
-            let left = if with_left {
-                wave(rows * dh, 0.23)
-            } else {
-                vec![]
-            };
-            for record in [false, true] {
-                let mut h = wave(rows * dh, 0.11);
-                let mut o = vec![0.0; rows * dh];
-                let mut tape = vec![
-                    0.0;
-                    if record {
-                        rows * layout.tape_width()
-                    } else {
-                        0
-                    }
-                ];
-                update(layout, &pre_x, &left, &mut h, &mut o, &mut tape);
-                if record {
-                    // The blend with the taped gates repeats the update's state bit for bit.
-                    let tw = layout.tape_width();
-                    let own = wave(rows * dh, 0.11);
-                    for row in 0..rows {
-                        let (mut h1, mut o1) = (vec![0.0; dh], vec![0.0; dh]);
-                        let l = if with_left {
-                            &left[row * dh..(row + 1) * dh]
-                        } else {
-                            &[][..]
-                        };
-                        blend(
-                            layout,
-                            &tape[row * tw..(row + 1) * tw],
-                            &own[row * dh..(row + 1) * dh],
-                            l,
-                            &mut h1,
-                            &mut o1,
-                        );
-                        assert_eq!(h1, h[row * dh..(row + 1) * dh]);
-                        assert_eq!(o1, o[row * dh..(row + 1) * dh]);
-                    }
-                }
-                out.extend([h, o, tape]);
-            }
-        }
-        let (x, wt, bias) = (wave(21, 0.3), wave(3 * 21, 0.7), wave(3, 1.1));
-        let mut logits = vec![0.0; 3];
-        head(&x, &wt, &bias, &mut logits);
-        let mut p = vec![0.0; 4];
-        for (lo, hi, value) in [(0, 2, 1), (1, 2, 2), (0, 0, 0), (1, 2, 0)] {
-            softmax(&logits, lo, hi, value, &mut p[value..value + 1]);
-        }
-        out.extend([logits, p]);
-        out
-    }
-
-    /// The linear cell's dispatched kernels round like their bodies (as the GRU's do), and
-    /// the head's logits and probability agree with a plain evaluation.
-    #[test]
-    fn linear_kernels_match_generic_bit_for_bit() {
-        let dispatched = linear_outputs(
-            linear_update,
-            linear_blend,
-            head_logits,
-            softmax_probability,
-        );
-        let reference = if simd_level() == SimdLevel::Generic {
-            linear_outputs(
-                linear_update_body::<Portable>,
-                linear_blend_body::<Portable>,
-                head_logits_body,
-                softmax_probability_body::<Portable>,
-            )
-        } else {
-            linear_outputs(
-                linear_update_body::<Fused>,
-                linear_blend_body::<Fused>,
-                head_logits_body,
-                softmax_probability_body::<Fused>,
-            )
-        };
-        assert_eq!(dispatched, reference);
-        let logits = &dispatched[dispatched.len() - 2];
-        let x: Vec<f64> = (0..21).map(|i| 6.0 * (i as f64 * 0.3).sin()).collect();
-        for (v, &l) in logits.iter().enumerate() {
-            let plain = 6.0 * (v as f64 * 1.1).sin()
-                + (0..21)
-                    .map(|j| x[j] * 6.0 * (((v * 21 + j) as f64) * 0.7).sin())
-                    .sum::<f64>();
-            assert!((l - plain).abs() < 1e-12, "{l} vs {plain}");
-        }
-        let p = &dispatched[dispatched.len() - 1];
-        let e: Vec<f64> = logits.iter().map(|l| l.exp()).collect();
-        assert!((p[1] - e[1] / (e[0] + e[1] + e[2])).abs() < 1e-14);
-        assert!((p[2] - e[2] / (e[1] + e[2])).abs() < 1e-14);
-        assert_eq!(p[0], 0.0, "a value outside the feasible range");
     }
 
     #[test]
     fn elu_is_identity_above_zero_and_exp_minus_one_below() {
         let mut x = vec![-30.0, -1.0, -1e-3, 0.0, 1e-3, 2.5];
-        elu_in_place(&mut x);
+        elu_in_place::<f64>(&mut x);
         let expected = [
             (-30.0f64).exp_m1(),
             (-1.0f64).exp_m1(),

@@ -1,6 +1,7 @@
 //! The elementwise halves of the cells' backward passes (adjoints of the pre-activations).
 
 use super::dispatch::dispatched;
+use super::real::Real;
 use crate::model::{Blend, GateLayout};
 
 /// GRU backward for `rows` rows of `dh` units at one position. `gates` is the forward's tape
@@ -12,20 +13,20 @@ use crate::model::{Blend, GateLayout};
 /// adjoint); on a grid m is the merge, and its adjoint lands in `adj_h_pre`'s merge columns
 /// (`adj_h` is left as it was and `h_prev` is not read).
 #[inline(always)]
-fn gru_backward_body(
+fn gru_backward_body<F: Real>(
     layout: GateLayout,
-    gates: &[f64],
-    h_prev: &[f64],
-    adj_h: &mut [f64],
-    adj_x: &mut [f64],
-    adj_h_pre: &mut [f64],
+    gates: &[F],
+    h_prev: &[F],
+    adj_h: &mut [F],
+    adj_x: &mut [F],
+    adj_h_pre: &mut [F],
 ) {
     match layout.blend() {
         Some(Blend::Previous) => {
-            gru_backward_rows::<false>(layout, gates, h_prev, adj_h, adj_x, adj_h_pre)
+            gru_backward_rows::<F, false>(layout, gates, h_prev, adj_h, adj_x, adj_h_pre)
         }
         Some(Blend::Merge) => {
-            gru_backward_rows::<true>(layout, gates, h_prev, adj_h, adj_x, adj_h_pre)
+            gru_backward_rows::<F, true>(layout, gates, h_prev, adj_h, adj_x, adj_h_pre)
         }
         None => unreachable!("a GRU layout"),
     }
@@ -33,13 +34,13 @@ fn gru_backward_body(
 
 /// [`gru_backward_body`] with the blend target fixed at compile time (`MERGE`).
 #[inline(always)]
-fn gru_backward_rows<const MERGE: bool>(
+fn gru_backward_rows<F: Real, const MERGE: bool>(
     layout: GateLayout,
-    gates: &[f64],
-    h_prev: &[f64],
-    adj_h: &mut [f64],
-    adj_x: &mut [f64],
-    adj_h_pre: &mut [f64],
+    gates: &[F],
+    h_prev: &[F],
+    adj_h: &mut [F],
+    adj_x: &mut [F],
+    adj_h_pre: &mut [F],
 ) {
     let dh = layout.dh;
     let (xw, hw, tw) = (
@@ -75,9 +76,9 @@ fn gru_backward_rows<const MERGE: bool>(
         let ahp_m = if MERGE { &mut ahp_m[..dh] } else { &mut [][..] };
         for j in 0..dh {
             let d = ah[j];
-            let adj_pre_g = d * (1.0 - z[j]) * (1.0 - g[j] * g[j]);
-            let adj_pre_r = adj_pre_g * a[j] * r[j] * (1.0 - r[j]);
-            let adj_pre_z = d * (m[j] - g[j]) * z[j] * (1.0 - z[j]);
+            let adj_pre_g = d * (F::ONE - z[j]) * (F::ONE - g[j] * g[j]);
+            let adj_pre_r = adj_pre_g * a[j] * r[j] * (F::ONE - r[j]);
+            let adj_pre_z = d * (m[j] - g[j]) * z[j] * (F::ONE - z[j]);
             ax_r[j] = adj_pre_r;
             ax_z[j] = adj_pre_z;
             ax_g[j] = adj_pre_g;
@@ -97,11 +98,11 @@ dispatched! {
     /// See [`gru_backward_body`].
     fn gru_backward(
         layout: GateLayout,
-        gates: &[f64],
-        h_prev: &[f64],
-        adj_h: &mut [f64],
-        adj_x: &mut [f64],
-        adj_h_pre: &mut [f64],
+        gates: &[F],
+        h_prev: &[F],
+        adj_h: &mut [F],
+        adj_x: &mut [F],
+        adj_h_pre: &mut [F],
     ) => gru_backward_body
 }
 
@@ -110,12 +111,12 @@ dispatched! {
 /// `adj_h` the adjoint of h = u g + (1 - u) m. Writes the adjoints of the pre-activations
 /// `[u | g]` (`adj_pre`) and of the merge's `q` (`adj_q`).
 #[inline(always)]
-fn tensor_gru_backward_body(
+fn tensor_gru_backward_body<F: Real>(
     layout: GateLayout,
-    tape: &[f64],
-    adj_h: &[f64],
-    adj_pre: &mut [f64],
-    adj_q: &mut [f64],
+    tape: &[F],
+    adj_h: &[F],
+    adj_pre: &mut [F],
+    adj_q: &mut [F],
 ) {
     let dh = layout.dh;
     let (xw, tw) = (layout.input_width(), layout.tape_width());
@@ -132,9 +133,9 @@ fn tensor_gru_backward_body(
         let aq = &mut adj_q[row * dh..(row + 1) * dh];
         for j in 0..dh {
             let d = ah[j];
-            ap_u[j] = d * (g[j] - m[j]) * u[j] * (1.0 - u[j]);
-            ap_g[j] = d * u[j] * (1.0 - g[j] * g[j]);
-            aq[j] = d * (1.0 - u[j]) * (1.0 - m[j] * m[j]);
+            ap_u[j] = d * (g[j] - m[j]) * u[j] * (F::ONE - u[j]);
+            ap_g[j] = d * u[j] * (F::ONE - g[j] * g[j]);
+            aq[j] = d * (F::ONE - u[j]) * (F::ONE - m[j] * m[j]);
         }
     }
 }
@@ -143,39 +144,39 @@ dispatched! {
     /// See [`tensor_gru_backward_body`].
     fn tensor_gru_backward(
         layout: GateLayout,
-        tape: &[f64],
-        adj_h: &[f64],
-        adj_pre: &mut [f64],
-        adj_q: &mut [f64],
+        tape: &[F],
+        adj_h: &[F],
+        adj_pre: &mut [F],
+        adj_q: &mut [F],
     ) => tensor_gru_backward_body
 }
 
 /// Vanilla backward: `adj_pre = adj_h * (1 - h^2)` for h = tanh(pre).
 #[inline(always)]
-fn tanh_backward_body(h: &[f64], adj_h: &[f64], adj_pre: &mut [f64]) {
+fn tanh_backward_body<F: Real>(h: &[F], adj_h: &[F], adj_pre: &mut [F]) {
     for ((o, &a), &h) in adj_pre.iter_mut().zip(adj_h).zip(h) {
-        *o = a * (1.0 - h * h);
+        *o = a * (F::ONE - h * h);
     }
 }
 
 dispatched! {
     /// See [`tanh_backward_body`].
-    fn tanh_backward(h: &[f64], adj_h: &[f64], adj_pre: &mut [f64]) => tanh_backward_body
+    fn tanh_backward(h: &[F], adj_h: &[F], adj_pre: &mut [F]) => tanh_backward_body
 }
 
 /// Vanilla ELU backward: `adj_pre = adj_h * elu'(pre)` with elu'(pre) = 1 above zero and
 /// e^pre = h + 1 below, read off the output h.
 #[inline(always)]
-fn elu_backward_body(h: &[f64], adj_h: &[f64], adj_pre: &mut [f64]) {
+fn elu_backward_body<F: Real>(h: &[F], adj_h: &[F], adj_pre: &mut [F]) {
     for ((o, &a), &h) in adj_pre.iter_mut().zip(adj_h).zip(h) {
-        let slope = if h > 0.0 { 1.0 } else { h + 1.0 };
+        let slope = if h > F::ZERO { F::ONE } else { h + F::ONE };
         *o = a * slope;
     }
 }
 
 dispatched! {
     /// See [`elu_backward_body`].
-    fn elu_backward(h: &[f64], adj_h: &[f64], adj_pre: &mut [f64]) => elu_backward_body
+    fn elu_backward(h: &[F], adj_h: &[F], adj_pre: &mut [F]) => elu_backward_body
 }
 
 /// The linear gated cell's backward for `rows` rows at one position. `tape` is the forward's
@@ -185,32 +186,32 @@ dispatched! {
 /// grid: h_v); `adj_left`, when not empty, collects (adds) the horizontal neighbour's. Writes
 /// the adjoints of `pre_x` (`[a | c]` or `[a | b | c]`) to `adj_x`.
 #[inline(always)]
-fn linear_backward_body(
+fn linear_backward_body<F: Real>(
     layout: GateLayout,
-    tape: &[f64],
-    out: &[f64],
-    adj_out: &[f64],
-    adj_h: &mut [f64],
-    adj_left: &mut [f64],
-    adj_x: &mut [f64],
+    tape: &[F],
+    out: &[F],
+    adj_out: &[F],
+    adj_h: &mut [F],
+    adj_left: &mut [F],
+    adj_x: &mut [F],
 ) {
     if layout.mixes_neighbours() {
-        linear_backward_rows::<true>(layout, tape, out, adj_out, adj_h, adj_left, adj_x)
+        linear_backward_rows::<F, true>(layout, tape, out, adj_out, adj_h, adj_left, adj_x)
     } else {
-        linear_backward_rows::<false>(layout, tape, out, adj_out, adj_h, adj_left, adj_x)
+        linear_backward_rows::<F, false>(layout, tape, out, adj_out, adj_h, adj_left, adj_x)
     }
 }
 
 /// [`linear_backward_body`] with the grid's mix fixed at compile time (`GRID`).
 #[inline(always)]
-fn linear_backward_rows<const GRID: bool>(
+fn linear_backward_rows<F: Real, const GRID: bool>(
     layout: GateLayout,
-    tape: &[f64],
-    out: &[f64],
-    adj_out: &[f64],
-    adj_h: &mut [f64],
-    adj_left: &mut [f64],
-    adj_x: &mut [f64],
+    tape: &[F],
+    out: &[F],
+    adj_out: &[F],
+    adj_h: &mut [F],
+    adj_left: &mut [F],
+    adj_x: &mut [F],
 ) {
     let dh = layout.dh;
     let (xw, tw) = (layout.input_width(), layout.tape_width());
@@ -225,22 +226,22 @@ fn linear_backward_rows<const GRID: bool>(
         let ah = &mut adj_h[row * dh..(row + 1) * dh];
         let ax = &mut adj_x[row * xw..(row + 1) * xw];
         for j in 0..dh {
-            let d = ah[j] + ao[j] * (1.0 - o[j] * o[j]);
+            let d = ah[j] + ao[j] * (F::ONE - o[j] * o[j]);
             let a = t[j];
             if GRID {
                 let (b, c, hl, hv) = (t[dh + j], t[2 * dh + j], t[3 * dh + j], t[4 * dh + j]);
-                let m = b * hl + (1.0 - b) * hv;
-                ax[j] = d * (m - c) * a * (1.0 - a);
-                ax[dh + j] = d * a * (hl - hv) * b * (1.0 - b);
-                ax[2 * dh + j] = d * (1.0 - a);
+                let m = b * hl + (F::ONE - b) * hv;
+                ax[j] = d * (m - c) * a * (F::ONE - a);
+                ax[dh + j] = d * a * (hl - hv) * b * (F::ONE - b);
+                ax[2 * dh + j] = d * (F::ONE - a);
                 if has_left {
                     adj_left[row * dh + j] += d * a * b;
                 }
-                ah[j] = d * a * (1.0 - b);
+                ah[j] = d * a * (F::ONE - b);
             } else {
                 let (c, m) = (t[dh + j], t[2 * dh + j]);
-                ax[j] = d * (m - c) * a * (1.0 - a);
-                ax[dh + j] = d * (1.0 - a);
+                ax[j] = d * (m - c) * a * (F::ONE - a);
+                ax[dh + j] = d * (F::ONE - a);
                 ah[j] = d * a;
             }
         }
@@ -251,12 +252,12 @@ dispatched! {
     /// See [`linear_backward_body`].
     fn linear_backward(
         layout: GateLayout,
-        tape: &[f64],
-        out: &[f64],
-        adj_out: &[f64],
-        adj_h: &mut [f64],
-        adj_left: &mut [f64],
-        adj_x: &mut [f64],
+        tape: &[F],
+        out: &[F],
+        adj_out: &[F],
+        adj_h: &mut [F],
+        adj_left: &mut [F],
+        adj_x: &mut [F],
     ) => linear_backward_body
 }
 

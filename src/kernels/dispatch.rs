@@ -52,40 +52,42 @@ pub fn simd_level_name() -> &'static str {
     }
 }
 
-/// Defines `pub(crate) fn $name(args)` that runs the `#[inline(always)]` body `$body`
-/// compiled for the best instruction set this CPU has.
+/// Defines `pub(crate) fn $name<F: Real>(args)` that runs the `#[inline(always)]` body
+/// `$body` compiled for the best instruction set this CPU has, in f64 or f32 (`F`, which
+/// the argument types name).
 ///
-/// `=> body::<Arithmetic>` names a body generic over [`Arithmetic`] (one that calls `exp`,
-/// `sigmoid` or `tanh`): the FMA variants run `body::<Fused>`, the portable one
-/// `body::<Portable>` (plain multiplies and adds unless the compile target has FMA).
-/// `=> body` names a body in plain arithmetic that rounds the same in every variant.
+/// `=> body::<Arithmetic>` names a body generic over [`Arithmetic`] and `F` (one that calls
+/// `exp`, `sigmoid` or `tanh`): the FMA variants run `body::<Fused, F>`, the portable one
+/// `body::<Portable, F>` (plain multiplies and adds unless the compile target has FMA).
+/// `=> body` names a body generic over `F` in plain arithmetic that rounds the same in every
+/// variant.
 ///
 /// [`Arithmetic`]: super::activations::Arithmetic
 macro_rules! dispatched {
     ($(#[$meta:meta])* fn $name:ident($($arg:ident : $ty:ty),* $(,)?) => $body:ident::<Arithmetic>) => {
         $crate::kernels::dispatch::dispatched! {
             @variants $(#[$meta])* fn $name($($arg: $ty),*)
-            fused: $body::<$crate::kernels::activations::Fused>,
-            portable: $body::<$crate::kernels::activations::Portable>
+            fused: $body::<$crate::kernels::activations::Fused, F>,
+            portable: $body::<$crate::kernels::activations::Portable, F>
         }
     };
     ($(#[$meta:meta])* fn $name:ident($($arg:ident : $ty:ty),* $(,)?) => $body:ident) => {
         $crate::kernels::dispatch::dispatched! {
-            @variants $(#[$meta])* fn $name($($arg: $ty),*) fused: $body, portable: $body
+            @variants $(#[$meta])* fn $name($($arg: $ty),*) fused: $body::<F>, portable: $body::<F>
         }
     };
     (@variants $(#[$meta:meta])* fn $name:ident($($arg:ident : $ty:ty),*)
         fused: $fused:expr, portable: $portable:expr) => {
         $(#[$meta])*
-        pub(crate) fn $name($($arg: $ty),*) {
+        pub(crate) fn $name<F: $crate::kernels::real::Real>($($arg: $ty),*) {
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx512f,avx512dq,avx2,fma")]
-                unsafe fn avx512($($arg: $ty),*) {
+                unsafe fn avx512<F: $crate::kernels::real::Real>($($arg: $ty),*) {
                     $fused($($arg),*)
                 }
                 #[target_feature(enable = "avx2,fma")]
-                unsafe fn avx2($($arg: $ty),*) {
+                unsafe fn avx2<F: $crate::kernels::real::Real>($($arg: $ty),*) {
                     $fused($($arg),*)
                 }
                 match $crate::kernels::dispatch::simd_level() {

@@ -1,7 +1,9 @@
-//! The one matrix product: row-major, contiguous, over `matrixmultiply`.
+//! The one matrix product: row-major, contiguous, over `matrixmultiply` (dgemm or sgemm).
+
+use super::real::Real;
 
 /// `c[m x n] = beta * c + a[m x k] * b[k x n]`, every matrix row-major and contiguous.
-pub(crate) fn gemm(m: usize, k: usize, n: usize, a: &[f64], b: &[f64], beta: f64, c: &mut [f64]) {
+pub(crate) fn gemm<F: Real>(m: usize, k: usize, n: usize, a: &[F], b: &[F], beta: F, c: &mut [F]) {
     assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
     if m == 0 || n == 0 {
         return;
@@ -9,11 +11,10 @@ pub(crate) fn gemm(m: usize, k: usize, n: usize, a: &[f64], b: &[f64], beta: f64
     // SAFETY: the assert above guarantees every element the strides reach lies inside the
     // three slices; `c` is a unique borrow, so it aliases neither `a` nor `b`.
     unsafe {
-        matrixmultiply::dgemm(
+        F::gemm_raw(
             m,
             k,
             n,
-            1.0,
             a.as_ptr(),
             k as isize,
             1,
@@ -30,8 +31,8 @@ pub(crate) fn gemm(m: usize, k: usize, n: usize, a: &[f64], b: &[f64], beta: f64
 
 /// A read-only matrix view: element (i, j) at `data[i * rs + j * cs]`.
 #[derive(Clone, Copy)]
-pub(crate) struct View<'a> {
-    pub data: &'a [f64],
+pub(crate) struct View<'a, F = f64> {
+    pub data: &'a [F],
     pub rs: usize,
     pub cs: usize,
 }
@@ -44,14 +45,14 @@ fn fits(len: usize, rows: usize, cols: usize, rs: usize, cs: usize) -> bool {
 /// `c = beta * c + a[m x k] * b[k x n]` for strided views; element (i, j) of `c` is at
 /// `c[i * rsc + j * csc]`. Transposes are views with swapped strides.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn gemm_view(
+pub(crate) fn gemm_view<F: Real>(
     m: usize,
     k: usize,
     n: usize,
-    a: View,
-    b: View,
-    beta: f64,
-    c: &mut [f64],
+    a: View<F>,
+    b: View<F>,
+    beta: F,
+    c: &mut [F],
     rsc: usize,
     csc: usize,
 ) {
@@ -72,11 +73,10 @@ pub(crate) fn gemm_view(
     // SAFETY: the asserts above guarantee every element the strides reach lies inside the
     // three slices; `c` is a unique borrow, so it aliases neither `a` nor `b`.
     unsafe {
-        matrixmultiply::dgemm(
+        F::gemm_raw(
             m,
             k,
             n,
-            1.0,
             a.data.as_ptr(),
             a.rs as isize,
             a.cs as isize,
@@ -92,7 +92,7 @@ pub(crate) fn gemm_view(
 }
 
 /// `out[rows] = a[rows x cols] x[cols]`, `a` row-major.
-pub(crate) fn matvec(a: &[f64], rows: usize, cols: usize, x: &[f64], out: &mut [f64]) {
+pub(crate) fn matvec<F: Real>(a: &[F], rows: usize, cols: usize, x: &[F], out: &mut [F]) {
     let a = View {
         data: a,
         rs: cols,
@@ -108,7 +108,7 @@ pub(crate) fn matvec(a: &[f64], rows: usize, cols: usize, x: &[f64], out: &mut [
             rs: 1,
             cs: 1,
         },
-        0.0,
+        F::ZERO,
         out,
         1,
         1,
@@ -116,7 +116,13 @@ pub(crate) fn matvec(a: &[f64], rows: usize, cols: usize, x: &[f64], out: &mut [
 }
 
 /// `out[cols] = a[rows x cols]^T y[rows]`, `a` row-major.
-pub(crate) fn matvec_transposed(a: &[f64], rows: usize, cols: usize, y: &[f64], out: &mut [f64]) {
+pub(crate) fn matvec_transposed<F: Real>(
+    a: &[F],
+    rows: usize,
+    cols: usize,
+    y: &[F],
+    out: &mut [F],
+) {
     let at = View {
         data: a,
         rs: 1,
@@ -132,7 +138,7 @@ pub(crate) fn matvec_transposed(a: &[f64], rows: usize, cols: usize, y: &[f64], 
             rs: 1,
             cs: 1,
         },
-        0.0,
+        F::ZERO,
         out,
         1,
         1,

@@ -14,10 +14,8 @@ use super::{changes_total, ratio_term, SNAPSHOT_BUDGET_BYTES};
 use crate::buffer::{try_zeroed, try_zeroed_vec};
 use crate::error::Result;
 use crate::hamiltonian::compiled::CompiledOperator;
-use crate::kernels::{
-    head_logits, linear_blend, linear_update, softmax_probability, tanh_in_place,
-};
-use crate::model::forward::softsign;
+use crate::kernels::{linear_update, tanh_in_place, Real};
+use crate::model::forward::{masked_log_softmax, softsign};
 use crate::model::{Model, PhaseKind, Step};
 use crate::parallel::{for_each_task, CHUNK_ROWS};
 use num_complex::Complex64;
@@ -25,22 +23,24 @@ use std::f64::consts::PI;
 
 /// Whether the propagation applies: one layer of the linear gated cell whose per-row
 /// workspace fits the snapshots' budget.
-pub(super) fn applies(model: &Model) -> bool {
+pub(super) fn applies<F: Real>(model: &Model) -> bool {
     model.gate_layout().is_linear()
         && model.config().layers == 1
-        && bytes_per_row(model).is_some_and(|b| b <= SNAPSHOT_BUDGET_BYTES)
+        && bytes_per_row::<F>(model).is_some_and(|b| b <= SNAPSHOT_BUDGET_BYTES)
 }
 
-/// Bytes of one row's workspace: the sample's states and gates, the connected states.
-fn bytes_per_row(model: &Model) -> Option<usize> {
+/// Bytes of one row's workspace: the sample's states and gates in `F`, the connected states,
+/// and the running sums.
+fn bytes_per_row<F: Real>(model: &Model) -> Option<usize> {
     let layout = model.gate_layout();
-    let per_position = 2 * layout.dh + layout.tape_width() + 3;
-    model.num_sites().checked_mul(per_position)?.checked_mul(8)
+    let states = (2 * layout.dh + layout.tape_width()).checked_mul(size_of::<F>())?;
+    let per_position = states.checked_add(3 * 8)?;
+    model.num_sites().checked_mul(per_position)
 }
 
 /// E_loc of each configuration in `configs` (checked by the caller), row by row; chunks of
 /// CHUNK_ROWS rows spread over the threads, so nothing depends on the thread count.
-pub(super) fn local_energies(
+pub(super) fn local_energies<F: Real>(
     model: &Model,
     op: &CompiledOperator,
     configs: &[u8],
@@ -52,9 +52,12 @@ pub(super) fn local_energies(
         .zip(out.chunks_mut(CHUNK_ROWS));
     for_each_task(
         tasks,
-        || model.workspaces().lease(1, |_| Propagation::new(model)),
+        || {
+            model
+                .workspaces()
+                .lease(1, |_| Propagation::<F>::new(model))
+        },
         |ws, (configs, out)| {
-            ws.load_heads(model);
             for (o, config) in out.iter_mut().zip(configs.chunks_exact(sites)) {
                 *o = ws.local_energy(model, op, config);
             }
@@ -64,14 +67,14 @@ pub(super) fn local_energies(
 }
 
 /// One row's buffers, kept between calls in the model's workspace cache. Buffers by
-/// position are in sampling order.
-struct Propagation {
+/// position are in sampling order. States, gates and heads in `F`, sums in f64.
+struct Propagation<F: Real> {
     /// Site index -> sampling position.
     position_of: Vec<usize>,
     /// `[n x hidden]`: the sample's states.
-    h: Vec<f64>,
+    h: Vec<F>,
     /// `[n x tape_width]`: the sample's gates and the neighbour states they mixed.
-    gates: Vec<f64>,
+    gates: Vec<F>,
     /// `[n + 1]`: the sample's ln P, phase and sum of values over the positions before each.
     log_prob: Vec<f64>,
     phase: Vec<f64>,
@@ -82,21 +85,17 @@ struct Propagation {
     /// `[n]`: whether a position's site is flipped in the current connected configuration.
     flipped: Vec<bool>,
     /// `[n x hidden]`: the connected configuration's states (from its first flip on).
-    new_h: Vec<f64>,
+    new_h: Vec<F>,
     /// The connected configuration in site order (for the sign rule).
     connected: Vec<u8>,
-    pre_x: Vec<f64>,
+    pre_x: Vec<F>,
     /// tanh of the state the heads read.
-    out: Vec<f64>,
-    logits: Vec<f64>,
-    /// The one probability `softmax_probability` returns.
-    probability: Vec<f64>,
-    /// `[local_dim x hidden]`: the amplitude and phase heads' weights transposed.
-    amplitude_t: Vec<f64>,
-    phase_t: Vec<f64>,
+    out: Vec<F>,
+    logits: Vec<F>,
+    log_probs: Vec<F>,
 }
 
-impl Propagation {
+impl<F: Real> Propagation<F> {
     /// Refuses (naming the bytes) buffers no memory can hold.
     fn new(model: &Model) -> Result<Self> {
         let what = "the linear cell's local-energy workspace";
@@ -122,24 +121,8 @@ impl Propagation {
             pre_x: try_zeroed_vec(layout.input_width(), what)?,
             out: try_zeroed_vec(dh, what)?,
             logits: try_zeroed_vec(d, what)?,
-            probability: try_zeroed_vec(1, what)?,
-            amplitude_t: try_zeroed(&[d, dh], what)?,
-            phase_t: try_zeroed(&[d, dh], what)?,
+            log_probs: try_zeroed_vec(d, what)?,
         })
-    }
-
-    /// Copies the heads' weights, transposed, from the model's current parameters.
-    fn load_heads(&mut self, model: &Model) {
-        let (p, layout) = (model.params(), model.layout());
-        let d = model.config().local_dim as usize;
-        transpose(
-            &p[layout.amplitude_weight.clone()],
-            d,
-            &mut self.amplitude_t,
-        );
-        if let Some(w) = &layout.phase_weight {
-            transpose(&p[w.clone()], d, &mut self.phase_t);
-        }
     }
 
     /// E_loc(s) for one configuration `config` (site order).
@@ -195,12 +178,12 @@ impl Propagation {
             let (own, left) = neighbour_states(step, dh, n, done, done);
             match own {
                 Some(s) => h.copy_from_slice(s),
-                None => h.fill(0.0),
+                None => h.fill(F::ZERO),
             }
             let tape = &mut self.gates[t * tw..(t + 1) * tw];
             linear_update(layout, &self.pre_x, left, h, &mut self.out, tape);
-            let (p, ph) = self.head(model, t, self.values[t], self.partial[t]);
-            self.log_prob[t + 1] = self.log_prob[t] + p.ln();
+            let (lp, ph) = self.head(model, t, self.values[t], self.partial[t]);
+            self.log_prob[t + 1] = self.log_prob[t] + lp;
             self.phase[t + 1] = self.phase[t] + ph;
             self.partial[t + 1] = self.partial[t] + self.values[t] as u32;
         }
@@ -223,10 +206,7 @@ impl Propagation {
             self.new_values[pos] ^= 1;
             self.flipped[pos] = true;
         }
-        // ln P is the sum of ln p over the positions; one logarithm of their running product
-        // per many positions instead of one per position.
-        let (mut log_prob, mut product, mut phase) = (0.0, 1.0, 0.0);
-        let mut partial = self.partial[first];
+        let (mut log_prob, mut phase, mut partial) = (0.0, 0.0, self.partial[first]);
         for t in first..n {
             if t == first {
                 // Its inputs and state are the sample's; only its value differs.
@@ -243,74 +223,66 @@ impl Propagation {
                     gather_inputs(model, step, &self.new_values, &mut self.pre_x);
                     match own {
                         Some(s) => h.copy_from_slice(s),
-                        None => h.fill(0.0),
+                        None => h.fill(F::ZERO),
                     }
                     linear_update(layout, &self.pre_x, left, h, &mut self.out, &mut []);
                 } else {
                     let gates = &self.gates[t * tw..(t + 1) * tw];
-                    linear_blend(layout, gates, own.unwrap_or(&[]), left, h, &mut self.out);
+                    blend(layout.mixes_neighbours(), dh, gates, own, left, h);
+                    self.out.copy_from_slice(h);
+                    tanh_in_place(&mut self.out);
                 }
             }
             let value = self.new_values[t];
-            let (p, ph) = self.head(model, t, value, partial);
-            product *= p;
-            if product < 1e-200 {
-                log_prob += product.ln();
-                product = 1.0;
-            }
+            let (lp, ph) = self.head(model, t, value, partial);
+            log_prob += lp;
             phase += ph;
             partial += value as u32;
         }
         for &i in flips {
             self.flipped[self.position_of[i as usize]] = false;
         }
-        log_prob += product.ln();
         Complex64::new(
             0.5 * (self.log_prob[first] + log_prob),
             self.phase[first] + phase + sign,
         )
     }
 
-    /// The heads at position `t` on `self.out` (tanh of the state): P(value | before) under the
-    /// U(1) mask with `partial` placed so far, and the phase's term.
+    /// The heads at position `t` on `self.out` (tanh of the state): ln P(value | before) under
+    /// the U(1) mask with `partial` placed so far, and the phase's term.
     fn head(&mut self, model: &Model, t: usize, value: u8, partial: u32) -> (f64, f64) {
         let cfg = model.config();
-        let (p, layout) = (model.params(), model.layout());
+        let (p, layout) = (model.params_in::<F>(), model.layout());
         let d = cfg.local_dim as usize;
-        let bias = &p[layout.amplitude_bias.clone()];
-        head_logits(&self.out, &self.amplitude_t, bias, &mut self.logits);
-        // The feasible values form a range: v <= what is left to place, and what remains
-        // after v fits on the sites after this one (as `forward::feasible`).
-        let (lo, hi) = match cfg.u1_total {
-            None => (0, d as i64 - 1),
-            Some(q) => {
-                let left = q as i64 - partial as i64;
-                let room = (d as i64 - 1) * (model.num_sites() - t - 1) as i64;
-                ((left - room).max(0), left.min(d as i64 - 1))
-            }
-        };
-        let (lo, hi) = if lo > hi || hi < 0 {
-            (1, 0)
-        } else {
-            (lo as usize, hi as usize)
-        };
-        softmax_probability(&self.logits, lo, hi, value as usize, &mut self.probability);
-        let probability = self.probability[0];
+        affine_row(
+            &self.out,
+            &p[layout.amplitude_weight.clone()],
+            &p[layout.amplitude_bias.clone()],
+            &mut self.logits,
+        );
+        let budget = cfg
+            .u1_total
+            .map(|q| (q as i64 - partial as i64, model.num_sites() - t));
+        masked_log_softmax(&self.logits, &mut self.log_probs, budget, d);
+        let lp = self.log_probs[value as usize].to_f64();
         let ph = if cfg.phase == PhaseKind::Softsign {
-            let bias = &p[layout.phase_bias.clone().expect("a phase head")];
-            head_logits(&self.out, &self.phase_t, bias, &mut self.logits);
-            PI * softsign(self.logits[value as usize])
+            let (w, b) = (
+                layout.phase_weight.clone().expect("a phase head"),
+                layout.phase_bias.clone().expect("a phase head"),
+            );
+            affine_row(&self.out, &p[w], &p[b], &mut self.logits);
+            PI * softsign(self.logits[value as usize].to_f64())
         } else {
             0.0
         };
-        (probability, ph)
+        (lp, ph)
     }
 }
 
 /// `pre_x` = the bias plus the input weight's rows of the neighbours' values, added in the
 /// order the pass adds them.
-fn gather_inputs(model: &Model, step: Step, values: &[u8], pre_x: &mut [f64]) {
-    let p = model.params();
+fn gather_inputs<F: Real>(model: &Model, step: Step, values: &[u8], pre_x: &mut [F]) {
+    let p = model.params_in::<F>();
     let lay = &model.layout().layers[0];
     let width = pre_x.len();
     pre_x.copy_from_slice(&p[lay.bias.clone()]);
@@ -318,7 +290,7 @@ fn gather_inputs(model: &Model, step: Step, values: &[u8], pre_x: &mut [f64]) {
     for nb in step.neighbours() {
         let start = (nb.input_offset + values[nb.position] as usize) * width;
         for (a, b) in pre_x.iter_mut().zip(&w[start..start + width]) {
-            *a += b;
+            *a += *b;
         }
     }
 }
@@ -326,15 +298,15 @@ fn gather_inputs(model: &Model, step: Step, values: &[u8], pre_x: &mut [f64]) {
 /// The states a position reads, `[dh]` each: through its own slot (chain: the previous; grid:
 /// above; `None` if there is none) and the grid's horizontal neighbour (empty if none).
 /// Positions after `first` read `new`, the others `old` (both `[positions x dh]`).
-fn neighbour_states<'a>(
+fn neighbour_states<'a, F>(
     step: Step,
     dh: usize,
     first: usize,
-    new: &'a [f64],
-    old: &'a [f64],
-) -> (Option<&'a [f64]>, &'a [f64]) {
+    new: &'a [F],
+    old: &'a [F],
+) -> (Option<&'a [F]>, &'a [F]) {
     let mut own = None;
-    let mut left: &[f64] = &[];
+    let mut left: &[F] = &[];
     for nb in step.neighbours() {
         let range = nb.position * dh..(nb.position + 1) * dh;
         let state = if nb.position > first {
@@ -351,12 +323,35 @@ fn neighbour_states<'a>(
     (own, left)
 }
 
-/// `wt` = `w` (`[rows x d]` row-major) transposed.
-fn transpose(w: &[f64], d: usize, wt: &mut [f64]) {
-    let rows = w.len() / d;
-    for (j, row) in w.chunks_exact(d).enumerate() {
-        for (v, &x) in row.iter().enumerate() {
-            wt[v * rows + j] = x;
+/// The cell's state update with the gates of the tape row `gates` (inputs unchanged):
+/// h = a m + (1 - a) c, m = the own-slot state (chain) or b h_h + (1 - b) h_v (grid), as
+/// `kernels::linear_update` computes it.
+fn blend<F: Real>(grid: bool, dh: usize, gates: &[F], own: Option<&[F]>, left: &[F], h: &mut [F]) {
+    let a = &gates[..dh];
+    if grid {
+        let (b, c) = (&gates[dh..2 * dh], &gates[2 * dh..3 * dh]);
+        for j in 0..dh {
+            let hl = if left.is_empty() { F::ZERO } else { left[j] };
+            let hv = own.map_or(F::ZERO, |s| s[j]);
+            let m = b[j] * hl + (F::ONE - b[j]) * hv;
+            h[j] = a[j] * m + (F::ONE - a[j]) * c[j];
+        }
+    } else {
+        let c = &gates[dh..2 * dh];
+        for j in 0..dh {
+            let m = own.map_or(F::ZERO, |s| s[j]);
+            h[j] = a[j] * m + (F::ONE - a[j]) * c[j];
+        }
+    }
+}
+
+/// `out = x w + bias` for one row, `w` `[dh x d]` row-major.
+fn affine_row<F: Real>(x: &[F], w: &[F], bias: &[F], out: &mut [F]) {
+    let d = out.len();
+    out.copy_from_slice(bias);
+    for (xj, wj) in x.iter().zip(w.chunks_exact(d)) {
+        for (o, &wv) in out.iter_mut().zip(wj) {
+            *o += *xj * wv;
         }
     }
 }

@@ -11,6 +11,7 @@ use super::{changes_total, ratio_term, RestartPlan, Workspace};
 use crate::buffer::{product, try_zeroed, try_zeroed_vec};
 use crate::error::Result;
 use crate::hamiltonian::compiled::CompiledOperator;
+use crate::kernels::Real;
 use crate::model::evaluate::ReadValues;
 use crate::model::symmetry::combine;
 use crate::model::{Model, SymmetryGroup};
@@ -18,7 +19,7 @@ use crate::parallel::{for_each_task, CHUNK_ROWS};
 use num_complex::Complex64;
 
 /// E_loc of checked configurations of a symmetrised model.
-pub(super) fn local_energies(
+pub(super) fn local_energies<F: Real>(
     model: &Model,
     group: &SymmetryGroup,
     op: &CompiledOperator,
@@ -30,7 +31,7 @@ pub(super) fn local_energies(
     let plans: Vec<RestartPlan> = group
         .elements
         .iter()
-        .map(|e| RestartPlan::new(model, op, |j| e.target[j] as usize))
+        .map(|e| RestartPlan::new::<F>(model, op, |j| e.target[j] as usize))
         .collect();
     let tasks = configs
         .chunks(CHUNK_ROWS * sites)
@@ -40,7 +41,13 @@ pub(super) fn local_energies(
         || {
             let rows = CHUNK_ROWS.min(n);
             model.workspaces().lease(rows, |r| {
-                SymmetricWorkspace::new(model, &plans[0], group.len(), op.num_off_diagonal(), r)
+                SymmetricWorkspace::<F>::new(
+                    model,
+                    &plans[0],
+                    group.len(),
+                    op.num_off_diagonal(),
+                    r,
+                )
             })
         },
         |ws, (configs, out)| {
@@ -51,8 +58,8 @@ pub(super) fn local_energies(
 }
 
 /// One task's buffers, kept between calls in the model's workspace cache.
-struct SymmetricWorkspace {
-    base: Workspace,
+struct SymmetricWorkspace<F: Real> {
+    base: Workspace<F>,
     /// The chunk's samples moved by the current g, `[rows][n_sites]`.
     images: Vec<u8>,
     /// Unsigned ln psi(g s), `[rows][|G|]`.
@@ -65,7 +72,7 @@ struct SymmetricWorkspace {
     connected: Vec<u8>,
 }
 
-impl SymmetricWorkspace {
+impl<F: Real> SymmetricWorkspace<F> {
     fn new(
         model: &Model,
         plan: &RestartPlan,

@@ -69,7 +69,8 @@ pub enum Symmetry {
 pub enum Precision {
     /// Every pass in f64.
     F64,
-    /// Passes in f32 (not implemented yet: refused by validation).
+    /// Passes in f32 on the parameters rounded once per change; ln P and the phase are
+    /// summed over sites in f64, and energies, gradient sums and solves stay f64.
     F32,
 }
 
@@ -104,7 +105,7 @@ pub struct ModelConfig {
 
 /// Largest accepted values; beyond them a request is almost surely a mistake, and the
 /// parameter count stays far from overflow.
-pub const MAX_SITES: u64 = 1 << 20;
+pub const MAX_SITES: u64 = 1_048_576; // 2^20, written out for cffi (see MAX_STEPS)
 pub const MAX_LOCAL_DIM: u32 = 256;
 pub const MAX_HIDDEN: u32 = 4096;
 pub const MAX_LAYERS: u32 = 64;
@@ -209,12 +210,6 @@ impl ModelConfig {
                     )));
                 }
             }
-        }
-        if self.precision == Precision::F32 {
-            // Last: a checkpoint loader reads Unsupported as "intact, but not for this build".
-            return Err(Error::unsupported(
-                "precision F32: float32 passes are not implemented yet (use F64)",
-            ));
         }
         Ok(())
     }

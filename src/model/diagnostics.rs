@@ -19,7 +19,8 @@ impl Model {
         let cfg = self.config();
         let (layers, dh) = (cfg.layers as usize, cfg.hidden as usize);
         let mut sums = vec![vec![0.0; sites]; layers];
-        let mut pass = Pass::new(self, CHUNK_ROWS.min(n.max(1)))?;
+        // In f64 whatever the model's precision: a diagnostic, not a result.
+        let mut pass = Pass::<f64>::new(self, CHUNK_ROWS.min(n.max(1)))?;
         for chunk in configs.chunks(CHUNK_ROWS * sites) {
             let rows = chunk.len() / sites;
             pass.reset(rows);

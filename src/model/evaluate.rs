@@ -3,7 +3,9 @@
 
 use super::forward::{ChooseValues, Pass};
 use super::Model;
+use super::Precision;
 use crate::error::{check_len, Error, Result};
+use crate::kernels::Real;
 use crate::parallel::{for_each_task, CHUNK_ROWS};
 use num_complex::Complex64;
 
@@ -15,8 +17,8 @@ pub(crate) struct ReadValues<'a> {
     pub order: &'a [usize],
 }
 
-impl ChooseValues for ReadValues<'_> {
-    fn choose(&mut self, pos: usize, _log_probs: &[f64], values: &mut [u8]) {
+impl<F> ChooseValues<F> for ReadValues<'_> {
+    fn choose(&mut self, pos: usize, _log_probs: &[F], values: &mut [u8]) {
         let sites = self.order.len();
         let site = self.order[pos];
         for (row, v) in values.iter_mut().enumerate() {
@@ -34,13 +36,13 @@ struct ReadConditionals<'a> {
     out: &'a mut [f64],
 }
 
-impl ChooseValues for ReadConditionals<'_> {
-    fn choose(&mut self, pos: usize, log_probs: &[f64], values: &mut [u8]) {
+impl<F: Real> ChooseValues<F> for ReadConditionals<'_> {
+    fn choose(&mut self, pos: usize, log_probs: &[F], values: &mut [u8]) {
         self.reader.choose(pos, log_probs, values);
         let (sites, d) = (self.reader.order.len(), self.local_dim);
         let site = self.reader.order[pos];
         for (row, &v) in values.iter().enumerate() {
-            self.out[row * sites + site] = log_probs[row * d + v as usize];
+            self.out[row * sites + site] = log_probs[row * d + v as usize].to_f64();
         }
     }
 }
@@ -61,6 +63,16 @@ impl Model {
         check_len("out", out.len(), configs.len())?;
         let n = configs.len() / sites;
         self.check_configs(configs, n)?;
+        match self.precision() {
+            Precision::F64 => self.log_conditionals_in::<f64>(configs, out),
+            Precision::F32 => self.log_conditionals_in::<f32>(configs, out),
+        }
+    }
+
+    /// [`Model::log_conditionals`] on checked inputs, in passes over `F`.
+    fn log_conditionals_in<F: Real>(&self, configs: &[u8], out: &mut [f64]) -> Result<()> {
+        let sites = self.num_sites();
+        let n = configs.len() / sites;
         let tasks = configs
             .chunks(CHUNK_ROWS * sites)
             .zip(out.chunks_mut(CHUNK_ROWS * sites));
@@ -68,7 +80,7 @@ impl Model {
             tasks,
             || {
                 self.workspaces()
-                    .lease(CHUNK_ROWS.min(n), |r| Pass::new(self, r))
+                    .lease(CHUNK_ROWS.min(n), |r| Pass::<F>::new(self, r))
             },
             |pass, (configs, out)| {
                 let rows = configs.len() / sites;
@@ -99,6 +111,15 @@ impl Model {
         if let Some(group) = self.symmetry_group() {
             return self.log_psi_symmetric(group, configs, out);
         }
+        match self.precision() {
+            Precision::F64 => self.log_psi_in::<f64>(configs, out),
+            Precision::F32 => self.log_psi_in::<f32>(configs, out),
+        }
+    }
+
+    /// [`Model::log_psi`] of the bare RNN on checked inputs, in passes over `F`.
+    fn log_psi_in<F: Real>(&self, configs: &[u8], out: &mut [Complex64]) -> Result<()> {
+        let n = out.len();
         let sites = self.num_sites();
         let tasks = configs
             .chunks(CHUNK_ROWS * sites)
@@ -107,7 +128,7 @@ impl Model {
             tasks,
             || {
                 self.workspaces()
-                    .lease(CHUNK_ROWS.min(n), |r| Pass::new(self, r))
+                    .lease(CHUNK_ROWS.min(n), |r| Pass::<F>::new(self, r))
             },
             |pass, (configs, out)| {
                 let rows = out.len();
@@ -137,7 +158,12 @@ impl Model {
     }
 
     /// Turns a finished pass into ln psi of its rows (checked by [`check_log_psi`]).
-    pub(crate) fn finish_log_psi(&self, pass: &Pass, configs: &[u8], out: &mut [Complex64]) {
+    pub(crate) fn finish_log_psi<F: Real>(
+        &self,
+        pass: &Pass<F>,
+        configs: &[u8],
+        out: &mut [Complex64],
+    ) {
         let sites = self.num_sites();
         for (row, (o, config)) in out.iter_mut().zip(configs.chunks_exact(sites)).enumerate() {
             *o = Complex64::new(
@@ -150,7 +176,7 @@ impl Model {
 
 impl Model {
     /// The RNN's ln psi of a finished pass's rows without the sign rule: 0.5 ln P + i phase.
-    pub(crate) fn finish_log_psi_unsigned(&self, pass: &Pass, out: &mut [Complex64]) {
+    pub(crate) fn finish_log_psi_unsigned<F: Real>(&self, pass: &Pass<F>, out: &mut [Complex64]) {
         for (row, o) in out.iter_mut().enumerate() {
             *o = Complex64::new(0.5 * pass.log_prob[row], pass.phase[row]);
         }

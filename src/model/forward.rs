@@ -9,43 +9,46 @@ use super::Model;
 use crate::buffer::{try_zeroed, try_zeroed_layers, try_zeroed_vec};
 use crate::error::Result;
 use crate::kernels::{
-    elu_in_place, gemm, gru_update, linear_update, tanh_in_place, tensor_gru_update,
+    elu_in_place, gemm, gru_update, linear_update, tanh_in_place, tensor_gru_update, Real,
 };
 use std::f64::consts::PI;
 use std::ops::Range;
 
 /// Picks each row's value at a sampling position: a sampler draws it, an evaluator reads it.
-pub(crate) trait ChooseValues {
+/// `F` is the pass's float type.
+pub(crate) trait ChooseValues<F> {
     /// Fills `values` (one per row) given the masked log conditionals `log_probs`,
     /// `[rows x local_dim]`, with `-inf` where a value is infeasible.
-    fn choose(&mut self, pos: usize, log_probs: &[f64], values: &mut [u8]);
+    fn choose(&mut self, pos: usize, log_probs: &[F], values: &mut [u8]);
 }
 
 /// What a recorded pass hands on, for backpropagation: each receives all rows at one position,
-/// `[rows x ...]`, and keeps them as it sees fit.
-pub(crate) trait Recorder {
+/// `[rows x ...]`, and keeps them as it sees fit. `F` is the pass's float type.
+pub(crate) trait Recorder<F> {
     /// Layer `layer`'s new states at `pos`, `[rows x hidden]`.
-    fn state(&mut self, layer: usize, pos: usize, states: &[f64]);
+    fn state(&mut self, layer: usize, pos: usize, states: &[F]);
     /// The state that layer `layer` at `pos` read from a neighbour other than the previous
     /// position (see [`NeighbourWeight::reads_previous_position`](super::NeighbourWeight)).
-    fn neighbour_state(&mut self, layer: usize, pos: usize, states: &[f64]);
+    fn neighbour_state(&mut self, layer: usize, pos: usize, states: &[F]);
     /// Where the GRU at layer `layer` and `pos` writes its tape rows
     /// (`[rows x GateLayout::tape_width]`, see `kernels::gru_update`).
-    fn gates(&mut self, layer: usize, pos: usize) -> &mut [f64];
+    fn gates(&mut self, layer: usize, pos: usize) -> &mut [F];
     /// The masked ln conditionals at `pos`, `[rows x local_dim]`.
-    fn log_probs(&mut self, pos: usize, log_probs: &[f64]);
+    fn log_probs(&mut self, pos: usize, log_probs: &[F]);
     /// The phase head's logits at `pos`, `[rows x local_dim]` (phase head only).
-    fn phase_logits(&mut self, pos: usize, logits: &[f64]);
+    fn phase_logits(&mut self, pos: usize, logits: &[F]);
 }
 
 /// Workspace and per-row state of a pass over up to `capacity` rows. Allocated once per
-/// thread; nothing is allocated per step.
-pub(crate) struct Pass {
+/// thread; nothing is allocated per step. The pass computes in `F` (f64, or f32 with
+/// `Precision::F32`, on the model's parameters rounded to f32); each row's ln P and phase
+/// are summed over positions in f64.
+pub(crate) struct Pass<F: Real> {
     pub(super) capacity: usize,
     /// Per layer, `[slots x capacity x hidden]`, slots from [`Topology::slots`](super::Topology):
     /// each row's latest state of each slot (chain: the state after the last step taken;
     /// grid: the latest state of each column).
-    pub hidden: Vec<Vec<f64>>,
+    pub hidden: Vec<Vec<F>>,
     /// `[slots x capacity]`: the value at the same sites as `hidden` (on a chain, the next
     /// step's input).
     pub prev: Vec<u8>,
@@ -57,21 +60,21 @@ pub(crate) struct Pass {
     pub phase: Vec<f64>,
     /// Linear gated cell only, per layer `[capacity x hidden]`: tanh of the state just
     /// computed, what the heads and the next layer read (empty for the other cells).
-    activated: Vec<Vec<f64>>,
+    activated: Vec<Vec<F>>,
     values: Vec<u8>,
-    pub(super) pre_x: Vec<f64>,
-    pub(super) pre_h: Vec<f64>,
+    pub(super) pre_x: Vec<F>,
+    pub(super) pre_h: Vec<F>,
     /// Tensorized cell only, `[capacity x GateLayout::concat_width]`: the neighbour states
     /// side by side (c).
-    concat: Vec<f64>,
+    concat: Vec<F>,
     /// Tensorized cell only, `[capacity x GateLayout::max_tensor_width]`: its input T.
-    tensor_in: Vec<f64>,
-    logits: Vec<f64>,
-    phase_logits: Vec<f64>,
-    log_probs: Vec<f64>,
+    tensor_in: Vec<F>,
+    logits: Vec<F>,
+    phase_logits: Vec<F>,
+    log_probs: Vec<F>,
 }
 
-impl Pass {
+impl<F: Real> Pass<F> {
     /// Refuses (naming the bytes) a workspace no memory can hold.
     pub fn new(model: &Model, capacity: usize) -> Result<Self> {
         let cfg = model.config();
@@ -110,7 +113,7 @@ impl Pass {
         for h in &mut self.hidden {
             let per_row = h.len() / (slots * self.capacity);
             for slot in h.chunks_exact_mut(per_row * self.capacity) {
-                slot[..per_row * rows].fill(0.0);
+                slot[..per_row * rows].fill(F::ZERO);
             }
         }
         for slot in self.prev.chunks_exact_mut(self.capacity) {
@@ -127,7 +130,7 @@ impl Pass {
         model: &Model,
         rows: usize,
         from: usize,
-        chooser: &mut dyn ChooseValues,
+        chooser: &mut dyn ChooseValues<F>,
     ) {
         for pos in from..model.num_sites() {
             self.step(model, rows, pos, chooser);
@@ -136,7 +139,13 @@ impl Pass {
 
     /// One position for the first `rows` rows: every layer's update, the conditional, the
     /// choice, and the running ln P, phase and total.
-    pub fn step(&mut self, model: &Model, rows: usize, pos: usize, chooser: &mut dyn ChooseValues) {
+    pub fn step(
+        &mut self,
+        model: &Model,
+        rows: usize,
+        pos: usize,
+        chooser: &mut dyn ChooseValues<F>,
+    ) {
         self.step_recorded(model, rows, pos, chooser, None);
     }
 
@@ -146,12 +155,12 @@ impl Pass {
         model: &Model,
         rows: usize,
         pos: usize,
-        chooser: &mut dyn ChooseValues,
-        mut record: Option<&mut (dyn Recorder + '_)>,
+        chooser: &mut dyn ChooseValues<F>,
+        mut record: Option<&mut (dyn Recorder<F> + '_)>,
     ) {
         assert!(rows <= self.capacity);
         let cfg = model.config();
-        let p = model.params();
+        let p = model.params_in::<F>();
         let layout = model.layout();
         let dh = cfg.hidden as usize;
         let d = cfg.local_dim as usize;
@@ -206,11 +215,12 @@ impl Pass {
                 rec.phase_logits(pos, pl);
             }
             for (row, &v) in values.iter().enumerate() {
-                self.phase[row] += PI * softsign(pl[row * d + v as usize]);
+                self.phase[row] += PI * softsign(pl[row * d + v as usize].to_f64());
             }
         }
         for (row, &v) in values.iter().enumerate() {
-            self.log_prob[row] += log_probs[row * d + v as usize];
+            // Summed in f64 whatever the pass's precision.
+            self.log_prob[row] += log_probs[row * d + v as usize].to_f64();
             self.partial[row] += v as u32;
             self.prev[column * self.capacity + row] = v;
         }
@@ -225,10 +235,10 @@ impl Pass {
         rows: usize,
         pos: usize,
         step: Step,
-        mut record: Option<&mut (dyn Recorder + '_)>,
+        mut record: Option<&mut (dyn Recorder<F> + '_)>,
     ) {
         let cfg = model.config();
-        let p = model.params();
+        let p = model.params_in::<F>();
         let gate_layout = model.gate_layout();
         let dh = cfg.hidden as usize;
         let (gdh, hdh) = (gate_layout.input_width(), gate_layout.hidden_width());
@@ -272,7 +282,7 @@ impl Pass {
                 } else {
                     &below[l - 1][own.clone()]
                 };
-                gemm(rows, dh, gdh, input, w_in, 1.0, pre_x);
+                gemm(rows, dh, gdh, input, w_in, F::ONE, pre_x);
             }
             if let (Some(rec), false) = (record.as_deref_mut(), gate_layout.is_linear()) {
                 for n in step.neighbours() {
@@ -285,7 +295,7 @@ impl Pass {
                 CellKind::Vanilla | CellKind::VanillaElu => {
                     for n in step.neighbours() {
                         let w = &p[n.weight.range(lay).clone()];
-                        gemm(rows, dh, hdh, &states[slot(n.slot)], w, 1.0, pre_x);
+                        gemm(rows, dh, hdh, &states[slot(n.slot)], w, F::ONE, pre_x);
                     }
                     activate(cfg.cell, pre_x);
                     states[own.clone()].copy_from_slice(pre_x);
@@ -293,14 +303,14 @@ impl Pass {
                 CellKind::TensorGru => unreachable!("taken above"),
                 CellKind::Gru => {
                     let pre_h = &mut self.pre_h[..rows * hdh];
-                    let mut beta = 0.0;
+                    let mut beta = F::ZERO;
                     for n in step.neighbours() {
                         let w = &p[n.weight.range(lay).clone()];
                         gemm(rows, dh, hdh, &states[slot(n.slot)], w, beta, pre_h);
-                        beta = 1.0;
+                        beta = F::ONE;
                     }
-                    if beta == 0.0 {
-                        pre_h.fill(0.0);
+                    if beta == F::ZERO {
+                        pre_h.fill(F::ZERO);
                     }
                     let bhg = &p[lay.candidate_bias.clone().expect("GRU layout")];
                     let gates_out = match record.as_deref_mut() {
@@ -343,11 +353,11 @@ impl Pass {
 }
 
 /// The slot `own` of `states` mutably, beside the disjoint slot `other` (empty when `None`).
-pub(crate) fn own_and_other(
-    states: &mut [f64],
+pub(crate) fn own_and_other<F>(
+    states: &mut [F],
     own: Range<usize>,
     other: Option<Range<usize>>,
-) -> (&mut [f64], &mut [f64]) {
+) -> (&mut [F], &mut [F]) {
     match other {
         None => (&mut states[own], &mut []),
         Some(other) if other.start >= own.end => {
@@ -361,7 +371,7 @@ pub(crate) fn own_and_other(
     }
 }
 
-impl Pass {
+impl<F: Real> Pass<F> {
     /// The tensorized cell's layer `l` at position `pos` (equations in `model/layout.rs`):
     /// builds c and T from the neighbours' slots and values, `pre = T W + b`, `q = c M`, and
     /// overwrites the own slot with the new state; a recording also tapes c and T.
@@ -372,9 +382,9 @@ impl Pass {
         pos: usize,
         step: Step,
         l: usize,
-        record: Option<&mut (dyn Recorder + '_)>,
+        record: Option<&mut (dyn Recorder<F> + '_)>,
     ) {
-        let p = model.params();
+        let p = model.params_in::<F>();
         let gl = model.gate_layout();
         let lay = &model.layout().layers[l];
         let dh = gl.dh;
@@ -391,8 +401,8 @@ impl Pass {
         let states = &mut rest[0];
         let concat = &mut self.concat[..rows * nc];
         for c in concat.chunks_exact_mut(nc) {
-            c.fill(0.0);
-            c[nc - 1] = 1.0;
+            c.fill(F::ZERO);
+            c[nc - 1] = F::ONE;
         }
         for n in step.neighbours() {
             let part = n.weight.index() * dh;
@@ -406,7 +416,7 @@ impl Pass {
         let t = &mut self.tensor_in[..rows * k];
         if l == 0 {
             // c in the block of each neighbour's value: the tensor product with the one-hots.
-            t.fill(0.0);
+            t.fill(F::ZERO);
             for n in step.neighbours() {
                 let values = &self.prev[n.slot * capacity..][..rows];
                 for ((tr, c), &v) in t
@@ -431,9 +441,17 @@ impl Pass {
         }
         let pre = &mut self.pre_x[..rows * xw];
         fill_rows(pre, &p[lay.bias.clone()]);
-        gemm(rows, k, xw, t, &p[lay.input_weight.clone()], 1.0, pre);
+        gemm(rows, k, xw, t, &p[lay.input_weight.clone()], F::ONE, pre);
         let q = &mut self.pre_h[..rows * dh];
-        gemm(rows, nc, dh, concat, &p[lay.hidden_weight.clone()], 0.0, q);
+        gemm(
+            rows,
+            nc,
+            dh,
+            concat,
+            &p[lay.hidden_weight.clone()],
+            F::ZERO,
+            q,
+        );
         let tape = match record {
             Some(rec) => rec.gates(l, pos),
             None => &mut [][..],
@@ -453,17 +471,17 @@ impl Pass {
 }
 
 /// Sets every row of `pre` (`[rows x width]`, width = `bias.len()`) to `bias`.
-fn fill_rows(pre: &mut [f64], bias: &[f64]) {
+fn fill_rows<F: Real>(pre: &mut [F], bias: &[F]) {
     for row in pre.chunks_exact_mut(bias.len()) {
         row.copy_from_slice(bias);
     }
 }
 
 /// Sets each row of `pre` to `bias` plus row `offset + value` of `weight`.
-fn bias_plus_weight_rows(
-    pre: &mut [f64],
-    bias: &[f64],
-    weight: &[f64],
+fn bias_plus_weight_rows<F: Real>(
+    pre: &mut [F],
+    bias: &[F],
+    weight: &[F],
     values: &[u8],
     offset: usize,
 ) {
@@ -471,23 +489,29 @@ fn bias_plus_weight_rows(
     for (row, &v) in pre.chunks_exact_mut(width).zip(values) {
         let start = (offset + v as usize) * width;
         for ((a, b), w) in row.iter_mut().zip(bias).zip(&weight[start..start + width]) {
-            *a = b + w;
+            *a = *b + *w;
         }
     }
 }
 
 /// Adds to each row of `pre` (`[rows x width]`) row `offset + value` of `weight`.
-fn add_weight_rows(pre: &mut [f64], weight: &[f64], values: &[u8], offset: usize, width: usize) {
+fn add_weight_rows<F: Real>(
+    pre: &mut [F],
+    weight: &[F],
+    values: &[u8],
+    offset: usize,
+    width: usize,
+) {
     for (row, &v) in pre.chunks_exact_mut(width).zip(values) {
         let start = (offset + v as usize) * width;
         for (a, w) in row.iter_mut().zip(&weight[start..start + width]) {
-            *a += w;
+            *a += *w;
         }
     }
 }
 
 /// The vanilla cells' activation, in place.
-fn activate(cell: CellKind, x: &mut [f64]) {
+fn activate<F: Real>(cell: CellKind, x: &mut [F]) {
     match cell {
         CellKind::VanillaElu => elu_in_place(x),
         _ => tanh_in_place(x),
@@ -495,11 +519,11 @@ fn activate(cell: CellKind, x: &mut [f64]) {
 }
 
 /// `out[rows x n] = x[rows x k] w[k x n] + bias`.
-fn affine(rows: usize, k: usize, n: usize, x: &[f64], w: &[f64], bias: &[f64], out: &mut [f64]) {
+fn affine<F: Real>(rows: usize, k: usize, n: usize, x: &[F], w: &[F], bias: &[F], out: &mut [F]) {
     for row in out.chunks_exact_mut(n) {
         row.copy_from_slice(bias);
     }
-    gemm(rows, k, n, x, w, 1.0, out);
+    gemm(rows, k, n, x, w, F::ONE, out);
 }
 
 pub(crate) fn softsign(x: f64) -> f64 {
@@ -526,29 +550,34 @@ pub(crate) fn feasible(v: usize, budget: Option<(i64, usize)>, d: usize) -> bool
 
 /// Numerically stable log-softmax over the feasible values; `-inf` elsewhere (and
 /// everywhere when nothing is feasible, which only an invalid configuration reaches).
-fn masked_log_softmax(logits: &[f64], out: &mut [f64], budget: Option<(i64, usize)>, d: usize) {
-    let mut max = f64::NEG_INFINITY;
+pub(crate) fn masked_log_softmax<F: Real>(
+    logits: &[F],
+    out: &mut [F],
+    budget: Option<(i64, usize)>,
+    d: usize,
+) {
+    let mut max = F::NEG_INFINITY;
     for (v, &x) in logits.iter().enumerate() {
         if feasible(v, budget, d) && x > max {
             max = x;
         }
     }
-    if max == f64::NEG_INFINITY {
-        out.fill(f64::NEG_INFINITY);
+    if max == F::NEG_INFINITY {
+        out.fill(F::NEG_INFINITY);
         return;
     }
-    let mut sum = 0.0;
+    let mut sum = F::ZERO;
     for (v, &x) in logits.iter().enumerate() {
         if feasible(v, budget, d) {
-            sum += (x - max).exp();
+            sum += (x - max).std_exp();
         }
     }
-    let lse = max + sum.ln();
+    let lse = max + sum.std_ln();
     for (v, (o, &x)) in out.iter_mut().zip(logits).enumerate() {
         *o = if feasible(v, budget, d) {
             x - lse
         } else {
-            f64::NEG_INFINITY
+            F::NEG_INFINITY
         };
     }
 }

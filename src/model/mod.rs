@@ -26,6 +26,7 @@ pub(crate) use symmetry::SymmetryGroup;
 pub(crate) use topology::{Step, Topology};
 
 use crate::error::{check_len, Error, Result};
+use crate::kernels::Real;
 use crate::parallel::WorkspaceCache;
 
 /// An RNN wave function psi(s) = sqrt(P(s)) exp(i phi(s)) with an exactly normalised,
@@ -35,6 +36,9 @@ pub struct Model {
     config: ModelConfig,
     layout: ParamLayout,
     params: Vec<f64>,
+    /// With `Precision::F32`, `params` rounded to f32 once whenever they change, what the
+    /// passes read; empty otherwise.
+    params_f32: Vec<f32>,
     topology: Topology,
     gate_layout: GateLayout,
     /// Sampling position -> site index: the identity on a chain, the snake on a grid.
@@ -88,9 +92,11 @@ impl Model {
             topology,
             config,
             layout,
+            params_f32: Vec::new(),
             params,
             workspaces: WorkspaceCache::default(),
         }
+        .with_rounded_params()
     }
 
     pub fn config(&self) -> &ModelConfig {
@@ -121,6 +127,7 @@ impl Model {
         check_len("params", params.len(), self.num_params())?;
         self.check_finite(params)?;
         self.params.copy_from_slice(params);
+        self.round_params();
         Ok(())
     }
 
@@ -133,6 +140,33 @@ impl Model {
                 self.block_of(i)
             ))),
         }
+    }
+
+    /// `self` with its f32 copy of the parameters made (see [`Model::round_params`]).
+    fn with_rounded_params(mut self) -> Model {
+        self.round_params();
+        self
+    }
+
+    /// Refreshes the f32 copy of the parameters that an F32 model's passes read.
+    fn round_params(&mut self) {
+        if self.config.precision == Precision::F32 {
+            self.params_f32.clear();
+            self.params_f32
+                .extend(self.params.iter().map(|&p| p as f32));
+        }
+    }
+
+    /// The parameters a pass in `F` reads: `params` in f64, their rounded copy in f32 (an
+    /// F32 model only).
+    #[inline]
+    pub(crate) fn params_in<F: Real>(&self) -> &[F] {
+        F::select(&self.params, &self.params_f32)
+    }
+
+    /// The float type of this model's passes.
+    pub(crate) fn precision(&self) -> Precision {
+        self.config.precision
     }
 
     /// Sampling position -> site index.

@@ -6,16 +6,17 @@ use super::forward::Pass;
 use super::Model;
 use crate::buffer::{try_zeroed, try_zeroed_vec};
 use crate::error::Result;
+use crate::kernels::Real;
 
 /// Slots of row states: every layer's hidden vectors and the values beside them (one on a
 /// chain, one per column on a grid: everything the remaining positions read), the running
 /// total, ln P and phase. Allocated once; saving and loading copy without allocating.
-pub(crate) struct RowSnapshots {
+pub(crate) struct RowSnapshots<F: Real> {
     /// Hidden vectors a pass keeps per row and layer ([`Topology::slots`](super::Topology::slots)).
     states: usize,
     hidden_width: usize,
-    /// `[slots x layers*states*hidden]`.
-    hidden: Vec<f64>,
+    /// `[slots x layers*states*hidden]`, in the pass's float type.
+    hidden: Vec<F>,
     /// `[slots x states]`.
     prev: Vec<u8>,
     partial: Vec<u32>,
@@ -23,7 +24,7 @@ pub(crate) struct RowSnapshots {
     phase: Vec<f64>,
 }
 
-impl RowSnapshots {
+impl<F: Real> RowSnapshots<F> {
     /// Refuses (naming the bytes) a store no memory can hold.
     pub fn new(model: &Model, slots: usize) -> Result<Self> {
         let states = model.topology().slots();
@@ -44,11 +45,11 @@ impl RowSnapshots {
     pub fn bytes_per_slot(model: &Model) -> usize {
         let states = model.topology().slots();
         let width = states * model.config().layers as usize * model.config().hidden as usize;
-        (width + 2) * size_of::<f64>() + states * size_of::<u8>() + size_of::<u32>()
+        width * size_of::<F>() + 2 * size_of::<f64>() + states * size_of::<u8>() + size_of::<u32>()
     }
 
     /// Copies row `row` of `pass` into `slot`.
-    pub fn save(&mut self, slot: usize, pass: &Pass, row: usize) {
+    pub fn save(&mut self, slot: usize, pass: &Pass<F>, row: usize) {
         let dh = self.hidden_width / (self.states * pass.hidden.len());
         let stride = pass.capacity * dh;
         let dst = &mut self.hidden[slot * self.hidden_width..(slot + 1) * self.hidden_width];
@@ -72,7 +73,7 @@ impl RowSnapshots {
     }
 
     /// Puts the state in `slot` into row `row` of `pass`.
-    pub fn load(&self, slot: usize, pass: &mut Pass, row: usize) {
+    pub fn load(&self, slot: usize, pass: &mut Pass<F>, row: usize) {
         let dh = self.hidden_width / (self.states * pass.hidden.len());
         let stride = pass.capacity * dh;
         let src = &self.hidden[slot * self.hidden_width..(slot + 1) * self.hidden_width];

@@ -6,21 +6,23 @@ use super::evaluate::ReadValues;
 use super::forward::Pass;
 use super::symmetry::{combine, SymmetryGroup};
 use super::Model;
+use super::Precision;
 use crate::buffer::{try_zeroed, try_zeroed_vec};
 use crate::error::Result;
+use crate::kernels::Real;
 use crate::parallel::{for_each_task, CHUNK_ROWS};
 use num_complex::Complex64;
 
 /// A pass over the images of a chunk of configurations, with their buffers.
-pub(crate) struct ImagePass {
-    pub pass: Pass,
+pub(crate) struct ImagePass<F: Real> {
+    pub pass: Pass<F>,
     /// `[configurations][|G|][n_sites]`.
     pub images: Vec<u8>,
     /// ln psi of each image without the sign rule, `[configurations][|G|]`.
     pub log_psi: Vec<Complex64>,
 }
 
-impl ImagePass {
+impl<F: Real> ImagePass<F> {
     /// Room for `configs` configurations' images; refuses (naming the bytes) what no memory
     /// holds.
     pub fn new(model: &Model, group: &SymmetryGroup, configs: usize) -> Result<Self> {
@@ -68,6 +70,19 @@ impl Model {
         configs: &[u8],
         out: &mut [Complex64],
     ) -> Result<()> {
+        match self.precision() {
+            Precision::F64 => self.log_psi_symmetric_in::<f64>(group, configs, out),
+            Precision::F32 => self.log_psi_symmetric_in::<f32>(group, configs, out),
+        }
+    }
+
+    /// [`Model::log_psi_symmetric`] in passes over `F`.
+    fn log_psi_symmetric_in<F: Real>(
+        &self,
+        group: &SymmetryGroup,
+        configs: &[u8],
+        out: &mut [Complex64],
+    ) -> Result<()> {
         let (sites, n) = (self.num_sites(), out.len());
         let per_chunk = configs_per_chunk(group);
         let tasks = configs
@@ -77,7 +92,7 @@ impl Model {
             tasks,
             || {
                 self.workspaces()
-                    .lease(per_chunk.min(n), |r| ImagePass::new(self, group, r))
+                    .lease(per_chunk.min(n), |r| ImagePass::<F>::new(self, group, r))
             },
             |ws, (configs, out)| {
                 ws.run(self, group, configs);

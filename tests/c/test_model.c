@@ -148,8 +148,25 @@ static void test_config(void) {
   expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "symmetry");
   bad = cfg; bad.precision = 2;
   expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "precision");
-  bad = cfg; bad.precision = RNNWF_PRECISION_F32;
-  expect_new_fails(bad, RNNWF_ERR_UNSUPPORTED, "not implemented yet");
+  /* Float32 passes: accepted, the field round-trips, and sampling returns the ln psi that
+   * evaluation gives. */
+  {
+    enum { N = 40 };
+    static uint8_t configs[N * 10];
+    static rnnwf_complex lp[N], lp_eval[N];
+    rnnwf_model *single = NULL;
+    rnnwf_model_config got;
+    bad = cfg; bad.precision = RNNWF_PRECISION_F32;
+    OK(rnnwf_model_new(&bad, &single));
+    OK(rnnwf_model_get_config(single, &got));
+    CHECK(got.precision == RNNWF_PRECISION_F32);
+    OK(rnnwf_sample(single, 7, N, configs, lp));
+    OK(rnnwf_log_psi(single, configs, N, lp_eval));
+    for (int i = 0; i < N; i++) {
+      CHECK(lp_eval[i].re == lp[i].re && lp_eval[i].im == lp[i].im);
+    }
+    rnnwf_model_free(single);
+  }
   /* The spin flip maps 3 down spins of 10 to 7: not a sector it keeps. */
   bad = cfg; bad.symmetry = RNNWF_SYMMETRY_LATTICE_SPIN_FLIP; bad.u1_total = 3;
   expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "LATTICE_SPIN_FLIP");

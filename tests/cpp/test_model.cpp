@@ -76,9 +76,21 @@ void test_config_and_construction() {
   bad = cfg;
   bad.struct_size = 8;
   EXPECT_ERROR(rnnwf::Model{bad}, RNNWF_ERR_INVALID_ARGUMENT, "struct_size");
-  bad = cfg;
-  bad.precision = RNNWF_PRECISION_F32;
-  EXPECT_ERROR(rnnwf::Model{bad}, RNNWF_ERR_UNSUPPORTED, "not implemented yet");
+  // Float32 passes: the field round-trips, sampling returns the ln psi evaluation gives, and
+  // the float64 model with the same parameters agrees to float precision.
+  rnnwf::ModelConfig single = small_config();
+  single.precision = RNNWF_PRECISION_F32;
+  rnnwf::Model f32_model(single);
+  CHECK(f32_model.config().precision == RNNWF_PRECISION_F32);
+  rnnwf::Model f64_model(small_config());
+  rnnwf::Samples drawn = f32_model.sample(7, 50);
+  std::vector<rnnwf::Complex> evaluated = f32_model.log_psi(drawn.configs);
+  std::vector<rnnwf::Complex> doubled = f64_model.log_psi(drawn.configs);
+  for (std::size_t i = 0; i < 50; ++i) {
+    CHECK(evaluated[i] == drawn.log_psi[i]);
+    CHECK(std::abs(doubled[i] - evaluated[i]) < 1e-5);
+    CHECK(std::abs(doubled[i] - evaluated[i]) > 0.0);
+  }
   bad = small_config();
   bad.symmetry = RNNWF_SYMMETRY_LATTICE_SPIN_FLIP;
   bad.u1_total = 2;  // the flip maps 2 of 6 to 4

@@ -111,6 +111,16 @@ def test_config_keywords_and_names():
             assert by_code.config["cell"] == name == by_name.config["cell"]
 
 
+def test_f32_model_samples_what_it_evaluates():
+    with rnnwf.Model(lx=6, hidden=8, seed=4, precision="f32") as single, \
+            rnnwf.Model(lx=6, hidden=8, seed=4) as double:
+        assert single.config["precision"] == "f32"
+        configs, log_psi = single.sample(50, seed=7)
+        assert np.array_equal(single.log_psi(configs), log_psi)
+        difference = np.abs(double.log_psi(configs) - log_psi).max()
+        assert 0 < difference < 1e-5
+
+
 def test_vmc_config_keywords():
     with rnnwf.Vmc(optimizer="adam", n_samples=64, learning_rate=0.01, sr_diag_shift=0.5, seed=9,
                    preconditioner="sr", grad_clip=2.0) as v:

@@ -56,8 +56,14 @@ end
         @test throws_rnnwf(() -> Model(hidden = 0), R.RNNWF_ERR_INVALID_ARGUMENT, "hidden")
         @test throws_rnnwf(() -> Model(ly = 0), R.RNNWF_ERR_INVALID_ARGUMENT, "ly")
         @test cfg.symmetry == R.RNNWF_SYMMETRY_NONE && cfg.precision == R.RNNWF_PRECISION_F64
-        @test throws_rnnwf(() -> Model(precision = R.RNNWF_PRECISION_F32),
-                           R.RNNWF_ERR_UNSUPPORTED, "not implemented yet")
+        # Float32 passes: sampling gives the ln psi evaluation gives, close to float64's.
+        single = Model(lx = 6, hidden = 8, u1_total = 3, seed = 4, precision = R.RNNWF_PRECISION_F32)
+        double = Model(lx = 6, hidden = 8, u1_total = 3, seed = 4)
+        @test config(single).precision == R.RNNWF_PRECISION_F32
+        c32, lp32 = sample(single, 50; seed = 7)
+        @test log_psi(single, c32) == lp32
+        @test all(sum(c32; dims = 1) .== 3)
+        @test 0 < maximum(abs.(log_psi(double, c32) .- lp32)) < 1e-5
         # The spin flip maps 2 down spins of 6 to 4: not a sector it keeps.
         @test throws_rnnwf(() -> Model(lx = 6, u1_total = 2, symmetry = R.RNNWF_SYMMETRY_LATTICE_SPIN_FLIP),
                            R.RNNWF_ERR_INVALID_ARGUMENT, "LATTICE_SPIN_FLIP")

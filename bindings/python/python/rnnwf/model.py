@@ -30,8 +30,7 @@ class Model(Handle):
     layers 1, no phase, no sign rule, u1_total -1, seed 0). Enumerations take names or the
     C codes: ``cell`` "vanilla" | "gru" | "vanilla_elu" | "tensor_gru" | "linear_gated",
     ``phase`` "none" | "softsign", ``sign`` "none" | "marshall", and the keyword-only fields
-    ``symmetry`` "none" | "lattice" | "lattice_spin_flip", ``precision`` "f64" (| "f32", not
-    yet supported).
+    ``symmetry`` "none" | "lattice" | "lattice_spin_flip", ``precision`` "f64" | "f32".
 
     >>> with rnnwf.Model(lx=10, cell="gru", hidden=16, seed=1) as m:
     ...     configs, log_psi = m.sample(100, seed=7)

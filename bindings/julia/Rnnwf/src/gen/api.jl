@@ -45,7 +45,8 @@ const RNNWF_SYMMETRY_LATTICE = 1
 const RNNWF_SYMMETRY_LATTICE_SPIN_FLIP = 2
 # Passes in double precision.
 const RNNWF_PRECISION_F64 = 0
-# Passes in single precision: not implemented yet, refused (RNNWF_ERR_UNSUPPORTED).
+# Passes (sampling, ln psi, local energies) in single precision, on the parameters rounded
+# to float; ln P summed over sites, energies, gradient sums and solves stay double.
 const RNNWF_PRECISION_F32 = 1
 # Plain gradient descent: theta -= learning_rate * g.
 const RNNWF_OPT_SGD = 0
@@ -154,7 +155,7 @@ struct rnnwf_model_config
     seed::UInt64
     # RNNWF_SYMMETRY_NONE, RNNWF_SYMMETRY_LATTICE or RNNWF_SYMMETRY_LATTICE_SPIN_FLIP.
     symmetry::UInt32
-    # RNNWF_PRECISION_F64 (RNNWF_PRECISION_F32 is refused for now).
+    # RNNWF_PRECISION_F64 or RNNWF_PRECISION_F32.
     precision::UInt32
 end
 
