@@ -341,6 +341,148 @@ dispatched! {
     ) => linear_update_body::<Arithmetic>
 }
 
+/// One row of the linear gated cell with known gates (the tape row `gates` of
+/// [`linear_update`]): h = a m + (1 - a) c, m the own-slot state `own` (chain) or
+/// b h_h + (1 - b) h_v with h_v = `own`, h_h = `left` (grid); an empty `own` or `left` reads
+/// as zeros. `out` receives tanh(h). The same arithmetic as [`linear_update`].
+#[inline(always)]
+fn linear_blend_body<A: Arithmetic, F: Real>(
+    layout: GateLayout,
+    gates: &[F],
+    own: &[F],
+    left: &[F],
+    h: &mut [F],
+    out: &mut [F],
+) {
+    match (layout.mixes_neighbours(), !own.is_empty(), !left.is_empty()) {
+        (false, false, _) => {
+            blend_row::<A, F, false, false, false>(layout, gates, own, left, h, out)
+        }
+        (false, true, _) => blend_row::<A, F, false, true, false>(layout, gates, own, left, h, out),
+        (true, false, false) => {
+            blend_row::<A, F, true, false, false>(layout, gates, own, left, h, out)
+        }
+        (true, false, true) => {
+            blend_row::<A, F, true, false, true>(layout, gates, own, left, h, out)
+        }
+        (true, true, false) => {
+            blend_row::<A, F, true, true, false>(layout, gates, own, left, h, out)
+        }
+        (true, true, true) => blend_row::<A, F, true, true, true>(layout, gates, own, left, h, out),
+    }
+}
+
+/// [`linear_blend_body`] with the mix and the neighbours' presence fixed at compile time.
+#[inline(always)]
+fn blend_row<A: Arithmetic, F: Real, const GRID: bool, const OWN: bool, const LEFT: bool>(
+    layout: GateLayout,
+    gates: &[F],
+    own: &[F],
+    left: &[F],
+    h: &mut [F],
+    out: &mut [F],
+) {
+    let dh = layout.dh;
+    let (h, out) = (&mut h[..dh], &mut out[..dh]);
+    let a = &gates[..dh];
+    let (b, c) = if GRID {
+        (&gates[dh..2 * dh], &gates[2 * dh..3 * dh])
+    } else {
+        (&gates[..0], &gates[dh..2 * dh])
+    };
+    let own = if OWN { &own[..dh] } else { &own[..0] };
+    let left = if LEFT { &left[..dh] } else { &left[..0] };
+    for j in 0..dh {
+        let hv = if OWN { own[j] } else { F::ZERO };
+        let m = if GRID {
+            let hl = if LEFT { left[j] } else { F::ZERO };
+            b[j] * hl + (F::ONE - b[j]) * hv
+        } else {
+            hv
+        };
+        let new = a[j] * m + (F::ONE - a[j]) * c[j];
+        h[j] = new;
+        out[j] = tanh::<A, F>(new);
+    }
+}
+
+dispatched! {
+    /// See [`linear_blend_body`].
+    fn linear_blend(
+        layout: GateLayout,
+        gates: &[F],
+        own: &[F],
+        left: &[F],
+        h: &mut [F],
+        out: &mut [F],
+    ) => linear_blend_body::<Arithmetic>
+}
+
+/// `out[v] = bias[v] + x . wt[v]` for one row `x`, `wt` the `[out.len() x x.len()]` weight
+/// transposed: a head's logits as dot products that vectorise (eight partial sums).
+#[inline(always)]
+fn head_logits_body<F: Real>(x: &[F], wt: &[F], bias: &[F], out: &mut [F]) {
+    let k = x.len();
+    for ((o, w), &b) in out.iter_mut().zip(wt.chunks_exact(k)).zip(bias) {
+        let mut acc = [F::ZERO; 8];
+        let (xc, xr) = x.split_at(k - k % 8);
+        let (wc, wr) = w.split_at(k - k % 8);
+        for (xs, ws) in xc.chunks_exact(8).zip(wc.chunks_exact(8)) {
+            for i in 0..8 {
+                acc[i] += xs[i] * ws[i];
+            }
+        }
+        let mut sum =
+            ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+        for (xv, wv) in xr.iter().zip(wr) {
+            sum += *xv * *wv;
+        }
+        *o = b + sum;
+    }
+}
+
+dispatched! {
+    /// See [`head_logits_body`].
+    fn head_logits(x: &[F], wt: &[F], bias: &[F], out: &mut [F]) => head_logits_body
+}
+
+/// `out[0]` = the softmax probability of `value` among the values `lo..=hi` of `logits` (the
+/// feasible ones; 0 if `value` is not among them), with the vectorised exp: what the linear
+/// cell's local energies multiply up instead of adding logarithms.
+#[inline(always)]
+fn softmax_probability_body<A: Arithmetic, F: Real>(
+    logits: &[F],
+    lo: usize,
+    hi: usize,
+    value: usize,
+    out: &mut [F],
+) {
+    if value < lo || value > hi || hi >= logits.len() {
+        out[0] = F::ZERO;
+        return;
+    }
+    let feasible = &logits[lo..=hi];
+    let max = feasible
+        .iter()
+        .copied()
+        .fold(F::NEG_INFINITY, |m, x| if x > m { x } else { m });
+    let sum = feasible
+        .iter()
+        .fold(F::ZERO, |s, &l| s + exp::<A, F>(l - max));
+    out[0] = exp::<A, F>(logits[value] - max) / sum;
+}
+
+dispatched! {
+    /// See [`softmax_probability_body`].
+    fn softmax_probability(
+        logits: &[F],
+        lo: usize,
+        hi: usize,
+        value: usize,
+        out: &mut [F],
+    ) => softmax_probability_body::<Arithmetic>
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -520,5 +662,122 @@ mod tests {
         for (a, b) in x.iter().zip(expected) {
             assert!((a - b).abs() < 1e-15, "{a} vs {b}");
         }
+    }
+
+    type LinearUpdateF64 = fn(GateLayout, &[f64], &[f64], &mut [f64], &mut [f64], &mut [f64]);
+    type BlendF64 = fn(GateLayout, &[f64], &[f64], &[f64], &mut [f64], &mut [f64]);
+    type HeadF64 = fn(&[f64], &[f64], &[f64], &mut [f64]);
+
+    /// Every output of the linear gated cell's kernels (update with and without tape, on a
+    /// chain and on a grid with and without a horizontal neighbour; blend; head logits;
+    /// softmax probability), run through `update`, `blend`, `head` and `softmax`.
+    fn linear_outputs(
+        update: LinearUpdateF64,
+        blend: BlendF64,
+        head: HeadF64,
+        softmax: fn(&[f64], usize, usize, usize, &mut [f64]),
+    ) -> Vec<Vec<f64>> {
+        let (rows, dh) = (5, 19);
+        let wave = |n: usize, f: f64| -> Vec<f64> {
+            (0..n).map(|i| 6.0 * ((i as f64 * f).sin())).collect()
+        };
+        let mut out = Vec::new();
+        for (grid, with_left) in [(false, false), (true, false), (true, true)] {
+            let layout = GateLayout::new(crate::model::CellKind::LinearGated, grid, dh, 2, 1);
+            let pre_x = wave(rows * layout.input_width(), 0.37);
+            let left = if with_left {
+                wave(rows * dh, 0.23)
+            } else {
+                vec![]
+            };
+            for record in [false, true] {
+                let mut h = wave(rows * dh, 0.11);
+                let mut o = vec![0.0; rows * dh];
+                let mut tape = vec![
+                    0.0;
+                    if record {
+                        rows * layout.tape_width()
+                    } else {
+                        0
+                    }
+                ];
+                update(layout, &pre_x, &left, &mut h, &mut o, &mut tape);
+                if record {
+                    // The blend with the taped gates repeats the update's state bit for bit.
+                    let tw = layout.tape_width();
+                    let own = wave(rows * dh, 0.11);
+                    for row in 0..rows {
+                        let (mut h1, mut o1) = (vec![0.0; dh], vec![0.0; dh]);
+                        let l = if with_left {
+                            &left[row * dh..(row + 1) * dh]
+                        } else {
+                            &[][..]
+                        };
+                        blend(
+                            layout,
+                            &tape[row * tw..(row + 1) * tw],
+                            &own[row * dh..(row + 1) * dh],
+                            l,
+                            &mut h1,
+                            &mut o1,
+                        );
+                        assert_eq!(h1, h[row * dh..(row + 1) * dh]);
+                        assert_eq!(o1, o[row * dh..(row + 1) * dh]);
+                    }
+                }
+                out.extend([h, o, tape]);
+            }
+        }
+        let (x, wt, bias) = (wave(21, 0.3), wave(3 * 21, 0.7), wave(3, 1.1));
+        let mut logits = vec![0.0; 3];
+        head(&x, &wt, &bias, &mut logits);
+        let mut p = vec![0.0; 4];
+        for (lo, hi, value) in [(0, 2, 1), (1, 2, 2), (0, 0, 0), (1, 2, 0)] {
+            softmax(&logits, lo, hi, value, &mut p[value..value + 1]);
+        }
+        out.extend([logits, p]);
+        out
+    }
+
+    /// The linear cell's dispatched kernels round like their bodies (as the GRU's do), and
+    /// the head's logits and probability agree with a plain evaluation.
+    #[test]
+    fn linear_kernels_match_generic_bit_for_bit() {
+        let dispatched = linear_outputs(
+            linear_update::<f64>,
+            linear_blend::<f64>,
+            head_logits::<f64>,
+            softmax_probability::<f64>,
+        );
+        let reference = if simd_level() == SimdLevel::Generic {
+            linear_outputs(
+                linear_update_body::<Portable, f64>,
+                linear_blend_body::<Portable, f64>,
+                head_logits_body::<f64>,
+                softmax_probability_body::<Portable, f64>,
+            )
+        } else {
+            linear_outputs(
+                linear_update_body::<Fused, f64>,
+                linear_blend_body::<Fused, f64>,
+                head_logits_body::<f64>,
+                softmax_probability_body::<Fused, f64>,
+            )
+        };
+        assert_eq!(dispatched, reference);
+        let logits = &dispatched[dispatched.len() - 2];
+        let x: Vec<f64> = (0..21).map(|i| 6.0 * (i as f64 * 0.3).sin()).collect();
+        for (v, &l) in logits.iter().enumerate() {
+            let plain = 6.0 * (v as f64 * 1.1).sin()
+                + (0..21)
+                    .map(|j| x[j] * 6.0 * (((v * 21 + j) as f64) * 0.7).sin())
+                    .sum::<f64>();
+            assert!((l - plain).abs() < 1e-12, "{l} vs {plain}");
+        }
+        let p = &dispatched[dispatched.len() - 1];
+        let e: Vec<f64> = logits.iter().map(|l| l.exp()).collect();
+        assert!((p[1] - e[1] / (e[0] + e[1] + e[2])).abs() < 1e-14);
+        assert!((p[2] - e[2] / (e[1] + e[2])).abs() < 1e-14);
+        assert_eq!(p[0], 0.0, "a value outside the feasible range");
     }
 }

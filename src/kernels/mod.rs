@@ -24,7 +24,10 @@ mod dispatch;
 mod gemm;
 mod real;
 
-pub(crate) use cells::{elu_in_place, gru_update, linear_update, tanh_in_place, tensor_gru_update};
+pub(crate) use cells::{
+    elu_in_place, gru_update, head_logits, linear_blend, linear_update, softmax_probability,
+    tanh_in_place, tensor_gru_update,
+};
 pub(crate) use cells_backward::{
     elu_backward, gru_backward, linear_backward, tanh_backward, tensor_gru_backward,
 };

@@ -14,8 +14,10 @@ use super::{changes_total, ratio_term, SNAPSHOT_BUDGET_BYTES};
 use crate::buffer::{try_zeroed, try_zeroed_vec};
 use crate::error::Result;
 use crate::hamiltonian::compiled::CompiledOperator;
-use crate::kernels::{linear_update, tanh_in_place, Real};
-use crate::model::forward::{masked_log_softmax, softsign};
+use crate::kernels::{
+    head_logits, linear_blend, linear_update, softmax_probability, tanh_in_place, Real,
+};
+use crate::model::forward::softsign;
 use crate::model::{Model, PhaseKind, Step};
 use crate::parallel::{for_each_task, CHUNK_ROWS};
 use num_complex::Complex64;
@@ -58,6 +60,7 @@ pub(super) fn local_energies<F: Real>(
                 .lease(1, |_| Propagation::<F>::new(model))
         },
         |ws, (configs, out)| {
+            ws.load_heads(model);
             for (o, config) in out.iter_mut().zip(configs.chunks_exact(sites)) {
                 *o = ws.local_energy(model, op, config);
             }
@@ -67,7 +70,7 @@ pub(super) fn local_energies<F: Real>(
 }
 
 /// One row's buffers, kept between calls in the model's workspace cache. Buffers by
-/// position are in sampling order. States, gates and heads in `F`, sums in f64.
+/// position are in sampling order.
 struct Propagation<F: Real> {
     /// Site index -> sampling position.
     position_of: Vec<usize>,
@@ -92,7 +95,11 @@ struct Propagation<F: Real> {
     /// tanh of the state the heads read.
     out: Vec<F>,
     logits: Vec<F>,
-    log_probs: Vec<F>,
+    /// The one probability `softmax_probability` returns.
+    probability: Vec<F>,
+    /// `[local_dim x hidden]`: the amplitude and phase heads' weights transposed.
+    amplitude_t: Vec<F>,
+    phase_t: Vec<F>,
 }
 
 impl<F: Real> Propagation<F> {
@@ -121,8 +128,24 @@ impl<F: Real> Propagation<F> {
             pre_x: try_zeroed_vec(layout.input_width(), what)?,
             out: try_zeroed_vec(dh, what)?,
             logits: try_zeroed_vec(d, what)?,
-            log_probs: try_zeroed_vec(d, what)?,
+            probability: try_zeroed_vec(1, what)?,
+            amplitude_t: try_zeroed(&[d, dh], what)?,
+            phase_t: try_zeroed(&[d, dh], what)?,
         })
+    }
+
+    /// Copies the heads' weights, transposed, from the model's current parameters.
+    fn load_heads(&mut self, model: &Model) {
+        let (p, layout) = (model.params_in::<F>(), model.layout());
+        let d = model.config().local_dim as usize;
+        transpose(
+            &p[layout.amplitude_weight.clone()],
+            d,
+            &mut self.amplitude_t,
+        );
+        if let Some(w) = &layout.phase_weight {
+            transpose(&p[w.clone()], d, &mut self.phase_t);
+        }
     }
 
     /// E_loc(s) for one configuration `config` (site order).
@@ -182,8 +205,8 @@ impl<F: Real> Propagation<F> {
             }
             let tape = &mut self.gates[t * tw..(t + 1) * tw];
             linear_update(layout, &self.pre_x, left, h, &mut self.out, tape);
-            let (lp, ph) = self.head(model, t, self.values[t], self.partial[t]);
-            self.log_prob[t + 1] = self.log_prob[t] + lp;
+            let (p, ph) = self.head(model, t, self.values[t], self.partial[t]);
+            self.log_prob[t + 1] = self.log_prob[t] + p.ln();
             self.phase[t + 1] = self.phase[t] + ph;
             self.partial[t + 1] = self.partial[t] + self.values[t] as u32;
         }
@@ -206,7 +229,10 @@ impl<F: Real> Propagation<F> {
             self.new_values[pos] ^= 1;
             self.flipped[pos] = true;
         }
-        let (mut log_prob, mut phase, mut partial) = (0.0, 0.0, self.partial[first]);
+        // ln P is the sum of ln p over the positions; one logarithm of their running product
+        // per many positions instead of one per position.
+        let (mut log_prob, mut product, mut phase) = (0.0, 1.0, 0.0);
+        let mut partial = self.partial[first];
         for t in first..n {
             if t == first {
                 // Its inputs and state are the sample's; only its value differs.
@@ -228,54 +254,62 @@ impl<F: Real> Propagation<F> {
                     linear_update(layout, &self.pre_x, left, h, &mut self.out, &mut []);
                 } else {
                     let gates = &self.gates[t * tw..(t + 1) * tw];
-                    blend(layout.mixes_neighbours(), dh, gates, own, left, h);
-                    self.out.copy_from_slice(h);
-                    tanh_in_place(&mut self.out);
+                    linear_blend(layout, gates, own.unwrap_or(&[]), left, h, &mut self.out);
                 }
             }
             let value = self.new_values[t];
-            let (lp, ph) = self.head(model, t, value, partial);
-            log_prob += lp;
+            let (p, ph) = self.head(model, t, value, partial);
+            product *= p;
+            if product < 1e-200 {
+                log_prob += product.ln();
+                product = 1.0;
+            }
             phase += ph;
             partial += value as u32;
         }
         for &i in flips {
             self.flipped[self.position_of[i as usize]] = false;
         }
+        log_prob += product.ln();
         Complex64::new(
             0.5 * (self.log_prob[first] + log_prob),
             self.phase[first] + phase + sign,
         )
     }
 
-    /// The heads at position `t` on `self.out` (tanh of the state): ln P(value | before) under
-    /// the U(1) mask with `partial` placed so far, and the phase's term.
+    /// The heads at position `t` on `self.out` (tanh of the state): P(value | before) under the
+    /// U(1) mask with `partial` placed so far, and the phase's term.
     fn head(&mut self, model: &Model, t: usize, value: u8, partial: u32) -> (f64, f64) {
         let cfg = model.config();
         let (p, layout) = (model.params_in::<F>(), model.layout());
         let d = cfg.local_dim as usize;
-        affine_row(
-            &self.out,
-            &p[layout.amplitude_weight.clone()],
-            &p[layout.amplitude_bias.clone()],
-            &mut self.logits,
-        );
-        let budget = cfg
-            .u1_total
-            .map(|q| (q as i64 - partial as i64, model.num_sites() - t));
-        masked_log_softmax(&self.logits, &mut self.log_probs, budget, d);
-        let lp = self.log_probs[value as usize].to_f64();
+        let bias = &p[layout.amplitude_bias.clone()];
+        head_logits(&self.out, &self.amplitude_t, bias, &mut self.logits);
+        // The feasible values form a range: v <= what is left to place, and what remains
+        // after v fits on the sites after this one (as `forward::feasible`).
+        let (lo, hi) = match cfg.u1_total {
+            None => (0, d as i64 - 1),
+            Some(q) => {
+                let left = q as i64 - partial as i64;
+                let room = (d as i64 - 1) * (model.num_sites() - t - 1) as i64;
+                ((left - room).max(0), left.min(d as i64 - 1))
+            }
+        };
+        let (lo, hi) = if lo > hi || hi < 0 {
+            (1, 0)
+        } else {
+            (lo as usize, hi as usize)
+        };
+        softmax_probability(&self.logits, lo, hi, value as usize, &mut self.probability);
+        let probability = self.probability[0].to_f64();
         let ph = if cfg.phase == PhaseKind::Softsign {
-            let (w, b) = (
-                layout.phase_weight.clone().expect("a phase head"),
-                layout.phase_bias.clone().expect("a phase head"),
-            );
-            affine_row(&self.out, &p[w], &p[b], &mut self.logits);
+            let bias = &p[layout.phase_bias.clone().expect("a phase head")];
+            head_logits(&self.out, &self.phase_t, bias, &mut self.logits);
             PI * softsign(self.logits[value as usize].to_f64())
         } else {
             0.0
         };
-        (lp, ph)
+        (probability, ph)
     }
 }
 
@@ -323,35 +357,12 @@ fn neighbour_states<'a, F>(
     (own, left)
 }
 
-/// The cell's state update with the gates of the tape row `gates` (inputs unchanged):
-/// h = a m + (1 - a) c, m = the own-slot state (chain) or b h_h + (1 - b) h_v (grid), as
-/// `kernels::linear_update` computes it.
-fn blend<F: Real>(grid: bool, dh: usize, gates: &[F], own: Option<&[F]>, left: &[F], h: &mut [F]) {
-    let a = &gates[..dh];
-    if grid {
-        let (b, c) = (&gates[dh..2 * dh], &gates[2 * dh..3 * dh]);
-        for j in 0..dh {
-            let hl = if left.is_empty() { F::ZERO } else { left[j] };
-            let hv = own.map_or(F::ZERO, |s| s[j]);
-            let m = b[j] * hl + (F::ONE - b[j]) * hv;
-            h[j] = a[j] * m + (F::ONE - a[j]) * c[j];
-        }
-    } else {
-        let c = &gates[dh..2 * dh];
-        for j in 0..dh {
-            let m = own.map_or(F::ZERO, |s| s[j]);
-            h[j] = a[j] * m + (F::ONE - a[j]) * c[j];
-        }
-    }
-}
-
-/// `out = x w + bias` for one row, `w` `[dh x d]` row-major.
-fn affine_row<F: Real>(x: &[F], w: &[F], bias: &[F], out: &mut [F]) {
-    let d = out.len();
-    out.copy_from_slice(bias);
-    for (xj, wj) in x.iter().zip(w.chunks_exact(d)) {
-        for (o, &wv) in out.iter_mut().zip(wj) {
-            *o += *xj * wv;
+/// `wt` = `w` (`[rows x d]` row-major) transposed.
+fn transpose<F: Real>(w: &[F], d: usize, wt: &mut [F]) {
+    let rows = w.len() / d;
+    for (j, row) in w.chunks_exact(d).enumerate() {
+        for (v, &x) in row.iter().enumerate() {
+            wt[v * rows + j] = x;
         }
     }
 }
