@@ -43,6 +43,11 @@ const NOT_RUN: &[(&str, &str, &str)] = &[
     ),
     (
         "README.md",
+        "RNNWF_NUM_THREADS=2 cargo run --release --example train_2d -- --lx 6 --ly 6 --model heisenberg --optimizer minsr --symmetry lattice --steps 100000 --minutes 20 --final-samples 8192 --reference -86.9071441699763",
+        "a 20-minute accuracy run; tests/symmetry.rs and tests/grid_training.rs cover the parts",
+    ),
+    (
+        "README.md",
         "cargo run --release --example transfer_2d -- --cell tensor_gru --minutes 4,2,2",
         "an 8-minute accuracy run; tests/grid_training.rs and the resize tests cover the parts",
     ),
