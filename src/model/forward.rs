@@ -550,7 +550,7 @@ pub(crate) fn feasible(v: usize, budget: Option<(i64, usize)>, d: usize) -> bool
 
 /// Numerically stable log-softmax over the feasible values; `-inf` elsewhere (and
 /// everywhere when nothing is feasible, which only an invalid configuration reaches).
-pub(crate) fn masked_log_softmax<F: Real>(
+fn masked_log_softmax<F: Real>(
     logits: &[F],
     out: &mut [F],
     budget: Option<(i64, usize)>,

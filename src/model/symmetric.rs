@@ -58,7 +58,7 @@ impl<F: Real> ImagePass<F> {
 }
 
 /// Configurations per chunk whose images fill at most a chunk of rows (at least one).
-pub(crate) fn configs_per_chunk(group: &SymmetryGroup) -> usize {
+fn configs_per_chunk(group: &SymmetryGroup) -> usize {
     (CHUNK_ROWS / group.len()).max(1)
 }
 
