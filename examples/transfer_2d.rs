@@ -8,7 +8,7 @@
 //!
 //!     cargo run --release --example transfer_2d -- [--sizes 6,8,10] [--cell gru|tensor_gru]
 //!         [--hidden 32] [--samples 512] [--minutes 5,3,3] [--lr 0.05] [--final-lr 0.01]
-//!         [--shift 1e-3] [--seed 1] [--final-samples 16384] [--fresh]
+//!         [--shift 1e-3] [--seed 1] [--final-samples 16384] [--symmetry none|lattice] [--fresh]
 //!
 //! `--fresh` trains the last lattice only, from random weights, for the whole time the
 //! transfer run spends on all lattices: the same wall time, to measure the head start.
@@ -57,6 +57,9 @@ struct Args {
     /// Samples of each lattice's final energy estimate.
     #[arg(long, default_value_t = 16384)]
     final_samples: usize,
+    /// Symmetrise the amplitude over the lattice's point group (carried across sizes).
+    #[arg(long, value_enum, default_value_t = cli::SymmetryArg::None)]
+    symmetry: cli::SymmetryArg,
     /// Train the last lattice only, from scratch, for the total time of all lattices.
     #[arg(long)]
     fresh: bool,
@@ -100,6 +103,7 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
                 .with_hidden(a.hidden)
                 .with_sign_rule(SignRule::Marshall)
                 .with_u1_total(Some(l * l / 2))
+                .with_symmetry(a.symmetry.into())
                 .with_seed(a.seed),
         )
     };
@@ -115,12 +119,13 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
     };
     println!(
         "open Heisenberg, 2D {cell:?} hidden {}, {} samples/step, minSR (shift {}), lr {} -> {} \
-         per lattice, {} threads; {}",
+         per lattice, symmetry {:?}, {} threads; {}",
         a.hidden,
         a.samples,
         a.shift,
         a.lr,
         a.final_lr,
+        rnnwf::Symmetry::from(a.symmetry),
         rnnwf::num_threads(),
         if a.fresh {
             "from scratch"

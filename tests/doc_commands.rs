@@ -48,8 +48,8 @@ const NOT_RUN: &[(&str, &str, &str)] = &[
     ),
     (
         "README.md",
-        "cargo run --release --example transfer_2d -- --cell tensor_gru --minutes 4,2,2",
-        "an 8-minute accuracy run; tests/grid_training.rs and the resize tests cover the parts",
+        "RNNWF_NUM_THREADS=2 cargo run --release --example transfer_2d -- --symmetry lattice --minutes 14,14,28 --final-samples 8192",
+        "an hour-long accuracy run; tests/grid_training.rs and the resize tests cover the parts",
     ),
     (
         "README.md",

@@ -186,6 +186,34 @@ fn restarts_from_sparse_checkpoints_match_naive() {
     }
 }
 
+/// The linear cell's propagation walks a sample's connected configurations 128 at a time:
+/// an operator with several hundred off-diagonal flip patterns takes several walks, on a chain
+/// and on a grid (whose rows read back a window of positions), with the phase head.
+#[test]
+fn linear_propagation_in_several_walks_matches_naive() {
+    for (lx, ly) in [(12u32, 1u32), (4, 3)] {
+        let sites = lx * ly;
+        let m = Model::new(
+            ModelConfig::default()
+                .with_cell(CellKind::LinearGated)
+                .with_lx(lx)
+                .with_ly(ly)
+                .with_hidden(7)
+                .with_phase(PhaseKind::Softsign)
+                .with_seed(12),
+        )
+        .unwrap();
+        let h = random_pauli_sum(sites, 600, 3);
+        let mut configs = vec![0u8; 5 * sites as usize];
+        m.sample(2, 5, &mut configs, None).unwrap();
+        let fast = energies(local_energies, &m, &h, &configs);
+        let naive = energies(local_energies_naive, &m, &h, &configs);
+        for (f, nv) in fast.iter().zip(&naive) {
+            assert!(close(*f, *nv, 1e-10), "{lx}x{ly}: {f} vs {nv}");
+        }
+    }
+}
+
 #[test]
 fn same_local_energies_for_any_thread_count() {
     let v = Variant {

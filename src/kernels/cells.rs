@@ -341,10 +341,11 @@ dispatched! {
     ) => linear_update_body::<Arithmetic>
 }
 
-/// One row of the linear gated cell with known gates (the tape row `gates` of
+/// Rows of the linear gated cell that share their known gates (the tape row `gates` of
 /// [`linear_update`]): h = a m + (1 - a) c, m the own-slot state `own` (chain) or
-/// b h_h + (1 - b) h_v with h_v = `own`, h_h = `left` (grid); an empty `own` or `left` reads
-/// as zeros. `out` receives tanh(h). The same arithmetic as [`linear_update`].
+/// b h_h + (1 - b) h_v with h_v = `own`, h_h = `left` (grid); `h`, `out`, and `own` and `left`
+/// unless empty (read as zeros), are `[rows x dh]`. `out` receives tanh(h). The same
+/// arithmetic as [`linear_update`].
 #[inline(always)]
 fn linear_blend_body<A: Arithmetic, F: Real>(
     layout: GateLayout,
@@ -356,25 +357,29 @@ fn linear_blend_body<A: Arithmetic, F: Real>(
 ) {
     match (layout.mixes_neighbours(), !own.is_empty(), !left.is_empty()) {
         (false, false, _) => {
-            blend_row::<A, F, false, false, false>(layout, gates, own, left, h, out)
+            blend_rows::<A, F, false, false, false>(layout, gates, own, left, h, out)
         }
-        (false, true, _) => blend_row::<A, F, false, true, false>(layout, gates, own, left, h, out),
+        (false, true, _) => {
+            blend_rows::<A, F, false, true, false>(layout, gates, own, left, h, out)
+        }
         (true, false, false) => {
-            blend_row::<A, F, true, false, false>(layout, gates, own, left, h, out)
+            blend_rows::<A, F, true, false, false>(layout, gates, own, left, h, out)
         }
         (true, false, true) => {
-            blend_row::<A, F, true, false, true>(layout, gates, own, left, h, out)
+            blend_rows::<A, F, true, false, true>(layout, gates, own, left, h, out)
         }
         (true, true, false) => {
-            blend_row::<A, F, true, true, false>(layout, gates, own, left, h, out)
+            blend_rows::<A, F, true, true, false>(layout, gates, own, left, h, out)
         }
-        (true, true, true) => blend_row::<A, F, true, true, true>(layout, gates, own, left, h, out),
+        (true, true, true) => {
+            blend_rows::<A, F, true, true, true>(layout, gates, own, left, h, out)
+        }
     }
 }
 
 /// [`linear_blend_body`] with the mix and the neighbours' presence fixed at compile time.
 #[inline(always)]
-fn blend_row<A: Arithmetic, F: Real, const GRID: bool, const OWN: bool, const LEFT: bool>(
+fn blend_rows<A: Arithmetic, F: Real, const GRID: bool, const OWN: bool, const LEFT: bool>(
     layout: GateLayout,
     gates: &[F],
     own: &[F],
@@ -383,26 +388,33 @@ fn blend_row<A: Arithmetic, F: Real, const GRID: bool, const OWN: bool, const LE
     out: &mut [F],
 ) {
     let dh = layout.dh;
-    let (h, out) = (&mut h[..dh], &mut out[..dh]);
+    let rows = h.len() / dh;
+    assert!(out.len() >= rows * dh);
+    assert!(!OWN || own.len() >= rows * dh);
+    assert!(!LEFT || left.len() >= rows * dh);
     let a = &gates[..dh];
     let (b, c) = if GRID {
         (&gates[dh..2 * dh], &gates[2 * dh..3 * dh])
     } else {
         (&gates[..0], &gates[dh..2 * dh])
     };
-    let own = if OWN { &own[..dh] } else { &own[..0] };
-    let left = if LEFT { &left[..dh] } else { &left[..0] };
-    for j in 0..dh {
-        let hv = if OWN { own[j] } else { F::ZERO };
-        let m = if GRID {
-            let hl = if LEFT { left[j] } else { F::ZERO };
-            b[j] * hl + (F::ONE - b[j]) * hv
-        } else {
-            hv
-        };
-        let new = a[j] * m + (F::ONE - a[j]) * c[j];
-        h[j] = new;
-        out[j] = tanh::<A, F>(new);
+    for row in 0..rows {
+        let range = row * dh..(row + 1) * dh;
+        let (h, out) = (&mut h[range.clone()], &mut out[range.clone()]);
+        let own = if OWN { &own[range.clone()] } else { &own[..0] };
+        let left = if LEFT { &left[range] } else { &left[..0] };
+        for j in 0..dh {
+            let hv = if OWN { own[j] } else { F::ZERO };
+            let m = if GRID {
+                let hl = if LEFT { left[j] } else { F::ZERO };
+                b[j] * hl + (F::ONE - b[j]) * hv
+            } else {
+                hv
+            };
+            let new = a[j] * m + (F::ONE - a[j]) * c[j];
+            h[j] = new;
+            out[j] = tanh::<A, F>(new);
+        }
     }
 }
 
@@ -418,26 +430,30 @@ dispatched! {
     ) => linear_blend_body::<Arithmetic>
 }
 
-/// `out[v] = bias[v] + x . wt[v]` for one row `x`, `wt` the `[out.len() x x.len()]` weight
-/// transposed: a head's logits as dot products that vectorise (eight partial sums).
+/// `out[r, v] = bias[v] + x[r] . wt[v]` for the rows `x[r]` of `x` (`[rows x k]`), `wt` the
+/// `[d x k]` weight transposed, `d = bias.len()`: a head's logits as dot products that
+/// vectorise (eight partial sums).
 #[inline(always)]
 fn head_logits_body<F: Real>(x: &[F], wt: &[F], bias: &[F], out: &mut [F]) {
-    let k = x.len();
-    for ((o, w), &b) in out.iter_mut().zip(wt.chunks_exact(k)).zip(bias) {
-        let mut acc = [F::ZERO; 8];
-        let (xc, xr) = x.split_at(k - k % 8);
-        let (wc, wr) = w.split_at(k - k % 8);
-        for (xs, ws) in xc.chunks_exact(8).zip(wc.chunks_exact(8)) {
-            for i in 0..8 {
-                acc[i] += xs[i] * ws[i];
+    let d = bias.len();
+    let k = wt.len() / d;
+    for (x, out) in x.chunks_exact(k).zip(out.chunks_exact_mut(d)) {
+        for ((o, w), &b) in out.iter_mut().zip(wt.chunks_exact(k)).zip(bias) {
+            let mut acc = [F::ZERO; 8];
+            let (xc, xr) = x.split_at(k - k % 8);
+            let (wc, wr) = w.split_at(k - k % 8);
+            for (xs, ws) in xc.chunks_exact(8).zip(wc.chunks_exact(8)) {
+                for i in 0..8 {
+                    acc[i] += xs[i] * ws[i];
+                }
             }
+            let mut sum =
+                ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+            for (xv, wv) in xr.iter().zip(wr) {
+                sum += *xv * *wv;
+            }
+            *o = b + sum;
         }
-        let mut sum =
-            ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-        for (xv, wv) in xr.iter().zip(wr) {
-            sum += *xv * *wv;
-        }
-        *o = b + sum;
     }
 }
 
@@ -446,41 +462,54 @@ dispatched! {
     fn head_logits(x: &[F], wt: &[F], bias: &[F], out: &mut [F]) => head_logits_body
 }
 
-/// `out[0]` = the softmax probability of `value` among the values `lo..=hi` of `logits` (the
-/// feasible ones; 0 if `value` is not among them), with the vectorised exp: what the linear
-/// cell's local energies multiply up instead of adding logarithms.
+/// `out[r]` = the softmax probability of `values[r]` among the values `feasible[r]` (an
+/// inclusive range; 0 if the value is not in it) of the logits `logits[r]` (`[rows x d]`,
+/// `rows = out.len()`), with the vectorised exp: what the linear cell's local energies
+/// multiply up instead of adding logarithms.
 #[inline(always)]
-fn softmax_probability_body<A: Arithmetic, F: Real>(
+fn softmax_probabilities_body<A: Arithmetic, F: Real>(
     logits: &[F],
-    lo: usize,
-    hi: usize,
-    value: usize,
+    feasible: &[(u32, u32)],
+    values: &[u8],
     out: &mut [F],
 ) {
-    if value < lo || value > hi || hi >= logits.len() {
-        out[0] = F::ZERO;
-        return;
+    let d = logits.len() / out.len().max(1);
+    for (((o, logits), &(lo, hi)), &value) in out
+        .iter_mut()
+        .zip(logits.chunks_exact(d))
+        .zip(feasible)
+        .zip(values)
+    {
+        let (lo, hi, value) = (lo as usize, hi as usize, value as usize);
+        if value < lo || value > hi || hi >= d {
+            *o = F::ZERO;
+            continue;
+        }
+        let feasible = &logits[lo..=hi];
+        let max = feasible
+            .iter()
+            .copied()
+            .fold(F::NEG_INFINITY, |m, x| if x > m { x } else { m });
+        let (mut sum, mut own) = (F::ZERO, F::ZERO);
+        for (v, &l) in (lo..).zip(feasible) {
+            let e = exp::<A, F>(l - max);
+            sum += e;
+            if v == value {
+                own = e;
+            }
+        }
+        *o = own / sum;
     }
-    let feasible = &logits[lo..=hi];
-    let max = feasible
-        .iter()
-        .copied()
-        .fold(F::NEG_INFINITY, |m, x| if x > m { x } else { m });
-    let sum = feasible
-        .iter()
-        .fold(F::ZERO, |s, &l| s + exp::<A, F>(l - max));
-    out[0] = exp::<A, F>(logits[value] - max) / sum;
 }
 
 dispatched! {
-    /// See [`softmax_probability_body`].
-    fn softmax_probability(
+    /// See [`softmax_probabilities_body`].
+    fn softmax_probabilities(
         logits: &[F],
-        lo: usize,
-        hi: usize,
-        value: usize,
+        feasible: &[(u32, u32)],
+        values: &[u8],
         out: &mut [F],
-    ) => softmax_probability_body::<Arithmetic>
+    ) => softmax_probabilities_body::<Arithmetic>
 }
 
 #[cfg(test)]
@@ -667,6 +696,7 @@ mod tests {
     type LinearUpdateF64 = fn(GateLayout, &[f64], &[f64], &mut [f64], &mut [f64], &mut [f64]);
     type BlendF64 = fn(GateLayout, &[f64], &[f64], &[f64], &mut [f64], &mut [f64]);
     type HeadF64 = fn(&[f64], &[f64], &[f64], &mut [f64]);
+    type SoftmaxF64 = fn(&[f64], &[(u32, u32)], &[u8], &mut [f64]);
 
     /// Every output of the linear gated cell's kernels (update with and without tape, on a
     /// chain and on a grid with and without a horizontal neighbour; blend; head logits;
@@ -675,7 +705,7 @@ mod tests {
         update: LinearUpdateF64,
         blend: BlendF64,
         head: HeadF64,
-        softmax: fn(&[f64], usize, usize, usize, &mut [f64]),
+        softmax: SoftmaxF64,
     ) -> Vec<Vec<f64>> {
         let (rows, dh) = (5, 19);
         let wave = |n: usize, f: f64| -> Vec<f64> {
@@ -724,6 +754,31 @@ mod tests {
                         assert_eq!(h1, h[row * dh..(row + 1) * dh]);
                         assert_eq!(o1, o[row * dh..(row + 1) * dh]);
                     }
+                    // All rows at once, sharing the first row's gates, as row by row.
+                    let (mut h_all, mut o_all) = (vec![0.0; rows * dh], vec![0.0; rows * dh]);
+                    let l = if with_left { &left[..] } else { &[][..] };
+                    blend(layout, &tape[..tw], &own, l, &mut h_all, &mut o_all);
+                    for row in 0..rows {
+                        let (mut h1, mut o1) = (vec![0.0; dh], vec![0.0; dh]);
+                        let range = row * dh..(row + 1) * dh;
+                        let l = if with_left {
+                            &left[range.clone()]
+                        } else {
+                            &[][..]
+                        };
+                        blend(
+                            layout,
+                            &tape[..tw],
+                            &own[range.clone()],
+                            l,
+                            &mut h1,
+                            &mut o1,
+                        );
+                        assert_eq!(
+                            (h1, o1),
+                            (h_all[range.clone()].to_vec(), o_all[range].to_vec())
+                        );
+                    }
                 }
                 out.extend([h, o, tape]);
             }
@@ -732,9 +787,20 @@ mod tests {
         let mut logits = vec![0.0; 3];
         head(&x, &wt, &bias, &mut logits);
         let mut p = vec![0.0; 4];
-        for (lo, hi, value) in [(0, 2, 1), (1, 2, 2), (0, 0, 0), (1, 2, 0)] {
-            softmax(&logits, lo, hi, value, &mut p[value..value + 1]);
-        }
+        // The same logits in four rows, under four ranges.
+        let rows = [
+            logits.clone(),
+            logits.clone(),
+            logits.clone(),
+            logits.clone(),
+        ]
+        .concat();
+        softmax(
+            &rows,
+            &[(0, 2), (1, 2), (0, 0), (1, 2)],
+            &[1, 2, 0, 0],
+            &mut p,
+        );
         out.extend([logits, p]);
         out
     }
@@ -747,21 +813,21 @@ mod tests {
             linear_update::<f64>,
             linear_blend::<f64>,
             head_logits::<f64>,
-            softmax_probability::<f64>,
+            softmax_probabilities::<f64>,
         );
         let reference = if simd_level() == SimdLevel::Generic {
             linear_outputs(
                 linear_update_body::<Portable, f64>,
                 linear_blend_body::<Portable, f64>,
                 head_logits_body::<f64>,
-                softmax_probability_body::<Portable, f64>,
+                softmax_probabilities_body::<Portable, f64>,
             )
         } else {
             linear_outputs(
                 linear_update_body::<Fused, f64>,
                 linear_blend_body::<Fused, f64>,
                 head_logits_body::<f64>,
-                softmax_probability_body::<Fused, f64>,
+                softmax_probabilities_body::<Fused, f64>,
             )
         };
         assert_eq!(dispatched, reference);
@@ -774,10 +840,26 @@ mod tests {
                     .sum::<f64>();
             assert!((l - plain).abs() < 1e-12, "{l} vs {plain}");
         }
+        // Several rows at once, as each row alone.
+        let (wt, bias) = (
+            (0..63)
+                .map(|i| 6.0 * (i as f64 * 0.7).sin())
+                .collect::<Vec<f64>>(),
+            (0..3)
+                .map(|i| 6.0 * (i as f64 * 1.1).sin())
+                .collect::<Vec<f64>>(),
+        );
+        let x2: Vec<f64> = x.iter().chain(x.iter().rev()).copied().collect();
+        let mut both = vec![0.0; 6];
+        head_logits(&x2, &wt, &bias, &mut both);
+        let mut second = vec![0.0; 3];
+        head_logits(&x2[21..], &wt, &bias, &mut second);
+        assert_eq!((&both[..3], &both[3..]), (&logits[..], &second[..]));
         let p = &dispatched[dispatched.len() - 1];
         let e: Vec<f64> = logits.iter().map(|l| l.exp()).collect();
-        assert!((p[1] - e[1] / (e[0] + e[1] + e[2])).abs() < 1e-14);
-        assert!((p[2] - e[2] / (e[1] + e[2])).abs() < 1e-14);
-        assert_eq!(p[0], 0.0, "a value outside the feasible range");
+        assert!((p[0] - e[1] / (e[0] + e[1] + e[2])).abs() < 1e-14);
+        assert!((p[1] - e[2] / (e[1] + e[2])).abs() < 1e-14);
+        assert_eq!(p[2], 1.0, "the only feasible value");
+        assert_eq!(p[3], 0.0, "a value outside the feasible range");
     }
 }

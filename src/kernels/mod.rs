@@ -25,7 +25,7 @@ mod gemm;
 mod real;
 
 pub(crate) use cells::{
-    elu_in_place, gru_update, head_logits, linear_blend, linear_update, softmax_probability,
+    elu_in_place, gru_update, head_logits, linear_blend, linear_update, softmax_probabilities,
     tanh_in_place, tensor_gru_update,
 };
 pub(crate) use cells_backward::{
