@@ -12,6 +12,18 @@ pub(crate) fn reuse<T: Clone + Default>(buf: &mut Vec<T>, len: usize, what: &str
         return Ok(());
     }
     if len > buf.capacity() {
+        room_for(buf, len, what)?;
+    }
+    buf.resize(len, T::default());
+    Ok(())
+}
+
+/// Empties `buf` and gives it room for `len` values, so that filling it up to `len` never
+/// allocates; the memory is kept when it already has the room. `what` names the buffer in
+/// the error.
+pub(crate) fn room_for<T>(buf: &mut Vec<T>, len: usize, what: &str) -> Result<()> {
+    buf.clear();
+    if len > buf.capacity() {
         // Release the old memory first: its contents are not needed and it could be what
         // stands between the new size and the memory limit.
         *buf = Vec::new();
@@ -22,7 +34,6 @@ pub(crate) fn reuse<T: Clone + Default>(buf: &mut Vec<T>, len: usize, what: &str
             ))
         })?;
     }
-    buf.resize(len, T::default());
     Ok(())
 }
 

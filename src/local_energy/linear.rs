@@ -16,7 +16,7 @@
 //! products. A row whose position reads a flipped site takes the cell's full update alone.
 
 use super::{changes_total, ratio_term, SNAPSHOT_BUDGET_BYTES};
-use crate::buffer::{try_zeroed, try_zeroed_vec};
+use crate::buffer::{room_for, try_zeroed, try_zeroed_vec};
 use crate::error::Result;
 use crate::hamiltonian::compiled::CompiledOperator;
 use crate::kernels::{head_logits, linear_blend, linear_update, softmax_probabilities, Real};
@@ -87,6 +87,7 @@ pub(super) fn local_energies<F: Real>(
         },
         |ws, (configs, out)| {
             ws.heads.load(model);
+            ws.make_room(op)?;
             for (o, config) in out.iter_mut().zip(configs.chunks_exact(sites)) {
                 *o = ws.local_energy(model, op, config);
             }
@@ -133,6 +134,8 @@ struct Propagation<F: Real> {
     /// reader_start[p + 1]]`.
     reader_start: Vec<usize>,
     readers: Vec<usize>,
+    /// The most positions that read any one position.
+    max_readers: usize,
     /// `[n x hidden]`: the sample's states, and tanh of them (what its heads read).
     h: Vec<F>,
     out: Vec<F>,
@@ -195,6 +198,7 @@ impl<F: Real> Propagation<F> {
                 filled[nb.position] += 1;
             }
         }
+        let max_readers = reader_start.windows(2).map(|w| w[1] - w[0]).max();
         let window = lookback(model) + 1;
         let ring = (0..window)
             .map(|_| try_zeroed(&[BATCH, dh], what))
@@ -203,6 +207,7 @@ impl<F: Real> Propagation<F> {
             position_of,
             reader_start,
             readers,
+            max_readers: max_readers.unwrap_or(0),
             h: try_zeroed(&[n, dh], what)?,
             out: try_zeroed(&[n, dh], what)?,
             gates: try_zeroed(&[n, layout.tape_width()], what)?,
@@ -225,6 +230,21 @@ impl<F: Real> Propagation<F> {
             pre_x: try_zeroed_vec(layout.input_width(), what)?,
             heads: Heads::new(model)?,
         })
+    }
+
+    /// Room for all of `op`'s connected configurations of a sample (its off-diagonal groups,
+    /// their flips, and the readers of those), allocated fallibly once per chunk, so that
+    /// collecting them never allocates.
+    fn make_room(&mut self, op: &CompiledOperator) -> Result<()> {
+        let what = "the linear cell's connected configurations";
+        let groups = op.num_off_diagonal();
+        let flips: usize = (0..groups).map(|g| op.flips(g).len()).sum();
+        room_for(&mut self.connected, groups, what)?;
+        room_for(&mut self.order, groups, what)?;
+        room_for(&mut self.log_psi, groups, what)?;
+        room_for(&mut self.flip_positions, flips, what)?;
+        let readers = flips.saturating_mul(self.max_readers);
+        room_for(&mut self.reader_positions, readers, what)
     }
 
     /// E_loc(s) for one configuration `config` (site order).
