@@ -83,8 +83,9 @@ impl<F: Real> Images<F> {
     }
 }
 
-/// Configurations per chunk: the bare model's rows per chunk, shared among the images.
-fn configs_per_chunk<F: Real>(model: &Model, group: &SymmetryGroup) -> Result<usize> {
+/// Configurations per chunk of the backward pass: its rows per chunk (which depend on the
+/// model and the precision, unlike the forward pass's `CHUNK_ROWS`), shared among the images.
+fn configs_per_backward_chunk<F: Real>(model: &Model, group: &SymmetryGroup) -> Result<usize> {
     Ok((chunk_rows::<F>(model)? / group.len()).max(1))
 }
 
@@ -111,7 +112,7 @@ impl Model {
     ) -> Result<()> {
         let (sites, np, size) = (self.num_sites(), self.num_params(), group.len());
         let n = out.len() / np;
-        let per_chunk = configs_per_chunk::<F>(self, group)?;
+        let per_chunk = configs_per_backward_chunk::<F>(self, group)?;
         let has_phase = self.layout().phase_weight.is_some();
         let tasks = configs
             .chunks(per_chunk * sites)
@@ -202,7 +203,7 @@ impl Model {
             re_weights.len(),
             group.len(),
         );
-        let per_chunk = configs_per_chunk::<F>(self, group)?;
+        let per_chunk = configs_per_backward_chunk::<F>(self, group)?;
         let chunks = n.div_ceil(per_chunk);
         let what = "the per-chunk gradients";
         let mut partial = self
