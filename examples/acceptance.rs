@@ -4,10 +4,11 @@
 //! with minSR, against exact energies (free fermions; Lanczos).
 //!
 //!     cargo run --release --example acceptance [-- ising|heisenberg|j1j2 [adam|minsr]]
-//!         [--cell gru|linear_gated] [--layers L] [--seconds S] [--threads T]
+//!         [--cell gru|linear_gated] [--layers L] [--hidden H] [--seconds S] [--threads T]
 //!         [--precision f32|f64]
 //!
-//! `--cell` picks the recurrent cell (the GRU by default); `--seconds S` stops each run after
+//! `--cell` picks the recurrent cell (the GRU by default), `--hidden` its width (32 by
+//! default); `--seconds S` stops each run after
 //! S seconds of training instead of after its step count, the learning rate decaying over
 //! the time instead of the steps (to compare cells at equal wall time).
 
@@ -35,14 +36,14 @@ struct Schedule {
     final_lr: f64,
 }
 
-fn cases(n: u32, cell: CellKind, layers: u32, precision: Precision) -> Vec<Case> {
+fn cases(n: u32, cell: CellKind, layers: u32, hidden: u32, precision: Precision) -> Vec<Case> {
     let chain = |phase, sign_rule, u1_total| {
         ModelConfig::default()
             .with_precision(precision)
             .with_cell(cell)
             .with_layers(layers)
             .with_lx(n)
-            .with_hidden(32)
+            .with_hidden(hidden)
             .with_phase(phase)
             .with_sign_rule(sign_rule)
             .with_u1_total(u1_total)
@@ -111,6 +112,8 @@ fn main() {
     }
     let layers: u32 =
         take_flag(&mut args, "--layers").map_or(1, |l| l.parse().expect("--layers takes a count"));
+    let hidden: u32 =
+        take_flag(&mut args, "--hidden").map_or(32, |h| h.parse().expect("--hidden takes a count"));
     let precision = match take_flag(&mut args, "--precision") {
         None => Precision::F64,
         Some(value) => match <cli::PrecisionArg as clap::ValueEnum>::from_str(&value, true) {
@@ -122,12 +125,12 @@ fn main() {
         },
     };
     let n = 20;
-    println!("cell {cell:?}, {layers} layer(s), precision {precision:?}");
+    println!("cell {cell:?}, {layers} layer(s) of {hidden}, precision {precision:?}");
     println!(
         "{:<11} {:>6} {:>6} {:>14} {:>14} {:>10} {:>8} {:>8}",
         "case", "opt", "steps", "E", "exact", "rel.err", "target", "seconds"
     );
-    for case in cases(n, cell, layers, precision) {
+    for case in cases(n, cell, layers, hidden, precision) {
         if args.first().is_some_and(|a| a != case.name) {
             continue;
         }

@@ -29,6 +29,8 @@ pub(crate) trait Real:
     const ZERO: Self;
     const ONE: Self;
     const NEG_INFINITY: Self;
+    /// The machine epsilon, as an f64: the relative rounding of one operation.
+    const EPSILON: f64;
     fn from_f64(x: f64) -> Self;
     fn to_f64(self) -> f64;
     fn abs(self) -> Self;
@@ -98,6 +100,7 @@ impl Real for f64 {
     const ZERO: f64 = 0.0;
     const ONE: f64 = 1.0;
     const NEG_INFINITY: f64 = f64::NEG_INFINITY;
+    const EPSILON: f64 = f64::EPSILON;
     const EXP_CLAMP: f64 = 708.0;
 
     #[inline(always)]
@@ -189,6 +192,7 @@ impl Real for f32 {
     const ZERO: f32 = 0.0;
     const ONE: f32 = 1.0;
     const NEG_INFINITY: f32 = f32::NEG_INFINITY;
+    const EPSILON: f64 = f32::EPSILON as f64;
     const EXP_CLAMP: f32 = 87.0;
 
     #[inline(always)]

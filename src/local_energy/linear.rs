@@ -14,6 +14,15 @@
 //! order of their first flip: at each position the rows already under way share the
 //! sample's gates, so one kernel call blends them all, one takes tanh, one the heads' dot
 //! products. A row whose position reads a flipped site takes the cell's full update alone.
+//!
+//! A walk stops early. Past a row's flips and their readers its change of state h' - h only
+//! shrinks (by the sample's gates a_t at every position), so once it is small the rest of
+//! the row's ln psi is the sample's plus a first-order term, R . (h' - h), R the sample's
+//! response computed once by a backward pass (`tail_response`); the walk stops when the
+//! second-order remainder, bounded by the heads' weights (`Heads::curvature`), is below the
+//! precision's rounding. A flip's trace then costs O(memory length) positions instead of
+//! O(N): the cost per sample grows like N rather than N^2 on long chains. (On a grid the
+//! change travels down the columns, shrinking once per row of the lattice.)
 
 use super::{changes_total, ratio_term, SNAPSHOT_BUDGET_BYTES};
 use crate::buffer::{room_for, try_zeroed, try_zeroed_vec};
@@ -21,7 +30,8 @@ use crate::error::Result;
 use crate::hamiltonian::compiled::CompiledOperator;
 use crate::kernels::{head_logits, linear_blend, linear_update, softmax_probabilities, Real};
 use crate::model::forward::softsign;
-use crate::model::{Model, ModelConfig, PhaseKind, Step};
+use crate::model::forward::softsign_derivative;
+use crate::model::{GateLayout, Model, ModelConfig, PhaseKind, Step};
 use crate::parallel::{for_each_task, CHUNK_ROWS};
 use num_complex::Complex64;
 use std::f64::consts::PI;
@@ -40,12 +50,12 @@ pub(super) fn applies<F: Real>(model: &Model) -> bool {
 }
 
 /// Bytes of one thread's workspace: the sample's states, heads' inputs and gates in `F` and
-/// its running sums at every position, and the walking rows' states over the window of
+/// its running sums and responses in f64 at every position, and the walking rows' states over the window of
 /// positions they read back.
 fn workspace_bytes<F: Real>(model: &Model) -> Option<usize> {
     let layout = model.gate_layout();
     let states = (2 * layout.dh + layout.tape_width()).checked_mul(size_of::<F>())?;
-    let per_position = states.checked_add(3 * 8)?;
+    let per_position = states.checked_add((3 + 2 * layout.dh) * 8)?;
     let sample = model.num_sites().checked_mul(per_position)?;
     let walk = (lookback(model) + 2)
         .checked_mul(BATCH)?
@@ -141,12 +151,22 @@ struct Propagation<F: Real> {
     out: Vec<F>,
     /// `[n x tape_width]`: the sample's gates and the neighbour states they mixed.
     gates: Vec<F>,
+    /// `[n]`: the sample's largest gate a_t,j at each position (how little a change of
+    /// state shrinks there at least).
+    keep: Vec<f64>,
     /// `[n + 1]`: the sample's ln P, phase and sum of values over the positions before each.
     log_prob: Vec<f64>,
     phase: Vec<f64>,
     partial: Vec<u32>,
     /// `[n]`: the sample's values.
     values: Vec<u8>,
+    /// `[local_dim]`: scratch for one position's logits and probabilities.
+    logit_weight: Vec<f64>,
+    /// `[n x hidden]`: the first-order response of the sample's ln psi after position t
+    /// (its real and imaginary parts) to a change of its state at t, the later positions'
+    /// states following by the sample's gates (see `tail_response`).
+    response_re: Vec<f64>,
+    response_im: Vec<f64>,
     /// The sample's connected configurations, their flipped positions and the positions
     /// reading those, their walking order, and their ln psi.
     connected: Vec<Connected>,
@@ -161,6 +181,12 @@ struct Propagation<F: Real> {
     /// `[BATCH x hidden]`: tanh of the walking rows' states at the current position.
     walk_out: Vec<F>,
     walks: Vec<Walk>,
+    /// The connected configuration (index into `connected`) walking in each slot.
+    slot_row: Vec<usize>,
+    /// `[BATCH x window]`: a bound on each walking row's largest change of state against the
+    /// sample's, max_j |h'_j - h_j|, at the last `window` positions (position t in column
+    /// t % window): exact after a full update, then shrunk by the sample's `keep`.
+    change: Vec<f64>,
     /// The walking rows' values and feasible ranges at the current position.
     walk_values: Vec<u8>,
     feasible: Vec<(u32, u32)>,
@@ -168,6 +194,8 @@ struct Propagation<F: Real> {
     connected_config: Vec<u8>,
     pre_x: Vec<F>,
     heads: Heads<F>,
+    /// (row, position) steps walked since creation: what settling saves, for the tests.
+    steps_walked: usize,
 }
 
 impl<F: Real> Propagation<F> {
@@ -211,10 +239,14 @@ impl<F: Real> Propagation<F> {
             h: try_zeroed(&[n, dh], what)?,
             out: try_zeroed(&[n, dh], what)?,
             gates: try_zeroed(&[n, layout.tape_width()], what)?,
+            keep: try_zeroed_vec(n, what)?,
             log_prob: try_zeroed_vec(n + 1, what)?,
             phase: try_zeroed_vec(n + 1, what)?,
             partial: try_zeroed_vec(n + 1, what)?,
             values: try_zeroed_vec(n, what)?,
+            logit_weight: try_zeroed_vec(model.config().local_dim as usize, what)?,
+            response_re: try_zeroed_vec(n * dh, what)?,
+            response_im: try_zeroed_vec(n * dh, what)?,
             connected: Vec::new(),
             flip_positions: Vec::new(),
             reader_positions: Vec::new(),
@@ -224,11 +256,14 @@ impl<F: Real> Propagation<F> {
             window,
             walk_out: try_zeroed(&[BATCH, dh], what)?,
             walks: vec![Walk::default(); BATCH],
+            slot_row: vec![0; BATCH],
+            change: try_zeroed_vec(BATCH * window, what)?,
             walk_values: vec![0; BATCH],
             feasible: vec![(0, 0); BATCH],
             connected_config: try_zeroed_vec(n, what)?,
             pre_x: try_zeroed_vec(layout.input_width(), what)?,
             heads: Heads::new(model)?,
+            steps_walked: 0,
         })
     }
 
@@ -251,6 +286,7 @@ impl<F: Real> Propagation<F> {
     fn local_energy(&mut self, model: &Model, op: &CompiledOperator, config: &[u8]) -> Complex64 {
         let n = model.num_sites();
         self.run_sample(model, config);
+        self.tail_response(model);
         let sample = Complex64::new(
             0.5 * self.log_prob[n],
             self.phase[n] + model.sign_phase(config),
@@ -298,6 +334,7 @@ impl<F: Real> Propagation<F> {
             let out = &mut self.out[t * dh..(t + 1) * dh];
             let tape = &mut self.gates[t * tw..(t + 1) * tw];
             linear_update(layout, &self.pre_x, left, h, out, tape);
+            self.keep[t] = tape[..dh].iter().map(|a| a.to_f64()).fold(0.0, f64::max);
             let value = self.values[t];
             let feasible = feasible_values(model.config(), n, t, self.partial[t]);
             self.heads.evaluate(model, out, &[feasible], &[value]);
@@ -365,32 +402,21 @@ impl<F: Real> Propagation<F> {
     }
 
     /// ln psi of the connected configurations `batch` (indices into `connected`, in order of
-    /// their first flip), walked together from the first one's first flip to the end.
+    /// their first flip), walked together from the first one's first flip. Live rows fill the
+    /// slots `0..live`; a row leaves its slot (to the last live row) once what it could
+    /// still change in ln psi is below the precision's rounding (`settled`).
     fn walk(&mut self, model: &Model, batch: &[usize]) {
         let n = model.num_sites();
         let layout = model.gate_layout();
         let (dh, tw, window) = (layout.dh, layout.tape_width(), self.window);
-        for (walk, &i) in self.walks.iter_mut().zip(batch) {
-            let c = &self.connected[i];
-            *walk = Walk {
-                next_flip: c.flips.start,
-                next_reader: c.readers.start,
-                partial: self.partial[c.first],
-                log_prob: 0.0,
-                product: 1.0,
-                phase: 0.0,
-            };
-        }
-        let mut active = 0;
-        for t in self.connected[batch[0]].first..n {
-            let under_way = active;
-            while active < batch.len() && self.connected[batch[active]].first == t {
-                active += 1;
-            }
+        let (mut started, mut live) = (0, 0);
+        let mut t = self.connected[batch[0]].first;
+        while live > 0 || started < batch.len() {
             let step = model.topology().step(t);
             let (own, left) = neighbour_positions(step);
             let mut block = std::mem::take(&mut self.ring[t % window]);
             // Rows under way: the sample's gates at t, blended with their own states.
+            let under_way = live;
             let rows = under_way * dh;
             let own_states = own.map_or(&[][..], |u| &self.ring[u % window][..rows]);
             let left_states = left.map_or(&[][..], |u| &self.ring[u % window][..rows]);
@@ -399,18 +425,37 @@ impl<F: Real> Propagation<F> {
             linear_blend(layout, gates, own_states, left_states, h, out);
             // Rows starting at t: the sample's state, and its states before t in the window
             // (later positions read them).
-            for slot in under_way..active {
+            while started < batch.len() && self.connected[batch[started]].first == t {
+                let (slot, i) = (live, batch[started]);
+                let c = &self.connected[i];
+                self.slot_row[slot] = i;
+                self.walks[slot] = Walk {
+                    next_flip: c.flips.start,
+                    next_reader: c.readers.start,
+                    partial: self.partial[t],
+                    log_prob: 0.0,
+                    product: 1.0,
+                    phase: 0.0,
+                };
                 let r = slot * dh..(slot + 1) * dh;
                 block[r.clone()].copy_from_slice(&self.h[t * dh..(t + 1) * dh]);
                 self.walk_out[r.clone()].copy_from_slice(&self.out[t * dh..(t + 1) * dh]);
                 for u in t.saturating_sub(window - 1)..t {
                     self.ring[u % window][r.clone()].copy_from_slice(&self.h[u * dh..(u + 1) * dh]);
+                    self.change[slot * window + u % window] = 0.0;
                 }
+                started += 1;
+                live += 1;
             }
-            for (slot, &i) in batch[..active].iter().enumerate() {
-                let c = &self.connected[i];
+            for slot in 0..live {
+                let c = &self.connected[self.slot_row[slot]];
                 let walk = &mut self.walks[slot];
                 let flips = &self.flip_positions[c.flips.clone()];
+                let r = slot * dh..(slot + 1) * dh;
+                let changes = &self.change[slot * window..(slot + 1) * window];
+                let read = |u: Option<usize>| u.map_or(0.0, |u| changes[u % window]);
+                // With the sample's gates the change only shrinks: a bound in O(1).
+                let mut change = self.keep[t] * read(own).max(read(left));
                 if walk.next_reader < c.readers.end && self.reader_positions[walk.next_reader] == t
                 {
                     // A flipped neighbour: new gates, from the full update.
@@ -418,15 +463,17 @@ impl<F: Real> Propagation<F> {
                     let values = &self.values;
                     let value = |p: usize| values[p] ^ flips.contains(&p) as u8;
                     gather_inputs(model, step, value, &mut self.pre_x);
-                    let r = slot * dh..(slot + 1) * dh;
                     let h = &mut block[r.clone()];
                     match own {
                         Some(u) => h.copy_from_slice(&self.ring[u % window][r.clone()]),
                         None => h.fill(F::ZERO),
                     }
                     let left = left.map_or(&[][..], |u| &self.ring[u % window][r.clone()]);
-                    linear_update(layout, &self.pre_x, left, h, &mut self.walk_out[r], &mut []);
+                    let out = &mut self.walk_out[r.clone()];
+                    linear_update(layout, &self.pre_x, left, h, out, &mut []);
+                    change = max_abs_difference(&block[r], &self.h[t * dh..(t + 1) * dh]);
                 }
+                self.change[slot * window + t % window] = change;
                 let mut value = self.values[t];
                 if walk.next_flip < c.flips.end && self.flip_positions[walk.next_flip] == t {
                     value ^= 1;
@@ -437,25 +484,190 @@ impl<F: Real> Propagation<F> {
                 walk.partial += value as u32;
             }
             self.ring[t % window] = block;
-            let (out, feasible) = (&self.walk_out[..active * dh], &self.feasible[..active]);
+            self.steps_walked += live;
+            let (out, feasible) = (&self.walk_out[..live * dh], &self.feasible[..live]);
             self.heads
-                .evaluate(model, out, feasible, &self.walk_values[..active]);
-            for (slot, walk) in self.walks[..active].iter_mut().enumerate() {
+                .evaluate(model, out, feasible, &self.walk_values[..live]);
+            let mut slot = 0;
+            while slot < live {
+                let walk = &mut self.walks[slot];
                 walk.product *= self.heads.probability[slot].to_f64();
                 if walk.product < 1e-200 {
                     walk.log_prob += walk.product.ln();
                     walk.product = 1.0;
                 }
                 walk.phase += self.heads.phase[slot];
+                if self.settled(model, slot, t) {
+                    self.finish(model, slot, t);
+                    live -= 1;
+                    self.move_slot(live, slot, dh);
+                } else {
+                    slot += 1;
+                }
+            }
+            t += 1;
+        }
+    }
+
+    /// Whether the rest of the row in `slot`, after position `t`, is its first-order change
+    /// to within the rounding of the precision. Past its flips and their readers, its later
+    /// gates, values and masks are the sample's, so its state's change only shrinks
+    /// (h' - h = a (m' - m), m a convex mix of earlier states) and stays below `change`, the
+    /// largest bound over the states later positions read. Each later term of ln psi then
+    /// differs from its first-order change by at most `curvature * change^2`.
+    fn settled(&self, model: &Model, slot: usize, t: usize) -> bool {
+        let n = model.num_sites();
+        let c = &self.connected[self.slot_row[slot]];
+        let walk = &self.walks[slot];
+        if t + 1 == n {
+            return true;
+        }
+        let masks_differ = model.config().u1_total.is_some() && walk.partial != self.partial[t + 1];
+        if walk.next_flip < c.flips.end || walk.next_reader < c.readers.end || masks_differ {
+            return false;
+        }
+        // Later states mix the states of the `window - 1` positions up to t.
+        let window = self.window;
+        let ring = &self.change[slot * window..(slot + 1) * window];
+        let change = ((t + 2).saturating_sub(window)..=t)
+            .map(|u| ring[u % window])
+            .fold(0.0, f64::max);
+        let remainder = (n - 1 - t) as f64 * self.heads.curvature * change * change;
+        remainder <= F::EPSILON
+    }
+
+    /// ln psi of the row in `slot`, settled after position `t`: its own sums so far, the
+    /// sample's before its first flip and after `t`, and the first-order change of the
+    /// latter: each position p <= t that a later reader r reads passes its change of state
+    /// on through r's gates, against r's response.
+    fn finish(&mut self, model: &Model, slot: usize, t: usize) {
+        let n = model.num_sites();
+        let layout = model.gate_layout();
+        let (dh, tw, window) = (layout.dh, layout.tape_width(), self.window);
+        let mut first_order = Complex64::new(0.0, 0.0);
+        for p in (t + 1).saturating_sub(window - 1)..=t {
+            let state = &self.ring[p % window][slot * dh..(slot + 1) * dh];
+            let sample = &self.h[p * dh..(p + 1) * dh];
+            let readers = &self.readers[self.reader_start[p]..self.reader_start[p + 1]];
+            for &r in readers.iter().filter(|&&r| r > t) {
+                let through_left = neighbour_positions(model.topology().step(r)).1 == Some(p);
+                let gates = &self.gates[r * tw..(r + 1) * tw];
+                let response = r * dh..(r + 1) * dh;
+                let (re, im) = (
+                    &self.response_re[response.clone()],
+                    &self.response_im[response],
+                );
+                for j in 0..dh {
+                    let passed =
+                        carried(layout, gates, through_left, j) * (state[j] - sample[j]).to_f64();
+                    first_order += Complex64::new(passed * re[j], passed * im[j]);
+                }
             }
         }
-        for (walk, &i) in self.walks.iter().zip(batch) {
-            let c = &self.connected[i];
-            self.log_psi[i] = Complex64::new(
-                0.5 * (self.log_prob[c.first] + walk.log_prob + walk.product.ln()),
-                self.phase[c.first] + walk.phase + c.sign,
+        let i = self.slot_row[slot];
+        let (c, walk) = (&self.connected[i], &self.walks[slot]);
+        let after = |sums: &[f64]| sums[n] - sums[t + 1];
+        self.log_psi[i] = first_order
+            + Complex64::new(
+                0.5 * (self.log_prob[c.first]
+                    + walk.log_prob
+                    + walk.product.ln()
+                    + after(&self.log_prob)),
+                self.phase[c.first] + walk.phase + after(&self.phase) + c.sign,
             );
+    }
+
+    /// The sample's responses, by a backward pass over the positions. With the sample's gates
+    /// the states are linear in each other: a change d of the state at p changes that of a
+    /// reader r by `carried` * d. So the first-order change of the terms of ln psi from p on
+    /// (0.5 ln p_u + i phase_u) is R_p . d, with
+    ///     R_p = grad_p + sum over the readers r of p of carried * R_r,
+    /// grad_p the gradient of position p's own term in its state.
+    fn tail_response(&mut self, model: &Model) {
+        let n = model.num_sites();
+        let cfg = model.config();
+        let layout = model.gate_layout();
+        let (dh, tw) = (layout.dh, layout.tape_width());
+        let (params, param_layout) = (model.params_in::<F>(), model.layout());
+        let amplitude_bias = &params[param_layout.amplitude_bias.clone()];
+        let phase_bias = match cfg.phase {
+            PhaseKind::Softsign => param_layout.phase_bias.clone().map(|b| &params[b]),
+            PhaseKind::None => None,
+        };
+        let heads = &self.heads;
+        for p in (0..n).rev() {
+            let y = &self.out[p * dh..(p + 1) * dh];
+            let value = self.values[p] as usize;
+            let (re, later_re) = self.response_re[p * dh..].split_at_mut(dh);
+            let (im, later_im) = self.response_im[p * dh..].split_at_mut(dh);
+            // Its own term: d(0.5 ln p_value)/d logit_v = 0.5 ([v = value] - p_v) over the
+            // feasible values v, and d logit_v/d h_j = w_vj (1 - y_j^2).
+            let (lo, hi) = feasible_values(cfg, n, p, self.partial[p]);
+            let feasible = lo as usize..=hi as usize;
+            let weight = &mut self.logit_weight;
+            let mut top = f64::NEG_INFINITY;
+            for v in feasible.clone() {
+                weight[v] = amplitude_bias[v].to_f64() + dot(&heads.amplitude_t[v * dh..], y);
+                top = top.max(weight[v]);
+            }
+            let mut total = 0.0;
+            for v in feasible.clone() {
+                weight[v] = (weight[v] - top).exp();
+                total += weight[v];
+            }
+            re.fill(0.0);
+            for v in feasible {
+                let g = 0.5 * (f64::from(u8::from(v == value)) - weight[v] / total);
+                let w = &heads.amplitude_t[v * dh..(v + 1) * dh];
+                for (r, w) in re.iter_mut().zip(w) {
+                    *r += g * w.to_f64();
+                }
+            }
+            im.fill(0.0);
+            if let Some(bias) = phase_bias {
+                // d(pi softsign(z_value))/d h_j = pi softsign'(z) w_value,j (1 - y_j^2).
+                let w = &heads.phase_t[value * dh..(value + 1) * dh];
+                let g = PI * softsign_derivative(bias[value].to_f64() + dot(w, y));
+                for (i, w) in im.iter_mut().zip(w) {
+                    *i = g * w.to_f64();
+                }
+            }
+            for j in 0..dh {
+                let slope = 1.0 - y[j].to_f64() * y[j].to_f64();
+                re[j] *= slope;
+                im[j] *= slope;
+            }
+            // Then what its readers pass on.
+            for &r in &self.readers[self.reader_start[p]..self.reader_start[p + 1]] {
+                let through_left = neighbour_positions(model.topology().step(r)).1 == Some(p);
+                let gates = &self.gates[r * tw..(r + 1) * tw];
+                let reader = (r - p - 1) * dh..(r - p) * dh;
+                let (r_re, r_im) = (&later_re[reader.clone()], &later_im[reader]);
+                for j in 0..dh {
+                    let carry = carried(layout, gates, through_left, j);
+                    re[j] += carry * r_re[j];
+                    im[j] += carry * r_im[j];
+                }
+            }
         }
+    }
+
+    /// Moves the row in slot `from` (its states and changes over the window, its progress
+    /// and its heads' outputs at the current position) to slot `to`; `dh` the hidden size.
+    fn move_slot(&mut self, from: usize, to: usize, dh: usize) {
+        if from == to {
+            return;
+        }
+        let window = self.window;
+        for block in &mut self.ring {
+            block.copy_within(from * dh..(from + 1) * dh, to * dh);
+        }
+        self.change
+            .copy_within(from * window..(from + 1) * window, to * window);
+        self.walks[to] = self.walks[from];
+        self.slot_row[to] = self.slot_row[from];
+        self.heads.probability[to] = self.heads.probability[from];
+        self.heads.phase[to] = self.heads.phase[from];
     }
 }
 
@@ -469,6 +681,14 @@ struct Heads<F: Real> {
     /// Each row's probability of its value, and its phase term.
     probability: Vec<F>,
     phase: Vec<f64>,
+    /// How far a position's term of ln psi (0.5 ln p + i phase) can be from its first-order
+    /// change, per squared largest change of state: with L_a, L_p the largest sums of
+    /// |weights| into one logit of the amplitude and phase heads, a logit's first and second
+    /// derivatives along the change are below L and 0.77 L (tanh' <= 1, |tanh''| <= 0.77), so
+    /// a log-softmax's second derivative is below 1.54 L_a + L_a^2 and pi softsign's below
+    /// pi (2 L_p^2 + 0.77 L_p) (|softsign'| <= 1, |softsign''| <= 2); half of each bounds
+    /// the Taylor remainder.
+    curvature: f64,
 }
 
 impl<F: Real> Heads<F> {
@@ -481,6 +701,7 @@ impl<F: Real> Heads<F> {
             logits: try_zeroed(&[BATCH, d], what)?,
             probability: try_zeroed_vec(BATCH, what)?,
             phase: try_zeroed_vec(BATCH, what)?,
+            curvature: 0.0,
         })
     }
 
@@ -493,8 +714,19 @@ impl<F: Real> Heads<F> {
             d,
             &mut self.amplitude_t,
         );
+        let largest_row_sum = |wt: &[F]| {
+            let rows = wt.chunks_exact(model.gate_layout().dh);
+            let sums = rows.map(|w| w.iter().map(|x| x.to_f64().abs()).sum::<f64>());
+            sums.fold(0.0, f64::max)
+        };
+        // 4 / (3 sqrt 3): the largest |tanh''|, rounded up.
+        const TANH_CURVATURE: f64 = 0.7699;
+        let l = largest_row_sum(&self.amplitude_t);
+        self.curvature = 0.25 * (2.0 * TANH_CURVATURE * l + l * l);
         if let Some(w) = &layout.phase_weight {
             transpose(&p[w.clone()], d, &mut self.phase_t);
+            let l = largest_row_sum(&self.phase_t);
+            self.curvature += 0.5 * PI * (2.0 * l * l + TANH_CURVATURE * l);
         }
     }
 
@@ -578,6 +810,159 @@ fn transpose<F: Real>(w: &[F], d: usize, wt: &mut [F]) {
     for (j, row) in w.chunks_exact(d).enumerate() {
         for (v, &x) in row.iter().enumerate() {
             wt[v * rows + j] = x;
+        }
+    }
+}
+
+/// How much of a change of a reader's neighbour state reaches the reader's state, unit j:
+/// a_j on a chain; on a grid a_j b_j through the left neighbour, a_j (1 - b_j) through the
+/// own slot (`gates` the reader's tape row, `[a | b | ...]`).
+fn carried<F: Real>(layout: GateLayout, gates: &[F], through_left: bool, j: usize) -> f64 {
+    let a = gates[j].to_f64();
+    if !layout.mixes_neighbours() {
+        return a;
+    }
+    let b = gates[layout.dh + j].to_f64();
+    a * if through_left { b } else { 1.0 - b }
+}
+
+/// `w[..y.len()] . y`, summed in f64.
+fn dot<F: Real>(w: &[F], y: &[F]) -> f64 {
+    w.iter()
+        .zip(y)
+        .map(|(&w, &y)| w.to_f64() * y.to_f64())
+        .sum()
+}
+
+/// max_j |a_j - b_j|, in f64 (NaN if any difference is NaN, so that no row settles on one).
+fn max_abs_difference<F: Real>(a: &[F], b: &[F]) -> f64 {
+    let larger = |max: f64, d: f64| if d > max || d.is_nan() { d } else { max };
+    // Eight running maxima, so that the loop vectorises.
+    let mut lanes = [0.0f64; 8];
+    let body = a.len() / 8 * 8;
+    for (a, b) in a[..body].chunks_exact(8).zip(b.chunks_exact(8)) {
+        for j in 0..8 {
+            lanes[j] = larger(lanes[j], (a[j] - b[j]).abs().to_f64());
+        }
+    }
+    let tail = a[body..]
+        .iter()
+        .zip(&b[body..])
+        .map(|(&x, &y)| (x - y).abs().to_f64());
+    lanes.into_iter().chain(tail).fold(0.0, larger)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Hamiltonian, ModelConfig};
+
+    /// On a 400-site chain the walks settle (the initial gates keep about half of a change
+    /// per position, so a flip's trace falls below rounding within about a hundred
+    /// positions) and take under half the steps of walks to the end; a 16-site chain's
+    /// walks never settle early.
+    #[test]
+    fn walks_settle_on_long_chains_only() {
+        for (sites, most) in [(400u32, 0.5), (16, 1.0)] {
+            let cfg = ModelConfig::default()
+                .with_cell(crate::CellKind::LinearGated)
+                .with_lx(sites)
+                .with_hidden(16);
+            let model = Model::new(cfg).unwrap();
+            let h = Hamiltonian::tfim(sites, 1, false, 1.0, 1.0).unwrap();
+            let op = h.compiled();
+            let mut config = vec![0u8; sites as usize];
+            model.sample(3, 1, &mut config, None).unwrap();
+            let mut ws = Propagation::<f64>::new(&model).unwrap();
+            ws.heads.load(&model);
+            ws.make_room(op).unwrap();
+            ws.local_energy(&model, op, &config);
+            // Each site's flip walks from its position to the end without settling.
+            let to_the_end: usize = (1..=sites as usize).sum();
+            let fraction = ws.steps_walked as f64 / to_the_end as f64;
+            assert!(fraction <= most, "{sites} sites: {fraction}");
+            if sites == 16 {
+                assert_eq!(ws.steps_walked, to_the_end);
+            }
+        }
+    }
+
+    /// The sample's responses are the derivatives of its terms of ln psi from position p on
+    /// in p's state, later states following by the sample's gates: against central finite
+    /// differences, on a chain and on a grid (both of a grid's neighbours), with the phase
+    /// head and U(1).
+    #[test]
+    fn responses_match_finite_differences() {
+        for (lx, ly) in [(7u32, 1u32), (3, 4)] {
+            let n = (lx * ly) as usize;
+            let cfg = ModelConfig::default()
+                .with_cell(crate::CellKind::LinearGated)
+                .with_lx(lx)
+                .with_ly(ly)
+                .with_hidden(5)
+                .with_phase(PhaseKind::Softsign)
+                .with_u1_total(Some(lx * ly / 2))
+                .with_seed(8);
+            let model = Model::new(cfg).unwrap();
+            let layout = model.gate_layout();
+            let (dh, tw) = (layout.dh, layout.tape_width());
+            let mut config = vec![0u8; n];
+            model.sample(6, 1, &mut config, None).unwrap();
+            let mut ws = Propagation::<f64>::new(&model).unwrap();
+            ws.heads.load(&model);
+            ws.run_sample(&model, &config);
+            ws.tail_response(&model);
+            // The terms from p on with the state at p moved by `eps * direction`.
+            let terms_from = |ws: &mut Propagation<f64>, p: usize, direction: &[f64], eps: f64| {
+                let mut h = ws.h.clone();
+                for j in 0..dh {
+                    h[p * dh + j] += eps * direction[j];
+                }
+                let mut total = Complex64::new(0.0, 0.0);
+                for u in p..n {
+                    let (own, left) = neighbour_positions(model.topology().step(u));
+                    let gates = &ws.gates[u * tw..(u + 1) * tw];
+                    let mut out = vec![0.0; dh];
+                    for j in 0..dh {
+                        if u > p {
+                            let hv = own.map_or(0.0, |o| h[o * dh + j]);
+                            let m = if layout.mixes_neighbours() {
+                                let (b, hl) = (gates[dh + j], left.map_or(0.0, |l| h[l * dh + j]));
+                                b * hl + (1.0 - b) * hv
+                            } else {
+                                hv
+                            };
+                            let c =
+                                gates[tw - if layout.mixes_neighbours() { 3 } else { 2 } * dh + j];
+                            h[u * dh + j] = gates[j] * m + (1.0 - gates[j]) * c;
+                        }
+                        out[j] = h[u * dh + j].tanh();
+                    }
+                    let feasible = feasible_values(model.config(), n, u, ws.partial[u]);
+                    ws.heads
+                        .evaluate(&model, &out, &[feasible], &[ws.values[u]]);
+                    total += Complex64::new(0.5 * ws.heads.probability[0].ln(), ws.heads.phase[0]);
+                }
+                total
+            };
+            for p in [0, 1, n / 2, n - 2] {
+                let direction: Vec<f64> = (0..dh).map(|j| 0.3 + 0.2 * j as f64).collect();
+                // Small: softsign's second derivative jumps at 0, where the phase logits start.
+                let eps = 1e-7;
+                let numeric = (terms_from(&mut ws, p, &direction, eps)
+                    - terms_from(&mut ws, p, &direction, -eps))
+                    / (2.0 * eps);
+                let response = &ws.response_re[p * dh..(p + 1) * dh];
+                let response_im = &ws.response_im[p * dh..(p + 1) * dh];
+                let analytic = Complex64::new(
+                    response.iter().zip(&direction).map(|(r, d)| r * d).sum(),
+                    response_im.iter().zip(&direction).map(|(r, d)| r * d).sum(),
+                );
+                assert!(
+                    (numeric - analytic).norm() <= 1e-6 * analytic.norm().max(1.0),
+                    "{lx}x{ly}, p = {p}: {numeric} against {analytic}"
+                );
+            }
         }
     }
 }
