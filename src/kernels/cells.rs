@@ -512,6 +512,42 @@ dispatched! {
     ) => softmax_probabilities_body::<Arithmetic>
 }
 
+/// [`softmax_probabilities_body`] for two values from their logits' difference
+/// `differences[r]` = logit 1 - logit 0: sigmoid(+-difference), one dot product per row in
+/// the head instead of two.
+#[inline(always)]
+fn two_value_probabilities_body<A: Arithmetic, F: Real>(
+    differences: &[F],
+    feasible: &[(u32, u32)],
+    values: &[u8],
+    out: &mut [F],
+) {
+    for (((o, &difference), &(lo, hi)), &value) in
+        out.iter_mut().zip(differences).zip(feasible).zip(values)
+    {
+        let (lo, hi) = (lo as u8, hi.min(1) as u8);
+        *o = if value < lo || value > hi {
+            F::ZERO
+        } else if lo == hi {
+            F::ONE
+        } else if value == 1 {
+            sigmoid::<A, F>(difference)
+        } else {
+            sigmoid::<A, F>(-difference)
+        };
+    }
+}
+
+dispatched! {
+    /// See [`two_value_probabilities_body`].
+    fn two_value_probabilities(
+        differences: &[F],
+        feasible: &[(u32, u32)],
+        values: &[u8],
+        out: &mut [F],
+    ) => two_value_probabilities_body::<Arithmetic>
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -831,6 +867,29 @@ mod tests {
             )
         };
         assert_eq!(dispatched, reference);
+        // Two values: from the logits' difference as from the logits, under every range.
+        let ranges = [(0, 1), (0, 0), (1, 1), (1, 0), (0, 1), (0, 1)];
+        let values = [0, 0, 0, 1, 1, 1];
+        let differences = [0.3, -2.0, 4.0, 1.0, -37.5, 12.25];
+        let logits: Vec<f64> = differences.iter().flat_map(|&d| [0.5, 0.5 + d]).collect();
+        let (mut from_logits, mut from_differences) = ([0.0; 6], [0.0; 6]);
+        softmax_probabilities::<f64>(&logits, &ranges, &values, &mut from_logits);
+        two_value_probabilities::<f64>(&differences, &ranges, &values, &mut from_differences);
+        for (a, b) in from_logits.iter().zip(&from_differences) {
+            assert!((a - b).abs() <= 1e-15 * a.max(1e-300), "{a} vs {b}");
+        }
+        let mut body = [0.0; 6];
+        if simd_level() == SimdLevel::Generic {
+            two_value_probabilities_body::<Portable, f64>(
+                &differences,
+                &ranges,
+                &values,
+                &mut body,
+            );
+        } else {
+            two_value_probabilities_body::<Fused, f64>(&differences, &ranges, &values, &mut body);
+        }
+        assert_eq!(body, from_differences);
         let logits = &dispatched[dispatched.len() - 2];
         let x: Vec<f64> = (0..21).map(|i| 6.0 * (i as f64 * 0.3).sin()).collect();
         for (v, &l) in logits.iter().enumerate() {

@@ -28,7 +28,9 @@ use super::{changes_total, ratio_term, SNAPSHOT_BUDGET_BYTES};
 use crate::buffer::{room_for, try_zeroed, try_zeroed_vec};
 use crate::error::Result;
 use crate::hamiltonian::compiled::CompiledOperator;
-use crate::kernels::{head_logits, linear_blend, linear_update, softmax_probabilities, Real};
+use crate::kernels::{
+    head_logits, linear_blend, linear_update, softmax_probabilities, two_value_probabilities, Real,
+};
 use crate::model::forward::softsign;
 use crate::model::forward::softsign_derivative;
 use crate::model::{GateLayout, Model, ModelConfig, PhaseKind, Step};
@@ -154,6 +156,11 @@ struct Propagation<F: Real> {
     /// `[n]`: the sample's largest gate a_t,j at each position (how little a change of
     /// state shrinks there at least).
     keep: Vec<f64>,
+    /// `[n]`: a bound on sum over u > t of (|h'_u - h_u|_max / |h'_t - h_t|_max)^2 for a
+    /// change that follows the sample's gates after t: on a chain the sum over u of the
+    /// products of keep_w^2 for t < w <= u; on a grid, where the change travels down the
+    /// columns, n - 1 - t.
+    tail_weight: Vec<f64>,
     /// `[n + 1]`: the sample's ln P, phase and sum of values over the positions before each.
     log_prob: Vec<f64>,
     phase: Vec<f64>,
@@ -240,6 +247,7 @@ impl<F: Real> Propagation<F> {
             out: try_zeroed(&[n, dh], what)?,
             gates: try_zeroed(&[n, layout.tape_width()], what)?,
             keep: try_zeroed_vec(n, what)?,
+            tail_weight: try_zeroed_vec(n, what)?,
             log_prob: try_zeroed_vec(n + 1, what)?,
             phase: try_zeroed_vec(n + 1, what)?,
             partial: try_zeroed_vec(n + 1, what)?,
@@ -414,12 +422,15 @@ impl<F: Real> Propagation<F> {
         while live > 0 || started < batch.len() {
             let step = model.topology().step(t);
             let (own, left) = neighbour_positions(step);
-            let mut block = std::mem::take(&mut self.ring[t % window]);
+            // Ring columns: of the positions t and read at t (no division per row).
+            let column = t % window;
+            let (own_column, left_column) = (own.map(|u| u % window), left.map(|u| u % window));
+            let mut block = std::mem::take(&mut self.ring[column]);
             // Rows under way: the sample's gates at t, blended with their own states.
             let under_way = live;
             let rows = under_way * dh;
-            let own_states = own.map_or(&[][..], |u| &self.ring[u % window][..rows]);
-            let left_states = left.map_or(&[][..], |u| &self.ring[u % window][..rows]);
+            let own_states = own_column.map_or(&[][..], |u| &self.ring[u][..rows]);
+            let left_states = left_column.map_or(&[][..], |u| &self.ring[u][..rows]);
             let gates = &self.gates[t * tw..(t + 1) * tw];
             let (h, out) = (&mut block[..rows], &mut self.walk_out[..rows]);
             linear_blend(layout, gates, own_states, left_states, h, out);
@@ -442,8 +453,8 @@ impl<F: Real> Propagation<F> {
                 self.walk_out[r.clone()].copy_from_slice(&self.out[t * dh..(t + 1) * dh]);
                 for u in t.saturating_sub(window - 1)..t {
                     self.ring[u % window][r.clone()].copy_from_slice(&self.h[u * dh..(u + 1) * dh]);
-                    self.change[slot * window + u % window] = 0.0;
                 }
+                self.change[slot * window..(slot + 1) * window].fill(0.0);
                 started += 1;
                 live += 1;
             }
@@ -453,9 +464,9 @@ impl<F: Real> Propagation<F> {
                 let flips = &self.flip_positions[c.flips.clone()];
                 let r = slot * dh..(slot + 1) * dh;
                 let changes = &self.change[slot * window..(slot + 1) * window];
-                let read = |u: Option<usize>| u.map_or(0.0, |u| changes[u % window]);
+                let read = |u: Option<usize>| u.map_or(0.0, |u| changes[u]);
                 // With the sample's gates the change only shrinks: a bound in O(1).
-                let mut change = self.keep[t] * read(own).max(read(left));
+                let mut change = self.keep[t] * read(own_column).max(read(left_column));
                 if walk.next_reader < c.readers.end && self.reader_positions[walk.next_reader] == t
                 {
                     // A flipped neighbour: new gates, from the full update.
@@ -464,16 +475,16 @@ impl<F: Real> Propagation<F> {
                     let value = |p: usize| values[p] ^ flips.contains(&p) as u8;
                     gather_inputs(model, step, value, &mut self.pre_x);
                     let h = &mut block[r.clone()];
-                    match own {
-                        Some(u) => h.copy_from_slice(&self.ring[u % window][r.clone()]),
+                    match own_column {
+                        Some(u) => h.copy_from_slice(&self.ring[u][r.clone()]),
                         None => h.fill(F::ZERO),
                     }
-                    let left = left.map_or(&[][..], |u| &self.ring[u % window][r.clone()]);
+                    let left = left_column.map_or(&[][..], |u| &self.ring[u][r.clone()]);
                     let out = &mut self.walk_out[r.clone()];
                     linear_update(layout, &self.pre_x, left, h, out, &mut []);
                     change = max_abs_difference(&block[r], &self.h[t * dh..(t + 1) * dh]);
                 }
-                self.change[slot * window + t % window] = change;
+                self.change[slot * window + column] = change;
                 let mut value = self.values[t];
                 if walk.next_flip < c.flips.end && self.flip_positions[walk.next_flip] == t {
                     value ^= 1;
@@ -483,7 +494,7 @@ impl<F: Real> Propagation<F> {
                 self.feasible[slot] = feasible_values(model.config(), n, t, walk.partial);
                 walk.partial += value as u32;
             }
-            self.ring[t % window] = block;
+            self.ring[column] = block;
             self.steps_walked += live;
             let (out, feasible) = (&self.walk_out[..live * dh], &self.feasible[..live]);
             self.heads
@@ -497,7 +508,7 @@ impl<F: Real> Propagation<F> {
                     walk.product = 1.0;
                 }
                 walk.phase += self.heads.phase[slot];
-                if self.settled(model, slot, t) {
+                if self.settled(model, slot, t, (t + 1) % window) {
                     self.finish(model, slot, t);
                     live -= 1;
                     self.move_slot(live, slot, dh);
@@ -514,8 +525,10 @@ impl<F: Real> Propagation<F> {
     /// gates, values and masks are the sample's, so its state's change only shrinks
     /// (h' - h = a (m' - m), m a convex mix of earlier states) and stays below `change`, the
     /// largest bound over the states later positions read. Each later term of ln psi then
-    /// differs from its first-order change by at most `curvature * change^2`.
-    fn settled(&self, model: &Model, slot: usize, t: usize) -> bool {
+    /// differs from its first-order change by at most `curvature * change^2`, and their sum
+    /// by `curvature * change^2 * tail_weight`.
+    /// `oldest` is the ring column of position t + 1 - window, which no later position reads.
+    fn settled(&self, model: &Model, slot: usize, t: usize, oldest: usize) -> bool {
         let n = model.num_sites();
         let c = &self.connected[self.slot_row[slot]];
         let walk = &self.walks[slot];
@@ -529,10 +542,10 @@ impl<F: Real> Propagation<F> {
         // Later states mix the states of the `window - 1` positions up to t.
         let window = self.window;
         let ring = &self.change[slot * window..(slot + 1) * window];
-        let change = ((t + 2).saturating_sub(window)..=t)
-            .map(|u| ring[u % window])
-            .fold(0.0, f64::max);
-        let remainder = (n - 1 - t) as f64 * self.heads.curvature * change * change;
+        let change = (ring.iter().enumerate())
+            .filter(|&(column, _)| column != oldest)
+            .fold(0.0, |max, (_, &c)| f64::max(max, c));
+        let remainder = self.tail_weight[t] * self.heads.curvature * change * change;
         remainder <= F::EPSILON
     }
 
@@ -637,6 +650,11 @@ impl<F: Real> Propagation<F> {
                 re[j] *= slope;
                 im[j] *= slope;
             }
+            self.tail_weight[p] = match p + 1 {
+                u if u == n => 0.0,
+                u if layout.mixes_neighbours() => (n - u) as f64,
+                u => self.keep[u] * self.keep[u] * (1.0 + self.tail_weight[u]),
+            };
             // Then what its readers pass on.
             for &r in &self.readers[self.reader_start[p]..self.reader_start[p + 1]] {
                 let through_left = neighbour_positions(model.topology().step(r)).1 == Some(p);
@@ -676,6 +694,10 @@ struct Heads<F: Real> {
     /// `[local_dim x hidden]`: the amplitude and phase heads' weights transposed.
     amplitude_t: Vec<F>,
     phase_t: Vec<F>,
+    /// With two values, `[hidden]` and `[1]`: the amplitude head's weights and bias for
+    /// logit 1 - logit 0, all a probability needs (empty otherwise).
+    difference_t: Vec<F>,
+    difference_bias: Vec<F>,
     /// `[BATCH x local_dim]`.
     logits: Vec<F>,
     /// Each row's probability of its value, and its phase term.
@@ -698,6 +720,8 @@ impl<F: Real> Heads<F> {
         Ok(Heads {
             amplitude_t: try_zeroed(&[d, dh], what)?,
             phase_t: try_zeroed(&[d, dh], what)?,
+            difference_t: try_zeroed_vec(if d == 2 { dh } else { 0 }, what)?,
+            difference_bias: try_zeroed_vec(if d == 2 { 1 } else { 0 }, what)?,
             logits: try_zeroed(&[BATCH, d], what)?,
             probability: try_zeroed_vec(BATCH, what)?,
             phase: try_zeroed_vec(BATCH, what)?,
@@ -719,6 +743,14 @@ impl<F: Real> Heads<F> {
             let sums = rows.map(|w| w.iter().map(|x| x.to_f64().abs()).sum::<f64>());
             sums.fold(0.0, f64::max)
         };
+        if d == 2 {
+            let (w0, w1) = self.amplitude_t.split_at(self.difference_t.len());
+            for ((diff, &w0), &w1) in self.difference_t.iter_mut().zip(w0).zip(w1) {
+                *diff = w1 - w0;
+            }
+            let bias = &p[layout.amplitude_bias.clone()];
+            self.difference_bias[0] = bias[1] - bias[0];
+        }
         // 4 / (3 sqrt 3): the largest |tanh''|, rounded up.
         const TANH_CURVATURE: f64 = 0.7699;
         let l = largest_row_sum(&self.amplitude_t);
@@ -738,9 +770,16 @@ impl<F: Real> Heads<F> {
         let rows = values.len();
         let d = model.config().local_dim as usize;
         let logits = &mut self.logits[..rows * d];
-        let bias = &p[layout.amplitude_bias.clone()];
-        head_logits(out, &self.amplitude_t, bias, logits);
-        softmax_probabilities(logits, feasible, values, &mut self.probability[..rows]);
+        let probability = &mut self.probability[..rows];
+        if d == 2 {
+            let differences = &mut logits[..rows];
+            head_logits(out, &self.difference_t, &self.difference_bias, differences);
+            two_value_probabilities(differences, feasible, values, probability);
+        } else {
+            let bias = &p[layout.amplitude_bias.clone()];
+            head_logits(out, &self.amplitude_t, bias, logits);
+            softmax_probabilities(logits, feasible, values, probability);
+        }
         let phase = &mut self.phase[..rows];
         if model.config().phase == PhaseKind::Softsign {
             let bias = &p[layout.phase_bias.clone().expect("a phase head")];
