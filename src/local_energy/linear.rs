@@ -180,6 +180,9 @@ struct Propagation<F: Real> {
     /// states following by the sample's gates (see `tail_response`).
     response_re: Vec<f64>,
     response_im: Vec<f64>,
+    /// Whether the responses are the current sample's: computed when a walk first stops
+    /// early (on short chains none do).
+    responses_ready: bool,
     /// The sample's connected configurations, their flipped positions and the positions
     /// reading those, their walking order, and their ln psi.
     connected: Vec<Connected>,
@@ -267,6 +270,7 @@ impl<F: Real> Propagation<F> {
             carry: try_zeroed_vec(dh, what)?,
             response_re: try_zeroed_vec(n * dh, what)?,
             response_im: try_zeroed_vec(n * dh, what)?,
+            responses_ready: false,
             connected: Vec::new(),
             flip_positions: Vec::new(),
             reader_positions: Vec::new(),
@@ -308,7 +312,7 @@ impl<F: Real> Propagation<F> {
     fn local_energy(&mut self, model: &Model, op: &CompiledOperator, config: &[u8]) -> Complex64 {
         let n = model.num_sites();
         self.run_sample(model, config);
-        self.tail_response(model);
+        self.responses_ready = false;
         let sample = Complex64::new(
             0.5 * self.log_prob[n],
             self.phase[n] + model.sign_phase(config),
@@ -363,6 +367,13 @@ impl<F: Real> Propagation<F> {
             self.log_prob[t + 1] = self.log_prob[t] + self.heads.probability[0].to_f64().ln();
             self.phase[t + 1] = self.phase[t] + self.heads.phase[0];
             self.partial[t + 1] = self.partial[t] + value as u32;
+        }
+        for t in (0..n).rev() {
+            self.tail_weight[t] = match t + 1 {
+                u if u == n => 0.0,
+                u if layout.mixes_neighbours() => (n - u) as f64,
+                u => self.keep[u] * self.keep[u] * (1.0 + self.tail_weight[u]),
+            };
         }
     }
 
@@ -425,8 +436,8 @@ impl<F: Real> Propagation<F> {
 
     /// ln psi of the connected configurations `batch` (indices into `connected`, in order of
     /// their first flip), walked together from the first one's first flip. Live rows fill the
-    /// slots `0..live`; a row leaves its slot (to the last live row) once what it could
-    /// still change in ln psi is below the precision's rounding (`settled`).
+    /// slots `0..live`; once a row's ln psi is known (`settled`) the last live row takes its
+    /// slot.
     fn walk(&mut self, model: &Model, batch: &[usize]) {
         let n = model.num_sites();
         let layout = model.gate_layout();
@@ -557,8 +568,8 @@ impl<F: Real> Propagation<F> {
     /// (h' - h = a (m' - m), m a convex mix of earlier states) and stays below `change`, the
     /// largest bound over the states later positions read. Each later term of ln psi then
     /// differs from its first-order change by at most `curvature * change^2`, and their sum
-    /// by `curvature * change^2 * tail_weight`.
-    /// `oldest` is the ring column of position t + 1 - window, which no later position reads.
+    /// by `curvature * change^2 * tail_weight`. `oldest` is the ring column of position
+    /// t + 1 - window, which no later position reads.
     fn settled(&self, model: &Model, slot: usize, t: usize, oldest: usize) -> bool {
         let n = model.num_sites();
         let c = &self.connected[self.slot_row[slot]];
@@ -586,6 +597,10 @@ impl<F: Real> Propagation<F> {
     /// on through r's gates, against r's response.
     fn finish(&mut self, model: &Model, slot: usize, t: usize) {
         let n = model.num_sites();
+        if t + 1 < n && !self.responses_ready {
+            self.tail_response(model);
+            self.responses_ready = true;
+        }
         let layout = model.gate_layout();
         let (dh, tw, window) = (layout.dh, layout.tape_width(), self.window);
         let mut first_order = Complex64::new(0.0, 0.0);
@@ -685,11 +700,6 @@ impl<F: Real> Propagation<F> {
             for (i, y) in im.iter_mut().zip(y) {
                 *i *= 1.0 - y.to_f64() * y.to_f64();
             }
-            self.tail_weight[p] = match p + 1 {
-                u if u == n => 0.0,
-                u if layout.mixes_neighbours() => (n - u) as f64,
-                u => self.keep[u] * self.keep[u] * (1.0 + self.tail_weight[u]),
-            };
             // Then what its readers pass on.
             for &r in &self.readers[self.reader_start[p]..self.reader_start[p + 1]] {
                 let through_left = neighbour_positions(model.topology().step(r)).1 == Some(p);
