@@ -6,9 +6,9 @@
 //! follow h'_t = a_t m'_t + (1 - a_t) c_t (on a grid m' = b h'_h + (1 - b) h'_v) with the
 //! sample's a_t, b_t, c_t: elementwise work, no matrix product. Each row keeps its sample's
 //! states and gates for all positions (what bounds this path's memory; a larger model takes
-//! the prefix-reuse path), then walks its connected configurations from their first flip to
-//! the end, evaluating the heads on the way: O(hidden * (1 + local_dim)) per position against
-//! the GRU's O(hidden^2).
+//! the prefix-reuse path), then walks its connected configurations from their first flip,
+//! evaluating the heads on the way: O(hidden * (1 + local_dim)) per position against the
+//! GRU's O(hidden^2).
 //!
 //! The connected configurations of one sample walk together, up to `BATCH` at a time, in
 //! order of their first flip: at each position the rows already under way share the
@@ -22,7 +22,8 @@
 //! second-order remainder, bounded by the heads' weights (`Heads::curvature`), is below the
 //! precision's rounding. A flip's trace then costs O(memory length) positions instead of
 //! O(N): the cost per sample grows like N rather than N^2 on long chains. (On a grid the
-//! change travels down the columns, shrinking once per row of the lattice.)
+//! change travels down the columns, shrinking once per row of the lattice.) While a row's
+//! change is tiny, its tanh is a Taylor polynomial around the sample's (`Near`).
 
 use super::{changes_total, ratio_term, SNAPSHOT_BUDGET_BYTES};
 use crate::buffer::{room_for, try_zeroed, try_zeroed_vec};
@@ -32,8 +33,7 @@ use crate::kernels::{
     head_logits, linear_blend, linear_update, softmax_probabilities, two_value_probabilities, Near,
     Real,
 };
-use crate::model::forward::softsign;
-use crate::model::forward::softsign_derivative;
+use crate::model::forward::{softsign, softsign_derivative};
 use crate::model::{GateLayout, Model, ModelConfig, PhaseKind, Step};
 use crate::parallel::{for_each_task, CHUNK_ROWS};
 use num_complex::Complex64;
