@@ -940,27 +940,12 @@ mod tests {
                 );
             }
             let (mut h_body, mut out_body) = (vec![0.0; rows * dh], vec![0.0; rows * dh]);
-            if simd_level() == SimdLevel::Generic {
-                linear_blend_body::<Portable, f64>(
-                    layout,
-                    &gates,
-                    &own,
-                    &[],
-                    &mut h_body,
-                    &mut out_body,
-                    near,
-                );
+            let blend_body: BlendF64 = if simd_level() == SimdLevel::Generic {
+                linear_blend_body::<Portable, f64>
             } else {
-                linear_blend_body::<Fused, f64>(
-                    layout,
-                    &gates,
-                    &own,
-                    &[],
-                    &mut h_body,
-                    &mut out_body,
-                    near,
-                );
-            }
+                linear_blend_body::<Fused, f64>
+            };
+            blend_body(layout, &gates, &own, &[], &mut h_body, &mut out_body, near);
             assert_eq!((h_body, out_body), (h, out));
         }
     }
@@ -1003,16 +988,12 @@ mod tests {
             assert!((a - b).abs() <= 1e-15 * a.max(1e-300), "{a} vs {b}");
         }
         let mut body = [0.0; 6];
-        if simd_level() == SimdLevel::Generic {
-            two_value_probabilities_body::<Portable, f64>(
-                &differences,
-                &ranges,
-                &values,
-                &mut body,
-            );
+        let two_value_body: SoftmaxF64 = if simd_level() == SimdLevel::Generic {
+            two_value_probabilities_body::<Portable, f64>
         } else {
-            two_value_probabilities_body::<Fused, f64>(&differences, &ranges, &values, &mut body);
-        }
+            two_value_probabilities_body::<Fused, f64>
+        };
+        two_value_body(&differences, &ranges, &values, &mut body);
         assert_eq!(body, from_differences);
         let logits = &dispatched[dispatched.len() - 2];
         let x: Vec<f64> = (0..21).map(|i| 6.0 * (i as f64 * 0.3).sin()).collect();

@@ -201,7 +201,8 @@ struct Propagation<F: Real> {
     slot_row: Vec<usize>,
     /// `[BATCH x window]`: a bound on each walking row's largest change of state against the
     /// sample's, max_j |h'_j - h_j|, at the last `window` positions (position t in column
-    /// t % window): exact after a full update, then shrunk by the sample's `keep`.
+    /// t % window): exact after a full update (and every `EXACT_CHANGE_EVERY` positions when
+    /// smaller), otherwise shrunk by the sample's `keep`.
     change: Vec<f64>,
     /// Whether each walking row's change of state is below `near_change` at the current
     /// position, and that bound: (epsilon / 16)^(1/4), where the Taylor polynomial's error
