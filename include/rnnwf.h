@@ -14,7 +14,16 @@
  *   A value given out of its range is RNNWF_ERR_INVALID_ARGUMENT, NaN and Inf included (a
  *   coefficient, a coupling, a learning rate, a config field); RNNWF_ERR_NUMERICAL is for NaN
  *   or Inf met in parameters (rnnwf_model_set_params) or arising in a computation (energies,
- *   gradients, updates).
+ *   gradients, updates); RNNWF_ERR_OUT_OF_MEMORY is an allocation whose size follows from the
+ *   arguments refused (the message names the buffer and its bytes).
+ *
+ * STRUCTS THAT GROW
+ *   rnnwf_model_config, rnnwf_vmc_config and rnnwf_vmc_stats start with struct_size, the
+ *   size of the struct the host was compiled with: fill configs with their _init function,
+ *   and set struct_size = sizeof before rnnwf_model_get_config, rnnwf_vmc_get_config and
+ *   rnnwf_vmc_step (stats). Any size from the struct's ABI 0.3 size up to the library's is
+ *   accepted: fields past it take their defaults when read, and only that many bytes are
+ *   written. Other sizes (0 included) are RNNWF_ERR_INVALID_ARGUMENT.
  *
  * OWNERSHIP
  *   Handles (rnnwf_model *, rnnwf_hamiltonian *, rnnwf_vmc *) are created by *_new, *_clone,
@@ -78,14 +87,14 @@
 
 #define RNNWF_VERSION_MAJOR 0
 
-#define RNNWF_VERSION_MINOR 2
+#define RNNWF_VERSION_MINOR 3
 
 #define RNNWF_VERSION_PATCH 0
 
 // The ABI generation: equals RNNWF_VERSION_MINOR while on 0.x, matching the shared
 // library's SONAME librnnwf.so.0.MINOR. A host built against one ABI version needs a library
 // with the same one.
-#define RNNWF_ABI_VERSION 2
+#define RNNWF_ABI_VERSION 3
 
 // h' = tanh(W h + V x + b)
 #define RNNWF_CELL_VANILLA 0
@@ -135,6 +144,14 @@
 // Passes (sampling, ln psi, local energies) in single precision, on the parameters rounded
 // to float; ln P summed over sites, energies, gradient sums and solves stay double.
 #define RNNWF_PRECISION_F32 1
+
+// A grid site's cells read its left and upper neighbours (the default).
+#define RNNWF_BOUNDARY_OPEN 0
+
+// On grids, the cells also read the wrapped neighbours sampled before the site (the
+// periodic 2D RNN). Not implemented in this version: rnnwf_model_new refuses it with
+// RNNWF_ERR_UNSUPPORTED.
+#define RNNWF_BOUNDARY_PERIODIC 1
 
 // Plain gradient descent: theta -= learning_rate * g.
 #define RNNWF_OPT_SGD 0
@@ -221,6 +238,13 @@ typedef struct rnnwf_model_config {
   uint32_t symmetry;
   // RNNWF_PRECISION_F64 or RNNWF_PRECISION_F32.
   uint32_t precision;
+  // RNNWF_BOUNDARY_OPEN (0, the default) or RNNWF_BOUNDARY_PERIODIC (not implemented in
+  // this version: RNNWF_ERR_UNSUPPORTED).
+  uint32_t boundary;
+  // 0 (the default): every layer reads the previous site in sampling order; 1: layer l
+  // (from 0) reads the site 2^l positions back (the dilated RNN; not implemented in this
+  // version: RNNWF_ERR_UNSUPPORTED). Other values: RNNWF_ERR_INVALID_ARGUMENT.
+  uint32_t dilation;
 } rnnwf_model_config;
 
 // A complex double, layout-compatible with C99 `double _Complex`, C++ `std::complex<double>`,
@@ -294,8 +318,12 @@ typedef struct rnnwf_vmc_config {
 // (num_params). A reduced value that is NaN or Inf gives RNNWF_ERR_NUMERICAL.
 typedef int32_t (*rnnwf_allreduce_fn)(double *buf, size_t len, void *user_data);
 
-// What one rnnwf_vmc_step measured.
+// What one rnnwf_vmc_step measured. The caller sets struct_size before the call.
 typedef struct rnnwf_vmc_stats {
+  // sizeof(rnnwf_vmc_stats), set by the caller: the call writes that many bytes. 0, or a
+  // size below this struct's ABI 0.3 size or above the library's, is refused
+  // (RNNWF_ERR_INVALID_ARGUMENT naming both sizes) before the step changes anything.
+  uint32_t struct_size;
   // Index of this step, from 0 (energy and fit steps count alike).
   uint64_t step;
   // `<H>` of the samples drawn before this step's update, over all processes.
@@ -336,6 +364,10 @@ typedef struct rnnwf_vmc_stats {
 // A host callback returned non-zero.
 #define RNNWF_ERR_CALLBACK 8
 
+// An allocation whose size follows from the arguments (a model, an operator, a sample
+// count) was refused; the message names the buffer and its bytes. Nothing was changed.
+#define RNNWF_ERR_OUT_OF_MEMORY 9
+
 // A bug inside the library was caught at the boundary; the message says where.
 #define RNNWF_ERR_PANIC 99
 
@@ -371,13 +403,16 @@ const char *rnnwf_version(void);
 uint32_t rnnwf_abi_version(void);
 
 // Fills `cfg` with the defaults (GRU, lx 10, ly 1, local_dim 2, hidden 32, layers 1, no
-// phase, no sign rule, u1_total -1, seed 0, no symmetry, double precision) and sets
-// struct_size.
+// phase, no sign rule, u1_total -1, seed 0, no symmetry, double precision, open boundary,
+// no dilation) and sets struct_size to sizeof(rnnwf_model_config).
 rnnwf_status rnnwf_model_config_init(struct rnnwf_model_config *cfg);
 
 // Creates a model with Glorot-uniform weights drawn from cfg->seed. Invalid fields
-// (hidden = 0, local_dim < 2, an infeasible u1_total, an unknown code, a wrong struct_size)
-// give RNNWF_ERR_INVALID_ARGUMENT, as do parameters no memory can hold (naming the bytes).
+// (hidden = 0, local_dim < 2, an infeasible u1_total, an unknown code, dilation > 1, a
+// struct_size below this struct's ABI 0.3 size or above the library's; see docs/c-abi.md)
+// give RNNWF_ERR_INVALID_ARGUMENT; RNNWF_BOUNDARY_PERIODIC and dilation 1 give
+// RNNWF_ERR_UNSUPPORTED (not implemented yet); parameters no memory can hold give
+// RNNWF_ERR_OUT_OF_MEMORY (naming the bytes).
 // Memory: 8 bytes per parameter (rnnwf_model_num_params; about 8 x G x hidden x (hidden +
 // local_dim + 1) x layers bytes on a chain, G = 3 for the GRU, 1 otherwise), plus the
 // workspaces its calls keep (see rnnwf_sample, rnnwf_local_energies, rnnwf_log_psi_grad).
@@ -401,7 +436,9 @@ rnnwf_status rnnwf_model_resize(const struct rnnwf_model *m,
 // Destroys a model; NULL is a no-op. May run on any thread.
 void rnnwf_model_free(struct rnnwf_model *m);
 
-// The model's config, with struct_size set.
+// The model's config. The caller sets out->struct_size (to sizeof(rnnwf_model_config)) and
+// gets that many bytes written; a struct_size outside the accepted range (0 included) is
+// RNNWF_ERR_INVALID_ARGUMENT naming both sizes, with nothing written.
 rnnwf_status rnnwf_model_get_config(const struct rnnwf_model *m, struct rnnwf_model_config *out);
 
 // The number of sites, lx * ly: the row length of a configuration.
@@ -608,7 +645,9 @@ rnnwf_status rnnwf_vmc_new(const struct rnnwf_vmc_config *cfg, struct rnnwf_vmc 
 void rnnwf_vmc_free(struct rnnwf_vmc *v);
 
 // The current settings (learning_rate and temperature as last set; optimizer and
-// preconditioner as given), with struct_size set.
+// preconditioner as given). The caller sets out->struct_size and gets that many bytes
+// written; a struct_size outside the accepted range (0 included) is
+// RNNWF_ERR_INVALID_ARGUMENT naming both sizes, with nothing written.
 rnnwf_status rnnwf_vmc_get_config(const struct rnnwf_vmc *v, struct rnnwf_vmc_config *out);
 
 // Sets the reduction that sums sample averages over processes (see rnnwf_allreduce_fn for
@@ -649,7 +688,8 @@ rnnwf_status rnnwf_vmc_set_temperature(struct rnnwf_vmc *v, double t);
 // log-derivatives and 8 r P for the matrix A, r = n (2n with a phase head), and without a
 // hook minSR's Gram matrix, 8 r^2 bytes (34 GB at n = 65536 without a phase head); plus
 // the model's workspaces (rnnwf_local_energies, rnnwf_log_psi_grad). A size no memory can
-// hold is RNNWF_ERR_INVALID_ARGUMENT naming the buffer and its bytes.
+// hold is RNNWF_ERR_OUT_OF_MEMORY naming the buffer and its bytes. out->struct_size is set
+// by the caller (see rnnwf_vmc_stats).
 rnnwf_status rnnwf_vmc_step(struct rnnwf_vmc *v,
                             struct rnnwf_model *m,
                             const struct rnnwf_hamiltonian *h,

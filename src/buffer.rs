@@ -4,6 +4,22 @@
 
 use crate::error::{Error, Result};
 
+/// The error of a refused allocation of `len` values of `T`, naming `what` and the bytes.
+fn refused<T>(len: usize, what: &str) -> Error {
+    Error::out_of_memory(format!(
+        "{what}: {len} values ({} bytes) cannot be allocated",
+        len.saturating_mul(size_of::<T>())
+    ))
+}
+
+/// Room for `additional` more values in `buf`, allocated fallibly: a size no memory can hold
+/// is [`ErrorKind::OutOfMemory`](crate::error::ErrorKind::OutOfMemory) naming `what` and the
+/// bytes asked for, not an abort.
+pub(crate) fn try_reserve<T>(buf: &mut Vec<T>, additional: usize, what: &str) -> Result<()> {
+    buf.try_reserve_exact(additional)
+        .map_err(|_| refused::<T>(additional, what))
+}
+
 /// Makes `buf` hold `len` values, reusing its memory when it already has the room. The
 /// values are unspecified (the previous step's, or `T::default()` where the buffer grew):
 /// callers overwrite or clear what they read. `what` names the buffer in the error.
@@ -27,18 +43,13 @@ pub(crate) fn room_for<T>(buf: &mut Vec<T>, len: usize, what: &str) -> Result<()
         // Release the old memory first: its contents are not needed and it could be what
         // stands between the new size and the memory limit.
         *buf = Vec::new();
-        buf.try_reserve_exact(len).map_err(|_| {
-            Error::invalid(format!(
-                "{what}: {len} values ({} bytes) cannot be allocated",
-                len.saturating_mul(size_of::<T>())
-            ))
-        })?;
+        try_reserve(buf, len, what)?;
     }
     Ok(())
 }
 
-/// A new vector of `len` default values, allocated fallibly: a size no memory can hold is an
-/// `InvalidArgument` naming `what` and the bytes asked for, not an abort.
+/// A new vector of `len` default values, allocated fallibly: a size no memory can hold is
+/// `OutOfMemory` naming `what` and the bytes asked for, not an abort.
 pub(crate) fn try_zeroed_vec<T: Clone + Default>(len: usize, what: &str) -> Result<Vec<T>> {
     let mut v = Vec::new();
     reuse(&mut v, len, what)?;
@@ -63,10 +74,15 @@ pub(crate) fn try_zeroed_layers<T: Clone + Default>(
     (0..layers).map(|_| try_zeroed(dims, what)).collect()
 }
 
-/// `a * b` for buffer sizes, refused (naming the buffer) when it overflows.
+/// `a * b` for buffer sizes, refused (naming the buffer) when it overflows: such a buffer
+/// is an allocation no memory can hold.
 pub(crate) fn product(a: usize, b: usize, what: &str) -> Result<usize> {
-    a.checked_mul(b)
-        .ok_or_else(|| Error::invalid(format!("{what}: {a} x {b} values do not fit in memory")))
+    a.checked_mul(b).ok_or_else(|| {
+        Error::out_of_memory(format!(
+            "{what}: {a} x {b} values (more than {} bytes) cannot be allocated",
+            usize::MAX
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -89,7 +105,7 @@ mod tests {
     fn an_impossible_size_is_an_error_naming_it() {
         let mut v: Vec<f64> = Vec::new();
         let e = reuse(&mut v, usize::MAX / 4, "the O matrix").unwrap_err();
-        assert_eq!(e.kind, crate::error::ErrorKind::InvalidArgument);
+        assert_eq!(e.kind, crate::error::ErrorKind::OutOfMemory);
         assert!(e.message.contains("the O matrix"), "{}", e.message);
         assert!(
             e.message.contains(&(usize::MAX / 4).to_string()),
@@ -103,7 +119,7 @@ mod tests {
     fn new_buffers_are_zeroed_or_refused_naming_the_bytes() {
         assert_eq!(try_zeroed::<f64>(&[2, 3], "w").unwrap(), vec![0.0; 6]);
         let e = try_zeroed::<f64>(&[1 << 40, 1 << 22], "the pass").unwrap_err();
-        assert_eq!(e.kind, crate::error::ErrorKind::InvalidArgument);
+        assert_eq!(e.kind, crate::error::ErrorKind::OutOfMemory);
         assert!(e.message.contains("the pass"), "{}", e.message);
         let e = try_zeroed_vec::<f64>(1 << 60, "the tape").unwrap_err();
         let bytes = (1usize << 63).to_string();

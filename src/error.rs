@@ -21,6 +21,9 @@ pub enum ErrorKind {
     Unsupported,
     /// A host callback reported failure.
     Callback,
+    /// An allocation whose size follows from the input was refused (the message names the
+    /// buffer and its bytes).
+    OutOfMemory,
 }
 
 /// An error with a message that names the problem. An I/O failure keeps the operating
@@ -66,6 +69,9 @@ impl Error {
     }
     pub fn unsupported(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Unsupported, message)
+    }
+    pub fn out_of_memory(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::OutOfMemory, message)
     }
     pub fn io(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Io, message)

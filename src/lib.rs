@@ -38,6 +38,7 @@ mod buffer;
 #[doc(hidden)]
 pub mod capi;
 pub mod checkpoint;
+mod enum_table;
 pub mod error;
 pub mod estimators;
 pub mod exact;
@@ -62,7 +63,7 @@ pub use hamiltonian::{Hamiltonian, Pauli, PauliString};
 pub use kernels::simd_level_name;
 pub use local_energy::{local_energies, local_energies_naive};
 pub use model::{
-    CellKind, Model, ModelConfig, ParamBlock, PhaseKind, Precision, SignRule, Symmetry,
+    Boundary, CellKind, Model, ModelConfig, ParamBlock, PhaseKind, Precision, SignRule, Symmetry,
 };
 pub use num_complex::Complex64;
 pub use parallel::{num_threads, set_num_threads, CHUNK_ROWS, MAX_THREADS};

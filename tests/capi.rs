@@ -38,11 +38,14 @@ fn new_model(edit: impl FnOnce(&mut rnnwf_model_config)) -> *mut rnnwf_model {
 
 #[test]
 fn config_struct_has_the_documented_layout() {
-    assert_eq!(size_of::<rnnwf_model_config>(), 56);
+    assert_eq!(size_of::<rnnwf_model_config>(), 64);
     assert_eq!(std::mem::offset_of!(rnnwf_model_config, u1_total), 36);
     assert_eq!(std::mem::offset_of!(rnnwf_model_config, seed), 40);
     assert_eq!(std::mem::offset_of!(rnnwf_model_config, symmetry), 48);
     assert_eq!(std::mem::offset_of!(rnnwf_model_config, precision), 52);
+    assert_eq!(std::mem::offset_of!(rnnwf_model_config, boundary), 56);
+    assert_eq!(std::mem::offset_of!(rnnwf_model_config, dilation), 60);
+    assert_eq!(std::mem::offset_of!(rnnwf_vmc_stats, struct_size), 0);
     assert_eq!(size_of::<rnnwf_complex>(), 16);
 }
 

@@ -390,6 +390,44 @@ fn intact_but_wrong_content_is_refused_as_format_with_a_named_problem() {
     assert!(message_of(&wrong_dtype).contains("dtype"));
 }
 
+/// `boundary` and `dilation` (ABI 0.3) are written only when not the default, so files
+/// without them (every 0.2 file) load as OPEN and 0; an intact file with a topology this
+/// version cannot build is Unsupported, one with a value out of range or the default
+/// spelt out is Format.
+#[test]
+fn topology_fields_load_as_defaults_when_absent_and_are_checked_when_present() {
+    let model = tiny(CellKind::Gru, PhaseKind::Softsign);
+    let bytes = model.to_checkpoint_bytes();
+    let (_, header) = SafeTensors::read_metadata(&bytes).unwrap();
+    let meta = header.metadata().clone().unwrap();
+    assert!(!meta.contains_key("boundary") && !meta.contains_key("dilation"));
+    let loaded = Model::from_checkpoint_bytes(&bytes).unwrap();
+    assert_eq!(loaded.config().boundary, rnnwf::Boundary::Open);
+    assert_eq!(loaded.config().dilation, 0);
+    let order = block_names(&model);
+    let with = |key: &str, value: &str| {
+        let edited = reseal(
+            &bytes,
+            |m, _| drop(m.insert(key.into(), value.into())),
+            &order,
+        );
+        Model::from_checkpoint_bytes(&edited).unwrap_err()
+    };
+    for (key, value, kind, needle) in [
+        ("boundary", "periodic", ErrorKind::Unsupported, "PERIODIC"),
+        ("dilation", "1", ErrorKind::Unsupported, "dilation"),
+        ("boundary", "open", ErrorKind::Format, "boundary"),
+        ("boundary", "twisted", ErrorKind::Format, "boundary"),
+        ("dilation", "0", ErrorKind::Format, "dilation"),
+        ("dilation", "2", ErrorKind::Format, "dilation"),
+        ("dilation", "01", ErrorKind::Format, "dilation"),
+    ] {
+        let err = with(key, value);
+        assert_eq!(err.kind, kind, "{key} = {value}: {}", err.message);
+        assert!(err.message.contains(needle), "{}", err.message);
+    }
+}
+
 #[test]
 fn checksum_mismatch_message_names_both_values() {
     let bytes = tiny(CellKind::Vanilla, PhaseKind::None).to_checkpoint_bytes();

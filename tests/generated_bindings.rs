@@ -1,5 +1,5 @@
-//! The raw layers of the Julia and Fortran bindings are generated from include/rnnwf.h by
-//! Python scripts and committed; these tests regenerate them and fail on any drift.
+//! The raw layers of the Julia and Fortran bindings and the Python package's constants are
+//! generated from include/rnnwf.h by Python scripts and committed; these tests regenerate them and fail on any drift.
 //! `RNNWF_BLESS=1 cargo test --test generated_bindings` rewrites the committed files.
 
 mod foreign;
@@ -53,6 +53,14 @@ fn fortran_capi_matches_the_header() {
     check_generated(
         "bindings/fortran/gen/generate.py",
         "bindings/fortran/rnnwf_capi.f90",
+    );
+}
+
+#[test]
+fn python_constants_match_the_header() {
+    check_generated(
+        "bindings/python/gen/generate.py",
+        "bindings/python/python/rnnwf/_constants.py",
     );
 }
 

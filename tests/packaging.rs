@@ -138,7 +138,7 @@ fn cmake_find_package_builds_cpp_and_fortran() {
             ))
             .output()
     };
-    let log = check_output_of("cmake configure", configure("0.2", &build));
+    let log = check_output_of("cmake configure", configure("0.3", &build));
     assert!(
         log.contains(&format!("found rnnwf {}", env!("CARGO_PKG_VERSION"))),
         "{log}"

@@ -487,7 +487,7 @@ fn an_impossible_sample_count_is_refused_naming_the_size() {
     })));
     let before = model.params().to_vec();
     let err = vmc.step(&mut model, &hamiltonian()).unwrap_err();
-    assert_eq!(err.kind, ErrorKind::InvalidArgument, "{}", err.message);
+    assert_eq!(err.kind, ErrorKind::OutOfMemory, "{}", err.message);
     assert!(
         err.message.contains("cannot be allocated"),
         "{}",

@@ -173,6 +173,7 @@ class Model : public Handle<rnnwf_model, rnnwf_model_free> {
 
   rnnwf_model_config config() const {
     rnnwf_model_config cfg{};
+    cfg.struct_size = sizeof cfg;
     check(rnnwf_model_get_config(raw(), &cfg));
     return cfg;
   }
@@ -376,9 +377,10 @@ struct VmcConfig : rnnwf_vmc_config {
   VmcConfig() : rnnwf_vmc_config() { check(rnnwf_vmc_config_init(this)); }
 };
 
-// What one Vmc::step measured (rnnwf_vmc_stats) and the energy as an Estimate.
+// What one Vmc::step measured (rnnwf_vmc_stats, its struct_size set) and the energy as an
+// Estimate.
 struct VmcStats : rnnwf_vmc_stats {
-  VmcStats() : rnnwf_vmc_stats() {}
+  VmcStats() : rnnwf_vmc_stats() { struct_size = sizeof(rnnwf_vmc_stats); }
   Complex energy_mean() const noexcept { return {energy.mean_re, energy.mean_im}; }
 };
 
@@ -395,6 +397,7 @@ class Vmc : public Handle<rnnwf_vmc, rnnwf_vmc_free> {
 
   rnnwf_vmc_config config() const {
     rnnwf_vmc_config cfg{};
+    cfg.struct_size = sizeof cfg;
     check(rnnwf_vmc_get_config(raw(), &cfg));
     return cfg;
   }

@@ -41,7 +41,7 @@
 module rnnwf
   use, intrinsic :: iso_c_binding, only: c_associated, c_char, c_double, c_double_complex, &
       c_f_pointer, c_funptr, c_int8_t, c_int32_t, c_int64_t, c_loc, c_null_char, &
-      c_null_funptr, c_null_ptr, c_ptr, c_size_t
+      c_null_funptr, c_null_ptr, c_ptr, c_size_t, c_sizeof
   use, intrinsic :: iso_fortran_env, only: error_unit
   use rnnwf_capi
   implicit none
@@ -399,6 +399,7 @@ contains
     type(rnnwf_model_config), intent(inout) :: cfg
     integer, intent(out), optional :: stat
     character(len=*), intent(inout), optional :: errmsg
+    cfg%struct_size = int(c_sizeof(cfg), c_int32_t)
     call finish(rnnwf_model_get_config(self%ptr, cfg), stat, errmsg)
   end subroutine model_get_config
 
@@ -903,6 +904,7 @@ contains
     type(rnnwf_vmc_config), intent(inout) :: cfg
     integer, intent(out), optional :: stat
     character(len=*), intent(inout), optional :: errmsg
+    cfg%struct_size = int(c_sizeof(cfg), c_int32_t)
     call finish(rnnwf_vmc_get_config(self%ptr, cfg), stat, errmsg)
   end subroutine vmc_get_config
 
@@ -946,8 +948,9 @@ contains
     call finish(rnnwf_vmc_set_allreduce(self%ptr, f, data), stat, errmsg)
   end subroutine vmc_set_allreduce
 
-  ! One VMC step of model on h; stats of the samples drawn before the update. On failure the
-  ! model, the optimiser state and the step counter are unchanged.
+  ! One VMC step of model on h; stats of the samples drawn before the update (its struct_size
+  ! is set here). On failure the model, the optimiser state and the step counter are
+  ! unchanged.
   subroutine vmc_step(self, model, h, stats, stat, errmsg)
     class(rnnwf_vmc), intent(inout) :: self
     class(rnnwf_model), intent(inout) :: model
@@ -955,6 +958,7 @@ contains
     type(rnnwf_vmc_stats), intent(inout) :: stats
     integer, intent(out), optional :: stat
     character(len=*), intent(inout), optional :: errmsg
+    stats%struct_size = int(c_sizeof(stats), c_int32_t)
     call finish(rnnwf_vmc_step(self%ptr, model%ptr, h%ptr, stats), stat, errmsg)
   end subroutine vmc_step
 

@@ -14,13 +14,13 @@ module rnnwf_capi
   private :: c_char, c_double, c_funptr, c_int32_t, c_int64_t, c_ptr, c_size_t
 
   integer(c_int32_t), parameter :: RNNWF_VERSION_MAJOR = 0
-  integer(c_int32_t), parameter :: RNNWF_VERSION_MINOR = 2
+  integer(c_int32_t), parameter :: RNNWF_VERSION_MINOR = 3
   integer(c_int32_t), parameter :: RNNWF_VERSION_PATCH = 0
   ! The ABI generation: equals RNNWF_VERSION_MINOR while on 0.x, matching the shared
   ! library's SONAME librnnwf.so.0.MINOR. A host built against one ABI version needs a library
   ! with the same one.
   ! RNNWF_ABI_VERSION in C; Fortran names ignore case, and rnnwf_abi_version is a function.
-  integer(c_int32_t), parameter :: RNNWF_HEADER_ABI_VERSION = 2
+  integer(c_int32_t), parameter :: RNNWF_HEADER_ABI_VERSION = 3
   ! h' = tanh(W h + V x + b)
   integer(c_int32_t), parameter :: RNNWF_CELL_VANILLA = 0
   ! Gated recurrent unit (on a grid: gates over both neighbours, see src/model/layout.rs).
@@ -56,6 +56,12 @@ module rnnwf_capi
   ! Passes (sampling, ln psi, local energies) in single precision, on the parameters rounded
   ! to float; ln P summed over sites, energies, gradient sums and solves stay double.
   integer(c_int32_t), parameter :: RNNWF_PRECISION_F32 = 1
+  ! A grid site's cells read its left and upper neighbours (the default).
+  integer(c_int32_t), parameter :: RNNWF_BOUNDARY_OPEN = 0
+  ! On grids, the cells also read the wrapped neighbours sampled before the site (the
+  ! periodic 2D RNN). Not implemented in this version: rnnwf_model_new refuses it with
+  ! RNNWF_ERR_UNSUPPORTED.
+  integer(c_int32_t), parameter :: RNNWF_BOUNDARY_PERIODIC = 1
   ! Plain gradient descent: theta -= learning_rate * g.
   integer(c_int32_t), parameter :: RNNWF_OPT_SGD = 0
   ! Adam with bias correction (Kingma & Ba).
@@ -98,6 +104,9 @@ module rnnwf_capi
   integer(c_int32_t), parameter :: RNNWF_ERR_UNSUPPORTED = 7
   ! A host callback returned non-zero.
   integer(c_int32_t), parameter :: RNNWF_ERR_CALLBACK = 8
+  ! An allocation whose size follows from the arguments (a model, an operator, a sample
+  ! count) was refused; the message names the buffer and its bytes. Nothing was changed.
+  integer(c_int32_t), parameter :: RNNWF_ERR_OUT_OF_MEMORY = 9
   ! A bug inside the library was caught at the boundary; the message says where.
   integer(c_int32_t), parameter :: RNNWF_ERR_PANIC = 99
 
@@ -134,6 +143,13 @@ module rnnwf_capi
     integer(c_int32_t) :: symmetry
     ! RNNWF_PRECISION_F64 or RNNWF_PRECISION_F32.
     integer(c_int32_t) :: precision
+    ! RNNWF_BOUNDARY_OPEN (0, the default) or RNNWF_BOUNDARY_PERIODIC (not implemented in
+    ! this version: RNNWF_ERR_UNSUPPORTED).
+    integer(c_int32_t) :: boundary
+    ! 0 (the default): every layer reads the previous site in sampling order; 1: layer l
+    ! (from 0) reads the site 2^l positions back (the dilated RNN; not implemented in this
+    ! version: RNNWF_ERR_UNSUPPORTED). Other values: RNNWF_ERR_INVALID_ARGUMENT.
+    integer(c_int32_t) :: dilation
   end type rnnwf_model_config
 
   ! A sample mean with its statistics. Samples are independent (exact sampling, no Markov
@@ -182,8 +198,12 @@ module rnnwf_capi
     integer(c_int32_t) :: preconditioner
   end type rnnwf_vmc_config
 
-  ! What one rnnwf_vmc_step measured.
+  ! What one rnnwf_vmc_step measured. The caller sets struct_size before the call.
   type, bind(C) :: rnnwf_vmc_stats
+    ! sizeof(rnnwf_vmc_stats), set by the caller: the call writes that many bytes. 0, or a
+    ! size below this struct's ABI 0.3 size or above the library's, is refused
+    ! (RNNWF_ERR_INVALID_ARGUMENT naming both sizes) before the step changes anything.
+    integer(c_int32_t) :: struct_size
     ! Index of this step, from 0 (energy and fit steps count alike).
     integer(c_int64_t) :: step
     ! `<H>` of the samples drawn before this step's update, over all processes.
@@ -251,8 +271,8 @@ module rnnwf_capi
     end function rnnwf_abi_version
 
     ! Fills `cfg` with the defaults (GRU, lx 10, ly 1, local_dim 2, hidden 32, layers 1, no
-    ! phase, no sign rule, u1_total -1, seed 0, no symmetry, double precision) and sets
-    ! struct_size.
+    ! phase, no sign rule, u1_total -1, seed 0, no symmetry, double precision, open boundary,
+    ! no dilation) and sets struct_size to sizeof(rnnwf_model_config).
     function rnnwf_model_config_init(cfg) bind(C, name="rnnwf_model_config_init") result(res)
       import
       implicit none
@@ -261,8 +281,11 @@ module rnnwf_capi
     end function rnnwf_model_config_init
 
     ! Creates a model with Glorot-uniform weights drawn from cfg->seed. Invalid fields
-    ! (hidden = 0, local_dim < 2, an infeasible u1_total, an unknown code, a wrong struct_size)
-    ! give RNNWF_ERR_INVALID_ARGUMENT, as do parameters no memory can hold (naming the bytes).
+    ! (hidden = 0, local_dim < 2, an infeasible u1_total, an unknown code, dilation > 1, a
+    ! struct_size below this struct's ABI 0.3 size or above the library's; see docs/c-abi.md)
+    ! give RNNWF_ERR_INVALID_ARGUMENT; RNNWF_BOUNDARY_PERIODIC and dilation 1 give
+    ! RNNWF_ERR_UNSUPPORTED (not implemented yet); parameters no memory can hold give
+    ! RNNWF_ERR_OUT_OF_MEMORY (naming the bytes).
     ! Memory: 8 bytes per parameter (rnnwf_model_num_params; about 8 x G x hidden x (hidden +
     ! local_dim + 1) x layers bytes on a chain, G = 3 for the GRU, 1 otherwise), plus the
     ! workspaces its calls keep (see rnnwf_sample, rnnwf_local_energies, rnnwf_log_psi_grad).
@@ -308,7 +331,9 @@ module rnnwf_capi
       type(c_ptr), value :: m
     end subroutine rnnwf_model_free
 
-    ! The model's config, with struct_size set.
+    ! The model's config. The caller sets out->struct_size (to sizeof(rnnwf_model_config)) and
+    ! gets that many bytes written; a struct_size outside the accepted range (0 included) is
+    ! RNNWF_ERR_INVALID_ARGUMENT naming both sizes, with nothing written.
     function rnnwf_model_get_config(m, out) bind(C, name="rnnwf_model_get_config") result(res)
       import
       implicit none
@@ -671,7 +696,9 @@ module rnnwf_capi
     end subroutine rnnwf_vmc_free
 
     ! The current settings (learning_rate and temperature as last set; optimizer and
-    ! preconditioner as given), with struct_size set.
+    ! preconditioner as given). The caller sets out->struct_size and gets that many bytes
+    ! written; a struct_size outside the accepted range (0 included) is
+    ! RNNWF_ERR_INVALID_ARGUMENT naming both sizes, with nothing written.
     function rnnwf_vmc_get_config(v, out) bind(C, name="rnnwf_vmc_get_config") result(res)
       import
       implicit none
@@ -745,7 +772,8 @@ module rnnwf_capi
     ! log-derivatives and 8 r P for the matrix A, r = n (2n with a phase head), and without a
     ! hook minSR's Gram matrix, 8 r^2 bytes (34 GB at n = 65536 without a phase head); plus
     ! the model's workspaces (rnnwf_local_energies, rnnwf_log_psi_grad). A size no memory can
-    ! hold is RNNWF_ERR_INVALID_ARGUMENT naming the buffer and its bytes.
+    ! hold is RNNWF_ERR_OUT_OF_MEMORY naming the buffer and its bytes. out->struct_size is set
+    ! by the caller (see rnnwf_vmc_stats).
     function rnnwf_vmc_step(v, m, h, out) bind(C, name="rnnwf_vmc_step") result(res)
       import
       implicit none

@@ -73,7 +73,7 @@ static void train(int steps) {
   TRY(rnnwf_exact_expectation(m, h, &e));
   printf("relative error before training: %.3e\n", (e.re - e0) / fabs(e0));
   for (int k = 0; k < steps; k++) {
-    rnnwf_vmc_stats stats;
+    rnnwf_vmc_stats stats = {.struct_size = sizeof stats};
     TRY(rnnwf_vmc_step(v, m, h, &stats));
     if (k % 50 == 0 || k == steps - 1)
       printf("step %4d: E = %.6f +- %.6f\n", k, stats.energy.mean_re, stats.energy.error);

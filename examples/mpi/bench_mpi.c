@@ -99,7 +99,7 @@ int main(int argc, char **argv) {
 
   double *wall = malloc((size_t)steps * sizeof *wall);
   if (!wall) MPI_Abort(MPI_COMM_WORLD, 1);
-  rnnwf_vmc_stats st;
+  rnnwf_vmc_stats st = {.struct_size = sizeof st};
   for (int k = -2; k < steps; k++) {
     MPI_Barrier(comm);
     double t0 = MPI_Wtime();

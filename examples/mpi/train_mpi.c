@@ -146,10 +146,12 @@ static double train(const rnnwf_hamiltonian *h, double e0, uint32_t optimizer,
       /* The first reduction of this step fails on every rank. */
       hs.fail_at = hs.calls + 1;
       OK(rnnwf_model_get_params(m, before, np));
+      st.struct_size = sizeof st;
       CHECK(rnnwf_vmc_step(v, m, h, &st) == RNNWF_ERR_CALLBACK);
       OK(rnnwf_model_get_params(m, after, np));
       CHECK(memcmp(before, after, np * sizeof *before) == 0);
     }
+    st.struct_size = sizeof st;
     OK(rnnwf_vmc_step(v, m, h, &st));
     CHECK(st.step == (uint64_t)k);
     CHECK(st.energy.n == (uint64_t)ranks * n_samples);
@@ -169,6 +171,7 @@ static double train(const rnnwf_hamiltonian *h, double e0, uint32_t optimizer,
       OK(rnnwf_model_load(model_path, &m));
       OK(rnnwf_vmc_load(v, vmc_path)); /* the hook stays; the seed is rank 0's */
       rnnwf_vmc_config got;
+      got.struct_size = sizeof got;
       OK(rnnwf_vmc_get_config(v, &got));
       CHECK(got.seed == SEED_BASE);
       OK(rnnwf_vmc_set_seed(v, own_seed));

@@ -44,6 +44,10 @@ mod vmc;
 mod args;
 mod boundary;
 mod handles;
+mod versioned;
+
+#[cfg(test)]
+mod codes;
 
 pub use allreduce::rnnwf_allreduce_fn;
 pub use complex::rnnwf_complex;

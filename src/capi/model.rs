@@ -4,9 +4,14 @@ use super::args::{borrow, borrow_mut, c_path, slice, slice_mut, OutSlot};
 use super::boundary::{ffi_call, ffi_value, Failure};
 use super::handles::{free_handle, into_handle};
 use super::status::rnnwf_status;
+use super::versioned::{read_versioned, Versioned, VersionedOut};
+use crate::enum_table::EnumTable;
 use crate::error::ErrorKind;
-use crate::model::{CellKind, Model, ModelConfig, PhaseKind, Precision, SignRule, Symmetry};
+use crate::model::codes::{BOUNDARIES, CELLS, PHASES, PRECISIONS, SIGN_RULES, SYMMETRIES};
+use crate::model::{Model, ModelConfig};
 use std::ffi::c_char;
+
+// The codes are literals for cbindgen; src/capi/codes.rs tests each against its table.
 
 /// h' = tanh(W h + V x + b)
 pub const RNNWF_CELL_VANILLA: u32 = 0;
@@ -43,6 +48,12 @@ pub const RNNWF_PRECISION_F64: u32 = 0;
 /// Passes (sampling, ln psi, local energies) in single precision, on the parameters rounded
 /// to float; ln P summed over sites, energies, gradient sums and solves stay double.
 pub const RNNWF_PRECISION_F32: u32 = 1;
+/// A grid site's cells read its left and upper neighbours (the default).
+pub const RNNWF_BOUNDARY_OPEN: u32 = 0;
+/// On grids, the cells also read the wrapped neighbours sampled before the site (the
+/// periodic 2D RNN). Not implemented in this version: rnnwf_model_new refuses it with
+/// RNNWF_ERR_UNSUPPORTED.
+pub const RNNWF_BOUNDARY_PERIODIC: u32 = 1;
 
 /// An RNN wave function. Opaque: made by rnnwf_model_new, rnnwf_model_clone or
 /// rnnwf_model_load, destroyed by rnnwf_model_free.
@@ -86,139 +97,104 @@ pub struct rnnwf_model_config {
     pub symmetry: u32,
     /// RNNWF_PRECISION_F64 or RNNWF_PRECISION_F32.
     pub precision: u32,
+    /// RNNWF_BOUNDARY_OPEN (0, the default) or RNNWF_BOUNDARY_PERIODIC (not implemented in
+    /// this version: RNNWF_ERR_UNSUPPORTED).
+    pub boundary: u32,
+    /// 0 (the default): every layer reads the previous site in sampling order; 1: layer l
+    /// (from 0) reads the site 2^l positions back (the dilated RNN; not implemented in this
+    /// version: RNNWF_ERR_UNSUPPORTED). Other values: RNNWF_ERR_INVALID_ARGUMENT.
+    pub dilation: u32,
 }
 
 const CONFIG_SIZE: u32 = size_of::<rnnwf_model_config>() as u32;
+
+// SAFETY: repr(C), struct_size (u32) first, integers only.
+unsafe impl Versioned for rnnwf_model_config {
+    const NAME: &'static str = "rnnwf_model_config";
+    // ABI 0.3's size: replace by that literal (64) when a field is appended.
+    const MIN_SIZE: usize = size_of::<rnnwf_model_config>();
+    fn defaults() -> Self {
+        rnnwf_model_config::from_rust(&ModelConfig::default())
+    }
+    fn copy_fields(dst: &mut Self, src: Self) {
+        *dst = src; // no padding: every byte is a field
+    }
+}
+const _: () = assert!(size_of::<rnnwf_model_config>() == 64, "no padding to copy");
+
+/// The variant of a field's C code, refused naming the field and the accepted codes.
+pub(super) fn variant<T: Copy + PartialEq>(table: &EnumTable<T>, code: u32) -> Result<T, Failure> {
+    table.of_code(code).ok_or_else(|| {
+        Failure::new(
+            ErrorKind::InvalidArgument,
+            format!(
+                "cfg->{} = {code} is not a {}* value: use {}",
+                table.field,
+                table.c_prefix,
+                table.c_choices()
+            ),
+        )
+    })
+}
 
 impl rnnwf_model_config {
     fn from_rust(cfg: &ModelConfig) -> Self {
         rnnwf_model_config {
             struct_size: CONFIG_SIZE,
-            cell: match cfg.cell {
-                CellKind::Vanilla => RNNWF_CELL_VANILLA,
-                CellKind::Gru => RNNWF_CELL_GRU,
-                CellKind::VanillaElu => RNNWF_CELL_VANILLA_ELU,
-                CellKind::TensorGru => RNNWF_CELL_TENSOR_GRU,
-                CellKind::LinearGated => RNNWF_CELL_LINEAR_GATED,
-            },
+            cell: CELLS.code(cfg.cell),
             lx: cfg.lx,
             ly: cfg.ly,
             local_dim: cfg.local_dim,
             hidden: cfg.hidden,
             layers: cfg.layers,
-            phase: match cfg.phase {
-                PhaseKind::None => RNNWF_PHASE_NONE,
-                PhaseKind::Softsign => RNNWF_PHASE_SOFTSIGN,
-            },
-            sign_rule: match cfg.sign_rule {
-                SignRule::None => RNNWF_SIGN_NONE,
-                SignRule::Marshall => RNNWF_SIGN_MARSHALL,
-            },
+            phase: PHASES.code(cfg.phase),
+            sign_rule: SIGN_RULES.code(cfg.sign_rule),
             // A valid config's total is at most (local_dim - 1) * sites < 2^28.
             u1_total: cfg
                 .u1_total
                 .map_or(-1, |t| i32::try_from(t).unwrap_or(i32::MAX)),
             seed: cfg.seed,
-            symmetry: match cfg.symmetry {
-                Symmetry::None => RNNWF_SYMMETRY_NONE,
-                Symmetry::Lattice => RNNWF_SYMMETRY_LATTICE,
-                Symmetry::LatticeSpinFlip => RNNWF_SYMMETRY_LATTICE_SPIN_FLIP,
-            },
-            precision: match cfg.precision {
-                Precision::F64 => RNNWF_PRECISION_F64,
-                Precision::F32 => RNNWF_PRECISION_F32,
-            },
+            symmetry: SYMMETRIES.code(cfg.symmetry),
+            precision: PRECISIONS.code(cfg.precision),
+            boundary: BOUNDARIES.code(cfg.boundary),
+            dilation: cfg.dilation,
         }
     }
 
-    /// The Rust config; refuses a wrong struct_size or an unknown code, naming the field.
-    /// The ranges of the numbers are Model::new's to check.
+    /// The Rust config; refuses an unknown code, naming the field (struct_size is checked
+    /// by `read_versioned`). The ranges of the numbers are Model::new's to check.
     fn to_rust(self) -> Result<ModelConfig, Failure> {
-        let invalid = |message: String| Failure::new(ErrorKind::InvalidArgument, message);
-        if self.struct_size != CONFIG_SIZE {
-            return Err(invalid(format!(
-                "cfg->struct_size = {} but sizeof(rnnwf_model_config) is {CONFIG_SIZE}: \
-                 fill the struct with rnnwf_model_config_init",
-                self.struct_size
-            )));
-        }
-        let cell = match self.cell {
-            RNNWF_CELL_VANILLA => CellKind::Vanilla,
-            RNNWF_CELL_GRU => CellKind::Gru,
-            RNNWF_CELL_VANILLA_ELU => CellKind::VanillaElu,
-            RNNWF_CELL_TENSOR_GRU => CellKind::TensorGru,
-            RNNWF_CELL_LINEAR_GATED => CellKind::LinearGated,
-            other => {
-                return Err(invalid(format!(
-                    "cfg->cell = {other} is not a RNNWF_CELL_* value"
-                )))
-            }
-        };
-        let phase = match self.phase {
-            RNNWF_PHASE_NONE => PhaseKind::None,
-            RNNWF_PHASE_SOFTSIGN => PhaseKind::Softsign,
-            other => {
-                return Err(invalid(format!(
-                    "cfg->phase = {other} is not a RNNWF_PHASE_* value"
-                )))
-            }
-        };
-        let sign_rule = match self.sign_rule {
-            RNNWF_SIGN_NONE => SignRule::None,
-            RNNWF_SIGN_MARSHALL => SignRule::Marshall,
-            other => {
-                return Err(invalid(format!(
-                    "cfg->sign_rule = {other} is not a RNNWF_SIGN_* value"
-                )))
-            }
-        };
         let u1_total = match self.u1_total {
             -1 => None,
             t => Some(u32::try_from(t).map_err(|_| {
-                invalid(format!(
-                    "cfg->u1_total = {t}: use -1 for none or a total >= 0"
-                ))
+                Failure::new(
+                    ErrorKind::InvalidArgument,
+                    format!("cfg->u1_total = {t}: use -1 for none or a total >= 0"),
+                )
             })?),
         };
-        let symmetry = match self.symmetry {
-            RNNWF_SYMMETRY_NONE => Symmetry::None,
-            RNNWF_SYMMETRY_LATTICE => Symmetry::Lattice,
-            RNNWF_SYMMETRY_LATTICE_SPIN_FLIP => Symmetry::LatticeSpinFlip,
-            other => {
-                return Err(invalid(format!(
-                    "cfg->symmetry = {other} is not a RNNWF_SYMMETRY_* value"
-                )))
-            }
-        };
-        let precision = match self.precision {
-            RNNWF_PRECISION_F64 => Precision::F64,
-            RNNWF_PRECISION_F32 => Precision::F32,
-            other => {
-                return Err(invalid(format!(
-                    "cfg->precision = {other} is not a RNNWF_PRECISION_* value"
-                )))
-            }
-        };
         Ok(ModelConfig {
-            cell,
+            cell: variant(&CELLS, self.cell)?,
             lx: self.lx,
             ly: self.ly,
             local_dim: self.local_dim,
             hidden: self.hidden,
             layers: self.layers,
-            phase,
-            sign_rule,
+            phase: variant(&PHASES, self.phase)?,
+            sign_rule: variant(&SIGN_RULES, self.sign_rule)?,
             u1_total,
             seed: self.seed,
-            symmetry,
-            precision,
+            symmetry: variant(&SYMMETRIES, self.symmetry)?,
+            precision: variant(&PRECISIONS, self.precision)?,
+            boundary: variant(&BOUNDARIES, self.boundary)?,
+            dilation: self.dilation,
         })
     }
 }
 
 /// Fills `cfg` with the defaults (GRU, lx 10, ly 1, local_dim 2, hidden 32, layers 1, no
-/// phase, no sign rule, u1_total -1, seed 0, no symmetry, double precision) and sets
-/// struct_size.
+/// phase, no sign rule, u1_total -1, seed 0, no symmetry, double precision, open boundary,
+/// no dilation) and sets struct_size to sizeof(rnnwf_model_config).
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_model_config_init(cfg: *mut rnnwf_model_config) -> rnnwf_status {
     ffi_call("rnnwf_model_config_init", || {
@@ -230,8 +206,11 @@ pub unsafe extern "C" fn rnnwf_model_config_init(cfg: *mut rnnwf_model_config) -
 }
 
 /// Creates a model with Glorot-uniform weights drawn from cfg->seed. Invalid fields
-/// (hidden = 0, local_dim < 2, an infeasible u1_total, an unknown code, a wrong struct_size)
-/// give RNNWF_ERR_INVALID_ARGUMENT, as do parameters no memory can hold (naming the bytes).
+/// (hidden = 0, local_dim < 2, an infeasible u1_total, an unknown code, dilation > 1, a
+/// struct_size below this struct's ABI 0.3 size or above the library's; see docs/c-abi.md)
+/// give RNNWF_ERR_INVALID_ARGUMENT; RNNWF_BOUNDARY_PERIODIC and dilation 1 give
+/// RNNWF_ERR_UNSUPPORTED (not implemented yet); parameters no memory can hold give
+/// RNNWF_ERR_OUT_OF_MEMORY (naming the bytes).
 /// Memory: 8 bytes per parameter (rnnwf_model_num_params; about 8 x G x hidden x (hidden +
 /// local_dim + 1) x layers bytes on a chain, G = 3 for the GRU, 1 otherwise), plus the
 /// workspaces its calls keep (see rnnwf_sample, rnnwf_local_energies, rnnwf_log_psi_grad).
@@ -241,8 +220,8 @@ pub unsafe extern "C" fn rnnwf_model_new(
     out: *mut *mut rnnwf_model,
 ) -> rnnwf_status {
     ffi_call("rnnwf_model_new", || {
-        // SAFETY: the caller gives a readable config (checked for NULL).
-        let cfg = unsafe { borrow(cfg, "cfg")? };
+        // SAFETY: the caller gives a config readable for its struct_size (checked for NULL).
+        let cfg = unsafe { read_versioned(cfg, "cfg")? };
         let out = OutSlot::new(out, "out")?;
         let model = Model::new(cfg.to_rust()?)?;
         // SAFETY: the caller gives a writable handle slot (checked for NULL).
@@ -309,7 +288,9 @@ pub unsafe extern "C" fn rnnwf_model_free(m: *mut rnnwf_model) {
     ffi_value((), || unsafe { free_handle(m) })
 }
 
-/// The model's config, with struct_size set.
+/// The model's config. The caller sets out->struct_size (to sizeof(rnnwf_model_config)) and
+/// gets that many bytes written; a struct_size outside the accepted range (0 included) is
+/// RNNWF_ERR_INVALID_ARGUMENT naming both sizes, with nothing written.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_model_get_config(
     m: *const rnnwf_model,
@@ -318,8 +299,9 @@ pub unsafe extern "C" fn rnnwf_model_get_config(
     ffi_call("rnnwf_model_get_config", || {
         // SAFETY: a live handle (checked for NULL).
         let m = unsafe { borrow(m, "m")? };
-        let out = OutSlot::new(out, "out")?;
-        // SAFETY: the caller gives a writable config (checked for NULL).
+        // SAFETY: the caller gives a config whose struct_size is readable (checked for NULL).
+        let out = unsafe { VersionedOut::new(out, "out")? };
+        // SAFETY: writable for its struct_size, as promised.
         unsafe { out.write(rnnwf_model_config::from_rust(m.model.config())) };
         Ok(())
     })

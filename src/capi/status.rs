@@ -27,6 +27,9 @@ pub const RNNWF_ERR_NUMERICAL: rnnwf_status = 6;
 pub const RNNWF_ERR_UNSUPPORTED: rnnwf_status = 7;
 /// A host callback returned non-zero.
 pub const RNNWF_ERR_CALLBACK: rnnwf_status = 8;
+/// An allocation whose size follows from the arguments (a model, an operator, a sample
+/// count) was refused; the message names the buffer and its bytes. Nothing was changed.
+pub const RNNWF_ERR_OUT_OF_MEMORY: rnnwf_status = 9;
 /// A bug inside the library was caught at the boundary; the message says where.
 pub const RNNWF_ERR_PANIC: rnnwf_status = 99;
 
@@ -40,11 +43,12 @@ pub(crate) fn status_of(kind: ErrorKind) -> rnnwf_status {
         ErrorKind::Numerical => RNNWF_ERR_NUMERICAL,
         ErrorKind::Unsupported => RNNWF_ERR_UNSUPPORTED,
         ErrorKind::Callback => RNNWF_ERR_CALLBACK,
+        ErrorKind::OutOfMemory => RNNWF_ERR_OUT_OF_MEMORY,
     }
 }
 
 /// Every code with its name, NUL-terminated so the names can be handed out as C strings.
-const NAMES: [(rnnwf_status, &str); 10] = [
+const NAMES: [(rnnwf_status, &str); 11] = [
     (RNNWF_OK, "RNNWF_OK\0"),
     (RNNWF_ERR_NULL_POINTER, "RNNWF_ERR_NULL_POINTER\0"),
     (RNNWF_ERR_INVALID_ARGUMENT, "RNNWF_ERR_INVALID_ARGUMENT\0"),
@@ -54,6 +58,7 @@ const NAMES: [(rnnwf_status, &str); 10] = [
     (RNNWF_ERR_NUMERICAL, "RNNWF_ERR_NUMERICAL\0"),
     (RNNWF_ERR_UNSUPPORTED, "RNNWF_ERR_UNSUPPORTED\0"),
     (RNNWF_ERR_CALLBACK, "RNNWF_ERR_CALLBACK\0"),
+    (RNNWF_ERR_OUT_OF_MEMORY, "RNNWF_ERR_OUT_OF_MEMORY\0"),
     (RNNWF_ERR_PANIC, "RNNWF_ERR_PANIC\0"),
 ];
 const UNKNOWN: &str = "RNNWF_UNKNOWN_STATUS\0";
@@ -86,6 +91,7 @@ mod tests {
             ErrorKind::Numerical,
             ErrorKind::Unsupported,
             ErrorKind::Callback,
+            ErrorKind::OutOfMemory,
         ];
         let mut codes: Vec<_> = kinds.iter().map(|&k| status_of(k)).collect();
         codes.sort();

@@ -7,12 +7,12 @@ use super::boundary::ffi_value;
 use std::ffi::c_char;
 
 pub const RNNWF_VERSION_MAJOR: u32 = 0;
-pub const RNNWF_VERSION_MINOR: u32 = 2;
+pub const RNNWF_VERSION_MINOR: u32 = 3;
 pub const RNNWF_VERSION_PATCH: u32 = 0;
 /// The ABI generation: equals RNNWF_VERSION_MINOR while on 0.x, matching the shared
 /// library's SONAME librnnwf.so.0.MINOR. A host built against one ABI version needs a library
 /// with the same one.
-pub const RNNWF_ABI_VERSION: u32 = 2;
+pub const RNNWF_ABI_VERSION: u32 = 3;
 
 const fn parse_u32(text: &str) -> u32 {
     let bytes = text.as_bytes();

@@ -8,9 +8,11 @@ use super::estimators::rnnwf_estimate;
 use super::hamiltonian::rnnwf_hamiltonian;
 use super::handles::{free_handle, into_handle};
 use super::model::rnnwf_model;
+use super::model::variant;
 use super::status::rnnwf_status;
-use crate::error::ErrorKind;
-use crate::optim::{Optimizer, Preconditioner, SrSolve};
+use super::versioned::{read_versioned, Versioned, VersionedOut};
+use crate::optim::SrSolve;
+use crate::vmc::codes::{OPTIMIZERS, PRECONDITIONERS};
 use crate::vmc::{Vmc, VmcConfig, VmcStats};
 use std::ffi::{c_char, c_void};
 
@@ -81,11 +83,15 @@ pub struct rnnwf_vmc_config {
     pub preconditioner: u32,
 }
 
-/// What one rnnwf_vmc_step measured.
+/// What one rnnwf_vmc_step measured. The caller sets struct_size before the call.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[allow(non_camel_case_types)]
 pub struct rnnwf_vmc_stats {
+    /// sizeof(rnnwf_vmc_stats), set by the caller: the call writes that many bytes. 0, or a
+    /// size below this struct's ABI 0.3 size or above the library's, is refused
+    /// (RNNWF_ERR_INVALID_ARGUMENT naming both sizes) before the step changes anything.
+    pub struct_size: u32,
     /// Index of this step, from 0 (energy and fit steps count alike).
     pub step: u64,
     /// `<H>` of the samples drawn before this step's update, over all processes.
@@ -101,16 +107,41 @@ pub struct rnnwf_vmc_stats {
 
 const CONFIG_SIZE: u32 = size_of::<rnnwf_vmc_config>() as u32;
 
-const OPTIMIZERS: [(u32, Optimizer); 3] = [
-    (RNNWF_OPT_SGD, Optimizer::Sgd),
-    (RNNWF_OPT_ADAM, Optimizer::Adam),
-    (RNNWF_OPT_SR, Optimizer::MinSr),
-];
+// SAFETY: repr(C), struct_size (u32) first, integers and doubles only.
+unsafe impl Versioned for rnnwf_vmc_config {
+    const NAME: &'static str = "rnnwf_vmc_config";
+    // ABI 0.3's size: replace by that literal when a field is appended.
+    const MIN_SIZE: usize = size_of::<rnnwf_vmc_config>();
+    fn defaults() -> Self {
+        rnnwf_vmc_config::from_rust(&VmcConfig::default())
+    }
+    fn copy_fields(dst: &mut Self, src: Self) {
+        rnnwf_vmc_config::copy_fields(dst, src)
+    }
+}
 
-const PRECONDITIONERS: [(u32, Preconditioner); 2] = [
-    (RNNWF_PRECONDITIONER_NONE, Preconditioner::None),
-    (RNNWF_PRECONDITIONER_SR, Preconditioner::Sr),
-];
+// SAFETY: repr(C), struct_size (u32) first, integers and doubles only.
+unsafe impl Versioned for rnnwf_vmc_stats {
+    const NAME: &'static str = "rnnwf_vmc_stats";
+    // ABI 0.3's size: replace by that literal when a field is appended.
+    const MIN_SIZE: usize = size_of::<rnnwf_vmc_stats>();
+    fn copy_fields(dst: &mut Self, src: Self) {
+        let rnnwf_vmc_stats {
+            struct_size,
+            step,
+            energy,
+            grad_norm,
+            seconds,
+            sr_solver,
+        } = src;
+        dst.struct_size = struct_size;
+        dst.step = step;
+        dst.energy = energy;
+        dst.grad_norm = grad_norm;
+        dst.seconds = seconds;
+        dst.sr_solver = sr_solver;
+    }
+}
 
 impl rnnwf_vmc_config {
     /// Copies every field (not the padding after `preconditioner`).
@@ -146,11 +177,7 @@ impl rnnwf_vmc_config {
     fn from_rust(c: &VmcConfig) -> Self {
         rnnwf_vmc_config {
             struct_size: CONFIG_SIZE,
-            optimizer: OPTIMIZERS
-                .iter()
-                .find(|(_, o)| *o == c.optimizer)
-                .map(|(code, _)| *code)
-                .expect("every optimiser has a code"),
+            optimizer: OPTIMIZERS.code(c.optimizer),
             n_samples: c.n_samples,
             learning_rate: c.learning_rate,
             adam_beta1: c.adam_beta1,
@@ -160,47 +187,16 @@ impl rnnwf_vmc_config {
             grad_clip: c.grad_clip,
             temperature: c.temperature,
             seed: c.seed,
-            preconditioner: PRECONDITIONERS
-                .iter()
-                .find(|(_, p)| *p == c.preconditioner)
-                .map(|(code, _)| *code)
-                .expect("every preconditioner has a code"),
+            preconditioner: PRECONDITIONERS.code(c.preconditioner),
         }
     }
 
-    /// The Rust settings; refuses a wrong struct_size or an unknown optimiser or
-    /// preconditioner code (a code is the C form of a Rust enum, so only the C side can
-    /// refuse it). The ranges of the numbers are VmcConfig::validate's to check.
+    /// The Rust settings; refuses an unknown optimiser or preconditioner code (a code is
+    /// the C form of a Rust enum, so only the C side can refuse it; struct_size is checked by
+    /// `read_versioned`). The ranges of the numbers are VmcConfig::validate's to check.
     fn to_rust(self) -> Result<VmcConfig, Failure> {
-        let invalid = |message: String| Failure::new(ErrorKind::InvalidArgument, message);
-        if self.struct_size != CONFIG_SIZE {
-            return Err(invalid(format!(
-                "cfg->struct_size = {} but sizeof(rnnwf_vmc_config) is {CONFIG_SIZE}: \
-                 fill the struct with rnnwf_vmc_config_init",
-                self.struct_size
-            )));
-        }
-        let optimizer = OPTIMIZERS
-            .iter()
-            .find(|(code, _)| *code == self.optimizer)
-            .map(|(_, o)| *o)
-            .ok_or_else(|| {
-                invalid(format!(
-                    "cfg->optimizer = {} is not a RNNWF_OPT_* value",
-                    self.optimizer
-                ))
-            })?;
-        let preconditioner = PRECONDITIONERS
-            .iter()
-            .find(|(code, _)| *code == self.preconditioner)
-            .map(|(_, p)| *p)
-            .ok_or_else(|| {
-                invalid(format!(
-                    "cfg->preconditioner = {} is not a valid value: use \
-                     RNNWF_PRECONDITIONER_NONE (0) or RNNWF_PRECONDITIONER_SR (1)",
-                    self.preconditioner
-                ))
-            })?;
+        let optimizer = variant(&OPTIMIZERS, self.optimizer)?;
+        let preconditioner = variant(&PRECONDITIONERS, self.preconditioner)?;
         Ok(VmcConfig {
             optimizer,
             preconditioner,
@@ -220,6 +216,7 @@ impl rnnwf_vmc_config {
 impl From<VmcStats> for rnnwf_vmc_stats {
     fn from(s: VmcStats) -> Self {
         rnnwf_vmc_stats {
+            struct_size: size_of::<rnnwf_vmc_stats>() as u32,
             step: s.step,
             energy: s.energy.into(),
             grad_norm: s.grad_norm,
@@ -260,8 +257,8 @@ pub unsafe extern "C" fn rnnwf_vmc_new(
     out: *mut *mut rnnwf_vmc,
 ) -> rnnwf_status {
     ffi_call("rnnwf_vmc_new", || {
-        // SAFETY: the caller gives a readable config (checked for NULL).
-        let cfg = unsafe { borrow(cfg, "cfg")? };
+        // SAFETY: the caller gives a config readable for its struct_size (checked for NULL).
+        let cfg = unsafe { read_versioned(cfg, "cfg")? };
         let out = OutSlot::new(out, "out")?;
         let vmc = Vmc::new(cfg.to_rust()?)?;
         // SAFETY: the caller gives a writable handle slot (checked for NULL).
@@ -278,7 +275,9 @@ pub unsafe extern "C" fn rnnwf_vmc_free(v: *mut rnnwf_vmc) {
 }
 
 /// The current settings (learning_rate and temperature as last set; optimizer and
-/// preconditioner as given), with struct_size set.
+/// preconditioner as given). The caller sets out->struct_size and gets that many bytes
+/// written; a struct_size outside the accepted range (0 included) is
+/// RNNWF_ERR_INVALID_ARGUMENT naming both sizes, with nothing written.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_vmc_get_config(
     v: *const rnnwf_vmc,
@@ -287,11 +286,10 @@ pub unsafe extern "C" fn rnnwf_vmc_get_config(
     ffi_call("rnnwf_vmc_get_config", || {
         // SAFETY: a live handle (checked for NULL).
         let v = unsafe { borrow(v, "v")? };
-        let out = OutSlot::new(out, "out")?;
-        let config = rnnwf_vmc_config::from_rust(v.vmc.config());
-        // SAFETY: the caller gives a writable rnnwf_vmc_config (checked for NULL); zero bytes
-        // are a valid one (integers and doubles).
-        unsafe { out.write_zero_padded(config, rnnwf_vmc_config::copy_fields) };
+        // SAFETY: the caller gives a config whose struct_size is readable (checked for NULL).
+        let out = unsafe { VersionedOut::new(out, "out")? };
+        // SAFETY: writable for its struct_size, as promised; padding written as zeros.
+        unsafe { out.write(rnnwf_vmc_config::from_rust(v.vmc.config())) };
         Ok(())
     })
 }
@@ -372,7 +370,8 @@ pub unsafe extern "C" fn rnnwf_vmc_set_temperature(v: *mut rnnwf_vmc, t: f64) ->
 /// log-derivatives and 8 r P for the matrix A, r = n (2n with a phase head), and without a
 /// hook minSR's Gram matrix, 8 r^2 bytes (34 GB at n = 65536 without a phase head); plus
 /// the model's workspaces (rnnwf_local_energies, rnnwf_log_psi_grad). A size no memory can
-/// hold is RNNWF_ERR_INVALID_ARGUMENT naming the buffer and its bytes.
+/// hold is RNNWF_ERR_OUT_OF_MEMORY naming the buffer and its bytes. out->struct_size is set
+/// by the caller (see rnnwf_vmc_stats).
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_vmc_step(
     v: *mut rnnwf_vmc,
@@ -387,9 +386,10 @@ pub unsafe extern "C" fn rnnwf_vmc_step(
         let m = unsafe { borrow_mut(m, "m")? };
         // SAFETY: as above.
         let h = unsafe { borrow(h, "h")? };
-        let out = OutSlot::new(out, "out")?;
+        // SAFETY: the caller gives stats whose struct_size is readable (checked for NULL).
+        let out = unsafe { VersionedOut::new(out, "out")? };
         let stats = v.vmc.step(m.model_mut(), h.hamiltonian())?;
-        // SAFETY: the caller gives a writable rnnwf_vmc_stats (checked for NULL).
+        // SAFETY: writable for its struct_size, as promised; padding written as zeros.
         unsafe { out.write(stats.into()) };
         Ok(())
     })

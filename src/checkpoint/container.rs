@@ -4,6 +4,7 @@
 //! The formats (`model.rs`, `optimizer.rs`) decide the metadata keys and the tensors; this
 //! file knows nothing about either.
 
+use crate::buffer::try_reserve;
 use crate::error::{Error, Result};
 use safetensors::tensor::{Dtype, Metadata};
 use safetensors::SafeTensors;
@@ -112,14 +113,18 @@ impl<'a> Container<'a> {
     }
 
     /// The value of `key` among `choices` (name, value).
-    pub fn parse_name<T: Copy>(&self, key: &str, choices: &[(&str, T)]) -> Result<T> {
+    pub fn parse_name<T: Copy>(
+        &self,
+        key: &str,
+        choices: impl Iterator<Item = (&'static str, T)> + Clone,
+    ) -> Result<T> {
         let text = self.required(key)?;
         choices
-            .iter()
+            .clone()
             .find(|(name, _)| *name == text)
-            .map(|&(_, v)| v)
+            .map(|(_, v)| v)
             .ok_or_else(|| {
-                let names: Vec<_> = choices.iter().map(|(n, _)| *n).collect();
+                let names: Vec<_> = choices.map(|(n, _)| n).collect();
                 Error::format(format!(
                     "checkpoint metadata `{key}` = {text:?} is not one of {}",
                     names.join(", ")
@@ -265,12 +270,7 @@ pub(super) fn f64_to_le_bytes(values: &[f64]) -> Vec<u8> {
 pub(super) fn finite_f64s(name: &str, bytes: &[u8], out: &mut Vec<f64>) -> Result<()> {
     let start = out.len();
     let count = bytes.len() / F64_BYTES;
-    out.try_reserve_exact(count).map_err(|_| {
-        Error::invalid(format!(
-            "tensor {name}: {count} values ({} bytes) cannot be allocated",
-            bytes.len()
-        ))
-    })?;
+    try_reserve(out, count, &format!("tensor {name}"))?;
     out.extend(
         bytes
             .chunks_exact(F64_BYTES)
@@ -318,12 +318,11 @@ fn read_regular_file(path: &Path) -> Result<Vec<u8>> {
     }
     let len = usize::try_from(meta.len()).unwrap_or(usize::MAX);
     let mut bytes = Vec::new();
-    bytes.try_reserve_exact(len).map_err(|_| {
-        Error::invalid(format!(
-            "cannot read checkpoint {}: its {len} bytes cannot be allocated",
-            path.display()
-        ))
-    })?;
+    try_reserve(
+        &mut bytes,
+        len,
+        &format!("cannot read checkpoint {}", path.display()),
+    )?;
     // One byte more than the size: reading it means the file grew while being read.
     file.take(meta.len().saturating_add(1))
         .read_to_end(&mut bytes)

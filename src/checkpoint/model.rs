@@ -5,10 +5,11 @@ use super::container::{
     f64_to_le_bytes, finite_f64s, read_file, to_bytes, write_atomically, Container, TensorBytes,
     F64_BYTES,
 };
+use crate::buffer::try_reserve;
+use crate::enum_table::EnumTable;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{
-    CellKind, Model, ModelConfig, ParamBlock, ParamLayout, PhaseKind, Precision, SignRule, Symmetry,
-};
+use crate::model::codes::{BOUNDARIES, CELLS, PHASES, PRECISIONS, SIGN_RULES, SYMMETRIES};
+use crate::model::{Boundary, Model, ModelConfig, ParamBlock, ParamLayout, Precision, Symmetry};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -68,13 +69,7 @@ impl Model {
         // The parameters' one allocation, filled from the file: loading holds the file and
         // the parameters, nothing more.
         let mut params = Vec::new();
-        params.try_reserve_exact(layout.total).map_err(|_| {
-            Error::invalid(format!(
-                "the model's {} parameters ({} bytes) cannot be allocated",
-                layout.total,
-                layout.total.saturating_mul(F64_BYTES)
-            ))
-        })?;
+        try_reserve(&mut params, layout.total, "the model's parameters")?;
         for (name, _, data) in &tensors {
             finite_f64s(name, data, &mut params)?;
         }
@@ -87,14 +82,14 @@ fn config_metadata(cfg: &ModelConfig) -> BTreeMap<String, String> {
     let entries = [
         ("format", CHECKPOINT_FORMAT.to_string()),
         ("format_version", CHECKPOINT_FORMAT_VERSION.to_string()),
-        ("cell", cell_name(cfg.cell).into()),
+        ("cell", CELLS.name(cfg.cell).into()),
         ("lx", cfg.lx.to_string()),
         ("ly", cfg.ly.to_string()),
         ("local_dim", cfg.local_dim.to_string()),
         ("hidden", cfg.hidden.to_string()),
         ("layers", cfg.layers.to_string()),
-        ("phase", phase_name(cfg.phase).into()),
-        ("sign_rule", sign_rule_name(cfg.sign_rule).into()),
+        ("phase", PHASES.name(cfg.phase).into()),
+        ("sign_rule", SIGN_RULES.name(cfg.sign_rule).into()),
         (
             "u1_total",
             cfg.u1_total.map_or("-1".into(), |t| t.to_string()),
@@ -102,10 +97,15 @@ fn config_metadata(cfg: &ModelConfig) -> BTreeMap<String, String> {
         ("seed", cfg.seed.to_string()),
     ];
     // Written only when not the default, so that files of models without them keep their
-    // bytes; a file without them loads as NONE / F64.
+    // bytes; a file without them loads as NONE / F64 / OPEN / 0.
     let optional = [
-        (cfg.symmetry != Symmetry::None).then(|| ("symmetry", symmetry_name(cfg.symmetry))),
-        (cfg.precision != Precision::F64).then(|| ("precision", precision_name(cfg.precision))),
+        (cfg.symmetry != Symmetry::None)
+            .then(|| ("symmetry", SYMMETRIES.name(cfg.symmetry).into())),
+        (cfg.precision != Precision::F64)
+            .then(|| ("precision", PRECISIONS.name(cfg.precision).into())),
+        (cfg.boundary != Boundary::Open)
+            .then(|| ("boundary", BOUNDARIES.name(cfg.boundary).into())),
+        (cfg.dilation != 0).then(|| ("dilation", cfg.dilation.to_string())),
     ];
     entries
         .into_iter()
@@ -113,60 +113,10 @@ fn config_metadata(cfg: &ModelConfig) -> BTreeMap<String, String> {
             optional
                 .into_iter()
                 .flatten()
-                .map(|(k, v)| (k, v.to_string())),
+                .map(|(k, v): (&str, String)| (k, v)),
         )
         .map(|(k, v)| (k.to_string(), v))
         .collect()
-}
-
-/// The checkpoint's name of a cell (the optimiser file's model shape uses it too).
-pub(crate) fn cell_name(cell: CellKind) -> &'static str {
-    match cell {
-        CellKind::Vanilla => "vanilla",
-        CellKind::Gru => "gru",
-        CellKind::VanillaElu => "vanilla_elu",
-        CellKind::TensorGru => "tensor_gru",
-        CellKind::LinearGated => "linear_gated",
-    }
-}
-
-/// The checkpoint's name of a phase head.
-pub(crate) fn phase_name(phase: PhaseKind) -> &'static str {
-    match phase {
-        PhaseKind::None => "none",
-        PhaseKind::Softsign => "softsign",
-    }
-}
-
-fn sign_rule_name(rule: SignRule) -> &'static str {
-    match rule {
-        SignRule::None => "none",
-        SignRule::Marshall => "marshall",
-    }
-}
-
-const SYMMETRY_NAMES: [(&str, Symmetry); 3] = [
-    ("none", Symmetry::None),
-    ("lattice", Symmetry::Lattice),
-    ("lattice_spin_flip", Symmetry::LatticeSpinFlip),
-];
-
-const PRECISION_NAMES: [(&str, Precision); 2] = [("f64", Precision::F64), ("f32", Precision::F32)];
-
-fn symmetry_name(symmetry: Symmetry) -> &'static str {
-    SYMMETRY_NAMES
-        .iter()
-        .find(|(_, s)| *s == symmetry)
-        .unwrap()
-        .0
-}
-
-fn precision_name(precision: Precision) -> &'static str {
-    PRECISION_NAMES
-        .iter()
-        .find(|(_, p)| *p == precision)
-        .unwrap()
-        .0
 }
 
 fn config_from_metadata(file: &Container) -> Result<ModelConfig> {
@@ -178,42 +128,50 @@ fn config_from_metadata(file: &Container) -> Result<ModelConfig> {
             ))
         })?),
     };
+    // Absent means the default, which is never written: one spelling per config.
     Ok(ModelConfig {
-        cell: file.parse_name(
-            "cell",
-            &[
-                ("vanilla", CellKind::Vanilla),
-                ("gru", CellKind::Gru),
-                ("vanilla_elu", CellKind::VanillaElu),
-                ("tensor_gru", CellKind::TensorGru),
-                ("linear_gated", CellKind::LinearGated),
-            ],
-        )?,
+        cell: file.parse_name("cell", CELLS.names())?,
         lx: file.parse_canonical("lx")?,
         ly: file.parse_canonical("ly")?,
         local_dim: file.parse_canonical("local_dim")?,
         hidden: file.parse_canonical("hidden")?,
         layers: file.parse_canonical("layers")?,
-        phase: file.parse_name(
-            "phase",
-            &[("none", PhaseKind::None), ("softsign", PhaseKind::Softsign)],
-        )?,
-        sign_rule: file.parse_name(
-            "sign_rule",
-            &[("none", SignRule::None), ("marshall", SignRule::Marshall)],
-        )?,
+        phase: file.parse_name("phase", PHASES.names())?,
+        sign_rule: file.parse_name("sign_rule", SIGN_RULES.names())?,
         u1_total,
         seed: file.parse_canonical("seed")?,
-        // Absent means the default, which is never written: one spelling per config.
         symmetry: match file.has("symmetry") {
-            true => file.parse_name("symmetry", &SYMMETRY_NAMES[1..])?,
+            true => file.parse_name("symmetry", non_default(&SYMMETRIES, Symmetry::None))?,
             false => Symmetry::None,
         },
         precision: match file.has("precision") {
-            true => file.parse_name("precision", &PRECISION_NAMES[1..])?,
+            true => file.parse_name("precision", non_default(&PRECISIONS, Precision::F64))?,
             false => Precision::F64,
         },
+        boundary: match file.has("boundary") {
+            true => file.parse_name("boundary", non_default(&BOUNDARIES, Boundary::Open))?,
+            false => Boundary::Open,
+        },
+        dilation: match file.has("dilation") {
+            true => {
+                match file.parse_canonical("dilation")? {
+                    0 => return Err(Error::format(
+                        "checkpoint metadata `dilation` = 0 is the default, which is never written",
+                    )),
+                    d => d,
+                }
+            }
+            false => 0,
+        },
     })
+}
+
+/// The names of a table's variants other than `default`: a file never writes the default.
+fn non_default<T: Copy + PartialEq>(
+    table: &'static EnumTable<T>,
+    default: T,
+) -> impl Iterator<Item = (&'static str, T)> + Clone {
+    table.names().filter(move |&(_, v)| v != default)
 }
 
 /// The file's tensors in block order, after checking that they are exactly the blocks, each

@@ -6,7 +6,8 @@ use super::container::{
     TensorBytes,
 };
 use crate::error::{Error, Result};
-use crate::optim::{AdamState, Optimizer, Preconditioner};
+use crate::optim::{AdamState, Preconditioner};
+use crate::vmc::codes::{OPTIMIZERS, PRECONDITIONERS};
 use crate::vmc::{Vmc, VmcConfig};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -35,14 +36,6 @@ const _: () = assert!(MAX_STEPS == 1 << 53);
 /// Present only with the SR preconditioner, so that files without it keep their bytes and
 /// files written before the setting existed load with none.
 const PRECONDITIONER: &str = "preconditioner";
-const PRECONDITIONERS: [(&str, Preconditioner); 2] =
-    [("none", Preconditioner::None), ("sr", Preconditioner::Sr)];
-
-const OPTIMIZERS: [(&str, Optimizer); 3] = [
-    ("sgd", Optimizer::Sgd),
-    ("adam", Optimizer::Adam),
-    ("minsr", Optimizer::MinSr),
-];
 
 impl Vmc {
     /// Writes the settings, the step counter and the optimiser state to `path` atomically
@@ -63,11 +56,7 @@ impl Vmc {
     /// The checkpoint file's bytes; the same state always gives the same bytes.
     pub fn to_checkpoint_bytes(&self) -> Vec<u8> {
         let c = self.config();
-        let name = OPTIMIZERS
-            .iter()
-            .find(|(_, o)| *o == c.optimizer)
-            .map(|(n, _)| *n)
-            .expect("every optimiser has a name");
+        let name = OPTIMIZERS.name(c.optimizer);
         let mut metadata: BTreeMap<String, String> = [
             ("format", OPTIMIZER_FORMAT.to_string()),
             ("format_version", OPTIMIZER_FORMAT_VERSION.to_string()),
@@ -86,8 +75,9 @@ impl Vmc {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        if c.preconditioner == Preconditioner::Sr {
-            metadata.insert(PRECONDITIONER.into(), "sr".into());
+        if c.preconditioner != Preconditioner::None {
+            let name = PRECONDITIONERS.name(c.preconditioner);
+            metadata.insert(PRECONDITIONER.into(), name.into());
         }
         match self.adam_state() {
             None => to_bytes(metadata, &[]),
@@ -114,9 +104,9 @@ impl Vmc {
         file.verify_checksum(&tensors)?;
 
         let config = VmcConfig {
-            optimizer: file.parse_name("optimizer", &OPTIMIZERS)?,
+            optimizer: file.parse_name("optimizer", OPTIMIZERS.names())?,
             preconditioner: if file.has(PRECONDITIONER) {
-                file.parse_name(PRECONDITIONER, &PRECONDITIONERS)?
+                file.parse_name(PRECONDITIONER, PRECONDITIONERS.names())?
             } else {
                 Preconditioner::None
             },

@@ -204,12 +204,12 @@ mod tests {
             // Row counts whose buffers overflow the element count or exceed isize::MAX bytes.
             for rows in [usize::MAX / 2, 1 << 57] {
                 let e = Pass::<f64>::new(&m, rows).err().expect("refused");
-                assert_eq!(e.kind, ErrorKind::InvalidArgument);
+                assert_eq!(e.kind, ErrorKind::OutOfMemory);
                 assert!(e.message.contains("the pass workspace"), "{}", e.message);
                 let e = Tape::<f64>::new(&m, rows).err().expect("refused");
                 assert!(e.message.contains("the gradient tape"), "{}", e.message);
                 let e = Backward::<f64>::new(&m, rows).err().expect("refused");
-                assert_eq!(e.kind, ErrorKind::InvalidArgument);
+                assert_eq!(e.kind, ErrorKind::OutOfMemory);
             }
             // The same shapes with a row or a chunk are fine.
             assert!(

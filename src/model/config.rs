@@ -74,6 +74,16 @@ pub enum Precision {
     F32,
 }
 
+/// Which neighbours a grid site's cells read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Boundary {
+    /// The left (previous in the row) and upper neighbours only.
+    Open,
+    /// Also the neighbours across the periodic boundary sampled before the site (the periodic
+    /// 2D RNN). Not implemented yet: refused as [`ErrorKind::Unsupported`](crate::ErrorKind).
+    Periodic,
+}
+
 /// Everything that fixes a model's shape and initial parameters. Build one from the
 /// defaults: `ModelConfig::default().with_lx(6).with_ly(6).with_hidden(32)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,6 +111,11 @@ pub struct ModelConfig {
     pub symmetry: Symmetry,
     /// The precision of the passes.
     pub precision: Precision,
+    /// The neighbours a grid site reads.
+    pub boundary: Boundary,
+    /// 0: every layer reads the previous position; 1: layer l reads the position 2^l back
+    /// (the dilated RNN; not implemented yet: refused as unsupported).
+    pub dilation: u32,
 }
 
 /// Largest accepted values; beyond them a request is almost surely a mistake, and the
@@ -125,6 +140,8 @@ impl Default for ModelConfig {
             seed: 0,
             symmetry: Symmetry::None,
             precision: Precision::F64,
+            boundary: Boundary::Open,
+            dilation: 0,
         }
     }
 }
@@ -142,6 +159,8 @@ crate::settings::with_setters!(ModelConfig {
     with_seed => seed: u64,
     with_symmetry => symmetry: Symmetry,
     with_precision => precision: Precision,
+    with_boundary => boundary: Boundary,
+    with_dilation => dilation: u32,
 });
 
 impl ModelConfig {
@@ -210,6 +229,23 @@ impl ModelConfig {
                     )));
                 }
             }
+        }
+        if self.dilation > 1 {
+            return Err(Error::invalid(format!(
+                "dilation must be 0 (none) or 1 (layer l reads 2^l positions back), got {}",
+                self.dilation
+            )));
+        }
+        // Unsupported only after every range is checked (checkpoint loading relies on it).
+        if self.boundary == Boundary::Periodic {
+            return Err(Error::unsupported(
+                "boundary PERIODIC (the periodic 2D RNN) is not implemented in this version",
+            ));
+        }
+        if self.dilation == 1 {
+            return Err(Error::unsupported(
+                "dilation 1 (the dilated RNN) is not implemented in this version",
+            ));
         }
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! The RNN wave function: configuration, parameters, and the batched pass that evaluates it.
 
+pub(crate) mod codes;
 mod config;
 mod diagnostics;
 pub(crate) mod evaluate;
@@ -15,8 +16,8 @@ pub(crate) mod symmetry;
 mod topology;
 
 pub use config::{
-    CellKind, ModelConfig, PhaseKind, Precision, SignRule, Symmetry, MAX_HIDDEN, MAX_LAYERS,
-    MAX_LOCAL_DIM, MAX_SITES,
+    Boundary, CellKind, ModelConfig, PhaseKind, Precision, SignRule, Symmetry, MAX_HIDDEN,
+    MAX_LAYERS, MAX_LOCAL_DIM, MAX_SITES,
 };
 pub(crate) use evaluate::ReadValues;
 pub(crate) use gate_layout::{Blend, GateLayout};
@@ -61,12 +62,7 @@ impl Model {
     /// A model with the given parameters (checked like [`Model::set_params`]).
     pub fn with_params(config: ModelConfig, params: &[f64]) -> Result<Model> {
         let mut owned = Vec::new();
-        owned.try_reserve_exact(params.len()).map_err(|_| {
-            Error::invalid(format!(
-                "the model's parameters: {} values cannot be allocated",
-                params.len()
-            ))
-        })?;
+        crate::buffer::try_reserve(&mut owned, params.len(), "the model's parameters")?;
         owned.extend_from_slice(params);
         Model::from_param_vec(config, owned)
     }

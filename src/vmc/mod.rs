@@ -2,6 +2,7 @@
 //! updates the parameters; optionally summing every sample average across processes
 //! through a host-supplied reduction.
 
+pub(crate) mod codes;
 mod config;
 mod fit;
 mod reduction;
@@ -11,9 +12,9 @@ mod workspace;
 pub use config::VmcConfig;
 pub use reduction::AllReduce;
 
-use crate::checkpoint::model::{cell_name, phase_name};
 use crate::error::{Error, Result};
 use crate::estimators::Estimate;
+use crate::model::codes::{CELLS, PHASES};
 use crate::model::{Model, ModelConfig};
 use crate::optim::{AdamState, SrSolve};
 use reduction::Reduction;
@@ -231,7 +232,7 @@ impl Vmc {
 /// leave them alike), as text, e.g. `cell=gru,lx=10,ly=1,local_dim=2,hidden=8,layers=1,
 /// phase=softsign` (without the line break). Optimiser checkpoints record it.
 pub(crate) fn model_shape(c: &ModelConfig) -> String {
-    let (cell, phase) = (cell_name(c.cell), phase_name(c.phase));
+    let (cell, phase) = (CELLS.name(c.cell), PHASES.name(c.phase));
     format!(
         "cell={cell},lx={},ly={},local_dim={},hidden={},layers={},phase={phase}",
         c.lx, c.ly, c.local_dim, c.hidden, c.layers

@@ -1,5 +1,5 @@
 /* Calls whose memory comes from their arguments, under an address-space limit: each must
- * return a status (here RNNWF_ERR_INVALID_ARGUMENT naming what could not be allocated), never
+ * return a status (RNNWF_ERR_OUT_OF_MEMORY naming what could not be allocated), never
  * abort the host. The caller's own arrays are large enough that a second, library-made copy
  * of them would not fit under the limit; the models are shaped so that the library's
  * workspaces or parameters cannot fit at all.
@@ -38,7 +38,7 @@ static rnnwf_hamiltonian *x0_plus_z1(uint32_t n_sites) {
 static void test_parameters_beyond_memory(void) {
   rnnwf_model_config cfg = config(4, 1, 4096, 64);
   rnnwf_model *m = NULL;
-  EXPECT(rnnwf_model_new(&cfg, &m), RNNWF_ERR_INVALID_ARGUMENT);
+  EXPECT(rnnwf_model_new(&cfg, &m), RNNWF_ERR_OUT_OF_MEMORY);
   MENTIONS("parameters");
   MENTIONS("bytes");
   CHECK(m == NULL);
@@ -62,29 +62,29 @@ static void test_workspaces_beyond_memory(void) {
   out[0].re = 42.0;
   grad[0].re = 42.0;
 
-  EXPECT(rnnwf_sample(m, 1, n, configs, out), RNNWF_ERR_INVALID_ARGUMENT);
+  EXPECT(rnnwf_sample(m, 1, n, configs, out), RNNWF_ERR_OUT_OF_MEMORY);
   MENTIONS("pass workspace");
   MENTIONS("bytes");
   CHECK(configs[0] == 0 && out[0].re == 42.0); /* nothing written */
-  EXPECT(rnnwf_sample(m, 1, n, configs, NULL), RNNWF_ERR_INVALID_ARGUMENT);
+  EXPECT(rnnwf_sample(m, 1, n, configs, NULL), RNNWF_ERR_OUT_OF_MEMORY);
   MENTIONS("pass workspace");
-  EXPECT(rnnwf_log_psi(m, configs, n, out), RNNWF_ERR_INVALID_ARGUMENT);
+  EXPECT(rnnwf_log_psi(m, configs, n, out), RNNWF_ERR_OUT_OF_MEMORY);
   MENTIONS("pass workspace");
   CHECK(out[0].re == 42.0);
-  EXPECT(rnnwf_log_psi_grad(m, configs, 1, grad), RNNWF_ERR_INVALID_ARGUMENT);
+  EXPECT(rnnwf_log_psi_grad(m, configs, 1, grad), RNNWF_ERR_OUT_OF_MEMORY);
   MENTIONS("gradient tape");
   MENTIONS("bytes");
   CHECK(grad[0].re == 42.0);
 
   rnnwf_hamiltonian *h = x0_plus_z1((uint32_t)sites);
-  EXPECT(rnnwf_local_energies(m, h, configs, n, out), RNNWF_ERR_INVALID_ARGUMENT);
+  EXPECT(rnnwf_local_energies(m, h, configs, n, out), RNNWF_ERR_OUT_OF_MEMORY);
   MENTIONS("bytes");
   CHECK(out[0].re == 42.0);
   rnnwf_estimate e;
-  EXPECT(rnnwf_expectation(m, h, 1, 256, &e), RNNWF_ERR_INVALID_ARGUMENT);
+  EXPECT(rnnwf_expectation(m, h, 1, 256, &e), RNNWF_ERR_OUT_OF_MEMORY);
   MENTIONS("pass workspace");
   const uint32_t region[1] = {0};
-  EXPECT(rnnwf_renyi2(m, region, 1, 1, 256, &e), RNNWF_ERR_INVALID_ARGUMENT);
+  EXPECT(rnnwf_renyi2(m, region, 1, 1, 256, &e), RNNWF_ERR_OUT_OF_MEMORY);
   MENTIONS("pass workspace");
   rnnwf_hamiltonian_free(h);
   free(grad);

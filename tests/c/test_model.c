@@ -49,6 +49,7 @@ static void test_version_and_status_names(void) {
   CHECK(strcmp(rnnwf_status_name(RNNWF_ERR_NUMERICAL), "RNNWF_ERR_NUMERICAL") == 0);
   CHECK(strcmp(rnnwf_status_name(RNNWF_ERR_UNSUPPORTED), "RNNWF_ERR_UNSUPPORTED") == 0);
   CHECK(strcmp(rnnwf_status_name(RNNWF_ERR_CALLBACK), "RNNWF_ERR_CALLBACK") == 0);
+  CHECK(strcmp(rnnwf_status_name(RNNWF_ERR_OUT_OF_MEMORY), "RNNWF_ERR_OUT_OF_MEMORY") == 0);
   CHECK(strcmp(rnnwf_status_name(RNNWF_ERR_PANIC), "RNNWF_ERR_PANIC") == 0);
   CHECK(strcmp(rnnwf_status_name(12345), "RNNWF_UNKNOWN_STATUS") == 0);
   CHECK(strcmp(rnnwf_status_name(-1), "RNNWF_UNKNOWN_STATUS") == 0);
@@ -56,7 +57,7 @@ static void test_version_and_status_names(void) {
   CHECK(RNNWF_OK == 0 && RNNWF_ERR_NULL_POINTER == 1 && RNNWF_ERR_INVALID_ARGUMENT == 2);
   CHECK(RNNWF_ERR_BUFFER_SIZE == 3 && RNNWF_ERR_IO == 4 && RNNWF_ERR_FORMAT == 5);
   CHECK(RNNWF_ERR_NUMERICAL == 6 && RNNWF_ERR_UNSUPPORTED == 7 && RNNWF_ERR_CALLBACK == 8);
-  CHECK(RNNWF_ERR_PANIC == 99);
+  CHECK(RNNWF_ERR_OUT_OF_MEMORY == 9 && RNNWF_ERR_PANIC == 99);
 }
 
 static void test_last_error(void) {
@@ -140,6 +141,25 @@ static void test_config(void) {
   expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "struct_size");
   bad = cfg; bad.struct_size = 0;
   expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "struct_size");
+  /* A struct larger than the library's (a host built against a newer header): refused,
+     naming both sizes. */
+  char sizes[64];
+  bad = cfg; bad.struct_size = sizeof bad + 8;
+  snprintf(sizes, sizeof sizes, "struct_size = %zu", sizeof bad + 8);
+  expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, sizes);
+  snprintf(sizes, sizeof sizes, "to %zu bytes", sizeof bad);
+  MENTIONS(sizes);
+  /* The topologies of ABI 0.3 that are not implemented yet, and values out of range. */
+  CHECK(cfg.boundary == RNNWF_BOUNDARY_OPEN && cfg.dilation == 0);
+  CHECK(RNNWF_BOUNDARY_OPEN == 0 && RNNWF_BOUNDARY_PERIODIC == 1);
+  bad = cfg; bad.ly = 4; bad.boundary = RNNWF_BOUNDARY_PERIODIC;
+  expect_new_fails(bad, RNNWF_ERR_UNSUPPORTED, "PERIODIC");
+  bad = cfg; bad.boundary = 2;
+  expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "boundary");
+  bad = cfg; bad.dilation = 1;
+  expect_new_fails(bad, RNNWF_ERR_UNSUPPORTED, "dilation");
+  bad = cfg; bad.dilation = 2;
+  expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "dilation");
   bad = cfg; bad.cell = 5; /* the next unused cell code */
   expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "cell");
   bad = cfg; bad.ly = 0;
@@ -158,6 +178,7 @@ static void test_config(void) {
     rnnwf_model_config got;
     bad = cfg; bad.precision = RNNWF_PRECISION_F32;
     OK(rnnwf_model_new(&bad, &single));
+    got.struct_size = sizeof got;
     OK(rnnwf_model_get_config(single, &got));
     CHECK(got.precision == RNNWF_PRECISION_F32);
     OK(rnnwf_sample(single, 7, N, configs, lp));
@@ -191,6 +212,7 @@ static void test_queries_and_params(void) {
   rnnwf_model *m = make_model();
   rnnwf_model_config got;
   memset(&got, 0, sizeof got);
+  got.struct_size = sizeof got;
   OK(rnnwf_model_get_config(m, &got));
   CHECK(got.struct_size == sizeof got && got.cell == RNNWF_CELL_GRU && got.lx == 6);
   CHECK(got.ly == 1 && got.local_dim == 2 && got.hidden == 8 && got.layers == 2);
@@ -205,6 +227,7 @@ static void test_queries_and_params(void) {
     OK(rnnwf_model_new(&sym, &s));
     rnnwf_model_config back;
     memset(&back, 0, sizeof back);
+    back.struct_size = sizeof back;
     OK(rnnwf_model_get_config(s, &back));
     CHECK(back.symmetry == RNNWF_SYMMETRY_LATTICE_SPIN_FLIP);
     CHECK(back.precision == RNNWF_PRECISION_F64 && back.u1_total == 3);
@@ -214,6 +237,15 @@ static void test_queries_and_params(void) {
   MENTIONS("`m`");
   EXPECT(rnnwf_model_get_config(m, NULL), RNNWF_ERR_NULL_POINTER);
   MENTIONS("`out`");
+  /* The caller sets out->struct_size: 0 or too large is refused and nothing written. */
+  rnnwf_model_config unset;
+  memset(&unset, 0, sizeof unset);
+  EXPECT(rnnwf_model_get_config(m, &unset), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("out->struct_size = 0");
+  CHECK(unset.lx == 0 && unset.hidden == 0);
+  unset.struct_size = sizeof unset + 4;
+  EXPECT(rnnwf_model_get_config(m, &unset), RNNWF_ERR_INVALID_ARGUMENT);
+  CHECK(unset.lx == 0);
 
   size_t sites = 0;
   OK(rnnwf_model_num_sites(m, &sites));
@@ -403,6 +435,7 @@ static void test_grid(void) {
     OK(rnnwf_model_num_sites(m, &sites));
     CHECK(sites == SITES);
     rnnwf_model_config got;
+    got.struct_size = sizeof got;
     OK(rnnwf_model_get_config(m, &got));
     CHECK(memcmp(&got, &cfg, sizeof got) == 0);
     OK(rnnwf_log_psi(m, all, COUNT, lp));
@@ -416,6 +449,7 @@ static void test_grid(void) {
     OK(rnnwf_model_save(m, grid_path));
     rnnwf_model *loaded = NULL;
     OK(rnnwf_model_load(grid_path, &loaded));
+    got.struct_size = sizeof got;
     OK(rnnwf_model_get_config(loaded, &got));
     CHECK(got.lx == 3 && got.ly == 2 && got.cell == cells[c]);
     static rnnwf_complex again[COUNT];
@@ -444,6 +478,7 @@ static void test_resize(void) {
   OK(rnnwf_model_new(&cfg, &m));
   OK(rnnwf_model_resize(m, 3, 3, -1, &big));
   rnnwf_model_config got;
+  got.struct_size = sizeof got;
   OK(rnnwf_model_get_config(big, &got));
   CHECK(got.lx == 3 && got.ly == 3 && got.u1_total == -1 && got.cell == RNNWF_CELL_TENSOR_GRU);
   size_t n_small = 0, n_big = 0;
@@ -470,6 +505,7 @@ static void test_resize(void) {
   EXPECT(rnnwf_model_resize(m, 0, 3, -1, &none), RNNWF_ERR_INVALID_ARGUMENT);
   CHECK(none == NULL);
   EXPECT(rnnwf_model_resize(NULL, 3, 3, -1, &none), RNNWF_ERR_NULL_POINTER);
+  got.struct_size = sizeof got;
   OK(rnnwf_model_get_config(m, &got));
   CHECK(got.lx == 3 && got.ly == 2);
   rnnwf_model_free(big);
@@ -493,7 +529,9 @@ static void test_save_and_load(void) {
   rnnwf_model *loaded = NULL;
   OK(rnnwf_model_load(good_path, &loaded));
   rnnwf_model_config a, b;
+  a.struct_size = sizeof a;
   OK(rnnwf_model_get_config(m, &a));
+  b.struct_size = sizeof b;
   OK(rnnwf_model_get_config(loaded, &b));
   CHECK(memcmp(&a, &b, sizeof a) == 0);
   size_t n = 0, n2 = 0;

@@ -95,6 +95,7 @@ static void test_reduction_that_does_not_sum(void) {
   OK(rnnwf_vmc_new(&cfg, &v));
   OK(rnnwf_vmc_set_allreduce(v, zero_every_buffer, NULL));
   rnnwf_vmc_stats stats;
+  stats.struct_size = sizeof stats;
   EXPECT(rnnwf_vmc_step(v, m, h, &stats), RNNWF_ERR_NUMERICAL);
   MENTIONS("sample count");
   rnnwf_vmc_free(v);

@@ -59,10 +59,21 @@ static void test_config(void) {
 
   rnnwf_vmc *v = new_vmc(cfg);
   rnnwf_vmc_config got;
+  got.struct_size = sizeof got;
   OK(rnnwf_vmc_get_config(v, &got));
   CHECK(memcmp(&got, &cfg, sizeof cfg) == 0);
   EXPECT(rnnwf_vmc_get_config(NULL, &got), RNNWF_ERR_NULL_POINTER);
   EXPECT(rnnwf_vmc_get_config(v, NULL), RNNWF_ERR_NULL_POINTER);
+  /* Output structs: the caller's struct_size must be in range, else nothing is written. */
+  rnnwf_vmc_config unset;
+  memset(&unset, 0, sizeof unset);
+  EXPECT(rnnwf_vmc_get_config(v, &unset), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("out->struct_size = 0");
+  CHECK(unset.optimizer == 0 && unset.n_samples == 0);
+  unset.struct_size = sizeof unset + 8;
+  EXPECT(rnnwf_vmc_get_config(v, &unset), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("rnnwf_vmc_config");
+  CHECK(unset.n_samples == 0);
   rnnwf_vmc_free(v);
   rnnwf_vmc_free(NULL); /* a no-op */
 }
@@ -83,6 +94,9 @@ static void test_bad_config(void) {
   EXPECT(rnnwf_vmc_new(&good, NULL), RNNWF_ERR_NULL_POINTER);
   MENTIONS("`out`");
   bad = good; bad.struct_size = 8; expect_new_fails(bad, "struct_size");
+  bad = good; bad.struct_size = 0; expect_new_fails(bad, "struct_size");
+  /* A struct larger than the library's: a host built against a newer header. */
+  bad = good; bad.struct_size = sizeof bad + 8; expect_new_fails(bad, "struct_size");
   bad = good; bad.optimizer = 3; expect_new_fails(bad, "optimizer");
   bad = good; bad.optimizer = 0xFFFFFFFFu; expect_new_fails(bad, "optimizer");
   bad = good; bad.preconditioner = 2; expect_new_fails(bad, "preconditioner");
@@ -117,11 +131,13 @@ static void test_bad_config(void) {
   EXPECT(rnnwf_vmc_set_learning_rate(NULL, 0.1), RNNWF_ERR_NULL_POINTER);
   EXPECT(rnnwf_vmc_set_temperature(NULL, 0.1), RNNWF_ERR_NULL_POINTER);
   rnnwf_vmc_config got;
+  got.struct_size = sizeof got;
   OK(rnnwf_vmc_get_config(v, &got));
   CHECK(memcmp(&got, &good, sizeof got) == 0);
   OK(rnnwf_vmc_set_learning_rate(v, 0.5));
   OK(rnnwf_vmc_set_temperature(v, 0.25));
   OK(rnnwf_vmc_set_learning_rate(v, 0.0)); /* 0 is allowed: a frozen step */
+  got.struct_size = sizeof got;
   OK(rnnwf_vmc_get_config(v, &got));
   CHECK(got.learning_rate == 0.0 && got.temperature == 0.25);
   rnnwf_vmc_free(v);
@@ -143,6 +159,7 @@ static double train_ising(uint32_t optimizer, uint64_t n_samples, double lr0, do
     /* A geometric learning-rate schedule, set from the host. */
     OK(rnnwf_vmc_set_learning_rate(v, lr0 * pow(lr1 / lr0, (double)k / steps)));
     memset(&stats, 0, sizeof stats);
+    stats.struct_size = sizeof stats;
     OK(rnnwf_vmc_step(v, m, h, &stats));
     CHECK(stats.step == (uint64_t)k);
     CHECK(stats.energy.n == n_samples);
@@ -222,7 +239,10 @@ static void test_callback(void) {
   rnnwf_model *ref = chain_model(RNNWF_CELL_GRU, SITES, 8, RNNWF_PHASE_NONE, 2);
   rnnwf_vmc *v_ref = new_vmc(cfg);
   rnnwf_vmc_stats ref_stats[STEPS];
-  for (int k = 0; k < STEPS; k++) OK(rnnwf_vmc_step(v_ref, ref, h, &ref_stats[k]));
+  for (int k = 0; k < STEPS; k++) {
+    ref_stats[k].struct_size = sizeof ref_stats[k];
+    OK(rnnwf_vmc_step(v_ref, ref, h, &ref_stats[k]));
+  }
   size_t np = 0;
   OK(rnnwf_model_num_params(ref, &np));
 
@@ -235,6 +255,7 @@ static void test_callback(void) {
   OK(rnnwf_vmc_set_allreduce(v, identity_sum, &hs));
   rnnwf_vmc_stats stats;
   for (int k = 0; k < STEPS; k++) {
+    stats.struct_size = sizeof stats;
     OK(rnnwf_vmc_step(v, m, h, &stats));
     expect_same_stats(&stats, &ref_stats[k]);
   }
@@ -257,11 +278,13 @@ static void test_callback(void) {
     memset(&hs, 0, sizeof hs);
     hs.fail_on = fail_on;
     OK(rnnwf_vmc_set_allreduce(v, identity_sum, &hs));
+    stats.struct_size = sizeof stats;
     OK(rnnwf_vmc_step(v, m, h, &stats));
     size_t n0 = 0, n1 = 0;
     double *before = get_params(m, &n0);
     rnnwf_vmc_stats untouched;
     memset(&untouched, 0x5A, sizeof untouched);
+    untouched.struct_size = sizeof untouched;
     stats = untouched;
     EXPECT(rnnwf_vmc_step(v, m, h, &stats), RNNWF_ERR_CALLBACK);
     MENTIONS("rnnwf_vmc_step");
@@ -271,8 +294,10 @@ static void test_callback(void) {
     double *after = get_params(m, &n1);
     CHECK(n0 == n1 && memcmp(before, after, n0 * sizeof *before) == 0);
     /* Retried, the step is the reference's second and third. */
+    stats.struct_size = sizeof stats;
     OK(rnnwf_vmc_step(v, m, h, &stats));
     expect_same_stats(&stats, &ref_stats[1]);
+    stats.struct_size = sizeof stats;
     OK(rnnwf_vmc_step(v, m, h, &stats));
     expect_same_stats(&stats, &ref_stats[2]);
     expect_same_params(m, ref);
@@ -290,6 +315,7 @@ static void test_callback(void) {
   OK(rnnwf_vmc_set_allreduce(v, identity_sum, &hs));
   size_t n0 = 0;
   double *initial = get_params(m, &n0);
+  stats.struct_size = sizeof stats;
   EXPECT(rnnwf_vmc_step(v, m, h, &stats), RNNWF_ERR_NUMERICAL);
   MENTIONS("allreduce");
   double *now = get_params(m, &n0);
@@ -298,6 +324,7 @@ static void test_callback(void) {
   /* Cleared with NULL: the hook is not called any more; the step is the reference's first. */
   OK(rnnwf_vmc_set_allreduce(v, NULL, NULL));
   int calls = hs.calls;
+  stats.struct_size = sizeof stats;
   OK(rnnwf_vmc_step(v, m, h, &stats));
   CHECK(hs.calls == calls);
   expect_same_stats(&stats, &ref_stats[0]);
@@ -309,6 +336,7 @@ static void test_callback(void) {
   v = new_vmc(cfg);
   memset(&hs, 0, sizeof hs);
   OK(rnnwf_vmc_set_allreduce(v, identity_sum, &hs));
+  stats.struct_size = sizeof stats;
   OK(rnnwf_vmc_step(v, m, h, &stats));
   CHECK(hs.calls == 5);
   CHECK(hs.lens[0] == 3 && hs.lens[1] == 1 && hs.lens[2] == 3 && hs.lens[3] == 1);
@@ -324,12 +352,14 @@ static void test_callback(void) {
   v = new_vmc(vmc_config(RNNWF_OPT_SR, 100, 0.05));
   memset(&hs, 0, sizeof hs);
   OK(rnnwf_vmc_set_allreduce(v, identity_sum, &hs));
+  stats.struct_size = sizeof stats;
   OK(rnnwf_vmc_step(v, m_cg, h, &stats));
   CHECK(hs.calls > 5); /* 3, 1, 2 np, np, then one per CG iteration */
   CHECK(hs.lens[0] == 3 && hs.lens[1] == 1 && hs.lens[2] == 2 * np && hs.lens[3] == np);
   CHECK(hs.lens[4] == np);
   rnnwf_vmc_free(v);
   v = new_vmc(vmc_config(RNNWF_OPT_SR, 100, 0.05));
+  stats.struct_size = sizeof stats;
   OK(rnnwf_vmc_step(v, m_direct, h, &stats));
   rnnwf_vmc_free(v);
   double *p1 = get_params(m_cg, &n0);
@@ -363,7 +393,10 @@ static void resume(uint32_t optimizer) {
   rnnwf_vmc_config cfg = vmc_config(optimizer, 128, optimizer == RNNWF_OPT_ADAM ? 0.01 : 0.05);
   rnnwf_vmc *v = new_vmc(cfg);
   rnnwf_vmc_stats stats, later[M];
-  for (int k = 0; k < K; k++) OK(rnnwf_vmc_step(v, m, h, &stats));
+  for (int k = 0; k < K; k++) {
+    stats.struct_size = sizeof stats;
+    OK(rnnwf_vmc_step(v, m, h, &stats));
+  }
   OK(rnnwf_vmc_set_learning_rate(v, cfg.learning_rate / 2)); /* a schedule */
   char model_path[2048], vmc_path[2048];
   snprintf(model_path, sizeof model_path, "%s", scratch_path("model.safetensors"));
@@ -371,8 +404,12 @@ static void resume(uint32_t optimizer) {
   OK(rnnwf_model_save(m, model_path));
   OK(rnnwf_vmc_save(v, vmc_path));
   rnnwf_vmc_config saved;
+  saved.struct_size = sizeof saved;
   OK(rnnwf_vmc_get_config(v, &saved));
-  for (int k = 0; k < M; k++) OK(rnnwf_vmc_step(v, m, h, &later[k]));
+  for (int k = 0; k < M; k++) {
+    later[k].struct_size = sizeof later[k];
+    OK(rnnwf_vmc_step(v, m, h, &later[k]));
+  }
 
   /* A fresh model and a run with other settings, loaded from the two files. */
   rnnwf_model *m2 = NULL;
@@ -380,9 +417,11 @@ static void resume(uint32_t optimizer) {
   rnnwf_vmc *v2 = new_vmc(vmc_config(RNNWF_OPT_SGD, 10, 0.3));
   OK(rnnwf_vmc_load(v2, vmc_path));
   rnnwf_vmc_config got;
+  got.struct_size = sizeof got;
   OK(rnnwf_vmc_get_config(v2, &got));
   CHECK(memcmp(&got, &saved, sizeof got) == 0);
   for (int k = 0; k < M; k++) {
+    stats.struct_size = sizeof stats;
     OK(rnnwf_vmc_step(v2, m2, h, &stats));
     CHECK(stats.step == (uint64_t)(K + k));
     expect_same_stats(&stats, &later[k]);
@@ -431,10 +470,12 @@ static void test_checkpoints(void) {
   rnnwf_model *m = chain_model(RNNWF_CELL_GRU, SITES, 8, RNNWF_PHASE_NONE, 4);
   rnnwf_hamiltonian *h = ising_chain();
   rnnwf_vmc_stats stats;
+  stats.struct_size = sizeof stats;
   OK(rnnwf_vmc_step(v, m, h, &stats));
   OK(rnnwf_vmc_save(v, good));
   rnnwf_vmc *other = new_vmc(vmc_config(RNNWF_OPT_SGD, 10, 0.3));
   rnnwf_vmc_config before, after;
+  before.struct_size = sizeof before;
   OK(rnnwf_vmc_get_config(other, &before));
 
   EXPECT(rnnwf_vmc_load(other, scratch_path("missing.safetensors")), RNNWF_ERR_IO);
@@ -459,6 +500,7 @@ static void test_checkpoints(void) {
   EXPECT(rnnwf_model_load(good, &not_a_model), RNNWF_ERR_FORMAT);
   MENTIONS("rnnwf-optimizer");
   CHECK(not_a_model == NULL);
+  after.struct_size = sizeof after;
   OK(rnnwf_vmc_get_config(other, &after));
   CHECK(memcmp(&before, &after, sizeof before) == 0);
 
@@ -477,10 +519,12 @@ static void test_checkpoints(void) {
   rnnwf_model *bigger = chain_model(RNNWF_CELL_GRU, SITES, 12, RNNWF_PHASE_NONE, 4);
   size_t n0 = 0;
   double *p0 = get_params(bigger, &n0);
+  stats.struct_size = sizeof stats;
   EXPECT(rnnwf_vmc_step(other, bigger, h, &stats), RNNWF_ERR_INVALID_ARGUMENT);
   MENTIONS("parameters");
   double *p1 = get_params(bigger, &n0);
   CHECK(memcmp(p0, p1, n0 * sizeof *p0) == 0);
+  stats.struct_size = sizeof stats;
   OK(rnnwf_vmc_step(other, m, h, &stats)); /* its own model is fine */
   CHECK(stats.step == 1);
 
@@ -593,19 +637,33 @@ static void test_step_refusals(void) {
   rnnwf_vmc_stats stats;
   size_t n0 = 0;
   double *p0 = get_params(m, &n0);
+  stats.struct_size = sizeof stats;
   EXPECT(rnnwf_vmc_step(v, m, small, &stats), RNNWF_ERR_INVALID_ARGUMENT);
   MENTIONS("4 sites but the model has 6");
+  stats.struct_size = sizeof stats;
   EXPECT(rnnwf_vmc_step(NULL, m, h, &stats), RNNWF_ERR_NULL_POINTER);
   MENTIONS("`v`");
+  stats.struct_size = sizeof stats;
   EXPECT(rnnwf_vmc_step(v, NULL, h, &stats), RNNWF_ERR_NULL_POINTER);
   MENTIONS("`m`");
   EXPECT(rnnwf_vmc_step(v, m, NULL, &stats), RNNWF_ERR_NULL_POINTER);
   MENTIONS("`h`");
   EXPECT(rnnwf_vmc_step(v, m, h, NULL), RNNWF_ERR_NULL_POINTER);
   MENTIONS("`out`");
+  /* Stats whose struct_size the caller did not set (0) or set beyond the library's size:
+     refused before the step runs, nothing written. */
+  memset(&stats, 0, sizeof stats);
+  EXPECT(rnnwf_vmc_step(v, m, h, &stats), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("out->struct_size = 0");
+  MENTIONS("sizeof(rnnwf_vmc_stats)");
+  CHECK(stats.step == 0 && stats.energy.n == 0);
+  stats.struct_size = sizeof stats + 8;
+  EXPECT(rnnwf_vmc_step(v, m, h, &stats), RNNWF_ERR_INVALID_ARGUMENT);
+  CHECK(stats.energy.n == 0);
   double *p1 = get_params(m, &n0);
   CHECK(memcmp(p0, p1, n0 * sizeof *p0) == 0);
   /* Nothing counted: the first step that runs is step 0. */
+  stats.struct_size = sizeof stats;
   OK(rnnwf_vmc_step(v, m, h, &stats));
   CHECK(stats.step == 0);
   free(p0);
@@ -625,6 +683,7 @@ static void test_preconditioner(void) {
   cfg.preconditioner = RNNWF_PRECONDITIONER_SR;
   rnnwf_vmc *v = new_vmc(cfg);
   rnnwf_vmc_config got;
+  got.struct_size = sizeof got;
   OK(rnnwf_vmc_get_config(v, &got));
   CHECK(memcmp(&got, &cfg, sizeof got) == 0);
   CHECK(got.optimizer == RNNWF_OPT_ADAM && got.preconditioner == RNNWF_PRECONDITIONER_SR);
@@ -632,6 +691,7 @@ static void test_preconditioner(void) {
   size_t n = 0;
   double *p0 = get_params(m, &n);
   rnnwf_vmc_stats stats;
+  stats.struct_size = sizeof stats;
   OK(rnnwf_vmc_step(v, m, h, &stats));
   CHECK(stats.step == 0 && isfinite(stats.grad_norm) && stats.grad_norm > 0.0);
   CHECK(stats.sr_solver == RNNWF_SR_SOLVER_CHOLESKY);
@@ -659,7 +719,9 @@ static void test_preconditioner(void) {
   rnnwf_vmc *pipeline = new_vmc(sgd_sr);
   rnnwf_vmc_stats sa, sb;
   for (int k = 0; k < 3; k++) {
+    sa.struct_size = sizeof sa;
     OK(rnnwf_vmc_step(minsr, a, h, &sa));
+    sb.struct_size = sizeof sb;
     OK(rnnwf_vmc_step(pipeline, b, h, &sb));
     expect_same_stats(&sa, &sb);
     CHECK(sa.sr_solver == RNNWF_SR_SOLVER_CHOLESKY && sb.sr_solver == sa.sr_solver);

@@ -66,8 +66,15 @@ void test_config_and_construction() {
   CHECK(cfg.cell == RNNWF_CELL_GRU && cfg.lx == 10 && cfg.ly == 1 && cfg.local_dim == 2);
   CHECK(cfg.hidden == 32 && cfg.layers == 1 && cfg.u1_total == -1 && cfg.seed == 0);
   CHECK(cfg.symmetry == RNNWF_SYMMETRY_NONE && cfg.precision == RNNWF_PRECISION_F64);
+  CHECK(cfg.boundary == RNNWF_BOUNDARY_OPEN && cfg.dilation == 0);
 
   rnnwf::ModelConfig bad = cfg;
+  bad.boundary = RNNWF_BOUNDARY_PERIODIC;
+  EXPECT_ERROR(rnnwf::Model{bad}, RNNWF_ERR_UNSUPPORTED, "PERIODIC");
+  bad = cfg;
+  bad.dilation = 3;
+  EXPECT_ERROR(rnnwf::Model{bad}, RNNWF_ERR_INVALID_ARGUMENT, "dilation");
+  bad = cfg;
   bad.hidden = 0;
   EXPECT_ERROR(rnnwf::Model{bad}, RNNWF_ERR_INVALID_ARGUMENT, "hidden");
   bad = cfg;
@@ -76,6 +83,9 @@ void test_config_and_construction() {
   bad = cfg;
   bad.struct_size = 8;
   EXPECT_ERROR(rnnwf::Model{bad}, RNNWF_ERR_INVALID_ARGUMENT, "struct_size");
+  bad.struct_size = sizeof(rnnwf_model_config) + 8;
+  EXPECT_ERROR(rnnwf::Model{bad}, RNNWF_ERR_INVALID_ARGUMENT, "struct_size");
+  CHECK(rnnwf::status_name(RNNWF_ERR_OUT_OF_MEMORY) == "RNNWF_ERR_OUT_OF_MEMORY");
   // Float32 passes: the field round-trips, sampling returns the ln psi evaluation gives, and
   // the float64 model with the same parameters agrees to float precision.
   rnnwf::ModelConfig single = small_config();

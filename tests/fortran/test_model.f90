@@ -94,7 +94,8 @@ contains
     complex(c_double_complex) :: f32_lp(20), f32_eval(20)
 
     call rnnwf_defaults(cfg)
-    call check(cfg%struct_size == 56, 'struct_size')
+    call check(cfg%struct_size == 64, 'struct_size')
+    call check(cfg%boundary == RNNWF_BOUNDARY_OPEN .and. cfg%dilation == 0, 'topology defaults')
     call check(cfg%cell == RNNWF_CELL_GRU .and. cfg%lx == 10 .and. cfg%ly == 1, 'defaults')
     call check(cfg%local_dim == 2 .and. cfg%hidden == 32 .and. cfg%layers == 1, 'defaults')
     call check(cfg%u1_total == -1 .and. cfg%seed == 0, 'defaults')
@@ -112,6 +113,14 @@ contains
     bad%ly = 0
     call m%create(bad, stat, errmsg)
     call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'ly', 'ly = 0')
+    bad = cfg
+    bad%boundary = RNNWF_BOUNDARY_PERIODIC
+    call m%create(bad, stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_UNSUPPORTED, 'PERIODIC', 'periodic boundary')
+    bad = cfg
+    bad%dilation = 2
+    call m%create(bad, stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'dilation', 'dilation = 2')
     ! Float32 passes: created, sampled, and its ln psi is what evaluation gives.
     call small_config(bad)
     bad%precision = RNNWF_PRECISION_F32

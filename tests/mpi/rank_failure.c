@@ -72,6 +72,7 @@ static void check_failed_together(const char *what, rnnwf_status status, rnnwf_s
 /* A good step on every rank: succeeds, with every rank's samples. */
 static void check_good_step(rnnwf_vmc *v, rnnwf_model *m, const rnnwf_hamiltonian *h) {
   rnnwf_vmc_stats stats;
+  stats.struct_size = sizeof stats;
   OK(rnnwf_vmc_step(v, m, h, &stats));
   CHECK(stats.energy.n == (uint64_t)ranks * SAMPLES);
 }
@@ -105,6 +106,7 @@ int main(int argc, char **argv) {
   /* Rank 1 alone steps on an operator of SITES + 1 sites. */
   rnnwf_vmc_stats stats;
   double start = MPI_Wtime();
+  stats.struct_size = sizeof stats;
   rnnwf_status status = rnnwf_vmc_step(v, m, rank == 1 ? wrong : good, &stats);
   check_failed_together("step with rank 1's wrong operator", status,
                         RNNWF_ERR_INVALID_ARGUMENT, MPI_Wtime() - start);

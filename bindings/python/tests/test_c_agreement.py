@@ -34,8 +34,8 @@ class Estimate(C.Structure):
 
 
 class VmcStats(C.Structure):
-    _fields_ = [("step", C.c_uint64), ("energy", Estimate), ("grad_norm", C.c_double),
-                ("seconds", C.c_double), ("sr_solver", C.c_uint32)]
+    _fields_ = [("struct_size", C.c_uint32), ("step", C.c_uint64), ("energy", Estimate),
+                ("grad_norm", C.c_double), ("seconds", C.c_double), ("sr_solver", C.c_uint32)]
 
 
 def ok(status: int) -> None:
@@ -116,7 +116,7 @@ def test_training_steps_agree(clib, optimizer):
     ok(clib.rnnwf_vmc_new(C.byref(cfg), C.byref(v)))
     c_energies = []
     for _ in range(4):
-        stats = VmcStats()
+        stats = VmcStats(struct_size=C.sizeof(VmcStats))
         ok(clib.rnnwf_vmc_step(v, m, h, C.byref(stats)))
         c_energies.append((stats.step, stats.energy.mean_re, stats.energy.n, stats.grad_norm,
                            stats.sr_solver))

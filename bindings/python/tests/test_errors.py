@@ -58,6 +58,27 @@ def test_model_config_errors():
         rnnwf.Model(colour=1)
     with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_model_new"):
         rnnwf.Model(lx=4, u1_total=9)  # more down spins than sites
+    # The topologies of ABI 0.3 that are not implemented yet, and values out of range.
+    with raises(rnnwf.ERR_UNSUPPORTED, "PERIODIC"):
+        rnnwf.Model(lx=4, ly=4, boundary="periodic")
+    with raises(rnnwf.ERR_UNSUPPORTED, "dilation"):
+        rnnwf.Model(lx=4, dilation=1)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "dilation"):
+        rnnwf.Model(lx=4, dilation=2)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "boundary", "open"):
+        rnnwf.Model(lx=4, boundary="twisted")
+
+
+def test_a_refused_allocation_is_out_of_memory(model, h4):
+    before = model.get_params()
+    v = rnnwf.Vmc(n_samples=1 << 40)
+    with raises(rnnwf.ERR_OUT_OF_MEMORY, "rnnwf_vmc_step", "cannot be allocated"):
+        v.step(model, h4)
+    with pytest.raises(MemoryError) as info:
+        v.step(model, h4)
+    assert isinstance(info.value, rnnwf.OutOfMemoryError)
+    assert isinstance(info.value, rnnwf.Error)
+    assert np.array_equal(model.get_params(), before)
 
 
 def test_array_errors(model, h4):

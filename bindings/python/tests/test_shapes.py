@@ -104,7 +104,8 @@ def test_config_keywords_and_names():
                      u1_total=4, seed=7, local_dim=2) as m:
         c = m.config
     expected = dict(cell="vanilla_elu", lx=4, ly=2, local_dim=2, hidden=5, layers=2,
-                    phase="softsign", sign_rule="marshall", u1_total=4, seed=7)
+                    phase="softsign", sign_rule="marshall", u1_total=4, seed=7,
+                    boundary="open", dilation=0)
     assert {k: c[k] for k in expected} == expected
     for name, code in rnnwf.CELLS.items():
         with rnnwf.Model(lx=3, hidden=4, cell=code) as by_code, rnnwf.Model(lx=3, hidden=4, cell=name.upper()) as by_name:

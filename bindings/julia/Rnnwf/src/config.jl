@@ -17,6 +17,19 @@ function with_defaults(::Type{T}, init; kwargs...) where {T}
     return T(fields...)
 end
 
+# A zero value of a C struct or number type.
+zeroed(::Type{T}) where {T<:Number} = zero(T)
+zeroed(::Type{T}) where {T} = T(map(zeroed, fieldtypes(T))...)
+
+"""
+    sized(T)
+
+A `Ref` to an output struct for the C API (`rnnwf_model_config`, `rnnwf_vmc_config`,
+`rnnwf_vmc_stats`): zeros, with `struct_size = sizeof(T)`, which the library requires and
+writes that many bytes of.
+"""
+sized(::Type{T}) where {T} = Ref(T(UInt32(sizeof(T)), map(zeroed, fieldtypes(T)[2:end])...))
+
 """
     ModelConfig(; kwargs...)
 

@@ -54,7 +54,7 @@ libsym(name::Symbol) = Libdl.dlsym(libhandle(), name)
 """
     version()
 
-The loaded library's version string, e.g. `"0.2.0"`.
+The loaded library's version string, e.g. `"0.3.0"`.
 """
 # fatou-ignore discouraged-function: the library returns static strings
 version() = unsafe_string(rnnwf_version())

@@ -57,7 +57,7 @@ save(m::Model, path::AbstractString) = check(rnnwf_model_save(m, String(path)))
 The model's `ModelConfig`.
 """
 function config(m::Model)
-    out = Ref{rnnwf_model_config}()
+    out = sized(rnnwf_model_config)
     check(rnnwf_model_get_config(m, out))
     return out[]
 end

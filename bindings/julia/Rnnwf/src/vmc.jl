@@ -55,7 +55,7 @@ The current settings (learning rate and temperature as last set; optimizer and
 preconditioner as given).
 """
 function config(v::Vmc)
-    out = Ref{rnnwf_vmc_config}()
+    out = sized(rnnwf_vmc_config)
     check(rnnwf_vmc_get_config(v, out))
     return out[]
 end
@@ -140,7 +140,7 @@ One VMC step on `h`: samples, local energies, gradient, optimiser update of `mod
 statistics are those of the samples drawn before the update. On failure nothing changes.
 """
 function step!(v::Vmc, m::Model, h::Hamiltonian)
-    out = Ref{rnnwf_vmc_stats}()
+    out = sized(rnnwf_vmc_stats)
     finish(v, rnnwf_vmc_step(v, m, h, out))
     return out[]
 end

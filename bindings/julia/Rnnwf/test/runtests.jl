@@ -35,6 +35,7 @@ end
         @test R.abi_version() == R.RNNWF_ABI_VERSION
         @test status_name(R.RNNWF_ERR_BUFFER_SIZE) == "RNNWF_ERR_BUFFER_SIZE"
         @test status_name(4242) == "RNNWF_UNKNOWN_STATUS"
+        @test status_name(R.RNNWF_ERR_OUT_OF_MEMORY) == "RNNWF_ERR_OUT_OF_MEMORY"
         @test set_num_threads(2) === nothing
         @test set_num_threads(0) === nothing
         @test throws_rnnwf(R.RNNWF_ERR_NULL_POINTER, "argument `cfg` is NULL") do
@@ -55,6 +56,10 @@ end
         @test_throws ArgumentError ModelConfig(bogus = 1)
         @test throws_rnnwf(() -> Model(hidden = 0), R.RNNWF_ERR_INVALID_ARGUMENT, "hidden")
         @test throws_rnnwf(() -> Model(ly = 0), R.RNNWF_ERR_INVALID_ARGUMENT, "ly")
+        @test cfg.boundary == R.RNNWF_BOUNDARY_OPEN && cfg.dilation == 0
+        @test throws_rnnwf(() -> Model(boundary = R.RNNWF_BOUNDARY_PERIODIC),
+                           R.RNNWF_ERR_UNSUPPORTED, "PERIODIC")
+        @test throws_rnnwf(() -> Model(dilation = 2), R.RNNWF_ERR_INVALID_ARGUMENT, "dilation")
         @test cfg.symmetry == R.RNNWF_SYMMETRY_NONE && cfg.precision == R.RNNWF_PRECISION_F64
         # Float32 passes: sampling gives the ln psi evaluation gives, close to float64's.
         single = Model(lx = 6, hidden = 8, u1_total = 3, seed = 4, precision = R.RNNWF_PRECISION_F32)

@@ -13,11 +13,12 @@ spin systems, over the library's C ABI (include/rnnwf.h).
 from __future__ import annotations
 
 from ._constants import (
-    ABI_VERSION, CELLS, ERR_BUFFER_SIZE, ERR_CALLBACK, ERR_FORMAT, ERR_INVALID_ARGUMENT, ERR_IO,
-    ERR_NULL_POINTER, ERR_NUMERICAL, ERR_PANIC, ERR_UNSUPPORTED, OK, OPTIMIZERS, PHASES,
-    PRECISIONS, PRECONDITIONERS, SIGNS, SR_SOLVERS, SYMMETRIES,
+    ABI_VERSION, BOUNDARIES, CELLS, ERR_BUFFER_SIZE, ERR_CALLBACK, ERR_FORMAT,
+    ERR_INVALID_ARGUMENT, ERR_IO, ERR_NULL_POINTER, ERR_NUMERICAL, ERR_OUT_OF_MEMORY, ERR_PANIC,
+    ERR_UNSUPPORTED, OK, OPTIMIZERS, PHASES, PRECISIONS, PRECONDITIONERS, SIGNS, SR_SOLVERS,
+    SYMMETRIES,
 )
-from ._errors import Error, check, status_name
+from ._errors import Error, OutOfMemoryError, check, status_name
 from ._native import lib as _lib
 from .estimate import Estimate, VmcStats
 from .hamiltonian import Hamiltonian
@@ -25,11 +26,11 @@ from .model import Model
 from .vmc import Vmc
 
 __all__ = [
-    "Error", "Estimate", "Hamiltonian", "Model", "Vmc", "VmcStats", "abi_version",
-    "set_num_threads", "status_name", "version", "CELLS", "PHASES", "SIGNS", "OPTIMIZERS",
-    "PRECONDITIONERS", "SYMMETRIES", "PRECISIONS", "SR_SOLVERS", "OK", "ERR_NULL_POINTER",
-    "ERR_INVALID_ARGUMENT", "ERR_BUFFER_SIZE",
-    "ERR_IO", "ERR_FORMAT", "ERR_NUMERICAL", "ERR_UNSUPPORTED", "ERR_CALLBACK", "ERR_PANIC",
+    "Error", "Estimate", "Hamiltonian", "Model", "OutOfMemoryError", "Vmc", "VmcStats",
+    "abi_version", "set_num_threads", "status_name", "version", "CELLS", "PHASES", "SIGNS",
+    "OPTIMIZERS", "PRECONDITIONERS", "SYMMETRIES", "PRECISIONS", "BOUNDARIES", "SR_SOLVERS",
+    "OK", "ERR_NULL_POINTER", "ERR_INVALID_ARGUMENT", "ERR_BUFFER_SIZE", "ERR_IO", "ERR_FORMAT",
+    "ERR_NUMERICAL", "ERR_UNSUPPORTED", "ERR_CALLBACK", "ERR_OUT_OF_MEMORY", "ERR_PANIC",
 ]
 
 

@@ -66,6 +66,13 @@ def make_config(
     return cfg
 
 
+def sized(ctype: str) -> Any:
+    """A zeroed ``ctype *`` for the library to write, with the ``struct_size`` it requires."""
+    out = ffi.new(f"{ctype} *")
+    out.struct_size = ffi.sizeof(ctype)
+    return out
+
+
 def config_dict(cfg: Any) -> dict[str, Any]:
     """The fields of a config struct, codes with a name as names."""
     ctype = ffi.typeof(cfg).item.cname if ffi.typeof(cfg).kind == "pointer" else ffi.typeof(cfg).cname

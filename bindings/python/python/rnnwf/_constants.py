@@ -1,9 +1,5 @@
-"""The C API's enumeration codes, by name.
-
-maturin's cffi declarations leave out the header's ``#define`` constants, so they are listed
-here; tests/test_header_drift.py checks every table against include/rnnwf.h. A new code is
-one line in its table. ``ENUM_FIELDS`` says which config field takes which table, so a new
-enumerated field (e.g. ``symmetry``) is one line there too.
+"""The C API's codes by name. Generated from include/rnnwf.h by
+bindings/python/gen/generate.py: do not edit (tests/generated_bindings.rs checks it).
 """
 
 from __future__ import annotations
@@ -36,7 +32,7 @@ OPTIMIZERS: dict[str, int] = {
     "sr": 2,
 }
 
-# RNNWF_PRECONDITIONER_*.
+# RNNWF_PRECONDITIONER_*: the preconditioner.
 PRECONDITIONERS: dict[str, int] = {
     "none": 0,
     "sr": 1,
@@ -53,6 +49,12 @@ SYMMETRIES: dict[str, int] = {
 PRECISIONS: dict[str, int] = {
     "f64": 0,
     "f32": 1,
+}
+
+# RNNWF_BOUNDARY_*: the neighbours a grid site reads.
+BOUNDARIES: dict[str, int] = {
+    "open": 0,
+    "periodic": 1,
 }
 
 # RNNWF_SR_SOLVER_*: how a step's SR system was solved (VmcStats.sr_solver).
@@ -72,9 +74,10 @@ ENUM_FIELDS: dict[str, dict[str, int]] = {
     "preconditioner": PRECONDITIONERS,
     "symmetry": SYMMETRIES,
     "precision": PRECISIONS,
+    "boundary": BOUNDARIES,
 }
 
-# Header prefix of each table, for the drift test: RNNWF_CELL_GRU <-> CELLS["gru"].
+# Header prefix of each table: RNNWF_CELL_GRU <-> CELLS["gru"].
 HEADER_PREFIXES: dict[str, dict[str, int]] = {
     "RNNWF_CELL_": CELLS,
     "RNNWF_PHASE_": PHASES,
@@ -83,6 +86,7 @@ HEADER_PREFIXES: dict[str, dict[str, int]] = {
     "RNNWF_PRECONDITIONER_": PRECONDITIONERS,
     "RNNWF_SYMMETRY_": SYMMETRIES,
     "RNNWF_PRECISION_": PRECISIONS,
+    "RNNWF_BOUNDARY_": BOUNDARIES,
     "RNNWF_SR_SOLVER_": SR_SOLVERS,
 }
 
@@ -96,6 +100,7 @@ ERR_FORMAT = 5
 ERR_NUMERICAL = 6
 ERR_UNSUPPORTED = 7
 ERR_CALLBACK = 8
+ERR_OUT_OF_MEMORY = 9
 ERR_PANIC = 99
 
 STATUSES: dict[str, int] = {
@@ -108,8 +113,9 @@ STATUSES: dict[str, int] = {
     "RNNWF_ERR_NUMERICAL": ERR_NUMERICAL,
     "RNNWF_ERR_UNSUPPORTED": ERR_UNSUPPORTED,
     "RNNWF_ERR_CALLBACK": ERR_CALLBACK,
+    "RNNWF_ERR_OUT_OF_MEMORY": ERR_OUT_OF_MEMORY,
     "RNNWF_ERR_PANIC": ERR_PANIC,
 }
 
 # The ABI generation this package was written for (RNNWF_ABI_VERSION).
-ABI_VERSION = 2
+ABI_VERSION = 3

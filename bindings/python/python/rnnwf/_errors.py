@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from ._constants import ERR_INVALID_ARGUMENT
+from ._constants import ERR_INVALID_ARGUMENT, ERR_OUT_OF_MEMORY
 from ._native import ffi, lib
 
 
@@ -18,6 +18,18 @@ class Error(Exception):
         super().__init__(f"{status_name(status)}: {message}")
         self.status = status
         self.message = message
+
+
+class OutOfMemoryError(Error, MemoryError):
+    """RNNWF_ERR_OUT_OF_MEMORY: an allocation whose size follows from the arguments was
+    refused (the message names the buffer and its bytes); nothing was changed. Also a
+    MemoryError, so ``except MemoryError`` catches it."""
+
+
+def error(status: int, message: str) -> Error:
+    """The exception of a failed call: OutOfMemoryError for ERR_OUT_OF_MEMORY, else Error."""
+    cls = OutOfMemoryError if status == ERR_OUT_OF_MEMORY else Error
+    return cls(status, message)
 
 
 def status_name(status: int) -> str:
@@ -36,7 +48,7 @@ def last_error() -> str:
 def check(status: int) -> None:
     """Raises Error with the library's message unless ``status`` is RNNWF_OK."""
     if status != 0:
-        raise Error(status, last_error())
+        raise error(status, last_error())
 
 
 def invalid(message: str, status: int = ERR_INVALID_ARGUMENT) -> NoReturn:

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._arrays import complex_out, configs_in, count, float64_in, ptr, uint32_in
-from ._config import config_dict, make_config
+from ._config import config_dict, make_config, sized
 from ._errors import check
 from ._handle import Handle, new_handle
 from ._native import ffi, lib
@@ -30,7 +30,9 @@ class Model(Handle):
     layers 1, no phase, no sign rule, u1_total -1, seed 0). Enumerations take names or the
     C codes: ``cell`` "vanilla" | "gru" | "vanilla_elu" | "tensor_gru" | "linear_gated",
     ``phase`` "none" | "softsign", ``sign`` "none" | "marshall", and the keyword-only fields
-    ``symmetry`` "none" | "lattice" | "lattice_spin_flip", ``precision`` "f64" | "f32".
+    ``symmetry`` "none" | "lattice" | "lattice_spin_flip", ``precision`` "f64" | "f32",
+    ``boundary`` "open" | "periodic", and ``dilation`` 0 | 1 (the periodic and dilated
+    topologies are not implemented yet: Error ERR_UNSUPPORTED).
 
     >>> with rnnwf.Model(lx=10, cell="gru", hidden=16, seed=1) as m:
     ...     configs, log_psi = m.sample(100, seed=7)
@@ -87,7 +89,7 @@ class Model(Handle):
     @property
     def config(self) -> dict[str, Any]:
         """The model's config fields, enumerations by name."""
-        out = ffi.new("rnnwf_model_config *")
+        out = sized("rnnwf_model_config")
         check(lib.rnnwf_model_get_config(self._ptr, out))
         return config_dict(out)
 

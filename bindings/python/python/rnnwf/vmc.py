@@ -9,9 +9,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ._arrays import configs_in, count, ptr, real
-from ._config import config_dict, make_config
+from ._config import config_dict, make_config, sized
 from ._constants import ERR_CALLBACK
-from ._errors import Error, check, last_error
+from ._errors import Error, check, error, last_error
 from ._handle import Handle, new_handle
 from ._native import ffi, lib
 from .estimate import VmcStats
@@ -90,7 +90,7 @@ class Vmc(Handle):
     @property
     def config(self) -> dict[str, Any]:
         """The current settings, enumerations by name."""
-        out = ffi.new("rnnwf_vmc_config *")
+        out = sized("rnnwf_vmc_config")
         check(lib.rnnwf_vmc_get_config(self._ptr, out))
         return config_dict(out)
 
@@ -123,13 +123,13 @@ class Vmc(Handle):
         message = last_error()
         if status == ERR_CALLBACK and thrown is not None:
             message += f" (the hook raised {type(thrown).__name__}: {thrown})"
-        raise Error(status, message) from thrown
+        raise error(status, message) from thrown
 
     def step(self, model: Model, h: Hamiltonian) -> VmcStats:
         """One VMC step on ``h``: samples, local energies, gradient, update of ``model``.
         The statistics are those of the samples drawn before the update; on failure
         nothing changes."""
-        out = ffi.new("rnnwf_vmc_stats *")
+        out = sized("rnnwf_vmc_stats")
         self._finish(lib.rnnwf_vmc_step(self._ptr, model._ptr, h._ptr, out))
         return VmcStats._from_c(out)
 
