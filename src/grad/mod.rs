@@ -40,11 +40,7 @@ impl Model {
         let n = out.len() / np;
         self.check_configs(configs, n)?;
         // Refused before any gradient is written, so that a failure leaves `out` untouched.
-        if let Some(row) = self.first_outside_u1(configs) {
-            return Err(Error::invalid(format!(
-                "configuration {row} has probability 0 (outside the U(1) subspace): ln psi has no derivative there"
-            )));
-        }
+        self.check_inside_u1(configs)?;
         if let Some(group) = self.symmetry_group() {
             return self.log_psi_grad_symmetric(group, configs, out);
         }
