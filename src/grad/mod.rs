@@ -173,12 +173,17 @@ impl Model {
                 Ok(())
             },
         )?;
-        // Chunk sums added in chunk order: the same result for any thread count.
-        grad_out.fill(0.0);
-        for part in partial.chunks_exact(np) {
-            grad_out.iter_mut().zip(part).for_each(|(g, p)| *g += p);
-        }
+        sum_in_chunk_order(&partial, grad_out);
         Ok(())
+    }
+}
+
+/// `out` = the sum of the `out.len()`-long parts of `partial`, added in chunk order: the
+/// same bits for any thread count (threads fill the parts in any order).
+pub(super) fn sum_in_chunk_order(partial: &[f64], out: &mut [f64]) {
+    out.fill(0.0);
+    for part in partial.chunks_exact(out.len()) {
+        out.iter_mut().zip(part).for_each(|(g, p)| *g += p);
     }
 }
 

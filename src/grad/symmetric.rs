@@ -8,7 +8,7 @@
 
 use super::accumulate::{accumulate, Rows, Target};
 use super::backward::Backward;
-use super::chunk_rows;
+use super::{chunk_rows, sum_in_chunk_order};
 use crate::buffer::{product, try_zeroed, try_zeroed_vec};
 use crate::error::Result;
 use crate::kernels::Real;
@@ -238,11 +238,7 @@ impl Model {
                 Ok(())
             },
         )?;
-        // Chunk sums added in chunk order: the same result for any thread count.
-        grad_out.fill(0.0);
-        for part in partial.chunks_exact(np) {
-            grad_out.iter_mut().zip(part).for_each(|(g, p)| *g += p);
-        }
+        sum_in_chunk_order(&partial, grad_out);
         Ok(())
     }
 }

@@ -237,20 +237,10 @@ impl Model {
             .chunks_exact(self.num_sites())
             .map(|c| c.iter().map(|&v| v as u32).sum::<u32>());
         match sums.enumerate().find(|&(_, sum)| sum != total) {
-            Some((row, sum)) => Err(outside_u1(row, Some((sum, total)))),
+            Some((row, sum)) => Err(Error::invalid(format!(
+                "configs[{row}] has probability 0, outside the model's U(1) subspace: its total {sum} is not u1_total = {total}"
+            ))),
             None => Ok(()),
         }
     }
-}
-
-/// The refusal of configuration `row` outside the U(1) subspace, with its total and the
-/// model's when known.
-pub(crate) fn outside_u1(row: usize, totals: Option<(u32, u32)>) -> Error {
-    let why = match totals {
-        Some((sum, total)) => format!(": its total {sum} is not u1_total = {total}"),
-        None => String::new(),
-    };
-    Error::invalid(format!(
-        "configs[{row}] has probability 0, outside the model's U(1) subspace{why}"
-    ))
 }

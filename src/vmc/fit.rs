@@ -5,7 +5,7 @@ use super::reduction::{check_count, FIT_SUMS};
 use super::step::weighted_gradient;
 use super::Vmc;
 use crate::error::{Error, Result};
-use crate::model::{outside_u1, Model};
+use crate::model::Model;
 use crate::optim::Preconditioner;
 
 impl Vmc {
@@ -27,7 +27,10 @@ impl Vmc {
             crate::buffer::reuse(&mut w.log_p, n, "the data's ln P")?;
             model.log_prob(data, &mut w.log_p)?;
             match w.log_p.iter().position(|l| !l.is_finite()) {
-                Some(i) => Err(outside_u1(i, None)),
+                Some(i) => Err(Error::numerical(format!(
+                    "ln P of data configuration {i} is {}",
+                    w.log_p[i]
+                ))),
                 None => Ok(()),
             }
         });
@@ -70,6 +73,7 @@ impl Vmc {
         }
         model
             .check_configs(data, data.len() / sites)
+            .and_then(|()| model.check_inside_u1(data))
             .map_err(|e| Error::new(e.kind, format!("data: {}", e.message)))
     }
 }
