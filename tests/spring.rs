@@ -223,6 +223,16 @@ fn invalid_momentum_is_refused() {
     for good in [0.0, 0.5, 0.999] {
         assert!(Vmc::new(spring(good)).is_ok());
     }
+    // SPRING is defined for energies: a fit step refuses it, changing nothing.
+    let mut model = model();
+    let before = model.params().to_vec();
+    let err = Vmc::new(spring(0.5))
+        .unwrap()
+        .fit_step(&mut model, &[0; SITES as usize])
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Unsupported, "{}", err.message);
+    assert!(err.message.contains("SPRING"), "{}", err.message);
+    assert_eq!(model.params(), &before[..]);
 }
 
 fn last_error() -> String {
