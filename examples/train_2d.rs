@@ -6,12 +6,13 @@
 //!     cargo run --release --example train_2d -- [--lx 4] [--ly 4] [--model ising|heisenberg]
 //!         [--field 3] [--j2 0] [--cell gru|vanilla|elu|tensor_gru|linear_gated] [--hidden 32] [--layers 1]
 //!         [--samples 512] [--steps 300] [--optimizer minsr|adam|sgd]
-//!         [--preconditioner none|sr] [--lr 0.05] [--final-lr 0.01] [--shift 1e-3] [--seed 1]
+//!         [--preconditioner none|sr|spring] [--momentum 0] [--lr 0.05] [--final-lr 0.01]
+//!         [--shift 1e-3] [--seed 1]
 //!         [--final-samples 32768] [--symmetry none|lattice|lattice_spin_flip]
 //!         [--minutes M] [--reference E0] [--out target/train_2d]
 //!
 //! `--optimizer` is the update rule (`minsr` = SGD after SR); `--preconditioner sr` puts
-//! stochastic reconfiguration before `adam` or `sgd`. Writes `energy.svg` (the energy
+//! stochastic reconfiguration before `adam` or `sgd`, `spring` SR with `--momentum`. Writes `energy.svg` (the energy
 //! against the step with its error band; with an exact energy, the exact line and the
 //! relative error on a log scale too) into `--out`.
 //!
@@ -82,6 +83,9 @@ struct Args {
     /// Learning rate at the end.
     #[arg(long, default_value_t = 0.01)]
     final_lr: f64,
+    /// SPRING's momentum, in [0, 1) (with --preconditioner spring).
+    #[arg(long, default_value_t = 0.0)]
+    momentum: f64,
     /// SR's diagonal shift.
     #[arg(long, default_value_t = 1e-3)]
     shift: f64,
@@ -170,6 +174,7 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             .with_n_samples(a.samples)
             .with_learning_rate(a.lr)
             .with_sr_diag_shift(a.shift)
+            .with_sr_momentum(a.momentum)
             .with_seed(a.seed),
     )?;
     println!(

@@ -3,7 +3,7 @@
 //!
 //!     cargo run --release --example train_ising -- [--sites 20] [--field 1.0] [--hidden 32]
 //!         [--layers 1] [--samples 512] [--steps 200] [--optimizer minsr|adam|sgd]
-//!         [--preconditioner none|sr] [--lr 0.05] [--shift 1e-3] [--seed 1]
+//!         [--preconditioner none|sr|spring] [--momentum 0] [--lr 0.05] [--shift 1e-3] [--seed 1]
 //!         [--out target/train_ising]
 //!
 //! `--optimizer` is the update rule (`minsr` = SGD after SR); `--preconditioner sr` puts
@@ -56,6 +56,9 @@ struct Args {
     /// Learning rate.
     #[arg(long, default_value_t = 0.05)]
     lr: f64,
+    /// SPRING's momentum, in [0, 1) (with --preconditioner spring).
+    #[arg(long, default_value_t = 0.0)]
+    momentum: f64,
     /// SR's diagonal shift.
     #[arg(long, default_value_t = 1e-3)]
     shift: f64,
@@ -97,6 +100,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             .with_n_samples(args.samples)
             .with_learning_rate(args.lr)
             .with_sr_diag_shift(args.shift)
+            .with_sr_momentum(args.momentum)
             .with_seed(args.seed),
     )?;
     std::fs::create_dir_all(&args.out)

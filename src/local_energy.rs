@@ -187,18 +187,7 @@ pub(crate) fn check_operator(model: &Model, h: &Hamiltonian) -> Result<()> {
 fn check_inputs(model: &Model, h: &Hamiltonian, configs: &[u8], n: usize) -> Result<()> {
     check_operator(model, h)?;
     model.check_configs(configs, n)?;
-    if let Some(total) = model.config().u1_total {
-        let sites = model.num_sites();
-        for (row, config) in configs.chunks_exact(sites).enumerate() {
-            let sum: u32 = config.iter().map(|&v| v as u32).sum();
-            if sum != total {
-                return Err(Error::invalid(format!(
-                    "configs[{row}] has total {sum} outside the model's U(1) subspace (u1_total = {total}): psi = 0 there and its local energy is undefined"
-                )));
-            }
-        }
-    }
-    Ok(())
+    model.check_inside_u1(configs)
 }
 
 /// <s|H|s'> psi(s') / psi(s); exactly 0 when psi(s') = 0 (outside the U(1) subspace), where

@@ -82,6 +82,11 @@ fn vmc_config(setting: impl Into<Setting>) -> VmcConfig {
         .with_preconditioner(preconditioner)
         .with_learning_rate(0.02)
         .with_sr_diag_shift(1e-2)
+        .with_sr_momentum(if preconditioner == Preconditioner::Spring {
+            0.8
+        } else {
+            0.0
+        })
         .with_temperature(0.05)
 }
 
@@ -289,6 +294,31 @@ fn two_ranks_take_the_step_of_one_process_with_all_samples_minsr() {
         d_cholesky < 1e-6,
         "Cholesky on one process vs CG on two: {d_cholesky:e}"
     );
+}
+
+/// SPRING (momentum 0.8): two ranks solve (A^T A + lambda) phi = A^T b + lambda mu phi_prev
+/// by conjugate gradient, one process the sample-space form mu phi_prev + A^T (A A^T +
+/// lambda)^{-1} (b - mu A phi_prev) by Cholesky, or the same CG with an identity hook. The
+/// forms are equal, so the updates agree within the CG tolerance as minSR's do (1e-6 of the
+/// largest update), step after step while each carries the previous update forward; a
+/// missing reduction or a wrong projection would be off by O(1).
+#[test]
+fn two_ranks_take_the_step_of_one_process_with_all_samples_spring() {
+    let sets = sample_sets();
+    let spring = Setting(Optimizer::Sgd, Preconditioner::Spring);
+    let two = two_ranks(spring, &sets, &[]);
+    let cholesky = run(spring, &sets, 0..2 * PER_RANK, None, &[]);
+    let identity: AllReduce = Box::new(|_: &mut [f64]| Ok(()));
+    let cg = run(spring, &sets, 0..2 * PER_RANK, Some(identity), &[]);
+    for one in [&cholesky, &cg] {
+        assert_same_energies(one, &two, 1e-8);
+        let d = update_difference(one, &two);
+        eprintln!("SPRING: updates differ by {d:e}");
+        assert!(d < 1e-6, "updates differ by {d:e}");
+    }
+    // The momentum acted: SPRING's updates are not minSR's.
+    let minsr = run(Optimizer::MinSr, &sets, 0..2 * PER_RANK, None, &[]);
+    assert!(update_difference(&minsr, &cholesky) > 1e-3);
 }
 
 /// SR + Adam: the same SR system as minSR (CG on two ranks, CG or Cholesky on one process),

@@ -45,8 +45,6 @@ const ALLOWED: &[(&str, &str)] = &[
     // branch `cells`: the kernels stop importing GateLayout / Blend from model.
     ("kernels/cells.rs", "model"),
     ("kernels/cells_backward.rs", "model"),
-    // branch `spring`: the preconditioner stops calling the model's gradient functions.
-    ("optim/preconditioner.rs", "model"),
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

@@ -273,9 +273,18 @@ fn c_config(edit: impl FnOnce(&mut rnnwf_vmc_config)) -> rnnwf_vmc_config {
 fn c_preconditioner_codes() {
     assert_eq!(std::mem::offset_of!(rnnwf_vmc_config, seed), 72);
     assert_eq!(std::mem::offset_of!(rnnwf_vmc_config, preconditioner), 80);
-    assert_eq!((RNNWF_PRECONDITIONER_NONE, RNNWF_PRECONDITIONER_SR), (0, 1));
+    assert_eq!(std::mem::offset_of!(rnnwf_vmc_config, sr_momentum), 88);
+    assert_eq!(
+        (
+            RNNWF_PRECONDITIONER_NONE,
+            RNNWF_PRECONDITIONER_SR,
+            RNNWF_PRECONDITIONER_SPRING
+        ),
+        (0, 1, 2)
+    );
     assert_eq!(c_config(|_| ()).preconditioner, RNNWF_PRECONDITIONER_NONE);
-    for code in [0u32, 1] {
+    assert_eq!(c_config(|_| ()).sr_momentum, 0.0);
+    for code in [0u32, 1, 2] {
         for optimizer in [RNNWF_OPT_SGD, RNNWF_OPT_ADAM, RNNWF_OPT_SR] {
             let cfg = c_config(|c| {
                 c.preconditioner = code;
@@ -292,7 +301,7 @@ fn c_preconditioner_codes() {
             unsafe { rnnwf_vmc_free(v) };
         }
     }
-    for bad in [2u32, 7, u32::MAX] {
+    for bad in [3u32, 7, u32::MAX] {
         let cfg = c_config(|c| c.preconditioner = bad);
         let mut v = null_mut();
         // SAFETY: valid config and handle slot.
@@ -309,6 +318,10 @@ fn c_preconditioner_codes() {
             "{message}"
         );
         assert!(message.contains("RNNWF_PRECONDITIONER_SR (1)"), "{message}");
+        assert!(
+            message.contains("RNNWF_PRECONDITIONER_SPRING (2)"),
+            "{message}"
+        );
     }
 }
 

@@ -6,7 +6,7 @@ mod common;
 
 use common::scratch_dir;
 use rnnwf::checkpoint::{OPTIMIZER_FORMAT, OPTIMIZER_FORMAT_VERSION};
-use rnnwf::optim::Optimizer;
+use rnnwf::optim::{Optimizer, Preconditioner};
 use rnnwf::vmc::{Vmc, VmcConfig, VmcStats};
 use rnnwf::{CellKind, ErrorKind, Hamiltonian, Model, ModelConfig};
 use safetensors::tensor::{Dtype, TensorView};
@@ -195,7 +195,7 @@ fn read(bytes: &[u8]) -> (Metadata, Vec<OwnedTensor>) {
     let file = SafeTensors::deserialize(bytes).unwrap();
     let (_, header) = SafeTensors::read_metadata(bytes).unwrap();
     let meta = header.metadata().clone().unwrap();
-    let tensors = ["adam.m", "adam.v"]
+    let tensors = ["adam.m", "adam.v", "spring.previous"]
         .iter()
         .filter_map(|name| {
             let t = file.tensor(name).ok()?;
@@ -574,4 +574,79 @@ fn adam_state_is_matched_to_the_model_shape_it_records() {
     });
     let err = Vmc::from_checkpoint_bytes(&forged).unwrap_err();
     assert_eq!(err.kind, ErrorKind::Format, "{}", err.message);
+}
+
+/// SPRING's previous update is saved beside Adam's moments as `spring.previous`, with the
+/// shape of its model (`spring_model`) and the momentum; inconsistent files are refused as
+/// Format naming the problem, and the state of another model is refused by the next step.
+#[test]
+fn spring_state_is_saved_checked_and_matched_to_its_model() {
+    let mut model = chain_model(3, 2, 4);
+    let h = Hamiltonian::tfim(3, 1, false, 1.0, 0.7).unwrap();
+    let mut vmc = Vmc::new(
+        VmcConfig::default()
+            .with_preconditioner(Preconditioner::Spring)
+            .with_sr_momentum(0.5)
+            .with_n_samples(32),
+    )
+    .unwrap();
+    vmc.step(&mut model, &h).unwrap();
+    vmc.step(&mut model, &h).unwrap();
+    let np = model.num_params();
+    let bytes = vmc.to_checkpoint_bytes();
+    let (meta, tensors) = read(&bytes);
+    assert_eq!(meta["preconditioner"], "spring");
+    assert_eq!(meta["sr_momentum"], "0.5");
+    assert_eq!(meta["spring_model"], meta["adam_model"]);
+    let names: Vec<&str> = tensors.iter().map(|t| t.0.as_str()).collect();
+    assert_eq!(names, ["adam.m", "adam.v", "spring.previous"]);
+    let previous: Vec<f64> = tensors[2]
+        .2
+        .chunks_exact(8)
+        .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
+        .collect();
+    assert_eq!(tensors[2].1, vec![np]);
+    assert_eq!(Some(&previous[..]), vmc.previous_update());
+    assert_eq!(meta["crc32"], documented_crc(&meta, &tensors));
+
+    let check = |edit: &dyn Fn(&mut Metadata, &mut Vec<OwnedTensor>), needle: &str| {
+        let err = Vmc::from_checkpoint_bytes(&reseal(&bytes, edit)).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Format, "{}", err.message);
+        assert!(
+            err.message.contains(needle),
+            "{:?} lacks {needle:?}",
+            err.message
+        );
+    };
+    check(
+        &|m, _| drop(m.remove("spring_model")),
+        "unexpected tensor spring.previous",
+    );
+    check(&|_, t| drop(t.remove(2)), "missing tensor spring.previous");
+    check(
+        &|m, _| drop(m.insert("spring_model".into(), "cell=gru".into())),
+        "two models",
+    );
+    check(
+        &|m, _| drop(m.insert("sr_momentum".into(), "1.0".into())),
+        "sr_momentum",
+    );
+    check(
+        &|_, t| {
+            t[2].1 = vec![np - 1];
+            t[2].2.truncate(8 * (np - 1));
+        },
+        "SPRING's previous update has",
+    );
+    check(
+        &|_, t| t[2].2[..8].copy_from_slice(&f64::INFINITY.to_le_bytes()),
+        "non-finite",
+    );
+
+    let mut loaded = Vmc::from_checkpoint_bytes(&bytes).unwrap();
+    assert_eq!(loaded.previous_update(), vmc.previous_update());
+    let mut bigger = chain_model(3, 4, 1);
+    let err = loaded.step(&mut bigger, &h).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::InvalidArgument, "{}", err.message);
+    assert_eq!(loaded.previous_update(), vmc.previous_update());
 }

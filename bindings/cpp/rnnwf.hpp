@@ -372,7 +372,8 @@ inline double exact_ground_energy(const Hamiltonian &h) {
 // A training config filled with the library's defaults (rnnwf_vmc_config_init); change the
 // fields you need, then pass it to Vmc. `optimizer` is the update rule (RNNWF_OPT_SGD,
 // RNNWF_OPT_ADAM; RNNWF_OPT_SR = SGD after SR), `preconditioner` what turns the gradient
-// into the update direction (RNNWF_PRECONDITIONER_NONE, or RNNWF_PRECONDITIONER_SR).
+// into the update direction (RNNWF_PRECONDITIONER_NONE, RNNWF_PRECONDITIONER_SR, or
+// RNNWF_PRECONDITIONER_SPRING with its sr_momentum).
 struct VmcConfig : rnnwf_vmc_config {
   VmcConfig() : rnnwf_vmc_config() { check(rnnwf_vmc_config_init(this)); }
 };
@@ -403,6 +404,8 @@ class Vmc : public Handle<rnnwf_vmc, rnnwf_vmc_free> {
   }
   void set_learning_rate(double lr) { check(rnnwf_vmc_set_learning_rate(raw(), lr)); }
   void set_temperature(double t) { check(rnnwf_vmc_set_temperature(raw(), t)); }
+  void set_diag_shift(double shift) { check(rnnwf_vmc_set_diag_shift(raw(), shift)); }
+  void set_n_samples(std::uint64_t n) { check(rnnwf_vmc_set_n_samples(raw(), n)); }
   // Each MPI rank its own seed, also again after load().
   void set_seed(std::uint64_t seed) { check(rnnwf_vmc_set_seed(raw(), seed)); }
 

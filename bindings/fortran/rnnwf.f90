@@ -30,9 +30,10 @@
 ! - Operators and training: type(rnnwf_hamiltonian) (create, parse, tfim, heisenberg,
 !   add_term, ground_energy) and type(rnnwf_vmc) (create from a type(rnnwf_vmc_config) filled
 !   by rnnwf_defaults, whose optimizer is the update rule, RNNWF_OPT_SGD or RNNWF_OPT_ADAM
-!   (RNNWF_OPT_SR: SGD after SR), and preconditioner RNNWF_PRECONDITIONER_NONE or
-!   RNNWF_PRECONDITIONER_SR; step, fit_step, set_learning_rate, set_temperature, set_seed, set_allreduce,
-!   save, load); estimators are bound to the model (local_energies, expectation, renyi2,
+!   (RNNWF_OPT_SR: SGD after SR), and preconditioner RNNWF_PRECONDITIONER_NONE,
+!   RNNWF_PRECONDITIONER_SR or RNNWF_PRECONDITIONER_SPRING (with sr_momentum); step,
+!   fit_step, set_learning_rate, set_temperature, set_diag_shift, set_n_samples, set_seed,
+!   set_allreduce, save, load); estimators are bound to the model (local_energies, expectation, renyi2,
 !   exact_expectation, log_psi_grad with grad(num_params, n)). Site indices in operators and
 !   regions are the C API's, from 0. Neither type can be copied (no clone in the C API).
 ! - Everything in rnnwf_capi (the RNNWF_* constants, the config types, the raw C functions
@@ -63,8 +64,8 @@ module rnnwf
       ham_is_created, ham_handle, c_sites, c_periodic
   private :: vmc_config_defaults, vmc_create, vmc_destroy, vmc_final, vmc_assign, &
       vmc_is_created, vmc_handle, vmc_get_config, vmc_set_learning_rate, &
-      vmc_set_temperature, vmc_set_seed, vmc_set_allreduce, vmc_step, vmc_fit_step, vmc_save, &
-      vmc_load
+      vmc_set_temperature, vmc_set_diag_shift, vmc_set_n_samples, vmc_set_seed, &
+      vmc_set_allreduce, vmc_step, vmc_fit_step, vmc_save, vmc_load
 
   ! An RNN wave function, owning its C handle.
   type :: rnnwf_model
@@ -135,6 +136,8 @@ module rnnwf
     procedure :: get_config => vmc_get_config
     procedure :: set_learning_rate => vmc_set_learning_rate
     procedure :: set_temperature => vmc_set_temperature
+    procedure :: set_diag_shift => vmc_set_diag_shift
+    procedure :: set_n_samples => vmc_set_n_samples
     procedure :: set_seed => vmc_set_seed
     procedure :: set_allreduce => vmc_set_allreduce
     procedure :: step => vmc_step
@@ -932,6 +935,23 @@ contains
     character(len=*), intent(inout), optional :: errmsg
     call finish(rnnwf_vmc_set_temperature(self%ptr, t), stat, errmsg)
   end subroutine vmc_set_temperature
+
+  subroutine vmc_set_diag_shift(self, shift, stat, errmsg)
+    class(rnnwf_vmc), intent(inout) :: self
+    real(c_double), intent(in) :: shift
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    call finish(rnnwf_vmc_set_diag_shift(self%ptr, shift), stat, errmsg)
+  end subroutine vmc_set_diag_shift
+
+  ! The samples per step on this process of the following steps (>= 1).
+  subroutine vmc_set_n_samples(self, n_samples, stat, errmsg)
+    class(rnnwf_vmc), intent(inout) :: self
+    integer(c_int64_t), intent(in) :: n_samples
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    call finish(rnnwf_vmc_set_n_samples(self%ptr, n_samples), stat, errmsg)
+  end subroutine vmc_set_n_samples
 
   ! Installs the reduction hook f = c_funloc(proc), proc a bind(C) function with the interface
   ! rnnwf_allreduce_proc; user_data (default C NULL) is passed to each call and must stay

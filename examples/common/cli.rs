@@ -23,11 +23,13 @@ impl From<OptimizerArg> for Optimizer {
     }
 }
 
-/// `--preconditioner`: `sr` puts stochastic reconfiguration before `adam` or `sgd`.
+/// `--preconditioner`: `sr` puts stochastic reconfiguration before `adam` or `sgd`;
+/// `spring` SR with momentum (`--momentum`).
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum PreconditionerArg {
     None,
     Sr,
+    Spring,
 }
 
 impl From<PreconditionerArg> for Preconditioner {
@@ -35,6 +37,7 @@ impl From<PreconditionerArg> for Preconditioner {
         match a {
             PreconditionerArg::None => Preconditioner::None,
             PreconditionerArg::Sr => Preconditioner::Sr,
+            PreconditionerArg::Spring => Preconditioner::Spring,
         }
     }
 }

@@ -14,10 +14,10 @@ use std::ffi::c_void;
 /// rnnwf_vmc_step: [sum Re E_loc, sum Im E_loc, n] (3 values), then [sum |E_loc - mean|^2]
 /// (1); with temperature T > 0 the same two for E_loc + T ln P; then, without preconditioner
 /// (SGD or Adam), the energy gradient (num_params values); with SR (RNNWF_OPT_SR, or
-/// RNNWF_PRECONDITIONER_SR with SGD or Adam), the sum of log-derivatives (2 num_params), the
-/// force A^T b (num_params), then one num_params buffer per iteration of the conjugate
-/// gradient that solves the SR system over all processes' samples (the update rule reduces
-/// nothing). For each rnnwf_fit_step: [sum -ln P(data), n] (2), then the gradient
+/// RNNWF_PRECONDITIONER_SR or _SPRING with SGD or Adam), the sum of log-derivatives
+/// (2 num_params), the force A^T b (num_params), then one num_params buffer per iteration
+/// of the conjugate gradient that solves the SR system over all processes' samples (the
+/// update rule reduces nothing). For each rnnwf_fit_step: [sum -ln P(data), n] (2), then the gradient
 /// (num_params). A reduced value that is NaN or Inf gives RNNWF_ERR_NUMERICAL.
 #[allow(non_camel_case_types)]
 pub type rnnwf_allreduce_fn =

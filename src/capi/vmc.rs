@@ -31,6 +31,12 @@ pub const RNNWF_PRECONDITIONER_NONE: u32 = 0;
 /// (S + sr_diag_shift I)^-1 f, solved in sample space (minSR) on one process and by conjugate
 /// gradient under a reduction hook; the optimizer (SGD or Adam) then applies it.
 pub const RNNWF_PRECONDITIONER_SR: u32 = 1;
+/// SPRING (Goldshlager, Abrahamsen and Lin 2024): SR with momentum. The update is
+/// phi_k = mu phi_{k-1} + A^T (A A^T + sr_diag_shift I)^-1 (b - mu A phi_{k-1}), mu =
+/// cfg->sr_momentum, phi_{k-1} the previous step's direction after clipping (zero at the
+/// first step and after loading a checkpoint that has none); by conjugate gradient in
+/// parameter space under a reduction hook. sr_momentum = 0 is RNNWF_PRECONDITIONER_SR.
+pub const RNNWF_PRECONDITIONER_SPRING: u32 = 2;
 
 /// rnnwf_vmc_stats.sr_solver: the step used no SR.
 pub const RNNWF_SR_SOLVER_NONE: u32 = 0;
@@ -78,9 +84,14 @@ pub struct rnnwf_vmc_config {
     pub temperature: f64,
     /// Seed of the samples: step k draws with a seed derived from (seed, k).
     pub seed: u64,
-    /// RNNWF_PRECONDITIONER_NONE (default) or RNNWF_PRECONDITIONER_SR, combined with
-    /// optimizer RNNWF_OPT_SGD or RNNWF_OPT_ADAM (RNNWF_OPT_SR is SGD after SR either way).
+    /// RNNWF_PRECONDITIONER_NONE (default), RNNWF_PRECONDITIONER_SR or
+    /// RNNWF_PRECONDITIONER_SPRING, combined with optimizer RNNWF_OPT_SGD or RNNWF_OPT_ADAM
+    /// (RNNWF_OPT_SR is SGD after SR, or after SPRING when that is the preconditioner).
     pub preconditioner: u32,
+    /// With RNNWF_PRECONDITIONER_SPRING: the decay mu of the previous update that the SR
+    /// solve is projected against, in [0, 1) (default 0 = plain SR); read by no other
+    /// preconditioner.
+    pub sr_momentum: f64,
 }
 
 /// What one rnnwf_vmc_step measured. The caller sets struct_size before the call.
@@ -159,6 +170,7 @@ impl rnnwf_vmc_config {
             temperature,
             seed,
             preconditioner,
+            sr_momentum,
         } = src;
         dst.struct_size = struct_size;
         dst.optimizer = optimizer;
@@ -172,6 +184,7 @@ impl rnnwf_vmc_config {
         dst.temperature = temperature;
         dst.seed = seed;
         dst.preconditioner = preconditioner;
+        dst.sr_momentum = sr_momentum;
     }
 
     fn from_rust(c: &VmcConfig) -> Self {
@@ -188,6 +201,7 @@ impl rnnwf_vmc_config {
             temperature: c.temperature,
             seed: c.seed,
             preconditioner: PRECONDITIONERS.code(c.preconditioner),
+            sr_momentum: c.sr_momentum,
         }
     }
 
@@ -206,6 +220,7 @@ impl rnnwf_vmc_config {
             adam_beta2: self.adam_beta2,
             adam_eps: self.adam_eps,
             sr_diag_shift: self.sr_diag_shift,
+            sr_momentum: self.sr_momentum,
             grad_clip: self.grad_clip,
             temperature: self.temperature,
             seed: self.seed,
@@ -233,7 +248,7 @@ impl From<VmcStats> for rnnwf_vmc_stats {
 
 /// Fills `cfg` with the defaults (Adam, n_samples 1024, learning_rate 1e-3, adam_beta1 0.9,
 /// adam_beta2 0.999, adam_eps 1e-8, sr_diag_shift 1e-4, grad_clip 0, temperature 0, seed 0,
-/// preconditioner RNNWF_PRECONDITIONER_NONE) and sets struct_size.
+/// preconditioner RNNWF_PRECONDITIONER_NONE, sr_momentum 0) and sets struct_size.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_vmc_config_init(cfg: *mut rnnwf_vmc_config) -> rnnwf_status {
     ffi_call("rnnwf_vmc_config_init", || {
@@ -247,8 +262,8 @@ pub unsafe extern "C" fn rnnwf_vmc_config_init(cfg: *mut rnnwf_vmc_config) -> rn
 }
 
 /// A training run with the settings `cfg`, at step 0, without reduction hook. A field out of
-/// range (n_samples = 0, a negative or NaN learning_rate, adam_beta1/2 outside [0, 1),
-/// adam_eps <= 0, a negative or NaN sr_diag_shift, grad_clip or temperature), an unknown
+/// range (n_samples = 0, a negative or NaN learning_rate, adam_beta1/2 or sr_momentum outside
+/// [0, 1), adam_eps <= 0, a negative or NaN sr_diag_shift, grad_clip or temperature), an unknown
 /// optimizer or preconditioner code or a wrong struct_size gives RNNWF_ERR_INVALID_ARGUMENT
 /// naming the field.
 #[no_mangle]
@@ -325,6 +340,36 @@ pub unsafe extern "C" fn rnnwf_vmc_set_learning_rate(v: *mut rnnwf_vmc, lr: f64)
     })
 }
 
+/// Sets SR's diagonal shift (sr_diag_shift) of the following steps, for shift schedules. A
+/// negative, NaN or infinite `shift` is RNNWF_ERR_INVALID_ARGUMENT, and the shift stays as
+/// it was.
+#[no_mangle]
+pub unsafe extern "C" fn rnnwf_vmc_set_diag_shift(v: *mut rnnwf_vmc, shift: f64) -> rnnwf_status {
+    ffi_call("rnnwf_vmc_set_diag_shift", || {
+        // SAFETY: a live handle for exclusive use (checked for NULL).
+        let v = unsafe { borrow_mut(v, "v")? };
+        v.vmc.set_diag_shift(shift)?;
+        Ok(())
+    })
+}
+
+/// Sets the samples per step on this process (n_samples) of the following rnnwf_vmc_step
+/// calls, e.g. more samples late in a run. 0, or a count beyond any memory (above 2^40), is
+/// RNNWF_ERR_INVALID_ARGUMENT, and the count stays as it was; the step's buffers grow at the
+/// next step (a size no memory holds is refused there).
+#[no_mangle]
+pub unsafe extern "C" fn rnnwf_vmc_set_n_samples(
+    v: *mut rnnwf_vmc,
+    n_samples: u64,
+) -> rnnwf_status {
+    ffi_call("rnnwf_vmc_set_n_samples", || {
+        // SAFETY: a live handle for exclusive use (checked for NULL).
+        let v = unsafe { borrow_mut(v, "v")? };
+        v.vmc.set_n_samples(n_samples)?;
+        Ok(())
+    })
+}
+
 /// Sets the seed of the following steps' samples: step k draws with a seed derived from
 /// (`seed`, k). Under MPI every rank needs its own seed (e.g. base + rank), or all ranks
 /// would draw the same samples; rnnwf_vmc_load brings back the seed saved in the checkpoint,
@@ -366,7 +411,8 @@ pub unsafe extern "C" fn rnnwf_vmc_set_temperature(v: *mut rnnwf_vmc, t: f64) ->
 /// the optimiser state and the step counter are unchanged. Memory, with n = n_samples and
 /// P = rnnwf_model_num_params, kept by the driver between steps: n x (n_sites + 64) bytes
 /// for the samples, their energies and weights; 24 P for the gradient, the direction and
-/// the new parameters (Adam 16 P more for its moments); with SR (RNNWF_OPT_SR or RNNWF_PRECONDITIONER_SR) also 16 n P for the
+/// the new parameters (Adam 16 P more for its moments, SPRING 16 P for its previous update);
+/// with SR (RNNWF_OPT_SR, RNNWF_PRECONDITIONER_SR or _SPRING) also 16 n P for the
 /// log-derivatives and 8 r P for the matrix A, r = n (2n with a phase head), and without a
 /// hook minSR's Gram matrix, 8 r^2 bytes (34 GB at n = 65536 without a phase head); plus
 /// the model's workspaces (rnnwf_local_energies, rnnwf_log_psi_grad). A size no memory can
@@ -400,8 +446,9 @@ pub unsafe extern "C" fn rnnwf_vmc_step(
 /// basis): reconstruction of a positive state from data. `nll_out` gets the likelihood before
 /// the step (averaged over processes). RNNWF_ERR_INVALID_ARGUMENT for n = 0, a site value
 /// out of range in `data`, a configuration with P = 0 (outside the U(1) subspace) or
-/// optimiser state of another model; RNNWF_ERR_UNSUPPORTED with RNNWF_OPT_SR or
-/// RNNWF_PRECONDITIONER_SR. On any error the model and the optimiser state are unchanged.
+/// optimiser state of another model; RNNWF_ERR_UNSUPPORTED with RNNWF_OPT_SR,
+/// RNNWF_PRECONDITIONER_SR or RNNWF_PRECONDITIONER_SPRING. On any error the model and the
+/// optimiser state are unchanged.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_fit_step(
     v: *mut rnnwf_vmc,
@@ -427,10 +474,11 @@ pub unsafe extern "C" fn rnnwf_fit_step(
     })
 }
 
-/// Writes the settings, the step counter and the optimiser state (format rnnwf-optimizer,
-/// described in src/checkpoint/mod.rs) to `path`, atomically like rnnwf_model_save. Save the
-/// model beside it: the two files together resume a run bit for bit. RNNWF_ERR_IO on
-/// failure; an empty path is RNNWF_ERR_INVALID_ARGUMENT.
+/// Writes the settings, the step counter and the optimiser state (Adam's moments, SPRING's
+/// previous update; format rnnwf-optimizer, described in src/checkpoint/mod.rs) to `path`,
+/// atomically like rnnwf_model_save. Save the model beside it: the two files together
+/// resume a run bit for bit. RNNWF_ERR_IO on failure; an empty path is
+/// RNNWF_ERR_INVALID_ARGUMENT.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_vmc_save(v: *const rnnwf_vmc, path: *const c_char) -> rnnwf_status {
     ffi_call("rnnwf_vmc_save", || {

@@ -84,7 +84,8 @@
 //!
 //! # Optimiser (`format` = `rnnwf-optimizer`, `format_version` 1)
 //!
-//! The state of a [`Vmc`] driver: its settings, its step counter and Adam's moments. A run
+//! The state of a [`Vmc`] driver: its settings, its step counter, Adam's moments and
+//! SPRING's previous update. A run
 //! resumed from a model checkpoint and an optimiser checkpoint saved together continues bit
 //! for bit as the uninterrupted run would have (step k draws its samples with a seed derived
 //! from `seed` and k). The reduction hook is not saved: it belongs to the process.
@@ -96,28 +97,34 @@
 //!   | `format`         | `rnnwf-optimizer`                                            |
 //!   | `format_version` | `1`                                                          |
 //!   | `optimizer`      | `sgd`, `adam` or `minsr`                                     |
-//!   | `preconditioner` | `sr`; present only with the SR preconditioner (absent: none, |
-//!   |                  | as in files written before the setting existed)              |
+//!   | `preconditioner` | `sr` or `spring`; present only with a preconditioner (absent:|
+//!   |                  | none, as in files written before the setting existed)        |
 //!   | `n_samples`      | samples per step on one process (`u64`)                      |
 //!   | `learning_rate`  | float, the current one (schedules set it between steps)      |
 //!   | `adam_beta1`, `adam_beta2`, `adam_eps` | floats                                 |
 //!   | `sr_diag_shift`  | float                                                        |
+//!   | `sr_momentum`    | float; present only when not 0 (absent: 0)                   |
 //!   | `grad_clip`      | float, 0 = off                                               |
 //!   | `temperature`    | float, the current one                                       |
 //!   | `seed`           | the sampling seed (`u64`)                                    |
 //!   | `steps`          | steps taken so far (`u64`): the index of the next step       |
 //!   | `adam_t`         | Adam's update count (`u64`); present iff Adam state exists   |
 //!   | `adam_model`     | the shape of the model the Adam state belongs to; optional   |
+//!   | `spring_model`   | the shape of the model SPRING's previous update belongs to;  |
+//!   |                  | present iff that update exists                               |
 //!   | `crc32`          | the checksum                                                 |
 //!
-//! * tensors, only when `adam_t` is present (Adam state exists once an Adam step was taken):
-//!   `adam.m` then `adam.v`, Adam's first and second moments, both of shape `[num_params]`
-//!   of the model being trained. Without `adam_t` there is no tensor at all.
+//! * tensors: when `adam_t` is present (Adam state exists once an Adam step was taken),
+//!   `adam.m` then `adam.v`, Adam's first and second moments; when `spring_model` is present
+//!   (once a SPRING step was taken), `spring.previous`, the previous update phi_{k-1}. Each
+//!   of shape `[num_params]` of the model being trained; no other tensor. A file without
+//!   `spring.previous` (every file written before SPRING existed) loads with phi = 0.
 //!
 //! [`Vmc::from_checkpoint_bytes`] refuses, with [`ErrorKind::Format`]: anything that is not
 //! safetensors, another `format` (a model file, say) or `format_version`, a missing or
 //! non-canonical metadata value, settings that [`VmcConfig::validate`] refuses, `adam_t`
-//! without both tensors or tensors without `adam_t`, tensors of another dtype, of different
+//! without both tensors or tensors without `adam_t`, `spring_model` without
+//! `spring.previous` or the reverse, `adam_model` and `spring_model` that differ, tensors of another dtype, of different
 //! shapes or not one-dimensional, an extra tensor, a checksum mismatch, a non-finite moment.
 //! `steps` or `adam_t` above [`MAX_STEPS`] (2^53) and `adam_model` without `adam_t` are
 //! refused too. [`Vmc::load`] adds [`ErrorKind::Io`] and, on any error, leaves the driver

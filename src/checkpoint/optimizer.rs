@@ -1,5 +1,6 @@
-//! The optimiser checkpoint (`rnnwf-optimizer`): a training driver's settings, step counter
-//! and Adam state. The format is described in the module docs of `checkpoint`.
+//! The optimiser checkpoint (`rnnwf-optimizer`): a training driver's settings, step counter,
+//! Adam state and SPRING's previous update. The format is described in the module docs of
+//! `checkpoint`.
 
 use super::container::{
     f64_to_le_bytes, finite_f64s, float_text, read_file, to_bytes, write_atomically, Container,
@@ -24,6 +25,12 @@ const ADAM_T: &str = "adam_t";
 /// state once the driver knows the model, absent in files written before it was recorded
 /// (whose state is then matched by parameter count only).
 const ADAM_MODEL: &str = "adam_model";
+/// SPRING's previous update phi_{k-1}, and the shape of the model it belongs to: present
+/// once a SPRING step was taken (files without them load with phi = 0).
+const SPRING_PREVIOUS: &str = "spring.previous";
+const SPRING_MODEL: &str = "spring_model";
+/// Present only when not 0, so that files without SPRING keep their bytes.
+const SR_MOMENTUM: &str = "sr_momentum";
 
 /// Most steps (and Adam updates) a file may record: 2^53, beyond any run (285 000 years
 /// at a step per millisecond) and the last count an f64 holds exactly. A larger count is
@@ -33,8 +40,9 @@ const ADAM_MODEL: &str = "adam_model";
 pub const MAX_STEPS: u64 = 9_007_199_254_740_992;
 const _: () = assert!(MAX_STEPS == 1 << 53);
 
-/// Present only with the SR preconditioner, so that files without it keep their bytes and
-/// files written before the setting existed load with none.
+/// Present only with a preconditioner, so that files without one keep their bytes and
+/// files written before the setting existed load with none. A build that does not know
+/// `spring` refuses such a file by the name.
 const PRECONDITIONER: &str = "preconditioner";
 
 impl Vmc {
@@ -79,18 +87,28 @@ impl Vmc {
             let name = PRECONDITIONERS.name(c.preconditioner);
             metadata.insert(PRECONDITIONER.into(), name.into());
         }
-        match self.adam_state() {
-            None => to_bytes(metadata, &[]),
-            Some(adam) => {
-                metadata.insert(ADAM_T.into(), adam.t.to_string());
-                if let Some(shape) = self.adam_model() {
-                    metadata.insert(ADAM_MODEL.into(), shape.to_string());
-                }
-                let shape = [adam.m.len()];
-                let (m, v) = (f64_to_le_bytes(&adam.m), f64_to_le_bytes(&adam.v));
-                to_bytes(metadata, &[(ADAM_M, &shape, &m), (ADAM_V, &shape, &v)])
-            }
+        if c.sr_momentum.to_bits() != 0 {
+            metadata.insert(SR_MOMENTUM.into(), float_text(c.sr_momentum));
         }
+        let mut tensors: Vec<(&str, [usize; 1], Vec<u8>)> = Vec::new();
+        if let Some(adam) = self.adam_state() {
+            metadata.insert(ADAM_T.into(), adam.t.to_string());
+            if let Some(shape) = self.state_model() {
+                metadata.insert(ADAM_MODEL.into(), shape.to_string());
+            }
+            tensors.push((ADAM_M, [adam.m.len()], f64_to_le_bytes(&adam.m)));
+            tensors.push((ADAM_V, [adam.v.len()], f64_to_le_bytes(&adam.v)));
+        }
+        if let Some(previous) = self.previous_update() {
+            let shape = self.state_model().expect("a SPRING step records the model");
+            metadata.insert(SPRING_MODEL.into(), shape.to_string());
+            tensors.push((SPRING_PREVIOUS, [previous.len()], f64_to_le_bytes(previous)));
+        }
+        let tensors: Vec<_> = tensors
+            .iter()
+            .map(|(name, shape, data)| (*name, &shape[..], &data[..]))
+            .collect();
+        to_bytes(metadata, &tensors)
     }
 
     /// A driver (without reduction hook) in the state saved in `bytes`; see the module docs
@@ -100,7 +118,8 @@ impl Vmc {
         let file = Container::parse(bytes)?;
         file.check_format(OPTIMIZER_FORMAT, "optimizer", OPTIMIZER_FORMAT_VERSION)?;
         let has_adam = file.has(ADAM_T);
-        let tensors = adam_tensors(&file, has_adam)?;
+        let has_spring = file.has(SPRING_MODEL);
+        let tensors = state_tensors(&file, has_adam, has_spring)?;
         file.verify_checksum(&tensors)?;
 
         let config = VmcConfig {
@@ -116,6 +135,11 @@ impl Vmc {
             adam_beta2: file.parse_float("adam_beta2")?,
             adam_eps: file.parse_float("adam_eps")?,
             sr_diag_shift: file.parse_float("sr_diag_shift")?,
+            sr_momentum: if file.has(SR_MOMENTUM) {
+                file.parse_float(SR_MOMENTUM)?
+            } else {
+                0.0
+            },
             grad_clip: file.parse_float("grad_clip")?,
             temperature: file.parse_float("temperature")?,
             seed: file.parse_canonical("seed")?,
@@ -129,28 +153,52 @@ impl Vmc {
                 "`{ADAM_MODEL}` without `{ADAM_T}`: a model shape with no Adam state"
             )));
         }
-        let adam_model = if file.has(ADAM_MODEL) {
-            let shape = file.required(ADAM_MODEL)?;
-            if shape.is_empty() || !shape.bytes().all(|b| b.is_ascii_graphic()) {
+        let adam_model = model_shape(&file, ADAM_MODEL)?;
+        let spring_model = model_shape(&file, SPRING_MODEL)?;
+        let state_model = match (adam_model, spring_model) {
+            (Some(a), Some(s)) if a != s => {
                 return Err(Error::format(format!(
-                    "checkpoint metadata `{ADAM_MODEL}` = {shape:?} is not a model shape"
-                )));
+                    "`{ADAM_MODEL}` = {a:?} and `{SPRING_MODEL}` = {s:?}: the optimiser state of two models"
+                )))
             }
-            Some(shape.to_string())
-        } else {
-            None
+            (a, s) => a.or(s),
         };
+        let mut tensors = tensors.into_iter();
         let adam = if has_adam {
             let t = parse_count(&file, ADAM_T)?;
             let (mut m, mut v) = (Vec::new(), Vec::new());
-            finite_f64s(ADAM_M, tensors[0].2, &mut m)?;
-            finite_f64s(ADAM_V, tensors[1].2, &mut v)?;
+            let (m_bytes, v_bytes) = (tensors.next(), tensors.next());
+            finite_f64s(ADAM_M, m_bytes.expect("checked above").2, &mut m)?;
+            finite_f64s(ADAM_V, v_bytes.expect("checked above").2, &mut v)?;
             Some(AdamState { m, v, t })
         } else {
             None
         };
-        Vmc::from_state(config, steps, adam, adam_model).map_err(|e| Error::format(e.message))
+        let previous_update = match tensors.next() {
+            Some((_, _, bytes)) => {
+                let mut previous = Vec::new();
+                finite_f64s(SPRING_PREVIOUS, bytes, &mut previous)?;
+                Some(previous)
+            }
+            None => None,
+        };
+        Vmc::from_state(config, steps, adam, previous_update, state_model)
+            .map_err(|e| Error::format(e.message))
     }
+}
+
+/// The model shape recorded under `key`, if present.
+fn model_shape(file: &Container, key: &str) -> Result<Option<String>> {
+    if !file.has(key) {
+        return Ok(None);
+    }
+    let shape = file.required(key)?;
+    if shape.is_empty() || !shape.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::format(format!(
+            "checkpoint metadata `{key}` = {shape:?} is not a model shape"
+        )));
+    }
+    Ok(Some(shape.to_string()))
 }
 
 /// A step count at most [`MAX_STEPS`].
@@ -164,24 +212,38 @@ fn parse_count(file: &Container, key: &str) -> Result<u64> {
     Ok(count)
 }
 
-/// `adam.m` and `adam.v` when the file has Adam state, each one-dimensional and of the same
-/// shape, and no other tensor; none at all otherwise.
-fn adam_tensors<'f>(file: &'f Container<'_>, has_adam: bool) -> Result<Vec<TensorBytes<'f>>> {
-    if !has_adam {
-        file.check_no_extra_tensors(&[], "the file has no `adam_t`, so no Adam state")?;
-        return Ok(Vec::new());
-    }
-    let shape = match file.tensor_shape(ADAM_M) {
-        Some(shape) if shape.len() == 1 => shape,
-        Some(other) => {
-            return Err(Error::format(format!(
-                "tensor {ADAM_M} has shape {other:?}, expected one dimension"
-            )))
-        }
-        None => return Err(Error::format(format!("missing tensor {ADAM_M}"))),
+/// The state's tensors in the file's order: `adam.m` and `adam.v` when the file has Adam
+/// state (`has_adam`), each one-dimensional and of the same shape; `spring.previous` when it
+/// has SPRING's (`has_spring`), one-dimensional; no other tensor.
+fn state_tensors<'f>(
+    file: &'f Container<'_>,
+    has_adam: bool,
+    has_spring: bool,
+) -> Result<Vec<TensorBytes<'f>>> {
+    let vector_shape = |name: &str| match file.tensor_shape(name) {
+        Some(shape) if shape.len() == 1 => Ok(shape),
+        Some(other) => Err(Error::format(format!(
+            "tensor {name} has shape {other:?}, expected one dimension"
+        ))),
+        None => Err(Error::format(format!("missing tensor {name}"))),
     };
-    let m = file.tensor(ADAM_M, shape)?;
-    let v = file.tensor(ADAM_V, shape)?;
-    file.check_no_extra_tensors(&[ADAM_M, ADAM_V], "an optimiser file holds only Adam state")?;
-    Ok(vec![(ADAM_M, shape, m), (ADAM_V, shape, v)])
+    let mut tensors = Vec::new();
+    if has_adam {
+        let shape = vector_shape(ADAM_M)?;
+        tensors.push((ADAM_M, shape, file.tensor(ADAM_M, shape)?));
+        tensors.push((ADAM_V, shape, file.tensor(ADAM_V, shape)?));
+    }
+    if has_spring {
+        let shape = vector_shape(SPRING_PREVIOUS)?;
+        tensors.push((SPRING_PREVIOUS, shape, file.tensor(SPRING_PREVIOUS, shape)?));
+    }
+    let names: Vec<&str> = tensors.iter().map(|t| t.0).collect();
+    let why = match (has_adam, has_spring) {
+        (false, false) => "the file has no `adam_t` and no `spring_model`, so no optimiser state",
+        (true, false) => "the file has no `spring_model`, so no SPRING state",
+        (false, true) => "the file has no `adam_t`, so no Adam state",
+        (true, true) => "an optimiser file holds only Adam's and SPRING's state",
+    };
+    file.check_no_extra_tensors(&names, why)?;
+    Ok(tensors)
 }

@@ -40,11 +40,7 @@ impl Model {
         let n = out.len() / np;
         self.check_configs(configs, n)?;
         // Refused before any gradient is written, so that a failure leaves `out` untouched.
-        if let Some(row) = self.first_outside_u1(configs) {
-            return Err(Error::invalid(format!(
-                "configuration {row} has probability 0 (outside the U(1) subspace): ln psi has no derivative there"
-            )));
-        }
+        self.check_inside_u1(configs)?;
         if let Some(group) = self.symmetry_group() {
             return self.log_psi_grad_symmetric(group, configs, out);
         }
@@ -177,12 +173,17 @@ impl Model {
                 Ok(())
             },
         )?;
-        // Chunk sums added in chunk order: the same result for any thread count.
-        grad_out.fill(0.0);
-        for part in partial.chunks_exact(np) {
-            grad_out.iter_mut().zip(part).for_each(|(g, p)| *g += p);
-        }
+        sum_in_chunk_order(&partial, grad_out);
         Ok(())
+    }
+}
+
+/// `out` = the sum of the `out.len()`-long parts of `partial`, added in chunk order: the
+/// same bits for any thread count (threads fill the parts in any order).
+pub(super) fn sum_in_chunk_order(partial: &[f64], out: &mut [f64]) {
+    out.fill(0.0);
+    for part in partial.chunks_exact(out.len()) {
+        out.iter_mut().zip(part).for_each(|(g, p)| *g += p);
     }
 }
 

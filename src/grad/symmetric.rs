@@ -8,9 +8,9 @@
 
 use super::accumulate::{accumulate, Rows, Target};
 use super::backward::Backward;
-use super::chunk_rows;
+use super::{chunk_rows, sum_in_chunk_order};
 use crate::buffer::{product, try_zeroed, try_zeroed_vec};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::kernels::Real;
 use crate::model::symmetry::combine_weights;
 use crate::model::{Model, Precision, SymmetryGroup};
@@ -173,11 +173,7 @@ impl Model {
         im_weights: &[f64],
         grad_out: &mut [f64],
     ) -> Result<()> {
-        if let Some(row) = self.first_outside_u1(configs) {
-            return Err(Error::invalid(format!(
-                "configuration {row} has probability 0 (outside the U(1) subspace): ln psi has no derivative there"
-            )));
-        }
+        self.check_inside_u1(configs)?;
         match self.precision() {
             Precision::F64 => {
                 self.vjp_symmetric_in::<f64>(group, configs, re_weights, im_weights, grad_out)
@@ -242,11 +238,7 @@ impl Model {
                 Ok(())
             },
         )?;
-        // Chunk sums added in chunk order: the same result for any thread count.
-        grad_out.fill(0.0);
-        for part in partial.chunks_exact(np) {
-            grad_out.iter_mut().zip(part).for_each(|(g, p)| *g += p);
-        }
+        sum_in_chunk_order(&partial, grad_out);
         Ok(())
     }
 }

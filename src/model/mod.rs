@@ -223,11 +223,20 @@ impl Model {
         Ok(())
     }
 
-    /// The first configuration (row of `configs`) outside the U(1) subspace, where P = 0.
-    pub(crate) fn first_outside_u1(&self, configs: &[u8]) -> Option<usize> {
-        let total = self.config.u1_total?;
-        configs
+    /// Refuses the first configuration (row of `configs`) outside the U(1) subspace, where
+    /// P = 0: ln psi, its derivatives and local energies are undefined there.
+    pub(crate) fn check_inside_u1(&self, configs: &[u8]) -> Result<()> {
+        let Some(total) = self.config.u1_total else {
+            return Ok(());
+        };
+        let sums = configs
             .chunks_exact(self.num_sites())
-            .position(|c| c.iter().map(|&v| v as u32).sum::<u32>() != total)
+            .map(|c| c.iter().map(|&v| v as u32).sum::<u32>());
+        match sums.enumerate().find(|&(_, sum)| sum != total) {
+            Some((row, sum)) => Err(Error::invalid(format!(
+                "configs[{row}] has probability 0, outside the model's U(1) subspace: its total {sum} is not u1_total = {total}"
+            ))),
+            None => Ok(()),
+        }
     }
 }

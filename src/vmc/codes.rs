@@ -21,6 +21,7 @@ pub static PRECONDITIONERS: EnumTable<Preconditioner> = EnumTable {
     entries: &[
         entry!(Preconditioner::None, 0, "RNNWF_PRECONDITIONER_NONE", "none"),
         entry!(Preconditioner::Sr, 1, "RNNWF_PRECONDITIONER_SR", "sr"),
+        entry!(Preconditioner::Spring, 2, "RNNWF_PRECONDITIONER_SPRING", "spring"),
     ],
 };
 
@@ -38,8 +39,8 @@ mod tests {
             }
         }
         match Preconditioner::None {
-            Preconditioner::None | Preconditioner::Sr => {
-                assert_eq!(PRECONDITIONERS.entries.len(), 2)
+            Preconditioner::None | Preconditioner::Sr | Preconditioner::Spring => {
+                assert_eq!(PRECONDITIONERS.entries.len(), 3)
             }
         }
         check_table(&OPTIMIZERS);

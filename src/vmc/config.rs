@@ -10,7 +10,8 @@ use crate::optim::{Optimizer, Preconditioner, UpdateRule, UpdateSettings};
 pub struct VmcConfig {
     /// The update rule (SGD, Adam), or minSR (SGD after SR, whatever `preconditioner` says).
     pub optimizer: Optimizer,
-    /// What turns the gradient into the update direction: none, or SR (with SGD or Adam).
+    /// What turns the gradient into the update direction: none, SR or SPRING (with SGD or
+    /// Adam).
     pub preconditioner: Preconditioner,
     /// Samples per step on this process.
     pub n_samples: u64,
@@ -21,6 +22,9 @@ pub struct VmcConfig {
     /// lambda of SR's shift: (A A^T + lambda I) in sample space, (A^T A + lambda I) by
     /// conjugate gradient under a reduction hook.
     pub sr_diag_shift: f64,
+    /// SPRING's mu in [0, 1): the decay of the previous update that the SR solve is
+    /// projected against; 0 = plain SR. Read only with [`Preconditioner::Spring`].
+    pub sr_momentum: f64,
     /// Largest norm of the update direction (the gradient without SR, the natural gradient
     /// with SR); 0 = no clipping.
     pub grad_clip: f64,
@@ -41,6 +45,7 @@ impl Default for VmcConfig {
             adam_beta2: 0.999,
             adam_eps: 1e-8,
             sr_diag_shift: 1e-4,
+            sr_momentum: 0.0,
             grad_clip: 0.0,
             temperature: 0.0,
             seed: 0,
@@ -57,6 +62,7 @@ crate::settings::with_setters!(VmcConfig {
     with_adam_beta2 => adam_beta2: f64,
     with_adam_eps => adam_eps: f64,
     with_sr_diag_shift => sr_diag_shift: f64,
+    with_sr_momentum => sr_momentum: f64,
     with_grad_clip => grad_clip: f64,
     with_temperature => temperature: f64,
     with_seed => seed: u64,
@@ -73,7 +79,7 @@ fn check_finite_at_least(name: &str, value: f64, min: f64) -> Result<()> {
 }
 
 impl VmcConfig {
-    /// The preconditioner a step runs: SR with minSR or `preconditioner = Sr`.
+    /// The preconditioner a step runs: `preconditioner`, except SR for minSR without one.
     pub fn preconditioner_in_effect(&self) -> Preconditioner {
         self.optimizer.preconditioner_with(self.preconditioner)
     }
@@ -121,6 +127,14 @@ impl VmcConfig {
             )));
         }
         check_finite_at_least("sr_diag_shift", self.sr_diag_shift, 0.0)?;
+        // mu = 1 keeps every past update undamped along directions the samples never see,
+        // which can grow without bound; mu > 1 amplifies them.
+        if !(self.sr_momentum.is_finite() && (0.0..1.0).contains(&self.sr_momentum)) {
+            return Err(Error::invalid(format!(
+                "sr_momentum must be in [0, 1) (got {})",
+                self.sr_momentum
+            )));
+        }
         check_finite_at_least("grad_clip", self.grad_clip, 0.0)?;
         check_finite_at_least("temperature", self.temperature, 0.0)?;
         Ok(())

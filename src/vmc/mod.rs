@@ -51,9 +51,13 @@ pub struct Vmc {
     /// Steps taken (energy and fit steps alike).
     steps: u64,
     adam: Option<AdamState>,
-    /// The shape of the model Adam's state belongs to ([`model_shape`]), once known: from
-    /// the step that made the state, or from a checkpoint that records it.
-    adam_model: Option<String>,
+    /// SPRING's previous update phi_{k-1} (the direction after clipping), once a SPRING
+    /// step was taken; none counts as zero.
+    previous_update: Option<Vec<f64>>,
+    /// The shape of the model the optimiser state (Adam's moments, SPRING's previous update)
+    /// belongs to ([`model_shape`]), once known: from the step that made the state, or from
+    /// a checkpoint that records it.
+    state_model: Option<String>,
     reduction: Reduction,
     /// Buffers reused from step to step.
     workspace: StepWorkspace,
@@ -65,6 +69,10 @@ impl std::fmt::Debug for Vmc {
             .field("config", &self.config)
             .field("steps", &self.steps)
             .field("adam", &self.adam.as_ref().map(|a| (a.t, a.m.len())))
+            .field(
+                "previous_update",
+                &self.previous_update.as_ref().map(Vec::len),
+            )
             .field("allreduce", &self.reduction.is_distributed())
             .finish()
     }
@@ -77,19 +85,21 @@ impl Vmc {
             config,
             steps: 0,
             adam: None,
-            adam_model: None,
+            previous_update: None,
+            state_model: None,
             reduction: Reduction::default(),
             workspace: StepWorkspace::default(),
         })
     }
 
-    /// A driver in a saved state (checkpoints): `config`, `steps` taken and Adam's moments;
-    /// no reduction hook.
+    /// A driver in a saved state (checkpoints): `config`, `steps` taken, Adam's moments,
+    /// SPRING's previous update and the shape of the model they belong to; no reduction hook.
     pub(crate) fn from_state(
         config: VmcConfig,
         steps: u64,
         adam: Option<AdamState>,
-        adam_model: Option<String>,
+        previous_update: Option<Vec<f64>>,
+        state_model: Option<String>,
     ) -> Result<Vmc> {
         config.validate()?;
         if let Some(a) = &adam {
@@ -100,12 +110,20 @@ impl Vmc {
                     a.v.len()
                 )));
             }
+            if let Some(p) = previous_update.as_ref().filter(|p| p.len() != a.m.len()) {
+                return Err(Error::invalid(format!(
+                    "SPRING's previous update has {} values, Adam's moments {}",
+                    p.len(),
+                    a.m.len()
+                )));
+            }
         }
         Ok(Vmc {
             config,
             steps,
             adam,
-            adam_model,
+            previous_update,
+            state_model,
             reduction: Reduction::default(),
             workspace: StepWorkspace::default(),
         })
@@ -117,17 +135,25 @@ impl Vmc {
         self.config = saved.config;
         self.steps = saved.steps;
         self.adam = saved.adam;
-        self.adam_model = saved.adam_model;
+        self.previous_update = saved.previous_update;
+        self.state_model = saved.state_model;
     }
 
-    /// The shape of the model Adam's state belongs to, when known (see [`model_shape`]).
-    pub(crate) fn adam_model(&self) -> Option<&str> {
-        self.adam_model.as_deref()
+    /// The shape of the model the optimiser state belongs to, when known (see
+    /// [`model_shape`]).
+    pub(crate) fn state_model(&self) -> Option<&str> {
+        self.state_model.as_deref()
     }
 
-    /// Records that Adam's state (if any) now belongs to `model`.
-    fn adam_belongs_to(&mut self, model: &Model) {
-        self.adam_model = self.adam.as_ref().map(|_| model_shape(model.config()));
+    /// SPRING's previous update phi_{k-1}, once a SPRING step was taken.
+    pub fn previous_update(&self) -> Option<&[f64]> {
+        self.previous_update.as_deref()
+    }
+
+    /// Records that the optimiser state (if any) now belongs to `model`.
+    fn state_belongs_to(&mut self, model: &Model) {
+        let has_state = self.adam.is_some() || self.previous_update.is_some();
+        self.state_model = has_state.then(|| model_shape(model.config()));
     }
 
     pub fn config(&self) -> &VmcConfig {
@@ -152,8 +178,8 @@ impl Vmc {
     /// 1. `[sum Re E_loc, sum Im E_loc, n]` (3 values), then `[sum |E_loc - mean|^2]` (1);
     /// 2. with a temperature T > 0, the same two for E_loc + T ln P (3, then 1);
     /// 3. without a preconditioner (SGD or Adam): the gradient (`num_params` values);
-    ///    with SR (minSR, or SGD or Adam after SR): the sum of log-derivatives for their mean
-    ///    (`2 num_params`), the force A^T b (`num_params`), then one `num_params` buffer per
+    ///    with SR (minSR, or SGD or Adam after SR or SPRING): the sum of log-derivatives for
+    ///    their mean (`2 num_params`), the force A^T b (`num_params`), then one `num_params` buffer per
     ///    conjugate-gradient iteration (a sample-space solve would need every process's
     ///    samples; CG needs only sums, at one reduction per product). The update rule
     ///    (SGD, Adam) reduces nothing: every process applies it to the same direction.
@@ -173,14 +199,31 @@ impl Vmc {
         self.reduction.hook = f;
     }
 
-    pub fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
-        let config = VmcConfig {
-            learning_rate: lr,
-            ..self.config.clone()
-        };
+    /// Changes the settings with `change`, if the result is valid; else refuses, unchanged.
+    fn change_config(&mut self, change: impl FnOnce(&mut VmcConfig)) -> Result<()> {
+        let mut config = self.config.clone();
+        change(&mut config);
         config.validate()?;
         self.config = config;
         Ok(())
+    }
+
+    /// Sets the learning rate of the following steps (a schedule, say); refused like the
+    /// config's field (negative or not finite).
+    pub fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
+        self.change_config(|c| c.learning_rate = lr)
+    }
+
+    /// Sets SR's diagonal shift of the following steps; refused like the config's field
+    /// (negative or not finite).
+    pub fn set_diag_shift(&mut self, shift: f64) -> Result<()> {
+        self.change_config(|c| c.sr_diag_shift = shift)
+    }
+
+    /// Sets the samples per step on this process of the following [`Vmc::step`]s; refused
+    /// like the config's field (0, or beyond any memory).
+    pub fn set_n_samples(&mut self, n_samples: u64) -> Result<()> {
+        self.change_config(|c| c.n_samples = n_samples)
     }
 
     /// Sets the seed of the following steps' samples (step k draws with a seed derived from
@@ -190,37 +233,33 @@ impl Vmc {
         self.config.seed = seed;
     }
 
+    /// Sets the annealing temperature of the following steps; refused like the config's
+    /// field (negative or not finite).
     pub fn set_temperature(&mut self, t: f64) -> Result<()> {
-        let config = VmcConfig {
-            temperature: t,
-            ..self.config.clone()
-        };
-        config.validate()?;
-        self.config = config;
-        Ok(())
+        self.change_config(|c| c.temperature = t)
     }
 
     /// Refuses a model other than the one the optimiser state belongs to: of another shape
     /// when the shape is known, else of another parameter count (a state loaded from a file
     /// written before the shape was recorded).
     fn check_model(&self, model: &Model) -> Result<()> {
-        let Some(a) = &self.adam else {
-            return Ok(());
+        let state_len = match (&self.adam, &self.previous_update) {
+            (Some(a), _) => a.m.len(),
+            (None, Some(p)) => p.len(),
+            (None, None) => return Ok(()),
         };
         let num_params = model.num_params();
-        if let Some(recorded) = &self.adam_model {
+        if let Some(recorded) = &self.state_model {
             let shape = model_shape(model.config());
             if *recorded != shape {
                 return Err(Error::invalid(format!(
-                    "the optimiser state belongs to a model with {recorded} ({} parameters), this model has {shape} ({num_params} parameters)",
-                    a.m.len()
+                    "the optimiser state belongs to a model with {recorded} ({state_len} parameters), this model has {shape} ({num_params} parameters)"
                 )));
             }
         }
-        if a.m.len() != num_params {
+        if state_len != num_params {
             return Err(Error::invalid(format!(
-                "the optimiser state belongs to a model with {} parameters, this model has {num_params}",
-                a.m.len()
+                "the optimiser state belongs to a model with {state_len} parameters, this model has {num_params}"
             )));
         }
         Ok(())

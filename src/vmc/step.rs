@@ -1,14 +1,15 @@
 //! One VMC step as a pipeline: sample, local energies, gradient estimate, preconditioner
 //! (none, or SR), update rule (SGD, Adam).
 
-use super::reduction::ENERGY_SUMS;
+use super::reduction::{Reduction, ENERGY_SUMS};
 use super::{StepTimings, Vmc, VmcStats};
+use crate::buffer::reuse;
 use crate::error::{Error, Result};
 use crate::estimators::Estimate;
 use crate::hamiltonian::Hamiltonian;
 use crate::local_energy::{check_operator, local_energies};
-use crate::model::Model;
-use crate::optim::{Preconditioner, Samples, SrSolve};
+use crate::model::{Model, PhaseKind};
+use crate::optim::{Momentum, Preconditioner, Samples, SrSettings, SrSolve};
 use crate::random::derive_seed;
 use num_complex::Complex64;
 use std::time::Instant;
@@ -91,9 +92,10 @@ impl Vmc {
         let (grad_norm, sr_solve) =
             self.precondition(model, configs, energy.n as f64, preconditioner)?;
         let differentiated = Instant::now();
-        self.apply_update_rule(model)?;
+        let step = self.steps;
+        self.apply_update_rule(model, preconditioner)?;
         let stats = VmcStats {
-            step: self.steps,
+            step,
             energy,
             grad_norm,
             sr_solve,
@@ -105,7 +107,6 @@ impl Vmc {
                 update: differentiated.elapsed().as_secs_f64(),
             },
         };
-        self.steps += 1;
         Ok(stats)
     }
 
@@ -118,10 +119,20 @@ impl Vmc {
         preconditioner: Preconditioner,
     ) -> Result<()> {
         let distributed = self.reduction.is_distributed();
+        let np = model.num_params();
         let w = &mut self.workspace;
-        let prepared = w.prepare_step(n, model.num_params()).and_then(|()| {
-            w.preconditioner
-                .prepare(preconditioner, model, n, distributed)
+        let prepared = w.prepare_step(n, np).and_then(|()| {
+            if preconditioner.solves_sr() {
+                w.prepare_log_derivatives(n, np)?;
+                w.preconditioner
+                    .prepare(n, np, has_phase(model), distributed)?;
+            } else {
+                w.prepare_weights(n)?;
+            }
+            if preconditioner == Preconditioner::Spring {
+                reuse(&mut w.next_previous_update, np, "SPRING's update")?;
+            }
+            Ok(())
         });
         prepared.map_err(|e| self.reduction.fail_together(ENERGY_SUMS, n, e))
     }
@@ -159,8 +170,10 @@ impl Vmc {
         Ok(energy)
     }
 
-    /// Gradient estimate and preconditioner: the energy gradient and the update direction
-    /// into the workspace; returns the gradient's norm and how an SR system was solved.
+    /// Gradient stage and preconditioner: the energy gradient and the update direction
+    /// into the workspace; returns the gradient's norm and how an SR system was solved. The
+    /// step computes what needs the model (the per-sample log-derivatives for SR, or the
+    /// weighted gradient); the optimiser sees arrays only.
     fn precondition(
         &mut self,
         model: &Model,
@@ -170,21 +183,44 @@ impl Vmc {
     ) -> Result<(f64, SrSolve)> {
         let distributed = self.reduction.is_distributed();
         let (w, reduction) = (&mut self.workspace, &mut self.reduction);
-        let samples = Samples {
-            model,
-            configs,
-            centred: &w.centred,
-            n_total,
+        let sr_solve = if preconditioner.solves_sr() {
+            model.log_psi_grad(configs, &mut w.o)?;
+            let samples = Samples {
+                o: &w.o,
+                num_params: model.num_params(),
+                complex: has_phase(model),
+                centred: &w.centred,
+                n_total,
+            };
+            let mu = self.config.sr_momentum;
+            let momentum = match (preconditioner, &self.previous_update) {
+                (Preconditioner::Spring, Some(previous)) if mu > 0.0 => {
+                    Some(Momentum { mu, previous })
+                }
+                _ => None,
+            };
+            let settings = SrSettings {
+                shift: self.config.sr_diag_shift,
+                momentum,
+            };
+            w.preconditioner.natural_gradient(
+                &samples,
+                settings,
+                distributed,
+                &mut |buf| reduction.sum(buf),
+                &mut w.grad,
+                &mut w.direction,
+            )?
+        } else {
+            // The energy gradient 2 Re sum_i (centred_i)^* d ln psi_i / N.
+            for ((re, im), c) in w.re.iter_mut().zip(&mut w.im).zip(&w.centred) {
+                *re = 2.0 * c.re / n_total;
+                *im = 2.0 * c.im / n_total;
+            }
+            weighted_gradient(model, configs, &w.re, &w.im, reduction, &mut w.grad)?;
+            w.direction.copy_from_slice(&w.grad);
+            SrSolve::NotUsed
         };
-        let sr_solve = w.preconditioner.run(
-            preconditioner,
-            &samples,
-            self.config.sr_diag_shift,
-            distributed,
-            &mut |buf| reduction.sum(buf),
-            &mut w.grad,
-            &mut w.direction,
-        )?;
         let grad_norm = w.grad.iter().map(|g| g * g).sum::<f64>().sqrt();
         if !grad_norm.is_finite() {
             return Err(Error::numerical("the energy gradient is not finite"));
@@ -193,8 +229,13 @@ impl Vmc {
     }
 
     /// The update rule on the workspace's direction: proposed, then committed once the
-    /// model has taken the parameters (it refuses non-finite ones, unchanged).
-    fn apply_update_rule(&mut self, model: &mut Model) -> Result<()> {
+    /// model has taken the parameters (it refuses non-finite ones, unchanged). With SPRING
+    /// the direction (clipped) becomes the next step's previous update. Counts the step.
+    pub(super) fn apply_update_rule(
+        &mut self,
+        model: &mut Model,
+        preconditioner: Preconditioner,
+    ) -> Result<()> {
         let rule = self.config.update_rule();
         let w = &mut self.workspace;
         w.update.propose(
@@ -206,7 +247,36 @@ impl Vmc {
         )?;
         model.set_params(&w.update.new_params)?;
         w.update.commit(rule, &mut self.adam);
-        self.adam_belongs_to(model);
+        if preconditioner == Preconditioner::Spring {
+            // Prepared before the step's first reduction: nothing here can fail.
+            w.next_previous_update.copy_from_slice(&w.direction);
+            match &mut self.previous_update {
+                Some(previous) => std::mem::swap(previous, &mut w.next_previous_update),
+                None => self.previous_update = Some(std::mem::take(&mut w.next_previous_update)),
+            }
+        }
+        self.state_belongs_to(model);
+        self.steps += 1;
         Ok(())
     }
+}
+
+/// Whether the log-derivatives have imaginary parts that depend on the parameters: only a
+/// phase head gives them (a sign rule's phase is constant).
+fn has_phase(model: &Model) -> bool {
+    model.config().phase == PhaseKind::Softsign
+}
+
+/// The gradient `sum_i (re_i d Re ln psi_i + im_i d Im ln psi_i)` of this process's
+/// `configs` from one backward pass, summed over processes into `grad`.
+pub(super) fn weighted_gradient(
+    model: &Model,
+    configs: &[u8],
+    re: &[f64],
+    im: &[f64],
+    reduction: &mut Reduction,
+    grad: &mut [f64],
+) -> Result<()> {
+    model.log_psi_vjp(configs, re, im, grad)?;
+    reduction.sum(grad)
 }

@@ -99,8 +99,12 @@ static void test_bad_config(void) {
   bad = good; bad.struct_size = sizeof bad + 8; expect_new_fails(bad, "struct_size");
   bad = good; bad.optimizer = 3; expect_new_fails(bad, "optimizer");
   bad = good; bad.optimizer = 0xFFFFFFFFu; expect_new_fails(bad, "optimizer");
-  bad = good; bad.preconditioner = 2; expect_new_fails(bad, "preconditioner");
-  MENTIONS("RNNWF_PRECONDITIONER_NONE (0) or RNNWF_PRECONDITIONER_SR (1)");
+  bad = good; bad.preconditioner = 3; expect_new_fails(bad, "preconditioner");
+  MENTIONS("RNNWF_PRECONDITIONER_SPRING (2)");
+  bad = good; bad.preconditioner = RNNWF_PRECONDITIONER_SPRING; bad.sr_momentum = 1.0;
+  expect_new_fails(bad, "sr_momentum");
+  bad = good; bad.sr_momentum = -0.5; expect_new_fails(bad, "sr_momentum");
+  bad = good; bad.sr_momentum = NAN; expect_new_fails(bad, "sr_momentum");
   bad = good; bad.preconditioner = 0xFFFFFFFFu; expect_new_fails(bad, "preconditioner");
   bad = good; bad.n_samples = 0; expect_new_fails(bad, "n_samples");
   bad = good; bad.n_samples = UINT64_MAX; expect_new_fails(bad, "n_samples");

@@ -232,8 +232,12 @@ void test_vmc_config_and_setters() {
   bad.optimizer = 3;
   EXPECT_ERROR(rnnwf::Vmc{bad}, RNNWF_ERR_INVALID_ARGUMENT, "optimizer");
   bad = d;
-  bad.preconditioner = 2;
+  bad.preconditioner = 3;
   EXPECT_ERROR(rnnwf::Vmc{bad}, RNNWF_ERR_INVALID_ARGUMENT, "preconditioner");
+  bad = d;
+  bad.preconditioner = RNNWF_PRECONDITIONER_SPRING;
+  bad.sr_momentum = 1.0;
+  EXPECT_ERROR(rnnwf::Vmc{bad}, RNNWF_ERR_INVALID_ARGUMENT, "sr_momentum");
   bad = d;
   bad.adam_beta1 = 1.0;
   EXPECT_ERROR(rnnwf::Vmc{bad}, RNNWF_ERR_INVALID_ARGUMENT, "adam_beta1");
@@ -251,6 +255,12 @@ void test_vmc_config_and_setters() {
   CHECK(v.config().learning_rate == 0.5 && v.config().temperature == 0.25);
   v.set_seed(987654321);
   CHECK(v.config().seed == 987654321);
+  EXPECT_ERROR(v.set_diag_shift(-1.0), RNNWF_ERR_INVALID_ARGUMENT, "sr_diag_shift");
+  EXPECT_ERROR(v.set_n_samples(0), RNNWF_ERR_INVALID_ARGUMENT, "n_samples");
+  CHECK(v.config().n_samples == 100);
+  v.set_diag_shift(0.125);
+  v.set_n_samples(33);
+  CHECK(v.config().sr_diag_shift == 0.125 && v.config().n_samples == 33);
 
   rnnwf::Vmc moved = std::move(v);
   CHECK(!v && moved.config().learning_rate == 0.5);

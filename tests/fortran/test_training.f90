@@ -360,9 +360,14 @@ contains
     call v%create(bad, stat, errmsg)
     call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'optimizer', 'optimizer 3')
     bad = d
-    bad%preconditioner = 2
+    bad%preconditioner = 3
     call v%create(bad, stat, errmsg)
-    call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'preconditioner', 'preconditioner 2')
+    call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'preconditioner', 'preconditioner 3')
+    bad = d
+    bad%preconditioner = RNNWF_PRECONDITIONER_SPRING
+    bad%sr_momentum = 1.0_c_double
+    call v%create(bad, stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'sr_momentum', 'momentum 1')
 
     call vmc_config(d, RNNWF_OPT_ADAM, 100, 0.01_c_double)
     call v%create(d)
@@ -382,6 +387,15 @@ contains
     call v%set_seed(987654321_c_int64_t)
     call v%get_config(got)
     call check(got%seed == 987654321_c_int64_t, 'set_seed')
+    call v%set_diag_shift(-1.0_c_double, stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'sr_diag_shift', 'negative shift')
+    call v%set_n_samples(0_c_int64_t, stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'n_samples', 'no samples set')
+    call v%set_diag_shift(0.125_c_double)
+    call v%set_n_samples(33_c_int64_t)
+    call v%get_config(got)
+    call check(eq(got%sr_diag_shift, 0.125_c_double) .and. got%n_samples == 33_c_int64_t, &
+        'set_diag_shift, set_n_samples')
     call v%destroy()
     call v%destroy()
     call v%get_config(got, stat, errmsg)

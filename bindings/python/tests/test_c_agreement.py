@@ -25,7 +25,7 @@ class VmcConfig(C.Structure):
                 ("learning_rate", C.c_double), ("adam_beta1", C.c_double), ("adam_beta2", C.c_double),
                 ("adam_eps", C.c_double), ("sr_diag_shift", C.c_double), ("grad_clip", C.c_double),
                 ("temperature", C.c_double), ("seed", C.c_uint64), ("preconditioner", C.c_uint32),
-                ("_room", C.c_uint8 * 256)]
+                ("sr_momentum", C.c_double), ("_room", C.c_uint8 * 256)]
 
 
 class Estimate(C.Structure):

@@ -167,6 +167,8 @@ def test_vmc_errors(model, h4):
         rnnwf.Vmc(learning_rate=-1.0)
     with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_vmc_new", "preconditioner"):
         rnnwf.Vmc(preconditioner=5)
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_vmc_new", "sr_momentum"):
+        rnnwf.Vmc(preconditioner="spring", sr_momentum=1.0)
     with raises(rnnwf.ERR_INVALID_ARGUMENT, "allreduce"):
         rnnwf.Vmc(allreduce=42)
     v = rnnwf.Vmc(n_samples=8)

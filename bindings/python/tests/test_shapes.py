@@ -128,6 +128,12 @@ def test_vmc_config_keywords():
         c = v.config
     assert (c["optimizer"], c["n_samples"], c["learning_rate"], c["sr_diag_shift"], c["seed"],
             c["preconditioner"], c["grad_clip"]) == ("adam", 64, 0.01, 0.5, 9, "sr", 2.0)
+    with rnnwf.Vmc(optimizer="sgd", preconditioner="spring", sr_momentum=0.75) as v:
+        c = v.config
+        assert (c["preconditioner"], c["sr_momentum"]) == ("spring", 0.75)
+        v.set_diag_shift(0.125)
+        v.set_n_samples(33)
+        assert (v.config["sr_diag_shift"], v.config["n_samples"]) == (0.125, 33)
 
 
 def test_hamiltonian_builders():

@@ -20,7 +20,8 @@ export status_name, last_error, set_num_threads
 export Hamiltonian, parse_hamiltonian, tfim, heisenberg, add_term!, num_terms
 export Estimate, log_psi_grad, log_psi_grad!, local_energies, local_energies!
 export expectation, renyi2, exact_expectation, exact_ground_energy
-export VmcConfig, VmcStats, Vmc, set_learning_rate!, set_seed!, set_temperature!, set_allreduce!
+export VmcConfig, VmcStats, Vmc, set_learning_rate!, set_seed!, set_temperature!, set_allreduce!,
+    set_diag_shift!, set_n_samples!
 export step!, fit_step!, load!
 
 include("gen/api.jl")

@@ -82,6 +82,20 @@ The annealing temperature of the following steps (0: plain VMC).
 """
 set_temperature!(v::Vmc, t::Real) = (check(rnnwf_vmc_set_temperature(v, Float64(t))); v)
 
+"""
+    set_diag_shift!(v, shift)
+
+SR's diagonal shift (`sr_diag_shift`) of the following steps (shift schedules).
+"""
+set_diag_shift!(v::Vmc, shift::Real) = (check(rnnwf_vmc_set_diag_shift(v, Float64(shift))); v)
+
+"""
+    set_n_samples!(v, n)
+
+The samples per step on this process of the following steps (>= 1).
+"""
+set_n_samples!(v::Vmc, n::Integer) = (check(rnnwf_vmc_set_n_samples(v, UInt64(n))); v)
+
 # The C side of a Julia hook: user_data is the AllreduceHook, rooted by Vmc.hook.
 function allreduce_trampoline(buf::Ptr{Cdouble}, len::Csize_t, user_data::Ptr{Cvoid})::Int32
     hook = unsafe_pointer_to_objref(user_data)::AllreduceHook

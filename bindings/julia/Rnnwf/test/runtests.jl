@@ -286,12 +286,14 @@ end
         @test d.optimizer == R.RNNWF_OPT_ADAM && d.n_samples == 1024 && d.learning_rate == 1e-3
         @test d.adam_beta1 == 0.9 && d.adam_beta2 == 0.999 && d.adam_eps == 1e-8
         @test d.sr_diag_shift == 1e-4 && d.grad_clip == 0 && d.temperature == 0 && d.seed == 0
-        @test d.preconditioner == R.RNNWF_PRECONDITIONER_NONE
+        @test d.preconditioner == R.RNNWF_PRECONDITIONER_NONE && d.sr_momentum == 0
         @test VmcConfig(n_samples = 7).n_samples === UInt64(7)
         @test_throws ArgumentError VmcConfig(bogus = 1)
         @test throws_rnnwf(() -> Vmc(n_samples = 0), R.RNNWF_ERR_INVALID_ARGUMENT, "n_samples")
         @test throws_rnnwf(() -> Vmc(optimizer = 3), R.RNNWF_ERR_INVALID_ARGUMENT, "optimizer")
-        @test throws_rnnwf(() -> Vmc(preconditioner = 2), R.RNNWF_ERR_INVALID_ARGUMENT, "preconditioner")
+        @test throws_rnnwf(() -> Vmc(preconditioner = 3), R.RNNWF_ERR_INVALID_ARGUMENT, "preconditioner")
+        @test throws_rnnwf(() -> Vmc(preconditioner = R.RNNWF_PRECONDITIONER_SPRING, sr_momentum = 1.0),
+                           R.RNNWF_ERR_INVALID_ARGUMENT, "sr_momentum")
 
         v = Vmc(vmc_config(R.RNNWF_OPT_ADAM, 100, 0.01))
         @test config(v) == vmc_config(R.RNNWF_OPT_ADAM, 100, 0.01)
@@ -302,6 +304,10 @@ end
         set_temperature!(v, 0.25)
         @test config(v).learning_rate == 0.5 && config(v).temperature == 0.25
         @test set_seed!(v, 987654321) === v && config(v).seed == 987654321
+        @test throws_rnnwf(() -> set_diag_shift!(v, -1.0), R.RNNWF_ERR_INVALID_ARGUMENT, "sr_diag_shift")
+        @test throws_rnnwf(() -> set_n_samples!(v, 0), R.RNNWF_ERR_INVALID_ARGUMENT, "n_samples")
+        @test set_diag_shift!(v, 0.125) === v && set_n_samples!(v, 33) === v
+        @test config(v).sr_diag_shift == 0.125 && config(v).n_samples == 33
         close(v)
         close(v)
         @test throws_rnnwf(() -> config(v), R.RNNWF_ERR_NULL_POINTER, "`v`")

@@ -36,6 +36,7 @@ OPTIMIZERS: dict[str, int] = {
 PRECONDITIONERS: dict[str, int] = {
     "none": 0,
     "sr": 1,
+    "spring": 2,
 }
 
 # RNNWF_SYMMETRY_*: averaging over a symmetry group of the lattice.

@@ -61,7 +61,8 @@ class Vmc(Handle):
     Keywords are the fields of ``rnnwf_vmc_config``; the ones left out keep the library's
     defaults (Adam, 1024 samples, learning rate 1e-3, sr_diag_shift 1e-4, seed 0, no
     preconditioner, ...). ``optimizer`` is "sgd" | "adam" | "sr" (minSR: SGD after SR),
-    ``preconditioner`` "none" | "sr" (with "sgd" or "adam"); C codes work too.
+    ``preconditioner`` "none" | "sr" | "spring" (with "sgd" or "adam"; "spring" reads
+    ``sr_momentum``); C codes work too.
     ``allreduce`` installs a reduction hook (see set_allreduce).
 
     >>> v = rnnwf.Vmc(optimizer="sr", n_samples=256, learning_rate=0.05, sr_diag_shift=1e-3)
@@ -148,6 +149,14 @@ class Vmc(Handle):
     def set_seed(self, seed: int) -> None:
         """The seed of the following steps' samples (under MPI, each rank its own)."""
         check(lib.rnnwf_vmc_set_seed(self._ptr, count(seed, "seed")))
+
+    def set_diag_shift(self, shift: float) -> None:
+        """SR's diagonal shift (sr_diag_shift) of the following steps."""
+        check(lib.rnnwf_vmc_set_diag_shift(self._ptr, real(shift, "shift")))
+
+    def set_n_samples(self, n_samples: int) -> None:
+        """The samples per step on this process of the following steps (>= 1)."""
+        check(lib.rnnwf_vmc_set_n_samples(self._ptr, count(n_samples, "n_samples")))
 
     def set_temperature(self, temperature: float) -> None:
         """The annealing temperature of the following steps (0: plain VMC)."""
