@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from ._constants import ERR_INVALID_ARGUMENT
+from ._constants import ERR_BUFFER_SIZE, ERR_INVALID_ARGUMENT
 from ._native import ffi, lib
 
 
@@ -18,6 +18,28 @@ class Error(Exception):
         super().__init__(f"{status_name(status)}: {message}")
         self.status = status
         self.message = message
+
+
+class InvalidValue(Error, ValueError):
+    """A bad value or name (RNNWF_ERR_INVALID_ARGUMENT, RNNWF_ERR_BUFFER_SIZE): also a
+    ValueError, so ``except ValueError`` catches it."""
+
+
+class InvalidType(Error, TypeError):
+    """An argument of the wrong type, refused before calling C (status
+    RNNWF_ERR_INVALID_ARGUMENT): also a TypeError."""
+
+
+# Statuses whose Error is also a built-in exception.
+_CLASSES: dict[int, type[Error]] = {
+    ERR_INVALID_ARGUMENT: InvalidValue,
+    ERR_BUFFER_SIZE: InvalidValue,
+}
+
+
+def error(status: int, message: str) -> Error:
+    """The Error of ``status``, of the subclass the status has."""
+    return _CLASSES.get(status, Error)(status, message)
 
 
 def status_name(status: int) -> str:
@@ -36,9 +58,14 @@ def last_error() -> str:
 def check(status: int) -> None:
     """Raises Error with the library's message unless ``status`` is RNNWF_OK."""
     if status != 0:
-        raise Error(status, last_error())
+        raise error(status, last_error())
 
 
 def invalid(message: str, status: int = ERR_INVALID_ARGUMENT) -> NoReturn:
     """Refuses an argument in Python, as the library would."""
-    raise Error(status, message)
+    raise error(status, message)
+
+
+def invalid_type(message: str) -> NoReturn:
+    """Refuses an argument of the wrong type (TypeError and rnnwf.Error)."""
+    raise InvalidType(ERR_INVALID_ARGUMENT, message)
