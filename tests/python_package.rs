@@ -248,7 +248,9 @@ fn example_writes_its_plot() {
     let steps: Vec<u64> = log
         .lines()
         .map(|l| {
-            let rest = l.strip_prefix("{\"step\":").expect("a log line starts with step");
+            let rest = l
+                .strip_prefix("{\"step\":")
+                .expect("a log line starts with step");
             rest[..rest.find(',').unwrap()].parse().unwrap()
         })
         .collect();
@@ -280,7 +282,10 @@ fn example_help_needs_no_matplotlib() {
     let help = run("--help");
     let text = String::from_utf8_lossy(&help.stdout);
     assert!(help.status.success(), "{}", describe(&Ok(help.clone())));
-    assert!(text.contains("usage:") && text.contains("--resume"), "{text}");
+    assert!(
+        text.contains("usage:") && text.contains("--resume"),
+        "{text}"
+    );
     let bad = run("--no-such-flag");
     assert_eq!(bad.status.code(), Some(2), "{}", describe(&Ok(bad.clone())));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unrecognized arguments"));
