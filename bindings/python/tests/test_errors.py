@@ -250,3 +250,10 @@ def test_bad_values_are_value_errors_and_bad_types_type_errors(model, h4):
     with pytest.raises(rnnwf.Error) as info:
         rnnwf.Model.load("/nonexistent/model")
     assert not isinstance(info.value, (ValueError, TypeError))
+
+
+def test_sign_and_sign_rule_are_one_field():
+    with rnnwf.Model(lx=4, hidden=4, sign_rule="marshall") as m:
+        assert m.config["sign_rule"] == "marshall"
+    with pytest.raises(ValueError, match="same field"):
+        rnnwf.Model(lx=4, sign="marshall", sign_rule="none")

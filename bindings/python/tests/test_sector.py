@@ -63,3 +63,4 @@ def test_resize_takes_total_sz():
     with rnnwf.Model(lx=4, ly=4, hidden=4, total_sz=0, seed=1) as m, m.resize(6, 6, total_sz=0) as big:
         assert big.config["u1_total"] == 18
         np.testing.assert_array_equal(sz_sums(big), 0)
+

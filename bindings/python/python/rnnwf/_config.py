@@ -57,6 +57,9 @@ def make_config(
     cfg = ffi.new(f"{ctype} *")
     check(init(cfg))
     fields = field_names(ctype)
+    for key, name in (aliases or {}).items():
+        if settings.get(key) is not None and settings.get(name) is not None:
+            invalid(f"{ctype}: {key}= and {name}= name the same field; give one")
     for key, value in settings.items():
         if value is None:
             continue

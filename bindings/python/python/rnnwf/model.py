@@ -26,8 +26,8 @@ MODEL_ALIASES = {"sign": "sign_rule"}
 class Model(Handle):
     """An RNN wave function.
 
-    Keywords are the fields of ``rnnwf_model_config`` (``sign`` is ``sign_rule``); the
-    ones left out keep the library's defaults (GRU, lx 10, ly 1, local_dim 2, hidden 32,
+    Keywords are the fields of ``rnnwf_model_config`` (``sign`` is ``sign_rule``, the name
+    ``config`` shows; either is accepted); the ones left out keep the library's defaults (GRU, lx 10, ly 1, local_dim 2, hidden 32,
     layers 1, no phase, no sign rule, no U(1) sector, seed 0). Enumerations take names or
     the C codes: ``cell`` "vanilla" | "gru" | "vanilla_elu" | "tensor_gru" | "linear_gated",
     ``phase`` "none" | "softsign", ``sign`` "none" | "marshall", and the keyword-only fields
