@@ -70,9 +70,25 @@ def test_run_is_the_hand_written_loop_and_logs_the_rust_fields(tmp_path):
 
 def test_without_reference_the_log_has_no_relative_error(tmp_path):
     with ising() as h, model() as m, vmc() as v:
-        v.run(m, h, steps=2, log=tmp_path / "log.jsonl", progress=False)
+        history = v.run(m, h, steps=2, log=tmp_path / "log.jsonl", progress=False)
     row = json.loads((tmp_path / "log.jsonl").read_text().splitlines()[0])
     assert "relative_error" not in row and "energy" in row
+    assert np.isnan(history["relative_error"]).all()
+
+
+def test_a_damaged_log_is_named_not_overwritten(tmp_path):
+    h = ising()
+    m, v = model(), vmc()
+    v.run(m, h, steps=3, progress=False, checkpoint=tmp_path / "run")
+    log = tmp_path / "log.jsonl"
+    log.write_text('{"step":0}\nnot json\n{"step":1}\n')
+    m, v = rnnwf.load_checkpoint(tmp_path / "run")
+    before = m.get_params()
+    with pytest.raises(ValueError, match="line 2 is not a log line"):
+        v.run(m, h, steps=1, log=log, progress=False)
+    assert log.read_text() == '{"step":0}\nnot json\n{"step":1}\n'
+    np.testing.assert_array_equal(m.get_params(), before)  # refused before any step
+
 
 
 def test_a_run_from_step_0_starts_the_log_afresh(tmp_path):
@@ -101,6 +117,8 @@ def test_resuming_from_checkpoints_continues_the_same_log(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         v.run(m, h, steps=30, log=log, progress=False, callback=crash, checkpoint=folder, checkpoint_every=10)
     assert len(log.read_text().splitlines()) == 25
+    with open(log, "a") as f:
+        f.write('{"step":25,"energy":-7.1')  # a line cut short by the crash
     m, v = rnnwf.load_checkpoint(folder)
     history = v.run(m, h, steps=10, log=log, progress=False)
     np.testing.assert_array_equal(history["step"], np.arange(20, 30))

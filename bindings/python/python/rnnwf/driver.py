@@ -72,8 +72,10 @@ class History:
     def __getitem__(self, name: str) -> np.ndarray:
         if name not in LOG_FIELDS:
             invalid(f"History: no field {name!r}; fields: {', '.join(LOG_FIELDS)}")
-        dtype = np.int64 if name == "step" else np.float64
-        return np.array([r.get(name, math.nan) for r in self.rows], dtype=dtype)
+        if name == "step":
+            return np.array([r["step"] for r in self.rows], dtype=np.int64)
+        values = [r.get(name) for r in self.rows]
+        return np.array([math.nan if v is None else v for v in values], dtype=np.float64)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -83,12 +85,23 @@ class History:
 
 
 class _Log:
-    """The log file, opened at the first step: a run from step 0 starts it afresh; a resumed
-    run keeps the lines before its first step and appends."""
+    """The log file. Its earlier lines are read (and checked) before the first step; at the
+    first step a run from step 0 starts it afresh, a resumed run keeps the lines before its
+    first step and appends."""
 
     def __init__(self, path: PathLike) -> None:
         self.path = os.fspath(path)
         self.file: Optional[TextIO] = None
+        self.earlier: list[tuple[int, str]] = []
+        if os.path.exists(self.path):
+            with open(self.path, encoding="utf-8") as f:
+                lines = [line.rstrip("\n") for line in f if line.strip()]
+            for k, line in enumerate(lines):
+                try:
+                    self.earlier.append((int(json.loads(line)["step"]), line))
+                except (ValueError, KeyError, TypeError):
+                    if k < len(lines) - 1:  # the last may be cut short by a crash
+                        invalid(f"run: {self.path} line {k + 1} is not a log line: {line[:80]!r}")
 
     def write(self, row: dict[str, Any]) -> None:
         if self.file is None:
@@ -100,10 +113,8 @@ class _Log:
         folder = os.path.dirname(self.path)
         if folder:
             os.makedirs(folder, exist_ok=True)
-        kept: list[str] = []
-        if first_step > 0 and os.path.exists(self.path):
-            with open(self.path, encoding="utf-8") as f:
-                kept = [line for line in f if line.strip() and json.loads(line)["step"] < first_step]
+        kept = [line + "\n" for step, line in self.earlier if step < first_step]
+        if kept:
             tmp = self.path + ".tmp"
             with open(tmp, "w", encoding="utf-8") as f:
                 f.writelines(kept)
