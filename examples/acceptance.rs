@@ -5,7 +5,7 @@
 //!
 //!     cargo run --release --example acceptance [-- ising|heisenberg|j1j2 [adam|minsr]]
 //!         [--cell gru|vanilla|elu|tensor_gru|linear_gated] [--layers L] [--hidden H]
-//!         [--seconds S] [--threads T] [--precision f32|f64]
+//!         [--seconds S] [--threads T] [--precision f32|f64] [--final-samples 32768]
 //!
 //! `--help` lists the flags; an unknown flag or case name is refused with the valid ones.
 //! `--cell` picks the recurrent cell (the GRU by default), `--hidden` its width (32 by
@@ -50,6 +50,9 @@ struct Args {
     /// The floating-point type of the passes.
     #[arg(long, value_enum, default_value_t = cli::PrecisionArg::F64)]
     precision: cli::PrecisionArg,
+    /// Samples of each run's final energy estimate.
+    #[arg(long, default_value_t = 32768)]
+    final_samples: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -137,17 +140,20 @@ fn schedule(optimizer: Optimizer) -> Schedule {
 
 fn main() {
     let args = <Args as clap::Parser>::parse();
+    if let Err(e) = run(&args) {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(t) = args.threads {
-        if let Err(e) = rnnwf::set_num_threads(t) {
-            eprintln!("error: --threads {t}: {e}");
-            std::process::exit(2);
-        }
+        rnnwf::set_num_threads(t).map_err(|e| format!("--threads {t}: {e}"))?;
     }
     let cell = CellKind::from(args.cell);
     let (layers, hidden, seconds) = (args.layers, args.hidden, args.seconds);
     if seconds.is_some_and(|t| !(t >= 0.0 && t.is_finite())) {
-        eprintln!("error: --seconds takes a finite number >= 0");
-        std::process::exit(2);
+        return Err("--seconds takes a finite number >= 0".into());
     }
     let precision = Precision::from(args.precision);
     let n = 20;
@@ -168,7 +174,7 @@ fn main() {
         if wanted_case.is_some_and(|w| w != case.name) {
             continue;
         }
-        let exact = rnnwf::exact_ground_energy(&case.hamiltonian).unwrap();
+        let exact = rnnwf::exact_ground_energy(&case.hamiltonian)?;
         for optimizer in [Optimizer::Adam, Optimizer::MinSr] {
             let wanted = args.optimizer;
             if wanted
@@ -178,7 +184,7 @@ fn main() {
             }
             let s = schedule(optimizer);
             let start = Instant::now();
-            let mut model = Model::new(case.model.clone()).unwrap();
+            let mut model = Model::new(case.model.clone())?;
             let mut vmc = Vmc::new(
                 VmcConfig::default()
                     .with_optimizer(s.optimizer)
@@ -186,8 +192,7 @@ fn main() {
                     .with_learning_rate(s.lr)
                     .with_sr_diag_shift(1e-3)
                     .with_seed(3),
-            )
-            .unwrap();
+            )?;
             let mut steps = 0;
             for step in 0.. {
                 // Geometric decay from lr to final_lr over the run (its steps or its time).
@@ -200,9 +205,8 @@ fn main() {
                     break;
                 }
                 steps = step + 1;
-                vmc.set_learning_rate(s.lr * (s.final_lr / s.lr).powf(frac))
-                    .unwrap();
-                let stats = vmc.step(&mut model, &case.hamiltonian).unwrap();
+                vmc.set_learning_rate(s.lr * (s.final_lr / s.lr).powf(frac))?;
+                let stats = vmc.step(&mut model, &case.hamiltonian)?;
                 if step % (s.steps / 10) == 0 && seconds.is_none() {
                     eprintln!(
                         "  {} {} step {step}: E = {:.8} (rel. err {:.2e})",
@@ -213,7 +217,7 @@ fn main() {
                     );
                 }
             }
-            let est = rnnwf::expectation(&model, &case.hamiltonian, 99, 32768).unwrap();
+            let est = rnnwf::expectation(&model, &case.hamiltonian, 99, args.final_samples)?;
             let rel = (est.mean.re - exact).abs() / exact.abs();
             println!(
                 "{:<11} {:>6} {:>6} {:>14.8} {:>14.8} {:>10.2e} {:>8.0e} {:>8.1}{}",
@@ -229,4 +233,5 @@ fn main() {
             );
         }
     }
+    Ok(())
 }
