@@ -144,3 +144,42 @@ fn fortran_sample_prints_usage_and_refuses_unknown_flags() {
     };
     check_cli(&f90, "usage:");
 }
+
+/// `--optimizer sr` is minSR; output and plot use human names and label the reference as
+/// what it is; the plot is per site and marks the final estimate.
+#[test]
+fn train_ising_prints_human_names_and_labels_its_plot() {
+    let exe = rust_example("train_ising");
+    let out_dir = scratch_dir("examples-cli-train-ising");
+    let out = run_with(
+        &exe,
+        &[
+            "--sites",
+            "6",
+            "--hidden",
+            "8",
+            "--samples",
+            "64",
+            "--steps",
+            "20",
+            "--optimizer",
+            "sr",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("minSR") && !stdout.contains("MinSr"),
+        "{stdout}"
+    );
+    let svg = std::fs::read_to_string(out_dir.join("energy.svg")).unwrap();
+    for label in ["minSR", "energy per site", "exact -", "final -", "samples)"] {
+        assert!(svg.contains(label), "no {label:?} in the plot");
+    }
+    assert!(
+        !svg.contains("MinSr") && !svg.contains("Gru"),
+        "a Debug name in the plot"
+    );
+}
