@@ -4,9 +4,10 @@
 //! with minSR, against exact energies (free fermions; Lanczos).
 //!
 //!     cargo run --release --example acceptance [-- ising|heisenberg|j1j2 [adam|minsr]]
-//!         [--cell gru|linear_gated] [--layers L] [--hidden H] [--seconds S] [--threads T]
-//!         [--precision f32|f64]
+//!         [--cell gru|vanilla|elu|tensor_gru|linear_gated] [--layers L] [--hidden H]
+//!         [--seconds S] [--threads T] [--precision f32|f64] [--final-samples 32768]
 //!
+//! `--help` lists the flags; an unknown flag or case name is refused with the valid ones.
 //! `--cell` picks the recurrent cell (the GRU by default), `--hidden` its width (32 by
 //! default); `--seconds S` stops each run after
 //! S seconds of training instead of after its step count, the learning rate decaying over
@@ -18,8 +19,55 @@ use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig, PhaseKind, Precision, Sig
 use std::time::Instant;
 
 #[path = "common/cli.rs"]
-#[allow(dead_code)] // only the precision's choices are used here
+#[allow(dead_code)] // not every choice is used here
 mod cli;
+
+/// The training acceptance runs on chains of 20 sites, against exact energies.
+#[derive(clap::Parser)]
+#[command(name = "acceptance")]
+struct Args {
+    /// The case to run (all three when left out).
+    #[arg(value_enum)]
+    case: Option<CaseArg>,
+    /// The optimiser to run (both when left out).
+    #[arg(value_enum)]
+    optimizer: Option<AcceptanceOptimizer>,
+    /// The recurrent cell.
+    #[arg(long, value_enum, default_value_t = cli::CellArg::Gru)]
+    cell: cli::CellArg,
+    /// Stacked layers.
+    #[arg(long, default_value_t = 1)]
+    layers: u32,
+    /// Hidden units per layer.
+    #[arg(long, default_value_t = 32)]
+    hidden: u32,
+    /// Stop each run after this many seconds of training instead of after its step count.
+    #[arg(long)]
+    seconds: Option<f64>,
+    /// Threads of the library's pool (0: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// The floating-point type of the passes.
+    #[arg(long, value_enum, default_value_t = cli::PrecisionArg::F64)]
+    precision: cli::PrecisionArg,
+    /// Samples of each run's final energy estimate.
+    #[arg(long, default_value_t = 32768)]
+    final_samples: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum CaseArg {
+    Ising,
+    Heisenberg,
+    J1j2,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum AcceptanceOptimizer {
+    Adam,
+    #[value(alias = "sr")]
+    Minsr,
+}
 
 struct Case {
     name: &'static str,
@@ -90,59 +138,53 @@ fn schedule(optimizer: Optimizer) -> Schedule {
     }
 }
 
-/// Removes `--name VALUE` from `args` and returns VALUE.
-fn take_flag(args: &mut Vec<String>, name: &str) -> Option<String> {
-    let i = args.iter().position(|a| a == name)?;
-    let value = args.get(i + 1).cloned();
-    args.drain(i..(i + 2).min(args.len()));
-    Some(value.unwrap_or_else(|| panic!("{name} needs a value")))
+fn main() {
+    let args = <Args as clap::Parser>::parse();
+    if let Err(e) = run(&args) {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
 }
 
-fn main() {
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let cell = match take_flag(&mut args, "--cell").as_deref() {
-        None | Some("gru") => CellKind::Gru,
-        Some("linear_gated") => CellKind::LinearGated,
-        Some(other) => panic!("--cell {other}: expected gru or linear_gated"),
-    };
-    let seconds: Option<f64> =
-        take_flag(&mut args, "--seconds").map(|s| s.parse().expect("--seconds takes a number"));
-    if let Some(t) = take_flag(&mut args, "--threads") {
-        rnnwf::set_num_threads(t.parse().expect("--threads takes a count")).unwrap();
+fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(t) = args.threads {
+        rnnwf::set_num_threads(t).map_err(|e| format!("--threads {t}: {e}"))?;
     }
-    let layers: u32 =
-        take_flag(&mut args, "--layers").map_or(1, |l| l.parse().expect("--layers takes a count"));
-    let hidden: u32 =
-        take_flag(&mut args, "--hidden").map_or(32, |h| h.parse().expect("--hidden takes a count"));
-    let precision = match take_flag(&mut args, "--precision") {
-        None => Precision::F64,
-        Some(value) => match <cli::PrecisionArg as clap::ValueEnum>::from_str(&value, true) {
-            Ok(p) => p.into(),
-            Err(_) => {
-                eprintln!("error: --precision takes f32 or f64, not {value:?}");
-                std::process::exit(2);
-            }
-        },
-    };
+    let cell = CellKind::from(args.cell);
+    let (layers, hidden, seconds) = (args.layers, args.hidden, args.seconds);
+    if seconds.is_some_and(|t| !(t >= 0.0 && t.is_finite())) {
+        return Err("--seconds takes a finite number >= 0".into());
+    }
+    let precision = Precision::from(args.precision);
     let n = 20;
-    println!("cell {cell:?}, {layers} layer(s) of {hidden}, precision {precision:?}");
+    println!(
+        "cell {}, {layers} layer(s) of {hidden}, precision {precision:?}",
+        cli::cell_name(cell)
+    );
     println!(
         "{:<11} {:>6} {:>6} {:>14} {:>14} {:>10} {:>8} {:>8}",
         "case", "opt", "steps", "E", "exact", "rel.err", "target", "seconds"
     );
     for case in cases(n, cell, layers, hidden, precision) {
-        if args.first().is_some_and(|a| a != case.name) {
+        let wanted_case = args.case.map(|c| match c {
+            CaseArg::Ising => "ising",
+            CaseArg::Heisenberg => "heisenberg",
+            CaseArg::J1j2 => "j1j2",
+        });
+        if wanted_case.is_some_and(|w| w != case.name) {
             continue;
         }
-        let exact = rnnwf::exact_ground_energy(&case.hamiltonian).unwrap();
+        let exact = rnnwf::exact_ground_energy(&case.hamiltonian)?;
         for optimizer in [Optimizer::Adam, Optimizer::MinSr] {
-            let wanted = args.get(1).map(|s| s.as_str());
-            if wanted.is_some_and(|w| (w == "adam") != (optimizer == Optimizer::Adam)) {
+            let wanted = args.optimizer;
+            if wanted
+                .is_some_and(|w| (w == AcceptanceOptimizer::Adam) != (optimizer == Optimizer::Adam))
+            {
                 continue;
             }
             let s = schedule(optimizer);
             let start = Instant::now();
-            let mut model = Model::new(case.model.clone()).unwrap();
+            let mut model = Model::new(case.model.clone())?;
             let mut vmc = Vmc::new(
                 VmcConfig::default()
                     .with_optimizer(s.optimizer)
@@ -150,38 +192,37 @@ fn main() {
                     .with_learning_rate(s.lr)
                     .with_sr_diag_shift(1e-3)
                     .with_seed(3),
-            )
-            .unwrap();
+            )?;
             let mut steps = 0;
             for step in 0.. {
                 // Geometric decay from lr to final_lr over the run (its steps or its time).
                 let frac = match seconds {
-                    Some(t) => start.elapsed().as_secs_f64() / t,
+                    Some(t) if t > 0.0 => start.elapsed().as_secs_f64() / t,
+                    Some(_) => 1.0,
                     None => step as f64 / s.steps as f64,
                 };
                 if frac >= 1.0 {
                     break;
                 }
                 steps = step + 1;
-                vmc.set_learning_rate(s.lr * (s.final_lr / s.lr).powf(frac))
-                    .unwrap();
-                let stats = vmc.step(&mut model, &case.hamiltonian).unwrap();
+                vmc.set_learning_rate(s.lr * (s.final_lr / s.lr).powf(frac))?;
+                let stats = vmc.step(&mut model, &case.hamiltonian)?;
                 if step % (s.steps / 10) == 0 && seconds.is_none() {
                     eprintln!(
-                        "  {} {:?} step {step}: E = {:.8} (rel. err {:.2e})",
+                        "  {} {} step {step}: E = {:.8} (rel. err {:.2e})",
                         case.name,
-                        optimizer,
+                        cli::optimizer_name(optimizer),
                         stats.energy.mean.re,
                         (stats.energy.mean.re - exact).abs() / exact.abs()
                     );
                 }
             }
-            let est = rnnwf::expectation(&model, &case.hamiltonian, 99, 32768).unwrap();
+            let est = rnnwf::expectation(&model, &case.hamiltonian, 99, args.final_samples)?;
             let rel = (est.mean.re - exact).abs() / exact.abs();
             println!(
                 "{:<11} {:>6} {:>6} {:>14.8} {:>14.8} {:>10.2e} {:>8.0e} {:>8.1}{}",
                 case.name,
-                format!("{optimizer:?}"),
+                cli::optimizer_name(optimizer),
                 steps,
                 est.mean.re,
                 exact,
@@ -192,4 +233,5 @@ fn main() {
             );
         }
     }
+    Ok(())
 }

@@ -1,7 +1,9 @@
 //! Trains a 2D RNN wave function on a square lattice: the transverse-field Ising model
 //! (J = 1, field h) or the Heisenberg model (J1 = 1, J2; Marshall sign, zero
 //! magnetisation), both with open boundaries, against the exact ground energy (Lanczos) when
-//! the lattice is small enough, else printing the energy per site and the time per step.
+//! the lattice is small enough or a reference energy given with `--reference` (labelled
+//! `--reference-label`: "exact", "QMC", ...), else printing the energy per site and the time
+//! per step.
 //!
 //!     cargo run --release --example train_2d -- [--lx 4] [--ly 4] [--model ising|heisenberg]
 //!         [--field 3] [--j2 0] [--cell gru|vanilla|elu|tensor_gru|linear_gated] [--hidden 32] [--layers 1]
@@ -9,12 +11,13 @@
 //!         [--preconditioner none|sr|spring] [--momentum 0] [--lr 0.05] [--final-lr 0.01]
 //!         [--shift 1e-3] [--seed 1]
 //!         [--final-samples 32768] [--symmetry none|lattice|lattice_spin_flip]
-//!         [--minutes M] [--reference E0] [--out target/train_2d]
+//!         [--minutes M] [--reference E0 [--reference-label QMC]] [--out target/train_2d]
 //!
-//! `--optimizer` is the update rule (`minsr` = SGD after SR); `--preconditioner sr` puts
-//! stochastic reconfiguration before `adam` or `sgd`, `spring` SR with `--momentum`. Writes `energy.svg` (the energy
-//! against the step with its error band; with an exact energy, the exact line and the
-//! relative error on a log scale too) into `--out`.
+//! `--optimizer` is the update rule (`minsr` = SGD after SR; `sr` is accepted too);
+//! `--preconditioner sr` puts stochastic reconfiguration before `adam` or `sgd`, `spring` SR
+//! with `--momentum`. Writes `energy.svg` (the energy per site against the step with its
+//! error band and the final estimate; with a reference energy, its line and the relative
+//! error on a log scale too) into `--out`.
 //!
 //! The two acceptance runs (4x4, open):
 //!     cargo run --release --example train_2d -- --model ising --field 3
@@ -71,7 +74,7 @@ struct Args {
     /// Training steps.
     #[arg(long, default_value_t = 300)]
     steps: u64,
-    /// The update rule (minsr = SGD after SR).
+    /// The update rule (minsr = SGD after SR; sr is accepted too).
     #[arg(long, value_enum, default_value_t = cli::OptimizerArg::Minsr)]
     optimizer: cli::OptimizerArg,
     /// sr puts stochastic reconfiguration before adam or sgd.
@@ -109,6 +112,9 @@ struct Args {
     /// the exact one.
     #[arg(long, allow_hyphen_values = true)]
     reference: Option<f64>,
+    /// What `--reference` is, for the output and the plot: "exact", "QMC", ...
+    #[arg(long, default_value = "reference", requires = "reference")]
+    reference_label: String,
     /// Folder for energy.svg.
     #[arg(long, default_value = "target/train_2d")]
     out: PathBuf,
@@ -143,10 +149,17 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             format!("Ising J = 1, h = {}", a.field),
         )
     };
-    let exact = if let Some(e) = a.reference {
-        Some(e)
+    // The reference energy and what it is: the given one, else the exact one when small.
+    let reference = if let Some(e) = a.reference {
+        Some(plot::Reference {
+            energy: e,
+            label: &a.reference_label,
+        })
     } else if sites <= EXACT_SITES {
-        Some(rnnwf::exact_ground_energy(&h)?)
+        Some(plot::Reference {
+            energy: rnnwf::exact_ground_energy(&h)?,
+            label: "exact",
+        })
     } else {
         None
     };
@@ -177,23 +190,25 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             .with_sr_momentum(a.momentum)
             .with_seed(a.seed),
     )?;
+    let training = cli::training_name(
+        Optimizer::from(a.optimizer),
+        vmc.config().preconditioner_in_effect(),
+    );
     println!(
-        "{}x{} open {name}; 2D {:?} hidden {} x {} layer(s), symmetry {:?}, {} parameters; {:?} after {:?}, \
+        "{}x{} open {name}; 2D {} hidden {} x {} layer(s), symmetry {}, {} parameters; {training}, \
          {} samples/step, lr {} -> {}, {} threads{}",
         a.lx,
         a.ly,
-        cell,
+        cli::cell_name(cell),
         a.hidden,
         a.layers,
-        a.symmetry,
+        cli::symmetry_name(a.symmetry.into()),
         model.num_params(),
-        Optimizer::from(a.optimizer),
-        vmc.config().preconditioner_in_effect(),
         a.samples,
         a.lr,
         a.final_lr,
         rnnwf::num_threads(),
-        exact.map_or(String::new(), |e| format!("; exact E0 = {e:.10}"))
+        reference.map_or(String::new(), |r| format!("; {} E0 = {:.10}", r.label, r.energy))
     );
     let start = Instant::now();
     let report_every = if a.minutes.is_some() {
@@ -224,8 +239,9 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         let out_of_time = budget.is_some_and(|b| start.elapsed().as_secs_f64() >= b);
         if step % report_every == 0 || step + 1 == a.steps || out_of_time {
             let e = s.energy.mean.re;
-            let versus_exact = exact.map_or(String::new(), |x| {
-                format!("  rel. error {:.2e}", (e - x).abs() / x.abs())
+            let versus_exact = reference.map_or(String::new(), |r| {
+                let x = r.energy;
+                format!("  rel. error {:.2e} ({})", (e - x).abs() / x.abs(), r.label)
             });
             println!(
                 "step {step:>5}  E = {e:>13.7} +- {:.1e}  E/N = {:>10.7}{versus_exact}  \
@@ -237,21 +253,9 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             );
         }
     }
-    let training = start.elapsed().as_secs_f64();
+    let training_seconds = start.elapsed().as_secs_f64();
     std::fs::create_dir_all(&a.out)
         .map_err(|e| format!("cannot create {}: {e}", a.out.display()))?;
-    let svg = a.out.join("energy.svg");
-    let title = format!(
-        "{}x{} open {name}: 2D {:?} {} x {}, {:?}",
-        a.lx,
-        a.ly,
-        cell,
-        a.hidden,
-        a.layers,
-        Optimizer::from(a.optimizer)
-    );
-    plot::write_energy_plot(&svg, &title, &history, exact)?;
-    println!("plot: {}", svg.display());
     step_seconds.sort_by(f64::total_cmp);
     let median_step = step_seconds.get(step_seconds.len() / 2).copied();
     // Final estimate with more samples, from the trained state: on large lattices it takes
@@ -263,18 +267,41 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let e = est.mean.re;
     println!(
         "summary: {}x{} {name}: E = {e:.8} +- {:.1e} ({} samples, {estimate_seconds:.1} s), \
-         E/N = {:.8}{}; {} steps in {training:.1} s, median {:.3} s/step",
+         E/N = {:.8}{}; {} steps in {training_seconds:.1} s, median {:.3} s/step",
         a.lx,
         a.ly,
         est.error,
         a.final_samples,
         e / sites as f64,
-        exact.map_or(String::new(), |x| format!(
-            ", exact {x:.8}, relative error {:.2e}",
-            (e - x).abs() / x.abs()
+        reference.map_or(String::new(), |r| format!(
+            ", {} {:.8}, relative error {:.2e}",
+            r.label,
+            r.energy,
+            (e - r.energy).abs() / r.energy.abs()
         )),
         steps,
         median_step.unwrap_or(0.0)
     );
+    let svg = a.out.join("energy.svg");
+    let title = format!(
+        "{}x{} open {name}: 2D {} {} x {}, {training}",
+        a.lx,
+        a.ly,
+        cli::cell_name(cell),
+        a.hidden,
+        a.layers,
+    );
+    let plot = plot::Plot {
+        title: &title,
+        sites,
+        reference,
+        final_estimate: Some(plot::FinalEstimate {
+            mean: e,
+            error: est.error,
+            samples: a.final_samples,
+        }),
+    };
+    plot::write_energy_plot(&svg, &plot, &history)?;
+    println!("plot: {}", svg.display());
     Ok(())
 }

@@ -6,12 +6,13 @@
 //!         [--preconditioner none|sr|spring] [--momentum 0] [--lr 0.05] [--shift 1e-3] [--seed 1]
 //!         [--out target/train_ising]
 //!
-//! `--optimizer` is the update rule (`minsr` = SGD after SR); `--preconditioner sr` puts
-//! stochastic reconfiguration before `adam` or `sgd`.
+//! `--optimizer` is the update rule (`minsr` = SGD after SR; `sr` is accepted too);
+//! `--preconditioner sr` puts stochastic reconfiguration before `adam` or `sgd`.
 //!
 //! Prints progress, writes `log.jsonl` (one JSON object per step) and `energy.svg` (the
-//! energy against the step with its error band and the exact energy; below, the relative
-//! error on a log scale) into the output folder, and ends with a one-line summary.
+//! energy per site against the step with its error band, the exact energy and the final
+//! estimate; below, the relative error on a log scale) into the output folder, and ends with
+//! a one-line summary.
 
 use rnnwf::vmc::{Vmc, VmcConfig};
 use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig};
@@ -47,7 +48,7 @@ struct Args {
     /// Training steps.
     #[arg(long, default_value_t = 200)]
     steps: u64,
-    /// The update rule (minsr = SGD after SR).
+    /// The update rule (minsr = SGD after SR; sr is accepted too).
     #[arg(long, value_enum, default_value_t = cli::OptimizerArg::Minsr)]
     optimizer: cli::OptimizerArg,
     /// sr puts stochastic reconfiguration before adam or sgd.
@@ -109,15 +110,18 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let log_file = std::fs::File::create(&log_path)
         .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
     let mut log = std::io::BufWriter::new(log_file);
+    let training = cli::training_name(
+        args.optimizer.into(),
+        vmc.config().preconditioner_in_effect(),
+    );
     println!(
         "open Ising chain: N = {}, J = 1, h = {}; GRU hidden {} x {} layer(s), {} parameters; \
-         {:?}, {} samples/step, {} threads; exact E0 = {exact:.10}",
+         {training}, {} samples/step, {} threads; exact E0 = {exact:.10}",
         args.sites,
         args.field,
         args.hidden,
         args.layers,
         model.num_params(),
-        rnnwf::optim::Optimizer::from(args.optimizer),
         args.samples,
         rnnwf::num_threads()
     );
@@ -156,14 +160,23 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let rel = (e - exact).abs() / exact.abs();
     let svg = args.out.join("energy.svg");
     let title = format!(
-        "open Ising chain, N = {}, h = {}: GRU {} x {}, {:?}",
-        args.sites,
-        args.field,
-        args.hidden,
-        args.layers,
-        rnnwf::optim::Optimizer::from(args.optimizer)
+        "open Ising chain, N = {}, h = {}: GRU {} x {}, {training}",
+        args.sites, args.field, args.hidden, args.layers,
     );
-    plot::write_energy_plot(&svg, &title, &history, Some(exact))?;
+    let plot = plot::Plot {
+        title: &title,
+        sites: args.sites,
+        reference: Some(plot::Reference {
+            energy: exact,
+            label: "exact",
+        }),
+        final_estimate: Some(plot::FinalEstimate {
+            mean: e,
+            error: final_estimate.error,
+            samples: 16 * args.samples as usize,
+        }),
+    };
+    plot::write_energy_plot(&svg, &plot, &history)?;
     println!(
         "summary: N = {} h = {} E = {e:.8} +- {:.1e} exact {exact:.8} relative error {rel:.2e} \
          after {} steps in {:.1} s (log: {}, plot: {})",

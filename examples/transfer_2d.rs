@@ -28,10 +28,10 @@ mod cli;
 #[command(name = "transfer_2d")]
 struct Args {
     /// The square lattices' sides, smallest first.
-    #[arg(long, value_delimiter = ',', default_values_t = [6, 8, 10])]
+    #[arg(long, value_delimiter = ',', default_value = "6,8,10")]
     sizes: Vec<u32>,
     /// Wall-time minutes per lattice (one value, or one per lattice).
-    #[arg(long, value_delimiter = ',', default_values_t = [5.0, 3.0, 3.0])]
+    #[arg(long, value_delimiter = ',', default_value = "5,3,3")]
     minutes: Vec<f64>,
     /// The recurrent cell.
     #[arg(long, value_enum, default_value_t = cli::CellArg::Gru)]
@@ -118,14 +118,15 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             .collect()
     };
     println!(
-        "open Heisenberg, 2D {cell:?} hidden {}, {} samples/step, minSR (shift {}), lr {} -> {} \
-         per lattice, symmetry {:?}, {} threads; {}",
+        "open Heisenberg, 2D {} hidden {}, {} samples/step, minSR (shift {}), lr {} -> {} \
+         per lattice, symmetry {}, {} threads; {}",
+        cli::cell_name(cell),
         a.hidden,
         a.samples,
         a.shift,
         a.lr,
         a.final_lr,
-        rnnwf::Symmetry::from(a.symmetry),
+        cli::symmetry_name(a.symmetry.into()),
         rnnwf::num_threads(),
         if a.fresh {
             "from scratch"

@@ -43,7 +43,7 @@ const NOT_RUN: &[(&str, &str, &str)] = &[
     ),
     (
         "README.md",
-        "RNNWF_NUM_THREADS=2 cargo run --release --example train_2d -- --lx 6 --ly 6 --model heisenberg --optimizer minsr --symmetry lattice --steps 100000 --minutes 20 --final-samples 8192 --reference -86.9071441699763",
+        "RNNWF_NUM_THREADS=2 cargo run --release --example train_2d -- --lx 6 --ly 6 --model heisenberg --optimizer minsr --symmetry lattice --steps 100000 --minutes 20 --final-samples 8192 --reference -86.9071441699763 --reference-label exact",
         "a 20-minute accuracy run; tests/symmetry.rs and tests/grid_training.rs cover the parts",
     ),
     (
@@ -53,7 +53,7 @@ const NOT_RUN: &[(&str, &str, &str)] = &[
     ),
     (
         "README.md",
-        "mpirun -np 2 ./train_mpi /tmp",
+        "mpirun -np 2 ./train_mpi mpi_checkpoints",
         "the full 2-rank training: tests/mpi.rs runs it; ELSEWHERE runs this build quick",
     ),
     (
@@ -98,7 +98,7 @@ const NOT_RUN: &[(&str, &str, &str)] = &[
     ),
     (
         "examples/mpi/train_mpi.c",
-        "mpirun -np 2 ./train_mpi /tmp",
+        "mpirun -np 2 ./train_mpi mpi_checkpoints",
         "the full 2-rank training: tests/mpi.rs runs it; ELSEWHERE runs this build quick",
     ),
     (

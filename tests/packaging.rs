@@ -52,7 +52,16 @@ fn install_lays_out_the_prefix() {
     let Some(prefix) = install() else { return };
     let version = env!("CARGO_PKG_VERSION");
     let lib = prefix.join("lib");
-    assert!(lib.join(format!("librnnwf.so.{version}")).is_file());
+    let installed = lib.join(format!("librnnwf.so.{version}"));
+    assert!(installed.is_file());
+    // Installed without the release profile's debug information (`debug = 1`), which is
+    // most of the built file.
+    let built = std::fs::metadata(library().shared_object()).unwrap().len();
+    let size = std::fs::metadata(&installed).unwrap().len();
+    assert!(
+        size < built / 2,
+        "installed library {size} bytes, built {built}: not stripped"
+    );
     assert_eq!(
         link_target(&lib.join(soname())),
         format!("librnnwf.so.{version}")

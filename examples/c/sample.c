@@ -6,6 +6,7 @@
  *   cc -std=c11 -I include examples/c/sample.c -L target/release -lrnnwf -lm \
  *      -Wl,-rpath,"$PWD/target/release" -o sample
  *   ./sample            # or ./sample N_SAMPLES STEPS; runs from any directory
+ *   ./sample --help     # the usage
  *
  * Creates a GRU wave function on a 20-site chain with zero magnetisation, draws samples with
  * their log psi, prints a few and the throughput, then checks on a 10-site model that P sums
@@ -17,6 +18,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 /* Every call returns a status; on failure print the library's message and stop. */
@@ -86,9 +88,30 @@ static void train(int steps) {
   rnnwf_hamiltonian_free(h);
 }
 
+/* A non-negative decimal integer, the whole argument; -1 for anything else. */
+static long parse_count(const char *s) {
+  char *end = NULL;
+  if (s[0] < '0' || s[0] > '9') return -1;
+  long v = strtol(s, &end, 10);
+  return *end == '\0' ? v : -1;
+}
+
+static int usage(FILE *to, const char *program) {
+  fprintf(to, "usage: %s [N_SAMPLES [STEPS]]   (defaults 10000 and 200)\n", program);
+  return to == stdout ? 0 : 2;
+}
+
 int main(int argc, char **argv) {
-  size_t n = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : 10000;
-  int steps = argc > 2 ? atoi(argv[2]) : 200;
+  if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+    return usage(stdout, argv[0]);
+  long n_arg = argc > 1 ? parse_count(argv[1]) : 10000;
+  long steps_arg = argc > 2 ? parse_count(argv[2]) : 200;
+  if (argc > 3 || n_arg < 0 || steps_arg < 0 || steps_arg > 1000000) {
+    fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0], argv[argc > 3 ? 3 : (n_arg < 0 ? 1 : 2)]);
+    return usage(stderr, argv[0]);
+  }
+  size_t n = (size_t)n_arg;
+  int steps = (int)steps_arg;
   printf("rnnwf %s (ABI %u)\n", rnnwf_version(), rnnwf_abi_version());
 
   rnnwf_model_config cfg;

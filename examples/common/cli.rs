@@ -1,13 +1,15 @@
 //! Command-line choices shared by the training examples, parsed by clap so that `--help`
-//! lists every flag with its default and a bad value lists the valid ones.
+//! lists every flag with its default and a bad value lists the valid ones; and the human
+//! names ("minSR", "GRU") the examples print instead of the Rust variants' Debug names.
 
 use clap::ValueEnum;
 use rnnwf::optim::{Optimizer, Preconditioner};
 use rnnwf::{CellKind, Precision};
 
-/// `--optimizer`: the update rule (`minsr` = SGD after SR).
+/// `--optimizer`: the update rule (`minsr` = SGD after SR; `sr`, the C API's name, too).
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum OptimizerArg {
+    #[value(alias = "sr")]
     Minsr,
     Adam,
     Sgd,
@@ -23,11 +25,80 @@ impl From<OptimizerArg> for Optimizer {
     }
 }
 
+// Printed names, by table rather than by match so that a variant added to the library
+// prints its Debug name instead of breaking the examples' build.
+const OPTIMIZER_NAMES: &[(Optimizer, &str)] = &[
+    (Optimizer::MinSr, "minSR"),
+    (Optimizer::Adam, "Adam"),
+    (Optimizer::Sgd, "SGD"),
+];
+#[allow(dead_code)] // not every example offers a preconditioner
+const PRECONDITIONER_NAMES: &[(Preconditioner, &str)] =
+    &[
+    (Preconditioner::None, "none"),
+    (Preconditioner::Sr, "SR"),
+    (Preconditioner::Spring, "SPRING"),
+];
+#[allow(dead_code)] // train_ising always uses the GRU
+const CELL_NAMES: &[(CellKind, &str)] = &[
+    (CellKind::Vanilla, "vanilla RNN"),
+    (CellKind::Gru, "GRU"),
+    (CellKind::VanillaElu, "ELU RNN"),
+    (CellKind::TensorGru, "tensorized GRU"),
+    (CellKind::LinearGated, "gated linear RNN"),
+];
+#[allow(dead_code)] // train_ising does not offer it
+const SYMMETRY_NAMES: &[(rnnwf::Symmetry, &str)] = &[
+    (rnnwf::Symmetry::None, "none"),
+    (rnnwf::Symmetry::Lattice, "lattice"),
+    (rnnwf::Symmetry::LatticeSpinFlip, "lattice and spin flip"),
+];
+
+fn name_in<T: PartialEq + std::fmt::Debug>(table: &[(T, &str)], value: T) -> String {
+    table
+        .iter()
+        .find(|(v, _)| *v == value)
+        .map_or_else(|| format!("{value:?}"), |(_, n)| n.to_string())
+}
+
+/// The printed name of an optimiser: "minSR", "Adam", "SGD".
+pub fn optimizer_name(o: Optimizer) -> String {
+    name_in(OPTIMIZER_NAMES, o)
+}
+
+/// The printed name of an optimiser with the preconditioner in effect: "minSR", or e.g.
+/// "Adam after SR".
+#[allow(dead_code)]
+pub fn training_name(o: Optimizer, p: Preconditioner) -> String {
+    if o == Optimizer::MinSr || p == Preconditioner::None {
+        optimizer_name(o)
+    } else {
+        format!(
+            "{} after {}",
+            optimizer_name(o),
+            name_in(PRECONDITIONER_NAMES, p)
+        )
+    }
+}
+
+/// The printed name of a cell: "GRU", "tensorized GRU", ...
+#[allow(dead_code)]
+pub fn cell_name(c: CellKind) -> String {
+    name_in(CELL_NAMES, c)
+}
+
+/// The printed name of a symmetry.
+#[allow(dead_code)]
+pub fn symmetry_name(s: rnnwf::Symmetry) -> String {
+    name_in(SYMMETRY_NAMES, s)
+}
+
 /// `--preconditioner`: `sr` puts stochastic reconfiguration before `adam` or `sgd`;
 /// `spring` SR with momentum (`--momentum`).
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum PreconditionerArg {
     None,
+    #[value(alias = "minsr")]
     Sr,
     Spring,
 }

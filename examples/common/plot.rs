@@ -1,6 +1,11 @@
-//! The training examples' plot (plotters, SVG backend): the energy against the step with its
-//! error band and, when the exact ground energy is known, the exact line and a second panel
-//! with the relative error on a log scale. Nothing is clipped: the axes cover every point.
+//! The training examples' plot (plotters, SVG backend): the energy per site against the step
+//! with its error band, the final high-statistics estimate marked after the last step and,
+//! when a reference ground energy is known (exact, or e.g. QMC: labelled as what it is), the
+//! reference line and a second panel with the relative error on a log scale.
+//!
+//! The energy panel's scale follows the later 80% of the steps (and the reference and final
+//! estimate): the first steps, far above, would otherwise flatten the band once converged.
+//! Points off that scale are drawn at its edge; the log panel shows the whole run.
 
 use plotters::prelude::*;
 use std::error::Error;
@@ -16,37 +21,79 @@ pub struct EnergyPoint {
     pub error: f64,
 }
 
+/// A known ground energy and what it is ("exact", "QMC", "reference").
+#[derive(Clone, Copy, Debug)]
+pub struct Reference<'a> {
+    pub energy: f64,
+    pub label: &'a str,
+}
+
+/// The estimate from many fresh samples after the last step.
+#[derive(Clone, Copy, Debug)]
+pub struct FinalEstimate {
+    pub mean: f64,
+    pub error: f64,
+    pub samples: usize,
+}
+
+/// What goes on the plot besides the steps.
+pub struct Plot<'a> {
+    /// Above the energy panel.
+    pub title: &'a str,
+    /// Energies are divided by this (per-site energies).
+    pub sites: u32,
+    pub reference: Option<Reference<'a>>,
+    pub final_estimate: Option<FinalEstimate>,
+}
+
 const BAND: RGBColor = RGBColor(70, 130, 180);
 const EXACT: RGBColor = RGBColor(200, 30, 30);
+const NOISE: RGBColor = RGBColor(150, 150, 150);
 const WIDTH: u32 = 900;
 const PANEL_HEIGHT: u32 = 380;
 
-/// Writes the plot to `path` (SVG). `title` goes above the energy panel.
-pub fn write_energy_plot(
-    path: &Path,
-    title: &str,
-    history: &[EnergyPoint],
-    exact: Option<f64>,
-) -> Result<(), String> {
-    draw(path, title, history, exact).map_err(|e| format!("cannot write {}: {e}", path.display()))
+/// Writes the plot to `path` (SVG).
+pub fn write_energy_plot(path: &Path, plot: &Plot, history: &[EnergyPoint]) -> Result<(), String> {
+    draw(path, plot, history).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-fn draw(
-    path: &Path,
-    title: &str,
-    history: &[EnergyPoint],
-    exact: Option<f64>,
-) -> Result<(), Box<dyn Error>> {
+fn draw(path: &Path, plot: &Plot, history: &[EnergyPoint]) -> Result<(), Box<dyn Error>> {
     if history.is_empty() {
         return Err("no steps to plot".into());
     }
-    let panels = if exact.is_some() { 2 } else { 1 };
+    // Everything per site from here on.
+    let n = f64::from(plot.sites.max(1));
+    let history: Vec<EnergyPoint> = history
+        .iter()
+        .map(|p| EnergyPoint {
+            step: p.step,
+            mean: p.mean / n,
+            error: p.error / n,
+        })
+        .collect();
+    let reference = plot.reference.map(|r| Reference {
+        energy: r.energy / n,
+        label: r.label,
+    });
+    let last = history[history.len() - 1].step as f64;
+    let final_point = plot.final_estimate.map(|f| FinalEstimate {
+        mean: f.mean / n,
+        error: f.error / n,
+        samples: f.samples,
+    });
+    let panels = if reference.is_some() { 2 } else { 1 };
     let root = SVGBackend::new(path, (WIDTH, panels * PANEL_HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
     let (top, bottom) = root.split_vertically(PANEL_HEIGHT);
-    energy_panel(&top, title, history, exact)?;
-    if let Some(exact) = exact {
-        relative_error_panel(&bottom, history, exact)?;
+    energy_panel(
+        &top,
+        plot.title,
+        &history,
+        reference,
+        final_point.map(|f| (last, f)),
+    )?;
+    if let Some(reference) = reference {
+        relative_error_panel(&bottom, &history, reference, final_point.map(|f| (last, f)))?;
     }
     root.present()?;
     Ok(())
@@ -72,40 +119,53 @@ fn energy_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     title: &str,
     history: &[EnergyPoint],
-    exact: Option<f64>,
+    reference: Option<Reference<'_>>,
+    final_point: Option<(f64, FinalEstimate)>,
 ) -> Result<(), Box<dyn Error>>
 where
     DB::ErrorType: 'static,
 {
-    // The y range covers the whole band and the exact line, with a margin for the legend.
-    let (lo, hi) = history
+    // The y range covers the band of the later 80% of the steps, the reference and the final
+    // estimate, with a margin for the legend.
+    let later = &history[history.len() / 5..];
+    let (lo, hi) = later
         .iter()
         .flat_map(|p| [p.mean - p.error, p.mean + p.error])
-        .chain(exact)
+        .chain(reference.map(|r| r.energy))
+        .chain(
+            final_point
+                .into_iter()
+                .flat_map(|(_, f)| [f.mean - f.error, f.mean + f.error]),
+        )
         .filter(|y| y.is_finite())
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
             (lo.min(y), hi.max(y))
         });
-    let pad = ((hi - lo) * 0.06).max(1e-9 * hi.abs().max(1.0));
+    let pad = ((hi - lo) * 0.08).max(1e-9 * hi.abs().max(1.0));
+    let (bottom, top) = (lo - pad, hi + 2.5 * pad);
+    // Earlier points off the scale are drawn at its edge.
+    let clamp = |y: f64| y.clamp(bottom, top);
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 18))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(85)
-        .build_cartesian_2d(steps(history), (lo - pad)..(hi + pad))?;
+        .build_cartesian_2d(steps(history), bottom..top)?;
     chart
         .configure_mesh()
         .x_desc("step")
-        .y_desc("energy")
+        .y_desc("energy per site E/N (units of J, Pauli matrices)")
         .x_label_formatter(&|x| format!("{x:.0}"))
         .y_label_formatter(&|y| format!("{y:.*}", decimals(hi - lo)))
         .light_line_style(WHITE.mix(0.0))
         .draw()?;
-    let upper = history.iter().map(|p| (p.step as f64, p.mean + p.error));
+    let upper = history
+        .iter()
+        .map(|p| (p.step as f64, clamp(p.mean + p.error)));
     let lower = history
         .iter()
         .rev()
-        .map(|p| (p.step as f64, p.mean - p.error));
+        .map(|p| (p.step as f64, clamp(p.mean - p.error)));
     chart
         .draw_series(std::iter::once(Polygon::new(
             upper.chain(lower).collect::<Vec<_>>(),
@@ -115,22 +175,47 @@ where
         .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], BAND.mix(0.3).filled()));
     chart
         .draw_series(LineSeries::new(
-            history.iter().map(|p| (p.step as f64, p.mean)),
+            history.iter().map(|p| (p.step as f64, clamp(p.mean))),
             BAND.stroke_width(1),
         ))?
         .label("energy (sample mean)")
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BAND.stroke_width(2)));
-    if let Some(exact) = exact {
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BAND.stroke_width(1)));
+    if let Some(r) = reference {
         let range = steps(history);
         chart
             .draw_series(DashedLineSeries::new(
-                [(range.start, exact), (range.end, exact)],
+                [(range.start, r.energy), (range.end, r.energy)],
                 8,
                 5,
                 EXACT.stroke_width(2),
             ))?
-            .label(format!("exact {exact:.8}"))
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], EXACT.stroke_width(2)));
+            .label(format!("{} {:.8}", r.label, r.energy))
+            // Dashed in the legend too: two short segments.
+            .legend(|(x, y)| {
+                EmptyElement::at((x, y))
+                    + PathElement::new([(0, 0), (8, 0)], EXACT.stroke_width(2))
+                    + PathElement::new([(13, 0), (20, 0)], EXACT.stroke_width(2))
+            });
+    }
+    if let Some((x, f)) = final_point {
+        chart
+            .draw_series([
+                PathElement::new(
+                    [(x, f.mean - f.error), (x, f.mean + f.error)],
+                    BLACK.stroke_width(1),
+                )
+                .into_dyn(),
+                Circle::new((x, f.mean), 4, BLACK.filled()).into_dyn(),
+            ])?
+            .label(format!(
+                "final {:.8} ± {:.1e} ({} samples)",
+                f.mean, f.error, f.samples
+            ))
+            .legend(|(x, y)| {
+                EmptyElement::at((x + 10, y))
+                    + Circle::new((0, 0), 4, BLACK.filled())
+                    + PathElement::new([(0, -7), (0, 7)], BLACK.stroke_width(1))
+            });
     }
     chart
         .configure_series_labels()
@@ -144,12 +229,16 @@ where
 fn relative_error_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     history: &[EnergyPoint],
-    exact: f64,
+    reference: Reference<'_>,
+    final_point: Option<(f64, FinalEstimate)>,
 ) -> Result<(), Box<dyn Error>>
 where
     DB::ErrorType: 'static,
 {
+    let exact = reference.energy;
     let scale = exact.abs();
+    let final_relative =
+        final_point.map(|(x, f)| (x, (f.mean - exact).abs() / scale, f.error / scale));
     let relative: Vec<(f64, f64)> = history
         .iter()
         .map(|p| (p.step as f64, (p.mean - exact).abs() / scale))
@@ -165,6 +254,7 @@ where
             .iter()
             .chain(&noise)
             .map(|p| p.1)
+            .chain(final_relative.map(|f| f.1))
             .filter(|&y| y > 0.0 && y.is_finite())
     };
     let lo = positive().fold(f64::INFINITY, f64::min);
@@ -182,7 +272,7 @@ where
     chart
         .configure_mesh()
         .x_desc("step")
-        .y_desc("|E - E_exact| / |E_exact|")
+        .y_desc(format!("|E - E_{0}| / |E_{0}|", reference.label))
         .x_label_formatter(&|x| format!("{x:.0}"))
         .y_label_formatter(&|y| format!("{y:.0e}"))
         .light_line_style(WHITE.mix(0.0))
@@ -191,22 +281,28 @@ where
     chart
         .draw_series(LineSeries::new(
             noise.iter().filter(keep).copied(),
-            RGBColor(150, 150, 150).stroke_width(1),
+            NOISE.stroke_width(1),
         ))?
-        .label("standard error / |E_exact|")
-        .legend(|(x, y)| {
-            PathElement::new(
-                [(x, y), (x + 20, y)],
-                RGBColor(150, 150, 150).stroke_width(2),
-            )
-        });
+        .label(format!("standard error / |E_{}|", reference.label))
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], NOISE.stroke_width(1)));
     chart
         .draw_series(LineSeries::new(
             relative.iter().filter(keep).copied(),
             BAND.stroke_width(1),
         ))?
         .label("relative error")
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BAND.stroke_width(2)));
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BAND.stroke_width(1)));
+    // The final estimate's relative error, when it is not zero (a log axis cannot show it).
+    if let Some((x, rel, err)) = final_relative.filter(|f| f.1 > 0.0) {
+        chart
+            .draw_series(std::iter::once(Circle::new((x, rel), 4, BLACK.filled())))?
+            .label(format!("final estimate {rel:.1e} (± {err:.1e})"))
+            .legend(|(x, y)| {
+                EmptyElement::at((x + 10, y))
+                    + Circle::new((0, 0), 4, BLACK.filled())
+                    + PathElement::new([(0, -7), (0, 7)], BLACK.stroke_width(1))
+            });
+    }
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)

@@ -5,6 +5,7 @@
      c++ -std=c++17 -I include -I bindings/cpp examples/cpp/sample.cpp -L target/release \
          -lrnnwf -Wl,-rpath,"$PWD/target/release" -o sample_cpp
      ./sample_cpp        # or ./sample_cpp N_SAMPLES STEPS; runs from any directory
+     ./sample_cpp --help # the usage
 
    Against an installed prefix (scripts/install.sh, bindings/README.md):
 
@@ -20,6 +21,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 // Trains on the open Ising chain -sum Z_i Z_{i+1} - sum X_i of 10 sites and prints the
 // relative error of the trained model's exact <H> against the exact ground energy.
@@ -56,9 +58,31 @@ void train(int steps) {
   std::printf("relative error after %d steps: %.3e\n", steps, (after - e0) / std::fabs(e0));
 }
 
+// A non-negative decimal integer, the whole argument; -1 for anything else.
+long parse_count(const char *s) {
+  char *end = nullptr;
+  if (s[0] < '0' || s[0] > '9') return -1;
+  const long v = std::strtol(s, &end, 10);
+  return *end == '\0' ? v : -1;
+}
+
+int usage(std::FILE *to, const char *program) {
+  std::fprintf(to, "usage: %s [N_SAMPLES [STEPS]]   (defaults 2000 and 200)\n", program);
+  return to == stdout ? 0 : 2;
+}
+
 int main(int argc, char **argv) try {
-  const std::size_t n = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 2000;
-  const int steps = argc > 2 ? std::atoi(argv[2]) : 200;
+  if (argc > 1 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0))
+    return usage(stdout, argv[0]);
+  const long n_arg = argc > 1 ? parse_count(argv[1]) : 2000;
+  const long steps_arg = argc > 2 ? parse_count(argv[2]) : 200;
+  if (argc > 3 || n_arg < 0 || steps_arg < 0 || steps_arg > 1000000) {
+    std::fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0],
+                 argv[argc > 3 ? 3 : (n_arg < 0 ? 1 : 2)]);
+    return usage(stderr, argv[0]);
+  }
+  const std::size_t n = static_cast<std::size_t>(n_arg);
+  const int steps = static_cast<int>(steps_arg);
   std::printf("rnnwf %s (ABI %u)\n", rnnwf::version().c_str(), rnnwf::abi_version());
 
   rnnwf::ModelConfig cfg;  // library defaults, then our changes

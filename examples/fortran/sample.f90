@@ -7,6 +7,7 @@
 !       examples/fortran/sample.f90 -L target/release -lrnnwf \
 !       -Wl,-rpath,"$PWD/target/release" -o sample_f90
 !   ./sample_f90        # or ./sample_f90 STEPS; runs from any directory
+!   ./sample_f90 --help # the usage
 !
 ! Creates a GRU wave function on a 12-site chain at zero magnetisation, samples it, checks
 ! that evaluating ln psi reproduces the sampled values, and prints the entropy estimate.
@@ -25,7 +26,9 @@ program sample_f90
   integer :: stat, j
   character(len=200) :: errmsg
   character(len=12) :: first
+  integer :: steps
 
+  steps = read_arguments()
   print '(a, a, a, i0, a)', 'rnnwf ', rnnwf_version_string(), ' (ABI ', rnnwf_abi_version(), ')'
   call rnnwf_defaults(cfg)          ! the library's defaults, then our changes
   cfg%lx = 12
@@ -53,13 +56,36 @@ program sample_f90
   print '(a, a, a, a)', 'expected error: ', rnnwf_status_string(stat), ': ', trim(errmsg)
   call model%destroy()
 
-  call train()
+  call train(steps)
 
 contains
 
+  ! STEPS from the command line (default 200); --help prints the usage, anything else that
+  ! is not a count stops with the usage and exit status 2.
+  integer function read_arguments() result(n_steps)
+    character(len=64) :: arg, exe
+    integer :: ios
+    n_steps = 200
+    call get_command_argument(0, exe)
+    if (command_argument_count() == 0) return
+    call get_command_argument(1, arg)
+    if (arg == '--help' .or. arg == '-h') then
+      print '(a, a, a)', 'usage: ', trim(exe), ' [STEPS]   (default 200)'
+      stop
+    end if
+    read (arg, *, iostat=ios) n_steps
+    if (ios /= 0 .or. n_steps < 0 .or. command_argument_count() > 1 .or. verify(trim(arg), '0123456789') /= 0) then
+      if (command_argument_count() > 1) call get_command_argument(2, arg)
+      write (0, '(a, a, a, a)') trim(exe), ": unexpected argument '", trim(arg), "'"
+      write (0, '(a, a, a)') 'usage: ', trim(exe), ' [STEPS]   (default 200)'
+      stop 2
+    end if
+  end function read_arguments
+
   ! Trains on the open Ising chain -sum Z_i Z_{i+1} - sum X_i of 10 sites and prints the
   ! relative error of the trained model's exact <H> against the exact ground energy.
-  subroutine train()
+  subroutine train(steps)
+    integer, intent(in) :: steps
     integer, parameter :: sites = 10
     real(c_double), parameter :: pi = 3.14159265358979323846_c_double
     type(rnnwf_hamiltonian) :: h
@@ -69,13 +95,7 @@ contains
     type(rnnwf_vmc_stats) :: stats
     real(c_double) :: e0
     complex(c_double_complex) :: before, after
-    character(len=32) :: arg
-    integer :: steps, k
-    steps = 200
-    if (command_argument_count() > 0) then
-      call get_command_argument(1, arg)
-      read (arg, *) steps
-    end if
+    integer :: k
 
     call h%tfim(sites, 1, .false., 1.0_c_double, 1.0_c_double)
     call h%ground_energy(e0)                  ! Lanczos

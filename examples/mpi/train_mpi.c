@@ -13,8 +13,8 @@
  * Build (from the repository root, after cargo build --release):
  *   mpicc -std=c11 -O2 -Iinclude examples/mpi/train_mpi.c -Ltarget/release -lrnnwf \
  *         -Wl,-rpath,"$PWD/target/release" -lm -o train_mpi
- * Run (the first argument is a directory for the checkpoints):
- *   mpirun -np 2 ./train_mpi /tmp            # add quick for a 10x shorter run
+ * Run (the first argument is an existing directory for the checkpoints, which stay there):
+ *   mpirun -np 2 ./train_mpi mpi_checkpoints   # add quick for a 10x shorter run
  * (quick: 10x shorter training that checks only that the energy fell.) As root, OpenMPI
  * needs OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; with more ranks than
  * cores, --oversubscribe. Rank 0 prints "train_mpi: N checks passed" last; any failed check

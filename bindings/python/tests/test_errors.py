@@ -88,8 +88,10 @@ def test_array_errors(model, h4):
         model.log_psi(np.zeros(4, dtype=np.uint8))
     with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_log_psi"):
         model.log_psi(np.full((2, 4), 2, dtype=np.uint8))
-    with raises(rnnwf.ERR_INVALID_ARGUMENT, "0..255"):
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "0..=1", "0 = up"):
         model.log_psi(np.full((2, 4), -1))
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "0..=1", "+-1 spins", "(1 - s) // 2"):
+        model.log_psi(np.array([[1, -1, 1, -1]]))
     with raises(rnnwf.ERR_INVALID_ARGUMENT, "dtype"):
         model.log_psi(np.zeros((2, 4)))
     with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_local_energies"):
@@ -234,3 +236,47 @@ def test_closed_handles_raise(h4):
         pass
     with raises(rnnwf.ERR_NULL_POINTER, "Hamiltonian is closed"):
         h.exact_ground_energy()
+
+
+def test_bad_values_are_value_errors_and_bad_types_type_errors(model, h4):
+    """Every Error for a bad value or name is also a ValueError, for a bad type a TypeError,
+    so plain ``except ValueError`` catches them."""
+    values = [
+        lambda: rnnwf.Model(cell="lstm"),
+        lambda: rnnwf.Model(hidden=0),  # refused by the library
+        lambda: rnnwf.Model(colour=1),
+        lambda: model.log_psi(np.full((2, 4), 2, dtype=np.uint8)),  # refused by the library
+        lambda: model.log_psi(np.zeros((3, 5), dtype=np.uint8)),  # a wrong shape
+        lambda: model.sample(-1, seed=0),
+        lambda: rnnwf.Vmc(optimizer="lbfgs"),
+        lambda: rnnwf.Hamiltonian.parse("1.0 Q1", n_sites=2),
+    ]
+    for call in values:
+        with pytest.raises(ValueError) as info:
+            call()
+        assert isinstance(info.value, rnnwf.Error) and info.value.status in (
+            rnnwf.ERR_INVALID_ARGUMENT, rnnwf.ERR_BUFFER_SIZE)
+    types = [
+        lambda: rnnwf.Model(hidden="many"),
+        lambda: rnnwf.Model(lx=4.5),
+        lambda: model.sample(3.0, seed=0),
+        lambda: model.log_psi(np.zeros((2, 4))),
+        lambda: h4.add_term("one", "Z", [0]),
+        lambda: rnnwf.Vmc(allreduce=42),
+        lambda: rnnwf.Hamiltonian.parse(b"1.0 Z0"),
+    ]
+    for call in types:
+        with pytest.raises(TypeError) as info:
+            call()
+        assert isinstance(info.value, rnnwf.Error) and info.value.status == rnnwf.ERR_INVALID_ARGUMENT
+    # Other failures stay plain rnnwf.Error.
+    with pytest.raises(rnnwf.Error) as info:
+        rnnwf.Model.load("/nonexistent/model")
+    assert not isinstance(info.value, (ValueError, TypeError))
+
+
+def test_sign_and_sign_rule_are_one_field():
+    with rnnwf.Model(lx=4, hidden=4, sign_rule="marshall") as m:
+        assert m.config["sign_rule"] == "marshall"
+    with pytest.raises(ValueError, match="same field"):
+        rnnwf.Model(lx=4, sign="marshall", sign_rule="none")

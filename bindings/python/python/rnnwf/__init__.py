@@ -4,10 +4,10 @@ spin systems, over the library's C ABI (include/rnnwf.h).
 >>> import rnnwf
 >>> h = rnnwf.Hamiltonian.tfim(10)
 >>> m = rnnwf.Model(lx=10, cell="gru", hidden=16, seed=1)
->>> v = rnnwf.Vmc(optimizer="sr", n_samples=256, learning_rate=0.05, sr_diag_shift=1e-3, seed=3)
->>> for _ in range(200):
-...     stats = v.step(m, h)
+>>> v = rnnwf.Vmc(optimizer="minsr", n_samples=256, learning_rate=0.05, sr_diag_shift=1e-3, seed=3)
+>>> history = v.run(m, h, steps=200, log="run/log.jsonl", checkpoint="run")
 >>> m.exact_expectation(h).real, h.exact_ground_energy()
+>>> rnnwf.plot_log("run/log.jsonl", "energy.png", reference=h.exact_ground_energy())
 """
 
 from __future__ import annotations
@@ -18,19 +18,24 @@ from ._constants import (
     ERR_UNSUPPORTED, OK, OPTIMIZERS, PHASES, PRECISIONS, PRECONDITIONERS, SIGNS, SR_SOLVERS,
     SYMMETRIES,
 )
-from ._errors import Error, OutOfMemoryError, check, status_name
+from ._errors import Error, InvalidType, InvalidValue, OutOfMemoryError, check, status_name
 from ._native import lib as _lib
+from .driver import History, load_checkpoint, read_log, save_checkpoint
 from .estimate import Estimate, VmcStats
 from .hamiltonian import Hamiltonian
 from .model import Model
+from .names import human
+from .plot import plot_log
 from .vmc import Vmc
 
 __all__ = [
-    "Error", "Estimate", "Hamiltonian", "Model", "OutOfMemoryError", "Vmc", "VmcStats",
-    "abi_version", "set_num_threads", "status_name", "version", "CELLS", "PHASES", "SIGNS",
-    "OPTIMIZERS", "PRECONDITIONERS", "SYMMETRIES", "PRECISIONS", "BOUNDARIES", "SR_SOLVERS",
-    "OK", "ERR_NULL_POINTER", "ERR_INVALID_ARGUMENT", "ERR_BUFFER_SIZE", "ERR_IO", "ERR_FORMAT",
-    "ERR_NUMERICAL", "ERR_UNSUPPORTED", "ERR_CALLBACK", "ERR_OUT_OF_MEMORY", "ERR_PANIC",
+    "Error", "InvalidValue", "InvalidType", "OutOfMemoryError", "Estimate", "Hamiltonian",
+    "History", "Model", "Vmc", "VmcStats", "abi_version", "human", "load_checkpoint", "plot_log",
+    "read_log", "save_checkpoint", "set_num_threads", "status_name", "version", "CELLS",
+    "PHASES", "SIGNS", "OPTIMIZERS", "PRECONDITIONERS", "SYMMETRIES", "PRECISIONS",
+    "BOUNDARIES", "SR_SOLVERS", "OK", "ERR_NULL_POINTER", "ERR_INVALID_ARGUMENT",
+    "ERR_BUFFER_SIZE", "ERR_IO", "ERR_FORMAT", "ERR_NUMERICAL", "ERR_UNSUPPORTED",
+    "ERR_CALLBACK", "ERR_OUT_OF_MEMORY", "ERR_PANIC",
 ]
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._constants import ERR_BUFFER_SIZE
-from ._errors import invalid
+from ._errors import invalid, invalid_type
 from ._native import ffi
 
 
@@ -26,11 +26,16 @@ def configs_in(configs: npt.ArrayLike, n_sites: int, what: str = "configs") -> n
     if a.dtype == np.uint8:
         return np.ascontiguousarray(a)
     if a.dtype.kind not in "biu":
-        invalid(f"{what}: dtype {a.dtype}, expected integers (uint8)")
-    converted = np.ascontiguousarray(a, dtype=np.uint8)
-    if not np.array_equal(converted, a):
-        invalid(f"{what}: site values must be in 0..255")
-    return converted
+        invalid_type(f"{what}: dtype {a.dtype}, expected integers (uint8)")
+    if a.size and (a.min() < 0 or a.max() > 255):
+        bad = a.min() if a.min() < 0 else a.max()
+        hint = ""
+        if np.isin(a, (-1, 1)).all():
+            hint = ("; these look like +-1 spins (NetKet's convention): here 0 = up (+1) and "
+                    "1 = down (-1), so pass (1 - s) // 2")
+        invalid(f"{what}: site value {bad} is not a site value (spin-1/2: values 0..=1, "
+                f"0 = up, 1 = down; local_dim d: 0..=d-1){hint}")
+    return np.ascontiguousarray(a, dtype=np.uint8)
 
 
 def float64_in(values: npt.ArrayLike, what: str) -> np.ndarray:
@@ -39,7 +44,7 @@ def float64_in(values: npt.ArrayLike, what: str) -> np.ndarray:
     if a.ndim != 1:
         invalid(f"{what}: {a.ndim}-D array, expected 1-D", ERR_BUFFER_SIZE)
     if a.dtype.kind not in "biuf":
-        invalid(f"{what}: dtype {a.dtype}, expected float64")
+        invalid_type(f"{what}: dtype {a.dtype}, expected float64")
     return np.ascontiguousarray(a, dtype=np.float64)
 
 
@@ -71,7 +76,7 @@ def complex_out(shape: int | tuple[int, ...]) -> np.ndarray:
 def count(value: Any, what: str, bits: int = 64) -> int:
     """A non-negative integer argument that fits ``bits`` bits (counts, seeds, sites)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        invalid(f"{what}: expected a non-negative integer, got {value!r}")
+        invalid_type(f"{what}: expected a non-negative integer, got {value!r}")
     if not 0 <= int(value) < 2**bits:
         invalid(f"{what}: {value} is out of range 0..2^{bits}-1")
     return int(value)
@@ -80,5 +85,5 @@ def count(value: Any, what: str, bits: int = 64) -> int:
 def real(value: Any, what: str) -> float:
     """A real argument (finiteness is the library's to check)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        invalid(f"{what}: expected a real number, got {value!r}")
+        invalid_type(f"{what}: expected a real number, got {value!r}")
     return float(value)

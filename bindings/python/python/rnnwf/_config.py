@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from ._constants import ENUM_FIELDS
-from ._errors import check, invalid
+from ._errors import check, invalid, invalid_type
 from ._native import ffi
+from .names import ALIASES, SHOWN
 
 
 def field_names(ctype: str) -> list[str]:
@@ -24,9 +25,11 @@ def encode(field: str, value: Any) -> Any:
     """A field's C value: a name from its table becomes its code."""
     table = ENUM_FIELDS.get(field)
     if table is not None and isinstance(value, str):
-        code = table.get(value.lower())
+        name = value.lower()
+        code = table.get(ALIASES.get(field, {}).get(name, name))
         if code is None:
-            invalid(f"{field}: unknown value {value!r}; valid: {', '.join(sorted(table))}")
+            valid = sorted({SHOWN.get(field, {}).get(n, n) for n in table} | set(ALIASES.get(field, {})))
+            invalid(f"{field}: unknown value {value!r}; valid: {', '.join(valid)}")
         return code
     return value
 
@@ -37,7 +40,7 @@ def decode(field: str, value: Any) -> Any:
     if table is not None:
         for name, code in table.items():
             if code == value:
-                return name
+                return SHOWN.get(field, {}).get(name, name)
     return value
 
 
@@ -49,10 +52,14 @@ def make_config(
 ) -> Any:
     """A ``ctype *`` filled with the library's defaults (``init``), then with every
     setting that is not None. Unknown keywords and values that do not fit the field's C
-    type raise Error (RNNWF_ERR_INVALID_ARGUMENT); ranges are the library's to check."""
+    type raise Error (RNNWF_ERR_INVALID_ARGUMENT; also ValueError, or TypeError for a value
+    of the wrong type); ranges are the library's to check."""
     cfg = ffi.new(f"{ctype} *")
     check(init(cfg))
     fields = field_names(ctype)
+    for key, name in (aliases or {}).items():
+        if settings.get(key) is not None and settings.get(name) is not None:
+            invalid(f"{ctype}: {key}= and {name}= name the same field; give one")
     for key, value in settings.items():
         if value is None:
             continue
@@ -61,8 +68,10 @@ def make_config(
             invalid(f"{ctype}: unknown keyword {key!r}; valid: {', '.join(fields)}")
         try:
             setattr(cfg, name, encode(name, value))
-        except (OverflowError, TypeError) as e:
+        except OverflowError as e:
             invalid(f"{ctype}.{name}: {value!r} does not fit the field ({e})")
+        except TypeError as e:
+            invalid_type(f"{ctype}.{name}: {value!r} has the wrong type ({e})")
     return cfg
 
 

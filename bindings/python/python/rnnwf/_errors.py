@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from ._constants import ERR_INVALID_ARGUMENT, ERR_OUT_OF_MEMORY
+from ._constants import ERR_BUFFER_SIZE, ERR_INVALID_ARGUMENT, ERR_OUT_OF_MEMORY
 from ._native import ffi, lib
 
 
@@ -20,16 +20,33 @@ class Error(Exception):
         self.message = message
 
 
+class InvalidValue(Error, ValueError):
+    """A bad value or name (RNNWF_ERR_INVALID_ARGUMENT, RNNWF_ERR_BUFFER_SIZE): also a
+    ValueError, so ``except ValueError`` catches it."""
+
+
+class InvalidType(Error, TypeError):
+    """An argument of the wrong type, refused before calling C (status
+    RNNWF_ERR_INVALID_ARGUMENT): also a TypeError."""
+
+
 class OutOfMemoryError(Error, MemoryError):
     """RNNWF_ERR_OUT_OF_MEMORY: an allocation whose size follows from the arguments was
     refused (the message names the buffer and its bytes); nothing was changed. Also a
     MemoryError, so ``except MemoryError`` catches it."""
 
 
+# Statuses whose Error is also a built-in exception.
+_CLASSES: dict[int, type[Error]] = {
+    ERR_INVALID_ARGUMENT: InvalidValue,
+    ERR_BUFFER_SIZE: InvalidValue,
+    ERR_OUT_OF_MEMORY: OutOfMemoryError,
+}
+
+
 def error(status: int, message: str) -> Error:
-    """The exception of a failed call: OutOfMemoryError for ERR_OUT_OF_MEMORY, else Error."""
-    cls = OutOfMemoryError if status == ERR_OUT_OF_MEMORY else Error
-    return cls(status, message)
+    """The Error of ``status``, of the subclass the status has."""
+    return _CLASSES.get(status, Error)(status, message)
 
 
 def status_name(status: int) -> str:
@@ -53,4 +70,9 @@ def check(status: int) -> None:
 
 def invalid(message: str, status: int = ERR_INVALID_ARGUMENT) -> NoReturn:
     """Refuses an argument in Python, as the library would."""
-    raise Error(status, message)
+    raise error(status, message)
+
+
+def invalid_type(message: str) -> NoReturn:
+    """Refuses an argument of the wrong type (TypeError and rnnwf.Error)."""
+    raise InvalidType(ERR_INVALID_ARGUMENT, message)

@@ -8,7 +8,7 @@ from typing import Any, Sequence
 import numpy.typing as npt
 
 from ._arrays import count, ptr, real, uint32_in
-from ._errors import check, invalid
+from ._errors import check, invalid, invalid_type
 from ._handle import Handle, new_handle
 from ._native import ffi, lib
 
@@ -54,7 +54,7 @@ class Hamiltonian(Handle):
         ``"-1.0 Z0 Z1"``; ``#`` starts a comment. ``n_sites`` defaults to one more than the
         largest site index in the text."""
         if not isinstance(text, str):
-            invalid(f"text: expected str, got {type(text).__name__}")
+            invalid_type(f"text: expected str, got {type(text).__name__}")
         if n_sites is None:
             uncommented = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
             sites = [int(s) for s in re.findall(r"\b[XYZ](\d+)\b", uncommented)]
@@ -68,7 +68,7 @@ class Hamiltonian(Handle):
         """Adds coeff * P, P with the Pauli letter ``paulis[k]`` on ``sites[k]``; "" with no
         sites adds a constant."""
         if not isinstance(paulis, str):
-            invalid(f"paulis: expected str, got {type(paulis).__name__}")
+            invalid_type(f"paulis: expected str, got {type(paulis).__name__}")
         s = uint32_in(sites, "sites")
         check(lib.rnnwf_hamiltonian_add_term(self._ptr, real(coeff, "coeff"), paulis.encode(),
                                              ptr("uint32_t *", s), s.size))

@@ -10,10 +10,11 @@ import numpy.typing as npt
 
 from ._arrays import complex_out, configs_in, count, float64_in, ptr, uint32_in
 from ._config import config_dict, make_config, sized
-from ._errors import check
+from ._errors import check, invalid
 from ._handle import Handle, new_handle
 from ._native import ffi, lib
 from .estimate import Estimate
+from ._sector import u1_from_total_sz, warn_surprising
 from .hamiltonian import Hamiltonian
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -25,14 +26,24 @@ MODEL_ALIASES = {"sign": "sign_rule"}
 class Model(Handle):
     """An RNN wave function.
 
-    Keywords are the fields of ``rnnwf_model_config`` (``sign`` is ``sign_rule``); the
-    ones left out keep the library's defaults (GRU, lx 10, ly 1, local_dim 2, hidden 32,
-    layers 1, no phase, no sign rule, u1_total -1, seed 0). Enumerations take names or the
-    C codes: ``cell`` "vanilla" | "gru" | "vanilla_elu" | "tensor_gru" | "linear_gated",
+    Keywords are the fields of ``rnnwf_model_config`` (``sign`` is ``sign_rule``, the name
+    ``config`` shows; either is accepted); the ones left out keep the library's defaults (GRU, lx 10, ly 1, local_dim 2, hidden 32,
+    layers 1, no phase, no sign rule, no U(1) sector, seed 0). Enumerations take names or
+    the C codes: ``cell`` "vanilla" | "gru" | "vanilla_elu" | "tensor_gru" | "linear_gated",
     ``phase`` "none" | "softsign", ``sign`` "none" | "marshall", and the keyword-only fields
     ``symmetry`` "none" | "lattice" | "lattice_spin_flip", ``precision`` "f64" | "f32",
     ``boundary`` "open" | "periodic", and ``dilation`` 0 | 1 (the periodic and dilated
     topologies are not implemented yet: Error ERR_UNSUPPORTED).
+
+    The U(1) sector (fixed magnetisation; every sample in it), one of:
+
+    - ``total_sz``: the sum of s_z over the sites, s_z = +-1/2 (NetKet's ``total_sz``);
+      0 is zero magnetisation, a half-integer on an odd number of sites.
+    - ``u1_total``: the sum of the site values, the C field: for spin-1/2 (0 = up, 1 = down)
+      the number of down spins, so N/2 is zero magnetisation and 0 all spins up (warned:
+      one configuration). -1 or None: no sector.
+
+    An impossible sector (u1_total above N, total_sz = 0 on an odd chain) raises ValueError.
 
     >>> with rnnwf.Model(lx=10, cell="gru", hidden=16, seed=1) as m:
     ...     configs, log_psi = m.sample(100, seed=7)
@@ -49,14 +60,22 @@ class Model(Handle):
         sign: str | int | None = None,
         u1_total: int | None = None,
         seed: int | None = None,
+        total_sz: float | None = None,
         **fields: Any,
     ) -> None:
+        if total_sz is not None and u1_total is not None:
+            invalid("Model: give total_sz or u1_total, not both (total_sz = N/2 - u1_total for spin-1/2)")
         settings = dict(
             lx=lx, ly=ly, cell=cell, hidden=hidden, layers=layers, phase=phase,
             sign=sign, u1_total=u1_total, seed=seed,
         )
         settings.update(fields)
         cfg = make_config("rnnwf_model_config", lib.rnnwf_model_config_init, settings, MODEL_ALIASES)
+        n_sites = cfg.lx * cfg.ly
+        if total_sz is not None:
+            cfg.u1_total = u1_from_total_sz(total_sz, n_sites, cfg.local_dim)
+        else:
+            warn_surprising(cfg.u1_total, n_sites, cfg.local_dim)
         super().__init__(new_handle("rnnwf_model", lib.rnnwf_model_new, cfg), lib.rnnwf_model_free)
 
     @classmethod
@@ -78,10 +97,16 @@ class Model(Handle):
         """An independent deep copy."""
         return Model._own(new_handle("rnnwf_model", lib.rnnwf_model_clone, self._ptr))
 
-    def resize(self, lx: int, ly: int = 1, u1_total: int = -1) -> "Model":
+    def resize(self, lx: int, ly: int = 1, u1_total: int = -1, total_sz: float | None = None) -> "Model":
         """A new model on the lx x ly lattice with the same weights and settings (iterative
-        retraining: weights learned on a small lattice start a larger one). ``u1_total`` is
-        the new lattice's U(1) total, -1 for none. A chain cannot become a grid or back."""
+        retraining: weights learned on a small lattice start a larger one). The new
+        lattice's U(1) sector is ``total_sz`` (sum of s_z) or ``u1_total`` (sum of site
+        values, -1 for none), as in Model(). A chain cannot become a grid or back."""
+        if total_sz is not None:
+            if u1_total != -1:
+                invalid("resize: give total_sz or u1_total, not both")
+            u1_total = u1_from_total_sz(total_sz, count(lx, "lx", 32) * count(ly, "ly", 32),
+                                        self.config["local_dim"])
         return Model._own(
             new_handle("rnnwf_model", lib.rnnwf_model_resize, self._ptr, lx, ly, u1_total)
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Union
+from typing import Any, Callable, Optional, TextIO, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -11,9 +11,10 @@ import numpy.typing as npt
 from ._arrays import configs_in, count, ptr, real
 from ._config import config_dict, make_config, sized
 from ._constants import ERR_CALLBACK
-from ._errors import Error, check, error, last_error
+from ._errors import Error, check, error, invalid_type, last_error
 from ._handle import Handle, new_handle
 from ._native import ffi, lib
+from . import driver
 from .estimate import VmcStats
 from .hamiltonian import Hamiltonian
 from .model import Model
@@ -60,12 +61,14 @@ class Vmc(Handle):
 
     Keywords are the fields of ``rnnwf_vmc_config``; the ones left out keep the library's
     defaults (Adam, 1024 samples, learning rate 1e-3, sr_diag_shift 1e-4, seed 0, no
-    preconditioner, ...). ``optimizer`` is "sgd" | "adam" | "sr" (minSR: SGD after SR),
-    ``preconditioner`` "none" | "sr" | "spring" (with "sgd" or "adam"; "spring" reads
-    ``sr_momentum``); C codes work too.
+    preconditioner, ...). ``optimizer`` is "sgd" | "adam" | "minsr" (stochastic
+    reconfiguration solved in sample space, then SGD; "sr" is accepted too, RNNWF_OPT_SR),
+    ``preconditioner`` "none" | "sr" | "spring" (before "sgd" or "adam"; "spring" is SR with
+    momentum and reads ``sr_momentum``); C codes work too.
     ``allreduce`` installs a reduction hook (see set_allreduce).
 
-    >>> v = rnnwf.Vmc(optimizer="sr", n_samples=256, learning_rate=0.05, sr_diag_shift=1e-3)
+    >>> v = rnnwf.Vmc(optimizer="minsr", n_samples=256, learning_rate=0.05, sr_diag_shift=1e-3)
+    >>> history = v.run(model, h, steps=300, log="run/log.jsonl")
     >>> stats = v.step(model, h); stats.energy.mean_re
     """
 
@@ -110,7 +113,7 @@ class Vmc(Handle):
         elif callable(allreduce):
             reduce = allreduce
         else:
-            raise Error(2, f"allreduce: expected an mpi4py communicator or a callable, got {allreduce!r}")
+            invalid_type(f"allreduce: expected an mpi4py communicator or a callable, got {allreduce!r}")
         hook = _Hook(reduce)
         check(lib.rnnwf_vmc_set_allreduce(self._ptr, hook.callback, ffi.NULL))
         self._hook = hook  # the callback lives as long as it is installed
@@ -133,6 +136,44 @@ class Vmc(Handle):
         out = sized("rnnwf_vmc_stats")
         self._finish(lib.rnnwf_vmc_step(self._ptr, model._ptr, h._ptr, out))
         return VmcStats._from_c(out)
+
+    def run(
+        self,
+        model: Model,
+        hamiltonian: Hamiltonian,
+        steps: Optional[int] = None,
+        minutes: Optional[float] = None,
+        log: Optional[PathLike] = None,
+        progress: Union[bool, TextIO] = True,
+        callback: Optional[Callable[[VmcStats], Any]] = None,
+        reference: Optional[float] = None,
+        checkpoint: Optional[PathLike] = None,
+        checkpoint_every: int = 100,
+    ) -> "driver.History":
+        """Trains ``model`` on ``hamiltonian`` until ``steps`` steps are done or ``minutes``
+        have passed (whichever comes first; one of them is needed), and returns the
+        History (``history["energy"]``, ``["error"]``, ... as arrays, one row per step).
+
+        - ``log``: a path; each step appends one line of JSON with the fields the Rust
+          examples write (docs/log-jsonl.md: step, energy, error, variance, relative_error
+          when ``reference`` is given, grad_norm, seconds). A run from step 0 starts the
+          file afresh; a resumed run (see ``checkpoint``) continues it.
+        - ``progress``: True prints a progress line to stderr (energy +- standard error,
+          relative error against ``reference``, time used and left), rewritten in place on
+          a terminal; a text stream prints there; False prints nothing.
+        - ``callback(stats)``: called after every step with its VmcStats; returning False
+          stops the run (anything else continues). It may change the learning rate.
+        - ``reference``: a known ground energy (exact or e.g. QMC) for the relative error.
+        - ``checkpoint``: a folder; the model and the optimiser are saved there every
+          ``checkpoint_every`` steps and at the end (``model.safetensors``,
+          ``optimizer.safetensors``). ``rnnwf.load_checkpoint(folder)`` returns them, and
+          running them on with the same ``log`` makes it read as one run.
+
+        A failing step raises its Error; the log then holds every step before it.
+        """
+        return driver.run(self, model, hamiltonian, steps=steps, minutes=minutes, log=log,
+                          progress=progress, callback=callback, reference=reference,
+                          checkpoint=checkpoint, checkpoint_every=checkpoint_every)
 
     def fit_step(self, model: Model, data: npt.ArrayLike) -> float:
         """One SGD or Adam step on -<ln P(data)> over the rows of ``data`` (n, num_sites);

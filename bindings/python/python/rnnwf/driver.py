@@ -1,0 +1,277 @@
+"""Vmc.run: the training loop every user would otherwise write: a step or time budget, a
+progress line, the ``log.jsonl`` of the Rust examples (docs/log-jsonl.md), a per-step
+callback that can stop the run, checkpoints, and the history it returns.
+
+A run resumed from checkpoints (Model.load + Vmc.load) continues the step counter, so its
+log lines follow the earlier run's in the same file: lines from steps at or after the
+resumed step (written after the checkpoint) are dropped first, and the file reads as one run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, TextIO, Union
+
+import numpy as np
+
+from ._errors import invalid, invalid_type
+from .estimate import VmcStats
+from .names import human_config
+
+if TYPE_CHECKING:
+    from .hamiltonian import Hamiltonian
+    from .model import Model
+    from .vmc import Vmc
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+# The log's fields, in the order the Rust examples write them.
+LOG_FIELDS = ("step", "energy", "error", "variance", "relative_error", "grad_norm", "seconds")
+
+MODEL_FILE = "model.safetensors"
+OPTIMIZER_FILE = "optimizer.safetensors"
+
+
+def _exp(x: float) -> str:
+    """``x`` as Rust's ``{:.6e}`` writes it (``1.234567e-4``), so both logs read alike."""
+    mantissa, exponent = f"{x:.6e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def log_line(row: dict[str, Any]) -> str:
+    """One JSON line with the Rust examples' formatting: energy with 12 decimals, seconds
+    with 6, the other floats in scientific notation. ``relative_error`` only with a reference."""
+    parts = [f'"step":{row["step"]}', f'"energy":{row["energy"]:.12f}', f'"error":{_exp(row["error"])}',
+             f'"variance":{_exp(row["variance"])}']
+    if row.get("relative_error") is not None:
+        parts.append(f'"relative_error":{_exp(row["relative_error"])}')
+    parts += [f'"grad_norm":{_exp(row["grad_norm"])}', f'"seconds":{row["seconds"]:.6f}']
+    return "{" + ",".join(parts) + "}"
+
+
+def read_log(path: PathLike) -> list[dict[str, Any]]:
+    """The rows of a ``log.jsonl`` (this package's or a Rust example's), in file order."""
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+@dataclass
+class History:
+    """What a run measured, one row per step (the log's fields): ``history["energy"]`` is a
+    float64 array, ``history.rows`` the dicts. ``stopped`` says why the run ended: "steps",
+    "minutes" or "callback"."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    stopped: str = ""
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in LOG_FIELDS:
+            invalid(f"History: no field {name!r}; fields: {', '.join(LOG_FIELDS)}")
+        if name == "step":
+            return np.array([r["step"] for r in self.rows], dtype=np.int64)
+        values = [r.get(name) for r in self.rows]
+        return np.array([math.nan if v is None else v for v in values], dtype=np.float64)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.rows)
+
+
+class _Log:
+    """The log file. Its earlier lines are read (and checked) before the first step; at the
+    first step a run from step 0 starts it afresh, a resumed run keeps the lines before its
+    first step and appends."""
+
+    def __init__(self, path: PathLike) -> None:
+        self.path = os.fspath(path)
+        self.file: Optional[TextIO] = None
+        self.earlier: list[tuple[int, str]] = []
+        if os.path.exists(self.path):
+            with open(self.path, encoding="utf-8") as f:
+                lines = [line.rstrip("\n") for line in f if line.strip()]
+            for k, line in enumerate(lines):
+                try:
+                    self.earlier.append((int(json.loads(line)["step"]), line))
+                except (ValueError, KeyError, TypeError):
+                    if k < len(lines) - 1:  # the last may be cut short by a crash
+                        invalid(f"run: {self.path} line {k + 1} is not a log line: {line[:80]!r}")
+
+    def write(self, row: dict[str, Any]) -> None:
+        if self.file is None:
+            self.file = self._open(row["step"])
+        self.file.write(log_line(row) + "\n")
+        self.file.flush()
+
+    def _open(self, first_step: int) -> TextIO:
+        folder = os.path.dirname(self.path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        kept = [line + "\n" for step, line in self.earlier if step < first_step]
+        if kept:
+            tmp = self.path + ".tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.writelines(kept)
+            os.replace(tmp, self.path)  # never half-written
+        return open(self.path, "a" if kept else "w", encoding="utf-8")
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+
+
+def _clock(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    h, rest = divmod(seconds, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60:02d}:{rest % 60:02d}"
+
+
+class _Progress:
+    """One line, rewritten in place on a terminal, else printed every ten seconds: step,
+    energy with error bar, relative error against the reference, time used and left."""
+
+    def __init__(self, out: TextIO, steps: Optional[int], budget: Optional[float]) -> None:
+        self.out, self.steps, self.budget = out, steps, budget
+        self.tty = hasattr(out, "isatty") and out.isatty()
+        self.last = -math.inf
+
+    def show(self, row: dict[str, Any], done: int, elapsed: float, final: bool = False) -> None:
+        now = time.monotonic()
+        if not final and now - self.last < (0.2 if self.tty else 10.0):
+            return
+        self.last = now
+        left = []
+        if self.steps is not None and done:
+            left.append(elapsed / done * (self.steps - done))
+        if self.budget is not None:
+            left.append(self.budget - elapsed)
+        of = f" ({done}/{self.steps})" if self.steps is not None else ""
+        text = f"step {row['step']}{of}  E = {row['energy']:.8g} +- {row['error']:.1e}"
+        if row.get("relative_error") is not None:
+            text += f"  rel. error {row['relative_error']:.2e}"
+        text += f"  {_clock(elapsed)}"
+        if left and not final:
+            text += f", {_clock(min(left))} left"
+        if self.tty:
+            self.out.write("\r" + text.ljust(79) + ("\n" if final else ""))
+        else:
+            self.out.write(text + "\n")
+        self.out.flush()
+
+
+def _budget(steps: Any, minutes: Any) -> tuple[Optional[int], Optional[float]]:
+    if steps is None and minutes is None:
+        invalid("run: give steps=, minutes= or both (a run needs an end)")
+    if steps is not None:
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
+            invalid_type(f"run: steps: expected an integer, got {steps!r}")
+        if steps < 0:
+            invalid(f"run: steps = {steps}: expected >= 0")
+    if minutes is not None:
+        if isinstance(minutes, bool) or not isinstance(minutes, (int, float, np.integer, np.floating)):
+            invalid_type(f"run: minutes: expected a number, got {minutes!r}")
+        if not (math.isfinite(minutes) and minutes >= 0):
+            invalid(f"run: minutes = {minutes}: expected a finite number >= 0")
+    return (None if steps is None else int(steps)), (None if minutes is None else 60.0 * float(minutes))
+
+
+def run(
+    vmc: "Vmc",
+    model: "Model",
+    hamiltonian: "Hamiltonian",
+    steps: Optional[int] = None,
+    minutes: Optional[float] = None,
+    log: Optional[PathLike] = None,
+    progress: Union[bool, TextIO] = True,
+    callback: Optional[Callable[[VmcStats], Any]] = None,
+    reference: Optional[float] = None,
+    checkpoint: Optional[PathLike] = None,
+    checkpoint_every: int = 100,
+) -> History:
+    """The body of Vmc.run (see there)."""
+    n_steps, budget = _budget(steps, minutes)
+    if reference is not None:
+        if isinstance(reference, bool) or not isinstance(reference, (int, float, np.integer, np.floating)):
+            invalid_type(f"run: reference: expected a number, got {reference!r}")
+        if not math.isfinite(reference) or reference == 0:
+            invalid(f"run: reference = {reference}: expected a finite, non-zero energy")
+    if callback is not None and not callable(callback):
+        invalid_type(f"run: callback: expected a callable, got {callback!r}")
+    if isinstance(checkpoint_every, bool) or not isinstance(checkpoint_every, (int, np.integer)) \
+            or checkpoint_every < 1:
+        invalid(f"run: checkpoint_every = {checkpoint_every!r}: expected an integer >= 1")
+    out: Optional[TextIO] = sys.stderr if progress is True else (progress or None)
+    if out is not None and not hasattr(out, "write"):
+        invalid_type(f"run: progress: expected a bool or a text stream, got {progress!r}")
+    if out is not None:
+        v, m = human_config(vmc.config), human_config(model.config)
+        out.write(f"{m['cell']} on {model.num_sites} sites, {model.num_params} parameters; {v['optimizer']}, "
+                  f"{vmc.config['n_samples']} samples/step"
+                  + (f"; reference E = {reference}" if reference is not None else "") + "\n")
+    bar = _Progress(out, n_steps, budget) if out is not None else None
+    writer = _Log(log) if log is not None else None
+    history = History()
+    start = time.monotonic()
+    done = 0
+    try:
+        while True:
+            elapsed = time.monotonic() - start
+            if n_steps is not None and done >= n_steps:
+                history.stopped = "steps"
+                break
+            if budget is not None and elapsed >= budget:
+                history.stopped = "minutes"
+                break
+            stats = vmc.step(model, hamiltonian)
+            done += 1
+            e = stats.energy
+            row = {
+                "step": stats.step, "energy": e.mean_re, "error": e.error, "variance": e.variance,
+                "relative_error": None if reference is None else abs(e.mean_re - reference) / abs(reference),
+                "grad_norm": stats.grad_norm, "seconds": stats.seconds,
+            }
+            history.rows.append(row)
+            if writer is not None:
+                writer.write(row)
+            if checkpoint is not None and done % checkpoint_every == 0:
+                save_checkpoint(checkpoint, model, vmc)
+            if bar is not None:
+                bar.show(row, done, time.monotonic() - start)
+            if callback is not None and callback(stats) is False:
+                history.stopped = "callback"
+                break
+    finally:
+        if writer is not None:
+            writer.close()
+    if checkpoint is not None and done % checkpoint_every != 0:
+        save_checkpoint(checkpoint, model, vmc)
+    if bar is not None and history.rows:
+        bar.show(history.rows[-1], done, time.monotonic() - start, final=True)
+    return history
+
+
+def save_checkpoint(folder: PathLike, model: "Model", vmc: "Vmc") -> None:
+    """Writes ``folder/model.safetensors`` and ``folder/optimizer.safetensors``; together
+    they resume the run bit for bit (load_checkpoint)."""
+    os.makedirs(folder, exist_ok=True)
+    model.save(os.path.join(folder, MODEL_FILE))
+    vmc.save(os.path.join(folder, OPTIMIZER_FILE))
+
+
+def load_checkpoint(folder: PathLike) -> tuple["Model", "Vmc"]:
+    """The model and the training run that save_checkpoint (or ``Vmc.run(checkpoint=)``)
+    wrote into ``folder``: run them on, and the log continues where it stopped. Under MPI,
+    set each rank's seed again afterwards (the file holds rank 0's)."""
+    from .model import Model
+    from .vmc import Vmc
+
+    model = Model.load(os.path.join(folder, MODEL_FILE))
+    vmc = Vmc()
+    vmc.load(os.path.join(folder, OPTIMIZER_FILE))
+    return model, vmc
