@@ -276,7 +276,7 @@ impl<F: Real> Backward<F> {
                     let h_prev = &self.tape.h[l][block(dh)];
                     let adj_hp = &mut self.adj_h_pre[l][block(hdh)];
                     gru_backward(
-                        gate_layout,
+                        gate_layout.gru(),
                         gates,
                         h_prev,
                         &mut adj[own.clone()],
@@ -361,7 +361,7 @@ impl<F: Real> Backward<F> {
             let (adj_own, adj_left) = own_and_other(&mut self.adj_h[l], own.clone(), left.clone());
             let out = &self.tape.h[l][(pos + 1) * rows * dh..(pos + 2) * rows * dh];
             linear_backward(
-                gate_layout,
+                gate_layout.linear(),
                 &self.tape.gates[l][block(tw)],
                 out,
                 &self.adj_out[l][..rows * dh],
@@ -412,7 +412,7 @@ impl<F: Real> Backward<F> {
         let adj_pre = &mut self.adj_x[l][block(xw)];
         let adj_q = &mut self.adj_h_pre[l][block(dh)];
         let tape = &self.tape.gates[l][block(tw)];
-        tensor_gru_backward(gl, tape, &adj[own.clone()], adj_pre, adj_q);
+        tensor_gru_backward(gl.tensor(), tape, &adj[own.clone()], adj_pre, adj_q);
         // adj T = adj_pre W^T, adj c = adj_q M^T.
         let adj_t = &mut self.adj_tensor[..rows * k];
         let pre_view = View {

@@ -3,7 +3,136 @@
 use super::activations::{exp, sigmoid, tanh, Arithmetic};
 use super::dispatch::dispatched;
 use super::real::Real;
-use crate::model::{Blend, GateLayout};
+use std::ops::Range;
+
+/// The rows the GRU kernels read and write, for `dh` units: `pre_x` `[r | z | g]`, `pre_h`
+/// (and its adjoint) `[r | z | g]` plus, when the state blends towards a learned merge of
+/// several neighbours (`merge`), `[m]`; the tape `[r | z | g | a]` (a = `pre_h_g + b_hg`) and
+/// with a merge `[m]`. Without a merge the state blends towards the state it overwrites.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct GruRows {
+    pub dh: usize,
+    pub merge: bool,
+}
+
+impl GruRows {
+    /// Blocks of `dh` in a row, by name: the gates (everywhere; in `pre_h`'s adjoint G's
+    /// block is that of `a`), and in the tape the candidate's `a` and the merge `M`; the
+    /// merge's block in `pre_h` and its adjoint is `PRE_M`.
+    pub const R: usize = 0;
+    pub const Z: usize = 1;
+    pub const G: usize = 2;
+    pub const A: usize = 3;
+    pub const M: usize = 4;
+    pub const PRE_M: usize = 3;
+
+    /// Block `b`'s columns.
+    pub fn block(&self, b: usize) -> Range<usize> {
+        b * self.dh..(b + 1) * self.dh
+    }
+
+    /// Columns of `pre_x` (and its adjoint).
+    pub fn input_width(&self) -> usize {
+        3 * self.dh
+    }
+
+    /// Columns of `pre_h` and of its adjoint (whose candidate block is that of `a`).
+    pub fn hidden_width(&self) -> usize {
+        (3 + usize::from(self.merge)) * self.dh
+    }
+
+    /// Columns of a tape row.
+    pub fn tape_width(&self) -> usize {
+        (4 + usize::from(self.merge)) * self.dh
+    }
+}
+
+/// The rows of the tensorized cell's kernels, for `dh` units: `pre` `[u | g]`, `q` `[dh]`;
+/// the tape `[u | g | m | c | T]`, c of `concat` columns and T padded to `tensor` columns
+/// (the widest layer's input). The kernels write `[u | g | m]`; the caller c and T.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TensorGruRows {
+    pub dh: usize,
+    pub concat: usize,
+    pub tensor: usize,
+}
+
+impl TensorGruRows {
+    /// Blocks of `dh` in `pre` and the tape, by name.
+    pub const U: usize = 0;
+    pub const G: usize = 1;
+    pub const M: usize = 2;
+
+    /// Block `b`'s columns.
+    pub fn block(&self, b: usize) -> Range<usize> {
+        b * self.dh..(b + 1) * self.dh
+    }
+
+    /// Columns of `pre` (and its adjoint).
+    pub fn input_width(&self) -> usize {
+        2 * self.dh
+    }
+
+    /// The tape's columns of c.
+    pub fn concat_columns(&self) -> Range<usize> {
+        3 * self.dh..3 * self.dh + self.concat
+    }
+
+    /// The tape's columns of a T of `width` columns.
+    pub fn tensor_columns(&self, width: usize) -> Range<usize> {
+        let start = self.concat_columns().end;
+        start..start + width
+    }
+
+    /// Columns of a tape row.
+    pub fn tape_width(&self) -> usize {
+        self.tensor_columns(self.tensor).end
+    }
+}
+
+/// The rows of the linear gated cell's kernels, for `dh` units. Reading one neighbour (`mix`
+/// false): `pre_x` `[a | c]`, the tape `[a | c | m]` (m the state read). Mixing two (`mix`):
+/// `pre_x` `[a | b | c]`, the tape `[a | b | c | h_h | h_v]` (the states read, zeros where
+/// missing; h_v through the own slot).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LinearRows {
+    pub dh: usize,
+    pub mix: bool,
+}
+
+impl LinearRows {
+    /// Block `b`'s columns.
+    pub fn block(&self, b: usize) -> Range<usize> {
+        b * self.dh..(b + 1) * self.dh
+    }
+
+    /// The blocks by name, in `pre_x` and the tape: the keep gate a, the mix b (`mix` only),
+    /// the candidate c, and the states read: m (one neighbour), h_h and h_v (`mix`).
+    pub const A: usize = 0;
+    pub const B: usize = 1;
+    pub fn c(&self) -> usize {
+        1 + usize::from(self.mix)
+    }
+    pub fn m(&self) -> usize {
+        2
+    }
+    pub fn h_h(&self) -> usize {
+        3
+    }
+    pub fn h_v(&self) -> usize {
+        4
+    }
+
+    /// Columns of `pre_x` (and its adjoint).
+    pub fn input_width(&self) -> usize {
+        (2 + usize::from(self.mix)) * self.dh
+    }
+
+    /// Columns of a tape row.
+    pub fn tape_width(&self) -> usize {
+        (3 + 2 * usize::from(self.mix)) * self.dh
+    }
+}
 
 #[inline(always)]
 fn tanh_in_place_body<A: Arithmetic, F: Real>(x: &mut [F]) {
@@ -31,18 +160,16 @@ dispatched! {
     fn elu_in_place(x: &mut [F]) => elu_in_place_body::<Arithmetic>
 }
 
-/// The GRU update (`model/layout.rs`) for `rows` rows of `dh` units. `pre_x` holds
-/// `x V + b` for the gates `[r | z | g]` of each row, `pre_h` the neighbour states times
-/// their weights for `[r | z | g]` and, on a grid, the merge `[m]`:
+/// The GRU update (`model/cell/gru.rs`) for `rows` rows of `dh` units ([`GruRows`]). `pre_x`
+/// holds `x V + b` for the gates `[r | z | g]` of each row, `pre_h` the neighbour states times
+/// their weights for `[r | z | g]` and, with a merge, `[m]`:
 ///   r = sigmoid(pre_x_r + pre_h_r), z = sigmoid(pre_x_z + pre_h_z),
 ///   g = tanh(pre_x_g + r * (pre_h_g + b_hg)), h' = (1 - z) g + z m,
-/// where m, what the state blends towards ([`Blend`]), is the previous state `h` on a chain
-/// (updated in place) and `pre_h_m` on a grid (`h` only receives the new state).
-/// `gates`, when not empty, receives the tape row of [`GateLayout::tape_width`]:
-/// `[r | z | g | pre_h_g + b_hg]`, then `[m]` on a grid.
+/// where m is `pre_h_m` with a merge (`h` only receives the new state), else the state `h`
+/// holds (updated in place). `gates`, when not empty, receives the tape rows.
 #[inline(always)]
 fn gru_update_body<A: Arithmetic, F: Real>(
-    layout: GateLayout,
+    shape: GruRows,
     pre_x: &[F],
     pre_h: &[F],
     bias_candidate: &[F],
@@ -50,20 +177,17 @@ fn gru_update_body<A: Arithmetic, F: Real>(
     gates: &mut [F],
 ) {
     let record = !gates.is_empty();
-    match (layout.blend(), record) {
-        (Some(Blend::Previous), false) => {
-            gru_rows::<A, F, false, false>(layout, pre_x, pre_h, bias_candidate, h, gates)
+    match (shape.merge, record) {
+        (false, false) => {
+            gru_rows::<A, F, false, false>(shape, pre_x, pre_h, bias_candidate, h, gates)
         }
-        (Some(Blend::Previous), true) => {
-            gru_rows::<A, F, false, true>(layout, pre_x, pre_h, bias_candidate, h, gates)
+        (false, true) => {
+            gru_rows::<A, F, false, true>(shape, pre_x, pre_h, bias_candidate, h, gates)
         }
-        (Some(Blend::Merge), false) => {
-            gru_rows::<A, F, true, false>(layout, pre_x, pre_h, bias_candidate, h, gates)
+        (true, false) => {
+            gru_rows::<A, F, true, false>(shape, pre_x, pre_h, bias_candidate, h, gates)
         }
-        (Some(Blend::Merge), true) => {
-            gru_rows::<A, F, true, true>(layout, pre_x, pre_h, bias_candidate, h, gates)
-        }
-        (None, _) => unreachable!("a GRU layout"),
+        (true, true) => gru_rows::<A, F, true, true>(shape, pre_x, pre_h, bias_candidate, h, gates),
     }
 }
 
@@ -71,38 +195,42 @@ fn gru_update_body<A: Arithmetic, F: Real>(
 /// compile time, so that the inner loop has no branch and vectorises.
 #[inline(always)]
 fn gru_rows<A: Arithmetic, F: Real, const MERGE: bool, const RECORD: bool>(
-    layout: GateLayout,
+    shape: GruRows,
     pre_x: &[F],
     pre_h: &[F],
     bias_candidate: &[F],
     h: &mut [F],
     gates: &mut [F],
 ) {
-    let dh = layout.dh;
+    let dh = shape.dh;
     let (xw, hw, tw) = (
-        layout.input_width(),
-        layout.hidden_width(),
-        layout.tape_width(),
+        shape.input_width(),
+        shape.hidden_width(),
+        shape.tape_width(),
     );
     let rows = h.len() / dh;
     for row in 0..rows {
         let px = &pre_x[row * xw..(row + 1) * xw];
         let ph = &pre_h[row * hw..(row + 1) * hw];
         let hr = &mut h[row * dh..(row + 1) * dh];
-        let (px_r, rest) = px.split_at(dh);
-        let (px_z, px_g) = rest.split_at(dh);
-        let (ph_r, rest) = ph.split_at(dh);
-        let (ph_z, rest) = rest.split_at(dh);
-        let (ph_g, ph_m) = rest.split_at(dh);
+        let block = |b: usize| shape.block(b);
         // Every slice exactly dh long: the compiler drops the bounds checks and vectorises.
-        let (px_z, px_g, ph_z, ph_g, bhg) = (
-            &px_z[..dh],
-            &px_g[..dh],
-            &ph_z[..dh],
-            &ph_g[..dh],
+        let (px_r, px_z, px_g) = (
+            &px[block(GruRows::R)],
+            &px[block(GruRows::Z)],
+            &px[block(GruRows::G)],
+        );
+        let (ph_r, ph_z, ph_g, bhg) = (
+            &ph[block(GruRows::R)],
+            &ph[block(GruRows::Z)],
+            &ph[block(GruRows::G)],
             &bias_candidate[..dh],
         );
-        let ph_m = if MERGE { &ph_m[..dh] } else { &[][..] };
+        let ph_m = if MERGE {
+            &ph[block(GruRows::PRE_M)]
+        } else {
+            &[][..]
+        };
         if RECORD {
             let gr = &mut gates[row * tw..(row + 1) * tw];
             let (g_r, rest) = gr.split_at_mut(dh);
@@ -141,7 +269,7 @@ fn gru_rows<A: Arithmetic, F: Real, const MERGE: bool, const RECORD: bool>(
 dispatched! {
     /// See [`gru_update_body`].
     fn gru_update(
-        layout: GateLayout,
+        shape: GruRows,
         pre_x: &[F],
         pre_h: &[F],
         bias_candidate: &[F],
@@ -150,47 +278,53 @@ dispatched! {
     ) => gru_update_body::<Arithmetic>
 }
 
-/// The tensorized cell's update (`model/layout.rs`) for `rows` rows of `dh` units. `pre`
-/// holds `T W + b` for `[u | g]` of each row, `q` the merge's pre-activation `c M`:
+/// The tensorized cell's update (`model/cell/tensor_gru.rs`) for `rows` rows of `dh` units
+/// ([`TensorGruRows`]). `pre` holds `T W + b` for `[u | g]` of each row, `q` the merge's
+/// pre-activation `c M`:
 ///   u = sigmoid(pre_u), g = tanh(pre_g), m = tanh(q), h = u g + (1 - u) m,
-/// written to `h`. `tape`, when not empty, receives `[u | g | m]` at the start of each row of
-/// [`GateLayout::tape_width`] (the rest of the row is the caller's).
+/// written to `h`. `tape`, when not empty, receives `[u | g | m]` of each tape row (the rest
+/// of the row is the caller's).
 #[inline(always)]
 fn tensor_gru_update_body<A: Arithmetic, F: Real>(
-    layout: GateLayout,
+    shape: TensorGruRows,
     pre: &[F],
     q: &[F],
     h: &mut [F],
     tape: &mut [F],
 ) {
     if tape.is_empty() {
-        tensor_gru_rows::<A, F, false>(layout, pre, q, h, tape)
+        tensor_gru_rows::<A, F, false>(shape, pre, q, h, tape)
     } else {
-        tensor_gru_rows::<A, F, true>(layout, pre, q, h, tape)
+        tensor_gru_rows::<A, F, true>(shape, pre, q, h, tape)
     }
 }
 
 /// [`tensor_gru_update_body`] with the taping fixed at compile time.
 #[inline(always)]
 fn tensor_gru_rows<A: Arithmetic, F: Real, const RECORD: bool>(
-    layout: GateLayout,
+    shape: TensorGruRows,
     pre: &[F],
     q: &[F],
     h: &mut [F],
     tape: &mut [F],
 ) {
-    let dh = layout.dh;
-    let (xw, tw) = (layout.input_width(), layout.tape_width());
+    let dh = shape.dh;
+    let (xw, tw) = (shape.input_width(), shape.tape_width());
     let rows = h.len() / dh;
     for row in 0..rows {
-        let (pre_u, pre_g) = pre[row * xw..(row + 1) * xw].split_at(dh);
-        let (pre_u, pre_g, qr) = (&pre_u[..dh], &pre_g[..dh], &q[row * dh..(row + 1) * dh]);
+        let pr = &pre[row * xw..(row + 1) * xw];
+        let (pre_u, pre_g) = (
+            &pr[shape.block(TensorGruRows::U)],
+            &pr[shape.block(TensorGruRows::G)],
+        );
+        let qr = &q[row * dh..(row + 1) * dh];
         let hr = &mut h[row * dh..(row + 1) * dh];
         if RECORD {
-            let tr = &mut tape[row * tw..row * tw + 3 * dh];
+            // [u | g | m], in that order.
+            let tr = &mut tape[row * tw..(row + 1) * tw];
             let (t_u, rest) = tr.split_at_mut(dh);
-            let (t_g, t_m) = rest.split_at_mut(dh);
-            let (t_g, t_m) = (&mut t_g[..dh], &mut t_m[..dh]);
+            let (t_g, rest) = rest.split_at_mut(dh);
+            let (t_g, t_m) = (&mut t_g[..dh], &mut rest[..dh]);
             for j in 0..dh {
                 let u = sigmoid::<A, F>(pre_u[j]);
                 let g = tanh::<A, F>(pre_g[j]);
@@ -214,7 +348,7 @@ fn tensor_gru_rows<A: Arithmetic, F: Real, const RECORD: bool>(
 dispatched! {
     /// See [`tensor_gru_update_body`].
     fn tensor_gru_update(
-        layout: GateLayout,
+        shape: TensorGruRows,
         pre: &[F],
         q: &[F],
         h: &mut [F],
@@ -222,16 +356,16 @@ dispatched! {
     ) => tensor_gru_update_body::<Arithmetic>
 }
 
-/// The linear gated cell's update (`model/layout.rs`) for `rows` rows of `dh` units. `pre_x`
+/// The linear gated cell's update (`model/cell/linear_gated.rs`, [`LinearRows`]) for `rows` rows of `dh` units. `pre_x`
 /// holds `x V + b` per row, `[a | c]` on a chain and `[a | b | c]` on a grid. `h` holds on entry
 /// the state read through the own slot (chain: the previous state; grid: the one above; zeros
 /// where there is none) and receives the new state; `left` the grid's horizontal neighbour
 /// (empty on a chain or where there is none, read as zeros). `out` receives tanh of the new
-/// state, what the heads and the next layer read. `tape`, when not empty, receives the rows of
-/// [`GateLayout::tape_width`]: `[a | c | m]`, or `[a | b | c | h_h | h_v]` on a grid.
+/// state, what the heads and the next layer read. `tape`, when not empty, receives the tape rows:
+/// `[a | c | m]`, or `[a | b | c | h_h | h_v]` on a grid.
 #[inline(always)]
 fn linear_update_body<A: Arithmetic, F: Real>(
-    layout: GateLayout,
+    shape: LinearRows,
     pre_x: &[F],
     left: &[F],
     h: &mut [F],
@@ -240,24 +374,24 @@ fn linear_update_body<A: Arithmetic, F: Real>(
 ) {
     let record = !tape.is_empty();
     let has_left = !left.is_empty();
-    match (layout.mixes_neighbours(), has_left, record) {
+    match (shape.mix, has_left, record) {
         (false, _, false) => {
-            linear_rows::<A, F, false, false, false>(layout, pre_x, left, h, out, tape)
+            linear_rows::<A, F, false, false, false>(shape, pre_x, left, h, out, tape)
         }
         (false, _, true) => {
-            linear_rows::<A, F, false, false, true>(layout, pre_x, left, h, out, tape)
+            linear_rows::<A, F, false, false, true>(shape, pre_x, left, h, out, tape)
         }
         (true, false, false) => {
-            linear_rows::<A, F, true, false, false>(layout, pre_x, left, h, out, tape)
+            linear_rows::<A, F, true, false, false>(shape, pre_x, left, h, out, tape)
         }
         (true, false, true) => {
-            linear_rows::<A, F, true, false, true>(layout, pre_x, left, h, out, tape)
+            linear_rows::<A, F, true, false, true>(shape, pre_x, left, h, out, tape)
         }
         (true, true, false) => {
-            linear_rows::<A, F, true, true, false>(layout, pre_x, left, h, out, tape)
+            linear_rows::<A, F, true, true, false>(shape, pre_x, left, h, out, tape)
         }
         (true, true, true) => {
-            linear_rows::<A, F, true, true, true>(layout, pre_x, left, h, out, tape)
+            linear_rows::<A, F, true, true, true>(shape, pre_x, left, h, out, tape)
         }
     }
 }
@@ -266,15 +400,18 @@ fn linear_update_body<A: Arithmetic, F: Real>(
 /// (`LEFT`) and the taping (`RECORD`) fixed at compile time, so the inner loop vectorises.
 #[inline(always)]
 fn linear_rows<A: Arithmetic, F: Real, const GRID: bool, const LEFT: bool, const RECORD: bool>(
-    layout: GateLayout,
+    shape: LinearRows,
     pre_x: &[F],
     left: &[F],
     h: &mut [F],
     out: &mut [F],
     tape: &mut [F],
 ) {
-    let dh = layout.dh;
-    let (xw, tw) = (layout.input_width(), layout.tape_width());
+    let dh = shape.dh;
+    let (xw, tw) = (shape.input_width(), shape.tape_width());
+    let block = |b: usize| shape.block(b);
+    let (at_a, at_b, at_c) = (block(LinearRows::A), block(LinearRows::B), block(shape.c()));
+    let (at_m, at_hl, at_hv) = (block(shape.m()), block(shape.h_h()), block(shape.h_v()));
     let rows = h.len() / dh;
     assert!(pre_x.len() >= rows * xw && out.len() >= rows * dh);
     assert!(!LEFT || left.len() >= rows * dh);
@@ -283,12 +420,8 @@ fn linear_rows<A: Arithmetic, F: Real, const GRID: bool, const LEFT: bool, const
         let px = &pre_x[row * xw..(row + 1) * xw];
         let hr = &mut h[row * dh..(row + 1) * dh];
         let o = &mut out[row * dh..(row + 1) * dh];
-        let px_a = &px[..dh];
-        let (px_b, px_c) = if GRID {
-            (&px[dh..2 * dh], &px[2 * dh..3 * dh])
-        } else {
-            (&px[..0], &px[dh..2 * dh])
-        };
+        let (px_a, px_c) = (&px[at_a.clone()], &px[at_c.clone()]);
+        let px_b = if GRID { &px[at_b.clone()] } else { &px[..0] };
         let l = if LEFT {
             &left[row * dh..(row + 1) * dh]
         } else {
@@ -314,15 +447,14 @@ fn linear_rows<A: Arithmetic, F: Real, const GRID: bool, const LEFT: bool, const
             hr[j] = new;
             o[j] = tanh::<A, F>(new);
             if RECORD {
-                t[j] = a;
+                t[at_a.start + j] = a;
+                t[at_c.start + j] = c;
                 if GRID {
-                    t[dh + j] = b;
-                    t[2 * dh + j] = c;
-                    t[3 * dh + j] = hl;
-                    t[4 * dh + j] = hv;
+                    t[at_b.start + j] = b;
+                    t[at_hl.start + j] = hl;
+                    t[at_hv.start + j] = hv;
                 } else {
-                    t[dh + j] = c;
-                    t[2 * dh + j] = m;
+                    t[at_m.start + j] = m;
                 }
             }
         }
@@ -332,7 +464,7 @@ fn linear_rows<A: Arithmetic, F: Real, const GRID: bool, const LEFT: bool, const
 dispatched! {
     /// See [`linear_update_body`].
     fn linear_update(
-        layout: GateLayout,
+        shape: LinearRows,
         pre_x: &[F],
         left: &[F],
         h: &mut [F],
@@ -351,7 +483,7 @@ dispatched! {
 /// [`Near`].
 #[inline(always)]
 fn linear_blend_body<A: Arithmetic, F: Real>(
-    layout: GateLayout,
+    shape: LinearRows,
     gates: &[F],
     own: &[F],
     left: &[F],
@@ -359,8 +491,8 @@ fn linear_blend_body<A: Arithmetic, F: Real>(
     out: &mut [F],
     near: Near<'_, F>,
 ) {
-    let args = (layout, gates, own, left, h, out, near);
-    match (layout.mixes_neighbours(), !own.is_empty(), !left.is_empty()) {
+    let args = (shape, gates, own, left, h, out, near);
+    match (shape.mix, !own.is_empty(), !left.is_empty()) {
         (false, false, _) => blend_rows::<A, F, false, false, false>(args),
         (false, true, _) => blend_rows::<A, F, false, true, false>(args),
         (true, false, false) => blend_rows::<A, F, true, false, false>(args),
@@ -396,7 +528,7 @@ impl<F> Near<'_, F> {
 
 /// The arguments of [`linear_blend_body`], passed on whole.
 type BlendArgs<'a, F> = (
-    GateLayout,
+    LinearRows,
     &'a [F],
     &'a [F],
     &'a [F],
@@ -408,18 +540,21 @@ type BlendArgs<'a, F> = (
 /// [`linear_blend_body`] with the mix and the neighbours' presence fixed at compile time.
 #[inline(always)]
 fn blend_rows<A: Arithmetic, F: Real, const GRID: bool, const OWN: bool, const LEFT: bool>(
-    (layout, gates, own, left, h, out, near): BlendArgs<'_, F>,
+    (shape, gates, own, left, h, out, near): BlendArgs<'_, F>,
 ) {
-    let dh = layout.dh;
+    let dh = shape.dh;
     let rows = h.len() / dh;
     assert!(out.len() >= rows * dh);
     assert!(!OWN || own.len() >= rows * dh);
     assert!(!LEFT || left.len() >= rows * dh);
-    let a = &gates[..dh];
-    let (b, c) = if GRID {
-        (&gates[dh..2 * dh], &gates[2 * dh..3 * dh])
+    let (a, c) = (
+        &gates[shape.block(LinearRows::A)],
+        &gates[shape.block(shape.c())],
+    );
+    let b = if GRID {
+        &gates[shape.block(LinearRows::B)]
     } else {
-        (&gates[..0], &gates[dh..2 * dh])
+        &gates[..0]
     };
     for row in 0..rows {
         let range = row * dh..(row + 1) * dh;
@@ -458,7 +593,7 @@ fn blend_rows<A: Arithmetic, F: Real, const GRID: bool, const OWN: bool, const L
 dispatched! {
     /// See [`linear_blend_body`].
     fn linear_blend(
-        layout: GateLayout,
+        shape: LinearRows,
         gates: &[F],
         own: &[F],
         left: &[F],
@@ -593,8 +728,8 @@ mod tests {
     use crate::kernels::activations::{Fused, Portable, Unfused};
     use crate::kernels::dispatch::{simd_level, SimdLevel};
 
-    type Update<F> = fn(GateLayout, &[F], &[F], &[F], &mut [F], &mut [F]);
-    type TensorUpdate<F> = fn(GateLayout, &[F], &[F], &mut [F], &mut [F]);
+    type Update<F> = fn(GruRows, &[F], &[F], &[F], &mut [F], &mut [F]);
+    type TensorUpdate<F> = fn(TensorGruRows, &[F], &[F], &mut [F], &mut [F]);
     type InPlace<F> = fn(&mut [F]);
 
     /// One way to run the three kernels: the dispatched functions or a body instantiation,
@@ -638,7 +773,7 @@ mod tests {
         let mut out = Vec::new();
         // Both blend targets: the previous state (chain) and the learned merge (grid).
         for grid in [false, true] {
-            let layout = GateLayout::new(crate::model::CellKind::Gru, grid, dh, 2, 1);
+            let layout = GruRows { dh, merge: grid };
             let pre_x = wave(rows * layout.input_width(), 0.37);
             let pre_h = wave(rows * layout.hidden_width(), 0.91);
             for record in [false, true] {
@@ -657,7 +792,14 @@ mod tests {
         }
         // The tensorized cell, on a chain and a grid, with and without its tape.
         for grid in [false, true] {
-            let layout = GateLayout::new(crate::model::CellKind::TensorGru, grid, dh, 2, 2);
+            // Two layers of two values: T is widest at layer 0, `neighbours * 2` blocks of c.
+            let neighbours = if grid { 2 } else { 1 };
+            let concat = neighbours * dh + 1;
+            let layout = TensorGruRows {
+                dh,
+                concat,
+                tensor: (neighbours * 2 * concat).max(concat + dh),
+            };
             let pre = wave(rows * layout.input_width(), 0.37);
             let q = wave(rows * dh, 0.91);
             for record in [false, true] {
@@ -767,8 +909,8 @@ mod tests {
         }
     }
 
-    type LinearUpdateF64 = fn(GateLayout, &[f64], &[f64], &mut [f64], &mut [f64], &mut [f64]);
-    type BlendF64 = fn(GateLayout, &[f64], &[f64], &[f64], &mut [f64], &mut [f64], Near<'_, f64>);
+    type LinearUpdateF64 = fn(LinearRows, &[f64], &[f64], &mut [f64], &mut [f64], &mut [f64]);
+    type BlendF64 = fn(LinearRows, &[f64], &[f64], &[f64], &mut [f64], &mut [f64], Near<'_, f64>);
     type HeadF64 = fn(&[f64], &[f64], &[f64], &mut [f64]);
     type SoftmaxF64 = fn(&[f64], &[(u32, u32)], &[u8], &mut [f64]);
 
@@ -787,7 +929,7 @@ mod tests {
         };
         let mut out = Vec::new();
         for (grid, with_left) in [(false, false), (true, false), (true, true)] {
-            let layout = GateLayout::new(crate::model::CellKind::LinearGated, grid, dh, 2, 1);
+            let layout = LinearRows { dh, mix: grid };
             let pre_x = wave(rows * layout.input_width(), 0.37);
             let left = if with_left {
                 wave(rows * dh, 0.23)
@@ -895,7 +1037,7 @@ mod tests {
     #[test]
     fn near_rows_of_the_blend_match_tanh() {
         let dh = 13;
-        let layout = GateLayout::new(crate::model::CellKind::LinearGated, false, dh, 2, 1);
+        let layout = LinearRows { dh, mix: false };
         let wave =
             |n: usize, f: f64| -> Vec<f64> { (0..n).map(|i| 2.0 * (i as f64 * f).sin()).collect() };
         let sigmoid_gates: Vec<f64> = wave(dh, 0.7)

@@ -1,65 +1,63 @@
 //! The elementwise halves of the cells' backward passes (adjoints of the pre-activations).
 
+use super::cells::{GruRows, LinearRows, TensorGruRows};
 use super::dispatch::dispatched;
 use super::real::Real;
-use crate::model::{Blend, GateLayout};
 
-/// GRU backward for `rows` rows of `dh` units at one position. `gates` is the forward's tape
-/// (`[r | z | g | a]` per row, a = `pre_h_g + b_hg`, then `[m]` on a grid) and `adj_h` the
-/// adjoint of the new state h' = (1 - z) g + z m. Writes the adjoints of `pre_x` (`adj_x`,
-/// `[r | z | g]`) and of `pre_h` (`adj_h_pre`, `[r | z | a]`), and the adjoint of m,
-/// `adj_h * z`, wherever m came from ([`Blend`]): on a chain m is the previous state
+/// GRU backward for `rows` rows of `dh` units at one position ([`GruRows`]). `gates` is the
+/// forward's tape (`[r | z | g | a]` per row, a = `pre_h_g + b_hg`, then `[m]` with a merge)
+/// and `adj_h` the adjoint of the new state h' = (1 - z) g + z m. Writes the adjoints of
+/// `pre_x` (`adj_x`, `[r | z | g]`) and of `pre_h` (`adj_h_pre`, `[r | z | a]`), and the
+/// adjoint of m, `adj_h * z`, wherever m came from: without a merge m is the previous state
 /// `h_prev`, and its adjoint replaces `adj_h` (the direct part of the previous state's
-/// adjoint); on a grid m is the merge, and its adjoint lands in `adj_h_pre`'s merge columns
-/// (`adj_h` is left as it was and `h_prev` is not read).
+/// adjoint); with one, its adjoint lands in `adj_h_pre`'s merge columns (`adj_h` is left as
+/// it was and `h_prev` is not read).
 #[inline(always)]
 fn gru_backward_body<F: Real>(
-    layout: GateLayout,
+    shape: GruRows,
     gates: &[F],
     h_prev: &[F],
     adj_h: &mut [F],
     adj_x: &mut [F],
     adj_h_pre: &mut [F],
 ) {
-    match layout.blend() {
-        Some(Blend::Previous) => {
-            gru_backward_rows::<F, false>(layout, gates, h_prev, adj_h, adj_x, adj_h_pre)
-        }
-        Some(Blend::Merge) => {
-            gru_backward_rows::<F, true>(layout, gates, h_prev, adj_h, adj_x, adj_h_pre)
-        }
-        None => unreachable!("a GRU layout"),
+    if shape.merge {
+        gru_backward_rows::<F, true>(shape, gates, h_prev, adj_h, adj_x, adj_h_pre)
+    } else {
+        gru_backward_rows::<F, false>(shape, gates, h_prev, adj_h, adj_x, adj_h_pre)
     }
 }
 
 /// [`gru_backward_body`] with the blend target fixed at compile time (`MERGE`).
 #[inline(always)]
 fn gru_backward_rows<F: Real, const MERGE: bool>(
-    layout: GateLayout,
+    shape: GruRows,
     gates: &[F],
     h_prev: &[F],
     adj_h: &mut [F],
     adj_x: &mut [F],
     adj_h_pre: &mut [F],
 ) {
-    let dh = layout.dh;
+    let dh = shape.dh;
     let (xw, hw, tw) = (
-        layout.input_width(),
-        layout.adj_h_pre_width(),
-        layout.tape_width(),
+        shape.input_width(),
+        shape.hidden_width(),
+        shape.tape_width(),
     );
     let rows = adj_h.len() / dh;
     assert!(gates.len() >= rows * tw && (MERGE || h_prev.len() >= rows * dh));
     assert!(adj_x.len() >= rows * xw && adj_h_pre.len() >= rows * hw);
     for row in 0..rows {
         let gr = &gates[row * tw..(row + 1) * tw];
-        let (r, rest) = gr.split_at(dh);
-        let (z, rest) = rest.split_at(dh);
-        let (g, rest) = rest.split_at(dh);
-        let (a, m) = rest.split_at(dh);
-        let (z, g, a) = (&z[..dh], &g[..dh], &a[..dh]);
+        let block = |b: usize| shape.block(b);
+        let (r, z, g, a) = (
+            &gr[block(GruRows::R)],
+            &gr[block(GruRows::Z)],
+            &gr[block(GruRows::G)],
+            &gr[block(GruRows::A)],
+        );
         let m = if MERGE {
-            &m[..dh]
+            &gr[block(GruRows::M)]
         } else {
             &h_prev[row * dh..(row + 1) * dh]
         };
@@ -97,7 +95,7 @@ fn gru_backward_rows<F: Real, const MERGE: bool>(
 dispatched! {
     /// See [`gru_backward_body`].
     fn gru_backward(
-        layout: GateLayout,
+        shape: GruRows,
         gates: &[F],
         h_prev: &[F],
         adj_h: &mut [F],
@@ -106,28 +104,31 @@ dispatched! {
     ) => gru_backward_body
 }
 
-/// The tensorized cell's backward for `rows` rows of `dh` units at one position. `tape` is
-/// the forward's (`[u | g | m]` at the start of each row of [`GateLayout::tape_width`]) and
-/// `adj_h` the adjoint of h = u g + (1 - u) m. Writes the adjoints of the pre-activations
+/// The tensorized cell's backward for `rows` rows of `dh` units at one position
+/// ([`TensorGruRows`]). `tape` is the forward's (its `[u | g | m]` read) and `adj_h` the adjoint of h = u g + (1 - u) m. Writes the adjoints of the pre-activations
 /// `[u | g]` (`adj_pre`) and of the merge's `q` (`adj_q`).
 #[inline(always)]
 fn tensor_gru_backward_body<F: Real>(
-    layout: GateLayout,
+    shape: TensorGruRows,
     tape: &[F],
     adj_h: &[F],
     adj_pre: &mut [F],
     adj_q: &mut [F],
 ) {
-    let dh = layout.dh;
-    let (xw, tw) = (layout.input_width(), layout.tape_width());
+    let dh = shape.dh;
+    let (xw, tw) = (shape.input_width(), shape.tape_width());
     let rows = adj_h.len() / dh;
     assert!(tape.len() >= rows * tw && adj_pre.len() >= rows * xw && adj_q.len() >= rows * dh);
+    let block = |b: usize| shape.block(b);
     for row in 0..rows {
-        let tr = &tape[row * tw..row * tw + 3 * dh];
-        let (u, rest) = tr.split_at(dh);
-        let (g, m) = rest.split_at(dh);
-        let (g, m) = (&g[..dh], &m[..dh]);
+        let tr = &tape[row * tw..(row + 1) * tw];
+        let (u, g, m) = (
+            &tr[block(TensorGruRows::U)],
+            &tr[block(TensorGruRows::G)],
+            &tr[block(TensorGruRows::M)],
+        );
         let ah = &adj_h[row * dh..(row + 1) * dh];
+        // [u | g], in that order.
         let (ap_u, ap_g) = adj_pre[row * xw..(row + 1) * xw].split_at_mut(dh);
         let ap_g = &mut ap_g[..dh];
         let aq = &mut adj_q[row * dh..(row + 1) * dh];
@@ -143,7 +144,7 @@ fn tensor_gru_backward_body<F: Real>(
 dispatched! {
     /// See [`tensor_gru_backward_body`].
     fn tensor_gru_backward(
-        layout: GateLayout,
+        shape: TensorGruRows,
         tape: &[F],
         adj_h: &[F],
         adj_pre: &mut [F],
@@ -187,7 +188,7 @@ dispatched! {
 /// the adjoints of `pre_x` (`[a | c]` or `[a | b | c]`) to `adj_x`.
 #[inline(always)]
 fn linear_backward_body<F: Real>(
-    layout: GateLayout,
+    shape: LinearRows,
     tape: &[F],
     out: &[F],
     adj_out: &[F],
@@ -195,17 +196,17 @@ fn linear_backward_body<F: Real>(
     adj_left: &mut [F],
     adj_x: &mut [F],
 ) {
-    if layout.mixes_neighbours() {
-        linear_backward_rows::<F, true>(layout, tape, out, adj_out, adj_h, adj_left, adj_x)
+    if shape.mix {
+        linear_backward_rows::<F, true>(shape, tape, out, adj_out, adj_h, adj_left, adj_x)
     } else {
-        linear_backward_rows::<F, false>(layout, tape, out, adj_out, adj_h, adj_left, adj_x)
+        linear_backward_rows::<F, false>(shape, tape, out, adj_out, adj_h, adj_left, adj_x)
     }
 }
 
 /// [`linear_backward_body`] with the grid's mix fixed at compile time (`GRID`).
 #[inline(always)]
 fn linear_backward_rows<F: Real, const GRID: bool>(
-    layout: GateLayout,
+    shape: LinearRows,
     tape: &[F],
     out: &[F],
     adj_out: &[F],
@@ -213,8 +214,11 @@ fn linear_backward_rows<F: Real, const GRID: bool>(
     adj_left: &mut [F],
     adj_x: &mut [F],
 ) {
-    let dh = layout.dh;
-    let (xw, tw) = (layout.input_width(), layout.tape_width());
+    let dh = shape.dh;
+    let (xw, tw) = (shape.input_width(), shape.tape_width());
+    let at = |b: usize| shape.block(b).start;
+    let (at_a, at_b, at_c) = (at(LinearRows::A), at(LinearRows::B), at(shape.c()));
+    let (at_m, at_hl, at_hv) = (at(shape.m()), at(shape.h_h()), at(shape.h_v()));
     let rows = adj_h.len() / dh;
     let has_left = !adj_left.is_empty();
     assert!(tape.len() >= rows * tw && out.len() >= rows * dh && adj_out.len() >= rows * dh);
@@ -227,21 +231,21 @@ fn linear_backward_rows<F: Real, const GRID: bool>(
         let ax = &mut adj_x[row * xw..(row + 1) * xw];
         for j in 0..dh {
             let d = ah[j] + ao[j] * (F::ONE - o[j] * o[j]);
-            let a = t[j];
+            let (a, c) = (t[at_a + j], t[at_c + j]);
             if GRID {
-                let (b, c, hl, hv) = (t[dh + j], t[2 * dh + j], t[3 * dh + j], t[4 * dh + j]);
+                let (b, hl, hv) = (t[at_b + j], t[at_hl + j], t[at_hv + j]);
                 let m = b * hl + (F::ONE - b) * hv;
-                ax[j] = d * (m - c) * a * (F::ONE - a);
-                ax[dh + j] = d * a * (hl - hv) * b * (F::ONE - b);
-                ax[2 * dh + j] = d * (F::ONE - a);
+                ax[at_a + j] = d * (m - c) * a * (F::ONE - a);
+                ax[at_b + j] = d * a * (hl - hv) * b * (F::ONE - b);
+                ax[at_c + j] = d * (F::ONE - a);
                 if has_left {
                     adj_left[row * dh + j] += d * a * b;
                 }
                 ah[j] = d * a * (F::ONE - b);
             } else {
-                let (c, m) = (t[dh + j], t[2 * dh + j]);
-                ax[j] = d * (m - c) * a * (F::ONE - a);
-                ax[dh + j] = d * (F::ONE - a);
+                let m = t[at_m + j];
+                ax[at_a + j] = d * (m - c) * a * (F::ONE - a);
+                ax[at_c + j] = d * (F::ONE - a);
                 ah[j] = d * a;
             }
         }
@@ -251,7 +255,7 @@ fn linear_backward_rows<F: Real, const GRID: bool>(
 dispatched! {
     /// See [`linear_backward_body`].
     fn linear_backward(
-        layout: GateLayout,
+        shape: LinearRows,
         tape: &[F],
         out: &[F],
         adj_out: &[F],
@@ -278,9 +282,9 @@ mod tests {
         let h = wave(rows * dh, 0.71);
 
         for grid in [false, true] {
-            let layout = GateLayout::new(crate::model::CellKind::Gru, grid, dh, 2, 1);
+            let layout = GruRows { dh, merge: grid };
             let gates = wave(rows * layout.tape_width(), 0.37);
-            let (xw, hw) = (layout.input_width(), layout.adj_h_pre_width());
+            let (xw, hw) = (layout.input_width(), layout.hidden_width());
             let (mut ha, mut hb) = (adj.clone(), adj.clone());
             let (mut xa, mut xb) = (vec![0.0; rows * xw], vec![0.0; rows * xw]);
             let (mut pa, mut pb) = (vec![0.0; rows * hw], vec![0.0; rows * hw]);
@@ -290,7 +294,12 @@ mod tests {
         }
 
         for grid in [false, true] {
-            let layout = GateLayout::new(crate::model::CellKind::TensorGru, grid, dh, 2, 1);
+            let concat = if grid { 2 * dh + 1 } else { dh + 1 };
+            let layout = TensorGruRows {
+                dh,
+                concat,
+                tensor: if grid { 4 } else { 2 } * concat,
+            };
             let tape = wave(rows * layout.tape_width(), 0.37);
             let (mut pa, mut pb) = (vec![0.0; rows * 2 * dh], vec![0.0; rows * 2 * dh]);
             let (mut qa, mut qb) = (vec![0.0; rows * dh], vec![0.0; rows * dh]);
@@ -300,7 +309,7 @@ mod tests {
         }
 
         for (grid, with_left) in [(false, false), (true, false), (true, true)] {
-            let layout = GateLayout::new(crate::model::CellKind::LinearGated, grid, dh, 2, 1);
+            let layout = LinearRows { dh, mix: grid };
             let tape = wave(rows * layout.tape_width(), 0.37);
             let xw = layout.input_width();
             let (mut ha, mut hb) = (adj.clone(), adj.clone());

@@ -26,7 +26,8 @@ mod real;
 
 pub(crate) use cells::{
     elu_in_place, gru_update, head_logits, linear_blend, linear_update, softmax_probabilities,
-    tanh_in_place, tensor_gru_update, two_value_probabilities, Near,
+    tanh_in_place, tensor_gru_update, two_value_probabilities, GruRows, LinearRows, Near,
+    TensorGruRows,
 };
 pub(crate) use cells_backward::{
     elu_backward, gru_backward, linear_backward, tanh_backward, tensor_gru_backward,

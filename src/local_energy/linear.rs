@@ -360,7 +360,7 @@ impl<F: Real> Propagation<F> {
             let left = left.map_or(&[][..], |u| &done[u * dh..(u + 1) * dh]);
             let out = &mut self.out[t * dh..(t + 1) * dh];
             let tape = &mut self.gates[t * tw..(t + 1) * tw];
-            linear_update(layout, &self.pre_x, left, h, out, tape);
+            linear_update(layout.linear(), &self.pre_x, left, h, out, tape);
             self.keep[t] = tape[..dh].iter().map(|a| a.to_f64()).fold(0.0, f64::max);
             let value = self.values[t];
             let feasible = feasible_values(model.config(), n, t, self.partial[t]);
@@ -474,7 +474,15 @@ impl<F: Real> Propagation<F> {
             let left_states = left_column.map_or(&[][..], |u| &self.ring[u][..rows]);
             let gates = &self.gates[t * tw..(t + 1) * tw];
             let (h, out) = (&mut block[..rows], &mut self.walk_out[..rows]);
-            linear_blend(layout, gates, own_states, left_states, h, out, near);
+            linear_blend(
+                layout.linear(),
+                gates,
+                own_states,
+                left_states,
+                h,
+                out,
+                near,
+            );
             // Rows starting at t: the sample's state, and its states before t in the window
             // (later positions read them).
             while started < batch.len() && self.connected[batch[started]].first == t {
@@ -518,7 +526,7 @@ impl<F: Real> Propagation<F> {
                     }
                     let left = left_column.map_or(&[][..], |u| &self.ring[u][r.clone()]);
                     let out = &mut self.walk_out[r.clone()];
-                    linear_update(layout, &self.pre_x, left, h, out, &mut []);
+                    linear_update(layout.linear(), &self.pre_x, left, h, out, &mut []);
                     let change = max_abs_difference(&block[r], &self.h[t * dh..(t + 1) * dh]);
                     self.change[slot * window + column] = change;
                 } else if (t - c.first) % EXACT_CHANGE_EVERY == 0 {

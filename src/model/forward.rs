@@ -320,7 +320,7 @@ impl<F: Real> Pass<F> {
                     // On a chain the state blends towards the previous one, which is the
                     // own slot's content; on a grid towards the merge in `pre_h`.
                     let h = &mut states[own.clone()];
-                    gru_update(gate_layout, pre_x, pre_h, bhg, h, gates_out);
+                    gru_update(gate_layout.gru(), pre_x, pre_h, bhg, h, gates_out);
                 }
                 CellKind::LinearGated => {
                     // The own slot holds the state read through it (chain: the previous one;
@@ -335,7 +335,7 @@ impl<F: Real> Pass<F> {
                         None => &mut [][..],
                     };
                     let out = &mut self.activated[l][..rows * dh];
-                    linear_update(gate_layout, pre_x, left, h, out, tape);
+                    linear_update(gate_layout.linear(), pre_x, left, h, out, tape);
                 }
             }
             if let Some(rec) = record.as_deref_mut() {
@@ -456,7 +456,7 @@ impl<F: Real> Pass<F> {
             Some(rec) => rec.gates(l, pos),
             None => &mut [][..],
         };
-        tensor_gru_update(gl, pre, q, &mut states[own], tape);
+        tensor_gru_update(gl.tensor(), pre, q, &mut states[own], tape);
         if !tape.is_empty() {
             for ((row, c), tr) in tape
                 .chunks_exact_mut(tw)

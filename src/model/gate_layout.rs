@@ -5,6 +5,7 @@
 //! of them (equations in `model/layout.rs`).
 
 use super::config::{CellKind, ModelConfig};
+use crate::kernels::{GruRows, LinearRows, TensorGruRows};
 
 /// What a GRU's new state blends towards: h' = (1 - z) g + z m.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +72,31 @@ impl GateLayout {
             cfg.local_dim as usize,
             cfg.layers as usize,
         )
+    }
+
+    /// The GRU kernels' rows.
+    pub fn gru(&self) -> GruRows {
+        GruRows {
+            dh: self.dh,
+            merge: self.blend == Some(Blend::Merge),
+        }
+    }
+
+    /// The tensorized cell kernels' rows.
+    pub fn tensor(&self) -> TensorGruRows {
+        TensorGruRows {
+            dh: self.dh,
+            concat: self.concat_width(),
+            tensor: self.max_tensor_width(),
+        }
+    }
+
+    /// The linear gated cell kernels' rows.
+    pub fn linear(&self) -> LinearRows {
+        LinearRows {
+            dh: self.dh,
+            mix: self.mixes_neighbours(),
+        }
     }
 
     /// Whether this is the tensorized cell.
