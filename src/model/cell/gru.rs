@@ -14,7 +14,7 @@
 use super::{
     accumulate_input, accumulate_neighbours, input_stage, neighbour_products, pass_to_input,
     pass_to_neighbours, Accumulate, Backward, CellShape, Columns, Forward, GradientSink,
-    LayerBlocks, Push, Widths,
+    LayerBlocks, Push, Spec,
 };
 use crate::kernels::{gru_backward, gru_update, GruRows, Real};
 
@@ -54,13 +54,12 @@ impl Gru {
         }
     }
 
-    pub fn widths(&self) -> Widths {
-        Widths {
-            input: self.rows.input_width(),
+    pub fn spec(&self) -> Spec {
+        Spec {
             hidden: self.rows.hidden_width(),
             adj_hidden: self.rows.hidden_width(),
             tape: self.rows.tape_width(),
-            scratch: 0,
+            ..Spec::input_only(self.rows.input_width())
         }
     }
 

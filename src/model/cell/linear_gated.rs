@@ -12,7 +12,7 @@
 
 use super::{
     accumulate_input, input_stage, own_and_other, pass_to_input, Accumulate, Backward, CellShape,
-    Forward, GradientSink, LayerBlocks, Push, Widths,
+    Forward, GradientSink, LayerBlocks, Push, Spec,
 };
 use crate::kernels::{linear_backward, linear_update, LinearRows, Real};
 use crate::model::topology::Step;
@@ -54,11 +54,13 @@ impl LinearGated {
         }
     }
 
-    pub fn widths(&self) -> Widths {
-        Widths {
-            input: self.rows.input_width(),
+    /// Its output is tanh of its state; it tapes the neighbour states it read with its gates.
+    pub fn spec(&self) -> Spec {
+        Spec {
             tape: self.rows.tape_width(),
-            ..Widths::default()
+            separate_output: true,
+            tapes_gathered_states: false,
+            ..Spec::input_only(self.rows.input_width())
         }
     }
 

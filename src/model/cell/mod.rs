@@ -1,17 +1,17 @@
 //! The recurrent cells, one file each, behind one interface. A cell owns its parameter
 //! blocks (names and shapes for a topology), its widths (gate columns, tape row), its tape's
-//! named blocks (through its kernel's row shape in `kernels/cells.rs`), its forward step, its
-//! backward step and its weight-gradient accumulation. The pass (`model/forward.rs`), the
+//! named blocks (through its kernel's row shape, `kernels/cells/<cell>.rs`), its forward
+//! step, its backward step and its weight-gradient accumulation. The pass (`model/forward.rs`), the
 //! backward sweep (`grad/backward.rs`), the gradient accumulation (`grad/accumulate.rs`), the
 //! local energies and the checkpoints (through the parameter layout) reach cells only through
 //! [`Cell`].
 //!
 //! A cell reads `n` neighbours, each through its own weight block (the topology names them,
-//! [`NeighbourWeight::index`]); layer 0's input holds the neighbours' one-hot values side by
+//! `NeighbourWeight::index`); layer 0's input holds the neighbours' one-hot values side by
 //! side, neighbour i's at input row offset `i * local_dim`.
 //!
-//! To add a cell: its file here (and its kernel in `kernels/cells.rs`), a variant of
-//! [`Cell`] and of `CellKind`, and one line in [`Cell::new`].
+//! To add a cell: its file here (and its kernel in `kernels/cells/`), a variant of [`Cell`]
+//! (and its arm in `each_cell!`) and of `CellKind`, and one line in [`Cell::new`].
 
 mod gru;
 mod linear_gated;
@@ -93,41 +93,39 @@ impl Cell {
 
     /// Columns of `pre_x` and of its adjoint per row.
     pub fn input_width(&self) -> usize {
-        each_cell!(self, c => c.widths().input)
+        each_cell!(self, c => c.spec().input)
     }
 
     /// Columns of `pre_h` per row (the neighbour states times their weights).
     pub fn hidden_width(&self) -> usize {
-        each_cell!(self, c => c.widths().hidden)
+        each_cell!(self, c => c.spec().hidden)
     }
 
     /// Columns of the adjoint the neighbour weights' gradients read, when not `pre_x`'s.
     pub fn adj_hidden_width(&self) -> usize {
-        each_cell!(self, c => c.widths().adj_hidden)
+        each_cell!(self, c => c.spec().adj_hidden)
     }
 
     /// Columns of a tape row.
     pub fn tape_width(&self) -> usize {
-        each_cell!(self, c => c.widths().tape)
+        each_cell!(self, c => c.spec().tape)
     }
 
     /// Columns of the cell's own scratch per row, forward and backward.
     pub fn scratch_width(&self) -> usize {
-        each_cell!(self, c => c.widths().scratch)
+        each_cell!(self, c => c.spec().scratch)
     }
 
     /// Whether what the heads and the next layer read (the output) is not the state itself
     /// but kept beside it (the linear gated cell's tanh of its state).
     pub fn separate_output(&self) -> bool {
-        matches!(self, Cell::LinearGated(_))
+        each_cell!(self, c => c.spec().separate_output)
     }
 
     /// Whether a recorded pass tapes the states read from neighbours other than the previous
-    /// position (the linear gated cell tapes them with its gates). The tensorized cell reads
-    /// them from its own tape's c but tapes them too, as before, so that the backward
-    /// workspace, hence the chunks and the order of sums, stay as they were.
+    /// position.
     pub fn tapes_gathered_states(&self) -> bool {
-        !matches!(self, Cell::LinearGated(_))
+        each_cell!(self, c => c.spec().tapes_gathered_states)
     }
 
     /// The linear gated cell, whose local energies propagate flips (`local_energy/linear.rs`).
@@ -156,14 +154,42 @@ impl Cell {
     }
 }
 
-/// The widths of a cell's rows.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Widths {
+/// What the pass and the sweep need to know of a cell's rows: their widths, and where its
+/// output and its neighbours' states are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Spec {
+    /// Columns of `pre_x` and of its adjoint.
     pub input: usize,
+    /// Columns of `pre_h`.
     pub hidden: usize,
+    /// Columns of the adjoint its other weights' gradients read, when not `pre_x`'s.
     pub adj_hidden: usize,
+    /// Columns of a tape row.
     pub tape: usize,
+    /// Columns of its own scratch, forward and backward.
     pub scratch: usize,
+    /// Whether its output (what the heads and the next layer read) is kept beside its state
+    /// rather than being the state.
+    pub separate_output: bool,
+    /// Whether a recorded pass tapes the states it read from neighbours other than the
+    /// previous position.
+    pub tapes_gathered_states: bool,
+}
+
+impl Spec {
+    /// `input` columns and nothing else: no other weights, tape or scratch, the output the
+    /// state, the gathered states taped.
+    pub fn input_only(input: usize) -> Self {
+        Spec {
+            input,
+            hidden: 0,
+            adj_hidden: 0,
+            tape: 0,
+            scratch: 0,
+            separate_output: false,
+            tapes_gathered_states: true,
+        }
+    }
 }
 
 /// Pushes a named block of the given shape onto the parameter vector; returns its range.
@@ -174,7 +200,7 @@ pub(crate) type Push<'a> = dyn FnMut(String, Vec<usize>) -> Range<usize> + 'a;
 pub(crate) struct LayerBlocks {
     /// The weight of the layer's input (the tensorized cell's `tensor_weight`).
     pub input: Range<usize>,
-    /// One weight per neighbour weight of the topology, by [`NeighbourWeight::index`]; empty
+    /// One weight per neighbour weight of the topology, by `NeighbourWeight::index`; empty
     /// for a cell without (the linear gated cell; the tensorized cell's are in `input`).
     pub neighbours: Vec<Range<usize>>,
     pub bias: Range<usize>,

@@ -20,7 +20,7 @@
 
 use super::{
     fill_rows, transposed, Accumulate, Backward, CellShape, Columns, Forward, GradientSink, Input,
-    LayerBlocks, Push, Widths,
+    LayerBlocks, Push, Spec,
 };
 use crate::kernels::{
     gemm, gemm_view, tensor_gru_backward, tensor_gru_update, Real, TensorGruRows, View,
@@ -77,14 +77,16 @@ impl TensorGru {
     }
 
     /// `pre_h` holds the merge's pre-activation q = c M, and its adjoint; the scratch c and
-    /// T side by side.
-    pub fn widths(&self) -> Widths {
-        Widths {
-            input: self.rows.input_width(),
+    /// T side by side. It reads its neighbours' states from its tape's c, but the gathered
+    /// states are taped as before, so that the backward workspace, hence the chunks and the
+    /// order of sums, stay as they were.
+    pub fn spec(&self) -> Spec {
+        Spec {
             hidden: self.shape.dh,
             adj_hidden: self.shape.dh,
             tape: self.rows.tape_width(),
             scratch: self.rows.concat + self.rows.tensor,
+            ..Spec::input_only(self.rows.input_width())
         }
     }
 

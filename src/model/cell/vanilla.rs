@@ -9,7 +9,7 @@
 use super::{
     accumulate_input, accumulate_neighbours, input_stage, neighbour_products, pass_to_input,
     pass_to_neighbours, Accumulate, Backward, CellShape, Forward, GradientSink, LayerBlocks, Push,
-    Widths,
+    Spec,
 };
 use crate::kernels::{elu_backward, elu_in_place, tanh_backward, tanh_in_place, Real};
 
@@ -51,11 +51,10 @@ impl Vanilla {
 
     /// `pre_x` and the neighbours' products share one buffer; no tape (the backward reads
     /// the new state).
-    pub fn widths(&self) -> Widths {
-        Widths {
-            input: self.shape.dh,
+    pub fn spec(&self) -> Spec {
+        Spec {
             hidden: self.shape.dh,
-            ..Widths::default()
+            ..Spec::input_only(self.shape.dh)
         }
     }
 
