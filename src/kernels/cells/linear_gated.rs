@@ -103,9 +103,11 @@ fn linear_rows<A: Arithmetic, F: Real, const GRID: bool, const LEFT: bool, const
 ) {
     let dh = shape.dh;
     let (xw, tw) = (shape.input_width(), shape.tape_width());
-    let block = |b: usize| shape.block(b);
-    let (at_a, at_b, at_c) = (block(LinearRows::A), block(LinearRows::B), block(shape.c()));
-    let (at_m, at_hl, at_hv) = (block(shape.m()), block(shape.h_h()), block(shape.h_v()));
+    let (at_a, at_b, at_c) = (
+        shape.block(LinearRows::A),
+        shape.block(LinearRows::B),
+        shape.block(shape.c()),
+    );
     let rows = h.len() / dh;
     assert!(pre_x.len() >= rows * xw && out.len() >= rows * dh);
     assert!(!LEFT || left.len() >= rows * dh);
@@ -121,10 +123,22 @@ fn linear_rows<A: Arithmetic, F: Real, const GRID: bool, const LEFT: bool, const
         } else {
             &left[..0]
         };
+        // The tape's blocks, each exactly dh long: `[a | c | m]`, or `[a | b | c | h_h | h_v]`
+        // with the mix (the order of `LinearRows`'s names).
         let t = if RECORD {
             &mut tape[row * tw..(row + 1) * tw]
         } else {
             &mut tape[..0]
+        };
+        let mut blocks = t.chunks_exact_mut(dh);
+        let mut next = || blocks.next().unwrap_or_default();
+        let t_a = next();
+        let t_b = if GRID { next() } else { Default::default() };
+        let t_c = next();
+        let (t_m, t_hl, t_hv) = if GRID {
+            (Default::default(), next(), next())
+        } else {
+            (next(), Default::default(), Default::default())
         };
         for j in 0..dh {
             let a = sigmoid::<A, F>(px_a[j]);
@@ -141,14 +155,14 @@ fn linear_rows<A: Arithmetic, F: Real, const GRID: bool, const LEFT: bool, const
             hr[j] = new;
             o[j] = tanh::<A, F>(new);
             if RECORD {
-                t[at_a.start + j] = a;
-                t[at_c.start + j] = c;
+                t_a[j] = a;
+                t_c[j] = c;
                 if GRID {
-                    t[at_b.start + j] = b;
-                    t[at_hl.start + j] = hl;
-                    t[at_hv.start + j] = hv;
+                    t_b[j] = b;
+                    t_hl[j] = hl;
+                    t_hv[j] = hv;
                 } else {
-                    t[at_m.start + j] = m;
+                    t_m[j] = m;
                 }
             }
         }
@@ -333,36 +347,48 @@ fn linear_backward_rows<F: Real, const GRID: bool>(
 ) {
     let dh = shape.dh;
     let (xw, tw) = (shape.input_width(), shape.tape_width());
-    let at = |b: usize| shape.block(b).start;
-    let (at_a, at_b, at_c) = (at(LinearRows::A), at(LinearRows::B), at(shape.c()));
-    let (at_m, at_hl, at_hv) = (at(shape.m()), at(shape.h_h()), at(shape.h_v()));
     let rows = adj_h.len() / dh;
     let has_left = !adj_left.is_empty();
     assert!(tape.len() >= rows * tw && out.len() >= rows * dh && adj_out.len() >= rows * dh);
     assert!(adj_x.len() >= rows * xw && (!has_left || adj_left.len() >= rows * dh));
     for row in 0..rows {
         let t = &tape[row * tw..(row + 1) * tw];
+        let block = |b: usize| &t[shape.block(b)][..dh];
+        let (a, c) = (block(LinearRows::A), block(shape.c()));
+        let (b, hl, hv, m) = if GRID {
+            (
+                block(LinearRows::B),
+                block(shape.h_h()),
+                block(shape.h_v()),
+                &t[..0],
+            )
+        } else {
+            (&t[..0], &t[..0], &t[..0], block(shape.m()))
+        };
         let o = &out[row * dh..(row + 1) * dh];
         let ao = &adj_out[row * dh..(row + 1) * dh];
         let ah = &mut adj_h[row * dh..(row + 1) * dh];
+        // `[a | c]`, or `[a | b | c]` with the mix (the order of `LinearRows`'s names).
         let ax = &mut adj_x[row * xw..(row + 1) * xw];
+        let (ax_a, rest) = ax.split_at_mut(dh);
+        let (ax_b, ax_c) = rest.split_at_mut(if GRID { dh } else { 0 });
+        let ax_c = &mut ax_c[..dh];
         for j in 0..dh {
             let d = ah[j] + ao[j] * (F::ONE - o[j] * o[j]);
-            let (a, c) = (t[at_a + j], t[at_c + j]);
+            let (a, c) = (a[j], c[j]);
             if GRID {
-                let (b, hl, hv) = (t[at_b + j], t[at_hl + j], t[at_hv + j]);
+                let (b, hl, hv) = (b[j], hl[j], hv[j]);
                 let m = b * hl + (F::ONE - b) * hv;
-                ax[at_a + j] = d * (m - c) * a * (F::ONE - a);
-                ax[at_b + j] = d * a * (hl - hv) * b * (F::ONE - b);
-                ax[at_c + j] = d * (F::ONE - a);
+                ax_a[j] = d * (m - c) * a * (F::ONE - a);
+                ax_b[j] = d * a * (hl - hv) * b * (F::ONE - b);
+                ax_c[j] = d * (F::ONE - a);
                 if has_left {
                     adj_left[row * dh + j] += d * a * b;
                 }
                 ah[j] = d * a * (F::ONE - b);
             } else {
-                let m = t[at_m + j];
-                ax[at_a + j] = d * (m - c) * a * (F::ONE - a);
-                ax[at_c + j] = d * (F::ONE - a);
+                ax_a[j] = d * (m[j] - c) * a * (F::ONE - a);
+                ax_c[j] = d * (F::ONE - a);
                 ah[j] = d * a;
             }
         }
