@@ -250,7 +250,7 @@ impl<F: Real> Backward<F> {
         let block = |width: usize| pos * rows * width..(pos + 1) * rows * width;
         let own = step.slot * capacity * dh..step.slot * capacity * dh + rows * dh;
 
-        for (l, blocks) in model.layout().layers.iter().enumerate().rev() {
+        for l in (0..model.config().layers as usize).rev() {
             let (below, rest) = self.adj_h.split_at_mut(l);
             let (out_below, out_rest) = self.adj_out.split_at_mut(l);
             let adj_input = match l {
@@ -259,15 +259,7 @@ impl<F: Real> Backward<F> {
                 _ => Some(&mut below[l - 1][own.clone()]),
             };
             cell.backward(CellBackward {
-                at: At {
-                    params: model.params_in::<F>(),
-                    blocks,
-                    layer: l,
-                    step,
-                    rows,
-                    capacity,
-                    dh,
-                },
+                at: At::new(model, l, step, rows, capacity),
                 adj: &mut rest[0],
                 adj_out: &out_rest[0][..if separate { rows * dh } else { 0 }],
                 adj_input,

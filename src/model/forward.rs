@@ -243,7 +243,7 @@ impl<F: Real> Pass<F> {
         let slot = |s: usize| s * capacity * dh..s * capacity * dh + rows * dh;
         let own = slot(step.slot);
 
-        for (l, blocks) in model.layout().layers.iter().enumerate() {
+        for l in 0..model.config().layers as usize {
             let (below, rest) = self.hidden.split_at_mut(l);
             let states = &mut rest[0];
             let (outputs_below, outputs) = self.outputs.split_at_mut(l);
@@ -265,15 +265,7 @@ impl<F: Real> Pass<F> {
                 None => &mut [][..],
             };
             cell.forward(Forward {
-                at: At {
-                    params: model.params_in::<F>(),
-                    blocks,
-                    layer: l,
-                    step,
-                    rows,
-                    capacity,
-                    dh,
-                },
+                at: At::new(model, l, step, rows, capacity),
                 states,
                 input,
                 pre_x: &mut self.pre_x,

@@ -22,6 +22,7 @@ pub(crate) use linear_gated::LinearGated;
 
 use super::config::{CellKind, ModelConfig};
 use super::topology::{Step, Topology};
+use super::Model;
 use crate::kernels::{gemm, gemm_view, Real, View};
 use std::ops::Range;
 
@@ -228,6 +229,22 @@ pub(crate) struct At<'a, F> {
     /// Rows the state slots have room for: their stride is `capacity * dh`.
     pub capacity: usize,
     pub dh: usize,
+}
+
+impl<'a, F: Real> At<'a, F> {
+    /// Layer `l` of `model` at a position reading `step`'s neighbours, for `rows` rows of
+    /// slots with room for `capacity`.
+    pub fn new(model: &'a Model, l: usize, step: Step, rows: usize, capacity: usize) -> Self {
+        At {
+            params: model.params_in::<F>(),
+            blocks: &model.layout().layers[l],
+            layer: l,
+            step,
+            rows,
+            capacity,
+            dh: model.config().hidden as usize,
+        }
+    }
 }
 
 impl<F> At<'_, F> {
