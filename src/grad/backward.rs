@@ -13,13 +13,11 @@
 use super::tape::Tape;
 use crate::buffer::{try_zeroed, try_zeroed_layers};
 use crate::error::{Error, Result};
-use crate::kernels::{
-    elu_backward, gemm_view, gru_backward, linear_backward, tanh_backward, tensor_gru_backward,
-    Real, View,
-};
-use crate::model::forward::{own_and_other, softsign_derivative, Pass};
+use crate::kernels::{gemm_view, Real, View};
+use crate::model::cell::{transposed, At, Backward as CellBackward};
+use crate::model::forward::{softsign_derivative, Pass};
 use crate::model::ReadValues;
-use crate::model::{Blend, CellKind, Model, PhaseKind, Step};
+use crate::model::{Model, PhaseKind, Step};
 use num_complex::Complex64;
 use std::f64::consts::PI;
 
@@ -32,20 +30,17 @@ pub(crate) struct Backward<F: Real> {
     /// Per layer, `[slots x capacity x hidden]` (slots as the pass's states): the adjoint of
     /// the states carried back in time.
     adj_h: Vec<Vec<F>>,
-    /// Linear gated cell only, per layer `[capacity x hidden]`: the adjoint of tanh of the
-    /// state at the current position (from the heads or the next layer), kept apart from the
-    /// state's own adjoint in `adj_h` (empty for the other cells).
+    /// With a cell whose output is not its state, per layer `[capacity x hidden]`: the
+    /// adjoint of the output at the current position (from the heads or the next layer),
+    /// kept apart from the state's own adjoint in `adj_h` (empty for the other cells).
     adj_out: Vec<Vec<F>>,
-    /// Per layer, `[n_sites x rows x G*hidden]`: adjoint of `pre_x = x W_in + b`.
+    /// Per layer, `[n_sites x rows x Cell::input_width]`: adjoint of `pre_x`.
     pub adj_x: Vec<Vec<F>>,
-    /// Per layer (GRU only), `[n_sites x rows x GateLayout::adj_h_pre_width]`: adjoint of
-    /// `pre_h` (the neighbour states times their weights) with the candidate gate's part
-    /// taken at `pre_h_g + b_hg`, and on a grid the merge last. The vanilla cells use `adj_x`.
+    /// Per layer, `[n_sites x rows x Cell::adj_hidden_width]`: the adjoint the cell's
+    /// neighbour weights (or its other block) read, when not `adj_x` (empty then).
     pub adj_h_pre: Vec<Vec<F>>,
-    /// Tensorized cell only, `[capacity x GateLayout::max_tensor_width]` and
-    /// `[capacity x GateLayout::concat_width]`: the adjoints of T and of c at one position.
-    adj_tensor: Vec<F>,
-    adj_concat: Vec<F>,
+    /// `[capacity x Cell::scratch_width]`: the cell's scratch at one position.
+    adj_scratch: Vec<F>,
     /// `[n_sites x rows x local_dim]`: adjoints of the amplitude and phase logits.
     pub adj_logits: Vec<F>,
     pub adj_phase: Vec<F>,
@@ -63,7 +58,7 @@ impl<F: Real> Backward<F> {
             cfg.local_dim as usize,
         );
         let layers = cfg.layers as usize;
-        let gates = model.gate_layout();
+        let cell = model.cell();
         let phase = cfg.phase == PhaseKind::Softsign;
         let what = "the backward workspace";
         let slots = model.topology().slots();
@@ -74,13 +69,12 @@ impl<F: Real> Backward<F> {
             adj_h: try_zeroed_layers(layers, &[slots, capacity, dh], what)?,
             adj_out: try_zeroed_layers(
                 layers,
-                &[if gates.is_linear() { capacity } else { 0 }, dh],
+                &[if cell.separate_output() { capacity } else { 0 }, dh],
                 what,
             )?,
-            adj_x: try_zeroed_layers(layers, &[n, capacity, gates.input_width()], what)?,
-            adj_h_pre: try_zeroed_layers(layers, &[n, capacity, gates.adj_h_pre_width()], what)?,
-            adj_tensor: try_zeroed(&[capacity, gates.max_tensor_width()], what)?,
-            adj_concat: try_zeroed(&[capacity, gates.concat_width()], what)?,
+            adj_x: try_zeroed_layers(layers, &[n, capacity, cell.input_width()], what)?,
+            adj_h_pre: try_zeroed_layers(layers, &[n, capacity, cell.adj_hidden_width()], what)?,
+            adj_scratch: try_zeroed(&[capacity, cell.scratch_width()], what)?,
             adj_logits: try_zeroed(&[n, capacity, d], what)?,
             adj_phase: try_zeroed(&[n, capacity, if phase { d } else { 0 }], what)?,
             values: try_zeroed(&[n, capacity], what)?,
@@ -97,8 +91,7 @@ impl<F: Real> Backward<F> {
                     .chain(&b.adj_h_pre)
                     .map(Vec::len)
                     .sum::<usize>()
-                    + b.adj_tensor.len()
-                    + b.adj_concat.len()
+                    + b.adj_scratch.len()
                     + b.adj_logits.len()
                     + b.adj_phase.len()))
     }
@@ -182,7 +175,7 @@ impl<F: Real> Backward<F> {
             }
             let step = model.topology().step(pos);
             let top_slot = step.slot * self.capacity * dh;
-            let adj_top = if model.gate_layout().is_linear() {
+            let adj_top = if model.cell().separate_output() {
                 let adj_out = &mut self.adj_out[top][..rows * dh];
                 adj_out.fill(F::ZERO);
                 adj_out
@@ -244,264 +237,40 @@ impl<F: Real> Backward<F> {
     /// Every layer's part of the sweep at position `pos` (whose slot and neighbours `step`
     /// names), after the heads.
     fn layers(&mut self, model: &Model, pos: usize, step: Step) {
-        if model.gate_layout().is_linear() {
-            self.linear_layers(model, pos, step);
-            return;
-        }
-        let cfg = model.config();
-        let p = model.params_in::<F>();
-        let gate_layout = model.gate_layout();
+        let cell = model.cell();
+        let separate = cell.separate_output();
         let rows = self.tape.rows;
-        let dh = cfg.hidden as usize;
-        let (gdh, hdh) = (gate_layout.input_width(), gate_layout.hidden_width());
-        let capacity = self.capacity;
-        let slot = |s: usize| s * capacity * dh..s * capacity * dh + rows * dh;
-        let own = slot(step.slot);
-        let block = |width: usize| pos * rows * width..(pos + 1) * rows * width;
-
-        for (l, lay) in model.layout().layers.iter().enumerate().rev() {
-            if cfg.cell == CellKind::TensorGru {
-                self.tensor_layer(model, pos, step, l);
-                continue;
-            }
-            let (below, rest) = self.adj_h.split_at_mut(l);
-            let adj = &mut rest[0];
-            let adj_x = &mut self.adj_x[l][block(gdh)];
-            // The cell's own backward; `kept` says whether it left in the own slot the part
-            // of the previous state's adjoint that bypasses the weights (the chain GRU's
-            // adjoint of m).
-            let (adj_hidden, kept) = match gate_layout.blend() {
-                Some(blend) => {
-                    let gates = &self.tape.gates[l][block(gate_layout.tape_width())];
-                    let h_prev = &self.tape.h[l][block(dh)];
-                    let adj_hp = &mut self.adj_h_pre[l][block(hdh)];
-                    gru_backward(
-                        gate_layout,
-                        gates,
-                        h_prev,
-                        &mut adj[own.clone()],
-                        adj_x,
-                        adj_hp,
-                    );
-                    (&self.adj_h_pre[l][block(hdh)], blend == Blend::Previous)
-                }
-                None => {
-                    let h = &self.tape.h[l][(pos + 1) * rows * dh..(pos + 2) * rows * dh];
-                    activation_backward(cfg.cell, h, &adj[own.clone()], adj_x);
-                    (&self.adj_x[l][block(gdh)], false)
-                }
-            };
-            let a = View {
-                data: adj_hidden,
-                rs: hdh,
-                cs: 1,
-            };
-            let mut own_passed_on = kept;
-            for n in step.neighbours() {
-                let w = transposed(p, n.weight.range(lay).clone(), hdh);
-                // The own slot's adjoint is used up: the neighbour that read the slot starts
-                // it afresh (unless the cell kept a part there); any other slot adds.
-                let beta = if n.slot == step.slot && !kept {
-                    F::ZERO
-                } else {
-                    F::ONE
-                };
-                own_passed_on |= n.slot == step.slot;
-                gemm_view(rows, hdh, dh, a, w, beta, &mut adj[slot(n.slot)], dh, 1);
-            }
-            if !own_passed_on {
-                // Nothing read the slot before (the zero initial state): no adjoint.
-                adj[own.clone()].fill(F::ZERO);
-            }
-            if l > 0 {
-                let w_in = transposed(p, lay.input_weight.clone(), gdh);
-                let a = View {
-                    data: &self.adj_x[l][block(gdh)],
-                    rs: gdh,
-                    cs: 1,
-                };
-                gemm_view(
-                    rows,
-                    gdh,
-                    dh,
-                    a,
-                    w_in,
-                    F::ONE,
-                    &mut below[l - 1][own.clone()],
-                    dh,
-                    1,
-                );
-            }
-        }
-    }
-}
-
-impl<F: Real> Backward<F> {
-    /// [`Backward::layers`] for the linear gated cell: no neighbour weights, so each
-    /// neighbour's adjoint comes out of the cell's own kernel, elementwise.
-    fn linear_layers(&mut self, model: &Model, pos: usize, step: Step) {
-        let p = model.params_in::<F>();
-        let gate_layout = model.gate_layout();
-        let rows = self.tape.rows;
-        let dh = gate_layout.dh;
-        let (gdh, tw) = (gate_layout.input_width(), gate_layout.tape_width());
-        let capacity = self.capacity;
-        let slot = |s: usize| s * capacity * dh..s * capacity * dh + rows * dh;
-        let own = slot(step.slot);
-        let block = |width: usize| pos * rows * width..(pos + 1) * rows * width;
-        // The state read through the own slot (chain: previous; grid: above), if any, and
-        // the grid's horizontal neighbour, which lives in another slot.
-        let reads_own = step.neighbours().any(|n| n.slot == step.slot);
-        let left = step
-            .neighbours()
-            .find(|n| n.slot != step.slot)
-            .map(|n| slot(n.slot));
-
-        for (l, lay) in model.layout().layers.iter().enumerate().rev() {
-            let (adj_own, adj_left) = own_and_other(&mut self.adj_h[l], own.clone(), left.clone());
-            let out = &self.tape.h[l][(pos + 1) * rows * dh..(pos + 2) * rows * dh];
-            linear_backward(
-                gate_layout,
-                &self.tape.gates[l][block(tw)],
-                out,
-                &self.adj_out[l][..rows * dh],
-                adj_own,
-                adj_left,
-                &mut self.adj_x[l][block(gdh)],
-            );
-            if !reads_own {
-                // Nothing was read through the slot (the zero initial state): no adjoint.
-                adj_own.fill(F::ZERO);
-            }
-            if l > 0 {
-                let w_in = transposed(p, lay.input_weight.clone(), gdh);
-                let a = View {
-                    data: &self.adj_x[l][block(gdh)],
-                    rs: gdh,
-                    cs: 1,
-                };
-                let below = &mut self.adj_out[l - 1][..rows * dh];
-                gemm_view(rows, gdh, dh, a, w_in, F::ZERO, below, dh, 1);
-            }
-        }
-    }
-}
-
-impl<F: Real> Backward<F> {
-    /// The tensorized cell's layer `l` at position `pos`: from the adjoint of its new state
-    /// (the own slot), the adjoints of `[u | g]` (into `adj_x`) and of q (into `adj_h_pre`),
-    /// then through T and c to the neighbours' slots and, above layer 0, to the layer below.
-    fn tensor_layer(&mut self, model: &Model, pos: usize, step: Step, l: usize) {
-        let p = model.params_in::<F>();
-        let gl = model.gate_layout();
-        let lay = &model.layout().layers[l];
-        let rows = self.tape.rows;
-        let dh = gl.dh;
-        let (nc, k, xw, tw) = (
-            gl.concat_width(),
-            gl.tensor_width(l),
-            gl.input_width(),
-            gl.tape_width(),
+        let dh = model.config().hidden as usize;
+        let (xw, hw, tw) = (
+            cell.input_width(),
+            cell.adj_hidden_width(),
+            cell.tape_width(),
         );
         let capacity = self.capacity;
-        let slot = |s: usize| s * capacity * dh..s * capacity * dh + rows * dh;
-        let own = slot(step.slot);
         let block = |width: usize| pos * rows * width..(pos + 1) * rows * width;
-        let (below, rest) = self.adj_h.split_at_mut(l);
-        let adj = &mut rest[0];
-        let adj_pre = &mut self.adj_x[l][block(xw)];
-        let adj_q = &mut self.adj_h_pre[l][block(dh)];
-        let tape = &self.tape.gates[l][block(tw)];
-        tensor_gru_backward(gl, tape, &adj[own.clone()], adj_pre, adj_q);
-        // adj T = adj_pre W^T, adj c = adj_q M^T.
-        let adj_t = &mut self.adj_tensor[..rows * k];
-        let pre_view = View {
-            data: adj_pre,
-            rs: xw,
-            cs: 1,
-        };
-        let w = transposed(p, lay.input_weight.clone(), xw);
-        gemm_view(rows, xw, k, pre_view, w, F::ZERO, adj_t, k, 1);
-        let adj_c = &mut self.adj_concat[..rows * nc];
-        let q_view = View {
-            data: adj_q,
-            rs: dh,
-            cs: 1,
-        };
-        let m = transposed(p, lay.hidden_weight.clone(), dh);
-        gemm_view(rows, dh, nc, q_view, m, F::ZERO, adj_c, nc, 1);
-        if l == 0 {
-            // c sits in the block of each neighbour's value.
-            for n in step.neighbours() {
-                let values = &self.values[n.position * rows..(n.position + 1) * rows];
-                for ((ac, at), &v) in adj_c
-                    .chunks_exact_mut(nc)
-                    .zip(adj_t.chunks_exact(k))
-                    .zip(values)
-                {
-                    let start = (n.input_offset + v as usize) * nc;
-                    for (a, &b) in ac.iter_mut().zip(&at[start..start + nc]) {
-                        *a += b;
-                    }
-                }
-            }
-        } else {
-            let below_own = &mut below[l - 1][own.clone()];
-            for ((ac, at), ax) in adj_c
-                .chunks_exact_mut(nc)
-                .zip(adj_t.chunks_exact(k))
-                .zip(below_own.chunks_exact_mut(dh))
-            {
-                for (a, &b) in ac.iter_mut().zip(&at[..nc]) {
-                    *a += b;
-                }
-                for (a, &b) in ax.iter_mut().zip(&at[nc..]) {
-                    *a += b;
-                }
-            }
-        }
-        // Each neighbour's part of c goes to its slot: the own slot's adjoint is used up, so
-        // the neighbour that read it (chain: previous site; grid: the site above) starts it
-        // afresh; another slot adds to what later positions sent it.
-        let mut own_passed_on = false;
-        for n in step.neighbours() {
-            let part = n.weight.index() * dh;
-            let reads_own = n.slot == step.slot;
-            own_passed_on |= reads_own;
-            for (dst, ac) in adj[slot(n.slot)]
-                .chunks_exact_mut(dh)
-                .zip(adj_c.chunks_exact(nc))
-            {
-                let src = &ac[part..part + dh];
-                if reads_own {
-                    dst.copy_from_slice(src);
-                } else {
-                    for (a, &b) in dst.iter_mut().zip(src) {
-                        *a += b;
-                    }
-                }
-            }
-        }
-        if !own_passed_on {
-            adj[own].fill(F::ZERO);
-        }
-    }
-}
+        let own = step.slot * capacity * dh..step.slot * capacity * dh + rows * dh;
 
-/// The vanilla cells' activation backward: `adj_pre = adj_h f'(pre)`, read off `h = f(pre)`.
-fn activation_backward<F: Real>(cell: CellKind, h: &[F], adj_h: &[F], adj_pre: &mut [F]) {
-    match cell {
-        CellKind::VanillaElu => elu_backward(h, adj_h, adj_pre),
-        _ => tanh_backward(h, adj_h, adj_pre),
-    }
-}
-
-/// The adjoint of h through `h W` (W a `[.. x w]` block at `range`) is `adj W^T`: the block
-/// seen transposed, by swapped strides.
-fn transposed<F: Real>(p: &[F], range: std::ops::Range<usize>, w: usize) -> View<'_, F> {
-    View {
-        data: &p[range],
-        rs: 1,
-        cs: w,
+        for l in (0..model.config().layers as usize).rev() {
+            let (below, rest) = self.adj_h.split_at_mut(l);
+            let (out_below, out_rest) = self.adj_out.split_at_mut(l);
+            let adj_input = match l {
+                0 => None,
+                _ if separate => Some(&mut out_below[l - 1][..rows * dh]),
+                _ => Some(&mut below[l - 1][own.clone()]),
+            };
+            cell.backward(CellBackward {
+                at: At::new(model, l, step, rows, capacity),
+                adj: &mut rest[0],
+                adj_out: &out_rest[0][..if separate { rows * dh } else { 0 }],
+                adj_input,
+                adj_x: &mut self.adj_x[l][block(xw)],
+                adj_hidden: &mut self.adj_h_pre[l][block(hw)],
+                scratch: &mut self.adj_scratch,
+                tape: &self.tape.gates[l][block(tw)],
+                output: &self.tape.h[l][(pos + 1) * rows * dh..(pos + 2) * rows * dh],
+                previous_output: &self.tape.h[l][block(dh)],
+                values: &self.values,
+            });
+        }
     }
 }

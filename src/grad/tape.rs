@@ -21,7 +21,7 @@ pub(crate) struct Tape<F: Real> {
     /// the one a neighbour reading the previous position sees. For the linear gated cell,
     /// tanh of the state instead (what the heads and the next layer read).
     pub h: Vec<Vec<F>>,
-    /// Per layer (GRU only), `[n_sites x rows x GateLayout::tape_width]`.
+    /// Per layer, `[n_sites x rows x Cell::tape_width]` (the cell's tape rows).
     pub gates: Vec<Vec<F>>,
     /// Per layer, `[n_sites x rows x hidden]`: the state each position read from a neighbour
     /// other than the previous position (a grid's vertical one; unwritten where there is
@@ -43,9 +43,8 @@ impl<F: Real> Tape<F> {
             cfg.local_dim as usize,
         );
         let layers = cfg.layers as usize;
-        let gate_width = model.gate_layout().tape_width();
-        // The linear gated cell tapes its neighbour states with its gates.
-        let gathers = !model.gate_layout().is_linear()
+        let gate_width = model.cell().tape_width();
+        let gathers = model.cell().tapes_gathered_states()
             && model
                 .topology()
                 .weights()

@@ -19,18 +19,17 @@
 
 mod activations;
 mod cells;
-mod cells_backward;
 mod dispatch;
 mod gemm;
+mod heads;
 mod real;
 
 pub(crate) use cells::{
-    elu_in_place, gru_update, head_logits, linear_blend, linear_update, softmax_probabilities,
-    tanh_in_place, tensor_gru_update, two_value_probabilities, Near,
-};
-pub(crate) use cells_backward::{
-    elu_backward, gru_backward, linear_backward, tanh_backward, tensor_gru_backward,
+    elu_backward, elu_in_place, gru_backward, gru_update, linear_backward, linear_blend,
+    linear_update, tanh_backward, tanh_in_place, tensor_gru_backward, tensor_gru_update, GruRows,
+    LinearRows, Near, TensorGruRows,
 };
 pub use dispatch::simd_level_name;
 pub(crate) use gemm::{gemm, gemm_view, matvec, matvec_transposed, View};
+pub(crate) use heads::{head_logits, softmax_probabilities, two_value_probabilities};
 pub(crate) use real::Real;

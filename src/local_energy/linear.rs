@@ -33,8 +33,9 @@ use crate::kernels::{
     head_logits, linear_blend, linear_update, softmax_probabilities, two_value_probabilities, Near,
     Real,
 };
+use crate::model::cell::LinearGated;
 use crate::model::forward::{softsign, softsign_derivative};
-use crate::model::{GateLayout, Model, ModelConfig, PhaseKind, Step};
+use crate::model::{Model, ModelConfig, PhaseKind, Step};
 use crate::parallel::{for_each_task, CHUNK_ROWS};
 use num_complex::Complex64;
 use std::f64::consts::PI;
@@ -50,16 +51,21 @@ const BATCH: usize = 128;
 /// Whether the propagation applies: one layer of the linear gated cell whose per-row
 /// workspace fits the snapshots' budget.
 pub(super) fn applies<F: Real>(model: &Model) -> bool {
-    model.gate_layout().is_linear()
+    model.cell().linear_gated().is_some()
         && model.config().layers == 1
         && workspace_bytes::<F>(model).is_some_and(|b| b <= SNAPSHOT_BUDGET_BYTES)
+}
+
+/// The model's cell, which [`applies`] found to be the linear gated one.
+fn cell(model: &Model) -> &LinearGated {
+    model.cell().linear_gated().expect("the linear gated cell")
 }
 
 /// Bytes of one thread's workspace: the sample's states, heads' inputs and gates in `F` and
 /// its running sums and responses in f64 at every position, and the walking rows' states over the window of
 /// positions they read back.
 fn workspace_bytes<F: Real>(model: &Model) -> Option<usize> {
-    let layout = model.gate_layout();
+    let layout = cell(model).rows();
     let states = (2 * layout.dh + layout.tape_width()).checked_mul(size_of::<F>())?;
     let per_position = states.checked_add((3 + 2 * layout.dh) * 8)?;
     let sample = model.num_sites().checked_mul(per_position)?;
@@ -225,7 +231,7 @@ impl<F: Real> Propagation<F> {
     fn new(model: &Model) -> Result<Self> {
         let what = "the linear cell's local-energy workspace";
         let n = model.num_sites();
-        let layout = model.gate_layout();
+        let layout = cell(model).rows();
         let dh = layout.dh;
         let mut position_of: Vec<usize> = try_zeroed_vec(n, what)?;
         for (pos, &site) in model.order().iter().enumerate() {
@@ -338,7 +344,7 @@ impl<F: Real> Propagation<F> {
     /// The sample's pass, keeping its states, gates and running sums at every position.
     fn run_sample(&mut self, model: &Model, config: &[u8]) {
         let n = model.num_sites();
-        let layout = model.gate_layout();
+        let layout = cell(model).rows();
         let (dh, tw) = (layout.dh, layout.tape_width());
         for (v, &site) in self.values.iter_mut().zip(model.order()) {
             *v = config[site];
@@ -372,7 +378,7 @@ impl<F: Real> Propagation<F> {
         for t in (0..n).rev() {
             self.tail_weight[t] = match t + 1 {
                 u if u == n => 0.0,
-                u if layout.mixes_neighbours() => (n - u) as f64,
+                u if layout.mix => (n - u) as f64,
                 u => self.keep[u] * self.keep[u] * (1.0 + self.tail_weight[u]),
             };
         }
@@ -441,7 +447,7 @@ impl<F: Real> Propagation<F> {
     /// slot.
     fn walk(&mut self, model: &Model, batch: &[usize]) {
         let n = model.num_sites();
-        let layout = model.gate_layout();
+        let layout = cell(model).rows();
         let (dh, tw, window) = (layout.dh, layout.tape_width(), self.window);
         let (mut started, mut live) = (0, 0);
         let mut t = self.connected[batch[0]].first;
@@ -602,7 +608,7 @@ impl<F: Real> Propagation<F> {
             self.tail_response(model);
             self.responses_ready = true;
         }
-        let layout = model.gate_layout();
+        let layout = cell(model).rows();
         let (dh, tw, window) = (layout.dh, layout.tape_width(), self.window);
         let mut first_order = Complex64::new(0.0, 0.0);
         for p in (t + 1).saturating_sub(window - 1)..=t {
@@ -617,7 +623,7 @@ impl<F: Real> Propagation<F> {
                     &self.response_re[response.clone()],
                     &self.response_im[response],
                 );
-                carried(layout, gates, through_left, &mut self.carry);
+                cell(model).carried(gates, through_left, &mut self.carry);
                 let (mut sum_re, mut sum_im) = (0.0, 0.0);
                 for j in 0..dh {
                     let passed = self.carry[j] * (state[j] - sample[j]).to_f64();
@@ -649,7 +655,7 @@ impl<F: Real> Propagation<F> {
     fn tail_response(&mut self, model: &Model) {
         let n = model.num_sites();
         let cfg = model.config();
-        let layout = model.gate_layout();
+        let layout = cell(model).rows();
         let (dh, tw) = (layout.dh, layout.tape_width());
         let (params, param_layout) = (model.params_in::<F>(), model.layout());
         let amplitude_bias = &params[param_layout.amplitude_bias.clone()];
@@ -707,7 +713,7 @@ impl<F: Real> Propagation<F> {
                 let gates = &self.gates[r * tw..(r + 1) * tw];
                 let reader = (r - p - 1) * dh..(r - p) * dh;
                 let (r_re, r_im) = (&later_re[reader.clone()], &later_im[reader]);
-                carried(layout, gates, through_left, &mut self.carry);
+                cell(model).carried(gates, through_left, &mut self.carry);
                 for j in 0..dh {
                     re[j] += self.carry[j] * r_re[j];
                 }
@@ -766,7 +772,7 @@ struct Heads<F: Real> {
 impl<F: Real> Heads<F> {
     fn new(model: &Model) -> Result<Self> {
         let what = "the linear cell's local-energy workspace";
-        let (dh, d) = (model.gate_layout().dh, model.config().local_dim as usize);
+        let (dh, d) = (cell(model).rows().dh, model.config().local_dim as usize);
         Ok(Heads {
             amplitude_t: try_zeroed(&[d, dh], what)?,
             phase_t: try_zeroed(&[d, dh], what)?,
@@ -789,7 +795,7 @@ impl<F: Real> Heads<F> {
             &mut self.amplitude_t,
         );
         let largest_row_sum = |wt: &[F]| {
-            let rows = wt.chunks_exact(model.gate_layout().dh);
+            let rows = wt.chunks_exact(cell(model).rows().dh);
             let sums = rows.map(|w| w.iter().map(|x| x.to_f64().abs()).sum::<f64>());
             sums.fold(0.0, f64::max)
         };
@@ -870,7 +876,7 @@ fn gather_inputs<F: Real>(model: &Model, step: Step, value: impl Fn(usize) -> u8
     let lay = &model.layout().layers[0];
     let width = pre_x.len();
     pre_x.copy_from_slice(&p[lay.bias.clone()]);
-    let w = &p[lay.input_weight.clone()];
+    let w = &p[lay.input.clone()];
     for nb in step.neighbours() {
         let start = (nb.input_offset + value(nb.position) as usize) * width;
         for (a, b) in pre_x.iter_mut().zip(&w[start..start + width]) {
@@ -903,24 +909,6 @@ fn transpose<F: Real>(w: &[F], d: usize, wt: &mut [F]) {
     }
 }
 
-/// How much of a change of a reader's neighbour state reaches the reader's state, per unit,
-/// into `carry`: a on a chain; on a grid a b through the left neighbour, a (1 - b) through
-/// the own slot (`gates` the reader's tape row, `[a | b | ...]`).
-fn carried<F: Real>(layout: GateLayout, gates: &[F], through_left: bool, carry: &mut [f64]) {
-    let dh = layout.dh;
-    let a = &gates[..dh];
-    if !layout.mixes_neighbours() {
-        for (k, &a) in carry.iter_mut().zip(a) {
-            *k = a.to_f64();
-        }
-        return;
-    }
-    for ((k, &a), &b) in carry.iter_mut().zip(a).zip(&gates[dh..2 * dh]) {
-        let b = b.to_f64();
-        *k = a.to_f64() * if through_left { b } else { 1.0 - b };
-    }
-}
-
 /// `w[..y.len()] . y`, summed in f64.
 fn dot<F: Real>(w: &[F], y: &[F]) -> f64 {
     w.iter()
@@ -950,6 +938,7 @@ fn max_abs_difference<F: Real>(a: &[F], b: &[F]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::LinearRows;
     use crate::{Hamiltonian, ModelConfig};
 
     /// On a 400-site chain the walks settle (the initial gates keep about half of a change
@@ -999,8 +988,9 @@ mod tests {
                 .with_u1_total(Some(lx * ly / 2))
                 .with_seed(8);
             let model = Model::new(cfg).unwrap();
-            let layout = model.gate_layout();
+            let layout = cell(&model).rows();
             let (dh, tw) = (layout.dh, layout.tape_width());
+            let at = |b: usize| layout.block(b).start;
             let mut config = vec![0u8; n];
             model.sample(6, 1, &mut config, None).unwrap();
             let mut ws = Propagation::<f64>::new(&model).unwrap();
@@ -1021,15 +1011,15 @@ mod tests {
                     for j in 0..dh {
                         if u > p {
                             let hv = own.map_or(0.0, |o| h[o * dh + j]);
-                            let m = if layout.mixes_neighbours() {
-                                let (b, hl) = (gates[dh + j], left.map_or(0.0, |l| h[l * dh + j]));
+                            let m = if layout.mix {
+                                let b = gates[at(LinearRows::B) + j];
+                                let hl = left.map_or(0.0, |l| h[l * dh + j]);
                                 b * hl + (1.0 - b) * hv
                             } else {
                                 hv
                             };
-                            let c =
-                                gates[tw - if layout.mixes_neighbours() { 3 } else { 2 } * dh + j];
-                            h[u * dh + j] = gates[j] * m + (1.0 - gates[j]) * c;
+                            let (a, c) = (gates[at(LinearRows::A) + j], gates[at(layout.c()) + j]);
+                            h[u * dh + j] = a * m + (1.0 - a) * c;
                         }
                         out[j] = h[u * dh + j].tanh();
                     }

@@ -4,7 +4,8 @@ use crate::error::{Error, Result};
 
 /// The recurrent cell. On a chain (`ly = 1`) it reads the previous site's state h and value
 /// x; on a grid (`ly > 1`, the 2D RNN) it reads two neighbours, the previous site in the same
-/// row (h_h, x_h) and the site above (h_v, x_v), as documented in `model/layout.rs`.
+/// row (h_h, x_h) and the site above (h_v, x_v). Each cell's equations are in its file in
+/// `model/cell/`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CellKind {
     /// Chain: h' = tanh(W h + V x + b).

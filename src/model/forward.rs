@@ -1,18 +1,17 @@
 //! The batched autoregressive pass: one step per sampling position for a chunk of rows,
 //! shared by sampling and evaluation so that both compute exactly the same numbers. Each
 //! step follows the model's [`Topology`](super::Topology): the cells read their neighbours'
-//! states from the slots it names and write their own slot (equations in `model/layout.rs`).
+//! states from the slots it names and write their own slot (each cell's equations in its file
+//! in `model/cell/`).
 
-use super::config::{CellKind, PhaseKind};
+use super::cell::{At, Forward, Input};
+use super::config::PhaseKind;
 use super::topology::Step;
 use super::Model;
 use crate::buffer::{try_zeroed, try_zeroed_layers, try_zeroed_vec};
 use crate::error::Result;
-use crate::kernels::{
-    elu_in_place, gemm, gru_update, linear_update, tanh_in_place, tensor_gru_update, Real,
-};
+use crate::kernels::{gemm, Real};
 use std::f64::consts::PI;
-use std::ops::Range;
 
 /// Picks each row's value at a sampling position: a sampler draws it, an evaluator reads it.
 /// `F` is the pass's float type.
@@ -30,8 +29,8 @@ pub(crate) trait Recorder<F> {
     /// The state that layer `layer` at `pos` read from a neighbour other than the previous
     /// position (see [`NeighbourWeight::reads_previous_position`](super::NeighbourWeight)).
     fn neighbour_state(&mut self, layer: usize, pos: usize, states: &[F]);
-    /// Where the GRU at layer `layer` and `pos` writes its tape rows
-    /// (`[rows x GateLayout::tape_width]`, see `kernels::gru_update`).
+    /// Where the cell at layer `layer` and `pos` writes its tape rows
+    /// (`[rows x Cell::tape_width]`).
     fn gates(&mut self, layer: usize, pos: usize) -> &mut [F];
     /// The masked ln conditionals at `pos`, `[rows x local_dim]`.
     fn log_probs(&mut self, pos: usize, log_probs: &[F]);
@@ -58,17 +57,18 @@ pub(crate) struct Pass<F: Real> {
     pub log_prob: Vec<f64>,
     /// Each row's learned phase of the values so far.
     pub phase: Vec<f64>,
-    /// Linear gated cell only, per layer `[capacity x hidden]`: tanh of the state just
-    /// computed, what the heads and the next layer read (empty for the other cells).
-    activated: Vec<Vec<F>>,
+    /// With a cell whose output is not its state ([`Cell::separate_output`]), per layer
+    /// `[capacity x hidden]`: the output just computed, what the heads and the next layer
+    /// read (empty for the other cells).
+    ///
+    /// [`Cell::separate_output`]: super::Cell::separate_output
+    outputs: Vec<Vec<F>>,
     values: Vec<u8>,
-    pub(super) pre_x: Vec<F>,
-    pub(super) pre_h: Vec<F>,
-    /// Tensorized cell only, `[capacity x GateLayout::concat_width]`: the neighbour states
-    /// side by side (c).
-    concat: Vec<F>,
-    /// Tensorized cell only, `[capacity x GateLayout::max_tensor_width]`: its input T.
-    tensor_in: Vec<F>,
+    /// The cell's scratch: `[capacity x Cell::input_width]`, `[capacity x hidden_width]`,
+    /// `[capacity x scratch_width]`.
+    pre_x: Vec<F>,
+    pre_h: Vec<F>,
+    scratch: Vec<F>,
     logits: Vec<F>,
     phase_logits: Vec<F>,
     log_probs: Vec<F>,
@@ -80,7 +80,7 @@ impl<F: Real> Pass<F> {
         let cfg = model.config();
         let dh = cfg.hidden as usize;
         let d = cfg.local_dim as usize;
-        let gates = model.gate_layout();
+        let cell = model.cell();
         let slots = model.topology().slots();
         let what = "the pass workspace";
         Ok(Pass {
@@ -90,16 +90,15 @@ impl<F: Real> Pass<F> {
             partial: try_zeroed_vec(capacity, what)?,
             log_prob: try_zeroed_vec(capacity, what)?,
             phase: try_zeroed_vec(capacity, what)?,
-            activated: try_zeroed_layers(
+            outputs: try_zeroed_layers(
                 cfg.layers as usize,
-                &[if gates.is_linear() { capacity } else { 0 }, dh],
+                &[if cell.separate_output() { capacity } else { 0 }, dh],
                 what,
             )?,
             values: try_zeroed_vec(capacity, what)?,
-            pre_x: try_zeroed(&[capacity, gates.input_width()], what)?,
-            pre_h: try_zeroed(&[capacity, gates.hidden_width()], what)?,
-            concat: try_zeroed(&[capacity, gates.concat_width()], what)?,
-            tensor_in: try_zeroed(&[capacity, gates.max_tensor_width()], what)?,
+            pre_x: try_zeroed(&[capacity, cell.input_width()], what)?,
+            pre_h: try_zeroed(&[capacity, cell.hidden_width()], what)?,
+            scratch: try_zeroed(&[capacity, cell.scratch_width()], what)?,
             logits: try_zeroed(&[capacity, d], what)?,
             phase_logits: try_zeroed(&[capacity, d], what)?,
             log_probs: try_zeroed(&[capacity, d], what)?,
@@ -170,8 +169,8 @@ impl<F: Real> Pass<F> {
 
         let top_slot = column * self.capacity * dh;
         let top_layer = cfg.layers as usize - 1;
-        let top = if model.gate_layout().is_linear() {
-            &self.activated[top_layer][..rows * dh]
+        let top = if model.cell().separate_output() {
+            &self.outputs[top_layer][..rows * dh]
         } else {
             &self.hidden[top_layer][top_slot..top_slot + rows * dh]
         };
@@ -237,284 +236,54 @@ impl<F: Real> Pass<F> {
         step: Step,
         mut record: Option<&mut (dyn Recorder<F> + '_)>,
     ) {
-        let cfg = model.config();
-        let p = model.params_in::<F>();
-        let gate_layout = model.gate_layout();
-        let dh = cfg.hidden as usize;
-        let (gdh, hdh) = (gate_layout.input_width(), gate_layout.hidden_width());
+        let cell = model.cell();
+        let separate = cell.separate_output();
+        let dh = model.config().hidden as usize;
         let capacity = self.capacity;
         let slot = |s: usize| s * capacity * dh..s * capacity * dh + rows * dh;
         let own = slot(step.slot);
 
-        for (l, lay) in model.layout().layers.iter().enumerate() {
-            if cfg.cell == CellKind::TensorGru {
-                self.tensor_layer(model, rows, pos, step, l, record.as_deref_mut());
-                if let Some(rec) = record.as_deref_mut() {
-                    rec.state(l, pos, &self.hidden[l][own.clone()]);
-                }
-                continue;
-            }
+        for l in 0..model.config().layers as usize {
             let (below, rest) = self.hidden.split_at_mut(l);
             let states = &mut rest[0];
-            let pre_x = &mut self.pre_x[..rows * gdh];
-            let bias = &p[lay.bias.clone()];
-            let w_in = &p[lay.input_weight.clone()];
-            if l == 0 {
-                // One-hot inputs: the bias plus gathers of the weight rows of the neighbours'
-                // values, the first fused with the bias (one pass over `pre_x`). A slot's
-                // value is still the neighbour's until this site overwrites it.
-                let mut neighbours = step.neighbours();
-                match neighbours.next() {
-                    Some(n) => {
-                        let values = &self.prev[n.slot * capacity..][..rows];
-                        bias_plus_weight_rows(pre_x, bias, w_in, values, n.input_offset);
-                    }
-                    None => fill_rows(pre_x, bias),
-                }
-                for n in neighbours {
-                    let values = &self.prev[n.slot * capacity..][..rows];
-                    add_weight_rows(pre_x, w_in, values, n.input_offset, gdh);
-                }
-            } else {
-                fill_rows(pre_x, bias);
-                let input = if gate_layout.is_linear() {
-                    &self.activated[l - 1][..rows * dh]
-                } else {
-                    &below[l - 1][own.clone()]
-                };
-                gemm(rows, dh, gdh, input, w_in, F::ONE, pre_x);
-            }
-            if let (Some(rec), false) = (record.as_deref_mut(), gate_layout.is_linear()) {
+            let (outputs_below, outputs) = self.outputs.split_at_mut(l);
+            let input = match l {
+                0 => Input::Values(&self.prev),
+                _ if separate => Input::States(&outputs_below[l - 1][..rows * dh]),
+                _ => Input::States(&below[l - 1][own.clone()]),
+            };
+            if let (Some(rec), true) = (record.as_deref_mut(), cell.tapes_gathered_states()) {
                 for n in step.neighbours() {
                     if !n.weight.reads_previous_position() {
                         rec.neighbour_state(l, pos, &states[slot(n.slot)]);
                     }
                 }
             }
-            match cfg.cell {
-                CellKind::Vanilla | CellKind::VanillaElu => {
-                    for n in step.neighbours() {
-                        let w = &p[n.weight.range(lay).clone()];
-                        gemm(rows, dh, hdh, &states[slot(n.slot)], w, F::ONE, pre_x);
-                    }
-                    activate(cfg.cell, pre_x);
-                    states[own.clone()].copy_from_slice(pre_x);
-                }
-                CellKind::TensorGru => unreachable!("taken above"),
-                CellKind::Gru => {
-                    let pre_h = &mut self.pre_h[..rows * hdh];
-                    let mut beta = F::ZERO;
-                    for n in step.neighbours() {
-                        let w = &p[n.weight.range(lay).clone()];
-                        gemm(rows, dh, hdh, &states[slot(n.slot)], w, beta, pre_h);
-                        beta = F::ONE;
-                    }
-                    if beta == F::ZERO {
-                        pre_h.fill(F::ZERO);
-                    }
-                    let bhg = &p[lay.candidate_bias.clone().expect("GRU layout")];
-                    let gates_out = match record.as_deref_mut() {
-                        Some(rec) => rec.gates(l, pos),
-                        None => &mut [][..],
-                    };
-                    // On a chain the state blends towards the previous one, which is the
-                    // own slot's content; on a grid towards the merge in `pre_h`.
-                    let h = &mut states[own.clone()];
-                    gru_update(gate_layout, pre_x, pre_h, bhg, h, gates_out);
-                }
-                CellKind::LinearGated => {
-                    // The own slot holds the state read through it (chain: the previous one;
-                    // grid: the one above); another slot, the grid's horizontal neighbour.
-                    let left = step
-                        .neighbours()
-                        .find(|n| n.slot != step.slot)
-                        .map(|n| slot(n.slot));
-                    let (h, left) = own_and_other(states, own.clone(), left);
-                    let tape = match record.as_deref_mut() {
-                        Some(rec) => rec.gates(l, pos),
-                        None => &mut [][..],
-                    };
-                    let out = &mut self.activated[l][..rows * dh];
-                    linear_update(gate_layout, pre_x, left, h, out, tape);
-                }
-            }
+            let output = &mut outputs[0][..if separate { rows * dh } else { 0 }];
+            let tape = match record.as_deref_mut() {
+                Some(rec) => rec.gates(l, pos),
+                None => &mut [][..],
+            };
+            cell.forward(Forward {
+                at: At::new(model, l, step, rows, capacity),
+                states,
+                input,
+                pre_x: &mut self.pre_x,
+                pre_h: &mut self.pre_h,
+                scratch: &mut self.scratch,
+                output,
+                tape,
+            });
             if let Some(rec) = record.as_deref_mut() {
-                // What the heads and the next layer read: the state, or tanh of the linear
-                // cell's state.
-                let output = if gate_layout.is_linear() {
-                    &self.activated[l][..rows * dh]
+                // What the heads and the next layer read.
+                let output = if separate {
+                    &outputs[0][..rows * dh]
                 } else {
                     &states[own.clone()]
                 };
                 rec.state(l, pos, output);
             }
         }
-    }
-}
-
-/// The slot `own` of `states` mutably, beside the disjoint slot `other` (empty when `None`).
-pub(crate) fn own_and_other<F>(
-    states: &mut [F],
-    own: Range<usize>,
-    other: Option<Range<usize>>,
-) -> (&mut [F], &mut [F]) {
-    match other {
-        None => (&mut states[own], &mut []),
-        Some(other) if other.start >= own.end => {
-            let (low, high) = states.split_at_mut(other.start);
-            (&mut low[own], &mut high[..other.len()])
-        }
-        Some(other) => {
-            let (low, high) = states.split_at_mut(own.start);
-            (&mut high[..own.len()], &mut low[other])
-        }
-    }
-}
-
-impl<F: Real> Pass<F> {
-    /// The tensorized cell's layer `l` at position `pos` (equations in `model/layout.rs`):
-    /// builds c and T from the neighbours' slots and values, `pre = T W + b`, `q = c M`, and
-    /// overwrites the own slot with the new state; a recording also tapes c and T.
-    fn tensor_layer(
-        &mut self,
-        model: &Model,
-        rows: usize,
-        pos: usize,
-        step: Step,
-        l: usize,
-        record: Option<&mut (dyn Recorder<F> + '_)>,
-    ) {
-        let p = model.params_in::<F>();
-        let gl = model.gate_layout();
-        let lay = &model.layout().layers[l];
-        let dh = gl.dh;
-        let (nc, k, xw, tw) = (
-            gl.concat_width(),
-            gl.tensor_width(l),
-            gl.input_width(),
-            gl.tape_width(),
-        );
-        let capacity = self.capacity;
-        let slot = |s: usize| s * capacity * dh..s * capacity * dh + rows * dh;
-        let own = slot(step.slot);
-        let (below, rest) = self.hidden.split_at_mut(l);
-        let states = &mut rest[0];
-        let concat = &mut self.concat[..rows * nc];
-        for c in concat.chunks_exact_mut(nc) {
-            c.fill(F::ZERO);
-            c[nc - 1] = F::ONE;
-        }
-        for n in step.neighbours() {
-            let part = n.weight.index() * dh;
-            for (c, h) in concat
-                .chunks_exact_mut(nc)
-                .zip(states[slot(n.slot)].chunks_exact(dh))
-            {
-                c[part..part + dh].copy_from_slice(h);
-            }
-        }
-        let t = &mut self.tensor_in[..rows * k];
-        if l == 0 {
-            // c in the block of each neighbour's value: the tensor product with the one-hots.
-            t.fill(F::ZERO);
-            for n in step.neighbours() {
-                let values = &self.prev[n.slot * capacity..][..rows];
-                for ((tr, c), &v) in t
-                    .chunks_exact_mut(k)
-                    .zip(concat.chunks_exact(nc))
-                    .zip(values)
-                {
-                    let start = (n.input_offset + v as usize) * nc;
-                    tr[start..start + nc].copy_from_slice(c);
-                }
-            }
-        } else {
-            let x = &below[l - 1][own.clone()];
-            for ((tr, c), x) in t
-                .chunks_exact_mut(k)
-                .zip(concat.chunks_exact(nc))
-                .zip(x.chunks_exact(dh))
-            {
-                tr[..nc].copy_from_slice(c);
-                tr[nc..].copy_from_slice(x);
-            }
-        }
-        let pre = &mut self.pre_x[..rows * xw];
-        fill_rows(pre, &p[lay.bias.clone()]);
-        gemm(rows, k, xw, t, &p[lay.input_weight.clone()], F::ONE, pre);
-        let q = &mut self.pre_h[..rows * dh];
-        gemm(
-            rows,
-            nc,
-            dh,
-            concat,
-            &p[lay.hidden_weight.clone()],
-            F::ZERO,
-            q,
-        );
-        let tape = match record {
-            Some(rec) => rec.gates(l, pos),
-            None => &mut [][..],
-        };
-        tensor_gru_update(gl, pre, q, &mut states[own], tape);
-        if !tape.is_empty() {
-            for ((row, c), tr) in tape
-                .chunks_exact_mut(tw)
-                .zip(concat.chunks_exact(nc))
-                .zip(t.chunks_exact(k))
-            {
-                row[3 * dh..3 * dh + nc].copy_from_slice(c);
-                row[3 * dh + nc..3 * dh + nc + k].copy_from_slice(tr);
-            }
-        }
-    }
-}
-
-/// Sets every row of `pre` (`[rows x width]`, width = `bias.len()`) to `bias`.
-fn fill_rows<F: Real>(pre: &mut [F], bias: &[F]) {
-    for row in pre.chunks_exact_mut(bias.len()) {
-        row.copy_from_slice(bias);
-    }
-}
-
-/// Sets each row of `pre` to `bias` plus row `offset + value` of `weight`.
-fn bias_plus_weight_rows<F: Real>(
-    pre: &mut [F],
-    bias: &[F],
-    weight: &[F],
-    values: &[u8],
-    offset: usize,
-) {
-    let width = bias.len();
-    for (row, &v) in pre.chunks_exact_mut(width).zip(values) {
-        let start = (offset + v as usize) * width;
-        for ((a, b), w) in row.iter_mut().zip(bias).zip(&weight[start..start + width]) {
-            *a = *b + *w;
-        }
-    }
-}
-
-/// Adds to each row of `pre` (`[rows x width]`) row `offset + value` of `weight`.
-fn add_weight_rows<F: Real>(
-    pre: &mut [F],
-    weight: &[F],
-    values: &[u8],
-    offset: usize,
-    width: usize,
-) {
-    for (row, &v) in pre.chunks_exact_mut(width).zip(values) {
-        let start = (offset + v as usize) * width;
-        for (a, w) in row.iter_mut().zip(&weight[start..start + width]) {
-            *a += *w;
-        }
-    }
-}
-
-/// The vanilla cells' activation, in place.
-fn activate<F: Real>(cell: CellKind, x: &mut [F]) {
-    match cell {
-        CellKind::VanillaElu => elu_in_place(x),
-        _ => tanh_in_place(x),
     }
 }
 

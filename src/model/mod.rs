@@ -1,11 +1,11 @@
 //! The RNN wave function: configuration, parameters, and the batched pass that evaluates it.
 
+pub(crate) mod cell;
 pub(crate) mod codes;
 mod config;
 mod diagnostics;
 pub(crate) mod evaluate;
 pub(crate) mod forward;
-mod gate_layout;
 mod init;
 mod layout;
 mod resize;
@@ -15,12 +15,12 @@ pub(crate) mod symmetric;
 pub(crate) mod symmetry;
 mod topology;
 
+pub(crate) use cell::Cell;
 pub use config::{
     Boundary, CellKind, ModelConfig, PhaseKind, Precision, SignRule, Symmetry, MAX_HIDDEN,
     MAX_LAYERS, MAX_LOCAL_DIM, MAX_SITES,
 };
 pub(crate) use evaluate::ReadValues;
-pub(crate) use gate_layout::{Blend, GateLayout};
 pub use layout::ParamBlock;
 pub(crate) use layout::ParamLayout;
 pub(crate) use symmetry::SymmetryGroup;
@@ -41,7 +41,7 @@ pub struct Model {
     /// passes read; empty otherwise.
     params_f32: Vec<f32>,
     topology: Topology,
-    gate_layout: GateLayout,
+    cell: Cell,
     /// Sampling position -> site index: the identity on a chain, the snake on a grid.
     order: Vec<usize>,
     /// The group psi is averaged over, when the config asks for one.
@@ -82,7 +82,7 @@ impl Model {
     fn assemble(config: ModelConfig, layout: ParamLayout, params: Vec<f64>) -> Model {
         let topology = Topology::new(&config);
         Model {
-            gate_layout: GateLayout::of(&config),
+            cell: Cell::new(&config, &topology),
             order: topology.order(),
             symmetry: SymmetryGroup::new(&config),
             topology,
@@ -191,10 +191,10 @@ impl Model {
         &self.topology
     }
 
-    /// The widths of a cell's rows.
+    /// The cell every layer runs.
     #[inline]
-    pub(crate) fn gate_layout(&self) -> GateLayout {
-        self.gate_layout
+    pub(crate) fn cell(&self) -> &Cell {
+        &self.cell
     }
 
     fn block_of(&self, index: usize) -> String {

@@ -29,29 +29,20 @@
 //! overwrites: going backwards, that slot's adjoint passes to that neighbour.
 
 use super::config::ModelConfig;
-use super::layout::LayerLayout;
 use std::ops::Range;
 
 /// The weight block that applies to a neighbour's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum NeighbourWeight {
-    /// The previous position's: a chain's `hidden_weight`, a grid's `horizontal_weight`
-    /// (both [`LayerLayout::hidden_weight`]).
+    /// The previous position's: a chain's `hidden_weight`, a grid's `horizontal_weight`.
     Hidden,
     /// A grid's `vertical_weight`: the site above.
     Vertical,
 }
 
 impl NeighbourWeight {
-    /// Its range in the parameter vector.
-    pub fn range(self, layer: &LayerLayout) -> &Range<usize> {
-        match self {
-            NeighbourWeight::Hidden => &layer.hidden_weight,
-            NeighbourWeight::Vertical => layer.vertical_weight.as_ref().expect("a grid layout"),
-        }
-    }
-
-    /// Its place in the tensorized cell's c, the neighbour states side by side: 0 for the
+    /// Its place among the topology's neighbour weights ([`Topology::weights`]): its weight
+    /// block's among a layer's, its state's in the tensorized cell's c. 0 for the
     /// previous/horizontal neighbour, 1 for the vertical one.
     pub fn index(self) -> usize {
         match self {
@@ -128,6 +119,16 @@ impl Topology {
         (0..self.sites)
             .map(|p| self.column_of(p) + self.lx * (p / self.lx))
             .collect()
+    }
+
+    /// The names of the weight blocks of [`Topology::weights`], in that order (a layer's
+    /// block `layer{l}.<name>`).
+    pub fn weight_names(&self) -> &'static [&'static str] {
+        if self.grid {
+            &["horizontal_weight", "vertical_weight"]
+        } else {
+            &["hidden_weight"]
+        }
     }
 
     /// The weight blocks that neighbours read through, in the order [`Step`] lists them.

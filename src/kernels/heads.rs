@@ -1,0 +1,124 @@
+//! The heads' kernels for rows evaluated one position at a time (the linear gated cell's
+//! local energies): logits as dot products, and the probability of one value.
+
+use super::activations::{exp, sigmoid, Arithmetic};
+use super::dispatch::dispatched;
+use super::real::Real;
+
+/// `out[r, v] = bias[v] + x[r] . wt[v]` for the rows `x[r]` of `x` (`[rows x k]`), `wt` the
+/// `[d x k]` weight transposed, `d = bias.len()`: a head's logits as dot products that
+/// vectorise (eight partial sums).
+#[inline(always)]
+pub(super) fn head_logits_body<F: Real>(x: &[F], wt: &[F], bias: &[F], out: &mut [F]) {
+    let d = bias.len();
+    let k = wt.len() / d;
+    for (x, out) in x.chunks_exact(k).zip(out.chunks_exact_mut(d)) {
+        for ((o, w), &b) in out.iter_mut().zip(wt.chunks_exact(k)).zip(bias) {
+            let mut acc = [F::ZERO; 8];
+            let (xc, xr) = x.split_at(k - k % 8);
+            let (wc, wr) = w.split_at(k - k % 8);
+            for (xs, ws) in xc.chunks_exact(8).zip(wc.chunks_exact(8)) {
+                for i in 0..8 {
+                    acc[i] += xs[i] * ws[i];
+                }
+            }
+            let mut sum =
+                ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+            for (xv, wv) in xr.iter().zip(wr) {
+                sum += *xv * *wv;
+            }
+            *o = b + sum;
+        }
+    }
+}
+
+dispatched! {
+    /// See [`head_logits_body`].
+    fn head_logits(x: &[F], wt: &[F], bias: &[F], out: &mut [F]) => head_logits_body
+}
+
+/// `out[r]` = the softmax probability of `values[r]` among the values `feasible[r]` (an
+/// inclusive range; 0 if the value is not in it) of the logits `logits[r]` (`[rows x d]`,
+/// `rows = out.len()`), with the vectorised exp: what the linear cell's local energies
+/// multiply up instead of adding logarithms.
+#[inline(always)]
+pub(super) fn softmax_probabilities_body<A: Arithmetic, F: Real>(
+    logits: &[F],
+    feasible: &[(u32, u32)],
+    values: &[u8],
+    out: &mut [F],
+) {
+    let d = logits.len() / out.len().max(1);
+    for (((o, logits), &(lo, hi)), &value) in out
+        .iter_mut()
+        .zip(logits.chunks_exact(d))
+        .zip(feasible)
+        .zip(values)
+    {
+        let (lo, hi, value) = (lo as usize, hi as usize, value as usize);
+        if value < lo || value > hi || hi >= d {
+            *o = F::ZERO;
+            continue;
+        }
+        let feasible = &logits[lo..=hi];
+        let max = feasible
+            .iter()
+            .copied()
+            .fold(F::NEG_INFINITY, |m, x| if x > m { x } else { m });
+        let (mut sum, mut own) = (F::ZERO, F::ZERO);
+        for (v, &l) in (lo..).zip(feasible) {
+            let e = exp::<A, F>(l - max);
+            sum += e;
+            if v == value {
+                own = e;
+            }
+        }
+        *o = own / sum;
+    }
+}
+
+dispatched! {
+    /// See [`softmax_probabilities_body`].
+    fn softmax_probabilities(
+        logits: &[F],
+        feasible: &[(u32, u32)],
+        values: &[u8],
+        out: &mut [F],
+    ) => softmax_probabilities_body::<Arithmetic>
+}
+
+/// [`softmax_probabilities_body`] for two values from their logits' difference
+/// `differences[r]` = logit 1 - logit 0: sigmoid(+-difference), one dot product per row in
+/// the head instead of two.
+#[inline(always)]
+pub(super) fn two_value_probabilities_body<A: Arithmetic, F: Real>(
+    differences: &[F],
+    feasible: &[(u32, u32)],
+    values: &[u8],
+    out: &mut [F],
+) {
+    for (((o, &difference), &(lo, hi)), &value) in
+        out.iter_mut().zip(differences).zip(feasible).zip(values)
+    {
+        let (lo, hi) = (lo as u8, hi.min(1) as u8);
+        *o = if value < lo || value > hi {
+            F::ZERO
+        } else if lo == hi {
+            F::ONE
+        } else if value == 1 {
+            sigmoid::<A, F>(difference)
+        } else {
+            sigmoid::<A, F>(-difference)
+        };
+    }
+}
+
+dispatched! {
+    /// See [`two_value_probabilities_body`].
+    fn two_value_probabilities(
+        differences: &[F],
+        feasible: &[(u32, u32)],
+        values: &[u8],
+        out: &mut [F],
+    ) => two_value_probabilities_body::<Arithmetic>
+}
