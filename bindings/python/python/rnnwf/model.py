@@ -11,7 +11,7 @@ import numpy.typing as npt
 from ._arrays import complex_out, configs_in, count, float64_in, ptr, uint32_in
 from ._config import config_dict, make_config, sized
 from ._errors import invalid
-from ._handle import Handle, c_string, call, new_handle
+from ._handle import Handle, c_string, call, long_call, new_handle
 from ._native import ffi, lib
 from .estimate import Estimate
 from ._sector import u1_from_total_sz, warn_surprising
@@ -153,7 +153,7 @@ class Model(Handle):
         configs = np.empty((n, self.num_sites), dtype=np.uint8)
         log_psi = complex_out(n)
         call("rnnwf_sample", self, seed, n, ptr("uint8_t *", configs),
-             ptr("rnnwf_complex *", log_psi), interruptible=True)
+             ptr("rnnwf_complex *", log_psi), interruptible=long_call(n * configs.shape[1]))
         return configs, log_psi
 
     def log_psi(self, configs: npt.ArrayLike) -> np.ndarray:
@@ -162,7 +162,7 @@ class Model(Handle):
         c = configs_in(configs, self.num_sites)
         out = complex_out(c.shape[0])
         call("rnnwf_log_psi", self, ptr("uint8_t *", c), c.shape[0], ptr("rnnwf_complex *", out),
-             interruptible=True)
+             interruptible=long_call(c.size))
         return out
 
     def log_psi_grad(self, configs: npt.ArrayLike) -> np.ndarray:
@@ -171,7 +171,7 @@ class Model(Handle):
         c = configs_in(configs, self.num_sites)
         out = complex_out((c.shape[0], self.num_params))
         call("rnnwf_log_psi_grad", self, ptr("uint8_t *", c), c.shape[0],
-             ptr("rnnwf_complex *", out), interruptible=True)
+             ptr("rnnwf_complex *", out), interruptible=long_call(c.size))
         return out
 
     def local_energies(self, h: Hamiltonian, configs: npt.ArrayLike) -> np.ndarray:
@@ -179,14 +179,14 @@ class Model(Handle):
         c = configs_in(configs, self.num_sites)
         out = complex_out(c.shape[0])
         call("rnnwf_local_energies", self, h, ptr("uint8_t *", c), c.shape[0],
-             ptr("rnnwf_complex *", out), interruptible=True)
+             ptr("rnnwf_complex *", out), interruptible=long_call(c.size))
         return out
 
     def expectation(self, h: Hamiltonian, n_samples: int, seed: int) -> Estimate:
         """<h> from ``n_samples`` exact samples drawn with ``seed``."""
         n_samples, seed = count(n_samples, "n_samples"), count(seed, "seed")
         out = ffi.new("rnnwf_estimate *")
-        call("rnnwf_expectation", self, h, seed, n_samples, out, interruptible=True)
+        call("rnnwf_expectation", self, h, seed, n_samples, out, interruptible=long_call(n_samples * self.num_sites))
         return Estimate._from_c(out)
 
     def renyi2(self, region: Sequence[int] | npt.ArrayLike, n_samples: int, seed: int) -> Estimate:
@@ -195,7 +195,7 @@ class Model(Handle):
         r = uint32_in(region, "region")
         n_samples, seed = count(n_samples, "n_samples"), count(seed, "seed")
         out = ffi.new("rnnwf_estimate *")
-        call("rnnwf_renyi2", self, ptr("uint32_t *", r), r.size, seed, n_samples, out, interruptible=True)
+        call("rnnwf_renyi2", self, ptr("uint32_t *", r), r.size, seed, n_samples, out, interruptible=long_call(n_samples * self.num_sites))
         return Estimate._from_c(out)
 
     def exact_expectation(self, h: Hamiltonian) -> complex:
