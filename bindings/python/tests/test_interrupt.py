@@ -5,6 +5,8 @@ model, the log and the checkpoint all at the last completed step."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import signal
 import threading
 import time
@@ -95,3 +97,22 @@ def test_run_leaves_a_host_sigint_handler_alone():
         assert seen == [signal.SIGINT, signal.SIGINT]
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_exiting_after_ctrl_c_does_not_free_a_handle_under_its_call():
+    # The interrupted call still runs on its worker when the interpreter exits; freeing
+    # the model at exit (as finalizers did) crashed it (a panic or SIGSEGV).
+    script = """if True:
+        import signal, threading, rnnwf
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        m = rnnwf.Model(lx=20, hidden=32, seed=1)
+        h = rnnwf.Hamiltonian.tfim(20)
+        threading.Timer(0.3, lambda: signal.pthread_kill(threading.main_thread().ident,
+                                                         signal.SIGINT)).start()
+        m.exact_expectation(h)
+    """
+    for _ in range(3):
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+        assert "KeyboardInterrupt" in done.stderr
+        assert "panic" not in done.stderr and "backtrace" not in done.stderr, done.stderr
+        assert done.returncode in (1, 130, -signal.SIGINT), (done.returncode, done.stderr)

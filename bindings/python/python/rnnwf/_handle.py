@@ -46,6 +46,9 @@ class Handle:
     def __init__(self, handle: Any, free: Callable[[Any], None]) -> None:
         self._handle: Any = handle
         self._finalizer = weakref.finalize(self, free, handle)
+        # Not at interpreter exit: a call interrupted by Ctrl-C may still be running on
+        # its worker thread then, and the process's end frees the memory anyway.
+        self._finalizer.atexit = False
         self._cond = threading.Condition(threading.Lock())
         self._shared = 0  # running calls with a shared use
         self._exclusive = False  # a running call with the exclusive use
