@@ -152,7 +152,8 @@ def _holding() -> int:
     return getattr(_held, "n", 0)
 
 
-def _invoke(fn: str, args: tuple, write: Iterable[Handle], what: str) -> tuple[int, str]:
+def _invoke(fn: str, args: tuple, write: Iterable[Handle], what: str,
+            then: Callable[[int], None] | None = None) -> tuple[int, str]:
     """Holds the uses, calls ``fn`` with each Handle in ``args`` replaced by its pointer,
     and returns the status with this thread's error message (rnnwf_last_error is per
     thread)."""
@@ -170,6 +171,8 @@ def _invoke(fn: str, args: tuple, write: Iterable[Handle], what: str) -> tuple[i
             taken.append(h)
         c_args = [a._handle if isinstance(a, Handle) else a for a in args]
         status = getattr(lib, fn)(*c_args)
+        if then is not None:
+            then(status)  # still under the uses
         return status, (last_error() if status != 0 else "")
     finally:
         for h in reversed(taken):
@@ -178,10 +181,12 @@ def _invoke(fn: str, args: tuple, write: Iterable[Handle], what: str) -> tuple[i
 
 
 def call(fn: str, *args: Any, write: Iterable[Handle] = (), what: str = "",
-         raw: bool = False, interruptible: bool = False) -> int:
+         raw: bool = False, interruptible: bool = False,
+         then: Callable[[int], None] | None = None) -> int:
     """Calls the C function named ``fn`` with ``args`` under the uses its handles need (those in
     ``write`` exclusive, the other Handle arguments shared), and raises its Error unless
     ``raw`` (then the status is returned; the message is this thread's last_error).
+    ``then(status)`` runs right after the C call, while the uses are still held.
 
     ``interruptible``: on the main thread, the call runs on a worker thread while the main
     thread waits, so Ctrl-C (KeyboardInterrupt) is raised at once instead of when the
@@ -191,7 +196,7 @@ def call(fn: str, *args: Any, write: Iterable[Handle] = (), what: str = "",
     what = what or f"{fn}: "
     if not (interruptible and not raw and _holding() == 0
             and threading.current_thread() is threading.main_thread()):
-        status, message = _invoke(fn, args, write, what)
+        status, message = _invoke(fn, args, write, what, then)
         if not raw and status != 0:
             raise error(status, message)
         return status
@@ -200,7 +205,7 @@ def call(fn: str, *args: Any, write: Iterable[Handle] = (), what: str = "",
 
     def work() -> None:
         try:
-            result.append(_invoke(fn, args, write, what))
+            result.append(_invoke(fn, args, write, what, then))
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
             result.append(exc)
 

@@ -11,7 +11,7 @@ import numpy.typing as npt
 from ._arrays import configs_in, count, ptr, real
 from ._config import config_dict, make_config, sized
 from ._constants import ERR_CALLBACK
-from ._errors import Error, check, error, invalid_type, last_error
+from ._errors import Error, error, invalid_type, last_error
 from ._handle import Handle, c_string, call, new_handle
 from ._native import ffi, lib
 from . import driver
@@ -120,8 +120,8 @@ class Vmc(Handle):
         Vmc or the stepped model (ReentryError). The array is the callable's own copy,
         written back when it returns. Every process must step together."""
         if allreduce is None:
-            call("rnnwf_vmc_set_allreduce", self, ffi.NULL, ffi.NULL, write=(self,))
-            self._hook = None
+            call("rnnwf_vmc_set_allreduce", self, ffi.NULL, ffi.NULL, write=(self,),
+                 then=lambda status: self._keep(None, status))
             return
         if hasattr(allreduce, "Allreduce"):
             reduce = _communicator_reduce(allreduce)
@@ -130,26 +130,39 @@ class Vmc(Handle):
         else:
             invalid_type(f"allreduce: expected an mpi4py communicator or a callable, got {allreduce!r}")
         hook = _Hook(reduce)
-        call("rnnwf_vmc_set_allreduce", self, hook.callback, ffi.NULL, write=(self,))
-        self._hook = hook  # the callback lives as long as it is installed
+        call("rnnwf_vmc_set_allreduce", self, hook.callback, ffi.NULL, write=(self,),
+             then=lambda status: self._keep(hook, status))
 
-    def _finish(self, status: int) -> None:
-        thrown = self._hook.exception if self._hook is not None else None
-        if self._hook is not None:
-            self._hook.exception = None
+    def _keep(self, hook: _Hook | None, status: int) -> None:
+        """Keeps the installed callback alive exactly as long as it is installed: set under
+        set_allreduce's exclusive use, so two threads installing hooks cannot leave the
+        library calling one that Python has freed."""
+        if status == 0:
+            self._hook = hook
+
+    def _stepping(self, fn: str, *args: Any) -> None:
+        """Calls the stepping C function ``fn(self, model, ...)`` with the Vmc and the model
+        exclusive, and raises its Error, naming what the hook raised."""
+        thrown: list[BaseException | None] = [None]
+
+        def take(status: int) -> None:  # under the uses: the hook cannot be replaced yet
+            if self._hook is not None:
+                thrown[0], self._hook.exception = self._hook.exception, None
+
+        status = call(fn, self, *args, write=(self, args[0]), raw=True, then=take)
         if status == 0:
             return
-        message = last_error()
-        if status == ERR_CALLBACK and thrown is not None:
-            message += f" (the hook raised {type(thrown).__name__}: {thrown})"
-        raise error(status, message) from thrown
+        message, cause = last_error(), thrown[0]
+        if status == ERR_CALLBACK and cause is not None:
+            message += f" (the hook raised {type(cause).__name__}: {cause})"
+        raise error(status, message) from cause
 
     def step(self, model: Model, h: Hamiltonian) -> VmcStats:
         """One VMC step on ``h``: samples, local energies, gradient, update of ``model``.
         The statistics are those of the samples drawn before the update; on failure
         nothing changes."""
         out = sized("rnnwf_vmc_stats")
-        self._finish(call("rnnwf_vmc_step", self, model, h, out, write=(self, model), raw=True))
+        self._stepping("rnnwf_vmc_step", model, h, out)
         return VmcStats._from_c(out)
 
     def run(
@@ -198,8 +211,7 @@ class Vmc(Handle):
         returns that value before the step."""
         c = configs_in(data, model.num_sites, "data")
         out = ffi.new("double *")
-        self._finish(call("rnnwf_fit_step", self, model, ptr("uint8_t *", c), c.shape[0], out,
-                          write=(self, model), raw=True))
+        self._stepping("rnnwf_fit_step", model, ptr("uint8_t *", c), c.shape[0], out)
         return float(out[0])
 
     def set_learning_rate(self, learning_rate: float) -> None:
