@@ -171,8 +171,9 @@ class _StepBoundary:
     """Defers Ctrl-C to the next step boundary: a SIGINT during a step (which the C call
     cannot stop) is remembered, the step finishes and is logged, and KeyboardInterrupt is
     raised before the next one, so the model, the optimiser, the log and the checkpoint
-    all hold the last completed step. A second Ctrl-C raises at once. Only on the main
-    thread and when SIGINT has Python's default handler (a host's own handler is kept)."""
+    all hold the last completed step. A second Ctrl-C raises as soon as Python runs (after
+    the C step returns, that step unlogged). Only on the main thread and when SIGINT has
+    Python's default handler (a host's own handler is kept)."""
 
     def __init__(self) -> None:
         self.pending = False
