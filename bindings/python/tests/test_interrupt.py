@@ -45,7 +45,9 @@ def test_ctrl_c_stops_a_long_read_only_call_at_once():
     # the model under it
     m.close()
     full = time.monotonic() - t0
-    assert interrupted < 1.5 and full > interrupted + 0.5, (interrupted, full)
+    assert interrupted < 1.5, f"KeyboardInterrupt after {interrupted:.2f} s (the call took {full:.2f} s)"
+    if full < interrupted + 0.5:
+        pytest.skip(f"exact_expectation took only {full:.2f} s here: too short to tell")
     with rnnwf.Model(lx=20, hidden=32, seed=1) as again:
         np.testing.assert_array_equal(again.get_params(), before)
 
