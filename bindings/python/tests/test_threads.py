@@ -152,3 +152,19 @@ def test_a_step_is_exclusive_on_its_model_and_vmc():
     v.set_allreduce(hook)
     v.step(m, h)
     assert seen and all(seen), "a reader ran during the step"
+
+
+def test_closing_the_model_or_vmc_during_a_step_waits_for_it():
+    h = rnnwf.Hamiltonian.tfim(20)
+    for close_vmc in (False, True):
+        m = rnnwf.Model(lx=20, hidden=32, seed=2)
+        v = rnnwf.Vmc(optimizer="adam", n_samples=2000, learning_rate=0.01, seed=1)
+        target = v if close_vmc else m
+        inside = _entered(target, "rnnwf_vmc_step")
+        t, outcomes = _run_in_thread(lambda: v.step(m, h))
+        assert inside.wait(30)
+        target.close()
+        t.join()
+        assert outcomes[0].step == 0 and target.closed
+        with pytest.raises(rnnwf.ClosedError, match=f"this {type(target).__name__} is closed"):
+            v.step(m, h)
