@@ -309,3 +309,30 @@ fn mismatched_operators_are_refused() {
     assert_eq!(err.kind, ErrorKind::InvalidArgument);
     assert!(err.to_string().contains("4 sites"), "{err}");
 }
+
+/// One group with 22 linearly independent masks (XX on sites 0, 1 times Z on one other site
+/// each, plus the plain XX): rank 22, above the enumeration limit. Its largest element is
+/// then r_0 + sum |r_t| in closed form, so the bound decides the sign-free case exactly, the
+/// all-up configuration decides a positive sum, and the rest is refused by name.
+#[test]
+fn high_rank_groups_are_decided_by_bounds_or_refused() {
+    let group = |plain: f64, others: &[f64]| {
+        let mut h = Hamiltonian::new(24).unwrap();
+        h.add_term(plain, "XX", &[0, 1]).unwrap();
+        for (k, &c) in others.iter().enumerate() {
+            h.add_term(c, "XXZ", &[0, 1, 2 + k as u32]).unwrap();
+        }
+        sign_free(&model(24, 1, SignRule::None), &h)
+    };
+    let mixed: Vec<f64> = (0..22)
+        .map(|k| if k % 2 == 0 { 0.1 } else { -0.1 })
+        .collect();
+    assert!(group(-2.3, &mixed).unwrap(), "-2.3 + 22 * 0.1 < 0");
+    assert!(
+        !group(0.5, &[0.1; 22]).unwrap(),
+        "positive on the all-up configuration"
+    );
+    let err = group(-1.0, &mixed).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Unsupported);
+    assert!(err.message.contains("rank 22"), "{err}");
+}
