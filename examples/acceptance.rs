@@ -175,6 +175,11 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             continue;
         }
         let exact = rnnwf::exact_ground_energy(&case.hamiltonian)?;
+        println!(
+            "{}: {}",
+            case.name,
+            cli::sign_free_line(&Model::new(case.model.clone())?, &case.hamiltonian)
+        );
         for optimizer in [Optimizer::Adam, Optimizer::MinSr] {
             let wanted = args.optimizer;
             if wanted

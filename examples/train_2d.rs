@@ -190,6 +190,7 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             .with_sr_momentum(a.momentum)
             .with_seed(a.seed),
     )?;
+    println!("{}", cli::sign_free_line(&model, &h));
     let training = cli::training_name(
         Optimizer::from(a.optimizer),
         vmc.config().preconditioner_in_effect(),

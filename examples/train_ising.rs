@@ -110,6 +110,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let log_file = std::fs::File::create(&log_path)
         .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
     let mut log = std::io::BufWriter::new(log_file);
+    println!("{}", cli::sign_free_line(&model, &h));
     let training = cli::training_name(
         args.optimizer.into(),
         vmc.config().preconditioner_in_effect(),

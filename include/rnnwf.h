@@ -195,7 +195,7 @@
 
 // An operator H = sum_k c_k P_k: real coefficients c_k times Pauli strings P_k (products of
 // X, Y, Z on distinct sites, eigenvalues +-1) on n_sites spin-1/2 sites. Opaque: made by
-// rnnwf_hamiltonian_new, _parse, _tfim or _heisenberg, destroyed by rnnwf_hamiltonian_free.
+// rnnwf_hamiltonian_new, _parse, _tfim, _heisenberg or _triangular, destroyed by rnnwf_hamiltonian_free.
 // Terms on the same Pauli string merge (their coefficients add; a sum of exactly 0 drops
 // the term).
 typedef struct rnnwf_hamiltonian rnnwf_hamiltonian;
@@ -571,6 +571,18 @@ rnnwf_status rnnwf_hamiltonian_heisenberg(uint32_t lx,
                                           double J2,
                                           struct rnnwf_hamiltonian **out);
 
+// Heisenberg model `H = J sum_<ij> (XX+YY+ZZ)` in Pauli units (divide by 4 for S.S units)
+// on the triangular lattice: the bonds (x,y)-(x+1,y), (x,y)-(x,y+1) and (x,y)-(x+1,y+1) of
+// the lx*ly grid, sites i = x + lx*y. With `periodic` = 1 each direction wraps; each
+// distinct pair counts once and a wrap onto the site itself is dropped, so lx, ly >= 3 give
+// 3*lx*ly bonds and a side of 1 or 2 merges the bonds that coincide (ly = 1: the chain).
+// `periodic` and the refusals as for rnnwf_hamiltonian_tfim.
+rnnwf_status rnnwf_hamiltonian_triangular(uint32_t lx,
+                                          uint32_t ly,
+                                          uint32_t periodic,
+                                          double J,
+                                          struct rnnwf_hamiltonian **out);
+
 // The number of sites the operator acts on.
 rnnwf_status rnnwf_hamiltonian_num_sites(const struct rnnwf_hamiltonian *h, size_t *out);
 
@@ -580,6 +592,19 @@ rnnwf_status rnnwf_hamiltonian_num_terms(const struct rnnwf_hamiltonian *h, size
 
 // Destroys an operator; NULL is a no-op. May run on any thread.
 void rnnwf_hamiltonian_free(struct rnnwf_hamiltonian *h);
+
+// Writes 1 to `out` when every off-diagonal element <s'|H|s> of `h`, times the sign rule of
+// `m` on both sides, is real and <= 0 for every pair of configurations (all 2^N, whatever
+// the model's u1_total), so that a positive amplitude can be exact; else 0. The model's
+// phase head plays no part: a model without one cannot be exact when the answer is 0.
+// Exact and cheap: decided per group of terms flipping the same sites, in time exponential
+// only in the rank (over GF(2)) of the group's Y/Z site sets, at most 20 (built-in models:
+// 2); a larger group that no bound decides is RNNWF_ERR_UNSUPPORTED, naming its sites. An
+// operator on another number of sites than the model, or a model that is not spin-1/2, is
+// RNNWF_ERR_INVALID_ARGUMENT.
+rnnwf_status rnnwf_sign_free(const struct rnnwf_model *m,
+                             const struct rnnwf_hamiltonian *h,
+                             uint32_t *out);
 
 // E_loc(s) = sum_s' <s|H|s'> psi(s') / psi(s) of the `n` configurations in `configs`
 // (`[n][n_sites]`) into `out` (`[n]`); the mean over samples of P = |psi|^2 estimates `<H>`.

@@ -52,6 +52,7 @@ pub(crate) mod parallel;
 pub(crate) mod random;
 mod sampler;
 mod settings;
+pub mod sign_free;
 pub mod vmc;
 
 pub use error::{Error, ErrorKind, Result};
@@ -67,3 +68,4 @@ pub use model::{
 };
 pub use num_complex::Complex64;
 pub use parallel::{num_threads, set_num_threads, CHUNK_ROWS, MAX_THREADS};
+pub use sign_free::{sign_free, MAX_SIGN_FREE_RANK};

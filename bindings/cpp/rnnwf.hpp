@@ -10,7 +10,7 @@
 //   row-major [n][num_params()].
 // - Objects: Model (wave function), Hamiltonian (Pauli-string operator), Vmc (training run,
 //   with VmcConfig); free functions for estimators and exact tools (local_energies,
-//   expectation, renyi2, exact_expectation, exact_ground_energy).
+//   expectation, renyi2, exact_expectation, exact_ground_energy, sign_free).
 // - Everything is inline: include this header from as many translation units as you like.
 //
 // Link with -lrnnwf (pkg-config --cflags --libs rnnwf, or CMake target rnnwf::rnnwf).
@@ -283,6 +283,12 @@ class Hamiltonian : public Handle<rnnwf_hamiltonian, rnnwf_hamiltonian_free> {
                                                  periodic ? 1u : 0u, J1, J2));
   }
 
+  // J sum (XX+YY+ZZ) over the triangular bonds (x,y)-(x+1,y), (x,y)-(x,y+1), (x,y)-(x+1,y+1).
+  static Hamiltonian triangular(std::uint32_t lx, std::uint32_t ly, bool periodic, double J) {
+    return adopt(detail::make<rnnwf_hamiltonian>(rnnwf_hamiltonian_triangular, lx, ly,
+                                                 periodic ? 1u : 0u, J));
+  }
+
   // Adds coeff * P, P with Pauli letter paulis[k] on sites[k] (n_ops of each); "" and 0 sites
   // add a constant. A refused term leaves the operator unchanged.
   void add_term(double coeff, const char *paulis, const std::uint32_t *sites,
@@ -365,6 +371,14 @@ inline double exact_ground_energy(const Hamiltonian &h) {
   double e = 0.0;
   check(rnnwf_exact_ground_energy(h.raw(), &e));
   return e;
+}
+
+// Whether every off-diagonal element of h, times m's sign rule on both sides, is <= 0: a
+// positive amplitude (a model without a phase head) can then be exact.
+inline bool sign_free(const Model &m, const Hamiltonian &h) {
+  std::uint32_t out = 0;
+  check(rnnwf_sign_free(m.raw(), h.raw(), &out));
+  return out == 1;
 }
 
 // ---- training ----

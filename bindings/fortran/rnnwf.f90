@@ -28,13 +28,13 @@
 !   0 = up, 1 = down). ln psi values are complex(c_double_complex). Arrays are assumed-shape;
 !   non-contiguous sections are copied in and out by the compiler.
 ! - Operators and training: type(rnnwf_hamiltonian) (create, parse, tfim, heisenberg,
-!   add_term, ground_energy) and type(rnnwf_vmc) (create from a type(rnnwf_vmc_config) filled
-!   by rnnwf_defaults, whose optimizer is the update rule, RNNWF_OPT_SGD or RNNWF_OPT_ADAM
+!   triangular, add_term, ground_energy) and type(rnnwf_vmc) (create from a
+!   type(rnnwf_vmc_config) filled by rnnwf_defaults, whose optimizer is the update rule, RNNWF_OPT_SGD or RNNWF_OPT_ADAM
 !   (RNNWF_OPT_SR: SGD after SR), and preconditioner RNNWF_PRECONDITIONER_NONE,
 !   RNNWF_PRECONDITIONER_SR or RNNWF_PRECONDITIONER_SPRING (with sr_momentum); step,
 !   fit_step, set_learning_rate, set_temperature, set_diag_shift, set_n_samples, set_seed,
 !   set_allreduce, save, load); estimators are bound to the model (local_energies, expectation, renyi2,
-!   exact_expectation, log_psi_grad with grad(num_params, n)). Site indices in operators and
+!   exact_expectation, sign_free, log_psi_grad with grad(num_params, n)). Site indices in operators and
 !   regions are the C API's, from 0. Neither type can be copied (no clone in the C API).
 ! - Everything in rnnwf_capi (the RNNWF_* constants, the config types, the raw C functions
 !   under their C names) is re-exported. RNNWF_ABI_VERSION is RNNWF_HEADER_ABI_VERSION here
@@ -58,8 +58,8 @@ module rnnwf
       model_set_params, model_sample_seed32, model_sample_seed64, model_log_psi, &
       model_log_psi_grad, model_local_energies, model_expectation_seed32, &
       model_expectation_seed64, model_renyi2_seed32, model_renyi2_seed64, &
-      model_exact_expectation
-  private :: ham_create, ham_parse, ham_tfim, ham_heisenberg, ham_adopt, ham_add_term, &
+      model_exact_expectation, model_sign_free
+  private :: ham_create, ham_parse, ham_tfim, ham_heisenberg, ham_triangular, ham_adopt, ham_add_term, &
       ham_num_sites, ham_num_terms, ham_ground_energy, ham_destroy, ham_final, ham_assign, &
       ham_is_created, ham_handle, c_sites, c_periodic
   private :: vmc_config_defaults, vmc_create, vmc_destroy, vmc_final, vmc_assign, &
@@ -97,6 +97,7 @@ module rnnwf
     procedure, private :: renyi2_seed64 => model_renyi2_seed64
     generic :: renyi2 => renyi2_seed32, renyi2_seed64
     procedure :: exact_expectation => model_exact_expectation
+    procedure :: sign_free => model_sign_free
     procedure, private :: assign => model_assign
     generic :: assignment(=) => assign
     final :: model_final
@@ -112,6 +113,7 @@ module rnnwf
     procedure :: parse => ham_parse
     procedure :: tfim => ham_tfim
     procedure :: heisenberg => ham_heisenberg
+    procedure :: triangular => ham_triangular
     procedure :: add_term => ham_add_term
     procedure :: num_sites => ham_num_sites
     procedure :: num_terms => ham_num_terms
@@ -655,6 +657,22 @@ contains
     call finish(status, stat, errmsg)
   end subroutine model_exact_expectation
 
+  ! free = .true. when every off-diagonal element of op, times the model's sign rule on both
+  ! sides, is <= 0 (a positive amplitude can then be exact): rnnwf_sign_free.
+  subroutine model_sign_free(self, op, free, stat, errmsg)
+    class(rnnwf_model), intent(in) :: self
+    class(rnnwf_hamiltonian), intent(in) :: op
+    logical, intent(inout) :: free
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    integer(c_int32_t), target :: answer
+    integer(c_int32_t) :: status
+    answer = 0
+    status = rnnwf_sign_free(self%ptr, op%ptr, c_loc(answer))
+    if (status == RNNWF_OK) free = answer == 1
+    call finish(status, stat, errmsg)
+  end subroutine model_sign_free
+
   ! Site indices (from 0) as C uint32 values; a negative one is refused.
   logical function c_sites(sites, out, what, stat, errmsg)
     integer, intent(in) :: sites(:)
@@ -762,6 +780,25 @@ contains
     call ham_adopt(self, rnnwf_hamiltonian_heisenberg(int(lx, c_int32_t), int(ly, c_int32_t), &
         c_periodic(periodic), J1, J2, out), out, stat, errmsg)
   end subroutine ham_heisenberg
+
+  ! J sum (XX+YY+ZZ) over the triangular bonds (x,y)-(x+1,y), (x,y)-(x,y+1), (x,y)-(x+1,y+1).
+  subroutine ham_triangular(self, lx, ly, periodic, J, stat, errmsg)
+    class(rnnwf_hamiltonian), intent(inout) :: self
+    integer, intent(in) :: lx, ly
+    logical, intent(in) :: periodic
+    real(c_double), intent(in) :: J
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    type(c_ptr) :: out
+    if (lx < 0 .or. ly < 0) then
+      call fail(RNNWF_ERR_INVALID_ARGUMENT, 'rnnwf_hamiltonian%triangular: lx or ly < 0', &
+          stat, errmsg)
+      return
+    end if
+    out = c_null_ptr
+    call ham_adopt(self, rnnwf_hamiltonian_triangular(int(lx, c_int32_t), int(ly, c_int32_t), &
+        c_periodic(periodic), J, out), out, stat, errmsg)
+  end subroutine ham_triangular
 
   ! Adds coeff * P, P with Pauli letter paulis(k:k) on site sites(k) (from 0); paulis = ''
   ! and sites = [integer ::] add a constant. A refused term leaves the operator unchanged.

@@ -557,6 +557,24 @@ module rnnwf_capi
       integer(c_int32_t) :: res
     end function rnnwf_hamiltonian_heisenberg
 
+    ! Heisenberg model `H = J sum_<ij> (XX+YY+ZZ)` in Pauli units (divide by 4 for S.S units)
+    ! on the triangular lattice: the bonds (x,y)-(x+1,y), (x,y)-(x,y+1) and (x,y)-(x+1,y+1) of
+    ! the lx*ly grid, sites i = x + lx*y. With `periodic` = 1 each direction wraps; each
+    ! distinct pair counts once and a wrap onto the site itself is dropped, so lx, ly >= 3 give
+    ! 3*lx*ly bonds and a side of 1 or 2 merges the bonds that coincide (ly = 1: the chain).
+    ! `periodic` and the refusals as for rnnwf_hamiltonian_tfim.
+    function rnnwf_hamiltonian_triangular(lx, ly, periodic, J, out) bind(C, &
+        name="rnnwf_hamiltonian_triangular") result(res)
+      import
+      implicit none
+      integer(c_int32_t), value :: lx
+      integer(c_int32_t), value :: ly
+      integer(c_int32_t), value :: periodic
+      real(c_double), value :: J
+      type(c_ptr), intent(inout) :: out
+      integer(c_int32_t) :: res
+    end function rnnwf_hamiltonian_triangular
+
     ! The number of sites the operator acts on.
     function rnnwf_hamiltonian_num_sites(h, out) bind(C, name="rnnwf_hamiltonian_num_sites") &
         result(res)
@@ -584,6 +602,24 @@ module rnnwf_capi
       implicit none
       type(c_ptr), value :: h
     end subroutine rnnwf_hamiltonian_free
+
+    ! Writes 1 to `out` when every off-diagonal element <s'|H|s> of `h`, times the sign rule of
+    ! `m` on both sides, is real and <= 0 for every pair of configurations (all 2^N, whatever
+    ! the model's u1_total), so that a positive amplitude can be exact; else 0. The model's
+    ! phase head plays no part: a model without one cannot be exact when the answer is 0.
+    ! Exact and cheap: decided per group of terms flipping the same sites, in time exponential
+    ! only in the rank (over GF(2)) of the group's Y/Z site sets, at most 20 (built-in models:
+    ! 2); a larger group that no bound decides is RNNWF_ERR_UNSUPPORTED, naming its sites. An
+    ! operator on another number of sites than the model, or a model that is not spin-1/2, is
+    ! RNNWF_ERR_INVALID_ARGUMENT.
+    function rnnwf_sign_free(m, h, out) bind(C, name="rnnwf_sign_free") result(res)
+      import
+      implicit none
+      type(c_ptr), value :: m
+      type(c_ptr), value :: h
+      type(c_ptr), value :: out
+      integer(c_int32_t) :: res
+    end function rnnwf_sign_free
 
     ! E_loc(s) = sum_s' <s|H|s'> psi(s') / psi(s) of the `n` configurations in `configs`
     ! (`[n][n_sites]`) into `out` (`[n]`); the mean over samples of P = |psi|^2 estimates `<H>`.

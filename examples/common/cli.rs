@@ -33,8 +33,7 @@ const OPTIMIZER_NAMES: &[(Optimizer, &str)] = &[
     (Optimizer::Sgd, "SGD"),
 ];
 #[allow(dead_code)] // not every example offers a preconditioner
-const PRECONDITIONER_NAMES: &[(Preconditioner, &str)] =
-    &[
+const PRECONDITIONER_NAMES: &[(Preconditioner, &str)] = &[
     (Preconditioner::None, "none"),
     (Preconditioner::Sr, "SR"),
     (Preconditioner::Spring, "SPRING"),
@@ -176,5 +175,22 @@ impl From<PrecisionArg> for Precision {
             PrecisionArg::F64 => Precision::F64,
             PrecisionArg::F32 => Precision::F32,
         }
+    }
+}
+
+/// The line the examples print about the operator's signs: whether it is sign-free under the
+/// model's sign rule (`rnnwf::sign_free`), and, when not and the model has no phase head,
+/// that the model cannot become exact.
+#[allow(dead_code)]
+pub fn sign_free_line(model: &rnnwf::Model, h: &rnnwf::Hamiltonian) -> String {
+    match rnnwf::sign_free(model, h) {
+        Ok(true) => "sign-free: yes (a positive amplitude can be exact)".into(),
+        Ok(false) if model.config().phase == rnnwf::PhaseKind::None => {
+            "sign-free: no -- warning: this model has no phase head, so it cannot represent \
+             the ground state exactly (use a phase head or a fitting sign rule)"
+                .into()
+        }
+        Ok(false) => "sign-free: no (the phase head must learn the signs)".into(),
+        Err(e) => format!("sign-free: not decided ({e})"),
     }
 }

@@ -11,7 +11,7 @@ use std::ffi::c_char;
 
 /// An operator H = sum_k c_k P_k: real coefficients c_k times Pauli strings P_k (products of
 /// X, Y, Z on distinct sites, eigenvalues +-1) on n_sites spin-1/2 sites. Opaque: made by
-/// rnnwf_hamiltonian_new, _parse, _tfim or _heisenberg, destroyed by rnnwf_hamiltonian_free.
+/// rnnwf_hamiltonian_new, _parse, _tfim, _heisenberg or _triangular, destroyed by rnnwf_hamiltonian_free.
 /// Terms on the same Pauli string merge (their coefficients add; a sum of exactly 0 drops
 /// the term).
 pub struct rnnwf_hamiltonian {
@@ -156,6 +156,31 @@ pub unsafe extern "C" fn rnnwf_hamiltonian_heisenberg(
         let periodic = periodic_flag(periodic)?;
         let out = OutSlot::new(out, "out")?;
         let op = Hamiltonian::heisenberg(lx, ly, periodic, J1, J2)?;
+        // SAFETY: the caller gives a writable handle slot (checked for NULL).
+        unsafe { hand_out(out, op) };
+        Ok(())
+    })
+}
+
+/// Heisenberg model `H = J sum_<ij> (XX+YY+ZZ)` in Pauli units (divide by 4 for S.S units)
+/// on the triangular lattice: the bonds (x,y)-(x+1,y), (x,y)-(x,y+1) and (x,y)-(x+1,y+1) of
+/// the lx*ly grid, sites i = x + lx*y. With `periodic` = 1 each direction wraps; each
+/// distinct pair counts once and a wrap onto the site itself is dropped, so lx, ly >= 3 give
+/// 3*lx*ly bonds and a side of 1 or 2 merges the bonds that coincide (ly = 1: the chain).
+/// `periodic` and the refusals as for rnnwf_hamiltonian_tfim.
+#[no_mangle]
+#[allow(non_snake_case)] // J as in the physics and the C header
+pub unsafe extern "C" fn rnnwf_hamiltonian_triangular(
+    lx: u32,
+    ly: u32,
+    periodic: u32,
+    J: f64,
+    out: *mut *mut rnnwf_hamiltonian,
+) -> rnnwf_status {
+    ffi_call("rnnwf_hamiltonian_triangular", || {
+        let periodic = periodic_flag(periodic)?;
+        let out = OutSlot::new(out, "out")?;
+        let op = Hamiltonian::triangular(lx, ly, periodic, J)?;
         // SAFETY: the caller gives a writable handle slot (checked for NULL).
         unsafe { hand_out(out, op) };
         Ok(())

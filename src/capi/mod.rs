@@ -30,6 +30,7 @@ mod sample;
 mod gradient;
 
 mod hamiltonian;
+mod sign_free;
 
 mod local_energy;
 
@@ -59,6 +60,7 @@ pub use last_error::rnnwf_last_error;
 pub use local_energy::rnnwf_local_energies;
 pub use model::*;
 pub use sample::{rnnwf_log_psi, rnnwf_sample};
+pub use sign_free::rnnwf_sign_free;
 pub use status::*;
 pub use threads::rnnwf_set_num_threads;
 pub use version::*;

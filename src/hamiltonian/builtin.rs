@@ -46,7 +46,7 @@ impl Hamiltonian {
     }
 }
 
-fn lattice_sites(lx: u32, ly: u32) -> Result<u32> {
+pub(super) fn lattice_sites(lx: u32, ly: u32) -> Result<u32> {
     let sites = lx as u64 * ly as u64;
     if lx == 0 || ly == 0 || sites > MAX_SITES {
         return Err(Error::invalid(format!(
@@ -56,7 +56,7 @@ fn lattice_sites(lx: u32, ly: u32) -> Result<u32> {
     Ok(sites as u32)
 }
 
-fn check_coupling(name: &str, value: f64) -> Result<()> {
+pub(super) fn check_coupling(name: &str, value: f64) -> Result<()> {
     if value.is_finite() {
         Ok(())
     } else {

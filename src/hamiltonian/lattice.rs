@@ -32,6 +32,13 @@ pub(super) fn next_nearest_neighbours(lx: u32, ly: u32, periodic: bool) -> Vec<B
     bonds(lx, ly, periodic, steps, &nearest)
 }
 
+/// Triangular lattice: (x, y)-(x+1, y), (x, y)-(x, y+1) and (x, y)-(x+1, y+1). On a chain
+/// (ly = 1) only the first survives when open; periodic, the others wrap onto it and count
+/// once.
+pub(super) fn triangular_bonds(lx: u32, ly: u32, periodic: bool) -> Vec<Bond> {
+    bonds(lx, ly, periodic, &[(1, 0), (0, 1), (1, 1)], &HashSet::new())
+}
+
 /// Every distinct pair (site, site + step), in site order, leaving out `exclude`.
 fn bonds(
     lx: u32,

@@ -6,6 +6,7 @@ pub(crate) mod compiled;
 mod lattice;
 mod parse;
 mod pauli;
+mod triangular;
 
 pub use pauli::Pauli;
 

@@ -10,11 +10,10 @@ impl Model {
         match self.config().sign_rule {
             SignRule::None => 0.0,
             SignRule::Marshall => {
-                let lx = self.config().lx as usize;
                 let count: u64 = config
                     .iter()
                     .enumerate()
-                    .filter(|(i, _)| (i % lx + i / lx) % 2 == 0)
+                    .filter(|&(i, _)| self.on_sublattice_a(i))
                     .map(|(_, &v)| v as u64)
                     .sum();
                 if count % 2 == 1 {
@@ -24,5 +23,26 @@ impl Model {
                 }
             }
         }
+    }
+
+    /// Whether flipping the spin-1/2 values at `sites` changes the sign the rule gives: the
+    /// sign of every configuration times that of its flipped partner.
+    pub(crate) fn sign_rule_flips(&self, sites: &[u32]) -> bool {
+        match self.config().sign_rule {
+            SignRule::None => false,
+            SignRule::Marshall => {
+                let on_a = sites
+                    .iter()
+                    .filter(|&&i| self.on_sublattice_a(i as usize))
+                    .count();
+                on_a % 2 == 1
+            }
+        }
+    }
+
+    /// Sublattice A of the Marshall rule: site i = x + lx*y with x + y even.
+    fn on_sublattice_a(&self, site: usize) -> bool {
+        let lx = self.config().lx as usize;
+        (site % lx + site / lx) % 2 == 0
     }
 }

@@ -248,7 +248,57 @@ static void test_builtins(void) {
   EXPECT(rnnwf_hamiltonian_heisenberg(4, 0, 0, 1.0, 0.0, &h), RNNWF_ERR_INVALID_ARGUMENT);
   EXPECT(rnnwf_hamiltonian_tfim(4, 1, 0, 1.0, 1.0, NULL), RNNWF_ERR_NULL_POINTER);
   EXPECT(rnnwf_hamiltonian_heisenberg(4, 1, 0, 1.0, 0.0, NULL), RNNWF_ERR_NULL_POINTER);
+  EXPECT(rnnwf_hamiltonian_triangular(3, 3, 2, 1.0, &h), RNNWF_ERR_INVALID_ARGUMENT);
+  EXPECT(rnnwf_hamiltonian_triangular(3, 3, 0, NAN, &h), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("rnnwf_hamiltonian_triangular");
+  EXPECT(rnnwf_hamiltonian_triangular(3, 3, 0, 1.0, NULL), RNNWF_ERR_NULL_POINTER);
   CHECK(h == NULL);
+}
+
+/* The triangular lattice and the sign-free test: 3 x 3 open has 6 + 6 + 4 bonds, periodic
+   27; neither is sign-free, with or without the Marshall rule, while the Heisenberg chain is
+   with it. */
+static void test_triangular_and_sign_free(void) {
+  rnnwf_hamiltonian *tri = NULL, *chain = NULL;
+  OK(rnnwf_hamiltonian_triangular(3, 3, 0, 1.0, &tri));
+  CHECK(num_terms(tri) == 3 * 16);
+  rnnwf_hamiltonian_free(tri);
+  OK(rnnwf_hamiltonian_triangular(3, 3, 1, 1.0, &tri));
+  CHECK(num_terms(tri) == 3 * 27);
+  OK(rnnwf_hamiltonian_heisenberg(9, 1, 0, 1.0, 0.0, &chain));
+
+  rnnwf_model_config cfg;
+  rnnwf_model *m = NULL, *grid = NULL;
+  OK(rnnwf_model_config_init(&cfg));
+  cfg.lx = 9;
+  cfg.hidden = 4;
+  cfg.sign_rule = RNNWF_SIGN_MARSHALL;
+  OK(rnnwf_model_new(&cfg, &m));
+  cfg.lx = 3;
+  cfg.ly = 3;
+  OK(rnnwf_model_new(&cfg, &grid));
+  uint32_t free_ = 7;
+  OK(rnnwf_sign_free(m, chain, &free_));
+  CHECK(free_ == 1);
+  OK(rnnwf_sign_free(grid, tri, &free_));
+  CHECK(free_ == 0);
+  EXPECT(rnnwf_sign_free(NULL, chain, &free_), RNNWF_ERR_NULL_POINTER);
+  MENTIONS("`m`");
+  EXPECT(rnnwf_sign_free(m, NULL, &free_), RNNWF_ERR_NULL_POINTER);
+  MENTIONS("`h`");
+  EXPECT(rnnwf_sign_free(m, chain, NULL), RNNWF_ERR_NULL_POINTER);
+  MENTIONS("`out`");
+  rnnwf_hamiltonian *small = NULL;
+  OK(rnnwf_hamiltonian_heisenberg(4, 1, 0, 1.0, 0.0, &small));
+  free_ = 7;
+  EXPECT(rnnwf_sign_free(m, small, &free_), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("4 sites");
+  CHECK(free_ == 7); /* outputs written only on success */
+  rnnwf_hamiltonian_free(small);
+  rnnwf_model_free(grid);
+  rnnwf_model_free(m);
+  rnnwf_hamiltonian_free(chain);
+  rnnwf_hamiltonian_free(tri);
 }
 
 static void complex_exp(double re, double im, double *out_re, double *out_im) {
@@ -605,6 +655,7 @@ int main(void) {
   test_add_term();
   test_parse();
   test_builtins();
+  test_triangular_and_sign_free();
   test_local_energies();
   test_expectation();
   test_ground_energy();

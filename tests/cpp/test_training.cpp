@@ -103,6 +103,10 @@ void test_hamiltonian() {
                RNNWF_ERR_INVALID_ARGUMENT, "rnnwf_hamiltonian_tfim");
   EXPECT_ERROR(rnnwf::Hamiltonian::heisenberg(4, 0, true, 1.0, 0.0), RNNWF_ERR_INVALID_ARGUMENT,
                "rnnwf_hamiltonian_heisenberg");
+  // 3 x 3 periodic triangular lattice: 27 bonds.
+  CHECK(rnnwf::Hamiltonian::triangular(3, 3, true, 1.0).num_terms() == 3 * 27);
+  EXPECT_ERROR(rnnwf::Hamiltonian::triangular(3, 0, false, 1.0), RNNWF_ERR_INVALID_ARGUMENT,
+               "rnnwf_hamiltonian_triangular");
 
   // Move, release and adopt; a moved-from operator throws.
   rnnwf_hamiltonian *raw = p.raw();
@@ -123,6 +127,11 @@ void test_exact_tools() {
                "rnnwf_exact_ground_energy");
 
   rnnwf::Model m = chain_model(SITES, 8, 3);
+  // The Ising chain with h >= 0 is sign-free without a sign rule; the Heisenberg chain is not.
+  CHECK(rnnwf::sign_free(m, h));
+  CHECK(!rnnwf::sign_free(m, rnnwf::Hamiltonian::heisenberg(SITES, 1, false, 1.0, 0.0)));
+  EXPECT_ERROR(rnnwf::sign_free(m, rnnwf::Hamiltonian::tfim(3, 1, false, 1.0, 1.0)),
+               RNNWF_ERR_INVALID_ARGUMENT, "rnnwf_sign_free");
   rnnwf::Complex e = rnnwf::exact_expectation(m, h);
   CHECK(std::isfinite(e.real()) && std::fabs(e.imag()) < 1e-12);
   CHECK(e.real() >= e0 - 1e-9);  // variational

@@ -191,6 +191,11 @@ contains
     call p%heisenberg(4, 0, .true., 1.0_c_double, 0.0_c_double, stat, errmsg)
     call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'rnnwf_hamiltonian_heisenberg', &
         'ly = 0')
+    call p%triangular(3, 3, .true., 1.0_c_double)
+    call check(p%num_sites() == 9 .and. p%num_terms() == 81, 'periodic 3 x 3 triangular')
+    call p%triangular(3, 3, .false., ieee_value(1.0_c_double, ieee_quiet_nan), stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'rnnwf_hamiltonian_triangular', &
+        'J = NaN')
 
     call p%destroy()
     call p%destroy()  ! idempotent
@@ -205,6 +210,7 @@ contains
     type(rnnwf_model) :: m
     real(c_double) :: e0
     complex(c_double_complex) :: e
+    logical :: free
     integer :: stat
     character(len=256) :: errmsg
     call ising(h)
@@ -231,6 +237,14 @@ contains
     call m%exact_expectation(big, e, stat, errmsg)
     call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'rnnwf_exact_expectation', &
         'other size')
+    free = .false.
+    call m%sign_free(h, free)
+    call check(free, 'the Ising chain is sign-free')
+    call c%heisenberg(sites, 1, .false., 1.0_c_double, 0.0_c_double)
+    call m%sign_free(c, free)
+    call check(.not. free, 'the Heisenberg chain without a sign rule is not')
+    call m%sign_free(big, free, stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'rnnwf_sign_free', 'other size')
     call m%destroy()
     call h%destroy()
     call c%destroy()

@@ -94,6 +94,18 @@ function exact_expectation(m::Model, op::Hamiltonian)
 end
 
 """
+    sign_free(model, h) -> Bool
+
+Whether every off-diagonal element of `h`, times the model's sign rule on both sides, is
+<= 0, so that a positive amplitude (a model without a phase head) can be exact.
+"""
+function sign_free(m::Model, h::Hamiltonian)
+    out = Ref{UInt32}(0)
+    check(rnnwf_sign_free(m, h, out))
+    return out[] == 1
+end
+
+"""
     exact_ground_energy(h) -> Float64
 
 The lowest eigenvalue of `h` by Lanczos over all 2^N states (N <= 24).

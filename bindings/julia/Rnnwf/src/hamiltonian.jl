@@ -4,8 +4,8 @@
     Hamiltonian(n_sites)
 
 The zero operator on `n_sites` spin-1/2 sites; add terms with `add_term!`. Other ways to make
-one: `parse_hamiltonian`, `tfim`, `heisenberg`. Sites are numbered from 0 (`i = x + lx*y`),
-as in the C API and in the text form. Freed by the garbage collector, or at once by
+one: `parse_hamiltonian`, `tfim`, `heisenberg`, `triangular`. Sites are numbered from 0
+(`i = x + lx*y`), as in the C API and in the text form. Freed by the garbage collector, or at once by
 `close(h)`.
 """
 mutable struct Hamiltonian
@@ -58,6 +58,18 @@ end
 function heisenberg(lx::Integer, ly::Integer = 1; periodic::Bool = false, J1::Real = 1.0, J2::Real = 0.0)
     return Hamiltonian(new_handle(rnnwf_hamiltonian) do out
         rnnwf_hamiltonian_heisenberg(UInt32(lx), UInt32(ly), UInt32(periodic), Float64(J1), Float64(J2), out)
+    end)
+end
+
+"""
+    triangular(lx, ly; periodic = false, J = 1.0)
+
+`J sum_<ij> (XX+YY+ZZ)` in Pauli units over the triangular bonds (x,y)-(x+1,y),
+(x,y)-(x,y+1) and (x,y)-(x+1,y+1) of the `lx * ly` grid; each distinct bond once.
+"""
+function triangular(lx::Integer, ly::Integer; periodic::Bool = false, J::Real = 1.0)
+    return Hamiltonian(new_handle(rnnwf_hamiltonian) do out
+        rnnwf_hamiltonian_triangular(UInt32(lx), UInt32(ly), UInt32(periodic), Float64(J), out)
     end)
 end
 

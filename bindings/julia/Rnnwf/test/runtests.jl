@@ -192,6 +192,9 @@ end
         @test throws_rnnwf(() -> tfim(0), R.RNNWF_ERR_INVALID_ARGUMENT, "rnnwf_hamiltonian_tfim")
         @test throws_rnnwf(() -> heisenberg(4, 0), R.RNNWF_ERR_INVALID_ARGUMENT,
                            "rnnwf_hamiltonian_heisenberg")
+        @test num_terms(triangular(3, 3; periodic = true)) == 81
+        @test throws_rnnwf(() -> triangular(3, 0), R.RNNWF_ERR_INVALID_ARGUMENT,
+                           "rnnwf_hamiltonian_triangular")
         close(p)
         close(p)  # idempotent
         @test occursin("closed", sprint(show, p))
@@ -211,6 +214,9 @@ end
         @test exact_expectation(m, parse_hamiltonian(6, "1.0")) ≈ 1.0 + 0.0im
         @test throws_rnnwf(() -> exact_expectation(m, Hamiltonian(4)), R.RNNWF_ERR_INVALID_ARGUMENT,
                            "rnnwf_exact_expectation")
+        @test sign_free(m, h) && !sign_free(m, heisenberg(6))
+        @test throws_rnnwf(() -> sign_free(m, Hamiltonian(4)), R.RNNWF_ERR_INVALID_ARGUMENT,
+                           "rnnwf_sign_free")
     end
 
     @testset "estimators" begin

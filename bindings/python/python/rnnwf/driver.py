@@ -16,12 +16,13 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, TextIO, Union
 
 import numpy as np
 
-from ._errors import invalid, invalid_type
+from ._errors import Error, invalid, invalid_type
 from .estimate import VmcStats
 from .names import human_config
 
@@ -70,6 +71,9 @@ class History:
 
     rows: list[dict[str, Any]] = field(default_factory=list)
     stopped: str = ""
+    #: Model.sign_free(hamiltonian) at the start (None when the test was refused): False
+    #: means a model without a phase head cannot become exact.
+    sign_free: Optional[bool] = None
 
     def __getitem__(self, name: str) -> np.ndarray:
         if name not in LOG_FIELDS:
@@ -216,6 +220,20 @@ def _budget(steps: Any, minutes: Any) -> tuple[Optional[int], Optional[float]]:
     return (None if steps is None else int(steps)), (None if minutes is None else 60.0 * float(minutes))
 
 
+def _sign_free(model: "Model", hamiltonian: "Hamiltonian") -> Optional[bool]:
+    """Model.sign_free, with a warning when a model without a phase head meets an operator
+    whose signs it cannot represent; None when the test is refused (a run may still work)."""
+    try:
+        free = model.sign_free(hamiltonian)
+    except Error:
+        return None
+    if not free and model.config["phase"] == "none":
+        warnings.warn("the operator is not sign-free under this model's sign rule: a model "
+                      "without a phase head cannot represent its ground state exactly "
+                      "(use phase='softsign' or a fitting sign rule)", RuntimeWarning, stacklevel=3)
+    return free
+
+
 def run(
     vmc: "Vmc",
     model: "Model",
@@ -251,7 +269,7 @@ def run(
                   + (f"; reference E = {reference}" if reference is not None else "") + "\n")
     bar = _Progress(out, n_steps, budget) if out is not None else None
     writer = _Log(log) if log is not None else None
-    history = History()
+    history = History(sign_free=_sign_free(model, hamiltonian))
     start = time.monotonic()
     done = 0
     boundary = _StepBoundary().__enter__()

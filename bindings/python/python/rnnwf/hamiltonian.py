@@ -22,7 +22,7 @@ def _periodic(value: Any) -> int:
 class Hamiltonian(Handle):
     """An operator H = sum_k c_k P_k: real coefficients times Pauli strings on ``n_sites``
     spin-1/2 sites. ``Hamiltonian(n_sites)`` is the zero operator; ``tfim``,
-    ``heisenberg`` and ``parse`` make the usual ones."""
+    ``heisenberg``, ``triangular`` and ``parse`` make the usual ones."""
 
     def __init__(self, n_sites: int) -> None:
         handle = new_handle("rnnwf_hamiltonian", "rnnwf_hamiltonian_new", count(n_sites, "n_sites", 32))
@@ -47,6 +47,14 @@ class Hamiltonian(Handle):
         return cls._own(new_handle(
             "rnnwf_hamiltonian", "rnnwf_hamiltonian_heisenberg", count(lx, "lx", 32),
             count(ly, "ly", 32), _periodic(periodic), real(J1, "J1"), real(J2, "J2")))
+
+    @classmethod
+    def triangular(cls, lx: int, ly: int, periodic: bool = False, J: float = 1.0) -> "Hamiltonian":
+        """J sum_<ij> (XX+YY+ZZ) in Pauli units over the triangular bonds (x,y)-(x+1,y),
+        (x,y)-(x,y+1) and (x,y)-(x+1,y+1) of the lx*ly grid, each distinct bond once."""
+        return cls._own(new_handle(
+            "rnnwf_hamiltonian", lib.rnnwf_hamiltonian_triangular, count(lx, "lx", 32),
+            count(ly, "ly", 32), _periodic(periodic), real(J, "J")))
 
     @classmethod
     def parse(cls, text: str, n_sites: int | None = None) -> "Hamiltonian":

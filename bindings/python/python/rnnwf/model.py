@@ -204,6 +204,13 @@ class Model(Handle):
         call("rnnwf_exact_expectation", self, h, out, interruptible=True)
         return complex(out.re, out.im)
 
+    def sign_free(self, h: Hamiltonian) -> bool:
+        """Whether every off-diagonal element of ``h``, times this model's sign rule on both
+        sides, is <= 0, so that a positive amplitude (no phase head) can be exact."""
+        out = ffi.new("uint32_t *")
+        check(lib.rnnwf_sign_free(self._ptr, h._ptr, out))
+        return out[0] == 1
+
     def __repr__(self) -> str:
         if self.closed:
             return "rnnwf.Model(<closed>)"

@@ -461,6 +461,16 @@ function rnnwf_hamiltonian_heisenberg(lx, ly, periodic, J1, J2, out)
     ccall(libsym(:rnnwf_hamiltonian_heisenberg), rnnwf_status, (UInt32, UInt32, UInt32, Cdouble, Cdouble, Ptr{Ptr{rnnwf_hamiltonian}}), lx, ly, periodic, J1, J2, out)
 end
 
+# Heisenberg model `H = J sum_<ij> (XX+YY+ZZ)` in Pauli units (divide by 4 for S.S units)
+# on the triangular lattice: the bonds (x,y)-(x+1,y), (x,y)-(x,y+1) and (x,y)-(x+1,y+1) of
+# the lx*ly grid, sites i = x + lx*y. With `periodic` = 1 each direction wraps; each
+# distinct pair counts once and a wrap onto the site itself is dropped, so lx, ly >= 3 give
+# 3*lx*ly bonds and a side of 1 or 2 merges the bonds that coincide (ly = 1: the chain).
+# `periodic` and the refusals as for rnnwf_hamiltonian_tfim.
+function rnnwf_hamiltonian_triangular(lx, ly, periodic, J, out)
+    ccall(libsym(:rnnwf_hamiltonian_triangular), rnnwf_status, (UInt32, UInt32, UInt32, Cdouble, Ptr{Ptr{rnnwf_hamiltonian}}), lx, ly, periodic, J, out)
+end
+
 # The number of sites the operator acts on.
 function rnnwf_hamiltonian_num_sites(h, out)
     ccall(libsym(:rnnwf_hamiltonian_num_sites), rnnwf_status, (Ptr{rnnwf_hamiltonian}, Ptr{Csize_t}), h, out)
@@ -475,6 +485,19 @@ end
 # Destroys an operator; NULL is a no-op. May run on any thread.
 function rnnwf_hamiltonian_free(h)
     ccall(libsym(:rnnwf_hamiltonian_free), Cvoid, (Ptr{rnnwf_hamiltonian},), h)
+end
+
+# Writes 1 to `out` when every off-diagonal element <s'|H|s> of `h`, times the sign rule of
+# `m` on both sides, is real and <= 0 for every pair of configurations (all 2^N, whatever
+# the model's u1_total), so that a positive amplitude can be exact; else 0. The model's
+# phase head plays no part: a model without one cannot be exact when the answer is 0.
+# Exact and cheap: decided per group of terms flipping the same sites, in time exponential
+# only in the rank (over GF(2)) of the group's Y/Z site sets, at most 20 (built-in models:
+# 2); a larger group that no bound decides is RNNWF_ERR_UNSUPPORTED, naming its sites. An
+# operator on another number of sites than the model, or a model that is not spin-1/2, is
+# RNNWF_ERR_INVALID_ARGUMENT.
+function rnnwf_sign_free(m, h, out)
+    ccall(libsym(:rnnwf_sign_free), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, Ptr{UInt32}), m, h, out)
 end
 
 # E_loc(s) = sum_s' <s|H|s'> psi(s') / psi(s) of the `n` configurations in `configs`
