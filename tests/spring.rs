@@ -322,9 +322,10 @@ fn diag_shift_and_sample_count_setters() {
             rnnwf_vmc_set_n_samples(null_mut(), 1),
             RNNWF_ERR_NULL_POINTER
         );
-        let mut got = std::mem::MaybeUninit::<rnnwf_vmc_config>::zeroed();
-        assert_eq!(rnnwf_vmc_get_config(v, got.as_mut_ptr()), RNNWF_OK);
-        let got = got.assume_init();
+        // An output struct is written up to the caller's struct_size (ABI 0.3).
+        let mut got = std::mem::MaybeUninit::<rnnwf_vmc_config>::zeroed().assume_init();
+        got.struct_size = std::mem::size_of::<rnnwf_vmc_config>() as u32;
+        assert_eq!(rnnwf_vmc_get_config(v, &mut got), RNNWF_OK);
         assert_eq!((got.sr_diag_shift, got.n_samples), (0.25, 77));
         rnnwf_vmc_free(v);
     }
