@@ -24,6 +24,7 @@ const LAYERS: &[&[&str]] = &[
         "grad",
         "estimators",
         "exact",
+        "sign_free",
     ],
     // 4. The optimiser.
     &["optim"],
