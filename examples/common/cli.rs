@@ -33,8 +33,7 @@ const OPTIMIZER_NAMES: &[(Optimizer, &str)] = &[
     (Optimizer::Sgd, "SGD"),
 ];
 #[allow(dead_code)] // not every example offers a preconditioner
-const PRECONDITIONER_NAMES: &[(Preconditioner, &str)] =
-    &[
+const PRECONDITIONER_NAMES: &[(Preconditioner, &str)] = &[
     (Preconditioner::None, "none"),
     (Preconditioner::Sr, "SR"),
     (Preconditioner::Spring, "SPRING"),

@@ -21,7 +21,12 @@ pub static PRECONDITIONERS: EnumTable<Preconditioner> = EnumTable {
     entries: &[
         entry!(Preconditioner::None, 0, "RNNWF_PRECONDITIONER_NONE", "none"),
         entry!(Preconditioner::Sr, 1, "RNNWF_PRECONDITIONER_SR", "sr"),
-        entry!(Preconditioner::Spring, 2, "RNNWF_PRECONDITIONER_SPRING", "spring"),
+        entry!(
+            Preconditioner::Spring,
+            2,
+            "RNNWF_PRECONDITIONER_SPRING",
+            "spring"
+        ),
     ],
 };
 
