@@ -11,13 +11,22 @@
 //!         [--preconditioner none|sr|spring] [--momentum 0] [--lr 0.05] [--final-lr 0.01]
 //!         [--shift 1e-3] [--seed 1]
 //!         [--final-samples 32768] [--symmetry none|lattice|lattice_spin_flip]
-//!         [--minutes M] [--reference E0 [--reference-label QMC]] [--out target/train_2d]
+//!         [--minutes M] [--stop-after K] [--checkpoint-every 100] [--resume]
+//!         [--reference E0 [--reference-label QMC]] [--out target/train_2d]
 //!
 //! `--optimizer` is the update rule (`minsr` = SGD after SR; `sr` is accepted too);
 //! `--preconditioner sr` puts stochastic reconfiguration before `adam` or `sgd`, `spring` SR
-//! with `--momentum`. Writes `energy.svg` (the energy per site against the step with its
-//! error band and the final estimate; with a reference energy, its line and the relative
-//! error on a log scale too) into `--out`.
+//! with `--momentum`. The learning rate decays geometrically from `--lr` to `--final-lr`
+//! over the `--steps` steps. Writes into `--out`: `log.jsonl` (one line per step, fields in
+//! docs/log-jsonl.md), `checkpoint/` (model and optimiser, every `--checkpoint-every` steps
+//! and at the end) and `energy.svg` (the energy per site against the step with its error
+//! band and the final estimate; with a reference energy, its line and the relative error on
+//! a log scale too).
+//!
+//! A session stops after `--steps` steps in all, or earlier after `--minutes` of wall time
+//! or `--stop-after` steps of its own, checkpointed; `--resume` (with the same settings)
+//! continues from the checkpoint in `--out` bit for bit, as if never stopped, and the log
+//! reads as one run.
 //!
 //! The two acceptance runs (4x4, open):
 //!     cargo run --release --example train_2d -- --model ising --field 3
@@ -34,8 +43,12 @@ use std::time::Instant;
 /// Lattices up to this many sites get their exact ground energy (2^20 states by Lanczos).
 const EXACT_SITES: u32 = 20;
 
+#[path = "common/checkpoint.rs"]
+mod checkpoint;
 #[path = "common/cli.rs"]
 mod cli;
+#[path = "common/log.rs"]
+mod log;
 #[path = "common/plot.rs"]
 mod plot;
 
@@ -71,7 +84,7 @@ struct Args {
     /// Samples per step.
     #[arg(long, default_value_t = 512)]
     samples: u64,
-    /// Training steps.
+    /// Training steps in all (the learning rate decays over them).
     #[arg(long, default_value_t = 300)]
     steps: u64,
     /// The update rule (minsr = SGD after SR; sr is accepted too).
@@ -95,7 +108,7 @@ struct Args {
     /// Seed of the parameters and the samples.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Samples of the final energy estimate.
+    /// Samples of the final energy estimate (0: none).
     #[arg(long, default_value_t = 32768)]
     final_samples: usize,
     /// The floating-point type of the passes.
@@ -104,10 +117,21 @@ struct Args {
     /// The lattice symmetry the wave function is averaged over.
     #[arg(long, value_enum, default_value_t = cli::SymmetryArg::None)]
     symmetry: cli::SymmetryArg,
-    /// A wall-time budget: stop training after this many minutes (then `--steps` is only an
-    /// upper bound, and the learning rate decays over the time instead of the steps).
+    /// This session's wall-time budget: stop after the step that reaches it, checkpointed
+    /// (continue with --resume).
     #[arg(long)]
     minutes: Option<f64>,
+    /// Stop this session after this many of its own steps, checkpointed (continue with
+    /// --resume).
+    #[arg(long)]
+    stop_after: Option<u64>,
+    /// Save the model and the optimiser into <out>/checkpoint every this many steps (and at
+    /// the end).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    checkpoint_every: u64,
+    /// Continue the run checkpointed in --out (started with the same settings).
+    #[arg(long)]
+    resume: bool,
     /// A known ground energy to report relative errors against, for lattices too large for
     /// the exact one.
     #[arg(long, allow_hyphen_values = true)]
@@ -115,7 +139,7 @@ struct Args {
     /// What `--reference` is, for the output and the plot: "exact", "QMC", ...
     #[arg(long, default_value = "reference", requires = "reference")]
     reference_label: String,
-    /// Folder for energy.svg.
+    /// Folder for log.jsonl, checkpoint/ and energy.svg.
     #[arg(long, default_value = "target/train_2d")]
     out: PathBuf,
 }
@@ -163,7 +187,201 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
     } else {
         None
     };
-    let mut model = Model::new(
+    let settings = settings(a);
+    std::fs::create_dir_all(&a.out)
+        .map_err(|e| format!("cannot create {}: {e}", a.out.display()))?;
+    let (mut model, mut vmc) = if a.resume {
+        let saved = checkpoint::load(&a.out, &settings)?;
+        (saved.model, saved.vmc)
+    } else {
+        new_run(a, cell, heisenberg, sites)?
+    };
+    println!("{}", cli::sign_free_line(&model, &h));
+    let training = cli::training_name(
+        Optimizer::from(a.optimizer),
+        vmc.config().preconditioner_in_effect(),
+    );
+    println!(
+        "{}x{} open {name}; 2D {} hidden {} x {} layer(s), symmetry {}, {} parameters; {training}, \
+         {} samples/step, lr {} -> {}, {} threads{}{}",
+        a.lx,
+        a.ly,
+        cli::cell_name(cell),
+        a.hidden,
+        a.layers,
+        cli::symmetry_name(a.symmetry.into()),
+        model.num_params(),
+        a.samples,
+        a.lr,
+        a.final_lr,
+        rnnwf::num_threads(),
+        reference.map_or(String::new(), |r| format!("; {} E0 = {:.10}", r.label, r.energy)),
+        if a.resume {
+            format!("; resumed at step {}", vmc.steps())
+        } else {
+            String::new()
+        }
+    );
+    let (mut log, kept) = log::Log::open(&a.out.join("log.jsonl"), vmc.steps())?;
+    let mut history: Vec<plot::EnergyPoint> = kept
+        .iter()
+        .map(|k| plot::EnergyPoint {
+            step: k.step,
+            mean: k.energy,
+            error: k.error,
+        })
+        .collect();
+    let start = Instant::now();
+    let report_every = (a.steps / 20).max(1);
+    let budget = a.minutes.map(|m| m * 60.0);
+    let mut step_seconds = Vec::new();
+    let mut session_steps = 0u64;
+    while vmc.steps() < a.steps {
+        let out_of_time = budget.is_some_and(|b| start.elapsed().as_secs_f64() >= b);
+        if out_of_time || a.stop_after.is_some_and(|k| session_steps >= k) {
+            break;
+        }
+        // Geometric decay from lr to final_lr over the run's steps: a function of the step,
+        // so that a resumed run takes the same rates.
+        let frac = vmc.steps() as f64 / a.steps as f64;
+        vmc.set_learning_rate(a.lr * (a.final_lr / a.lr).powf(frac))?;
+        let s = vmc.step(&mut model, &h)?;
+        session_steps += 1;
+        step_seconds.push(s.seconds);
+        let e = s.energy.mean.re;
+        history.push(plot::EnergyPoint {
+            step: s.step,
+            mean: e,
+            error: s.energy.error,
+        });
+        log.write(&log::Row {
+            step: s.step,
+            energy: e,
+            error: s.energy.error,
+            variance: s.energy.variance,
+            relative_error: reference.map(|r| (e - r.energy).abs() / r.energy.abs()),
+            grad_norm: s.grad_norm,
+            seconds: s.seconds,
+            lattice: None,
+        })?;
+        if vmc.steps() % a.checkpoint_every == 0 {
+            checkpoint::save(&a.out, &model, &vmc, 0, &settings)?;
+        }
+        if s.step % report_every == 0 || vmc.steps() == a.steps || session_steps == 1 {
+            let versus_exact = reference.map_or(String::new(), |r| {
+                let x = r.energy;
+                format!("  rel. error {:.2e} ({})", (e - x).abs() / x.abs(), r.label)
+            });
+            println!(
+                "step {:>5}  E = {e:>13.7} +- {:.1e}  E/N = {:>10.7}{versus_exact}  \
+                 var {:.2e}  {:>6.1} s",
+                s.step,
+                s.energy.error,
+                e / sites as f64,
+                s.energy.variance,
+                start.elapsed().as_secs_f64()
+            );
+        }
+    }
+    checkpoint::save(&a.out, &model, &vmc, 0, &settings)?;
+    if vmc.steps() < a.steps {
+        println!(
+            "stopped at step {} of {}, checkpointed in {}: continue with the same command \
+             and --resume",
+            vmc.steps(),
+            a.steps,
+            a.out.join("checkpoint").display()
+        );
+    }
+    let training_seconds = start.elapsed().as_secs_f64();
+    step_seconds.sort_by(f64::total_cmp);
+    let median_step = step_seconds.get(step_seconds.len() / 2).copied();
+    // Final estimate with more samples, from the trained state: on large lattices it takes
+    // as long as many steps, so say so before it starts.
+    let mut final_estimate = None;
+    if a.final_samples > 0 {
+        println!("final estimate with {} samples ...", a.final_samples);
+        let estimating = Instant::now();
+        let est = rnnwf::expectation(&model, &h, a.seed ^ 0xF1, a.final_samples)?;
+        let estimate_seconds = estimating.elapsed().as_secs_f64();
+        let e = est.mean.re;
+        println!(
+            "summary: {}x{} {name}: E = {e:.8} +- {:.1e} ({} samples, {estimate_seconds:.1} s), \
+             E/N = {:.8}{}; {} steps, {session_steps} in this session in \
+             {training_seconds:.1} s, median {:.3} s/step",
+            a.lx,
+            a.ly,
+            est.error,
+            a.final_samples,
+            e / sites as f64,
+            reference.map_or(String::new(), |r| format!(
+                ", {} {:.8}, relative error {:.2e}",
+                r.label,
+                r.energy,
+                (e - r.energy).abs() / r.energy.abs()
+            )),
+            vmc.steps(),
+            median_step.unwrap_or(0.0)
+        );
+        final_estimate = Some(plot::FinalEstimate {
+            mean: e,
+            error: est.error,
+            samples: a.final_samples,
+        });
+    }
+    let svg = a.out.join("energy.svg");
+    let title = format!(
+        "{}x{} open {name}: 2D {} {} x {}, {training}",
+        a.lx,
+        a.ly,
+        cli::cell_name(cell),
+        a.hidden,
+        a.layers,
+    );
+    let plot = plot::Plot {
+        title: &title,
+        sites,
+        reference,
+        final_estimate,
+    };
+    plot::write_energy_plot(&svg, &plot, &history)?;
+    println!("plot: {}", svg.display());
+    Ok(())
+}
+
+/// The settings that define the run: --resume refuses other ones.
+fn settings(a: &Args) -> checkpoint::Settings {
+    vec![
+        ("lx", a.lx.to_string()),
+        ("ly", a.ly.to_string()),
+        ("model", format!("{:?}", a.model)),
+        ("field", format!("{:?}", a.field)),
+        ("j2", format!("{:?}", a.j2)),
+        ("cell", format!("{:?}", a.cell)),
+        ("hidden", a.hidden.to_string()),
+        ("layers", a.layers.to_string()),
+        ("samples", a.samples.to_string()),
+        ("steps", a.steps.to_string()),
+        ("optimizer", format!("{:?}", a.optimizer)),
+        ("preconditioner", format!("{:?}", a.preconditioner)),
+        ("lr", format!("{:?}", a.lr)),
+        ("final_lr", format!("{:?}", a.final_lr)),
+        ("momentum", format!("{:?}", a.momentum)),
+        ("shift", format!("{:?}", a.shift)),
+        ("seed", a.seed.to_string()),
+        ("precision", format!("{:?}", a.precision)),
+        ("symmetry", format!("{:?}", a.symmetry)),
+    ]
+}
+
+/// A new model and optimiser for the run `a` describes.
+fn new_run(
+    a: &Args,
+    cell: CellKind,
+    heisenberg: bool,
+    sites: u32,
+) -> Result<(Model, Vmc), Box<dyn std::error::Error>> {
+    let model = Model::new(
         ModelConfig::default()
             .with_cell(cell)
             .with_lx(a.lx)
@@ -180,7 +398,7 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             .with_precision(a.precision.into())
             .with_seed(a.seed),
     )?;
-    let mut vmc = Vmc::new(
+    let vmc = Vmc::new(
         VmcConfig::default()
             .with_optimizer(a.optimizer.into())
             .with_preconditioner(a.preconditioner.into())
@@ -190,119 +408,5 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             .with_sr_momentum(a.momentum)
             .with_seed(a.seed),
     )?;
-    println!("{}", cli::sign_free_line(&model, &h));
-    let training = cli::training_name(
-        Optimizer::from(a.optimizer),
-        vmc.config().preconditioner_in_effect(),
-    );
-    println!(
-        "{}x{} open {name}; 2D {} hidden {} x {} layer(s), symmetry {}, {} parameters; {training}, \
-         {} samples/step, lr {} -> {}, {} threads{}",
-        a.lx,
-        a.ly,
-        cli::cell_name(cell),
-        a.hidden,
-        a.layers,
-        cli::symmetry_name(a.symmetry.into()),
-        model.num_params(),
-        a.samples,
-        a.lr,
-        a.final_lr,
-        rnnwf::num_threads(),
-        reference.map_or(String::new(), |r| format!("; {} E0 = {:.10}", r.label, r.energy))
-    );
-    let start = Instant::now();
-    let report_every = if a.minutes.is_some() {
-        10
-    } else {
-        (a.steps / 20).max(1)
-    };
-    let budget = a.minutes.map(|m| m * 60.0);
-    let mut step_seconds = Vec::with_capacity(a.steps as usize);
-    let mut steps = 0;
-    let mut history = Vec::with_capacity(a.steps as usize);
-    for step in 0..a.steps {
-        let elapsed = start.elapsed().as_secs_f64();
-        if budget.is_some_and(|b| elapsed >= b) {
-            break;
-        }
-        // Geometric decay from lr to final_lr over the run (its steps, or its time).
-        let frac = budget.map_or(step as f64 / a.steps as f64, |b| elapsed / b);
-        steps += 1;
-        vmc.set_learning_rate(a.lr * (a.final_lr / a.lr).powf(frac))?;
-        let s = vmc.step(&mut model, &h)?;
-        step_seconds.push(s.seconds);
-        history.push(plot::EnergyPoint {
-            step: s.step,
-            mean: s.energy.mean.re,
-            error: s.energy.error,
-        });
-        let out_of_time = budget.is_some_and(|b| start.elapsed().as_secs_f64() >= b);
-        if step % report_every == 0 || step + 1 == a.steps || out_of_time {
-            let e = s.energy.mean.re;
-            let versus_exact = reference.map_or(String::new(), |r| {
-                let x = r.energy;
-                format!("  rel. error {:.2e} ({})", (e - x).abs() / x.abs(), r.label)
-            });
-            println!(
-                "step {step:>5}  E = {e:>13.7} +- {:.1e}  E/N = {:>10.7}{versus_exact}  \
-                 var {:.2e}  {:>6.1} s",
-                s.energy.error,
-                e / sites as f64,
-                s.energy.variance,
-                start.elapsed().as_secs_f64()
-            );
-        }
-    }
-    let training_seconds = start.elapsed().as_secs_f64();
-    std::fs::create_dir_all(&a.out)
-        .map_err(|e| format!("cannot create {}: {e}", a.out.display()))?;
-    step_seconds.sort_by(f64::total_cmp);
-    let median_step = step_seconds.get(step_seconds.len() / 2).copied();
-    // Final estimate with more samples, from the trained state: on large lattices it takes
-    // as long as many steps, so say so before it starts.
-    println!("final estimate with {} samples ...", a.final_samples);
-    let estimating = Instant::now();
-    let est = rnnwf::expectation(&model, &h, a.seed ^ 0xF1, a.final_samples)?;
-    let estimate_seconds = estimating.elapsed().as_secs_f64();
-    let e = est.mean.re;
-    println!(
-        "summary: {}x{} {name}: E = {e:.8} +- {:.1e} ({} samples, {estimate_seconds:.1} s), \
-         E/N = {:.8}{}; {} steps in {training_seconds:.1} s, median {:.3} s/step",
-        a.lx,
-        a.ly,
-        est.error,
-        a.final_samples,
-        e / sites as f64,
-        reference.map_or(String::new(), |r| format!(
-            ", {} {:.8}, relative error {:.2e}",
-            r.label,
-            r.energy,
-            (e - r.energy).abs() / r.energy.abs()
-        )),
-        steps,
-        median_step.unwrap_or(0.0)
-    );
-    let svg = a.out.join("energy.svg");
-    let title = format!(
-        "{}x{} open {name}: 2D {} {} x {}, {training}",
-        a.lx,
-        a.ly,
-        cli::cell_name(cell),
-        a.hidden,
-        a.layers,
-    );
-    let plot = plot::Plot {
-        title: &title,
-        sites,
-        reference,
-        final_estimate: Some(plot::FinalEstimate {
-            mean: e,
-            error: est.error,
-            samples: a.final_samples,
-        }),
-    };
-    plot::write_energy_plot(&svg, &plot, &history)?;
-    println!("plot: {}", svg.display());
-    Ok(())
+    Ok((model, vmc))
 }

@@ -22,6 +22,9 @@ use std::time::Instant;
 
 #[path = "common/cli.rs"]
 mod cli;
+#[path = "common/log.rs"]
+#[allow(dead_code)] // train_ising writes a fresh log, without resuming
+mod log;
 #[path = "common/plot.rs"]
 mod plot;
 
@@ -109,7 +112,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let log_path = args.out.join("log.jsonl");
     let log_file = std::fs::File::create(&log_path)
         .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
-    let mut log = std::io::BufWriter::new(log_file);
+    let mut log_out = std::io::BufWriter::new(log_file);
     println!("{}", cli::sign_free_line(&model, &h));
     let training = cli::training_name(
         args.optimizer.into(),
@@ -138,11 +141,17 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             mean: e,
             error: s.energy.error,
         });
-        writeln!(
-            log,
-            "{{\"step\":{},\"energy\":{e:.12},\"error\":{:.6e},\"variance\":{:.6e},\"relative_error\":{rel:.6e},\"grad_norm\":{:.6e},\"seconds\":{:.6}}}",
-            s.step, s.energy.error, s.energy.variance, s.grad_norm, s.seconds
-        )?;
+        let row = log::Row {
+            step: s.step,
+            energy: e,
+            error: s.energy.error,
+            variance: s.energy.variance,
+            relative_error: Some(rel),
+            grad_norm: s.grad_norm,
+            seconds: s.seconds,
+            lattice: None,
+        };
+        writeln!(log_out, "{}", log::line(&row))?;
         if s.step % report_every == 0 || s.step + 1 == args.steps {
             println!(
                 "step {:>5}  E = {e:>14.8} +- {:.1e}  rel. error {rel:.2e}  var {:.2e}  {:>6.1} s",
@@ -153,7 +162,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             );
         }
     }
-    log.flush()?;
+    log_out.flush()?;
     // Final estimate with more samples, from the trained state.
     let final_estimate =
         rnnwf::estimators::expectation(&model, &h, args.seed ^ 0xF1, 16 * args.samples as usize)?;

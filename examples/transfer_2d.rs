@@ -1,27 +1,42 @@
 //! Iterative retraining on the open Heisenberg model (J = 1; Marshall sign, zero
 //! magnetisation, minSR): trains the 2D RNN on the first lattice of `--sizes`, then carries
-//! its weights (`Model::resize`) to each larger lattice and trains on, for `--minutes` of wall
-//! time per lattice. Prints the energy per site at the start of each lattice (the head start
-//! the smaller lattice gave), during training and at the end, against the reference energies:
+//! its weights (`Model::resize`) to each larger lattice and trains on, for `--steps` steps
+//! per lattice (the learning rate decays from `--lr` to `--final-lr` over each lattice's
+//! steps). Prints the energy per site at the start of each lattice (the head start the
+//! smaller lattice gave), during training and at the end, against the reference energies:
 //! 6x6 exact (Lanczos), 10x10 from quantum Monte Carlo (-251.46248); 8x8 prints without one
 //! (no reference value was at hand).
 //!
 //!     cargo run --release --example transfer_2d -- [--sizes 6,8,10] [--cell gru|tensor_gru]
-//!         [--hidden 32] [--samples 512] [--minutes 5,3,3] [--lr 0.05] [--final-lr 0.01]
+//!         [--hidden 32] [--samples 512] [--steps 400,150,100] [--lr 0.05] [--final-lr 0.01]
 //!         [--shift 1e-3] [--seed 1] [--final-samples 16384] [--symmetry none|lattice] [--fresh]
+//!         [--minutes M] [--stop-after K] [--checkpoint-every 100] [--resume]
+//!         [--out target/transfer_2d]
 //!
-//! `--fresh` trains the last lattice only, from random weights, for the whole time the
-//! transfer run spends on all lattices: the same wall time, to measure the head start.
+//! Writes into `--out` `log.jsonl` (one line per step, numbered across the lattices, each
+//! with its `lattice`; docs/log-jsonl.md) and `checkpoint/` (model, optimiser and lattice,
+//! every `--checkpoint-every` steps and at the end of each lattice). A session stops after
+//! `--minutes` of wall time or `--stop-after` steps of its own, checkpointed; `--resume`
+//! (with the same settings) continues bit for bit, on whichever lattice it stopped, and the
+//! log reads as one run.
+//!
+//! `--fresh` trains the last lattice only, from random weights, for the steps of all
+//! lattices together.
 //! With `--norms`, each lattice's start and end print the root mean square norm of the hidden
 //! state along the snake (start, middle, end of the sampling order, and the largest).
 
 use rnnwf::optim::Optimizer;
 use rnnwf::vmc::{Vmc, VmcConfig};
 use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig, SignRule};
+use std::path::PathBuf;
 use std::time::Instant;
 
+#[path = "common/checkpoint.rs"]
+mod checkpoint;
 #[path = "common/cli.rs"]
 mod cli;
+#[path = "common/log.rs"]
+mod log;
 
 /// Iterative retraining of a 2D RNN on the open Heisenberg model across lattice sizes.
 #[derive(clap::Parser)]
@@ -30,9 +45,9 @@ struct Args {
     /// The square lattices' sides, smallest first.
     #[arg(long, value_delimiter = ',', default_value = "6,8,10")]
     sizes: Vec<u32>,
-    /// Wall-time minutes per lattice (one value, or one per lattice).
-    #[arg(long, value_delimiter = ',', default_value = "5,3,3")]
-    minutes: Vec<f64>,
+    /// Training steps per lattice (one value, or one per lattice).
+    #[arg(long, value_delimiter = ',', default_value = "400,150,100")]
+    steps: Vec<u64>,
     /// The recurrent cell.
     #[arg(long, value_enum, default_value_t = cli::CellArg::Gru)]
     cell: cli::CellArg,
@@ -66,6 +81,24 @@ struct Args {
     /// Print the hidden state's norm along the snake at each lattice's start.
     #[arg(long)]
     norms: bool,
+    /// This session's wall-time budget: stop after the step that reaches it, checkpointed
+    /// (continue with --resume).
+    #[arg(long)]
+    minutes: Option<f64>,
+    /// Stop this session after this many of its own steps, checkpointed (continue with
+    /// --resume).
+    #[arg(long)]
+    stop_after: Option<u64>,
+    /// Save the model and the optimiser into <out>/checkpoint every this many steps (and at
+    /// the end of each lattice).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    checkpoint_every: u64,
+    /// Continue the run checkpointed in --out (started with the same settings).
+    #[arg(long)]
+    resume: bool,
+    /// Folder for log.jsonl and checkpoint/.
+    #[arg(long, default_value = "target/transfer_2d")]
+    out: PathBuf,
 }
 
 /// Ground energies of the open L x L Heisenberg model (J = 1), and where they come from.
@@ -85,8 +118,25 @@ fn main() {
     }
 }
 
-fn minutes_for(a: &Args, i: usize) -> f64 {
-    *a.minutes.get(i).or(a.minutes.last()).unwrap_or(&1.0)
+fn steps_for(a: &Args, i: usize) -> u64 {
+    *a.steps.get(i).or(a.steps.last()).unwrap_or(&100)
+}
+
+/// The settings that define the run: --resume refuses other ones.
+fn settings(a: &Args) -> checkpoint::Settings {
+    vec![
+        ("sizes", format!("{:?}", a.sizes)),
+        ("steps", format!("{:?}", a.steps)),
+        ("cell", format!("{:?}", a.cell)),
+        ("hidden", a.hidden.to_string()),
+        ("samples", a.samples.to_string()),
+        ("lr", format!("{:?}", a.lr)),
+        ("final_lr", format!("{:?}", a.final_lr)),
+        ("shift", format!("{:?}", a.shift)),
+        ("seed", a.seed.to_string()),
+        ("symmetry", format!("{:?}", a.symmetry)),
+        ("fresh", a.fresh.to_string()),
+    ]
 }
 
 fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
@@ -107,16 +157,18 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
                 .with_seed(a.seed),
         )
     };
-    let plan: Vec<(u32, f64)> = if a.fresh {
-        let total = (0..a.sizes.len()).map(|i| minutes_for(a, i)).sum();
+    let plan: Vec<(u32, u64)> = if a.fresh {
+        let total = (0..a.sizes.len()).map(|i| steps_for(a, i)).sum();
         vec![(*a.sizes.last().unwrap(), total)]
     } else {
         a.sizes
             .iter()
             .enumerate()
-            .map(|(i, &l)| (l, minutes_for(a, i)))
+            .map(|(i, &l)| (l, steps_for(a, i)))
             .collect()
     };
+    // The log numbers steps across the lattices: lattice i's first is `offset(i)`.
+    let offset = |i: usize| plan[..i].iter().map(|p| p.1).sum::<u64>();
     println!(
         "open Heisenberg, 2D {} hidden {}, {} samples/step, minSR (shift {}), lr {} -> {} \
          per lattice, symmetry {}, {} threads; {}",
@@ -134,26 +186,53 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             "iterative retraining"
         }
     );
+    let settings = settings(a);
+    std::fs::create_dir_all(&a.out)
+        .map_err(|e| format!("cannot create {}: {e}", a.out.display()))?;
+    let (first_stage, mut resumed) = if a.resume {
+        let saved = checkpoint::load(&a.out, &settings)?;
+        if saved.stage >= plan.len() {
+            return Err(format!(
+                "--resume: the checkpoint's lattice {} is not in the plan",
+                saved.stage
+            )
+            .into());
+        }
+        (saved.stage, Some((saved.model, saved.vmc)))
+    } else {
+        (0, None)
+    };
+    let first_step = offset(first_stage) + resumed.as_ref().map_or(0, |r| r.1.steps());
+    let (mut log, _) = log::Log::open(&a.out.join("log.jsonl"), first_step)?;
     let start = Instant::now();
+    let budget = a.minutes.map(|m| m * 60.0);
+    let mut session_steps = 0u64;
     let mut model: Option<Model> = None;
-    for (i, &(l, minutes)) in plan.iter().enumerate() {
+    for (i, &(l, n)) in plan.iter().enumerate().skip(first_stage) {
         let sites = (l * l) as f64;
+        let lattice = format!("{l}x{l}");
         let h = Hamiltonian::heisenberg(l, l, false, 1.0, 0.0)?;
-        let mut m = match &model {
-            Some(previous) => previous.resize(l, l, Some(l * l / 2))?,
-            None => new_model(l)?,
+        let (mut m, mut vmc) = match resumed.take() {
+            Some(saved) => saved,
+            None => {
+                let m = match &model {
+                    Some(previous) => previous.resize(l, l, Some(l * l / 2))?,
+                    None => new_model(l)?,
+                };
+                let vmc = Vmc::new(
+                    VmcConfig::default()
+                        .with_optimizer(Optimizer::MinSr)
+                        .with_n_samples(a.samples)
+                        .with_learning_rate(a.lr)
+                        .with_sr_diag_shift(a.shift)
+                        .with_seed(a.seed + i as u64),
+                )?;
+                (m, vmc)
+            }
         };
         if a.norms {
             print_norms(&m, a.seed ^ 0x5EED)?;
         }
-        let mut vmc = Vmc::new(
-            VmcConfig::default()
-                .with_optimizer(Optimizer::MinSr)
-                .with_n_samples(a.samples)
-                .with_learning_rate(a.lr)
-                .with_sr_diag_shift(a.shift)
-                .with_seed(a.seed + i as u64),
-        )?;
         let refer = reference(l);
         let versus = |e: f64| {
             refer.map_or(String::new(), |(r, _)| {
@@ -161,29 +240,48 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             })
         };
         println!(
-            "{l}x{l}: {} parameters, {minutes} min{}",
+            "{lattice}: {} parameters, {n} steps{}{}",
             m.num_params(),
             refer.map_or(" (no reference)".into(), |(r, src)| format!(
                 ", reference E/N = {:.6} ({src})",
                 r / sites
-            ))
+            )),
+            if vmc.steps() > 0 {
+                format!(", resumed at step {}", vmc.steps())
+            } else {
+                String::new()
+            }
         );
-        let lattice_start = Instant::now();
-        let budget = minutes * 60.0;
-        let mut step = 0u64;
-        let mut last_report = -1.0f64;
-        loop {
-            let elapsed = lattice_start.elapsed().as_secs_f64();
-            if elapsed >= budget {
+        let report_every = (n / 10).max(1);
+        while vmc.steps() < n {
+            let out_of_time = budget.is_some_and(|b| start.elapsed().as_secs_f64() >= b);
+            if out_of_time || a.stop_after.is_some_and(|k| session_steps >= k) {
                 break;
             }
-            vmc.set_learning_rate(a.lr * (a.final_lr / a.lr).powf(elapsed / budget))?;
+            // Geometric decay over the lattice's steps: a function of the step, so that a
+            // resumed run takes the same rates.
+            let frac = vmc.steps() as f64 / n as f64;
+            vmc.set_learning_rate(a.lr * (a.final_lr / a.lr).powf(frac))?;
             let s = vmc.step(&mut m, &h)?;
+            session_steps += 1;
             let e = s.energy.mean.re;
-            if step == 0 || elapsed - last_report >= budget / 10.0 {
-                last_report = elapsed;
+            log.write(&log::Row {
+                step: offset(i) + s.step,
+                energy: e,
+                error: s.energy.error,
+                variance: s.energy.variance,
+                relative_error: refer.map(|(r, _)| (e - r).abs() / r.abs()),
+                grad_norm: s.grad_norm,
+                seconds: s.seconds,
+                lattice: Some(&lattice),
+            })?;
+            if vmc.steps() % a.checkpoint_every == 0 {
+                checkpoint::save(&a.out, &m, &vmc, i, &settings)?;
+            }
+            if s.step % report_every == 0 || session_steps == 1 {
                 println!(
-                    "  step {step:>5}  E/N = {:>10.6} +- {:.1e}{}  |grad| {:.1e}  {:>6.1} s total",
+                    "  step {:>5}  E/N = {:>10.6} +- {:.1e}{}  |grad| {:.1e}  {:>6.1} s",
+                    s.step,
                     e / sites,
                     s.energy.error / sites,
                     versus(e),
@@ -191,12 +289,21 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
                     start.elapsed().as_secs_f64()
                 );
             }
-            step += 1;
+        }
+        checkpoint::save(&a.out, &m, &vmc, i, &settings)?;
+        if vmc.steps() < n {
+            println!(
+                "stopped on {lattice} at step {} of {n}, checkpointed in {}: continue with the \
+                 same command and --resume",
+                vmc.steps(),
+                a.out.join("checkpoint").display()
+            );
+            return Ok(());
         }
         let est = rnnwf::expectation(&m, &h, a.seed ^ 0xF1, a.final_samples)?;
         let e = est.mean.re;
         println!(
-            "summary {l}x{l}: {step} steps, E/N = {:.7} +- {:.1e}{}, {:.1} min total",
+            "summary {lattice}: {n} steps, E/N = {:.7} +- {:.1e}{}, {:.1} min in this session",
             e / sites,
             est.error / sites,
             versus(e),

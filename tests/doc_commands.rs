@@ -43,12 +43,12 @@ const NOT_RUN: &[(&str, &str, &str)] = &[
     ),
     (
         "README.md",
-        "RNNWF_NUM_THREADS=2 cargo run --release --example train_2d -- --lx 6 --ly 6 --model heisenberg --optimizer minsr --symmetry lattice --steps 100000 --minutes 20 --final-samples 8192 --reference -86.9071441699763 --reference-label exact",
+        "RNNWF_NUM_THREADS=2 cargo run --release --example train_2d -- --lx 6 --ly 6 --model heisenberg --optimizer minsr --symmetry lattice --steps 1600 --minutes 20 --final-samples 8192 --reference -86.9071441699763 --reference-label exact",
         "a 20-minute accuracy run; tests/symmetry.rs and tests/grid_training.rs cover the parts",
     ),
     (
         "README.md",
-        "RNNWF_NUM_THREADS=2 cargo run --release --example transfer_2d -- --symmetry lattice --minutes 14,14,28 --final-samples 8192",
+        "RNNWF_NUM_THREADS=2 cargo run --release --example transfer_2d -- --symmetry lattice --steps 1076,386,326 --final-samples 8192",
         "an hour-long accuracy run; tests/grid_training.rs and the resize tests cover the parts",
     ),
     (

@@ -2,6 +2,10 @@
 //! its usage (exit 2), instead of ignoring it and running: the Rust examples (clap), and the
 //! C, C++ and Fortran sample programs. (The Python example: tests/python_package.rs. The MPI
 //! programs, which need mpicc, already print their usage on any other arguments.)
+//!
+//! And the 2D examples' runs stop and resume: a run stopped after k steps (`--stop-after`)
+//! and continued with `--resume` ends with the same checkpoint bytes and the same log as the
+//! run never stopped.
 
 mod foreign;
 use foreign::*;
@@ -182,4 +186,166 @@ fn train_ising_prints_human_names_and_labels_its_plot() {
         !svg.contains("MinSr") && !svg.contains("Gru"),
         "a Debug name in the plot"
     );
+}
+
+fn run_ok(exe: &PathBuf, args: &[&str]) -> String {
+    let out = run_with(exe, args);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{args:?}:\n{stdout}{stderr}");
+    stdout
+}
+
+/// The log's lines without the wall time of each step (the one field that may differ).
+fn log_without_seconds(dir: &std::path::Path) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("log.jsonl")).unwrap();
+    text.lines()
+        .map(|l| {
+            let at = l.find(",\"seconds\":").expect("a seconds field");
+            let rest = &l[at + 1..];
+            let end = rest.find([',', '}']).unwrap();
+            format!("{}{}", &l[..at], &rest[end..])
+        })
+        .collect()
+}
+
+fn checkpoint_bytes(dir: &std::path::Path) -> Vec<Vec<u8>> {
+    ["model.safetensors", "optimizer.safetensors", "run.txt"]
+        .iter()
+        .map(|f| std::fs::read(dir.join("checkpoint").join(f)).unwrap())
+        .collect()
+}
+
+/// Runs `args` into a fresh folder in one session, and into another in sessions of
+/// `stops` steps, then to the end, with --resume; after each interrupted session, lines a
+/// run killed after its checkpoint would have written are appended to its log (the next
+/// step's, whole and cut short), which the resumed run must drop. Compares the checkpoints'
+/// bytes and the logs. Returns the uninterrupted run's log.
+fn stop_and_resume(exe: &PathBuf, name: &str, args: &[&str], stops: &[u64]) -> Vec<String> {
+    let whole = scratch_dir(&format!("{name}-whole"));
+    let mut a: Vec<&str> = args.to_vec();
+    a.extend(["--out", whole.to_str().unwrap()]);
+    run_ok(exe, &a);
+    let parts = scratch_dir(&format!("{name}-parts"));
+    for (k, stop) in stops.iter().enumerate() {
+        let stop = stop.to_string();
+        let mut a: Vec<&str> = args.to_vec();
+        a.extend(["--out", parts.to_str().unwrap(), "--stop-after", &stop]);
+        if k > 0 {
+            a.push("--resume");
+        }
+        let stdout = run_ok(exe, &a);
+        assert!(stdout.contains("--resume"), "not stopped: {stdout}");
+        let log = parts.join("log.jsonl");
+        let text = std::fs::read_to_string(&log).unwrap();
+        // The next step's line, as a run killed after writing it would leave.
+        let last = text.lines().last().expect("a log line");
+        let step: u64 = last["{\"step\":".len()..last.find(',').unwrap()]
+            .parse()
+            .unwrap();
+        let next = last.replacen(&format!(":{step},"), &format!(":{},", step + 1), 1);
+        let cut = &next[..next.len() / 2];
+        std::fs::write(&log, format!("{text}{next}\n{cut}")).unwrap();
+    }
+    let mut a: Vec<&str> = args.to_vec();
+    a.extend(["--out", parts.to_str().unwrap(), "--resume"]);
+    let stdout = run_ok(exe, &a);
+    assert!(!stdout.contains("stopped"), "{stdout}");
+    assert!(
+        checkpoint_bytes(&whole) == checkpoint_bytes(&parts),
+        "{name}: the resumed run's checkpoint differs from the uninterrupted run's"
+    );
+    let log = log_without_seconds(&whole);
+    assert_eq!(log, log_without_seconds(&parts), "{name}: the logs differ");
+    log
+}
+
+/// train_2d with SPRING (momentum) and Adam, whose states both carry over: stopped after 2
+/// steps (between checkpoints) and after 3 more, then resumed to the end.
+#[test]
+fn train_2d_resumes_bit_for_bit() {
+    let exe = rust_example("train_2d");
+    let args = [
+        "--lx",
+        "3",
+        "--ly",
+        "2",
+        "--hidden",
+        "4",
+        "--samples",
+        "32",
+        "--steps",
+        "7",
+        "--optimizer",
+        "adam",
+        "--preconditioner",
+        "spring",
+        "--momentum",
+        "0.5",
+        "--checkpoint-every",
+        "3",
+        "--final-samples",
+        "64",
+    ];
+    let log = stop_and_resume(&exe, "resume-train-2d", &args, &[2, 3]);
+    let steps: Vec<String> = (0..7).map(|k| format!("{{\"step\":{k},")).collect();
+    assert_eq!(log.len(), 7, "{log:?}");
+    for (line, step) in log.iter().zip(&steps) {
+        assert!(
+            line.starts_with(step) && line.contains("\"relative_error\":"),
+            "{line}"
+        );
+    }
+    // Other settings than the checkpoint's are refused, by name.
+    let out = scratch_dir("resume-train-2d-parts");
+    let mut a = args.to_vec();
+    a.extend(["--out", out.to_str().unwrap(), "--stop-after", "1"]);
+    run_ok(&exe, &a);
+    let mut a = args.to_vec();
+    a.extend(["--out", out.to_str().unwrap(), "--resume", "--lr", "0.02"]);
+    let refused = run_with(&exe, &a);
+    let (stdout, stderr) = text(&refused);
+    assert_eq!(refused.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("lr 0.02 (the checkpoint's: 0.05)"),
+        "{stderr}"
+    );
+    // --resume without a checkpoint says so.
+    let empty = scratch_dir("resume-train-2d-empty");
+    let mut a = args.to_vec();
+    a.extend(["--out", empty.to_str().unwrap(), "--resume"]);
+    let refused = run_with(&exe, &a);
+    let (stdout, stderr) = text(&refused);
+    assert_eq!(refused.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("no checkpoint"), "{stderr}");
+}
+
+/// transfer_2d across a lattice boundary (2x2 then 4x4): stopped after 2 steps (on 2x2),
+/// after 1 more (exactly at the end of 2x2) and after 2 more (on 4x4), then resumed.
+#[test]
+fn transfer_2d_resumes_bit_for_bit_across_lattices() {
+    let exe = rust_example("transfer_2d");
+    let args = [
+        "--sizes",
+        "2,4",
+        "--steps",
+        "3,4",
+        "--hidden",
+        "4",
+        "--samples",
+        "32",
+        "--checkpoint-every",
+        "2",
+        "--final-samples",
+        "64",
+    ];
+    let log = stop_and_resume(&exe, "resume-transfer-2d", &args, &[2, 1, 2]);
+    assert_eq!(log.len(), 7, "{log:?}");
+    for (k, line) in log.iter().enumerate() {
+        let lattice = if k < 3 { "2x2" } else { "4x4" };
+        assert!(
+            line.starts_with(&format!("{{\"step\":{k},"))
+                && line.ends_with(&format!("\"lattice\":\"{lattice}\"}}")),
+            "{line}"
+        );
+    }
 }
