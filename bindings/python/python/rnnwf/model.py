@@ -207,7 +207,7 @@ class Model(Handle):
         """Whether every off-diagonal element of ``h``, times this model's sign rule on both
         sides, is <= 0, so that a positive amplitude (no phase head) can be exact."""
         out = ffi.new("uint32_t *")
-        call("rnnwf_sign_free", self, h, out)
+        check(lib.rnnwf_sign_free(self._ptr, h._ptr, out))
         return out[0] == 1
 
     def __repr__(self) -> str:
