@@ -24,7 +24,11 @@ const HEADER_LEN_BYTES: usize = 8;
 
 /// The bytes of a container: `metadata` (without the checksum, which is computed and added
 /// here) and the tensors, header and data both in the order given.
-pub(super) fn to_bytes(mut metadata: BTreeMap<String, String>, tensors: &[TensorBytes]) -> Vec<u8> {
+/// The bytes are allocated fallibly: a model no memory can hold twice is `OutOfMemory`.
+pub(super) fn to_bytes(
+    mut metadata: BTreeMap<String, String>,
+    tensors: &[TensorBytes],
+) -> Result<Vec<u8>> {
     let checksum = checksum(&metadata, tensors);
     metadata.insert(CHECKSUM_KEY.into(), checksum);
     write_safetensors(&metadata, tensors)
@@ -177,25 +181,6 @@ impl<'a> Container<'a> {
         }
     }
 
-    /// Compares the stored checksum with the one of the metadata and every tensor as the
-    /// file stores it, in the order of its data: how a file of a config this build does not
-    /// know (whose tensors it cannot name) is told intact (from a newer version) or damaged.
-    pub fn verify_checksum_as_stored(&self) -> Result<()> {
-        let mut infos: Vec<(String, &safetensors::tensor::TensorInfo)> =
-            self.header.tensors().into_iter().collect();
-        infos.sort_by_key(|(_, info)| info.data_offsets);
-        let mut tensors = Vec::with_capacity(infos.len());
-        for (name, info) in &infos {
-            let (start, end) = info.data_offsets;
-            let data = self
-                .data
-                .get(start..end)
-                .ok_or_else(|| Error::format(format!("tensor {name} lies outside the file")))?;
-            tensors.push((name.as_str(), info.shape.as_slice(), data));
-        }
-        self.verify_checksum(&tensors)
-    }
-
     /// Compares the stored checksum with the one of the metadata and `tensors` (every tensor
     /// of the file, in the format's order).
     pub fn verify_checksum(&self, tensors: &[TensorBytes]) -> Result<()> {
@@ -235,7 +220,10 @@ fn checksum(metadata: &BTreeMap<String, String>, tensors: &[TensorBytes]) -> Str
 /// A safetensors file whose header lists the metadata in key order and the tensors in the
 /// order given, so that the bytes are reproducible (the `safetensors` crate's writer orders
 /// its header through a hash map). The data region holds the tensors back to back.
-fn write_safetensors(metadata: &BTreeMap<String, String>, tensors: &[TensorBytes]) -> Vec<u8> {
+fn write_safetensors(
+    metadata: &BTreeMap<String, String>,
+    tensors: &[TensorBytes],
+) -> Result<Vec<u8>> {
     let entries: Vec<String> = metadata
         .iter()
         .map(|(k, v)| format!("{}:{}", json_string(k), json_string(v)))
@@ -257,13 +245,15 @@ fn write_safetensors(metadata: &BTreeMap<String, String>, tensors: &[TensorBytes
     while header.len() % 8 != 0 {
         header.push(' ');
     }
-    let mut out = Vec::with_capacity(HEADER_LEN_BYTES + header.len() + offset);
+    let mut out = Vec::new();
+    let len = HEADER_LEN_BYTES + header.len() + offset;
+    try_reserve(&mut out, len, "the checkpoint's bytes")?;
     out.extend((header.len() as u64).to_le_bytes());
     out.extend(header.as_bytes());
     for (_, _, bytes) in tensors {
         out.extend(*bytes);
     }
-    out
+    Ok(out)
 }
 
 fn json_string(s: &str) -> String {
@@ -281,8 +271,12 @@ fn json_string(s: &str) -> String {
     out
 }
 
-pub(super) fn f64_to_le_bytes(values: &[f64]) -> Vec<u8> {
-    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+/// `values` as little-endian bytes, allocated fallibly (`what` names them in the error).
+pub(super) fn f64_to_le_bytes(values: &[f64], what: &str) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    try_reserve(&mut out, values.len().saturating_mul(F64_BYTES), what)?;
+    out.extend(values.iter().flat_map(|v| v.to_le_bytes()));
+    Ok(out)
 }
 
 /// The values of tensor `name` from its little-endian bytes; refuses a non-finite value.
