@@ -28,6 +28,7 @@ const ENUMERATION_BATCH: usize = 1 << 12;
 /// the model as [`crate::local_energies`] does, and a value that overflows (`Numerical`).
 pub fn exact_expectation(model: &Model, op: &Hamiltonian) -> Result<Complex64> {
     check_operator(model, op)?;
+    op.try_compiled()?;
     let sites = model.num_sites();
     check_size(sites)?;
     let psi = enumerate_psi(model)?;
@@ -61,6 +62,7 @@ pub fn exact_ground_energy(h: &Hamiltonian) -> Result<f64> {
             "the operator's coefficients sum to {norm_bound:e} in magnitude; Lanczos takes at most {MAX_LANCZOS_NORM:e} (beyond, the squared norms it forms overflow)"
         )));
     }
+    h.try_compiled()?;
     let op = BitOperator::new(h);
     let dim = 1usize << h.num_sites();
     let diagonal = op.diagonal()?;

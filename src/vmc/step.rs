@@ -27,6 +27,7 @@ impl Vmc {
         let ready = self
             .check_model(model)
             .and_then(|()| check_operator(model, h))
+            .and_then(|()| h.try_compiled().map(drop))
             .and_then(|()| self.workspace.prepare_samples(ns, model.num_sites()));
         if let Err(e) = ready {
             return Err(self.reduction.fail_together(ENERGY_SUMS, ns, e));
@@ -65,6 +66,7 @@ impl Vmc {
         let ready = self
             .check_model(model)
             .and_then(|()| check_operator(model, h))
+            .and_then(|()| h.try_compiled().map(drop))
             .and_then(|()| match ns {
                 0 => Err(Error::invalid("a step needs at least one sample (got 0)")),
                 _ => model.check_configs(configs, ns),

@@ -210,6 +210,49 @@ static void test_exact_vectors(void) {
   rnnwf_hamiltonian_free(h);
 }
 
+/* Operators of millions of terms with 32 MiB of room left: the builders, the parser and
+ * term-by-term building refuse, naming the terms; none aborts. */
+static void test_operator_builders(void) {
+  const size_t lines = 1000000;
+  char *text = malloc(lines * 16);
+  CHECK(text != NULL);
+  size_t len = 0;
+  for (size_t k = 0; k < lines; k++) {
+    len += (size_t)sprintf(text + len, "1 Z%zu Z%zu\n", k % 1000, 1000 + k / 1000);
+  }
+  rnnwf_hamiltonian *built = NULL;
+  OK(rnnwf_hamiltonian_new(4096, &built));
+  void *held = ballast((size_t)32 << 20);
+  rnnwf_hamiltonian *h = NULL;
+  EXPECT(rnnwf_hamiltonian_tfim(1024, 1024, 1, 1.0, 1.0, &h), RNNWF_ERR_OUT_OF_MEMORY);
+  MENTIONS("terms");
+  MENTIONS("bytes");
+  CHECK(h == NULL);
+  EXPECT(rnnwf_hamiltonian_heisenberg(1024, 1024, 1, 1.0, 0.5, &h), RNNWF_ERR_OUT_OF_MEMORY);
+  MENTIONS("terms");
+  CHECK(h == NULL);
+  EXPECT(rnnwf_hamiltonian_parse(2000, text, &h), RNNWF_ERR_OUT_OF_MEMORY);
+  MENTIONS("1000000");
+  CHECK(h == NULL);
+  rnnwf_status s = RNNWF_OK;
+  size_t added = 0;
+  for (uint32_t a = 0; a < 2048 && s == RNNWF_OK; a++) {
+    for (uint32_t b = 2048; b < 4096 && s == RNNWF_OK; b++) {
+      const uint32_t sites[2] = {a, b};
+      s = rnnwf_hamiltonian_add_term(built, 1.0, "ZZ", sites, 2);
+      added += s == RNNWF_OK;
+    }
+  }
+  EXPECT(s, RNNWF_ERR_OUT_OF_MEMORY);
+  MENTIONS("terms");
+  size_t terms = 0;
+  OK(rnnwf_hamiltonian_num_terms(built, &terms));
+  CHECK(terms == added && added > 1000);
+  free(held);
+  rnnwf_hamiltonian_free(built);
+  free(text);
+}
+
 /* Counts whose samples no array could hold are refused, naming the count. */
 static void test_impossible_counts(void) {
   rnnwf_model_config cfg = config(2, 1, 2, 1);
@@ -251,6 +294,7 @@ int main(void) {
   test_copies_of_the_parameters();
   test_float32_copy();
   test_exact_vectors();
+  test_operator_builders();
   printf("test_memory_limit: %d checks passed\n", checks);
   return 0;
 }
