@@ -186,7 +186,13 @@ impl Vmc {
         let distributed = self.reduction.is_distributed();
         let (w, reduction) = (&mut self.workspace, &mut self.reduction);
         let sr_solve = if preconditioner.solves_sr() {
-            model.log_psi_grad(configs, &mut w.o)?;
+            if let Err(e) = model.log_psi_grad(configs, &mut w.o) {
+                // SR's first reduction comes next on the other processes: this one joins it
+                // with non-finite sums, so that all fail there together.
+                return Err(w
+                    .preconditioner
+                    .fail_together(&mut |buf| reduction.sum(buf), e));
+            }
             let samples = Samples {
                 o: &w.o,
                 num_params: model.num_params(),
@@ -279,6 +285,13 @@ pub(super) fn weighted_gradient(
     reduction: &mut Reduction,
     grad: &mut [f64],
 ) -> Result<()> {
-    model.log_psi_vjp(configs, re, im, grad)?;
+    if let Err(e) = model.log_psi_vjp(configs, re, im, grad) {
+        // A late refusal (the per-chunk gradient buffers' memory): this process joins the
+        // gradient's reduction with non-finite sums, so that the others fail there too
+        // instead of waiting in a reduction it never joins.
+        grad.fill(f64::NAN);
+        let _ = reduction.sum(grad);
+        return Err(e);
+    }
     reduction.sum(grad)
 }
