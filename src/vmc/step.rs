@@ -148,6 +148,7 @@ impl Vmc {
         configs: &[u8],
         log_psi: &[Complex64],
     ) -> Result<Estimate> {
+        let fingerprint = self.fingerprint(model);
         let (w, reduction) = (&mut self.workspace, &mut self.reduction);
         // A refusal of the local energies on one process (a non-finite value, samples
         // outside the U(1) subspace) reaches every process through the sums of the first
@@ -156,7 +157,7 @@ impl Vmc {
         if let Err(e) = local_energies(model, h, configs, &mut w.e_loc) {
             return Err(reduction.fail_together(ENERGY_SUMS, log_psi.len(), e));
         }
-        let energy = reduction.estimate(&w.e_loc)?;
+        let energy = reduction.first_estimate(&w.e_loc, fingerprint)?;
         // Annealing minimises <H> - T S: the gradient of E_loc + T ln P.
         let t = self.config.temperature;
         let mean = if t > 0.0 {
