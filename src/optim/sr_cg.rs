@@ -217,8 +217,8 @@ mod tests {
                             .recv_timeout(Duration::from_secs(10))
                             .map_err(|_| Error::numerical("the other rank left"))?;
                         for (x, o) in buf.iter_mut().zip(other) {
-                            // In rank order, then rank 1's error in the last bits.
-                            let sum = if r == 0 { *x + o } else { o + *x };
+                            // The same sum on both (two terms commute), then rank 1's error.
+                            let sum = *x + o;
                             *x = if r == 1 { sum * (1.0 + error) } else { sum };
                         }
                         Ok(())

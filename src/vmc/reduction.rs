@@ -34,7 +34,7 @@ pub(crate) fn fingerprint_values(fingerprint: u64, out: &mut [f64]) {
 /// (`InvalidArgument`, on every process alike).
 pub(crate) fn check_fingerprint(sums: &[f64]) -> Result<()> {
     // Whole numbers below 2^53 are exact, and so are their products as u128.
-    let whole = |x: f64| x >= 0.0 && x < 9.007_199_254_740_992e15 && x.fract() == 0.0;
+    let whole = |x: f64| (0.0..9.007_199_254_740_992e15).contains(&x) && x.fract() == 0.0;
     if !sums[..FINGERPRINT_SUMS].iter().all(|&x| whole(x)) {
         return Err(Error::numerical(
             "the allreduce returned settings fingerprints that are not whole numbers: the hook does not sum",
