@@ -74,6 +74,15 @@ pub(crate) fn try_zeroed_layers<T: Clone + Default>(
     (0..layers).map(|_| try_zeroed(dims, what)).collect()
 }
 
+/// Checks that about `bytes` more could be allocated now, by allocating them fallibly and
+/// freeing them at once: for a dependency that allocates without a way to refuse (nalgebra,
+/// the standard B-tree map), so that a size no memory can hold is `OutOfMemory` naming
+/// `what`, not an abort. A bound, not a guarantee: other threads may take the room between.
+pub(crate) fn check_room(bytes: usize, what: &str) -> Result<()> {
+    let mut probe: Vec<u8> = Vec::new();
+    try_reserve(&mut probe, bytes, what)
+}
+
 /// `a * b` for buffer sizes, refused (naming the buffer) when it overflows: such a buffer
 /// is an allocation no memory can hold.
 pub(crate) fn product(a: usize, b: usize, what: &str) -> Result<usize> {
@@ -125,5 +134,9 @@ mod tests {
         let bytes = (1usize << 63).to_string();
         assert!(e.message.contains(&bytes), "{}", e.message);
         assert!(try_zeroed_layers::<f64>(3, &[usize::MAX, 2], "h").is_err());
+        let e = check_room(usize::MAX / 2, "the B-tree").unwrap_err();
+        assert_eq!(e.kind, crate::error::ErrorKind::OutOfMemory);
+        assert!(e.message.contains("the B-tree"), "{}", e.message);
+        check_room(1 << 20, "a MiB").unwrap();
     }
 }

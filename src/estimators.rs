@@ -105,6 +105,7 @@ pub fn expectation(
     n_samples: usize,
 ) -> Result<Estimate> {
     check_operator(model, op)?;
+    op.try_compiled()?;
     check_draw(model, n_samples)?;
     let sites = model.num_sites();
     let block = block_len(sites + size_of::<Complex64>());

@@ -428,6 +428,45 @@ fn topology_fields_load_as_defaults_when_absent_and_are_checked_when_present() {
     }
 }
 
+/// A symmetry or precision name this version does not know, in an intact file, is a model of
+/// a newer version (Unsupported, naming it), as docs/checkpoint-format.md promises; the same
+/// name in a file whose checksum does not match is damage (Format); a known name spelling out
+/// the default stays Format.
+#[test]
+fn a_future_symmetry_or_precision_name_is_unsupported_when_intact() {
+    let model = tiny(CellKind::Gru, PhaseKind::Softsign);
+    let bytes = model.to_checkpoint_bytes();
+    let order = block_names(&model);
+    let with = |key: &str, value: &str| {
+        reseal(
+            &bytes,
+            |m, _| drop(m.insert(key.into(), value.into())),
+            &order,
+        )
+    };
+    for (key, value) in [("symmetry", "translation"), ("precision", "bf16")] {
+        let intact = with(key, value);
+        let err = Model::from_checkpoint_bytes(&intact).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Unsupported, "{key}: {}", err.message);
+        assert!(err.message.contains(value), "{}", err.message);
+        // The last byte is a parameter's: the file is damaged, whatever its names say.
+        let mut damaged = intact.clone();
+        *damaged.last_mut().unwrap() ^= 1;
+        let err = Model::from_checkpoint_bytes(&damaged).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Format, "{key}: {}", err.message);
+        assert!(err.message.contains("checksum"), "{}", err.message);
+    }
+    for (key, value) in [("symmetry", "none"), ("precision", "f64")] {
+        let err = Model::from_checkpoint_bytes(&with(key, value)).unwrap_err();
+        assert_eq!(
+            err.kind,
+            ErrorKind::Format,
+            "{key} = {value}: {}",
+            err.message
+        );
+    }
+}
+
 #[test]
 fn checksum_mismatch_message_names_both_values() {
     let bytes = tiny(CellKind::Vanilla, PhaseKind::None).to_checkpoint_bytes();

@@ -561,3 +561,34 @@ fn bad_data_on_one_rank_fails_the_fit_step_on_both() {
         assert_eq!(e1.kind, kind, "{}", e1.message);
     }
 }
+
+/// A rank whose model has another lattice of the same parameter count (a chain of 7 sites
+/// instead of 6), or whose optimiser settings differ (the learning rate), fails its step,
+/// and so does the other: the first reduction carries a fingerprint of both. Before, the
+/// lattice trained silently on a mixture of two systems.
+#[test]
+fn ranks_with_another_lattice_or_settings_fail_the_step_together() {
+    let lattice: [RankWork<[rnnwf::Error; 2]>; 2] = std::array::from_fn(|rank| {
+        Box::new(move |vmc: &mut Vmc, model: &mut Model| {
+            let sites = if rank == 1 { SITES + 1 } else { SITES };
+            let mut other = Model::new(model.config().clone().with_lx(sites)).unwrap();
+            assert_eq!(other.num_params(), model.num_params());
+            let h = Hamiltonian::tfim(sites, 1, false, 1.0, 0.9).unwrap();
+            let lattice = vmc.step(&mut other, &h).unwrap_err();
+            let lr = vmc.config().learning_rate;
+            if rank == 1 {
+                vmc.set_learning_rate(2.0 * lr).unwrap();
+            }
+            let h = Hamiltonian::tfim(SITES, 1, false, 1.0, 0.9).unwrap();
+            let settings = vmc.step(model, &h).unwrap_err();
+            vmc.set_learning_rate(lr).unwrap();
+            [lattice, settings]
+        }) as RankWork<_>
+    });
+    for errors in on_two_ranks(model_config(), lattice) {
+        for e in errors {
+            assert_eq!(e.kind, ErrorKind::InvalidArgument, "{}", e.message);
+            assert!(e.message.contains("fingerprints differ"), "{}", e.message);
+        }
+    }
+}

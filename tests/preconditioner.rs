@@ -515,8 +515,9 @@ fn an_impossible_sample_count_is_refused_naming_the_size() {
     assert_eq!(vmc.steps(), 0);
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 1, "one reduction: {seen:?}");
-    assert_eq!(seen[0].len(), 3);
-    assert!(seen[0][0].is_nan() && seen[0][2] == (1u64 << 40) as f64);
+    // The fingerprint (7) and the energy sums (3), the sample count last.
+    assert_eq!(seen[0].len(), 10);
+    assert!(seen[0][0].is_nan() && seen[0][9] == (1u64 << 40) as f64);
 }
 
 /// The optimiser checkpoint records SR as `preconditioner = sr` and nothing without it, so

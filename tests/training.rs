@@ -276,7 +276,7 @@ fn a_failing_reduction_leaves_parameters_and_optimiser_unchanged() {
         let (params, adam) = (model.params().to_vec(), vmc.adam_state().cloned());
         // Fails on the gradient's reduction, after the energy's have gone through.
         vmc.set_allreduce(Some(Box::new(|buf: &mut [f64]| {
-            if buf.len() > 3 {
+            if buf.len() > 10 {
                 Err("rank 1 unreachable".to_string())
             } else {
                 Ok(())

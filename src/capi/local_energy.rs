@@ -35,6 +35,7 @@ pub unsafe extern "C" fn rnnwf_local_energies(
         let configs = unsafe { slice(configs, configs_len, "configs")? };
         // SAFETY: the caller gives n writable rnnwf_complex (NULL refused unless n == 0).
         let out = unsafe { slice_mut(out, n, "out")? };
+        h.try_compiled()?;
         crate::local_energy::local_energies(m, h, configs, as_engine_mut(out))?;
         Ok(())
     })

@@ -240,7 +240,7 @@ pub unsafe extern "C" fn rnnwf_model_clone(
         // SAFETY: a live handle (checked for NULL).
         let m = unsafe { borrow(m, "m")? };
         let out = OutSlot::new(out, "out")?;
-        let copy = m.model.clone();
+        let copy = m.model.try_clone()?;
         // SAFETY: the caller gives a writable handle slot (checked for NULL).
         unsafe { out.write(into_handle(rnnwf_model { model: copy })) };
         Ok(())

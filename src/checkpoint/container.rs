@@ -24,7 +24,11 @@ const HEADER_LEN_BYTES: usize = 8;
 
 /// The bytes of a container: `metadata` (without the checksum, which is computed and added
 /// here) and the tensors, header and data both in the order given.
-pub(super) fn to_bytes(mut metadata: BTreeMap<String, String>, tensors: &[TensorBytes]) -> Vec<u8> {
+/// The bytes are allocated fallibly: a model no memory can hold twice is `OutOfMemory`.
+pub(super) fn to_bytes(
+    mut metadata: BTreeMap<String, String>,
+    tensors: &[TensorBytes],
+) -> Result<Vec<u8>> {
     let checksum = checksum(&metadata, tensors);
     metadata.insert(CHECKSUM_KEY.into(), checksum);
     write_safetensors(&metadata, tensors)
@@ -216,7 +220,10 @@ fn checksum(metadata: &BTreeMap<String, String>, tensors: &[TensorBytes]) -> Str
 /// A safetensors file whose header lists the metadata in key order and the tensors in the
 /// order given, so that the bytes are reproducible (the `safetensors` crate's writer orders
 /// its header through a hash map). The data region holds the tensors back to back.
-fn write_safetensors(metadata: &BTreeMap<String, String>, tensors: &[TensorBytes]) -> Vec<u8> {
+fn write_safetensors(
+    metadata: &BTreeMap<String, String>,
+    tensors: &[TensorBytes],
+) -> Result<Vec<u8>> {
     let entries: Vec<String> = metadata
         .iter()
         .map(|(k, v)| format!("{}:{}", json_string(k), json_string(v)))
@@ -238,13 +245,15 @@ fn write_safetensors(metadata: &BTreeMap<String, String>, tensors: &[TensorBytes
     while header.len() % 8 != 0 {
         header.push(' ');
     }
-    let mut out = Vec::with_capacity(HEADER_LEN_BYTES + header.len() + offset);
+    let mut out = Vec::new();
+    let len = HEADER_LEN_BYTES + header.len() + offset;
+    try_reserve(&mut out, len, "the checkpoint's bytes")?;
     out.extend((header.len() as u64).to_le_bytes());
     out.extend(header.as_bytes());
     for (_, _, bytes) in tensors {
         out.extend(*bytes);
     }
-    out
+    Ok(out)
 }
 
 fn json_string(s: &str) -> String {
@@ -262,8 +271,12 @@ fn json_string(s: &str) -> String {
     out
 }
 
-pub(super) fn f64_to_le_bytes(values: &[f64]) -> Vec<u8> {
-    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+/// `values` as little-endian bytes, allocated fallibly (`what` names them in the error).
+pub(super) fn f64_to_le_bytes(values: &[f64], what: &str) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    try_reserve(&mut out, values.len().saturating_mul(F64_BYTES), what)?;
+    out.extend(values.iter().flat_map(|v| v.to_le_bytes()));
+    Ok(out)
 }
 
 /// The values of tensor `name` from its little-endian bytes; refuses a non-finite value.
@@ -387,7 +400,8 @@ fn open_without_blocking(path: &Path) -> std::io::Result<File> {
 }
 
 /// Writes `bytes` to a new temporary file beside `path`, syncs it and renames it over `path`.
-/// The new file keeps the permissions of the one it replaces (a 0600 file stays 0600).
+/// The new file keeps the permissions of the one it replaces (a 0600 file stays 0600), from
+/// the moment the temporary exists, and, where the process may (root), its owner.
 /// Temporaries of earlier saves of `path` whose process has died are removed first.
 pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let io_error = |what: &str, e: std::io::Error| {
@@ -398,11 +412,12 @@ pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     };
     let prefix = temp_prefix(path);
     remove_stale_temps(parent_dir(path), &prefix);
-    let (temp_path, mut file) = create_temp_beside(path, &prefix)
+    let old = fs::metadata(path).ok().filter(fs::Metadata::is_file);
+    let (temp_path, mut file) = create_temp_beside(path, &prefix, old.as_ref())
         .map_err(|e| io_error("cannot create a temporary file", e))?;
-    let kept_mode = match fs::metadata(path) {
-        Ok(old) if old.is_file() => fs::set_permissions(&temp_path, old.permissions()),
-        _ => Ok(()),
+    let kept_mode = match &old {
+        Some(old) => keep_owner_and_mode(&file, old),
+        None => Ok(()),
     };
     let written = kept_mode
         .map_err(|e| io_error("cannot give the new file the old one's permissions", e))
@@ -461,19 +476,53 @@ fn temp_prefix(path: &Path) -> String {
 }
 
 /// A new file `<prefix><pid>-<n>` beside `path`; `create_new` makes the name unique even
-/// between processes and threads saving to the same place.
-fn create_temp_beside(path: &Path, prefix: &str) -> std::io::Result<(PathBuf, File)> {
+/// between processes and threads saving to the same place. The file is created with the
+/// mode of `old` (the file it will replace) in the open itself, so that no other user can
+/// open a temporary of a 0600 checkpoint between its creation and a chmod.
+fn create_temp_beside(
+    path: &Path,
+    prefix: &str,
+    old: Option<&fs::Metadata>,
+) -> std::io::Result<(PathBuf, File)> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    if let Some(old) = old {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        // The umask may clear bits of this mode, never add any; `keep_owner_and_mode`
+        // restores the cleared ones once the file is open.
+        options.mode(old.permissions().mode() & 0o777);
+    }
+    #[cfg(not(unix))]
+    let _ = old;
     loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let temp = parent_dir(path).join(format!("{prefix}{}-{n}", std::process::id()));
-        match OpenOptions::new().write(true).create_new(true).open(&temp) {
+        match options.open(&temp) {
             Ok(file) => return Ok((temp, file)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Gives the open temporary `file` the owner (where the process may: root, or a group it
+/// belongs to) and then the permissions of `old`, the file it will replace. The owner comes
+/// first, since a change of owner may clear set-id bits.
+fn keep_owner_and_mode(file: &File, old: &fs::Metadata) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let new = file.metadata()?;
+        if (new.uid(), new.gid()) != (old.uid(), old.gid()) {
+            // Refused (EPERM) for a user who may not give files away: the new file is then
+            // theirs, as any file they write (docs/checkpoint-format.md).
+            let _ = std::os::unix::fs::fchown(file, Some(old.uid()), Some(old.gid()));
+        }
+    }
+    file.set_permissions(old.permissions())
 }
 
 /// A temporary left this long unchanged by a dead process is stale: the age guards against
@@ -552,5 +601,24 @@ mod tests {
         assert_eq!(float_text(1e-8), "1e-8");
         assert_eq!(float_text(0.001), "0.001");
         assert_eq!(float_text(1.0), "1.0");
+    }
+
+    /// The temporary of a 0600 file is 0600 from its creation: no chmod afterwards, which
+    /// would leave it readable by others (0666 minus the umask) for a moment.
+    #[cfg(unix)]
+    #[test]
+    fn a_temporary_is_created_with_the_mode_of_the_file_it_replaces() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("rnnwf-temp-mode-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let target = dir.join("private.ckpt");
+        fs::write(&target, b"old").unwrap();
+        fs::set_permissions(&target, fs::Permissions::from_mode(0o600)).unwrap();
+        let old = fs::metadata(&target).unwrap();
+        let (temp, file) = create_temp_beside(&target, &temp_prefix(&target), Some(&old)).unwrap();
+        let mode = file.metadata().unwrap().permissions().mode() & 0o777;
+        drop(file);
+        fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(mode, 0o600, "{} created with {mode:o}", temp.display());
     }
 }

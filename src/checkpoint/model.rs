@@ -22,7 +22,7 @@ impl Model {
     /// Writes the model to `path` atomically (temporary file, fsync, rename); errors are
     /// [`ErrorKind::Io`] with the path in the message.
     pub fn save(&self, path: &Path) -> Result<()> {
-        write_atomically(path, &self.to_checkpoint_bytes())
+        write_atomically(path, &self.try_to_checkpoint_bytes()?)
     }
 
     /// Reads a model written by [`Model::save`]; see the module docs for what is refused.
@@ -30,10 +30,18 @@ impl Model {
         read_file(path, Model::from_checkpoint_bytes)
     }
 
-    /// The checkpoint file's bytes; the same model always gives the same bytes.
+    /// The checkpoint file's bytes; the same model always gives the same bytes. Panics when
+    /// memory cannot hold them; [`Model::try_to_checkpoint_bytes`] returns the error.
     pub fn to_checkpoint_bytes(&self) -> Vec<u8> {
+        self.try_to_checkpoint_bytes()
+            .unwrap_or_else(|e| panic!("{}", e.message))
+    }
+
+    /// The checkpoint file's bytes, allocated fallibly: a model no memory can hold twice is
+    /// `OutOfMemory` naming the bytes.
+    pub fn try_to_checkpoint_bytes(&self) -> Result<Vec<u8>> {
         let blocks = self.param_blocks();
-        let data = f64_to_le_bytes(self.params());
+        let data = f64_to_le_bytes(self.params(), "the checkpoint's copy of the parameters")?;
         let tensors: Vec<TensorBytes> = blocks
             .iter()
             .map(|b| {
@@ -55,7 +63,12 @@ impl Model {
         // only after the checksum has vouched for the config. `validate` reports Unsupported
         // only once every range is checked, so the layout below is of a sane size.
         let unsupported = match config.validate() {
-            Ok(()) => None,
+            Ok(()) => future_name(&file).map(|what| {
+                Error::unsupported(format!(
+                    "checkpoint metadata {what} is not known to this version (a model of a \
+                     newer version?)"
+                ))
+            }),
             Err(e) if e.kind == ErrorKind::Unsupported => Some(e),
             Err(e) => return Err(Error::format(format!("checkpoint config invalid: {e}"))),
         };
@@ -140,11 +153,13 @@ fn config_from_metadata(file: &Container) -> Result<ModelConfig> {
         sign_rule: file.parse_name("sign_rule", SIGN_RULES.names())?,
         u1_total,
         seed: file.parse_canonical("seed")?,
-        symmetry: match file.has("symmetry") {
+        // A name this version does not know reads as the default here, so that the checksum
+        // can vouch for the file before `future_name` refuses it.
+        symmetry: match file.has("symmetry") && !is_future(file, "symmetry") {
             true => file.parse_name("symmetry", non_default(&SYMMETRIES, Symmetry::None))?,
             false => Symmetry::None,
         },
-        precision: match file.has("precision") {
+        precision: match file.has("precision") && !is_future(file, "precision") {
             true => file.parse_name("precision", non_default(&PRECISIONS, Precision::F64))?,
             false => Precision::F64,
         },
@@ -164,6 +179,28 @@ fn config_from_metadata(file: &Container) -> Result<ModelConfig> {
             false => 0,
         },
     })
+}
+
+/// Whether `key` (symmetry or precision) holds a name this version does not know (a model of
+/// a newer version). The names are those of the enum tables; `key` absent is not.
+fn is_future(file: &Container, key: &str) -> bool {
+    let Ok(text) = file.required(key) else {
+        return false;
+    };
+    match key {
+        "symmetry" => !SYMMETRIES.names().any(|(n, _)| n == text),
+        _ => !PRECISIONS.names().any(|(n, _)| n == text),
+    }
+}
+
+/// The first symmetry or precision name this version does not know, as `key = "name"`. In a
+/// file the checksum vouches for (its parameter blocks those of the model without that
+/// setting) it is Unsupported; in any other it is Format.
+fn future_name(file: &Container) -> Option<String> {
+    ["symmetry", "precision"]
+        .into_iter()
+        .find(|key| is_future(file, key))
+        .map(|key| format!("`{key}` = {:?}", file.required(key).unwrap_or_default()))
 }
 
 /// The names of a table's variants other than `default`: a file never writes the default.

@@ -49,7 +49,7 @@ impl Vmc {
     /// Writes the settings, the step counter and the optimiser state to `path` atomically
     /// (temporary file, fsync, rename); errors are `Io` with the path in the message.
     pub fn save(&self, path: &Path) -> Result<()> {
-        write_atomically(path, &self.to_checkpoint_bytes())
+        write_atomically(path, &self.try_to_checkpoint_bytes()?)
     }
 
     /// Replaces the settings, the step counter and the optimiser state with those saved in
@@ -61,8 +61,16 @@ impl Vmc {
         Ok(())
     }
 
-    /// The checkpoint file's bytes; the same state always gives the same bytes.
+    /// The checkpoint file's bytes; the same state always gives the same bytes. Panics when
+    /// memory cannot hold them; [`Vmc::try_to_checkpoint_bytes`] returns the error.
     pub fn to_checkpoint_bytes(&self) -> Vec<u8> {
+        self.try_to_checkpoint_bytes()
+            .unwrap_or_else(|e| panic!("{}", e.message))
+    }
+
+    /// The checkpoint file's bytes, allocated fallibly: optimiser state no memory can hold
+    /// twice is `OutOfMemory` naming the bytes.
+    pub fn try_to_checkpoint_bytes(&self) -> Result<Vec<u8>> {
         let c = self.config();
         let name = OPTIMIZERS.name(c.optimizer);
         let mut metadata: BTreeMap<String, String> = [
@@ -96,13 +104,17 @@ impl Vmc {
             if let Some(shape) = self.state_model() {
                 metadata.insert(ADAM_MODEL.into(), shape.to_string());
             }
-            tensors.push((ADAM_M, [adam.m.len()], f64_to_le_bytes(&adam.m)));
-            tensors.push((ADAM_V, [adam.v.len()], f64_to_le_bytes(&adam.v)));
+            tensors.push((ADAM_M, [adam.m.len()], f64_to_le_bytes(&adam.m, ADAM_M)?));
+            tensors.push((ADAM_V, [adam.v.len()], f64_to_le_bytes(&adam.v, ADAM_V)?));
         }
         if let Some(previous) = self.previous_update() {
             let shape = self.state_model().expect("a SPRING step records the model");
             metadata.insert(SPRING_MODEL.into(), shape.to_string());
-            tensors.push((SPRING_PREVIOUS, [previous.len()], f64_to_le_bytes(previous)));
+            tensors.push((
+                SPRING_PREVIOUS,
+                [previous.len()],
+                f64_to_le_bytes(previous, SPRING_PREVIOUS)?,
+            ));
         }
         let tensors: Vec<_> = tensors
             .iter()

@@ -3,6 +3,8 @@
 //! expectation values.
 
 use super::amplitude::{signed, Amplitude};
+use crate::buffer::try_zeroed_vec;
+use crate::error::Result;
 use crate::hamiltonian::Hamiltonian;
 use crate::parallel::for_each_task;
 use num_complex::Complex64;
@@ -58,9 +60,9 @@ impl BitOperator {
         self.real
     }
 
-    /// <k|H|k> for every k.
-    pub fn diagonal(&self) -> Vec<f64> {
-        let mut out = vec![0.0; self.dim];
+    /// <k|H|k> for every k, allocated fallibly.
+    pub fn diagonal(&self) -> Result<Vec<f64>> {
+        let mut out = try_zeroed_vec(self.dim, "the operator's diagonal over every state")?;
         let tasks: Vec<_> = out.chunks_mut(APPLY_BLOCK).enumerate().collect();
         let filled = for_each_task(
             tasks,
@@ -77,7 +79,7 @@ impl BitOperator {
             },
         );
         filled.expect("the tasks do not fail");
-        out
+        Ok(out)
     }
 
     /// `out = H v`, given `diagonal` from [`BitOperator::diagonal`].

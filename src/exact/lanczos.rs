@@ -3,6 +3,7 @@
 //! values, and the lowest one is all we need.
 
 use super::amplitude::Amplitude;
+use crate::buffer::try_zeroed_vec;
 use crate::error::{Error, Result};
 
 /// Stop when the lowest Ritz pair's residual |H y - theta y| falls below this times
@@ -16,13 +17,15 @@ pub(super) fn lowest_eigenvalue<T: Amplitude>(
     dim: usize,
     apply: impl Fn(&[T], &mut [T]),
 ) -> Result<f64> {
-    let mut v: Vec<T> = (0..dim as u64)
-        .map(|k| T::from_seed_values(centered(k, 1), centered(k, 2)))
-        .collect();
+    let what = "a Lanczos vector over every state";
+    let mut v: Vec<T> = try_zeroed_vec(dim, what)?;
+    for (k, x) in (0..dim as u64).zip(v.iter_mut()) {
+        *x = T::from_seed_values(centered(k, 1), centered(k, 2));
+    }
     let start_norm = norm(&v);
     v.iter_mut().for_each(|x| *x = *x * (1.0 / start_norm));
-    let mut previous = vec![T::default(); dim];
-    let mut w = vec![T::default(); dim];
+    let mut previous = try_zeroed_vec(dim, what)?;
+    let mut w = try_zeroed_vec(dim, what)?;
     let mut alphas = Vec::new();
     let mut betas: Vec<f64> = Vec::new();
     let mut theta = 0.0;

@@ -6,6 +6,7 @@ mod bit_operator;
 mod free_fermion;
 mod lanczos;
 
+use crate::buffer::try_zeroed_vec;
 use crate::error::{Error, Result};
 use crate::hamiltonian::Hamiltonian;
 use crate::local_energy::check_operator;
@@ -27,12 +28,13 @@ const ENUMERATION_BATCH: usize = 1 << 12;
 /// the model as [`crate::local_energies`] does, and a value that overflows (`Numerical`).
 pub fn exact_expectation(model: &Model, op: &Hamiltonian) -> Result<Complex64> {
     check_operator(model, op)?;
+    op.try_compiled()?;
     let sites = model.num_sites();
     check_size(sites)?;
     let psi = enumerate_psi(model)?;
     let h = BitOperator::new(op);
-    let mut h_psi = vec![Complex64::new(0.0, 0.0); psi.len()];
-    h.apply(&h.diagonal(), &psi, &mut h_psi);
+    let mut h_psi = try_zeroed_vec(psi.len(), "H psi over every configuration")?;
+    h.apply(&h.diagonal()?, &psi, &mut h_psi);
     let value: Complex64 = psi.iter().zip(&h_psi).map(|(a, b)| a.conj() * b).sum();
     let norm: f64 = psi.iter().map(|a| a.norm_sqr()).sum();
     let mean = value / norm;
@@ -60,9 +62,10 @@ pub fn exact_ground_energy(h: &Hamiltonian) -> Result<f64> {
             "the operator's coefficients sum to {norm_bound:e} in magnitude; Lanczos takes at most {MAX_LANCZOS_NORM:e} (beyond, the squared norms it forms overflow)"
         )));
     }
+    h.try_compiled()?;
     let op = BitOperator::new(h);
     let dim = 1usize << h.num_sites();
-    let diagonal = op.diagonal();
+    let diagonal = op.diagonal()?;
     let e0 = if op.is_real() {
         lanczos::lowest_eigenvalue::<f64>(dim, |v, out| op.apply(&diagonal, v, out))
     } else {
@@ -87,8 +90,8 @@ fn check_size(sites: usize) -> Result<()> {
 fn enumerate_psi(model: &Model) -> Result<Vec<Complex64>> {
     let sites = model.num_sites();
     let dim = 1usize << sites;
-    let mut psi = vec![Complex64::new(0.0, 0.0); dim];
-    let mut configs = vec![0u8; ENUMERATION_BATCH.min(dim) * sites];
+    let mut psi = try_zeroed_vec(dim, "psi over every configuration")?;
+    let mut configs = try_zeroed_vec(ENUMERATION_BATCH.min(dim) * sites, "the enumerated batch")?;
     for (block, out) in psi.chunks_mut(ENUMERATION_BATCH).enumerate() {
         let configs = &mut configs[..out.len() * sites];
         for (j, config) in configs.chunks_exact_mut(sites).enumerate() {

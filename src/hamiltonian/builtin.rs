@@ -1,7 +1,7 @@
 //! The built-in lattice models, on chains (ly = 1) and lx x ly grids.
 
 use super::lattice::{nearest_neighbours, next_nearest_neighbours};
-use super::Hamiltonian;
+use super::{check_room_for_terms, Hamiltonian};
 use crate::error::{Error, Result};
 use crate::model::MAX_SITES;
 
@@ -12,6 +12,8 @@ impl Hamiltonian {
         let mut op = Hamiltonian::new(lattice_sites(lx, ly)?)?;
         check_coupling("J", j)?;
         check_coupling("h", h)?;
+        // At most two bonds a site, and a field on each.
+        check_room_for_terms(3 * op.n_sites as usize, 2)?;
         for (a, b) in nearest_neighbours(lx, ly, periodic) {
             op.add_term(-j, "ZZ", &[a, b])?;
         }
@@ -28,6 +30,9 @@ impl Hamiltonian {
         let mut op = Hamiltonian::new(lattice_sites(lx, ly)?)?;
         check_coupling("J1", j1)?;
         check_coupling("J2", j2)?;
+        // At most two bonds a site in each shell, three strings a bond.
+        let shells_used = [j1, j2].iter().filter(|&&j| j != 0.0).count();
+        check_room_for_terms(6 * shells_used * op.n_sites as usize, 2)?;
         let shells = [
             (j1, nearest_neighbours(lx, ly, periodic)),
             (j2, next_nearest_neighbours(lx, ly, periodic)),

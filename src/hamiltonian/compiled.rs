@@ -5,7 +5,9 @@
 //! <s|P|s'> = c * prod_i f_i with f = (-1)^{s_i} for Z, 1 for X and -i (-1)^{s_i} for Y,
 //! that is c (-i)^{#Y} (-1)^{sum of s_i over the Z and Y sites}.
 
-use super::Hamiltonian;
+use super::{Hamiltonian, TERM_BYTES};
+use crate::buffer::check_room;
+use crate::error::Result;
 use num_complex::Complex64;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -36,6 +38,24 @@ pub(crate) struct CompiledOperator {
 }
 
 impl CompiledOperator {
+    /// [`CompiledOperator::new`] after checking that the grouping map and the compiled form
+    /// fit in memory (`OutOfMemory` naming the terms and the bytes).
+    pub fn try_new(h: &Hamiltonian) -> Result<Self> {
+        let terms = h.num_terms();
+        let factors: usize = h.terms().map(|(_, ops)| ops.len()).sum();
+        // A map slot and a group slot a term, and every factor's site in the map's key, the
+        // sign list and the compiled list.
+        let per_term = 2 * TERM_BYTES + size_of::<SignedTerm>() + size_of::<FlipGroup>();
+        let bytes = terms
+            .saturating_mul(per_term)
+            .saturating_add(factors.saturating_mul(3 * size_of::<u32>()));
+        check_room(
+            bytes,
+            &format!("the compiled form of an operator of {terms} terms"),
+        )?;
+        Ok(Self::new(h))
+    }
+
     pub fn new(h: &Hamiltonian) -> Self {
         let mut by_flips: BTreeMap<Vec<u32>, Vec<(Complex64, Vec<u32>)>> = BTreeMap::new();
         for (coeff, ops) in h.terms() {

@@ -16,6 +16,24 @@ use compiled::CompiledOperator;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+/// About the memory one term takes in the map of terms, besides its factors: its slot in a
+/// B-tree node (the key's header and the coefficient, nodes often half full), the key's heap
+/// block and the allocator's overhead. What the fallible checks ask room for.
+const TERM_BYTES: usize = 160;
+
+/// New terms whose room one check of [`Hamiltonian::add_term`] asks for (160 KiB).
+const TERMS_PER_CHECK: usize = 1024;
+
+/// Room for `terms` more terms of about `factors` Pauli factors each, checked before a map
+/// that cannot refuse an allocation grows (`OutOfMemory` naming the terms and the bytes).
+fn check_room_for_terms(terms: usize, factors: usize) -> Result<()> {
+    let per_term = TERM_BYTES.saturating_add(factors.saturating_mul(size_of::<(u32, Pauli)>()));
+    crate::buffer::check_room(
+        terms.saturating_mul(per_term),
+        &format!("the operator's {terms} new terms"),
+    )
+}
+
 /// One Pauli string: (site, matrix) pairs sorted by site, each site at most once. Empty for
 /// the identity.
 pub type PauliString = Vec<(u32, Pauli)>;
@@ -138,6 +156,11 @@ impl Hamiltonian {
         if merged == 0.0 {
             self.terms.remove(&ops);
         } else {
+            // Checked every TERMS_PER_CHECK new terms, for as many: a check a term would cost
+            // a system call each (a probe smaller than malloc's mmap threshold proves nothing).
+            if self.terms.len() % TERMS_PER_CHECK == 0 && !self.terms.contains_key(&ops) {
+                check_room_for_terms(TERMS_PER_CHECK, ops.len())?;
+            }
             self.terms.insert(ops, merged);
         }
         self.compiled = OnceLock::new();
@@ -147,6 +170,16 @@ impl Hamiltonian {
     /// The operator grouped by flip pattern, built once per change.
     pub(crate) fn compiled(&self) -> &CompiledOperator {
         self.compiled.get_or_init(|| CompiledOperator::new(self))
+    }
+
+    /// [`Hamiltonian::compiled`], with a form no memory can hold refused (`OutOfMemory`)
+    /// rather than aborting: call it before the passes that use `compiled`.
+    pub(crate) fn try_compiled(&self) -> Result<&CompiledOperator> {
+        if let Some(compiled) = self.compiled.get() {
+            return Ok(compiled);
+        }
+        let built = CompiledOperator::try_new(self)?;
+        Ok(self.compiled.get_or_init(|| built))
     }
 }
 

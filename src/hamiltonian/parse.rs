@@ -1,12 +1,16 @@
 //! The text form of an operator: one term a line, e.g. "-1.0 Z0 Z1" or "0.5" (a constant);
 //! `#` starts a comment.
 
-use super::{Hamiltonian, Pauli};
+use super::{check_room_for_terms, Hamiltonian, Pauli};
 use crate::error::{Error, Result};
 use std::collections::HashSet;
 
 pub(super) fn parse(n_sites: u32, text: &str) -> Result<Hamiltonian> {
     let mut h = Hamiltonian::new(n_sites)?;
+    // At most a term a line, asked for at once so that a text no memory can hold as an
+    // operator is refused before any work.
+    let lines = text.lines().count();
+    check_room_for_terms(lines, 2)?;
     let mut paulis = String::new();
     let mut sites = Vec::new();
     let mut seen = HashSet::new();

@@ -56,7 +56,7 @@ impl Model {
         config.validate()?;
         let layout = ParamLayout::new(&config);
         let params = init::glorot_uniform(&layout, config.seed)?;
-        Ok(Model::assemble(config, layout, params))
+        Model::assemble(config, layout, params)
     }
 
     /// A model with the given parameters (checked like [`Model::set_params`]).
@@ -74,12 +74,18 @@ impl Model {
         config.validate()?;
         let layout = ParamLayout::new(&config);
         check_len("params", params.len(), layout.total)?;
-        let model = Model::assemble(config, layout, params);
+        let model = Model::assemble(config, layout, params)?;
         model.check_finite(&model.params)?;
         Ok(model)
     }
 
-    fn assemble(config: ModelConfig, layout: ParamLayout, params: Vec<f64>) -> Model {
+    /// A deep copy, allocated fallibly: parameters no memory can hold twice are
+    /// `OutOfMemory` naming the bytes, not an abort (`clone` aborts like any `Vec`).
+    pub fn try_clone(&self) -> Result<Model> {
+        Model::with_params(self.config.clone(), &self.params)
+    }
+
+    fn assemble(config: ModelConfig, layout: ParamLayout, params: Vec<f64>) -> Result<Model> {
         let topology = Topology::new(&config);
         Model {
             cell: Cell::new(&config, &topology),
@@ -123,7 +129,8 @@ impl Model {
         check_len("params", params.len(), self.num_params())?;
         self.check_finite(params)?;
         self.params.copy_from_slice(params);
-        self.round_params();
+        // The f32 copy has its length already: rounding allocates nothing and cannot fail.
+        self.round_params()?;
         Ok(())
     }
 
@@ -139,18 +146,22 @@ impl Model {
     }
 
     /// `self` with its f32 copy of the parameters made (see [`Model::round_params`]).
-    fn with_rounded_params(mut self) -> Model {
-        self.round_params();
-        self
+    fn with_rounded_params(mut self) -> Result<Model> {
+        self.round_params()?;
+        Ok(self)
     }
 
-    /// Refreshes the f32 copy of the parameters that an F32 model's passes read.
-    fn round_params(&mut self) {
+    /// Refreshes the f32 copy of the parameters that an F32 model's passes read, allocated
+    /// fallibly where its length changes (a new model).
+    fn round_params(&mut self) -> Result<()> {
         if self.config.precision == Precision::F32 {
-            self.params_f32.clear();
-            self.params_f32
-                .extend(self.params.iter().map(|&p| p as f32));
+            let what = "the float32 copy of the model's parameters";
+            crate::buffer::reuse(&mut self.params_f32, self.params.len(), what)?;
+            for (rounded, &p) in self.params_f32.iter_mut().zip(&self.params) {
+                *rounded = p as f32;
+            }
         }
+        Ok(())
     }
 
     /// The parameters a pass in `F` reads: `params` in f64, their rounded copy in f32 (an

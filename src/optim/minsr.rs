@@ -94,6 +94,7 @@ pub(crate) fn minsr_direction(
     if out.iter().any(|x| !x.is_finite()) {
         return Err(Error::numerical("minSR direction is not finite"));
     }
+    check_norm_bound(b, shift, out)?;
     Ok(solve)
 }
 
@@ -108,6 +109,14 @@ fn solve_by_eigendecomposition(
     if t.iter().any(|x| !x.is_finite()) {
         return Err(Error::numerical("minSR: A A^T is not finite"));
     }
+    // nalgebra allocates without a way to refuse: the eigenvectors (rows x rows, besides `t`),
+    // and a few vectors of `rows`. Asking for that much first makes a size no memory can hold
+    // a status rather than an abort.
+    let rows = t.nrows();
+    let what = "minSR's eigendecomposition";
+    let cells = crate::buffer::product(rows, rows, what)?;
+    let bytes = crate::buffer::product(cells.saturating_add(8 * rows), F64_BYTES, what)?;
+    crate::buffer::check_room(bytes, what)?;
     let eigen = SymmetricEigen::new(t);
     // y = V diag(1 / max(mu, shift)) V^T b
     let mut coefficients = eigen.eigenvectors.tr_mul(y);
@@ -120,6 +129,29 @@ fn solve_by_eigendecomposition(
     }
     eigen.eigenvectors.mul_to(&coefficients, y);
     Ok((raised, eigen.eigenvectors))
+}
+
+const F64_BYTES: usize = std::mem::size_of::<f64>();
+
+/// Refuses a direction longer than exact arithmetic allows: |A^T (A A^T + s)^-1 b| <= |b| /
+/// (2 sqrt(s)), since sigma / (sigma^2 + s) <= 1 / (2 sqrt(s)) for every singular value. A
+/// longer one is rounding amplified by a shift too small for the log-derivatives (1e-300
+/// gave parameters of 1e288), not a step. The factor 2 leaves room for ordinary rounding.
+fn check_norm_bound(b: &[f64], shift: f64, out: &[f64]) -> Result<()> {
+    if shift <= 0.0 {
+        return Ok(());
+    }
+    let norm_b = b.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let bound = 2.0 * norm_b / (2.0 * shift.sqrt());
+    let norm = out.iter().map(|x| x * x).sum::<f64>().sqrt();
+    if norm > bound {
+        return Err(Error::numerical(format!(
+            "minSR direction has norm {norm:e}, above {bound:e}, what sr_diag_shift = \
+             {shift:e} allows in exact arithmetic: rounding dominates the solve; raise \
+             sr_diag_shift"
+        )));
+    }
+    Ok(())
 }
 
 /// A A^T + shift I in `cells` (`rows x rows`); symmetric, so its row-major cells are its
@@ -286,5 +318,12 @@ mod tests {
             .sum::<f64>()
             .sqrt();
         assert!(error < 1e-8 * norm, "error {error} against norm {norm}");
+
+        // The same system with a shift of 1e-300: eigenvalues raised to it turn rounding into
+        // a direction of about 1e280, far above what exact arithmetic allows. Refused.
+        let e =
+            minsr_direction(&a, &b, 1e-300, &mut MinSrWorkspace::default(), &mut out).unwrap_err();
+        assert_eq!(e.kind, crate::error::ErrorKind::Numerical, "{}", e.message);
+        assert!(e.message.contains("sr_diag_shift"), "{}", e.message);
     }
 }

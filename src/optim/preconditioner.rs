@@ -10,7 +10,7 @@ use super::minsr::{minsr_direction, MinSrWorkspace, SrSolve};
 use super::spring::Momentum;
 use super::sr_cg::{sr_conjugate_gradient, CgWorkspace};
 use crate::buffer::{product, reuse};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use num_complex::Complex64;
 
 /// What turns the gradient into the update direction, before the update rule.
@@ -111,6 +111,15 @@ impl PreconditionerWorkspace {
             reuse(&mut self.scratch, rows, "SPRING's projection A phi")?;
             self.minsr.prepare(rows)
         }
+    }
+
+    /// Fails SR on this process together with the others, which are about to take
+    /// [`Self::natural_gradient`]'s first reduction (the mean log-derivative, prepared by
+    /// [`Self::prepare`]): joins it with NaN, which every process sees, and returns `error`.
+    pub(crate) fn fail_together(&mut self, reduce: Reduce<'_>, error: Error) -> Error {
+        self.sums.fill(f64::NAN);
+        let _ = reduce(&mut self.sums);
+        error
     }
 
     /// SR: writes the energy gradient (over all processes) into `grad` and the natural

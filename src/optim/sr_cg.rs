@@ -28,17 +28,25 @@ pub(crate) struct CgWorkspace {
     av: Vec<f64>,
     r: Vec<f64>,
     p: Vec<f64>,
+    /// The product (S + shift I) p, then the votes of [`VOTES`]: what one reduction sums.
     ap: Vec<f64>,
 }
+
+/// Values each product's reduction carries after the num_params sums: this process's vote
+/// to stop (1 when its residual met the tolerance in the previous iteration) and to fail
+/// (1 when it met a non-positive curvature). The decisions are taken on the summed votes,
+/// small integers that any reduction sums exactly, so every process stops or fails at the
+/// same iteration even when its sums differ from the others' in the last bits.
+const VOTES: usize = 2;
 
 impl CgWorkspace {
     /// Makes room for `rows` rows of A and `np` parameters (fallible: a refusal names the size).
     pub(crate) fn prepare(&mut self, rows: usize, np: usize) -> Result<()> {
         reuse(&mut self.av, rows, "SR's conjugate-gradient product A v")?;
-        for v in [&mut self.r, &mut self.p, &mut self.ap] {
+        for v in [&mut self.r, &mut self.p] {
             reuse(v, np, "SR's conjugate-gradient vectors")?;
         }
-        Ok(())
+        reuse(&mut self.ap, np + VOTES, "SR's conjugate-gradient vectors")
     }
 }
 
@@ -48,7 +56,8 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 
 /// Solves (sum_p A_p^T A_p + shift I) d = f, where this process holds `a` = A_p
 /// (`rows x f.len()`, row-major) and `f` is already summed over processes. `reduce` sums a
-/// buffer over processes. Returns the iterations taken.
+/// buffer over processes. Returns the iterations taken; each takes one reduction, and the
+/// decision to stop one more.
 pub(crate) fn sr_conjugate_gradient(
     a: &[f64],
     f: &[f64],
@@ -61,40 +70,60 @@ pub(crate) fn sr_conjugate_gradient(
     let rows = a.len() / np.max(1);
     work.prepare(rows, np)?;
     let CgWorkspace { av, r, p, ap } = work;
-    let mut apply = |v: &[f64], out: &mut [f64]| -> Result<()> {
-        matvec(a, rows, np, v, av);
-        matvec_transposed(a, rows, np, av, out);
-        reduce(out)?;
-        out.iter_mut().zip(v).for_each(|(o, x)| *o += shift * x);
-        Ok(())
-    };
     d.fill(0.0);
     let f_norm = dot(f, f).sqrt();
-    if f_norm == 0.0 {
-        return Ok(0);
-    }
     r.copy_from_slice(f);
     p.copy_from_slice(f);
-    ap.fill(0.0);
     let mut rs = dot(r, r);
-    for iteration in 1..=MAX_ITERATIONS {
-        apply(p, ap)?;
-        let curvature = dot(p, ap);
+    // This process's state, voted on in the next reduction.
+    let mut converged = f_norm == 0.0;
+    let mut failure: Option<Error> = None;
+    for iteration in 0..=MAX_ITERATIONS {
+        let (product, votes) = ap.split_at_mut(np);
+        matvec(a, rows, np, p, av);
+        matvec_transposed(a, rows, np, av, product);
+        votes[0] = f64::from(u8::from(converged));
+        votes[1] = f64::from(u8::from(failure.is_some()));
+        reduce(ap)?;
+        let (product, votes) = ap.split_at_mut(np);
+        if votes[1] > 0.0 {
+            return Err(failure.unwrap_or_else(|| {
+                Error::numerical(format!(
+                    "SR conjugate gradient failed on another process (allreduce) at iteration \
+                     {iteration}: S + {shift} I is not positive definite there; raise \
+                     sr_diag_shift"
+                ))
+            }));
+        }
+        if votes[0] > 0.0 {
+            return Ok(iteration);
+        }
+        if iteration == MAX_ITERATIONS {
+            break;
+        }
+        product
+            .iter_mut()
+            .zip(p.iter())
+            .for_each(|(o, x)| *o += shift * x);
+        let curvature = dot(p, product);
         if curvature.is_nan() || curvature <= 0.0 {
-            return Err(Error::numerical(format!(
-                "SR conjugate gradient met curvature {curvature} at iteration {iteration}: S + {shift} I is not positive definite; raise sr_diag_shift"
+            failure = Some(Error::numerical(format!(
+                "SR conjugate gradient met curvature {curvature} at iteration {}: S + {shift} I is not positive definite; raise sr_diag_shift",
+                iteration + 1
             )));
+            continue;
         }
         let alpha = rs / curvature;
         d.iter_mut()
             .zip(p.iter())
             .for_each(|(x, p)| *x += alpha * p);
         r.iter_mut()
-            .zip(ap.iter())
+            .zip(product.iter())
             .for_each(|(r, ap)| *r -= alpha * ap);
         let rs_next = dot(r, r);
         if rs_next.sqrt() <= TOLERANCE * f_norm {
-            return Ok(iteration);
+            converged = true;
+            continue;
         }
         let beta = rs_next / rs;
         p.iter_mut()
@@ -142,9 +171,97 @@ mod tests {
                 &mut d,
             )
             .unwrap();
-            assert_eq!(calls, iterations, "one reduction per product");
+            assert_eq!(
+                calls,
+                iterations + 1,
+                "one reduction per product, one to stop"
+            );
             for (x, e) in d.iter().zip(&expected) {
                 assert!((x - e).abs() < 1e-8 * e.abs().max(1.0), "{x} vs {e}");
+            }
+        }
+    }
+
+    /// Two processes whose reductions differ in the last bits (an MPI whose allreduce is
+    /// not bit-identical across ranks: here rank 1's sums are off by a relative error) stop
+    /// at the same iteration, or fail together: the decisions are taken on summed votes. Deciding each on its
+    /// own residual, they stopped at different iterations and the one left in a reduction
+    /// waited forever (here: an error after the other hangs up or 10 s pass).
+    #[test]
+    fn ranks_whose_sums_differ_in_the_last_bits_stop_together() {
+        use std::sync::mpsc::{channel, Receiver, Sender};
+        use std::time::Duration;
+        let (rows, np) = (30, 40);
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let a: Vec<f64> = (0..2 * rows * np)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+            })
+            .collect();
+        let f: Vec<f64> = (0..np).map(|i| (i as f64 * 1.3).cos()).collect();
+        // From the last bits to the seventh digit: deciding each on its own residual, the
+        // ranks part at 1e-7 (one returns, the other waits for its next reduction).
+        for error in [1e-13, 1e-10, 1e-7] {
+            let (to_1, from_0) = channel::<Vec<f64>>();
+            let (to_0, from_1) = channel::<Vec<f64>>();
+            let rank = |r: usize, a: Vec<f64>, tx: Sender<Vec<f64>>, rx: Receiver<Vec<f64>>| {
+                let f = f.clone();
+                std::thread::spawn(move || {
+                    let mut reduce = |buf: &mut [f64]| -> Result<()> {
+                        tx.send(buf.to_vec())
+                            .map_err(|_| Error::numerical("the other rank left"))?;
+                        let other = rx
+                            .recv_timeout(Duration::from_secs(10))
+                            .map_err(|_| Error::numerical("the other rank left"))?;
+                        for (x, o) in buf.iter_mut().zip(other) {
+                            // The same sum on both (two terms commute), then rank 1's error.
+                            let sum = *x + o;
+                            *x = if r == 1 { sum * (1.0 + error) } else { sum };
+                        }
+                        Ok(())
+                    };
+                    let mut d = vec![0.0; np];
+                    let iterations = sr_conjugate_gradient(
+                        &a,
+                        &f,
+                        1e-2,
+                        &mut reduce,
+                        &mut CgWorkspace::default(),
+                        &mut d,
+                    );
+                    (iterations, d)
+                })
+            };
+            let r0 = rank(0, a[..rows * np].to_vec(), to_1, from_1);
+            let r1 = rank(1, a[rows * np..].to_vec(), to_0, from_0);
+            let ((i0, d0), (i1, d1)) = (r0.join().unwrap(), r1.join().unwrap());
+            match (i0, i1) {
+                (Ok(i0), Ok(i1)) => {
+                    assert_eq!(
+                        i0, i1,
+                        "error {error}: the ranks stopped at different iterations"
+                    );
+                    let diff = d0
+                        .iter()
+                        .zip(&d1)
+                        .map(|(x, y)| (x - y).abs())
+                        .fold(0.0, f64::max);
+                    let size = d0.iter().map(|x| x.abs()).fold(0.0, f64::max);
+                    assert!(diff < 1e3 * error * size, "the directions differ by {diff}");
+                }
+                // Iterates that drift apart give a sum of different products, which CG
+                // cannot solve: a status on both ranks, none left waiting.
+                (Err(e0), Err(e1)) => {
+                    for e in [e0, e1] {
+                        assert!(!e.message.contains("left"), "error {error}: {}", e.message);
+                    }
+                }
+                (r0, r1) => {
+                    panic!("error {error}: one rank stopped, the other went on: {r0:?} {r1:?}")
+                }
             }
         }
     }

@@ -1,7 +1,9 @@
 //! Reconstruction from data: one optimiser step on the negative log-likelihood of measured
 //! configurations, -(1/M) sum_m ln P(s_m), whose gradient RNNs give exactly.
 
-use super::reduction::{check_count, FIT_SUMS};
+use super::reduction::{
+    check_count, check_fingerprint, fingerprint_values, FINGERPRINT_SUMS, FIT_SUMS,
+};
 use super::step::weighted_gradient;
 use super::Vmc;
 use crate::error::{Error, Result};
@@ -37,11 +39,15 @@ impl Vmc {
         if let Err(e) = ready {
             return Err(self.reduction.fail_together(FIT_SUMS, n, e));
         }
+        let mut sums = [0.0; FIT_SUMS];
+        fingerprint_values(self.fingerprint(model), &mut sums);
         let w = &mut self.workspace;
-        let mut sums = [-w.log_p.iter().sum::<f64>(), n as f64];
+        sums[FINGERPRINT_SUMS] = -w.log_p.iter().sum::<f64>();
+        sums[FINGERPRINT_SUMS + 1] = n as f64;
         self.reduction.sum(&mut sums)?;
-        let n_total = check_count(sums[1])?;
-        let nll = sums[0] / n_total;
+        check_fingerprint(&sums)?;
+        let n_total = check_count(sums[FINGERPRINT_SUMS + 1])?;
+        let nll = sums[FINGERPRINT_SUMS] / n_total;
         // d(-ln P)/d theta = -2 d Re ln psi / d theta.
         w.re.fill(-2.0 / n_total);
         w.im.fill(0.0);

@@ -175,16 +175,20 @@ impl Vmc {
     /// `seed` or [`Vmc::set_seed`], also after loading a checkpoint); the hook sums,
     /// in place, each buffer below over processes, so every process then holds the same
     /// numbers and takes the same update. A step reduces, in this order:
-    /// 1. `[sum Re E_loc, sum Im E_loc, n]` (3 values), then `[sum |E_loc - mean|^2]` (1);
+    /// 1. a fingerprint of the model's config and the optimiser settings (7 whole numbers;
+    ///    processes whose fingerprints differ all fail with `InvalidArgument`) with
+    ///    `[sum Re E_loc, sum Im E_loc, n]` (10 values), then `[sum |E_loc - mean|^2]` (1);
     /// 2. with a temperature T > 0, the same two for E_loc + T ln P (3, then 1);
     /// 3. without a preconditioner (SGD or Adam): the gradient (`num_params` values);
     ///    with SR (minSR, or SGD or Adam after SR or SPRING): the sum of log-derivatives for
-    ///    their mean (`2 num_params`), the force A^T b (`num_params`), then one `num_params` buffer per
-    ///    conjugate-gradient iteration (a sample-space solve would need every process's
-    ///    samples; CG needs only sums, at one reduction per product). The update rule
+    ///    their mean (`2 num_params`), the force A^T b (`num_params`), then one
+    ///    `num_params + 2` buffer per conjugate-gradient iteration and one more to stop (a
+    ///    sample-space solve would need every process's samples; CG needs only sums, at one
+    ///    reduction per product; the 2 are the processes' votes to stop and to fail). The update rule
     ///    (SGD, Adam) reduces nothing: every process applies it to the same direction.
     ///
-    /// `fit_step` reduces `[sum -ln P, n]` (2) and then the gradient (`num_params`).
+    /// `fit_step` reduces the fingerprint with `[sum -ln P, n]` (9) and then the gradient
+    /// (`num_params`).
     ///
     /// A non-finite local energy on one process reaches every process through the first
     /// reduction, and checks on reduced values (the gradient, SR's solve, the new
@@ -197,6 +201,22 @@ impl Vmc {
     /// leaves the others waiting.
     pub fn set_allreduce(&mut self, f: Option<AllReduce>) {
         self.reduction.hook = f;
+    }
+
+    /// What every process must share to train one model together: the model's config (but
+    /// its initialisation seed), hence its shape and lattice, its parameter count, and the
+    /// optimiser settings (but the sample seed and count, which may differ). 48 bits of two
+    /// CRC-32s of their text, carried by each step's first reduction.
+    pub(crate) fn fingerprint(&self, model: &Model) -> u64 {
+        let mut shape = model.config().clone();
+        shape.seed = 0;
+        let mut settings = self.config.clone();
+        settings.seed = 0;
+        settings.n_samples = 0;
+        let text = format!("{shape:?}|{settings:?}|{}", model.num_params());
+        let low = crc32fast::hash(text.as_bytes()) as u64;
+        let high = crc32fast::hash(format!("{text}|").as_bytes()) as u64;
+        (high << 32 | low) & 0xffff_ffff_ffff
     }
 
     /// Changes the settings with `change`, if the result is valid; else refuses, unchanged.

@@ -8,10 +8,51 @@ use num_complex::Complex64;
 /// that a driver can move to (and be freed on) another thread.
 pub type AllReduce = Box<dyn FnMut(&mut [f64]) -> std::result::Result<(), String> + Send>;
 
-/// Values in a step's first reduction: `[sum Re E_loc, sum Im E_loc, n]`.
-pub(crate) const ENERGY_SUMS: usize = 3;
-/// Values in a fit step's first reduction: `[sum -ln P, n]`.
-pub(crate) const FIT_SUMS: usize = 2;
+/// Values that open a step's first reduction: 1 (counting the processes) and, for each of
+/// three 16-bit limbs of the settings' fingerprint (`Vmc::fingerprint`), the limb and its
+/// square. Whole numbers, summed exactly by any reduction: the processes agree iff
+/// processes * sum(limb^2) = sum(limb)^2 for every limb (Cauchy-Schwarz), a verdict every
+/// process reaches alike.
+pub(crate) const FINGERPRINT_SUMS: usize = 7;
+/// Values in a step's first reduction: the fingerprint, then `[sum Re E_loc, sum Im E_loc,
+/// n]`.
+pub(crate) const ENERGY_SUMS: usize = FINGERPRINT_SUMS + 3;
+/// Values in a fit step's first reduction: the fingerprint, then `[sum -ln P, n]`.
+pub(crate) const FIT_SUMS: usize = FINGERPRINT_SUMS + 2;
+
+/// Writes the fingerprint's values ([`FINGERPRINT_SUMS`]) into `out`.
+pub(crate) fn fingerprint_values(fingerprint: u64, out: &mut [f64]) {
+    out[0] = 1.0;
+    for k in 0..3 {
+        let limb = ((fingerprint >> (16 * k)) & 0xffff) as f64;
+        out[1 + 2 * k] = limb;
+        out[2 + 2 * k] = limb * limb;
+    }
+}
+
+/// Refuses reduced fingerprint values whose processes did not all have the same settings
+/// (`InvalidArgument`, on every process alike).
+pub(crate) fn check_fingerprint(sums: &[f64]) -> Result<()> {
+    // Whole numbers below 2^53 are exact, and so are their products as u128.
+    let whole = |x: f64| (0.0..9.007_199_254_740_992e15).contains(&x) && x.fract() == 0.0;
+    if !sums[..FINGERPRINT_SUMS].iter().all(|&x| whole(x)) {
+        return Err(Error::numerical(
+            "the allreduce returned settings fingerprints that are not whole numbers: the hook does not sum",
+        ));
+    }
+    let processes = sums[0] as u128;
+    for k in 0..3 {
+        let (sum, squares) = (sums[1 + 2 * k] as u128, sums[2 + 2 * k] as u128);
+        if processes * squares != sum * sum {
+            return Err(Error::invalid(
+                "the processes train with different model shapes, lattices or optimiser \
+                 settings (their fingerprints differ in the step's first reduction): give \
+                 every process the same model config and the same optimiser settings",
+            ));
+        }
+    }
+    Ok(())
+}
 
 /// The reduction hook of a driver; without one every sum is this process's own.
 #[derive(Default)]
@@ -46,12 +87,37 @@ impl Reduction {
 
     /// Mean and statistics of complex values summed over processes (two reductions).
     pub fn estimate(&mut self, values: &[Complex64]) -> Result<Estimate> {
-        let mut sums = [
-            values.iter().map(|v| v.re).sum::<f64>(),
-            values.iter().map(|v| v.im).sum::<f64>(),
-            values.len() as f64,
-        ];
-        self.sum(&mut sums)?;
+        self.estimate_with(values, None)
+    }
+
+    /// [`Self::estimate`] as a step's first reduction: the settings' `fingerprint` ahead of
+    /// the sums, refused unless the same on every process.
+    pub fn first_estimate(&mut self, values: &[Complex64], fingerprint: u64) -> Result<Estimate> {
+        self.estimate_with(values, Some(fingerprint))
+    }
+
+    fn estimate_with(
+        &mut self,
+        values: &[Complex64],
+        fingerprint: Option<u64>,
+    ) -> Result<Estimate> {
+        let mut buf = [0.0; ENERGY_SUMS];
+        let first = match fingerprint {
+            Some(f) => {
+                fingerprint_values(f, &mut buf);
+                &mut buf[..]
+            }
+            None => &mut buf[FINGERPRINT_SUMS..],
+        };
+        let at = first.len() - 3;
+        first[at] = values.iter().map(|v| v.re).sum::<f64>();
+        first[at + 1] = values.iter().map(|v| v.im).sum::<f64>();
+        first[at + 2] = values.len() as f64;
+        self.sum(first)?;
+        if fingerprint.is_some() {
+            check_fingerprint(first)?;
+        }
+        let sums = &first[at..];
         let n = check_count(sums[2])?;
         let mean = Complex64::new(sums[0] / n, sums[1] / n);
         let mut sq = [values.iter().map(|v| (v - mean).norm_sqr()).sum::<f64>()];
@@ -74,7 +140,7 @@ impl Reduction {
     /// others: joins the step's first reduction, of `len` values whose last is the sample
     /// count `n`, with non-finite sums that every process sees, then returns `error`.
     pub fn fail_together(&mut self, len: usize, n: usize, error: Error) -> Error {
-        let mut sums = [f64::NAN; 3];
+        let mut sums = [f64::NAN; ENERGY_SUMS];
         let first = &mut sums[..len];
         first[len - 1] = n as f64;
         // The reduction's own verdict (non-finite) is expected; this process reports `error`.

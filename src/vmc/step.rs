@@ -27,6 +27,7 @@ impl Vmc {
         let ready = self
             .check_model(model)
             .and_then(|()| check_operator(model, h))
+            .and_then(|()| h.try_compiled().map(drop))
             .and_then(|()| self.workspace.prepare_samples(ns, model.num_sites()));
         if let Err(e) = ready {
             return Err(self.reduction.fail_together(ENERGY_SUMS, ns, e));
@@ -65,6 +66,7 @@ impl Vmc {
         let ready = self
             .check_model(model)
             .and_then(|()| check_operator(model, h))
+            .and_then(|()| h.try_compiled().map(drop))
             .and_then(|()| match ns {
                 0 => Err(Error::invalid("a step needs at least one sample (got 0)")),
                 _ => model.check_configs(configs, ns),
@@ -146,6 +148,7 @@ impl Vmc {
         configs: &[u8],
         log_psi: &[Complex64],
     ) -> Result<Estimate> {
+        let fingerprint = self.fingerprint(model);
         let (w, reduction) = (&mut self.workspace, &mut self.reduction);
         // A refusal of the local energies on one process (a non-finite value, samples
         // outside the U(1) subspace) reaches every process through the sums of the first
@@ -154,7 +157,7 @@ impl Vmc {
         if let Err(e) = local_energies(model, h, configs, &mut w.e_loc) {
             return Err(reduction.fail_together(ENERGY_SUMS, log_psi.len(), e));
         }
-        let energy = reduction.estimate(&w.e_loc)?;
+        let energy = reduction.first_estimate(&w.e_loc, fingerprint)?;
         // Annealing minimises <H> - T S: the gradient of E_loc + T ln P.
         let t = self.config.temperature;
         let mean = if t > 0.0 {
@@ -184,7 +187,13 @@ impl Vmc {
         let distributed = self.reduction.is_distributed();
         let (w, reduction) = (&mut self.workspace, &mut self.reduction);
         let sr_solve = if preconditioner.solves_sr() {
-            model.log_psi_grad(configs, &mut w.o)?;
+            if let Err(e) = model.log_psi_grad(configs, &mut w.o) {
+                // SR's first reduction comes next on the other processes: this one joins it
+                // with non-finite sums, so that all fail there together.
+                return Err(w
+                    .preconditioner
+                    .fail_together(&mut |buf| reduction.sum(buf), e));
+            }
             let samples = Samples {
                 o: &w.o,
                 num_params: model.num_params(),
@@ -277,6 +286,13 @@ pub(super) fn weighted_gradient(
     reduction: &mut Reduction,
     grad: &mut [f64],
 ) -> Result<()> {
-    model.log_psi_vjp(configs, re, im, grad)?;
+    if let Err(e) = model.log_psi_vjp(configs, re, im, grad) {
+        // A late refusal (the per-chunk gradient buffers' memory): this process joins the
+        // gradient's reduction with non-finite sums, so that the others fail there too
+        // instead of waiting in a reduction it never joins.
+        grad.fill(f64::NAN);
+        let _ = reduction.sum(grad);
+        return Err(e);
+    }
     reduction.sum(grad)
 }

@@ -6,7 +6,9 @@
  * Usage: test_memory_limit. Prints "test_memory_limit: N checks passed" and exits 0. */
 #define _DEFAULT_SOURCE
 #include <stdint.h>
+#include <math.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "check.h"
 
@@ -129,6 +131,128 @@ static void test_outputs_are_not_copied(void) {
   rnnwf_model_free(m);
 }
 
+/* A model of about 2 GB of parameters fits under the limit once, not twice: a clone, and the
+ * bytes a save writes, are refused, and the model is still whole and usable. */
+static void test_copies_of_the_parameters(void) {
+  rnnwf_model_config cfg = config(4, 1, 4096, 3);
+  rnnwf_model *m = NULL;
+  OK(rnnwf_model_new(&cfg, &m));
+  size_t params = 0;
+  OK(rnnwf_model_num_params(m, &params));
+  CHECK(params * sizeof(double) > LIMIT / 2 && params * sizeof(double) < LIMIT * 2 / 3);
+  rnnwf_model *copy = NULL;
+  EXPECT(rnnwf_model_clone(m, &copy), RNNWF_ERR_OUT_OF_MEMORY);
+  MENTIONS("parameters");
+  MENTIONS("bytes");
+  CHECK(copy == NULL);
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/rnnwf-memory-limit-%d.ckpt", (int)getpid());
+  EXPECT(rnnwf_model_save(m, path), RNNWF_ERR_OUT_OF_MEMORY);
+  MENTIONS("bytes");
+  CHECK(access(path, F_OK) != 0);
+  const uint8_t up[4] = {0, 0, 0, 0};
+  rnnwf_complex lp;
+  OK(rnnwf_log_psi(m, up, 1, &lp));
+  CHECK(isfinite(lp.re));
+  rnnwf_model_free(m);
+}
+
+/* Float32 passes read a rounded copy of the parameters: 2.8 GB of them fit under the limit,
+ * their 1.4 GB copy beside them does not. */
+static void test_float32_copy(void) {
+  rnnwf_model_config cfg = config(4, 1, 4096, 4);
+  cfg.precision = RNNWF_PRECISION_F32;
+  rnnwf_model *m = NULL;
+  EXPECT(rnnwf_model_new(&cfg, &m), RNNWF_ERR_OUT_OF_MEMORY);
+  MENTIONS("float32");
+  MENTIONS("bytes");
+  CHECK(m == NULL);
+}
+
+/* Takes all the address space but `headroom` bytes (give or take the largest block that
+ * could still be had): a call after it meets the limit sooner. Free with free(). */
+static void *ballast(size_t headroom) {
+  size_t lo = 0, hi = LIMIT;
+  while (hi - lo > ((size_t)1 << 20)) {
+    size_t mid = lo + (hi - lo) / 2;
+    void *p = malloc(mid);
+    if (p != NULL) {
+      free(p);
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  void *p = malloc(lo - headroom);
+  CHECK(p != NULL);
+  return p;
+}
+
+/* The exact tools hold vectors over all 2^24 states (128 MiB each in doubles): with 96 MiB
+ * of room left, a status naming the bytes. */
+static void test_exact_vectors(void) {
+  rnnwf_hamiltonian *h = NULL;
+  OK(rnnwf_hamiltonian_tfim(24, 1, 0, 1.0, 1.0, &h));
+  rnnwf_model_config cfg = config(24, 1, 2, 1);
+  rnnwf_model *m = NULL;
+  OK(rnnwf_model_new(&cfg, &m));
+  void *held = ballast((size_t)96 << 20);
+  double e0 = 42.0;
+  EXPECT(rnnwf_exact_ground_energy(h, &e0), RNNWF_ERR_OUT_OF_MEMORY);
+  MENTIONS("bytes");
+  CHECK(e0 == 42.0);
+  rnnwf_complex value = {42.0, 0.0};
+  EXPECT(rnnwf_exact_expectation(m, h, &value), RNNWF_ERR_OUT_OF_MEMORY);
+  MENTIONS("bytes");
+  CHECK(value.re == 42.0);
+  free(held);
+  rnnwf_model_free(m);
+  rnnwf_hamiltonian_free(h);
+}
+
+/* Operators of millions of terms with 32 MiB of room left: the builders, the parser and
+ * term-by-term building refuse, naming the terms; none aborts. */
+static void test_operator_builders(void) {
+  const size_t lines = 1000000;
+  char *text = malloc(lines * 16);
+  CHECK(text != NULL);
+  size_t len = 0;
+  for (size_t k = 0; k < lines; k++) {
+    len += (size_t)sprintf(text + len, "1 Z%zu Z%zu\n", k % 1000, 1000 + k / 1000);
+  }
+  rnnwf_hamiltonian *built = NULL;
+  OK(rnnwf_hamiltonian_new(4096, &built));
+  void *held = ballast((size_t)32 << 20);
+  rnnwf_hamiltonian *h = NULL;
+  EXPECT(rnnwf_hamiltonian_tfim(1024, 1024, 1, 1.0, 1.0, &h), RNNWF_ERR_OUT_OF_MEMORY);
+  MENTIONS("terms");
+  MENTIONS("bytes");
+  CHECK(h == NULL);
+  EXPECT(rnnwf_hamiltonian_heisenberg(1024, 1024, 1, 1.0, 0.5, &h), RNNWF_ERR_OUT_OF_MEMORY);
+  MENTIONS("terms");
+  CHECK(h == NULL);
+  EXPECT(rnnwf_hamiltonian_parse(2000, text, &h), RNNWF_ERR_OUT_OF_MEMORY);
+  MENTIONS("1000000");
+  CHECK(h == NULL);
+  rnnwf_status s = RNNWF_OK;
+  size_t added = 0;
+  for (uint32_t a = 0; a < 2048 && s == RNNWF_OK; a++) {
+    for (uint32_t b = 2048; b < 4096 && s == RNNWF_OK; b++) {
+      const uint32_t sites[2] = {a, b};
+      s = rnnwf_hamiltonian_add_term(built, 1.0, "ZZ", sites, 2);
+      added += s == RNNWF_OK;
+    }
+  }
+  EXPECT(s, RNNWF_ERR_OUT_OF_MEMORY);
+  MENTIONS("terms");
+  size_t terms = 0;
+  OK(rnnwf_hamiltonian_num_terms(built, &terms));
+  CHECK(terms == added && added > 1000);
+  free(held);
+  rnnwf_hamiltonian_free(built);
+  free(text);
+}
+
 /* Counts whose samples no array could hold are refused, naming the count. */
 static void test_impossible_counts(void) {
   rnnwf_model_config cfg = config(2, 1, 2, 1);
@@ -167,6 +291,10 @@ int main(void) {
   test_workspaces_beyond_memory();
   test_outputs_are_not_copied();
   test_impossible_counts();
+  test_copies_of_the_parameters();
+  test_float32_copy();
+  test_exact_vectors();
+  test_operator_builders();
   printf("test_memory_limit: %d checks passed\n", checks);
   return 0;
 }

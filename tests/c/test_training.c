@@ -266,7 +266,7 @@ static void test_callback(void) {
   expect_same_params(m, ref);
   CHECK(hs.calls == 3 * STEPS);
   for (int k = 0; k < STEPS; k++) {
-    CHECK(hs.lens[3 * k] == 3);
+    CHECK(hs.lens[3 * k] == 10); /* the settings' fingerprint (7), then the energy sums */
     CHECK(hs.lens[3 * k + 1] == 1);
     CHECK(hs.lens[3 * k + 2] == np);
   }
@@ -343,7 +343,7 @@ static void test_callback(void) {
   stats.struct_size = sizeof stats;
   OK(rnnwf_vmc_step(v, m, h, &stats));
   CHECK(hs.calls == 5);
-  CHECK(hs.lens[0] == 3 && hs.lens[1] == 1 && hs.lens[2] == 3 && hs.lens[3] == 1);
+  CHECK(hs.lens[0] == 10 && hs.lens[1] == 1 && hs.lens[2] == 3 && hs.lens[3] == 1);
   CHECK(hs.lens[4] == np);
   rnnwf_vmc_free(v);
 
@@ -359,8 +359,8 @@ static void test_callback(void) {
   stats.struct_size = sizeof stats;
   OK(rnnwf_vmc_step(v, m_cg, h, &stats));
   CHECK(hs.calls > 5); /* 3, 1, 2 np, np, then one per CG iteration */
-  CHECK(hs.lens[0] == 3 && hs.lens[1] == 1 && hs.lens[2] == 2 * np && hs.lens[3] == np);
-  CHECK(hs.lens[4] == np);
+  CHECK(hs.lens[0] == 10 && hs.lens[1] == 1 && hs.lens[2] == 2 * np && hs.lens[3] == np);
+  CHECK(hs.lens[4] == np + 2); /* a CG product and the two votes */
   rnnwf_vmc_free(v);
   v = new_vmc(vmc_config(RNNWF_OPT_SR, 100, 0.05));
   stats.struct_size = sizeof stats;
@@ -573,7 +573,7 @@ static void test_fit_step(void) {
   }
   size_t np = 0;
   OK(rnnwf_model_num_params(m, &np));
-  CHECK(hs.calls == 2 * STEPS && hs.lens[0] == 2 && hs.lens[1] == np);
+  CHECK(hs.calls == 2 * STEPS && hs.lens[0] == 9 && hs.lens[1] == np);
   printf("fit: NLL %.4f -> %.4f (entropy of the data under the target %.4f)\n", first, nll,
          entropy);
   /* The NLL fell by most of its excess over the target's own. */

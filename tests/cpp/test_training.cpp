@@ -401,7 +401,7 @@ void test_allreduce() {
     CHECK(m.params() == ref.params());
     CHECK(calls == 3 * steps && lens.size() == 3u * steps);
     for (int k = 0; k < steps; k++)
-      CHECK(lens[3 * k] == 3 && lens[3 * k + 1] == 1 && lens[3 * k + 2] == np);
+      CHECK(lens[3 * k] == 10 && lens[3 * k + 1] == 1 && lens[3 * k + 2] == np);
     // An empty std::function removes the hook.
     run.set_allreduce(rnnwf::Allreduce());
     run.step(m, h);
@@ -445,7 +445,7 @@ void test_allreduce() {
     Counter counter;
     v.set_allreduce(c_identity, &counter);
     v.fit_step(m, std::vector<std::uint8_t>(2 * SITES, 1));
-    CHECK(counter.calls == 2 && counter.lens[0] == 2 && counter.lens[1] == np);
+    CHECK(counter.calls == 2 && counter.lens[0] == 9 && counter.lens[1] == np);
   }
   rnnwf::Vmc empty = rnnwf::Vmc(cfg);
   rnnwf::Vmc taken = std::move(empty);

@@ -590,7 +590,7 @@ contains
     call check(all(eq(p, q)), 'same parameters with the hook')
     call check(hs%calls == 9, 'three reductions a step')
     do k = 0, 2
-      call check(hs%lens(3 * k + 1) == 3 .and. hs%lens(3 * k + 2) == 1 .and. &
+      call check(hs%lens(3 * k + 1) == 10 .and. hs%lens(3 * k + 2) == 1 .and. &
           hs%lens(3 * k + 3) == np, 'reduction lengths')
     end do
     ! Removed: not called any more.
@@ -631,7 +631,7 @@ contains
       data = 1
       call v%fit_step(m, data, nll)
     end block
-    call check(hs%calls == 2 .and. hs%lens(1) == 2 .and. hs%lens(2) == np, 'fit reductions')
+    call check(hs%calls == 2 .and. hs%lens(1) == 9 .and. hs%lens(2) == np, 'fit reductions')
     call v%destroy()
     call v_ref%destroy()
     call m%destroy()

@@ -84,8 +84,9 @@ def test_callable_hook_sees_every_reduction():
     a, b = plain.step(m1, h), hooked.step(m2, h)
     assert b.energy.n == 2 * a.energy.n
     assert abs(b.energy.mean_re - a.energy.mean_re) < 1e-12
-    # [sum Re, sum Im, n], [sum |E - mean|^2], the gradient (see rnnwf_allreduce_fn)
-    assert sizes == [3, 1, m1.num_params]
+    # the settings' fingerprint (7) with [sum Re, sum Im, n], [sum |E - mean|^2], the
+    # gradient (see rnnwf_allreduce_fn)
+    assert sizes == [10, 1, m1.num_params]
     # the summed gradient is twice the one-process gradient's sum, its mean the same
     np.testing.assert_allclose(m2.get_params(), m1.get_params(), rtol=0, atol=1e-12)
 

@@ -399,7 +399,7 @@ end
         np = num_params(ref)
 
         # A Julia function summing over one process: identical results; per Adam step the
-        # buffers are [3 values], [1], the gradient.
+        # buffers are [the settings' fingerprint (7) and 3 sums], [1], the gradient.
         m = Model(lx = 6, hidden = 8, seed = 2)
         v = Vmc(cfg)
         lens = Int[]
@@ -407,7 +407,7 @@ end
         GC.gc()  # the hook is rooted by v
         @test all(same_stats(step!(v, m, h), ref_stats[k]) for k in 1:3)
         @test get_params(m) == get_params(ref)
-        @test lens == repeat([3, 1, np], 3)
+        @test lens == repeat([10, 1, np], 3)
         set_allreduce!(v, nothing)
         step!(v, m, h)
         @test length(lens) == 9
@@ -441,11 +441,11 @@ end
         @test same_stats(step!(v, m, h), ref_stats[3])
         @test get_params(m) == get_params(ref)
 
-        # fit_step! reduces [sum -ln P, n] and the gradient.
+        # fit_step! reduces the fingerprint with [sum -ln P, n], and the gradient.
         fl = Int[]
         set_allreduce!(v, buf -> push!(fl, length(buf)))
         fit_step!(v, m, ones(UInt8, 6, 2))
-        @test fl == [2, np]
+        @test fl == [9, np]
     end
 
     # SR on the open Ising chain (N = 6, J = h = 1, GRU hidden 16, 256 samples, learning

@@ -129,13 +129,17 @@ mutable struct rnnwf_vmc end
 # It runs on the thread that called rnnwf_vmc_step / rnnwf_fit_step, inside that call, and
 # must not call rnnwf functions on that rnnwf_vmc or on the model being trained. Every
 # process must make the same sequence of reductions, which is, for each
-# rnnwf_vmc_step: [sum Re E_loc, sum Im E_loc, n] (3 values), then [sum |E_loc - mean|^2]
-# (1); with temperature T > 0 the same two for E_loc + T ln P; then, without preconditioner
-# (SGD or Adam), the energy gradient (num_params values); with SR (RNNWF_OPT_SR, or
-# RNNWF_PRECONDITIONER_SR or _SPRING with SGD or Adam), the sum of log-derivatives
-# (2 num_params), the force A^T b (num_params), then one num_params buffer per iteration
-# of the conjugate gradient that solves the SR system over all processes' samples (the
-# update rule reduces nothing). For each rnnwf_fit_step: [sum -ln P(data), n] (2), then the gradient
+# rnnwf_vmc_step: a fingerprint of the model's config and the optimiser settings (7 whole
+# numbers; processes whose fingerprints differ all get RNNWF_ERR_INVALID_ARGUMENT) with
+# [sum Re E_loc, sum Im E_loc, n] (10 values), then [sum |E_loc - mean|^2] (1); with
+# temperature T > 0 [sum Re, sum Im, n] (3) and [sum |.|^2] (1) for E_loc + T ln P; then,
+# without preconditioner (SGD or Adam), the energy gradient (num_params values); with SR
+# (RNNWF_OPT_SR, or RNNWF_PRECONDITIONER_SR or _SPRING with SGD or Adam), the sum of
+# log-derivatives (2 num_params), the force A^T b (num_params), then one num_params + 2
+# buffer per iteration of the conjugate gradient that solves the SR system over all
+# processes' samples, and one more to stop (the 2 are every process's votes to stop and
+# to fail, so that all decide alike); the update rule reduces nothing. For each
+# rnnwf_fit_step: the fingerprint with [sum -ln P(data), n] (9), then the gradient
 # (num_params). A reduced value that is NaN or Inf gives RNNWF_ERR_NUMERICAL.
 const rnnwf_allreduce_fn = Ptr{Cvoid}  # a @cfunction pointer
 
