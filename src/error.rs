@@ -119,6 +119,17 @@ pub(crate) fn check_len(what: &str, got: usize, expected: usize) -> Result<()> {
     }
 }
 
+/// `result` of a call that writes `out` as it computes, with `out` filled with zeros when
+/// the result is `Numerical`: a NaN or Inf met part-way must not reach the caller, and
+/// keeping the caller's former values would take a copy of them (the allocation that may
+/// not fit). Other failures come before anything is written.
+pub(crate) fn zeroed_on_numerical<T: Default>(result: Result<()>, out: &mut [T]) -> Result<()> {
+    if matches!(&result, Err(e) if e.kind == ErrorKind::Numerical) {
+        out.fill_with(T::default);
+    }
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

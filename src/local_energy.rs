@@ -14,11 +14,11 @@
 //! flip's change through the sample's gates instead of restarting the cell.
 
 use crate::buffer::{product, try_zeroed, try_zeroed_vec};
-use crate::error::{Error, Result};
+use crate::error::{zeroed_on_numerical, Error, Result};
 use crate::hamiltonian::compiled::CompiledOperator;
 use crate::hamiltonian::Hamiltonian;
 use crate::kernels::Real;
-use crate::model::evaluate::ReadValues;
+use crate::model::evaluate::{overflowed, ReadValues};
 use crate::model::forward::Pass;
 use crate::model::snapshot::RowSnapshots;
 use crate::model::{Model, Precision};
@@ -39,7 +39,7 @@ const NAIVE_BATCH: usize = 4096;
 /// `[n][n_sites]`), with prefix reuse. Refuses an operator on a different number of sites,
 /// a model whose sites are not spin-1/2 (local_dim != 2), and configurations outside the
 /// model's U(1) subspace (psi = 0 there), all as `InvalidArgument`; a local energy that is
-/// not finite (overflow) as `Numerical`. With a symmetry, of psi_S, at |G| times the cost
+/// not finite (overflow) as `Numerical`, with `out` zeroed. With a symmetry, of psi_S, at |G| times the cost
 /// (`local_energy/symmetric.rs`).
 pub fn local_energies(
     model: &Model,
@@ -52,10 +52,11 @@ pub fn local_energies(
     if n == 0 {
         return Ok(());
     }
-    match model.precision() {
+    let result = match model.precision() {
         Precision::F64 => local_energies_in::<f64>(model, h, configs, out),
         Precision::F32 => local_energies_in::<f32>(model, h, configs, out),
-    }
+    };
+    zeroed_on_numerical(result.and_then(|()| check_finite(out, 0)), out)
 }
 
 /// [`local_energies`] of checked inputs, in passes over `F`.
@@ -77,8 +78,7 @@ fn local_energies_in<F: Real>(
     let sites = model.num_sites();
     let tasks = configs
         .chunks(CHUNK_ROWS * sites)
-        .zip(out.chunks_mut(CHUNK_ROWS))
-        .enumerate();
+        .zip(out.chunks_mut(CHUNK_ROWS));
     for_each_task(
         tasks,
         || {
@@ -87,16 +87,17 @@ fn local_energies_in<F: Real>(
                 .workspaces()
                 .lease(rows, |r| Workspace::<F>::new(model, &plan, r))
         },
-        |ws, (chunk, (configs, out))| {
+        |ws, (configs, out)| {
             ws.local_energies(model, op, &plan, configs, out);
-            check_finite(out, chunk * CHUNK_ROWS)
+            Ok(())
         },
     )
 }
 
 /// Refuses a local energy that is not finite: the one check of every local energy handed
-/// out. Parameters or coefficients so large that psi ratios or the sum overflow (finite
-/// values such as 1e308 are accepted where they are set) give it. `first_row` is the row of
+/// out, run once every path (plain, symmetrised, linear cell) has filled them all.
+/// Parameters or coefficients so large that psi ratios or the sum overflow (finite values
+/// such as 1e308 are accepted where they are set) give it. `first_row` is the row of
 /// `values[0]` among the caller's configurations.
 fn check_finite(values: &[Complex64], first_row: usize) -> Result<()> {
     match values
@@ -126,7 +127,7 @@ pub fn local_energies_naive(
     let op = h.compiled();
     let sites = model.num_sites();
     let mut sample_log_psi = vec![Complex64::new(0.0, 0.0); n];
-    model.log_psi(configs, &mut sample_log_psi)?;
+    let sampled = model.log_psi(configs, &mut sample_log_psi);
     let mut pending: Vec<(usize, Complex64)> = Vec::with_capacity(NAIVE_BATCH);
     let mut pending_configs = Vec::with_capacity(NAIVE_BATCH * sites);
     let mut pending_log_psi = vec![Complex64::new(0.0, 0.0); NAIVE_BATCH];
@@ -143,26 +144,29 @@ pub fn local_energies_naive(
         pending_configs.clear();
         Ok(())
     };
-    for (row, config) in configs.chunks_exact(sites).enumerate() {
-        out[row] = op.diagonal(config);
-        for g in 0..op.num_off_diagonal() {
-            let element = op.element(g, config);
-            if element == Complex64::new(0.0, 0.0) {
-                continue;
-            }
-            let start = pending_configs.len();
-            pending_configs.extend_from_slice(config);
-            for &i in op.flips(g) {
-                pending_configs[start + i as usize] ^= 1;
-            }
-            pending.push((row, element));
-            if pending.len() == NAIVE_BATCH {
-                flush(&mut pending, &mut pending_configs, out)?;
+    let mut fill = |out: &mut [Complex64]| -> Result<()> {
+        for (row, config) in configs.chunks_exact(sites).enumerate() {
+            out[row] = op.diagonal(config);
+            for g in 0..op.num_off_diagonal() {
+                let element = op.element(g, config);
+                if element == Complex64::new(0.0, 0.0) {
+                    continue;
+                }
+                let start = pending_configs.len();
+                pending_configs.extend_from_slice(config);
+                for &i in op.flips(g) {
+                    pending_configs[start + i as usize] ^= 1;
+                }
+                pending.push((row, element));
+                if pending.len() == NAIVE_BATCH {
+                    flush(&mut pending, &mut pending_configs, out)?;
+                }
             }
         }
-    }
-    flush(&mut pending, &mut pending_configs, out)?;
-    check_finite(out, 0)
+        flush(&mut pending, &mut pending_configs, out)?;
+        check_finite(out, 0)
+    };
+    zeroed_on_numerical(sampled.and_then(|()| fill(out)), out)
 }
 
 /// Refuses an operator that does not fit the model: a different number of sites, or sites
@@ -191,14 +195,22 @@ fn check_inputs(model: &Model, h: &Hamiltonian, configs: &[u8], n: usize) -> Res
 }
 
 /// <s|H|s'> psi(s') / psi(s); exactly 0 when psi(s') = 0 (outside the U(1) subspace), where
-/// exp(-inf - ln psi(s)) could otherwise meet an infinite phase difference.
+/// exp(-inf - ln psi(s)) could otherwise meet an infinite phase difference. NaN when
+/// either ln psi is not a number or psi(s) = 0 (a pass that overflowed or underflowed), so
+/// that every path's local energy reaches `check_finite` as NaN rather than as a ratio
+/// made up of zeros.
 #[inline]
 fn ratio_term(
     element: Complex64,
     log_psi_connected: Complex64,
     log_psi_sample: Complex64,
 ) -> Complex64 {
-    if log_psi_connected.re == f64::NEG_INFINITY {
+    if overflowed(&log_psi_connected)
+        || overflowed(&log_psi_sample)
+        || log_psi_sample.re == f64::NEG_INFINITY
+    {
+        Complex64::new(f64::NAN, f64::NAN)
+    } else if log_psi_connected.re == f64::NEG_INFINITY {
         Complex64::new(0.0, 0.0)
     } else {
         element * (log_psi_connected - log_psi_sample).exp()

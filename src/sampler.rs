@@ -1,6 +1,6 @@
 //! Exact, independent, batched autoregressive sampling.
 
-use crate::error::{check_len, Result};
+use crate::error::{check_len, zeroed_on_numerical, Result};
 use crate::kernels::Real;
 use crate::model::evaluate::check_log_psi;
 use crate::model::forward::{ChooseValues, Pass};
@@ -53,7 +53,7 @@ impl Model {
     /// their ln psi from the same pass. The result depends only on the parameters, `seed`
     /// and `n`: never on the thread count. With a symmetry, samples of |psi_S|^2 and their
     /// ln psi_S (docs/method.md). Parameters so large that the pass overflows (NaN) give
-    /// `Numerical`.
+    /// `Numerical`, with both arrays zeroed.
     pub fn sample(
         &self,
         seed: u64,
@@ -84,14 +84,27 @@ impl Model {
         if let Some(out) = &log_psi_out {
             check_len("log_psi_out", out.len(), n)?;
         }
-        if let Some(group) = self.symmetry_group() {
-            self.draw_chunks(seed, first_chunk, n, configs_out, None)?;
-            return match log_psi_out {
-                Some(out) => self.log_psi_symmetric(group, configs_out, out),
-                None => Ok(()),
-            };
+        let mut log_psi_out = log_psi_out;
+        let result = match self.symmetry_group() {
+            Some(group) => self
+                .draw_chunks(seed, first_chunk, n, configs_out, None)
+                .and_then(|()| match log_psi_out.as_deref_mut() {
+                    Some(out) => self.log_psi_symmetric(group, configs_out, out),
+                    None => Ok(()),
+                }),
+            None => self.draw_chunks(
+                seed,
+                first_chunk,
+                n,
+                configs_out,
+                log_psi_out.as_deref_mut(),
+            ),
+        };
+        let result = zeroed_on_numerical(result, configs_out);
+        match log_psi_out {
+            Some(out) => zeroed_on_numerical(result, out),
+            None => result,
         }
-        self.draw_chunks(seed, first_chunk, n, configs_out, log_psi_out)
     }
 
     /// [`Model::sample_chunks`] on checked buffers, without the symmetrised ln psi.
@@ -164,6 +177,10 @@ impl Model {
                     local_dim: self.config().local_dim as usize,
                 };
                 pass.run_from(self, rows, 0, &mut drawer);
+                // Checked before a symmetry moves the samples: an overflowed pass draws
+                // from NaN conditionals, whatever ln psi_S of the moved samples says.
+                self.finish_log_psi(pass, drawer.configs, out);
+                check_log_psi(out)?;
                 if let Some(group) = self.symmetry_group() {
                     for config in drawer.configs.chunks_exact_mut(sites) {
                         let g = ((uniform(&mut drawer.rng) * group.len() as f64) as usize)
@@ -171,10 +188,8 @@ impl Model {
                         row.copy_from_slice(config);
                         group.apply(g, row, config);
                     }
-                    return Ok(());
                 }
-                self.finish_log_psi(pass, drawer.configs, out);
-                check_log_psi(out)
+                Ok(())
             },
         )
     }

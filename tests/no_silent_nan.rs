@@ -6,7 +6,8 @@ use rnnwf::optim::Optimizer;
 use rnnwf::vmc::{Vmc, VmcConfig};
 use rnnwf::{
     exact_expectation, exact_ground_energy, expectation, local_energies, local_energies_naive,
-    renyi2, CellKind, Complex64, ErrorKind, Hamiltonian, Model, ModelConfig, PhaseKind,
+    renyi2, CellKind, Complex64, ErrorKind, Hamiltonian, Model, ModelConfig, PhaseKind, Precision,
+    Symmetry,
 };
 
 const SITES: u32 = 4;
@@ -134,5 +135,126 @@ fn a_reduction_that_zeroes_every_buffer_gives_numerical() {
         }
         assert_eq!(m.params(), &before[..], "{optimizer:?}");
         assert_eq!(vmc.steps(), 0);
+    }
+}
+
+/// `cfg` with parameters alternating +`size` and -`size` (finite, so `set_params` takes them).
+fn alternating(cfg: ModelConfig, size: f64) -> Model {
+    let mut m = Model::new(cfg).unwrap();
+    let huge: Vec<f64> = (0..m.num_params())
+        .map(|i| if i % 2 == 0 { size } else { -size })
+        .collect();
+    m.set_params(&huge).unwrap();
+    m
+}
+
+/// Every kind of pass: the symmetrised model (whose images' amplitudes are combined), the
+/// one-layer linear cell (local energies by propagation), and float32 passes, whose copy of
+/// 1e39 is inf: each overflows, and every call that would hand out its results says so,
+/// never OK with NaN, Inf or psi = 0 made up from NaN. The caller's arrays then hold zeros,
+/// not NaN. A failed gradient says what happened, without a U(1) subspace the model lacks.
+#[test]
+fn every_path_refuses_overflow_and_leaves_no_nan_in_outputs() {
+    let base = ModelConfig::default()
+        .with_lx(SITES)
+        .with_hidden(6)
+        .with_phase(PhaseKind::Softsign)
+        .with_seed(3);
+    let cases = [
+        (
+            "symmetric",
+            alternating(base.clone().with_symmetry(Symmetry::LatticeSpinFlip), 1e308),
+        ),
+        (
+            "linear cell",
+            alternating(base.clone().with_cell(CellKind::LinearGated), 1e308),
+        ),
+        (
+            "float32",
+            alternating(base.clone().with_precision(Precision::F32), 1e39),
+        ),
+        (
+            "float32 linear cell",
+            alternating(
+                base.clone()
+                    .with_cell(CellKind::LinearGated)
+                    .with_precision(Precision::F32),
+                1e39,
+            ),
+        ),
+    ];
+    let n = 8;
+    let sites = SITES as usize;
+    let nan = Complex64::new(f64::NAN, f64::NAN);
+    let zero = Complex64::new(0.0, 0.0);
+    for (what, m) in cases {
+        let mut configs = vec![7u8; n * sites];
+        let mut log_psi = vec![nan; n];
+        assert_numerical(
+            m.sample(1, n, &mut configs, Some(&mut log_psi)),
+            &format!("{what}: sample"),
+        );
+        assert!(configs.iter().all(|&v| v == 0), "{what}: configs zeroed");
+        assert!(log_psi.iter().all(|&v| v == zero), "{what}: {log_psi:?}");
+        assert_numerical(
+            m.sample(1, n, &mut configs, None),
+            &format!("{what}: sample, no ln psi"),
+        );
+        let configs: Vec<u8> = (0..n * sites).map(|i| (i % 3 == 0) as u8).collect();
+        let mut log_psi = vec![nan; n];
+        assert_numerical(
+            m.log_psi(&configs, &mut log_psi),
+            &format!("{what}: log_psi"),
+        );
+        assert!(log_psi.iter().all(|&v| v == zero), "{what}: {log_psi:?}");
+        let mut e = vec![nan; n];
+        assert_numerical(
+            local_energies(&m, &tfim(), &configs, &mut e),
+            &format!("{what}: local_energies"),
+        );
+        assert!(e.iter().all(|&v| v == zero), "{what}: {e:?}");
+        let mut e = vec![nan; n];
+        assert_numerical(
+            local_energies_naive(&m, &tfim(), &configs, &mut e),
+            &format!("{what}: naive"),
+        );
+        assert!(e.iter().all(|&v| v == zero), "{what}: {e:?}");
+        assert_numerical(
+            expectation(&m, &tfim(), 1, 100),
+            &format!("{what}: expectation"),
+        );
+        let mut grad = vec![nan; n * m.num_params()];
+        let err = m.log_psi_grad(&configs, &mut grad).expect_err(what);
+        assert_eq!(err.kind, ErrorKind::Numerical, "{what}: {}", err.message);
+        assert!(!err.message.contains("U(1)"), "{what}: {}", err.message);
+        assert!(grad.iter().all(|&v| v == zero), "{what}: gradients zeroed");
+        let mut vmc = Vmc::new(VmcConfig::default().with_n_samples(16)).unwrap();
+        let mut trained = m.clone();
+        let err = vmc.step(&mut trained, &tfim()).expect_err(what);
+        assert_eq!(err.kind, ErrorKind::Numerical, "{what}: {}", err.message);
+        assert!(!err.message.contains("U(1)"), "{what}: {}", err.message);
+        assert_eq!(trained.params(), m.params(), "{what}: a failed step");
+    }
+}
+
+/// Finite parameters with coefficients of 1e308 overflow the local energies of every path
+/// (the symmetrised and linear-cell ones included), never OK with Inf.
+#[test]
+fn huge_coefficients_give_numerical_on_every_path() {
+    let base = ModelConfig::default()
+        .with_lx(SITES)
+        .with_hidden(6)
+        .with_seed(3);
+    let h = huge_operator();
+    let configs = [0u8, 0, 0, 0, 1, 1, 1, 1];
+    for cfg in [
+        base.clone().with_symmetry(Symmetry::Lattice),
+        base.clone().with_cell(CellKind::LinearGated),
+        base.with_precision(Precision::F32),
+    ] {
+        let m = Model::new(cfg).unwrap();
+        let mut e = vec![Complex64::new(0.0, 0.0); 2];
+        assert_numerical(local_energies(&m, &h, &configs, &mut e), "local_energies");
+        assert_numerical(expectation(&m, &h, 1, 200), "expectation");
     }
 }

@@ -98,7 +98,8 @@ impl<F: Real> Backward<F> {
 
     /// The taped forward pass over `configs` (`[rows][n_sites]`). `first_sample` numbers
     /// the rows in error messages. Refuses a configuration with P = 0, where ln psi has no
-    /// derivative.
+    /// derivative: outside the U(1) subspace (`InvalidArgument`) or from a pass that
+    /// overflowed, like any other non-finite ln psi (`Numerical`).
     ///
     /// In a VMC step this repeats the samples' pass a third time. Its tape holds what the
     /// local energies' snapshots hold and more, but it cannot be taken from an earlier pass:
@@ -121,14 +122,25 @@ impl<F: Real> Backward<F> {
             self.pass
                 .step_recorded(model, rows, pos, &mut reader, Some(&mut self.tape));
         }
-        if let Some(row) = self.pass.log_prob[..rows]
-            .iter()
-            .position(|lp| !lp.is_finite())
+        let (log_prob, phase) = (&self.pass.log_prob[..rows], &self.pass.phase[..rows]);
+        if let Some(row) = (0..rows).position(|r| !log_prob[r].is_finite() || !phase[r].is_finite())
         {
-            return Err(Error::invalid(format!(
-                "configuration {} has probability 0 (outside the U(1) subspace): ln psi has no derivative there",
-                first_sample + row
-            )));
+            let row_number = first_sample + row;
+            let lp = log_prob[row];
+            // Under U(1), P = 0 is a configuration outside the subspace; otherwise (and for
+            // NaN or Inf anywhere) the pass overflowed or underflowed.
+            return Err(
+                if lp == f64::NEG_INFINITY && model.config().u1_total.is_some() {
+                    Error::invalid(format!(
+                    "configuration {row_number} has probability 0 (outside the U(1) subspace): ln psi has no derivative there"
+                ))
+                } else {
+                    Error::numerical(format!(
+                    "configuration {row_number} has a non-finite amplitude (ln P = {lp}, phase = {}): the parameters are too large for the pass (it overflows)",
+                    phase[row]
+                ))
+                },
+            );
         }
         for (pos, &site) in model.order().iter().enumerate() {
             for row in 0..rows {

@@ -7,7 +7,7 @@ mod symmetric;
 mod tape;
 
 use crate::buffer::product;
-use crate::error::{check_len, Error, Result};
+use crate::error::{check_len, zeroed_on_numerical, Error, Result};
 use crate::kernels::Real;
 use crate::model::{Model, Precision};
 use crate::parallel::{for_each_task, CHUNK_ROWS};
@@ -27,7 +27,8 @@ fn chunk_rows<F: Real>(model: &Model) -> Result<usize> {
 impl Model {
     /// d ln psi(s_i) / d theta_k for each configuration: `out` is `[n][num_params]`, the real
     /// part from 0.5 d ln P, the imaginary part from the phase. Refuses configurations with
-    /// P = 0 (outside the U(1) subspace). With a symmetry, the derivatives of ln psi_S
+    /// P = 0 (outside the U(1) subspace); a pass that overflows is `Numerical`, with `out`
+    /// zeroed. With a symmetry, the derivatives of ln psi_S
     /// (docs/method.md), at |G| times the cost.
     pub fn log_psi_grad(&self, configs: &[u8], out: &mut [Complex64]) -> Result<()> {
         let np = self.num_params();
@@ -41,13 +42,12 @@ impl Model {
         self.check_configs(configs, n)?;
         // Refused before any gradient is written, so that a failure leaves `out` untouched.
         self.check_inside_u1(configs)?;
-        if let Some(group) = self.symmetry_group() {
-            return self.log_psi_grad_symmetric(group, configs, out);
-        }
-        match self.precision() {
-            Precision::F64 => self.log_psi_grad_in::<f64>(configs, out),
-            Precision::F32 => self.log_psi_grad_in::<f32>(configs, out),
-        }
+        let result = match (self.symmetry_group(), self.precision()) {
+            (Some(group), _) => self.log_psi_grad_symmetric(group, configs, out),
+            (None, Precision::F64) => self.log_psi_grad_in::<f64>(configs, out),
+            (None, Precision::F32) => self.log_psi_grad_in::<f32>(configs, out),
+        };
+        zeroed_on_numerical(result, out)
     }
 
     /// [`Model::log_psi_grad`] of the bare RNN on checked inputs, with passes and sweeps in

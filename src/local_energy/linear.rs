@@ -103,13 +103,15 @@ pub(super) fn local_energies<F: Real>(
     for_each_task(
         tasks,
         || {
-            model
+            let mut ws = model
                 .workspaces()
-                .lease(1, |_| Propagation::<F>::new(model))
+                .lease(1, |_| Propagation::<F>::new(model))?;
+            // Before any task writes: a refusal then leaves the caller's energies alone.
+            ws.make_room(op)?;
+            Ok(ws)
         },
         |ws, (configs, out)| {
             ws.heads.load(model);
-            ws.make_room(op)?;
             for (o, config) in out.iter_mut().zip(configs.chunks_exact(sites)) {
                 *o = ws.local_energy(model, op, config);
             }
@@ -301,8 +303,8 @@ impl<F: Real> Propagation<F> {
     }
 
     /// Room for all of `op`'s connected configurations of a sample (its off-diagonal groups,
-    /// their flips, and the readers of those), allocated fallibly once per chunk, so that
-    /// collecting them never allocates.
+    /// their flips, and the readers of those), allocated fallibly once per call and thread,
+    /// so that collecting them never allocates.
     fn make_room(&mut self, op: &CompiledOperator) -> Result<()> {
         let what = "the linear cell's connected configurations";
         let groups = op.num_off_diagonal();

@@ -4,7 +4,7 @@
 use super::forward::{ChooseValues, Pass};
 use super::Model;
 use super::Precision;
-use crate::error::{check_len, Error, Result};
+use crate::error::{check_len, zeroed_on_numerical, Error, Result};
 use crate::kernels::Real;
 use crate::parallel::{for_each_task, CHUNK_ROWS};
 use num_complex::Complex64;
@@ -102,19 +102,18 @@ impl Model {
     /// ln psi(s) = 0.5 ln P(s) + i (phase(s) + sign(s)) for each of the `out.len()`
     /// configurations in `configs` (row-major `[n][n_sites]`). A configuration outside the
     /// U(1) subspace has P = 0: its real part is -inf. Parameters so large that the pass
-    /// overflows (NaN) give `Numerical`.
+    /// overflows (NaN) give `Numerical`, with `out` zeroed.
     ///
     /// With a symmetry, ln psi_S(s) of docs/method.md: |G| RNN amplitudes per configuration.
     pub fn log_psi(&self, configs: &[u8], out: &mut [Complex64]) -> Result<()> {
         let n = out.len();
         self.check_configs(configs, n)?;
-        if let Some(group) = self.symmetry_group() {
-            return self.log_psi_symmetric(group, configs, out);
-        }
-        match self.precision() {
-            Precision::F64 => self.log_psi_in::<f64>(configs, out),
-            Precision::F32 => self.log_psi_in::<f32>(configs, out),
-        }
+        let result = match (self.symmetry_group(), self.precision()) {
+            (Some(group), _) => self.log_psi_symmetric(group, configs, out),
+            (None, Precision::F64) => self.log_psi_in::<f64>(configs, out),
+            (None, Precision::F32) => self.log_psi_in::<f32>(configs, out),
+        };
+        zeroed_on_numerical(result, out)
     }
 
     /// [`Model::log_psi`] of the bare RNN on checked inputs, in passes over `F`.
@@ -189,13 +188,16 @@ impl Model {
 /// parameters so large that the pass overflows (finite values such as 1e308 pass
 /// `set_params`).
 pub(crate) fn check_log_psi(values: &[Complex64]) -> Result<()> {
-    match values
-        .iter()
-        .find(|v| v.re.is_nan() || v.re == f64::INFINITY || !v.im.is_finite())
-    {
+    match values.iter().find(|v| overflowed(v)) {
         None => Ok(()),
         Some(v) => Err(Error::numerical(format!(
             "ln psi = {v} is not a number: the parameters are too large for the pass (it overflows)"
         ))),
     }
+}
+
+/// Whether a ln psi is not a number (NaN, +inf, a non-finite phase): a pass that
+/// overflowed. A real part of -inf (P = 0) is a number.
+pub(crate) fn overflowed(v: &Complex64) -> bool {
+    v.re.is_nan() || v.re == f64::INFINITY || !v.im.is_finite()
 }

@@ -2,7 +2,7 @@
 //! is expanded into its |G| images g s, which one pass evaluates together, and each
 //! configuration's |G| amplitudes are combined as `symmetry::combine` says.
 
-use super::evaluate::ReadValues;
+use super::evaluate::{check_log_psi, ReadValues};
 use super::forward::Pass;
 use super::symmetry::{combine, SymmetryGroup};
 use super::Model;
@@ -103,7 +103,7 @@ impl Model {
                 {
                     *o = combine(l) + Complex64::new(0.0, self.sign_phase(config));
                 }
-                Ok(())
+                check_log_psi(out)
             },
         )
     }

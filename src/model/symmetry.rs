@@ -7,6 +7,7 @@
 //! where psi is the RNN without its sign rule and sign(s) is the sign rule of s itself.
 
 use super::config::{ModelConfig, Symmetry};
+use super::evaluate::overflowed;
 use num_complex::Complex64;
 
 /// One group element: `(g s)[i] = f(s[source[i]])`, with f the spin flip
@@ -112,8 +113,13 @@ impl SymmetryGroup {
 
 /// ln psi_S without the sign rule from `l[g] = ln psi(g s)` without it (0.5 ln P + i phase),
 /// computed relative to the largest |psi(g s)| so that nothing overflows. Real part -inf
-/// when every P(g s) is 0.
+/// when every P(g s) is 0. An image whose pass overflowed (NaN, +inf, a non-finite phase)
+/// makes the result NaN, for `evaluate::check_log_psi` to refuse: taking the largest of the others
+/// would hide it (f64::max drops NaN) and report psi = 0 or a wrong amplitude.
 pub(crate) fn combine(l: &[Complex64]) -> Complex64 {
+    if l.iter().any(overflowed) {
+        return Complex64::new(f64::NAN, f64::NAN);
+    }
     let top = l.iter().map(|x| x.re).fold(f64::NEG_INFINITY, f64::max);
     if top == f64::NEG_INFINITY {
         return Complex64::new(f64::NEG_INFINITY, 0.0);
