@@ -39,7 +39,7 @@ fn c_results_that_overflow_are_numerical() {
         &[&crate_root().join("tests/c/test_numerical.c")],
     );
     let out = run(&exe, &[]);
-    assert_checks_passed(&out, "test_numerical", 20);
+    assert_checks_passed(&out, "test_numerical", 60);
 }
 
 /// Checkpoint files as an adversarial client uses them (tests/c/test_files.c): FIFOs and

@@ -1,8 +1,10 @@
 /* No silent NaN from C: parameters or coefficients that are finite but so large that a
  * result overflows give RNNWF_ERR_NUMERICAL from every call that would return that result,
- * as does a reduction hook that zeroes every buffer; never RNNWF_OK with NaN or Inf.
+ * as does a reduction hook that zeroes every buffer; never RNNWF_OK with NaN or Inf, on
+ * every path (symmetrised, linear cell, float32).
  * Usage: test_numerical. Prints "test_numerical: N checks passed" and exits 0. */
 #include <stdint.h>
+#include <string.h>
 
 #include "check.h"
 
@@ -77,6 +79,65 @@ static void test_huge_coefficients(void) {
   rnnwf_model_free(m);
 }
 
+/* The paths that combine or propagate amplitudes their own way: a symmetrised model, the
+ * linear cell, float32 passes (whose copy of 1e39 is inf). Each overflows, and each call
+ * says so; arrays written part-way hold zeros, never NaN; a step's message names the
+ * amplitude, not a U(1) subspace the model does not have. */
+static void test_every_path(void) {
+  for (int path = 0; path < 3; path++) {
+    rnnwf_model_config cfg;
+    OK(rnnwf_model_config_init(&cfg));
+    cfg.cell = path == 1 ? RNNWF_CELL_LINEAR_GATED : RNNWF_CELL_GRU;
+    cfg.lx = SITES;
+    cfg.hidden = 6;
+    cfg.phase = RNNWF_PHASE_SOFTSIGN;
+    cfg.seed = 3;
+    if (path == 0) cfg.symmetry = RNNWF_SYMMETRY_LATTICE_SPIN_FLIP;
+    if (path == 2) cfg.precision = RNNWF_PRECISION_F32;
+    const double size = path == 2 ? 1e39 : 1e308;
+    rnnwf_model *m = NULL;
+    OK(rnnwf_model_new(&cfg, &m));
+    size_t params = 0;
+    OK(rnnwf_model_num_params(m, &params));
+    double *huge = malloc(params * sizeof *huge);
+    CHECK(huge != NULL);
+    for (size_t i = 0; i < params; i++) huge[i] = i % 2 == 0 ? size : -size;
+    OK(rnnwf_model_set_params(m, huge, params));
+    enum { N = 8 };
+    uint8_t configs[N * SITES];
+    rnnwf_complex out[N];
+    EXPECT(rnnwf_sample(m, 1, N, configs, out), RNNWF_ERR_NUMERICAL);
+    for (size_t i = 0; i < N; i++) CHECK(out[i].re == 0.0 && out[i].im == 0.0);
+    EXPECT(rnnwf_sample(m, 1, N, configs, NULL), RNNWF_ERR_NUMERICAL);
+    for (size_t i = 0; i < N * SITES; i++) configs[i] = i % 3 == 0;
+    EXPECT(rnnwf_log_psi(m, configs, N, out), RNNWF_ERR_NUMERICAL);
+    rnnwf_hamiltonian *h = tfim();
+    for (size_t i = 0; i < N; i++) out[i].re = out[i].im = 0.0 / 0.0;
+    EXPECT(rnnwf_local_energies(m, h, configs, N, out), RNNWF_ERR_NUMERICAL);
+    for (size_t i = 0; i < N; i++) CHECK(out[i].re == 0.0 && out[i].im == 0.0);
+    rnnwf_estimate e;
+    EXPECT(rnnwf_expectation(m, h, 1, 100, &e), RNNWF_ERR_NUMERICAL);
+    rnnwf_complex *grad = malloc(N * params * sizeof *grad);
+    CHECK(grad != NULL);
+    EXPECT(rnnwf_log_psi_grad(m, configs, N, grad), RNNWF_ERR_NUMERICAL);
+    CHECK(strstr(last_error(), "U(1)") == NULL);
+    free(grad);
+    rnnwf_vmc_config vcfg;
+    OK(rnnwf_vmc_config_init(&vcfg));
+    vcfg.n_samples = 16;
+    rnnwf_vmc *v = NULL;
+    OK(rnnwf_vmc_new(&vcfg, &v));
+    rnnwf_vmc_stats stats;
+    stats.struct_size = sizeof stats;
+    EXPECT(rnnwf_vmc_step(v, m, h, &stats), RNNWF_ERR_NUMERICAL);
+    CHECK(strstr(last_error(), "U(1)") == NULL);
+    rnnwf_vmc_free(v);
+    rnnwf_hamiltonian_free(h);
+    free(huge);
+    rnnwf_model_free(m);
+  }
+}
+
 static int32_t zero_every_buffer(double *buf, size_t len, void *user_data) {
   (void)user_data;
   for (size_t i = 0; i < len; i++) buf[i] = 0.0;
@@ -106,6 +167,7 @@ static void test_reduction_that_does_not_sum(void) {
 int main(void) {
   test_huge_parameters();
   test_huge_coefficients();
+  test_every_path();
   test_reduction_that_does_not_sum();
   printf("test_numerical: %d checks passed\n", checks);
   return 0;
