@@ -9,7 +9,9 @@
 //! local energies at that length (and no step). RNNWF_BENCH_TRAIN_STEPS=K first trains each
 //! linear model K Adam steps on its chain (512 samples, learning rate 3e-3): its walks stop
 //! once a flip's trace has died out, so its cost depends on the gates training leaves (the
-//! GRU's does not).
+//! GRU's does not). RNNWF_BENCH_LONG_CHAIN=N times only the linear cell on an N-site chain
+//! (one sample; `RNNWF_BENCH_LONG_CHAIN=1048576 RNNWF_BENCH_HIDDEN=32`: about 12 s and
+//! 2.4 GB on one thread).
 
 use rnnwf::optim::Optimizer;
 use rnnwf::vmc::{Vmc, VmcConfig};
@@ -65,7 +67,26 @@ fn trained(mut m: Model, h: &Hamiltonian, steps: usize) -> Model {
     m
 }
 
+/// RNNWF_BENCH_LONG_CHAIN=N: the linear cell's local energies of one sample on an N-site
+/// open Ising chain, timed once (no GRU: its cost grows like N^2), with the hidden size of
+/// RNNWF_BENCH_HIDDEN.
+fn long_chain(sites: u32, hidden: u32) {
+    let h = Hamiltonian::tfim(sites, 1, false, 1.0, 1.0).expect("a valid operator");
+    let m = model(CellKind::LinearGated, sites, hidden);
+    let seconds = local_energy_seconds(&m, &h, 1);
+    println!(
+        "linear gated, hidden {hidden}, {} threads: local energies of one sample on {sites} sites: {seconds:.2} s",
+        num_threads()
+    );
+}
+
 fn main() {
+    if let Some(sites) = std::env::var("RNNWF_BENCH_LONG_CHAIN")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        return long_chain(sites, env_or("RNNWF_BENCH_HIDDEN", 64u32));
+    }
     let repeats = env_or("RNNWF_BENCH_REPEATS", 3usize).max(1);
     let hidden = env_or("RNNWF_BENCH_HIDDEN", 64u32);
     let train_steps = env_or("RNNWF_BENCH_TRAIN_STEPS", 0usize);

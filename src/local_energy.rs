@@ -68,7 +68,7 @@ fn local_energies_in<F: Real>(
 ) -> Result<()> {
     let n = out.len();
     let op = h.compiled();
-    if linear::applies::<F>(model) {
+    if linear::applies(model) {
         return linear::local_energies::<F>(model, op, configs, out);
     }
     if let Some(group) = model.symmetry_group() {

@@ -15,7 +15,10 @@ use accumulate::{accumulate, Rows, Target};
 use backward::Backward;
 use num_complex::Complex64;
 
-/// Memory one thread's backward workspace may take; chunks shrink to fit it.
+/// Memory one thread's backward workspace may take; chunks shrink to fit it, down to one
+/// row. One row's workspace grows with the sites (the tape holds every position), so a
+/// row larger than this is a chunk of its own: on a 2^20-site chain about 1 GB, allocated
+/// fallibly (`OutOfMemory` when refused), the bound stated in docs/architecture.md.
 const MEMORY_PER_THREAD: usize = 64 << 20;
 
 /// Rows per chunk of a backward pass in `F`: fixed by the model's shape and precision alone,

@@ -25,7 +25,7 @@
 //! change travels down the columns, shrinking once per row of the lattice.) While a row's
 //! change is tiny, its tanh is a Taylor polynomial around the sample's (`Near`).
 
-use super::{changes_total, ratio_term, SNAPSHOT_BUDGET_BYTES};
+use super::{changes_total, ratio_term};
 use crate::buffer::{room_for, try_zeroed, try_zeroed_vec};
 use crate::error::Result;
 use crate::hamiltonian::compiled::CompiledOperator;
@@ -48,32 +48,19 @@ const EXACT_CHANGE_EVERY: usize = 8;
 /// hundred-site chain in one walk.
 const BATCH: usize = 128;
 
-/// Whether the propagation applies: one layer of the linear gated cell whose per-row
-/// workspace fits the snapshots' budget.
-pub(super) fn applies<F: Real>(model: &Model) -> bool {
-    model.cell().linear_gated().is_some()
-        && model.config().layers == 1
-        && workspace_bytes::<F>(model).is_some_and(|b| b <= SNAPSHOT_BUDGET_BYTES)
+/// Whether the propagation applies: one layer of the linear gated cell, whatever its size.
+/// Its workspace grows like the sites (about (7 hidden + 3) x 8 bytes a site on a chain in
+/// f64, `Propagation::new`, refused as `OutOfMemory` when no memory holds it), and its work
+/// about like the sites too; the prefix-reuse path it replaces takes less memory (its
+/// snapshots' budget) but work growing like the square of the sites: past 10^4 sites, hours
+/// where this path takes seconds.
+pub(super) fn applies(model: &Model) -> bool {
+    model.cell().linear_gated().is_some() && model.config().layers == 1
 }
 
 /// The model's cell, which [`applies`] found to be the linear gated one.
 fn cell(model: &Model) -> &LinearGated {
     model.cell().linear_gated().expect("the linear gated cell")
-}
-
-/// Bytes of one thread's workspace: the sample's states, heads' inputs and gates in `F` and
-/// its running sums and responses in f64 at every position, and the walking rows' states over the window of
-/// positions they read back.
-fn workspace_bytes<F: Real>(model: &Model) -> Option<usize> {
-    let layout = cell(model).rows();
-    let states = (2 * layout.dh + layout.tape_width()).checked_mul(size_of::<F>())?;
-    let per_position = states.checked_add((3 + 2 * layout.dh) * 8)?;
-    let sample = model.num_sites().checked_mul(per_position)?;
-    let walk = (lookback(model) + 2)
-        .checked_mul(BATCH)?
-        .checked_mul(layout.dh)?
-        .checked_mul(size_of::<F>())?;
-    sample.checked_add(walk)
 }
 
 /// How far back (in positions) any position reads a neighbour: 1 on a chain, up to twice
@@ -942,6 +929,19 @@ mod tests {
     use super::*;
     use crate::kernels::LinearRows;
     use crate::{Hamiltonian, ModelConfig};
+
+    /// Long chains take the propagation whatever its workspace (2^16 sites with 64 hidden
+    /// units: 236 MB, far above the prefix-reuse snapshots' 32 MB budget that once sent
+    /// them to that path's work growing like the square of the sites).
+    #[test]
+    fn long_chains_take_the_propagation() {
+        let cfg = ModelConfig::default()
+            .with_cell(crate::CellKind::LinearGated)
+            .with_lx(1 << 16)
+            .with_hidden(64);
+        assert!(applies(&Model::new(cfg.clone()).unwrap()));
+        assert!(!applies(&Model::new(cfg.with_layers(2)).unwrap()));
+    }
 
     /// On a 400-site chain the walks settle (the initial gates keep about half of a change
     /// per position, so a flip's trace falls below rounding within about a hundred
