@@ -10,9 +10,13 @@ use super::status::rnnwf_status;
 /// `out` (`[n][num_params]`, parameters in the order of rnnwf_model_get_params): the real
 /// part is 0.5 d ln P, the imaginary part the derivative of the phase. A configuration with
 /// P = 0 (outside the U(1) subspace) has no derivative: RNNWF_ERR_INVALID_ARGUMENT naming
-/// it. NULL arrays are accepted when `n` is 0. Nothing is written on failure. Memory besides
-/// the caller's arrays: a pass and a backward workspace (its tape, at most 64 MB) per
-/// thread, kept by the model for its next calls.
+/// it; a pass that overflows (parameters so large that ln psi is not a number) is
+/// RNNWF_ERR_NUMERICAL, with `out` filled with zeros. NULL arrays are accepted when `n` is
+/// 0. Nothing is written on any other failure. Memory besides the caller's arrays: a pass
+/// and a backward workspace per thread, kept by the model for its next calls: the
+/// workspace's tape takes at most 64 MB, or one configuration's tape when that is larger
+/// (it holds every site: about 1 GB on a 2^20-site chain), RNNWF_ERR_OUT_OF_MEMORY when
+/// refused.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_log_psi_grad(
     m: *const rnnwf_model,

@@ -13,10 +13,13 @@ use super::status::rnnwf_status;
 /// model that is not spin-1/2 (local_dim != 2), a value >= 2 in `configs` or a
 /// configuration outside the model's U(1) subspace (psi = 0 there), each named; a local
 /// energy that is not finite (parameters or coefficients so large that it overflows, e.g.
-/// 1e308) is RNNWF_ERR_NUMERICAL naming the configuration. NULL arrays are accepted when `n`
-/// is 0. Nothing is written on failure. Memory besides the caller's arrays: per thread, two
-/// passes (as rnnwf_sample) and the saved states of 256 samples for prefix reuse (at most
-/// 32 MB), kept by the model for its next calls.
+/// 1e308, or a sample whose amplitude overflows) is RNNWF_ERR_NUMERICAL naming the
+/// configuration, with `out` filled with zeros. NULL arrays are accepted when `n` is 0.
+/// Nothing is written on any other failure. Memory besides the caller's arrays: per thread,
+/// two passes (as rnnwf_sample) and the saved states of 256 samples for prefix reuse (at
+/// most 32 MB); for a one-layer RNNWF_CELL_LINEAR_GATED model instead its sample's states
+/// at every site, about (7 hidden + 3) x 8 bytes a site on a chain (f64), which keeps the
+/// work growing like the sites; all kept by the model for its next calls.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_local_energies(
     m: *const rnnwf_model,

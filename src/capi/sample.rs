@@ -11,7 +11,8 @@ use super::status::rnnwf_status;
 /// (`[n]`) from the same pass. The result depends only on the parameters, `seed` and `n`,
 /// never on the thread count. NULL arrays are accepted when `n` is 0. Parameters so large
 /// that the pass overflows (set_params takes any finite value, 1e308 included) give
-/// RNNWF_ERR_NUMERICAL rather than NaN. Nothing is written on failure.
+/// RNNWF_ERR_NUMERICAL rather than NaN, with both arrays filled with zeros (they are
+/// written as the pass goes). Nothing is written on any other failure.
 /// Memory besides the caller's arrays: one pass workspace per thread for up to 256 rows,
 /// 8 x 256 x layers x hidden x S x (1, or 3 for the GRU) bytes and a little more (S states
 /// kept per row: 2 on a chain, lx + 1 on a grid), kept by the model for its next calls.
@@ -46,8 +47,8 @@ pub unsafe extern "C" fn rnnwf_sample(
 /// `configs` (`[n][n_sites]`) into `out` (`[n]`). A value >= local_dim gives
 /// RNNWF_ERR_INVALID_ARGUMENT naming the configuration and site. A configuration outside the
 /// U(1) subspace has P = 0: its re is -inf. NULL arrays are accepted when `n` is 0. A NaN
-/// (parameters so large that the pass overflows) is RNNWF_ERR_NUMERICAL. Nothing is written
-/// on failure. Memory as rnnwf_sample.
+/// (parameters so large that the pass overflows) is RNNWF_ERR_NUMERICAL, with `out` filled
+/// with zeros. Nothing is written on any other failure. Memory as rnnwf_sample.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_log_psi(
     m: *const rnnwf_model,

@@ -393,7 +393,8 @@ end
 # (`[n]`) from the same pass. The result depends only on the parameters, `seed` and `n`,
 # never on the thread count. NULL arrays are accepted when `n` is 0. Parameters so large
 # that the pass overflows (set_params takes any finite value, 1e308 included) give
-# RNNWF_ERR_NUMERICAL rather than NaN. Nothing is written on failure.
+# RNNWF_ERR_NUMERICAL rather than NaN, with both arrays filled with zeros (they are
+# written as the pass goes). Nothing is written on any other failure.
 # Memory besides the caller's arrays: one pass workspace per thread for up to 256 rows,
 # 8 x 256 x layers x hidden x S x (1, or 3 for the GRU) bytes and a little more (S states
 # kept per row: 2 on a chain, lx + 1 on a grid), kept by the model for its next calls.
@@ -405,8 +406,8 @@ end
 # `configs` (`[n][n_sites]`) into `out` (`[n]`). A value >= local_dim gives
 # RNNWF_ERR_INVALID_ARGUMENT naming the configuration and site. A configuration outside the
 # U(1) subspace has P = 0: its re is -inf. NULL arrays are accepted when `n` is 0. A NaN
-# (parameters so large that the pass overflows) is RNNWF_ERR_NUMERICAL. Nothing is written
-# on failure. Memory as rnnwf_sample.
+# (parameters so large that the pass overflows) is RNNWF_ERR_NUMERICAL, with `out` filled
+# with zeros. Nothing is written on any other failure. Memory as rnnwf_sample.
 function rnnwf_log_psi(m, configs, n, out)
     ccall(libsym(:rnnwf_log_psi), rnnwf_status, (Ptr{rnnwf_model}, Ptr{UInt8}, Csize_t, Ptr{rnnwf_complex}), m, configs, n, out)
 end
@@ -415,9 +416,13 @@ end
 # `out` (`[n][num_params]`, parameters in the order of rnnwf_model_get_params): the real
 # part is 0.5 d ln P, the imaginary part the derivative of the phase. A configuration with
 # P = 0 (outside the U(1) subspace) has no derivative: RNNWF_ERR_INVALID_ARGUMENT naming
-# it. NULL arrays are accepted when `n` is 0. Nothing is written on failure. Memory besides
-# the caller's arrays: a pass and a backward workspace (its tape, at most 64 MB) per
-# thread, kept by the model for its next calls.
+# it; a pass that overflows (parameters so large that ln psi is not a number) is
+# RNNWF_ERR_NUMERICAL, with `out` filled with zeros. NULL arrays are accepted when `n` is
+# 0. Nothing is written on any other failure. Memory besides the caller's arrays: a pass
+# and a backward workspace per thread, kept by the model for its next calls: the
+# workspace's tape takes at most 64 MB, or one configuration's tape when that is larger
+# (it holds every site: about 1 GB on a 2^20-site chain), RNNWF_ERR_OUT_OF_MEMORY when
+# refused.
 function rnnwf_log_psi_grad(m, configs, n, out)
     ccall(libsym(:rnnwf_log_psi_grad), rnnwf_status, (Ptr{rnnwf_model}, Ptr{UInt8}, Csize_t, Ptr{rnnwf_complex}), m, configs, n, out)
 end
@@ -510,10 +515,13 @@ end
 # model that is not spin-1/2 (local_dim != 2), a value >= 2 in `configs` or a
 # configuration outside the model's U(1) subspace (psi = 0 there), each named; a local
 # energy that is not finite (parameters or coefficients so large that it overflows, e.g.
-# 1e308) is RNNWF_ERR_NUMERICAL naming the configuration. NULL arrays are accepted when `n`
-# is 0. Nothing is written on failure. Memory besides the caller's arrays: per thread, two
-# passes (as rnnwf_sample) and the saved states of 256 samples for prefix reuse (at most
-# 32 MB), kept by the model for its next calls.
+# 1e308, or a sample whose amplitude overflows) is RNNWF_ERR_NUMERICAL naming the
+# configuration, with `out` filled with zeros. NULL arrays are accepted when `n` is 0.
+# Nothing is written on any other failure. Memory besides the caller's arrays: per thread,
+# two passes (as rnnwf_sample) and the saved states of 256 samples for prefix reuse (at
+# most 32 MB); for a one-layer RNNWF_CELL_LINEAR_GATED model instead its sample's states
+# at every site, about (7 hidden + 3) x 8 bytes a site on a chain (f64), which keeps the
+# work growing like the sites; all kept by the model for its next calls.
 function rnnwf_local_energies(m, h, configs, n, out)
     ccall(libsym(:rnnwf_local_energies), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, Ptr{UInt8}, Csize_t, Ptr{rnnwf_complex}), m, h, configs, n, out)
 end
