@@ -146,3 +146,34 @@ fn a_wrong_operator_on_one_rank_fails_the_step_on_both_under_mpi() {
         }
     }
 }
+
+/// Failures late in a step on one rank only (tests/mpi/late_failure.c): rank 1's reductions
+/// perturbed in the last bits (SR by conjugate gradient: the same reductions and status on
+/// both ranks), then rank 1 under an address-space limit that its gradient tape does not
+/// fit, a refusal after the step's first reductions: rank 1 returns OUT_OF_MEMORY, rank 0
+/// NUMERICAL, neither hangs nor aborts the job, and the next step succeeds on both.
+#[test]
+fn late_failures_on_one_rank_fail_the_step_on_both_under_mpi() {
+    let (Some(mpicc), Some(mpirun_exe)) = (tool("mpicc"), tool("mpirun")) else {
+        return;
+    };
+    let exe = build_program_with(
+        mpicc.to_str().unwrap(),
+        C_FLAGS,
+        &[],
+        "late_failure",
+        &[&crate_root().join("tests/mpi/late_failure.c")],
+    );
+    // Its steps on a 2^17-site chain take about 15 s each.
+    let out = mpirun(&mpirun_exe, 2, &exe, &[], TIMEOUT);
+    eprintln!("{out}");
+    assert_checks_passed(&out, "late_failure", 100);
+    for optimizer in ["SGD", "SR"] {
+        for (rank, status) in [(0, "RNNWF_ERR_NUMERICAL"), (1, "RNNWF_ERR_OUT_OF_MEMORY")] {
+            let line = format!(
+                "rank {rank}: {optimizer} step with rank 1 out of memory late returned {status}"
+            );
+            assert!(out.contains(&line), "no '{line}' in:\n{out}");
+        }
+    }
+}
