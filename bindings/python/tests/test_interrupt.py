@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import rnnwf
+from waiting import until
 
 
 @pytest.fixture(autouse=True)
@@ -69,14 +70,14 @@ def test_ctrl_c_while_waiting_for_a_use_leaves_the_line():
     holder = threading.Thread(target=hold, daemon=True)
     holder.start()
     try:
-        _until(lambda: m._shared == 1)
+        until(lambda: m._shared == 1, "the holder to enter")
         reads: list = []
         late = threading.Thread(target=lambda: reads.append(m.num_sites), daemon=True)
 
         def queue_a_read_then_interrupt():
-            _until(lambda: len(m._queue) == 1)  # set_params waits in line
+            until(lambda: len(m._queue) == 1, "set_params to queue")
             late.start()
-            _until(lambda: len(m._queue) == 2)
+            until(lambda: len(m._queue) == 2, "the read to queue")
             signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
 
         threading.Thread(target=queue_a_read_then_interrupt, daemon=True).start()
@@ -92,13 +93,6 @@ def test_ctrl_c_while_waiting_for_a_use_leaves_the_line():
     np.testing.assert_array_equal(m.get_params(), before)
     m.set_params(before + 1.0)  # the exclusive use is free again
     np.testing.assert_array_equal(m.get_params(), before + 1.0)
-
-
-def _until(condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.0005)
 
 
 def test_ctrl_c_during_run_stops_at_a_step_boundary(tmp_path):

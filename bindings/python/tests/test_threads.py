@@ -11,10 +11,7 @@ import numpy as np
 import pytest
 
 import rnnwf
-
-
-# Every wait in these tests is bounded, so a hang fails the test instead of blocking CI.
-TIMEOUT = 60.0
+from waiting import TIMEOUT, join as _join, until as _until
 
 
 def _run_in_thread(fn):
@@ -31,19 +28,6 @@ def _run_in_thread(fn):
     t = threading.Thread(target=body, daemon=True)
     t.start()
     return t, outcomes
-
-
-def _join(t: threading.Thread, timeout: float = TIMEOUT) -> None:
-    t.join(timeout)
-    assert not t.is_alive(), f"a thread still runs after {timeout} s (deadlock or starvation)"
-
-
-def _until(condition, what: str, timeout: float = TIMEOUT) -> None:
-    """Polls ``condition`` until it holds; fails after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.0005)
 
 
 def _queued(handle, exclusive: bool) -> int:
