@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ctypes
+import faulthandler
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,18 @@ import pytest
 import rnnwf
 
 REPO = Path(__file__).resolve().parents[3]
+
+
+# A test still running after this long is hung (the slowest takes seconds): the process
+# exits with every thread's traceback instead of blocking CI.
+HANG_SECONDS = 600
+
+
+@pytest.fixture(autouse=True)
+def hang_watchdog():
+    faulthandler.dump_traceback_later(HANG_SECONDS, exit=True, file=sys.__stderr__)
+    yield
+    faulthandler.cancel_dump_traceback_later()
 
 
 @pytest.fixture(scope="session")

@@ -280,3 +280,18 @@ def test_sign_and_sign_rule_are_one_field():
         assert m.config["sign_rule"] == "marshall"
     with pytest.raises(ValueError, match="same field"):
         rnnwf.Model(lx=4, sign="marshall", sign_rule="none")
+
+
+def test_embedded_nul_is_refused(model, tmp_path):
+    # C would read the string only up to the NUL: save("x\0.ckpt") would write "x".
+    v = rnnwf.Vmc()
+    for call in (lambda: model.save(str(tmp_path / "x\0.ckpt")),
+                 lambda: rnnwf.Model.load(str(tmp_path / "x\0.ckpt")),
+                 lambda: v.save(str(tmp_path / "x\0.opt")),
+                 lambda: v.load(str(tmp_path / "x\0.opt")),
+                 lambda: rnnwf.Hamiltonian.parse("-1 Z0 Z1\0\n-1 X0", n_sites=2),
+                 lambda: rnnwf.Hamiltonian(2).add_term(1.0, "Z\0", [0])):
+        with raises(rnnwf.ERR_INVALID_ARGUMENT, "NUL") as info:
+            call()
+        assert isinstance(info.value, ValueError)
+    assert list(tmp_path.iterdir()) == []

@@ -53,5 +53,7 @@ def test_cffi_declarations_match_the_header(header):
 def test_every_c_function_is_wrapped(header):
     package = Path(rnnwf.__file__).parent
     source = "\n".join(p.read_text() for p in package.glob("*.py"))
-    unwrapped = [f.name for f in header.functions if f"lib.{f.name}" not in source]
+    # called as lib.NAME, or through _handle.call("NAME", ...) (which holds the handles' uses)
+    unwrapped = [f.name for f in header.functions
+                 if f"lib.{f.name}" not in source and f'"{f.name}"' not in source]
     assert unwrapped == [], "C functions without a Python wrapper"

@@ -19,6 +19,7 @@ from ._constants import (
     SYMMETRIES,
 )
 from ._errors import Error, InvalidType, InvalidValue, OutOfMemoryError, check, status_name
+from ._handle import ClosedError, ReentryError
 from ._native import lib as _lib
 from .driver import History, load_checkpoint, read_log, save_checkpoint
 from .estimate import Estimate, VmcStats
@@ -29,7 +30,8 @@ from .plot import plot_log
 from .vmc import Vmc
 
 __all__ = [
-    "Error", "InvalidValue", "InvalidType", "OutOfMemoryError", "Estimate", "Hamiltonian",
+    "Error", "InvalidValue", "InvalidType", "OutOfMemoryError", "ClosedError", "ReentryError",
+    "Estimate", "Hamiltonian",
     "History", "Model", "Vmc", "VmcStats", "abi_version", "human", "load_checkpoint", "plot_log",
     "read_log", "save_checkpoint", "set_num_threads", "status_name", "version", "CELLS",
     "PHASES", "SIGNS", "OPTIMIZERS", "PRECONDITIONERS", "SYMMETRIES", "PRECISIONS",

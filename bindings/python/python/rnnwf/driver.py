@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
 import sys
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -169,6 +171,39 @@ class _Progress:
         self.out.flush()
 
 
+class _StepBoundary:
+    """Defers Ctrl-C to the next step boundary: a SIGINT during a step (which the C call
+    cannot stop) is remembered, the step finishes and is logged, and KeyboardInterrupt is
+    raised before the next one, so the model, the optimiser, the log and the checkpoint
+    all hold the last completed step. A second Ctrl-C raises as soon as Python runs (after
+    the C step returns, that step unlogged). Only on the main thread and when SIGINT has
+    Python's default handler (a host's own handler is kept)."""
+
+    def __init__(self) -> None:
+        self.pending = False
+        self.previous: Any = None
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.pending:
+            raise KeyboardInterrupt
+        self.pending = True
+
+    def __enter__(self) -> "_StepBoundary":
+        if threading.current_thread() is threading.main_thread() \
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self.previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def check(self) -> None:
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
 def _budget(steps: Any, minutes: Any) -> tuple[Optional[int], Optional[float]]:
     if steps is None and minutes is None:
         invalid("run: give steps=, minutes= or both (a run needs an end)")
@@ -237,8 +272,15 @@ def run(
     history = History(sign_free=_sign_free(model, hamiltonian))
     start = time.monotonic()
     done = 0
+    boundary = _StepBoundary().__enter__()
     try:
         while True:
+            try:
+                boundary.check()
+            except KeyboardInterrupt:
+                if checkpoint is not None and done % checkpoint_every != 0:
+                    save_checkpoint(checkpoint, model, vmc)
+                raise
             elapsed = time.monotonic() - start
             if n_steps is not None and done >= n_steps:
                 history.stopped = "steps"
@@ -265,6 +307,7 @@ def run(
                 history.stopped = "callback"
                 break
     finally:
+        boundary.__exit__()
         if writer is not None:
             writer.close()
     if checkpoint is not None and done % checkpoint_every != 0:

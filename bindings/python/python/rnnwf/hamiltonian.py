@@ -8,8 +8,8 @@ from typing import Any, Sequence
 import numpy.typing as npt
 
 from ._arrays import count, ptr, real, uint32_in
-from ._errors import check, invalid, invalid_type
-from ._handle import Handle, new_handle
+from ._errors import invalid, invalid_type
+from ._handle import Handle, c_string, call, new_handle
 from ._native import ffi, lib
 
 
@@ -25,7 +25,7 @@ class Hamiltonian(Handle):
     ``heisenberg``, ``triangular`` and ``parse`` make the usual ones."""
 
     def __init__(self, n_sites: int) -> None:
-        handle = new_handle("rnnwf_hamiltonian", lib.rnnwf_hamiltonian_new, count(n_sites, "n_sites", 32))
+        handle = new_handle("rnnwf_hamiltonian", "rnnwf_hamiltonian_new", count(n_sites, "n_sites", 32))
         super().__init__(handle, lib.rnnwf_hamiltonian_free)
 
     @classmethod
@@ -38,14 +38,14 @@ class Hamiltonian(Handle):
     def tfim(cls, lx: int, ly: int = 1, periodic: bool = False, J: float = 1.0, h: float = 1.0) -> "Hamiltonian":
         """-J sum_<ij> Z_i Z_j - h sum_i X_i on the chain (ly = 1) or the lx*ly grid."""
         return cls._own(new_handle(
-            "rnnwf_hamiltonian", lib.rnnwf_hamiltonian_tfim, count(lx, "lx", 32), count(ly, "ly", 32),
+            "rnnwf_hamiltonian", "rnnwf_hamiltonian_tfim", count(lx, "lx", 32), count(ly, "ly", 32),
             _periodic(periodic), real(J, "J"), real(h, "h")))
 
     @classmethod
     def heisenberg(cls, lx: int, ly: int = 1, periodic: bool = False, J1: float = 1.0, J2: float = 0.0) -> "Hamiltonian":
         """J1 sum_<ij> (XX+YY+ZZ) + J2 sum_<<ij>> (XX+YY+ZZ) in Pauli units."""
         return cls._own(new_handle(
-            "rnnwf_hamiltonian", lib.rnnwf_hamiltonian_heisenberg, count(lx, "lx", 32),
+            "rnnwf_hamiltonian", "rnnwf_hamiltonian_heisenberg", count(lx, "lx", 32),
             count(ly, "ly", 32), _periodic(periodic), real(J1, "J1"), real(J2, "J2")))
 
     @classmethod
@@ -53,7 +53,7 @@ class Hamiltonian(Handle):
         """J sum_<ij> (XX+YY+ZZ) in Pauli units over the triangular bonds (x,y)-(x+1,y),
         (x,y)-(x,y+1) and (x,y)-(x+1,y+1) of the lx*ly grid, each distinct bond once."""
         return cls._own(new_handle(
-            "rnnwf_hamiltonian", lib.rnnwf_hamiltonian_triangular, count(lx, "lx", 32),
+            "rnnwf_hamiltonian", "rnnwf_hamiltonian_triangular", count(lx, "lx", 32),
             count(ly, "ly", 32), _periodic(periodic), real(J, "J")))
 
     @classmethod
@@ -69,8 +69,8 @@ class Hamiltonian(Handle):
             if not sites:
                 invalid("parse: no site in the text; give n_sites")
             n_sites = max(sites) + 1
-        return cls._own(new_handle("rnnwf_hamiltonian", lib.rnnwf_hamiltonian_parse,
-                                   count(n_sites, "n_sites", 32), text.encode()))
+        return cls._own(new_handle("rnnwf_hamiltonian", "rnnwf_hamiltonian_parse",
+                                   count(n_sites, "n_sites", 32), c_string(text, "parse: text")))
 
     def add_term(self, coeff: float, paulis: str, sites: Sequence[int] | npt.ArrayLike = ()) -> None:
         """Adds coeff * P, P with the Pauli letter ``paulis[k]`` on ``sites[k]``; "" with no
@@ -78,28 +78,28 @@ class Hamiltonian(Handle):
         if not isinstance(paulis, str):
             invalid_type(f"paulis: expected str, got {type(paulis).__name__}")
         s = uint32_in(sites, "sites")
-        check(lib.rnnwf_hamiltonian_add_term(self._ptr, real(coeff, "coeff"), paulis.encode(),
-                                             ptr("uint32_t *", s), s.size))
+        call("rnnwf_hamiltonian_add_term", self, real(coeff, "coeff"), c_string(paulis, "add_term: paulis"),
+             ptr("uint32_t *", s), s.size, write=(self,))
 
     def _size(self, get: Any) -> int:
         out = ffi.new("size_t *")
-        check(get(self._ptr, out))
+        call(get, self, out)
         return int(out[0])
 
     @property
     def num_sites(self) -> int:
         """The number of sites the operator acts on."""
-        return self._size(lib.rnnwf_hamiltonian_num_sites)
+        return self._size("rnnwf_hamiltonian_num_sites")
 
     @property
     def num_terms(self) -> int:
         """The number of distinct Pauli strings (a constant counts as one)."""
-        return self._size(lib.rnnwf_hamiltonian_num_terms)
+        return self._size("rnnwf_hamiltonian_num_terms")
 
     def exact_ground_energy(self) -> float:
         """The lowest eigenvalue by Lanczos over all 2^N states (N <= 24)."""
         out = ffi.new("double *")
-        check(lib.rnnwf_exact_ground_energy(self._ptr, out))
+        call("rnnwf_exact_ground_energy", self, out, interruptible=True)
         return float(out[0])
 
     def __repr__(self) -> str:

@@ -10,8 +10,8 @@ import numpy.typing as npt
 
 from ._arrays import complex_out, configs_in, count, float64_in, ptr, uint32_in
 from ._config import config_dict, make_config, sized
-from ._errors import check, invalid
-from ._handle import Handle, new_handle
+from ._errors import invalid
+from ._handle import Handle, c_string, call, long_call, new_handle
 from ._native import ffi, lib
 from .estimate import Estimate
 from ._sector import u1_from_total_sz, warn_surprising
@@ -76,7 +76,7 @@ class Model(Handle):
             cfg.u1_total = u1_from_total_sz(total_sz, n_sites, cfg.local_dim)
         else:
             warn_surprising(cfg.u1_total, n_sites, cfg.local_dim)
-        super().__init__(new_handle("rnnwf_model", lib.rnnwf_model_new, cfg), lib.rnnwf_model_free)
+        super().__init__(new_handle("rnnwf_model", "rnnwf_model_new", cfg), lib.rnnwf_model_free)
 
     @classmethod
     def _own(cls, handle: Any) -> "Model":
@@ -87,15 +87,15 @@ class Model(Handle):
     @classmethod
     def load(cls, path: PathLike) -> "Model":
         """A model from a checkpoint written by save()."""
-        return cls._own(new_handle("rnnwf_model", lib.rnnwf_model_load, os.fsencode(path)))
+        return cls._own(new_handle("rnnwf_model", "rnnwf_model_load", c_string(path, "load: path", path=True)))
 
     def save(self, path: PathLike) -> None:
         """Writes a checkpoint atomically (never half-written)."""
-        check(lib.rnnwf_model_save(self._ptr, os.fsencode(path)))
+        call("rnnwf_model_save", self, c_string(path, "save: path", path=True))
 
     def clone(self) -> "Model":
         """An independent deep copy."""
-        return Model._own(new_handle("rnnwf_model", lib.rnnwf_model_clone, self._ptr))
+        return Model._own(new_handle("rnnwf_model", "rnnwf_model_clone", self))
 
     def resize(self, lx: int, ly: int = 1, u1_total: int = -1, total_sz: float | None = None) -> "Model":
         """A new model on the lx x ly lattice with the same weights and settings (iterative
@@ -108,43 +108,43 @@ class Model(Handle):
             u1_total = u1_from_total_sz(total_sz, count(lx, "lx", 32) * count(ly, "ly", 32),
                                         self.config["local_dim"])
         return Model._own(
-            new_handle("rnnwf_model", lib.rnnwf_model_resize, self._ptr, lx, ly, u1_total)
+            new_handle("rnnwf_model", "rnnwf_model_resize", self, lx, ly, u1_total)
         )
 
     @property
     def config(self) -> dict[str, Any]:
         """The model's config fields, enumerations by name."""
         out = sized("rnnwf_model_config")
-        check(lib.rnnwf_model_get_config(self._ptr, out))
+        call("rnnwf_model_get_config", self, out)
         return config_dict(out)
 
     def _size(self, get: Any) -> int:
         out = ffi.new("size_t *")
-        check(get(self._ptr, out))
+        call(get, self, out)
         return int(out[0])
 
     @property
     def num_sites(self) -> int:
         """lx * ly: the row length of a configuration."""
-        return self._size(lib.rnnwf_model_num_sites)
+        return self._size("rnnwf_model_num_sites")
 
     @property
     def num_params(self) -> int:
         """The number of real parameters."""
-        return self._size(lib.rnnwf_model_num_params)
+        return self._size("rnnwf_model_num_params")
 
     def get_params(self) -> np.ndarray:
         """The parameters, float64 of shape (num_params,), written by the library straight
         into the new array."""
         out = np.empty(self.num_params, dtype=np.float64)
-        check(lib.rnnwf_model_get_params(self._ptr, ptr("double *", out), out.size))
+        call("rnnwf_model_get_params", self, ptr("double *", out), out.size)
         return out
 
     def set_params(self, params: npt.ArrayLike) -> None:
         """Replaces every parameter (length num_params; NaN or Inf is RNNWF_ERR_NUMERICAL).
         A C-contiguous float64 array is read in place."""
         a = float64_in(params, "params")
-        check(lib.rnnwf_model_set_params(self._ptr, ptr("double *", a), a.size))
+        call("rnnwf_model_set_params", self, ptr("double *", a), a.size, write=(self,))
 
     def sample(self, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
         """``n`` exact samples of |psi|^2: configurations uint8 (n, num_sites) and their
@@ -152,8 +152,8 @@ class Model(Handle):
         n, seed = count(n, "n"), count(seed, "seed")
         configs = np.empty((n, self.num_sites), dtype=np.uint8)
         log_psi = complex_out(n)
-        check(lib.rnnwf_sample(self._ptr, seed, n, ptr("uint8_t *", configs),
-                               ptr("rnnwf_complex *", log_psi)))
+        call("rnnwf_sample", self, seed, n, ptr("uint8_t *", configs),
+             ptr("rnnwf_complex *", log_psi), interruptible=long_call(n * configs.shape[1]))
         return configs, log_psi
 
     def log_psi(self, configs: npt.ArrayLike) -> np.ndarray:
@@ -161,7 +161,8 @@ class Model(Handle):
         outside the U(1) subspace."""
         c = configs_in(configs, self.num_sites)
         out = complex_out(c.shape[0])
-        check(lib.rnnwf_log_psi(self._ptr, ptr("uint8_t *", c), c.shape[0], ptr("rnnwf_complex *", out)))
+        call("rnnwf_log_psi", self, ptr("uint8_t *", c), c.shape[0], ptr("rnnwf_complex *", out),
+             interruptible=long_call(c.size))
         return out
 
     def log_psi_grad(self, configs: npt.ArrayLike) -> np.ndarray:
@@ -169,23 +170,23 @@ class Model(Handle):
         parameters in the order of get_params()."""
         c = configs_in(configs, self.num_sites)
         out = complex_out((c.shape[0], self.num_params))
-        check(lib.rnnwf_log_psi_grad(self._ptr, ptr("uint8_t *", c), c.shape[0],
-                                     ptr("rnnwf_complex *", out)))
+        call("rnnwf_log_psi_grad", self, ptr("uint8_t *", c), c.shape[0],
+             ptr("rnnwf_complex *", out), interruptible=long_call(c.size))
         return out
 
     def local_energies(self, h: Hamiltonian, configs: npt.ArrayLike) -> np.ndarray:
         """E_loc(s) = sum_s' <s|h|s'> psi(s')/psi(s) of each row: complex128 (n,)."""
         c = configs_in(configs, self.num_sites)
         out = complex_out(c.shape[0])
-        check(lib.rnnwf_local_energies(self._ptr, h._ptr, ptr("uint8_t *", c), c.shape[0],
-                                       ptr("rnnwf_complex *", out)))
+        call("rnnwf_local_energies", self, h, ptr("uint8_t *", c), c.shape[0],
+             ptr("rnnwf_complex *", out), interruptible=long_call(c.size))
         return out
 
     def expectation(self, h: Hamiltonian, n_samples: int, seed: int) -> Estimate:
         """<h> from ``n_samples`` exact samples drawn with ``seed``."""
         n_samples, seed = count(n_samples, "n_samples"), count(seed, "seed")
         out = ffi.new("rnnwf_estimate *")
-        check(lib.rnnwf_expectation(self._ptr, h._ptr, seed, n_samples, out))
+        call("rnnwf_expectation", self, h, seed, n_samples, out, interruptible=long_call(n_samples * self.num_sites))
         return Estimate._from_c(out)
 
     def renyi2(self, region: Sequence[int] | npt.ArrayLike, n_samples: int, seed: int) -> Estimate:
@@ -194,20 +195,20 @@ class Model(Handle):
         r = uint32_in(region, "region")
         n_samples, seed = count(n_samples, "n_samples"), count(seed, "seed")
         out = ffi.new("rnnwf_estimate *")
-        check(lib.rnnwf_renyi2(self._ptr, ptr("uint32_t *", r), r.size, seed, n_samples, out))
+        call("rnnwf_renyi2", self, ptr("uint32_t *", r), r.size, seed, n_samples, out, interruptible=long_call(n_samples * self.num_sites))
         return Estimate._from_c(out)
 
     def exact_expectation(self, h: Hamiltonian) -> complex:
         """<psi|h|psi>/<psi|psi> by the full sum over all 2^N configurations (N <= 24)."""
         out = ffi.new("rnnwf_complex *")
-        check(lib.rnnwf_exact_expectation(self._ptr, h._ptr, out))
+        call("rnnwf_exact_expectation", self, h, out, interruptible=True)
         return complex(out.re, out.im)
 
     def sign_free(self, h: Hamiltonian) -> bool:
         """Whether every off-diagonal element of ``h``, times this model's sign rule on both
         sides, is <= 0, so that a positive amplitude (no phase head) can be exact."""
         out = ffi.new("uint32_t *")
-        check(lib.rnnwf_sign_free(self._ptr, h._ptr, out))
+        call("rnnwf_sign_free", self, h, out)
         return out[0] == 1
 
     def __repr__(self) -> str:

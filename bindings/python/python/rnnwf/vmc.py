@@ -11,8 +11,8 @@ import numpy.typing as npt
 from ._arrays import configs_in, count, ptr, real
 from ._config import config_dict, make_config, sized
 from ._constants import ERR_CALLBACK
-from ._errors import Error, check, error, invalid_type, last_error
-from ._handle import Handle, new_handle
+from ._errors import Error, error, invalid_type, last_error
+from ._handle import Handle, c_string, call, new_handle
 from ._native import ffi, lib
 from . import driver
 from .estimate import VmcStats
@@ -27,9 +27,13 @@ Allreduce = Union[Callable[[np.ndarray], Any], Any]
 
 
 class _Hook:
-    """The C side of a Python reduction: a cffi callback calling ``reduce`` on a NumPy view
-    of the library's buffer. An exception is kept (for the Error the step raises) and
-    becomes a non-zero return, which fails the step with RNNWF_ERR_CALLBACK."""
+    """The C side of a Python reduction: a cffi callback calling ``reduce`` on a NumPy
+    array holding a copy of the library's buffer, copied back when ``reduce`` returns. The
+    copy is the hook's to keep: writing to it later cannot reach library memory, which is
+    only valid during the call. An exception is kept (for the Error the step raises) and
+    becomes a non-zero return, which fails the step with RNNWF_ERR_CALLBACK; so does a
+    ``reduce`` that returns a new array instead of summing in place (mpi4py's lowercase
+    ``allreduce`` returns the sum and leaves its argument as it was)."""
 
     def __init__(self, reduce: Callable[[np.ndarray], Any]) -> None:
         self.reduce = reduce
@@ -37,8 +41,16 @@ class _Hook:
         self.callback = ffi.callback("rnnwf_allreduce_fn", self._call, error=-1, onerror=self._failed)
 
     def _call(self, buf: Any, length: int, user_data: Any) -> int:
-        view = np.frombuffer(ffi.buffer(buf, length * 8), dtype=np.float64) if length else np.zeros(0)
-        self.reduce(view)
+        library = np.frombuffer(ffi.buffer(buf, length * 8), dtype=np.float64) if length else None
+        values = library.copy() if library is not None else np.zeros(0)
+        returned = self.reduce(values)
+        if returned is not None and returned is not values:
+            raise Error(ERR_CALLBACK, (
+                f"the reduction hook returned an object ({type(returned).__name__}) instead of summing "
+                "its float64 array in place (mpi4py: comm.Allreduce(MPI.IN_PLACE, buf, op=MPI.SUM), "
+                "not buf = comm.allreduce(buf))"))
+        if library is not None:
+            library[:] = values
         return 0
 
     def _failed(self, exc_type: type, exc: BaseException, tb: Any) -> None:
@@ -86,7 +98,7 @@ class Vmc(Handle):
                         sr_diag_shift=sr_diag_shift, seed=seed)
         settings.update(fields)
         cfg = make_config("rnnwf_vmc_config", lib.rnnwf_vmc_config_init, settings)
-        super().__init__(new_handle("rnnwf_vmc", lib.rnnwf_vmc_new, cfg), lib.rnnwf_vmc_free)
+        super().__init__(new_handle("rnnwf_vmc", "rnnwf_vmc_new", cfg), lib.rnnwf_vmc_free)
         self._hook: _Hook | None = None
         if allreduce is not None:
             self.set_allreduce(allreduce)
@@ -95,7 +107,7 @@ class Vmc(Handle):
     def config(self) -> dict[str, Any]:
         """The current settings, enumerations by name."""
         out = sized("rnnwf_vmc_config")
-        check(lib.rnnwf_vmc_get_config(self._ptr, out))
+        call("rnnwf_vmc_get_config", self, out)
         return config_dict(out)
 
     def set_allreduce(self, allreduce: Allreduce | None) -> None:
@@ -103,10 +115,13 @@ class Vmc(Handle):
         mpi4py communicator (``Allreduce(IN_PLACE, buf, SUM)``), or a callable summing
         the float64 array it gets in place; None removes it. An exception in the callable
         fails the step with Error status ERR_CALLBACK (the exception is its __cause__), and
-        leaves the model and the optimiser unchanged. Every process must step together."""
+        leaves the model and the optimiser unchanged; so does returning a new array instead
+        of summing in place (mpi4py's lowercase ``allreduce``), and calling back into this
+        Vmc or the stepped model (ReentryError). The array is the callable's own copy,
+        written back when it returns. Every process must step together."""
         if allreduce is None:
-            check(lib.rnnwf_vmc_set_allreduce(self._ptr, ffi.NULL, ffi.NULL))
-            self._hook = None
+            call("rnnwf_vmc_set_allreduce", self, ffi.NULL, ffi.NULL, write=(self,),
+                 then=lambda status: self._keep(None, status))
             return
         if hasattr(allreduce, "Allreduce"):
             reduce = _communicator_reduce(allreduce)
@@ -115,26 +130,39 @@ class Vmc(Handle):
         else:
             invalid_type(f"allreduce: expected an mpi4py communicator or a callable, got {allreduce!r}")
         hook = _Hook(reduce)
-        check(lib.rnnwf_vmc_set_allreduce(self._ptr, hook.callback, ffi.NULL))
-        self._hook = hook  # the callback lives as long as it is installed
+        call("rnnwf_vmc_set_allreduce", self, hook.callback, ffi.NULL, write=(self,),
+             then=lambda status: self._keep(hook, status))
 
-    def _finish(self, status: int) -> None:
-        thrown = self._hook.exception if self._hook is not None else None
-        if self._hook is not None:
-            self._hook.exception = None
+    def _keep(self, hook: _Hook | None, status: int) -> None:
+        """Keeps the installed callback alive exactly as long as it is installed: set under
+        set_allreduce's exclusive use, so two threads installing hooks cannot leave the
+        library calling one that Python has freed."""
+        if status == 0:
+            self._hook = hook
+
+    def _stepping(self, fn: str, *args: Any) -> None:
+        """Calls the stepping C function ``fn(self, model, ...)`` with the Vmc and the model
+        exclusive, and raises its Error, naming what the hook raised."""
+        thrown: list[BaseException | None] = [None]
+
+        def take(status: int) -> None:  # under the uses: the hook cannot be replaced yet
+            if self._hook is not None:
+                thrown[0], self._hook.exception = self._hook.exception, None
+
+        status = call(fn, self, *args, write=(self, args[0]), raw=True, then=take)
         if status == 0:
             return
-        message = last_error()
-        if status == ERR_CALLBACK and thrown is not None:
-            message += f" (the hook raised {type(thrown).__name__}: {thrown})"
-        raise error(status, message) from thrown
+        message, cause = last_error(), thrown[0]
+        if status == ERR_CALLBACK and cause is not None:
+            message += f" (the hook raised {type(cause).__name__}: {cause})"
+        raise error(status, message) from cause
 
     def step(self, model: Model, h: Hamiltonian) -> VmcStats:
         """One VMC step on ``h``: samples, local energies, gradient, update of ``model``.
         The statistics are those of the samples drawn before the update; on failure
         nothing changes."""
         out = sized("rnnwf_vmc_stats")
-        self._finish(lib.rnnwf_vmc_step(self._ptr, model._ptr, h._ptr, out))
+        self._stepping("rnnwf_vmc_step", model, h, out)
         return VmcStats._from_c(out)
 
     def run(
@@ -170,6 +198,9 @@ class Vmc(Handle):
           running them on with the same ``log`` makes it read as one run.
 
         A failing step raises its Error; the log then holds every step before it.
+        Ctrl-C (on the main thread, with Python's default SIGINT handler) takes effect at
+        the end of the running step: that step is logged and checkpointed, then
+        KeyboardInterrupt is raised, with the model at the last completed step.
         """
         return driver.run(self, model, hamiltonian, steps=steps, minutes=minutes, log=log,
                           progress=progress, callback=callback, reference=reference,
@@ -180,38 +211,38 @@ class Vmc(Handle):
         returns that value before the step."""
         c = configs_in(data, model.num_sites, "data")
         out = ffi.new("double *")
-        self._finish(lib.rnnwf_fit_step(self._ptr, model._ptr, ptr("uint8_t *", c), c.shape[0], out))
+        self._stepping("rnnwf_fit_step", model, ptr("uint8_t *", c), c.shape[0], out)
         return float(out[0])
 
     def set_learning_rate(self, learning_rate: float) -> None:
         """The learning rate of the following steps."""
-        check(lib.rnnwf_vmc_set_learning_rate(self._ptr, real(learning_rate, "learning_rate")))
+        call("rnnwf_vmc_set_learning_rate", self, real(learning_rate, "learning_rate"), write=(self,))
 
     def set_seed(self, seed: int) -> None:
         """The seed of the following steps' samples (under MPI, each rank its own)."""
-        check(lib.rnnwf_vmc_set_seed(self._ptr, count(seed, "seed")))
+        call("rnnwf_vmc_set_seed", self, count(seed, "seed"), write=(self,))
 
     def set_diag_shift(self, shift: float) -> None:
         """SR's diagonal shift (sr_diag_shift) of the following steps."""
-        check(lib.rnnwf_vmc_set_diag_shift(self._ptr, real(shift, "shift")))
+        call("rnnwf_vmc_set_diag_shift", self, real(shift, "shift"), write=(self,))
 
     def set_n_samples(self, n_samples: int) -> None:
         """The samples per step on this process of the following steps (>= 1)."""
-        check(lib.rnnwf_vmc_set_n_samples(self._ptr, count(n_samples, "n_samples")))
+        call("rnnwf_vmc_set_n_samples", self, count(n_samples, "n_samples"), write=(self,))
 
     def set_temperature(self, temperature: float) -> None:
         """The annealing temperature of the following steps (0: plain VMC)."""
-        check(lib.rnnwf_vmc_set_temperature(self._ptr, real(temperature, "temperature")))
+        call("rnnwf_vmc_set_temperature", self, real(temperature, "temperature"), write=(self,))
 
     def save(self, path: PathLike) -> None:
         """Writes settings, step counter and optimiser state; with Model.save beside it the
         two files resume a run bit for bit."""
-        check(lib.rnnwf_vmc_save(self._ptr, os.fsencode(path)))
+        call("rnnwf_vmc_save", self, c_string(path, "save: path", path=True))
 
     def load(self, path: PathLike) -> None:
         """Replaces settings (seed included), step counter and optimiser state with a file
         written by save(); the reduction hook stays."""
-        check(lib.rnnwf_vmc_load(self._ptr, os.fsencode(path)))
+        call("rnnwf_vmc_load", self, c_string(path, "load: path", path=True), write=(self,))
 
     def close(self) -> None:
         super().close()
