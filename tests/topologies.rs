@@ -499,3 +499,26 @@ fn undefined_combinations_are_unsupported_with_a_message() {
         assert!(err.message.contains(needle), "{}", err.message);
     }
 }
+
+/// An optimiser state belongs to its model's topology: Adam's moments of a plain chain are
+/// refused for a dilated chain with the same parameter count, naming the dilation.
+#[test]
+fn an_optimiser_state_is_refused_for_another_topology() {
+    use rnnwf::optim::Optimizer;
+    use rnnwf::vmc::{Vmc, VmcConfig};
+    let plain = Topology::OpenChain.config(CellKind::Gru, 6, 1).with_layers(2);
+    let mut model = build(plain.clone());
+    let mut dilated = build(plain.with_dilation(1));
+    assert_eq!(model.num_params(), dilated.num_params());
+    let h = Hamiltonian::tfim(6, 1, false, 1.0, 1.0).unwrap();
+    let mut vmc = Vmc::new(
+        VmcConfig::default()
+            .with_optimizer(Optimizer::Adam)
+            .with_n_samples(16),
+    )
+    .unwrap();
+    vmc.step(&mut model, &h).unwrap();
+    let err = vmc.step(&mut dilated, &h).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::InvalidArgument, "{}", err.message);
+    assert!(err.message.contains("dilation=1"), "{}", err.message);
+}
