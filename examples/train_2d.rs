@@ -255,7 +255,10 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         a.lr,
         a.final_lr,
         rnnwf::num_threads(),
-        reference.map_or(String::new(), |r| format!("; {} E0 = {:.10}", r.label, r.energy)),
+        reference.map_or(String::new(), |r| format!(
+            "; {} E0 = {:.10}",
+            r.label, r.energy
+        )),
         if a.resume {
             format!("; resumed at step {}", vmc.steps())
         } else {

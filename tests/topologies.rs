@@ -390,7 +390,7 @@ fn a_periodic_grid_has_a_weight_block_per_wrapped_neighbour() {
     }
     let input = m
         .param_blocks()
-        .into_iter()
+        .iter()
         .find(|b| b.name == "layer0.input_weight")
         .unwrap();
     assert_eq!(input.shape[0], 4 * 2);
@@ -454,9 +454,9 @@ fn a_symmetrised_periodic_grid_is_normalised_and_invariant() {
     // The quarter turn (x, y) -> (2 - y, x).
     for (c, l) in configs.chunks(9).zip(&lp) {
         let mut turned = [0u8; 9];
-        for i in 0..9 {
+        for (i, &v) in c.iter().enumerate() {
             let (x, y) = (i % 3, i / 3);
-            turned[(2 - y) + 3 * x] = c[i];
+            turned[(2 - y) + 3 * x] = v;
         }
         let t = log_psi_all(&m, &turned)[0];
         assert!((t.re - l.re).abs() < 1e-12, "{c:?}");
@@ -506,7 +506,9 @@ fn undefined_combinations_are_unsupported_with_a_message() {
 fn an_optimiser_state_is_refused_for_another_topology() {
     use rnnwf::optim::Optimizer;
     use rnnwf::vmc::{Vmc, VmcConfig};
-    let plain = Topology::OpenChain.config(CellKind::Gru, 6, 1).with_layers(2);
+    let plain = Topology::OpenChain
+        .config(CellKind::Gru, 6, 1)
+        .with_layers(2);
     let mut model = build(plain.clone());
     let mut dilated = build(plain.with_dilation(1));
     assert_eq!(model.num_params(), dilated.num_params());
