@@ -71,7 +71,7 @@ fn probabilities_sum_to_one_on_every_topology() {
     for topology in TOPOLOGIES {
         for cell in topology.cells() {
             // 3x3 has both wraps; 4x3 a snake that turns twice; three layers dilate by 4.
-            for (lx, ly) in [(3, 3), (4, 3)] {
+            for (lx, ly) in [(3, 3), (4, 3), (3, 4)] {
                 for layers in [1, 3] {
                     for phase in [PhaseKind::None, PhaseKind::Softsign] {
                         let cfg = topology
@@ -98,19 +98,21 @@ fn probabilities_sum_to_one_on_every_topology() {
 fn three_values_per_site_and_u1_normalise_on_every_topology() {
     for topology in TOPOLOGIES {
         for cell in topology.cells() {
-            let m = build(
-                topology
-                    .config(cell, 3, 3)
-                    .with_local_dim(3)
-                    .with_layers(2)
-                    .with_phase(PhaseKind::Softsign)
-                    .with_seed(2),
-            );
-            let total = total_probability(&m, &all_configs(9, 3));
-            assert!(
-                (total - 1.0).abs() < 1e-10,
-                "{topology:?} {cell:?}: {total}"
-            );
+            for (layers, phase) in [(1, PhaseKind::None), (2, PhaseKind::Softsign)] {
+                let m = build(
+                    topology
+                        .config(cell, 3, 3)
+                        .with_local_dim(3)
+                        .with_layers(layers)
+                        .with_phase(phase)
+                        .with_seed(2),
+                );
+                let total = total_probability(&m, &all_configs(9, 3));
+                assert!(
+                    (total - 1.0).abs() < 1e-10,
+                    "{topology:?} {cell:?} x{layers}: {total}"
+                );
+            }
 
             let m = build(
                 topology
@@ -341,6 +343,9 @@ fn same_results_for_any_thread_count_on_every_topology() {
         let two = run(2);
         let three = run(3);
         rnnwf::set_num_threads(0).unwrap();
+        let mut other = vec![0u8; n * 16];
+        m.sample(78, n, &mut other, None).unwrap();
+        assert_ne!(one.0, other, "{topology:?}: another seed, other samples");
         for (name, same) in [
             ("samples", one.0 == two.0 && one.0 == three.0),
             ("sampled ln psi", one.1 == two.1 && one.1 == three.1),
