@@ -180,15 +180,7 @@ fn sample_histograms_match_enumerated_probabilities_on_every_topology() {
                 let n = 200_000;
                 let mut samples = vec![0u8; n * 6];
                 m.sample(2024, n, &mut samples, None).unwrap();
-                let mut counts = [0usize; 64];
-                for c in samples.chunks(6) {
-                    counts[dense::index_of(c)] += 1;
-                }
-                let chi2: f64 = counts
-                    .iter()
-                    .zip(&p)
-                    .map(|(&o, &p)| (o as f64 - p * n as f64).powi(2) / (p * n as f64))
-                    .sum();
+                let chi2 = chi_square(&histogram(&samples, 6), &p);
                 assert!(
                     chi2 < 103.4,
                     "{topology:?} {cell:?} {lx}x{ly}: chi-square {chi2}"

@@ -467,14 +467,14 @@ mod tests {
             }
             assert!(seen.iter().all(|&s| s), "{lx}x{ly}: every site once");
             for (w, reading) in t.weights().iter().zip(reading) {
-                let runs: Vec<usize> = t
-                    .runs(0, *w)
-                    .into_iter()
-                    .flat_map(|r| r.positions)
-                    .collect();
-                assert_eq!(runs, reading, "{lx}x{ly} {w:?}");
+                assert_eq!(run_positions(&t, *w), reading, "{lx}x{ly} {w:?}");
             }
         }
+    }
+
+    /// The positions of layer 0's runs for `w`, in order.
+    fn run_positions(t: &Topology, w: NeighbourWeight) -> Vec<usize> {
+        t.runs(0, w).into_iter().flat_map(|r| r.positions).collect()
     }
 
     /// Replays which position last wrote each slot: every neighbour's slot must still hold
@@ -547,12 +547,7 @@ mod tests {
             }
             check_slots((0..lx * ly).map(|p| (p, t.step(p))), t.slots());
             for (w, reading) in t.weights().iter().zip(reading) {
-                let runs: Vec<usize> = t
-                    .runs(0, *w)
-                    .into_iter()
-                    .flat_map(|r| r.positions)
-                    .collect();
-                assert_eq!(runs, reading, "{lx}x{ly} {w:?}");
+                assert_eq!(run_positions(&t, *w), reading, "{lx}x{ly} {w:?}");
                 for r in t.runs(0, *w) {
                     assert_eq!(r.positions, r.states);
                 }
