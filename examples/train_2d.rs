@@ -1,12 +1,15 @@
 //! Trains a 2D RNN wave function on a square lattice: the transverse-field Ising model
 //! (J = 1, field h) or the Heisenberg model (J1 = 1, J2; Marshall sign, zero
-//! magnetisation), both with open boundaries, against the exact ground energy (Lanczos) when
+//! magnetisation), with open or periodic boundaries (`--boundary`; the RNN's own boundary
+//! follows the lattice's unless `--rnn-boundary` says otherwise: periodic is the periodic
+//! 2D RNN, which also reads the wrapped neighbours), against the exact ground energy (Lanczos) when
 //! the lattice is small enough or a reference energy given with `--reference` (labelled
 //! `--reference-label`: "exact", "QMC", ...), else printing the energy per site and the time
 //! per step.
 //!
 //!     cargo run --release --example train_2d -- [--lx 4] [--ly 4] [--model ising|heisenberg]
-//!         [--field 3] [--j2 0] [--cell gru|vanilla|elu|tensor_gru|linear_gated] [--hidden 32] [--layers 1]
+//!         [--field 3] [--j2 0] [--boundary open|periodic] [--rnn-boundary open|periodic]
+//!         [--cell gru|vanilla|elu|tensor_gru|linear_gated] [--hidden 32] [--layers 1]
 //!         [--samples 512] [--steps 300] [--optimizer minsr|adam|sgd]
 //!         [--preconditioner none|sr|spring] [--momentum 0] [--lr 0.05] [--final-lr 0.01]
 //!         [--shift 1e-3] [--seed 1]
@@ -36,7 +39,7 @@
 
 use rnnwf::optim::Optimizer;
 use rnnwf::vmc::{Vmc, VmcConfig};
-use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig, SignRule};
+use rnnwf::{Boundary, CellKind, Hamiltonian, Model, ModelConfig, SignRule};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -52,8 +55,8 @@ mod log;
 #[path = "common/plot.rs"]
 mod plot;
 
-/// Train a 2D RNN on the open square lattice: the transverse-field Ising model (J = 1) or the
-/// Heisenberg model (Marshall sign, zero magnetisation).
+/// Train a 2D RNN on the open or periodic square lattice: the transverse-field Ising model
+/// (J = 1) or the Heisenberg model (Marshall sign, zero magnetisation).
 #[derive(clap::Parser)]
 #[command(name = "train_2d")]
 struct Args {
@@ -72,6 +75,12 @@ struct Args {
     /// Heisenberg: the next-nearest-neighbour (diagonal) coupling J2.
     #[arg(long, default_value_t = 0.0)]
     j2: f64,
+    /// The lattice's boundary (the Hamiltonian's bonds), and the RNN's unless --rnn-boundary.
+    #[arg(long, value_enum, default_value_t = BoundaryArg::Open)]
+    boundary: BoundaryArg,
+    /// The RNN's boundary, when not the lattice's: periodic reads the wrapped neighbours.
+    #[arg(long, value_enum)]
+    rnn_boundary: Option<BoundaryArg>,
     /// The recurrent cell.
     #[arg(long, value_enum, default_value_t = cli::CellArg::Gru)]
     cell: cli::CellArg,
@@ -145,6 +154,31 @@ struct Args {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum BoundaryArg {
+    Open,
+    Periodic,
+}
+
+impl From<BoundaryArg> for Boundary {
+    fn from(b: BoundaryArg) -> Self {
+        match b {
+            BoundaryArg::Open => Boundary::Open,
+            BoundaryArg::Periodic => Boundary::Periodic,
+        }
+    }
+}
+
+impl Args {
+    fn periodic(&self) -> bool {
+        self.boundary == BoundaryArg::Periodic
+    }
+
+    fn rnn_boundary(&self) -> BoundaryArg {
+        self.rnn_boundary.unwrap_or(self.boundary)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum ModelArg {
     Ising,
     Heisenberg,
@@ -164,12 +198,12 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let sites = a.lx * a.ly;
     let (h, name) = if heisenberg {
         (
-            Hamiltonian::heisenberg(a.lx, a.ly, false, 1.0, a.j2)?,
+            Hamiltonian::heisenberg(a.lx, a.ly, a.periodic(), 1.0, a.j2)?,
             format!("Heisenberg J1 = 1, J2 = {}", a.j2),
         )
     } else {
         (
-            Hamiltonian::tfim(a.lx, a.ly, false, 1.0, a.field)?,
+            Hamiltonian::tfim(a.lx, a.ly, a.periodic(), 1.0, a.field)?,
             format!("Ising J = 1, h = {}", a.field),
         )
     };
@@ -202,11 +236,17 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         vmc.config().preconditioner_in_effect(),
     );
     println!(
-        "{}x{} open {name}; 2D {} hidden {} x {} layer(s), symmetry {}, {} parameters; {training}, \
-         {} samples/step, lr {} -> {}, {} threads{}{}",
+        "{}x{} {} {name}; 2D {} ({} RNN) hidden {} x {} layer(s), symmetry {}, {} parameters; \
+         {training}, {} samples/step, lr {} -> {}, {} threads{}{}",
         a.lx,
         a.ly,
+        if a.periodic() { "periodic" } else { "open" },
         cli::cell_name(cell),
+        if a.rnn_boundary() == BoundaryArg::Periodic {
+            "periodic"
+        } else {
+            "open"
+        },
         a.hidden,
         a.layers,
         cli::symmetry_name(a.symmetry.into()),
@@ -215,7 +255,10 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         a.lr,
         a.final_lr,
         rnnwf::num_threads(),
-        reference.map_or(String::new(), |r| format!("; {} E0 = {:.10}", r.label, r.energy)),
+        reference.map_or(String::new(), |r| format!(
+            "; {} E0 = {:.10}",
+            r.label, r.energy
+        )),
         if a.resume {
             format!("; resumed at step {}", vmc.steps())
         } else {
@@ -331,9 +374,10 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     let svg = a.out.join("energy.svg");
     let title = format!(
-        "{}x{} open {name}: 2D {} {} x {}, {training}",
+        "{}x{} {} {name}: 2D {} {} x {}, {training}",
         a.lx,
         a.ly,
+        if a.periodic() { "periodic" } else { "open" },
         cli::cell_name(cell),
         a.hidden,
         a.layers,
@@ -351,7 +395,7 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
 
 /// The settings that define the run: --resume refuses other ones.
 fn settings(a: &Args) -> checkpoint::Settings {
-    vec![
+    let mut settings = vec![
         ("lx", a.lx.to_string()),
         ("ly", a.ly.to_string()),
         ("model", format!("{:?}", a.model)),
@@ -371,7 +415,15 @@ fn settings(a: &Args) -> checkpoint::Settings {
         ("seed", a.seed.to_string()),
         ("precision", format!("{:?}", a.precision)),
         ("symmetry", format!("{:?}", a.symmetry)),
-    ]
+    ];
+    // Only when not the default, so that runs checkpointed before these flags resume.
+    if a.boundary != BoundaryArg::Open {
+        settings.push(("boundary", format!("{:?}", a.boundary)));
+    }
+    if let Some(b) = a.rnn_boundary {
+        settings.push(("rnn_boundary", format!("{b:?}")));
+    }
+    settings
 }
 
 /// A new model and optimiser for the run `a` describes.
@@ -396,6 +448,7 @@ fn new_run(
             .with_u1_total(heisenberg.then_some(sites / 2))
             .with_symmetry(a.symmetry.into())
             .with_precision(a.precision.into())
+            .with_boundary(a.rnn_boundary().into())
             .with_seed(a.seed),
     )?;
     let vmc = Vmc::new(

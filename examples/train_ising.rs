@@ -4,10 +4,11 @@
 //!     cargo run --release --example train_ising -- [--sites 20] [--field 1.0] [--hidden 32]
 //!         [--layers 1] [--samples 512] [--steps 200] [--optimizer minsr|adam|sgd]
 //!         [--preconditioner none|sr|spring] [--momentum 0] [--lr 0.05] [--shift 1e-3] [--seed 1]
-//!         [--out target/train_ising]
+//!         [--dilation 0|1] [--out target/train_ising]
 //!
 //! `--optimizer` is the update rule (`minsr` = SGD after SR; `sr` is accepted too);
 //! `--preconditioner sr` puts stochastic reconfiguration before `adam` or `sgd`.
+//! `--dilation 1` makes the dilated RNN: layer l reads the site 2^l back.
 //!
 //! Prints progress, writes `log.jsonl` (one JSON object per step) and `energy.svg` (the
 //! energy per site against the step with its error band, the exact energy and the final
@@ -45,6 +46,9 @@ struct Args {
     /// Stacked GRU layers.
     #[arg(long, default_value_t = 1)]
     layers: u32,
+    /// 1: the dilated RNN, layer l reading the site 2^l back; 0: every layer the previous.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1))]
+    dilation: u32,
     /// Samples per step.
     #[arg(long, default_value_t = 512)]
     samples: u64,
@@ -94,6 +98,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             .with_lx(args.sites)
             .with_hidden(args.hidden)
             .with_layers(args.layers)
+            .with_dilation(args.dilation)
             .with_precision(args.precision.into())
             .with_seed(args.seed),
     )?;
@@ -119,10 +124,11 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         vmc.config().preconditioner_in_effect(),
     );
     println!(
-        "open Ising chain: N = {}, J = 1, h = {}; GRU hidden {} x {} layer(s), {} parameters; \
+        "open Ising chain: N = {}, J = 1, h = {}; {}GRU hidden {} x {} layer(s), {} parameters; \
          {training}, {} samples/step, {} threads; exact E0 = {exact:.10}",
         args.sites,
         args.field,
+        if args.dilation == 1 { "dilated " } else { "" },
         args.hidden,
         args.layers,
         model.num_params(),

@@ -148,9 +148,9 @@
 // A grid site's cells read its left and upper neighbours (the default).
 #define RNNWF_BOUNDARY_OPEN 0
 
-// On grids, the cells also read the wrapped neighbours sampled before the site (the
-// periodic 2D RNN). Not implemented in this version: rnnwf_model_new refuses it with
-// RNNWF_ERR_UNSUPPORTED.
+// On grids, the cells also read the wrapped neighbours sampled before the site, each
+// through its own weights (the periodic 2D RNN, docs/method.md). On a chain, or with the
+// linear gated cell, rnnwf_model_new refuses it with RNNWF_ERR_UNSUPPORTED.
 #define RNNWF_BOUNDARY_PERIODIC 1
 
 // Plain gradient descent: theta -= learning_rate * g.
@@ -245,12 +245,14 @@ typedef struct rnnwf_model_config {
   uint32_t symmetry;
   // RNNWF_PRECISION_F64 or RNNWF_PRECISION_F32.
   uint32_t precision;
-  // RNNWF_BOUNDARY_OPEN (0, the default) or RNNWF_BOUNDARY_PERIODIC (not implemented in
-  // this version: RNNWF_ERR_UNSUPPORTED).
+  // RNNWF_BOUNDARY_OPEN (0, the default) or RNNWF_BOUNDARY_PERIODIC: on a grid, also the
+  // wrapped neighbours visited before each site, through their own weights (the periodic
+  // 2D RNN; on a chain, or with the linear gated cell: RNNWF_ERR_UNSUPPORTED).
   uint32_t boundary;
   // 0 (the default): every layer reads the previous site in sampling order; 1: layer l
-  // (from 0) reads the site 2^l positions back (the dilated RNN; not implemented in this
-  // version: RNNWF_ERR_UNSUPPORTED). Other values: RNNWF_ERR_INVALID_ARGUMENT.
+  // (from 0) reads the site 2^l positions back (the dilated RNN, chains only; on a grid,
+  // or with the linear gated cell: RNNWF_ERR_UNSUPPORTED). Other values:
+  // RNNWF_ERR_INVALID_ARGUMENT.
   uint32_t dilation;
 } rnnwf_model_config;
 
@@ -426,13 +428,14 @@ rnnwf_status rnnwf_model_config_init(struct rnnwf_model_config *cfg);
 // Creates a model with Glorot-uniform weights drawn from cfg->seed. Invalid fields
 // (hidden = 0, local_dim < 2, an infeasible u1_total, an unknown code, dilation > 1, a
 // struct_size below this struct's ABI 0.3 size or above the library's; see docs/c-abi.md)
-// give RNNWF_ERR_INVALID_ARGUMENT; RNNWF_BOUNDARY_PERIODIC and dilation 1 give
-// RNNWF_ERR_UNSUPPORTED (not implemented yet); parameters no memory can hold give
+// give RNNWF_ERR_INVALID_ARGUMENT; RNNWF_BOUNDARY_PERIODIC on a chain, dilation 1 on a
+// grid, and either with the linear gated cell give RNNWF_ERR_UNSUPPORTED; parameters no memory can hold give
 // RNNWF_ERR_OUT_OF_MEMORY (naming the bytes).
 // Memory: 8 bytes per parameter (rnnwf_model_num_params; about 8 x G x hidden x (hidden +
 // local_dim + 1) x layers bytes on a chain, G = 3 for the GRU, 1 otherwise), plus the
 // workspaces its calls keep (see rnnwf_sample, rnnwf_local_energies, rnnwf_log_psi_grad).
-rnnwf_status rnnwf_model_new(const struct rnnwf_model_config *cfg, struct rnnwf_model **out);
+rnnwf_status rnnwf_model_new(const struct rnnwf_model_config *cfg,
+                             struct rnnwf_model **out);
 
 // A deep copy of `m`: same config and parameters, independent from then on.
 rnnwf_status rnnwf_model_clone(const struct rnnwf_model *m, struct rnnwf_model **out);

@@ -392,8 +392,9 @@ fn intact_but_wrong_content_is_refused_as_format_with_a_named_problem() {
 
 /// `boundary` and `dilation` (ABI 0.3) are written only when not the default, so files
 /// without them (every 0.2 file) load as OPEN and 0; an intact file with a topology this
-/// version cannot build is Unsupported, one with a value out of range or the default
-/// spelt out is Format.
+/// version cannot build (a periodic chain, a dilated grid) is Unsupported, one with a value
+/// out of range or the default spelt out is Format. A chain's blocks are a dilated chain's:
+/// `dilation` = 1 on them loads the dilated chain.
 #[test]
 fn topology_fields_load_as_defaults_when_absent_and_are_checked_when_present() {
     let model = tiny(CellKind::Gru, PhaseKind::Softsign);
@@ -413,9 +414,26 @@ fn topology_fields_load_as_defaults_when_absent_and_are_checked_when_present() {
         );
         Model::from_checkpoint_bytes(&edited).unwrap_err()
     };
+    let dilated = reseal(
+        &bytes,
+        |m, _| drop(m.insert("dilation".into(), "1".into())),
+        &order,
+    );
+    let dilated = Model::from_checkpoint_bytes(&dilated).unwrap();
+    assert_eq!(dilated.config().dilation, 1);
+    assert_eq!(dilated.params(), model.params());
+    let grid = Model::new(ModelConfig::default().with_lx(2).with_ly(2).with_hidden(1)).unwrap();
+    let grid_bytes = grid.to_checkpoint_bytes();
+    let dilated_grid = reseal(
+        &grid_bytes,
+        |m, _| drop(m.insert("dilation".into(), "1".into())),
+        &block_names(&grid),
+    );
+    let err = Model::from_checkpoint_bytes(&dilated_grid).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Unsupported, "{}", err.message);
+    assert!(err.message.contains("dilation"), "{}", err.message);
     for (key, value, kind, needle) in [
         ("boundary", "periodic", ErrorKind::Unsupported, "PERIODIC"),
-        ("dilation", "1", ErrorKind::Unsupported, "dilation"),
         ("boundary", "open", ErrorKind::Format, "boundary"),
         ("boundary", "twisted", ErrorKind::Format, "boundary"),
         ("dilation", "0", ErrorKind::Format, "dilation"),

@@ -1,30 +1,12 @@
-//! The 2D RNN (ly > 1) as a distribution: normalised by enumeration on 3x3 and 4x3 grids for
-//! every cell, with the phase head and with U(1); sampled ln psi equal to evaluated; the
-//! snake order; histograms and thread counts.
+//! The 2D RNN (ly > 1) as a distribution: normalised with three values per site and with
+//! U(1), the sign rule's checkerboard, the snake order. Normalisation on 3x3, 4x3 and 3x4,
+//! sampled ln psi = evaluated, histograms and thread counts are checked for every topology
+//! in tests/topologies.rs.
 
 mod common;
 use common::*;
-use rnnwf::{CellKind, Complex64, Model, ModelConfig, PhaseKind, SignRule};
+use rnnwf::{CellKind, Model, ModelConfig, PhaseKind, SignRule};
 use std::f64::consts::PI;
-
-#[test]
-fn grid_probabilities_sum_to_one() {
-    for cell in ALL_CELLS {
-        for (lx, ly) in [(3u32, 3u32), (4, 3), (3, 4)] {
-            for layers in [1u32, 2] {
-                for phase in [false, true] {
-                    let m = grid_model(cell, lx, ly, layers, phase, 7 + layers as u64);
-                    let configs = all_configs((lx * ly) as usize, 2);
-                    let total = total_probability(&m, &configs);
-                    assert!(
-                        (total - 1.0).abs() < 1e-10,
-                        "{cell:?} {lx}x{ly} layers={layers} phase={phase}: sum P = {total}"
-                    );
-                }
-            }
-        }
-    }
-}
 
 /// Three values per site: the one-hot inputs of both neighbours are `local_dim` wide.
 #[test]
@@ -122,34 +104,6 @@ fn grid_marshall_sign_uses_the_checkerboard_of_the_grid() {
     }
 }
 
-#[test]
-fn grid_sampled_log_psi_equals_evaluated_log_psi() {
-    for cell in ALL_CELLS {
-        let m = Model::new(
-            ModelConfig::default()
-                .with_cell(cell)
-                .with_lx(5)
-                .with_ly(4)
-                .with_local_dim(3)
-                .with_hidden(8)
-                .with_layers(2)
-                .with_phase(PhaseKind::Softsign)
-                .with_sign_rule(SignRule::Marshall)
-                .with_u1_total(Some(17))
-                .with_seed(5),
-        )
-        .unwrap();
-        let n = 700;
-        let mut configs = vec![0u8; n * 20];
-        let mut sampled = vec![Complex64::new(0.0, 0.0); n];
-        m.sample(42, n, &mut configs, Some(&mut sampled)).unwrap();
-        let evaluated = log_psi_all(&m, &configs);
-        for (s, e) in sampled.iter().zip(&evaluated) {
-            assert!((s - e).norm() < 1e-12, "{cell:?}: {s} vs {e}");
-        }
-    }
-}
-
 /// Snake position of each site of a 3x3 grid: row 0 left to right, row 1 right to left.
 const SNAKE_3X3: [usize; 9] = [0, 1, 2, 5, 4, 3, 6, 7, 8];
 
@@ -219,57 +173,6 @@ fn snake_visits_row_one_right_to_left() {
     assert_eq!(ca[5], cb[5], "site 5 is visited before site 3");
     assert_eq!(ca[4], cb[4], "site 4 is visited before site 3");
     assert_ne!(ca[6], cb[6], "site 6 = (0, 2) reads site 3 above it");
-}
-
-/// Pearson chi-square of 2e5 samples over the 64 configurations of a 3x2 grid against the
-/// enumerated P. With 63 degrees of freedom the 99.9% quantile is 103.4.
-#[test]
-fn grid_sample_histogram_matches_enumerated_probabilities() {
-    for cell in ALL_CELLS {
-        let m = grid_model(cell, 3, 2, 2, false, 21);
-        let configs = all_configs(6, 2);
-        let p: Vec<f64> = log_psi_all(&m, &configs)
-            .iter()
-            .map(|l| (2.0 * l.re).exp())
-            .collect();
-        let n = 200_000;
-        let mut samples = vec![0u8; n * 6];
-        m.sample(2024, n, &mut samples, None).unwrap();
-        let mut counts = [0usize; 64];
-        for c in samples.chunks(6) {
-            counts[dense::index_of(c)] += 1;
-        }
-        let chi2: f64 = counts
-            .iter()
-            .zip(&p)
-            .map(|(&o, &p)| {
-                let e = p * n as f64;
-                (o as f64 - e).powi(2) / e
-            })
-            .sum();
-        assert!(chi2 < 103.4, "{cell:?}: chi-square {chi2} over 63 dof");
-    }
-}
-
-#[test]
-fn grid_same_seed_same_samples_for_any_thread_count() {
-    let m = grid_model(CellKind::Gru, 4, 4, 2, true, 1);
-    let n = 1000; // four chunks, the last one partial
-    let run = |threads| {
-        rnnwf::set_num_threads(threads).unwrap();
-        let mut c = vec![0u8; n * 16];
-        let mut l = vec![Complex64::new(0.0, 0.0); n];
-        m.sample(77, n, &mut c, Some(&mut l)).unwrap();
-        let mut e = vec![Complex64::new(0.0, 0.0); n];
-        m.log_psi(&c, &mut e).unwrap();
-        (c, l, e)
-    };
-    let one = run(1);
-    let two = run(2);
-    let three = run(3);
-    rnnwf::set_num_threads(0).unwrap();
-    assert_eq!(one, two);
-    assert_eq!(one, three);
 }
 
 /// A grid one site wide is a column: every site has only its vertical neighbour.

@@ -280,25 +280,14 @@ fn samples_follow_the_symmetrised_distribution() {
         let mut samples = vec![0u8; n * 6];
         let mut lp = vec![Complex64::new(0.0, 0.0); n];
         m.sample(2024, n, &mut samples, Some(&mut lp)).unwrap();
-        let mut counts = [0usize; 64];
-        for c in samples.chunks(6) {
-            counts[dense::index_of(c)] += 1;
-        }
-        let chi2: f64 = counts
-            .iter()
-            .zip(&p)
-            .map(|(&o, &p)| (o as f64 - p * n as f64).powi(2) / (p * n as f64))
-            .sum();
+        let counts = histogram(&samples, 6);
+        let chi2 = chi_square(&counts, &p);
         assert!(chi2 < 103.4, "{symmetry:?}: chi-square {chi2} over 63 dof");
         // The bare RNN's distribution differs enough for the same test to fail on it.
         let bare = Model::with_params(m.config().clone().with_symmetry(Symmetry::None), m.params())
             .unwrap();
         let bare_p: Vec<f64> = psi_all(&bare).iter().map(|a| a.norm_sqr()).collect();
-        let bare_chi2: f64 = counts
-            .iter()
-            .zip(&bare_p)
-            .map(|(&o, &p)| (o as f64 - p * n as f64).powi(2) / (p * n as f64))
-            .sum();
+        let bare_chi2 = chi_square(&counts, &bare_p);
         assert!(
             bare_chi2 > 1000.0,
             "{symmetry:?}: bare chi-square {bare_chi2}"

@@ -185,8 +185,7 @@ impl<F: Real> Backward<F> {
                     adj_logits[row * d + v] = alpha * (onehot - probs[row * d + v]);
                 }
             }
-            let step = model.topology().step(pos);
-            let top_slot = step.slot * self.capacity * dh;
+            let top_slot = model.topology().layer_step(top, pos).slot * self.capacity * dh;
             let adj_top = if model.cell().separate_output() {
                 let adj_out = &mut self.adj_out[top][..rows * dh];
                 adj_out.fill(F::ZERO);
@@ -242,13 +241,13 @@ impl<F: Real> Backward<F> {
                     1,
                 );
             }
-            self.layers(model, pos, step);
+            self.layers(model, pos);
         }
     }
 
-    /// Every layer's part of the sweep at position `pos` (whose slot and neighbours `step`
-    /// names), after the heads.
-    fn layers(&mut self, model: &Model, pos: usize, step: Step) {
+    /// Every layer's part of the sweep at position `pos` (each layer's slot and neighbours
+    /// from its [`Step`]), after the heads.
+    fn layers(&mut self, model: &Model, pos: usize) {
         let cell = model.cell();
         let separate = cell.separate_output();
         let rows = self.tape.rows;
@@ -260,15 +259,21 @@ impl<F: Real> Backward<F> {
         );
         let capacity = self.capacity;
         let block = |width: usize| pos * rows * width..(pos + 1) * rows * width;
-        let own = step.slot * capacity * dh..step.slot * capacity * dh + rows * dh;
+        let slot = |s: usize| s * capacity * dh..s * capacity * dh + rows * dh;
 
         for l in (0..model.config().layers as usize).rev() {
+            let step: Step = model.topology().layer_step(l, pos);
+            // The layer below's output here lives in its own slot (a dilated chain's differs).
+            let below_own = slot(model.topology().layer_step(l.saturating_sub(1), pos).slot);
+            // The state the cell read through its own slot: position p - d's, at tape index
+            // p + 1 - d (0, the zero initial state, where p < d).
+            let read = (pos + 1).saturating_sub(model.topology().dilation(l));
             let (below, rest) = self.adj_h.split_at_mut(l);
             let (out_below, out_rest) = self.adj_out.split_at_mut(l);
             let adj_input = match l {
                 0 => None,
                 _ if separate => Some(&mut out_below[l - 1][..rows * dh]),
-                _ => Some(&mut below[l - 1][own.clone()]),
+                _ => Some(&mut below[l - 1][below_own]),
             };
             cell.backward(CellBackward {
                 at: At::new(model, l, step, rows, capacity),
@@ -280,7 +285,7 @@ impl<F: Real> Backward<F> {
                 scratch: &mut self.adj_scratch,
                 tape: &self.tape.gates[l][block(tw)],
                 output: &self.tape.h[l][(pos + 1) * rows * dh..(pos + 2) * rows * dh],
-                previous_output: &self.tape.h[l][block(dh)],
+                previous_output: &self.tape.h[l][read * rows * dh..(read + 1) * rows * dh],
                 values: &self.values,
             });
         }

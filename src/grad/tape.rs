@@ -23,10 +23,13 @@ pub(crate) struct Tape<F: Real> {
     pub h: Vec<Vec<F>>,
     /// Per layer, `[n_sites x rows x Cell::tape_width]` (the cell's tape rows).
     pub gates: Vec<Vec<F>>,
-    /// Per layer, `[n_sites x rows x hidden]`: the state each position read from a neighbour
-    /// other than the previous position (a grid's vertical one; unwritten where there is
+    /// Per layer, `[n_sites x rows x gathered x hidden]`: the states each position read from
+    /// neighbours other than the previous position, by `NeighbourWeight::gathered_index` (a
+    /// grid's vertical one, then a periodic grid's wrapped ones; unwritten where there is
     /// none, and empty on a chain).
     pub gathered: Vec<Vec<F>>,
+    /// States gathered per position and row, times hidden: the stride of `gathered`.
+    gathered_width: usize,
     /// `[n_sites x rows x local_dim]`: the masked conditional probabilities.
     pub probs: Vec<F>,
     /// `[n_sites x rows x local_dim]`: the phase head's logits (phase head only).
@@ -44,13 +47,11 @@ impl<F: Real> Tape<F> {
         );
         let layers = cfg.layers as usize;
         let gate_width = model.cell().tape_width();
-        let gathers = model.cell().tapes_gathered_states()
-            && model
-                .topology()
-                .weights()
-                .iter()
-                .any(|w| !w.reads_previous_position());
-        let gathered = if gathers { dh } else { 0 };
+        let gathered = if model.cell().tapes_gathered_states() {
+            model.topology().gathered() * dh
+        } else {
+            0
+        };
         let phase = cfg.phase == PhaseKind::Softsign;
         let what = "the gradient tape";
         Ok(Tape {
@@ -58,6 +59,7 @@ impl<F: Real> Tape<F> {
             hidden: dh,
             local_dim: d,
             gate_width,
+            gathered_width: gathered,
             rows,
             h: try_zeroed_layers(layers, &[n + 1, rows, dh], what)?,
             gates: try_zeroed_layers(layers, &[n, rows, gate_width], what)?,
@@ -103,9 +105,16 @@ impl<F: Real> Recorder<F> for Tape<F> {
         self.h[layer][block].copy_from_slice(states);
     }
 
-    fn neighbour_state(&mut self, layer: usize, pos: usize, states: &[F]) {
-        let block = self.block(pos, self.hidden);
-        self.gathered[layer][block].copy_from_slice(states);
+    fn neighbour_state(&mut self, layer: usize, pos: usize, index: usize, states: &[F]) {
+        let (rows, dh) = (self.rows, self.hidden);
+        let block = self.block(pos, self.gathered_width);
+        for (dst, src) in self.gathered[layer][block]
+            .chunks_exact_mut(self.gathered_width)
+            .zip(states.chunks_exact(dh))
+            .take(rows)
+        {
+            dst[index * dh..(index + 1) * dh].copy_from_slice(src);
+        }
     }
 
     fn gates(&mut self, layer: usize, pos: usize) -> &mut [F] {

@@ -81,7 +81,8 @@ pub enum Boundary {
     /// The left (previous in the row) and upper neighbours only.
     Open,
     /// Also the neighbours across the periodic boundary sampled before the site (the periodic
-    /// 2D RNN). Not implemented yet: refused as [`ErrorKind::Unsupported`](crate::ErrorKind).
+    /// 2D RNN, `model/topology.rs`). Grids only, and not with the linear gated cell: refused
+    /// as [`ErrorKind::Unsupported`](crate::ErrorKind) otherwise.
     Periodic,
 }
 
@@ -115,7 +116,8 @@ pub struct ModelConfig {
     /// The neighbours a grid site reads.
     pub boundary: Boundary,
     /// 0: every layer reads the previous position; 1: layer l reads the position 2^l back
-    /// (the dilated RNN; not implemented yet: refused as unsupported).
+    /// (the dilated RNN, `model/topology.rs`). Chains only, and not with the linear gated
+    /// cell: refused as unsupported otherwise.
     pub dilation: u32,
 }
 
@@ -238,14 +240,21 @@ impl ModelConfig {
             )));
         }
         // Unsupported only after every range is checked (checkpoint loading relies on it).
-        if self.boundary == Boundary::Periodic {
+        if self.boundary == Boundary::Periodic && !self.is_grid() {
             return Err(Error::unsupported(
-                "boundary PERIODIC (the periodic 2D RNN) is not implemented in this version",
+                "boundary PERIODIC is the periodic 2D RNN, for grids (ly > 1); a periodic chain is not defined in this version: use ly > 1 or boundary OPEN",
             ));
         }
-        if self.dilation == 1 {
+        if self.dilation == 1 && self.is_grid() {
             return Err(Error::unsupported(
-                "dilation 1 (the dilated RNN) is not implemented in this version",
+                "dilation 1 (the dilated RNN) is defined for chains (ly = 1) only in this version, not for grids",
+            ));
+        }
+        if self.cell == CellKind::LinearGated
+            && (self.boundary == Boundary::Periodic || self.dilation == 1)
+        {
+            return Err(Error::unsupported(
+                "the LINEAR_GATED cell mixes at most two neighbour states (the open chain's or the open grid's) and propagates flips along them: it supports neither boundary PERIODIC nor dilation 1 in this version",
             ));
         }
         Ok(())

@@ -30,8 +30,8 @@ impl Model {
             };
             for pos in 0..sites {
                 pass.step(self, rows, pos, &mut reader);
-                let start = self.topology().step(pos).slot * pass.capacity * dh;
                 for (l, sum) in sums.iter_mut().enumerate() {
+                    let start = self.topology().layer_step(l, pos).slot * pass.capacity * dh;
                     let states = &pass.hidden[l][start..start + rows * dh];
                     sum[pos] += states.iter().map(|h| h * h).sum::<f64>();
                 }

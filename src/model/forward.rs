@@ -27,8 +27,9 @@ pub(crate) trait Recorder<F> {
     /// Layer `layer`'s new states at `pos`, `[rows x hidden]`.
     fn state(&mut self, layer: usize, pos: usize, states: &[F]);
     /// The state that layer `layer` at `pos` read from a neighbour other than the previous
-    /// position (see [`NeighbourWeight::reads_previous_position`](super::NeighbourWeight)).
-    fn neighbour_state(&mut self, layer: usize, pos: usize, states: &[F]);
+    /// position (see [`NeighbourWeight::reads_previous_position`](super::NeighbourWeight)),
+    /// the one with gathered index `index` (`NeighbourWeight::gathered_index`).
+    fn neighbour_state(&mut self, layer: usize, pos: usize, index: usize, states: &[F]);
     /// Where the cell at layer `layer` and `pos` writes its tape rows
     /// (`[rows x Cell::tape_width]`).
     fn gates(&mut self, layer: usize, pos: usize) -> &mut [F];
@@ -163,12 +164,11 @@ impl<F: Real> Pass<F> {
         let layout = model.layout();
         let dh = cfg.hidden as usize;
         let d = cfg.local_dim as usize;
-        let step = model.topology().step(pos);
-        self.layers(model, rows, pos, step, record.as_deref_mut());
-        let column = step.slot;
-
-        let top_slot = column * self.capacity * dh;
+        self.layers(model, rows, pos, record.as_deref_mut());
+        // The values live in layer 0's slots, the heads read the top layer's.
+        let column = model.topology().step(pos).slot;
         let top_layer = cfg.layers as usize - 1;
+        let top_slot = model.topology().layer_step(top_layer, pos).slot * self.capacity * dh;
         let top = if model.cell().separate_output() {
             &self.outputs[top_layer][..rows * dh]
         } else {
@@ -225,15 +225,14 @@ impl<F: Real> Pass<F> {
         }
     }
 
-    /// Every layer's update at position `pos` (whose slot and neighbours `step` names) for
-    /// the first `rows` rows: each cell reads its neighbours' states from their slots, then
-    /// overwrites its own slot with the new state.
+    /// Every layer's update at position `pos` for the first `rows` rows: each cell reads its
+    /// neighbours' states from the slots its layer's [`Step`] names, then overwrites its own
+    /// slot with the new state.
     fn layers(
         &mut self,
         model: &Model,
         rows: usize,
         pos: usize,
-        step: Step,
         mut record: Option<&mut (dyn Recorder<F> + '_)>,
     ) {
         let cell = model.cell();
@@ -241,21 +240,24 @@ impl<F: Real> Pass<F> {
         let dh = model.config().hidden as usize;
         let capacity = self.capacity;
         let slot = |s: usize| s * capacity * dh..s * capacity * dh + rows * dh;
-        let own = slot(step.slot);
+        let mut below_own = 0..0;
 
         for l in 0..model.config().layers as usize {
+            let step: Step = model.topology().layer_step(l, pos);
+            let own = slot(step.slot);
             let (below, rest) = self.hidden.split_at_mut(l);
             let states = &mut rest[0];
             let (outputs_below, outputs) = self.outputs.split_at_mut(l);
             let input = match l {
                 0 => Input::Values(&self.prev),
                 _ if separate => Input::States(&outputs_below[l - 1][..rows * dh]),
-                _ => Input::States(&below[l - 1][own.clone()]),
+                _ => Input::States(&below[l - 1][below_own.clone()]),
             };
             if let (Some(rec), true) = (record.as_deref_mut(), cell.tapes_gathered_states()) {
                 for n in step.neighbours() {
                     if !n.weight.reads_previous_position() {
-                        rec.neighbour_state(l, pos, &states[slot(n.slot)]);
+                        let index = n.weight.gathered_index();
+                        rec.neighbour_state(l, pos, index, &states[slot(n.slot)]);
                     }
                 }
             }
@@ -283,6 +285,7 @@ impl<F: Real> Pass<F> {
                 };
                 rec.state(l, pos, output);
             }
+            below_own = own;
         }
     }
 }

@@ -11,7 +11,9 @@
 //! one-hot alike. Layer 0's input x stacks the neighbours' one-hot vectors (`[x_h ; x_v]` on
 //! a grid); layer l > 0 reads the output of layer l - 1 at the same site and its own layer's
 //! neighbour states. Each neighbour weight has its own block, named by the topology: a
-//! chain's `hidden_weight`, a grid's `horizontal_weight` and `vertical_weight`.
+//! chain's (dilated or not) `hidden_weight`, a grid's `horizontal_weight` and
+//! `vertical_weight`, and on a periodic grid also `horizontal_wrap_weight` and
+//! `vertical_wrap_weight` (whose one-hots follow in x: `[x_h ; x_v ; x_hw ; x_vw]`).
 //!
 //! # Heads
 //!

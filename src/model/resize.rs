@@ -6,8 +6,9 @@ use crate::error::{Error, Result};
 
 impl Model {
     /// A new model on the `lx x ly` lattice with this model's parameters and every other
-    /// setting (cell, hidden units, layers, phase head, sign rule, seed); `u1_total` is the
-    /// new lattice's U(1) total (`None`: unconstrained). `self` is not changed.
+    /// setting (cell, hidden units, layers, phase head, sign rule, seed, boundary, dilation);
+    /// `u1_total` is the new lattice's U(1) total (`None`: unconstrained). `self` is not
+    /// changed.
     ///
     /// Nothing learned depends on the size: the cells' weights are shared by every site, the
     /// heads by every position, and the Marshall sign is a rule on coordinates (x + y even),

@@ -14,8 +14,8 @@ pub use reduction::AllReduce;
 
 use crate::error::{Error, Result};
 use crate::estimators::Estimate;
-use crate::model::codes::{CELLS, PHASES};
-use crate::model::{Model, ModelConfig};
+use crate::model::codes::{BOUNDARIES, CELLS, PHASES};
+use crate::model::{Boundary, Model, ModelConfig};
 use crate::optim::{AdamState, SrSolve};
 use reduction::Reduction;
 use workspace::StepWorkspace;
@@ -292,8 +292,16 @@ impl Vmc {
 /// phase=softsign` (without the line break). Optimiser checkpoints record it.
 pub(crate) fn model_shape(c: &ModelConfig) -> String {
     let (cell, phase) = (CELLS.name(c.cell), PHASES.name(c.phase));
-    format!(
+    let mut shape = format!(
         "cell={cell},lx={},ly={},local_dim={},hidden={},layers={},phase={phase}",
         c.lx, c.ly, c.local_dim, c.hidden, c.layers
-    )
+    );
+    // Only when not the default, so that the shapes recorded before they existed still match.
+    if c.boundary != Boundary::Open {
+        shape += &format!(",boundary={}", BOUNDARIES.name(c.boundary));
+    }
+    if c.dilation != 0 {
+        shape += &format!(",dilation={}", c.dilation);
+    }
+    shape
 }

@@ -149,14 +149,30 @@ static void test_config(void) {
   expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, sizes);
   snprintf(sizes, sizeof sizes, "to %zu bytes", sizeof bad);
   MENTIONS(sizes);
-  /* The topologies of ABI 0.3 that are not implemented yet, and values out of range. */
+  /* The topologies of ABI 0.3: a periodic grid and a dilated chain are made and keep their
+     fields; a periodic chain and a dilated grid are not defined; values out of range. */
   CHECK(cfg.boundary == RNNWF_BOUNDARY_OPEN && cfg.dilation == 0);
   CHECK(RNNWF_BOUNDARY_OPEN == 0 && RNNWF_BOUNDARY_PERIODIC == 1);
-  bad = cfg; bad.ly = 4; bad.boundary = RNNWF_BOUNDARY_PERIODIC;
+  {
+    rnnwf_model *made = NULL;
+    rnnwf_model_config got;
+    bad = cfg; bad.lx = 3; bad.ly = 3; bad.boundary = RNNWF_BOUNDARY_PERIODIC;
+    OK(rnnwf_model_new(&bad, &made));
+    got.struct_size = sizeof got;
+    OK(rnnwf_model_get_config(made, &got));
+    CHECK(got.boundary == RNNWF_BOUNDARY_PERIODIC && got.dilation == 0);
+    rnnwf_model_free(made);
+    bad = cfg; bad.layers = 3; bad.dilation = 1;
+    OK(rnnwf_model_new(&bad, &made));
+    OK(rnnwf_model_get_config(made, &got));
+    CHECK(got.boundary == RNNWF_BOUNDARY_OPEN && got.dilation == 1);
+    rnnwf_model_free(made);
+  }
+  bad = cfg; bad.boundary = RNNWF_BOUNDARY_PERIODIC;
   expect_new_fails(bad, RNNWF_ERR_UNSUPPORTED, "PERIODIC");
   bad = cfg; bad.boundary = 2;
   expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "boundary");
-  bad = cfg; bad.dilation = 1;
+  bad = cfg; bad.ly = 4; bad.dilation = 1;
   expect_new_fails(bad, RNNWF_ERR_UNSUPPORTED, "dilation");
   bad = cfg; bad.dilation = 2;
   expect_new_fails(bad, RNNWF_ERR_INVALID_ARGUMENT, "dilation");

@@ -126,6 +126,25 @@ pub fn psi_all(model: &Model) -> Vec<Complex64> {
         .collect()
 }
 
+/// How often each configuration of `all_configs(sites, 2)` occurs in `samples`.
+pub fn histogram(samples: &[u8], sites: usize) -> Vec<usize> {
+    let mut counts = vec![0; 1 << sites];
+    for c in samples.chunks(sites) {
+        counts[dense::index_of(c)] += 1;
+    }
+    counts
+}
+
+/// Pearson's chi-square of the observed `counts` against the probabilities `p`.
+pub fn chi_square(counts: &[usize], p: &[f64]) -> f64 {
+    let n = counts.iter().sum::<usize>() as f64;
+    counts
+        .iter()
+        .zip(p)
+        .map(|(&o, &p)| (o as f64 - p * n).powi(2) / (p * n))
+        .sum()
+}
+
 /// |a - b| <= tol * max(1, |b|).
 pub fn close(a: Complex64, b: Complex64, tol: f64) -> bool {
     (a - b).norm() <= tol * b.norm().max(1.0)

@@ -118,6 +118,28 @@ contains
     call m%create(bad, stat, errmsg)
     call check_error(stat, errmsg, RNNWF_ERR_UNSUPPORTED, 'PERIODIC', 'periodic boundary')
     bad = cfg
+    bad%ly = 3
+    bad%dilation = 1
+    call m%create(bad, stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_UNSUPPORTED, 'dilation', 'dilated grid')
+    bad = cfg
+    bad%lx = 3
+    bad%ly = 3
+    bad%boundary = RNNWF_BOUNDARY_PERIODIC
+    call m%create(bad, stat, errmsg)
+    call check(stat == RNNWF_OK, 'periodic grid')
+    call m%get_config(got)
+    call check(got%boundary == RNNWF_BOUNDARY_PERIODIC, 'periodic boundary round trip')
+    call m%destroy()
+    bad = cfg
+    bad%layers = 3
+    bad%dilation = 1
+    call m%create(bad, stat, errmsg)
+    call check(stat == RNNWF_OK, 'dilated chain')
+    call m%get_config(got)
+    call check(got%dilation == 1, 'dilation round trip')
+    call m%destroy()
+    bad = cfg
     bad%dilation = 2
     call m%create(bad, stat, errmsg)
     call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'dilation', 'dilation = 2')

@@ -58,11 +58,12 @@ def test_model_config_errors():
         rnnwf.Model(colour=1)
     with raises(rnnwf.ERR_INVALID_ARGUMENT, "rnnwf_model_new"):
         rnnwf.Model(lx=4, u1_total=9)  # more down spins than sites
-    # The topologies of ABI 0.3 that are not implemented yet, and values out of range.
+    # The topologies of ABI 0.3 this version does not define (a periodic chain, a dilated
+    # grid), and values out of range.
     with raises(rnnwf.ERR_UNSUPPORTED, "PERIODIC"):
-        rnnwf.Model(lx=4, ly=4, boundary="periodic")
+        rnnwf.Model(lx=4, boundary="periodic")
     with raises(rnnwf.ERR_UNSUPPORTED, "dilation"):
-        rnnwf.Model(lx=4, dilation=1)
+        rnnwf.Model(lx=4, ly=4, dilation=1)
     with raises(rnnwf.ERR_INVALID_ARGUMENT, "dilation"):
         rnnwf.Model(lx=4, dilation=2)
     with raises(rnnwf.ERR_INVALID_ARGUMENT, "boundary", "open"):

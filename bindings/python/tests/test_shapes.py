@@ -112,6 +112,16 @@ def test_config_keywords_and_names():
             assert by_code.config["cell"] == name == by_name.config["cell"]
 
 
+def test_periodic_grid_and_dilated_chain_keep_their_topology_and_normalise():
+    for kwargs in (dict(lx=3, ly=2, boundary="periodic"), dict(lx=6, layers=3, dilation=1)):
+        with rnnwf.Model(hidden=4, seed=3, **kwargs) as m:
+            c = m.config
+            assert {k: c[k] for k in ("boundary", "dilation")} == {
+                "boundary": kwargs.get("boundary", "open"), "dilation": kwargs.get("dilation", 0)}
+            configs = np.array([[(k >> i) & 1 for i in range(6)] for k in range(64)], dtype=np.uint8)
+            assert abs(np.exp(2 * m.log_psi(configs).real).sum() - 1) < 1e-10
+
+
 def test_f32_model_samples_what_it_evaluates():
     with rnnwf.Model(lx=6, hidden=8, seed=4, precision="f32") as single, \
             rnnwf.Model(lx=6, hidden=8, seed=4) as double:

@@ -319,7 +319,8 @@ pub(crate) struct Accumulate<'a, F> {
     pub outputs: &'a [F],
     /// Above layer 0, the layer below's `outputs`.
     pub inputs: Option<&'a [F]>,
-    /// The states read from neighbours other than the previous position, as taped.
+    /// The states read from neighbours other than the previous position, as taped:
+    /// `[positions x rows x gathered x dh]`.
     pub gathered: &'a [F],
     /// `[positions x rows]`: each row's value at each position.
     pub values: &'a [u8],
@@ -535,23 +536,26 @@ pub(super) fn accumulate_input<F: Real, S: GradientSink>(
 }
 
 /// The neighbour weights' gradients: each neighbour's state times `adjoints` (`[positions x
-/// rows x width]`), one product per run of positions that read it. A neighbour at the previous
-/// position: the outputs' index p is position p - 1's. Another: its state as taped when read.
+/// rows x width]`), one product per run of positions that read it ([`Topology::runs`]). A
+/// neighbour at the previous position: the outputs' index p is position p - 1's. Another:
+/// its state as taped when read, among the gathered ones at its `gathered_index`.
 pub(super) fn accumulate_neighbours<F: Real, S: GradientSink>(
     a: &Accumulate<'_, F>,
     sink: &mut S,
     adjoints: &[F],
     width: usize,
 ) {
+    let gathered_width = a.topology.gathered() * a.dh;
     for &weight in a.topology.weights() {
-        let states = if weight.reads_previous_position() {
-            a.outputs
-        } else {
-            a.gathered
-        };
-        for run in a.topology.runs(weight) {
-            let inputs = Columns::all(states, a.rows, a.dh, run.clone());
-            let adj = Columns::all(adjoints, a.rows, width, run);
+        for run in a.topology.runs(a.layer, weight) {
+            let inputs = if weight.reads_previous_position() {
+                Columns::all(a.outputs, a.rows, a.dh, run.states)
+            } else {
+                let first = weight.gathered_index() * a.dh;
+                Columns::all(a.gathered, a.rows, gathered_width, run.states)
+                    .only(first..first + a.dh)
+            };
+            let adj = Columns::all(adjoints, a.rows, width, run.positions);
             sink.product(&a.blocks.neighbours[weight.index()], inputs, adj);
         }
     }

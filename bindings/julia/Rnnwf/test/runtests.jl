@@ -57,8 +57,15 @@ end
         @test throws_rnnwf(() -> Model(hidden = 0), R.RNNWF_ERR_INVALID_ARGUMENT, "hidden")
         @test throws_rnnwf(() -> Model(ly = 0), R.RNNWF_ERR_INVALID_ARGUMENT, "ly")
         @test cfg.boundary == R.RNNWF_BOUNDARY_OPEN && cfg.dilation == 0
+        # A periodic chain and a dilated grid are not defined; a periodic grid and a
+        # dilated chain are made and keep their fields.
         @test throws_rnnwf(() -> Model(boundary = R.RNNWF_BOUNDARY_PERIODIC),
                            R.RNNWF_ERR_UNSUPPORTED, "PERIODIC")
+        @test throws_rnnwf(() -> Model(lx = 3, ly = 3, dilation = 1),
+                           R.RNNWF_ERR_UNSUPPORTED, "dilation")
+        @test config(Model(lx = 3, ly = 3, boundary = R.RNNWF_BOUNDARY_PERIODIC)).boundary ==
+              R.RNNWF_BOUNDARY_PERIODIC
+        @test config(Model(lx = 8, layers = 3, dilation = 1)).dilation == 1
         @test throws_rnnwf(() -> Model(dilation = 2), R.RNNWF_ERR_INVALID_ARGUMENT, "dilation")
         @test cfg.symmetry == R.RNNWF_SYMMETRY_NONE && cfg.precision == R.RNNWF_PRECISION_F64
         # Float32 passes: sampling gives the ln psi evaluation gives, close to float64's.

@@ -32,8 +32,9 @@ class Model(Handle):
     the C codes: ``cell`` "vanilla" | "gru" | "vanilla_elu" | "tensor_gru" | "linear_gated",
     ``phase`` "none" | "softsign", ``sign`` "none" | "marshall", and the keyword-only fields
     ``symmetry`` "none" | "lattice" | "lattice_spin_flip", ``precision`` "f64" | "f32",
-    ``boundary`` "open" | "periodic", and ``dilation`` 0 | 1 (the periodic and dilated
-    topologies are not implemented yet: Error ERR_UNSUPPORTED).
+    ``boundary`` "open" | "periodic" (the periodic 2D RNN, grids only), and ``dilation``
+    0 | 1 (layer l reads 2^l sites back, chains only; a periodic chain or a dilated grid:
+    Error ERR_UNSUPPORTED).
 
     The U(1) sector (fixed magnetisation; every sample in it), one of:
 
