@@ -617,14 +617,14 @@ module rnnwf_capi
     end function rnnwf_hamiltonian_new_local
 
     ! Adds to `h` the operator O on the k sites `sites[0..k)` whose matrix is `matrix`:
-    ! d^k x d^k complex numbers, row-major, element [a][b] = <a|O|b>, where the index of a local
-    ! configuration is sum_j s_{sites[j]} d^(k-1-j) (the first listed site most significant)
+    ! d^k x d^k complex numbers, row-major, element `[a][b] = <a|O|b>`, where the index of a
+    ! local configuration is `sum_j s_{sites[j]} d^(k-1-j)` (the first listed site most significant)
     ! and d is the operator's local dimension. Every function that takes an operator accepts
     ! these terms: local energies, estimates, training steps, the exact tools (up to 2^24
     ! basis states d^N) and rnnwf_sign_free.
     !
     ! Refused, leaving `h` unchanged: k = 0, a site >= n_sites or given twice, a NaN or
-    ! infinite entry, a matrix that is not Hermitian (|M[a][b] - conj(M[b][a])| above 1e-12
+    ! infinite entry, a matrix that is not Hermitian (`|M[a][b] - conj(M[b][a])|` above 1e-12
     ! times max(1, max |entry|); within it, the Hermitian part is kept)
     ! (RNNWF_ERR_INVALID_ARGUMENT, naming the entry); a d^k x d^k matrix no memory can hold
     ! (RNNWF_ERR_OUT_OF_MEMORY, naming the size).

@@ -1,6 +1,6 @@
 //! The Bose-Hubbard model with at most n_max bosons a site (local dimension n_max + 1, the
 //! site value the occupation n):
-//! H = -t sum_<ij> (b_i^dag b_j + b_j^dag b_i) + U/2 sum_i n_i (n_i - 1) - mu sum_i n_i.
+//! `H = -t sum_<ij> (b_i^dag b_j + b_j^dag b_i) + U/2 sum_i n_i (n_i - 1) - mu sum_i n_i`.
 
 use super::builtin::{check_coupling, lattice_sites};
 use super::lattice::nearest_neighbours;

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::model::MAX_LOCAL_DIM;
 use num_complex::Complex64;
 
-/// A matrix is Hermitian when |M[a][b] - conj(M[b][a])| <= this times max(1, max |M|);
+/// A matrix is Hermitian when `|M[a][b] - conj(M[b][a])|` <= this times max(1, max |M|);
 /// the operator keeps its Hermitian part (M + M^dagger) / 2, exactly Hermitian.
 pub const HERMITIAN_TOLERANCE: f64 = 1e-12;
 
@@ -66,7 +66,7 @@ impl Hamiltonian {
     }
 
     /// Adds the operator whose matrix on `sites` (k = sites.len() distinct sites, the first
-    /// most significant) is `matrix`, `[d^k][d^k]` row-major, element [a][b] = <a|O|b>.
+    /// most significant) is `matrix`, `[d^k][d^k]` row-major, element `[a][b] = <a|O|b>`.
     /// Refuses, leaving the operator unchanged: k = 0, a site out of range or given twice,
     /// a non-finite entry, a matrix that is not Hermitian within [`HERMITIAN_TOLERANCE`]
     /// (`InvalidArgument`); a matrix whose length is not d^k x d^k (`BufferSize`); a

@@ -1,5 +1,5 @@
 //! The spin-1 bilinear-biquadratic model with single-ion anisotropy,
-//! H = J sum_<ij> [S_i.S_j + beta (S_i.S_j)^2] + D sum_i (S^z_i)^2, in spin units (S^z has
+//! `H = J sum_<ij> [S_i.S_j + beta (S_i.S_j)^2] + D sum_i (S^z_i)^2`, in spin units (S^z has
 //! eigenvalues +1, 0, -1, held as site values 0, 1, 2). beta = 1/3 is the AKLT point, whose
 //! open chain has the ground energy -(2/3)(N-1) J; beta = 0 the Heisenberg model.
 
