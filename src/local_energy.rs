@@ -169,8 +169,13 @@ pub fn local_energies_naive(
 pub(crate) fn check_operator(model: &Model, h: &Hamiltonian) -> Result<()> {
     let d = model.config().local_dim as usize;
     if h.local_dim() != d {
+        let spin_half = if h.local_dim() == 2 {
+            " (spin-1/2)"
+        } else {
+            ""
+        };
         return Err(Error::invalid(format!(
-            "the operator acts on sites of local_dim = {} but the model has local_dim = {d}",
+            "the operator acts on sites of local_dim = {}{spin_half} but the model has local_dim = {d}",
             h.local_dim()
         )));
     }
