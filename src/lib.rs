@@ -61,9 +61,7 @@ pub use exact::{
     exact_expectation, exact_ground_energy, tfim_open_chain_ground_energy, MAX_EXACT_SITES,
     MAX_EXACT_STATES,
 };
-pub use hamiltonian::{
-    Hamiltonian, LocalTerm, Pauli, PauliString, HERMITIAN_TOLERANCE, MAX_RYDBERG_GROUP,
-};
+pub use hamiltonian::{Hamiltonian, LocalTerm, Pauli, PauliString, MAX_RYDBERG_GROUP};
 pub use kernels::simd_level_name;
 pub use local_energy::{local_energies, local_energies_naive};
 pub use model::{

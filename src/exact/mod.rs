@@ -24,7 +24,7 @@ pub use free_fermion::tfim_open_chain_ground_energy;
 pub const MAX_EXACT_SITES: usize = 24;
 
 /// Largest number of basis states d^N the exact tools accept, for any local dimension d.
-pub const MAX_EXACT_STATES: usize = 1 << MAX_EXACT_SITES;
+pub const MAX_EXACT_STATES: usize = 16_777_216; // 2^24, written out for cffi (see MAX_SITES)
 
 /// Configurations per call of the model while enumerating.
 const ENUMERATION_BATCH: usize = 1 << 12;

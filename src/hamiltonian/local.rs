@@ -10,7 +10,7 @@ use num_complex::Complex64;
 
 /// A matrix is Hermitian when `|M[a][b] - conj(M[b][a])|` <= this times max(1, max |M|);
 /// the operator keeps its Hermitian part (M + M^dagger) / 2, exactly Hermitian.
-pub const HERMITIAN_TOLERANCE: f64 = 1e-12;
+pub(crate) const HERMITIAN_TOLERANCE: f64 = 1e-12;
 
 /// One dense term: `matrix` is `[dim][dim]` row-major, dim = d^sites.len().
 #[derive(Clone, Debug, PartialEq)]
@@ -68,7 +68,7 @@ impl Hamiltonian {
     /// Adds the operator whose matrix on `sites` (k = sites.len() distinct sites, the first
     /// most significant) is `matrix`, `[d^k][d^k]` row-major, element `[a][b] = <a|O|b>`.
     /// Refuses, leaving the operator unchanged: k = 0, a site out of range or given twice,
-    /// a non-finite entry, a matrix that is not Hermitian within [`HERMITIAN_TOLERANCE`]
+    /// a non-finite entry, a matrix that is not Hermitian within 1e-12 relative
     /// (`InvalidArgument`); a matrix whose length is not d^k x d^k (`BufferSize`); a
     /// d^k x d^k matrix no memory can hold (`OutOfMemory`, naming the size).
     pub fn add_local(&mut self, sites: &[u32], matrix: &[Complex64]) -> Result<()> {

@@ -13,7 +13,7 @@ mod rydberg;
 mod spin1;
 mod triangular;
 
-pub use local::{LocalTerm, HERMITIAN_TOLERANCE};
+pub use local::LocalTerm;
 pub use pauli::Pauli;
 pub use rydberg::MAX_RYDBERG_GROUP;
 

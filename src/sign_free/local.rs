@@ -9,7 +9,7 @@ use crate::model::Model;
 use num_complex::Complex64;
 
 /// Most configurations of one group's sites the test enumerates.
-pub const MAX_SIGN_FREE_STATES: usize = 1 << 20;
+pub const MAX_SIGN_FREE_STATES: usize = 1_048_576; // 2^20, written out for cffi (see MAX_SITES)
 
 /// Whether every off-diagonal element of `op` times the sign rule is real and <= 0.
 pub(super) fn sign_free(model: &Model, op: &CompiledOperator) -> Result<bool> {
