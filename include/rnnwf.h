@@ -194,8 +194,10 @@
 #define RNNWF_SR_SOLVER_CG 3
 
 // An operator H = sum_k c_k P_k: real coefficients c_k times Pauli strings P_k (products of
-// X, Y, Z on distinct sites, eigenvalues +-1) on n_sites spin-1/2 sites. Opaque: made by
-// rnnwf_hamiltonian_new, _parse, _tfim, _heisenberg or _triangular, destroyed by rnnwf_hamiltonian_free.
+// X, Y, Z on distinct sites, eigenvalues +-1) on n_sites spin-1/2 sites, plus dense k-site
+// terms on any local dimension (rnnwf_hamiltonian_new_local, _add_local). Opaque: made by
+// rnnwf_hamiltonian_new, _new_local, _parse, _tfim, _heisenberg, _triangular, _spin1,
+// _bose_hubbard or _rydberg, destroyed by rnnwf_hamiltonian_free.
 // Terms on the same Pauli string merge (their coefficients add; a sum of exactly 0 drops
 // the term).
 typedef struct rnnwf_hamiltonian rnnwf_hamiltonian;
@@ -599,11 +601,83 @@ rnnwf_status rnnwf_hamiltonian_triangular(uint32_t lx,
 rnnwf_status rnnwf_hamiltonian_num_sites(const struct rnnwf_hamiltonian *h, size_t *out);
 
 // The number of distinct Pauli strings with a non-zero coefficient (a constant counts as
-// one).
+// one), plus the number of local terms added.
 rnnwf_status rnnwf_hamiltonian_num_terms(const struct rnnwf_hamiltonian *h, size_t *out);
 
 // Destroys an operator; NULL is a no-op. May run on any thread.
 void rnnwf_hamiltonian_free(struct rnnwf_hamiltonian *h);
+
+// The zero operator on `n_sites` sites (1 to 2^20) of `local_dim` values each (2 to 256),
+// for rnnwf_hamiltonian_add_local; with local_dim = 2 rnnwf_hamiltonian_add_term works on
+// it too. Other values are RNNWF_ERR_INVALID_ARGUMENT.
+rnnwf_status rnnwf_hamiltonian_new_local(uint32_t n_sites,
+                                         uint32_t local_dim,
+                                         struct rnnwf_hamiltonian **out);
+
+// Adds to `h` the operator O on the k sites `sites[0..k)` whose matrix is `matrix`:
+// d^k x d^k complex numbers, row-major, element `[a][b] = <a|O|b>`, where the index of a
+// local configuration is `sum_j s_{sites[j]} d^(k-1-j)` (the first listed site most significant)
+// and d is the operator's local dimension. Every function that takes an operator accepts
+// these terms: local energies, estimates, training steps, the exact tools (up to 2^24
+// basis states d^N) and rnnwf_sign_free.
+//
+// Refused, leaving `h` unchanged: k = 0, a site >= n_sites or given twice, a NaN or
+// infinite entry, a matrix that is not Hermitian (`|M[a][b] - conj(M[b][a])|` above 1e-12
+// times max(1, max |entry|); within it, the Hermitian part is kept)
+// (RNNWF_ERR_INVALID_ARGUMENT, naming the entry); a d^k x d^k matrix no memory can hold
+// (RNNWF_ERR_OUT_OF_MEMORY, naming the size).
+rnnwf_status rnnwf_hamiltonian_add_local(struct rnnwf_hamiltonian *h,
+                                         uint32_t k,
+                                         const uint32_t *sites,
+                                         const struct rnnwf_complex *matrix);
+
+// The number of values a site takes (2 for Pauli operators).
+rnnwf_status rnnwf_hamiltonian_local_dim(const struct rnnwf_hamiltonian *h, size_t *out);
+
+// The spin-1 bilinear-biquadratic model with single-ion anisotropy, in spin units:
+// `H = J sum_<ij> [S_i.S_j + beta (S_i.S_j)^2] + D sum_i (S^z_i)^2` on the chain (ly = 1)
+// or the lx*ly grid, local dimension 3 with site value 0, 1, 2 for S^z = +1, 0, -1.
+// beta = 0: Heisenberg; beta = 1/3: AKLT (open chain: E0 = -(2/3)(N-1) J).
+// `periodic` and the refusals as for rnnwf_hamiltonian_tfim (J, beta, D finite).
+rnnwf_status rnnwf_hamiltonian_spin1(uint32_t lx,
+                                     uint32_t ly,
+                                     uint32_t periodic,
+                                     double J,
+                                     double beta,
+                                     double D,
+                                     struct rnnwf_hamiltonian **out);
+
+// The Bose-Hubbard model with at most n_max bosons a site (1 <= n_max <= 255; local
+// dimension n_max + 1, the site value the occupation):
+// `H = -t sum_<ij> (b_i^dag b_j + h.c.) + U/2 sum_i n_i (n_i - 1) - mu sum_i n_i` on the
+// chain (ly = 1) or the lx*ly grid. `periodic` and the refusals as for
+// rnnwf_hamiltonian_tfim (t, U, mu finite).
+rnnwf_status rnnwf_hamiltonian_bose_hubbard(uint32_t lx,
+                                            uint32_t ly,
+                                            uint32_t periodic,
+                                            uint32_t n_max,
+                                            double t,
+                                            double U,
+                                            double mu,
+                                            struct rnnwf_hamiltonian **out);
+
+// A Rydberg atom array on the lx*ly square lattice (spacing 1, open boundaries):
+// `H = -Omega/2 sum_i sigma^x_i - delta sum_i n_i + sum_{i<j, r_ij <= cutoff} V_ij n_i n_j`,
+// `V_ij = Omega Rb^6 / r_ij^6`, n = |r><r| (atom value 1 = Rydberg state). The drive's sign
+// makes the ground state positive; prod_i Z_i maps it to +Omega/2 with the same spectrum.
+// `group` = g in 1..=4 atoms along x form one site: the atoms x = gX .. gX+g-1 of row y make
+// site X + (lx/g) y, of local dimension 2^g, its value their values as binary digits, the
+// leftmost atom most significant; lx must be a multiple of g. Refused
+// (RNNWF_ERR_INVALID_ARGUMENT): a NaN or infinite Omega or delta, a negative or non-finite
+// Rb or cutoff, a group out of range or not dividing lx, an empty or too large lattice.
+rnnwf_status rnnwf_hamiltonian_rydberg(uint32_t lx,
+                                       uint32_t ly,
+                                       double Omega,
+                                       double delta,
+                                       double Rb,
+                                       double cutoff,
+                                       uint32_t group,
+                                       struct rnnwf_hamiltonian **out);
 
 // Writes 1 to `out` when every off-diagonal element <s'|H|s> of `h`, times the sign rule of
 // `m` on both sides, is real and <= 0 for every pair of configurations (all 2^N, whatever

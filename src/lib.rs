@@ -59,8 +59,9 @@ pub use error::{Error, ErrorKind, Result};
 pub use estimators::{expectation, renyi2, Estimate, MAX_ESTIMATE_SAMPLES};
 pub use exact::{
     exact_expectation, exact_ground_energy, tfim_open_chain_ground_energy, MAX_EXACT_SITES,
+    MAX_EXACT_STATES,
 };
-pub use hamiltonian::{Hamiltonian, Pauli, PauliString};
+pub use hamiltonian::{Hamiltonian, LocalTerm, Pauli, PauliString, MAX_RYDBERG_GROUP};
 pub use kernels::simd_level_name;
 pub use local_energy::{local_energies, local_energies_naive};
 pub use model::{
@@ -68,4 +69,4 @@ pub use model::{
 };
 pub use num_complex::Complex64;
 pub use parallel::{num_threads, set_num_threads, CHUNK_ROWS, MAX_THREADS};
-pub use sign_free::{sign_free, MAX_SIGN_FREE_RANK};
+pub use sign_free::{sign_free, MAX_SIGN_FREE_RANK, MAX_SIGN_FREE_STATES};

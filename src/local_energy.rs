@@ -36,8 +36,8 @@ const SNAPSHOT_BUDGET_BYTES: usize = 32 << 20;
 const NAIVE_BATCH: usize = 4096;
 
 /// E_loc(s) for each of the `out.len()` configurations in `configs` (row-major
-/// `[n][n_sites]`), with prefix reuse. Refuses an operator on a different number of sites,
-/// a model whose sites are not spin-1/2 (local_dim != 2), and configurations outside the
+/// `[n][n_sites]`), with prefix reuse. Refuses an operator on a different number of sites
+/// or of another local dimension than the model's, and configurations outside the
 /// model's U(1) subspace (psi = 0 there), all as `InvalidArgument`; a local energy that is
 /// not finite (overflow) as `Numerical`, with `out` zeroed. With a symmetry, of psi_S, at |G| times the cost
 /// (`local_energy/symmetric.rs`).
@@ -68,7 +68,8 @@ fn local_energies_in<F: Real>(
 ) -> Result<()> {
     let n = out.len();
     let op = h.compiled();
-    if linear::applies(model) {
+    // The linear cell's flips are spin-1/2 flips.
+    if model.config().local_dim == 2 && linear::applies(model) {
         return linear::local_energies::<F>(model, op, configs, out);
     }
     if let Some(group) = model.symmetry_group() {
@@ -154,9 +155,7 @@ pub fn local_energies_naive(
                 }
                 let start = pending_configs.len();
                 pending_configs.extend_from_slice(config);
-                for &i in op.flips(g) {
-                    pending_configs[start + i as usize] ^= 1;
-                }
+                op.apply(g, &mut pending_configs[start..]);
                 pending.push((row, element));
                 if pending.len() == NAIVE_BATCH {
                     flush(&mut pending, &mut pending_configs, out)?;
@@ -169,13 +168,19 @@ pub fn local_energies_naive(
     zeroed_on_numerical(sampled.and_then(|()| fill(out)), out)
 }
 
-/// Refuses an operator that does not fit the model: a different number of sites, or sites
-/// that are not spin-1/2.
+/// Refuses an operator that does not fit the model: a different number of sites, or
+/// another local dimension.
 pub(crate) fn check_operator(model: &Model, h: &Hamiltonian) -> Result<()> {
-    let d = model.config().local_dim;
-    if d != 2 {
+    let d = model.config().local_dim as usize;
+    if h.local_dim() != d {
+        let spin_half = if h.local_dim() == 2 {
+            " (spin-1/2)"
+        } else {
+            ""
+        };
         return Err(Error::invalid(format!(
-            "Pauli operators act on spin-1/2 sites (local_dim = 2), but the model has local_dim = {d}"
+            "the operator acts on sites of local_dim = {}{spin_half} but the model has local_dim = {d}",
+            h.local_dim()
         )));
     }
     if h.num_sites() != model.num_sites() {
@@ -305,11 +310,10 @@ impl<F: Real> Workspace<F> {
         for (checkpoint, groups) in plan.groups_by_checkpoint.iter().enumerate() {
             let from = checkpoint * plan.stride;
             for &g in groups {
-                let flips = op.flips(g);
                 for (row, config) in configs.chunks_exact(sites).enumerate() {
                     let element = op.element(g, config);
                     if element == Complex64::new(0.0, 0.0)
-                        || (conserves_total && changes_total(flips, config))
+                        || (conserves_total && op.changes_total(g, config))
                     {
                         continue;
                     }
@@ -318,9 +322,7 @@ impl<F: Real> Workspace<F> {
                     self.snapshots.load(slot, &mut self.connected, j);
                     let dst = &mut self.batch_configs[j * sites..(j + 1) * sites];
                     dst.copy_from_slice(config);
-                    for &i in flips {
-                        dst[i as usize] ^= 1;
-                    }
+                    op.apply(g, dst);
                     self.batch_rows.push((row, element));
                     if self.batch_rows.len() == CHUNK_ROWS {
                         self.flush(model, from, out);
@@ -377,10 +379,4 @@ impl<F: Real> Workspace<F> {
         }
         self.batch_rows.clear();
     }
-}
-
-/// Whether flipping `flips` changes the sum of site values (spin-1/2: 0 <-> 1).
-fn changes_total(flips: &[u32], config: &[u8]) -> bool {
-    let ups = flips.iter().filter(|&&i| config[i as usize] == 0).count();
-    2 * ups != flips.len()
 }

@@ -12,6 +12,9 @@
 //! every other parity as a sum of basis parities, and the 2^r basis parities are free. That
 //! enumeration is exponential in r only; above `MAX_RANK` the group is decided by bounds
 //! (every term at its worst; the all-up configuration) or refused as `Unsupported`.
+//!
+//! Operators with dense local terms, on any local dimension, are decided by enumeration
+//! (`sign_free/local.rs`).
 
 use crate::error::{Error, Result};
 use crate::hamiltonian::Hamiltonian;
@@ -19,19 +22,28 @@ use crate::local_energy::check_operator;
 use crate::model::Model;
 use std::collections::HashMap;
 
+mod local;
+
+pub use local::MAX_SIGN_FREE_STATES;
+
 /// Largest rank of a flip group's sign masks decided by enumerating 2^rank parities.
 /// Built-in operators have rank <= 2 (XX + YY + ZZ on a bond: masks {}, {i, j}).
 pub const MAX_SIGN_FREE_RANK: u32 = 20;
 
 /// Whether `h` is sign-free under `model`'s sign rule: every off-diagonal element
-/// <s'|H|s> sigma(s') sigma(s) real and <= 0 for every pair of configurations (all 2^N,
+/// <s'|H|s> sigma(s') sigma(s) real and <= 0 for every pair of configurations (all d^N,
 /// whatever the model's U(1) constraint). The model's phase head plays no part. Refuses an
-/// operator on another number of sites or a model that is not spin-1/2 (`InvalidArgument`),
-/// and a flip group whose sign masks have rank above [`MAX_SIGN_FREE_RANK`] when no bound
-/// decides it (`Unsupported`, naming the group).
+/// operator on another number of sites or local dimension (`InvalidArgument`), a flip
+/// group whose sign masks have rank above [`MAX_SIGN_FREE_RANK`] when no bound decides it,
+/// and, with local terms, a group whose element depends on more than
+/// [`MAX_SIGN_FREE_STATES`] configurations of its sites (`Unsupported`, naming the group).
 pub fn sign_free(model: &Model, h: &Hamiltonian) -> Result<bool> {
     check_operator(model, h)?;
-    for (flips, terms) in h.compiled().groups() {
+    let op = h.try_compiled()?;
+    if op.has_local_terms() {
+        return local::sign_free(model, op);
+    }
+    for (flips, terms) in op.groups() {
         if flips.is_empty() {
             continue;
         }

@@ -289,6 +289,46 @@ class Hamiltonian : public Handle<rnnwf_hamiltonian, rnnwf_hamiltonian_free> {
                                                  periodic ? 1u : 0u, J));
   }
 
+  // The zero operator on n_sites sites of local_dim values, for add_local.
+  static Hamiltonian new_local(std::uint32_t n_sites, std::uint32_t local_dim) {
+    return adopt(detail::make<rnnwf_hamiltonian>(rnnwf_hamiltonian_new_local, n_sites, local_dim));
+  }
+  // J sum_<ij> [S.S + beta (S.S)^2] + D sum (S^z)^2 on spin-1 sites (beta = 1/3: AKLT).
+  static Hamiltonian spin1(std::uint32_t lx, std::uint32_t ly, bool periodic, double J,
+                           double beta, double D) {
+    return adopt(detail::make<rnnwf_hamiltonian>(rnnwf_hamiltonian_spin1, lx, ly,
+                                                 periodic ? 1u : 0u, J, beta, D));
+  }
+  // -t sum_<ij> (b_i^dag b_j + h.c.) + U/2 sum n(n-1) - mu sum n, occupations 0..n_max.
+  static Hamiltonian bose_hubbard(std::uint32_t lx, std::uint32_t ly, bool periodic,
+                                  std::uint32_t n_max, double t, double U, double mu) {
+    return adopt(detail::make<rnnwf_hamiltonian>(rnnwf_hamiltonian_bose_hubbard, lx, ly,
+                                                 periodic ? 1u : 0u, n_max, t, U, mu));
+  }
+  // -Omega/2 sum sigma^x - delta sum n + sum_{r <= cutoff} Omega Rb^6 / r^6 n n on the lx*ly
+  // array, `group` atoms along x per site (local dimension 2^group).
+  static Hamiltonian rydberg(std::uint32_t lx, std::uint32_t ly, double Omega, double delta,
+                             double Rb, double cutoff, std::uint32_t group) {
+    return adopt(detail::make<rnnwf_hamiltonian>(rnnwf_hamiltonian_rydberg, lx, ly, Omega,
+                                                 delta, Rb, cutoff, group));
+  }
+
+  // Adds the Hermitian operator whose d^k x d^k row-major `matrix` (<a|O|b>, the first listed
+  // site most significant) acts on the k `sites`; matrix must hold exactly d^k * d^k values.
+  Hamiltonian &add_local(const std::vector<std::uint32_t> &sites,
+                         const std::vector<Complex> &matrix) {
+    std::size_t side = 1;
+    for (std::size_t j = 0; j < sites.size(); ++j) side *= local_dim();
+    if (!sites.empty() && matrix.size() != side * side)
+      detail::buffer_size_error("add_local: matrix must hold d^k x d^k = " +
+                         std::to_string(side * side) + " values, got " +
+                         std::to_string(matrix.size()));
+    check(rnnwf_hamiltonian_add_local(raw(), static_cast<std::uint32_t>(sites.size()),
+                                      sites.data(),
+                                      reinterpret_cast<const rnnwf_complex *>(matrix.data())));
+    return *this;
+  }
+
   // Adds coeff * P, P with Pauli letter paulis[k] on sites[k] (n_ops of each); "" and 0 sites
   // add a constant. A refused term leaves the operator unchanged.
   void add_term(double coeff, const char *paulis, const std::uint32_t *sites,
@@ -310,6 +350,11 @@ class Hamiltonian : public Handle<rnnwf_hamiltonian, rnnwf_hamiltonian_free> {
   std::size_t num_terms() const {
     std::size_t n = 0;
     check(rnnwf_hamiltonian_num_terms(raw(), &n));
+    return n;
+  }
+  std::size_t local_dim() const {
+    std::size_t n = 0;
+    check(rnnwf_hamiltonian_local_dim(raw(), &n));
     return n;
   }
 

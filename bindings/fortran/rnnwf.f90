@@ -59,6 +59,7 @@ module rnnwf
       model_log_psi_grad, model_local_energies, model_expectation_seed32, &
       model_expectation_seed64, model_renyi2_seed32, model_renyi2_seed64, &
       model_exact_expectation, model_sign_free
+  private :: ham_new_local, ham_spin1, ham_bose_hubbard, ham_rydberg, ham_add_local, ham_local_dim
   private :: ham_create, ham_parse, ham_tfim, ham_heisenberg, ham_triangular, ham_adopt, ham_add_term, &
       ham_num_sites, ham_num_terms, ham_ground_energy, ham_destroy, ham_final, ham_assign, &
       ham_is_created, ham_handle, c_sites, c_periodic
@@ -114,6 +115,12 @@ module rnnwf
     procedure :: tfim => ham_tfim
     procedure :: heisenberg => ham_heisenberg
     procedure :: triangular => ham_triangular
+    procedure :: new_local => ham_new_local
+    procedure :: spin1 => ham_spin1
+    procedure :: bose_hubbard => ham_bose_hubbard
+    procedure :: rydberg => ham_rydberg
+    procedure :: add_local => ham_add_local
+    procedure :: local_dim => ham_local_dim
     procedure :: add_term => ham_add_term
     procedure :: num_sites => ham_num_sites
     procedure :: num_terms => ham_num_terms
@@ -799,6 +806,120 @@ contains
     call ham_adopt(self, rnnwf_hamiltonian_triangular(int(lx, c_int32_t), int(ly, c_int32_t), &
         c_periodic(periodic), J, out), out, stat, errmsg)
   end subroutine ham_triangular
+
+  ! The zero operator on n_sites sites of local_dim values each, for add_local.
+  subroutine ham_new_local(self, n_sites, local_dim, stat, errmsg)
+    class(rnnwf_hamiltonian), intent(inout) :: self
+    integer, intent(in) :: n_sites, local_dim
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    type(c_ptr) :: out
+    if (n_sites < 0 .or. local_dim < 0) then
+      call fail(RNNWF_ERR_INVALID_ARGUMENT, 'rnnwf_hamiltonian%new_local: n_sites or local_dim < 0', &
+          stat, errmsg)
+      return
+    end if
+    out = c_null_ptr
+    call ham_adopt(self, rnnwf_hamiltonian_new_local(int(n_sites, c_int32_t), &
+        int(local_dim, c_int32_t), out), out, stat, errmsg)
+  end subroutine ham_new_local
+
+  ! J sum_<ij> [S.S + beta (S.S)^2] + D sum (S^z)^2 on spin-1 sites (beta = 1/3: AKLT).
+  subroutine ham_spin1(self, lx, ly, periodic, J, beta, D, stat, errmsg)
+    class(rnnwf_hamiltonian), intent(inout) :: self
+    integer, intent(in) :: lx, ly
+    logical, intent(in) :: periodic
+    real(c_double), intent(in) :: J, beta, D
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    type(c_ptr) :: out
+    if (lx < 0 .or. ly < 0) then
+      call fail(RNNWF_ERR_INVALID_ARGUMENT, 'rnnwf_hamiltonian%spin1: lx or ly < 0', stat, errmsg)
+      return
+    end if
+    out = c_null_ptr
+    call ham_adopt(self, rnnwf_hamiltonian_spin1(int(lx, c_int32_t), int(ly, c_int32_t), &
+        c_periodic(periodic), J, beta, D, out), out, stat, errmsg)
+  end subroutine ham_spin1
+
+  ! -t sum_<ij> (b_i^dag b_j + h.c.) + U/2 sum n(n-1) - mu sum n, occupations 0..n_max.
+  subroutine ham_bose_hubbard(self, lx, ly, periodic, n_max, t, U, mu, stat, errmsg)
+    class(rnnwf_hamiltonian), intent(inout) :: self
+    integer, intent(in) :: lx, ly, n_max
+    logical, intent(in) :: periodic
+    real(c_double), intent(in) :: t, U, mu
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    type(c_ptr) :: out
+    if (lx < 0 .or. ly < 0 .or. n_max < 0) then
+      call fail(RNNWF_ERR_INVALID_ARGUMENT, 'rnnwf_hamiltonian%bose_hubbard: lx, ly or n_max < 0', &
+          stat, errmsg)
+      return
+    end if
+    out = c_null_ptr
+    call ham_adopt(self, rnnwf_hamiltonian_bose_hubbard(int(lx, c_int32_t), int(ly, c_int32_t), &
+        c_periodic(periodic), int(n_max, c_int32_t), t, U, mu, out), out, stat, errmsg)
+  end subroutine ham_bose_hubbard
+
+  ! -Omega/2 sum sigma^x - delta sum n + sum_{r <= cutoff} Omega Rb^6 / r^6 n n on the lx*ly
+  ! array, `group` atoms along x per site (local dimension 2**group).
+  subroutine ham_rydberg(self, lx, ly, Omega, delta, Rb, cutoff, group, stat, errmsg)
+    class(rnnwf_hamiltonian), intent(inout) :: self
+    integer, intent(in) :: lx, ly, group
+    real(c_double), intent(in) :: Omega, delta, Rb, cutoff
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    type(c_ptr) :: out
+    if (lx < 0 .or. ly < 0 .or. group < 0) then
+      call fail(RNNWF_ERR_INVALID_ARGUMENT, 'rnnwf_hamiltonian%rydberg: lx, ly or group < 0', &
+          stat, errmsg)
+      return
+    end if
+    out = c_null_ptr
+    call ham_adopt(self, rnnwf_hamiltonian_rydberg(int(lx, c_int32_t), int(ly, c_int32_t), &
+        Omega, delta, Rb, cutoff, int(group, c_int32_t), out), out, stat, errmsg)
+  end subroutine ham_rydberg
+
+  ! Adds the Hermitian operator matrix (d^k x d^k, matrix(a+1, b+1) = <a|O|b>, the first
+  ! listed site most significant) on the k sites (from 0).
+  subroutine ham_add_local(self, sites, matrix, stat, errmsg)
+    class(rnnwf_hamiltonian), intent(inout) :: self
+    integer, intent(in) :: sites(:)
+    complex(c_double_complex), intent(in) :: matrix(:, :)
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    integer(c_int32_t), allocatable, target :: s(:)
+    complex(c_double_complex), allocatable, target :: m(:, :)
+    type(c_ptr) :: p
+    integer :: d
+    if (.not. c_sites(sites, s, 'rnnwf_hamiltonian%add_local', stat, errmsg)) return
+    d = self%local_dim(stat, errmsg)
+    if (present(stat)) then
+      if (stat /= 0) return
+    end if
+    if (size(s) > 0 .and. (size(matrix, 1) /= d**size(s) .or. size(matrix, 2) /= d**size(s))) then
+      call fail(RNNWF_ERR_BUFFER_SIZE, 'rnnwf_hamiltonian%add_local: matrix is not d^k x d^k', &
+          stat, errmsg)
+      return
+    end if
+    ! Row-major for C: the transpose, column-major.
+    m = transpose(matrix)
+    p = c_null_ptr
+    if (size(s) > 0) p = c_loc(s)
+    call finish(rnnwf_hamiltonian_add_local(self%ptr, int(size(s), c_int32_t), p, c_loc(m)), &
+        stat, errmsg)
+  end subroutine ham_add_local
+
+  ! The number of values a site takes (2 for Pauli operators).
+  integer function ham_local_dim(self, stat, errmsg)
+    class(rnnwf_hamiltonian), intent(in) :: self
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    integer(c_size_t), target :: n
+    n = 0
+    call finish(rnnwf_hamiltonian_local_dim(self%ptr, c_loc(n)), stat, errmsg)
+    ham_local_dim = size_or_stop(n)
+  end function ham_local_dim
 
   ! Adds coeff * P, P with Pauli letter paulis(k:k) on site sites(k) (from 0); paulis = ''
   ! and sites = [integer ::] add a constant. A refused term leaves the operator unchanged.

@@ -593,7 +593,7 @@ module rnnwf_capi
     end function rnnwf_hamiltonian_num_sites
 
     ! The number of distinct Pauli strings with a non-zero coefficient (a constant counts as
-    ! one).
+    ! one), plus the number of local terms added.
     function rnnwf_hamiltonian_num_terms(h, out) bind(C, name="rnnwf_hamiltonian_num_terms") &
         result(res)
       import
@@ -609,6 +609,115 @@ module rnnwf_capi
       implicit none
       type(c_ptr), value :: h
     end subroutine rnnwf_hamiltonian_free
+
+    ! The zero operator on `n_sites` sites (1 to 2^20) of `local_dim` values each (2 to 256),
+    ! for rnnwf_hamiltonian_add_local; with local_dim = 2 rnnwf_hamiltonian_add_term works on
+    ! it too. Other values are RNNWF_ERR_INVALID_ARGUMENT.
+    function rnnwf_hamiltonian_new_local(n_sites, local_dim, out) bind(C, &
+        name="rnnwf_hamiltonian_new_local") result(res)
+      import
+      implicit none
+      integer(c_int32_t), value :: n_sites
+      integer(c_int32_t), value :: local_dim
+      type(c_ptr), intent(inout) :: out
+      integer(c_int32_t) :: res
+    end function rnnwf_hamiltonian_new_local
+
+    ! Adds to `h` the operator O on the k sites `sites[0..k)` whose matrix is `matrix`:
+    ! d^k x d^k complex numbers, row-major, element `[a][b] = <a|O|b>`, where the index of a
+    ! local configuration is `sum_j s_{sites[j]} d^(k-1-j)` (the first listed site most significant)
+    ! and d is the operator's local dimension. Every function that takes an operator accepts
+    ! these terms: local energies, estimates, training steps, the exact tools (up to 2^24
+    ! basis states d^N) and rnnwf_sign_free.
+    !
+    ! Refused, leaving `h` unchanged: k = 0, a site >= n_sites or given twice, a NaN or
+    ! infinite entry, a matrix that is not Hermitian (`|M[a][b] - conj(M[b][a])|` above 1e-12
+    ! times max(1, max |entry|); within it, the Hermitian part is kept)
+    ! (RNNWF_ERR_INVALID_ARGUMENT, naming the entry); a d^k x d^k matrix no memory can hold
+    ! (RNNWF_ERR_OUT_OF_MEMORY, naming the size).
+    function rnnwf_hamiltonian_add_local(h, k, sites, matrix) bind(C, &
+        name="rnnwf_hamiltonian_add_local") result(res)
+      import
+      implicit none
+      type(c_ptr), value :: h
+      integer(c_int32_t), value :: k
+      type(c_ptr), value :: sites
+      type(c_ptr), value :: matrix
+      integer(c_int32_t) :: res
+    end function rnnwf_hamiltonian_add_local
+
+    ! The number of values a site takes (2 for Pauli operators).
+    function rnnwf_hamiltonian_local_dim(h, out) bind(C, name="rnnwf_hamiltonian_local_dim") &
+        result(res)
+      import
+      implicit none
+      type(c_ptr), value :: h
+      type(c_ptr), value :: out
+      integer(c_int32_t) :: res
+    end function rnnwf_hamiltonian_local_dim
+
+    ! The spin-1 bilinear-biquadratic model with single-ion anisotropy, in spin units:
+    ! `H = J sum_<ij> [S_i.S_j + beta (S_i.S_j)^2] + D sum_i (S^z_i)^2` on the chain (ly = 1)
+    ! or the lx*ly grid, local dimension 3 with site value 0, 1, 2 for S^z = +1, 0, -1.
+    ! beta = 0: Heisenberg; beta = 1/3: AKLT (open chain: E0 = -(2/3)(N-1) J).
+    ! `periodic` and the refusals as for rnnwf_hamiltonian_tfim (J, beta, D finite).
+    function rnnwf_hamiltonian_spin1(lx, ly, periodic, J, beta, D, out) bind(C, &
+        name="rnnwf_hamiltonian_spin1") result(res)
+      import
+      implicit none
+      integer(c_int32_t), value :: lx
+      integer(c_int32_t), value :: ly
+      integer(c_int32_t), value :: periodic
+      real(c_double), value :: J
+      real(c_double), value :: beta
+      real(c_double), value :: D
+      type(c_ptr), intent(inout) :: out
+      integer(c_int32_t) :: res
+    end function rnnwf_hamiltonian_spin1
+
+    ! The Bose-Hubbard model with at most n_max bosons a site (1 <= n_max <= 255; local
+    ! dimension n_max + 1, the site value the occupation):
+    ! `H = -t sum_<ij> (b_i^dag b_j + h.c.) + U/2 sum_i n_i (n_i - 1) - mu sum_i n_i` on the
+    ! chain (ly = 1) or the lx*ly grid. `periodic` and the refusals as for
+    ! rnnwf_hamiltonian_tfim (t, U, mu finite).
+    function rnnwf_hamiltonian_bose_hubbard(lx, ly, periodic, n_max, t, U, mu, out) bind(C, &
+        name="rnnwf_hamiltonian_bose_hubbard") result(res)
+      import
+      implicit none
+      integer(c_int32_t), value :: lx
+      integer(c_int32_t), value :: ly
+      integer(c_int32_t), value :: periodic
+      integer(c_int32_t), value :: n_max
+      real(c_double), value :: t
+      real(c_double), value :: U
+      real(c_double), value :: mu
+      type(c_ptr), intent(inout) :: out
+      integer(c_int32_t) :: res
+    end function rnnwf_hamiltonian_bose_hubbard
+
+    ! A Rydberg atom array on the lx*ly square lattice (spacing 1, open boundaries):
+    ! `H = -Omega/2 sum_i sigma^x_i - delta sum_i n_i + sum_{i<j, r_ij <= cutoff} V_ij n_i n_j`,
+    ! `V_ij = Omega Rb^6 / r_ij^6`, n = |r><r| (atom value 1 = Rydberg state). The drive's sign
+    ! makes the ground state positive; prod_i Z_i maps it to +Omega/2 with the same spectrum.
+    ! `group` = g in 1..=4 atoms along x form one site: the atoms x = gX .. gX+g-1 of row y make
+    ! site X + (lx/g) y, of local dimension 2^g, its value their values as binary digits, the
+    ! leftmost atom most significant; lx must be a multiple of g. Refused
+    ! (RNNWF_ERR_INVALID_ARGUMENT): a NaN or infinite Omega or delta, a negative or non-finite
+    ! Rb or cutoff, a group out of range or not dividing lx, an empty or too large lattice.
+    function rnnwf_hamiltonian_rydberg(lx, ly, Omega, delta, Rb, cutoff, group, out) bind(C, &
+        name="rnnwf_hamiltonian_rydberg") result(res)
+      import
+      implicit none
+      integer(c_int32_t), value :: lx
+      integer(c_int32_t), value :: ly
+      real(c_double), value :: Omega
+      real(c_double), value :: delta
+      real(c_double), value :: Rb
+      real(c_double), value :: cutoff
+      integer(c_int32_t), value :: group
+      type(c_ptr), intent(inout) :: out
+      integer(c_int32_t) :: res
+    end function rnnwf_hamiltonian_rydberg
 
     ! Writes 1 to `out` when every off-diagonal element <s'|H|s> of `h`, times the sign rule of
     ! `m` on both sides, is real and <= 0 for every pair of configurations (all 2^N, whatever

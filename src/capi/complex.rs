@@ -31,6 +31,12 @@ pub(crate) fn as_engine_mut(out: &mut [rnnwf_complex]) -> &mut [Complex64] {
     unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<Complex64>(), out.len()) }
 }
 
+/// The caller's array seen as the engine's complex numbers, read in place.
+pub(crate) fn as_engine(values: &[rnnwf_complex]) -> &[Complex64] {
+    // SAFETY: the same layout as in `as_engine_mut`; a shared borrow for its lifetime.
+    unsafe { std::slice::from_raw_parts(values.as_ptr().cast::<Complex64>(), values.len()) }
+}
+
 impl From<Complex64> for rnnwf_complex {
     fn from(z: Complex64) -> Self {
         rnnwf_complex { re: z.re, im: z.im }

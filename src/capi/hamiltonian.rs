@@ -10,8 +10,10 @@ use crate::hamiltonian::Hamiltonian;
 use std::ffi::c_char;
 
 /// An operator H = sum_k c_k P_k: real coefficients c_k times Pauli strings P_k (products of
-/// X, Y, Z on distinct sites, eigenvalues +-1) on n_sites spin-1/2 sites. Opaque: made by
-/// rnnwf_hamiltonian_new, _parse, _tfim, _heisenberg or _triangular, destroyed by rnnwf_hamiltonian_free.
+/// X, Y, Z on distinct sites, eigenvalues +-1) on n_sites spin-1/2 sites, plus dense k-site
+/// terms on any local dimension (rnnwf_hamiltonian_new_local, _add_local). Opaque: made by
+/// rnnwf_hamiltonian_new, _new_local, _parse, _tfim, _heisenberg, _triangular, _spin1,
+/// _bose_hubbard or _rydberg, destroyed by rnnwf_hamiltonian_free.
 /// Terms on the same Pauli string merge (their coefficients add; a sum of exactly 0 drops
 /// the term).
 pub struct rnnwf_hamiltonian {
@@ -22,20 +24,24 @@ impl rnnwf_hamiltonian {
     pub(crate) fn hamiltonian(&self) -> &Hamiltonian {
         &self.h
     }
+
+    pub(super) fn hamiltonian_mut(&mut self) -> &mut Hamiltonian {
+        &mut self.h
+    }
 }
 
 /// Hands a new operator to the caller.
 ///
 /// # Safety
 /// `out` must be valid for writing a handle.
-unsafe fn hand_out(out: OutSlot<*mut rnnwf_hamiltonian>, h: Hamiltonian) {
+pub(super) unsafe fn hand_out(out: OutSlot<*mut rnnwf_hamiltonian>, h: Hamiltonian) {
     // SAFETY: passed on from the caller.
     unsafe { out.write(into_handle(rnnwf_hamiltonian { h })) };
 }
 
 /// The boolean flag `periodic`: 0 (open boundaries) or 1 (periodic); anything else is
 /// refused rather than guessed.
-fn periodic_flag(periodic: u32) -> Result<bool, Failure> {
+pub(super) fn periodic_flag(periodic: u32) -> Result<bool, Failure> {
     match periodic {
         0 => Ok(false),
         1 => Ok(true),
@@ -204,7 +210,7 @@ pub unsafe extern "C" fn rnnwf_hamiltonian_num_sites(
 }
 
 /// The number of distinct Pauli strings with a non-zero coefficient (a constant counts as
-/// one).
+/// one), plus the number of local terms added.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_hamiltonian_num_terms(
     h: *const rnnwf_hamiltonian,

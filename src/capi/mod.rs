@@ -30,6 +30,7 @@ mod sample;
 mod gradient;
 
 mod hamiltonian;
+mod local_operator;
 mod sign_free;
 
 mod local_energy;
@@ -58,6 +59,7 @@ pub use gradient::rnnwf_log_psi_grad;
 pub use hamiltonian::*;
 pub use last_error::rnnwf_last_error;
 pub use local_energy::rnnwf_local_energies;
+pub use local_operator::*;
 pub use model::*;
 pub use sample::{rnnwf_log_psi, rnnwf_sample};
 pub use sign_free::rnnwf_sign_free;

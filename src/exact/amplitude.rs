@@ -25,6 +25,8 @@ pub(crate) trait Amplitude:
     fn re_dot(self, other: Self) -> f64;
     /// A start-vector element from two pseudo-random numbers.
     fn from_seed_values(re: f64, im: f64) -> Self;
+    /// A matrix element; for f64 its real part (used only when every element is real).
+    fn from_complex(c: Complex64) -> Self;
 }
 
 impl Amplitude for f64 {
@@ -37,6 +39,9 @@ impl Amplitude for f64 {
     fn from_seed_values(re: f64, _im: f64) -> f64 {
         re
     }
+    fn from_complex(c: Complex64) -> f64 {
+        c.re
+    }
 }
 
 impl Amplitude for Complex64 {
@@ -48,6 +53,9 @@ impl Amplitude for Complex64 {
     }
     fn from_seed_values(re: f64, im: f64) -> Complex64 {
         Complex64::new(re, im)
+    }
+    fn from_complex(c: Complex64) -> Complex64 {
+        c
     }
 }
 

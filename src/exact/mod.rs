@@ -1,10 +1,12 @@
 //! Exact tools for small systems: expectation values by full enumeration of the model's
-//! amplitudes, and ground energies by Lanczos, both over all 2^N basis states.
+//! amplitudes, and ground energies by Lanczos, both over all d^N basis states (d = 2 for
+//! Pauli operators, whose bit-mask form is the faster one).
 
 mod amplitude;
 mod bit_operator;
 mod free_fermion;
 mod lanczos;
+mod local_operator;
 
 use crate::buffer::try_zeroed_vec;
 use crate::error::{Error, Result};
@@ -12,6 +14,7 @@ use crate::hamiltonian::Hamiltonian;
 use crate::local_energy::check_operator;
 use crate::model::Model;
 use bit_operator::BitOperator;
+use local_operator::LocalOperator;
 use num_complex::Complex64;
 
 pub use free_fermion::tfim_open_chain_ground_energy;
@@ -20,21 +23,28 @@ pub use free_fermion::tfim_open_chain_ground_energy;
 /// them takes 256 MiB).
 pub const MAX_EXACT_SITES: usize = 24;
 
+/// Largest number of basis states d^N the exact tools accept, for any local dimension d.
+pub const MAX_EXACT_STATES: usize = 16_777_216; // 2^24, written out for cffi (see MAX_SITES)
+
 /// Configurations per call of the model while enumerating.
 const ENUMERATION_BATCH: usize = 1 << 12;
 
 /// <psi|op|psi> / <psi|psi> = sum_s P(s) O_loc(s), by enumerating every configuration
-/// (at most 2^24 of them; `InvalidArgument` beyond). Refuses an operator that does not fit
+/// (at most 2^24 of them, d^N for local dimension d; `InvalidArgument` beyond). Refuses an operator that does not fit
 /// the model as [`crate::local_energies`] does, and a value that overflows (`Numerical`).
 pub fn exact_expectation(model: &Model, op: &Hamiltonian) -> Result<Complex64> {
     check_operator(model, op)?;
-    op.try_compiled()?;
+    let compiled = op.try_compiled()?;
     let sites = model.num_sites();
-    check_size(sites)?;
-    let psi = enumerate_psi(model)?;
-    let h = BitOperator::new(op);
+    let dim = check_size(sites, op.local_dim())?;
+    let psi = enumerate_psi(model, dim)?;
     let mut h_psi = try_zeroed_vec(psi.len(), "H psi over every configuration")?;
-    h.apply(&h.diagonal()?, &psi, &mut h_psi);
+    if compiled.has_local_terms() {
+        LocalOperator::new(compiled, op.local_dim(), sites, dim).apply(&psi, &mut h_psi);
+    } else {
+        let h = BitOperator::new(op);
+        h.apply(&h.diagonal()?, &psi, &mut h_psi);
+    }
     let value: Complex64 = psi.iter().zip(&h_psi).map(|(a, b)| a.conj() * b).sum();
     let norm: f64 = psi.iter().map(|a| a.norm_sqr()).sum();
     let mean = value / norm;
@@ -50,54 +60,70 @@ pub fn exact_expectation(model: &Model, op: &Hamiltonian) -> Result<Complex64> {
 /// square the solver forms, so the squares stay below f64::MAX.
 const MAX_LANCZOS_NORM: f64 = 1e150;
 
-/// The lowest eigenvalue of `h` by Lanczos over all 2^N states (N <= 24; `InvalidArgument`
-/// beyond), to a residual of 1e-10 relative: real vectors when every matrix element is
+/// The lowest eigenvalue of `h` by Lanczos over all d^N states (at most 2^24;
+/// `InvalidArgument` beyond), to a residual of 1e-10 relative: real vectors when every matrix element is
 /// real, complex ones otherwise. Coefficients whose magnitudes sum above 1e150 are refused
 /// (`Numerical`): the solver's squared norms would overflow.
 pub fn exact_ground_energy(h: &Hamiltonian) -> Result<f64> {
-    check_size(h.num_sites())?;
-    let norm_bound: f64 = h.terms().map(|(c, _)| c.abs()).sum();
+    let dim = check_size(h.num_sites(), h.local_dim())?;
+    let norm_bound = h.norm_bound();
     if norm_bound.is_nan() || norm_bound > MAX_LANCZOS_NORM {
         return Err(Error::numerical(format!(
             "the operator's coefficients sum to {norm_bound:e} in magnitude; Lanczos takes at most {MAX_LANCZOS_NORM:e} (beyond, the squared norms it forms overflow)"
         )));
     }
-    h.try_compiled()?;
+    let compiled = h.try_compiled()?;
+    if compiled.has_local_terms() {
+        let op = LocalOperator::new(compiled, h.local_dim(), h.num_sites(), dim);
+        let e0 = if compiled.is_real() {
+            lanczos::lowest_eigenvalue::<f64>(dim, |v, out| op.apply(v, out))
+        } else {
+            lanczos::lowest_eigenvalue::<Complex64>(dim, |v, out| op.apply(v, out))
+        }?;
+        return finite_ground_energy(e0);
+    }
     let op = BitOperator::new(h);
-    let dim = 1usize << h.num_sites();
     let diagonal = op.diagonal()?;
     let e0 = if op.is_real() {
         lanczos::lowest_eigenvalue::<f64>(dim, |v, out| op.apply(&diagonal, v, out))
     } else {
         lanczos::lowest_eigenvalue::<Complex64>(dim, |v, out| op.apply(&diagonal, v, out))
     }?;
+    finite_ground_energy(e0)
+}
+
+fn finite_ground_energy(e0: f64) -> Result<f64> {
     if !e0.is_finite() {
         return Err(Error::numerical(format!("Lanczos gave E0 = {e0}")));
     }
     Ok(e0)
 }
 
-fn check_size(sites: usize) -> Result<()> {
-    if sites > MAX_EXACT_SITES {
-        return Err(Error::invalid(format!(
-            "exact tools enumerate all 2^N states and accept N <= {MAX_EXACT_SITES} sites; got N = {sites}"
-        )));
+/// d^N, refused beyond [`MAX_EXACT_STATES`].
+fn check_size(sites: usize, d: usize) -> Result<usize> {
+    let dim = u32::try_from(sites).ok().and_then(|n| d.checked_pow(n));
+    match dim {
+        Some(dim) if dim <= MAX_EXACT_STATES => Ok(dim),
+        _ => Err(Error::invalid(format!(
+            "exact tools enumerate all d^N states and accept at most 2^{MAX_EXACT_SITES}; got d = {d}, N = {sites}"
+        ))),
     }
-    Ok(())
 }
 
-/// psi of every configuration, indexed by k with bit i of k the value of site i.
-fn enumerate_psi(model: &Model) -> Result<Vec<Complex64>> {
+/// psi of every configuration, indexed by k with base-d digit i of k the value of site i.
+fn enumerate_psi(model: &Model, dim: usize) -> Result<Vec<Complex64>> {
     let sites = model.num_sites();
-    let dim = 1usize << sites;
+    let d = model.config().local_dim as usize;
     let mut psi = try_zeroed_vec(dim, "psi over every configuration")?;
     let mut configs = try_zeroed_vec(ENUMERATION_BATCH.min(dim) * sites, "the enumerated batch")?;
     for (block, out) in psi.chunks_mut(ENUMERATION_BATCH).enumerate() {
         let configs = &mut configs[..out.len() * sites];
         for (j, config) in configs.chunks_exact_mut(sites).enumerate() {
             let k = block * ENUMERATION_BATCH + j;
-            for (i, v) in config.iter_mut().enumerate() {
-                *v = ((k >> i) & 1) as u8;
+            let mut rest = k;
+            for v in config.iter_mut() {
+                *v = (rest % d) as u8;
+                rest /= d;
             }
         }
         model.log_psi(configs, out)?;

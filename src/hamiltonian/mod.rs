@@ -1,14 +1,21 @@
-//! Operators: Hermitian sums of Pauli strings with real coefficients, built term by term,
-//! parsed from text, or made by the built-in lattice models.
+//! Operators: Hermitian sums of Pauli strings with real coefficients and of dense k-site
+//! terms on any local dimension (`local.rs`), built term by term, parsed from text, or made
+//! by the built-in lattice models.
 
+mod bose_hubbard;
 mod builtin;
 pub(crate) mod compiled;
 mod lattice;
+mod local;
 mod parse;
 mod pauli;
+mod rydberg;
+mod spin1;
 mod triangular;
 
+pub use local::LocalTerm;
 pub use pauli::Pauli;
+pub use rydberg::MAX_RYDBERG_GROUP;
 
 use crate::error::{Error, Result};
 use crate::model::MAX_SITES;
@@ -44,17 +51,25 @@ pub type PauliString = Vec<(u32, Pauli)>;
 ///
 /// Terms on the same Pauli string merge: their coefficients add, and a string whose
 /// coefficient becomes exactly 0 is dropped.
+///
+/// An operator made by [`Hamiltonian::new_local`] acts on sites of `local_dim` values and
+/// holds dense terms ([`Hamiltonian::add_local`]); Pauli strings need local_dim = 2.
 #[derive(Clone, Debug)]
 pub struct Hamiltonian {
     n_sites: u32,
+    local_dim: u32,
     terms: BTreeMap<PauliString, f64>,
+    local_terms: Vec<LocalTerm>,
     /// The form local energies use, built on first use and dropped on every change.
     compiled: OnceLock<CompiledOperator>,
 }
 
 impl PartialEq for Hamiltonian {
     fn eq(&self, other: &Self) -> bool {
-        self.n_sites == other.n_sites && self.terms == other.terms
+        self.n_sites == other.n_sites
+            && self.local_dim == other.local_dim
+            && self.terms == other.terms
+            && self.local_terms == other.local_terms
     }
 }
 
@@ -68,7 +83,9 @@ impl Hamiltonian {
         }
         Ok(Hamiltonian {
             n_sites,
+            local_dim: 2,
             terms: BTreeMap::new(),
+            local_terms: Vec::new(),
             compiled: OnceLock::new(),
         })
     }
@@ -84,9 +101,10 @@ impl Hamiltonian {
         self.n_sites as usize
     }
 
-    /// Distinct Pauli strings with a non-zero coefficient (the identity counts as one).
+    /// Distinct Pauli strings with a non-zero coefficient (the identity counts as one),
+    /// plus the local terms.
     pub fn num_terms(&self) -> usize {
-        self.terms.len()
+        self.terms.len() + self.local_terms.len()
     }
 
     /// Every term as (coefficient, Pauli string), in a fixed order (by string).
@@ -96,10 +114,17 @@ impl Hamiltonian {
 
     /// Adds `coeff * P` where P has the matrix `paulis[k]` (an upper-case letter X, Y or Z) on
     /// `sites[k]`; no letters and no sites add a constant. Refuses, leaving the operator
-    /// unchanged: a non-finite coefficient, an unknown letter, a site out of range or given
-    /// twice (`InvalidArgument`); a letter count that differs from the site count
-    /// (`BufferSize`: the two arrays disagree in length).
+    /// unchanged: an operator whose local_dim is not 2, a non-finite coefficient, an
+    /// unknown letter, a site out of range or given twice (`InvalidArgument`); a letter
+    /// count that differs from the site count (`BufferSize`: the two arrays disagree in
+    /// length).
     pub fn add_term(&mut self, coeff: f64, paulis: &str, sites: &[u32]) -> Result<()> {
+        if self.local_dim != 2 {
+            return Err(Error::invalid(format!(
+                "Pauli terms act on spin-1/2 sites (local_dim = 2), but this operator has local_dim = {}",
+                self.local_dim
+            )));
+        }
         if !coeff.is_finite() {
             return Err(Error::invalid(format!("coefficient {coeff} is not finite")));
         }
@@ -167,7 +192,19 @@ impl Hamiltonian {
         Ok(())
     }
 
-    /// The operator grouped by flip pattern, built once per change.
+    /// A bound on the operator's norm: the sum of |coefficients| of the Pauli strings and of
+    /// the Frobenius norms of the local terms' matrices.
+    pub fn norm_bound(&self) -> f64 {
+        let pauli: f64 = self.terms().map(|(c, _)| c.abs()).sum();
+        let local: f64 = self
+            .local_terms
+            .iter()
+            .map(|t| t.matrix.iter().map(|m| m.norm_sqr()).sum::<f64>().sqrt())
+            .sum();
+        pauli + local
+    }
+
+    /// The operator grouped by shift pattern, built once per change.
     pub(crate) fn compiled(&self) -> &CompiledOperator {
         self.compiled.get_or_init(|| CompiledOperator::new(self))
     }

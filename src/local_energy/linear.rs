@@ -25,7 +25,7 @@
 //! change travels down the columns, shrinking once per row of the lattice.) While a row's
 //! change is tiny, its tanh is a Taylor polynomial around the sample's (`Near`).
 
-use super::{changes_total, ratio_term};
+use super::ratio_term;
 use crate::buffer::{room_for, try_zeroed, try_zeroed_vec};
 use crate::error::Result;
 use crate::hamiltonian::compiled::CompiledOperator;
@@ -385,7 +385,7 @@ impl<F: Real> Propagation<F> {
             let element = op.element(g, config);
             let flips = op.flips(g);
             if element == Complex64::new(0.0, 0.0)
-                || (conserves_total && changes_total(flips, config))
+                || (conserves_total && op.changes_total(g, config))
             {
                 continue;
             }

@@ -7,7 +7,7 @@
 //! each (sample, connected configuration, g) keeps its ln psi until every g has run, then
 //! the |G| values of each configuration are combined.
 
-use super::{changes_total, ratio_term, RestartPlan, Workspace};
+use super::{ratio_term, RestartPlan, Workspace};
 use crate::buffer::{product, try_zeroed, try_zeroed_vec};
 use crate::error::Result;
 use crate::hamiltonian::compiled::CompiledOperator;
@@ -104,7 +104,7 @@ impl<F: Real> SymmetricWorkspace<F> {
         let conserves_total = model.config().u1_total.is_some();
         let skipped = |k: usize, config: &[u8]| {
             op.element(k, config) == Complex64::new(0.0, 0.0)
-                || (conserves_total && changes_total(op.flips(k), config))
+                || (conserves_total && op.changes_total(k, config))
         };
         for (g, plan) in plans.iter().enumerate() {
             let target = &group.elements[g].target;
@@ -133,8 +133,8 @@ impl<F: Real> SymmetricWorkspace<F> {
                         self.base.snapshots.load(slot, &mut self.base.connected, j);
                         let dst = &mut self.base.batch_configs[j * sites..(j + 1) * sites];
                         dst.copy_from_slice(&self.images[row * sites..(row + 1) * sites]);
-                        for &i in op.flips(k) {
-                            dst[target[i as usize] as usize] ^= 1;
+                        for (i, v) in op.connected_values(k, config) {
+                            dst[target[i] as usize] = group.image_value(g, v);
                         }
                         self.batch_keys.push((row, k));
                         if self.batch_keys.len() == CHUNK_ROWS {
@@ -155,9 +155,7 @@ impl<F: Real> SymmetricWorkspace<F> {
                     continue;
                 }
                 self.connected.copy_from_slice(config);
-                for &i in op.flips(k) {
-                    self.connected[i as usize] ^= 1;
-                }
+                op.apply(k, &mut self.connected);
                 let at = (row * groups + k) * size;
                 let l = combine(&self.connected_log_psi[at..at + size])
                     + Complex64::new(0.0, model.sign_phase(&self.connected));

@@ -40,6 +40,25 @@ impl Model {
         }
     }
 
+    /// Whether changing `config` to the `changes` (site, new value) changes the sign the rule
+    /// gives, on any local dimension.
+    pub(crate) fn sign_rule_changes(
+        &self,
+        config: &[u8],
+        changes: impl Iterator<Item = (usize, u8)>,
+    ) -> bool {
+        match self.config().sign_rule {
+            SignRule::None => false,
+            SignRule::Marshall => {
+                let change: i64 = changes
+                    .filter(|&(i, _)| self.on_sublattice_a(i))
+                    .map(|(i, v)| v as i64 - config[i] as i64)
+                    .sum();
+                change % 2 != 0
+            }
+        }
+    }
+
     /// Sublattice A of the Marshall rule: site i = x + lx*y with x + y even.
     fn on_sublattice_a(&self, site: usize) -> bool {
         let lx = self.config().lx as usize;

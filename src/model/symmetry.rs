@@ -103,6 +103,15 @@ impl SymmetryGroup {
         }
     }
 
+    /// The value a site holding `v` shows in the image under g.
+    pub fn image_value(&self, g: usize, v: u8) -> u8 {
+        if self.elements[g].flip {
+            self.local_dim - 1 - v
+        } else {
+            v
+        }
+    }
+
     /// Writes g s for every g, one after another, into `out` (`[|G|][n_sites]`).
     pub fn expand(&self, config: &[u8], out: &mut [u8]) {
         for (g, row) in out.chunks_exact_mut(config.len()).enumerate() {

@@ -651,6 +651,80 @@ static void test_renyi2(void) {
   rnnwf_model_free(m);
 }
 
+/* Operators on any local dimension: the AKLT chain's -(2/3)(N-1), a qutrit term, a model
+   of another local dimension, and malformed terms refused with a message, the operator
+   unchanged. */
+static void test_local_operators(void) {
+  rnnwf_hamiltonian *h = NULL;
+  double e0 = 0.0;
+  size_t n = 0;
+  OK(rnnwf_hamiltonian_spin1(5, 1, 0, 1.0, 1.0 / 3.0, 0.0, &h));
+  OK(rnnwf_hamiltonian_local_dim(h, &n));
+  CHECK(n == 3);
+  OK(rnnwf_exact_ground_energy(h, &e0));
+  CHECK(fabs(e0 - -8.0 / 3.0) < 1e-9);
+  rnnwf_hamiltonian_free(h);
+  h = NULL;
+
+  OK(rnnwf_hamiltonian_new_local(3, 3, &h));
+  rnnwf_complex sz[9] = {{0, 0}};
+  sz[0].re = 1.0;
+  sz[8].re = -1.0;
+  uint32_t one[1] = {2};
+  OK(rnnwf_hamiltonian_add_local(h, 1, one, sz));
+  OK(rnnwf_exact_ground_energy(h, &e0));
+  CHECK(fabs(e0 - -1.0) < 1e-12);
+  uint32_t pair[2] = {0, 0};
+  rnnwf_complex eye[81] = {{0, 0}};
+  for (int a = 0; a < 9; a++) eye[a * 10].re = 1.0;
+  EXPECT(rnnwf_hamiltonian_add_local(h, 2, pair, eye), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("twice");
+  pair[1] = 3;
+  EXPECT(rnnwf_hamiltonian_add_local(h, 2, pair, eye), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("out of range");
+  EXPECT(rnnwf_hamiltonian_add_local(h, 0, pair, eye), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("k >= 1");
+  EXPECT(rnnwf_hamiltonian_add_local(h, 1, one, NULL), RNNWF_ERR_NULL_POINTER);
+  sz[1].re = 1.0; /* not Hermitian */
+  EXPECT(rnnwf_hamiltonian_add_local(h, 1, one, sz), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("not Hermitian");
+  sz[1].re = 0.0;
+  sz[4].re = NAN;
+  EXPECT(rnnwf_hamiltonian_add_local(h, 1, one, sz), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("not finite");
+  EXPECT(rnnwf_hamiltonian_add_term(h, 1.0, "Z", one, 1), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("local_dim = 3");
+  OK(rnnwf_hamiltonian_num_terms(h, &n));
+  CHECK(n == 1);
+
+  rnnwf_model_config cfg;
+  OK(rnnwf_model_config_init(&cfg));
+  cfg.lx = 3;
+  cfg.hidden = 4;
+  rnnwf_model *m = NULL;
+  OK(rnnwf_model_new(&cfg, &m));
+  uint8_t config[3] = {0, 0, 0};
+  rnnwf_complex e;
+  EXPECT(rnnwf_local_energies(m, h, config, 1, &e), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("local_dim = 3");
+  rnnwf_model_free(m);
+  rnnwf_hamiltonian_free(h);
+
+  rnnwf_hamiltonian *big = NULL;
+  OK(rnnwf_hamiltonian_new_local(64, 256, &big));
+  uint32_t many[9] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+  EXPECT(rnnwf_hamiltonian_add_local(big, 9, many, sz), RNNWF_ERR_OUT_OF_MEMORY);
+  MENTIONS("256^9");
+  rnnwf_hamiltonian_free(big);
+  h = NULL;
+  EXPECT(rnnwf_hamiltonian_new_local(3, 1, &h), RNNWF_ERR_INVALID_ARGUMENT);
+  EXPECT(rnnwf_hamiltonian_bose_hubbard(3, 1, 0, 0, 1.0, 1.0, 0.0, &h), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("n_max");
+  EXPECT(rnnwf_hamiltonian_rydberg(3, 1, 1.0, 1.0, 1.0, 2.0, 2, &h), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("group");
+  CHECK(h == NULL);
+}
+
 int main(void) {
   test_add_term();
   test_parse();
@@ -660,6 +734,7 @@ int main(void) {
   test_expectation();
   test_ground_energy();
   test_renyi2();
+  test_local_operators();
   printf("test_operators: %d checks passed\n", checks);
   return 0;
 }

@@ -107,6 +107,23 @@ void test_hamiltonian() {
   CHECK(rnnwf::Hamiltonian::triangular(3, 3, true, 1.0).num_terms() == 3 * 27);
   EXPECT_ERROR(rnnwf::Hamiltonian::triangular(3, 0, false, 1.0), RNNWF_ERR_INVALID_ARGUMENT,
                "rnnwf_hamiltonian_triangular");
+  // Operators on any local dimension: the AKLT chain's -(2/3)(N-1), a local term on qutrits.
+  rnnwf::Hamiltonian aklt = rnnwf::Hamiltonian::spin1(5, 1, false, 1.0, 1.0 / 3.0, 0.0);
+  CHECK(aklt.local_dim() == 3);
+  CHECK(std::abs(rnnwf::exact_ground_energy(aklt) - -8.0 / 3.0) < 1e-9);
+  rnnwf::Hamiltonian qutrits = rnnwf::Hamiltonian::new_local(2, 3);
+  std::vector<rnnwf::Complex> sz(9);
+  sz[0] = 1.0;
+  sz[8] = -1.0;
+  qutrits.add_local({1}, sz);
+  CHECK(std::abs(rnnwf::exact_ground_energy(qutrits) - -1.0) < 1e-12);
+  sz[1] = 1.0;  // no longer Hermitian
+  EXPECT_ERROR(qutrits.add_local({0}, sz), RNNWF_ERR_INVALID_ARGUMENT, "not Hermitian");
+  EXPECT_ERROR(qutrits.add_local({0, 1}, sz), RNNWF_ERR_BUFFER_SIZE, "d^k x d^k");
+  CHECK(rnnwf::Hamiltonian::bose_hubbard(3, 1, false, 2, 1.0, 1.0, 0.0).local_dim() == 3);
+  CHECK(rnnwf::Hamiltonian::rydberg(4, 1, 1.0, 1.0, 1.0, 2.0, 2).num_sites() == 2);
+  EXPECT_ERROR(rnnwf::Hamiltonian::rydberg(3, 1, 1.0, 1.0, 1.0, 2.0, 2),
+               RNNWF_ERR_INVALID_ARGUMENT, "rnnwf_hamiltonian_rydberg");
 
   // Move, release and adopt; a moved-from operator throws.
   rnnwf_hamiltonian *raw = p.raw();

@@ -145,6 +145,8 @@ contains
 
   subroutine test_hamiltonian()
     type(rnnwf_hamiltonian) :: h, p
+    complex(c_double_complex) :: sz(3, 3)
+    real(c_double) :: e0
     integer :: stat
     character(len=256) :: errmsg
     call check(.not. h%is_created(), 'not created yet')
@@ -196,6 +198,25 @@ contains
     call p%triangular(3, 3, .false., ieee_value(1.0_c_double, ieee_quiet_nan), stat, errmsg)
     call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'rnnwf_hamiltonian_triangular', &
         'J = NaN')
+    ! Operators on any local dimension: AKLT's -(2/3)(N-1), a qutrit S^z term.
+    call p%spin1(5, 1, .false., 1.0_c_double, 1.0_c_double / 3, 0.0_c_double)
+    call check(p%local_dim() == 3, 'spin-1 chain: local_dim 3')
+    call p%ground_energy(e0)
+    call check(abs(e0 + 8.0_c_double / 3) < 1e-9_c_double, 'AKLT chain: E0 = -(2/3)(N-1)')
+    call p%new_local(2, 3)
+    sz = (0.0_c_double, 0.0_c_double)
+    sz(1, 1) = (1.0_c_double, 0.0_c_double)
+    sz(3, 3) = (-1.0_c_double, 0.0_c_double)
+    call p%add_local([1], sz)
+    call p%ground_energy(e0)
+    call check(abs(e0 + 1) < 1e-12_c_double, 'qutrit S^z: E0 = -1')
+    sz(1, 2) = (1.0_c_double, 0.0_c_double)
+    call p%add_local([0], sz, stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'not Hermitian', 'non-Hermitian')
+    call p%bose_hubbard(3, 1, .false., 2, 1.0_c_double, 1.0_c_double, 0.0_c_double)
+    call check(p%local_dim() == 3, 'Bose-Hubbard n_max = 2')
+    call p%rydberg(4, 1, 1.0_c_double, 1.0_c_double, 1.0_c_double, 2.0_c_double, 2)
+    call check(p%num_sites() == 2 .and. p%local_dim() == 4, 'Rydberg grouped by 2')
 
     call p%destroy()
     call p%destroy()  ! idempotent

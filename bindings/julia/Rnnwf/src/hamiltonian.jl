@@ -74,6 +74,76 @@ function triangular(lx::Integer, ly::Integer; periodic::Bool = false, J::Real = 
 end
 
 """
+    new_local(n_sites, local_dim)
+
+The zero operator on `n_sites` sites of `local_dim` values each, for `add_local!`.
+"""
+function new_local(n_sites::Integer, local_dim::Integer)
+    return Hamiltonian(new_handle(rnnwf_hamiltonian) do out
+        rnnwf_hamiltonian_new_local(UInt32(n_sites), UInt32(local_dim), out)
+    end)
+end
+
+"""
+    spin1(lx, ly = 1; periodic = false, J = 1.0, beta = 0.0, D = 0.0)
+
+`J sum_<ij> [S.S + beta (S.S)^2] + D sum (S^z)^2` on spin-1 sites (values 0, 1, 2 for
+S^z = +1, 0, -1); `beta = 1/3` is the AKLT point.
+"""
+function spin1(lx::Integer, ly::Integer = 1; periodic::Bool = false, J::Real = 1.0,
+               beta::Real = 0.0, D::Real = 0.0)
+    return Hamiltonian(new_handle(rnnwf_hamiltonian) do out
+        rnnwf_hamiltonian_spin1(UInt32(lx), UInt32(ly), UInt32(periodic), Float64(J),
+                                Float64(beta), Float64(D), out)
+    end)
+end
+
+"""
+    bose_hubbard(lx, ly = 1; periodic = false, n_max = 2, t = 1.0, U = 1.0, mu = 0.0)
+
+`-t sum_<ij> (b_i^dag b_j + h.c.) + U/2 sum n(n-1) - mu sum n`, occupations `0:n_max`.
+"""
+function bose_hubbard(lx::Integer, ly::Integer = 1; periodic::Bool = false, n_max::Integer = 2,
+                      t::Real = 1.0, U::Real = 1.0, mu::Real = 0.0)
+    return Hamiltonian(new_handle(rnnwf_hamiltonian) do out
+        rnnwf_hamiltonian_bose_hubbard(UInt32(lx), UInt32(ly), UInt32(periodic), UInt32(n_max),
+                                       Float64(t), Float64(U), Float64(mu), out)
+    end)
+end
+
+"""
+    rydberg(lx, ly = 1; Omega = 1.0, delta = 0.0, Rb = 1.0, cutoff = 2.0, group = 1)
+
+`-Omega/2 sum sigma^x - delta sum n + sum_{r <= cutoff} Omega Rb^6 / r^6 n n` on the
+`lx * ly` array, `group` atoms along x per site (local dimension `2^group`).
+"""
+function rydberg(lx::Integer, ly::Integer = 1; Omega::Real = 1.0, delta::Real = 0.0,
+                 Rb::Real = 1.0, cutoff::Real = 2.0, group::Integer = 1)
+    return Hamiltonian(new_handle(rnnwf_hamiltonian) do out
+        rnnwf_hamiltonian_rydberg(UInt32(lx), UInt32(ly), Float64(Omega), Float64(delta),
+                                  Float64(Rb), Float64(cutoff), UInt32(group), out)
+    end)
+end
+
+"""
+    add_local!(h, sites, matrix)
+
+Adds the Hermitian operator `matrix` (`d^k x d^k`, `matrix[a+1, b+1] = <a|O|b>`, the first
+listed site most significant) on the k `sites` (from 0).
+"""
+function add_local!(h::Hamiltonian, sites::AbstractVector{<:Integer}, matrix::AbstractMatrix)
+    s = convert(Vector{UInt32}, sites)
+    side = local_dim(h)^length(s)
+    if !isempty(s) && size(matrix) != (side, side)
+        buffer_size_error("add_local!: matrix must be $side x $side, got $(size(matrix))")
+    end
+    # Row-major for C: the transpose, column-major.
+    m = Vector{ComplexF64}(vec(permutedims(ComplexF64.(matrix))))
+    check(rnnwf_hamiltonian_add_local(h, UInt32(length(s)), s, m))
+    return h
+end
+
+"""
     add_term!(h, coeff, paulis, sites)
 
 Adds `coeff` times the Pauli string with letter `paulis[k]` (X, Y or Z) on site `sites[k]`
@@ -105,3 +175,10 @@ num_sites(h::Hamiltonian) = get_size(rnnwf_hamiltonian_num_sites, h)
 The number of distinct Pauli strings with a non-zero coefficient (a constant counts as one).
 """
 num_terms(h::Hamiltonian) = get_size(rnnwf_hamiltonian_num_terms, h)
+
+"""
+    local_dim(h)
+
+The number of values a site takes (2 for Pauli operators).
+"""
+local_dim(h::Hamiltonian) = get_size(rnnwf_hamiltonian_local_dim, h)

@@ -202,6 +202,17 @@ end
         @test num_terms(triangular(3, 3; periodic = true)) == 81
         @test throws_rnnwf(() -> triangular(3, 0), R.RNNWF_ERR_INVALID_ARGUMENT,
                            "rnnwf_hamiltonian_triangular")
+        # Operators on any local dimension: AKLT's -(2/3)(N-1), a qutrit S^z term.
+        aklt = spin1(5; beta = 1 / 3)
+        @test local_dim(aklt) == 3
+        @test abs(exact_ground_energy(aklt) + 8 / 3) < 1e-9
+        q = new_local(2, 3)
+        add_local!(q, [1], ComplexF64[1 0 0; 0 0 0; 0 0 -1])
+        @test abs(exact_ground_energy(q) + 1) < 1e-12
+        @test throws_rnnwf(() -> add_local!(q, [0], ComplexF64[0 1 0; 0 0 0; 0 0 0]),
+                           R.RNNWF_ERR_INVALID_ARGUMENT, "not Hermitian")
+        @test local_dim(bose_hubbard(3; n_max = 2)) == 3
+        @test num_sites(rydberg(4; group = 2)) == 2
         close(p)
         close(p)  # idempotent
         @test occursin("closed", sprint(show, p))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Sequence
 
+import numpy as np
 import numpy.typing as npt
 
 from ._arrays import count, ptr, real, uint32_in
@@ -21,8 +22,10 @@ def _periodic(value: Any) -> int:
 
 class Hamiltonian(Handle):
     """An operator H = sum_k c_k P_k: real coefficients times Pauli strings on ``n_sites``
-    spin-1/2 sites. ``Hamiltonian(n_sites)`` is the zero operator; ``tfim``,
-    ``heisenberg``, ``triangular`` and ``parse`` make the usual ones."""
+    spin-1/2 sites, plus dense k-site terms on any local dimension (``new_local``,
+    ``add_local``). ``Hamiltonian(n_sites)`` is the zero operator; ``tfim``, ``heisenberg``,
+    ``triangular``, ``spin1``, ``bose_hubbard``, ``rydberg`` and ``parse`` make the usual
+    ones."""
 
     def __init__(self, n_sites: int) -> None:
         handle = new_handle("rnnwf_hamiltonian", "rnnwf_hamiltonian_new", count(n_sites, "n_sites", 32))
@@ -57,6 +60,40 @@ class Hamiltonian(Handle):
             count(ly, "ly", 32), _periodic(periodic), real(J, "J")))
 
     @classmethod
+    def new_local(cls, n_sites: int, local_dim: int) -> "Hamiltonian":
+        """The zero operator on ``n_sites`` sites of ``local_dim`` values, for ``add_local``."""
+        return cls._own(new_handle("rnnwf_hamiltonian", lib.rnnwf_hamiltonian_new_local,
+                                   count(n_sites, "n_sites", 32), count(local_dim, "local_dim", 32)))
+
+    @classmethod
+    def spin1(cls, lx: int, ly: int = 1, periodic: bool = False, J: float = 1.0, beta: float = 0.0,
+              D: float = 0.0) -> "Hamiltonian":
+        """J sum_<ij> [S.S + beta (S.S)^2] + D sum_i (S^z_i)^2 on spin-1 sites (values 0, 1, 2
+        for S^z = +1, 0, -1); beta = 1/3 is the AKLT point."""
+        return cls._own(new_handle(
+            "rnnwf_hamiltonian", lib.rnnwf_hamiltonian_spin1, count(lx, "lx", 32), count(ly, "ly", 32),
+            _periodic(periodic), real(J, "J"), real(beta, "beta"), real(D, "D")))
+
+    @classmethod
+    def bose_hubbard(cls, lx: int, ly: int = 1, periodic: bool = False, n_max: int = 2, t: float = 1.0,
+                     U: float = 1.0, mu: float = 0.0) -> "Hamiltonian":
+        """-t sum_<ij> (b_i^dag b_j + h.c.) + U/2 sum n(n-1) - mu sum n, occupations 0..n_max."""
+        return cls._own(new_handle(
+            "rnnwf_hamiltonian", lib.rnnwf_hamiltonian_bose_hubbard, count(lx, "lx", 32),
+            count(ly, "ly", 32), _periodic(periodic), count(n_max, "n_max", 32), real(t, "t"),
+            real(U, "U"), real(mu, "mu")))
+
+    @classmethod
+    def rydberg(cls, lx: int, ly: int = 1, Omega: float = 1.0, delta: float = 0.0, Rb: float = 1.0,
+                cutoff: float = 2.0, group: int = 1) -> "Hamiltonian":
+        """-Omega/2 sum sigma^x - delta sum n + sum_{r <= cutoff} Omega Rb^6 / r^6 n n on the
+        lx*ly square array; ``group`` atoms along x per site (local dimension 2^group)."""
+        return cls._own(new_handle(
+            "rnnwf_hamiltonian", lib.rnnwf_hamiltonian_rydberg, count(lx, "lx", 32),
+            count(ly, "ly", 32), real(Omega, "Omega"), real(delta, "delta"), real(Rb, "Rb"),
+            real(cutoff, "cutoff"), count(group, "group", 32)))
+
+    @classmethod
     def parse(cls, text: str, n_sites: int | None = None) -> "Hamiltonian":
         """An operator from text, one term a line: a coefficient, then Pauli factors, e.g.
         ``"-1.0 Z0 Z1"``; ``#`` starts a comment. ``n_sites`` defaults to one more than the
@@ -81,6 +118,21 @@ class Hamiltonian(Handle):
         call("rnnwf_hamiltonian_add_term", self, real(coeff, "coeff"), c_string(paulis, "add_term: paulis"),
              ptr("uint32_t *", s), s.size, write=(self,))
 
+    def add_local(self, sites: Sequence[int] | npt.ArrayLike, matrix: npt.ArrayLike) -> None:
+        """Adds the Hermitian operator with the d^k x d^k ``matrix`` (element [a][b] = <a|O|b>,
+        the first listed site most significant) on the k ``sites``."""
+        s = uint32_in(sites, "sites")
+        m = np.asarray(matrix)
+        if m.dtype.kind not in "biufc":
+            invalid_type(f"matrix: dtype {m.dtype}, expected complex128")
+        side = self.local_dim ** s.size
+        if m.shape != (side, side):
+            invalid(f"matrix: expected shape ({side}, {side}) for {s.size} sites of local "
+                    f"dimension {self.local_dim}, got {m.shape}")
+        m = np.ascontiguousarray(m, dtype=np.complex128)
+        check(lib.rnnwf_hamiltonian_add_local(self._ptr, s.size, ptr("uint32_t *", s),
+                                              ptr("rnnwf_complex *", m)))
+
     def _size(self, get: Any) -> int:
         out = ffi.new("size_t *")
         call(get, self, out)
@@ -92,12 +144,17 @@ class Hamiltonian(Handle):
         return self._size("rnnwf_hamiltonian_num_sites")
 
     @property
+    def local_dim(self) -> int:
+        """The number of values a site takes (2 for Pauli operators)."""
+        return self._size(lib.rnnwf_hamiltonian_local_dim)
+
+    @property
     def num_terms(self) -> int:
         """The number of distinct Pauli strings (a constant counts as one)."""
         return self._size("rnnwf_hamiltonian_num_terms")
 
     def exact_ground_energy(self) -> float:
-        """The lowest eigenvalue by Lanczos over all 2^N states (N <= 24)."""
+        """The lowest eigenvalue by Lanczos over all d^N states (at most 2^24)."""
         out = ffi.new("double *")
         call("rnnwf_exact_ground_energy", self, out, interruptible=True)
         return float(out[0])

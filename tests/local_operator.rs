@@ -1,0 +1,639 @@
+//! Operators of dense k-site terms on any local dimension (issue 25): local energies against
+//! the dense <s|H|psi> / <s|psi> on every configuration, exact tools against closed forms
+//! and dense diagonalisation written here, mixed Pauli and local terms against the Pauli
+//! operator, the built-in models, and refusals with their messages.
+
+mod common;
+use common::dense;
+use common::*;
+use rnnwf::optim::Optimizer;
+use rnnwf::vmc::{Vmc, VmcConfig};
+use rnnwf::{
+    exact_expectation, exact_ground_energy, local_energies, local_energies_naive, sign_free,
+    CellKind, Complex64, ErrorKind, Hamiltonian, Model, ModelConfig, PhaseKind, Precision,
+    SignRule, Symmetry,
+};
+
+const ZERO: Complex64 = Complex64::new(0.0, 0.0);
+
+/// A term as the test gives it: sites (first most significant) and its d^k x d^k matrix.
+type Term = (Vec<u32>, Vec<Complex64>);
+
+/// Index of a configuration in `all_configs(n, d)` order (site 0 most significant).
+fn index_in(config: &[u8], d: usize) -> usize {
+    config.iter().fold(0, |k, &v| k * d + v as usize)
+}
+
+/// The dense matrix of a sum of local terms, `[d^n][d^n]` in `all_configs` order, built from
+/// the terms as given: <r|M|c> = M[r_T][c_T] when r and c agree outside the term's sites T.
+fn dense_matrix(n: usize, d: usize, terms: &[Term]) -> Vec<Complex64> {
+    let dim = d.pow(n as u32);
+    let configs = all_configs(n, d);
+    let mut m = vec![ZERO; dim * dim];
+    for (sites, matrix) in terms {
+        let side = d.pow(sites.len() as u32);
+        for (c, column) in configs.chunks(n).enumerate() {
+            let a = sites
+                .iter()
+                .fold(0, |k, &i| k * d + column[i as usize] as usize);
+            for b in 0..side {
+                let mut row = column.to_vec();
+                let mut rest = b;
+                for &i in sites.iter().rev() {
+                    row[i as usize] = (rest % d) as u8;
+                    rest /= d;
+                }
+                m[index_in(&row, d) * dim + c] += matrix[b * side + a];
+            }
+        }
+    }
+    m
+}
+
+/// A random Hermitian d^k x d^k matrix, complex unless `real`, with some exact zeros.
+fn random_hermitian(rng: &mut TestRng, side: usize, real: bool) -> Vec<Complex64> {
+    let mut m = vec![ZERO; side * side];
+    for a in 0..side {
+        for b in a..side {
+            if a != b && rng.below(3) == 0 {
+                continue;
+            }
+            let im = if real || a == b { 0.0 } else { rng.symmetric() };
+            let z = Complex64::new(rng.symmetric(), im);
+            m[a * side + b] = z;
+            m[b * side + a] = z.conj();
+        }
+    }
+    m
+}
+
+/// Random terms on 1, 2 and 3 distinct sites.
+fn random_terms(n: u32, d: usize, count: usize, real: bool, seed: u64) -> Vec<Term> {
+    let mut rng = TestRng(seed);
+    (0..count)
+        .map(|t| {
+            let k = 1 + t % 3;
+            let mut sites: Vec<u32> = Vec::new();
+            while sites.len() < k {
+                let s = rng.below(n as u64) as u32;
+                if !sites.contains(&s) {
+                    sites.push(s);
+                }
+            }
+            let side = d.pow(k as u32);
+            (sites, random_hermitian(&mut rng, side, real))
+        })
+        .collect()
+}
+
+fn operator(n: u32, d: u32, terms: &[Term]) -> Hamiltonian {
+    let mut h = Hamiltonian::new_local(n, d).unwrap();
+    for (sites, m) in terms {
+        h.add_local(sites, m).unwrap();
+    }
+    h
+}
+
+/// psi of every configuration in `all_configs(n, d)` order.
+fn psi_every(model: &Model) -> Vec<Complex64> {
+    let d = model.config().local_dim as usize;
+    log_psi_all(model, &all_configs(model.num_sites(), d))
+        .iter()
+        .map(|l| {
+            if l.re == f64::NEG_INFINITY {
+                ZERO
+            } else {
+                l.exp()
+            }
+        })
+        .collect()
+}
+
+/// Local energies of `h` against dense <s|H|psi> / <s|psi> on every configuration with
+/// psi != 0, by prefix reuse and by the naive path; returns how many were compared.
+fn check_against_dense(model: &Model, h: &Hamiltonian, dense_h: &[Complex64], tol: f64) -> usize {
+    let (n, d) = (model.num_sites(), model.config().local_dim as usize);
+    let psi = psi_every(model);
+    let h_psi = dense::apply(dense_h, &psi);
+    let every = all_configs(n, d);
+    let kept: Vec<usize> = (0..psi.len()).filter(|&k| psi[k].norm() > 0.0).collect();
+    let configs: Vec<u8> = kept
+        .iter()
+        .flat_map(|&k| every[k * n..(k + 1) * n].iter().copied())
+        .collect();
+    for f in [local_energies, local_energies_naive] {
+        let mut out = vec![Complex64::new(f64::NAN, 0.0); kept.len()];
+        f(model, h, &configs, &mut out).unwrap();
+        for (e, &k) in out.iter().zip(&kept) {
+            let expected = h_psi[k] / psi[k];
+            assert!(close(*e, expected, tol), "config {k}: {e} vs {expected}");
+        }
+    }
+    kept.len()
+}
+
+fn model_d(d: u32, n: u32, cell: CellKind, phase: bool, seed: u64) -> ModelConfig {
+    ModelConfig::default()
+        .with_cell(cell)
+        .with_lx(n)
+        .with_local_dim(d)
+        .with_hidden(6)
+        .with_layers(2)
+        .with_phase(if phase {
+            PhaseKind::Softsign
+        } else {
+            PhaseKind::None
+        })
+        .with_seed(seed)
+}
+
+#[test]
+fn local_energies_equal_dense_for_d3_and_d4_on_every_configuration() {
+    for (d, n) in [(3u32, 5u32), (4, 4)] {
+        let terms = random_terms(n, d as usize, 7, false, 7 + d as u64);
+        let h = operator(n, d, &terms);
+        let dense_h = dense_matrix(n as usize, d as usize, &terms);
+        for (cell, layers) in [
+            (CellKind::Gru, 2),
+            (CellKind::Vanilla, 2),
+            (CellKind::TensorGru, 1),
+            (CellKind::LinearGated, 1),
+        ] {
+            for phase in [false, true] {
+                let cfg = model_d(d, n, cell, phase, 3).with_layers(layers);
+                let model = Model::new(cfg.clone()).unwrap();
+                let count = check_against_dense(&model, &h, &dense_h, 1e-9);
+                assert_eq!(count, (d as usize).pow(n));
+                // Marshall's rule (-1)^(sum of values on sublattice A) and a symmetrised model.
+                let marshall = Model::new(cfg.clone().with_sign_rule(SignRule::Marshall));
+                check_against_dense(&marshall.unwrap(), &h, &dense_h, 1e-9);
+                for symmetry in [Symmetry::Lattice, Symmetry::LatticeSpinFlip] {
+                    let sym = Model::new(cfg.clone().with_symmetry(symmetry)).unwrap();
+                    check_against_dense(&sym, &h, &dense_h, 1e-9);
+                }
+                let f32_model = Model::new(cfg.with_precision(Precision::F32)).unwrap();
+                check_against_dense(&f32_model, &h, &dense_h, 1e-4);
+            }
+        }
+    }
+}
+
+/// Under U(1) (the sum of site values fixed), with an operator that conserves it (spin-1
+/// exchange and Bose-Hubbard hopping) plus diagonal terms: only the sector's
+/// configurations, and the dense answer restricted to them.
+#[test]
+fn local_energies_in_a_u1_sector_equal_dense() {
+    for (d, n, total) in [(3u32, 5u32, 5u32), (4, 4, 5)] {
+        let h = if d == 3 {
+            Hamiltonian::spin1(n, 1, true, 1.0, 0.3, 0.4).unwrap()
+        } else {
+            Hamiltonian::bose_hubbard(n, 1, false, 3, 1.0, 2.0, 0.5).unwrap()
+        };
+        let terms: Vec<Term> = h
+            .local_terms()
+            .iter()
+            .map(|t| (t.sites.clone(), t.matrix.clone()))
+            .collect();
+        let dense_h = dense_matrix(n as usize, d as usize, &terms);
+        for phase in [false, true] {
+            let cfg = model_d(d, n, CellKind::Gru, phase, 9).with_u1_total(Some(total));
+            let model = Model::new(cfg).unwrap();
+            let count = check_against_dense(&model, &h, &dense_h, 1e-9);
+            let sector = all_configs(n as usize, d as usize)
+                .chunks(n as usize)
+                .filter(|c| c.iter().map(|&v| v as u32).sum::<u32>() == total)
+                .count();
+            assert_eq!(count, sector);
+        }
+    }
+}
+
+/// The built-ins' matrices, checked entry by entry against the operators written out here.
+#[test]
+fn builtin_spin1_matrices_are_the_spin_operators() {
+    // S.S on spin-1 from S^z = diag(1, 0, -1) and S^x, S^y.
+    let r = std::f64::consts::FRAC_1_SQRT_2;
+    let sx = [[0.0, r, 0.0], [r, 0.0, r], [0.0, r, 0.0]];
+    let sz = [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, -1.0]];
+    let sy = [
+        [ZERO, Complex64::new(0.0, -r), ZERO],
+        [Complex64::new(0.0, r), ZERO, Complex64::new(0.0, -r)],
+        [ZERO, Complex64::new(0.0, r), ZERO],
+    ];
+    let mut ss = vec![ZERO; 81];
+    for a in 0..9 {
+        for b in 0..9 {
+            let (ai, aj, bi, bj) = (a / 3, a % 3, b / 3, b % 3);
+            ss[a * 9 + b] = Complex64::new(sx[ai][bi] * sx[aj][bj] + sz[ai][bi] * sz[aj][bj], 0.0)
+                + sy[ai][bi] * sy[aj][bj];
+        }
+    }
+    let (j, beta, dd) = (1.3, -0.4, 0.7);
+    let h = Hamiltonian::spin1(3, 1, false, j, beta, dd).unwrap();
+    let mut terms: Vec<Term> = Vec::new();
+    for bond in [[0u32, 1], [1, 2]] {
+        let mut m = vec![ZERO; 81];
+        for a in 0..9 {
+            for b in 0..9 {
+                let sq: Complex64 = (0..9).map(|c| ss[a * 9 + c] * ss[c * 9 + b]).sum();
+                m[a * 9 + b] = j * (ss[a * 9 + b] + beta * sq);
+            }
+        }
+        terms.push((bond.to_vec(), m));
+    }
+    for i in 0..3u32 {
+        let mut m = vec![ZERO; 9];
+        m[0] = Complex64::new(dd, 0.0);
+        m[8] = Complex64::new(dd, 0.0);
+        terms.push((vec![i], m));
+    }
+    let expected = dense_matrix(3, 3, &terms);
+    let own: Vec<Term> = h
+        .local_terms()
+        .iter()
+        .map(|t| (t.sites.clone(), t.matrix.clone()))
+        .collect();
+    let got = dense_matrix(3, 3, &own);
+    for (a, b) in got.iter().zip(&expected) {
+        assert!((a - b).norm() < 1e-14, "{a} vs {b}");
+    }
+}
+
+#[test]
+fn aklt_open_chain_has_its_exact_ground_energy() {
+    for n in [4u32, 6, 8] {
+        let h = Hamiltonian::spin1(n, 1, false, 1.0, 1.0 / 3.0, 0.0).unwrap();
+        let e0 = exact_ground_energy(&h).unwrap();
+        let expected = -2.0 / 3.0 * (n as f64 - 1.0);
+        assert!((e0 - expected).abs() < 1e-9, "N = {n}: {e0} vs {expected}");
+    }
+}
+
+#[test]
+fn spin1_heisenberg_ground_energy_equals_dense_diagonalisation() {
+    let h = Hamiltonian::spin1(5, 1, true, 1.0, 0.0, 0.3).unwrap();
+    let terms: Vec<Term> = h
+        .local_terms()
+        .iter()
+        .map(|t| (t.sites.clone(), t.matrix.clone()))
+        .collect();
+    let expected = dense::lowest_eigenvalue(&dense_matrix(5, 3, &terms));
+    let e0 = exact_ground_energy(&h).unwrap();
+    assert!((e0 - expected).abs() < 1e-8, "{e0} vs {expected}");
+}
+
+/// Bose-Hubbard on a chain and a 2x2 grid against a dense matrix built here from b, b^dag.
+#[test]
+fn bose_hubbard_ground_energy_equals_dense_diagonalisation() {
+    for (lx, ly, periodic, n_max) in [(4u32, 1u32, true, 2u32), (2, 2, false, 3)] {
+        let (t, u, mu) = (0.8, 3.0, 1.1);
+        let h = Hamiltonian::bose_hubbard(lx, ly, periodic, n_max, t, u, mu).unwrap();
+        let (n, d) = ((lx * ly) as usize, n_max as usize + 1);
+        let configs = all_configs(n, d);
+        let dim = d.pow(n as u32);
+        let mut m = vec![ZERO; dim * dim];
+        let mut bonds = vec![];
+        for y in 0..ly {
+            for x in 0..lx {
+                let i = x + lx * y;
+                if x + 1 < lx || (periodic && lx > 2) {
+                    bonds.push((i, (x + 1) % lx + lx * y));
+                }
+                if y + 1 < ly {
+                    bonds.push((i, x + lx * (y + 1)));
+                }
+            }
+        }
+        for (c, config) in configs.chunks(n).enumerate() {
+            let occ: Vec<f64> = config.iter().map(|&v| v as f64).collect();
+            m[c * dim + c] += occ
+                .iter()
+                .map(|&k| 0.5 * u * k * (k - 1.0) - mu * k)
+                .sum::<f64>();
+            for &(i, j) in &bonds {
+                for (from, to) in [(j, i), (i, j)] {
+                    // b_to^dag b_from.
+                    let (nf, nt) = (config[from as usize], config[to as usize]);
+                    if nf == 0 || nt as usize + 1 >= d {
+                        continue;
+                    }
+                    let mut row = config.to_vec();
+                    row[from as usize] -= 1;
+                    row[to as usize] += 1;
+                    let e = -t * ((nf as f64) * (nt as f64 + 1.0)).sqrt();
+                    m[index_in(&row, d) * dim + c] += e;
+                }
+            }
+        }
+        let expected = dense::lowest_eigenvalue(&m);
+        let e0 = exact_ground_energy(&h).unwrap();
+        assert!(
+            (e0 - expected).abs() < 1e-8,
+            "{lx}x{ly}: {e0} vs {expected}"
+        );
+    }
+}
+
+/// The Rydberg array's atom-level dense matrix, built here: -Omega/2 sigma^x - delta n +
+/// Omega Rb^6 / r^6 n n up to the cutoff.
+fn rydberg_dense(lx: u32, ly: u32, omega: f64, delta: f64, rb: f64, cutoff: f64) -> Vec<Complex64> {
+    let n = (lx * ly) as usize;
+    let dim = 1usize << n;
+    let mut m = vec![ZERO; dim * dim];
+    let pos = |i: usize| ((i % lx as usize) as f64, (i / lx as usize) as f64);
+    for c in 0..dim {
+        let occ = |i: usize| (c >> i) & 1;
+        let mut diag = 0.0;
+        for i in 0..n {
+            diag -= delta * occ(i) as f64;
+            m[(c ^ (1 << i)) * dim + c] += -0.5 * omega;
+            for j in i + 1..n {
+                let (a, b) = (pos(i), pos(j));
+                let r = ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt();
+                if r <= cutoff + 1e-12 {
+                    diag += omega * rb.powi(6) / r.powi(6) * (occ(i) * occ(j)) as f64;
+                }
+            }
+        }
+        m[c * dim + c] += diag;
+    }
+    m
+}
+
+#[test]
+fn rydberg_ground_energy_equals_dense_diagonalisation_grouped_or_not() {
+    let (omega, delta, rb) = (1.0, 1.3, 1.2);
+    for (lx, ly, cutoff) in [(3u32, 3u32, 2.0f64), (4, 2, 1.5)] {
+        let expected = dense::lowest_eigenvalue(&rydberg_dense(lx, ly, omega, delta, rb, cutoff));
+        for group in [1u32, 2, 4] {
+            if lx % group != 0 {
+                continue;
+            }
+            let h = Hamiltonian::rydberg(lx, ly, omega, delta, rb, cutoff, group).unwrap();
+            assert_eq!(h.local_dim(), 1 << group);
+            assert_eq!(h.num_sites() as u32, lx * ly / group);
+            let e0 = exact_ground_energy(&h).unwrap();
+            assert!(
+                (e0 - expected).abs() < 1e-8,
+                "{lx}x{ly} group {group}: {e0} vs {expected}"
+            );
+        }
+    }
+}
+
+/// Half of the Heisenberg bonds as Pauli strings, half as 4 x 4 matrices: the same operator.
+#[test]
+fn mixed_pauli_and_local_terms_equal_the_pauli_operator() {
+    let n = 6u32;
+    let pauli = Hamiltonian::heisenberg(n, 1, true, 1.0, 0.3).unwrap();
+    let mut xx_yy_zz = vec![ZERO; 16];
+    // XX + YY + ZZ = diag(1, -1, -1, 1) + 2 (|01><10| + |10><01|).
+    for (a, v) in [(0, 1.0), (1, -1.0), (2, -1.0), (3, 1.0)] {
+        xx_yy_zz[a * 5] = Complex64::new(v, 0.0);
+    }
+    xx_yy_zz[4 + 2] = Complex64::new(2.0, 0.0);
+    xx_yy_zz[2 * 4 + 1] = Complex64::new(2.0, 0.0);
+    let mut mixed = Hamiltonian::new_local(n, 2).unwrap();
+    for i in 0..n {
+        let j = (i + 1) % n;
+        if i % 2 == 0 {
+            let scaled: Vec<Complex64> = xx_yy_zz.to_vec();
+            mixed.add_local(&[i, j], &scaled).unwrap();
+        } else {
+            for p in ["XX", "YY", "ZZ"] {
+                mixed.add_term(1.0, p, &[i, j]).unwrap();
+            }
+        }
+        let k = (i + 2) % n;
+        for p in ["XX", "YY", "ZZ"] {
+            mixed.add_term(0.3, p, &[i, k]).unwrap();
+        }
+    }
+    let e_pauli = exact_ground_energy(&pauli).unwrap();
+    let e_mixed = exact_ground_energy(&mixed).unwrap();
+    assert!((e_pauli - e_mixed).abs() < 1e-9, "{e_pauli} vs {e_mixed}");
+    let cfg = model_d(2, n, CellKind::Gru, true, 4).with_sign_rule(SignRule::Marshall);
+    let model = Model::new(cfg).unwrap();
+    let configs = all_configs(n as usize, 2);
+    let rows = configs.len() / n as usize;
+    let (mut a, mut b) = (vec![ZERO; rows], vec![ZERO; rows]);
+    local_energies(&model, &pauli, &configs, &mut a).unwrap();
+    local_energies(&model, &mixed, &configs, &mut b).unwrap();
+    for (x, y) in a.iter().zip(&b) {
+        assert!(close(*x, *y, 1e-10), "{x} vs {y}");
+    }
+    let (x, y) = (
+        exact_expectation(&model, &pauli).unwrap(),
+        exact_expectation(&model, &mixed).unwrap(),
+    );
+    assert!(close(x, y, 1e-10), "{x} vs {y}");
+    assert_eq!(
+        sign_free(&model, &pauli).unwrap(),
+        sign_free(&model, &mixed).unwrap()
+    );
+}
+
+#[test]
+fn exact_expectation_equals_dense_for_d3() {
+    let (n, d) = (5u32, 3u32);
+    let terms = random_terms(n, d as usize, 6, false, 21);
+    let h = operator(n, d, &terms);
+    let model = Model::new(model_d(d, n, CellKind::Gru, true, 5)).unwrap();
+    let psi = psi_every(&model);
+    let h_psi = dense::apply(&dense_matrix(n as usize, d as usize, &terms), &psi);
+    let num: Complex64 = psi.iter().zip(&h_psi).map(|(a, b)| a.conj() * b).sum();
+    let norm: f64 = psi.iter().map(|a| a.norm_sqr()).sum();
+    let got = exact_expectation(&model, &h).unwrap();
+    assert!(close(got, num / norm, 1e-10), "{got} vs {}", num / norm);
+}
+
+/// sign_free against the dense matrix: every off-diagonal element times the rule <= 0.
+#[test]
+fn sign_free_agrees_with_the_dense_matrix() {
+    let cases: Vec<(Hamiltonian, SignRule)> = vec![
+        (
+            Hamiltonian::spin1(4, 1, false, 1.0, 0.0, 0.2).unwrap(),
+            SignRule::Marshall,
+        ),
+        (
+            Hamiltonian::spin1(4, 1, false, 1.0, 0.0, 0.2).unwrap(),
+            SignRule::None,
+        ),
+        (
+            Hamiltonian::spin1(4, 1, false, -1.0, 0.0, 0.0).unwrap(),
+            SignRule::None,
+        ),
+        (
+            Hamiltonian::spin1(4, 1, false, 1.0, 1.0 / 3.0, 0.0).unwrap(),
+            SignRule::Marshall,
+        ),
+        (
+            Hamiltonian::bose_hubbard(4, 1, false, 2, 1.0, 1.0, 0.0).unwrap(),
+            SignRule::None,
+        ),
+        (
+            Hamiltonian::bose_hubbard(4, 1, false, 2, -1.0, 1.0, 0.0).unwrap(),
+            SignRule::None,
+        ),
+        (
+            Hamiltonian::rydberg(4, 1, 1.0, 0.5, 1.0, 2.0, 2).unwrap(),
+            SignRule::None,
+        ),
+    ];
+    for (h, rule) in cases {
+        let (n, d) = (h.num_sites(), h.local_dim());
+        let terms: Vec<Term> = h
+            .local_terms()
+            .iter()
+            .map(|t| (t.sites.clone(), t.matrix.clone()))
+            .collect();
+        let m = dense_matrix(n, d, &terms);
+        let configs = all_configs(n, d);
+        let sign = |k: usize| -> f64 {
+            if rule == SignRule::None {
+                return 1.0;
+            }
+            let count: usize = configs[k * n..(k + 1) * n]
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % 2 == 0)
+                .map(|(_, &v)| v as usize)
+                .sum();
+            if count % 2 == 1 {
+                -1.0
+            } else {
+                1.0
+            }
+        };
+        let dim = d.pow(n as u32);
+        let expected = (0..dim).all(|r| {
+            (0..dim).all(|c| {
+                let z = m[r * dim + c] * sign(r) * sign(c);
+                r == c || (z.im.abs() < 1e-12 && z.re <= 1e-12)
+            })
+        });
+        let cfg = model_d(d as u32, n as u32, CellKind::Gru, false, 1).with_sign_rule(rule);
+        let model = Model::new(cfg).unwrap();
+        assert_eq!(sign_free(&model, &h).unwrap(), expected, "{rule:?} d = {d}");
+    }
+}
+
+#[test]
+fn malformed_terms_and_mismatched_models_are_refused_with_a_message() {
+    let mut h = Hamiltonian::new_local(4, 3).unwrap();
+    let eye9: Vec<Complex64> = (0..81)
+        .map(|i| Complex64::new((i % 10 == 0) as u8 as f64, 0.0))
+        .collect();
+    let cases: Vec<(&[u32], Vec<Complex64>, ErrorKind, &str)> = vec![
+        (&[], vec![ZERO], ErrorKind::InvalidArgument, "k >= 1"),
+        (
+            &[0, 4],
+            eye9.clone(),
+            ErrorKind::InvalidArgument,
+            "out of range",
+        ),
+        (&[1, 1], eye9.clone(), ErrorKind::InvalidArgument, "twice"),
+        (&[0, 1], eye9[..80].to_vec(), ErrorKind::BufferSize, "9 x 9"),
+        (&[0], vec![ZERO; 4], ErrorKind::BufferSize, "3 x 3"),
+        (
+            &[0],
+            vec![Complex64::new(f64::NAN, 0.0); 9],
+            ErrorKind::InvalidArgument,
+            "not finite",
+        ),
+        (
+            &[0],
+            {
+                let mut m = vec![ZERO; 9];
+                m[1] = Complex64::new(1.0, 0.0);
+                m
+            },
+            ErrorKind::InvalidArgument,
+            "not Hermitian",
+        ),
+        (
+            &[0],
+            {
+                let mut m = vec![ZERO; 9];
+                m[0] = Complex64::new(1.0, 1.0);
+                m
+            },
+            ErrorKind::InvalidArgument,
+            "tolerance",
+        ),
+    ];
+    for (sites, m, kind, text) in cases {
+        let e = h.add_local(sites, &m).unwrap_err();
+        assert_eq!(e.kind, kind, "{}", e.message);
+        assert!(e.message.contains(text), "{text:?} not in {}", e.message);
+    }
+    assert_eq!(h.num_terms(), 0, "refusals leave the operator unchanged");
+    // A d^k x d^k matrix beyond the address space: OutOfMemory naming the size.
+    let mut big = Hamiltonian::new_local(64, 256).unwrap();
+    let sites: Vec<u32> = (0..9).collect();
+    let e = big.add_local(&sites, &[]).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::OutOfMemory);
+    assert!(e.message.contains("256^9"), "{}", e.message);
+    for d in [0, 1, 257] {
+        let e = Hamiltonian::new_local(3, d).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidArgument);
+        assert!(e.message.contains("local_dim"), "{}", e.message);
+    }
+    let e = h.add_term(1.0, "Z", &[0]).unwrap_err();
+    assert!(e.message.contains("local_dim = 3"), "{}", e.message);
+    // Model and operator local dimensions must match, in every function taking both.
+    h.add_local(&[0, 1], &eye9).unwrap();
+    let qubits = Model::new(model_d(2, 4, CellKind::Gru, false, 1)).unwrap();
+    let configs = vec![0u8; 4];
+    let mut out = [ZERO];
+    for e in [
+        local_energies(&qubits, &h, &configs, &mut out).unwrap_err(),
+        exact_expectation(&qubits, &h).unwrap_err(),
+        sign_free(&qubits, &h).unwrap_err(),
+        rnnwf::expectation(&qubits, &h, 1, 16).unwrap_err(),
+        Vmc::new(VmcConfig::default())
+            .unwrap()
+            .step(&mut qubits.clone(), &h)
+            .unwrap_err(),
+    ] {
+        assert_eq!(e.kind, ErrorKind::InvalidArgument);
+        assert!(
+            e.message.contains("local_dim = 3") && e.message.contains("local_dim = 2"),
+            "{}",
+            e.message
+        );
+    }
+    // Built-ins' own refusals.
+    assert!(Hamiltonian::rydberg(3, 2, 1.0, 1.0, 1.0, 1.0, 2).is_err());
+    assert!(Hamiltonian::rydberg(4, 2, 1.0, 1.0, -1.0, 1.0, 1).is_err());
+    assert!(Hamiltonian::rydberg(4, 2, 1.0, 1.0, 1.0, 1.0, 5).is_err());
+    assert!(Hamiltonian::bose_hubbard(4, 1, false, 0, 1.0, 1.0, 1.0).is_err());
+    assert!(Hamiltonian::spin1(4, 1, false, f64::NAN, 0.0, 0.0).is_err());
+}
+
+/// A GRU trained by minSR on the open AKLT chain of 6 sites reaches its exact energy.
+#[test]
+fn minsr_trains_the_aklt_chain_to_its_exact_energy() {
+    let n = 6u32;
+    let h = Hamiltonian::spin1(n, 1, false, 1.0, 1.0 / 3.0, 0.0).unwrap();
+    let exact = -2.0 / 3.0 * (n as f64 - 1.0);
+    let cfg = model_d(3, n, CellKind::Gru, false, 5)
+        .with_hidden(12)
+        .with_layers(1)
+        .with_sign_rule(SignRule::Marshall);
+    let mut model = Model::new(cfg).unwrap();
+    let mut vmc = Vmc::new(
+        VmcConfig::default()
+            .with_optimizer(Optimizer::MinSr)
+            .with_n_samples(256)
+            .with_learning_rate(0.05)
+            .with_sr_diag_shift(1e-3),
+    )
+    .unwrap();
+    for _ in 0..150 {
+        vmc.step(&mut model, &h).unwrap();
+    }
+    let e = exact_expectation(&model, &h).unwrap().re;
+    let rel = (e - exact).abs() / exact.abs();
+    assert!(rel < 1e-3, "E = {e}, exact {exact}, relative error {rel}");
+}
