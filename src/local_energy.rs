@@ -30,6 +30,7 @@ mod symmetric;
 mod linear;
 
 mod connected;
+pub(crate) use connected::check_offsets;
 pub use connected::{log_psi_connected, Connections};
 
 /// Memory for the saved states of one chunk of samples; one chunk per thread is live.

@@ -31,6 +31,13 @@ pub(crate) fn as_engine_mut(out: &mut [rnnwf_complex]) -> &mut [Complex64] {
     unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<Complex64>(), out.len()) }
 }
 
+/// The caller's array read as the engine's complex numbers, without a copy.
+pub(crate) fn as_engine(values: &[rnnwf_complex]) -> &[Complex64] {
+    // SAFETY: the layouts agree (asserted above) and the new slice borrows `values` shared,
+    // for its lifetime and length.
+    unsafe { std::slice::from_raw_parts(values.as_ptr().cast::<Complex64>(), values.len()) }
+}
+
 impl From<Complex64> for rnnwf_complex {
     fn from(z: Complex64) -> Self {
         rnnwf_complex { re: z.re, im: z.im }

@@ -62,21 +62,7 @@ fn check_connections(model: &Model, c: Connections, n: usize) -> Result<()> {
             n + 1
         )));
     }
-    if offsets[0] != 0 {
-        return Err(Error::invalid(format!(
-            "offsets[0] = {} must be 0",
-            offsets[0]
-        )));
-    }
-    if let Some(k) = offsets.windows(2).position(|w| w[1] < w[0]) {
-        return Err(Error::invalid(format!(
-            "offsets decrease: offsets[{}] = {} > offsets[{}] = {}",
-            k,
-            offsets[k],
-            k + 1,
-            offsets[k + 1]
-        )));
-    }
+    check_offsets(offsets)?;
     let total = offsets[n];
     if c.sites.len() != total || c.values.len() != total {
         return Err(Error::buffer_size(format!(
@@ -111,6 +97,32 @@ fn check_connections(model: &Model, c: Connections, n: usize) -> Result<()> {
             }
             last[site] = conn + 1;
         }
+    }
+    Ok(())
+}
+
+/// Refuses offsets that do not start at 0 or that decrease (`InvalidArgument`), before the
+/// length of the arrays they index (their last entry) is trusted.
+pub(crate) fn check_offsets(offsets: &[usize]) -> Result<()> {
+    match offsets.first() {
+        Some(0) => {}
+        Some(first) => {
+            return Err(Error::invalid(format!("offsets[0] = {first} must be 0")));
+        }
+        None => {
+            return Err(Error::buffer_size(
+                "offsets is empty: it has n_conn + 1 entries",
+            ))
+        }
+    }
+    if let Some(k) = offsets.windows(2).position(|w| w[1] < w[0]) {
+        return Err(Error::invalid(format!(
+            "offsets decrease: offsets[{}] = {} > offsets[{}] = {}",
+            k,
+            offsets[k],
+            k + 1,
+            offsets[k + 1]
+        )));
     }
     Ok(())
 }
