@@ -157,7 +157,9 @@ fn malformed_connections_are_refused_with_a_message() {
     let config = [0u8, 1, 2, 0, 1];
     let mut out = [Complex64::new(7.0, 7.0); 2];
     use ErrorKind::{BufferSize, InvalidArgument};
-    let cases: [(&[usize], &[u32], &[u8], ErrorKind, &str); 7] = [
+    // offsets, sites, values, the refusal and its message.
+    type Case<'a> = (&'a [usize], &'a [u32], &'a [u8], ErrorKind, &'a str);
+    let cases: [Case; 7] = [
         (&[0, 1], &[0], &[1], BufferSize, "n_conn + 1 = 3"),
         (
             &[1, 1, 2],

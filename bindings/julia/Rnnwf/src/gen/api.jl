@@ -520,8 +520,8 @@ end
 
 # ln psi (as rnnwf_log_psi) of `n_conn` configurations, each equal to the one configuration
 # `config` (`[n_sites]`) except at the sites `sites[offsets[c] .. offsets[c+1])`, set to the
-# matching `values`; `offsets` has n_conn + 1 entries, offsets[0] = 0, and `sites` and
-# `values` have offsets[n_conn] entries (NULL accepted when that is 0). With the
+# matching `values`; `offsets` has n_conn + 1 entries, `offsets[0]` = 0, and `sites` and
+# `values` have `offsets[n_conn]` entries (NULL accepted when that is 0). With the
 # off-diagonal elements <s|H|s'> of its own operator, a host gets local energies
 # E_loc(s) = sum_s' <s|H|s'> exp(out[s'] - ln psi(s)) for rnnwf_vmc_step_on_samples.
 # Reuses the sample's prefix as rnnwf_local_energies does: one pass over `config`, then each
@@ -529,7 +529,7 @@ end
 # half the cost of rnnwf_log_psi on them for single-site changes). A connection may change
 # no site or set a site to its own value. A connected configuration outside the U(1)
 # subspace has P = 0: its re is -inf (as rnnwf_log_psi; so may `config` be outside it).
-# RNNWF_ERR_INVALID_ARGUMENT, naming the entry, for offsets[0] != 0, decreasing offsets, a
+# RNNWF_ERR_INVALID_ARGUMENT, naming the entry, for `offsets[0]` != 0, decreasing offsets, a
 # site >= n_sites or repeated within a connection, a value >= local_dim in `config` or
 # `values`; RNNWF_ERR_NUMERICAL when the pass overflows. Nothing is written on failure.
 # Runs on the calling thread (call it for several samples from several threads at once).
