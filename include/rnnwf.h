@@ -711,6 +711,31 @@ rnnwf_status rnnwf_local_energies(const struct rnnwf_model *m,
                                   size_t n,
                                   struct rnnwf_complex *out);
 
+// ln psi (as rnnwf_log_psi) of `n_conn` configurations, each equal to the one configuration
+// `config` (`[n_sites]`) except at the sites `sites[offsets[c] .. offsets[c+1])`, set to the
+// matching `values`; `offsets` has n_conn + 1 entries, `offsets[0]` = 0, and `sites` and
+// `values` have `offsets[n_conn]` entries (NULL accepted when that is 0). With the
+// off-diagonal elements <s|H|s'> of its own operator, a host gets local energies
+// E_loc(s) = sum_s' <s|H|s'> exp(out[s'] - ln psi(s)) for rnnwf_vmc_step_on_samples.
+// Reuses the sample's prefix as rnnwf_local_energies does: one pass over `config`, then each
+// connected configuration restarts at its first changed position in sampling order (about
+// half the cost of rnnwf_log_psi on them for single-site changes). A connection may change
+// no site or set a site to its own value. A connected configuration outside the U(1)
+// subspace has P = 0: its re is -inf (as rnnwf_log_psi; so may `config` be outside it).
+// RNNWF_ERR_INVALID_ARGUMENT, naming the entry, for `offsets[0]` != 0, decreasing offsets, a
+// site >= n_sites or repeated within a connection, a value >= local_dim in `config` or
+// `values`; RNNWF_ERR_NUMERICAL when the pass overflows. Nothing is written on failure.
+// Runs on the calling thread (call it for several samples from several threads at once).
+// Memory: the pass workspaces of rnnwf_local_energies for one row, a site's saved state
+// per site, n_conn x (16 + 16 |G|) bytes with a symmetry group G.
+rnnwf_status rnnwf_log_psi_connected(const struct rnnwf_model *m,
+                                     const uint8_t *config,
+                                     size_t n_conn,
+                                     const size_t *offsets,
+                                     const uint32_t *sites,
+                                     const uint8_t *values,
+                                     struct rnnwf_complex *out);
+
 // `<op>` from `n_samples` exact samples drawn with `seed`: the mean of the local values
 // sum_s' <s|op|s'> psi(s') / psi(s). `n_samples` is 1 to 2^32 = 4294967296; outside, and for
 // an operator on another number of sites than the model or a model that is not spin-1/2,
@@ -864,6 +889,41 @@ rnnwf_status rnnwf_vmc_save(const struct rnnwf_vmc *v, const char *path);
 // the shape was recorded, another parameter count) is refused by the next step.
 rnnwf_status rnnwf_vmc_load(struct rnnwf_vmc *v,
                             const char *path);
+
+// Draws the samples the next rnnwf_vmc_step would draw: this process's cfg->n_samples
+// configurations into `configs_out` (`[n_samples][n_sites]`) and, when `log_psi_out` is not
+// NULL, their ln psi (`[n_samples]`), with the seed derived from cfg->seed and the step
+// index, as rnnwf_sample. A host that computes their local energies with its own operator
+// (rnnwf_log_psi_connected) and calls rnnwf_vmc_step_on_samples takes the step that
+// rnnwf_vmc_step takes with the same energies, bit for bit. Nothing is written on failure.
+// Memory as rnnwf_sample.
+rnnwf_status rnnwf_vmc_sample(const struct rnnwf_vmc *v,
+                              const struct rnnwf_model *m,
+                              uint8_t *configs_out,
+                              struct rnnwf_complex *log_psi_out);
+
+// One training step on the host's samples and local energies: `configs` (`[n][n_sites]`,
+// n >= 1, drawn from |psi|^2 of `m`, e.g. by rnnwf_vmc_sample or rnnwf_sample) and
+// `local_energies` (`[n]`, complex, E_loc(s) = sum_s' <s|H|s'> psi(s')/psi(s) of the
+// host's operator; see rnnwf_log_psi_connected). The gradient, preconditioner and update
+// are those of rnnwf_vmc_step, on the same code: with the energies rnnwf_local_energies
+// gives, the step equals rnnwf_vmc_step on the same samples bit for bit. With temperature
+// T > 0 the samples' ln psi is evaluated (one more pass). n may differ from cfg->n_samples,
+// and under a reduction hook from one process to another: each process passes its own
+// samples, every average is over all of them, and the reductions are those of
+// rnnwf_vmc_step (documented on rnnwf_allreduce_fn). RNNWF_ERR_INVALID_ARGUMENT for n = 0,
+// a value >= local_dim in `configs`, a configuration outside the model's U(1) subspace or
+// optimiser state of another model; RNNWF_ERR_NUMERICAL for a local energy that is NaN or
+// Inf (naming it), and as rnnwf_vmc_step; under a hook every such refusal still joins the
+// first reduction, so that all processes fail the step together. On any error the model,
+// the optimiser state and the step counter are unchanged. Memory as rnnwf_vmc_step with
+// n samples. `stats->struct_size` is set by the caller (see rnnwf_vmc_stats).
+rnnwf_status rnnwf_vmc_step_on_samples(struct rnnwf_vmc *v,
+                                       struct rnnwf_model *m,
+                                       const uint8_t *configs,
+                                       size_t n,
+                                       const struct rnnwf_complex *local_energies,
+                                       struct rnnwf_vmc_stats *stats);
 
 #ifdef __cplusplus
 }  // extern "C"

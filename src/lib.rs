@@ -63,7 +63,7 @@ pub use exact::{
 };
 pub use hamiltonian::{Hamiltonian, LocalTerm, Pauli, PauliString, MAX_RYDBERG_GROUP};
 pub use kernels::simd_level_name;
-pub use local_energy::{local_energies, local_energies_naive};
+pub use local_energy::{local_energies, local_energies_naive, log_psi_connected, Connections};
 pub use model::{
     Boundary, CellKind, Model, ModelConfig, ParamBlock, PhaseKind, Precision, SignRule, Symmetry,
 };

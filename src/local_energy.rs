@@ -29,6 +29,10 @@ mod symmetric;
 
 mod linear;
 
+mod connected;
+pub(crate) use connected::check_offsets;
+pub use connected::{log_psi_connected, Connections};
+
 /// Memory for the saved states of one chunk of samples; one chunk per thread is live.
 const SNAPSHOT_BUDGET_BYTES: usize = 32 << 20;
 
@@ -237,16 +241,9 @@ impl RestartPlan {
     /// a symmetry's image).
     /// The snapshots hold states in `F`, the passes' float type.
     fn new<F: Real>(model: &Model, op: &CompiledOperator, moved: impl Fn(usize) -> usize) -> Self {
-        let sites = model.num_sites();
-        let per_checkpoint = CHUNK_ROWS * RowSnapshots::<F>::bytes_per_slot(model);
-        let max_checkpoints = (SNAPSHOT_BUDGET_BYTES / per_checkpoint).max(1);
-        let stride = sites.div_ceil(max_checkpoints);
-        let checkpoints = sites.div_ceil(stride);
-        let mut position_of = vec![0usize; sites];
-        for (pos, &site) in model.order().iter().enumerate() {
-            position_of[site] = pos;
-        }
-        let mut groups_by_checkpoint = vec![Vec::new(); checkpoints];
+        let mut plan = RestartPlan::spaced::<F>(model, CHUNK_ROWS);
+        let position_of = positions(model);
+        let mut groups_by_checkpoint = vec![Vec::new(); plan.checkpoints];
         for g in 0..op.num_off_diagonal() {
             let first = op
                 .flips(g)
@@ -254,14 +251,34 @@ impl RestartPlan {
                 .map(|&i| position_of[moved(i as usize)])
                 .min()
                 .expect("an off-diagonal group flips a site");
-            groups_by_checkpoint[first / stride].push(g);
+            groups_by_checkpoint[first / plan.stride].push(g);
         }
+        plan.groups_by_checkpoint = groups_by_checkpoint;
+        plan
+    }
+
+    /// Checkpoints as dense as `rows` rows' saved states allow within the budget, and no
+    /// groups yet.
+    fn spaced<F: Real>(model: &Model, rows: usize) -> Self {
+        let sites = model.num_sites();
+        let per_checkpoint = rows * RowSnapshots::<F>::bytes_per_slot(model);
+        let max_checkpoints = (SNAPSHOT_BUDGET_BYTES / per_checkpoint).max(1);
+        let stride = sites.div_ceil(max_checkpoints);
         RestartPlan {
             stride,
-            checkpoints,
-            groups_by_checkpoint,
+            checkpoints: sites.div_ceil(stride),
+            groups_by_checkpoint: Vec::new(),
         }
     }
+}
+
+/// The sampling position of each site.
+fn positions(model: &Model) -> Vec<usize> {
+    let mut position_of = vec![0usize; model.num_sites()];
+    for (pos, &site) in model.order().iter().enumerate() {
+        position_of[site] = pos;
+    }
+    position_of
 }
 
 /// One task's buffers, kept between calls in the model's workspace cache; the passes in `F`.
@@ -317,11 +334,8 @@ impl<F: Real> Workspace<F> {
                     {
                         continue;
                     }
-                    let j = self.batch_rows.len();
                     let slot = row * plan.checkpoints + checkpoint;
-                    self.snapshots.load(slot, &mut self.connected, j);
-                    let dst = &mut self.batch_configs[j * sites..(j + 1) * sites];
-                    dst.copy_from_slice(config);
+                    let dst = self.queue(self.batch_rows.len(), slot, config);
                     op.apply(g, dst);
                     self.batch_rows.push((row, element));
                     if self.batch_rows.len() == CHUNK_ROWS {
@@ -360,12 +374,20 @@ impl<F: Real> Workspace<F> {
         model.finish_log_psi(&self.samples, configs, &mut self.sample_log_psi[..rows]);
     }
 
-    /// Evaluates the batch from position `from` and adds its terms to the local energies.
-    fn flush(&mut self, model: &Model, from: usize, out: &mut [Complex64]) {
-        let len = self.batch_rows.len();
-        if len == 0 {
-            return;
-        }
+    /// Queues batch row `j` of connected configurations (j < CHUNK_ROWS): the saved state
+    /// in `slot`, and a copy of `source` that the caller changes into the configuration.
+    fn queue(&mut self, j: usize, slot: usize, source: &[u8]) -> &mut [u8] {
+        let sites = source.len();
+        self.snapshots.load(slot, &mut self.connected, j);
+        let dst = &mut self.batch_configs[j * sites..(j + 1) * sites];
+        dst.copy_from_slice(source);
+        dst
+    }
+
+    /// The restart every prefix reuse goes through: runs the `len` queued configurations
+    /// from position `from`, leaving their ln psi (without the sign rule unless `signed`) in
+    /// `batch_log_psi[..len]`.
+    fn restart(&mut self, model: &Model, len: usize, from: usize, signed: bool) {
         let configs = &self.batch_configs[..len * model.num_sites()];
         let mut reader = ReadValues {
             configs,
@@ -373,7 +395,21 @@ impl<F: Real> Workspace<F> {
         };
         self.connected.run_from(model, len, from, &mut reader);
         let log_psi = &mut self.batch_log_psi[..len];
-        model.finish_log_psi(&self.connected, configs, log_psi);
+        if signed {
+            model.finish_log_psi(&self.connected, configs, log_psi);
+        } else {
+            model.finish_log_psi_unsigned(&self.connected, log_psi);
+        }
+    }
+
+    /// Evaluates the batch from position `from` and adds its terms to the local energies.
+    fn flush(&mut self, model: &Model, from: usize, out: &mut [Complex64]) {
+        let len = self.batch_rows.len();
+        if len == 0 {
+            return;
+        }
+        self.restart(model, len, from, true);
+        let log_psi = &self.batch_log_psi[..len];
         for (&(row, element), lp) in self.batch_rows.iter().zip(log_psi.iter()) {
             out[row] += ratio_term(element, *lp, self.sample_log_psi[row]);
         }

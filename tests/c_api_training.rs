@@ -1,5 +1,6 @@
 //! The operator, estimator, exact and training parts of the C API, from C: the test
-//! programs tests/c/test_operators.c and tests/c/test_training.c, compiled with strict
+//! programs tests/c/test_operators.c, tests/c/test_training.c and
+//! tests/c/test_host_energies.c, compiled with strict
 //! warnings against the built shared library and run.
 
 mod foreign;
@@ -46,4 +47,15 @@ fn c_training_test_program_passes() {
     assert!(out.contains("Adam: relative error"), "{out}");
     assert!(out.contains("SR:   relative error"), "{out}");
     assert_eq!(out.contains("quick run"), cfg!(debug_assertions), "{out}");
+}
+
+#[test]
+fn c_host_energies_test_program_passes() {
+    let exe = build_c_program(
+        "test_host_energies",
+        &[&crate_root().join("tests/c/test_host_energies.c")],
+    );
+    let out = run(&exe, &[]);
+    let passed = checks_passed("test_host_energies", &out);
+    assert!(passed > 300, "only {passed} checks ran:\n{out}");
 }

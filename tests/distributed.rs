@@ -592,3 +592,46 @@ fn ranks_with_another_lattice_or_settings_fail_the_step_together() {
         }
     }
 }
+
+/// Under a two-rank hook, a step on the library's local energies handed back
+/// (`step_on_local_energies`) is the step `step_on_samples` takes, bit for bit, with the
+/// same reductions (each rank runs both drivers, each with its own in-process sum).
+#[test]
+fn two_ranks_step_on_host_energies_like_step_on_samples() {
+    let sets = sample_sets();
+    let (library, host) = (InProcessSum::new(2), InProcessSum::new(2));
+    let runs: Vec<(Vec<u64>, Vec<u64>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|rank| {
+                let (sets, library, host) = (&sets, &library, &host);
+                scope.spawn(move || {
+                    let h = Hamiltonian::tfim(SITES, 1, false, 1.0, 0.9).unwrap();
+                    let mut a = Model::new(model_config()).unwrap();
+                    let mut b = Model::new(model_config()).unwrap();
+                    let mut va = Vmc::new(vmc_config(Optimizer::Adam)).unwrap();
+                    let mut vb = Vmc::new(vmc_config(Optimizer::Adam)).unwrap();
+                    va.set_allreduce(Some(library.hook(rank, vec![])));
+                    vb.set_allreduce(Some(host.hook(rank, vec![])));
+                    let n = SITES as usize;
+                    for set in sets {
+                        let rows = rank * PER_RANK..(rank + 1) * PER_RANK;
+                        let configs = &set[rows.start * n..rows.end * n];
+                        let mut log_psi = vec![Complex64::new(0.0, 0.0); PER_RANK];
+                        a.log_psi(configs, &mut log_psi).unwrap();
+                        let sa = va.step_on_samples(&mut a, &h, configs, &log_psi).unwrap();
+                        let mut e = vec![Complex64::new(0.0, 0.0); PER_RANK];
+                        rnnwf::local_energies(&b, &h, configs, &mut e).unwrap();
+                        let sb = vb.step_on_local_energies(&mut b, configs, &e).unwrap();
+                        assert_eq!(sa.energy, sb.energy);
+                        assert_eq!(sa.energy.n, 2 * PER_RANK as u64);
+                    }
+                    let bits = |m: &Model| m.params().iter().map(|x| x.to_bits()).collect();
+                    (bits(&a), bits(&b))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(runs[0].0, runs[0].1, "host energies step differently");
+    assert_eq!(runs[0], runs[1], "ranks diverged");
+}

@@ -102,6 +102,9 @@ inline void buffer_size_error(const std::string &message) {
 struct Adopt {};
 
 inline rnnwf_complex *as_c(Complex *z) noexcept { return reinterpret_cast<rnnwf_complex *>(z); }
+inline const rnnwf_complex *as_c(const Complex *z) noexcept {
+  return reinterpret_cast<const rnnwf_complex *>(z);
+}
 
 // The number of configurations in a flat array of `len` site values of `sites` sites.
 inline std::size_t rows(std::size_t len, std::size_t sites, const char *function) {
@@ -226,6 +229,24 @@ class Model : public Handle<rnnwf_model, rnnwf_model_free> {
     std::size_t n = rows(configs.size(), "rnnwf::Model::log_psi");
     std::vector<Complex> out(n);
     log_psi(configs.data(), n, out.data());
+    return out;
+  }
+
+  // ln psi of n_conn configurations equal to config ([num_sites()]) except that connection c
+  // sets sites[offsets[c] .. offsets[c+1]) to the matching values (offsets: n_conn + 1
+  // entries from 0), with the local energies' prefix reuse.
+  void log_psi_connected(const std::uint8_t *config, std::size_t n_conn,
+                         const std::size_t *offsets, const std::uint32_t *sites,
+                         const std::uint8_t *values, Complex *out) const {
+    check(rnnwf_log_psi_connected(raw(), config, n_conn, offsets, sites, values, as_c(out)));
+  }
+  std::vector<Complex> log_psi_connected(const std::uint8_t *config,
+                                         const std::vector<std::size_t> &offsets,
+                                         const std::vector<std::uint32_t> &sites,
+                                         const std::vector<std::uint8_t> &values) const {
+    std::size_t n = offsets.empty() ? 0 : offsets.size() - 1;
+    std::vector<Complex> out(n);
+    log_psi_connected(config, n, offsets.data(), sites.data(), values.data(), out.data());
     return out;
   }
 
@@ -490,6 +511,22 @@ class Vmc : public Handle<rnnwf_vmc, rnnwf_vmc_free> {
   VmcStats step(Model &m, const Hamiltonian &h) {
     VmcStats stats;
     finish(rnnwf_vmc_step(raw(), m.raw(), h.raw(), &stats));
+    return stats;
+  }
+
+  // The samples the next step() draws ([n_samples][m.num_sites()]).
+  std::vector<std::uint8_t> sample(const Model &m) const {
+    std::vector<std::uint8_t> configs(config().n_samples * m.num_sites());
+    check(rnnwf_vmc_sample(raw(), m.raw(), configs.data(), nullptr));
+    return configs;
+  }
+
+  // One step on the host's n samples ([n][m.num_sites()]) and their local energies ([n]).
+  VmcStats step_on_samples(Model &m, const std::uint8_t *configs, std::size_t n,
+                           const Complex *local_energies) {
+    VmcStats stats;
+    finish(rnnwf_vmc_step_on_samples(raw(), m.raw(), configs, n, detail::as_c(local_energies),
+                                     &stats));
     return stats;
   }
 

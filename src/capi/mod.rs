@@ -34,6 +34,7 @@ mod local_operator;
 mod sign_free;
 
 mod local_energy;
+mod log_psi_connected;
 
 mod estimators;
 
@@ -41,6 +42,7 @@ mod exact;
 
 mod allreduce;
 mod vmc;
+mod vmc_on_samples;
 
 // Helpers.
 mod args;
@@ -60,6 +62,7 @@ pub use hamiltonian::*;
 pub use last_error::rnnwf_last_error;
 pub use local_energy::rnnwf_local_energies;
 pub use local_operator::*;
+pub use log_psi_connected::rnnwf_log_psi_connected;
 pub use model::*;
 pub use sample::{rnnwf_log_psi, rnnwf_sample};
 pub use sign_free::rnnwf_sign_free;
@@ -67,3 +70,4 @@ pub use status::*;
 pub use threads::rnnwf_set_num_threads;
 pub use version::*;
 pub use vmc::*;
+pub use vmc_on_samples::{rnnwf_vmc_sample, rnnwf_vmc_step_on_samples};

@@ -53,7 +53,7 @@ pub const RNNWF_SR_SOLVER_CG: u32 = 3;
 /// hook. Opaque: made by rnnwf_vmc_new, destroyed by rnnwf_vmc_free. The model and the
 /// operator are passed to each step, so one rnnwf_vmc trains one model.
 pub struct rnnwf_vmc {
-    vmc: Vmc,
+    pub(super) vmc: Vmc,
 }
 
 /// Settings of a training run. Fill it with rnnwf_vmc_config_init first, then change the

@@ -12,7 +12,6 @@ use crate::buffer::{product, try_zeroed, try_zeroed_vec};
 use crate::error::Result;
 use crate::hamiltonian::compiled::CompiledOperator;
 use crate::kernels::Real;
-use crate::model::evaluate::ReadValues;
 use crate::model::symmetry::combine;
 use crate::model::{Model, SymmetryGroup};
 use crate::parallel::{for_each_task, CHUNK_ROWS};
@@ -128,11 +127,9 @@ impl<F: Real> SymmetricWorkspace<F> {
                         if skipped(k, config) {
                             continue;
                         }
-                        let j = self.batch_keys.len();
                         let slot = row * plan.checkpoints + checkpoint;
-                        self.base.snapshots.load(slot, &mut self.base.connected, j);
-                        let dst = &mut self.base.batch_configs[j * sites..(j + 1) * sites];
-                        dst.copy_from_slice(&self.images[row * sites..(row + 1) * sites]);
+                        let image = &self.images[row * sites..(row + 1) * sites];
+                        let dst = self.base.queue(self.batch_keys.len(), slot, image);
                         for (i, v) in op.connected_values(k, config) {
                             dst[target[i] as usize] = group.image_value(g, v);
                         }
@@ -170,14 +167,8 @@ impl<F: Real> SymmetricWorkspace<F> {
         if len == 0 {
             return;
         }
-        let configs = &self.base.batch_configs[..len * model.num_sites()];
-        let mut reader = ReadValues {
-            configs,
-            order: model.order(),
-        };
-        self.base.connected.run_from(model, len, from, &mut reader);
-        let log_psi = &mut self.base.batch_log_psi[..len];
-        model.finish_log_psi_unsigned(&self.base.connected, log_psi);
+        self.base.restart(model, len, from, false);
+        let log_psi = &self.base.batch_log_psi[..len];
         let groups = op.num_off_diagonal();
         for (&(row, k), &l) in self.batch_keys.iter().zip(log_psi.iter()) {
             self.connected_log_psi[(row * groups + k) * size + g] = l;

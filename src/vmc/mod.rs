@@ -5,6 +5,7 @@
 pub(crate) mod codes;
 mod config;
 mod fit;
+mod host_energies;
 mod reduction;
 mod step;
 mod workspace;

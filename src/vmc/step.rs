@@ -10,7 +10,6 @@ use crate::hamiltonian::Hamiltonian;
 use crate::local_energy::{check_operator, local_energies};
 use crate::model::{Model, PhaseKind};
 use crate::optim::{Momentum, Preconditioner, Samples, SrSettings, SrSolve};
-use crate::random::derive_seed;
 use num_complex::Complex64;
 use std::time::Instant;
 
@@ -35,15 +34,12 @@ impl Vmc {
         // The samples leave the workspace for the step (moving a Vec copies nothing).
         let mut configs = std::mem::take(&mut self.workspace.configs);
         let mut log_psi = std::mem::take(&mut self.workspace.log_psi);
-        let sampled = model.sample(
-            derive_seed(self.config.seed, self.steps),
-            ns,
-            &mut configs,
-            Some(&mut log_psi),
-        );
+        let sampled = self.sample(model, &mut configs, Some(&mut log_psi));
         let result = match sampled {
             Err(e) => Err(self.reduction.fail_together(ENERGY_SUMS, ns, e)),
-            Ok(()) => self.update_on_samples(model, h, &configs, &log_psi, start),
+            Ok(()) => {
+                self.update_on_samples(model, LocalEnergies::Of(h), &configs, Some(&log_psi), start)
+            }
         };
         self.workspace.configs = configs;
         self.workspace.log_psi = log_psi;
@@ -74,22 +70,25 @@ impl Vmc {
         if let Err(e) = ready {
             return Err(self.reduction.fail_together(ENERGY_SUMS, ns, e));
         }
-        self.update_on_samples(model, h, configs, log_psi, Instant::now())
+        let energies = LocalEnergies::Of(h);
+        self.update_on_samples(model, energies, configs, Some(log_psi), Instant::now())
     }
 
-    /// The step after sampling; `start` is when the step began (sampling took until now).
-    fn update_on_samples(
+    /// The step after sampling, on checked samples; `start` is when the step began
+    /// (sampling took until now). `log_psi`, when known, saves annealing a pass.
+    pub(super) fn update_on_samples(
         &mut self,
         model: &mut Model,
-        h: &Hamiltonian,
+        energies: LocalEnergies,
         configs: &[u8],
-        log_psi: &[Complex64],
+        log_psi: Option<&[Complex64]>,
         start: Instant,
     ) -> Result<VmcStats> {
         let sampled = Instant::now();
+        let n = configs.len() / model.num_sites();
         let preconditioner = self.config.preconditioner_in_effect();
-        self.prepare_buffers(model, log_psi.len(), preconditioner)?;
-        let energy = self.centred_local_values(model, h, configs, log_psi)?;
+        self.prepare_buffers(model, n, preconditioner)?;
+        let energy = self.centred_local_values(model, energies, configs, log_psi)?;
         let local = Instant::now();
         let (grad_norm, sr_solve) =
             self.precondition(model, configs, energy.n as f64, preconditioner)?;
@@ -144,25 +143,42 @@ impl Vmc {
     fn centred_local_values(
         &mut self,
         model: &Model,
-        h: &Hamiltonian,
+        energies: LocalEnergies,
         configs: &[u8],
-        log_psi: &[Complex64],
+        log_psi: Option<&[Complex64]>,
     ) -> Result<Estimate> {
         let fingerprint = self.fingerprint(model);
+        let t = self.config.temperature;
         let (w, reduction) = (&mut self.workspace, &mut self.reduction);
+        let n = w.e_loc.len();
         // A refusal of the local energies on one process (a non-finite value, samples
-        // outside the U(1) subspace) reaches every process through the sums of the first
-        // reduction, so all processes fail this step together rather than the others
-        // waiting in a reduction this one never joins.
-        if let Err(e) = local_energies(model, h, configs, &mut w.e_loc) {
-            return Err(reduction.fail_together(ENERGY_SUMS, log_psi.len(), e));
+        // outside the U(1) subspace), or of the ln psi annealing needs, reaches every
+        // process through the sums of the first reduction, so all processes fail this step
+        // together rather than the others waiting in a reduction this one never joins.
+        let ready = match energies {
+            LocalEnergies::Of(h) => local_energies(model, h, configs, &mut w.e_loc),
+            LocalEnergies::Given(e) => {
+                w.e_loc.copy_from_slice(e);
+                Ok(())
+            }
+        }
+        .and_then(|()| match log_psi {
+            _ if t <= 0.0 => Ok(()),
+            Some(l) => {
+                w.centred.copy_from_slice(l);
+                Ok(())
+            }
+            None => model.log_psi(configs, &mut w.centred),
+        });
+        if let Err(e) = ready {
+            return Err(reduction.fail_together(ENERGY_SUMS, n, e));
         }
         let energy = reduction.first_estimate(&w.e_loc, fingerprint)?;
-        // Annealing minimises <H> - T S: the gradient of E_loc + T ln P.
-        let t = self.config.temperature;
+        // Annealing minimises <H> - T S: the gradient of E_loc + T ln P (w.centred holds
+        // ln psi until here).
         let mean = if t > 0.0 {
-            for ((c, e), l) in w.centred.iter_mut().zip(&w.e_loc).zip(log_psi) {
-                *c = e + t * 2.0 * l.re;
+            for (c, e) in w.centred.iter_mut().zip(&w.e_loc) {
+                *c = e + t * 2.0 * c.re;
             }
             reduction.estimate(&w.centred)?.mean
         } else {
@@ -268,6 +284,15 @@ impl Vmc {
         self.steps += 1;
         Ok(())
     }
+}
+
+/// Where a step's local energies come from.
+#[derive(Clone, Copy)]
+pub(super) enum LocalEnergies<'a> {
+    /// Computed from the operator.
+    Of(&'a Hamiltonian),
+    /// Given by the host, one per sample, checked finite.
+    Given(&'a [Complex64]),
 }
 
 /// Whether the log-derivatives have imaginary parts that depend on the parameters: only a

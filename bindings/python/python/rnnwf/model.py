@@ -183,6 +183,24 @@ class Model(Handle):
              ptr("rnnwf_complex *", out), interruptible=long_call(c.size))
         return out
 
+    def log_psi_connected(self, config: npt.ArrayLike, offsets: npt.ArrayLike,
+                          sites: npt.ArrayLike, values: npt.ArrayLike) -> np.ndarray:
+        """ln psi of the configurations equal to ``config`` (num_sites,) except that
+        connection c sets ``sites[offsets[c]:offsets[c+1]]`` to the matching ``values``
+        (``offsets``: n_conn + 1 entries from 0): complex128 (n_conn,), with the prefix
+        reuse of the local energies; re = -inf outside the U(1) subspace."""
+        c = configs_in(np.reshape(config, (1, -1)), self.num_sites, "config")
+        o = np.ascontiguousarray(np.asarray(offsets, dtype=np.uintp).ravel())
+        if o.size == 0:
+            raise invalid("offsets needs n_conn + 1 entries")
+        s = uint32_in(sites, "sites")
+        v = np.ascontiguousarray(np.asarray(values, dtype=np.uint8).ravel())
+        out = complex_out(o.size - 1)
+        call("rnnwf_log_psi_connected", self, ptr("uint8_t *", c), o.size - 1,
+             ptr("size_t *", o), ptr("uint32_t *", s), ptr("uint8_t *", v),
+             ptr("rnnwf_complex *", out))
+        return out
+
     def expectation(self, h: Hamiltonian, n_samples: int, seed: int) -> Estimate:
         """<h> from ``n_samples`` exact samples drawn with ``seed``."""
         n_samples, seed = count(n_samples, "n_samples"), count(seed, "seed")

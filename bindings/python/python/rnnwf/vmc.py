@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from ._arrays import configs_in, count, ptr, real
 from ._config import config_dict, make_config, sized
-from ._constants import ERR_CALLBACK
+from ._constants import ERR_BUFFER_SIZE, ERR_CALLBACK
 from ._errors import Error, error, invalid_type, last_error
 from ._handle import Handle, c_string, call, new_handle
 from ._native import ffi, lib
@@ -163,6 +163,26 @@ class Vmc(Handle):
         nothing changes."""
         out = sized("rnnwf_vmc_stats")
         self._stepping("rnnwf_vmc_step", model, h, out)
+        return VmcStats._from_c(out)
+
+    def sample(self, model: Model) -> np.ndarray:
+        """The samples the next ``step`` draws: uint8 (n_samples, num_sites)."""
+        n = int(self.config["n_samples"])
+        out = np.zeros((n, model.num_sites), dtype=np.uint8)
+        call("rnnwf_vmc_sample", self, model, ptr("uint8_t *", out), ffi.NULL)
+        return out
+
+    def step_on_samples(self, model: Model, configs: npt.ArrayLike,
+                        local_energies: npt.ArrayLike) -> VmcStats:
+        """One step (gradient, preconditioner, update) on the host's samples and their
+        local energies (complex, one per row); on failure nothing changes."""
+        c = configs_in(configs, model.num_sites)
+        e = np.ascontiguousarray(np.asarray(local_energies, dtype=np.complex128).ravel())
+        if e.size != c.shape[0]:
+            raise error(ERR_BUFFER_SIZE, f"local_energies has {e.size} values for {c.shape[0]} configs")
+        out = sized("rnnwf_vmc_stats")
+        self._stepping("rnnwf_vmc_step_on_samples", model, ptr("uint8_t *", c), c.shape[0],
+                       ptr("rnnwf_complex *", e), out)
         return VmcStats._from_c(out)
 
     def run(

@@ -587,6 +587,27 @@ function rnnwf_local_energies(m, h, configs, n, out)
     ccall(libsym(:rnnwf_local_energies), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, Ptr{UInt8}, Csize_t, Ptr{rnnwf_complex}), m, h, configs, n, out)
 end
 
+# ln psi (as rnnwf_log_psi) of `n_conn` configurations, each equal to the one configuration
+# `config` (`[n_sites]`) except at the sites `sites[offsets[c] .. offsets[c+1])`, set to the
+# matching `values`; `offsets` has n_conn + 1 entries, `offsets[0]` = 0, and `sites` and
+# `values` have `offsets[n_conn]` entries (NULL accepted when that is 0). With the
+# off-diagonal elements <s|H|s'> of its own operator, a host gets local energies
+# E_loc(s) = sum_s' <s|H|s'> exp(out[s'] - ln psi(s)) for rnnwf_vmc_step_on_samples.
+# Reuses the sample's prefix as rnnwf_local_energies does: one pass over `config`, then each
+# connected configuration restarts at its first changed position in sampling order (about
+# half the cost of rnnwf_log_psi on them for single-site changes). A connection may change
+# no site or set a site to its own value. A connected configuration outside the U(1)
+# subspace has P = 0: its re is -inf (as rnnwf_log_psi; so may `config` be outside it).
+# RNNWF_ERR_INVALID_ARGUMENT, naming the entry, for `offsets[0]` != 0, decreasing offsets, a
+# site >= n_sites or repeated within a connection, a value >= local_dim in `config` or
+# `values`; RNNWF_ERR_NUMERICAL when the pass overflows. Nothing is written on failure.
+# Runs on the calling thread (call it for several samples from several threads at once).
+# Memory: the pass workspaces of rnnwf_local_energies for one row, a site's saved state
+# per site, n_conn x (16 + 16 |G|) bytes with a symmetry group G.
+function rnnwf_log_psi_connected(m, config, n_conn, offsets, sites, values, out)
+    ccall(libsym(:rnnwf_log_psi_connected), rnnwf_status, (Ptr{rnnwf_model}, Ptr{UInt8}, Csize_t, Ptr{Csize_t}, Ptr{UInt32}, Ptr{UInt8}, Ptr{rnnwf_complex}), m, config, n_conn, offsets, sites, values, out)
+end
+
 # `<op>` from `n_samples` exact samples drawn with `seed`: the mean of the local values
 # sum_s' <s|op|s'> psi(s') / psi(s). `n_samples` is 1 to 2^32 = 4294967296; outside, and for
 # an operator on another number of sites than the model or a model that is not spin-1/2,
@@ -756,4 +777,35 @@ end
 # the shape was recorded, another parameter count) is refused by the next step.
 function rnnwf_vmc_load(v, path)
     ccall(libsym(:rnnwf_vmc_load), rnnwf_status, (Ptr{rnnwf_vmc}, Cstring), v, path)
+end
+
+# Draws the samples the next rnnwf_vmc_step would draw: this process's cfg->n_samples
+# configurations into `configs_out` (`[n_samples][n_sites]`) and, when `log_psi_out` is not
+# NULL, their ln psi (`[n_samples]`), with the seed derived from cfg->seed and the step
+# index, as rnnwf_sample. A host that computes their local energies with its own operator
+# (rnnwf_log_psi_connected) and calls rnnwf_vmc_step_on_samples takes the step that
+# rnnwf_vmc_step takes with the same energies, bit for bit. Nothing is written on failure.
+# Memory as rnnwf_sample.
+function rnnwf_vmc_sample(v, m, configs_out, log_psi_out)
+    ccall(libsym(:rnnwf_vmc_sample), rnnwf_status, (Ptr{rnnwf_vmc}, Ptr{rnnwf_model}, Ptr{UInt8}, Ptr{rnnwf_complex}), v, m, configs_out, log_psi_out)
+end
+
+# One training step on the host's samples and local energies: `configs` (`[n][n_sites]`,
+# n >= 1, drawn from |psi|^2 of `m`, e.g. by rnnwf_vmc_sample or rnnwf_sample) and
+# `local_energies` (`[n]`, complex, E_loc(s) = sum_s' <s|H|s'> psi(s')/psi(s) of the
+# host's operator; see rnnwf_log_psi_connected). The gradient, preconditioner and update
+# are those of rnnwf_vmc_step, on the same code: with the energies rnnwf_local_energies
+# gives, the step equals rnnwf_vmc_step on the same samples bit for bit. With temperature
+# T > 0 the samples' ln psi is evaluated (one more pass). n may differ from cfg->n_samples,
+# and under a reduction hook from one process to another: each process passes its own
+# samples, every average is over all of them, and the reductions are those of
+# rnnwf_vmc_step (documented on rnnwf_allreduce_fn). RNNWF_ERR_INVALID_ARGUMENT for n = 0,
+# a value >= local_dim in `configs`, a configuration outside the model's U(1) subspace or
+# optimiser state of another model; RNNWF_ERR_NUMERICAL for a local energy that is NaN or
+# Inf (naming it), and as rnnwf_vmc_step; under a hook every such refusal still joins the
+# first reduction, so that all processes fail the step together. On any error the model,
+# the optimiser state and the step counter are unchanged. Memory as rnnwf_vmc_step with
+# n samples. `stats->struct_size` is set by the caller (see rnnwf_vmc_stats).
+function rnnwf_vmc_step_on_samples(v, m, configs, n, local_energies, stats)
+    ccall(libsym(:rnnwf_vmc_step_on_samples), rnnwf_status, (Ptr{rnnwf_vmc}, Ptr{rnnwf_model}, Ptr{UInt8}, Csize_t, Ptr{rnnwf_complex}, Ptr{rnnwf_vmc_stats}), v, m, configs, n, local_energies, stats)
 end
