@@ -25,6 +25,8 @@ pub struct GemmCeiling {
     n: usize,
     a: Vec<f64>,
     b: Vec<f64>,
+    /// sgemm on f32 copies instead of dgemm (the ceiling of an f32 pass).
+    single: Option<(Vec<f32>, Vec<f32>)>,
 }
 
 impl GemmCeiling {
@@ -35,6 +37,15 @@ impl GemmCeiling {
             n,
             a: vec![0.5; m * k],
             b: vec![0.25; k * n],
+            single: None,
+        }
+    }
+
+    /// The same shape in f32, through sgemm.
+    pub fn new_f32(m: usize, k: usize, n: usize) -> Self {
+        GemmCeiling {
+            single: Some((vec![0.5; m * k], vec![0.25; k * n])),
+            ..Self::new(m, k, n)
         }
     }
 
@@ -46,6 +57,32 @@ impl GemmCeiling {
             std::thread::scope(|s| {
                 for _ in 0..threads {
                     s.spawn(|| {
+                        if let Some((a, b)) = &self.single {
+                            let mut c = vec![0.0f32; m * n];
+                            for _ in 0..reps {
+                                // SAFETY: as for dgemm below.
+                                unsafe {
+                                    matrixmultiply::sgemm(
+                                        m,
+                                        k,
+                                        n,
+                                        1.0,
+                                        a.as_ptr(),
+                                        k as isize,
+                                        1,
+                                        b.as_ptr(),
+                                        n as isize,
+                                        1,
+                                        0.0,
+                                        c.as_mut_ptr(),
+                                        n as isize,
+                                        1,
+                                    );
+                                }
+                            }
+                            std::hint::black_box(&c);
+                            return;
+                        }
                         let mut c = vec![0.0; m * n];
                         for _ in 0..reps {
                             // SAFETY: the three buffers hold exactly the m*k, k*n and m*n

@@ -78,6 +78,9 @@ pub(super) fn gru_update_body<A: Arithmetic, F: Real>(
     }
 }
 
+/// Units per sweep of [`gru_rows`] without a tape (its gates on the stack).
+const SWEEP: usize = 64;
+
 /// [`gru_update_body`] with the blend target (`MERGE`) and the taping (`RECORD`) fixed at
 /// compile time, so that the inner loop has no branch and vectorises.
 #[inline(always)]
@@ -126,13 +129,16 @@ fn gru_rows<A: Arithmetic, F: Real, const MERGE: bool, const RECORD: bool>(
             let (g_a, g_m) = rest.split_at_mut(dh);
             let (g_g, g_a) = (&mut g_g[..dh], &mut g_a[..dh]);
             let g_m = if MERGE { &mut g_m[..dh] } else { &mut [][..] };
+            // Two sweeps (see below), the first leaving r and z in the tape.
+            let (g_r, g_z) = (&mut g_r[..dh], &mut g_z[..dh]);
             for j in 0..dh {
-                let r = sigmoid::<A, F>(px_r[j] + ph_r[j]);
-                let z = sigmoid::<A, F>(px_z[j] + ph_z[j]);
+                g_r[j] = sigmoid::<A, F>(px_r[j] + ph_r[j]);
+                g_z[j] = sigmoid::<A, F>(px_z[j] + ph_z[j]);
+            }
+            for j in 0..dh {
+                let (r, z) = (g_r[j], g_z[j]);
                 let a = ph_g[j] + bhg[j];
                 let g = tanh::<A, F>(px_g[j] + r * a);
-                g_r[j] = r;
-                g_z[j] = z;
                 g_g[j] = g;
                 g_a[j] = a;
                 let m = if MERGE { ph_m[j] } else { hr[j] };
@@ -142,12 +148,33 @@ fn gru_rows<A: Arithmetic, F: Real, const MERGE: bool, const RECORD: bool>(
                 hr[j] = (F::ONE - z) * g + z * m;
             }
         } else {
-            for j in 0..dh {
-                let r = sigmoid::<A, F>(px_r[j] + ph_r[j]);
-                let z = sigmoid::<A, F>(px_z[j] + ph_z[j]);
-                let g = tanh::<A, F>(px_g[j] + r * (ph_g[j] + bhg[j]));
-                let m = if MERGE { ph_m[j] } else { hr[j] };
-                hr[j] = (F::ONE - z) * g + z * m;
+            // Two sweeps per block of units: r and z first, then the candidate, which waits
+            // on r. One sweep chained two exponentials and two divisions per unit, too long a
+            // chain to overlap at small hidden; the arithmetic per unit is the same.
+            let (mut r, mut z) = ([F::ZERO; SWEEP], [F::ZERO; SWEEP]);
+            for start in (0..dh).step_by(SWEEP) {
+                let n = SWEEP.min(dh - start);
+                let cols = start..start + n;
+                let (r, z) = (&mut r[..n], &mut z[..n]);
+                let (px_r, px_z, ph_r, ph_z) = (
+                    &px_r[cols.clone()],
+                    &px_z[cols.clone()],
+                    &ph_r[cols.clone()],
+                    &ph_z[cols.clone()],
+                );
+                for j in 0..n {
+                    r[j] = sigmoid::<A, F>(px_r[j] + ph_r[j]);
+                    z[j] = sigmoid::<A, F>(px_z[j] + ph_z[j]);
+                }
+                let (px_g, ph_g, bhg) =
+                    (&px_g[cols.clone()], &ph_g[cols.clone()], &bhg[cols.clone()]);
+                let ph_m = if MERGE { &ph_m[cols.clone()] } else { &[][..] };
+                let hr = &mut hr[cols];
+                for j in 0..n {
+                    let g = tanh::<A, F>(px_g[j] + r[j] * (ph_g[j] + bhg[j]));
+                    let m = if MERGE { ph_m[j] } else { hr[j] };
+                    hr[j] = (F::ONE - z[j]) * g + z[j] * m;
+                }
             }
         }
     }
