@@ -1,15 +1,19 @@
 //! Trains a 2D RNN wave function on a square lattice: the transverse-field Ising model
-//! (J = 1, field h) or the Heisenberg model (J1 = 1, J2; Marshall sign, zero
-//! magnetisation), with open or periodic boundaries (`--boundary`; the RNN's own boundary
-//! follows the lattice's unless `--rnn-boundary` says otherwise: periodic is the periodic
-//! 2D RNN, which also reads the wrapped neighbours), against the exact ground energy (Lanczos) when
+//! (J = 1, field h), the J1-J2 Heisenberg model (J1 = 1, J2; Marshall sign unless
+//! `--marshall off`, zero magnetisation) or the triangular Heisenberg model (J = 1, the
+//! square grid with one diagonal; zero magnetisation), with open or periodic boundaries
+//! (`--boundary`; the RNN's own boundary follows the lattice's unless `--rnn-boundary` says
+//! otherwise: periodic is the periodic 2D RNN, which also reads the wrapped neighbours),
+//! against the exact ground energy (Lanczos) when
 //! the lattice is small enough or a reference energy given with `--reference` (labelled
 //! `--reference-label`: "exact", "QMC", ...), else printing the energy per site and the time
 //! per step.
 //!
-//!     cargo run --release --example train_2d -- [--lx 4] [--ly 4] [--model ising|heisenberg]
-//!         [--field 3] [--j2 0] [--boundary open|periodic] [--rnn-boundary open|periodic]
-//!         [--cell gru|vanilla|elu|tensor_gru|linear_gated] [--hidden 32] [--layers 1]
+//!     cargo run --release --example train_2d -- [--lx 4] [--ly 4]
+//!         [--model ising|heisenberg|j1j2|triangular] [--field 3] [--j2 0]
+//!         [--boundary open|periodic] [--rnn-boundary open|periodic]
+//!         [--marshall on|off] [--phase none|softsign] [--phase-init glorot|small|zero]
+//!         [--temperature 0 [--anneal-steps K]] [--cell gru|vanilla|elu|tensor_gru|linear_gated] [--hidden 32] [--layers 1]
 //!         [--samples 512] [--steps 300] [--optimizer minsr|adam|sgd]
 //!         [--preconditioner none|sr|spring] [--momentum 0] [--lr 0.05] [--final-lr 0.01]
 //!         [--shift 1e-3] [--seed 1]
@@ -20,7 +24,10 @@
 //! `--optimizer` is the update rule (`minsr` = SGD after SR; `sr` is accepted too);
 //! `--preconditioner sr` puts stochastic reconfiguration before `adam` or `sgd`, `spring` SR
 //! with `--momentum`. The learning rate decays geometrically from `--lr` to `--final-lr`
-//! over the `--steps` steps. Writes into `--out`: `log.jsonl` (one line per step, fields in
+//! over the `--steps` steps. `--phase softsign` adds the learned phase head (needed where
+//! the printed `sign-free:` line says no), `--phase-init zero` starts it at phase 0 (the
+//! sign rule's signs, or none); `--temperature T` anneals (minimises <H> - T S) with T
+//! falling linearly to 0 over `--anneal-steps` steps (docs/frustrated.md). Writes into `--out`: `log.jsonl` (one line per step, fields in
 //! docs/log-jsonl.md), `checkpoint/` (model and optimiser, every `--checkpoint-every` steps
 //! and at the end) and `energy.svg` (the energy per site against the step with its error
 //! band and the final estimate; with a reference energy, its line and the relative error on
@@ -39,7 +46,7 @@
 
 use rnnwf::optim::Optimizer;
 use rnnwf::vmc::{Vmc, VmcConfig};
-use rnnwf::{Boundary, CellKind, Hamiltonian, Model, ModelConfig, SignRule};
+use rnnwf::{Boundary, CellKind, Hamiltonian, Model, ModelConfig, PhaseKind, SignRule};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -81,6 +88,23 @@ struct Args {
     /// The RNN's boundary, when not the lattice's: periodic reads the wrapped neighbours.
     #[arg(long, value_enum)]
     rnn_boundary: Option<BoundaryArg>,
+    /// The Marshall sign rule (default: on for the square Heisenberg model, off otherwise).
+    #[arg(long, value_enum)]
+    marshall: Option<OnOff>,
+    /// The phase head: none (psi = sqrt P times the sign rule) or the learned softsign phase.
+    #[arg(long, value_enum, default_value_t = PhaseArg::None)]
+    phase: PhaseArg,
+    /// The phase head's initial weights: Glorot-uniform like the rest, scaled down (small),
+    /// or zero (every configuration starts at phase 0: a real state, where the energy's
+    /// gradient along the phase vanishes, so the phase never moves).
+    #[arg(long, value_enum, default_value_t = PhaseInitArg::Glorot)]
+    phase_init: PhaseInitArg,
+    /// Annealing: the temperature T of <H> - T S at the start (0: plain VMC).
+    #[arg(long, default_value_t = 0.0)]
+    temperature: f64,
+    /// Annealing: T falls linearly to 0 over this many steps (default: half the steps).
+    #[arg(long)]
+    anneal_steps: Option<u64>,
     /// The recurrent cell.
     #[arg(long, value_enum, default_value_t = cli::CellArg::Gru)]
     cell: cli::CellArg,
@@ -181,8 +205,33 @@ impl Args {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum ModelArg {
     Ising,
+    #[value(alias = "j1j2")]
     Heisenberg,
+    Triangular,
 }
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum PhaseArg {
+    None,
+    Softsign,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum PhaseInitArg {
+    Glorot,
+    /// Glorot scaled by `SMALL_PHASE`.
+    Small,
+    Zero,
+}
+
+/// The scale of `--phase-init small`: phases of a few hundredths of pi at the start.
+const SMALL_PHASE: f64 = 0.1;
 
 fn main() {
     let args = <Args as clap::Parser>::parse();
@@ -193,19 +242,21 @@ fn main() {
 }
 
 fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
-    let heisenberg = a.model == ModelArg::Heisenberg;
     let cell = CellKind::from(a.cell);
     let sites = a.lx * a.ly;
-    let (h, name) = if heisenberg {
-        (
+    let (h, name) = match a.model {
+        ModelArg::Heisenberg => (
             Hamiltonian::heisenberg(a.lx, a.ly, a.periodic(), 1.0, a.j2)?,
             format!("Heisenberg J1 = 1, J2 = {}", a.j2),
-        )
-    } else {
-        (
+        ),
+        ModelArg::Triangular => (
+            Hamiltonian::triangular(a.lx, a.ly, a.periodic(), 1.0)?,
+            "triangular Heisenberg J = 1".to_string(),
+        ),
+        ModelArg::Ising => (
             Hamiltonian::tfim(a.lx, a.ly, a.periodic(), 1.0, a.field)?,
             format!("Ising J = 1, h = {}", a.field),
-        )
+        ),
     };
     // The reference energy and what it is: the given one, else the exact one when small.
     let reference = if let Some(e) = a.reference {
@@ -228,7 +279,7 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         let saved = checkpoint::load(&a.out, &settings)?;
         (saved.model, saved.vmc)
     } else {
-        new_run(a, cell, heisenberg, sites)?
+        new_run(a, cell, sites)?
     };
     println!("{}", cli::sign_free_line(&model, &h));
     let training = cli::training_name(
@@ -236,8 +287,8 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         vmc.config().preconditioner_in_effect(),
     );
     println!(
-        "{}x{} {} {name}; 2D {} ({} RNN) hidden {} x {} layer(s), symmetry {}, {} parameters; \
-         {training}, {} samples/step, lr {} -> {}, {} threads{}{}",
+        "{}x{} {} {name}; 2D {} ({} RNN) hidden {} x {} layer(s), sign rule {:?}, phase {:?}, \
+         symmetry {}, {} parameters; {training}, {} samples/step, lr {} -> {}{}, {} threads{}{}",
         a.lx,
         a.ly,
         if a.periodic() { "periodic" } else { "open" },
@@ -249,11 +300,22 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         },
         a.hidden,
         a.layers,
+        model.config().sign_rule,
+        model.config().phase,
         cli::symmetry_name(a.symmetry.into()),
         model.num_params(),
         a.samples,
         a.lr,
         a.final_lr,
+        if a.temperature > 0.0 {
+            format!(
+                ", annealed from T = {} over {} steps",
+                a.temperature,
+                anneal_steps(a)
+            )
+        } else {
+            String::new()
+        },
         rnnwf::num_threads(),
         reference.map_or(String::new(), |r| format!(
             "; {} E0 = {:.10}",
@@ -288,6 +350,10 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         // so that a resumed run takes the same rates.
         let frac = vmc.steps() as f64 / a.steps as f64;
         vmc.set_learning_rate(a.lr * (a.final_lr / a.lr).powf(frac))?;
+        if a.temperature > 0.0 {
+            let left = 1.0 - vmc.steps() as f64 / anneal_steps(a) as f64;
+            vmc.set_temperature(a.temperature * left.max(0.0))?;
+        }
         let s = vmc.step(&mut model, &h)?;
         session_steps += 1;
         step_seconds.push(s.seconds);
@@ -372,6 +438,19 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             samples: a.final_samples,
         });
     }
+    // On small lattices the trained state's energy is exact too (a sum over every
+    // configuration): no sampling noise when comparing recipes.
+    if sites <= EXACT_SITES {
+        let e = rnnwf::exact_expectation(&model, &h)?.re;
+        println!(
+            "exact energy of the trained state: {e:.10}{}",
+            reference.map_or(String::new(), |r| format!(
+                ", relative error {:.3e} ({})",
+                (e - r.energy).abs() / r.energy.abs(),
+                r.label
+            ))
+        );
+    }
     let svg = a.out.join("energy.svg");
     let title = format!(
         "{}x{} {} {name}: 2D {} {} x {}, {training}",
@@ -401,6 +480,11 @@ fn settings(a: &Args) -> checkpoint::Settings {
         ("model", format!("{:?}", a.model)),
         ("field", format!("{:?}", a.field)),
         ("j2", format!("{:?}", a.j2)),
+        ("marshall", format!("{:?}", marshall(a))),
+        ("phase", format!("{:?}", a.phase)),
+        ("phase_init", format!("{:?}", a.phase_init)),
+        ("temperature", format!("{:?}", a.temperature)),
+        ("anneal_steps", anneal_steps(a).to_string()),
         ("cell", format!("{:?}", a.cell)),
         ("hidden", a.hidden.to_string()),
         ("layers", a.layers.to_string()),
@@ -426,31 +510,64 @@ fn settings(a: &Args) -> checkpoint::Settings {
     settings
 }
 
+/// Whether the run uses the Marshall sign rule: `--marshall`, else on for the square
+/// Heisenberg model only.
+fn marshall(a: &Args) -> bool {
+    a.marshall
+        .map_or(a.model == ModelArg::Heisenberg, |m| m == OnOff::On)
+}
+
+/// The steps over which the annealing temperature falls to 0.
+fn anneal_steps(a: &Args) -> u64 {
+    a.anneal_steps.unwrap_or(a.steps / 2).max(1)
+}
+
 /// A new model and optimiser for the run `a` describes.
 fn new_run(
     a: &Args,
     cell: CellKind,
-    heisenberg: bool,
     sites: u32,
 ) -> Result<(Model, Vmc), Box<dyn std::error::Error>> {
-    let model = Model::new(
+    // The Heisenberg models conserve the magnetisation: sample at zero.
+    let spin_model = a.model != ModelArg::Ising;
+    let mut model = Model::new(
         ModelConfig::default()
             .with_cell(cell)
             .with_lx(a.lx)
             .with_ly(a.ly)
             .with_hidden(a.hidden)
             .with_layers(a.layers)
-            .with_sign_rule(if heisenberg {
+            .with_phase(match a.phase {
+                PhaseArg::None => PhaseKind::None,
+                PhaseArg::Softsign => PhaseKind::Softsign,
+            })
+            .with_sign_rule(if marshall(a) {
                 SignRule::Marshall
             } else {
                 SignRule::None
             })
-            .with_u1_total(heisenberg.then_some(sites / 2))
+            .with_u1_total(spin_model.then_some(sites / 2))
             .with_symmetry(a.symmetry.into())
             .with_precision(a.precision.into())
             .with_boundary(a.rnn_boundary().into())
             .with_seed(a.seed),
     )?;
+    let phase_scale = match a.phase_init {
+        PhaseInitArg::Glorot => 1.0,
+        PhaseInitArg::Small => SMALL_PHASE,
+        PhaseInitArg::Zero => 0.0,
+    };
+    if phase_scale != 1.0 {
+        let mut params = model.params().to_vec();
+        for block in model.param_blocks() {
+            if block.name.starts_with("phase.") {
+                params[block.range.clone()]
+                    .iter_mut()
+                    .for_each(|p| *p *= phase_scale);
+            }
+        }
+        model.set_params(&params)?;
+    }
     let vmc = Vmc::new(
         VmcConfig::default()
             .with_optimizer(a.optimizer.into())
@@ -459,6 +576,7 @@ fn new_run(
             .with_learning_rate(a.lr)
             .with_sr_diag_shift(a.shift)
             .with_sr_momentum(a.momentum)
+            .with_temperature(a.temperature)
             .with_seed(a.seed),
     )?;
     Ok((model, vmc))

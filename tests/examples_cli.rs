@@ -319,6 +319,42 @@ fn train_2d_resumes_bit_for_bit() {
     assert!(stderr.contains("no checkpoint"), "{stderr}");
 }
 
+/// train_2d on the triangular lattice with the phase head started small and annealing: the
+/// temperature schedule is a function of the step, so a resumed run anneals as the
+/// uninterrupted one did.
+#[test]
+fn train_2d_resumes_an_annealed_phase_run_bit_for_bit() {
+    let exe = rust_example("train_2d");
+    let args = [
+        "--model",
+        "triangular",
+        "--lx",
+        "3",
+        "--ly",
+        "2",
+        "--hidden",
+        "4",
+        "--samples",
+        "32",
+        "--steps",
+        "6",
+        "--phase",
+        "softsign",
+        "--phase-init",
+        "small",
+        "--temperature",
+        "0.5",
+        "--anneal-steps",
+        "4",
+        "--checkpoint-every",
+        "2",
+        "--final-samples",
+        "64",
+    ];
+    let log = stop_and_resume(&exe, "resume-train-2d-phase", &args, &[3]);
+    assert_eq!(log.len(), 6, "{log:?}");
+}
+
 /// transfer_2d across a lattice boundary (2x2 then 4x4): stopped after 2 steps (on 2x2),
 /// after 1 more (exactly at the end of 2x2) and after 2 more (on 4x4), then resumed.
 #[test]
