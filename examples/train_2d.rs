@@ -480,11 +480,6 @@ fn settings(a: &Args) -> checkpoint::Settings {
         ("model", format!("{:?}", a.model)),
         ("field", format!("{:?}", a.field)),
         ("j2", format!("{:?}", a.j2)),
-        ("marshall", format!("{:?}", marshall(a))),
-        ("phase", format!("{:?}", a.phase)),
-        ("phase_init", format!("{:?}", a.phase_init)),
-        ("temperature", format!("{:?}", a.temperature)),
-        ("anneal_steps", anneal_steps(a).to_string()),
         ("cell", format!("{:?}", a.cell)),
         ("hidden", a.hidden.to_string()),
         ("layers", a.layers.to_string()),
@@ -501,6 +496,17 @@ fn settings(a: &Args) -> checkpoint::Settings {
         ("symmetry", format!("{:?}", a.symmetry)),
     ];
     // Only when not the default, so that runs checkpointed before these flags resume.
+    if marshall(a) != (a.model == ModelArg::Heisenberg) {
+        settings.push(("marshall", format!("{:?}", marshall(a))));
+    }
+    if a.phase != PhaseArg::None {
+        settings.push(("phase", format!("{:?}", a.phase)));
+        settings.push(("phase_init", format!("{:?}", a.phase_init)));
+    }
+    if a.temperature != 0.0 {
+        settings.push(("temperature", format!("{:?}", a.temperature)));
+        settings.push(("anneal_steps", anneal_steps(a).to_string()));
+    }
     if a.boundary != BoundaryArg::Open {
         settings.push(("boundary", format!("{:?}", a.boundary)));
     }

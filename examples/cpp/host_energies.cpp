@@ -9,7 +9,7 @@
 
      c++ -std=c++17 -I include -I bindings/cpp examples/cpp/host_energies.cpp \
          -L target/release -lrnnwf -Wl,-rpath,"$PWD/target/release" -o host_energies
-     ./host_energies [STEPS]   # default 300 */
+     ./host_energies            # or ./host_energies STEPS (default 300) */
 #include "rnnwf.hpp"
 
 #include <cmath>

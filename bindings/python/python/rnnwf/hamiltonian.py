@@ -62,7 +62,7 @@ class Hamiltonian(Handle):
     @classmethod
     def new_local(cls, n_sites: int, local_dim: int) -> "Hamiltonian":
         """The zero operator on ``n_sites`` sites of ``local_dim`` values, for ``add_local``."""
-        return cls._own(new_handle("rnnwf_hamiltonian", lib.rnnwf_hamiltonian_new_local,
+        return cls._own(new_handle("rnnwf_hamiltonian", "rnnwf_hamiltonian_new_local",
                                    count(n_sites, "n_sites", 32), count(local_dim, "local_dim", 32)))
 
     @classmethod
@@ -71,7 +71,7 @@ class Hamiltonian(Handle):
         """J sum_<ij> [S.S + beta (S.S)^2] + D sum_i (S^z_i)^2 on spin-1 sites (values 0, 1, 2
         for S^z = +1, 0, -1); beta = 1/3 is the AKLT point."""
         return cls._own(new_handle(
-            "rnnwf_hamiltonian", lib.rnnwf_hamiltonian_spin1, count(lx, "lx", 32), count(ly, "ly", 32),
+            "rnnwf_hamiltonian", "rnnwf_hamiltonian_spin1", count(lx, "lx", 32), count(ly, "ly", 32),
             _periodic(periodic), real(J, "J"), real(beta, "beta"), real(D, "D")))
 
     @classmethod
@@ -79,7 +79,7 @@ class Hamiltonian(Handle):
                      U: float = 1.0, mu: float = 0.0) -> "Hamiltonian":
         """-t sum_<ij> (b_i^dag b_j + h.c.) + U/2 sum n(n-1) - mu sum n, occupations 0..n_max."""
         return cls._own(new_handle(
-            "rnnwf_hamiltonian", lib.rnnwf_hamiltonian_bose_hubbard, count(lx, "lx", 32),
+            "rnnwf_hamiltonian", "rnnwf_hamiltonian_bose_hubbard", count(lx, "lx", 32),
             count(ly, "ly", 32), _periodic(periodic), count(n_max, "n_max", 32), real(t, "t"),
             real(U, "U"), real(mu, "mu")))
 
@@ -89,7 +89,7 @@ class Hamiltonian(Handle):
         """-Omega/2 sum sigma^x - delta sum n + sum_{r <= cutoff} Omega Rb^6 / r^6 n n on the
         lx*ly square array; ``group`` atoms along x per site (local dimension 2^group)."""
         return cls._own(new_handle(
-            "rnnwf_hamiltonian", lib.rnnwf_hamiltonian_rydberg, count(lx, "lx", 32),
+            "rnnwf_hamiltonian", "rnnwf_hamiltonian_rydberg", count(lx, "lx", 32),
             count(ly, "ly", 32), real(Omega, "Omega"), real(delta, "delta"), real(Rb, "Rb"),
             real(cutoff, "cutoff"), count(group, "group", 32)))
 
@@ -130,8 +130,8 @@ class Hamiltonian(Handle):
             invalid(f"matrix: expected shape ({side}, {side}) for {s.size} sites of local "
                     f"dimension {self.local_dim}, got {m.shape}")
         m = np.ascontiguousarray(m, dtype=np.complex128)
-        check(lib.rnnwf_hamiltonian_add_local(self._ptr, s.size, ptr("uint32_t *", s),
-                                              ptr("rnnwf_complex *", m)))
+        call("rnnwf_hamiltonian_add_local", self, s.size, ptr("uint32_t *", s),
+             ptr("rnnwf_complex *", m), write=(self,))
 
     def _size(self, get: Any) -> int:
         out = ffi.new("size_t *")
@@ -146,7 +146,7 @@ class Hamiltonian(Handle):
     @property
     def local_dim(self) -> int:
         """The number of values a site takes (2 for Pauli operators)."""
-        return self._size(lib.rnnwf_hamiltonian_local_dim)
+        return self._size("rnnwf_hamiltonian_local_dim")
 
     @property
     def num_terms(self) -> int:
