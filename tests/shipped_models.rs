@@ -1,0 +1,56 @@
+//! The trained checkpoints in `models/` load, describe the lattice they name, and give
+//! the energy their README claims: re-estimated here from fresh samples against the exact
+//! or reference ground energy, so a damaged or mislabelled checkpoint fails.
+
+use rnnwf::{expectation, Hamiltonian, Model};
+use std::path::Path;
+
+/// One shipped model: its folder under `models/`, its operator and its reference energy.
+struct Shipped {
+    folder: &'static str,
+    lx: u32,
+    ly: u32,
+    hamiltonian: fn() -> Hamiltonian,
+    reference: f64,
+}
+
+const SHIPPED: &[Shipped] = &[Shipped {
+    folder: "heisenberg-6x6-open",
+    lx: 6,
+    ly: 6,
+    hamiltonian: || Hamiltonian::heisenberg(6, 6, false, 1.0, 0.0).unwrap(),
+    // Exact (Lanczos, the README's 6x6 recipe).
+    reference: -86.9071441699763,
+}];
+
+#[test]
+fn shipped_models_load_and_reach_their_energy() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    for s in SHIPPED {
+        assert!(
+            readme.contains(s.folder),
+            "models/README.md lists {}",
+            s.folder
+        );
+        let path = root.join(s.folder).join("checkpoint/model.safetensors");
+        let model = Model::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(
+            (model.config().lx, model.config().ly),
+            (s.lx, s.ly),
+            "{}",
+            s.folder
+        );
+        let est = expectation(&model, &(s.hamiltonian)(), 7, 4096).unwrap();
+        let relative = (est.mean.re - s.reference).abs() / s.reference.abs();
+        // The shipped models are below 2e-4; 4096 samples add about 1e-4 of noise.
+        assert!(
+            relative < 5e-4,
+            "{}: E = {} +- {} against {}: relative error {relative:.2e}",
+            s.folder,
+            est.mean.re,
+            est.error,
+            s.reference
+        );
+    }
+}
