@@ -32,6 +32,7 @@
 !   type(rnnwf_vmc_config) filled by rnnwf_defaults, whose optimizer is the update rule, RNNWF_OPT_SGD or RNNWF_OPT_ADAM
 !   (RNNWF_OPT_SR: SGD after SR), and preconditioner RNNWF_PRECONDITIONER_NONE,
 !   RNNWF_PRECONDITIONER_SR or RNNWF_PRECONDITIONER_SPRING (with sr_momentum); step,
+!   sample and step_on_samples (a host's own local energies, from log_psi_connected),
 !   fit_step, set_learning_rate, set_temperature, set_diag_shift, set_n_samples, set_seed,
 !   set_allreduce, save, load); estimators are bound to the model (local_energies, expectation, renyi2,
 !   exact_expectation, sign_free, log_psi_grad with grad(num_params, n)). Site indices in operators and
@@ -58,7 +59,7 @@ module rnnwf
       model_set_params, model_sample_seed32, model_sample_seed64, model_log_psi, &
       model_log_psi_grad, model_local_energies, model_expectation_seed32, &
       model_expectation_seed64, model_renyi2_seed32, model_renyi2_seed64, &
-      model_exact_expectation, model_sign_free
+      model_exact_expectation, model_sign_free, model_log_psi_connected
   private :: ham_new_local, ham_spin1, ham_bose_hubbard, ham_rydberg, ham_add_local, ham_local_dim
   private :: ham_create, ham_parse, ham_tfim, ham_heisenberg, ham_triangular, ham_adopt, ham_add_term, &
       ham_num_sites, ham_num_terms, ham_ground_energy, ham_destroy, ham_final, ham_assign, &
@@ -66,7 +67,8 @@ module rnnwf
   private :: vmc_config_defaults, vmc_create, vmc_destroy, vmc_final, vmc_assign, &
       vmc_is_created, vmc_handle, vmc_get_config, vmc_set_learning_rate, &
       vmc_set_temperature, vmc_set_diag_shift, vmc_set_n_samples, vmc_set_seed, &
-      vmc_set_allreduce, vmc_step, vmc_fit_step, vmc_save, vmc_load
+      vmc_set_allreduce, vmc_step, vmc_fit_step, vmc_save, vmc_load, vmc_sample, &
+      vmc_step_on_samples
 
   ! An RNN wave function, owning its C handle.
   type :: rnnwf_model
@@ -91,6 +93,7 @@ module rnnwf
     procedure :: log_psi => model_log_psi
     procedure :: log_psi_grad => model_log_psi_grad
     procedure :: local_energies => model_local_energies
+    procedure :: log_psi_connected => model_log_psi_connected
     procedure, private :: expectation_seed32 => model_expectation_seed32
     procedure, private :: expectation_seed64 => model_expectation_seed64
     generic :: expectation => expectation_seed32, expectation_seed64
@@ -151,6 +154,8 @@ module rnnwf
     procedure :: set_allreduce => vmc_set_allreduce
     procedure :: step => vmc_step
     procedure :: fit_step => vmc_fit_step
+    procedure :: sample => vmc_sample
+    procedure :: step_on_samples => vmc_step_on_samples
     procedure :: save => vmc_save
     procedure :: load => vmc_load
     procedure, private :: assign => vmc_assign
@@ -587,6 +592,52 @@ contains
     end if
     call finish(rnnwf_local_energies(self%ptr, h%ptr, c, int(n, c_size_t), o), stat, errmsg)
   end subroutine model_local_energies
+
+  ! ln psi into out(n_conn) of the configurations equal to config(num_sites) except that
+  ! connection c sets the sites sites(offsets(c)+1:offsets(c+1)) (from 0) to the matching
+  ! values; offsets(n_conn + 1) starts at 0, sites and values have offsets(n_conn + 1)
+  ! entries. With the prefix reuse of local_energies: a host's own operator gets its local
+  ! energies for step_on_samples cheaply. Outside the U(1) subspace the real part is -Inf.
+  subroutine model_log_psi_connected(self, config, offsets, sites, values, out, stat, errmsg)
+    class(rnnwf_model), intent(in) :: self
+    integer(c_int8_t), intent(in), contiguous, target :: config(:)
+    integer, intent(in) :: offsets(:), sites(:)
+    integer(c_int8_t), intent(in), contiguous, target :: values(:)
+    complex(c_double_complex), intent(inout), contiguous, target :: out(:)
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    character(len=*), parameter :: what = 'rnnwf_model%log_psi_connected'
+    integer(c_size_t), allocatable, target :: o(:)
+    integer(c_int32_t), allocatable, target :: s(:)
+    type(c_ptr) :: ps, pv, po
+    integer :: status
+    if (.not. columns_match(self, reshape(config, [size(config), 1]), 'log_psi_connected', &
+        status, stat, errmsg)) return
+    if (size(offsets) == 0 .or. any(offsets < 0)) then
+      call fail(RNNWF_ERR_INVALID_ARGUMENT, what // ': offsets needs n_conn + 1 entries >= 0', &
+          stat, errmsg)
+      return
+    end if
+    if (.not. c_sites(sites, s, what, stat, errmsg)) return
+    if (size(out) /= size(offsets) - 1 .or. size(sites) /= offsets(size(offsets)) .or. &
+        size(values) /= size(sites)) then
+      call fail(RNNWF_ERR_BUFFER_SIZE, what // ': out needs size(offsets) - 1 entries, ' // &
+          'sites and values offsets(size(offsets))', stat, errmsg)
+      return
+    end if
+    allocate (o(size(offsets)))
+    o = int(offsets, c_size_t)
+    ps = c_null_ptr
+    pv = c_null_ptr
+    po = c_null_ptr
+    if (size(s) > 0) then
+      ps = c_loc(s)
+      pv = c_loc(values)
+    end if
+    if (size(out) > 0) po = c_loc(out)
+    call finish(rnnwf_log_psi_connected(self%ptr, c_loc(config), size(out, kind=c_size_t), &
+        c_loc(o), ps, pv, po), stat, errmsg)
+  end subroutine model_log_psi_connected
 
   ! <op> from n_samples exact samples drawn with seed (mean, error, variance, n in est).
   subroutine model_expectation_seed64(self, op, seed, n_samples, est, stat, errmsg)
@@ -1160,6 +1211,60 @@ contains
     if (s == RNNWF_OK) nll = value
     call finish(s, stat, errmsg)
   end subroutine vmc_fit_step
+
+  ! The samples the next step draws into configs(num_sites, n_samples), for a host that
+  ! computes their local energies with its own operator (log_psi_connected).
+  subroutine vmc_sample(self, model, configs, stat, errmsg)
+    class(rnnwf_vmc), intent(in) :: self
+    class(rnnwf_model), intent(in) :: model
+    integer(c_int8_t), intent(inout), contiguous, target :: configs(:, :)
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    type(rnnwf_vmc_config) :: cfg
+    integer :: status
+    if (.not. columns_match(model, configs, 'sample', status, stat, errmsg)) return
+    call self%get_config(cfg, status)
+    if (status /= RNNWF_OK) then
+      call finish(int(status, c_int32_t), stat, errmsg)
+      return
+    end if
+    if (size(configs, 2, kind=c_int64_t) /= cfg%n_samples) then
+      call fail(RNNWF_ERR_BUFFER_SIZE, 'rnnwf_vmc%sample: size(configs, 2) /= n_samples', &
+          stat, errmsg)
+      return
+    end if
+    call finish(rnnwf_vmc_sample(self%ptr, model%ptr, c_loc(configs), c_null_ptr), stat, errmsg)
+  end subroutine vmc_sample
+
+  ! One step (gradient, preconditioner, update of model) on the host's samples, the columns
+  ! of configs(num_sites, n) drawn from |psi|^2, and their local energies(n); with the
+  ! energies of local_energies it is step on the same samples. On failure nothing changes.
+  subroutine vmc_step_on_samples(self, model, configs, local_energies, stats, stat, errmsg)
+    class(rnnwf_vmc), intent(inout) :: self
+    class(rnnwf_model), intent(inout) :: model
+    integer(c_int8_t), intent(in), contiguous, target :: configs(:, :)
+    complex(c_double_complex), intent(in), contiguous, target :: local_energies(:)
+    type(rnnwf_vmc_stats), intent(inout) :: stats
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    type(c_ptr) :: c, e
+    integer :: status
+    if (.not. columns_match(model, configs, 'step_on_samples', status, stat, errmsg)) return
+    if (size(local_energies) /= size(configs, 2)) then
+      call fail(RNNWF_ERR_BUFFER_SIZE, &
+          'rnnwf_vmc%step_on_samples: size(local_energies) /= size(configs, 2)', stat, errmsg)
+      return
+    end if
+    c = c_null_ptr
+    e = c_null_ptr
+    if (size(configs, 2) > 0) then
+      c = c_loc(configs)
+      e = c_loc(local_energies)
+    end if
+    stats%struct_size = int(c_sizeof(stats), c_int32_t)
+    call finish(rnnwf_vmc_step_on_samples(self%ptr, model%ptr, c, size(configs, 2, kind=c_size_t), &
+        e, stats), stat, errmsg)
+  end subroutine vmc_step_on_samples
 
   ! Settings, step counter and optimiser state; save the model beside it.
   subroutine vmc_save(self, path, stat, errmsg)

@@ -65,6 +65,7 @@ program test_training_f90
   call test_log_psi_grad()
   call test_vmc_config()
   call test_steps_and_fit()
+  call test_host_step()
   call test_checkpoints()
   call test_allreduce()
   call test_training()
@@ -524,6 +525,74 @@ contains
     call h%destroy()
     call other%destroy()
   end subroutine test_steps_and_fit
+
+  ! A host's own operator: log_psi_connected is log_psi on the connected configurations,
+  ! and vmc%sample, local_energies, step_on_samples is vmc%step bit for bit.
+  subroutine test_host_step()
+    type(rnnwf_hamiltonian) :: h
+    type(rnnwf_model) :: mh, mr
+    type(rnnwf_vmc) :: vh, vr
+    type(rnnwf_vmc_config) :: cfg
+    type(rnnwf_vmc_stats) :: sh, sr
+    integer(c_int8_t) :: c0(sites), conn(sites, 3)
+    integer(c_int8_t), allocatable :: configs(:, :)
+    complex(c_double_complex) :: got(3), want(3)
+    complex(c_double_complex), allocatable :: el(:)
+    real(c_double), allocatable :: ph(:), pr(:)
+    integer :: k, stat
+    character(len=256) :: errmsg
+    call ising(h)
+    call chain_model(mh, sites, 8, 2)
+    call chain_model(mr, sites, 8, 2)
+    call mh%sample(5, conn(:, 1:1))
+    c0 = conn(:, 1)
+    ! Connections: flip site 2; flip sites 0 and 5; change nothing.
+    conn = spread(c0, 2, 3)
+    conn(3, 1) = 1_c_int8_t - c0(3)
+    conn(1, 2) = 1_c_int8_t - c0(1)
+    conn(6, 2) = 1_c_int8_t - c0(6)
+    call mh%log_psi_connected(c0, [0, 1, 3, 3], [2, 0, 5], &
+        [conn(3, 1), conn(1, 2), conn(6, 2)], got)
+    call mh%log_psi(conn, want)
+    call check(all(abs(got - want) <= 1e-12_c_double * (1 + abs(want))), &
+        'log_psi_connected is log_psi on the connected configurations')
+    call mh%log_psi_connected(c0, [0, 1], [6], [0_c_int8_t], got(1:1), stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'rnnwf_log_psi_connected', &
+        'connected site out of range')
+    call mh%log_psi_connected(c0, [0, 2], [1], [0_c_int8_t], got(1:1), stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_BUFFER_SIZE, 'log_psi_connected', &
+        'fewer sites than offsets')
+
+    call vmc_config(cfg, RNNWF_OPT_ADAM, 100, 0.01_c_double)
+    call vh%create(cfg)
+    call vr%create(cfg)
+    allocate (configs(sites, ns(100)), el(ns(100)))
+    allocate (ph(mh%num_params()), pr(mr%num_params()))
+    do k = 1, 2
+      call vh%sample(mh, configs)
+      call mh%local_energies(h, configs, el)
+      call vh%step_on_samples(mh, configs, el, sh)
+      call vr%step(mr, h, sr)
+      call mh%get_params(ph)
+      call mr%get_params(pr)
+      call check(same_stats(sh, sr) .and. all(eq(ph, pr)), 'step_on_samples is step')
+    end do
+    call vh%sample(mh, configs(:, 1:1), stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_BUFFER_SIZE, 'n_samples', 'vmc sample size')
+    call vh%step_on_samples(mh, configs, el(1:1), sh, stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_BUFFER_SIZE, 'local_energies', 'energies size')
+    el(1) = cmplx(ieee_value(0.0_c_double, ieee_quiet_nan), 0, c_double_complex)
+    call vh%step_on_samples(mh, configs, el, sh, stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_NUMERICAL, 'rnnwf_vmc_step_on_samples', &
+        'NaN local energy')
+    call mh%get_params(ph)
+    call check(all(eq(ph, pr)), 'unchanged after a refused host step')
+    call mh%destroy()
+    call mr%destroy()
+    call vh%destroy()
+    call vr%destroy()
+    call h%destroy()
+  end subroutine test_host_step
 
   subroutine test_checkpoints()
     type(rnnwf_hamiltonian) :: h
