@@ -16,6 +16,7 @@ using Libdl
 export Model, ModelConfig, RnnwfError
 export num_sites, num_params, config, get_params, get_params!, set_params!
 export sample, sample!, log_psi, log_psi!, save, load_model, resize
+export log_psi_connected
 export status_name, last_error, set_num_threads
 export Hamiltonian, parse_hamiltonian, tfim, heisenberg, triangular, add_term!, num_terms
 export new_local, add_local!, local_dim, spin1, bose_hubbard, rydberg
@@ -23,7 +24,7 @@ export Estimate, log_psi_grad, log_psi_grad!, local_energies, local_energies!
 export expectation, renyi2, exact_expectation, exact_ground_energy, sign_free
 export VmcConfig, VmcStats, Vmc, set_learning_rate!, set_seed!, set_temperature!, set_allreduce!,
     set_diag_shift!, set_n_samples!
-export step!, fit_step!, load!
+export step!, fit_step!, load!, step_on_samples!
 
 include("gen/api.jl")
 include("library.jl")

@@ -174,3 +174,30 @@ function log_psi(m::Model, configs::AbstractMatrix{<:Integer})
 end
 
 log_psi(m::Model, config::AbstractVector{<:Integer}) = log_psi(m, reshape(config, :, 1))[1]
+
+"""
+    log_psi_connected(model, config, offsets, sites, values) -> Vector{ComplexF64}
+
+ln psi of the configurations equal to `config` (`num_sites` values) except that connection
+`c` (from 1) sets the sites `sites[offsets[c]+1:offsets[c+1]]` (from 0, as `add_local!`) to the
+matching `values`; `offsets` has n_conn + 1 entries starting at 0. Reuses the prefix as
+`local_energies` does, so that a host's own operator gets its local energies cheaply; outside
+the U(1) subspace the real part is -Inf.
+"""
+function log_psi_connected(m::Model, config::AbstractVector{<:Integer}, offsets::AbstractVector{<:Integer},
+    sites::AbstractVector{<:Integer}, values::AbstractVector{<:Integer})
+    c = convert(Vector{UInt8}, config)
+    length(c) == num_sites(m) ||
+        buffer_size_error("log_psi_connected: config has length $(length(c)), the model has $(num_sites(m)) sites")
+    isempty(offsets) &&
+        throw(RnnwfError(RNNWF_ERR_INVALID_ARGUMENT, "log_psi_connected: offsets needs n_conn + 1 entries"))
+    o = convert(Vector{Csize_t}, offsets)
+    s = convert(Vector{UInt32}, sites)
+    v = convert(Vector{UInt8}, values)
+    n = length(o) - 1
+    (length(s) == o[end] && length(v) == o[end]) ||
+        buffer_size_error("log_psi_connected: sites and values need offsets[end] = $(o[end]) entries")
+    out = Vector{ComplexF64}(undef, n)
+    check(rnnwf_log_psi_connected(m, c, n, o, s, v, out))
+    return out
+end

@@ -187,3 +187,33 @@ Replaces the settings, step counter and optimiser state with those saved at `pat
 stays).
 """
 load!(v::Vmc, path::AbstractString) = (check(rnnwf_vmc_load(v, String(path))); v)
+
+"""
+    sample(v::Vmc, model) -> Matrix{UInt8}
+
+The samples the next `step!` draws: `(num_sites, n_samples)`, for a host that computes their
+local energies with its own operator (`log_psi_connected`) and calls `step_on_samples!`.
+"""
+function sample(v::Vmc, m::Model)
+    configs = Matrix{UInt8}(undef, num_sites(m), config(v).n_samples)
+    check(rnnwf_vmc_sample(v, m, configs, C_NULL))
+    return configs
+end
+
+"""
+    step_on_samples!(v, model, configs, local_energies) -> VmcStats
+
+One step (gradient, preconditioner, update of `model`) on the host's samples (the columns of
+`configs`, drawn from |psi|^2) and their complex local energies; with the energies
+`local_energies` gives, it is `step!` on the same samples. On failure nothing changes.
+"""
+function step_on_samples!(v::Vmc, m::Model, configs::AbstractMatrix{<:Integer}, local_energies::AbstractVector{<:Number})
+    c = convert(Matrix{UInt8}, configs)
+    n = columns(m, c, "step_on_samples!")
+    e = convert(Vector{ComplexF64}, local_energies)
+    length(e) == n ||
+        buffer_size_error("step_on_samples!: local_energies has length $(length(e)), expected $n")
+    out = sized(rnnwf_vmc_stats)
+    finish(v, rnnwf_vmc_step_on_samples(v, m, c, n, e, out))
+    return out[]
+end

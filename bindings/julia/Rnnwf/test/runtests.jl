@@ -261,6 +261,15 @@ end
         bad = zeros(UInt8, 6, 1)
         bad[3, 1] = 2
         @test throws_rnnwf(() -> local_energies(m, h, bad), R.RNNWF_ERR_INVALID_ARGUMENT, "configs[0][2]")
+        # ln psi of connected configurations: those of log_psi on the flipped copies.
+        c0 = configs[:, 1]
+        flipped(sites) = (c = copy(c0); foreach(i -> c[i + 1] = 1 - c[i + 1], sites); c)
+        conn = log_psi_connected(m, c0, [0, 1, 3, 3], [2, 0, 5], 1 .- c0[[3, 1, 6]])
+        @test conn ≈ log_psi(m, hcat(flipped([2]), flipped([0, 5]), c0)) rtol = 1e-12
+        @test throws_rnnwf(() -> log_psi_connected(m, c0, [0, 1], [6], [0]), R.RNNWF_ERR_INVALID_ARGUMENT,
+                           "rnnwf_log_psi_connected")
+        @test throws_rnnwf(() -> log_psi_connected(m, c0, Int[], Int[], Int[]), R.RNNWF_ERR_INVALID_ARGUMENT,
+                           "offsets")
 
         @test renyi2(m, Int[]; n_samples = 500, seed = 5).mean_re == 0
         s2 = renyi2(m, [0, 1, 2]; n_samples = n, seed = 5)
@@ -381,6 +390,22 @@ end
         @test all(moved .<= 0.01 * (1 + 1e-12))
         @test 2 * count(moved .> 0.009) > length(p0)
         @test throws_rnnwf(() -> fit_step!(va, ma, data), R.RNNWF_ERR_UNSUPPORTED, "rnnwf_fit_step")
+
+        # A host's step: the step's own samples with rnnwf_local_energies' energies give
+        # the parameters and statistics of step! bit for bit.
+        mh, mr = Model(lx = 6, hidden = 8, seed = 2), Model(lx = 6, hidden = 8, seed = 2)
+        vh, vr = Vmc(vmc_config(R.RNNWF_OPT_ADAM, 100, 0.01)), Vmc(vmc_config(R.RNNWF_OPT_ADAM, 100, 0.01))
+        for _ in 1:2
+            s = sample(vh, mh)
+            @test size(s) == (6, 100)
+            @test same_stats(step_on_samples!(vh, mh, s, local_energies(mh, h, s)), step!(vr, mr, h))
+            @test get_params(mh) == get_params(mr)
+        end
+        s = sample(vh, mh)
+        @test throws_rnnwf(() -> step_on_samples!(vh, mh, s, zeros(ComplexF64, 99)), R.RNNWF_ERR_BUFFER_SIZE, "99")
+        @test throws_rnnwf(() -> step_on_samples!(vh, mh, s, fill(ComplexF64(NaN), 100)),
+                           R.RNNWF_ERR_NUMERICAL, "rnnwf_vmc_step_on_samples")
+        @test get_params(mh) == get_params(mr)
     end
 
     @testset "checkpoints" begin
