@@ -8,7 +8,7 @@
 mod foreign;
 use foreign::*;
 use std::ffi::OsStr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -118,16 +118,9 @@ fn mpi_training_on_two_ranks_stays_identical_and_reaches_the_ground_energy() {
 /// other waiting forever in the first reduction; the next good step succeeds on both.
 #[test]
 fn a_wrong_operator_on_one_rank_fails_the_step_on_both_under_mpi() {
-    let (Some(mpicc), Some(mpirun_exe)) = (tool("mpicc"), tool("mpirun")) else {
+    let Some((mpirun_exe, exe)) = test_program("rank_failure") else {
         return;
     };
-    let exe = build_program_with(
-        mpicc.to_str().unwrap(),
-        C_FLAGS,
-        &[],
-        "rank_failure",
-        &[&crate_root().join("tests/mpi/rank_failure.c")],
-    );
     let out = mpirun(&mpirun_exe, 2, &exe, &[], SHORT_TIMEOUT);
     eprintln!("{out}");
     assert_checks_passed(&out, "rank_failure", 15);
@@ -154,16 +147,9 @@ fn a_wrong_operator_on_one_rank_fails_the_step_on_both_under_mpi() {
 /// NUMERICAL, neither hangs nor aborts the job, and the next step succeeds on both.
 #[test]
 fn late_failures_on_one_rank_fail_the_step_on_both_under_mpi() {
-    let (Some(mpicc), Some(mpirun_exe)) = (tool("mpicc"), tool("mpirun")) else {
+    let Some((mpirun_exe, exe)) = test_program("late_failure") else {
         return;
     };
-    let exe = build_program_with(
-        mpicc.to_str().unwrap(),
-        C_FLAGS,
-        &[],
-        "late_failure",
-        &[&crate_root().join("tests/mpi/late_failure.c")],
-    );
     // Its steps on a 2^17-site chain take about 15 s each.
     let out = mpirun(&mpirun_exe, 2, &exe, &[], TIMEOUT);
     eprintln!("{out}");
@@ -176,4 +162,14 @@ fn late_failures_on_one_rank_fail_the_step_on_both_under_mpi() {
             assert!(out.contains(&line), "no '{line}' in:\n{out}");
         }
     }
+}
+
+/// mpirun and tests/mpi/NAME.c built with mpicc, or None (skipped) without MPI.
+fn test_program(name: &str) -> Option<(PathBuf, PathBuf)> {
+    let (Some(mpicc), Some(mpirun_exe)) = (tool("mpicc"), tool("mpirun")) else {
+        return None;
+    };
+    let source = crate_root().join(format!("tests/mpi/{name}.c"));
+    let exe = build_program_with(mpicc.to_str().unwrap(), C_FLAGS, &[], name, &[&source]);
+    Some((mpirun_exe, exe))
 }

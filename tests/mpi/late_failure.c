@@ -35,21 +35,7 @@
 /* A failed step must return on every rank well within this. */
 #define MAX_SECONDS 60.0
 
-static int rank = 0, ranks = 1, checks = 0;
-
-static void fail(const char *file, int line, const char *what) {
-  char msg[2048];
-  rnnwf_last_error(msg, sizeof msg);
-  fprintf(stderr, "rank %d: %s:%d: %s\n  last error: %s\n", rank, file, line, what, msg);
-  MPI_Abort(MPI_COMM_WORLD, 1);
-}
-
-#define CHECK(cond)                               \
-  do {                                            \
-    checks++;                                     \
-    if (!(cond)) fail(__FILE__, __LINE__, #cond); \
-  } while (0)
-#define OK(call) CHECK((call) == RNNWF_OK)
+#include "check.h"
 
 /* Reductions made in the current step, and whether rank 1 perturbs them. */
 static long calls = 0;

@@ -25,21 +25,7 @@
 /* A failed step must return on every rank well within this (it takes milliseconds). */
 #define MAX_SECONDS 10.0
 
-static int rank = 0, ranks = 1, checks = 0;
-
-static void fail(const char *file, int line, const char *what) {
-  char msg[2048];
-  rnnwf_last_error(msg, sizeof msg);
-  fprintf(stderr, "rank %d: %s:%d: %s\n  last error: %s\n", rank, file, line, what, msg);
-  MPI_Abort(MPI_COMM_WORLD, 1);
-}
-
-#define CHECK(cond)                               \
-  do {                                            \
-    checks++;                                     \
-    if (!(cond)) fail(__FILE__, __LINE__, #cond); \
-  } while (0)
-#define OK(call) CHECK((call) == RNNWF_OK)
+#include "check.h"
 
 static int32_t sum_over_ranks(double *buf, size_t len, void *user_data) {
   (void)user_data;
