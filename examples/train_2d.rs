@@ -496,7 +496,7 @@ fn settings(a: &Args) -> checkpoint::Settings {
         ("symmetry", format!("{:?}", a.symmetry)),
     ];
     // Only when not the default, so that runs checkpointed before these flags resume.
-    if marshall(a) != (a.model == ModelArg::Heisenberg) {
+    if marshall(a) != marshall_by_default(a) {
         settings.push(("marshall", format!("{:?}", marshall(a))));
     }
     if a.phase != PhaseArg::None {
@@ -520,7 +520,12 @@ fn settings(a: &Args) -> checkpoint::Settings {
 /// Heisenberg model only.
 fn marshall(a: &Args) -> bool {
     a.marshall
-        .map_or(a.model == ModelArg::Heisenberg, |m| m == OnOff::On)
+        .map_or(marshall_by_default(a), |m| m == OnOff::On)
+}
+
+/// Without `--marshall`: the square Heisenberg model takes the Marshall sign rule.
+fn marshall_by_default(a: &Args) -> bool {
+    a.model == ModelArg::Heisenberg
 }
 
 /// The steps over which the annealing temperature falls to 0.

@@ -10,7 +10,8 @@ struct Shipped {
     folder: &'static str,
     lx: u32,
     ly: u32,
-    hamiltonian: fn() -> Hamiltonian,
+    /// The operator on the model's lx x ly lattice.
+    hamiltonian: fn(u32, u32) -> Hamiltonian,
     reference: f64,
 }
 
@@ -18,7 +19,7 @@ const SHIPPED: &[Shipped] = &[Shipped {
     folder: "heisenberg-6x6-open",
     lx: 6,
     ly: 6,
-    hamiltonian: || Hamiltonian::heisenberg(6, 6, false, 1.0, 0.0).unwrap(),
+    hamiltonian: |lx, ly| Hamiltonian::heisenberg(lx, ly, false, 1.0, 0.0).unwrap(),
     // Exact (Lanczos, the README's 6x6 recipe).
     reference: -86.9071441699763,
 }];
@@ -41,7 +42,7 @@ fn shipped_models_load_and_reach_their_energy() {
             "{}",
             s.folder
         );
-        let est = expectation(&model, &(s.hamiltonian)(), 7, 4096).unwrap();
+        let est = expectation(&model, &(s.hamiltonian)(s.lx, s.ly), 7, 4096).unwrap();
         let relative = (est.mean.re - s.reference).abs() / s.reference.abs();
         // The shipped models are below 2e-4; 4096 samples add about 1e-4 of noise.
         assert!(
