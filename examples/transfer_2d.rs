@@ -9,7 +9,8 @@
 //!
 //!     cargo run --release --example transfer_2d -- [--sizes 6,8,10] [--cell gru|tensor_gru]
 //!         [--hidden 32] [--samples 512] [--steps 400,150,100] [--lr 0.05] [--final-lr 0.01]
-//!         [--shift 1e-3] [--seed 1] [--final-samples 16384] [--symmetry none|lattice] [--fresh]
+//!         [--shift 1e-3] [--momentum 0] [--seed 1] [--final-samples 16384]
+//!         [--symmetry none|lattice] [--fresh] [--start-from MODEL]
 //!         [--minutes M] [--stop-after K] [--checkpoint-every 100] [--resume]
 //!         [--out target/transfer_2d]
 //!
@@ -21,14 +22,17 @@
 //! log reads as one run.
 //!
 //! `--fresh` trains the last lattice only, from random weights, for the steps of all
-//! lattices together.
+//! lattices together. `--start-from` starts the first lattice from a saved model instead of
+//! random weights (a shipped checkpoint in `models/`, say: `--sizes 10 --start-from
+//! models/heisenberg-6x6-open/checkpoint/model.safetensors --symmetry lattice`).
+//! `--momentum` turns minSR into SPRING, which reuses the previous update.
 //! With `--norms`, each lattice's start and end print the root mean square norm of the hidden
 //! state along the snake (start, middle, end of the sampling order, and the largest).
 
-use rnnwf::optim::Optimizer;
+use rnnwf::optim::{Optimizer, Preconditioner};
 use rnnwf::vmc::{Vmc, VmcConfig};
-use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig, SignRule};
-use std::path::PathBuf;
+use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig, SignRule, Symmetry};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[path = "common/checkpoint.rs"]
@@ -66,6 +70,14 @@ struct Args {
     /// minSR's diagonal shift.
     #[arg(long, default_value_t = 1e-3)]
     shift: f64,
+    /// SPRING's momentum, in [0, 1): minSR that reuses the previous update (0 is plain minSR).
+    #[arg(long, default_value_t = 0.0)]
+    momentum: f64,
+    /// Start the first lattice from this model (a `model.safetensors`, such as a shipped
+    /// checkpoint), resized to it, instead of random weights; its cell, hidden units and
+    /// symmetry must match the flags'.
+    #[arg(long, conflicts_with = "fresh")]
+    start_from: Option<PathBuf>,
     /// Seed of the parameters and the samples.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -124,7 +136,7 @@ fn steps_for(a: &Args, i: usize) -> u64 {
 
 /// The settings that define the run: --resume refuses other ones.
 fn settings(a: &Args) -> checkpoint::Settings {
-    vec![
+    let mut settings = vec![
         ("sizes", format!("{:?}", a.sizes)),
         ("steps", format!("{:?}", a.steps)),
         ("cell", format!("{:?}", a.cell)),
@@ -136,7 +148,39 @@ fn settings(a: &Args) -> checkpoint::Settings {
         ("seed", a.seed.to_string()),
         ("symmetry", format!("{:?}", a.symmetry)),
         ("fresh", a.fresh.to_string()),
-    ]
+    ];
+    // Recorded only when set, so that checkpoints written before these flags existed resume.
+    if a.momentum != 0.0 {
+        settings.push(("momentum", format!("{:?}", a.momentum)));
+    }
+    if let Some(path) = &a.start_from {
+        settings.push(("start_from", path.display().to_string()));
+    }
+    settings
+}
+
+/// The model of `--start-from`, resized to the first lattice, after checking that it is the
+/// model the flags describe.
+fn start_model(a: &Args, path: &Path, l: u32) -> Result<Model, Box<dyn std::error::Error>> {
+    let m = Model::load(path).map_err(|e| format!("--start-from {}: {e}", path.display()))?;
+    let c = m.config();
+    let wanted = (CellKind::from(a.cell), a.hidden, Symmetry::from(a.symmetry));
+    if (c.cell, c.hidden, c.symmetry) != wanted || c.sign_rule != SignRule::Marshall {
+        return Err(format!(
+            "--start-from {}: the model is {} hidden {} with symmetry {} and sign rule {:?}, \
+             the flags ask for {} hidden {} with symmetry {} and the Marshall sign",
+            path.display(),
+            cli::cell_name(c.cell),
+            c.hidden,
+            cli::symmetry_name(c.symmetry),
+            c.sign_rule,
+            cli::cell_name(wanted.0),
+            wanted.1,
+            cli::symmetry_name(wanted.2),
+        )
+        .into());
+    }
+    Ok(m.resize(l, l, Some(l * l / 2))?)
 }
 
 fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
@@ -170,20 +214,25 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
     // The log numbers steps across the lattices: lattice i's first is `offset(i)`.
     let offset = |i: usize| plan[..i].iter().map(|p| p.1).sum::<u64>();
     println!(
-        "open Heisenberg, 2D {} hidden {}, {} samples/step, minSR (shift {}), lr {} -> {} \
+        "open Heisenberg, 2D {} hidden {}, {} samples/step, {} (shift {}), lr {} -> {} \
          per lattice, symmetry {}, {} threads; {}",
         cli::cell_name(cell),
         a.hidden,
         a.samples,
+        if a.momentum != 0.0 {
+            format!("SPRING (momentum {})", a.momentum)
+        } else {
+            "minSR".to_string()
+        },
         a.shift,
         a.lr,
         a.final_lr,
         cli::symmetry_name(a.symmetry.into()),
         rnnwf::num_threads(),
-        if a.fresh {
-            "from scratch"
-        } else {
-            "iterative retraining"
+        match (&a.start_from, a.fresh) {
+            (Some(path), _) => format!("starting from {}", path.display()),
+            (None, true) => "from scratch".to_string(),
+            (None, false) => "iterative retraining".to_string(),
         }
     );
     let settings = settings(a);
@@ -215,13 +264,20 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         let (mut m, mut vmc) = match resumed.take() {
             Some(saved) => saved,
             None => {
-                let m = match &model {
-                    Some(previous) => previous.resize(l, l, Some(l * l / 2))?,
-                    None => new_model(l)?,
+                let m = match (&model, &a.start_from) {
+                    (Some(previous), _) => previous.resize(l, l, Some(l * l / 2))?,
+                    (None, Some(path)) => start_model(a, path, l)?,
+                    (None, None) => new_model(l)?,
                 };
                 let vmc = Vmc::new(
                     VmcConfig::default()
                         .with_optimizer(Optimizer::MinSr)
+                        .with_preconditioner(if a.momentum != 0.0 {
+                            Preconditioner::Spring
+                        } else {
+                            Preconditioner::None // minSR, as before this flag
+                        })
+                        .with_sr_momentum(a.momentum)
                         .with_n_samples(a.samples)
                         .with_learning_rate(a.lr)
                         .with_sr_diag_shift(a.shift)

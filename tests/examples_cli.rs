@@ -385,3 +385,66 @@ fn transfer_2d_resumes_bit_for_bit_across_lattices() {
         );
     }
 }
+
+/// transfer_2d --start-from: the first lattice starts from the saved model resized to it
+/// (checked against `Model::resize` of the file), a model other than the flags describe is
+/// refused naming both, and a SPRING run started so resumes bit for bit.
+#[test]
+fn transfer_2d_starts_from_a_saved_model() {
+    let exe = rust_example("transfer_2d");
+    let small = ["--hidden", "4", "--samples", "32", "--final-samples", "64"];
+    let first = scratch_dir("start-from-2x2");
+    let mut a = vec![
+        "--sizes",
+        "2",
+        "--steps",
+        "3",
+        "--out",
+        first.to_str().unwrap(),
+    ];
+    a.extend(small);
+    run_ok(&exe, &a);
+    let saved = first.join("checkpoint").join("model.safetensors");
+    let saved = saved.to_str().unwrap();
+
+    let started = scratch_dir("start-from-4x4");
+    let mut a = vec!["--sizes", "4", "--steps", "0", "--start-from", saved];
+    a.extend(small);
+    a.extend(["--out", started.to_str().unwrap()]);
+    run_ok(&exe, &a);
+    let expected = rnnwf::Model::load(std::path::Path::new(saved))
+        .unwrap()
+        .resize(4, 4, Some(8))
+        .unwrap();
+    let got = rnnwf::Model::load(&started.join("checkpoint").join("model.safetensors")).unwrap();
+    assert_eq!(got.num_sites(), 16);
+    assert_eq!(
+        got.params(),
+        expected.params(),
+        "not the saved model's weights"
+    );
+
+    let wrong = scratch_dir("start-from-wrong");
+    let args = [
+        "--sizes",
+        "4",
+        "--hidden",
+        "8",
+        "--start-from",
+        saved,
+        "--out",
+        wrong.to_str().unwrap(),
+    ];
+    let out = run_with(&exe, &args);
+    let (_, stderr) = text(&out);
+    assert!(
+        !out.status.success() && stderr.contains("hidden 4") && stderr.contains("hidden 8"),
+        "{stderr}"
+    );
+
+    let mut args = vec!["--sizes", "4", "--steps", "5", "--momentum", "0.5"];
+    args.extend(["--start-from", saved, "--checkpoint-every", "2"]);
+    args.extend(small);
+    let log = stop_and_resume(&exe, "resume-start-from", &args, &[3]);
+    assert_eq!(log.len(), 5, "{log:?}");
+}
