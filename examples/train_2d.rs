@@ -373,10 +373,10 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             seconds: s.seconds,
             lattice: None,
         })?;
-        if vmc.steps() % a.checkpoint_every == 0 {
+        if vmc.steps().is_multiple_of(a.checkpoint_every) {
             checkpoint::save(&a.out, &model, &vmc, 0, &settings)?;
         }
-        if s.step % report_every == 0 || vmc.steps() == a.steps || session_steps == 1 {
+        if s.step.is_multiple_of(report_every) || vmc.steps() == a.steps || session_steps == 1 {
             let versus_exact = reference.map_or(String::new(), |r| {
                 let x = r.energy;
                 format!("  rel. error {:.2e} ({})", (e - x).abs() / x.abs(), r.label)

@@ -158,7 +158,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             lattice: None,
         };
         writeln!(log_out, "{}", log::line(&row))?;
-        if s.step % report_every == 0 || s.step + 1 == args.steps {
+        if s.step.is_multiple_of(report_every) || s.step + 1 == args.steps {
             println!(
                 "step {:>5}  E = {e:>14.8} +- {:.1e}  rel. error {rel:.2e}  var {:.2e}  {:>6.1} s",
                 s.step,

@@ -331,10 +331,10 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
                 seconds: s.seconds,
                 lattice: Some(&lattice),
             })?;
-            if vmc.steps() % a.checkpoint_every == 0 {
+            if vmc.steps().is_multiple_of(a.checkpoint_every) {
                 checkpoint::save(&a.out, &m, &vmc, i, &settings)?;
             }
-            if s.step % report_every == 0 || session_steps == 1 {
+            if s.step.is_multiple_of(report_every) || session_steps == 1 {
                 println!(
                     "  step {:>5}  E/N = {:>10.6} +- {:.1e}{}  |grad| {:.1e}  {:>6.1} s",
                     s.step,

@@ -362,7 +362,7 @@ impl<F: Real> Workspace<F> {
             order: model.order(),
         };
         for pos in 0..model.num_sites() {
-            if pos % plan.stride == 0 {
+            if pos.is_multiple_of(plan.stride) {
                 let checkpoint = pos / plan.stride;
                 for row in 0..rows {
                     let slot = row * plan.checkpoints + checkpoint;

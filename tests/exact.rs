@@ -9,7 +9,6 @@ use rnnwf::{
     ModelConfig, PhaseKind, SignRule,
 };
 use std::f64::consts::PI;
-use std::time::Instant;
 
 /// Open Ising chain at J = h = 1: E0 = 1 - 1/sin(pi / (2 (2N + 1))).
 fn ising_closed_form(n: u32) -> f64 {
@@ -30,15 +29,13 @@ fn lanczos_matches_the_open_ising_chain_closed_form() {
     }
 }
 
+/// 2^20 states: the vectors no longer fit the caches (how long it takes is
+/// `cargo bench --bench exact`).
 #[test]
-fn lanczos_on_2_to_the_20_states_is_exact_and_fast() {
-    let start = Instant::now();
+fn lanczos_on_2_to_the_20_states_is_exact() {
     let e = exact_ground_energy(&Hamiltonian::tfim(20, 1, false, 1.0, 1.0).unwrap()).unwrap();
-    let seconds = start.elapsed().as_secs_f64();
     assert!((e - -25.1077971116).abs() < 1e-9, "{e}");
     assert!((e - ising_closed_form(20)).abs() < 1e-10 * 25.0, "{e}");
-    assert!(seconds < 20.0, "took {seconds} s");
-    eprintln!("N = 20 open Ising chain by Lanczos: {e:.10} in {seconds:.2} s");
 }
 
 #[test]

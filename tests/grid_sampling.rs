@@ -91,8 +91,8 @@ fn grid_marshall_sign_uses_the_checkerboard_of_the_grid() {
     let a = log_psi_all(&plain, &configs);
     let b = log_psi_all(&signed, &configs);
     for ((c, a), b) in configs.chunks(12).zip(&a).zip(&b) {
-        let downs_on_a = (0..12)
-            .filter(|i| (i % 4 + i / 4) % 2 == 0 && c[*i] == 1)
+        let downs_on_a = (0..12usize)
+            .filter(|i| (i % 4 + i / 4).is_multiple_of(2) && c[*i] == 1)
             .count();
         assert_eq!(a.re, b.re);
         let diff = (b.im - a.im).rem_euclid(2.0 * PI);

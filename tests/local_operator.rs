@@ -366,7 +366,7 @@ fn rydberg_ground_energy_equals_dense_diagonalisation_grouped_or_not() {
     for (lx, ly, cutoff) in [(3u32, 3u32, 2.0f64), (4, 2, 1.5)] {
         let expected = dense::lowest_eigenvalue(&rydberg_dense(lx, ly, omega, delta, rb, cutoff));
         for group in [1u32, 2, 4] {
-            if lx % group != 0 {
+            if !lx.is_multiple_of(group) {
                 continue;
             }
             let h = Hamiltonian::rydberg(lx, ly, omega, delta, rb, cutoff, group).unwrap();
@@ -396,7 +396,7 @@ fn mixed_pauli_and_local_terms_equal_the_pauli_operator() {
     let mut mixed = Hamiltonian::new_local(n, 2).unwrap();
     for i in 0..n {
         let j = (i + 1) % n;
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             let scaled: Vec<Complex64> = xx_yy_zz.to_vec();
             mixed.add_local(&[i, j], &scaled).unwrap();
         } else {
@@ -496,7 +496,7 @@ fn sign_free_agrees_with_the_dense_matrix() {
             let count: usize = configs[k * n..(k + 1) * n]
                 .iter()
                 .enumerate()
-                .filter(|(i, _)| i % 2 == 0)
+                .filter(|(i, _)| i.is_multiple_of(2))
                 .map(|(_, &v)| v as usize)
                 .sum();
             if count % 2 == 1 {
@@ -521,8 +521,8 @@ fn sign_free_agrees_with_the_dense_matrix() {
 #[test]
 fn malformed_terms_and_mismatched_models_are_refused_with_a_message() {
     let mut h = Hamiltonian::new_local(4, 3).unwrap();
-    let eye9: Vec<Complex64> = (0..81)
-        .map(|i| Complex64::new((i % 10 == 0) as u8 as f64, 0.0))
+    let eye9: Vec<Complex64> = (0..81u32)
+        .map(|i| Complex64::new(i.is_multiple_of(10) as u8 as f64, 0.0))
         .collect();
     let cases: Vec<(&[u32], Vec<Complex64>, ErrorKind, &str)> = vec![
         (&[], vec![ZERO], ErrorKind::InvalidArgument, "k >= 1"),

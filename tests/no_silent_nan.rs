@@ -29,7 +29,7 @@ fn model() -> Model {
 fn huge_model() -> Model {
     let mut m = model();
     let huge: Vec<f64> = (0..m.num_params())
-        .map(|i| if i % 2 == 0 { 1e308 } else { -1e308 })
+        .map(|i| if i.is_multiple_of(2) { 1e308 } else { -1e308 })
         .collect();
     m.set_params(&huge).unwrap();
     m
@@ -61,7 +61,7 @@ fn huge_parameters_give_numerical_from_every_evaluation() {
     let mut log_psi = vec![Complex64::new(0.0, 0.0); n];
     assert_numerical(m.sample(1, n, &mut configs, Some(&mut log_psi)), "sample");
     assert_numerical(m.sample(1, n, &mut configs, None), "sample, no ln psi");
-    let configs: Vec<u8> = (0..n * sites).map(|i| (i % 3 == 0) as u8).collect();
+    let configs: Vec<u8> = (0..n * sites).map(|i| i.is_multiple_of(3) as u8).collect();
     assert_numerical(m.log_psi(&configs, &mut log_psi), "log_psi");
     let mut lp = vec![0.0; n];
     assert_numerical(m.log_prob(&configs, &mut lp), "log_prob");
@@ -142,7 +142,7 @@ fn a_reduction_that_zeroes_every_buffer_gives_numerical() {
 fn alternating(cfg: ModelConfig, size: f64) -> Model {
     let mut m = Model::new(cfg).unwrap();
     let huge: Vec<f64> = (0..m.num_params())
-        .map(|i| if i % 2 == 0 { size } else { -size })
+        .map(|i| if i.is_multiple_of(2) { size } else { -size })
         .collect();
     m.set_params(&huge).unwrap();
     m
@@ -200,7 +200,7 @@ fn every_path_refuses_overflow_and_leaves_no_nan_in_outputs() {
             m.sample(1, n, &mut configs, None),
             &format!("{what}: sample, no ln psi"),
         );
-        let configs: Vec<u8> = (0..n * sites).map(|i| (i % 3 == 0) as u8).collect();
+        let configs: Vec<u8> = (0..n * sites).map(|i| i.is_multiple_of(3) as u8).collect();
         let mut log_psi = vec![nan; n];
         assert_numerical(
             m.log_psi(&configs, &mut log_psi),

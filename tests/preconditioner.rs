@@ -2,31 +2,14 @@
 //! dense parameter-space solve; SR + SGD against minSR; the refusals decided once in the
 //! engine, seen alike from Rust and from C; the driver can move between threads.
 
+mod common;
+use common::sr_problem::{centred, hamiltonian, model, Centred, SITES};
 use rnnwf::capi::*;
 use rnnwf::optim::{Optimizer, Preconditioner, SrSolve};
 use rnnwf::vmc::{Vmc, VmcConfig};
-use rnnwf::{CellKind, Complex64, ErrorKind, Hamiltonian, Model, ModelConfig, PhaseKind};
+use rnnwf::{Complex64, ErrorKind, Hamiltonian, Model};
 use std::ffi::CStr;
 use std::ptr::null_mut;
-
-const SITES: u32 = 5;
-
-/// A GRU with a phase head, so that SR's imaginary parts take part.
-fn model() -> Model {
-    Model::new(
-        ModelConfig::default()
-            .with_cell(CellKind::Gru)
-            .with_lx(SITES)
-            .with_hidden(4)
-            .with_phase(PhaseKind::Softsign)
-            .with_seed(9),
-    )
-    .unwrap()
-}
-
-fn hamiltonian() -> Hamiltonian {
-    Hamiltonian::tfim(SITES, 1, false, 1.0, 0.8).unwrap()
-}
 
 fn samples(model: &Model, n: usize, seed: u64) -> Vec<u8> {
     let mut configs = vec![0u8; n * SITES as usize];
@@ -37,24 +20,12 @@ fn samples(model: &Model, n: usize, seed: u64) -> Vec<u8> {
 /// SR's direction d = (S + shift I)^{-1} f in parameter space, dense: O from
 /// `Model::log_psi_grad`, S = Re <dO^* dO>, f = Re <dO^* dE> over the samples.
 fn dense_sr_direction(model: &Model, h: &Hamiltonian, configs: &[u8], shift: f64) -> Vec<f64> {
-    let (n, np) = (configs.len() / SITES as usize, model.num_params());
-    let mut o = vec![Complex64::new(0.0, 0.0); n * np];
-    model.log_psi_grad(configs, &mut o).unwrap();
-    let mut e = vec![Complex64::new(0.0, 0.0); n];
-    rnnwf::local_energies(model, h, configs, &mut e).unwrap();
-    let e_mean = e.iter().sum::<Complex64>() / n as f64;
-    let mut o_mean = vec![Complex64::new(0.0, 0.0); np];
-    for row in o.chunks_exact(np) {
-        for (m, x) in o_mean.iter_mut().zip(row) {
-            *m += x / n as f64;
-        }
-    }
+    let Centred { n, np, o, e } = centred(model, h, configs);
     let mut s = nalgebra::DMatrix::<f64>::zeros(np, np);
     let mut f = nalgebra::DVector::<f64>::zeros(np);
-    for (row, ei) in o.chunks_exact(np).zip(&e) {
-        let d: Vec<Complex64> = row.iter().zip(&o_mean).map(|(x, m)| x - m).collect();
+    for (d, ei) in o.chunks_exact(np).zip(&e) {
         for k in 0..np {
-            f[k] += (d[k].conj() * (ei - e_mean)).re / n as f64;
+            f[k] += (d[k].conj() * ei).re / n as f64;
             for l in 0..np {
                 s[(k, l)] += (d[k].conj() * d[l]).re / n as f64;
             }

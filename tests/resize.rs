@@ -86,10 +86,10 @@ fn u1_and_marshall_follow_the_new_lattice_and_resizing_back_restores_the_origina
                 assert_eq!(l.re, f64::NEG_INFINITY);
                 continue;
             }
-            let downs_on_a = (0..12)
-                .filter(|&i| (i % 4 + i / 4) % 2 == 0 && c[i] == 1)
+            let downs_on_a = (0..12usize)
+                .filter(|&i| (i % 4 + i / 4).is_multiple_of(2) && c[i] == 1)
                 .count();
-            let expected = if downs_on_a % 2 == 0 {
+            let expected = if downs_on_a.is_multiple_of(2) {
                 0.0
             } else {
                 std::f64::consts::PI

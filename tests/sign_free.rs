@@ -31,7 +31,7 @@ fn brute_force(h: &Hamiltonian, lx: u32, rule: SignRule) -> bool {
             return 1.0;
         }
         let downs_on_a = (0..sites)
-            .filter(|&i| (i % lx as usize + i / lx as usize) % 2 == 0)
+            .filter(|&i| (i % lx as usize + i / lx as usize).is_multiple_of(2))
             .filter(|&i| (index >> (sites - 1 - i)) & 1 == 1)
             .count();
         if downs_on_a % 2 == 1 {
@@ -222,7 +222,7 @@ fn random_pauli_sums_agree_with_brute_force() {
                     chosen.push(s);
                 }
             }
-            let alphabet: &[char] = if case % 2 == 0 {
+            let alphabet: &[char] = if case.is_multiple_of(2) {
                 &['X', 'Z']
             } else {
                 &['X', 'Y', 'Z']
@@ -324,8 +324,8 @@ fn high_rank_groups_are_decided_by_bounds_or_refused() {
         }
         sign_free(&model(24, 1, SignRule::None), &h)
     };
-    let mixed: Vec<f64> = (0..22)
-        .map(|k| if k % 2 == 0 { 0.1 } else { -0.1 })
+    let mixed: Vec<f64> = (0..22u32)
+        .map(|k| if k.is_multiple_of(2) { 0.1 } else { -0.1 })
         .collect();
     assert!(group(-2.3, &mixed).unwrap(), "-2.3 + 22 * 0.1 < 0");
     assert!(

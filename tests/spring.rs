@@ -3,31 +3,14 @@
 //! solved densely here; its settings and setters refuse bad values; a run resumes from its
 //! checkpoints bit for bit.
 
+mod common;
+use common::sr_problem::{centred, hamiltonian, model, Centred, SITES};
 use rnnwf::capi::*;
 use rnnwf::optim::{Optimizer, Preconditioner, SrSolve};
 use rnnwf::vmc::{AllReduce, Vmc, VmcConfig};
-use rnnwf::{CellKind, Complex64, ErrorKind, Hamiltonian, Model, ModelConfig, PhaseKind};
+use rnnwf::{Complex64, ErrorKind, Hamiltonian, Model};
 use std::ffi::CStr;
 use std::ptr::null_mut;
-
-const SITES: u32 = 5;
-
-/// A GRU with a phase head, so that SR's imaginary rows take part.
-fn model() -> Model {
-    Model::new(
-        ModelConfig::default()
-            .with_cell(CellKind::Gru)
-            .with_lx(SITES)
-            .with_hidden(4)
-            .with_phase(PhaseKind::Softsign)
-            .with_seed(9),
-    )
-    .unwrap()
-}
-
-fn hamiltonian() -> Hamiltonian {
-    Hamiltonian::tfim(SITES, 1, false, 1.0, 0.8).unwrap()
-}
 
 fn spring(momentum: f64) -> VmcConfig {
     VmcConfig::default()
@@ -156,30 +139,19 @@ fn dense_spring_update(
     mu: f64,
     previous: &[f64],
 ) -> (Vec<f64>, Vec<f64>) {
-    let (n, np) = (configs.len() / SITES as usize, model.num_params());
-    let mut o = vec![Complex64::new(0.0, 0.0); n * np];
-    model.log_psi_grad(configs, &mut o).unwrap();
-    let mut e = vec![Complex64::new(0.0, 0.0); n];
-    rnnwf::local_energies(model, h, configs, &mut e).unwrap();
-    let e_mean = e.iter().sum::<Complex64>() / n as f64;
-    let mut o_mean = vec![Complex64::new(0.0, 0.0); np];
-    for row in o.chunks_exact(np) {
-        for (m, x) in o_mean.iter_mut().zip(row) {
-            *m += x / n as f64;
-        }
-    }
+    let Centred { n, np, o, e } = centred(model, h, configs);
     let rows = 2 * n + np;
     let scale = 1.0 / (n as f64).sqrt();
     let mut m = nalgebra::DMatrix::<f64>::zeros(rows, np);
     let mut rhs = nalgebra::DVector::<f64>::zeros(rows);
     for i in 0..n {
         for k in 0..np {
-            let c = (o[i * np + k] - o_mean[k]) * scale;
+            let c = o[i * np + k] * scale;
             m[(i, k)] = c.re;
             m[(n + i, k)] = c.im;
         }
-        rhs[i] = (e[i] - e_mean).re * scale;
-        rhs[n + i] = (e[i] - e_mean).im * scale;
+        rhs[i] = e[i].re * scale;
+        rhs[n + i] = e[i].im * scale;
     }
     for k in 0..np {
         m[(2 * n + k, k)] = shift.sqrt();

@@ -78,9 +78,9 @@ fn marshall(s: &[u8], lx: usize) -> f64 {
     let ones: usize = s
         .iter()
         .enumerate()
-        .filter(|(i, &v)| (i % lx + i / lx) % 2 == 0 && v == 1)
+        .filter(|(i, &v)| (i % lx + i / lx).is_multiple_of(2) && v == 1)
         .count();
-    if ones % 2 == 0 {
+    if ones.is_multiple_of(2) {
         1.0
     } else {
         -1.0

@@ -1,70 +1,17 @@
 //! Every topology as a wave function, with the same checks for each: the open chain, the
 //! open grid, the periodic grid (the periodic 2D RNN) and the dilated chain. Normalisation by
 //! enumeration, sampled ln psi equal to evaluated bit for bit, a chi-square of the samples,
-//! local energies (with restarts, also from sparse checkpoints) against the dense matrix,
-//! gradients against finite differences, thread-count independence and the checkpoint round
-//! trip; and the combinations this version refuses.
+//! thread-count independence (of samples, local energies and gradients) and the checkpoint
+//! round trip; and the combinations this version refuses. Local energies and gradients are
+//! checked over the same topologies in tests/local_energy.rs and tests/gradients.rs.
 
 mod common;
-use common::finite_differences::check_log_psi_grad;
+use common::topology::{build, Topology, TOPOLOGIES};
 use common::*;
 use rnnwf::{
-    local_energies, local_energies_naive, Boundary, CellKind, Complex64, ErrorKind, Hamiltonian,
-    Model, ModelConfig, PhaseKind, SignRule, Symmetry,
+    local_energies, Boundary, CellKind, Complex64, ErrorKind, Hamiltonian, Model, ModelConfig,
+    PhaseKind, SignRule, Symmetry,
 };
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Topology {
-    OpenChain,
-    OpenGrid,
-    PeriodicGrid,
-    DilatedChain,
-}
-
-const TOPOLOGIES: [Topology; 4] = [
-    Topology::OpenChain,
-    Topology::OpenGrid,
-    Topology::PeriodicGrid,
-    Topology::DilatedChain,
-];
-
-impl Topology {
-    /// `(lx, ly)` for `sites` sites: a chain, or the grid `side x sites / side`.
-    fn config(self, cell: CellKind, lx: u32, ly: u32) -> ModelConfig {
-        let base = ModelConfig::default().with_cell(cell).with_hidden(5);
-        match self {
-            Topology::OpenChain => base.with_lx(lx * ly),
-            Topology::DilatedChain => base.with_lx(lx * ly).with_dilation(1),
-            Topology::OpenGrid => base.with_lx(lx).with_ly(ly),
-            Topology::PeriodicGrid => base
-                .with_lx(lx)
-                .with_ly(ly)
-                .with_boundary(Boundary::Periodic),
-        }
-    }
-
-    /// The cells it supports: all but the linear gated cell for the new topologies.
-    fn cells(self) -> Vec<CellKind> {
-        ALL_CELLS
-            .into_iter()
-            .filter(|&c| {
-                c != CellKind::LinearGated
-                    || matches!(self, Topology::OpenChain | Topology::OpenGrid)
-            })
-            .collect()
-    }
-
-    fn lattice(self, lx: u32, ly: u32) -> (u32, u32) {
-        match self {
-            Topology::OpenChain | Topology::DilatedChain => (lx * ly, 1),
-            _ => (lx, ly),
-        }
-    }
-}
-
-fn build(cfg: ModelConfig) -> Model {
-    Model::new(cfg.clone()).unwrap_or_else(|e| panic!("{cfg:?}: {e}"))
-}
 
 #[test]
 fn probabilities_sum_to_one_on_every_topology() {
@@ -190,121 +137,8 @@ fn sample_histograms_match_enumerated_probabilities_on_every_topology() {
     }
 }
 
-fn operators(lx: u32, ly: u32) -> Vec<(&'static str, Hamiltonian)> {
-    vec![
-        ("tfim", Hamiltonian::tfim(lx, ly, true, 0.7, 1.3).unwrap()),
-        (
-            "j1-j2 periodic",
-            Hamiltonian::heisenberg(lx, ly, true, 1.0, 0.5).unwrap(),
-        ),
-        ("random pauli sum", random_pauli_sum(lx * ly, 25, 99)),
-    ]
-}
-
-/// Local energies with prefix restarts and by naive re-evaluation against the dense
-/// <s|H|psi> / <s|psi> on every configuration of 9 sites.
-#[test]
-fn local_energies_match_dense_on_every_topology() {
-    for topology in TOPOLOGIES {
-        for cell in topology.cells() {
-            for (u1, layers) in [(false, 3), (true, 2)] {
-                let m = build(
-                    topology
-                        .config(cell, 3, 3)
-                        .with_layers(layers)
-                        .with_phase(PhaseKind::Softsign)
-                        .with_sign_rule(SignRule::Marshall)
-                        .with_u1_total(u1.then_some(4))
-                        .with_seed(31),
-                );
-                let psi = psi_all(&m);
-                let configs: Vec<u8> = all_configs(9, 2)
-                    .chunks(9)
-                    .filter(|c| psi[dense::index_of(c)].norm() > 0.0)
-                    .flatten()
-                    .copied()
-                    .collect();
-                let (lx, ly) = topology.lattice(3, 3);
-                for (name, h) in operators(lx, ly) {
-                    let rows = configs.len() / 9;
-                    let mut fast = vec![Complex64::new(f64::NAN, 0.0); rows];
-                    let mut naive = fast.clone();
-                    local_energies(&m, &h, &configs, &mut fast).unwrap();
-                    local_energies_naive(&m, &h, &configs, &mut naive).unwrap();
-                    let h_psi = dense::apply(&dense::matrix(&h), &psi);
-                    for ((c, f), nv) in configs.chunks(9).zip(&fast).zip(&naive) {
-                        let k = dense::index_of(c);
-                        let exact = h_psi[k] / psi[k];
-                        assert!(
-                            close(*f, exact, 1e-10) && close(*nv, exact, 1e-10),
-                            "{topology:?} {cell:?} u1={u1} {name} {c:?}: {f}, {nv}, dense {exact}"
-                        );
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// States too wide for a snapshot at every position: restarts replay from checkpoints
-/// several positions apart, which must carry each layer's last 2^l states on a dilated chain
-/// and row 0's states on a periodic grid.
-#[test]
-fn restarts_from_sparse_checkpoints_match_naive_on_every_topology() {
-    for topology in TOPOLOGIES {
-        let m = build(
-            topology
-                .config(CellKind::Gru, 4, 4)
-                .with_hidden(256)
-                .with_layers(3)
-                .with_phase(PhaseKind::Softsign)
-                .with_seed(8),
-        );
-        let n = 3;
-        let mut configs = vec![0u8; n * 16];
-        m.sample(1, n, &mut configs, None).unwrap();
-        let (lx, ly) = topology.lattice(4, 4);
-        for (name, h) in operators(lx, ly) {
-            let mut fast = vec![Complex64::new(f64::NAN, 0.0); n];
-            let mut naive = fast.clone();
-            local_energies(&m, &h, &configs, &mut fast).unwrap();
-            local_energies_naive(&m, &h, &configs, &mut naive).unwrap();
-            for (f, nv) in fast.iter().zip(&naive) {
-                assert!(close(*f, *nv, 1e-10), "{topology:?} {name}: {f} vs {nv}");
-            }
-        }
-    }
-}
-
-/// Every parameter's d ln psi against a central difference, and every block (the wrapped
-/// neighbours' weights included) takes part.
-#[test]
-fn gradients_match_finite_differences_on_every_topology() {
-    for topology in TOPOLOGIES {
-        for cell in topology.cells() {
-            for (lx, ly, layers) in [(3, 3, 3), (4, 3, 2)] {
-                let cfg = topology
-                    .config(cell, lx, ly)
-                    .with_hidden(4)
-                    .with_layers(layers)
-                    .with_phase(PhaseKind::Softsign)
-                    .with_sign_rule(SignRule::Marshall)
-                    .with_u1_total((lx == 4).then_some(6))
-                    .with_seed(17);
-                let (case, largest) = check_log_psi_grad(&cfg);
-                for (block, largest) in case.model.param_blocks().iter().zip(largest) {
-                    assert!(
-                        largest > 1e-4,
-                        "{topology:?} {cell:?} {lx}x{ly}: {} gradient {largest}",
-                        block.name
-                    );
-                }
-            }
-        }
-    }
-}
-
-/// Samples, ln psi, local energies and gradients are bit-identical for 1, 2 and 3 threads.
+/// Samples, ln psi, local energies (of a Heisenberg model and of a random Pauli sum, with
+/// the Marshall sign) and gradients are bit-identical for 1, 2 and 3 threads.
 #[test]
 fn same_results_for_any_thread_count_on_every_topology() {
     for topology in TOPOLOGIES {
@@ -313,18 +147,24 @@ fn same_results_for_any_thread_count_on_every_topology() {
                 .config(CellKind::Gru, 4, 4)
                 .with_layers(3)
                 .with_phase(PhaseKind::Softsign)
+                .with_sign_rule(SignRule::Marshall)
                 .with_seed(1),
         );
         let (lx, ly) = topology.lattice(4, 4);
-        let h = Hamiltonian::heisenberg(lx, ly, true, 1.0, 0.5).unwrap();
+        let operators = [
+            Hamiltonian::heisenberg(lx, ly, true, 1.0, 0.5).unwrap(),
+            random_pauli_sum(16, 30, 5),
+        ];
         let n = 1000; // four chunks, the last one partial
         let run = |threads| {
             rnnwf::set_num_threads(threads).unwrap();
             let mut c = vec![0u8; n * 16];
             let mut l = vec![Complex64::new(0.0, 0.0); n];
             m.sample(77, n, &mut c, Some(&mut l)).unwrap();
-            let mut e = vec![Complex64::new(0.0, 0.0); n];
-            local_energies(&m, &h, &c, &mut e).unwrap();
+            let mut e = vec![Complex64::new(0.0, 0.0); 2 * n];
+            for (h, e) in operators.iter().zip(e.chunks_mut(n)) {
+                local_energies(&m, h, &c, e).unwrap();
+            }
             let mut g = vec![0.0; m.num_params()];
             let re: Vec<f64> = (0..n).map(|i| (i as f64 * 0.3).sin()).collect();
             let im: Vec<f64> = (0..n).map(|i| (i as f64 * 0.7).cos()).collect();

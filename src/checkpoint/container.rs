@@ -242,7 +242,7 @@ fn write_safetensors(
     }
     header.push('}');
     // The format pads the header with spaces so that the data starts 8-byte aligned.
-    while header.len() % 8 != 0 {
+    while !header.len().is_multiple_of(8) {
         header.push(' ');
     }
     let mut out = Vec::new();

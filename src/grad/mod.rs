@@ -35,7 +35,7 @@ impl Model {
     /// (docs/method.md), at |G| times the cost.
     pub fn log_psi_grad(&self, configs: &[u8], out: &mut [Complex64]) -> Result<()> {
         let np = self.num_params();
-        if out.len() % np != 0 {
+        if !out.len().is_multiple_of(np) {
             return Err(Error::buffer_size(format!(
                 "out: {} elements is not a whole number of gradients of {np} parameters",
                 out.len()

@@ -183,7 +183,7 @@ impl Hamiltonian {
         } else {
             // Checked every TERMS_PER_CHECK new terms, for as many: a check a term would cost
             // a system call each (a probe smaller than malloc's mmap threshold proves nothing).
-            if self.terms.len() % TERMS_PER_CHECK == 0 && !self.terms.contains_key(&ops) {
+            if self.terms.len().is_multiple_of(TERMS_PER_CHECK) && !self.terms.contains_key(&ops) {
                 check_room_for_terms(TERMS_PER_CHECK, ops.len())?;
             }
             self.terms.insert(ops, merged);

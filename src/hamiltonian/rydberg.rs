@@ -58,7 +58,7 @@ impl Hamiltonian {
                 )));
             }
         }
-        if group == 0 || group > MAX_RYDBERG_GROUP || lx % group != 0 {
+        if group == 0 || group > MAX_RYDBERG_GROUP || !lx.is_multiple_of(group) {
             return Err(Error::invalid(format!(
                 "group = {group} must be in 1..={MAX_RYDBERG_GROUP} and divide lx = {lx}"
             )));

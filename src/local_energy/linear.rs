@@ -516,7 +516,7 @@ impl<F: Real> Propagation<F> {
                     linear_update(layout, &self.pre_x, left, h, out, &mut []);
                     let change = max_abs_difference(&block[r], &self.h[t * dh..(t + 1) * dh]);
                     self.change[slot * window + column] = change;
-                } else if (t - c.first) % EXACT_CHANGE_EVERY == 0 {
+                } else if (t - c.first).is_multiple_of(EXACT_CHANGE_EVERY) {
                     // The bound follows the slowest unit's gate from the largest change;
                     // the exact change, taken now and then, is often far smaller.
                     let change = max_abs_difference(&block[r], &self.h[t * dh..(t + 1) * dh]);

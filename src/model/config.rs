@@ -221,7 +221,7 @@ impl ModelConfig {
                 // The flip maps total t to (local_dim - 1) * sites - t.
                 let flipped = max_total - total as u64;
                 if flipped != total as u64 {
-                    let fix = if max_total % 2 == 0 {
+                    let fix = if max_total.is_multiple_of(2) {
                         format!("u1_total = {}", max_total / 2)
                     } else {
                         "no U(1) sector of this lattice is".into()

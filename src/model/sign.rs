@@ -62,6 +62,6 @@ impl Model {
     /// Sublattice A of the Marshall rule: site i = x + lx*y with x + y even.
     fn on_sublattice_a(&self, site: usize) -> bool {
         let lx = self.config().lx as usize;
-        (site % lx + site / lx) % 2 == 0
+        (site % lx + site / lx).is_multiple_of(2)
     }
 }

@@ -333,7 +333,7 @@ impl Topology {
     #[inline]
     fn column_of(&self, p: usize) -> usize {
         let (y, k) = (p / self.lx, p % self.lx);
-        if y % 2 == 0 {
+        if y.is_multiple_of(2) {
             k
         } else {
             self.lx - 1 - k

@@ -71,7 +71,7 @@ impl Vmc {
                 "data is empty (n = 0): a fit step needs at least one configuration",
             ));
         }
-        if data.len() % sites != 0 {
+        if !data.len().is_multiple_of(sites) {
             return Err(Error::buffer_size(format!(
                 "data holds {} values: not a whole number of {sites}-site configurations",
                 data.len()

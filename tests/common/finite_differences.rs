@@ -1,5 +1,5 @@
-//! The analytic log-derivative against central finite differences, shared by the 1D and 2D
-//! gradient tests.
+//! The analytic log-derivative against central finite differences, shared by
+//! tests/gradients.rs and tests/symmetry.rs.
 
 use rnnwf::{Complex64, Model, ModelConfig};
 

@@ -65,6 +65,8 @@ pub fn scratch_dir(test: &str) -> std::path::PathBuf {
 
 pub mod dense;
 pub mod finite_differences;
+pub mod sr_problem;
+pub mod topology;
 
 /// A small deterministic generator for test inputs (splitmix64).
 pub struct TestRng(pub u64);
