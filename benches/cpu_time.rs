@@ -10,17 +10,15 @@
 use rnnwf::{CellKind, Complex64, Hamiltonian, Model, ModelConfig, Precision};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let usage = "CALL SITES HIDDEN PRECISION CALLS THREADS [BATCH]";
     assert!(args.len() >= 6, "arguments: {usage}");
     let number = |i: usize| -> usize { args[i].parse().expect(usage) };
-    let (call, sites, hidden, calls, threads) = (
-        args[0].as_str(),
-        number(1),
-        number(2),
-        number(4),
-        number(5),
-    );
+    let (call, sites, hidden, calls, threads) =
+        (args[0].as_str(), number(1), number(2), number(4), number(5));
     let precision = match args[3].as_str() {
         "f64" => Precision::F64,
         "f32" => Precision::F32,
