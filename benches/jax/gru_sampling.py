@@ -6,8 +6,13 @@ lax.scan over sites. Not part of the test suite.
     /tmp/jaxenv/bin/python benches/jax/gru_sampling.py
 
 Prints samples per second for hidden 32 and 64, N = 20 and 100, batch 1024, in float64 (as
-rnnwf computes) and float32, with XLA's default threading (all cores).
+rnnwf computes) and float32, with XLA's default threading (all cores). With arguments
+HIDDEN N DTYPE CALLS (DTYPE float64 or float32) it prints instead the process's CPU seconds
+per call of that one shape, the figure `cargo bench --bench cpu_time` gives for rnnwf:
+
+    /tmp/jaxenv/bin/python benches/jax/gru_sampling.py 32 20 float64 10
 """
+import sys
 import statistics
 import time
 
@@ -67,5 +72,17 @@ def main():
                 print(f"{hidden:>6} {n_sites:>4} {jnp.dtype(dtype).name:>8} {rate:>12.0f}")
 
 
+def cpu_time(hidden, n_sites, dtype, calls):
+    sample = make_sampler(n_sites, hidden, 1024, jnp.dtype(dtype))
+    jax.block_until_ready(sample(jax.random.PRNGKey(1)))  # compile
+    start = time.process_time()
+    for i in range(calls):
+        jax.block_until_ready(sample(jax.random.PRNGKey(2 + i)))
+    print(f"{(time.process_time() - start) / calls:.6f}")
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 5:
+        cpu_time(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
+    else:
+        main()

@@ -1,9 +1,10 @@
 //! Branch-free exp, sigmoid and tanh that the compiler vectorises inside the dispatched
 //! kernels, in two arithmetics ([`Arithmetic`]): [`Fused`] for the FMA variants, [`Unfused`]
-//! for the portable one on targets without FMA. In both, `exp` and `sigmoid` have relative
-//! errors below 1e-15 and `tanh` an absolute error below 1e-15 (the tests' bounds; measured
-//! about 5e-16 and 2e-16). The two round differently, so their results differ in the last
-//! bits. In f32 the same formulas run on [`exp_f32`], accurate to about 1e-7 relative.
+//! for the portable one on targets without FMA. In both, `exp` is within 3 units in the last
+//! place of libm's over its whole range, `sigmoid` has a relative error below 1e-15 and
+//! `tanh` an absolute error below 1e-15 (the tests' bounds). The two round differently, so
+//! their results differ in the last bits. In f32 the same formulas run on [`exp_f32`],
+//! accurate to about 1e-7 relative.
 
 use super::real::Real;
 
@@ -20,57 +21,42 @@ pub(crate) trait Arithmetic {
     fn tanh<F: Real>(x: F) -> F;
 }
 
-/// Fused multiply-adds (`mul_add`, one rounding each): single instructions where the code
-/// is compiled with FMA, slow libm calls where it is not.
-pub(crate) enum Fused {}
+/// The arithmetic of the FMA variants and of the portable one: `FUSED` says whether
+/// multiply-adds round once (`mul_add`, single instructions where the code is compiled with
+/// FMA, slow libm calls where it is not) or are a multiply and an add (which vectorise on
+/// any x86-64, SSE2). Both evaluate the same formulas, with the signs and factors of the
+/// exponents folded into the exponential ([`exp_table`] in f64, [`exp_f32`] in f32) so that
+/// no instruction is wasted.
+pub(crate) enum Arith<const FUSED: bool> {}
 
-impl Arithmetic for Fused {
-    const FUSED: bool = true;
+/// Fused multiply-adds: the FMA variants' arithmetic.
+pub(crate) type Fused = Arith<true>;
+
+/// Plain multiplies and adds only: the portable variant's arithmetic where the target has
+/// no FMA. Where the portable variant is fused only the tests use it (hence the
+/// `allow(dead_code)` there on it and its helpers).
+#[cfg_attr(any(target_arch = "aarch64", target_feature = "fma"), allow(dead_code))]
+pub(crate) type Unfused = Arith<false>;
+
+impl<const FUSED: bool> Arithmetic for Arith<FUSED> {
+    const FUSED: bool = FUSED;
 
     #[inline(always)]
     fn exp<F: Real>(x: F) -> F {
-        F::exp_fused(x)
+        F::exp_scaled::<FUSED, 1>(clamp(x, F::EXP_CLAMP))
     }
 
     #[inline(always)]
     fn sigmoid<F: Real>(x: F) -> F {
-        F::ONE / (F::ONE + F::exp_fused(-x))
+        F::ONE / (F::ONE + F::exp_scaled::<FUSED, -1>(clamp(x, F::EXP_CLAMP)))
     }
 
     /// sign(x) (1 - e^{-2|x|}) / (1 + e^{-2|x|}); e^{-2|x|} <= 1 never overflows.
     #[inline(always)]
     fn tanh<F: Real>(x: F) -> F {
-        let e = F::exp_fused(-(x.abs() + x.abs()));
-        ((F::ONE - e) / (F::ONE + e)).copysign(x)
-    }
-}
-
-/// Plain multiplies and adds only (no `mul_add`), which vectorise on any x86-64 (SSE2). The
-/// same formulas as [`Fused`], with the signs and factors of the exponents folded into
-/// the exponential ([`exp_table`] in f64) so that no instruction is wasted. Where the
-/// portable variant is fused only the tests use it (hence the `allow(dead_code)` there on it
-/// and its helpers).
-#[cfg_attr(any(target_arch = "aarch64", target_feature = "fma"), allow(dead_code))]
-pub(crate) enum Unfused {}
-
-impl Arithmetic for Unfused {
-    const FUSED: bool = false;
-
-    #[inline(always)]
-    fn exp<F: Real>(x: F) -> F {
-        F::exp_unfused::<1>(clamp(x, F::EXP_CLAMP))
-    }
-
-    #[inline(always)]
-    fn sigmoid<F: Real>(x: F) -> F {
-        F::ONE / (F::ONE + F::exp_unfused::<-1>(clamp(x, F::EXP_CLAMP)))
-    }
-
-    #[inline(always)]
-    fn tanh<F: Real>(x: F) -> F {
         let y = x.abs();
         let half = F::EXP_CLAMP * F::from_f64(0.5);
-        let e = F::exp_unfused::<-2>(if y > half { half } else { y });
+        let e = F::exp_scaled::<FUSED, -2>(if y > half { half } else { y });
         ((F::ONE - e) / (F::ONE + e)).copysign(x)
     }
 }
@@ -92,7 +78,6 @@ const LN2_HI: f64 = f64::from_bits(0x3FE6_2E42_FEE0_0000);
 const LN2_LO: f64 = f64::from_bits(0x3DEA_39EF_3579_3C76);
 // Adding 1.5 * 2^52 rounds to the nearest integer and leaves it in the low mantissa bits.
 const ROUND_SHIFT: f64 = 6_755_399_441_055_744.0;
-const CLAMP: f64 = 708.0;
 
 /// e^x for |x| <= `F::EXP_CLAMP` (clamped beyond, so the result stays finite and normal);
 /// NaN stays NaN.
@@ -114,7 +99,6 @@ pub(crate) fn tanh<A: Arithmetic, F: Real>(x: F) -> F {
 }
 
 /// x limited to [-limit, limit]; NaN stays NaN.
-#[cfg_attr(any(target_arch = "aarch64", target_feature = "fma"), allow(dead_code))]
 #[inline(always)]
 fn clamp<F: Real>(x: F, limit: F) -> F {
     let x = if x > limit { limit } else { x };
@@ -125,55 +109,9 @@ fn clamp<F: Real>(x: F, limit: F) -> F {
     }
 }
 
-/// [`exp`] with fused multiply-adds: x = n ln2 + r, e^r by its Taylor series.
-#[inline(always)]
-pub(super) fn exp_fused(x: f64) -> f64 {
-    let x = if x > CLAMP { CLAMP } else { x };
-    let x = if x < -CLAMP { -CLAMP } else { x };
-    let shifted = x.mul_add(LOG2E, ROUND_SHIFT);
-    let n = shifted - ROUND_SHIFT;
-    let r = (-n).mul_add(LN2_LO, (-n).mul_add(LN2_HI, x));
-    // Taylor series to degree 12 on |r| <= ln2/2 (remainder below 2e-16), evaluated in
-    // Estrin's scheme: a shorter dependency chain than Horner's keeps the FMA units busy.
-    const C: [f64; 13] = [
-        1.0,
-        1.0,
-        1.0 / 2.0,
-        1.0 / 6.0,
-        1.0 / 24.0,
-        1.0 / 120.0,
-        1.0 / 720.0,
-        1.0 / 5_040.0,
-        1.0 / 40_320.0,
-        1.0 / 362_880.0,
-        1.0 / 3_628_800.0,
-        1.0 / 39_916_800.0,
-        1.0 / 479_001_600.0,
-    ];
-    let r2 = r * r;
-    let r4 = r2 * r2;
-    let r8 = r4 * r4;
-    let p01 = C[1].mul_add(r, C[0]);
-    let p23 = C[3].mul_add(r, C[2]);
-    let p45 = C[5].mul_add(r, C[4]);
-    let p67 = C[7].mul_add(r, C[6]);
-    let p89 = C[9].mul_add(r, C[8]);
-    let p1011 = C[11].mul_add(r, C[10]);
-    let p03 = p23.mul_add(r2, p01);
-    let p47 = p67.mul_add(r2, p45);
-    let p811 = p1011.mul_add(r2, p89);
-    let p812 = C[12].mul_add(r4, p811);
-    let p07 = p47.mul_add(r4, p03);
-    let p = p812.mul_add(r8, p07);
-    let n_int = (shifted.to_bits() as i64).wrapping_sub(ROUND_SHIFT.to_bits() as i64);
-    let scale = f64::from_bits((n_int.wrapping_add(1023) as u64) << 52);
-    p * scale
-}
-
 /// 2^(j/128) for j = 0..128, correctly rounded, as bits minus `j << 45` (see [`exp_table`]).
 /// Generated with mpmath at 200 bits: `[struct.unpack('<Q', struct.pack('<d',
 /// float(mpmath.power(2, mpmath.mpf(j) / 128))))[0] - (j << 45) for j in range(128)]`.
-#[cfg_attr(any(target_arch = "aarch64", target_feature = "fma"), allow(dead_code))]
 static EXP2_TABLE: [u64; 128] = [
     0x3FF0_0000_0000_0000,
     0x3FEF_F63D_A9FB_3335,
@@ -305,24 +243,25 @@ static EXP2_TABLE: [u64; 128] = [
     0x3FEF_F3C2_2B8F_71F1,
 ];
 
-/// e^(SCALE y) in plain arithmetic for SCALE in {1, -1, -2} and |SCALE y| <= 708 (callers
-/// clamp); NaN stays NaN. SCALE y = (128 m + j) ln2/128 + r with |r| <= ln2/256, so
-/// e^(SCALE y) = 2^m 2^(j/128) e^r: 2^(j/128) from a table, e^r from a degree-4 polynomial.
-/// Without FMA every operation costs an instruction, and this takes half as many as
-/// [`exp_fused`]'s degree-12 series; the table reads stay inside the vectorised loop.
-#[cfg_attr(any(target_arch = "aarch64", target_feature = "fma"), allow(dead_code))]
+/// e^(SCALE y) for SCALE in {1, -1, -2} and |SCALE y| <= 708 (callers clamp), with fused
+/// multiply-adds when `FUSED`; NaN stays NaN. SCALE y = (128 m + j) ln2/128 + r with
+/// |r| <= ln2/256, so e^(SCALE y) = 2^m 2^(j/128) e^r: 2^(j/128) from a table, e^r from a
+/// degree-4 polynomial. The table reads stay inside the vectorised loop (gathers), and the
+/// whole takes about half the instructions of a degree-12 series on |r| <= ln2/2 (which
+/// made the GRU's gates 10% slower at hidden 32).
 #[inline(always)]
-pub(super) fn exp_table<const SCALE: i32>(y: f64) -> f64 {
+pub(super) fn exp_table<const FUSED: bool, const SCALE: i32>(y: f64) -> f64 {
+    let madd = |a: f64, b: f64, c: f64| if FUSED { a.mul_add(b, c) } else { a * b + c };
     const N: f64 = 128.0;
     let scale = SCALE as f64;
-    let shifted = y * (scale * N * LOG2E) + ROUND_SHIFT;
+    let shifted = madd(y, scale * N * LOG2E, ROUND_SHIFT);
     let n = shifted - ROUND_SHIFT;
     // v = sign(SCALE) r: |SCALE| y and n LN2_HI / N are exact and within a factor 2 of each
     // other, so only the LN2_LO term rounds. Working with v spares negating y or r.
     let v = if SCALE > 0 {
-        (y - n * (LN2_HI / N)) - n * (LN2_LO / N)
+        madd(-n, LN2_LO / N, madd(-n, LN2_HI / N, y))
     } else {
-        (-scale * y + n * (LN2_HI / N)) + n * (LN2_LO / N)
+        madd(n, LN2_LO / N, madd(n, LN2_HI / N, -scale * y))
     };
     // Chebyshev fit of e^r to degree 4 on |r| <= ln2/256 (mpmath.chebyfit; relative error
     // below 8e-17), odd coefficients signed for v, in Estrin's scheme: a short dependency
@@ -336,13 +275,60 @@ pub(super) fn exp_table<const SCALE: i32>(y: f64) -> f64 {
         0.04166667939432665,
     ];
     let v2 = v * v;
-    let high = v2 * C[4] + (v * (sign * C[3]) + C[2]);
-    let p = v2 * high + (v * (sign * C[1]) + C[0]);
+    let high = madd(v2, C[4], madd(v, sign * C[3], C[2]));
+    let p = madd(v2, high, madd(v, sign * C[1], C[0]));
     // k = 128 m + j in the low bits of `shifted`: the table entry plus k << 45 puts m in the
     // exponent field and cancels the j << 45 stored in the entry.
     let k = shifted.to_bits().wrapping_sub(ROUND_SHIFT.to_bits());
     let factor = EXP2_TABLE[(k & 127) as usize].wrapping_add(k << 45);
     p * f64::from_bits(factor)
+}
+
+/// ln x in plain arithmetic (so every variant rounds the same), fdlibm's method: x = 2^k m
+/// with m in [sqrt(1/2), sqrt(2)), f = m - 1, s = f / (2 + f), and ln m = f - f^2/2 +
+/// s (f^2/2 + R(s^2)) with fdlibm's minimax R. Subnormal x is scaled first; ln 0 = -inf,
+/// ln inf = inf, and negative or NaN x give NaN, as libm's. Branch-free, so it vectorises.
+#[inline(always)]
+pub(crate) fn ln(x: f64) -> f64 {
+    const LG: [f64; 7] = [
+        6.666_666_666_666_735e-1,
+        3.999_999_999_940_942e-1,
+        2.857_142_874_366_239e-1,
+        2.222_219_843_214_978_4e-1,
+        1.818_357_216_161_805e-1,
+        1.531_383_769_920_937_3e-1,
+        1.479_819_860_511_658_6e-1,
+    ];
+    const TWO54: f64 = 18_014_398_509_481_984.0;
+    let subnormal = x < f64::MIN_POSITIVE;
+    let y = if subnormal { x * TWO54 } else { x };
+    let bits = y.to_bits();
+    let high = (bits >> 32) as i64;
+    let mantissa_high = high & 0x000f_ffff;
+    // `wide` is 0x100000 when m >= sqrt(2) (then m is halved and k raised by one).
+    let wide = (mantissa_high + 0x95f64) & 0x0010_0000;
+    let k = (high >> 20) - 1023 + (wide >> 20) - if subnormal { 54 } else { 0 };
+    let m_high = (mantissa_high | (wide ^ 0x3ff0_0000)) as u64;
+    let m = f64::from_bits((m_high << 32) | (bits & 0xffff_ffff));
+    let f = m - 1.0;
+    let s = f / (2.0 + f);
+    let z = s * s;
+    let w = z * z;
+    let t1 = w * (LG[1] + w * (LG[3] + w * LG[5]));
+    let t2 = z * (LG[0] + w * (LG[2] + w * (LG[4] + w * LG[6])));
+    let r = t2 + t1;
+    let half_f2 = 0.5 * f * f;
+    let dk = k as f64;
+    let value = dk * LN2_HI - ((half_f2 - (s * (half_f2 + r) + dk * LN2_LO)) - f);
+    if x == f64::INFINITY {
+        x
+    } else if x == 0.0 {
+        f64::NEG_INFINITY
+    } else if x > 0.0 {
+        value
+    } else {
+        f64::NAN
+    }
 }
 
 // ln 2 split for f32: LN2_HI_F32 has 9 significant bits, so n * LN2_HI_F32 is exact for the
@@ -425,6 +411,76 @@ mod tests {
         assert_eq!(sigmoid::<A, f64>(1e3), 1.0);
         assert!(sigmoid::<A, f64>(-1e3) > 0.0 && sigmoid::<A, f64>(-1e3) < 1e-300);
         assert!(sigmoid::<A, f64>(f64::NAN).is_nan());
+    }
+
+    /// `exp::<A>` within `ulps` units in the last place of std's over the whole range the
+    /// clamp leaves (|x| <= 708: a dense sweep, the ends, tiny and subnormal arguments),
+    /// and clamped, not infinite or zero, beyond; infinities clamp too, NaN stays NaN.
+    fn check_exp_ulps<A: Arithmetic>(ulps: u64) {
+        let ulp_distance = |x: f64| exp::<A, f64>(x).to_bits().abs_diff(x.exp().to_bits());
+        let mut worst = 0;
+        let mut x = -708.0;
+        while x <= 708.0 {
+            worst = worst.max(ulp_distance(x));
+            x += 0.000_731;
+        }
+        for x in [
+            -708.0, 708.0, 1e-300, -1e-300, 5e-324, 1e-17, -1e-17, 0.5, -0.5,
+        ] {
+            worst = worst.max(ulp_distance(x));
+        }
+        assert!(worst <= ulps, "worst distance {worst} ulp");
+        assert_eq!(exp::<A, f64>(1e4), exp::<A, f64>(708.0));
+        assert_eq!(exp::<A, f64>(f64::INFINITY), exp::<A, f64>(708.0));
+        assert_eq!(exp::<A, f64>(f64::NEG_INFINITY), exp::<A, f64>(-708.0));
+        assert!(exp::<A, f64>(-708.0) > 0.0);
+        assert!(exp::<A, f64>(-f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn exp_is_within_three_ulps_of_libm() {
+        check_exp_ulps::<Fused>(3);
+        check_exp_ulps::<Unfused>(3);
+    }
+
+    /// `ln` within one unit in the last place of libm's: a dense sweep of [0.5, 300] (the
+    /// log-softmax's sums lie in [1, d]), every binade from the smallest subnormal to the
+    /// largest finite, and the special values.
+    #[test]
+    fn ln_is_within_one_ulp_of_libm() {
+        let ulp_distance = |x: f64| ln(x).to_bits().abs_diff(x.ln().to_bits());
+        let mut worst = 0;
+        let mut x = 0.5;
+        while x < 300.0 {
+            worst = worst.max(ulp_distance(x));
+            x += 0.000_377;
+        }
+        let mut x = 5e-324;
+        while x < f64::MAX / 1.1 {
+            // Either side of sqrt(2), where the reduction halves m.
+            let sqrt2 = std::f64::consts::SQRT_2;
+            let around = [sqrt2 * (1.0 - 1e-9), sqrt2 * (1.0 + 1e-9)];
+            for y in [x, x * 1.1, x * around[0], x * around[1], x * 1.9] {
+                worst = worst.max(ulp_distance(y));
+            }
+            x *= 2.0;
+        }
+        for x in [
+            1.0,
+            2.0,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            1.0 + f64::EPSILON,
+            1.0 - 1e-16,
+        ] {
+            worst = worst.max(ulp_distance(x));
+        }
+        assert!(worst <= 1, "worst distance {worst} ulp");
+        assert_eq!(ln(1.0), 0.0);
+        assert_eq!(ln(0.0), f64::NEG_INFINITY);
+        assert_eq!(ln(-0.0), f64::NEG_INFINITY);
+        assert_eq!(ln(f64::INFINITY), f64::INFINITY);
+        assert!(ln(-1.0).is_nan() && ln(f64::NAN).is_nan() && ln(f64::NEG_INFINITY).is_nan());
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! The heads' kernels for rows evaluated one position at a time (the linear gated cell's
-//! local energies): logits as dot products, and the probability of one value.
+//! The heads' kernels: the ln conditionals of a pass's rows, and for rows evaluated one
+//! position at a time (the linear gated cell's local energies) logits as dot products and
+//! the probability of one value.
 
-use super::activations::{exp, sigmoid, Arithmetic};
+use super::activations::{exp, ln, sigmoid, Arithmetic};
 use super::dispatch::dispatched;
 use super::real::Real;
 
@@ -121,4 +122,48 @@ dispatched! {
         values: &[u8],
         out: &mut [F],
     ) => two_value_probabilities_body::<Arithmetic>
+}
+
+/// Each row of `logits` (`[rows x d]`) less the ln of its sum of exponentials, into `out`:
+/// the ln softmax over all `d` values (the pass's conditionals without a U(1) constraint),
+/// with the vectorised exp and ln instead of libm's calls. A row whose logits are all -inf
+/// gets -inf everywhere; NaN or +inf logits give NaN.
+#[inline(always)]
+pub(super) fn log_softmax_body<A: Arithmetic, F: Real>(logits: &[F], d: usize, out: &mut [F]) {
+    // Two values (spins) with the row length known, so that the loop over rows vectorises.
+    if d == 2 {
+        for (logits, out) in logits.chunks_exact(2).zip(out.chunks_exact_mut(2)) {
+            log_softmax_row::<A, F>(&logits[..2], &mut out[..2]);
+        }
+    } else {
+        for (logits, out) in logits.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
+            log_softmax_row::<A, F>(logits, out);
+        }
+    }
+}
+
+/// One row of [`log_softmax_body`] (a function, not a closure, so that it is inlined into
+/// the instruction set's variant).
+#[inline(always)]
+fn log_softmax_row<A: Arithmetic, F: Real>(logits: &[F], out: &mut [F]) {
+    let max = logits
+        .iter()
+        .fold(F::NEG_INFINITY, |m, &x| if x > m { x } else { m });
+    let mut sum = F::ZERO;
+    for &x in logits {
+        sum += exp::<A, F>(x - max);
+    }
+    let lse = max + F::from_f64(ln(sum.to_f64()));
+    for (o, &x) in out.iter_mut().zip(logits) {
+        *o = if max == F::NEG_INFINITY {
+            F::NEG_INFINITY
+        } else {
+            x - lse
+        };
+    }
+}
+
+dispatched! {
+    /// See [`log_softmax_body`].
+    fn log_softmax(logits: &[F], d: usize, out: &mut [F]) => log_softmax_body::<Arithmetic>
 }

@@ -31,5 +31,5 @@ pub(crate) use cells::{
 };
 pub use dispatch::simd_level_name;
 pub(crate) use gemm::{gemm, gemm_view, matvec, matvec_transposed, View};
-pub(crate) use heads::{head_logits, softmax_probabilities, two_value_probabilities};
+pub(crate) use heads::{head_logits, log_softmax, softmax_probabilities, two_value_probabilities};
 pub(crate) use real::Real;

@@ -38,10 +38,9 @@ pub(crate) trait Real:
     /// The standard library's e^x and ln x (the softmax's, a few per row and position).
     fn std_exp(self) -> Self;
     fn std_ln(self) -> Self;
-    /// e^x with fused multiply-adds (see `activations`).
-    fn exp_fused(x: Self) -> Self;
-    /// e^SCALE x in plain arithmetic, SCALE in {1, -1, -2}, x already clamped to the range.
-    fn exp_unfused<const SCALE: i32>(x: Self) -> Self;
+    /// e^SCALE x, SCALE in {1, -1, -2}, x already clamped to the range, with fused
+    /// multiply-adds when `FUSED` (see `activations`).
+    fn exp_scaled<const FUSED: bool, const SCALE: i32>(x: Self) -> Self;
     /// The largest |x| for which `exp` is finite and normal; beyond it x is clamped.
     const EXP_CLAMP: Self;
     /// `c += a b` for strided views, into an f64 matrix whose element (i, j) is at
@@ -132,12 +131,8 @@ impl Real for f64 {
         f64::ln(self)
     }
     #[inline(always)]
-    fn exp_fused(x: f64) -> f64 {
-        super::activations::exp_fused(x)
-    }
-    #[inline(always)]
-    fn exp_unfused<const SCALE: i32>(x: f64) -> f64 {
-        super::activations::exp_table::<SCALE>(x)
+    fn exp_scaled<const FUSED: bool, const SCALE: i32>(x: f64) -> f64 {
+        super::activations::exp_table::<FUSED, SCALE>(x)
     }
 
     unsafe fn gemm_raw(
@@ -228,12 +223,8 @@ impl Real for f32 {
         f32::ln(self)
     }
     #[inline(always)]
-    fn exp_fused(x: f32) -> f32 {
-        super::activations::exp_f32::<true, 1>(x)
-    }
-    #[inline(always)]
-    fn exp_unfused<const SCALE: i32>(x: f32) -> f32 {
-        super::activations::exp_f32::<false, SCALE>(x)
+    fn exp_scaled<const FUSED: bool, const SCALE: i32>(x: f32) -> f32 {
+        super::activations::exp_f32::<FUSED, SCALE>(x)
     }
 
     unsafe fn gemm_raw(

@@ -10,7 +10,7 @@ use super::topology::Step;
 use super::Model;
 use crate::buffer::{try_zeroed, try_zeroed_layers, try_zeroed_vec};
 use crate::error::Result;
-use crate::kernels::{gemm, Real};
+use crate::kernels::{gemm, log_softmax, Real};
 use std::f64::consts::PI;
 
 /// Picks each row's value at a sampling position: a sampler draws it, an evaluator reads it.
@@ -185,16 +185,19 @@ impl<F: Real> Pass<F> {
             logits,
         );
         let log_probs = &mut self.log_probs[..rows * d];
-        let remaining = model.num_sites() - pos;
-        for (row, (lg, lp)) in logits
-            .chunks_exact(d)
-            .zip(log_probs.chunks_exact_mut(d))
-            .enumerate()
-        {
-            let budget = cfg
-                .u1_total
-                .map(|q| (q as i64 - self.partial[row] as i64, remaining));
-            masked_log_softmax(lg, lp, budget, d);
+        match cfg.u1_total {
+            None => log_softmax(logits, d, log_probs),
+            Some(total) => {
+                let remaining = model.num_sites() - pos;
+                for (row, (lg, lp)) in logits
+                    .chunks_exact(d)
+                    .zip(log_probs.chunks_exact_mut(d))
+                    .enumerate()
+                {
+                    let budget = (total as i64 - self.partial[row] as i64, remaining);
+                    masked_log_softmax(lg, lp, budget, d);
+                }
+            }
         }
 
         let values = &mut self.values[..rows];
@@ -320,14 +323,12 @@ pub(crate) fn feasible(v: usize, budget: Option<(i64, usize)>, d: usize) -> bool
     }
 }
 
-/// Numerically stable log-softmax over the feasible values; `-inf` elsewhere (and
-/// everywhere when nothing is feasible, which only an invalid configuration reaches).
-fn masked_log_softmax<F: Real>(
-    logits: &[F],
-    out: &mut [F],
-    budget: Option<(i64, usize)>,
-    d: usize,
-) {
+/// Numerically stable log-softmax over the values that keep the U(1) total reachable
+/// (`budget` as for [`feasible`]); `-inf` elsewhere (and everywhere when nothing is
+/// feasible, which only an invalid configuration reaches). Without the constraint the pass
+/// takes the vectorised kernel (`kernels::log_softmax`).
+fn masked_log_softmax<F: Real>(logits: &[F], out: &mut [F], budget: (i64, usize), d: usize) {
+    let budget = Some(budget);
     let mut max = F::NEG_INFINITY;
     for (v, &x) in logits.iter().enumerate() {
         if feasible(v, budget, d) && x > max {
