@@ -114,3 +114,40 @@ impl GemmCeiling {
         (threads * reps) as f64 * 2.0 * (m * k * n) as f64 / t / 1e9
     }
 }
+
+/// CPU seconds of the process so far, all its threads (`CLOCK_PROCESS_CPUTIME_ID`, the clock
+/// of Python's `time.process_time`): on a shared machine, what a call costs whatever else runs.
+pub fn cpu_seconds() -> f64 {
+    #[repr(C)]
+    struct Timespec {
+        seconds: i64,
+        nanoseconds: i64,
+    }
+    extern "C" {
+        fn clock_gettime(clock: i32, out: *mut Timespec) -> i32;
+    }
+    const CLOCK_PROCESS_CPUTIME_ID: i32 = 2;
+    let mut t = Timespec {
+        seconds: 0,
+        nanoseconds: 0,
+    };
+    // SAFETY: Linux's clock_gettime writes one timespec (two 64-bit fields on x86-64 and
+    // aarch64) to a valid pointer, and reads nothing else.
+    let status = unsafe { clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &mut t) };
+    assert_eq!(status, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID)");
+    t.seconds as f64 + t.nanoseconds as f64 * 1e-9
+}
+
+/// Median CPU seconds (all threads, [`cpu_seconds`]) and median wall seconds of `repeats`
+/// runs of `f`, after one untimed run.
+pub fn cpu_and_wall(repeats: usize, mut f: impl FnMut()) -> (f64, f64) {
+    f();
+    let (cpu, wall) = (0..repeats)
+        .map(|_| {
+            let c = cpu_seconds();
+            let w = seconds(&mut f);
+            (cpu_seconds() - c, w)
+        })
+        .unzip();
+    (median(cpu), median(wall))
+}

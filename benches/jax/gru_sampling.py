@@ -1,6 +1,6 @@
 """Reference point for benches/sampling.rs: batched autoregressive sampling of the same GRU
 (1 layer, local_dim 2) written the way JAX codes (NetKet, jVMC) write it, a jit-compiled
-lax.scan over sites. Not part of the test suite.
+lax.scan over sites (the model is in gru.py beside this file). Not part of the test suite.
 
     python3 -m venv /tmp/jaxenv && /tmp/jaxenv/bin/pip install "jax[cpu]"
     /tmp/jaxenv/bin/python benches/jax/gru_sampling.py
@@ -13,45 +13,21 @@ per call of that one shape, the figure `cargo bench --bench cpu_time` gives for 
     /tmp/jaxenv/bin/python benches/jax/gru_sampling.py 32 20 float64 10
 """
 import sys
+import functools
 import statistics
 import time
 
 import jax
 import jax.numpy as jnp
 
+import gru
+
 jax.config.update("jax_enable_x64", True)
 
 
-def make_sampler(n_sites, hidden, batch, dtype, d=2):
-    keys = jax.random.split(jax.random.PRNGKey(0), 3)
-    wx = (0.1 * jax.random.normal(keys[0], (d, 3 * hidden))).astype(dtype)
-    wh = (0.1 * jax.random.normal(keys[1], (hidden, 3 * hidden))).astype(dtype)
-    u = (0.1 * jax.random.normal(keys[2], (hidden, d))).astype(dtype)
-    b = jnp.zeros(3 * hidden, dtype)
-    bhg = jnp.zeros(hidden, dtype)
-    c = jnp.zeros(d, dtype)
-
-    def step(carry, key):
-        h, x, logp = carry
-        px = x @ wx + b
-        ph = h @ wh
-        r = jax.nn.sigmoid(px[:, :hidden] + ph[:, :hidden])
-        z = jax.nn.sigmoid(px[:, hidden : 2 * hidden] + ph[:, hidden : 2 * hidden])
-        g = jnp.tanh(px[:, 2 * hidden :] + r * (ph[:, 2 * hidden :] + bhg))
-        h = (1 - z) * g + z * h
-        logits = h @ u + c
-        s = jax.random.categorical(key, logits)
-        logp = logp + jnp.take_along_axis(jax.nn.log_softmax(logits), s[:, None], 1)[:, 0]
-        return (h, jax.nn.one_hot(s, d, dtype=dtype), logp), s
-
-    @jax.jit
-    def sample(key):
-        init = (jnp.zeros((batch, hidden), dtype), jnp.zeros((batch, d), dtype),
-                jnp.zeros(batch, dtype))
-        (_, _, logp), s = jax.lax.scan(step, init, jax.random.split(key, n_sites))
-        return s.T, logp
-
-    return sample
+def make_sampler(n_sites, hidden, batch, dtype):
+    params = gru.init_params(jax.random.PRNGKey(0), hidden, dtype)
+    return jax.jit(functools.partial(gru.sample, params, batch=batch, n_sites=n_sites))
 
 
 def main():
