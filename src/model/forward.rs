@@ -322,6 +322,8 @@ pub(crate) fn feasible(v: usize, budget: Option<(i64, usize)>, d: usize) -> bool
 
 /// Numerically stable log-softmax over the feasible values; `-inf` elsewhere (and
 /// everywhere when nothing is feasible, which only an invalid configuration reaches).
+/// A NaN logit (an overflowed pass) makes the whole row NaN, so the checks downstream see
+/// it rather than a -inf that reads as "ruled out".
 fn masked_log_softmax<F: Real>(
     logits: &[F],
     out: &mut [F],
@@ -330,7 +332,14 @@ fn masked_log_softmax<F: Real>(
 ) {
     let mut max = F::NEG_INFINITY;
     for (v, &x) in logits.iter().enumerate() {
-        if feasible(v, budget, d) && x > max {
+        if !feasible(v, budget, d) {
+            continue;
+        }
+        if x.to_f64().is_nan() {
+            out.fill(x);
+            return;
+        }
+        if x > max {
             max = x;
         }
     }
