@@ -2,9 +2,9 @@
 //! one atomic store, seen at the next chunk boundary of the step's passes (sampling, local
 //! energies, the gradient pass) and at every iteration of SR's conjugate gradient.
 //!
-//! The step runs inside [`within`], which makes its token the calling thread's active one;
-//! [`crate::parallel::for_each_task`] carries that token to the threads computing the
-//! chunks. Calls outside a step never see a request.
+//! The step runs inside `within`, which makes its token the calling thread's active one;
+//! `parallel::for_each_task` carries that token to the threads computing the chunks. Calls
+//! outside a step never see a request.
 
 use crate::error::{Error, ErrorKind, Result};
 use std::cell::RefCell;

@@ -66,7 +66,7 @@ impl CgWorkspace {
         for v in [&mut self.r, &mut self.p] {
             reuse(v, np, "SR's conjugate-gradient vectors")?;
         }
-        let both = np.checked_mul(2).unwrap_or(usize::MAX);
+        let both = np.saturating_mul(2);
         reuse(&mut self.mean, both, "SR's conjugate-gradient vectors")?;
         reuse(
             &mut self.ap,
