@@ -330,12 +330,16 @@ typedef struct rnnwf_vmc_config {
 // temperature T > 0 [sum Re, sum Im, n] (3) and [sum |.|^2] (1) for E_loc + T ln P; then,
 // without preconditioner (SGD or Adam), the energy gradient (num_params values); with SR
 // (RNNWF_OPT_SR, or RNNWF_PRECONDITIONER_SR or _SPRING with SGD or Adam), the sum of
-// log-derivatives (2 num_params), the force A^T b (num_params), then one num_params + 2
+// log-derivatives (2 num_params), the force A^T b (num_params), then one num_params + 10
 // buffer per iteration of the conjugate gradient that solves the SR system over all
-// processes' samples, and one more to stop (the 2 are every process's votes to stop and
-// to fail, so that all decide alike); the update rule reduces nothing. For each
-// rnnwf_fit_step: the fingerprint with [sum -ln P(data), n] (9), then the gradient
-// (num_params). A reduced value that is NaN or Inf gives RNNWF_ERR_NUMERICAL.
+// processes' samples, and one more to stop (the 10 are every process's votes to stop, to
+// fail and to average, so that all decide alike, and the fingerprint of its search
+// direction, 7 whole numbers); once the directions differ (an allreduce whose sums are
+// not bit-identical across processes), each iteration first sums the direction and the
+// residual (2 num_params) to average them. The update rule reduces nothing. For each rnnwf_fit_step:
+// the fingerprint with [sum -ln P(data), n] (9), then the gradient (num_params). A reduced
+// value that is NaN or Inf gives RNNWF_ERR_NUMERICAL, but a buffer all +Inf, which a
+// process cancelled by rnnwf_vmc_cancel sends, gives RNNWF_ERR_CANCELLED.
 typedef int32_t (*rnnwf_allreduce_fn)(double *buf, size_t len, void *user_data);
 
 // What one rnnwf_vmc_step measured. The caller sets struct_size before the call.
@@ -387,6 +391,10 @@ typedef struct rnnwf_vmc_stats {
 // An allocation whose size follows from the arguments (a model, an operator, a sample
 // count) was refused; the message names the buffer and its bytes. Nothing was changed.
 #define RNNWF_ERR_OUT_OF_MEMORY 9
+
+// A training step stopped at a cancellation request (rnnwf_vmc_cancel), on this process
+// or, under a reduction hook, on another; the model and the optimiser state are unchanged.
+#define RNNWF_ERR_CANCELLED 10
 
 // A bug inside the library was caught at the boundary; the message says where.
 #define RNNWF_ERR_PANIC 99
@@ -795,6 +803,23 @@ rnnwf_status rnnwf_vmc_new(const struct rnnwf_vmc_config *cfg, struct rnnwf_vmc 
 // Destroys a training run; NULL is a no-op. May run on any thread.
 void rnnwf_vmc_free(struct rnnwf_vmc *v);
 
+// Asks the step running on `v` (rnnwf_vmc_step, rnnwf_fit_step, rnnwf_vmc_step_on_samples)
+// to stop: it returns RNNWF_ERR_CANCELLED at its next chunk boundary (sampling, local
+// energies, the gradient pass; every conjugate-gradient iteration of SR), with the model,
+// the optimiser state and the step counter unchanged. Under a reduction hook the request
+// joins the next reduction and every process's step returns RNNWF_ERR_CANCELLED there. The
+// request stays pending until a step returns RNNWF_ERR_CANCELLED, which clears it, or
+// rnnwf_vmc_clear_cancel: made between steps, or after the last check of a step that then
+// succeeds, it cancels the next step before that computes anything. May run on any thread
+// during a call that has `v`; with a non-NULL `v` it is one atomic store, safe in a signal
+// handler (a NULL `v` records a message, which is not).
+rnnwf_status rnnwf_vmc_cancel(const struct rnnwf_vmc *v);
+
+// Drops a pending cancellation request of `v` (see rnnwf_vmc_cancel), e.g. after a step
+// that succeeded before it saw the request, when the host has handled the interrupt itself.
+// May run on any thread; one atomic store with a non-NULL `v`.
+rnnwf_status rnnwf_vmc_clear_cancel(const struct rnnwf_vmc *v);
+
 // The current settings (learning_rate and temperature as last set; optimizer and
 // preconditioner as given). The caller sets out->struct_size and gets that many bytes
 // written; a struct_size outside the accepted range (0 included) is
@@ -841,10 +866,11 @@ rnnwf_status rnnwf_vmc_set_temperature(struct rnnwf_vmc *v, double t);
 // of a model of another shape (or, from an old file, parameter count); RNNWF_ERR_NUMERICAL
 // when a local energy, gradient or new parameter is NaN or Inf, or when the reduction hook
 // returns a sample count below 1 (it does not sum); RNNWF_ERR_CALLBACK when the reduction
-// hook fails. Under a hook, every refusal of this process's own inputs still joins the
-// first reduction, so that all processes fail the step together. On any error the model,
-// the optimiser state and the step counter are unchanged. Memory, with n = n_samples and
-// P = rnnwf_model_num_params, kept by the driver between steps: n x (n_sites + 64) bytes
+// hook fails; RNNWF_ERR_CANCELLED when rnnwf_vmc_cancel stopped it (on this process or,
+// under a hook, another). Under a hook, every refusal of this process's own inputs still
+// joins the first reduction, so that all processes fail the step together. On any error
+// the model, the optimiser state and the step counter are unchanged. Memory, with
+// n = n_samples and P = rnnwf_model_num_params, kept by the driver between steps: n x (n_sites + 64) bytes
 // for the samples, their energies and weights; 24 P for the gradient, the direction and
 // the new parameters (Adam 16 P more for its moments, SPRING 16 P for its previous update);
 // with SR (RNNWF_OPT_SR, RNNWF_PRECONDITIONER_SR or _SPRING) also 16 n P for the
@@ -864,8 +890,8 @@ rnnwf_status rnnwf_vmc_step(struct rnnwf_vmc *v,
 // the step (averaged over processes). RNNWF_ERR_INVALID_ARGUMENT for n = 0, a site value
 // out of range in `data`, a configuration with P = 0 (outside the U(1) subspace) or
 // optimiser state of another model; RNNWF_ERR_UNSUPPORTED with RNNWF_OPT_SR,
-// RNNWF_PRECONDITIONER_SR or RNNWF_PRECONDITIONER_SPRING. On any error the model and the
-// optimiser state are unchanged.
+// RNNWF_PRECONDITIONER_SR or RNNWF_PRECONDITIONER_SPRING; RNNWF_ERR_CANCELLED when
+// rnnwf_vmc_cancel stopped it. On any error the model and the optimiser state are unchanged.
 rnnwf_status rnnwf_fit_step(struct rnnwf_vmc *v,
                             struct rnnwf_model *m,
                             const uint8_t *data,

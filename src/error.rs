@@ -24,6 +24,9 @@ pub enum ErrorKind {
     /// An allocation whose size follows from the input was refused (the message names the
     /// buffer and its bytes).
     OutOfMemory,
+    /// A training step stopped at a cancellation request ([`crate::cancel::CancelToken`]),
+    /// on this process or, under a reduction hook, on another.
+    Cancelled,
 }
 
 /// An error with a message that names the problem. An I/O failure keeps the operating

@@ -33,6 +33,7 @@
 //! ```
 
 mod buffer;
+pub mod cancel;
 /// The C ABI (`include/rnnwf.h`). Public only so that the library's own Rust tests can call
 /// the exported functions; not part of the Rust API.
 #[doc(hidden)]
@@ -42,6 +43,7 @@ mod enum_table;
 pub mod error;
 pub mod estimators;
 pub mod exact;
+mod fingerprint;
 mod grad;
 pub mod hamiltonian;
 pub(crate) mod kernels;

@@ -119,6 +119,12 @@ where
     F: Fn(&mut W, T) -> Result<()> + Sync,
 {
     let tasks = tasks.into_iter();
+    // A step's cancellation request, seen before each chunk on whichever thread runs it.
+    let cancel = crate::cancel::active();
+    let work = |ws: &mut W, task: T| {
+        crate::cancel::check_token(cancel.as_ref())?;
+        work(ws, task)
+    };
     let in_order = |mut tasks: I::IntoIter| {
         if tasks.len() == 0 {
             return Ok(());

@@ -635,3 +635,96 @@ fn two_ranks_step_on_host_energies_like_step_on_samples() {
     assert_eq!(runs[0].0, runs[0].1, "host energies step differently");
     assert_eq!(runs[0], runs[1], "ranks diverged");
 }
+
+/// A cancellation requested on rank 1 alone, by its own hook right after its `at`-th
+/// reduction of a step (a request that arrives mid-step, at a known point): rank 1 sees it
+/// at its next check (a chunk of the gradient pass, or an iteration of SR's conjugate
+/// gradient) and joins the very next reduction with it, so both ranks return `Cancelled`
+/// after the same reductions, `made`, with the model, the optimiser state and the step
+/// counter unchanged; the request is consumed, and the next step is shared by both.
+/// (Without it, rank 1 finished the step, and the request waited for its next step.)
+#[test]
+fn a_cancellation_on_one_rank_cancels_the_step_on_both() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // A step with temperature reduces four scalars before the gradient pass; SR then sums
+    // the mean log-derivatives (5) and the force (6) before its conjugate gradient, one
+    // reduction per iteration.
+    let cases = [
+        (
+            "SGD, after the first reduction",
+            Setting::from(Optimizer::Sgd),
+            1,
+            5,
+        ),
+        (
+            "Adam, in the gradient pass",
+            Setting::from(Optimizer::Adam),
+            4,
+            5,
+        ),
+        (
+            "SR, in the gradient pass",
+            Setting::from(Optimizer::MinSr),
+            2,
+            5,
+        ),
+        (
+            "SR, in the conjugate gradient",
+            Setting::from(Optimizer::MinSr),
+            8,
+            9,
+        ),
+    ];
+    for (what, setting, at, reductions) in cases {
+        let sum = InProcessSum::new(2);
+        let (done, results) = std::sync::mpsc::channel();
+        for rank in 0..2 {
+            let (mut inner, done) = (sum.hook(rank, Vec::new()), done.clone());
+            std::thread::spawn(move || {
+                let config = vmc_config(setting)
+                    .with_n_samples(12)
+                    .with_seed(rank as u64);
+                let mut vmc = Vmc::new(config).unwrap();
+                let token = vmc.cancel_token();
+                let calls = Arc::new(AtomicUsize::new(0));
+                let counted = Arc::clone(&calls);
+                vmc.set_allreduce(Some(Box::new(move |buf: &mut [f64]| {
+                    let result = inner(buf);
+                    if counted.fetch_add(1, Ordering::SeqCst) + 1 == at && rank == 1 {
+                        token.request();
+                    }
+                    result
+                })));
+                let mut model = Model::new(model_config()).unwrap();
+                let h = Hamiltonian::tfim(SITES, 1, false, 1.0, 0.9).unwrap();
+                let before = model.params().to_vec();
+                let err = vmc.step(&mut model, &h).unwrap_err();
+                let made = calls.load(Ordering::SeqCst);
+                let unchanged = model.params() == before.as_slice() && vmc.steps() == 0;
+                let pending = vmc.cancel_token().is_requested();
+                let after = vmc.step(&mut model, &h).map(|s| s.energy.n);
+                done.send((rank, err, made, unchanged, pending, after))
+                    .unwrap();
+            });
+        }
+        for _ in 0..2 {
+            let (rank, err, made, unchanged, pending, after) = results
+                .recv_timeout(std::time::Duration::from_secs(60))
+                .expect("a rank was left waiting in a reduction");
+            assert_eq!(err.kind, ErrorKind::Cancelled, "{what}, rank {rank}: {err}");
+            let source = if rank == 1 {
+                "rnnwf_vmc_cancel"
+            } else {
+                "another process"
+            };
+            assert!(err.message.contains(source), "{what}, rank {rank}: {err}");
+            assert_eq!(made, reductions, "{what}, rank {rank}: reductions");
+            assert!(unchanged, "{what}, rank {rank}: the step changed something");
+            assert!(
+                !pending,
+                "{what}, rank {rank}: the request was not consumed"
+            );
+            assert_eq!(after.unwrap(), 24, "{what}, rank {rank}: the next step");
+        }
+    }
+}

@@ -138,13 +138,26 @@ fn a_wrong_operator_on_one_rank_fails_the_step_on_both_under_mpi() {
             assert!(out.contains(&line), "no '{line}' in:\n{out}");
         }
     }
+    for rank in 0..2 {
+        let line = format!("rank {rank}: SR step with rank 1's sums perturbed returned RNNWF_OK");
+        assert!(out.contains(&line), "no '{line}' in:\n{out}");
+        for step in [
+            "SGD step cancelled on rank 1 in the gradient pass",
+            "SR step cancelled on rank 1 in the conjugate gradient",
+        ] {
+            let line = format!("rank {rank}: {step} returned RNNWF_ERR_CANCELLED");
+            assert!(out.contains(&line), "no '{line}' in:\n{out}");
+        }
+    }
 }
 
 /// Failures late in a step on one rank only (tests/mpi/late_failure.c): rank 1's reductions
-/// perturbed in the last bits (SR by conjugate gradient: the same reductions and status on
-/// both ranks), then rank 1 under an address-space limit that its gradient tape does not
-/// fit, a refusal after the step's first reductions: rank 1 returns OUT_OF_MEMORY, rank 0
-/// NUMERICAL, neither hangs nor aborts the job, and the next step succeeds on both.
+/// perturbed in the last bits (SR by conjugate gradient: the same reductions on both ranks,
+/// every step OK, and the ranks agree to rounding), then rank 1 under an address-space
+/// limit that its gradient tape does not fit, a refusal after the step's first reductions:
+/// rank 1 returns OUT_OF_MEMORY, rank 0 NUMERICAL, neither hangs nor aborts the job, and the
+/// next step succeeds on both. Last, rnnwf_vmc_cancel on rank 1 alone mid-step: both
+/// ranks return CANCELLED.
 #[test]
 fn late_failures_on_one_rank_fail_the_step_on_both_under_mpi() {
     let Some((mpirun_exe, exe)) = test_program("late_failure") else {

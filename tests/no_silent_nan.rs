@@ -65,6 +65,12 @@ fn huge_parameters_give_numerical_from_every_evaluation() {
     assert_numerical(m.log_psi(&configs, &mut log_psi), "log_psi");
     let mut lp = vec![0.0; n];
     assert_numerical(m.log_prob(&configs, &mut lp), "log_prob");
+    let mut conditionals = vec![f64::NAN; n * sites];
+    assert_numerical(
+        m.log_conditionals(&configs, &mut conditionals),
+        "log_conditionals",
+    );
+    assert!(conditionals.iter().all(|&v| v == 0.0), "{conditionals:?}");
     let mut e = vec![Complex64::new(0.0, 0.0); n];
     assert_numerical(
         local_energies(&m, &tfim(), &configs, &mut e),
@@ -223,6 +229,17 @@ fn every_path_refuses_overflow_and_leaves_no_nan_in_outputs() {
             expectation(&m, &tfim(), 1, 100),
             &format!("{what}: expectation"),
         );
+        if what != "symmetric" {
+            let mut conditionals = vec![f64::NAN; n * sites];
+            assert_numerical(
+                m.log_conditionals(&configs, &mut conditionals),
+                &format!("{what}: log_conditionals"),
+            );
+            assert!(
+                conditionals.iter().all(|&v| v == 0.0),
+                "{what}: {conditionals:?}"
+            );
+        }
         let mut grad = vec![nan; n * m.num_params()];
         let err = m.log_psi_grad(&configs, &mut grad).expect_err(what);
         assert_eq!(err.kind, ErrorKind::Numerical, "{what}: {}", err.message);

@@ -34,6 +34,7 @@
 !   RNNWF_PRECONDITIONER_SR or RNNWF_PRECONDITIONER_SPRING (with sr_momentum); step,
 !   sample and step_on_samples (a host's own local energies, from log_psi_connected),
 !   fit_step, set_learning_rate, set_temperature, set_diag_shift, set_n_samples, set_seed,
+!   cancel and clear_cancel (a step stopped from another thread, RNNWF_ERR_CANCELLED),
 !   set_allreduce, save, load); estimators are bound to the model (local_energies, expectation, renyi2,
 !   exact_expectation, sign_free, log_psi_grad with grad(num_params, n)). Site indices in operators and
 !   regions are the C API's, from 0. Neither type can be copied (no clone in the C API).
@@ -67,6 +68,7 @@ module rnnwf
   private :: vmc_config_defaults, vmc_create, vmc_destroy, vmc_final, vmc_assign, &
       vmc_is_created, vmc_handle, vmc_get_config, vmc_set_learning_rate, &
       vmc_set_temperature, vmc_set_diag_shift, vmc_set_n_samples, vmc_set_seed, &
+      vmc_cancel, vmc_clear_cancel, &
       vmc_set_allreduce, vmc_step, vmc_fit_step, vmc_save, vmc_load, vmc_sample, &
       vmc_step_on_samples
 
@@ -151,6 +153,8 @@ module rnnwf
     procedure :: set_diag_shift => vmc_set_diag_shift
     procedure :: set_n_samples => vmc_set_n_samples
     procedure :: set_seed => vmc_set_seed
+    procedure :: cancel => vmc_cancel
+    procedure :: clear_cancel => vmc_clear_cancel
     procedure :: set_allreduce => vmc_set_allreduce
     procedure :: step => vmc_step
     procedure :: fit_step => vmc_fit_step
@@ -1136,6 +1140,24 @@ contains
     character(len=*), intent(inout), optional :: errmsg
     call finish(rnnwf_vmc_set_seed(self%ptr, seed), stat, errmsg)
   end subroutine vmc_set_seed
+
+  ! Asks the running (or, if none runs, the next) step to stop at its next chunk boundary:
+  ! that step fails with RNNWF_ERR_CANCELLED and changes nothing (rnnwf_vmc_cancel). Callable
+  ! from another thread (e.g. an OpenMP section) during a step.
+  subroutine vmc_cancel(self, stat, errmsg)
+    class(rnnwf_vmc), intent(in) :: self
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    call finish(rnnwf_vmc_cancel(self%ptr), stat, errmsg)
+  end subroutine vmc_cancel
+
+  ! Drops a pending cancellation request (rnnwf_vmc_clear_cancel).
+  subroutine vmc_clear_cancel(self, stat, errmsg)
+    class(rnnwf_vmc), intent(in) :: self
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    call finish(rnnwf_vmc_clear_cancel(self%ptr), stat, errmsg)
+  end subroutine vmc_clear_cancel
 
   subroutine vmc_set_temperature(self, t, stat, errmsg)
     class(rnnwf_vmc), intent(inout) :: self

@@ -113,6 +113,9 @@ module rnnwf_capi
   ! An allocation whose size follows from the arguments (a model, an operator, a sample
   ! count) was refused; the message names the buffer and its bytes. Nothing was changed.
   integer(c_int32_t), parameter :: RNNWF_ERR_OUT_OF_MEMORY = 9
+  ! A training step stopped at a cancellation request (rnnwf_vmc_cancel), on this process
+  ! or, under a reduction hook, on another; the model and the optimiser state are unchanged.
+  integer(c_int32_t), parameter :: RNNWF_ERR_CANCELLED = 10
   ! A bug inside the library was caught at the boundary; the message says where.
   integer(c_int32_t), parameter :: RNNWF_ERR_PANIC = 99
 
@@ -892,6 +895,33 @@ module rnnwf_capi
       type(c_ptr), value :: v
     end subroutine rnnwf_vmc_free
 
+    ! Asks the step running on `v` (rnnwf_vmc_step, rnnwf_fit_step, rnnwf_vmc_step_on_samples)
+    ! to stop: it returns RNNWF_ERR_CANCELLED at its next chunk boundary (sampling, local
+    ! energies, the gradient pass; every conjugate-gradient iteration of SR), with the model,
+    ! the optimiser state and the step counter unchanged. Under a reduction hook the request
+    ! joins the next reduction and every process's step returns RNNWF_ERR_CANCELLED there. The
+    ! request stays pending until a step returns RNNWF_ERR_CANCELLED, which clears it, or
+    ! rnnwf_vmc_clear_cancel: made between steps, or after the last check of a step that then
+    ! succeeds, it cancels the next step before that computes anything. May run on any thread
+    ! during a call that has `v`; with a non-NULL `v` it is one atomic store, safe in a signal
+    ! handler (a NULL `v` records a message, which is not).
+    function rnnwf_vmc_cancel(v) bind(C, name="rnnwf_vmc_cancel") result(res)
+      import
+      implicit none
+      type(c_ptr), value :: v
+      integer(c_int32_t) :: res
+    end function rnnwf_vmc_cancel
+
+    ! Drops a pending cancellation request of `v` (see rnnwf_vmc_cancel), e.g. after a step
+    ! that succeeded before it saw the request, when the host has handled the interrupt itself.
+    ! May run on any thread; one atomic store with a non-NULL `v`.
+    function rnnwf_vmc_clear_cancel(v) bind(C, name="rnnwf_vmc_clear_cancel") result(res)
+      import
+      implicit none
+      type(c_ptr), value :: v
+      integer(c_int32_t) :: res
+    end function rnnwf_vmc_clear_cancel
+
     ! The current settings (learning_rate and temperature as last set; optimizer and
     ! preconditioner as given). The caller sets out->struct_size and gets that many bytes
     ! written; a struct_size outside the accepted range (0 included) is
@@ -985,10 +1015,11 @@ module rnnwf_capi
     ! of a model of another shape (or, from an old file, parameter count); RNNWF_ERR_NUMERICAL
     ! when a local energy, gradient or new parameter is NaN or Inf, or when the reduction hook
     ! returns a sample count below 1 (it does not sum); RNNWF_ERR_CALLBACK when the reduction
-    ! hook fails. Under a hook, every refusal of this process's own inputs still joins the
-    ! first reduction, so that all processes fail the step together. On any error the model,
-    ! the optimiser state and the step counter are unchanged. Memory, with n = n_samples and
-    ! P = rnnwf_model_num_params, kept by the driver between steps: n x (n_sites + 64) bytes
+    ! hook fails; RNNWF_ERR_CANCELLED when rnnwf_vmc_cancel stopped it (on this process or,
+    ! under a hook, another). Under a hook, every refusal of this process's own inputs still
+    ! joins the first reduction, so that all processes fail the step together. On any error
+    ! the model, the optimiser state and the step counter are unchanged. Memory, with
+    ! n = n_samples and P = rnnwf_model_num_params, kept by the driver between steps: n x (n_sites + 64) bytes
     ! for the samples, their energies and weights; 24 P for the gradient, the direction and
     ! the new parameters (Adam 16 P more for its moments, SPRING 16 P for its previous update);
     ! with SR (RNNWF_OPT_SR, RNNWF_PRECONDITIONER_SR or _SPRING) also 16 n P for the
@@ -1013,8 +1044,8 @@ module rnnwf_capi
     ! the step (averaged over processes). RNNWF_ERR_INVALID_ARGUMENT for n = 0, a site value
     ! out of range in `data`, a configuration with P = 0 (outside the U(1) subspace) or
     ! optimiser state of another model; RNNWF_ERR_UNSUPPORTED with RNNWF_OPT_SR,
-    ! RNNWF_PRECONDITIONER_SR or RNNWF_PRECONDITIONER_SPRING. On any error the model and the
-    ! optimiser state are unchanged.
+    ! RNNWF_PRECONDITIONER_SR or RNNWF_PRECONDITIONER_SPRING; RNNWF_ERR_CANCELLED when
+    ! rnnwf_vmc_cancel stopped it. On any error the model and the optimiser state are unchanged.
     function rnnwf_fit_step(v, m, data, n, nll_out) bind(C, name="rnnwf_fit_step") result(res)
       import
       implicit none

@@ -17,12 +17,16 @@ use std::ffi::c_void;
 /// temperature T > 0 [sum Re, sum Im, n] (3) and [sum |.|^2] (1) for E_loc + T ln P; then,
 /// without preconditioner (SGD or Adam), the energy gradient (num_params values); with SR
 /// (RNNWF_OPT_SR, or RNNWF_PRECONDITIONER_SR or _SPRING with SGD or Adam), the sum of
-/// log-derivatives (2 num_params), the force A^T b (num_params), then one num_params + 2
+/// log-derivatives (2 num_params), the force A^T b (num_params), then one num_params + 10
 /// buffer per iteration of the conjugate gradient that solves the SR system over all
-/// processes' samples, and one more to stop (the 2 are every process's votes to stop and
-/// to fail, so that all decide alike); the update rule reduces nothing. For each
-/// rnnwf_fit_step: the fingerprint with [sum -ln P(data), n] (9), then the gradient
-/// (num_params). A reduced value that is NaN or Inf gives RNNWF_ERR_NUMERICAL.
+/// processes' samples, and one more to stop (the 10 are every process's votes to stop, to
+/// fail and to average, so that all decide alike, and the fingerprint of its search
+/// direction, 7 whole numbers); once the directions differ (an allreduce whose sums are
+/// not bit-identical across processes), each iteration first sums the direction and the
+/// residual (2 num_params) to average them. The update rule reduces nothing. For each rnnwf_fit_step:
+/// the fingerprint with [sum -ln P(data), n] (9), then the gradient (num_params). A reduced
+/// value that is NaN or Inf gives RNNWF_ERR_NUMERICAL, but a buffer all +Inf, which a
+/// process cancelled by rnnwf_vmc_cancel sends, gives RNNWF_ERR_CANCELLED.
 #[allow(non_camel_case_types)]
 pub type rnnwf_allreduce_fn =
     Option<unsafe extern "C" fn(buf: *mut f64, len: usize, user_data: *mut c_void) -> i32>;

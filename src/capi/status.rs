@@ -30,6 +30,9 @@ pub const RNNWF_ERR_CALLBACK: rnnwf_status = 8;
 /// An allocation whose size follows from the arguments (a model, an operator, a sample
 /// count) was refused; the message names the buffer and its bytes. Nothing was changed.
 pub const RNNWF_ERR_OUT_OF_MEMORY: rnnwf_status = 9;
+/// A training step stopped at a cancellation request (rnnwf_vmc_cancel), on this process
+/// or, under a reduction hook, on another; the model and the optimiser state are unchanged.
+pub const RNNWF_ERR_CANCELLED: rnnwf_status = 10;
 /// A bug inside the library was caught at the boundary; the message says where.
 pub const RNNWF_ERR_PANIC: rnnwf_status = 99;
 
@@ -44,11 +47,12 @@ pub(crate) fn status_of(kind: ErrorKind) -> rnnwf_status {
         ErrorKind::Unsupported => RNNWF_ERR_UNSUPPORTED,
         ErrorKind::Callback => RNNWF_ERR_CALLBACK,
         ErrorKind::OutOfMemory => RNNWF_ERR_OUT_OF_MEMORY,
+        ErrorKind::Cancelled => RNNWF_ERR_CANCELLED,
     }
 }
 
 /// Every code with its name, NUL-terminated so the names can be handed out as C strings.
-const NAMES: [(rnnwf_status, &str); 11] = [
+const NAMES: [(rnnwf_status, &str); 12] = [
     (RNNWF_OK, "RNNWF_OK\0"),
     (RNNWF_ERR_NULL_POINTER, "RNNWF_ERR_NULL_POINTER\0"),
     (RNNWF_ERR_INVALID_ARGUMENT, "RNNWF_ERR_INVALID_ARGUMENT\0"),
@@ -59,6 +63,7 @@ const NAMES: [(rnnwf_status, &str); 11] = [
     (RNNWF_ERR_UNSUPPORTED, "RNNWF_ERR_UNSUPPORTED\0"),
     (RNNWF_ERR_CALLBACK, "RNNWF_ERR_CALLBACK\0"),
     (RNNWF_ERR_OUT_OF_MEMORY, "RNNWF_ERR_OUT_OF_MEMORY\0"),
+    (RNNWF_ERR_CANCELLED, "RNNWF_ERR_CANCELLED\0"),
     (RNNWF_ERR_PANIC, "RNNWF_ERR_PANIC\0"),
 ];
 const UNKNOWN: &str = "RNNWF_UNKNOWN_STATUS\0";
@@ -92,6 +97,7 @@ mod tests {
             ErrorKind::Unsupported,
             ErrorKind::Callback,
             ErrorKind::OutOfMemory,
+            ErrorKind::Cancelled,
         ];
         let mut codes: Vec<_> = kinds.iter().map(|&k| status_of(k)).collect();
         codes.sort();

@@ -11,9 +11,11 @@ use super::model::rnnwf_model;
 use super::model::variant;
 use super::status::rnnwf_status;
 use super::versioned::{read_versioned, Versioned, VersionedOut};
+use crate::cancel::CancelToken;
 use crate::optim::SrSolve;
 use crate::vmc::codes::{OPTIMIZERS, PRECONDITIONERS};
 use crate::vmc::{Vmc, VmcConfig, VmcStats};
+use std::cell::UnsafeCell;
 use std::ffi::{c_char, c_void};
 
 /// Plain gradient descent: theta -= learning_rate * g.
@@ -53,7 +55,36 @@ pub const RNNWF_SR_SOLVER_CG: u32 = 3;
 /// hook. Opaque: made by rnnwf_vmc_new, destroyed by rnnwf_vmc_free. The model and the
 /// operator are passed to each step, so one rnnwf_vmc trains one model.
 pub struct rnnwf_vmc {
-    pub(super) vmc: Vmc,
+    /// The driver's cancellation request, beside the driver rather than in it: a
+    /// rnnwf_vmc_cancel on another thread reads only this field while a step has the driver.
+    cancel: CancelToken,
+    vmc: UnsafeCell<Vmc>,
+}
+
+/// The driver of a handle, for a call with exclusive use of it (a `rnnwf_vmc *`).
+///
+/// # Safety
+/// `v` is NULL or a live handle that no other call uses during the borrow, but
+/// rnnwf_vmc_cancel and rnnwf_vmc_clear_cancel, which touch only its `cancel` field.
+pub(super) unsafe fn driver_mut<'a>(v: *mut rnnwf_vmc, arg: &str) -> Result<&'a mut Vmc, Failure> {
+    if v.is_null() {
+        return Err(Failure::null_pointer(arg));
+    }
+    // SAFETY: live and not otherwise used, as promised; the reference covers the driver in
+    // its cell, not the request beside it.
+    Ok(unsafe { &mut *(*v).vmc.get() })
+}
+
+/// The driver of a handle, for a call that only reads it (a `const rnnwf_vmc *`).
+///
+/// # Safety
+/// `v` is NULL or a live handle that no call with exclusive use changes during the borrow.
+pub(super) unsafe fn driver<'a>(v: *const rnnwf_vmc, arg: &str) -> Result<&'a Vmc, Failure> {
+    if v.is_null() {
+        return Err(Failure::null_pointer(arg));
+    }
+    // SAFETY: live, and nothing changes the driver during the call, as promised.
+    Ok(unsafe { &*(*v).vmc.get() })
 }
 
 /// Settings of a training run. Fill it with rnnwf_vmc_config_init first, then change the
@@ -276,8 +307,12 @@ pub unsafe extern "C" fn rnnwf_vmc_new(
         let cfg = unsafe { read_versioned(cfg, "cfg")? };
         let out = OutSlot::new(out, "out")?;
         let vmc = Vmc::new(cfg.to_rust()?)?;
+        let handle = rnnwf_vmc {
+            cancel: vmc.cancel_token(),
+            vmc: UnsafeCell::new(vmc),
+        };
         // SAFETY: the caller gives a writable handle slot (checked for NULL).
-        unsafe { out.write(into_handle(rnnwf_vmc { vmc })) };
+        unsafe { out.write(into_handle(handle)) };
         Ok(())
     })
 }
@@ -287,6 +322,52 @@ pub unsafe extern "C" fn rnnwf_vmc_new(
 pub unsafe extern "C" fn rnnwf_vmc_free(v: *mut rnnwf_vmc) {
     // SAFETY: a handle from rnnwf_vmc_new that the caller no longer uses.
     ffi_value((), || unsafe { free_handle(v) })
+}
+
+/// Asks the step running on `v` (rnnwf_vmc_step, rnnwf_fit_step, rnnwf_vmc_step_on_samples)
+/// to stop: it returns RNNWF_ERR_CANCELLED at its next chunk boundary (sampling, local
+/// energies, the gradient pass; every conjugate-gradient iteration of SR), with the model,
+/// the optimiser state and the step counter unchanged. Under a reduction hook the request
+/// joins the next reduction and every process's step returns RNNWF_ERR_CANCELLED there. The
+/// request stays pending until a step returns RNNWF_ERR_CANCELLED, which clears it, or
+/// rnnwf_vmc_clear_cancel: made between steps, or after the last check of a step that then
+/// succeeds, it cancels the next step before that computes anything. May run on any thread
+/// during a call that has `v`; with a non-NULL `v` it is one atomic store, safe in a signal
+/// handler (a NULL `v` records a message, which is not).
+#[no_mangle]
+pub unsafe extern "C" fn rnnwf_vmc_cancel(v: *const rnnwf_vmc) -> rnnwf_status {
+    ffi_call("rnnwf_vmc_cancel", || {
+        // SAFETY: a live handle (checked for NULL); only its request is read.
+        let cancel = unsafe { cancel_of(v)? };
+        cancel.request();
+        Ok(())
+    })
+}
+
+/// Drops a pending cancellation request of `v` (see rnnwf_vmc_cancel), e.g. after a step
+/// that succeeded before it saw the request, when the host has handled the interrupt itself.
+/// May run on any thread; one atomic store with a non-NULL `v`.
+#[no_mangle]
+pub unsafe extern "C" fn rnnwf_vmc_clear_cancel(v: *const rnnwf_vmc) -> rnnwf_status {
+    ffi_call("rnnwf_vmc_clear_cancel", || {
+        // SAFETY: a live handle (checked for NULL); only its request is read.
+        let cancel = unsafe { cancel_of(v)? };
+        cancel.clear();
+        Ok(())
+    })
+}
+
+/// The cancellation request of a handle, without touching the driver that a step may hold.
+///
+/// # Safety
+/// `v` is NULL or a live handle.
+unsafe fn cancel_of<'a>(v: *const rnnwf_vmc) -> Result<&'a CancelToken, Failure> {
+    if v.is_null() {
+        return Err(Failure::null_pointer("v"));
+    }
+    // SAFETY: live, as promised; a shared reference to the request field alone, which no
+    // call changes after rnnwf_vmc_new.
+    Ok(unsafe { &(*v).cancel })
 }
 
 /// The current settings (learning_rate and temperature as last set; optimizer and
@@ -300,11 +381,11 @@ pub unsafe extern "C" fn rnnwf_vmc_get_config(
 ) -> rnnwf_status {
     ffi_call("rnnwf_vmc_get_config", || {
         // SAFETY: a live handle (checked for NULL).
-        let v = unsafe { borrow(v, "v")? };
+        let v = unsafe { driver(v, "v")? };
         // SAFETY: the caller gives a config whose struct_size is readable (checked for NULL).
         let out = unsafe { VersionedOut::new(out, "out")? };
         // SAFETY: writable for its struct_size, as promised; padding written as zeros.
-        unsafe { out.write(rnnwf_vmc_config::from_rust(v.vmc.config())) };
+        unsafe { out.write(rnnwf_vmc_config::from_rust(v.config())) };
         Ok(())
     })
 }
@@ -320,10 +401,10 @@ pub unsafe extern "C" fn rnnwf_vmc_set_allreduce(
 ) -> rnnwf_status {
     ffi_call("rnnwf_vmc_set_allreduce", || {
         // SAFETY: a live handle for exclusive use (checked for NULL).
-        let v = unsafe { borrow_mut(v, "v")? };
+        let v = unsafe { driver_mut(v, "v")? };
         // SAFETY: the host promises that `f` may be called with `user_data` while it is set.
         let hook = f.map(|f| unsafe { host_allreduce(f, user_data) });
-        v.vmc.set_allreduce(hook);
+        v.set_allreduce(hook);
         Ok(())
     })
 }
@@ -334,8 +415,8 @@ pub unsafe extern "C" fn rnnwf_vmc_set_allreduce(
 pub unsafe extern "C" fn rnnwf_vmc_set_learning_rate(v: *mut rnnwf_vmc, lr: f64) -> rnnwf_status {
     ffi_call("rnnwf_vmc_set_learning_rate", || {
         // SAFETY: a live handle for exclusive use (checked for NULL).
-        let v = unsafe { borrow_mut(v, "v")? };
-        v.vmc.set_learning_rate(lr)?;
+        let v = unsafe { driver_mut(v, "v")? };
+        v.set_learning_rate(lr)?;
         Ok(())
     })
 }
@@ -347,8 +428,8 @@ pub unsafe extern "C" fn rnnwf_vmc_set_learning_rate(v: *mut rnnwf_vmc, lr: f64)
 pub unsafe extern "C" fn rnnwf_vmc_set_diag_shift(v: *mut rnnwf_vmc, shift: f64) -> rnnwf_status {
     ffi_call("rnnwf_vmc_set_diag_shift", || {
         // SAFETY: a live handle for exclusive use (checked for NULL).
-        let v = unsafe { borrow_mut(v, "v")? };
-        v.vmc.set_diag_shift(shift)?;
+        let v = unsafe { driver_mut(v, "v")? };
+        v.set_diag_shift(shift)?;
         Ok(())
     })
 }
@@ -364,8 +445,8 @@ pub unsafe extern "C" fn rnnwf_vmc_set_n_samples(
 ) -> rnnwf_status {
     ffi_call("rnnwf_vmc_set_n_samples", || {
         // SAFETY: a live handle for exclusive use (checked for NULL).
-        let v = unsafe { borrow_mut(v, "v")? };
-        v.vmc.set_n_samples(n_samples)?;
+        let v = unsafe { driver_mut(v, "v")? };
+        v.set_n_samples(n_samples)?;
         Ok(())
     })
 }
@@ -379,8 +460,8 @@ pub unsafe extern "C" fn rnnwf_vmc_set_n_samples(
 pub unsafe extern "C" fn rnnwf_vmc_set_seed(v: *mut rnnwf_vmc, seed: u64) -> rnnwf_status {
     ffi_call("rnnwf_vmc_set_seed", || {
         // SAFETY: a live handle for exclusive use (checked for NULL).
-        let v = unsafe { borrow_mut(v, "v")? };
-        v.vmc.set_seed(seed);
+        let v = unsafe { driver_mut(v, "v")? };
+        v.set_seed(seed);
         Ok(())
     })
 }
@@ -392,8 +473,8 @@ pub unsafe extern "C" fn rnnwf_vmc_set_seed(v: *mut rnnwf_vmc, seed: u64) -> rnn
 pub unsafe extern "C" fn rnnwf_vmc_set_temperature(v: *mut rnnwf_vmc, t: f64) -> rnnwf_status {
     ffi_call("rnnwf_vmc_set_temperature", || {
         // SAFETY: a live handle for exclusive use (checked for NULL).
-        let v = unsafe { borrow_mut(v, "v")? };
-        v.vmc.set_temperature(t)?;
+        let v = unsafe { driver_mut(v, "v")? };
+        v.set_temperature(t)?;
         Ok(())
     })
 }
@@ -406,10 +487,11 @@ pub unsafe extern "C" fn rnnwf_vmc_set_temperature(v: *mut rnnwf_vmc, t: f64) ->
 /// of a model of another shape (or, from an old file, parameter count); RNNWF_ERR_NUMERICAL
 /// when a local energy, gradient or new parameter is NaN or Inf, or when the reduction hook
 /// returns a sample count below 1 (it does not sum); RNNWF_ERR_CALLBACK when the reduction
-/// hook fails. Under a hook, every refusal of this process's own inputs still joins the
-/// first reduction, so that all processes fail the step together. On any error the model,
-/// the optimiser state and the step counter are unchanged. Memory, with n = n_samples and
-/// P = rnnwf_model_num_params, kept by the driver between steps: n x (n_sites + 64) bytes
+/// hook fails; RNNWF_ERR_CANCELLED when rnnwf_vmc_cancel stopped it (on this process or,
+/// under a hook, another). Under a hook, every refusal of this process's own inputs still
+/// joins the first reduction, so that all processes fail the step together. On any error
+/// the model, the optimiser state and the step counter are unchanged. Memory, with
+/// n = n_samples and P = rnnwf_model_num_params, kept by the driver between steps: n x (n_sites + 64) bytes
 /// for the samples, their energies and weights; 24 P for the gradient, the direction and
 /// the new parameters (Adam 16 P more for its moments, SPRING 16 P for its previous update);
 /// with SR (RNNWF_OPT_SR, RNNWF_PRECONDITIONER_SR or _SPRING) also 16 n P for the
@@ -427,14 +509,14 @@ pub unsafe extern "C" fn rnnwf_vmc_step(
 ) -> rnnwf_status {
     ffi_call("rnnwf_vmc_step", || {
         // SAFETY: live handles, `v` and `m` for exclusive use (checked for NULL).
-        let v = unsafe { borrow_mut(v, "v")? };
+        let v = unsafe { driver_mut(v, "v")? };
         // SAFETY: as above.
         let m = unsafe { borrow_mut(m, "m")? };
         // SAFETY: as above.
         let h = unsafe { borrow(h, "h")? };
         // SAFETY: the caller gives stats whose struct_size is readable (checked for NULL).
         let out = unsafe { VersionedOut::new(out, "out")? };
-        let stats = v.vmc.step(m.model_mut(), h.hamiltonian())?;
+        let stats = v.step(m.model_mut(), h.hamiltonian())?;
         // SAFETY: writable for its struct_size, as promised; padding written as zeros.
         unsafe { out.write(stats.into()) };
         Ok(())
@@ -447,8 +529,8 @@ pub unsafe extern "C" fn rnnwf_vmc_step(
 /// the step (averaged over processes). RNNWF_ERR_INVALID_ARGUMENT for n = 0, a site value
 /// out of range in `data`, a configuration with P = 0 (outside the U(1) subspace) or
 /// optimiser state of another model; RNNWF_ERR_UNSUPPORTED with RNNWF_OPT_SR,
-/// RNNWF_PRECONDITIONER_SR or RNNWF_PRECONDITIONER_SPRING. On any error the model and the
-/// optimiser state are unchanged.
+/// RNNWF_PRECONDITIONER_SR or RNNWF_PRECONDITIONER_SPRING; RNNWF_ERR_CANCELLED when
+/// rnnwf_vmc_cancel stopped it. On any error the model and the optimiser state are unchanged.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_fit_step(
     v: *mut rnnwf_vmc,
@@ -459,7 +541,7 @@ pub unsafe extern "C" fn rnnwf_fit_step(
 ) -> rnnwf_status {
     ffi_call("rnnwf_fit_step", || {
         // SAFETY: live handles for exclusive use (checked for NULL).
-        let v = unsafe { borrow_mut(v, "v")? };
+        let v = unsafe { driver_mut(v, "v")? };
         // SAFETY: as above.
         let m = unsafe { borrow_mut(m, "m")? }.model_mut();
         let sites = m.num_sites();
@@ -467,7 +549,7 @@ pub unsafe extern "C" fn rnnwf_fit_step(
         // SAFETY: the caller gives n * n_sites readable bytes (NULL refused unless n == 0).
         let data = unsafe { slice(data, data_len, "data")? };
         let out = OutSlot::new(nll_out, "nll_out")?;
-        let nll = v.vmc.fit_step(m, data)?;
+        let nll = v.fit_step(m, data)?;
         // SAFETY: the caller gives a writable double (checked for NULL).
         unsafe { out.write(nll) };
         Ok(())
@@ -483,10 +565,10 @@ pub unsafe extern "C" fn rnnwf_fit_step(
 pub unsafe extern "C" fn rnnwf_vmc_save(v: *const rnnwf_vmc, path: *const c_char) -> rnnwf_status {
     ffi_call("rnnwf_vmc_save", || {
         // SAFETY: a live handle (checked for NULL).
-        let v = unsafe { borrow(v, "v")? };
+        let v = unsafe { driver(v, "v")? };
         // SAFETY: a NUL-terminated string (checked for NULL).
         let path = unsafe { c_path(path, "path")? };
-        v.vmc.save(path)?;
+        v.save(path)?;
         Ok(())
     })
 }
@@ -503,10 +585,10 @@ pub unsafe extern "C" fn rnnwf_vmc_save(v: *const rnnwf_vmc, path: *const c_char
 pub unsafe extern "C" fn rnnwf_vmc_load(v: *mut rnnwf_vmc, path: *const c_char) -> rnnwf_status {
     ffi_call("rnnwf_vmc_load", || {
         // SAFETY: a live handle for exclusive use (checked for NULL).
-        let v = unsafe { borrow_mut(v, "v")? };
+        let v = unsafe { driver_mut(v, "v")? };
         // SAFETY: a NUL-terminated string (checked for NULL).
         let path = unsafe { c_path(path, "path")? };
-        v.vmc.load(path)?;
+        v.load(path)?;
         Ok(())
     })
 }

@@ -7,7 +7,7 @@ use super::complex::{as_engine, as_engine_mut, rnnwf_complex};
 use super::model::rnnwf_model;
 use super::status::rnnwf_status;
 use super::versioned::VersionedOut;
-use super::vmc::{rnnwf_vmc, rnnwf_vmc_stats};
+use super::vmc::{driver, driver_mut, rnnwf_vmc, rnnwf_vmc_stats};
 
 /// Draws the samples the next rnnwf_vmc_step would draw: this process's cfg->n_samples
 /// configurations into `configs_out` (`[n_samples][n_sites]`) and, when `log_psi_out` is not
@@ -25,10 +25,10 @@ pub unsafe extern "C" fn rnnwf_vmc_sample(
 ) -> rnnwf_status {
     ffi_call("rnnwf_vmc_sample", || {
         // SAFETY: live handles (checked for NULL).
-        let v = unsafe { borrow(v, "v")? };
+        let v = unsafe { driver(v, "v")? };
         // SAFETY: as above.
         let m = unsafe { borrow(m, "m")? }.model();
-        let n = usize::try_from(v.vmc.config().n_samples).unwrap_or(usize::MAX);
+        let n = usize::try_from(v.config().n_samples).unwrap_or(usize::MAX);
         let configs_len = array_len(n, m.num_sites(), "configs_out")?;
         // SAFETY: the caller gives n_samples * n_sites writable bytes (NULL refused).
         let configs_out = unsafe { slice_mut(configs_out, configs_len, "configs_out")? };
@@ -38,8 +38,7 @@ pub unsafe extern "C" fn rnnwf_vmc_sample(
             // SAFETY: the caller gives n_samples writable rnnwf_complex (not NULL here).
             Some(unsafe { slice_mut(log_psi_out, n, "log_psi_out")? })
         };
-        v.vmc
-            .sample(m, configs_out, log_psi_out.map(as_engine_mut))?;
+        v.sample(m, configs_out, log_psi_out.map(as_engine_mut))?;
         Ok(())
     })
 }
@@ -71,7 +70,7 @@ pub unsafe extern "C" fn rnnwf_vmc_step_on_samples(
 ) -> rnnwf_status {
     ffi_call("rnnwf_vmc_step_on_samples", || {
         // SAFETY: live handles for exclusive use (checked for NULL).
-        let v = unsafe { borrow_mut(v, "v")? };
+        let v = unsafe { driver_mut(v, "v")? };
         // SAFETY: as above.
         let m = unsafe { borrow_mut(m, "m")? }.model_mut();
         let configs_len = array_len(n, m.num_sites(), "configs")?;
@@ -81,9 +80,7 @@ pub unsafe extern "C" fn rnnwf_vmc_step_on_samples(
         let local_energies = unsafe { slice(local_energies, n, "local_energies")? };
         // SAFETY: the caller gives stats whose struct_size is readable (checked for NULL).
         let out = unsafe { VersionedOut::new(stats, "stats")? };
-        let result = v
-            .vmc
-            .step_on_local_energies(m, configs, as_engine(local_energies))?;
+        let result = v.step_on_local_energies(m, configs, as_engine(local_energies))?;
         // SAFETY: writable for its struct_size, as promised; padding written as zeros.
         unsafe { out.write(result.into()) };
         Ok(())

@@ -127,7 +127,7 @@ dispatched! {
 /// Each row of `logits` (`[rows x d]`) less the ln of its sum of exponentials, into `out`:
 /// the ln softmax over all `d` values (the pass's conditionals without a U(1) constraint),
 /// with the vectorised exp and ln instead of libm's calls. A row whose logits are all -inf
-/// gets -inf everywhere; NaN or +inf logits give NaN.
+/// gets -inf everywhere; NaN or +inf logits give NaN (the whole row).
 #[inline(always)]
 pub(super) fn log_softmax_body<A: Arithmetic, F: Real>(logits: &[F], d: usize, out: &mut [F]) {
     // Two values (spins) with the row length known, so that the loop over rows vectorises.
@@ -153,13 +153,20 @@ fn log_softmax_row<A: Arithmetic, F: Real>(logits: &[F], out: &mut [F]) {
     for &x in logits {
         sum += exp::<A, F>(x - max);
     }
+    if max == F::NEG_INFINITY {
+        // Every logit -inf (nothing possible) or NaN (an overflowed pass): the NaN must
+        // reach the checks downstream, not read as "ruled out".
+        let nan = logits.iter().any(|x| x.to_f64().is_nan());
+        out.fill(if nan {
+            F::from_f64(f64::NAN)
+        } else {
+            F::NEG_INFINITY
+        });
+        return;
+    }
     let lse = max + F::from_f64(ln(sum.to_f64()));
     for (o, &x) in out.iter_mut().zip(logits) {
-        *o = if max == F::NEG_INFINITY {
-            F::NEG_INFINITY
-        } else {
-            x - lse
-        };
+        *o = x - lse;
     }
 }
 

@@ -53,6 +53,8 @@ impl Model {
     /// visited in [`Model::order`]; the conditionals sum to ln P(s). `-inf` where the U(1)
     /// constraint rules the value out.
     /// A symmetrised model (docs/method.md) is not autoregressive: refused as `Unsupported`.
+    /// Parameters so large that the pass overflows (NaN or +inf) give `Numerical`, with `out`
+    /// zeroed, as [`Model::log_psi`] does.
     pub fn log_conditionals(&self, configs: &[u8], out: &mut [f64]) -> Result<()> {
         if self.symmetry_group().is_some() {
             return Err(Error::unsupported(
@@ -63,10 +65,11 @@ impl Model {
         check_len("out", out.len(), configs.len())?;
         let n = configs.len() / sites;
         self.check_configs(configs, n)?;
-        match self.precision() {
+        let result = match self.precision() {
             Precision::F64 => self.log_conditionals_in::<f64>(configs, out),
             Precision::F32 => self.log_conditionals_in::<f32>(configs, out),
-        }
+        };
+        zeroed_on_numerical(result, out)
     }
 
     /// [`Model::log_conditionals`] on checked inputs, in passes over `F`.
@@ -94,7 +97,7 @@ impl Model {
                     out,
                 };
                 pass.run_from(self, rows, 0, &mut reader);
-                Ok(())
+                check_log_conditionals(reader.out)
             },
         )
     }
@@ -192,6 +195,17 @@ pub(crate) fn check_log_psi(values: &[Complex64]) -> Result<()> {
         None => Ok(()),
         Some(v) => Err(Error::numerical(format!(
             "ln psi = {v} is not a number: the parameters are too large for the pass (it overflows)"
+        ))),
+    }
+}
+
+/// Refuses ln conditionals that are not numbers: NaN or +inf (a probability above 1) come
+/// from a pass that overflowed; -inf is a value the U(1) constraint rules out.
+fn check_log_conditionals(values: &[f64]) -> Result<()> {
+    match values.iter().find(|v| v.is_nan() || **v == f64::INFINITY) {
+        None => Ok(()),
+        Some(v) => Err(Error::numerical(format!(
+            "ln conditional = {v} is not a number: the parameters are too large for the pass (it overflows)"
         ))),
     }
 }

@@ -325,13 +325,22 @@ pub(crate) fn feasible(v: usize, budget: Option<(i64, usize)>, d: usize) -> bool
 
 /// Numerically stable log-softmax over the values that keep the U(1) total reachable
 /// (`budget` as for [`feasible`]); `-inf` elsewhere (and everywhere when nothing is
-/// feasible, which only an invalid configuration reaches). Without the constraint the pass
-/// takes the vectorised kernel (`kernels::log_softmax`).
+/// feasible, which only an invalid configuration reaches). A NaN logit (an overflowed pass)
+/// makes the whole row NaN, so the checks downstream see it rather than a -inf that reads as
+/// "ruled out". Without the constraint the pass takes the vectorised kernel
+/// (`kernels::log_softmax`).
 fn masked_log_softmax<F: Real>(logits: &[F], out: &mut [F], budget: (i64, usize), d: usize) {
     let budget = Some(budget);
     let mut max = F::NEG_INFINITY;
     for (v, &x) in logits.iter().enumerate() {
-        if feasible(v, budget, d) && x > max {
+        if !feasible(v, budget, d) {
+            continue;
+        }
+        if x.to_f64().is_nan() {
+            out.fill(x);
+            return;
+        }
+        if x > max {
             max = x;
         }
     }

@@ -115,9 +115,10 @@ impl PreconditionerWorkspace {
 
     /// Fails SR on this process together with the others, which are about to take
     /// [`Self::natural_gradient`]'s first reduction (the mean log-derivative, prepared by
-    /// [`Self::prepare`]): joins it with NaN, which every process sees, and returns `error`.
+    /// [`Self::prepare`]): joins it with NaN (+inf after a cancellation), which every
+    /// process sees, and returns `error`.
     pub(crate) fn fail_together(&mut self, reduce: Reduce<'_>, error: Error) -> Error {
-        self.sums.fill(f64::NAN);
+        self.sums.fill(crate::cancel::failure_fill(&error));
         let _ = reduce(&mut self.sums);
         error
     }
@@ -162,6 +163,7 @@ impl PreconditionerWorkspace {
                 sr_conjugate_gradient(&self.a, rhs, shift, reduce, &mut self.cg, direction)?;
             Ok(SrSolve::ConjugateGradient { iterations })
         } else {
+            crate::cancel::check()?;
             if let Some(m) = settings.momentum {
                 m.project_residual(&self.a, &mut self.b, &mut self.scratch);
             }

@@ -16,26 +16,34 @@ impl Vmc {
     /// (averaged over processes). Refused: SR (minSR, the SR or SPRING preconditioner;
     /// `Unsupported`), n = 0 or a value out of range (`InvalidArgument`), a length that is
     /// not a whole number of configurations (`BufferSize`).
+    /// [`Vmc::cancel_token`] stops it at the next chunk boundary (`Cancelled`).
     pub fn fit_step(&mut self, model: &mut Model, data: &[u8]) -> Result<f64> {
+        self.cancellable(|v| v.run_fit_step(model, data))
+    }
+
+    /// [`Vmc::fit_step`] inside its cancellation scope.
+    fn run_fit_step(&mut self, model: &mut Model, data: &[u8]) -> Result<f64> {
         let sites = model.num_sites();
         let n = data.len() / sites;
         // Every refusal of this process's inputs joins the first reduction, so that the
         // other processes fail this step too instead of waiting there.
-        let ready = self.check_fit_inputs(model, data).and_then(|()| {
-            let w = &mut self.workspace;
-            // Sized by the caller's data: fallible, refused naming the size.
-            w.prepare_weights(n)?;
-            w.prepare_update(model.num_params())?;
-            crate::buffer::reuse(&mut w.log_p, n, "the data's ln P")?;
-            model.log_prob(data, &mut w.log_p)?;
-            match w.log_p.iter().position(|l| !l.is_finite()) {
-                Some(i) => Err(Error::numerical(format!(
-                    "ln P of data configuration {i} is {}",
-                    w.log_p[i]
-                ))),
-                None => Ok(()),
-            }
-        });
+        let ready = crate::cancel::check()
+            .and_then(|()| self.check_fit_inputs(model, data))
+            .and_then(|()| {
+                let w = &mut self.workspace;
+                // Sized by the caller's data: fallible, refused naming the size.
+                w.prepare_weights(n)?;
+                w.prepare_update(model.num_params())?;
+                crate::buffer::reuse(&mut w.log_p, n, "the data's ln P")?;
+                model.log_prob(data, &mut w.log_p)?;
+                match w.log_p.iter().position(|l| !l.is_finite()) {
+                    Some(i) => Err(Error::numerical(format!(
+                        "ln P of data configuration {i} is {}",
+                        w.log_p[i]
+                    ))),
+                    None => Ok(()),
+                }
+            });
         if let Err(e) = ready {
             return Err(self.reduction.fail_together(FIT_SUMS, n, e));
         }

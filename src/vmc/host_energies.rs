@@ -43,9 +43,19 @@ impl Vmc {
         configs: &[u8],
         local_energies: &[Complex64],
     ) -> Result<VmcStats> {
+        self.cancellable(|v| v.run_step_on_local_energies(model, configs, local_energies))
+    }
+
+    /// [`Vmc::step_on_local_energies`] inside its cancellation scope.
+    fn run_step_on_local_energies(
+        &mut self,
+        model: &mut Model,
+        configs: &[u8],
+        local_energies: &[Complex64],
+    ) -> Result<VmcStats> {
         let n = local_energies.len();
-        let ready = self
-            .check_model(model)
+        let ready = crate::cancel::check()
+            .and_then(|()| self.check_model(model))
             .and_then(|()| match n {
                 0 => Err(Error::invalid("a step needs at least one sample (got 0)")),
                 _ => model.check_configs(configs, n),

@@ -13,7 +13,8 @@ mod workspace;
 pub use config::VmcConfig;
 pub use reduction::AllReduce;
 
-use crate::error::{Error, Result};
+use crate::cancel::CancelToken;
+use crate::error::{Error, ErrorKind, Result};
 use crate::estimators::Estimate;
 use crate::model::codes::{BOUNDARIES, CELLS, PHASES};
 use crate::model::{Boundary, Model, ModelConfig};
@@ -62,6 +63,8 @@ pub struct Vmc {
     reduction: Reduction,
     /// Buffers reused from step to step.
     workspace: StepWorkspace,
+    /// Requests to cancel this driver's steps ([`Vmc::cancel_token`]).
+    cancel: CancelToken,
 }
 
 impl std::fmt::Debug for Vmc {
@@ -90,6 +93,7 @@ impl Vmc {
             state_model: None,
             reduction: Reduction::default(),
             workspace: StepWorkspace::default(),
+            cancel: CancelToken::default(),
         })
     }
 
@@ -127,6 +131,7 @@ impl Vmc {
             state_model,
             reduction: Reduction::default(),
             workspace: StepWorkspace::default(),
+            cancel: CancelToken::default(),
         })
     }
 
@@ -157,6 +162,33 @@ impl Vmc {
         self.state_model = has_state.then(|| model_shape(model.config()));
     }
 
+    /// The request that cancels this driver's steps ([`Vmc::step`], [`Vmc::fit_step`],
+    /// [`Vmc::step_on_samples`], [`Vmc::step_on_local_energies`]): keep a clone and call
+    /// [`CancelToken::request`] from any thread or a signal handler. The running step stops
+    /// at its next chunk boundary (sampling, local energies, the gradient pass) or SR
+    /// iteration and returns `Cancelled`, the model and the optimiser state unchanged. Under
+    /// a reduction hook the request travels in the next reduction, and every process's step
+    /// returns `Cancelled` there.
+    ///
+    /// A request stays pending until a step returns `Cancelled` (which clears it) or
+    /// [`CancelToken::clear`]: one made between steps, or too late in a step for any check
+    /// (after its last reduction), cancels the next step before it computes anything, so
+    /// none is lost. A host that delivers the interrupt itself after such a step clears it.
+    pub fn cancel_token(&self) -> CancelToken {
+        self.cancel.clone()
+    }
+
+    /// Runs a step with this driver's token active; a `Cancelled` result consumes the
+    /// request.
+    fn cancellable<T>(&mut self, step: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let token = self.cancel.clone();
+        let result = crate::cancel::within(&token, || step(self));
+        if matches!(&result, Err(e) if e.kind == ErrorKind::Cancelled) {
+            token.clear();
+        }
+        result
+    }
+
     pub fn config(&self) -> &VmcConfig {
         &self.config
     }
@@ -183,9 +215,12 @@ impl Vmc {
     /// 3. without a preconditioner (SGD or Adam): the gradient (`num_params` values);
     ///    with SR (minSR, or SGD or Adam after SR or SPRING): the sum of log-derivatives for
     ///    their mean (`2 num_params`), the force A^T b (`num_params`), then one
-    ///    `num_params + 2` buffer per conjugate-gradient iteration and one more to stop (a
+    ///    `num_params + 10` buffer per conjugate-gradient iteration and one more to stop (a
     ///    sample-space solve would need every process's samples; CG needs only sums, at one
-    ///    reduction per product; the 2 are the processes' votes to stop and to fail). The update rule
+    ///    reduction per product; the 10 are the processes' votes to stop, to fail and to
+    ///    average, and the fingerprint of the search direction), and, once the processes'
+    ///    directions differ (sums not bit-identical across processes), a `2 num_params`
+    ///    buffer before each product to average the direction and the residual. The update rule
     ///    (SGD, Adam) reduces nothing: every process applies it to the same direction.
     ///
     /// `fit_step` reduces the fingerprint with `[sum -ln P, n]` (9) and then the gradient
@@ -215,9 +250,7 @@ impl Vmc {
         settings.seed = 0;
         settings.n_samples = 0;
         let text = format!("{shape:?}|{settings:?}|{}", model.num_params());
-        let low = crc32fast::hash(text.as_bytes()) as u64;
-        let high = crc32fast::hash(format!("{text}|").as_bytes()) as u64;
-        (high << 32 | low) & 0xffff_ffff_ffff
+        crate::fingerprint::fingerprint_of_bytes(text.as_bytes())
     }
 
     /// Changes the settings with `change`, if the result is valid; else refuses, unchanged.

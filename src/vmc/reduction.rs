@@ -2,56 +2,35 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::estimators::Estimate;
+use crate::fingerprint::{compare_fingerprints, Fingerprints};
 use num_complex::Complex64;
 
 /// Sums a buffer elementwise over all processes, in place (e.g. MPI_Allreduce). `Send`, so
 /// that a driver can move to (and be freed on) another thread.
 pub type AllReduce = Box<dyn FnMut(&mut [f64]) -> std::result::Result<(), String> + Send>;
 
-/// Values that open a step's first reduction: 1 (counting the processes) and, for each of
-/// three 16-bit limbs of the settings' fingerprint (`Vmc::fingerprint`), the limb and its
-/// square. Whole numbers, summed exactly by any reduction: the processes agree iff
-/// processes * sum(limb^2) = sum(limb)^2 for every limb (Cauchy-Schwarz), a verdict every
-/// process reaches alike.
-pub(crate) const FINGERPRINT_SUMS: usize = 7;
-/// Values in a step's first reduction: the fingerprint, then `[sum Re E_loc, sum Im E_loc,
-/// n]`.
+pub(crate) use crate::fingerprint::{fingerprint_values, FINGERPRINT_SUMS};
+
+/// Values in a step's first reduction: the settings' fingerprint (`Vmc::fingerprint`, see
+/// `crate::fingerprint`), then `[sum Re E_loc, sum Im E_loc, n]`.
 pub(crate) const ENERGY_SUMS: usize = FINGERPRINT_SUMS + 3;
 /// Values in a fit step's first reduction: the fingerprint, then `[sum -ln P, n]`.
 pub(crate) const FIT_SUMS: usize = FINGERPRINT_SUMS + 2;
 
-/// Writes the fingerprint's values ([`FINGERPRINT_SUMS`]) into `out`.
-pub(crate) fn fingerprint_values(fingerprint: u64, out: &mut [f64]) {
-    out[0] = 1.0;
-    for k in 0..3 {
-        let limb = ((fingerprint >> (16 * k)) & 0xffff) as f64;
-        out[1 + 2 * k] = limb;
-        out[2 + 2 * k] = limb * limb;
-    }
-}
-
 /// Refuses reduced fingerprint values whose processes did not all have the same settings
 /// (`InvalidArgument`, on every process alike).
 pub(crate) fn check_fingerprint(sums: &[f64]) -> Result<()> {
-    // Whole numbers below 2^53 are exact, and so are their products as u128.
-    let whole = |x: f64| (0.0..9.007_199_254_740_992e15).contains(&x) && x.fract() == 0.0;
-    if !sums[..FINGERPRINT_SUMS].iter().all(|&x| whole(x)) {
-        return Err(Error::numerical(
+    match compare_fingerprints(sums) {
+        Fingerprints::Agree => Ok(()),
+        Fingerprints::NotWhole => Err(Error::numerical(
             "the allreduce returned settings fingerprints that are not whole numbers: the hook does not sum",
-        ));
+        )),
+        Fingerprints::Differ => Err(Error::invalid(
+            "the processes train with different model shapes, lattices or optimiser \
+             settings (their fingerprints differ in the step's first reduction): give \
+             every process the same model config and the same optimiser settings",
+        )),
     }
-    let processes = sums[0] as u128;
-    for k in 0..3 {
-        let (sum, squares) = (sums[1 + 2 * k] as u128, sums[2 + 2 * k] as u128);
-        if processes * squares != sum * sum {
-            return Err(Error::invalid(
-                "the processes train with different model shapes, lattices or optimiser \
-                 settings (their fingerprints differ in the step's first reduction): give \
-                 every process the same model config and the same optimiser settings",
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// The reduction hook of a driver; without one every sum is this process's own.
@@ -69,7 +48,7 @@ impl Reduction {
     /// Sums `buf` over processes through the host's reduction, if any.
     pub fn sum(&mut self, buf: &mut [f64]) -> Result<()> {
         if let Some(f) = self.hook.as_mut() {
-            f(buf).map_err(|msg| {
+            crate::cancel::outside(|| f(buf)).map_err(|msg| {
                 Error::new(
                     ErrorKind::Callback,
                     format!(
@@ -78,6 +57,9 @@ impl Reduction {
                     ),
                 )
             })?;
+            if crate::cancel::cancelled_elsewhere(buf) {
+                return Err(crate::cancel::cancelled_on_another_process());
+            }
             if buf.iter().any(|x| !x.is_finite()) {
                 return Err(Error::numerical("allreduce returned a non-finite value"));
             }
@@ -138,11 +120,16 @@ impl Reduction {
 
     /// Fails a step that this process cannot take (e.g. memory refused) together with the
     /// others: joins the step's first reduction, of `len` values whose last is the sample
-    /// count `n`, with non-finite sums that every process sees, then returns `error`.
+    /// count `n`, with non-finite sums that every process sees, then returns `error`. A
+    /// cancellation fills every value with +inf, the count too, so that every process
+    /// returns `Cancelled` (`crate::cancel::failure_fill`).
     pub fn fail_together(&mut self, len: usize, n: usize, error: Error) -> Error {
-        let mut sums = [f64::NAN; ENERGY_SUMS];
+        let fill = crate::cancel::failure_fill(&error);
+        let mut sums = [fill; ENERGY_SUMS];
         let first = &mut sums[..len];
-        first[len - 1] = n as f64;
+        if fill.is_nan() {
+            first[len - 1] = n as f64;
+        }
         // The reduction's own verdict (non-finite) is expected; this process reports `error`.
         let _ = self.sum(first);
         error

@@ -18,13 +18,19 @@ impl Vmc {
     /// seed and the step index), then [`Vmc::step_on_samples`]. A NaN or Inf anywhere, or a
     /// failing reduction, returns an error and leaves the parameters and the optimiser state
     /// unchanged.
+    /// [`Vmc::cancel_token`] stops it at the next chunk boundary (`Cancelled`).
     pub fn step(&mut self, model: &mut Model, h: &Hamiltonian) -> Result<VmcStats> {
+        self.cancellable(|v| v.run_step(model, h))
+    }
+
+    /// [`Vmc::step`] inside its cancellation scope.
+    fn run_step(&mut self, model: &mut Model, h: &Hamiltonian) -> Result<VmcStats> {
         let start = Instant::now();
         let ns = self.config.n_samples as usize;
         // Every refusal before the first reduction (model, operator, memory) joins it, so
         // that the other processes fail this step too instead of waiting there.
-        let ready = self
-            .check_model(model)
+        let ready = crate::cancel::check()
+            .and_then(|()| self.check_model(model))
             .and_then(|()| check_operator(model, h))
             .and_then(|()| h.try_compiled().map(drop))
             .and_then(|()| self.workspace.prepare_samples(ns, model.num_sites()));
@@ -58,9 +64,20 @@ impl Vmc {
         configs: &[u8],
         log_psi: &[Complex64],
     ) -> Result<VmcStats> {
+        self.cancellable(|v| v.run_step_on_samples(model, h, configs, log_psi))
+    }
+
+    /// [`Vmc::step_on_samples`] inside its cancellation scope.
+    fn run_step_on_samples(
+        &mut self,
+        model: &mut Model,
+        h: &Hamiltonian,
+        configs: &[u8],
+        log_psi: &[Complex64],
+    ) -> Result<VmcStats> {
         let ns = log_psi.len();
-        let ready = self
-            .check_model(model)
+        let ready = crate::cancel::check()
+            .and_then(|()| self.check_model(model))
             .and_then(|()| check_operator(model, h))
             .and_then(|()| h.try_compiled().map(drop))
             .and_then(|()| match ns {
@@ -315,7 +332,7 @@ pub(super) fn weighted_gradient(
         // A late refusal (the per-chunk gradient buffers' memory): this process joins the
         // gradient's reduction with non-finite sums, so that the others fail there too
         // instead of waiting in a reduction it never joins.
-        grad.fill(f64::NAN);
+        grad.fill(crate::cancel::failure_fill(&e));
         let _ = reduction.sum(grad);
         return Err(e);
     }

@@ -1,8 +1,14 @@
 /* Training from C: Adam and SR to the exact ground energy of an Ising chain; the reduction
  * callback (failing, summing, cleared); save and load of model + optimiser resuming bit for
- * bit; reconstruction from data with rnnwf_fit_step; every bad input.
+ * bit; reconstruction from data with rnnwf_fit_step; a step cancelled from another thread;
+ * every bad input.
  * Usage: test_training SCRATCH_DIR [quick] (quick: short training runs whose accuracy is not
  * checked, for unoptimised builds). Prints "test_training: N checks passed" and exits 0. */
+#define _DEFAULT_SOURCE
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "check.h"
 
 #define PI 3.14159265358979323846
@@ -360,7 +366,8 @@ static void test_callback(void) {
   OK(rnnwf_vmc_step(v, m_cg, h, &stats));
   CHECK(hs.calls > 5); /* 3, 1, 2 np, np, then one per CG iteration */
   CHECK(hs.lens[0] == 10 && hs.lens[1] == 1 && hs.lens[2] == 2 * np && hs.lens[3] == np);
-  CHECK(hs.lens[4] == np + 2); /* a CG product and the two votes */
+  /* a CG product, three votes and the fingerprint of the search direction (7) */
+  CHECK(hs.lens[4] == np + 10);
   rnnwf_vmc_free(v);
   v = new_vmc(vmc_config(RNNWF_OPT_SR, 100, 0.05));
   stats.struct_size = sizeof stats;
@@ -678,6 +685,68 @@ static void test_step_refusals(void) {
   rnnwf_hamiltonian_free(h);
 }
 
+/* rnnwf_vmc_cancel from another thread during a step (a long one: many chunks of 256
+ * samples on a 64-site chain) stops it with RNNWF_ERR_CANCELLED, nothing changed; a request
+ * made between steps cancels the next one; rnnwf_vmc_clear_cancel drops one. */
+struct canceller {
+  const rnnwf_vmc *v;
+  unsigned delay_us;
+};
+
+static void *cancel_later(void *arg) {
+  const struct canceller *c = arg;
+  usleep(c->delay_us);
+  OK(rnnwf_vmc_cancel(c->v));
+  return NULL;
+}
+
+static double seconds_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void test_cancel(void) {
+  rnnwf_hamiltonian *h = NULL;
+  OK(rnnwf_hamiltonian_tfim(64, 1, 0, 1.0, 1.0, &h));
+  rnnwf_model *m = chain_model(RNNWF_CELL_GRU, 64, 32, RNNWF_PHASE_NONE, 4);
+  rnnwf_vmc *v = new_vmc(vmc_config(RNNWF_OPT_SGD, 4096, 0.01));
+  rnnwf_vmc_stats stats;
+  stats.struct_size = sizeof stats;
+  EXPECT(rnnwf_vmc_cancel(NULL), RNNWF_ERR_NULL_POINTER);
+  MENTIONS("`v`");
+  EXPECT(rnnwf_vmc_clear_cancel(NULL), RNNWF_ERR_NULL_POINTER);
+  CHECK(strcmp(rnnwf_status_name(RNNWF_ERR_CANCELLED), "RNNWF_ERR_CANCELLED") == 0);
+  double start = seconds_now();
+  OK(rnnwf_vmc_step(v, m, h, &stats));
+  double whole = seconds_now() - start;
+  size_t n0 = 0;
+  double *p0 = get_params(m, &n0);
+  struct canceller c = {v, (unsigned)(whole / 10 * 1e6)};
+  pthread_t thread;
+  CHECK(pthread_create(&thread, NULL, cancel_later, &c) == 0);
+  start = seconds_now();
+  EXPECT(rnnwf_vmc_step(v, m, h, &stats), RNNWF_ERR_CANCELLED);
+  double stopped = seconds_now() - start;
+  CHECK(pthread_join(thread, NULL) == 0);
+  MENTIONS("cancelled");
+  CHECK(stopped < whole / 2);
+  double *p1 = get_params(m, &n0);
+  CHECK(memcmp(p0, p1, n0 * sizeof *p0) == 0);
+  /* Between steps: the next step is cancelled (the request was not lost), then runs. */
+  OK(rnnwf_vmc_cancel(v));
+  EXPECT(rnnwf_vmc_step(v, m, h, &stats), RNNWF_ERR_CANCELLED);
+  OK(rnnwf_vmc_cancel(v));
+  OK(rnnwf_vmc_clear_cancel(v));
+  OK(rnnwf_vmc_step(v, m, h, &stats));
+  CHECK(stats.step == 1);
+  free(p0);
+  free(p1);
+  rnnwf_vmc_free(v);
+  rnnwf_model_free(m);
+  rnnwf_hamiltonian_free(h);
+}
+
 /* SR + Adam: Adam applied to the natural gradient, so its first step moves no parameter by
  * more than the learning rate (|m/sqrt(v)| <= 1), unlike SGD after SR; SR + SGD is
  * RNNWF_OPT_SR exactly; fit_step refuses SR. */
@@ -751,6 +820,7 @@ int main(int argc, char **argv) {
   test_config();
   test_bad_config();
   test_step_refusals();
+  test_cancel();
   test_callback();
   test_checkpoints();
   test_fit_step();

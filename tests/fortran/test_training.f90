@@ -471,6 +471,21 @@ contains
     call v%step(narrow, h, st, stat, errmsg)
     call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'rnnwf_vmc_step', 'other model')
 
+    ! A cancellation request made between steps cancels the next step, which changes
+    ! nothing and consumes it; clear_cancel drops one.
+    call m%get_params(before)
+    call v%cancel()
+    call v%step(m, h, st, stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_CANCELLED, 'cancelled', 'cancelled step')
+    call m%get_params(after)
+    call check(all(eq(after, before)), 'unchanged after a cancelled step')
+    call v%step(m, h, st)
+    call check(st%step == 4, 'the cancelled step did not count; the request was consumed')
+    call v%cancel()
+    call v%clear_cancel()
+    call v%step(m, h, st)
+    call check(st%step == 5, 'clear_cancel dropped the request')
+
     ! fit_step: the likelihood of a Neel pattern falls under Adam.
     call chain_model(fit, sites, 8, 5)
     do k = 1, sites

@@ -2,11 +2,12 @@
  *
  * 1. A reduction on rank 1 that perturbs its sums in the last bits (an MPI whose allreduce
  *    is not bit-identical across ranks), from the second reduction of each step on: SR by
- *    conjugate gradient must still stop, or fail, at the same iteration on every rank, so
- *    every rank makes the same number of reductions, returns the same status, and the job
- *    neither hangs nor dies of mismatched messages (MPI_ERR_TRUNCATE). (Here the ranks'
- *    iterates drift apart until the curvature turns negative near iteration 30, and every
- *    step fails with RNNWF_ERR_NUMERICAL on both ranks together.)
+ *    conjugate gradient must stop at the same iteration on every rank, so every rank makes
+ *    the same number of reductions and the job neither hangs nor dies of mismatched
+ *    messages (MPI_ERR_TRUNCATE); and every step succeeds on both ranks, which agree on the
+ *    energy and the parameters to rounding. (Before the CG averaged the ranks' directions
+ *    once they differ, the iterates drifted apart until the curvature turned negative near
+ *    iteration 30, and every step failed with RNNWF_ERR_NUMERICAL on both ranks.)
  * 2. Rank 1 alone under an address-space limit that holds the samples and local energies but
  *    not the gradient pass's tape (one row of a 2^17-site chain: well over the headroom):
  *    its memory refusal comes after the step's first reductions. Rank 1 returns
@@ -14,6 +15,10 @@
  *    with NaN), both within seconds; with the limit lifted, a good step succeeds on both
  *    with both ranks' samples. For SGD (the weighted gradient) and SR (per-sample
  *    derivatives).
+ * 3. rnnwf_vmc_cancel on rank 1 alone, called by its hook right after a reduction inside a
+ *    step (in the gradient pass, and inside SR's conjugate gradient): both ranks return
+ *    RNNWF_ERR_CANCELLED after the same reductions, the model unchanged, and the next step
+ *    succeeds on both.
  *
  * Build and run (tests/mpi.rs does):
  *   mpicc -std=c11 -Iinclude tests/mpi/late_failure.c -Ltarget/release -lrnnwf \
@@ -26,6 +31,7 @@
 #include "rnnwf.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,9 +43,12 @@
 
 #include "check.h"
 
-/* Reductions made in the current step, and whether rank 1 perturbs them. */
+/* Reductions made in the current step, whether rank 1 perturbs them, and after which of
+ * them (from 1; 0 = never) rank 1 cancels the step of `cancelled`. */
 static long calls = 0;
 static int perturb = 0;
+static long cancel_after = 0;
+static const rnnwf_vmc *cancelled = NULL;
 
 static int32_t sum_over_ranks(double *buf, size_t len, void *user_data) {
   (void)user_data;
@@ -53,6 +62,7 @@ static int32_t sum_over_ranks(double *buf, size_t len, void *user_data) {
     for (size_t i = 0; i < len; i++) buf[i] *= 1.0 + 0x1p-52;
   }
   calls++;
+  if (rank == 1 && calls == cancel_after) OK(rnnwf_vmc_cancel(cancelled));
   return 0;
 }
 
@@ -123,11 +133,28 @@ static void perturbed_sums(void) {
     int32_t statuses[64];
     MPI_Allgather(&status, 1, MPI_INT32_T, statuses, 1, MPI_INT32_T, MPI_COMM_WORLD);
     for (int r = 0; r < ranks; r++) CHECK(statuses[r] == statuses[0]);
-    /* The ranks' CG iterates drift apart from the perturbed sums on: the solve may fail,
-     * but then on every rank at the same reduction. */
-    CHECK(status == RNNWF_OK || status == RNNWF_ERR_NUMERICAL);
-    if (status == RNNWF_OK) CHECK(stats.energy.n == (uint64_t)ranks * SAMPLES);
+    CHECK(status == RNNWF_OK);
+    CHECK(stats.sr_solver == RNNWF_SR_SOLVER_CG);
+    CHECK(stats.energy.n == (uint64_t)ranks * SAMPLES);
+    /* The ranks agree to rounding: rank 1's sums are off by 1 ulp. */
+    double energy = stats.energy.mean_re;
+    MPI_Bcast(&energy, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    CHECK(fabs(stats.energy.mean_re - energy) <= 1e-12 * fabs(energy));
   }
+  size_t np = 0;
+  OK(rnnwf_model_num_params(m, &np));
+  double *mine = malloc(np * sizeof *mine), *first = malloc(np * sizeof *first);
+  CHECK(mine != NULL && first != NULL);
+  OK(rnnwf_model_get_params(m, mine, np));
+  memcpy(first, mine, np * sizeof *mine);
+  CHECK(np <= INT_MAX);
+  MPI_Bcast(first, (int)np, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+  double most = 0.0;
+  for (size_t i = 0; i < np; i++) most = fmax(most, fabs(mine[i] - first[i]));
+  if (rank == 1) printf("rank 1: parameters within %.3g of rank 0's after 8 SR steps\n", most);
+  CHECK(most < 1e-9);
+  free(mine);
+  free(first);
   perturb = 0;
   rnnwf_vmc_free(v);
   rnnwf_hamiltonian_free(h);
@@ -184,6 +211,39 @@ static void late_memory_refusal(uint32_t optimizer, const char *what) {
   rnnwf_model_free(m);
 }
 
+/* Part 3: rank 1 cancels a step from its hook, after reduction `after` of the step. */
+static void cancel_on_one_rank(uint32_t optimizer, long after, const char *what) {
+  enum { SITES = 8, SAMPLES = 64 };
+  rnnwf_model *m = chain(SITES, 8);
+  rnnwf_hamiltonian *h = NULL;
+  OK(rnnwf_hamiltonian_tfim(SITES, 1, 0, 1.0, 1.0, &h));
+  rnnwf_vmc *v = driver(optimizer, SAMPLES);
+  size_t np = 0;
+  OK(rnnwf_model_num_params(m, &np));
+  double *before = malloc(np * sizeof *before), *now = malloc(np * sizeof *now);
+  CHECK(before != NULL && now != NULL);
+  OK(rnnwf_model_get_params(m, before, np));
+  cancelled = v;
+  cancel_after = after;
+  rnnwf_vmc_stats stats;
+  rnnwf_status status = timed_step(what, v, m, h, &stats);
+  cancel_after = 0;
+  CHECK(status == RNNWF_ERR_CANCELLED);
+  /* Rank 1 joined the very next reduction with its request. */
+  CHECK(calls == after + 1);
+  OK(rnnwf_model_get_params(m, now, np));
+  CHECK(memcmp(before, now, np * sizeof *now) == 0);
+  status = timed_step("the next step", v, m, h, &stats);
+  CHECK(status == RNNWF_OK);
+  CHECK(stats.step == 0);
+  CHECK(stats.energy.n == (uint64_t)ranks * SAMPLES);
+  free(before);
+  free(now);
+  rnnwf_vmc_free(v);
+  rnnwf_hamiltonian_free(h);
+  rnnwf_model_free(m);
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -194,6 +254,10 @@ int main(int argc, char **argv) {
   perturbed_sums();
   late_memory_refusal(RNNWF_OPT_SGD, "SGD step with rank 1 out of memory late");
   late_memory_refusal(RNNWF_OPT_SR, "SR step with rank 1 out of memory late");
+  /* A step reduces the energy sums and their variance first; SR then the mean
+   * log-derivatives and the force before its conjugate gradient. */
+  cancel_on_one_rank(RNNWF_OPT_SGD, 2, "SGD step cancelled on rank 1 in the gradient pass");
+  cancel_on_one_rank(RNNWF_OPT_SR, 6, "SR step cancelled on rank 1 in the conjugate gradient");
   MPI_Barrier(MPI_COMM_WORLD);
   if (rank == 0) printf("late_failure: %d checks passed\n", checks);
   MPI_Finalize();

@@ -161,3 +161,59 @@ def test_exiting_after_ctrl_c_does_not_free_a_handle_under_its_call():
         assert "KeyboardInterrupt" in done.stderr
         assert "panic" not in done.stderr and "backtrace" not in done.stderr, done.stderr
         assert done.returncode in (1, 130, -signal.SIGINT), (done.returncode, done.stderr)
+
+
+def _long_step_setup():
+    """A model and a driver whose step takes a good while (many chunks of 256 samples)."""
+    h = rnnwf.Hamiltonian.tfim(64)
+    return rnnwf.Model(lx=64, hidden=32, seed=1), rnnwf.Vmc(n_samples=4096, seed=3), h
+
+
+@pytest.mark.parametrize("kind", ["step", "fit_step"])
+def test_ctrl_c_inside_a_single_step_cancels_it_with_nothing_changed(kind):
+    # A real SIGINT while the main thread is inside the C step: the step stops at its next
+    # chunk boundary (KeyboardInterrupt long before it would have ended), the model and the
+    # step counter are as before it, and the next step runs in full (no stale request).
+    model, vmc, h = _long_step_setup()
+    data = np.zeros((4096, 64), dtype=np.uint8)
+
+    def one_step():
+        return vmc.step(model, h) if kind == "step" else vmc.fit_step(model, data)
+
+    t0 = time.monotonic()
+    one_step()
+    whole = time.monotonic() - t0
+    before = model.get_params()
+    _interrupt_after(whole / 10)
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        one_step()
+    stopped = time.monotonic() - t0
+    assert stopped < whole / 2, f"stopped after {stopped:.2f} s; a whole step takes {whole:.2f} s"
+    np.testing.assert_array_equal(model.get_params(), before)
+    if kind == "step":
+        assert vmc.step(model, h).step == 1  # counted from 0: the cancelled step left no trace
+    else:
+        one_step()
+    assert not np.array_equal(model.get_params(), before)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.set_wakeup_fd(-1) == -1  # the wakeup fd is given back
+
+
+def test_ctrl_c_inside_a_step_of_run_stops_the_run_at_once(tmp_path):
+    # The run's first step is cancelled: KeyboardInterrupt long before the step would end,
+    # the model as before the run, nothing logged.
+    model, vmc, h = _long_step_setup()
+    t0 = time.monotonic()
+    vmc.step(model, h)
+    whole = time.monotonic() - t0
+    after_one = model.get_params()
+    _interrupt_after(whole / 10)
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        vmc.run(model, h, steps=5, progress=False, log=tmp_path / "log.jsonl")
+    assert time.monotonic() - t0 < whole / 2
+    np.testing.assert_array_equal(model.get_params(), after_one)
+    log = tmp_path / "log.jsonl"
+    assert not log.exists() or log.read_text() == ""
+

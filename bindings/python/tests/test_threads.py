@@ -281,3 +281,40 @@ def test_closing_the_model_or_vmc_during_a_step_waits_for_it():
         assert outcomes[0].step == 0 and target.closed
         with pytest.raises(rnnwf.ClosedError, match=f"this {type(target).__name__} is closed"):
             v.step(m, h)
+
+
+def test_a_hook_reading_a_model_does_not_deadlock_with_a_queued_writer():
+    # Thread A steps model 1 on h; its reduction hook reads model 2. Thread B steps model 2
+    # on h (taking model 2, then h: model 2 comes first in the global order), and thread C
+    # waits to change h. B holds model 2 and waits for h, C waits for A's read of h, A's hook
+    # waits for model 2: a cycle, before reads by a thread holding other handles entered
+    # past queued writers. Now B joins A's read of h, steps, and A's hook gets model 2.
+    h = rnnwf.Hamiltonian.tfim(4)
+    models = [rnnwf.Model(lx=4, hidden=4, seed=s) for s in range(8)]
+    m2 = min((m for m in models if id(m) < id(h)), key=id, default=None)
+    if m2 is None:
+        pytest.skip("no model allocated below the operator here")
+    m1 = next(m for m in models if m is not m2)
+    v1, v2 = rnnwf.Vmc(n_samples=16), rnnwf.Vmc(n_samples=16, seed=2)
+    terms = h.num_terms
+    threads: dict = {}
+    read: list = []
+
+    def hook(buf):
+        if read:
+            return
+        threads["C"] = _run_in_thread(lambda: h.add_term(0.5, "Z", [0]))
+        _until(lambda: _queued(h, True) == 1, "C to wait for h")
+        threads["B"] = _run_in_thread(lambda: v2.step(m2, h).step)
+        _until(lambda: m2._exclusive or threads["B"][1], "B to take model 2")
+        read.append(m2.num_params)
+
+    v1.set_allreduce(hook)
+    a, a_out = _run_in_thread(lambda: v1.step(m1, h).step)
+    _join(a)
+    for t, _ in threads.values():
+        _join(t)
+    assert a_out == [0] and threads["B"][1] == [0], (a_out, threads["B"][1])
+    assert threads["C"][1] == [None]
+    assert read == [m2.num_params]
+    assert h.num_terms == terms + 1

@@ -76,6 +76,24 @@ The seed of the following steps' samples: each MPI rank its own, also again afte
 set_seed!(v::Vmc, seed::Integer) = (check(rnnwf_vmc_set_seed(v, UInt64(seed))); v)
 
 """
+    cancel!(v)
+
+Asks the step running on `v` (from another task or thread) to stop at its next chunk
+boundary: it throws `RnnwfError` with `RNNWF_ERR_CANCELLED`, with the model and the
+optimiser as before it. The request stays pending until a step is cancelled by it or
+`clear_cancel!(v)`: made between steps, it cancels the next one. Under MPI every rank's
+step is cancelled together.
+"""
+cancel!(v::Vmc) = (check(rnnwf_vmc_cancel(v)); v)
+
+"""
+    clear_cancel!(v)
+
+Drops a pending cancellation request of `v` (see `cancel!`).
+"""
+clear_cancel!(v::Vmc) = (check(rnnwf_vmc_clear_cancel(v)); v)
+
+"""
     set_temperature!(v, t)
 
 The annealing temperature of the following steps (0: plain VMC).

@@ -357,6 +357,13 @@ end
         before = get_params(m)
         @test throws_rnnwf(() -> step!(v, m, Hamiltonian(4)), R.RNNWF_ERR_INVALID_ARGUMENT, "rnnwf_vmc_step")
         @test get_params(m) == before && step!(v, m, h).step == 3
+        # A request between steps cancels the next step (nothing changed) and is consumed;
+        # clear_cancel! drops one.
+        before = get_params(m)
+        @test cancel!(v) === v
+        @test throws_rnnwf(() -> step!(v, m, h), R.RNNWF_ERR_CANCELLED, "cancelled")
+        @test get_params(m) == before && step!(v, m, h).step == 4
+        @test clear_cancel!(cancel!(v)) === v && step!(v, m, h).step == 5
         @test throws_rnnwf(() -> step!(v, Model(lx = 6, hidden = 4, seed = 2), h),
                            R.RNNWF_ERR_INVALID_ARGUMENT, "rnnwf_vmc_step")
 

@@ -14,15 +14,22 @@ calls at once, waits for the running ones to return, then frees the handle: a ha
 never freed under a call. A thread that calls back into a handle its own running call
 holds in a conflicting way (a reduction hook that steps, closes or re-configures its Vmc)
 gets ReentryError instead of a deadlock or a crash.
+
+A call takes its handles one at a time in one global order, so two calls cannot wait on
+each other; a reduction hook's calls break that order (they run inside a call that holds
+its handles), so a read by a thread that already holds uses of other handles does not queue
+behind waiting writers while the handle has only readers: it could otherwise wait for a
+writer that waits for a reader that waits for this thread.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import weakref
 from collections import deque
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, ContextManager, Iterable, TypeVar
 
 from ._constants import ERR_NULL_POINTER, ERR_UNSUPPORTED
 from ._errors import Error, check, error, invalid, last_error
@@ -96,12 +103,20 @@ class Handle:
 
     def _acquire(self, exclusive: bool, what: str) -> None:
         me = threading.get_ident()
+        holding = _uses_held() > 0  # of other handles: a use of this one is re-entry
         with self._cond:
             if self.closed:
                 self._refuse_closed(what)
             if self._check_reentry(exclusive, what):
                 # A nested read by a thread already in: at once, even past a queued writer,
                 # which waits for this thread's outer use anyway (queueing would deadlock).
+                self._shared += 1
+            elif holding and not exclusive and not self._exclusive:
+                # A read by a thread that holds other handles joins the running readers at
+                # once, past queued writers: waiting behind a writer that waits for those
+                # readers, while holding a handle one of them waits for (a reduction hook
+                # reading it), would close a cycle. Writers still enter when the readers
+                # are gone; only reads made while holding other handles overtake them.
                 self._shared += 1
             else:
                 ticket = _Ticket(exclusive)
@@ -122,6 +137,7 @@ class Handle:
                 else:
                     self._shared += 1
             self._holders[me] = self._holders.get(me, 0) + 1
+        _held.uses = _uses_held() + 1
 
     def _may_enter(self, ticket: "_Ticket") -> bool:
         """Under the lock: whether ``ticket``, first in line, may take its use now. Only the
@@ -145,6 +161,7 @@ class Handle:
             else:
                 del self._holders[me]
             self._cond.notify_all()
+        _held.uses -= 1
 
     def close(self) -> None:
         """Frees the C handle: new calls on this object raise ClosedError at once; calls
@@ -169,7 +186,8 @@ class Handle:
         self.close()
 
 
-# Uses of handles the current thread holds, to run nested calls (from a hook) inline.
+# Calls (n) and uses of handles (uses) the current thread holds: nested calls (from a
+# hook) run inline, and reads while holding other handles do not queue behind writers.
 _held = threading.local()
 
 
@@ -177,11 +195,18 @@ def _holding() -> int:
     return getattr(_held, "n", 0)
 
 
+def _uses_held() -> int:
+    """Uses of handles the current thread holds (in its calls, and by hand in tests)."""
+    return getattr(_held, "uses", 0)
+
+
 def _invoke(fn: str, args: tuple, write: Iterable[Handle], what: str,
-            then: Callable[[int], None] | None = None) -> tuple[int, str]:
+            then: Callable[[int], None] | None = None,
+            during: Callable[[], ContextManager[Any]] | None = None) -> tuple[int, str]:
     """Holds the uses, calls ``fn`` with each Handle in ``args`` replaced by its pointer,
     and returns the status with this thread's error message (rnnwf_last_error is per
-    thread)."""
+    thread). ``during()``, if given, is a context entered around the C call, under the
+    uses."""
     writers = {id(h) for h in write}
     handles = {id(a): a for a in args if isinstance(a, Handle)}
     for h in write:
@@ -195,7 +220,8 @@ def _invoke(fn: str, args: tuple, write: Iterable[Handle], what: str,
             h._acquire(id(h) in writers, what)
             taken.append(h)
         c_args = [a._handle if isinstance(a, Handle) else a for a in args]
-        status = getattr(lib, fn)(*c_args)
+        with during() if during is not None else contextlib.nullcontext():
+            status = getattr(lib, fn)(*c_args)
         if then is not None:
             then(status)  # still under the uses
         return status, (last_error() if status != 0 else "")
@@ -207,11 +233,13 @@ def _invoke(fn: str, args: tuple, write: Iterable[Handle], what: str,
 
 def call(fn: str, *args: Any, write: Iterable[Handle] = (), what: str = "",
          raw: bool = False, interruptible: bool = False,
-         then: Callable[[int], None] | None = None) -> int:
+         then: Callable[[int], None] | None = None,
+         during: Callable[[], ContextManager[Any]] | None = None) -> int:
     """Calls the C function named ``fn`` with ``args`` under the uses its handles need (those in
     ``write`` exclusive, the other Handle arguments shared), and raises its Error unless
     ``raw`` (then the status is returned; the message is this thread's last_error).
-    ``then(status)`` runs right after the C call, while the uses are still held.
+    ``then(status)`` runs right after the C call, while the uses are still held, and the
+    context ``during()`` around it (e.g. a watcher that may cancel it).
 
     ``interruptible``: on the main thread, the call runs on a worker thread while the main
     thread waits, so Ctrl-C (KeyboardInterrupt) is raised at once instead of when the
@@ -221,7 +249,7 @@ def call(fn: str, *args: Any, write: Iterable[Handle] = (), what: str = "",
     what = what or f"{fn}: "
     if not (interruptible and not raw and _holding() == 0
             and threading.current_thread() is threading.main_thread()):
-        status, message = _invoke(fn, args, write, what, then)
+        status, message = _invoke(fn, args, write, what, then, during)
         if not raw and status != 0:
             raise error(status, message)
         return status
@@ -230,7 +258,7 @@ def call(fn: str, *args: Any, write: Iterable[Handle] = (), what: str = "",
 
     def work() -> None:
         try:
-            result.append(_invoke(fn, args, write, what, then))
+            result.append(_invoke(fn, args, write, what, then, during))
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
             result.append(exc)
 

@@ -188,6 +188,9 @@ class _StepBoundary:
             raise KeyboardInterrupt
         self.pending = True
 
+    # Ctrl-C under this handler also cancels the running step (see _ctrl_c).
+    _handler.cancels_rnnwf_steps = True  # type: ignore[attr-defined]
+
     def __enter__(self) -> "_StepBoundary":
         if threading.current_thread() is threading.main_thread() \
                 and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
@@ -202,6 +205,18 @@ class _StepBoundary:
     def __exit__(self, *exc: object) -> None:
         if self.previous is not None:
             signal.signal(signal.SIGINT, self.previous)
+
+
+def _finished(n_steps: Optional[int], budget: Optional[float], done: int, start: float,
+              history: "History") -> bool:
+    """Whether the run has used its steps or its time (then ``history.stopped`` says which)."""
+    if n_steps is not None and done >= n_steps:
+        history.stopped = "steps"
+        return True
+    if budget is not None and time.monotonic() - start >= budget:
+        history.stopped = "minutes"
+        return True
+    return False
 
 
 def _budget(steps: Any, minutes: Any) -> tuple[Optional[int], Optional[float]]:
@@ -277,18 +292,15 @@ def run(
         while True:
             try:
                 boundary.check()
+                # Ctrl-C during the step cancels it, with nothing changed.
+                stats = None if _finished(n_steps, budget, done, start, history) \
+                    else vmc.step(model, hamiltonian)
             except KeyboardInterrupt:
                 if checkpoint is not None and done % checkpoint_every != 0:
                     save_checkpoint(checkpoint, model, vmc)
                 raise
-            elapsed = time.monotonic() - start
-            if n_steps is not None and done >= n_steps:
-                history.stopped = "steps"
+            if stats is None:
                 break
-            if budget is not None and elapsed >= budget:
-                history.stopped = "minutes"
-                break
-            stats = vmc.step(model, hamiltonian)
             done += 1
             e = stats.energy
             row = {

@@ -10,7 +10,8 @@ import numpy.typing as npt
 
 from ._arrays import configs_in, count, ptr, real
 from ._config import config_dict, make_config, sized
-from ._constants import ERR_BUFFER_SIZE, ERR_CALLBACK
+from ._constants import ERR_BUFFER_SIZE, ERR_CALLBACK, ERR_CANCELLED
+from ._ctrl_c import CancelOnCtrlC
 from ._errors import Error, error, invalid_type, last_error
 from ._handle import Handle, c_string, call, new_handle
 from ._native import ffi, lib
@@ -142,17 +143,22 @@ class Vmc(Handle):
 
     def _stepping(self, fn: str, *args: Any) -> None:
         """Calls the stepping C function ``fn(self, model, ...)`` with the Vmc and the model
-        exclusive, and raises its Error, naming what the hook raised."""
+        exclusive, and raises its Error, naming what the hook raised; KeyboardInterrupt when
+        Ctrl-C (or, under MPI, another process's) cancelled the step, with nothing changed."""
         thrown: list[BaseException | None] = [None]
 
         def take(status: int) -> None:  # under the uses: the hook cannot be replaced yet
             if self._hook is not None:
                 thrown[0], self._hook.exception = self._hook.exception, None
 
-        status = call(fn, self, *args, write=(self, args[0]), raw=True, then=take)
+        # Ctrl-C during the step cancels it (_ctrl_c): nothing changes.
+        status = call(fn, self, *args, write=(self, args[0]), raw=True, then=take,
+                      during=lambda: CancelOnCtrlC(self._handle))
         if status == 0:
             return
         message, cause = last_error(), thrown[0]
+        if status == ERR_CANCELLED:
+            raise KeyboardInterrupt(message)
         if status == ERR_CALLBACK and cause is not None:
             message += f" (the hook raised {type(cause).__name__}: {cause})"
         raise error(status, message) from cause
@@ -218,9 +224,10 @@ class Vmc(Handle):
           running them on with the same ``log`` makes it read as one run.
 
         A failing step raises its Error; the log then holds every step before it.
-        Ctrl-C (on the main thread, with Python's default SIGINT handler) takes effect at
-        the end of the running step: that step is logged and checkpointed, then
-        KeyboardInterrupt is raised, with the model at the last completed step.
+        Ctrl-C (on the main thread, with Python's default SIGINT handler) cancels the
+        running step at its next chunk boundary (nothing of it is kept); a Ctrl-C too late
+        for that step's checks stops the run after it. Either way KeyboardInterrupt is
+        raised with the model, the log and the checkpoint at the last completed step.
         """
         return driver.run(self, model, hamiltonian, steps=steps, minutes=minutes, log=log,
                           progress=progress, callback=callback, reference=reference,
