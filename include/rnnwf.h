@@ -414,7 +414,9 @@ size_t rnnwf_last_error(char *buf, size_t len);
 // "RNNWF_UNKNOWN_STATUS" for a value that is not a code. Never NULL; never free it.
 const char *rnnwf_status_name(rnnwf_status s);
 
-// Sets the number of threads every later call in this process uses; 0 means all cores.
+// Sets the number of threads every later call in this process uses; 0 means the default:
+// the environment variable RNNWF_NUM_THREADS when it holds a count from 1 to 1024, else
+// all cores (the default is also what calls use before any call of this function).
 // Results never depend on it: a seed gives the same samples for any thread count.
 //
 // The threads form one pool that every call shares, also calls made at the same time from

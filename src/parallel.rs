@@ -49,14 +49,25 @@ fn state() -> MutexGuard<'static, PoolState> {
     POOL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// `n` with 0 resolved to the number of cores.
+/// The variable that sets the default thread count, read when a count of 0 is resolved.
+pub const THREADS_VARIABLE: &str = "RNNWF_NUM_THREADS";
+
+/// `n` with 0 resolved to the default: `RNNWF_NUM_THREADS` when it holds a count from 1 to
+/// [`MAX_THREADS`] (as OMP_NUM_THREADS does for OpenMP codes, so that a job script sets it
+/// for every library call), otherwise the number of cores.
 fn resolve(n: usize) -> usize {
-    match n {
-        0 => std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1),
-        n => n,
+    if n != 0 {
+        return n;
     }
+    let from_variable = std::env::var(THREADS_VARIABLE)
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&t| (1..=MAX_THREADS).contains(&t));
+    from_variable.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    })
 }
 
 fn build_engine(threads: usize) -> Result<Engine> {
@@ -71,13 +82,14 @@ fn build_engine(threads: usize) -> Result<Engine> {
     })
 }
 
-/// Sets the threads every later call in this process uses; 0 means all cores. Builds the
+/// Sets the threads every later call in this process uses; 0 means the default
+/// (`RNNWF_NUM_THREADS`, else all cores). Builds the
 /// pool now, so that a failure to start threads is reported here: then the previous count
 /// and pool stay in force. Refuses more than [`MAX_THREADS`].
 pub fn set_num_threads(n: usize) -> Result<()> {
     if n > MAX_THREADS {
         return Err(Error::invalid(format!(
-            "{n} threads is more than the {MAX_THREADS} allowed (0 means all cores)"
+            "{n} threads is more than the {MAX_THREADS} allowed (0 means the default)"
         )));
     }
     let threads = resolve(n);
@@ -92,7 +104,12 @@ pub fn set_num_threads(n: usize) -> Result<()> {
 
 /// The thread count in force, with 0 resolved to the number of cores.
 pub fn num_threads() -> usize {
-    resolve(state().requested)
+    let state = state();
+    // The pool's own count once built: the variable is read when the pool is made.
+    match &state.engine {
+        Some(engine) => engine.pool.current_num_threads(),
+        None => resolve(state.requested),
+    }
 }
 
 /// The engine in force, built on first use; `None` if the operating system refuses to start

@@ -448,3 +448,33 @@ fn transfer_2d_starts_from_a_saved_model() {
     let log = stop_and_resume(&exe, "resume-start-from", &args, &[3]);
     assert_eq!(log.len(), 5, "{log:?}");
 }
+
+/// `RNNWF_NUM_THREADS` is the thread count when the program sets none: train_2d prints the
+/// count in force.
+#[test]
+fn the_thread_variable_sets_the_default_count() {
+    let exe = rust_example("train_2d");
+    for threads in ["1", "3"] {
+        let out = Command::new(&exe)
+            .args([
+                "--lx",
+                "2",
+                "--ly",
+                "2",
+                "--steps",
+                "0",
+                "--final-samples",
+                "16",
+            ])
+            .args([
+                "--out",
+                scratch_dir(&format!("threads-{threads}")).to_str().unwrap(),
+            ])
+            .env("RNNWF_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{stdout}{stderr}");
+        assert!(stdout.contains(&format!(" {threads} threads")), "{stdout}");
+    }
+}
