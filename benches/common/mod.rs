@@ -114,3 +114,28 @@ impl GemmCeiling {
         (threads * reps) as f64 * 2.0 * (m * k * n) as f64 / t / 1e9
     }
 }
+
+/// CPU seconds this process has run on all its threads, from the kernel's per-thread
+/// scheduler counters (nanoseconds): on a loaded machine, the cost of a call is its CPU
+/// time, not its wall time. Linux only.
+pub fn cpu_seconds() -> f64 {
+    let tasks = std::fs::read_dir("/proc/self/task").expect("/proc/self/task (Linux)");
+    let nanos: u64 = tasks
+        .map(|task| {
+            let path = task.expect("a task entry").path().join("schedstat");
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            text.split_whitespace()
+                .next()
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(0)
+        })
+        .sum();
+    nanos as f64 * 1e-9
+}
+
+/// CPU seconds of one run of `f` (every thread of the process).
+pub fn cpu_time(f: impl FnOnce()) -> f64 {
+    let start = cpu_seconds();
+    f();
+    cpu_seconds() - start
+}
