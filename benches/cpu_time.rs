@@ -5,8 +5,11 @@
 //! CALL one of `sample`, `logpsi`, `eloc` (local energies of the open transverse-field Ising
 //! chain, J = h = 1), PRECISION `f64` or `f32`, BATCH 1024 unless given: the GRU chain's call
 //! `CALLS` times after one warm-up sample. Prints the CPU seconds per call (all threads,
-//! from /proc/self/stat, so Linux only, at its 10 ms resolution: give enough calls).
+//! `common::cpu_seconds`, Linux's process CPU clock).
 
+mod common;
+
+use common::cpu_seconds;
 use rnnwf::{CellKind, Complex64, Hamiltonian, Model, ModelConfig, Precision};
 
 fn main() {
@@ -53,14 +56,4 @@ fn main() {
         .unwrap();
     }
     println!("{:.6}", (cpu_seconds() - start) / calls as f64);
-}
-
-/// User and system CPU seconds of the whole process so far.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat (Linux)");
-    // The fields after the command name, which is in parentheses and may hold spaces.
-    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
-    let ticks = |i: usize| fields[i].parse::<f64>().unwrap();
-    // utime and stime, in the kernel's USER_HZ ticks (100 per second on Linux).
-    (ticks(11) + ticks(12)) / 100.0
 }

@@ -151,3 +151,10 @@ pub fn cpu_and_wall(repeats: usize, mut f: impl FnMut()) -> (f64, f64) {
         .unzip();
     (median(cpu), median(wall))
 }
+
+/// CPU seconds of one run of `f` (every thread of the process).
+pub fn cpu_time(f: impl FnOnce()) -> f64 {
+    let start = cpu_seconds();
+    f();
+    cpu_seconds() - start
+}
