@@ -462,7 +462,11 @@ fn the_thread_variable_sets_the_default_count() {
                 "--ly",
                 "2",
                 "--steps",
-                "0",
+                "1",
+                "--samples",
+                "16",
+                "--hidden",
+                "4",
                 "--final-samples",
                 "16",
             ])

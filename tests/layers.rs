@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 /// `src/` (a file or a directory) is in exactly one.
 const LAYERS: &[&[&str]] = &[
     // Foundations every layer may use: the error type, fallible buffers, settings setters,
-    // the enum tables' type.
-    &["error", "buffer", "settings", "enum_table"],
-    // 1. Kernels, with the thread pool and the random streams beside them.
-    &["kernels", "parallel", "random"],
+    // the enum tables' type, the fingerprint of settings and vectors.
+    &["error", "buffer", "settings", "enum_table", "fingerprint"],
+    // 1. Kernels, with the thread pool, the random streams and cancellation beside them.
+    &["kernels", "parallel", "random", "cancel"],
     // 2. The model.
     &["model"],
     // 3. What is computed on a model, and the operators it is computed with.
