@@ -23,15 +23,13 @@ call, as vmc_step.py:
 For one thread: `taskset -c 0` and
 XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1".
 """
-import argparse
-import statistics
-import time
-
 import jax
 import jax.numpy as jnp
 import netket as nk
 import netket.experimental as nkx
 import optax
+
+import peer
 
 jax.config.update("jax_enable_x64", True)
 
@@ -79,24 +77,11 @@ def step(driver):
 def run(call, repeats):
     """Median CPU and wall seconds of `repeats` calls after one that compiles."""
     jax.block_until_ready(call())
-    cpu, wall = [], []
-    for _ in range(repeats):
-        c, w = time.process_time(), time.perf_counter()
-        jax.block_until_ready(call())
-        cpu.append(time.process_time() - c)
-        wall.append(time.perf_counter() - w)
-    return statistics.median(cpu), statistics.median(wall)
+    return peer.median_seconds(call for _ in range(repeats))
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sites", type=int, default=20)
-    parser.add_argument("--hidden", type=int, default=32)
-    parser.add_argument("--dtype", choices=("float64", "float32"), default="float64")
-    parser.add_argument("--samples", type=int, default=1024)
-    parser.add_argument("--calls", default="sample,adam,minsr")
-    parser.add_argument("--repeats", type=int, default=5)
-    opts = parser.parse_args()
+    opts = peer.parser(__doc__).parse_args()
     calls = make_calls(opts)
     for name in opts.calls.split(","):
         cpu, wall = run(calls[name], opts.repeats)

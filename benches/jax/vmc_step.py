@@ -27,10 +27,7 @@ energies of rnnwf's samples agree to 1e-9, the energies sampled by both agree wi
 error bars, and, at up to 14 sites, the local energies equal (H psi)(s) / psi(s) from the
 dense Hamiltonian and the sampled energy agrees with the exact <psi|H|psi>.
 """
-import argparse
 import ctypes
-import statistics
-import time
 
 import jax
 import jax.numpy as jnp
@@ -38,6 +35,7 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 
 import gru
+import peer
 
 jax.config.update("jax_enable_x64", True)
 
@@ -96,13 +94,8 @@ def run(call, args, repeats):
     """Median CPU and wall seconds of `repeats` calls, compiled first (without running).
     `args(i)` gives the i-th call's arguments; the calls' results feed nothing."""
     call = call.lower(*args(0)).compile()
-    cpu, wall = [], []
-    for i in range(1, repeats + 1):
-        c, w = time.process_time(), time.perf_counter()
-        jax.block_until_ready(call(*args(i)))
-        cpu.append(time.process_time() - c)
-        wall.append(time.perf_counter() - w)
-    return statistics.median(cpu), statistics.median(wall)
+    return peer.median_seconds(
+        (lambda i=i: call(*args(i))) for i in range(1, repeats + 1))
 
 
 def bench(opts):
@@ -233,13 +226,7 @@ def check(opts):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sites", type=int, default=20)
-    parser.add_argument("--hidden", type=int, default=32)
-    parser.add_argument("--dtype", choices=("float64", "float32"), default="float64")
-    parser.add_argument("--samples", type=int, default=1024)
-    parser.add_argument("--calls", default="sample,adam,minsr")
-    parser.add_argument("--repeats", type=int, default=5)
+    parser = peer.parser(__doc__)
     parser.add_argument("--check", metavar="LIB", help="compare with rnnwf's library instead")
     opts = parser.parse_args()
     check(opts) if opts.check else bench(opts)
