@@ -1,11 +1,19 @@
-//! The one matrix product: row-major, contiguous, over `matrixmultiply` (dgemm or sgemm).
+//! The matrix products: row-major and contiguous with small k (a pass's steps) by the
+//! register-blocked kernel of `small_k`, the rest over `matrixmultiply` (dgemm or sgemm).
 
 use super::real::Real;
+use super::small_k::{gemm_small_k, tile_columns, MAX_K};
 
-/// `c[m x n] = beta * c + a[m x k] * b[k x n]`, every matrix row-major and contiguous.
+/// `c[m x n] = beta * c + a[m x k] * b[k x n]`, every matrix row-major and contiguous. Which
+/// kernel computes it depends on k and n only, never on m: a row's result is the same in a
+/// batch of any size.
 pub(crate) fn gemm<F: Real>(m: usize, k: usize, n: usize, a: &[F], b: &[F], beta: F, c: &mut [F]) {
     assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
     if m == 0 || n == 0 {
+        return;
+    }
+    if k <= MAX_K && n >= tile_columns::<F>() {
+        gemm_small_k(m, k, n, a, b, beta, c);
         return;
     }
     // SAFETY: the assert above guarantees every element the strides reach lies inside the

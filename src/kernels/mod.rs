@@ -23,6 +23,7 @@ mod dispatch;
 mod gemm;
 mod heads;
 mod real;
+mod small_k;
 
 pub(crate) use cells::{
     elu_backward, elu_in_place, gru_backward, gru_update, linear_backward, linear_blend,

@@ -41,6 +41,9 @@ pub(crate) trait Real:
     /// e^SCALE x, SCALE in {1, -1, -2}, x already clamped to the range, with fused
     /// multiply-adds when `FUSED` (see `activations`).
     fn exp_scaled<const FUSED: bool, const SCALE: i32>(x: Self) -> Self;
+    /// `self * b + c`, rounded once when `FUSED` (a single instruction only where the code
+    /// is compiled with FMA), else a multiply and an add.
+    fn mul_add_rounded<const FUSED: bool>(self, b: Self, c: Self) -> Self;
     /// The largest |x| for which `exp` is finite and normal; beyond it x is clamped.
     const EXP_CLAMP: Self;
     /// `c += a b` for strided views, into an f64 matrix whose element (i, j) is at
@@ -129,6 +132,14 @@ impl Real for f64 {
     #[inline(always)]
     fn std_ln(self) -> f64 {
         f64::ln(self)
+    }
+    #[inline(always)]
+    fn mul_add_rounded<const FUSED: bool>(self, b: f64, c: f64) -> f64 {
+        if FUSED {
+            f64::mul_add(self, b, c)
+        } else {
+            self * b + c
+        }
     }
     #[inline(always)]
     fn exp_scaled<const FUSED: bool, const SCALE: i32>(x: f64) -> f64 {
@@ -221,6 +232,14 @@ impl Real for f32 {
     #[inline(always)]
     fn std_ln(self) -> f32 {
         f32::ln(self)
+    }
+    #[inline(always)]
+    fn mul_add_rounded<const FUSED: bool>(self, b: f32, c: f32) -> f32 {
+        if FUSED {
+            f32::mul_add(self, b, c)
+        } else {
+            self * b + c
+        }
     }
     #[inline(always)]
     fn exp_scaled<const FUSED: bool, const SCALE: i32>(x: f32) -> f32 {
