@@ -2,8 +2,9 @@
 //! at hidden 16, 32, 64 and 128, N = 20 and 100, in f64 and f32 (docs/performance.md says
 //! how to read the table).
 //!
-//! `cargo bench --bench hot_paths [-- --hidden 32 --sites 20 --precision f32 --repeats 3]`
-//! (each filter may repeat; without one, every value). For each path: the GFLOP/s of the
+//! `cargo bench --bench hot_paths [-- --hidden 32 --sites 20 --precision f32 --repeats 3
+//! --clock cpu]` (each filter may repeat; without one, every value; `--clock cpu` times
+//! paths and ceilings in CPU seconds of the process instead of wall seconds). For each path: the GFLOP/s of the
 //! matrix products it needs (counted below, the useful ones only: no product with the zero
 //! state at the first position, none for the one-hot input), and that rate over what
 //! matrixmultiply (dgemm, or sgemm for f32) reaches with the same threads on the path's
@@ -11,7 +12,7 @@
 //! table gives medians over repeats of those paired ratios.
 
 mod common;
-use common::{median, seconds, GemmCeiling};
+use common::{median, Clock, GemmCeiling};
 use rnnwf::optim::Optimizer;
 use rnnwf::vmc::{Vmc, VmcConfig};
 use rnnwf::{
@@ -121,9 +122,15 @@ fn main() {
     let all_sites = filter("--sites", &[20usize, 100]);
     let precisions = filter("--precision", &["f64".to_string(), "f32".to_string()]);
     let repeats = filter("--repeats", &[3usize])[0];
+    let clock = match filter("--clock", &["wall".to_string()])[0].as_str() {
+        "wall" => Clock::Wall,
+        "cpu" => Clock::Cpu,
+        other => panic!("--clock {other}: wall or cpu"),
+    };
     let threads = rnnwf::num_threads();
     println!(
-        "elementwise kernels: {}, {threads} threads, median of {repeats} paired repeats",
+        "elementwise kernels: {}, {threads} threads, median of {repeats} paired repeats, \
+         {clock:?} clock",
         rnnwf::simd_level_name(),
     );
     println!(
@@ -195,8 +202,8 @@ fn main() {
                 for repeat in 0..=repeats {
                     let seed = repeat as u64;
                     let timed = |path: &mut Path, ceiling: &GemmCeiling, f: &mut dyn FnMut()| {
-                        let c = ceiling.measure(threads);
-                        let t = seconds(f);
+                        let c = ceiling.measure_on(threads, clock);
+                        let t = clock.time(f);
                         // Repeat 0 warms the workspaces up and is not kept.
                         if repeat > 0 {
                             path.push(c, t);
@@ -223,15 +230,15 @@ fn main() {
                     timed(sym, &pass_ceiling, &mut || {
                         symmetric.log_psi(&configs, &mut log_psi).unwrap()
                     });
-                    let c = pass_ceiling.measure(threads);
-                    let rows = seconds(|| {
+                    let c = pass_ceiling.measure_on(threads, clock);
+                    let rows = clock.time(|| {
                         let configs = &configs[..SR_SAMPLES * sites];
                         model.log_psi_grad(configs, &mut derivatives).unwrap()
                     });
                     // The step's gradient stage is these derivatives (of its own samples, at
                     // the same cost) and the SR solve: the solve is the difference of their
                     // medians (`print_less`).
-                    let c_sr = sr_ceiling.measure(threads);
+                    let c_sr = sr_ceiling.measure_on(threads, clock);
                     let stats = vmc.step(&mut model, &ising).unwrap();
                     if repeat > 0 {
                         grad_rows.push(c, rows);
@@ -243,7 +250,10 @@ fn main() {
                 for path in passes.iter().chain([grad_rows]) {
                     path.print(&prefix);
                 }
-                sr.print_less(grad_rows, &prefix);
+                // The step reports its stages in wall seconds only.
+                if clock == Clock::Wall {
+                    sr.print_less(grad_rows, &prefix);
+                }
             }
         }
     }

@@ -10,6 +10,24 @@ pub fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
+/// What a bench times with: wall seconds, or CPU seconds of the process (all its threads),
+/// which load on a shared machine disturbs far less.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Clock {
+    Wall,
+    Cpu,
+}
+
+impl Clock {
+    /// Seconds of one run of `f` on this clock.
+    pub fn time(self, f: impl FnOnce()) -> f64 {
+        match self {
+            Clock::Wall => seconds(f),
+            Clock::Cpu => cpu_time(f),
+        }
+    }
+}
+
 /// Seconds of one run of `f`.
 pub fn seconds(f: impl FnOnce()) -> f64 {
     let t = Instant::now();
@@ -51,9 +69,15 @@ impl GemmCeiling {
 
     /// GFLOP/s of `threads` threads doing about 1e8 flops each.
     pub fn measure(&self, threads: usize) -> f64 {
+        self.measure_on(threads, Clock::Wall)
+    }
+
+    /// [`GemmCeiling::measure`] on `clock`: with [`Clock::Cpu`], flops per CPU second of the
+    /// process (all its threads).
+    pub fn measure_on(&self, threads: usize, clock: Clock) -> f64 {
         let (m, k, n) = (self.m, self.k, self.n);
         let reps = (1e8 / (2.0 * (m * k * n) as f64)).ceil() as usize;
-        let t = seconds(|| {
+        let t = clock.time(|| {
             std::thread::scope(|s| {
                 for _ in 0..threads {
                     s.spawn(|| {
