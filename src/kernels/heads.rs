@@ -132,8 +132,14 @@ dispatched! {
 pub(super) fn log_softmax_body<A: Arithmetic, F: Real>(logits: &[F], d: usize, out: &mut [F]) {
     // Two values (spins) with the row length known, so that the loop over rows vectorises.
     if d == 2 {
-        for (logits, out) in logits.chunks_exact(2).zip(out.chunks_exact_mut(2)) {
-            log_softmax_row::<A, F>(&logits[..2], &mut out[..2]);
+        let rows = logits.len() / 2;
+        let (logits, out) = (&logits[..2 * rows], &mut out[..2 * rows]);
+        for i in 0..rows {
+            let pair = [logits[2 * i], logits[2 * i + 1]];
+            let mut row = [F::ZERO; 2];
+            log_softmax_row::<A, F>(&pair, &mut row);
+            out[2 * i] = row[0];
+            out[2 * i + 1] = row[1];
         }
     } else {
         for (logits, out) in logits.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
@@ -143,7 +149,8 @@ pub(super) fn log_softmax_body<A: Arithmetic, F: Real>(logits: &[F], d: usize, o
 }
 
 /// One row of [`log_softmax_body`] (a function, not a closure, so that it is inlined into
-/// the instruction set's variant).
+/// the instruction set's variant). Branch-free, so that the loop over rows vectorises: a row
+/// with nothing possible computes NaN and then takes its fill by a select.
 #[inline(always)]
 fn log_softmax_row<A: Arithmetic, F: Real>(logits: &[F], out: &mut [F]) {
     let max = logits
@@ -153,20 +160,19 @@ fn log_softmax_row<A: Arithmetic, F: Real>(logits: &[F], out: &mut [F]) {
     for &x in logits {
         sum += exp::<A, F>(x - max);
     }
-    if max == F::NEG_INFINITY {
-        // Every logit -inf (nothing possible) or NaN (an overflowed pass): the NaN must
-        // reach the checks downstream, not read as "ruled out".
-        let nan = logits.iter().any(|x| x.to_f64().is_nan());
-        out.fill(if nan {
-            F::from_f64(f64::NAN)
-        } else {
-            F::NEG_INFINITY
-        });
-        return;
-    }
     let lse = max + F::from_f64(ln(sum.to_f64()));
+    // Every logit -inf (nothing possible) or NaN (an overflowed pass): the NaN must reach
+    // the checks downstream, not read as "ruled out".
+    #[allow(clippy::eq_op)]
+    let nan = logits.iter().fold(false, |any, &x| any | (x != x));
+    let fill = if nan {
+        F::from_f64(f64::NAN)
+    } else {
+        F::NEG_INFINITY
+    };
+    let nothing = max == F::NEG_INFINITY;
     for (o, &x) in out.iter_mut().zip(logits) {
-        *o = x - lse;
+        *o = if nothing { fill } else { x - lse };
     }
 }
 

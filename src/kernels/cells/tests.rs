@@ -550,6 +550,26 @@ mod forward {
         assert!(out[2..6].iter().all(|x| x.is_nan()), "{out:?}");
         assert_eq!(out[7], 0.0);
         assert!(out[6] < -1e307);
+        // Rows whose maximum is -inf because every logit is -inf or NaN, in both precisions
+        // and with three values: NaN wins, else nothing is possible.
+        let (inf, nan) = (f64::NEG_INFINITY, f64::NAN);
+        let special = [nan, inf, nan, nan, inf, inf, 0.0, inf];
+        let mut out = [0.0; 8];
+        log_softmax::<f64>(&special, 2, &mut out);
+        assert!(out[..4].iter().all(|x| x.is_nan()), "{out:?}");
+        assert_eq!(out[4..], [inf, inf, 0.0, inf]);
+        let special32: Vec<f32> = special.iter().map(|&x| x as f32).collect();
+        let mut out32 = [0.0f32; 8];
+        log_softmax::<f32>(&special32, 2, &mut out32);
+        assert!(out32[..4].iter().all(|x| x.is_nan()), "{out32:?}");
+        assert_eq!(
+            out32[4..],
+            [f32::NEG_INFINITY, f32::NEG_INFINITY, 0.0, f32::NEG_INFINITY]
+        );
+        let mut out3 = [0.0; 6];
+        log_softmax::<f64>(&[inf, inf, inf, nan, inf, inf], 3, &mut out3);
+        assert_eq!(out3[..3], [inf; 3]);
+        assert!(out3[3..].iter().all(|x| x.is_nan()), "{out3:?}");
     }
 }
 
