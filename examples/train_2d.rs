@@ -135,9 +135,18 @@ struct Args {
     /// SPRING's momentum, in [0, 1) (with --preconditioner spring).
     #[arg(long, default_value_t = 0.0)]
     momentum: f64,
-    /// SR's diagonal shift.
+    /// SR's diagonal shift (at the start, with --final-shift).
     #[arg(long, default_value_t = 1e-3)]
     shift: f64,
+    /// SR's diagonal shift at the end: it decays geometrically from --shift over the steps,
+    /// like the learning rate (default: constant).
+    #[arg(long)]
+    final_shift: Option<f64>,
+    /// From step STEP on, N samples a step (repeatable, e.g. `--samples-from 200:1024
+    /// --samples-from 300:2048`): more samples late in the run, where the energy's
+    /// remaining error is small.
+    #[arg(long, value_name = "STEP:N", value_parser = parse_samples_from)]
+    samples_from: Vec<(u64, u64)>,
     /// Seed of the parameters and the samples.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -288,7 +297,7 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
     );
     println!(
         "{}x{} {} {name}; 2D {} ({} RNN) hidden {} x {} layer(s), sign rule {:?}, phase {:?}, \
-         symmetry {}, {} parameters; {training}, {} samples/step, lr {} -> {}{}, {} threads{}{}",
+         symmetry {}, {} parameters; {training}, {} samples/step{}, lr {} -> {}{}{}, {} threads{}{}",
         a.lx,
         a.ly,
         if a.periodic() { "periodic" } else { "open" },
@@ -305,8 +314,14 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         cli::symmetry_name(a.symmetry.into()),
         model.num_params(),
         a.samples,
+        a.samples_from
+            .iter()
+            .map(|(step, n)| format!(", {n} from step {step}"))
+            .collect::<String>(),
         a.lr,
         a.final_lr,
+        a.final_shift
+            .map_or(String::new(), |s| format!(", shift {} -> {s}", a.shift)),
         if a.temperature > 0.0 {
             format!(
                 ", annealed from T = {} over {} steps",
@@ -350,6 +365,12 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         // so that a resumed run takes the same rates.
         let frac = vmc.steps() as f64 / a.steps as f64;
         vmc.set_learning_rate(a.lr * (a.final_lr / a.lr).powf(frac))?;
+        if let Some(final_shift) = a.final_shift {
+            vmc.set_diag_shift(a.shift * (final_shift / a.shift).powf(frac))?;
+        }
+        if !a.samples_from.is_empty() {
+            vmc.set_n_samples(samples_at(a, vmc.steps()))?;
+        }
         if a.temperature > 0.0 {
             let left = 1.0 - vmc.steps() as f64 / anneal_steps(a) as f64;
             vmc.set_temperature(a.temperature * left.max(0.0))?;
@@ -507,6 +528,17 @@ fn settings(a: &Args) -> checkpoint::Settings {
         settings.push(("temperature", format!("{:?}", a.temperature)));
         settings.push(("anneal_steps", anneal_steps(a).to_string()));
     }
+    if let Some(s) = a.final_shift {
+        settings.push(("final_shift", format!("{s:?}")));
+    }
+    if !a.samples_from.is_empty() {
+        let schedule: Vec<String> = a
+            .samples_from
+            .iter()
+            .map(|(step, n)| format!("{step}:{n}"))
+            .collect();
+        settings.push(("samples_from", schedule.join(",")));
+    }
     if a.boundary != BoundaryArg::Open {
         settings.push(("boundary", format!("{:?}", a.boundary)));
     }
@@ -526,6 +558,35 @@ fn marshall(a: &Args) -> bool {
 /// Without `--marshall`: the square Heisenberg model takes the Marshall sign rule.
 fn marshall_by_default(a: &Args) -> bool {
     a.model == ModelArg::Heisenberg
+}
+
+/// One `--samples-from STEP:N`: from step STEP on, N (at least 1) samples a step.
+fn parse_samples_from(text: &str) -> Result<(u64, u64), String> {
+    let (step, n) = text
+        .split_once(':')
+        .ok_or_else(|| format!("expected STEP:N (e.g. 200:1024), got {text:?}"))?;
+    let step = step
+        .trim()
+        .parse::<u64>()
+        .map_err(|e| format!("STEP {step:?} in {text:?}: {e}"))?;
+    let n = n
+        .trim()
+        .parse::<u64>()
+        .map_err(|e| format!("N {n:?} in {text:?}: {e}"))?;
+    if n == 0 {
+        return Err(format!("N in {text:?} must be at least 1"));
+    }
+    Ok((step, n))
+}
+
+/// The samples of step `step`: those of the latest `--samples-from` that has begun, else
+/// `--samples`. A function of the step, so that a resumed run draws as the whole one did.
+fn samples_at(a: &Args, step: u64) -> u64 {
+    a.samples_from
+        .iter()
+        .filter(|(from, _)| *from <= step)
+        .max_by_key(|(from, _)| *from)
+        .map_or(a.samples, |(_, n)| *n)
 }
 
 /// The steps over which the annealing temperature falls to 0.
