@@ -16,7 +16,7 @@
 //!         [--temperature 0 [--anneal-steps K]] [--cell gru|vanilla|elu|tensor_gru|linear_gated] [--hidden 32] [--layers 1]
 //!         [--samples 512] [--steps 300] [--optimizer minsr|adam|sgd]
 //!         [--preconditioner none|sr|spring] [--momentum 0] [--lr 0.05] [--final-lr 0.01]
-//!         [--shift 1e-3] [--seed 1]
+//!         [--shift 1e-3] [--final-shift S] [--samples-from STEP:N ...] [--seed 1]
 //!         [--final-samples 32768] [--symmetry none|lattice|lattice_spin_flip]
 //!         [--minutes M] [--stop-after K] [--checkpoint-every 100] [--resume]
 //!         [--reference E0 [--reference-label QMC]] [--out target/train_2d]
@@ -24,7 +24,8 @@
 //! `--optimizer` is the update rule (`minsr` = SGD after SR; `sr` is accepted too);
 //! `--preconditioner sr` puts stochastic reconfiguration before `adam` or `sgd`, `spring` SR
 //! with `--momentum`. The learning rate decays geometrically from `--lr` to `--final-lr`
-//! over the `--steps` steps. `--phase softsign` adds the learned phase head (needed where
+//! over the `--steps` steps, and SR's shift from `--shift` to `--final-shift` when given;
+//! `--samples-from STEP:N` takes N samples a step from step STEP on. `--phase softsign` adds the learned phase head (needed where
 //! the printed `sign-free:` line says no), `--phase-init zero` starts it at phase 0 (the
 //! sign rule's signs, or none); `--temperature T` anneals (minimises <H> - T S) with T
 //! falling linearly to 0 over `--anneal-steps` steps (docs/frustrated.md). Writes into `--out`: `log.jsonl` (one line per step, fields in

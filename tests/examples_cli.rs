@@ -374,8 +374,6 @@ fn train_2d_schedules_resume_bit_for_bit_and_take_effect() {
         "2",
         "--hidden",
         "4",
-        "--samples",
-        "32",
         "--steps",
         "6",
         "--checkpoint-every",
@@ -384,7 +382,8 @@ fn train_2d_schedules_resume_bit_for_bit_and_take_effect() {
         "0",
     ];
     let mut args = base.to_vec();
-    args.extend(["--final-shift", "1e-4", "--samples-from", "3:64"]);
+    args.extend(["--samples", "32", "--final-shift", "1e-4"]);
+    args.extend(["--samples-from", "3:64"]);
     let log = stop_and_resume(&exe, "resume-train-2d-schedules", &args, &[2, 1, 2]);
     assert_eq!(log.len(), 6, "{log:?}");
     let run_log = |name: &str, extra: &[&str]| {
@@ -395,14 +394,23 @@ fn train_2d_schedules_resume_bit_for_bit_and_take_effect() {
         run_ok(&exe, &a);
         log_without_seconds(&out)
     };
-    let scheduled = run_log("schedule-64-from-0", &["--samples-from", "0:64"]);
+    let scheduled = run_log(
+        "schedule-64-from-0",
+        &["--samples", "32", "--samples-from", "0:64"],
+    );
     let with_64 = run_log("schedule-samples-64", &["--samples", "64"]);
-    let with_32 = run_log("schedule-samples-32", &[]);
+    let with_32 = run_log("schedule-samples-32", &["--samples", "32"]);
     assert_eq!(scheduled, with_64);
     assert_ne!(scheduled, with_32);
     // A shift that decays to where it starts is the constant shift; to elsewhere, it is not.
-    let constant = run_log("schedule-shift-constant", &["--final-shift", "1e-3"]);
-    let decaying = run_log("schedule-shift-decaying", &["--final-shift", "1e-1"]);
+    let constant = run_log(
+        "schedule-shift-constant",
+        &["--samples", "32", "--final-shift", "1e-3"],
+    );
+    let decaying = run_log(
+        "schedule-shift-decaying",
+        &["--samples", "32", "--final-shift", "1e-1"],
+    );
     assert_eq!(constant, with_32);
     assert_ne!(decaying, with_32);
     // Resuming with another schedule is refused, naming it.
@@ -411,7 +419,14 @@ fn train_2d_schedules_resume_bit_for_bit_and_take_effect() {
     a.extend(["--out", out.to_str().unwrap(), "--stop-after", "1"]);
     run_ok(&exe, &a);
     let mut a = base.to_vec();
-    a.extend(["--final-shift", "1e-4", "--samples-from", "4:64"]);
+    a.extend([
+        "--samples",
+        "32",
+        "--final-shift",
+        "1e-4",
+        "--samples-from",
+        "4:64",
+    ]);
     a.extend(["--out", out.to_str().unwrap(), "--resume"]);
     let refused = run_with(&exe, &a);
     let (stdout, stderr) = text(&refused);
