@@ -16,7 +16,7 @@
 //!         [--temperature 0 [--anneal-steps K]] [--cell gru|vanilla|elu|tensor_gru|linear_gated] [--hidden 32] [--layers 1]
 //!         [--samples 512] [--steps 300] [--optimizer minsr|adam|sgd]
 //!         [--preconditioner none|sr|spring] [--momentum 0] [--lr 0.05] [--final-lr 0.01]
-//!         [--shift 1e-3] [--seed 1]
+//!         [--shift 1e-3] [--final-shift S] [--samples-from STEP:N ...] [--seed 1]
 //!         [--final-samples 32768] [--symmetry none|lattice|lattice_spin_flip]
 //!         [--minutes M] [--stop-after K] [--checkpoint-every 100] [--resume]
 //!         [--reference E0 [--reference-label QMC]] [--out target/train_2d]
@@ -24,7 +24,8 @@
 //! `--optimizer` is the update rule (`minsr` = SGD after SR; `sr` is accepted too);
 //! `--preconditioner sr` puts stochastic reconfiguration before `adam` or `sgd`, `spring` SR
 //! with `--momentum`. The learning rate decays geometrically from `--lr` to `--final-lr`
-//! over the `--steps` steps. `--phase softsign` adds the learned phase head (needed where
+//! over the `--steps` steps, and SR's shift from `--shift` to `--final-shift` when given;
+//! `--samples-from STEP:N` takes N samples a step from step STEP on. `--phase softsign` adds the learned phase head (needed where
 //! the printed `sign-free:` line says no), `--phase-init zero` starts it at phase 0 (the
 //! sign rule's signs, or none); `--temperature T` anneals (minimises <H> - T S) with T
 //! falling linearly to 0 over `--anneal-steps` steps (docs/frustrated.md). Writes into `--out`: `log.jsonl` (one line per step, fields in
@@ -135,9 +136,18 @@ struct Args {
     /// SPRING's momentum, in [0, 1) (with --preconditioner spring).
     #[arg(long, default_value_t = 0.0)]
     momentum: f64,
-    /// SR's diagonal shift.
+    /// SR's diagonal shift (at the start, with --final-shift).
     #[arg(long, default_value_t = 1e-3)]
     shift: f64,
+    /// SR's diagonal shift at the end: it decays geometrically from --shift over the steps,
+    /// like the learning rate (default: constant).
+    #[arg(long)]
+    final_shift: Option<f64>,
+    /// From step STEP on, N samples a step (repeatable, e.g. `--samples-from 200:1024
+    /// --samples-from 300:2048`): more samples late in the run, where the energy's
+    /// remaining error is small.
+    #[arg(long, value_name = "STEP:N", value_parser = parse_samples_from)]
+    samples_from: Vec<(u64, u64)>,
     /// Seed of the parameters and the samples.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -288,7 +298,7 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
     );
     println!(
         "{}x{} {} {name}; 2D {} ({} RNN) hidden {} x {} layer(s), sign rule {:?}, phase {:?}, \
-         symmetry {}, {} parameters; {training}, {} samples/step, lr {} -> {}{}, {} threads{}{}",
+         symmetry {}, {} parameters; {training}, {} samples/step{}, lr {} -> {}{}{}, {} threads{}{}",
         a.lx,
         a.ly,
         if a.periodic() { "periodic" } else { "open" },
@@ -305,8 +315,14 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         cli::symmetry_name(a.symmetry.into()),
         model.num_params(),
         a.samples,
+        a.samples_from
+            .iter()
+            .map(|(step, n)| format!(", {n} from step {step}"))
+            .collect::<String>(),
         a.lr,
         a.final_lr,
+        a.final_shift
+            .map_or(String::new(), |s| format!(", shift {} -> {s}", a.shift)),
         if a.temperature > 0.0 {
             format!(
                 ", annealed from T = {} over {} steps",
@@ -350,6 +366,12 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         // so that a resumed run takes the same rates.
         let frac = vmc.steps() as f64 / a.steps as f64;
         vmc.set_learning_rate(a.lr * (a.final_lr / a.lr).powf(frac))?;
+        if let Some(final_shift) = a.final_shift {
+            vmc.set_diag_shift(a.shift * (final_shift / a.shift).powf(frac))?;
+        }
+        if !a.samples_from.is_empty() {
+            vmc.set_n_samples(samples_at(a, vmc.steps()))?;
+        }
         if a.temperature > 0.0 {
             let left = 1.0 - vmc.steps() as f64 / anneal_steps(a) as f64;
             vmc.set_temperature(a.temperature * left.max(0.0))?;
@@ -507,6 +529,17 @@ fn settings(a: &Args) -> checkpoint::Settings {
         settings.push(("temperature", format!("{:?}", a.temperature)));
         settings.push(("anneal_steps", anneal_steps(a).to_string()));
     }
+    if let Some(s) = a.final_shift {
+        settings.push(("final_shift", format!("{s:?}")));
+    }
+    if !a.samples_from.is_empty() {
+        let schedule: Vec<String> = a
+            .samples_from
+            .iter()
+            .map(|(step, n)| format!("{step}:{n}"))
+            .collect();
+        settings.push(("samples_from", schedule.join(",")));
+    }
     if a.boundary != BoundaryArg::Open {
         settings.push(("boundary", format!("{:?}", a.boundary)));
     }
@@ -526,6 +559,35 @@ fn marshall(a: &Args) -> bool {
 /// Without `--marshall`: the square Heisenberg model takes the Marshall sign rule.
 fn marshall_by_default(a: &Args) -> bool {
     a.model == ModelArg::Heisenberg
+}
+
+/// One `--samples-from STEP:N`: from step STEP on, N (at least 1) samples a step.
+fn parse_samples_from(text: &str) -> Result<(u64, u64), String> {
+    let (step, n) = text
+        .split_once(':')
+        .ok_or_else(|| format!("expected STEP:N (e.g. 200:1024), got {text:?}"))?;
+    let step = step
+        .trim()
+        .parse::<u64>()
+        .map_err(|e| format!("STEP {step:?} in {text:?}: {e}"))?;
+    let n = n
+        .trim()
+        .parse::<u64>()
+        .map_err(|e| format!("N {n:?} in {text:?}: {e}"))?;
+    if n == 0 {
+        return Err(format!("N in {text:?} must be at least 1"));
+    }
+    Ok((step, n))
+}
+
+/// The samples of step `step`: those of the latest `--samples-from` that has begun, else
+/// `--samples`. A function of the step, so that a resumed run draws as the whole one did.
+fn samples_at(a: &Args, step: u64) -> u64 {
+    a.samples_from
+        .iter()
+        .filter(|(from, _)| *from <= step)
+        .max_by_key(|(from, _)| *from)
+        .map_or(a.samples, |(_, n)| *n)
 }
 
 /// The steps over which the annealing temperature falls to 0.

@@ -355,6 +355,92 @@ fn train_2d_resumes_an_annealed_phase_run_bit_for_bit() {
     assert_eq!(log.len(), 6, "{log:?}");
 }
 
+/// train_2d's schedules, `--final-shift` (SR's shift decays like the learning rate) and
+/// `--samples-from STEP:N` (more samples from a step on): functions of the step, so a run
+/// stopped before, at and after the switch resumes bit for bit; they take effect (a
+/// schedule of 64 samples from step 0 is the run with `--samples 64`, not the one with 32);
+/// a resume with another schedule is refused by name; a bad one is refused by clap.
+#[test]
+fn train_2d_schedules_resume_bit_for_bit_and_take_effect() {
+    let exe = rust_example("train_2d");
+    let base = [
+        "--model",
+        "j1j2",
+        "--j2",
+        "0.5",
+        "--lx",
+        "3",
+        "--ly",
+        "2",
+        "--hidden",
+        "4",
+        "--steps",
+        "6",
+        "--checkpoint-every",
+        "2",
+        "--final-samples",
+        "0",
+    ];
+    let mut args = base.to_vec();
+    args.extend(["--samples", "32", "--final-shift", "1e-4"]);
+    args.extend(["--samples-from", "3:64"]);
+    let log = stop_and_resume(&exe, "resume-train-2d-schedules", &args, &[2, 1, 2]);
+    assert_eq!(log.len(), 6, "{log:?}");
+    let run_log = |name: &str, extra: &[&str]| {
+        let out = scratch_dir(name);
+        let mut a = base.to_vec();
+        a.extend(extra);
+        a.extend(["--out", out.to_str().unwrap()]);
+        run_ok(&exe, &a);
+        log_without_seconds(&out)
+    };
+    let scheduled = run_log(
+        "schedule-64-from-0",
+        &["--samples", "32", "--samples-from", "0:64"],
+    );
+    let with_64 = run_log("schedule-samples-64", &["--samples", "64"]);
+    let with_32 = run_log("schedule-samples-32", &["--samples", "32"]);
+    assert_eq!(scheduled, with_64);
+    assert_ne!(scheduled, with_32);
+    // A shift that decays to where it starts is the constant shift; to elsewhere, it is not.
+    let constant = run_log(
+        "schedule-shift-constant",
+        &["--samples", "32", "--final-shift", "1e-3"],
+    );
+    let decaying = run_log(
+        "schedule-shift-decaying",
+        &["--samples", "32", "--final-shift", "1e-1"],
+    );
+    assert_eq!(constant, with_32);
+    assert_ne!(decaying, with_32);
+    // Resuming with another schedule is refused, naming it.
+    let out = scratch_dir("schedule-refused");
+    let mut a = args.clone();
+    a.extend(["--out", out.to_str().unwrap(), "--stop-after", "1"]);
+    run_ok(&exe, &a);
+    let mut a = base.to_vec();
+    a.extend([
+        "--samples",
+        "32",
+        "--final-shift",
+        "1e-4",
+        "--samples-from",
+        "4:64",
+    ]);
+    a.extend(["--out", out.to_str().unwrap(), "--resume"]);
+    let refused = run_with(&exe, &a);
+    let (stdout, stderr) = text(&refused);
+    assert_eq!(refused.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("samples_from"), "{stderr}");
+    // A malformed schedule is a usage error.
+    for bad in ["64", "3:0", "x:64"] {
+        let refused = run_with(&exe, &["--samples-from", bad]);
+        let (stdout, stderr) = text(&refused);
+        assert_eq!(refused.status.code(), Some(2), "{bad}: {stdout}{stderr}");
+        assert!(stderr.contains("--samples-from"), "{bad}: {stderr}");
+    }
+}
+
 /// transfer_2d across a lattice boundary (2x2 then 4x4): stopped after 2 steps (on 2x2),
 /// after 1 more (exactly at the end of 2x2) and after 2 more (on 4x4), then resumed.
 #[test]

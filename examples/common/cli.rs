@@ -65,11 +65,13 @@ pub fn optimizer_name(o: Optimizer) -> String {
     name_in(OPTIMIZER_NAMES, o)
 }
 
-/// The printed name of an optimiser with the preconditioner in effect: "minSR", or e.g.
-/// "Adam after SR".
+/// The printed name of an optimiser with the preconditioner in effect: "minSR", "minSR with
+/// SPRING" (minSR's SR is SPRING then), or e.g. "Adam after SR".
 #[allow(dead_code)]
 pub fn training_name(o: Optimizer, p: Preconditioner) -> String {
-    if o == Optimizer::MinSr || p == Preconditioner::None {
+    if o == Optimizer::MinSr && p == Preconditioner::Spring {
+        "minSR with SPRING".to_string()
+    } else if o == Optimizer::MinSr || p == Preconditioner::None {
         optimizer_name(o)
     } else {
         format!(
