@@ -1,7 +1,9 @@
 //! The 2D RNN: seconds per VMC step on square grids, and the 2D RNN against the 1D RNN run
 //! along the same snake, in accuracy reached and time per step.
 //!
-//! `cargo bench --bench vmc_2d [-- steps|compare]`. The comparison runs the 1D RNN at the
+//! `cargo bench --bench vmc_2d [-- steps|recipe|compare]`. `recipe` times a step of the
+//! README's 2D recipe (`transfer_2d`'s defaults: open Heisenberg, 2D GRU hidden 32, Marshall
+//! and U(1), D4 images, SPRING, 512 samples) at 6x6, 10x10 and 16x16. The comparison runs the 1D RNN at the
 //! grid model's hidden size and at about its number of parameters. Step times are medians over the timed
 //! steps (after a warm-up step), with the number of threads rnnwf uses by default (all
 //! cores). The comparison renumbers the 2D Hamiltonian onto the snake (site x + lx*y becomes
@@ -9,9 +11,9 @@
 //! RNN and its Marshall sign (parity of the chain index) is the grid's checkerboard: the
 //! snake is a path of nearest neighbours, so consecutive positions alternate sublattices.
 
-use rnnwf::optim::Optimizer;
+use rnnwf::optim::{Optimizer, Preconditioner};
 use rnnwf::vmc::{StepTimings, Vmc, VmcConfig};
-use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig, Pauli, SignRule};
+use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig, Pauli, SignRule, Symmetry};
 use std::time::Instant;
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -70,6 +72,64 @@ fn step_times() {
                 median(runs.iter().map(|r| r.1).collect())
             );
         }
+    }
+}
+
+/// The cost of a step of the README recipe as the lattice grows, split into its parts; the
+/// model is freshly initialised, which costs the same per step as a trained one.
+fn recipe_steps() {
+    let samples = 512;
+    println!(
+        "seconds per step of the 2D recipe: open Heisenberg, 2D GRU hidden 32, Marshall + U(1), \
+         D4 images, SPRING (momentum 0.5), {samples} samples"
+    );
+    println!(
+        "{:>6} {:>7} | {:>9} {:>9} {:>9} {:>9} | {:>9}",
+        "grid", "params", "sampling", "E_loc", "gradient", "update", "step [s]"
+    );
+    for (l, timed) in [(6u32, 5usize), (10, 3), (16, 3)] {
+        let h = Hamiltonian::heisenberg(l, l, false, 1.0, 0.0).unwrap();
+        let mut model = Model::new(
+            ModelConfig::default()
+                .with_cell(CellKind::Gru)
+                .with_lx(l)
+                .with_ly(l)
+                .with_hidden(32)
+                .with_sign_rule(SignRule::Marshall)
+                .with_u1_total(Some(l * l / 2))
+                .with_symmetry(Symmetry::Lattice)
+                .with_seed(1),
+        )
+        .unwrap();
+        let mut v = Vmc::new(
+            VmcConfig::default()
+                .with_optimizer(Optimizer::MinSr)
+                .with_preconditioner(Preconditioner::Spring)
+                .with_sr_momentum(0.5)
+                .with_n_samples(samples)
+                .with_learning_rate(0.01)
+                .with_sr_diag_shift(1e-3)
+                .with_seed(3),
+        )
+        .unwrap();
+        v.step(&mut model, &h).unwrap(); // warm-up
+        let runs: Vec<(StepTimings, f64)> = (0..timed)
+            .map(|_| {
+                let s = v.step(&mut model, &h).unwrap();
+                (s.timings, s.seconds)
+            })
+            .collect();
+        let part = |f: fn(&StepTimings) -> f64| median(runs.iter().map(|r| f(&r.0)).collect());
+        println!(
+            "{:>6} {:>7} | {:>9.3} {:>9.3} {:>9.3} {:>9.3} | {:>9.3}",
+            format!("{l}x{l}"),
+            model.num_params(),
+            part(|t| t.sampling),
+            part(|t| t.local_energies),
+            part(|t| t.gradient),
+            part(|t| t.update),
+            median(runs.iter().map(|r| r.1).collect())
+        );
     }
 }
 
@@ -184,6 +244,9 @@ fn main() {
     let wanted = |part: &str| only.is_empty() || only.iter().any(|a| a == part);
     if wanted("steps") {
         step_times();
+    }
+    if wanted("recipe") {
+        recipe_steps();
     }
     if wanted("compare") {
         compare();
