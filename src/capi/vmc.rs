@@ -395,10 +395,7 @@ pub unsafe extern "C" fn rnnwf_vmc_get_config(
 /// run; rnnwf_vmc_load brings back the count saved by rnnwf_vmc_save, so a resumed run
 /// counts on from its checkpoint. A failed or cancelled step does not count.
 #[no_mangle]
-pub unsafe extern "C" fn rnnwf_vmc_step_count(
-    v: *const rnnwf_vmc,
-    out: *mut u64,
-) -> rnnwf_status {
+pub unsafe extern "C" fn rnnwf_vmc_step_count(v: *const rnnwf_vmc, out: *mut u64) -> rnnwf_status {
     ffi_call("rnnwf_vmc_step_count", || {
         // SAFETY: a live handle (checked for NULL).
         let v = unsafe { driver(v, "v")? };
