@@ -828,6 +828,12 @@ rnnwf_status rnnwf_vmc_clear_cancel(const struct rnnwf_vmc *v);
 // RNNWF_ERR_INVALID_ARGUMENT naming both sizes, with nothing written.
 rnnwf_status rnnwf_vmc_get_config(const struct rnnwf_vmc *v, struct rnnwf_vmc_config *out);
 
+// The steps taken so far (rnnwf_vmc_step, rnnwf_vmc_step_on_samples and rnnwf_fit_step
+// alike), which is the index the next step reports in rnnwf_vmc_stats.step: 0 for a new
+// run; rnnwf_vmc_load brings back the count saved by rnnwf_vmc_save, so a resumed run
+// counts on from its checkpoint. A failed or cancelled step does not count.
+rnnwf_status rnnwf_vmc_step_count(const struct rnnwf_vmc *v, uint64_t *out);
+
 // Sets the reduction that sums sample averages over processes (see rnnwf_allreduce_fn for
 // what is reduced, and when); `user_data` is passed to every call of `f` and must stay
 // valid while the hook is set. A NULL `f` removes the hook (one process).

@@ -296,21 +296,30 @@ fn local_example_trains_and_resumes() {
             String::from_utf8_lossy(&out.stderr)
         );
     };
-    train("75", &[]);
-    train("150", &["--resume"]);
-    let log = std::fs::read_to_string(run_dir.join("log.jsonl")).unwrap();
-    assert_eq!(log.lines().count(), 150, "{log}");
-    assert_eq!(
-        std::fs::read_to_string(run_dir.join("steps.txt")).unwrap(),
-        "150"
-    );
-    // The final energy is the exact expectation over all 3^6 states.
-    let result = std::fs::read_to_string(run_dir.join("result.json")).unwrap();
-    let field = |name: &str| -> f64 {
+    // SPRING, and more samples in the second half, kept in the checkpoint across the resume.
+    train("75", &["--momentum", "0.5", "--late-samples", "384"]);
+    let result = || std::fs::read_to_string(run_dir.join("result.json")).unwrap();
+    let field = |result: &str, name: &str| -> f64 {
         let key = format!("\"{name}\": ");
         let rest = &result[result.find(&key).expect(name) + key.len()..];
         rest[..rest.find([',', '}']).unwrap()].parse().unwrap()
     };
+    assert_eq!(field(&result(), "steps"), 75.0);
+    train("150", &["--resume"]);
+    let log = std::fs::read_to_string(run_dir.join("log.jsonl")).unwrap();
+    let steps: Vec<usize> = log
+        .lines()
+        .map(|line| {
+            let rest = &line[line.find("\"step\":").expect(line) + 7..];
+            rest[..rest.find(',').unwrap()].parse().unwrap()
+        })
+        .collect();
+    assert_eq!(steps, (0..150).collect::<Vec<_>>(), "{log}");
+    // The step count the checkpoint brought back, counted on to the steps asked in all.
+    let result = result();
+    assert_eq!(field(&result, "steps"), 150.0, "{result}");
+    // The final energy is the exact expectation over all 3^6 states.
+    let field = |name: &str| field(&result, name);
     let (energy, reference) = (field("energy"), field("reference"));
     assert!((reference + 2.0 / 3.0 * 5.0).abs() < 1e-12, "{result}");
     // Variational, and within 1% of -(2/3)(N-1) after 150 steps (1.4e-3 when written).

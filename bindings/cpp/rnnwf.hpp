@@ -482,6 +482,12 @@ class Vmc : public Handle<rnnwf_vmc, rnnwf_vmc_free> {
     check(rnnwf_vmc_get_config(raw(), &cfg));
     return cfg;
   }
+  // Steps taken so far, the index the next step reports; counts on after load().
+  std::uint64_t step_count() const {
+    std::uint64_t n = 0;
+    check(rnnwf_vmc_step_count(raw(), &n));
+    return n;
+  }
   void set_learning_rate(double lr) { check(rnnwf_vmc_set_learning_rate(raw(), lr)); }
   void set_temperature(double t) { check(rnnwf_vmc_set_temperature(raw(), t)); }
   void set_diag_shift(double shift) { check(rnnwf_vmc_set_diag_shift(raw(), shift)); }

@@ -68,7 +68,7 @@ module rnnwf
   private :: vmc_config_defaults, vmc_create, vmc_destroy, vmc_final, vmc_assign, &
       vmc_is_created, vmc_handle, vmc_get_config, vmc_set_learning_rate, &
       vmc_set_temperature, vmc_set_diag_shift, vmc_set_n_samples, vmc_set_seed, &
-      vmc_cancel, vmc_clear_cancel, &
+      vmc_cancel, vmc_clear_cancel, vmc_step_count, &
       vmc_set_allreduce, vmc_step, vmc_fit_step, vmc_save, vmc_load, vmc_sample, &
       vmc_step_on_samples
 
@@ -155,6 +155,7 @@ module rnnwf
     procedure :: set_seed => vmc_set_seed
     procedure :: cancel => vmc_cancel
     procedure :: clear_cancel => vmc_clear_cancel
+    procedure :: step_count => vmc_step_count
     procedure :: set_allreduce => vmc_set_allreduce
     procedure :: step => vmc_step
     procedure :: fit_step => vmc_fit_step
@@ -1158,6 +1159,19 @@ contains
     character(len=*), intent(inout), optional :: errmsg
     call finish(rnnwf_vmc_clear_cancel(self%ptr), stat, errmsg)
   end subroutine vmc_clear_cancel
+
+  ! The steps taken so far (step, step_on_samples and fit_step alike), the index the next
+  ! step reports in stats%step: 0 for a new run, and after load the count the checkpoint
+  ! holds (rnnwf_vmc_step_count).
+  integer(c_int64_t) function vmc_step_count(self, stat, errmsg)
+    class(rnnwf_vmc), intent(in) :: self
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    integer(c_int64_t), target :: n
+    n = 0
+    call finish(rnnwf_vmc_step_count(self%ptr, c_loc(n)), stat, errmsg)
+    vmc_step_count = n
+  end function vmc_step_count
 
   subroutine vmc_set_temperature(self, t, stat, errmsg)
     class(rnnwf_vmc), intent(inout) :: self

@@ -936,6 +936,18 @@ module rnnwf_capi
       integer(c_int32_t) :: res
     end function rnnwf_vmc_get_config
 
+    ! The steps taken so far (rnnwf_vmc_step, rnnwf_vmc_step_on_samples and rnnwf_fit_step
+    ! alike), which is the index the next step reports in rnnwf_vmc_stats.step: 0 for a new
+    ! run; rnnwf_vmc_load brings back the count saved by rnnwf_vmc_save, so a resumed run
+    ! counts on from its checkpoint. A failed or cancelled step does not count.
+    function rnnwf_vmc_step_count(v, out) bind(C, name="rnnwf_vmc_step_count") result(res)
+      import
+      implicit none
+      type(c_ptr), value :: v
+      type(c_ptr), value :: out
+      integer(c_int32_t) :: res
+    end function rnnwf_vmc_step_count
+
     ! Sets the reduction that sums sample averages over processes (see rnnwf_allreduce_fn for
     ! what is reduced, and when); `user_data` is passed to every call of `f` and must stay
     ! valid while the hook is set. A NULL `f` removes the hook (one process).

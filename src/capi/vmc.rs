@@ -390,6 +390,22 @@ pub unsafe extern "C" fn rnnwf_vmc_get_config(
     })
 }
 
+/// The steps taken so far (rnnwf_vmc_step, rnnwf_vmc_step_on_samples and rnnwf_fit_step
+/// alike), which is the index the next step reports in rnnwf_vmc_stats.step: 0 for a new
+/// run; rnnwf_vmc_load brings back the count saved by rnnwf_vmc_save, so a resumed run
+/// counts on from its checkpoint. A failed or cancelled step does not count.
+#[no_mangle]
+pub unsafe extern "C" fn rnnwf_vmc_step_count(v: *const rnnwf_vmc, out: *mut u64) -> rnnwf_status {
+    ffi_call("rnnwf_vmc_step_count", || {
+        // SAFETY: a live handle (checked for NULL).
+        let v = unsafe { driver(v, "v")? };
+        let out = OutSlot::new(out, "out")?;
+        // SAFETY: the caller gives a writable uint64_t (checked for NULL).
+        unsafe { out.write(v.steps()) };
+        Ok(())
+    })
+}
+
 /// Sets the reduction that sums sample averages over processes (see rnnwf_allreduce_fn for
 /// what is reduced, and when); `user_data` is passed to every call of `f` and must stay
 /// valid while the hook is set. A NULL `f` removes the hook (one process).

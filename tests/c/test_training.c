@@ -404,9 +404,14 @@ static void resume(uint32_t optimizer) {
   rnnwf_vmc_config cfg = vmc_config(optimizer, 128, optimizer == RNNWF_OPT_ADAM ? 0.01 : 0.05);
   rnnwf_vmc *v = new_vmc(cfg);
   rnnwf_vmc_stats stats, later[M];
+  uint64_t count = 99;
+  OK(rnnwf_vmc_step_count(v, &count));
+  CHECK(count == 0);
   for (int k = 0; k < K; k++) {
     stats.struct_size = sizeof stats;
     OK(rnnwf_vmc_step(v, m, h, &stats));
+    OK(rnnwf_vmc_step_count(v, &count));
+    CHECK(count == (uint64_t)k + 1); /* the index the next step reports */
   }
   OK(rnnwf_vmc_set_learning_rate(v, cfg.learning_rate / 2)); /* a schedule */
   char model_path[2048], vmc_path[2048];
@@ -426,7 +431,14 @@ static void resume(uint32_t optimizer) {
   rnnwf_model *m2 = NULL;
   OK(rnnwf_model_load(model_path, &m2));
   rnnwf_vmc *v2 = new_vmc(vmc_config(RNNWF_OPT_SGD, 10, 0.3));
+  OK(rnnwf_vmc_step_count(v2, &count));
+  CHECK(count == 0);
   OK(rnnwf_vmc_load(v2, vmc_path));
+  /* The count comes back with the checkpoint, not from the run that loads it. */
+  OK(rnnwf_vmc_step_count(v2, &count));
+  CHECK(count == (uint64_t)K);
+  EXPECT(rnnwf_vmc_step_count(NULL, &count), RNNWF_ERR_NULL_POINTER);
+  EXPECT(rnnwf_vmc_step_count(v2, NULL), RNNWF_ERR_NULL_POINTER);
   rnnwf_vmc_config got;
   got.struct_size = sizeof got;
   OK(rnnwf_vmc_get_config(v2, &got));
@@ -437,6 +449,8 @@ static void resume(uint32_t optimizer) {
     CHECK(stats.step == (uint64_t)(K + k));
     expect_same_stats(&stats, &later[k]);
   }
+  OK(rnnwf_vmc_step_count(v2, &count));
+  CHECK(count == (uint64_t)(K + M));
   expect_same_params(m2, m);
   CHECK(later[0].energy.mean_re != later[M - 1].energy.mean_re);
   rnnwf_vmc_free(v2);

@@ -364,9 +364,12 @@ void test_checkpoints() {
   // A fresh model and a run with other settings resume bit for bit.
   rnnwf::Model m2 = rnnwf::Model::load(model_path);
   rnnwf::Vmc v2(vmc_config(RNNWF_OPT_SGD, 10, 0.3));
+  CHECK(v2.step_count() == 0);
   v2.load(vmc_path);
+  CHECK(v2.step_count() == 3 && v.step_count() == 6);  // the checkpoint's count
   CHECK(v2.config().learning_rate == 0.005 && v2.config().optimizer == RNNWF_OPT_ADAM);
   for (int k = 0; k < 3; k++) CHECK(same_stats(v2.step(m2, h), later[k]));
+  CHECK(v2.step_count() == 6);
   CHECK(m2.params() == m.params());
 
   EXPECT_ERROR(v2.load(scratch + "/missing.safetensors"), RNNWF_ERR_IO, "missing.safetensors");

@@ -637,7 +637,10 @@ contains
     call m2%load(model_path)
     call vmc_config(cfg, RNNWF_OPT_SGD, 10, 0.3_c_double)
     call v2%create(cfg)
+    call check(v2%step_count() == 0, 'a new run has taken no step')
     call v2%load(vmc_path)
+    call check(v2%step_count() == 3 .and. v%step_count() == 6, &
+        'the step count comes back with the checkpoint')
     call v2%get_config(got)
     call check(eq(got%learning_rate, 0.005_c_double) .and. got%optimizer == RNNWF_OPT_ADAM, &
         'loaded settings')
@@ -645,6 +648,7 @@ contains
       call v2%step(m2, h, st)
       call check(same_stats(st, later(k)), 'resumed bit for bit')
     end do
+    call check(v2%step_count() == 6, 'the resumed run counts on')
     allocate (p(m%num_params()), p2(m%num_params()))
     call m%get_params(p)
     call m2%get_params(p2)

@@ -7,19 +7,20 @@ per RNN site or g atoms grouped along x (d = 2^g), and compares with a reference
     python bindings/python/examples/train_local.py --model rydberg [--group 2] [--side 4]
         [--rb 1.2] [--delta 1.1] [--cutoff 10]
       [--hidden 32] [--samples 512] [--steps 1000] [--lr 0.05] [--final-lr 0.005]
-      [--shift 1e-3] [--final-samples 65536] [--minutes M] [--reference E0] [--seed 1]
-      [--out run] [--resume]
+      [--shift 1e-3] [--momentum 0] [--symmetry none] [--late-samples N] [--late-from 0.5]
+      [--final-samples 65536] [--minutes M] [--reference E0] [--seed 1] [--out run] [--resume]
 
 Spin-1 chains use the Marshall sign rule, (-1)^(sum of site values on the even sites), and
 the U(1) sector of total S^z = 0 (site values sum to N); the AKLT ground space has a
 Marshall-positive state there though the operator is not sign-free. The reference is the
 exact ground energy (Lanczos) up to 2^16 states, -(2/3)(N-1) for AKLT, else --reference
-(e.g. DMRG, benches/reference/spin1_dmrg.py). minSR with a learning rate falling
-geometrically from --lr to --final-lr over --steps steps, or over --minutes when that ends
-first (a loaded machine). Writes into --out: log.jsonl, model.safetensors and
-optimizer.safetensors (a checkpoint after every step) and steps.txt (the steps the
-checkpoint holds); --resume continues the run there to --steps steps in all, cutting the
-log back to the checkpoint if a run was killed between the two. The final energy is the exact
+(e.g. DMRG, benches/reference/spin1_dmrg.py). minSR, or SPRING with --momentum > 0 (SGD
+after SR with momentum), with a learning rate falling geometrically from --lr to
+--final-lr over --steps steps, or over --minutes when that ends first (a loaded machine);
+--late-samples samples per step from the fraction --late-from of the run on. Writes into --out: log.jsonl, model.safetensors and
+optimizer.safetensors (a checkpoint after every step, with the step count); --resume
+continues the run there to --steps steps in all (Vmc.step_count says how many it holds),
+the log cut back to the checkpoint if a run was killed between the two. The final energy is the exact
 expectation when d^N <= 2^16, else an estimate from --final-samples samples.
 """
 
@@ -70,7 +71,15 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=1000, help="training steps in all (default 1000)")
     parser.add_argument("--lr", type=float, default=0.05, help="first learning rate (default 0.05)")
     parser.add_argument("--final-lr", type=float, default=0.005, help="last learning rate (default 0.005)")
-    parser.add_argument("--shift", type=float, default=1e-3, help="minSR diagonal shift (default 1e-3)")
+    parser.add_argument("--shift", type=float, default=1e-3, help="SR diagonal shift (default 1e-3)")
+    parser.add_argument("--momentum", type=float, default=0.0,
+                        help="SPRING's momentum in [0, 1); 0 (the default) is minSR")
+    parser.add_argument("--symmetry", choices=["none", "lattice", "lattice_spin_flip"], default="none",
+                        help="average the amplitude over the lattice's symmetries (default none)")
+    parser.add_argument("--late-samples", type=int, default=None,
+                        help="samples per step from --late-from of the run on (default: --samples)")
+    parser.add_argument("--late-from", type=float, default=0.5,
+                        help="fraction of the run (steps or minutes) where --late-samples start (default 0.5)")
     parser.add_argument("--final-samples", type=int, default=65536, help="samples of the final estimate")
     parser.add_argument("--minutes", type=float, default=None, help="a wall-time budget (default none)")
     parser.add_argument("--reference", type=float, default=None, help="a reference ground energy")
@@ -84,36 +93,38 @@ def main() -> None:
     print(f"{args.model}: {h.num_sites} sites of d = {shape['local_dim']}; reference E0 = {e0} ({label})",
           flush=True)
     log = os.path.join(args.out, "log.jsonl")
-    steps_file = os.path.join(args.out, "steps.txt")
     if args.resume:
+        # The run's log drops the lines of steps after the checkpoint (a run killed between
+        # the two) as it continues.
         model, vmc = rnnwf.load_checkpoint(args.out)
-        with open(steps_file) as f:
-            done = int(f.read())
-        with open(log) as f:
-            lines = f.readlines()[:done]
-        with open(log, "w") as f:
-            f.writelines(lines)
     else:
-        model = rnnwf.Model(cell="gru", hidden=args.hidden, seed=args.seed, **shape)
-        vmc = rnnwf.Vmc(optimizer="minsr", n_samples=args.samples, learning_rate=args.lr,
-                        sr_diag_shift=args.shift, seed=args.seed + 2)
-        done = 0
+        model = rnnwf.Model(cell="gru", hidden=args.hidden, seed=args.seed, symmetry=args.symmetry, **shape)
+        if args.momentum > 0:
+            optimiser = dict(optimizer="sgd", preconditioner="spring", sr_momentum=args.momentum)
+        else:
+            optimiser = dict(optimizer="minsr")
+        vmc = rnnwf.Vmc(n_samples=args.samples, learning_rate=args.lr, sr_diag_shift=args.shift,
+                        seed=args.seed + 2, **optimiser)
+    done = vmc.step_count  # the checkpoint's, when resumed
     start = time.monotonic()
 
-    def learning_rate(step: int) -> float:
-        progress = step / max(1, args.steps - 1)
+    def progress(step: int) -> float:
+        """How far the run is, from 0 to 1: by steps, or by the wall-time budget if further."""
+        done = step / max(1, args.steps - 1)
         if args.minutes:
-            progress = max(progress, (time.monotonic() - start) / (60 * args.minutes))
-        return args.lr * (args.final_lr / args.lr) ** min(1.0, progress)
+            done = max(done, (time.monotonic() - start) / (60 * args.minutes))
+        return min(1.0, done)
+
+    def schedule(step: int) -> None:
+        """The learning rate falls geometrically; the samples grow late in the run."""
+        vmc.set_learning_rate(args.lr * (args.final_lr / args.lr) ** progress(step))
+        if args.late_samples is not None and progress(step) >= args.late_from:
+            vmc.set_n_samples(args.late_samples)
 
     def after_step(stats: rnnwf.VmcStats) -> None:
-        # Called after the step's checkpoint is written: record what it holds.
-        with open(steps_file + ".tmp", "w") as f:
-            f.write(str(stats.step + 1))
-        os.replace(steps_file + ".tmp", steps_file)
-        vmc.set_learning_rate(learning_rate(stats.step + 1))
+        schedule(vmc.step_count)
 
-    vmc.set_learning_rate(learning_rate(done))
+    schedule(done)
     if done < args.steps:
         vmc.run(model, h, steps=args.steps - done, minutes=args.minutes, log=log, reference=e0,
                 callback=after_step, checkpoint=args.out, checkpoint_every=1, progress=False)
@@ -122,7 +133,7 @@ def main() -> None:
     else:
         est = model.expectation(h, args.final_samples, seed=99)
         energy, error, how = est.mean_re, est.error, f"{args.final_samples} samples"
-    result = dict(model=args.model, energy=energy, error=error, how=how, reference=e0,
+    result = dict(model=args.model, steps=vmc.step_count, energy=energy, error=error, how=how, reference=e0,
                   relative_error=None if e0 is None else (energy - e0) / abs(e0))
     print(json.dumps(result), flush=True)
     with open(os.path.join(args.out, "result.json"), "w") as f:

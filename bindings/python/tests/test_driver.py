@@ -129,10 +129,24 @@ def test_resuming_from_checkpoints_continues_the_same_log(tmp_path):
 def test_checkpoint_at_the_end_resumes_bit_for_bit(tmp_path):
     h = ising()
     m, v = model(), vmc()
+    assert v.step_count == 0
     v.run(m, h, steps=7, progress=False, checkpoint=tmp_path / "run")  # 7 is not a multiple of 100
     m2, v2 = rnnwf.load_checkpoint(tmp_path / "run")
+    assert v.step_count == 7 and v2.step_count == 7  # the count comes back with the checkpoint
     np.testing.assert_array_equal(m2.get_params(), m.get_params())
     assert v2.step(m2, h).energy == v.step(m, h).energy
+    assert v2.step_count == 8
+
+
+def test_step_count_is_the_next_steps_index():
+    with ising() as h, model() as m, vmc() as v:
+        for k in range(3):
+            assert v.step_count == k
+            assert v.step(m, h).step == k
+        other = rnnwf.Hamiltonian.tfim(m.num_sites + 1)
+        with pytest.raises(rnnwf.Error):
+            v.step(m, other)  # a refused step does not count
+        assert v.step_count == 3
 
 
 def test_callback_stops_the_run():

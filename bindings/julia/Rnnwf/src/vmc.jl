@@ -61,6 +61,19 @@ function config(v::Vmc)
 end
 
 """
+    step_count(v)
+
+The steps taken so far (`step!`, `step_on_samples!` and `fit_step!` alike), the index the
+next step reports in `VmcStats.step`: 0 for a new run, and after `load!` the count the
+checkpoint holds.
+"""
+function step_count(v::Vmc)
+    out = Ref{UInt64}(0)
+    check(rnnwf_vmc_step_count(v, out))
+    return Int(out[])
+end
+
+"""
     set_learning_rate!(v, lr)
 
 The learning rate of the following steps (schedules are the host's).

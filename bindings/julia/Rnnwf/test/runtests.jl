@@ -427,9 +427,12 @@ end
             later = [step!(v, m, h) for _ in 1:3]
             m2 = load_model(joinpath(dir, "model.safetensors"))
             v2 = Vmc(vmc_config(R.RNNWF_OPT_SGD, 10, 0.3))
+            @test step_count(v2) == 0
             @test load!(v2, joinpath(dir, "vmc.safetensors")) === v2
+            @test step_count(v2) == 3 && step_count(v) == 6
             @test config(v2).learning_rate == 0.005 && config(v2).optimizer == R.RNNWF_OPT_ADAM
             @test all(same_stats(step!(v2, m2, h), later[k]) for k in 1:3)
+            @test step_count(v2) == 6
             @test get_params(m2) == get_params(m)
             @test throws_rnnwf(() -> load!(v2, joinpath(dir, "missing.safetensors")),
                                R.RNNWF_ERR_IO, "missing.safetensors")

@@ -111,6 +111,15 @@ class Vmc(Handle):
         call("rnnwf_vmc_get_config", self, out)
         return config_dict(out)
 
+    @property
+    def step_count(self) -> int:
+        """The steps taken so far (``step``, ``step_on_samples`` and ``fit_step`` alike), the
+        index the next step reports as ``VmcStats.step``: 0 for a new run, and after
+        ``load`` (or ``load_checkpoint``) the count the checkpoint holds."""
+        out = ffi.new("uint64_t *")
+        call("rnnwf_vmc_step_count", self, out)
+        return int(out[0])
+
     def set_allreduce(self, allreduce: Allreduce | None) -> None:
         """Installs the reduction that sums the step's sample sums over processes: an
         mpi4py communicator (``Allreduce(IN_PLACE, buf, SUM)``), or a callable summing
