@@ -33,6 +33,27 @@ fn vmc(samples: u64, lr: f64) -> Vmc {
     .unwrap()
 }
 
+/// One warm-up step, then `timed` steps: the medians of their stages and of the whole step,
+/// as the tables' columns.
+fn timed_steps(v: &mut Vmc, model: &mut Model, h: &Hamiltonian, timed: usize) -> String {
+    v.step(model, h).unwrap();
+    let runs: Vec<(StepTimings, f64)> = (0..timed)
+        .map(|_| {
+            let s = v.step(model, h).unwrap();
+            (s.timings, s.seconds)
+        })
+        .collect();
+    let part = |f: fn(&StepTimings) -> f64| median(runs.iter().map(|r| f(&r.0)).collect());
+    format!(
+        "{:>9.4} {:>9.4} {:>9.4} {:>9.4} | {:>9.4}",
+        part(|t| t.sampling),
+        part(|t| t.local_energies),
+        part(|t| t.gradient),
+        part(|t| t.update),
+        median(runs.iter().map(|r| r.1).collect())
+    )
+}
+
 fn step_times() {
     let samples = 256;
     println!("seconds per minSR step, open 2D Ising model at h = 3, 2D GRU, {samples} samples");
@@ -53,23 +74,11 @@ fn step_times() {
             )
             .unwrap();
             let mut v = vmc(samples, 1e-3);
-            v.step(&mut model, &h).unwrap(); // warm-up
-            let runs: Vec<(StepTimings, f64)> = (0..timed)
-                .map(|_| {
-                    let s = v.step(&mut model, &h).unwrap();
-                    (s.timings, s.seconds)
-                })
-                .collect();
-            let part = |f: fn(&StepTimings) -> f64| median(runs.iter().map(|r| f(&r.0)).collect());
             println!(
-                "{:>6} {hidden:>6} {:>7} | {:>9.4} {:>9.4} {:>9.4} {:>9.4} | {:>9.4}",
+                "{:>6} {hidden:>6} {:>7} | {}",
                 format!("{l}x{l}"),
                 model.num_params(),
-                part(|t| t.sampling),
-                part(|t| t.local_energies),
-                part(|t| t.gradient),
-                part(|t| t.update),
-                median(runs.iter().map(|r| r.1).collect())
+                timed_steps(&mut v, &mut model, &h, timed)
             );
         }
     }
@@ -112,23 +121,11 @@ fn recipe_steps() {
                 .with_seed(3),
         )
         .unwrap();
-        v.step(&mut model, &h).unwrap(); // warm-up
-        let runs: Vec<(StepTimings, f64)> = (0..timed)
-            .map(|_| {
-                let s = v.step(&mut model, &h).unwrap();
-                (s.timings, s.seconds)
-            })
-            .collect();
-        let part = |f: fn(&StepTimings) -> f64| median(runs.iter().map(|r| f(&r.0)).collect());
         println!(
-            "{:>6} {:>7} | {:>9.3} {:>9.3} {:>9.3} {:>9.3} | {:>9.3}",
+            "{:>6} {:>7} | {}",
             format!("{l}x{l}"),
             model.num_params(),
-            part(|t| t.sampling),
-            part(|t| t.local_energies),
-            part(|t| t.gradient),
-            part(|t| t.update),
-            median(runs.iter().map(|r| r.1).collect())
+            timed_steps(&mut v, &mut model, &h, timed)
         );
     }
 }
