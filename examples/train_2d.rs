@@ -287,9 +287,12 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         .map_err(|e| format!("cannot create {}: {e}", a.out.display()))?;
     let (mut model, mut vmc) = if a.resume {
         let saved = checkpoint::load(&a.out, &settings)?;
+        if let Some(line) = cli::symmetry_line(&saved.model, &h) {
+            println!("{line}");
+        }
         (saved.model, saved.vmc)
     } else {
-        new_run(a, cell, sites)?
+        new_run(a, cell, sites, &h)?
     };
     println!("{}", cli::sign_free_line(&model, &h));
     let training = cli::training_name(
@@ -600,10 +603,11 @@ fn new_run(
     a: &Args,
     cell: CellKind,
     sites: u32,
+    h: &Hamiltonian,
 ) -> Result<(Model, Vmc), Box<dyn std::error::Error>> {
     // The Heisenberg models conserve the magnetisation: sample at zero.
     let spin_model = a.model != ModelArg::Ising;
-    let mut model = Model::new(
+    let model = Model::new(
         ModelConfig::default()
             .with_cell(cell)
             .with_lx(a.lx)
@@ -625,6 +629,11 @@ fn new_run(
             .with_boundary(a.rnn_boundary().into())
             .with_seed(a.seed),
     )?;
+    // `--symmetry lattice`: the maps of the grid that leave the operator invariant.
+    let (mut model, line) = cli::restrict_symmetry(model, h)?;
+    if let Some(line) = line {
+        println!("{line}");
+    }
     let phase_scale = match a.phase_init {
         PhaseInitArg::Glorot => 1.0,
         PhaseInitArg::Small => SMALL_PHASE,

@@ -187,6 +187,9 @@ impl rnnwf_model_config {
             u1_total,
             seed: self.seed,
             symmetry: variant(&SYMMETRIES, self.symmetry)?,
+            // The C config has no such field: a subgroup comes from
+            // rnnwf_model_restrict_symmetry (or a checkpoint).
+            symmetry_maps: None,
             precision: variant(&PRECISIONS, self.precision)?,
             boundary: variant(&BOUNDARIES, self.boundary)?,
             dilation: self.dilation,

@@ -8,6 +8,7 @@
 
 use super::config::{ModelConfig, Symmetry};
 use super::evaluate::overflowed;
+use super::symmetry_maps::{LatticeMap, SymmetryMap};
 use num_complex::Complex64;
 
 /// One group element: `(g s)[i] = f(s[source[i]])`, with f the spin flip
@@ -18,6 +19,8 @@ pub(crate) struct GroupElement {
     /// `target[source[i]] = i`: where site j of s lands in g s.
     pub target: Vec<u32>,
     pub flip: bool,
+    /// The element's name (its map and flip).
+    pub name: SymmetryMap,
 }
 
 /// The group's elements, the identity first, without repeats.
@@ -28,40 +31,36 @@ pub(crate) struct SymmetryGroup {
 }
 
 impl SymmetryGroup {
-    /// The group `cfg.symmetry` selects; `None` for [`Symmetry::None`].
+    /// The group `cfg.symmetry` selects, cut to `cfg.symmetry_maps` when given; `None` for
+    /// [`Symmetry::None`].
     pub fn new(cfg: &ModelConfig) -> Option<SymmetryGroup> {
+        let mut group = SymmetryGroup::whole(cfg)?;
+        if let Some(kept) = &cfg.symmetry_maps {
+            group.elements.retain(|e| kept.contains(&e.name));
+        }
+        Some(group)
+    }
+
+    /// The whole group `cfg.symmetry` selects, whatever `cfg.symmetry_maps`.
+    pub fn whole(cfg: &ModelConfig) -> Option<SymmetryGroup> {
         if cfg.symmetry == Symmetry::None {
             return None;
         }
         let (lx, ly) = (cfg.lx as usize, cfg.ly as usize);
-        // Coordinate maps (x, y) -> (x', y'): the source site of site (x, y).
-        type Map = fn(usize, usize, usize, usize) -> (usize, usize);
-        let mut maps: Vec<Map> = vec![
-            |x, y, _, _| (x, y),
-            |x, y, lx, _| (lx - 1 - x, y),
-            |x, y, _, ly| (x, ly - 1 - y),
-            |x, y, lx, ly| (lx - 1 - x, ly - 1 - y),
-        ];
-        if lx == ly {
-            // The rest of D4: two quarter turns and the two diagonal reflections.
-            maps.extend_from_slice(&[
-                (|x, y, l, _| (l - 1 - y, x)) as Map,
-                |x, y, l, _| (y, l - 1 - x),
-                |x, y, _, _| (y, x),
-                |x, y, l, _| (l - 1 - y, l - 1 - x),
-            ]);
-        }
-        let mut permutations: Vec<Vec<u32>> = Vec::new();
-        for map in maps {
-            let source: Vec<u32> = (0..lx * ly)
-                .map(|i| {
-                    let (x, y) = map(i % lx, i / lx, lx, ly);
+        let mut maps: Vec<(LatticeMap, Vec<u32>)> = Vec::new();
+        for map in LatticeMap::ALL {
+            if !map.exists_on(cfg.lx, cfg.ly) {
+                continue;
+            }
+            let target: Vec<u32> = (0..lx * ly)
+                .map(|j| {
+                    let (x, y) = map.moves_to(j % lx, j / lx, lx, ly);
                     (x + lx * y) as u32
                 })
                 .collect();
             // A chain's y-reflection, or a 1-wide grid's x-reflection, is the identity again.
-            if !permutations.contains(&source) {
-                permutations.push(source);
+            if !maps.iter().any(|(_, t)| *t == target) {
+                maps.push((map, target));
             }
         }
         let flips: &[bool] = match cfg.symmetry {
@@ -70,15 +69,16 @@ impl SymmetryGroup {
         };
         let mut elements = Vec::new();
         for &flip in flips {
-            for source in &permutations {
-                let mut target = vec![0u32; source.len()];
-                for (i, &j) in source.iter().enumerate() {
-                    target[j as usize] = i as u32;
+            for (map, target) in &maps {
+                let mut source = vec![0u32; target.len()];
+                for (j, &i) in target.iter().enumerate() {
+                    source[i as usize] = j as u32;
                 }
                 elements.push(GroupElement {
-                    source: source.clone(),
-                    target,
+                    source,
+                    target: target.clone(),
                     flip,
+                    name: SymmetryMap { flip, map: *map },
                 });
             }
         }
@@ -86,6 +86,11 @@ impl SymmetryGroup {
             elements,
             local_dim: cfg.local_dim as u8,
         })
+    }
+
+    /// The elements' names, in order.
+    pub fn names(&self) -> Vec<SymmetryMap> {
+        self.elements.iter().map(|e| e.name).collect()
     }
 
     /// |G|.
