@@ -32,6 +32,7 @@ mod gradient;
 mod hamiltonian;
 mod local_operator;
 mod sign_free;
+mod symmetry;
 
 mod local_energy;
 mod log_psi_connected;
@@ -66,6 +67,7 @@ pub use log_psi_connected::rnnwf_log_psi_connected;
 pub use model::*;
 pub use sample::{rnnwf_log_psi, rnnwf_sample};
 pub use sign_free::rnnwf_sign_free;
+pub use symmetry::*;
 pub use status::*;
 pub use threads::rnnwf_set_num_threads;
 pub use version::*;

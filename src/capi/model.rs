@@ -426,6 +426,10 @@ pub unsafe extern "C" fn rnnwf_model_load(
 }
 
 impl rnnwf_model {
+    pub(super) fn from_model(model: Model) -> rnnwf_model {
+        rnnwf_model { model }
+    }
+
     pub(crate) fn model(&self) -> &Model {
         &self.model
     }

@@ -244,6 +244,57 @@ mod tests {
         assert_eq!(corners.into_iter().collect::<Vec<_>>(), vec![0, 2, 6, 8]);
     }
 
+    /// Why restricting the group needs no check of the sign rule (src/invariance.rs): for
+    /// every element, the Marshall sign's ratio sign(g s) / sign(s) is the same for all
+    /// configurations of one U(1) total, on chains, squares and rectangles of either parity,
+    /// with and without the flip, on any local dimension.
+    #[test]
+    fn the_marshall_ratio_is_constant_on_each_u1_sector() {
+        for (lx, ly, d) in [(6, 1, 2), (5, 1, 2), (3, 3, 2), (4, 4, 2), (4, 3, 2), (3, 2, 3)] {
+            let cfg = ModelConfig::default()
+                .with_lx(lx)
+                .with_ly(ly)
+                .with_local_dim(d)
+                .with_symmetry(Symmetry::LatticeSpinFlip);
+            let g = SymmetryGroup::new(&cfg).unwrap();
+            let n = (lx * ly) as usize;
+            let marshall = |s: &[u8]| {
+                let a: u32 = (0..n)
+                    .filter(|i| (i % lx as usize + i / lx as usize) % 2 == 0)
+                    .map(|i| s[i] as u32)
+                    .sum();
+                if a % 2 == 1 {
+                    -1
+                } else {
+                    1
+                }
+            };
+            let states = (d as usize).pow(n as u32);
+            for e in 0..g.len() {
+                // The ratio seen first in each sector, by total.
+                let mut seen: std::collections::HashMap<u32, i32> = Default::default();
+                let mut s = vec![0u8; n];
+                let mut out = vec![0u8; n];
+                for k in 0..states {
+                    let mut rest = k;
+                    for v in s.iter_mut() {
+                        *v = (rest % d as usize) as u8;
+                        rest /= d as usize;
+                    }
+                    g.apply(e, &s, &mut out);
+                    let ratio = marshall(&out) * marshall(&s);
+                    let total = s.iter().map(|&v| v as u32).sum();
+                    assert_eq!(
+                        *seen.entry(total).or_insert(ratio),
+                        ratio,
+                        "{lx}x{ly} d {d}: element {} at total {total}",
+                        g.elements[e].name
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn combine_averages_probabilities_and_amplitudes() {
         let l = [

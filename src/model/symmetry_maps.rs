@@ -2,6 +2,7 @@
 //! rectangle, lx != ly, are the first four), each with or without the spin flip. The names
 //! are stable: checkpoints list a model's kept elements by them (`symmetry_maps`).
 
+use super::codes::LATTICE_MAPS;
 use super::config::{ModelConfig, Symmetry};
 use crate::error::{Error, Result};
 use std::fmt;
@@ -41,18 +42,9 @@ impl LatticeMap {
         LatticeMap::Antidiagonal,
     ];
 
-    /// The name checkpoints and messages use.
+    /// The name checkpoints and messages use (`model/codes.rs`).
     pub fn name(self) -> &'static str {
-        match self {
-            LatticeMap::Identity => "identity",
-            LatticeMap::ReflectX => "reflect_x",
-            LatticeMap::ReflectY => "reflect_y",
-            LatticeMap::HalfTurn => "half_turn",
-            LatticeMap::QuarterTurn => "quarter_turn",
-            LatticeMap::ThreeQuarterTurn => "three_quarter_turn",
-            LatticeMap::Diagonal => "diagonal",
-            LatticeMap::Antidiagonal => "antidiagonal",
-        }
+        LATTICE_MAPS.name(self)
     }
 
     /// Whether the map sends the lx x ly lattice onto itself: the turns and the diagonal
@@ -135,6 +127,11 @@ impl SymmetryMap {
             .iter()
             .find(|m| m.name() == map)
             .map(|&map| SymmetryMap { flip, map })
+    }
+
+    /// The C code: the map's `RNNWF_MAP_*`, plus `RNNWF_WITH_FLIP` (8) with the flip.
+    pub fn code(self) -> u32 {
+        LATTICE_MAPS.code(self.map) + if self.flip { 8 } else { 0 }
     }
 
     fn compose(a: SymmetryMap, b: SymmetryMap) -> SymmetryMap {
