@@ -55,8 +55,10 @@ pub fn invariant_maps(model: &Model, h: &Hamiltonian) -> Result<Vec<SymmetryMap>
 /// Whether every element of `model`'s group leaves `h` invariant (true for a model without
 /// a lattice symmetry: its group is the identity). Refuses as [`invariant_maps`] does.
 pub fn symmetry_invariant(model: &Model, h: &Hamiltonian) -> Result<bool> {
-    Ok(invariant_maps(model, h)?.len() == model.symmetry_size()
-        || model.symmetry_group().is_none())
+    Ok(
+        invariant_maps(model, h)?.len() == model.symmetry_size()
+            || model.symmetry_group().is_none(),
+    )
 }
 
 fn leaves_invariant(e: &GroupElement, h: &Hamiltonian, own: &canonical::Canonical) -> Result<bool> {

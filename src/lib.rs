@@ -65,6 +65,7 @@ pub use exact::{
     MAX_EXACT_STATES,
 };
 pub use hamiltonian::{Hamiltonian, LocalTerm, Pauli, PauliString, MAX_RYDBERG_GROUP};
+pub use invariance::{invariant_maps, symmetry_invariant, SYMMETRY_TOLERANCE};
 pub use kernels::simd_level_name;
 pub use local_energy::{local_energies, local_energies_naive, log_psi_connected, Connections};
 pub use model::{
@@ -73,5 +74,4 @@ pub use model::{
 };
 pub use num_complex::Complex64;
 pub use parallel::{num_threads, set_num_threads, CHUNK_ROWS, MAX_THREADS};
-pub use invariance::{invariant_maps, symmetry_invariant, SYMMETRY_TOLERANCE};
 pub use sign_free::{sign_free, MAX_SIGN_FREE_RANK, MAX_SIGN_FREE_STATES};

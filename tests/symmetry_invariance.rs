@@ -70,7 +70,12 @@ const TRIANGULAR_MAPS: [&str; 4] = ["identity", "half_turn", "diagonal", "antidi
 
 #[test]
 fn square_heisenberg_and_j1j2_keep_all_of_d4_and_the_flip() {
-    for (l, periodic, j2) in [(4, false, 0.0), (4, false, 0.5), (3, false, 0.7), (4, true, 0.5)] {
+    for (l, periodic, j2) in [
+        (4, false, 0.0),
+        (4, false, 0.5),
+        (3, false, 0.7),
+        (4, true, 0.5),
+    ] {
         let h = Hamiltonian::heisenberg(l, l, periodic, 1.0, j2).unwrap();
         let m = model(l, l, 2, Symmetry::LatticeSpinFlip);
         assert_eq!(kept(&m, &h), with_flips(&SQUARE), "{l}x{l} J2 = {j2}");
@@ -211,10 +216,12 @@ fn the_operator_is_compared_as_a_whole_not_term_by_term() {
     // On a 2-site chain, Z0 + Z1 written as a dense bond term holding Z on site 0 and a
     // Pauli Z on site 1: no term is reflection invariant, the sum is.
     let m = model(2, 1, 2, Symmetry::LatticeSpinFlip);
-    let z0: Vec<Complex64> = [1.0, 0., 0., 0., 0., 1., 0., 0., 0., 0., -1., 0., 0., 0., 0., -1.]
-        .iter()
-        .map(|&x| Complex64::new(x, 0.0))
-        .collect();
+    let z0: Vec<Complex64> = [
+        1.0, 0., 0., 0., 0., 1., 0., 0., 0., 0., -1., 0., 0., 0., 0., -1.,
+    ]
+    .iter()
+    .map(|&x| Complex64::new(x, 0.0))
+    .collect();
     let mut h = Hamiltonian::new(2).unwrap();
     h.add_local(&[0, 1], &z0).unwrap();
     h.add_term(1.0, "Z", &[1]).unwrap();
@@ -227,10 +234,12 @@ fn the_operator_is_compared_as_a_whole_not_term_by_term() {
     assert_eq!(kept(&m, &h), strings(&["identity"]));
     // The Heisenberg bond as a dense matrix equals its Pauli form: both keep everything,
     // and one cancels the other to the zero operator, which keeps everything too.
-    let bond: Vec<Complex64> = [1., 0., 0., 0., 0., -1., 2., 0., 0., 2., -1., 0., 0., 0., 0., 1.]
-        .iter()
-        .map(|&x| Complex64::new(x, 0.0))
-        .collect();
+    let bond: Vec<Complex64> = [
+        1., 0., 0., 0., 0., -1., 2., 0., 0., 2., -1., 0., 0., 0., 0., 1.,
+    ]
+    .iter()
+    .map(|&x| Complex64::new(x, 0.0))
+    .collect();
     let mut dense = Hamiltonian::new(2).unwrap();
     dense.add_local(&[0, 1], &bond).unwrap();
     assert_eq!(kept(&m, &dense), with_flips(&["identity", "reflect_x"]));
@@ -352,9 +361,15 @@ fn the_kept_maps_survive_save_load_and_resize() {
     let h6 = Hamiltonian::triangular(6, 6, false, 1.0).unwrap();
     assert!(symmetry_invariant(&bigger, &h6).unwrap());
     let rect = m.resize(5, 3, None).unwrap();
-    assert_eq!(names(&rect.symmetry_maps()), with_flips(&["identity", "half_turn"]));
+    assert_eq!(
+        names(&rect.symmetry_maps()),
+        with_flips(&["identity", "half_turn"])
+    );
     let back = rect.resize(4, 4, None).unwrap();
-    assert_eq!(names(&back.symmetry_maps()), with_flips(&["identity", "half_turn"]));
+    assert_eq!(
+        names(&back.symmetry_maps()),
+        with_flips(&["identity", "half_turn"])
+    );
     // D2 kept on a square is the whole group of a rectangle: the resized model has no list.
     let d2 = full.restrict_symmetry(&anisotropic(4, 1.0, 0.5)).unwrap();
     assert_eq!(d2.symmetry_size(), 8);
@@ -401,12 +416,42 @@ fn bad_inputs_are_refused_with_a_message() {
     };
     for (maps, symmetry, lx, says) in [
         (&["identity"][..], Symmetry::None, 4, "symmetry NONE"),
-        (&["half_turn"][..], Symmetry::Lattice, 4, "start with the identity"),
-        (&["identity", "diagonal", "half_turn"][..], Symmetry::Lattice, 4, "in the group's order"),
-        (&["identity", "identity+flip"][..], Symmetry::Lattice, 4, "not an element"),
-        (&["identity", "diagonal"][..], Symmetry::Lattice, 3, "not an element"),
-        (&["identity", "quarter_turn"][..], Symmetry::Lattice, 4, "not a group"),
-        (&["identity", "reflect_x", "reflect_y", "half_turn"][..], Symmetry::Lattice, 3, "whole group"),
+        (
+            &["half_turn"][..],
+            Symmetry::Lattice,
+            4,
+            "start with the identity",
+        ),
+        (
+            &["identity", "diagonal", "half_turn"][..],
+            Symmetry::Lattice,
+            4,
+            "in the group's order",
+        ),
+        (
+            &["identity", "identity+flip"][..],
+            Symmetry::Lattice,
+            4,
+            "not an element",
+        ),
+        (
+            &["identity", "diagonal"][..],
+            Symmetry::Lattice,
+            3,
+            "not an element",
+        ),
+        (
+            &["identity", "quarter_turn"][..],
+            Symmetry::Lattice,
+            4,
+            "not a group",
+        ),
+        (
+            &["identity", "reflect_x", "reflect_y", "half_turn"][..],
+            Symmetry::Lattice,
+            3,
+            "whole group",
+        ),
     ] {
         let e = Model::new(cfg(maps, symmetry, lx)).unwrap_err();
         assert_eq!(e.kind, ErrorKind::InvalidArgument, "{maps:?}");

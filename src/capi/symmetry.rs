@@ -3,8 +3,8 @@
 
 use super::args::{borrow, slice_mut, OutSlot};
 use super::boundary::ffi_call;
-use super::handles::into_handle;
 use super::hamiltonian::rnnwf_hamiltonian;
+use super::handles::into_handle;
 use super::model::rnnwf_model;
 use super::status::rnnwf_status;
 

@@ -226,7 +226,9 @@ fn parse_maps(text: &str) -> Result<Vec<SymmetryMap>> {
     text.split(',')
         .map(|name| {
             SymmetryMap::from_name(name).ok_or_else(|| {
-                Error::format(format!("checkpoint metadata `symmetry_maps` names {name:?}"))
+                Error::format(format!(
+                    "checkpoint metadata `symmetry_maps` names {name:?}"
+                ))
             })
         })
         .collect()

@@ -145,7 +145,11 @@ fn to_basis(m: &[Complex64], d: usize) -> Vec<Complex64> {
 /// Whether two canonical forms agree: every coefficient within `tolerance` times the
 /// largest coefficient of either.
 pub(super) fn same(a: &Canonical, b: &Canonical, tolerance: f64) -> bool {
-    let largest = a.values().chain(b.values()).map(|c| c.norm()).fold(0.0, f64::max);
+    let largest = a
+        .values()
+        .chain(b.values())
+        .map(|c| c.norm())
+        .fold(0.0, f64::max);
     let zero = Complex64::new(0.0, 0.0);
     let close = |x: Complex64, y: Complex64| (x - y).norm() <= tolerance * largest;
     a.iter()

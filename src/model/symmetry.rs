@@ -250,7 +250,14 @@ mod tests {
     /// with and without the flip, on any local dimension.
     #[test]
     fn the_marshall_ratio_is_constant_on_each_u1_sector() {
-        for (lx, ly, d) in [(6, 1, 2), (5, 1, 2), (3, 3, 2), (4, 4, 2), (4, 3, 2), (3, 2, 3)] {
+        for (lx, ly, d) in [
+            (6, 1, 2),
+            (5, 1, 2),
+            (3, 3, 2),
+            (4, 4, 2),
+            (4, 3, 2),
+            (3, 2, 3),
+        ] {
             let cfg = ModelConfig::default()
                 .with_lx(lx)
                 .with_ly(ly)

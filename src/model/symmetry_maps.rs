@@ -84,8 +84,9 @@ impl LatticeMap {
     /// a after b: (a b)(site) = a(b(site)).
     fn compose(a: LatticeMap, b: LatticeMap) -> LatticeMap {
         let (ma, mb) = (a.matrix(), b.matrix());
-        let product: [[i8; 2]; 2] =
-            std::array::from_fn(|i| std::array::from_fn(|j| ma[i][0] * mb[0][j] + ma[i][1] * mb[1][j]));
+        let product: [[i8; 2]; 2] = std::array::from_fn(|i| {
+            std::array::from_fn(|j| ma[i][0] * mb[0][j] + ma[i][1] * mb[1][j])
+        });
         // D4 is closed: the product is one of the eight.
         *LatticeMap::ALL
             .iter()
@@ -150,10 +151,7 @@ impl fmt::Display for SymmetryMap {
 
 /// The names as a comma-separated list, as checkpoints and messages show them.
 pub fn symmetry_map_names(maps: &[SymmetryMap]) -> String {
-    maps.iter()
-        .map(|m| m.name())
-        .collect::<Vec<_>>()
-        .join(", ")
+    maps.iter().map(|m| m.name()).collect::<Vec<_>>().join(", ")
 }
 
 /// Refuses a `symmetry_maps` that is not a proper subgroup of the config's group, named by
@@ -162,11 +160,17 @@ pub fn symmetry_map_names(maps: &[SymmetryMap]) -> String {
 /// lattice and naming an element of its own (not one that coincides with an earlier map there,
 /// as reflect_y with the identity on a chain), closed under composition, and not the whole
 /// group (written as no list). `own` are the group's element names on this lattice.
-pub(crate) fn check_maps(cfg: &ModelConfig, maps: &[SymmetryMap], own: &[SymmetryMap]) -> Result<()> {
+pub(crate) fn check_maps(
+    cfg: &ModelConfig,
+    maps: &[SymmetryMap],
+    own: &[SymmetryMap],
+) -> Result<()> {
     let shown = symmetry_map_names(maps);
     let refuse = |why: String| Err(Error::invalid(format!("symmetry_maps [{shown}]: {why}")));
     if cfg.symmetry == Symmetry::None {
-        return refuse("a model without a lattice symmetry (symmetry NONE) has no maps to keep".into());
+        return refuse(
+            "a model without a lattice symmetry (symmetry NONE) has no maps to keep".into(),
+        );
     }
     if maps.first() != Some(&SymmetryMap::IDENTITY) {
         return refuse("the kept elements must start with the identity".into());
@@ -187,7 +191,9 @@ pub(crate) fn check_maps(cfg: &ModelConfig, maps: &[SymmetryMap], own: &[Symmetr
         for &b in maps {
             let c = SymmetryMap::compose(a, b);
             if !maps.contains(&c) {
-                return refuse(format!("not a group: {a} after {b} is {c}, which is not kept"));
+                return refuse(format!(
+                    "not a group: {a} after {b} is {c}, which is not kept"
+                ));
             }
         }
     }
