@@ -84,7 +84,8 @@ struct Args {
     /// Samples of each lattice's final energy estimate.
     #[arg(long, default_value_t = 16384)]
     final_samples: usize,
-    /// Symmetrise the amplitude over the lattice's point group (carried across sizes).
+    /// Symmetrise the amplitude over the maps of the lattice that leave the operator invariant
+    /// (carried across sizes).
     #[arg(long, value_enum, default_value_t = cli::SymmetryArg::None)]
     symmetry: cli::SymmetryArg,
     /// Train the last lattice only, from scratch, for the total time of all lattices.
