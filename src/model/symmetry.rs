@@ -267,7 +267,7 @@ mod tests {
             let n = (lx * ly) as usize;
             let marshall = |s: &[u8]| {
                 let a: u32 = (0..n)
-                    .filter(|i| (i % lx as usize + i / lx as usize) % 2 == 0)
+                    .filter(|i| (i % lx as usize + i / lx as usize).is_multiple_of(2))
                     .map(|i| s[i] as u32)
                     .sum();
                 if a % 2 == 1 {
