@@ -157,7 +157,8 @@ struct Args {
     /// The floating-point type of the passes.
     #[arg(long, value_enum, default_value_t = cli::PrecisionArg::F64)]
     precision: cli::PrecisionArg,
-    /// The lattice symmetry the wave function is averaged over.
+    /// The lattice symmetry the wave function is averaged over: the maps of the grid (times
+    /// the spin flip) that leave the operator invariant (`Model::restrict_symmetry`).
     #[arg(long, value_enum, default_value_t = cli::SymmetryArg::None)]
     symmetry: cli::SymmetryArg,
     /// This session's wall-time budget: stop after the step that reaches it, checkpointed
@@ -287,9 +288,12 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         .map_err(|e| format!("cannot create {}: {e}", a.out.display()))?;
     let (mut model, mut vmc) = if a.resume {
         let saved = checkpoint::load(&a.out, &settings)?;
+        if let Some(line) = cli::symmetry_line(&saved.model, &h) {
+            println!("{line}");
+        }
         (saved.model, saved.vmc)
     } else {
-        new_run(a, cell, sites)?
+        new_run(a, cell, sites, &h)?
     };
     println!("{}", cli::sign_free_line(&model, &h));
     let training = cli::training_name(
@@ -600,10 +604,11 @@ fn new_run(
     a: &Args,
     cell: CellKind,
     sites: u32,
+    h: &Hamiltonian,
 ) -> Result<(Model, Vmc), Box<dyn std::error::Error>> {
     // The Heisenberg models conserve the magnetisation: sample at zero.
     let spin_model = a.model != ModelArg::Ising;
-    let mut model = Model::new(
+    let model = Model::new(
         ModelConfig::default()
             .with_cell(cell)
             .with_lx(a.lx)
@@ -625,6 +630,11 @@ fn new_run(
             .with_boundary(a.rnn_boundary().into())
             .with_seed(a.seed),
     )?;
+    // `--symmetry lattice`: the maps of the grid that leave the operator invariant.
+    let (mut model, line) = cli::restrict_symmetry(model, h)?;
+    if let Some(line) = line {
+        println!("{line}");
+    }
     let phase_scale = match a.phase_init {
         PhaseInitArg::Glorot => 1.0,
         PhaseInitArg::Small => SMALL_PHASE,

@@ -84,7 +84,8 @@ struct Args {
     /// Samples of each lattice's final energy estimate.
     #[arg(long, default_value_t = 16384)]
     final_samples: usize,
-    /// Symmetrise the amplitude over the lattice's point group (carried across sizes).
+    /// Symmetrise the amplitude over the maps of the lattice that leave the operator invariant
+    /// (carried across sizes).
     #[arg(long, value_enum, default_value_t = cli::SymmetryArg::None)]
     symmetry: cli::SymmetryArg,
     /// Train the last lattice only, from scratch, for the total time of all lattices.
@@ -262,13 +263,23 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         let lattice = format!("{l}x{l}");
         let h = Hamiltonian::heisenberg(l, l, false, 1.0, 0.0)?;
         let (mut m, mut vmc) = match resumed.take() {
-            Some(saved) => saved,
+            Some(saved) => {
+                if let Some(line) = cli::symmetry_line(&saved.0, &h) {
+                    println!("{line}");
+                }
+                saved
+            }
             None => {
                 let m = match (&model, &a.start_from) {
                     (Some(previous), _) => previous.resize(l, l, Some(l * l / 2))?,
                     (None, Some(path)) => start_model(a, path, l)?,
                     (None, None) => new_model(l)?,
                 };
+                // `--symmetry lattice`: the maps of the grid that leave the operator invariant.
+                let (m, line) = cli::restrict_symmetry(m, &h)?;
+                if let Some(line) = line {
+                    println!("{line}");
+                }
                 let vmc = Vmc::new(
                     VmcConfig::default()
                         .with_optimizer(Optimizer::MinSr)

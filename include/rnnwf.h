@@ -153,6 +153,35 @@
 // linear gated cell, rnnwf_model_new refuses it with RNNWF_ERR_UNSUPPORTED.
 #define RNNWF_BOUNDARY_PERIODIC 1
 
+// The lattice map (x, y) -> (x, y) (codes of rnnwf_model_symmetry_maps; l = lx = ly for the
+// last four, which exist on square lattices only).
+#define RNNWF_MAP_IDENTITY 0
+
+// (x, y) -> (lx-1-x, y).
+#define RNNWF_MAP_REFLECT_X 1
+
+// (x, y) -> (x, ly-1-y).
+#define RNNWF_MAP_REFLECT_Y 2
+
+// (x, y) -> (lx-1-x, ly-1-y).
+#define RNNWF_MAP_HALF_TURN 3
+
+// (x, y) -> (y, l-1-x).
+#define RNNWF_MAP_QUARTER_TURN 4
+
+// (x, y) -> (l-1-y, x).
+#define RNNWF_MAP_THREE_QUARTER_TURN 5
+
+// (x, y) -> (y, x).
+#define RNNWF_MAP_DIAGONAL 6
+
+// (x, y) -> (l-1-y, l-1-x).
+#define RNNWF_MAP_ANTIDIAGONAL 7
+
+// Added to a map's code for the element that also flips every site value
+// (v -> local_dim-1-v): RNNWF_MAP_HALF_TURN + RNNWF_WITH_FLIP is the half turn with the flip.
+#define RNNWF_WITH_FLIP 8
+
 // Plain gradient descent: theta -= learning_rate * g.
 #define RNNWF_OPT_SGD 0
 
@@ -701,6 +730,42 @@ rnnwf_status rnnwf_hamiltonian_rydberg(uint32_t lx,
 rnnwf_status rnnwf_sign_free(const struct rnnwf_model *m,
                              const struct rnnwf_hamiltonian *h,
                              uint32_t *out);
+
+// A new model with the parameters and settings of `m`, averaged over the elements of its
+// lattice group that leave `h` invariant (each element applied to every term of h and the
+// result compared with h as a whole, exactly up to 1e-12 of the largest coefficient;
+// docs/method.md, "Lattice symmetries"). On the triangular lattice that is the identity,
+// the half turn and the two diagonal reflections of D4; when every element does, the new
+// model equals `m`. The kept elements are saved with the model and carried by
+// rnnwf_model_resize (which drops the turns and diagonal reflections on lx != ly); they are
+// not a field of rnnwf_model_config, so a model made anew from rnnwf_model_get_config has
+// the whole group. `m` is unchanged. RNNWF_ERR_INVALID_ARGUMENT: `m` without a lattice
+// symmetry (RNNWF_SYMMETRY_NONE), or `h` on another number of sites or local dimension.
+// Memory: one more model (rnnwf_model_new), and the operator written out once per group
+// element.
+rnnwf_status rnnwf_model_restrict_symmetry(const struct rnnwf_model *m,
+                                           const struct rnnwf_hamiltonian *h,
+                                           struct rnnwf_model **out);
+
+// The number of group elements the amplitude of `m` is averaged over: 1 for
+// RNNWF_SYMMETRY_NONE, else the size of its lattice group or of the subgroup
+// rnnwf_model_restrict_symmetry kept.
+rnnwf_status rnnwf_model_symmetry_size(const struct rnnwf_model *m, size_t *out);
+
+// Writes the codes of the group elements `m` is averaged over, in the group's order (the
+// identity first): an RNNWF_MAP_* code, plus RNNWF_WITH_FLIP for an element with the spin
+// flip. `len` must equal rnnwf_model_symmetry_size (else RNNWF_ERR_BUFFER_SIZE); a model
+// without a symmetry writes RNNWF_MAP_IDENTITY.
+rnnwf_status rnnwf_model_symmetry_maps(const struct rnnwf_model *m, uint32_t *out, size_t len);
+
+// Writes 1 to `out` when every element of the lattice group of `m` leaves `h` invariant
+// (as rnnwf_model_restrict_symmetry decides it), so that the symmetry does not keep the
+// model from the ground state's symmetry sector by construction; else 0. A model without a
+// symmetry gives 1. RNNWF_ERR_INVALID_ARGUMENT for `h` on another number of sites or local
+// dimension.
+rnnwf_status rnnwf_symmetry_invariant(const struct rnnwf_model *m,
+                                      const struct rnnwf_hamiltonian *h,
+                                      uint32_t *out);
 
 // E_loc(s) = sum_s' <s|H|s'> psi(s') / psi(s) of the `n` configurations in `configs`
 // (`[n][n_sites]`) into `out` (`[n]`); the mean over samples of P = |psi|^2 estimates `<H>`.

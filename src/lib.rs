@@ -46,6 +46,7 @@ pub mod exact;
 mod fingerprint;
 mod grad;
 pub mod hamiltonian;
+pub mod invariance;
 pub(crate) mod kernels;
 pub mod local_energy;
 pub mod model;
@@ -64,10 +65,12 @@ pub use exact::{
     MAX_EXACT_STATES,
 };
 pub use hamiltonian::{Hamiltonian, LocalTerm, Pauli, PauliString, MAX_RYDBERG_GROUP};
+pub use invariance::{invariant_maps, symmetry_invariant, SYMMETRY_TOLERANCE};
 pub use kernels::simd_level_name;
 pub use local_energy::{local_energies, local_energies_naive, log_psi_connected, Connections};
 pub use model::{
-    Boundary, CellKind, Model, ModelConfig, ParamBlock, PhaseKind, Precision, SignRule, Symmetry,
+    Boundary, CellKind, LatticeMap, Model, ModelConfig, ParamBlock, PhaseKind, Precision, SignRule,
+    Symmetry, SymmetryMap,
 };
 pub use num_complex::Complex64;
 pub use parallel::{num_threads, set_num_threads, CHUNK_ROWS, MAX_THREADS};

@@ -486,6 +486,54 @@ fn a_future_symmetry_or_precision_name_is_unsupported_when_intact() {
 }
 
 #[test]
+fn symmetry_maps_are_checked_when_present() {
+    let model = Model::new(
+        ModelConfig::default()
+            .with_lx(3)
+            .with_ly(3)
+            .with_hidden(2)
+            .with_symmetry(rnnwf::Symmetry::Lattice),
+    )
+    .unwrap();
+    let bytes = model.to_checkpoint_bytes();
+    let order = block_names(&model);
+    let with = |value: &str| {
+        reseal(
+            &bytes,
+            |m, _| drop(m.insert("symmetry_maps".into(), value.into())),
+            &order,
+        )
+    };
+    let kept = Model::from_checkpoint_bytes(&with("identity,diagonal")).unwrap();
+    assert_eq!(kept.symmetry_size(), 2);
+    // A name this version does not know: a newer version's model.
+    let err = Model::from_checkpoint_bytes(&with("identity,translate_x")).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Unsupported, "{}", err.message);
+    assert!(err.message.contains("translate_x"), "{}", err.message);
+    // Known names that are not a proper subgroup, or not in the canonical spelling.
+    for value in [
+        "diagonal",
+        "identity,quarter_turn",
+        "identity, diagonal",
+        "identity,diagonal,diagonal",
+        "identity,reflect_x,reflect_y,half_turn,quarter_turn,three_quarter_turn,diagonal,antidiagonal",
+        "identity,identity+flip",
+        "",
+    ] {
+        let err = Model::from_checkpoint_bytes(&with(value)).unwrap_err();
+        assert!(
+            matches!(err.kind, ErrorKind::Format | ErrorKind::Unsupported),
+            "{value:?}: {:?} {}",
+            err.kind,
+            err.message
+        );
+    }
+    let err = Model::from_checkpoint_bytes(&with("identity,quarter_turn")).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Format, "{}", err.message);
+    assert!(err.message.contains("not a group"), "{}", err.message);
+}
+
+#[test]
 fn checksum_mismatch_message_names_both_values() {
     let bytes = tiny(CellKind::Vanilla, PhaseKind::None).to_checkpoint_bytes();
     let mut damaged = bytes.clone();

@@ -25,6 +25,7 @@ const LAYERS: &[&[&str]] = &[
         "estimators",
         "exact",
         "sign_free",
+        "invariance",
     ],
     // 4. The optimiser.
     &["optim"],

@@ -13,7 +13,10 @@ the Marshall sign rule and without, beside E0 (Lanczos, full sector):
 
 On the triangular lattice (one diagonal) only 4 of D4's 8 maps are symmetries, and the D4
 average of its bonds is the J1-J2 model at J2 = 0.5: the best D4-invariant state has that
-model's ground energy, -30.0222278003, 2.65e-2 above the triangular E0.
+model's ground energy, -30.0222278003, 2.65e-2 above the triangular E0. "H's own" maps are
+found here from the bonds, independently of the library; they are the group that
+`Model::restrict_symmetry` (the examples' `--symmetry lattice`) keeps, so its floor is the
+last line of each lattice.
 """
 import sys
 

@@ -10,7 +10,8 @@
 //   row-major [n][num_params()].
 // - Objects: Model (wave function), Hamiltonian (Pauli-string operator), Vmc (training run,
 //   with VmcConfig); free functions for estimators and exact tools (local_energies,
-//   expectation, renyi2, exact_expectation, exact_ground_energy, sign_free).
+//   expectation, renyi2, exact_expectation, exact_ground_energy, sign_free,
+//   restrict_symmetry, symmetry_invariant).
 // - Everything is inline: include this header from as many translation units as you like.
 //
 // Link with -lrnnwf (pkg-config --cflags --libs rnnwf, or CMake target rnnwf::rnnwf).
@@ -173,6 +174,19 @@ class Model : public Handle<rnnwf_model, rnnwf_model_free> {
   }
 
   void save(const std::string &path) const { check(rnnwf_model_save(raw(), path.c_str())); }
+
+  // The number of lattice-group elements the amplitude is averaged over (1 without a
+  // symmetry), and their codes: RNNWF_MAP_*, plus RNNWF_WITH_FLIP with the spin flip.
+  std::size_t symmetry_size() const {
+    std::size_t n = 0;
+    check(rnnwf_model_symmetry_size(raw(), &n));
+    return n;
+  }
+  std::vector<std::uint32_t> symmetry_maps() const {
+    std::vector<std::uint32_t> codes(symmetry_size());
+    check(rnnwf_model_symmetry_maps(raw(), codes.data(), codes.size()));
+    return codes;
+  }
 
   rnnwf_model_config config() const {
     rnnwf_model_config cfg{};
@@ -444,6 +458,21 @@ inline double exact_ground_energy(const Hamiltonian &h) {
 inline bool sign_free(const Model &m, const Hamiltonian &h) {
   std::uint32_t out = 0;
   check(rnnwf_sign_free(m.raw(), h.raw(), &out));
+  return out == 1;
+}
+
+// A new model with m's parameters and settings, averaged over the elements of its lattice
+// group that leave h invariant (rnnwf_model_restrict_symmetry). m is unchanged.
+inline Model restrict_symmetry(const Model &m, const Hamiltonian &h) {
+  rnnwf_model *out = nullptr;
+  check(rnnwf_model_restrict_symmetry(m.raw(), h.raw(), &out));
+  return Model::adopt(out);
+}
+
+// Whether every element of m's lattice group leaves h invariant (true without a symmetry).
+inline bool symmetry_invariant(const Model &m, const Hamiltonian &h) {
+  std::uint32_t out = 0;
+  check(rnnwf_symmetry_invariant(m.raw(), h.raw(), &out));
   return out == 1;
 }
 

@@ -60,7 +60,8 @@ module rnnwf
       model_set_params, model_sample_seed32, model_sample_seed64, model_log_psi, &
       model_log_psi_grad, model_local_energies, model_expectation_seed32, &
       model_expectation_seed64, model_renyi2_seed32, model_renyi2_seed64, &
-      model_exact_expectation, model_sign_free, model_log_psi_connected
+      model_exact_expectation, model_sign_free, model_log_psi_connected, &
+      model_restrict_symmetry, model_symmetry_size, model_symmetry_maps, model_symmetry_invariant
   private :: ham_new_local, ham_spin1, ham_bose_hubbard, ham_rydberg, ham_add_local, ham_local_dim
   private :: ham_create, ham_parse, ham_tfim, ham_heisenberg, ham_triangular, ham_adopt, ham_add_term, &
       ham_num_sites, ham_num_terms, ham_ground_energy, ham_destroy, ham_final, ham_assign, &
@@ -104,6 +105,10 @@ module rnnwf
     generic :: renyi2 => renyi2_seed32, renyi2_seed64
     procedure :: exact_expectation => model_exact_expectation
     procedure :: sign_free => model_sign_free
+    procedure :: restrict_symmetry => model_restrict_symmetry
+    procedure :: symmetry_size => model_symmetry_size
+    procedure :: symmetry_maps => model_symmetry_maps
+    procedure :: symmetry_invariant => model_symmetry_invariant
     procedure, private :: assign => model_assign
     generic :: assignment(=) => assign
     final :: model_final
@@ -735,6 +740,66 @@ contains
     if (status == RNNWF_OK) free = answer == 1
     call finish(status, stat, errmsg)
   end subroutine model_sign_free
+
+  ! Makes `restricted` a model with this model's parameters and settings, averaged over the
+  ! elements of its lattice group that leave op invariant (rnnwf_model_restrict_symmetry).
+  ! This model is unchanged.
+  subroutine model_restrict_symmetry(self, op, restricted, stat, errmsg)
+    class(rnnwf_model), intent(in) :: self
+    class(rnnwf_hamiltonian), intent(in) :: op
+    class(rnnwf_model), intent(inout) :: restricted
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    type(c_ptr) :: out
+    integer(c_int32_t) :: status
+    out = c_null_ptr
+    status = rnnwf_model_restrict_symmetry(self%ptr, op%ptr, out)
+    if (status == RNNWF_OK) then
+      call restricted%destroy()
+      restricted%ptr = out
+    end if
+    call finish(status, stat, errmsg)
+  end subroutine model_restrict_symmetry
+
+  ! The number of lattice-group elements the amplitude is averaged over (1 without one).
+  integer function model_symmetry_size(self, stat, errmsg)
+    class(rnnwf_model), intent(in) :: self
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    integer(c_size_t), target :: n
+    n = 0
+    call finish(rnnwf_model_symmetry_size(self%ptr, c_loc(n)), stat, errmsg)
+    model_symmetry_size = size_or_stop(n)
+  end function model_symmetry_size
+
+  ! The group elements' codes (size symmetry_size()): RNNWF_MAP_*, plus RNNWF_WITH_FLIP for
+  ! an element with the spin flip; the identity first.
+  subroutine model_symmetry_maps(self, codes, stat, errmsg)
+    class(rnnwf_model), intent(in) :: self
+    integer(c_int32_t), intent(inout), contiguous, target :: codes(:)
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    type(c_ptr) :: p
+    p = c_null_ptr
+    if (size(codes) > 0) p = c_loc(codes)
+    call finish(rnnwf_model_symmetry_maps(self%ptr, p, size(codes, kind=c_size_t)), stat, errmsg)
+  end subroutine model_symmetry_maps
+
+  ! invariant = .true. when every element of the model's lattice group leaves op invariant
+  ! (rnnwf_symmetry_invariant; .true. without a symmetry).
+  subroutine model_symmetry_invariant(self, op, invariant, stat, errmsg)
+    class(rnnwf_model), intent(in) :: self
+    class(rnnwf_hamiltonian), intent(in) :: op
+    logical, intent(inout) :: invariant
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    integer(c_int32_t), target :: answer
+    integer(c_int32_t) :: status
+    answer = 0
+    status = rnnwf_symmetry_invariant(self%ptr, op%ptr, c_loc(answer))
+    if (status == RNNWF_OK) invariant = answer == 1
+    call finish(status, stat, errmsg)
+  end subroutine model_symmetry_invariant
 
   ! Site indices (from 0) as C uint32 values; a negative one is refused.
   logical function c_sites(sites, out, what, stat, errmsg)

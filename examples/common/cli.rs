@@ -196,3 +196,49 @@ pub fn sign_free_line(model: &rnnwf::Model, h: &rnnwf::Hamiltonian) -> String {
         Err(e) => format!("sign-free: not decided ({e})"),
     }
 }
+
+/// `--symmetry lattice` (or `lattice_spin_flip`) on an operator: the model averaged over the
+/// maps of its lattice group that leave `h` invariant (`Model::restrict_symmetry`), and the
+/// line that says which, e.g. `symmetry: 4 of 8 maps leave the operator invariant (identity,
+/// half_turn, diagonal, antidiagonal)`. A model without a symmetry comes back as it is, with
+/// no line.
+#[allow(dead_code)]
+pub fn restrict_symmetry(
+    model: rnnwf::Model,
+    h: &rnnwf::Hamiltonian,
+) -> Result<(rnnwf::Model, Option<String>), rnnwf::Error> {
+    if model.config().symmetry == rnnwf::Symmetry::None {
+        return Ok((model, None));
+    }
+    let restricted = model.restrict_symmetry(h)?;
+    let maps = restricted.symmetry_maps();
+    let line = format!(
+        "symmetry: {} of {} maps leave the operator invariant ({})",
+        maps.len(),
+        model.symmetry_size(),
+        rnnwf::model::symmetry_map_names(&maps)
+    );
+    Ok((restricted, Some(line)))
+}
+
+/// The line about a model whose group is already chosen (a resumed run): its maps, and a
+/// warning when one of them does not leave `h` invariant. `None` without a symmetry.
+#[allow(dead_code)]
+pub fn symmetry_line(model: &rnnwf::Model, h: &rnnwf::Hamiltonian) -> Option<String> {
+    if model.config().symmetry == rnnwf::Symmetry::None {
+        return None;
+    }
+    let maps = rnnwf::model::symmetry_map_names(&model.symmetry_maps());
+    Some(match rnnwf::symmetry_invariant(model, h) {
+        Ok(true) => format!(
+            "symmetry: the model's {} maps leave the operator invariant ({maps})",
+            model.symmetry_size()
+        ),
+        Ok(false) => format!(
+            "symmetry: warning: not every one of the model's {} maps ({maps}) leaves the \
+             operator invariant, so the model cannot be exact",
+            model.symmetry_size()
+        ),
+        Err(e) => format!("symmetry: not decided ({e})"),
+    })
+}

@@ -3,7 +3,9 @@
 //! makes the tables their one source.
 
 use crate::enum_table::EnumTable;
-use crate::model::codes::{BOUNDARIES, CELLS, PHASES, PRECISIONS, SIGN_RULES, SYMMETRIES};
+use crate::model::codes::{
+    BOUNDARIES, CELLS, LATTICE_MAPS, PHASES, PRECISIONS, SIGN_RULES, SYMMETRIES,
+};
 use crate::vmc::codes::{OPTIMIZERS, PRECONDITIONERS};
 use std::collections::BTreeMap;
 
@@ -39,6 +41,7 @@ fn every_enum_macro_of_the_header_is_its_tables_entry() {
         (SYMMETRIES.c_prefix, table_macros(&SYMMETRIES)),
         (PRECISIONS.c_prefix, table_macros(&PRECISIONS)),
         (BOUNDARIES.c_prefix, table_macros(&BOUNDARIES)),
+        (LATTICE_MAPS.c_prefix, table_macros(&LATTICE_MAPS)),
         (OPTIMIZERS.c_prefix, table_macros(&OPTIMIZERS)),
         (PRECONDITIONERS.c_prefix, table_macros(&PRECONDITIONERS)),
     ];

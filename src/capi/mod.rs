@@ -32,6 +32,7 @@ mod gradient;
 mod hamiltonian;
 mod local_operator;
 mod sign_free;
+mod symmetry;
 
 mod local_energy;
 mod log_psi_connected;
@@ -67,6 +68,7 @@ pub use model::*;
 pub use sample::{rnnwf_log_psi, rnnwf_sample};
 pub use sign_free::rnnwf_sign_free;
 pub use status::*;
+pub use symmetry::*;
 pub use threads::rnnwf_set_num_threads;
 pub use version::*;
 pub use vmc::*;

@@ -187,6 +187,9 @@ impl rnnwf_model_config {
             u1_total,
             seed: self.seed,
             symmetry: variant(&SYMMETRIES, self.symmetry)?,
+            // The C config has no such field: a subgroup comes from
+            // rnnwf_model_restrict_symmetry (or a checkpoint).
+            symmetry_maps: None,
             precision: variant(&PRECISIONS, self.precision)?,
             boundary: variant(&BOUNDARIES, self.boundary)?,
             dilation: self.dilation,
@@ -423,6 +426,10 @@ pub unsafe extern "C" fn rnnwf_model_load(
 }
 
 impl rnnwf_model {
+    pub(super) fn from_model(model: Model) -> rnnwf_model {
+        rnnwf_model { model }
+    }
+
     pub(crate) fn model(&self) -> &Model {
         &self.model
     }

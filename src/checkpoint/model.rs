@@ -9,7 +9,9 @@ use crate::buffer::try_reserve;
 use crate::enum_table::EnumTable;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::codes::{BOUNDARIES, CELLS, PHASES, PRECISIONS, SIGN_RULES, SYMMETRIES};
-use crate::model::{Boundary, Model, ModelConfig, ParamBlock, ParamLayout, Precision, Symmetry};
+use crate::model::{
+    Boundary, Model, ModelConfig, ParamBlock, ParamLayout, Precision, Symmetry, SymmetryMap,
+};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -114,6 +116,9 @@ fn config_metadata(cfg: &ModelConfig) -> BTreeMap<String, String> {
     let optional = [
         (cfg.symmetry != Symmetry::None)
             .then(|| ("symmetry", SYMMETRIES.name(cfg.symmetry).into())),
+        cfg.symmetry_maps
+            .as_ref()
+            .map(|maps| ("symmetry_maps", maps_value(maps))),
         (cfg.precision != Precision::F64)
             .then(|| ("precision", PRECISIONS.name(cfg.precision).into())),
         (cfg.boundary != Boundary::Open)
@@ -159,6 +164,10 @@ fn config_from_metadata(file: &Container) -> Result<ModelConfig> {
             true => file.parse_name("symmetry", non_default(&SYMMETRIES, Symmetry::None))?,
             false => Symmetry::None,
         },
+        symmetry_maps: match file.has("symmetry_maps") && !is_future(file, "symmetry_maps") {
+            true => Some(parse_maps(file.required("symmetry_maps")?)?),
+            false => None,
+        },
         precision: match file.has("precision") && !is_future(file, "precision") {
             true => file.parse_name("precision", non_default(&PRECISIONS, Precision::F64))?,
             false => Precision::F64,
@@ -189,6 +198,9 @@ fn is_future(file: &Container, key: &str) -> bool {
     };
     match key {
         "symmetry" => !SYMMETRIES.names().any(|(n, _)| n == text),
+        "symmetry_maps" => text
+            .split(',')
+            .any(|name| SymmetryMap::from_name(name).is_none()),
         _ => !PRECISIONS.names().any(|(n, _)| n == text),
     }
 }
@@ -197,10 +209,29 @@ fn is_future(file: &Container, key: &str) -> bool {
 /// file the checksum vouches for (its parameter blocks those of the model without that
 /// setting) it is Unsupported; in any other it is Format.
 fn future_name(file: &Container) -> Option<String> {
-    ["symmetry", "precision"]
+    ["symmetry", "symmetry_maps", "precision"]
         .into_iter()
         .find(|key| is_future(file, key))
         .map(|key| format!("`{key}` = {:?}", file.required(key).unwrap_or_default()))
+}
+
+/// The kept group elements as the `symmetry_maps` value: their names, comma-separated.
+fn maps_value(maps: &[SymmetryMap]) -> String {
+    maps.iter().map(|m| m.name()).collect::<Vec<_>>().join(",")
+}
+
+/// The `symmetry_maps` value, each name known (`is_future` has checked); the order, the
+/// identity and the closure are `ModelConfig::validate`'s to check.
+fn parse_maps(text: &str) -> Result<Vec<SymmetryMap>> {
+    text.split(',')
+        .map(|name| {
+            SymmetryMap::from_name(name).ok_or_else(|| {
+                Error::format(format!(
+                    "checkpoint metadata `symmetry_maps` names {name:?}"
+                ))
+            })
+        })
+        .collect()
 }
 
 /// The names of a table's variants other than `default`: a file never writes the default.

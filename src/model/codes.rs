@@ -2,6 +2,7 @@
 //! `crate::enum_table`). Codes and names never change; a new variant is one line here.
 
 use super::config::{Boundary, CellKind, PhaseKind, Precision, SignRule, Symmetry};
+use super::symmetry_maps::LatticeMap;
 use crate::enum_table::{entry, EnumTable};
 
 pub static CELLS: EnumTable<CellKind> = EnumTable {
@@ -82,6 +83,38 @@ pub static BOUNDARIES: EnumTable<Boundary> = EnumTable {
     ],
 };
 
+/// The maps of the lattice group (`symmetry_maps` in checkpoints; a flipped element is the
+/// map's name with `+flip`, its C code the map's plus `RNNWF_WITH_FLIP`).
+pub static LATTICE_MAPS: EnumTable<LatticeMap> = EnumTable {
+    field: "map",
+    c_prefix: "RNNWF_MAP_",
+    entries: &[
+        entry!(LatticeMap::Identity, 0, "RNNWF_MAP_IDENTITY", "identity"),
+        entry!(LatticeMap::ReflectX, 1, "RNNWF_MAP_REFLECT_X", "reflect_x"),
+        entry!(LatticeMap::ReflectY, 2, "RNNWF_MAP_REFLECT_Y", "reflect_y"),
+        entry!(LatticeMap::HalfTurn, 3, "RNNWF_MAP_HALF_TURN", "half_turn"),
+        entry!(
+            LatticeMap::QuarterTurn,
+            4,
+            "RNNWF_MAP_QUARTER_TURN",
+            "quarter_turn"
+        ),
+        entry!(
+            LatticeMap::ThreeQuarterTurn,
+            5,
+            "RNNWF_MAP_THREE_QUARTER_TURN",
+            "three_quarter_turn"
+        ),
+        entry!(LatticeMap::Diagonal, 6, "RNNWF_MAP_DIAGONAL", "diagonal"),
+        entry!(
+            LatticeMap::Antidiagonal,
+            7,
+            "RNNWF_MAP_ANTIDIAGONAL",
+            "antidiagonal"
+        ),
+    ],
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,5 +157,7 @@ mod tests {
         check_table(&SYMMETRIES);
         check_table(&PRECISIONS);
         check_table(&BOUNDARIES);
+        assert_eq!(LATTICE_MAPS.entries.len(), LatticeMap::ALL.len());
+        check_table(&LATTICE_MAPS);
     }
 }

@@ -1,5 +1,7 @@
 //! The model's hyper-parameters and their validation.
 
+use super::symmetry::SymmetryGroup;
+use super::symmetry_maps::{check_maps, SymmetryMap};
 use crate::error::{Error, Result};
 
 /// The recurrent cell. On a chain (`ly = 1`) it reads the previous site's state h and value
@@ -111,6 +113,10 @@ pub struct ModelConfig {
     pub seed: u64,
     /// The symmetry group the wave function is averaged over.
     pub symmetry: Symmetry,
+    /// The elements of that group kept, when only a subgroup is (the maps that leave an
+    /// operator invariant, [`Model::restrict_symmetry`](crate::Model::restrict_symmetry)): a
+    /// proper subgroup listed in the group's order, the identity first. `None`: the whole group.
+    pub symmetry_maps: Option<Vec<SymmetryMap>>,
     /// The precision of the passes.
     pub precision: Precision,
     /// The neighbours a grid site reads.
@@ -142,6 +148,7 @@ impl Default for ModelConfig {
             u1_total: None,
             seed: 0,
             symmetry: Symmetry::None,
+            symmetry_maps: None,
             precision: Precision::F64,
             boundary: Boundary::Open,
             dilation: 0,
@@ -161,6 +168,7 @@ crate::settings::with_setters!(ModelConfig {
     with_u1_total => u1_total: Option<u32>,
     with_seed => seed: u64,
     with_symmetry => symmetry: Symmetry,
+    with_symmetry_maps => symmetry_maps: Option<Vec<SymmetryMap>>,
     with_precision => precision: Precision,
     with_boundary => boundary: Boundary,
     with_dilation => dilation: u32,
@@ -238,6 +246,10 @@ impl ModelConfig {
                 "dilation must be 0 (none) or 1 (layer l reads 2^l positions back), got {}",
                 self.dilation
             )));
+        }
+        if let Some(maps) = &self.symmetry_maps {
+            let own = SymmetryGroup::whole(self).map_or(Vec::new(), |g| g.names());
+            check_maps(self, maps, &own)?;
         }
         // Unsupported only after every range is checked (checkpoint loading relies on it).
         if self.boundary == Boundary::Periodic && !self.is_grid() {

@@ -9,10 +9,12 @@ pub(crate) mod forward;
 mod init;
 mod layout;
 mod resize;
+mod restrict;
 mod sign;
 pub(crate) mod snapshot;
 pub(crate) mod symmetric;
 pub(crate) mod symmetry;
+mod symmetry_maps;
 mod topology;
 
 pub(crate) use cell::Cell;
@@ -24,6 +26,7 @@ pub(crate) use evaluate::ReadValues;
 pub use layout::ParamBlock;
 pub(crate) use layout::ParamLayout;
 pub(crate) use symmetry::SymmetryGroup;
+pub use symmetry_maps::{symmetry_map_names, LatticeMap, SymmetryMap};
 pub(crate) use topology::{Step, Topology};
 
 use crate::error::{check_len, Error, Result};

@@ -6,7 +6,8 @@ use crate::error::{Error, Result};
 
 impl Model {
     /// A new model on the `lx x ly` lattice with this model's parameters and every other
-    /// setting (cell, hidden units, layers, phase head, sign rule, seed, boundary, dilation);
+    /// setting (cell, hidden units, layers, phase head, sign rule, symmetry, seed, boundary,
+    /// dilation);
     /// `u1_total` is the new lattice's U(1) total (`None`: unconstrained). `self` is not
     /// changed.
     ///
@@ -15,8 +16,10 @@ impl Model {
     /// so it applies unchanged. What the size fixes is outside the parameters: the number of
     /// positions, the snake order (row y runs left to right when y is even), which sites
     /// lack a neighbour (the first row and each row's first site) and the U(1) total, given
-    /// anew. Refused: a chain (`ly = 1`) into a grid or back, since a grid cell reads two
-    /// neighbours and its weights have other shapes; and every size or total that
+    /// anew. A model averaged over a subgroup of its lattice group keeps the kept maps that
+    /// exist on the new lattice: resizing to lx != ly drops the quarter turns and the
+    /// diagonal reflections, which do not map a rectangle onto itself. Refused: a chain
+    /// (`ly = 1`) into a grid or back, since a grid cell reads two neighbours and its weights have other shapes; and every size or total that
     /// [`ModelConfig::validate`](super::ModelConfig::validate) refuses.
     pub fn resize(&self, lx: u32, ly: u32, u1_total: Option<u32>) -> Result<Model> {
         let old = self.config();
@@ -24,6 +27,7 @@ impl Model {
         config.lx = lx;
         config.ly = ly;
         config.u1_total = u1_total;
+        config.symmetry_maps = None;
         if config.is_grid() != old.is_grid() {
             let shape = |grid: bool| {
                 if grid {
@@ -43,6 +47,8 @@ impl Model {
             )));
         }
         config.validate()?;
+        // Only on a lattice validate accepts: the maps are site permutations of it.
+        config.symmetry_maps = super::restrict::resized_maps(old, &config);
         let resized = Model::with_params(config, self.params())?;
         debug_assert_eq!(resized.num_params(), self.num_params());
         Ok(resized)

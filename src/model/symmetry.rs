@@ -8,6 +8,7 @@
 
 use super::config::{ModelConfig, Symmetry};
 use super::evaluate::overflowed;
+use super::symmetry_maps::{LatticeMap, SymmetryMap};
 use num_complex::Complex64;
 
 /// One group element: `(g s)[i] = f(s[source[i]])`, with f the spin flip
@@ -18,6 +19,8 @@ pub(crate) struct GroupElement {
     /// `target[source[i]] = i`: where site j of s lands in g s.
     pub target: Vec<u32>,
     pub flip: bool,
+    /// The element's name (its map and flip).
+    pub name: SymmetryMap,
 }
 
 /// The group's elements, the identity first, without repeats.
@@ -28,40 +31,36 @@ pub(crate) struct SymmetryGroup {
 }
 
 impl SymmetryGroup {
-    /// The group `cfg.symmetry` selects; `None` for [`Symmetry::None`].
+    /// The group `cfg.symmetry` selects, cut to `cfg.symmetry_maps` when given; `None` for
+    /// [`Symmetry::None`].
     pub fn new(cfg: &ModelConfig) -> Option<SymmetryGroup> {
+        let mut group = SymmetryGroup::whole(cfg)?;
+        if let Some(kept) = &cfg.symmetry_maps {
+            group.elements.retain(|e| kept.contains(&e.name));
+        }
+        Some(group)
+    }
+
+    /// The whole group `cfg.symmetry` selects, whatever `cfg.symmetry_maps`.
+    pub fn whole(cfg: &ModelConfig) -> Option<SymmetryGroup> {
         if cfg.symmetry == Symmetry::None {
             return None;
         }
         let (lx, ly) = (cfg.lx as usize, cfg.ly as usize);
-        // Coordinate maps (x, y) -> (x', y'): the source site of site (x, y).
-        type Map = fn(usize, usize, usize, usize) -> (usize, usize);
-        let mut maps: Vec<Map> = vec![
-            |x, y, _, _| (x, y),
-            |x, y, lx, _| (lx - 1 - x, y),
-            |x, y, _, ly| (x, ly - 1 - y),
-            |x, y, lx, ly| (lx - 1 - x, ly - 1 - y),
-        ];
-        if lx == ly {
-            // The rest of D4: two quarter turns and the two diagonal reflections.
-            maps.extend_from_slice(&[
-                (|x, y, l, _| (l - 1 - y, x)) as Map,
-                |x, y, l, _| (y, l - 1 - x),
-                |x, y, _, _| (y, x),
-                |x, y, l, _| (l - 1 - y, l - 1 - x),
-            ]);
-        }
-        let mut permutations: Vec<Vec<u32>> = Vec::new();
-        for map in maps {
-            let source: Vec<u32> = (0..lx * ly)
-                .map(|i| {
-                    let (x, y) = map(i % lx, i / lx, lx, ly);
+        let mut maps: Vec<(LatticeMap, Vec<u32>)> = Vec::new();
+        for map in LatticeMap::ALL {
+            if !map.exists_on(cfg.lx, cfg.ly) {
+                continue;
+            }
+            let target: Vec<u32> = (0..lx * ly)
+                .map(|j| {
+                    let (x, y) = map.moves_to(j % lx, j / lx, lx, ly);
                     (x + lx * y) as u32
                 })
                 .collect();
             // A chain's y-reflection, or a 1-wide grid's x-reflection, is the identity again.
-            if !permutations.contains(&source) {
-                permutations.push(source);
+            if !maps.iter().any(|(_, t)| *t == target) {
+                maps.push((map, target));
             }
         }
         let flips: &[bool] = match cfg.symmetry {
@@ -70,15 +69,16 @@ impl SymmetryGroup {
         };
         let mut elements = Vec::new();
         for &flip in flips {
-            for source in &permutations {
-                let mut target = vec![0u32; source.len()];
-                for (i, &j) in source.iter().enumerate() {
-                    target[j as usize] = i as u32;
+            for (map, target) in &maps {
+                let mut source = vec![0u32; target.len()];
+                for (j, &i) in target.iter().enumerate() {
+                    source[i as usize] = j as u32;
                 }
                 elements.push(GroupElement {
-                    source: source.clone(),
-                    target,
+                    source,
+                    target: target.clone(),
                     flip,
+                    name: SymmetryMap { flip, map: *map },
                 });
             }
         }
@@ -86,6 +86,11 @@ impl SymmetryGroup {
             elements,
             local_dim: cfg.local_dim as u8,
         })
+    }
+
+    /// The elements' names, in order.
+    pub fn names(&self) -> Vec<SymmetryMap> {
+        self.elements.iter().map(|e| e.name).collect()
     }
 
     /// |G|.
@@ -237,6 +242,64 @@ mod tests {
             corners.insert(at[0]);
         }
         assert_eq!(corners.into_iter().collect::<Vec<_>>(), vec![0, 2, 6, 8]);
+    }
+
+    /// Why restricting the group needs no check of the sign rule (src/invariance.rs): for
+    /// every element, the Marshall sign's ratio sign(g s) / sign(s) is the same for all
+    /// configurations of one U(1) total, on chains, squares and rectangles of either parity,
+    /// with and without the flip, on any local dimension.
+    #[test]
+    fn the_marshall_ratio_is_constant_on_each_u1_sector() {
+        for (lx, ly, d) in [
+            (6, 1, 2),
+            (5, 1, 2),
+            (3, 3, 2),
+            (4, 4, 2),
+            (4, 3, 2),
+            (3, 2, 3),
+        ] {
+            let cfg = ModelConfig::default()
+                .with_lx(lx)
+                .with_ly(ly)
+                .with_local_dim(d)
+                .with_symmetry(Symmetry::LatticeSpinFlip);
+            let g = SymmetryGroup::new(&cfg).unwrap();
+            let n = (lx * ly) as usize;
+            let marshall = |s: &[u8]| {
+                let a: u32 = (0..n)
+                    .filter(|i| (i % lx as usize + i / lx as usize).is_multiple_of(2))
+                    .map(|i| s[i] as u32)
+                    .sum();
+                if a % 2 == 1 {
+                    -1
+                } else {
+                    1
+                }
+            };
+            let states = (d as usize).pow(n as u32);
+            for e in 0..g.len() {
+                // The ratio seen first in each sector, by total.
+                let mut seen: std::collections::HashMap<u32, i32> = Default::default();
+                let mut s = vec![0u8; n];
+                let mut out = vec![0u8; n];
+                for k in 0..states {
+                    let mut rest = k;
+                    for v in s.iter_mut() {
+                        *v = (rest % d as usize) as u8;
+                        rest /= d as usize;
+                    }
+                    g.apply(e, &s, &mut out);
+                    let ratio = marshall(&out) * marshall(&s);
+                    let total = s.iter().map(|&v| v as u32).sum();
+                    assert_eq!(
+                        *seen.entry(total).or_insert(ratio),
+                        ratio,
+                        "{lx}x{ly} d {d}: element {} at total {total}",
+                        g.elements[e].name
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -301,6 +301,75 @@ static void test_triangular_and_sign_free(void) {
   rnnwf_hamiltonian_free(tri);
 }
 
+/* The lattice symmetry that follows the operator: on the 4 x 4 triangular lattice D4 keeps
+   the identity, the half turn and the two diagonal reflections; the Heisenberg model keeps
+   all 8; a resize to a rectangle keeps the half turn. */
+static void test_restrict_symmetry(void) {
+  rnnwf_hamiltonian *tri = NULL, *heis = NULL, *small = NULL;
+  OK(rnnwf_hamiltonian_triangular(4, 4, 0, 1.0, &tri));
+  OK(rnnwf_hamiltonian_heisenberg(4, 4, 0, 1.0, 0.0, &heis));
+  OK(rnnwf_hamiltonian_heisenberg(3, 3, 0, 1.0, 0.0, &small));
+  rnnwf_model_config cfg;
+  rnnwf_model *m = NULL, *kept = NULL, *same = NULL, *bare = NULL, *back = NULL;
+  OK(rnnwf_model_config_init(&cfg));
+  cfg.lx = 4;
+  cfg.ly = 4;
+  cfg.hidden = 4;
+  OK(rnnwf_model_new(&cfg, &bare));
+  cfg.symmetry = RNNWF_SYMMETRY_LATTICE;
+  OK(rnnwf_model_new(&cfg, &m));
+  size_t n = 0;
+  OK(rnnwf_model_symmetry_size(bare, &n));
+  CHECK(n == 1);
+  OK(rnnwf_model_symmetry_size(m, &n));
+  CHECK(n == 8);
+  uint32_t invariant = 7;
+  OK(rnnwf_symmetry_invariant(m, tri, &invariant));
+  CHECK(invariant == 0);
+  OK(rnnwf_symmetry_invariant(m, heis, &invariant));
+  CHECK(invariant == 1);
+
+  OK(rnnwf_model_restrict_symmetry(m, tri, &kept));
+  OK(rnnwf_model_symmetry_size(kept, &n));
+  CHECK(n == 4);
+  uint32_t codes[4] = {99, 99, 99, 99};
+  OK(rnnwf_model_symmetry_maps(kept, codes, 4));
+  CHECK(codes[0] == RNNWF_MAP_IDENTITY && codes[1] == RNNWF_MAP_HALF_TURN &&
+        codes[2] == RNNWF_MAP_DIAGONAL && codes[3] == RNNWF_MAP_ANTIDIAGONAL);
+  EXPECT(rnnwf_model_symmetry_maps(kept, codes, 8), RNNWF_ERR_BUFFER_SIZE);
+  OK(rnnwf_symmetry_invariant(kept, tri, &invariant));
+  CHECK(invariant == 1);
+  OK(rnnwf_model_restrict_symmetry(m, heis, &same));
+  OK(rnnwf_model_symmetry_size(same, &n));
+  CHECK(n == 8);
+  /* Resized to a rectangle, the diagonals go and the half turn stays. */
+  OK(rnnwf_model_resize(kept, 5, 3, -1, &back));
+  OK(rnnwf_model_symmetry_size(back, &n));
+  CHECK(n == 2);
+
+  rnnwf_model *never = NULL;
+  EXPECT(rnnwf_model_restrict_symmetry(bare, tri, &never), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("no lattice symmetry");
+  EXPECT(rnnwf_model_restrict_symmetry(m, small, &never), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("9 sites");
+  CHECK(never == NULL);
+  EXPECT(rnnwf_model_restrict_symmetry(m, tri, NULL), RNNWF_ERR_NULL_POINTER);
+  MENTIONS("`out`");
+  EXPECT(rnnwf_symmetry_invariant(NULL, tri, &invariant), RNNWF_ERR_NULL_POINTER);
+  MENTIONS("`m`");
+  EXPECT(rnnwf_model_symmetry_size(m, NULL), RNNWF_ERR_NULL_POINTER);
+  MENTIONS("`out`");
+
+  rnnwf_model_free(back);
+  rnnwf_model_free(same);
+  rnnwf_model_free(kept);
+  rnnwf_model_free(bare);
+  rnnwf_model_free(m);
+  rnnwf_hamiltonian_free(small);
+  rnnwf_hamiltonian_free(heis);
+  rnnwf_hamiltonian_free(tri);
+}
+
 static void complex_exp(double re, double im, double *out_re, double *out_im) {
   double r = exp(re);
   *out_re = r * cos(im);
@@ -730,6 +799,7 @@ int main(void) {
   test_parse();
   test_builtins();
   test_triangular_and_sign_free();
+  test_restrict_symmetry();
   test_local_energies();
   test_expectation();
   test_ground_energy();

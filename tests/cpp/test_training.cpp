@@ -149,6 +149,24 @@ void test_exact_tools() {
   CHECK(!rnnwf::sign_free(m, rnnwf::Hamiltonian::heisenberg(SITES, 1, false, 1.0, 0.0)));
   EXPECT_ERROR(rnnwf::sign_free(m, rnnwf::Hamiltonian::tfim(3, 1, false, 1.0, 1.0)),
                RNNWF_ERR_INVALID_ARGUMENT, "rnnwf_sign_free");
+  EXPECT_ERROR(rnnwf::restrict_symmetry(m, h), RNNWF_ERR_INVALID_ARGUMENT,
+               "rnnwf_model_restrict_symmetry");
+  {
+    // The triangular lattice keeps the identity, the half turn and the two diagonals of D4.
+    rnnwf::ModelConfig cfg;
+    cfg.lx = 4;
+    cfg.ly = 4;
+    cfg.hidden = 4;
+    cfg.symmetry = RNNWF_SYMMETRY_LATTICE;
+    rnnwf::Model square(cfg);
+    rnnwf::Hamiltonian tri = rnnwf::Hamiltonian::triangular(4, 4, false, 1.0);
+    CHECK(square.symmetry_size() == 8 && !rnnwf::symmetry_invariant(square, tri));
+    rnnwf::Model kept = rnnwf::restrict_symmetry(square, tri);
+    std::vector<std::uint32_t> want{RNNWF_MAP_IDENTITY, RNNWF_MAP_HALF_TURN, RNNWF_MAP_DIAGONAL,
+                                    RNNWF_MAP_ANTIDIAGONAL};
+    CHECK(kept.symmetry_maps() == want);
+    CHECK(rnnwf::symmetry_invariant(kept, tri));
+  }
   rnnwf::Complex e = rnnwf::exact_expectation(m, h);
   CHECK(std::isfinite(e.real()) && std::fabs(e.imag()) < 1e-12);
   CHECK(e.real() >= e0 - 1e-9);  // variational

@@ -41,7 +41,7 @@ contains
 end module training_hooks
 
 program test_training_f90
-  use, intrinsic :: iso_c_binding, only: c_double, c_double_complex, c_funloc, c_int8_t, &
+  use, intrinsic :: iso_c_binding, only: c_double, c_double_complex, c_funloc, c_int8_t, c_int32_t, &
       c_int64_t, c_loc, c_null_funptr
   use, intrinsic :: ieee_arithmetic, only: ieee_value, ieee_quiet_nan, ieee_is_finite
   use rnnwf
@@ -229,7 +229,10 @@ contains
 
   subroutine test_exact_tools()
     type(rnnwf_hamiltonian) :: h, c, big
-    type(rnnwf_model) :: m
+    type(rnnwf_model) :: m, r
+    type(rnnwf_model_config) :: cfg
+    logical :: invariant
+    integer(c_int32_t), allocatable :: codes(:)
     real(c_double) :: e0
     complex(c_double_complex) :: e
     logical :: free
@@ -267,10 +270,37 @@ contains
     call check(.not. free, 'the Heisenberg chain without a sign rule is not')
     call m%sign_free(big, free, stat, errmsg)
     call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'rnnwf_sign_free', 'other size')
+    call m%restrict_symmetry(h, r, stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'rnnwf_model_restrict_symmetry', &
+        'no lattice symmetry')
     call m%destroy()
     call h%destroy()
     call c%destroy()
     call big%destroy()
+
+    ! The triangular lattice keeps 4 of D4's 8 maps.
+    call rnnwf_defaults(cfg)
+    cfg%lx = 4
+    cfg%ly = 4
+    cfg%hidden = 4
+    cfg%symmetry = RNNWF_SYMMETRY_LATTICE
+    call m%create(cfg)
+    call h%triangular(4, 4, .false., 1.0_c_double)
+    call check(m%symmetry_size() == 8, 'D4 on the square')
+    invariant = .true.
+    call m%symmetry_invariant(h, invariant)
+    call check(.not. invariant, 'D4 does not leave the triangular lattice invariant')
+    call m%restrict_symmetry(h, r)
+    call check(r%symmetry_size() == 4, 'four maps kept')
+    allocate(codes(r%symmetry_size()))
+    call r%symmetry_maps(codes)
+    call check(all(codes == [RNNWF_MAP_IDENTITY, RNNWF_MAP_HALF_TURN, RNNWF_MAP_DIAGONAL, &
+        RNNWF_MAP_ANTIDIAGONAL]), 'the identity, the half turn and the diagonals')
+    call r%symmetry_invariant(h, invariant)
+    call check(invariant, 'the kept maps leave it invariant')
+    call m%destroy()
+    call r%destroy()
+    call h%destroy()
   end subroutine test_exact_tools
 
   subroutine test_estimators()

@@ -99,6 +99,12 @@ def main() -> None:
         model, vmc = rnnwf.load_checkpoint(args.out)
     else:
         model = rnnwf.Model(cell="gru", hidden=args.hidden, seed=args.seed, symmetry=args.symmetry, **shape)
+        if args.symmetry != "none":
+            # The maps of the lattice that leave the operator invariant.
+            whole = model.symmetry_size
+            model = model.restrict_symmetry(h)
+            print(f"symmetry: {model.symmetry_size} of {whole} maps leave the operator invariant "
+                  f"({', '.join(model.symmetry_maps)})", flush=True)
         if args.momentum > 0:
             optimiser = dict(optimizer="sgd", preconditioner="spring", sr_momentum=args.momentum)
         else:

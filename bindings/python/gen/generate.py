@@ -35,6 +35,7 @@ TABLES = [
     ("PRECISIONS", "RNNWF_PRECISION_", "precision", "the floating-point type of the passes"),
     ("BOUNDARIES", "RNNWF_BOUNDARY_", "boundary", "the neighbours a grid site reads"),
     ("SR_SOLVERS", "RNNWF_SR_SOLVER_", None, "how a step's SR system was solved (VmcStats.sr_solver)"),
+    ("MAPS", "RNNWF_MAP_", None, "a lattice map, an element of the symmetry group (Model.symmetry_maps)"),
 ]
 
 
@@ -64,6 +65,9 @@ def generate(header: cheader.Header) -> str:
     out.append("HEADER_PREFIXES: dict[str, dict[str, int]] = {")
     out.extend(f'    "{prefix}": {table},' for table, prefix, _, _ in TABLES)
     out.extend(["}", ""])
+    out.append("# RNNWF_WITH_FLIP: added to a map's code for the element with the spin flip.")
+    out.append(f"WITH_FLIP = {defines['RNNWF_WITH_FLIP']}")
+    out.append("")
     out.append("# RNNWF_OK and RNNWF_ERR_*: the status codes, also module attributes (rnnwf.ERR_IO, ...).")
     statuses = [(n, v) for n, v in defines.items() if n == "RNNWF_OK" or n.startswith("RNNWF_ERR_")]
     out.extend(f"{n[len('RNNWF_'):]} = {v}" for n, v in statuses)

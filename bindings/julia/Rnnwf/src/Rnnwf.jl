@@ -22,6 +22,7 @@ export Hamiltonian, parse_hamiltonian, tfim, heisenberg, triangular, add_term!, 
 export new_local, add_local!, local_dim, spin1, bose_hubbard, rydberg
 export Estimate, log_psi_grad, log_psi_grad!, local_energies, local_energies!
 export expectation, renyi2, exact_expectation, exact_ground_energy, sign_free
+export restrict_symmetry, symmetry_invariant, symmetry_size, symmetry_maps
 export VmcConfig, VmcStats, Vmc, set_learning_rate!, set_seed!, set_temperature!, set_allreduce!,
     set_diag_shift!, set_n_samples!, cancel!, clear_cancel!, step_count
 export step!, fit_step!, load!, step_on_samples!

@@ -106,6 +106,28 @@ function sign_free(m::Model, h::Hamiltonian)
 end
 
 """
+    restrict_symmetry(model, h) -> Model
+
+A new model with the same parameters and settings, averaged over the elements of its lattice
+group that leave `h` invariant (`rnnwf_model_restrict_symmetry`; on the triangular lattice
+the identity, the half turn and the two diagonal reflections). `model` is unchanged.
+"""
+restrict_symmetry(m::Model, h::Hamiltonian) =
+    Model(new_handle(out -> rnnwf_model_restrict_symmetry(m, h, out), rnnwf_model))
+
+"""
+    symmetry_invariant(model, h) -> Bool
+
+Whether every element of the model's lattice group leaves `h` invariant (true without a
+symmetry); when not, `restrict_symmetry(model, h)` gives the model that does.
+"""
+function symmetry_invariant(m::Model, h::Hamiltonian)
+    out = Ref{UInt32}(0)
+    check(rnnwf_symmetry_invariant(m, h, out))
+    return out[] == 1
+end
+
+"""
     exact_ground_energy(h) -> Float64
 
 The lowest eigenvalue of `h` by Lanczos over all 2^N states (N <= 24).

@@ -83,6 +83,28 @@ The number of real parameters.
 num_params(m::Model) = get_size(rnnwf_model_num_params, m)
 
 """
+    symmetry_size(model)
+
+The number of lattice-group elements the amplitude is averaged over (1 without a symmetry).
+"""
+symmetry_size(m::Model) = get_size(rnnwf_model_symmetry_size, m)
+
+"""
+    symmetry_maps(model) -> Vector{String}
+
+The names of the group elements the amplitude is averaged over, the identity first:
+"identity", "reflect_x", "reflect_y", "half_turn", "quarter_turn", "three_quarter_turn",
+"diagonal", "antidiagonal", with "+flip" for an element that also flips every site value.
+"""
+function symmetry_maps(m::Model)
+    codes = Vector{UInt32}(undef, symmetry_size(m))
+    check(rnnwf_model_symmetry_maps(m, codes, length(codes)))
+    names = ["identity", "reflect_x", "reflect_y", "half_turn", "quarter_turn",
+             "three_quarter_turn", "diagonal", "antidiagonal"]
+    return [names[c % RNNWF_WITH_FLIP + 1] * (c >= RNNWF_WITH_FLIP ? "+flip" : "") for c in codes]
+end
+
+"""
     get_params!(out::Vector{Float64}, model)
 
 Copies the parameters into `out` (length `num_params(model)`).

@@ -235,6 +235,14 @@ end
         @test sign_free(m, h) && !sign_free(m, heisenberg(6))
         @test throws_rnnwf(() -> sign_free(m, Hamiltonian(4)), R.RNNWF_ERR_INVALID_ARGUMENT,
                            "rnnwf_sign_free")
+        g = Model(lx = 4, ly = 4, hidden = 4, symmetry = R.RNNWF_SYMMETRY_LATTICE)
+        tri = triangular(4, 4)
+        @test symmetry_size(g) == 8 && !symmetry_invariant(g, tri)
+        r = restrict_symmetry(g, tri)
+        @test symmetry_maps(r) == ["identity", "half_turn", "diagonal", "antidiagonal"]
+        @test symmetry_invariant(r, tri) && symmetry_size(r) == 4
+        @test throws_rnnwf(() -> restrict_symmetry(m, h), R.RNNWF_ERR_INVALID_ARGUMENT,
+                           "rnnwf_model_restrict_symmetry")
     end
 
     @testset "estimators" begin

@@ -66,6 +66,18 @@ SR_SOLVERS: dict[str, int] = {
     "cg": 3,
 }
 
+# RNNWF_MAP_*: a lattice map, an element of the symmetry group (Model.symmetry_maps).
+MAPS: dict[str, int] = {
+    "identity": 0,
+    "reflect_x": 1,
+    "reflect_y": 2,
+    "half_turn": 3,
+    "quarter_turn": 4,
+    "three_quarter_turn": 5,
+    "diagonal": 6,
+    "antidiagonal": 7,
+}
+
 # Config field -> the table of names it accepts (integers are accepted as they are).
 ENUM_FIELDS: dict[str, dict[str, int]] = {
     "cell": CELLS,
@@ -89,7 +101,11 @@ HEADER_PREFIXES: dict[str, dict[str, int]] = {
     "RNNWF_PRECISION_": PRECISIONS,
     "RNNWF_BOUNDARY_": BOUNDARIES,
     "RNNWF_SR_SOLVER_": SR_SOLVERS,
+    "RNNWF_MAP_": MAPS,
 }
+
+# RNNWF_WITH_FLIP: added to a map's code for the element with the spin flip.
+WITH_FLIP = 8
 
 # RNNWF_OK and RNNWF_ERR_*: the status codes, also module attributes (rnnwf.ERR_IO, ...).
 OK = 0

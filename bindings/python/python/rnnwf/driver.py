@@ -74,6 +74,9 @@ class History:
     #: Model.sign_free(hamiltonian) at the start (None when the test was refused): False
     #: means a model without a phase head cannot become exact.
     sign_free: Optional[bool] = None
+    #: Model.symmetry_invariant(hamiltonian) at the start (None when refused): False means
+    #: the model is averaged over a map the operator does not have, and cannot become exact.
+    symmetry_invariant: Optional[bool] = None
 
     def __getitem__(self, name: str) -> np.ndarray:
         if name not in LOG_FIELDS:
@@ -249,6 +252,21 @@ def _sign_free(model: "Model", hamiltonian: "Hamiltonian") -> Optional[bool]:
     return free
 
 
+def _symmetry_invariant(model: "Model", hamiltonian: "Hamiltonian") -> Optional[bool]:
+    """Model.symmetry_invariant, with a warning when some element of the model's group does
+    not leave the operator invariant; None when the test is refused."""
+    try:
+        invariant = model.symmetry_invariant(hamiltonian)
+    except Error:
+        return None
+    if not invariant:
+        warnings.warn(f"not every one of the model's {model.symmetry_size} lattice maps "
+                      f"({', '.join(model.symmetry_maps)}) leaves the operator invariant, so the "
+                      "model cannot represent its ground state exactly: use "
+                      "model.restrict_symmetry(hamiltonian)", RuntimeWarning, stacklevel=3)
+    return invariant
+
+
 def run(
     vmc: "Vmc",
     model: "Model",
@@ -284,7 +302,8 @@ def run(
                   + (f"; reference E = {reference}" if reference is not None else "") + "\n")
     bar = _Progress(out, n_steps, budget) if out is not None else None
     writer = _Log(log) if log is not None else None
-    history = History(sign_free=_sign_free(model, hamiltonian))
+    history = History(sign_free=_sign_free(model, hamiltonian),
+                      symmetry_invariant=_symmetry_invariant(model, hamiltonian))
     start = time.monotonic()
     done = 0
     boundary = _StepBoundary().__enter__()

@@ -10,6 +10,7 @@ import numpy.typing as npt
 
 from ._arrays import complex_out, configs_in, count, float64_in, ptr, uint32_in
 from ._config import config_dict, make_config, sized
+from ._constants import MAPS, WITH_FLIP
 from ._errors import invalid
 from ._handle import Handle, c_string, call, long_call, new_handle
 from ._native import ffi, lib
@@ -228,6 +229,37 @@ class Model(Handle):
         sides, is <= 0, so that a positive amplitude (no phase head) can be exact."""
         out = ffi.new("uint32_t *")
         call("rnnwf_sign_free", self, h, out)
+        return out[0] == 1
+
+    def restrict_symmetry(self, h: Hamiltonian) -> "Model":
+        """A new model with the same weights and settings, averaged over the elements of its
+        lattice group (``symmetry``) that leave ``h`` invariant: on the triangular lattice the
+        identity, the half turn and the two diagonal reflections. The kept elements are saved
+        with the model and kept by resize(). A model without a symmetry raises Error."""
+        return Model._own(new_handle("rnnwf_model", "rnnwf_model_restrict_symmetry", self, h))
+
+    @property
+    def symmetry_size(self) -> int:
+        """The number of group elements the amplitude is averaged over (1 without a symmetry)."""
+        return self._size("rnnwf_model_symmetry_size")
+
+    @property
+    def symmetry_maps(self) -> list[str]:
+        """The names of the group elements the amplitude is averaged over, the identity first:
+        "identity", "reflect_x", "reflect_y", "half_turn", "quarter_turn",
+        "three_quarter_turn", "diagonal", "antidiagonal", with "+flip" for the elements that
+        also flip every site value."""
+        n = self.symmetry_size
+        out = np.empty(n, dtype=np.uint32)
+        call("rnnwf_model_symmetry_maps", self, ptr("uint32_t *", out), n)
+        names = {code: name for name, code in MAPS.items()}
+        return [names[int(c) % WITH_FLIP] + ("+flip" if c >= WITH_FLIP else "") for c in out]
+
+    def symmetry_invariant(self, h: Hamiltonian) -> bool:
+        """Whether every element of this model's lattice group leaves ``h`` invariant (True
+        without a symmetry); when not, restrict_symmetry(h) gives the model that does."""
+        out = ffi.new("uint32_t *")
+        call("rnnwf_symmetry_invariant", self, h, out)
         return out[0] == 1
 
     def __repr__(self) -> str:

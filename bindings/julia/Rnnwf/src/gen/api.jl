@@ -54,6 +54,26 @@ const RNNWF_BOUNDARY_OPEN = 0
 # through its own weights (the periodic 2D RNN, docs/method.md). On a chain, or with the
 # linear gated cell, rnnwf_model_new refuses it with RNNWF_ERR_UNSUPPORTED.
 const RNNWF_BOUNDARY_PERIODIC = 1
+# The lattice map (x, y) -> (x, y) (codes of rnnwf_model_symmetry_maps; l = lx = ly for the
+# last four, which exist on square lattices only).
+const RNNWF_MAP_IDENTITY = 0
+# (x, y) -> (lx-1-x, y).
+const RNNWF_MAP_REFLECT_X = 1
+# (x, y) -> (x, ly-1-y).
+const RNNWF_MAP_REFLECT_Y = 2
+# (x, y) -> (lx-1-x, ly-1-y).
+const RNNWF_MAP_HALF_TURN = 3
+# (x, y) -> (y, l-1-x).
+const RNNWF_MAP_QUARTER_TURN = 4
+# (x, y) -> (l-1-y, x).
+const RNNWF_MAP_THREE_QUARTER_TURN = 5
+# (x, y) -> (y, x).
+const RNNWF_MAP_DIAGONAL = 6
+# (x, y) -> (l-1-y, l-1-x).
+const RNNWF_MAP_ANTIDIAGONAL = 7
+# Added to a map's code for the element that also flips every site value
+# (v -> local_dim-1-v): RNNWF_MAP_HALF_TURN + RNNWF_WITH_FLIP is the half turn with the flip.
+const RNNWF_WITH_FLIP = 8
 # Plain gradient descent: theta -= learning_rate * g.
 const RNNWF_OPT_SGD = 0
 # Adam with bias correction (Kingma & Ba).
@@ -577,6 +597,46 @@ end
 # RNNWF_ERR_INVALID_ARGUMENT.
 function rnnwf_sign_free(m, h, out)
     ccall(libsym(:rnnwf_sign_free), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, Ptr{UInt32}), m, h, out)
+end
+
+# A new model with the parameters and settings of `m`, averaged over the elements of its
+# lattice group that leave `h` invariant (each element applied to every term of h and the
+# result compared with h as a whole, exactly up to 1e-12 of the largest coefficient;
+# docs/method.md, "Lattice symmetries"). On the triangular lattice that is the identity,
+# the half turn and the two diagonal reflections of D4; when every element does, the new
+# model equals `m`. The kept elements are saved with the model and carried by
+# rnnwf_model_resize (which drops the turns and diagonal reflections on lx != ly); they are
+# not a field of rnnwf_model_config, so a model made anew from rnnwf_model_get_config has
+# the whole group. `m` is unchanged. RNNWF_ERR_INVALID_ARGUMENT: `m` without a lattice
+# symmetry (RNNWF_SYMMETRY_NONE), or `h` on another number of sites or local dimension.
+# Memory: one more model (rnnwf_model_new), and the operator written out once per group
+# element.
+function rnnwf_model_restrict_symmetry(m, h, out)
+    ccall(libsym(:rnnwf_model_restrict_symmetry), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, Ptr{Ptr{rnnwf_model}}), m, h, out)
+end
+
+# The number of group elements the amplitude of `m` is averaged over: 1 for
+# RNNWF_SYMMETRY_NONE, else the size of its lattice group or of the subgroup
+# rnnwf_model_restrict_symmetry kept.
+function rnnwf_model_symmetry_size(m, out)
+    ccall(libsym(:rnnwf_model_symmetry_size), rnnwf_status, (Ptr{rnnwf_model}, Ptr{Csize_t}), m, out)
+end
+
+# Writes the codes of the group elements `m` is averaged over, in the group's order (the
+# identity first): an RNNWF_MAP_* code, plus RNNWF_WITH_FLIP for an element with the spin
+# flip. `len` must equal rnnwf_model_symmetry_size (else RNNWF_ERR_BUFFER_SIZE); a model
+# without a symmetry writes RNNWF_MAP_IDENTITY.
+function rnnwf_model_symmetry_maps(m, out, len)
+    ccall(libsym(:rnnwf_model_symmetry_maps), rnnwf_status, (Ptr{rnnwf_model}, Ptr{UInt32}, Csize_t), m, out, len)
+end
+
+# Writes 1 to `out` when every element of the lattice group of `m` leaves `h` invariant
+# (as rnnwf_model_restrict_symmetry decides it), so that the symmetry does not keep the
+# model from the ground state's symmetry sector by construction; else 0. A model without a
+# symmetry gives 1. RNNWF_ERR_INVALID_ARGUMENT for `h` on another number of sites or local
+# dimension.
+function rnnwf_symmetry_invariant(m, h, out)
+    ccall(libsym(:rnnwf_symmetry_invariant), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, Ptr{UInt32}), m, h, out)
 end
 
 # E_loc(s) = sum_s' <s|H|s'> psi(s') / psi(s) of the `n` configurations in `configs`
