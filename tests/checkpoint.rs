@@ -316,10 +316,13 @@ fn intact_but_wrong_content_is_refused_as_format_with_a_named_problem() {
             err.message
         );
     };
-    check(
-        &|m, _| drop(m.insert("format_version".into(), "2".into())),
-        "format_version",
-    );
+    // 2 is the version of files with `symmetry_maps` only; 3 is a newer build's.
+    for version in ["2", "3", "0", "01"] {
+        check(
+            &|m, _| drop(m.insert("format_version".into(), version.into())),
+            "format_version",
+        );
+    }
     check(&|m, _| drop(m.remove("hidden")), "hidden");
     check(
         &|m, _| drop(m.insert("hidden".into(), "0".into())),
@@ -497,15 +500,34 @@ fn symmetry_maps_are_checked_when_present() {
     .unwrap();
     let bytes = model.to_checkpoint_bytes();
     let order = block_names(&model);
-    let with = |value: &str| {
+    // Files with the key are format_version 2 (a build reading only 1 would ignore it).
+    let with_version = |value: &str, version: &str| {
         reseal(
             &bytes,
-            |m, _| drop(m.insert("symmetry_maps".into(), value.into())),
+            |m, _| {
+                m.insert("symmetry_maps".into(), value.into());
+                m.insert("format_version".into(), version.into());
+            },
             &order,
         )
     };
+    let with = |value: &str| with_version(value, "2");
     let kept = Model::from_checkpoint_bytes(&with("identity,diagonal")).unwrap();
     assert_eq!(kept.symmetry_size(), 2);
+    assert_eq!(
+        Model::from_checkpoint_bytes(&kept.to_checkpoint_bytes())
+            .unwrap()
+            .config(),
+        kept.config()
+    );
+    let err = Model::from_checkpoint_bytes(&with_version("identity,diagonal", "1")).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Format, "{}", err.message);
+    assert!(
+        err.message
+            .contains("format_version 1 with `symmetry_maps`"),
+        "{}",
+        err.message
+    );
     // A name this version does not know: a newer version's model.
     let err = Model::from_checkpoint_bytes(&with("identity,translate_x")).unwrap_err();
     assert_eq!(err.kind, ErrorKind::Unsupported, "{}", err.message);

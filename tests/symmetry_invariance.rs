@@ -343,6 +343,10 @@ fn the_kept_maps_survive_save_load_and_resize() {
         ),
         "the key as documented"
     );
+    assert!(
+        text.contains("\"format_version\":\"2\""),
+        "a file with the key is version 2"
+    );
     let back = Model::from_checkpoint_bytes(&bytes).unwrap();
     assert_eq!(back.config(), m.config());
     assert_eq!(back.to_checkpoint_bytes(), bytes);

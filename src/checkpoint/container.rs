@@ -62,8 +62,8 @@ impl<'a> Container<'a> {
     }
 
     /// Refuses a container whose `format` is not `format` (an rnnwf `kind` checkpoint) or
-    /// whose `format_version` is not `version`.
-    pub fn check_format(&self, format: &str, kind: &str, version: u32) -> Result<()> {
+    /// whose `format_version` is not one of 1 to `newest`; returns the version.
+    pub fn check_format(&self, format: &str, kind: &str, newest: u32) -> Result<u32> {
         let found = self
             .metadata
             .get("format")
@@ -74,12 +74,18 @@ impl<'a> Container<'a> {
             )));
         }
         let found = self.required("format_version")?;
-        if found != version.to_string() {
-            return Err(Error::format(format!(
-                "checkpoint format_version {found:?} is not supported (this build reads {version})"
-            )));
+        // The canonical spelling only, as every other value.
+        match (1..=newest).find(|v| found == v.to_string()) {
+            Some(v) => Ok(v),
+            None => Err(Error::format(format!(
+                "checkpoint format_version {found:?} is not supported (this build reads {})",
+                if newest == 1 {
+                    "1".to_string()
+                } else {
+                    format!("1 to {newest}")
+                }
+            ))),
         }
-        Ok(())
     }
 
     pub fn has(&self, key: &str) -> bool {

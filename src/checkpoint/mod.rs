@@ -44,7 +44,7 @@
 //! save of a target removes those a killed save left (process gone, unchanged for a
 //! minute). Loading reads regular files only, bounded by their size (docs/checkpoint-format.md).
 //!
-//! # Model (`format` = `rnnwf-model`, `format_version` 1)
+//! # Model (`format` = `rnnwf-model`, `format_version` 1, or 2 with `symmetry_maps`)
 //!
 //! * one tensor per parameter block of [`Model::param_blocks`], with the block's name and
 //!   shape (`layer0.input_weight` `[local_dim, G*hidden]`, `layer0.bias` `[G*hidden]`, ...,
@@ -58,7 +58,7 @@
 //!   | key              | value                                                |
 //!   |------------------|------------------------------------------------------|
 //!   | `format`         | `rnnwf-model`                                        |
-//!   | `format_version` | `1`                                                  |
+//!   | `format_version` | `2` with `symmetry_maps`, else `1`                   |
 //!   | `cell`           | `vanilla`, `gru`, `vanilla_elu`, `tensor_gru`,       |
 //!   |                  | `linear_gated`                                       |
 //!   | `lx`, `ly`       | sites along x and y                                  |
@@ -70,6 +70,9 @@
 //!   | `u1_total`       | `-1` (no constraint) or the conserved total          |
 //!   | `seed`           | the initialisation seed (a `u64`)                    |
 //!   | `crc32`          | the checksum                                         |
+//!
+//!   and, only when not their default, `symmetry`, `symmetry_maps`, `precision`, `boundary`
+//!   and `dilation` (docs/checkpoint-format.md lists every key with its values).
 //!
 //! [`Model::from_checkpoint_bytes`] refuses, with [`ErrorKind::Format`] and a message naming the
 //! problem: anything that is not safetensors, an unknown `format` or `format_version`, a

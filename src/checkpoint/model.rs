@@ -17,8 +17,21 @@ use std::path::Path;
 
 /// The `format` metadata value of a model checkpoint.
 pub const CHECKPOINT_FORMAT: &str = "rnnwf-model";
-/// The `format_version` this build writes and reads.
-pub const CHECKPOINT_FORMAT_VERSION: u32 = 1;
+/// The newest `format_version` this build writes; it reads it and every older one. Version 2
+/// is version 1 with `symmetry_maps`, and only files with that key are written as 2: a build
+/// that reads version 1 only would ignore the key and average over the whole group, a
+/// different wave function, where it now refuses the file by its version.
+pub const CHECKPOINT_FORMAT_VERSION: u32 = 2;
+
+/// The `format_version` of a model's file: 1 unless it keeps a proper subgroup (the files
+/// with `symmetry_maps`, which loading checks).
+fn format_version(cfg: &ModelConfig) -> u32 {
+    if cfg.symmetry_maps.is_some() {
+        CHECKPOINT_FORMAT_VERSION
+    } else {
+        1
+    }
+}
 
 impl Model {
     /// Writes the model to `path` atomically (temporary file, fsync, rename); errors are
@@ -58,9 +71,16 @@ impl Model {
     /// whatever the bytes, and allocates no more than a small multiple of their length.
     pub fn from_checkpoint_bytes(bytes: &[u8]) -> Result<Model> {
         let file = Container::parse(bytes)?;
-        file.check_format(CHECKPOINT_FORMAT, "model", CHECKPOINT_FORMAT_VERSION)?;
+        let version = file.check_format(CHECKPOINT_FORMAT, "model", CHECKPOINT_FORMAT_VERSION)?;
+        let has_maps = file.has("symmetry_maps");
+        if version != if has_maps { 2 } else { 1 } {
+            return Err(Error::format(format!(
+                "checkpoint format_version {version} with{} `symmetry_maps`: version 2 is for \
+                 files with that key, 1 for those without",
+                if has_maps { "" } else { "out" }
+            )));
+        }
         let config = config_from_metadata(&file)?;
-
         // An intact file with a config this build cannot make is Unsupported, so decide that
         // only after the checksum has vouched for the config. `validate` reports Unsupported
         // only once every range is checked, so the layout below is of a sane size.
@@ -96,7 +116,7 @@ impl Model {
 fn config_metadata(cfg: &ModelConfig) -> BTreeMap<String, String> {
     let entries = [
         ("format", CHECKPOINT_FORMAT.to_string()),
-        ("format_version", CHECKPOINT_FORMAT_VERSION.to_string()),
+        ("format_version", format_version(cfg).to_string()),
         ("cell", CELLS.name(cfg.cell).into()),
         ("lx", cfg.lx.to_string()),
         ("ly", cfg.ly.to_string()),
