@@ -151,7 +151,7 @@ struct Args {
     /// Seed of the parameters and the samples.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Samples of the final energy estimate (0: none).
+    /// Samples of the final energy estimate, made when the run has done its --steps (0: none).
     #[arg(long, default_value_t = 32768)]
     final_samples: usize,
     /// The floating-point type of the passes.
@@ -431,10 +431,11 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let training_seconds = start.elapsed().as_secs_f64();
     step_seconds.sort_by(f64::total_cmp);
     let median_step = step_seconds.get(step_seconds.len() / 2).copied();
-    // Final estimate with more samples, from the trained state: on large lattices it takes
-    // as long as many steps, so say so before it starts.
+    // Final estimate with more samples, from the trained state, once the run has done its
+    // steps (a session that stops early skips it, as transfer_2d does): on large lattices it
+    // takes as long as many steps, so say so before it starts.
     let mut final_estimate = None;
-    if a.final_samples > 0 {
+    if a.final_samples > 0 && vmc.steps() >= a.steps {
         println!("final estimate with {} samples ...", a.final_samples);
         let estimating = Instant::now();
         let est = rnnwf::expectation(&model, &h, a.seed ^ 0xF1, a.final_samples)?;

@@ -216,10 +216,11 @@ fn checkpoint_bytes(dir: &std::path::Path) -> Vec<Vec<u8>> {
 }
 
 /// Runs `args` into a fresh folder in one session, and into another in sessions of
-/// `stops` steps, then to the end, with --resume; after each interrupted session, lines a
-/// run killed after its checkpoint would have written are appended to its log (the next
-/// step's, whole and cut short), which the resumed run must drop. Compares the checkpoints'
-/// bytes and the logs. Returns the uninterrupted run's log.
+/// `stops` steps (none of which makes the final estimate), then to the end, with
+/// --resume; after each interrupted session, lines a run killed after its checkpoint would
+/// have written are appended to its log (the next step's, whole and cut short), which the
+/// resumed run must drop. Compares the checkpoints' bytes and the logs. Returns the
+/// uninterrupted run's log.
 fn stop_and_resume(exe: &PathBuf, name: &str, args: &[&str], stops: &[u64]) -> Vec<String> {
     let whole = scratch_dir(&format!("{name}-whole"));
     let mut a: Vec<&str> = args.to_vec();
@@ -235,6 +236,11 @@ fn stop_and_resume(exe: &PathBuf, name: &str, args: &[&str], stops: &[u64]) -> V
         }
         let stdout = run_ok(exe, &a);
         assert!(stdout.contains("--resume"), "not stopped: {stdout}");
+        // The final estimate waits for the end of the run.
+        assert!(
+            !stdout.contains("final estimate"),
+            "estimated when stopped: {stdout}"
+        );
         let log = parts.join("log.jsonl");
         let text = std::fs::read_to_string(&log).unwrap();
         // The next step's line, as a run killed after writing it would leave.
