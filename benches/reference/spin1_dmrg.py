@@ -5,11 +5,14 @@ against, in the units of the library's built-in `spin1(lx, 1, periodic=False, J,
     H = J sum_i [S_i.S_i+1 + beta (S_i.S_i+1)^2] + D sum_i (S^z_i)^2.
 
     python3 -m venv /tmp/tenpy && /tmp/tenpy/bin/pip install physics-tenpy
-    /tmp/tenpy/bin/python benches/reference/spin1_dmrg.py [N ...]
+    /tmp/tenpy/bin/python benches/reference/spin1_dmrg.py [--gap] [N ...]
 
 Prints E0 for the Heisenberg chain (beta = 0) and the AKLT chain (beta = 1/3), checks the
 AKLT energy against its exact -(2/3)(N-1), and, when the rnnwf Python package is installed
-(bindings/python), checks N = 10 against the library's exact tools (Lanczos).
+(bindings/python), checks N = 10 against the library's exact tools (Lanczos). With --gap it
+also prints the Heisenberg chain's lowest energy at total S^z = 1 (S^z is conserved, so DMRG
+stays in the sector it starts in): for even N the triplet the two edge spins form, whose
+gap above the singlet ground state closes exponentially in N.
 """
 import sys
 
@@ -43,10 +46,13 @@ class BilinearBiquadratic(CouplingMPOModel):
                 self.add_onsite(D, u, "Sz Sz")
 
 
-def ground_energy(n, beta, chi_max=400):
+def ground_energy(n, beta, chi_max=400, sz=0):
+    """The lowest energy in the sector of total S^z = sz (0 or 1)."""
     model = BilinearBiquadratic(dict(L=n, lattice="Chain", bc_MPS="finite", beta=beta))
     # Neel-like start in the S^z = 0 sector: the open chain's ground state is there.
-    start = ["up", "down"] * (n // 2) + ["0"] * (n % 2)
+    start = ["up", "down"] * (n // 2) + ["0.0"] * (n % 2)
+    if sz == 1:
+        start[1] = "0.0"  # raises S^z by one
     psi = MPS.from_product_state(model.lat.mps_sites(), start, bc="finite", unit_cell_width=1)
     params = dict(mixer=True, max_E_err=1e-12, max_sweeps=60,
                   trunc_params=dict(chi_max=chi_max, svd_min=1e-12))
@@ -54,9 +60,15 @@ def ground_energy(n, beta, chi_max=400):
 
 
 def main():
-    sizes = [int(a) for a in sys.argv[1:]] or [10, 20]
+    args = sys.argv[1:]
+    gap = "--gap" in args
+    sizes = [int(a) for a in args if a != "--gap"] or [10, 20]
     for n in sizes:
         heis = ground_energy(n, 0.0)
+        if gap:
+            triplet = ground_energy(n, 0.0, sz=1)
+            print(f"N = {n}: Heisenberg lowest E at S^z = 1 = {triplet:.12f}, "
+                  f"gap above E0 = {triplet - heis:.6e} ({(triplet - heis) / abs(heis):.3e} of |E0|)")
         aklt = ground_energy(n, 1.0 / 3.0)
         exact_aklt = -2.0 / 3.0 * (n - 1)
         print(f"N = {n}: Heisenberg E0 = {heis:.12f} (E0/N = {heis / n:.12f}); "

@@ -8,7 +8,8 @@ per RNN site or g atoms grouped along x (d = 2^g), and compares with a reference
         [--rb 1.2] [--delta 1.1] [--cutoff 10]
       [--hidden 32] [--samples 512] [--steps 1000] [--lr 0.05] [--final-lr 0.005]
       [--shift 1e-3] [--momentum 0] [--symmetry none] [--late-samples N] [--late-from 0.5]
-      [--final-samples 65536] [--minutes M] [--reference E0] [--seed 1] [--out run] [--resume]
+      [--final-samples 65536] [--minutes M] [--stop-after M] [--reference E0] [--seed 1]
+      [--out run] [--resume]
 
 Spin-1 chains use the Marshall sign rule, (-1)^(sum of site values on the even sites), and
 the U(1) sector of total S^z = 0 (site values sum to N); the AKLT ground space has a
@@ -17,10 +18,13 @@ exact ground energy (Lanczos) up to 2^16 states, -(2/3)(N-1) for AKLT, else --re
 (e.g. DMRG, benches/reference/spin1_dmrg.py). minSR, or SPRING with --momentum > 0 (SGD
 after SR with momentum), with a learning rate falling geometrically from --lr to
 --final-lr over --steps steps, or over --minutes when that ends first (a loaded machine);
---late-samples samples per step from the fraction --late-from of the run on. Writes into --out: log.jsonl, model.safetensors and
-optimizer.safetensors (a checkpoint after every step, with the step count); --resume
-continues the run there to --steps steps in all (Vmc.step_count says how many it holds),
-the log cut back to the checkpoint if a run was killed between the two. The final energy is the exact
+--late-samples samples per step from the fraction --late-from of the run on. --stop-after
+ends this sitting after that many minutes without pacing the schedule, so that a run of
+--steps steps spread over several sittings (--resume) follows one schedule by steps.
+Writes into --out: log.jsonl, model.safetensors and optimizer.safetensors (a checkpoint
+after every step, with the step count); --resume continues the run there to --steps steps
+in all (Vmc.step_count says how many it holds), the log cut back to the checkpoint if a run
+was killed between the two. The final energy is the exact
 expectation when d^N <= 2^16, else an estimate from --final-samples samples.
 """
 
@@ -82,6 +86,9 @@ def main() -> None:
                         help="fraction of the run (steps or minutes) where --late-samples start (default 0.5)")
     parser.add_argument("--final-samples", type=int, default=65536, help="samples of the final estimate")
     parser.add_argument("--minutes", type=float, default=None, help="a wall-time budget (default none)")
+    parser.add_argument("--stop-after", type=float, default=None,
+                        help="end this sitting after this many minutes, not pacing the schedule "
+                             "(continue with --resume; default none)")
     parser.add_argument("--reference", type=float, default=None, help="a reference ground energy")
     parser.add_argument("--seed", type=int, default=1, help="seed of the parameters (default 1)")
     parser.add_argument("--out", default="run", help="folder for the log and checkpoints (default run)")
@@ -131,15 +138,19 @@ def main() -> None:
         schedule(vmc.step_count)
 
     schedule(done)
+    budgets = [m for m in (args.minutes, args.stop_after) if m is not None]
     if done < args.steps:
-        vmc.run(model, h, steps=args.steps - done, minutes=args.minutes, log=log, reference=e0,
+        vmc.run(model, h, steps=args.steps - done, minutes=min(budgets, default=None), log=log, reference=e0,
                 callback=after_step, checkpoint=args.out, checkpoint_every=1, progress=False)
     if h.num_sites and shape["local_dim"] ** h.num_sites <= EXACT_STATES:
         energy, error, how = model.exact_expectation(h).real, 0.0, "exact expectation"
+        variance = None
     else:
         est = model.expectation(h, args.final_samples, seed=99)
         energy, error, how = est.mean_re, est.error, f"{args.final_samples} samples"
-    result = dict(model=args.model, steps=vmc.step_count, energy=energy, error=error, how=how, reference=e0,
+        variance = est.variance  # of E_loc: 0 at an eigenstate
+    result = dict(model=args.model, steps=vmc.step_count, energy=energy, error=error, how=how,
+                  variance=variance, reference=e0,
                   relative_error=None if e0 is None else (energy - e0) / abs(e0))
     print(json.dumps(result), flush=True)
     with open(os.path.join(args.out, "result.json"), "w") as f:
