@@ -211,6 +211,21 @@ fn dense_spin1_and_bose_hubbard_operators_behave_right() {
     );
 }
 
+/// Grouping two atoms of a row per RNN site (d = 4): reflecting the grouped grid along x
+/// moves each group without reversing its atoms (atoms 0, 1, 2, 3 of a row go to 2, 3, 0,
+/// 1), not a symmetry of the array; along y it is the array's own reflection.
+#[test]
+fn a_grouped_rydberg_array_keeps_only_the_reflection_across_its_groups() {
+    let h = Hamiltonian::rydberg(4, 4, 1.0, 1.1, 1.2, 2.0, 2).unwrap();
+    assert_eq!(
+        kept(&model(2, 4, 4, Symmetry::Lattice), &h),
+        strings(&["identity", "reflect_y"])
+    );
+    // One atom per site: all of D4.
+    let h = Hamiltonian::rydberg(4, 4, 1.0, 1.1, 1.2, 2.0, 1).unwrap();
+    assert_eq!(kept(&model(4, 4, 2, Symmetry::Lattice), &h), strings(&SQUARE));
+}
+
 #[test]
 fn the_operator_is_compared_as_a_whole_not_term_by_term() {
     // On a 2-site chain, Z0 + Z1 written as a dense bond term holding Z on site 0 and a
