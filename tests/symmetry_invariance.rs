@@ -223,7 +223,10 @@ fn a_grouped_rydberg_array_keeps_only_the_reflection_across_its_groups() {
     );
     // One atom per site: all of D4.
     let h = Hamiltonian::rydberg(4, 4, 1.0, 1.1, 1.2, 2.0, 1).unwrap();
-    assert_eq!(kept(&model(4, 4, 2, Symmetry::Lattice), &h), strings(&SQUARE));
+    assert_eq!(
+        kept(&model(4, 4, 2, Symmetry::Lattice), &h),
+        strings(&SQUARE)
+    );
 }
 
 #[test]
