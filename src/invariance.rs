@@ -4,7 +4,7 @@
 //! both in one canonical form (`invariance/canonical.rs`: products of one-site basis
 //! matrices, equal products summed), so that the same operator written with other terms
 //! (one bond term split in two, a field folded into a bond's matrix) compares equal.
-//! Coefficients agree within [`SYMMETRY_TOLERANCE`] times the largest one: the forms of H
+//! Coefficients agree within `SYMMETRY_TOLERANCE` times the largest one: the forms of H
 //! and g H g^-1 sum the same numbers in other orders. The cost is that of writing the
 //! operator out |G| times (a dense term on k sites of d values: k d^2k operations); no
 //! configuration is visited.
@@ -31,8 +31,10 @@ use crate::model::{Model, SymmetryMap};
 use canonical::{canonical, same, SiteMap};
 
 /// Coefficients of H and g H g^-1 in the canonical form count as equal within this times
-/// the largest coefficient (a relative tolerance for floating-point sums).
-pub const SYMMETRY_TOLERANCE: f64 = 1e-12;
+/// the largest coefficient (a relative tolerance for floating-point sums). Not public: a
+/// public float constant would reach the Python package's cffi declarations, which take
+/// integer `#define`s only (the header states the value).
+const SYMMETRY_TOLERANCE: f64 = 1e-12;
 
 /// The names of the elements of `model`'s group (in its order) that leave `h` invariant;
 /// empty for a model without a lattice symmetry. Refuses an operator on another number of

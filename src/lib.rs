@@ -65,7 +65,7 @@ pub use exact::{
     MAX_EXACT_STATES,
 };
 pub use hamiltonian::{Hamiltonian, LocalTerm, Pauli, PauliString, MAX_RYDBERG_GROUP};
-pub use invariance::{invariant_maps, symmetry_invariant, SYMMETRY_TOLERANCE};
+pub use invariance::{invariant_maps, symmetry_invariant};
 pub use kernels::simd_level_name;
 pub use local_energy::{local_energies, local_energies_naive, log_psi_connected, Connections};
 pub use model::{
