@@ -75,7 +75,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=1000, help="training steps in all (default 1000)")
     parser.add_argument("--lr", type=float, default=0.05, help="first learning rate (default 0.05)")
     parser.add_argument("--final-lr", type=float, default=0.005, help="last learning rate (default 0.005)")
-    parser.add_argument("--shift", type=float, default=1e-3, help="SR diagonal shift (default 1e-3)")
+    parser.add_argument("--shift", type=float, default=None,
+                        help="SR diagonal shift (default 1e-3; with --resume, the checkpoint's unless given)")
     parser.add_argument("--momentum", type=float, default=0.0,
                         help="SPRING's momentum in [0, 1); 0 (the default) is minSR")
     parser.add_argument("--symmetry", choices=["none", "lattice", "lattice_spin_flip"], default="none",
@@ -104,6 +105,8 @@ def main() -> None:
         # The run's log drops the lines of steps after the checkpoint (a run killed between
         # the two) as it continues.
         model, vmc = rnnwf.load_checkpoint(args.out)
+        if args.shift is not None:
+            vmc.set_diag_shift(args.shift)
     else:
         model = rnnwf.Model(cell="gru", hidden=args.hidden, seed=args.seed, symmetry=args.symmetry, **shape)
         if args.symmetry != "none":
@@ -116,7 +119,8 @@ def main() -> None:
             optimiser = dict(optimizer="sgd", preconditioner="spring", sr_momentum=args.momentum)
         else:
             optimiser = dict(optimizer="minsr")
-        vmc = rnnwf.Vmc(n_samples=args.samples, learning_rate=args.lr, sr_diag_shift=args.shift,
+        vmc = rnnwf.Vmc(n_samples=args.samples, learning_rate=args.lr,
+                        sr_diag_shift=1e-3 if args.shift is None else args.shift,
                         seed=args.seed + 2, **optimiser)
     done = vmc.step_count  # the checkpoint's, when resumed
     start = time.monotonic()
