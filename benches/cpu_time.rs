@@ -6,11 +6,18 @@
 //! chain, J = h = 1), PRECISION `f64` or `f32`, BATCH 1024 unless given: the GRU chain's call
 //! `CALLS` times after one warm-up sample. Prints the CPU seconds per call (all threads,
 //! `common::cpu_seconds`, Linux's process CPU clock).
+//!
+//! CALL `minsr2d` or `spring2d` times a step of the README's 2D recipe on a SITES x SITES
+//! grid instead (open Heisenberg, 2D GRU, Marshall and S^z = 0, the D4 images; minSR, or
+//! SPRING with momentum 0.5; BATCH 512 unless given), after one warm-up step; `eloc2d` the
+//! local energies alone of that model at its own samples.
 
 mod common;
 
 use common::cpu_seconds;
-use rnnwf::{CellKind, Complex64, Hamiltonian, Model, ModelConfig, Precision};
+use rnnwf::optim::{Optimizer, Preconditioner};
+use rnnwf::vmc::{Vmc, VmcConfig};
+use rnnwf::{CellKind, Complex64, Hamiltonian, Model, ModelConfig, Precision, SignRule, Symmetry};
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -27,8 +34,14 @@ fn main() {
         "f32" => Precision::F32,
         other => panic!("precision {other}: f64 or f32"),
     };
-    let batch = if args.len() > 6 { number(6) } else { 1024 };
     rnnwf::set_num_threads(threads).unwrap();
+    if call.ends_with("2d") {
+        let batch = if args.len() > 6 { number(6) } else { 512 };
+        let seconds = grid_recipe(call, sites as u32, hidden as u32, precision, calls, batch);
+        println!("{seconds:.6}");
+        return;
+    }
+    let batch = if args.len() > 6 { number(6) } else { 1024 };
     let model = Model::new(
         ModelConfig::default()
             .with_cell(CellKind::Gru)
@@ -56,4 +69,61 @@ fn main() {
         .unwrap();
     }
     println!("{:.6}", (cpu_seconds() - start) / calls as f64);
+}
+
+/// CPU seconds per call of the 2D recipe's step (`minsr2d`, `spring2d`) or of its local
+/// energies (`eloc2d`) on an `l x l` grid.
+fn grid_recipe(
+    call: &str,
+    l: u32,
+    hidden: u32,
+    precision: Precision,
+    calls: usize,
+    batch: usize,
+) -> f64 {
+    let h = Hamiltonian::heisenberg(l, l, false, 1.0, 0.0).unwrap();
+    let mut model = Model::new(
+        ModelConfig::default()
+            .with_cell(CellKind::Gru)
+            .with_lx(l)
+            .with_ly(l)
+            .with_hidden(hidden)
+            .with_precision(precision)
+            .with_sign_rule(SignRule::Marshall)
+            .with_u1_total(Some(l * l / 2))
+            .with_symmetry(Symmetry::Lattice)
+            .with_seed(1),
+    )
+    .unwrap();
+    let config = VmcConfig::default()
+        .with_optimizer(Optimizer::MinSr)
+        .with_n_samples(batch as u64)
+        .with_learning_rate(0.01)
+        .with_sr_diag_shift(1e-3)
+        .with_seed(3);
+    let config = match call {
+        "spring2d" => config
+            .with_preconditioner(Preconditioner::Spring)
+            .with_sr_momentum(0.5),
+        "minsr2d" | "eloc2d" => config,
+        other => panic!("call {other}: minsr2d, spring2d or eloc2d"),
+    };
+    let mut vmc = Vmc::new(config).unwrap();
+    vmc.step(&mut model, &h).unwrap();
+    if call == "eloc2d" {
+        let sites = (l * l) as usize;
+        let mut configs = vec![0u8; batch * sites];
+        let mut energies = vec![Complex64::new(0.0, 0.0); batch];
+        model.sample(0, batch, &mut configs, None).unwrap();
+        let start = cpu_seconds();
+        for _ in 0..calls {
+            rnnwf::local_energies(&model, &h, &configs, &mut energies).unwrap();
+        }
+        return (cpu_seconds() - start) / calls as f64;
+    }
+    let start = cpu_seconds();
+    for _ in 0..calls {
+        vmc.step(&mut model, &h).unwrap();
+    }
+    (cpu_seconds() - start) / calls as f64
 }
