@@ -17,7 +17,7 @@ mod common;
 use common::cpu_seconds;
 use rnnwf::optim::{Optimizer, Preconditioner};
 use rnnwf::vmc::{Vmc, VmcConfig};
-use rnnwf::{CellKind, Complex64, Hamiltonian, Model, ModelConfig, Precision, SignRule, Symmetry};
+use rnnwf::{CellKind, Complex64, Hamiltonian, Model, ModelConfig, Precision};
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -82,19 +82,7 @@ fn grid_recipe(
     batch: usize,
 ) -> f64 {
     let h = Hamiltonian::heisenberg(l, l, false, 1.0, 0.0).unwrap();
-    let mut model = Model::new(
-        ModelConfig::default()
-            .with_cell(CellKind::Gru)
-            .with_lx(l)
-            .with_ly(l)
-            .with_hidden(hidden)
-            .with_precision(precision)
-            .with_sign_rule(SignRule::Marshall)
-            .with_u1_total(Some(l * l / 2))
-            .with_symmetry(Symmetry::Lattice)
-            .with_seed(1),
-    )
-    .unwrap();
+    let mut model = common::recipe_model(l, hidden, precision);
     let config = VmcConfig::default()
         .with_optimizer(Optimizer::MinSr)
         .with_n_samples(batch as u64)

@@ -11,9 +11,11 @@
 //! RNN and its Marshall sign (parity of the chain index) is the grid's checkerboard: the
 //! snake is a path of nearest neighbours, so consecutive positions alternate sublattices.
 
+mod common;
+
 use rnnwf::optim::{Optimizer, Preconditioner};
 use rnnwf::vmc::{StepTimings, Vmc, VmcConfig};
-use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig, Pauli, SignRule, Symmetry};
+use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig, Pauli, Precision, SignRule};
 use std::time::Instant;
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -98,18 +100,7 @@ fn recipe_steps() {
     );
     for (l, timed) in [(6u32, 5usize), (10, 3), (16, 3)] {
         let h = Hamiltonian::heisenberg(l, l, false, 1.0, 0.0).unwrap();
-        let mut model = Model::new(
-            ModelConfig::default()
-                .with_cell(CellKind::Gru)
-                .with_lx(l)
-                .with_ly(l)
-                .with_hidden(32)
-                .with_sign_rule(SignRule::Marshall)
-                .with_u1_total(Some(l * l / 2))
-                .with_symmetry(Symmetry::Lattice)
-                .with_seed(1),
-        )
-        .unwrap();
+        let mut model = common::recipe_model(l, 32, Precision::F64);
         let mut v = Vmc::new(
             VmcConfig::default()
                 .with_optimizer(Optimizer::MinSr)

@@ -182,3 +182,22 @@ pub fn cpu_time(f: impl FnOnce()) -> f64 {
     f();
     cpu_seconds() - start
 }
+
+/// The 2D recipe's model on an `l x l` open grid (GRU, Marshall sign, S^z = 0, the D4
+/// images, seed 1), for the benches that time its step.
+pub fn recipe_model(l: u32, hidden: u32, precision: rnnwf::Precision) -> rnnwf::Model {
+    use rnnwf::{CellKind, ModelConfig, SignRule, Symmetry};
+    rnnwf::Model::new(
+        ModelConfig::default()
+            .with_cell(CellKind::Gru)
+            .with_lx(l)
+            .with_ly(l)
+            .with_hidden(hidden)
+            .with_precision(precision)
+            .with_sign_rule(SignRule::Marshall)
+            .with_u1_total(Some(l * l / 2))
+            .with_symmetry(Symmetry::Lattice)
+            .with_seed(1),
+    )
+    .unwrap()
+}
