@@ -28,7 +28,10 @@
 //! `--samples-from STEP:N` takes N samples a step from step STEP on. `--phase softsign` adds the learned phase head (needed where
 //! the printed `sign-free:` line says no), `--phase-init zero` starts it at phase 0 (the
 //! sign rule's signs, or none); `--temperature T` anneals (minimises <H> - T S) with T
-//! falling linearly to 0 over `--anneal-steps` steps (docs/frustrated.md). Writes into `--out`: `log.jsonl` (one line per step, fields in
+//! falling linearly to 0 over `--anneal-steps` steps (docs/frustrated.md). `--rotate neel120`
+//! trains on the operator rotated about z by the 120-degree three-sublattice angles
+//! (`rnnwf::three_sublattice_angles`), `--rotate marshall` by pi on the Marshall sublattice:
+//! the same energies, other signs to learn (docs/method.md, "Basis rotation about z"). Writes into `--out`: `log.jsonl` (one line per step, fields in
 //! docs/log-jsonl.md), `checkpoint/` (model and optimiser, every `--checkpoint-every` steps
 //! and at the end) and `energy.svg` (the energy per site against the step with its error
 //! band and the final estimate; with a reference energy, its line and the relative error on

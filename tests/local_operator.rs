@@ -10,11 +10,9 @@ use common::*;
 use rnnwf::optim::Optimizer;
 use rnnwf::vmc::{Vmc, VmcConfig};
 use rnnwf::{
-    exact_expectation, exact_ground_energy, local_energies, local_energies_naive, sign_free,
-    CellKind, Complex64, ErrorKind, Hamiltonian, Model, ModelConfig, PhaseKind, Precision,
-    SignRule, Symmetry,
+    exact_expectation, exact_ground_energy, local_energies, sign_free, CellKind, Complex64,
+    ErrorKind, Hamiltonian, Model, ModelConfig, PhaseKind, Precision, SignRule, Symmetry,
 };
-
 
 fn model_d(d: u32, n: u32, cell: CellKind, phase: bool, seed: u64) -> ModelConfig {
     ModelConfig::default()

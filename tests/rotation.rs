@@ -166,7 +166,10 @@ fn the_ground_energy_is_unchanged() {
         let after = exact_ground_energy(&rotated).unwrap();
         let dense_after = dense::lowest_eigenvalue(&dense::matrix(&rotated));
         assert!((before - after).abs() < 1e-9, "{before} vs {after}");
-        assert!((before - dense_after).abs() < 1e-9, "{before} vs {dense_after}");
+        assert!(
+            (before - dense_after).abs() < 1e-9,
+            "{before} vs {dense_after}"
+        );
     }
 }
 
@@ -279,7 +282,8 @@ fn sign_free_after_rotation() {
     assert!(!sign_free(&rule, &rotated).unwrap());
     // Complex off-diagonal elements are never sign-free.
     let mut tri = Hamiltonian::triangular(4, 3, false, 1.0).unwrap();
-    tri.rotate_z(&three_sublattice_angles(4, 3).unwrap()).unwrap();
+    tri.rotate_z(&three_sublattice_angles(4, 3).unwrap())
+        .unwrap();
     let m = dense::matrix(&tri);
     assert!(m.iter().any(|z| z.im.abs() > 0.1));
     assert!(!sign_free(&none, &tri).unwrap());

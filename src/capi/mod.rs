@@ -31,6 +31,7 @@ mod gradient;
 
 mod hamiltonian;
 mod local_operator;
+mod rotation;
 mod sign_free;
 mod symmetry;
 

@@ -12,8 +12,8 @@
 //! the classical 120-degree Neel state of the triangular lattice into a product of equal
 //! spins.
 
-use super::{check_room_for_terms, Hamiltonian, LocalTerm, Pauli, PauliString};
 use super::builtin::lattice_sites;
+use super::{check_room_for_terms, Hamiltonian, LocalTerm, Pauli, PauliString};
 use crate::buffer::try_zeroed_vec;
 use crate::error::{Error, Result};
 use num_complex::Complex64;
@@ -74,12 +74,15 @@ impl Hamiltonian {
                 rotated.merge(coeff * weight, string)?;
             }
         }
-        rotated.local_terms.try_reserve(self.local_terms.len()).map_err(|_| {
-            Error::out_of_memory(format!(
-                "the rotated operator's list of {} local terms",
-                self.local_terms.len()
-            ))
-        })?;
+        rotated
+            .local_terms
+            .try_reserve(self.local_terms.len())
+            .map_err(|_| {
+                Error::out_of_memory(format!(
+                    "the rotated operator's list of {} local terms",
+                    self.local_terms.len()
+                ))
+            })?;
         let d = self.local_dim as usize;
         for term in &self.local_terms {
             rotated.local_terms.push(rotate_local(term, d, angles)?);
@@ -146,10 +149,8 @@ fn rotate_local(term: &LocalTerm, d: usize, angles: &[f64]) -> Result<LocalTerm>
             sum
         })
         .collect();
-    let mut matrix: Vec<Complex64> = try_zeroed_vec(
-        dim * dim,
-        &format!("a rotated {dim} x {dim} local term"),
-    )?;
+    let mut matrix: Vec<Complex64> =
+        try_zeroed_vec(dim * dim, &format!("a rotated {dim} x {dim} local term"))?;
     for a in 0..dim {
         matrix[a * dim + a] = term.matrix[a * dim + a];
         for b in a + 1..dim {

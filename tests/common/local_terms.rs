@@ -101,7 +101,12 @@ pub fn psi_every(model: &Model) -> Vec<Complex64> {
 
 /// Local energies of `h` against dense <s|H|psi> / <s|psi> on every configuration with
 /// psi != 0, by prefix reuse and by the naive path; returns how many were compared.
-pub fn check_against_dense(model: &Model, h: &Hamiltonian, dense_h: &[Complex64], tol: f64) -> usize {
+pub fn check_against_dense(
+    model: &Model,
+    h: &Hamiltonian,
+    dense_h: &[Complex64],
+    tol: f64,
+) -> usize {
     let (n, d) = (model.num_sites(), model.config().local_dim as usize);
     let psi = psi_every(model);
     let h_psi = dense::apply(dense_h, &psi);
@@ -121,4 +126,3 @@ pub fn check_against_dense(model: &Model, h: &Hamiltonian, dense_h: &[Complex64]
     }
     kept.len()
 }
-
