@@ -289,6 +289,9 @@ fn sign_free_after_rotation() {
     assert!(!sign_free(&none, &tri).unwrap());
 }
 
+/// Where a lattice map sends (x, y) on an l x l grid.
+type MoveSite = fn(usize, usize, usize) -> (usize, usize);
+
 /// The maps `invariant_maps` keeps on the rotated 3x3 triangular lattice are those whose
 /// site permutation leaves the dense matrix unchanged.
 #[test]
@@ -304,7 +307,7 @@ fn invariant_maps_of_the_rotated_operator_agree_with_the_dense_matrix() {
         .map(|e| e.name())
         .collect();
     // (x, y) -> where each map sends it, written out here.
-    let maps: [(&str, fn(usize, usize, usize) -> (usize, usize)); 8] = [
+    let maps: [(&str, MoveSite); 8] = [
         ("identity", |x, y, _| (x, y)),
         ("reflect_x", |x, y, l| (l - 1 - x, y)),
         ("reflect_y", |x, y, l| (x, l - 1 - y)),
