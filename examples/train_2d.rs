@@ -12,7 +12,7 @@
 //!     cargo run --release --example train_2d -- [--lx 4] [--ly 4]
 //!         [--model ising|heisenberg|j1j2|triangular] [--field 3] [--j2 0]
 //!         [--boundary open|periodic] [--rnn-boundary open|periodic]
-//!         [--marshall on|off] [--phase none|softsign] [--phase-init glorot|small|zero]
+//!         [--marshall on|off] [--rotate none|neel120|marshall] [--phase none|softsign] [--phase-init glorot|small|zero]
 //!         [--temperature 0 [--anneal-steps K]] [--cell gru|vanilla|elu|tensor_gru|linear_gated] [--hidden 32] [--layers 1]
 //!         [--samples 512] [--steps 300] [--optimizer minsr|adam|sgd]
 //!         [--preconditioner none|sr|spring] [--momentum 0] [--lr 0.05] [--final-lr 0.01]
@@ -28,7 +28,10 @@
 //! `--samples-from STEP:N` takes N samples a step from step STEP on. `--phase softsign` adds the learned phase head (needed where
 //! the printed `sign-free:` line says no), `--phase-init zero` starts it at phase 0 (the
 //! sign rule's signs, or none); `--temperature T` anneals (minimises <H> - T S) with T
-//! falling linearly to 0 over `--anneal-steps` steps (docs/frustrated.md). Writes into `--out`: `log.jsonl` (one line per step, fields in
+//! falling linearly to 0 over `--anneal-steps` steps (docs/frustrated.md). `--rotate neel120`
+//! trains on the operator rotated about z by the 120-degree three-sublattice angles
+//! (`rnnwf::three_sublattice_angles`), `--rotate marshall` by pi on the Marshall sublattice:
+//! the same energies, other signs to learn (docs/method.md, "Basis rotation about z"). Writes into `--out`: `log.jsonl` (one line per step, fields in
 //! docs/log-jsonl.md), `checkpoint/` (model and optimiser, every `--checkpoint-every` steps
 //! and at the end) and `energy.svg` (the energy per site against the step with its error
 //! band and the final estimate; with a reference energy, its line and the relative error on
@@ -92,6 +95,12 @@ struct Args {
     /// The Marshall sign rule (default: on for the square Heisenberg model, off otherwise).
     #[arg(long, value_enum)]
     marshall: Option<OnOff>,
+    /// A basis rotation about z applied to the operator, H' = U H U^dagger with
+    /// U = prod_j exp(-i phi_j n_j): neel120 (phi = 2 pi/3 ((x + y) mod 3), the triangular
+    /// lattice's 120-degree pattern) or marshall (phi = pi on x + y even, the Marshall signs
+    /// as a rotation). The energy is unchanged; the signs the model has to learn are not.
+    #[arg(long, value_enum, default_value_t = RotateArg::None)]
+    rotate: RotateArg,
     /// The phase head: none (psi = sqrt P times the sign rule) or the learned softsign phase.
     #[arg(long, value_enum, default_value_t = PhaseArg::None)]
     phase: PhaseArg,
@@ -228,6 +237,13 @@ enum OnOff {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum RotateArg {
+    None,
+    Neel120,
+    Marshall,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum PhaseArg {
     None,
     Softsign,
@@ -255,7 +271,7 @@ fn main() {
 fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let cell = CellKind::from(a.cell);
     let sites = a.lx * a.ly;
-    let (h, name) = match a.model {
+    let (mut h, mut name) = match a.model {
         ModelArg::Heisenberg => (
             Hamiltonian::heisenberg(a.lx, a.ly, a.periodic(), 1.0, a.j2)?,
             format!("Heisenberg J1 = 1, J2 = {}", a.j2),
@@ -269,6 +285,10 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             format!("Ising J = 1, h = {}", a.field),
         ),
     };
+    if let Some((angles, label)) = rotation(a)? {
+        h.rotate_z(&angles)?;
+        name.push_str(&format!(", rotated about z ({label})"));
+    }
     // The reference energy and what it is: the given one, else the exact one when small.
     let reference = if let Some(e) = a.reference {
         Some(plot::Reference {
@@ -526,6 +546,9 @@ fn settings(a: &Args) -> checkpoint::Settings {
     if marshall(a) != marshall_by_default(a) {
         settings.push(("marshall", format!("{:?}", marshall(a))));
     }
+    if a.rotate != RotateArg::None {
+        settings.push(("rotate", format!("{:?}", a.rotate)));
+    }
     if a.phase != PhaseArg::None {
         settings.push(("phase", format!("{:?}", a.phase)));
         settings.push(("phase_init", format!("{:?}", a.phase_init)));
@@ -552,6 +575,31 @@ fn settings(a: &Args) -> checkpoint::Settings {
         settings.push(("rnn_boundary", format!("{b:?}")));
     }
     settings
+}
+
+/// The angles of `--rotate` and their name, or None.
+fn rotation(a: &Args) -> rnnwf::Result<Option<(Vec<f64>, &'static str)>> {
+    Ok(match a.rotate {
+        RotateArg::None => None,
+        RotateArg::Neel120 => Some((
+            rnnwf::three_sublattice_angles(a.lx, a.ly)?,
+            "120-degree three-sublattice angles",
+        )),
+        RotateArg::Marshall => {
+            // pi on the Marshall rule's sublattice A, x + y even.
+            let angles = (0..a.lx * a.ly)
+                .map(|i| {
+                    let (x, y) = (i % a.lx, i / a.lx);
+                    if (x + y) % 2 == 0 {
+                        std::f64::consts::PI
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            Some((angles, "pi on x + y even"))
+        }
+    })
 }
 
 /// Whether the run uses the Marshall sign rule: `--marshall`, else on for the square

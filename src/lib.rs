@@ -64,7 +64,10 @@ pub use exact::{
     exact_expectation, exact_ground_energy, tfim_open_chain_ground_energy, MAX_EXACT_SITES,
     MAX_EXACT_STATES,
 };
-pub use hamiltonian::{Hamiltonian, LocalTerm, Pauli, PauliString, MAX_RYDBERG_GROUP};
+pub use hamiltonian::{
+    three_sublattice_angles, Hamiltonian, LocalTerm, Pauli, PauliString, MAX_ROTATED_FLIPS,
+    MAX_RYDBERG_GROUP,
+};
 pub use invariance::{invariant_maps, symmetry_invariant};
 pub use kernels::simd_level_name;
 pub use local_energy::{local_energies, local_energies_naive, log_psi_connected, Connections};

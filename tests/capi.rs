@@ -130,3 +130,75 @@ fn empty_path_and_null_arguments_are_named() {
     // SAFETY: a live handle, freed once.
     unsafe { rnnwf_model_free(m) };
 }
+
+/// rnnwf_hamiltonian_rotate_z refuses NULL pointers, a wrong length and a NaN angle by name,
+/// leaving the operator as it was (same terms, same ground energy).
+#[test]
+fn rotate_z_refusals_leave_the_operator_unchanged() {
+    let mut h = null_mut();
+    // SAFETY: a valid handle slot.
+    assert_eq!(
+        unsafe { rnnwf_hamiltonian_triangular(3, 2, 0, 1.0, &mut h) },
+        RNNWF_OK
+    );
+    let state = |h: *const rnnwf_hamiltonian| {
+        let (mut terms, mut e0) = (0usize, 0.0f64);
+        // SAFETY: a live handle and writable outputs.
+        unsafe {
+            assert_eq!(rnnwf_hamiltonian_num_terms(h, &mut terms), RNNWF_OK);
+            assert_eq!(rnnwf_exact_ground_energy(h, &mut e0), RNNWF_OK);
+        }
+        (terms, e0)
+    };
+    let before = state(h);
+    let mut angles = vec![0.5; 6];
+    // SAFETY: each call gets the pointers it names (NULL where refused) and the true lengths.
+    unsafe {
+        assert_eq!(
+            rnnwf_hamiltonian_rotate_z(null_mut(), angles.as_ptr(), 6),
+            RNNWF_ERR_NULL_POINTER
+        );
+        assert!(last_error().contains("h"), "{}", last_error());
+        assert_eq!(
+            rnnwf_hamiltonian_rotate_z(h, null(), 6),
+            RNNWF_ERR_NULL_POINTER
+        );
+        assert!(last_error().contains("angles"), "{}", last_error());
+        assert_eq!(
+            rnnwf_hamiltonian_rotate_z(h, angles.as_ptr(), 5),
+            RNNWF_ERR_BUFFER_SIZE
+        );
+        assert!(
+            last_error().contains("rnnwf_hamiltonian_rotate_z"),
+            "{}",
+            last_error()
+        );
+        angles[3] = f64::NAN;
+        assert_eq!(
+            rnnwf_hamiltonian_rotate_z(h, angles.as_ptr(), 6),
+            RNNWF_ERR_INVALID_ARGUMENT
+        );
+        assert!(last_error().contains("angles[3]"), "{}", last_error());
+        assert_eq!(
+            rnnwf_three_sublattice_angles(3, 2, null_mut(), 6),
+            RNNWF_ERR_NULL_POINTER
+        );
+        assert_eq!(
+            rnnwf_three_sublattice_angles(3, 2, angles.as_mut_ptr(), 5),
+            RNNWF_ERR_BUFFER_SIZE
+        );
+    }
+    assert_eq!(state(h), before);
+    // SAFETY: writable angles of the right length; then a live handle.
+    unsafe {
+        assert_eq!(
+            rnnwf_three_sublattice_angles(3, 2, angles.as_mut_ptr(), 6),
+            RNNWF_OK
+        );
+        assert_eq!(rnnwf_hamiltonian_rotate_z(h, angles.as_ptr(), 6), RNNWF_OK);
+    }
+    let after = state(h);
+    assert!((after.1 - before.1).abs() < 1e-9, "{after:?} vs {before:?}");
+    // SAFETY: the handle is not used again.
+    unsafe { rnnwf_hamiltonian_free(h) };
+}

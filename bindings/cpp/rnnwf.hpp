@@ -11,7 +11,7 @@
 // - Objects: Model (wave function), Hamiltonian (Pauli-string operator), Vmc (training run,
 //   with VmcConfig); free functions for estimators and exact tools (local_energies,
 //   expectation, renyi2, exact_expectation, exact_ground_energy, sign_free,
-//   restrict_symmetry, symmetry_invariant).
+//   restrict_symmetry, symmetry_invariant, three_sublattice_angles).
 // - Everything is inline: include this header from as many translation units as you like.
 //
 // Link with -lrnnwf (pkg-config --cflags --libs rnnwf, or CMake target rnnwf::rnnwf).
@@ -377,6 +377,14 @@ class Hamiltonian : public Handle<rnnwf_hamiltonian, rnnwf_hamiltonian_free> {
     return *this;
   }
 
+  // Replaces the operator by U H U^dagger, U = prod_j exp(-i angles[j] n_j) (n_j: site j's
+  // value, 1 = down): a state psi becomes exp(-i sum_j angles[j] s_j) psi(s), at the same
+  // energy. One angle per site; on error the operator is unchanged.
+  Hamiltonian &rotate_z(const std::vector<double> &angles) {
+    check(rnnwf_hamiltonian_rotate_z(raw(), angles.data(), angles.size()));
+    return *this;
+  }
+
   std::size_t num_sites() const {
     std::size_t n = 0;
     check(rnnwf_hamiltonian_num_sites(raw(), &n));
@@ -447,6 +455,14 @@ inline Complex exact_expectation(const Model &m, const Hamiltonian &op) {
 }
 
 // The lowest eigenvalue of h by Lanczos (N <= 24).
+// The angles (2 pi / 3) ((x + y) mod 3) of the lx*ly grid's sites (i = x + lx*y), for
+// Hamiltonian::rotate_z: the triangular lattice's 120-degree rotation.
+inline std::vector<double> three_sublattice_angles(std::uint32_t lx, std::uint32_t ly) {
+  std::vector<double> out(static_cast<std::size_t>(lx) * ly);
+  check(rnnwf_three_sublattice_angles(lx, ly, out.data(), out.size()));
+  return out;
+}
+
 inline double exact_ground_energy(const Hamiltonian &h) {
   double e = 0.0;
   check(rnnwf_exact_ground_energy(h.raw(), &e));

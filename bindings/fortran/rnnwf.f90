@@ -63,6 +63,7 @@ module rnnwf
       model_exact_expectation, model_sign_free, model_log_psi_connected, &
       model_restrict_symmetry, model_symmetry_size, model_symmetry_maps, model_symmetry_invariant
   private :: ham_new_local, ham_spin1, ham_bose_hubbard, ham_rydberg, ham_add_local, ham_local_dim
+  private :: ham_rotate_z
   private :: ham_create, ham_parse, ham_tfim, ham_heisenberg, ham_triangular, ham_adopt, ham_add_term, &
       ham_num_sites, ham_num_terms, ham_ground_energy, ham_destroy, ham_final, ham_assign, &
       ham_is_created, ham_handle, c_sites, c_periodic
@@ -132,6 +133,7 @@ module rnnwf
     procedure :: add_local => ham_add_local
     procedure :: local_dim => ham_local_dim
     procedure :: add_term => ham_add_term
+    procedure :: rotate_z => ham_rotate_z
     procedure :: num_sites => ham_num_sites
     procedure :: num_terms => ham_num_terms
     procedure :: ground_energy => ham_ground_energy
@@ -1059,6 +1061,41 @@ contains
     call finish(rnnwf_hamiltonian_add_term(self%ptr, coeff, paulis // c_null_char, p, &
         size(s, kind=c_size_t)), stat, errmsg)
   end subroutine ham_add_term
+
+  ! Replaces the operator by U H U^dagger, U = prod_j exp(-i angles(j+1) n_j) with n_j the
+  ! value of site j (1 = down): a state psi becomes exp(-i sum_j angles(j+1) s_j) psi(s), at
+  ! the same energy. One angle per site; on error the operator is unchanged.
+  subroutine ham_rotate_z(self, angles, stat, errmsg)
+    class(rnnwf_hamiltonian), intent(inout) :: self
+    real(c_double), intent(in), contiguous, target :: angles(:)
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    type(c_ptr) :: p
+    p = c_null_ptr
+    if (size(angles) > 0) p = c_loc(angles)
+    call finish(rnnwf_hamiltonian_rotate_z(self%ptr, p, size(angles, kind=c_size_t)), &
+        stat, errmsg)
+  end subroutine ham_rotate_z
+
+  ! Writes into angles(1:lx*ly) the three-sublattice (120-degree) angles
+  ! (2 pi / 3) mod(x + y, 3) of the lx*ly grid, site x + lx*y at angles(x + lx*y + 1), for
+  ! rnnwf_hamiltonian%rotate_z; size(angles) must be lx*ly.
+  subroutine rnnwf_get_three_sublattice_angles(lx, ly, angles, stat, errmsg)
+    integer, intent(in) :: lx, ly
+    real(c_double), intent(inout), contiguous, target :: angles(:)
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    type(c_ptr) :: p
+    if (lx < 0 .or. ly < 0) then
+      call fail(RNNWF_ERR_INVALID_ARGUMENT, 'rnnwf_get_three_sublattice_angles: lx or ly < 0', &
+          stat, errmsg)
+      return
+    end if
+    p = c_null_ptr
+    if (size(angles) > 0) p = c_loc(angles)
+    call finish(rnnwf_three_sublattice_angles(int(lx, c_int32_t), int(ly, c_int32_t), p, &
+        size(angles, kind=c_size_t)), stat, errmsg)
+  end subroutine rnnwf_get_three_sublattice_angles
 
   integer function ham_num_sites(self, stat, errmsg)
     class(rnnwf_hamiltonian), intent(in) :: self

@@ -744,6 +744,47 @@ module rnnwf_capi
       integer(c_int32_t) :: res
     end function rnnwf_hamiltonian_rydberg
 
+    ! Replaces `h` by U H U^dagger with U = prod_j exp(-i angles[j] n_j), n_j the value of site
+    ! j (0..local_dim-1; for spin-1/2, 1 = down): a state psi of H becomes
+    ! psi'(s) = exp(-i sum_j angles[j] s_j) psi(s) of the result, at the same energy. On Pauli
+    ! strings X -> cos X - sin Y, Y -> cos Y + sin X, Z -> Z (a real Pauli sum stays one); dense
+    ! terms take the phases elementwise. The angle pi on the Marshall sublattice gives the
+    ! Marshall signs; rnnwf_three_sublattice_angles the triangular lattice's 120-degree
+    ! pattern. An angle within a few rounding errors of a multiple of pi/2 counts as that
+    ! multiple (pi gives the signs -1 exactly).
+    !
+    ! Refused, leaving `h` unchanged: n_angles != the operator's number of sites
+    ! (RNNWF_ERR_BUFFER_SIZE); a NaN or infinite angle (RNNWF_ERR_INVALID_ARGUMENT, naming it);
+    ! a Pauli string with more than 24 X or Y factors at angles that split them (each such factor
+    ! doubles its terms; RNNWF_ERR_UNSUPPORTED); a result no memory can hold
+    ! (RNNWF_ERR_OUT_OF_MEMORY). `h` and `angles` must not be NULL.
+    function rnnwf_hamiltonian_rotate_z(h, angles, n_angles) bind(C, &
+        name="rnnwf_hamiltonian_rotate_z") result(res)
+      import
+      implicit none
+      type(c_ptr), value :: h
+      type(c_ptr), value :: angles
+      integer(c_size_t), value :: n_angles
+      integer(c_int32_t) :: res
+    end function rnnwf_hamiltonian_rotate_z
+
+    ! Writes the angles of the three-sublattice (120-degree) rotation of the lx*ly grid, site
+    ! i = x + lx*y: (2 pi / 3) ((x + y) mod 3), for rnnwf_hamiltonian_rotate_z. Every bond of
+    ! rnnwf_hamiltonian_triangular joins two different sublattices on open grids; with periodic
+    ! boundaries a side not divisible by 3 joins a sublattice to itself across the wrap (the
+    ! rotation is still unitary, the energy the same). `len` must equal lx*ly (else
+    ! RNNWF_ERR_BUFFER_SIZE); lx or ly = 0 or too many sites are RNNWF_ERR_INVALID_ARGUMENT.
+    function rnnwf_three_sublattice_angles(lx, ly, out, len) bind(C, &
+        name="rnnwf_three_sublattice_angles") result(res)
+      import
+      implicit none
+      integer(c_int32_t), value :: lx
+      integer(c_int32_t), value :: ly
+      type(c_ptr), value :: out
+      integer(c_size_t), value :: len
+      integer(c_int32_t) :: res
+    end function rnnwf_three_sublattice_angles
+
     ! Writes 1 to `out` when every off-diagonal element <s'|H|s> of `h`, times the sign rule of
     ! `m` on both sides, is real and <= 0 for every pair of configurations (all 2^N, whatever
     ! the model's u1_total), so that a positive amplitude can be exact; else 0. The model's

@@ -31,6 +31,7 @@ mod gradient;
 
 mod hamiltonian;
 mod local_operator;
+mod rotation;
 mod sign_free;
 mod symmetry;
 
@@ -65,6 +66,7 @@ pub use local_energy::rnnwf_local_energies;
 pub use local_operator::*;
 pub use log_psi_connected::rnnwf_log_psi_connected;
 pub use model::*;
+pub use rotation::{rnnwf_hamiltonian_rotate_z, rnnwf_three_sublattice_angles};
 pub use sample::{rnnwf_log_psi, rnnwf_sample};
 pub use sign_free::rnnwf_sign_free;
 pub use status::*;

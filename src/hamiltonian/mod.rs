@@ -9,12 +9,14 @@ mod lattice;
 mod local;
 mod parse;
 mod pauli;
+mod rotation;
 mod rydberg;
 mod spin1;
 mod triangular;
 
 pub use local::LocalTerm;
 pub use pauli::Pauli;
+pub use rotation::{three_sublattice_angles, MAX_ROTATED_FLIPS};
 pub use rydberg::MAX_RYDBERG_GROUP;
 
 use crate::error::{Error, Result};

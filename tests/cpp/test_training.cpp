@@ -166,6 +166,20 @@ void test_exact_tools() {
                                     RNNWF_MAP_ANTIDIAGONAL};
     CHECK(kept.symmetry_maps() == want);
     CHECK(rnnwf::symmetry_invariant(kept, tri));
+    // Rotated by the 120-degree angles about z: the diagonal reflection alone survives.
+    std::vector<double> angles = rnnwf::three_sublattice_angles(4, 4);
+    CHECK(angles.size() == 16 && angles[0] == 0.0 && std::fabs(angles[1] - 2.0943951023931957) < 1e-15);
+    tri.rotate_z(angles);
+    std::vector<std::uint32_t> two{RNNWF_MAP_IDENTITY, RNNWF_MAP_DIAGONAL};
+    CHECK(rnnwf::restrict_symmetry(square, tri).symmetry_maps() == two);
+    rnnwf::Hamiltonian small = rnnwf::Hamiltonian::triangular(3, 3, false, 1.0);
+    double before = rnnwf::exact_ground_energy(small);
+    small.rotate_z(rnnwf::three_sublattice_angles(3, 3));
+    CHECK(std::fabs(rnnwf::exact_ground_energy(small) - before) < 1e-9);
+    EXPECT_ERROR(small.rotate_z(std::vector<double>(8, 0.0)), RNNWF_ERR_BUFFER_SIZE,
+                 "rnnwf_hamiltonian_rotate_z");
+    EXPECT_ERROR(rnnwf::three_sublattice_angles(0, 3), RNNWF_ERR_INVALID_ARGUMENT,
+                 "rnnwf_three_sublattice_angles");
   }
   rnnwf::Complex e = rnnwf::exact_expectation(m, h);
   CHECK(std::isfinite(e.real()) && std::fabs(e.imag()) < 1e-12);

@@ -238,6 +238,8 @@ contains
     logical :: free
     integer :: stat
     character(len=256) :: errmsg
+    real(c_double), allocatable, target :: angles(:)
+    real(c_double) :: e1
     call ising(h)
     e0 = 0
     call h%ground_energy(e0)
@@ -298,8 +300,31 @@ contains
         RNNWF_MAP_ANTIDIAGONAL]), 'the identity, the half turn and the diagonals')
     call r%symmetry_invariant(h, invariant)
     call check(invariant, 'the kept maps leave it invariant')
-    call m%destroy()
     call r%destroy()
+
+    ! The 120-degree rotation about z: the same ground energy, 2 maps kept, refusals.
+    allocate(angles(16))
+    call rnnwf_get_three_sublattice_angles(4, 4, angles)
+    call check(abs(angles(1)) < tiny(1.0_c_double) .and. abs(angles(2) - 2 * pi / 3) < 1e-15_c_double, &
+        'three-sublattice angles')
+    call h%rotate_z(angles)
+    call m%restrict_symmetry(h, r)
+    call check(r%symmetry_size() == 2, 'the rotated lattice keeps two maps')
+    call r%destroy()
+    call h%destroy()
+    call h%triangular(3, 3, .false., 1.0_c_double)
+    call h%ground_energy(e0)
+    call rnnwf_get_three_sublattice_angles(3, 3, angles(1:9))
+    call h%rotate_z(angles(1:9))
+    call h%ground_energy(e1)
+    call check(abs(e1 - e0) < 1e-9_c_double, 'the rotation keeps the ground energy')
+    call h%rotate_z(angles(1:8), stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_BUFFER_SIZE, 'rnnwf_hamiltonian_rotate_z', &
+        'eight angles for nine sites')
+    call rnnwf_get_three_sublattice_angles(3, 3, angles, stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_BUFFER_SIZE, 'rnnwf_three_sublattice_angles', &
+        'sixteen angles for nine sites')
+    call m%destroy()
     call h%destroy()
   end subroutine test_exact_tools
 

@@ -20,6 +20,7 @@ export log_psi_connected
 export status_name, last_error, set_num_threads
 export Hamiltonian, parse_hamiltonian, tfim, heisenberg, triangular, add_term!, num_terms
 export new_local, add_local!, local_dim, spin1, bose_hubbard, rydberg
+export rotate_z!, three_sublattice_angles
 export Estimate, log_psi_grad, log_psi_grad!, local_energies, local_energies!
 export expectation, renyi2, exact_expectation, exact_ground_energy, sign_free
 export restrict_symmetry, symmetry_invariant, symmetry_size, symmetry_maps

@@ -74,6 +74,31 @@ function triangular(lx::Integer, ly::Integer; periodic::Bool = false, J::Real = 
 end
 
 """
+    rotate_z!(h, angles)
+
+Replaces `h` by `U H U^dagger`, `U = prod_j exp(-i angles[j] n_j)` with `n_j` the value of
+site j (1 = down): a state psi becomes `exp(-i sum_j angles[j] s_j) psi(s)`, at the same
+energy. One angle per site (site j is `angles[j+1]`); on error `h` is unchanged.
+"""
+function rotate_z!(h::Hamiltonian, angles::AbstractVector{<:Real})
+    a = convert(Vector{Float64}, angles)
+    check(rnnwf_hamiltonian_rotate_z(h, a, Csize_t(length(a))))
+    return h
+end
+
+"""
+    three_sublattice_angles(lx, ly)
+
+The angles `(2 pi / 3) ((x + y) mod 3)` of the `lx * ly` grid's sites (site `x + lx*y` is
+element `x + lx*y + 1`), for `rotate_z!`: the triangular lattice's 120-degree rotation.
+"""
+function three_sublattice_angles(lx::Integer, ly::Integer)
+    out = zeros(Float64, max(Int(lx) * Int(ly), 0))
+    check(rnnwf_three_sublattice_angles(UInt32(lx), UInt32(ly), out, Csize_t(length(out))))
+    return out
+end
+
+"""
     new_local(n_sites, local_dim)
 
 The zero operator on `n_sites` sites of `local_dim` values each, for `add_local!`.

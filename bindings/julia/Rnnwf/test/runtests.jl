@@ -243,6 +243,20 @@ end
         @test symmetry_invariant(r, tri) && symmetry_size(r) == 4
         @test throws_rnnwf(() -> restrict_symmetry(m, h), R.RNNWF_ERR_INVALID_ARGUMENT,
                            "rnnwf_model_restrict_symmetry")
+        # The basis rotation about z: same energy; the 120-degree pattern keeps 2 maps.
+        angles = three_sublattice_angles(4, 4)
+        @test length(angles) == 16 && angles[2] ≈ 2pi / 3 && angles[1] == 0
+        rot = rotate_z!(triangular(3, 3), three_sublattice_angles(3, 3))
+        @test isapprox(exact_ground_energy(rot), exact_ground_energy(triangular(3, 3)); atol = 1e-9)
+        @test symmetry_maps(restrict_symmetry(g, rotate_z!(triangular(4, 4), angles))) ==
+              ["identity", "diagonal"]
+        chain = heisenberg(6)
+        @test !sign_free(m, chain)
+        @test sign_free(m, rotate_z!(chain, [iseven(i) ? pi : 0.0 for i in 0:5]))
+        @test throws_rnnwf(() -> rotate_z!(chain, zeros(5)), R.RNNWF_ERR_BUFFER_SIZE,
+                           "rnnwf_hamiltonian_rotate_z")
+        @test throws_rnnwf(() -> rotate_z!(chain, [0, 0, NaN, 0, 0, 0]),
+                           R.RNNWF_ERR_INVALID_ARGUMENT, "angles[2]")
     end
 
     @testset "estimators" begin

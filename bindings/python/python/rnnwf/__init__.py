@@ -23,7 +23,7 @@ from ._handle import ClosedError, ReentryError
 from ._native import lib as _lib
 from .driver import History, load_checkpoint, read_log, save_checkpoint
 from .estimate import Estimate, VmcStats
-from .hamiltonian import Hamiltonian
+from .hamiltonian import Hamiltonian, three_sublattice_angles
 from .model import Model
 from .names import human
 from .plot import plot_log
@@ -33,7 +33,8 @@ __all__ = [
     "Error", "InvalidValue", "InvalidType", "OutOfMemoryError", "ClosedError", "ReentryError",
     "Estimate", "Hamiltonian",
     "History", "Model", "Vmc", "VmcStats", "abi_version", "human", "load_checkpoint", "plot_log",
-    "read_log", "save_checkpoint", "set_num_threads", "status_name", "version", "CELLS",
+    "read_log", "save_checkpoint", "set_num_threads", "status_name", "three_sublattice_angles",
+    "version", "CELLS",
     "PHASES", "SIGNS", "OPTIMIZERS", "PRECONDITIONERS", "SYMMETRIES", "PRECISIONS",
     "BOUNDARIES", "SR_SOLVERS", "OK", "ERR_NULL_POINTER", "ERR_INVALID_ARGUMENT",
     "ERR_BUFFER_SIZE", "ERR_IO", "ERR_FORMAT", "ERR_NUMERICAL", "ERR_UNSUPPORTED",

@@ -8,7 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from ._arrays import count, ptr, real, uint32_in
+from ._arrays import count, float64_in, ptr, real, uint32_in
 from ._errors import invalid, invalid_type
 from ._handle import Handle, c_string, call, new_handle
 from ._native import ffi, lib
@@ -133,6 +133,13 @@ class Hamiltonian(Handle):
         call("rnnwf_hamiltonian_add_local", self, s.size, ptr("uint32_t *", s),
              ptr("rnnwf_complex *", m), write=(self,))
 
+    def rotate_z(self, angles: Sequence[float] | npt.ArrayLike) -> None:
+        """Replaces the operator by U H U^dagger, U = prod_j exp(-i angles[j] n_j) with n_j
+        the value of site j (1 = down): a state psi becomes exp(-i sum_j angles[j] s_j) psi(s),
+        at the same energy. One angle per site; on error the operator is unchanged."""
+        a = float64_in(angles, "angles")
+        call("rnnwf_hamiltonian_rotate_z", self, ptr("double *", a), a.size, write=(self,))
+
     def _size(self, get: Any) -> int:
         out = ffi.new("size_t *")
         call(get, self, out)
@@ -163,3 +170,12 @@ class Hamiltonian(Handle):
         if self.closed:
             return "rnnwf.Hamiltonian(<closed>)"
         return f"rnnwf.Hamiltonian(n_sites={self.num_sites}, num_terms={self.num_terms})"
+
+
+def three_sublattice_angles(lx: int, ly: int) -> np.ndarray:
+    """The angles (2 pi / 3) ((x + y) mod 3) of the lx*ly grid's sites (i = x + lx*y), for
+    ``Hamiltonian.rotate_z``: the triangular lattice's 120-degree rotation."""
+    lx, ly = count(lx, "lx", 32), count(ly, "ly", 32)
+    out = np.zeros(lx * ly, dtype=np.float64)
+    call("rnnwf_three_sublattice_angles", lx, ly, ptr("double *", out), out.size)
+    return out
