@@ -744,9 +744,9 @@ module rnnwf_capi
       integer(c_int32_t) :: res
     end function rnnwf_hamiltonian_rydberg
 
-    ! Replaces `h` by U H U^dagger with U = prod_j exp(-i angles[j] n_j), n_j the value of site
-    ! j (0..local_dim-1; for spin-1/2, 1 = down): a state psi of H becomes
-    ! psi'(s) = exp(-i sum_j angles[j] s_j) psi(s) of the result, at the same energy. On Pauli
+    ! Replaces `h` by `U H U^dagger` with `U = prod_j exp(-i angles[j] n_j)`, `n_j` the value of
+    ! site j (0..local_dim-1; for spin-1/2, 1 = down): a state psi of H becomes
+    ! `psi'(s) = exp(-i sum_j angles[j] s_j) psi(s)` of the result, at the same energy. On Pauli
     ! strings X -> cos X - sin Y, Y -> cos Y + sin X, Z -> Z (a real Pauli sum stays one); dense
     ! terms take the phases elementwise. The angle pi on the Marshall sublattice gives the
     ! Marshall signs; rnnwf_three_sublattice_angles the triangular lattice's 120-degree
