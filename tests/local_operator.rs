@@ -71,12 +71,7 @@ fn local_energies_in_a_u1_sector_equal_dense() {
         } else {
             Hamiltonian::bose_hubbard(n, 1, false, 3, 1.0, 2.0, 0.5).unwrap()
         };
-        let terms: Vec<Term> = h
-            .local_terms()
-            .iter()
-            .map(|t| (t.sites.clone(), t.matrix.clone()))
-            .collect();
-        let dense_h = dense_matrix(n as usize, d as usize, &terms);
+        let dense_h = dense_of_local_terms(&h);
         for phase in [false, true] {
             let cfg = model_d(d, n, CellKind::Gru, phase, 9).with_u1_total(Some(total));
             let model = Model::new(cfg).unwrap();
@@ -130,12 +125,7 @@ fn builtin_spin1_matrices_are_the_spin_operators() {
         terms.push((vec![i], m));
     }
     let expected = dense_matrix(3, 3, &terms);
-    let own: Vec<Term> = h
-        .local_terms()
-        .iter()
-        .map(|t| (t.sites.clone(), t.matrix.clone()))
-        .collect();
-    let got = dense_matrix(3, 3, &own);
+    let got = dense_of_local_terms(&h);
     for (a, b) in got.iter().zip(&expected) {
         assert!((a - b).norm() < 1e-14, "{a} vs {b}");
     }
@@ -154,12 +144,7 @@ fn aklt_open_chain_has_its_exact_ground_energy() {
 #[test]
 fn spin1_heisenberg_ground_energy_equals_dense_diagonalisation() {
     let h = Hamiltonian::spin1(5, 1, true, 1.0, 0.0, 0.3).unwrap();
-    let terms: Vec<Term> = h
-        .local_terms()
-        .iter()
-        .map(|t| (t.sites.clone(), t.matrix.clone()))
-        .collect();
-    let expected = dense::lowest_eigenvalue(&dense_matrix(5, 3, &terms));
+    let expected = dense::lowest_eigenvalue(&dense_of_local_terms(&h));
     let e0 = exact_ground_energy(&h).unwrap();
     assert!((e0 - expected).abs() < 1e-8, "{e0} vs {expected}");
 }
@@ -364,12 +349,7 @@ fn sign_free_agrees_with_the_dense_matrix() {
     ];
     for (h, rule) in cases {
         let (n, d) = (h.num_sites(), h.local_dim());
-        let terms: Vec<Term> = h
-            .local_terms()
-            .iter()
-            .map(|t| (t.sites.clone(), t.matrix.clone()))
-            .collect();
-        let m = dense_matrix(n, d, &terms);
+        let m = dense_of_local_terms(&h);
         let configs = all_configs(n, d);
         let sign = |k: usize| -> f64 {
             if rule == SignRule::None {

@@ -18,13 +18,7 @@ use std::f64::consts::PI;
 /// The dense matrix of any operator: its Pauli strings and its local terms, each from the
 /// terms as the operator lists them.
 fn full_matrix(h: &Hamiltonian) -> Vec<Complex64> {
-    let (n, d) = (h.num_sites(), h.local_dim());
-    let terms: Vec<Term> = h
-        .local_terms()
-        .iter()
-        .map(|t| (t.sites.clone(), t.matrix.clone()))
-        .collect();
-    let mut m = dense_matrix(n, d, &terms);
+    let mut m = dense_of_local_terms(h);
     if h.terms().next().is_some() {
         for (a, b) in m.iter_mut().zip(dense::matrix(h)) {
             *a += b;

@@ -14,6 +14,16 @@ pub fn index_in(config: &[u8], d: usize) -> usize {
     config.iter().fold(0, |k, &v| k * d + v as usize)
 }
 
+/// The dense matrix of an operator's local terms, from the terms as the operator lists them.
+pub fn dense_of_local_terms(h: &Hamiltonian) -> Vec<Complex64> {
+    let terms: Vec<Term> = h
+        .local_terms()
+        .iter()
+        .map(|t| (t.sites.clone(), t.matrix.clone()))
+        .collect();
+    dense_matrix(h.num_sites(), h.local_dim(), &terms)
+}
+
 /// The dense matrix of a sum of local terms, `[d^n][d^n]` in `all_configs` order, built from
 /// the terms as given: <r|M|c> = M[r_T][c_T] when r and c agree outside the term's sites T.
 pub fn dense_matrix(n: usize, d: usize, terms: &[Term]) -> Vec<Complex64> {
