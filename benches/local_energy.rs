@@ -3,7 +3,7 @@
 //!
 //! A second table prices a local dimension d = 3 (the spin-1 Heisenberg chain) against
 //! d = 2 (the spin-1/2 chain, as Pauli strings and as dense 2-site terms) per connected
-//! configuration, in CPU time on one thread (issue 25's target: d = 3 at most twice d = 2).
+//! configuration, in CPU time on one thread (the target: d = 3 at most twice d = 2).
 //!
 //! `cargo bench --bench local_energy [-- --table prefix|dims]` (both tables without
 //! `--table`); RNNWF_BENCH_REPEATS sets the repeats (default 5), of which the medians are

@@ -1,4 +1,4 @@
-//! Operators of dense k-site terms on any local dimension (issue 25): local energies against
+//! Operators of dense k-site terms on any local dimension: local energies against
 //! the dense <s|H|psi> / <s|psi> on every configuration, exact tools against closed forms
 //! and dense diagonalisation written here, mixed Pauli and local terms against the Pauli
 //! operator, the built-in models, and refusals with their messages.
