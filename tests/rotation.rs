@@ -27,6 +27,13 @@ fn full_matrix(h: &Hamiltonian) -> Vec<Complex64> {
     m
 }
 
+/// A copy of `h` rotated by `angles`.
+fn rotate(h: &Hamiltonian, angles: &[f64]) -> Hamiltonian {
+    let mut rotated = h.clone();
+    rotated.rotate_z(angles).unwrap();
+    rotated
+}
+
 /// `D M D^dagger` with `D = diag(e^{-i theta(s)})` over `all_configs(n, d)`.
 fn conjugated(m: &[Complex64], n: usize, d: usize, angles: &[f64]) -> Vec<Complex64> {
     let configs = all_configs(n, d);
@@ -94,8 +101,7 @@ fn pauli_sums_become_d_h_d_dagger() {
         .iter()
         .enumerate()
         {
-            let mut rotated = h.clone();
-            rotated.rotate_z(angles).unwrap();
+            let rotated = rotate(&h, angles);
             let expected = conjugated(&dense::matrix(&h), 6, 2, angles);
             assert_matrices_close(
                 &dense::matrix(&rotated),
@@ -112,8 +118,7 @@ fn local_and_mixed_operators_become_d_h_d_dagger() {
     let (n, d) = (4u32, 3u32);
     let h = operator(n, d, &random_terms(n, d as usize, 6, false, 11));
     let angles = random_angles(n as usize, 5);
-    let mut rotated = h.clone();
-    rotated.rotate_z(&angles).unwrap();
+    let rotated = rotate(&h, &angles);
     let expected = conjugated(&full_matrix(&h), n as usize, d as usize, &angles);
     assert_matrices_close(&full_matrix(&rotated), &expected, 1e-12, "d = 3");
     // Rotated terms stay exactly Hermitian (the operator keeps them as they are).
@@ -131,8 +136,7 @@ fn local_and_mixed_operators_become_d_h_d_dagger() {
     }
     mixed.add_term(-0.6, "XYZ", &[1, 2, 4]).unwrap();
     let angles = random_angles(5, 6);
-    let mut rotated = mixed.clone();
-    rotated.rotate_z(&angles).unwrap();
+    let rotated = rotate(&mixed, &angles);
     let expected = conjugated(&full_matrix(&mixed), 5, 2, &angles);
     assert_matrices_close(&full_matrix(&rotated), &expected, 1e-12, "mixed");
 }
@@ -155,8 +159,7 @@ fn the_ground_energy_is_unchanged() {
         ),
     ] {
         let before = exact_ground_energy(&h).unwrap();
-        let mut rotated = h.clone();
-        rotated.rotate_z(&angles).unwrap();
+        let rotated = rotate(&h, &angles);
         let after = exact_ground_energy(&rotated).unwrap();
         let dense_after = dense::lowest_eigenvalue(&dense::matrix(&rotated));
         assert!((before - after).abs() < 1e-9, "{before} vs {after}");
@@ -211,8 +214,7 @@ fn grid_model(lx: u32, ly: u32, rule: SignRule, symmetry: Symmetry) -> Model {
 fn local_energies_equal_dense_on_every_configuration() {
     let h = Hamiltonian::triangular(2, 3, false, 1.0).unwrap();
     let angles = three_sublattice_angles(2, 3).unwrap();
-    let mut rotated = h.clone();
-    rotated.rotate_z(&angles).unwrap();
+    let rotated = rotate(&h, &angles);
     let expected = conjugated(&dense::matrix(&h), 6, 2, &angles);
     let model = grid_model(2, 3, SignRule::None, Symmetry::None);
     assert_eq!(check_against_dense(&model, &rotated, &expected, 1e-10), 64);
@@ -220,8 +222,7 @@ fn local_energies_equal_dense_on_every_configuration() {
     let (n, d) = (4u32, 3u32);
     let h = operator(n, d, &random_terms(n, d as usize, 6, false, 13));
     let angles = random_angles(n as usize, 14);
-    let mut rotated = h.clone();
-    rotated.rotate_z(&angles).unwrap();
+    let rotated = rotate(&h, &angles);
     let expected = conjugated(&full_matrix(&h), n as usize, d as usize, &angles);
     let cfg = ModelConfig::default()
         .with_cell(CellKind::Gru)
@@ -243,8 +244,7 @@ fn the_angle_pi_on_sublattice_a_is_the_marshall_rule() {
         .map(|i| if (i % lx + i / lx) % 2 == 0 { PI } else { 0.0 })
         .collect();
     let h = Hamiltonian::heisenberg(lx, ly, false, 1.0, 0.5).unwrap();
-    let mut rotated = h.clone();
-    rotated.rotate_z(&marshall).unwrap();
+    let rotated = rotate(&h, &marshall);
     let configs = all_configs(9, 2);
     let rows = configs.len() / 9;
     let with_rule = grid_model(lx, ly, SignRule::Marshall, Symmetry::None);
@@ -268,8 +268,7 @@ fn sign_free_after_rotation() {
     let marshall: Vec<f64> = (0..lx * ly)
         .map(|i| if (i % lx + i / lx) % 2 == 0 { PI } else { 0.0 })
         .collect();
-    let mut rotated = h.clone();
-    rotated.rotate_z(&marshall).unwrap();
+    let rotated = rotate(&h, &marshall);
     assert!(sign_free(&none, &rotated).unwrap());
     // ... and then the Marshall rule on top undoes it.
     let rule = grid_model(lx, ly, SignRule::Marshall, Symmetry::None);

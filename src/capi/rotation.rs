@@ -29,9 +29,9 @@ pub unsafe extern "C" fn rnnwf_hamiltonian_rotate_z(
     ffi_call("rnnwf_hamiltonian_rotate_z", || {
         // SAFETY: a live handle for exclusive use (checked for NULL).
         let h = unsafe { borrow_mut(h, "h")? }.hamiltonian_mut();
-        check_len("angles", n_angles, h.num_sites())?;
         // SAFETY: the caller gives n_angles readable doubles (checked for NULL).
         let angles = unsafe { slice(angles, n_angles, "angles")? };
+        // rotate_z checks the length against the operator's sites.
         h.rotate_z(angles)?;
         Ok(())
     })
