@@ -19,6 +19,7 @@
 //!         [--shift 1e-3] [--final-shift S] [--samples-from STEP:N ...] [--seed 1]
 //!         [--final-samples 32768] [--symmetry none|lattice|lattice_spin_flip]
 //!         [--minutes M] [--stop-after K] [--checkpoint-every 100] [--resume]
+//!         [--start-from MODEL.safetensors]
 //!         [--reference E0 [--reference-label QMC]] [--out target/train_2d]
 //!
 //! `--optimizer` is the update rule (`minsr` = SGD after SR; `sr` is accepted too);
@@ -40,7 +41,9 @@
 //! A session stops after `--steps` steps in all, or earlier after `--minutes` of wall time
 //! or `--stop-after` steps of its own, checkpointed; `--resume` (with the same settings)
 //! continues from the checkpoint in `--out` bit for bit, as if never stopped, and the log
-//! reads as one run.
+//! reads as one run. `--start-from` starts from a trained model of another lattice size
+//! (iterative retraining: the 2D RNN's weights do not depend on the size), resized;
+//! `--steps 0` with it evaluates the resized model without training.
 //!
 //! The two acceptance runs (4x4, open):
 //!     cargo run --release --example train_2d -- --model ising --field 3
@@ -185,6 +188,12 @@ struct Args {
     /// Continue the run checkpointed in --out (started with the same settings).
     #[arg(long)]
     resume: bool,
+    /// Start from this trained model (a `model.safetensors`, such as a checkpoint of a smaller
+    /// lattice) resized to this lattice, instead of random weights: iterative retraining. Its
+    /// cell, hidden units, layers, phase head, sign rule, symmetry, precision and RNN boundary
+    /// must be the flags'.
+    #[arg(long)]
+    start_from: Option<PathBuf>,
     /// A known ground energy to report relative errors against, for lattices too large for
     /// the exact one.
     #[arg(long, allow_hyphen_values = true)]
@@ -514,8 +523,13 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         reference,
         final_estimate,
     };
-    plot::write_energy_plot(&svg, &plot, &history)?;
-    println!("plot: {}", svg.display());
+    // `--steps 0` evaluates a model (say one of --start-from) without training it.
+    if history.is_empty() {
+        println!("plot: none (no steps)");
+    } else {
+        plot::write_energy_plot(&svg, &plot, &history)?;
+        println!("plot: {}", svg.display());
+    }
     Ok(())
 }
 
@@ -573,6 +587,9 @@ fn settings(a: &Args) -> checkpoint::Settings {
     }
     if let Some(b) = a.rnn_boundary {
         settings.push(("rnn_boundary", format!("{b:?}")));
+    }
+    if let Some(path) = &a.start_from {
+        settings.push(("start_from", path.display().to_string()));
     }
     settings
 }
@@ -648,42 +665,9 @@ fn anneal_steps(a: &Args) -> u64 {
     a.anneal_steps.unwrap_or(a.steps / 2).max(1)
 }
 
-/// A new model and optimiser for the run `a` describes.
-fn new_run(
-    a: &Args,
-    cell: CellKind,
-    sites: u32,
-    h: &Hamiltonian,
-) -> Result<(Model, Vmc), Box<dyn std::error::Error>> {
-    // The Heisenberg models conserve the magnetisation: sample at zero.
-    let spin_model = a.model != ModelArg::Ising;
-    let model = Model::new(
-        ModelConfig::default()
-            .with_cell(cell)
-            .with_lx(a.lx)
-            .with_ly(a.ly)
-            .with_hidden(a.hidden)
-            .with_layers(a.layers)
-            .with_phase(match a.phase {
-                PhaseArg::None => PhaseKind::None,
-                PhaseArg::Softsign => PhaseKind::Softsign,
-            })
-            .with_sign_rule(if marshall(a) {
-                SignRule::Marshall
-            } else {
-                SignRule::None
-            })
-            .with_u1_total(spin_model.then_some(sites / 2))
-            .with_symmetry(a.symmetry.into())
-            .with_precision(a.precision.into())
-            .with_boundary(a.rnn_boundary().into())
-            .with_seed(a.seed),
-    )?;
-    // `--symmetry lattice`: the maps of the grid that leave the operator invariant.
-    let (mut model, line) = cli::restrict_symmetry(model, h)?;
-    if let Some(line) = line {
-        println!("{line}");
-    }
+/// The random start of `config`, its phase head's weights scaled by `--phase-init`.
+fn initial_model(a: &Args, config: ModelConfig) -> rnnwf::Result<Model> {
+    let mut model = Model::new(config)?;
     let phase_scale = match a.phase_init {
         PhaseInitArg::Glorot => 1.0,
         PhaseInitArg::Small => SMALL_PHASE,
@@ -699,6 +683,47 @@ fn new_run(
             }
         }
         model.set_params(&params)?;
+    }
+    Ok(model)
+}
+
+/// A new model and optimiser for the run `a` describes.
+fn new_run(
+    a: &Args,
+    cell: CellKind,
+    sites: u32,
+    h: &Hamiltonian,
+) -> Result<(Model, Vmc), Box<dyn std::error::Error>> {
+    // The Heisenberg models conserve the magnetisation: sample at zero.
+    let spin_model = a.model != ModelArg::Ising;
+    let config = ModelConfig::default()
+        .with_cell(cell)
+        .with_lx(a.lx)
+        .with_ly(a.ly)
+        .with_hidden(a.hidden)
+        .with_layers(a.layers)
+        .with_phase(match a.phase {
+            PhaseArg::None => PhaseKind::None,
+            PhaseArg::Softsign => PhaseKind::Softsign,
+        })
+        .with_sign_rule(if marshall(a) {
+            SignRule::Marshall
+        } else {
+            SignRule::None
+        })
+        .with_u1_total(spin_model.then_some(sites / 2))
+        .with_symmetry(a.symmetry.into())
+        .with_precision(a.precision.into())
+        .with_boundary(a.rnn_boundary().into())
+        .with_seed(a.seed);
+    let model = match &a.start_from {
+        Some(path) => cli::start_from(path, &config)?,
+        None => initial_model(a, config)?,
+    };
+    // `--symmetry lattice`: the maps of the grid that leave the operator invariant.
+    let (model, line) = cli::restrict_symmetry(model, h)?;
+    if let Some(line) = line {
+        println!("{line}");
     }
     let vmc = Vmc::new(
         VmcConfig::default()

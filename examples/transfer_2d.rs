@@ -31,8 +31,8 @@
 
 use rnnwf::optim::{Optimizer, Preconditioner};
 use rnnwf::vmc::{Vmc, VmcConfig};
-use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig, SignRule, Symmetry};
-use std::path::{Path, PathBuf};
+use rnnwf::{CellKind, Hamiltonian, Model, ModelConfig, SignRule};
+use std::path::PathBuf;
 use std::time::Instant;
 
 #[path = "common/checkpoint.rs"]
@@ -160,47 +160,21 @@ fn settings(a: &Args) -> checkpoint::Settings {
     settings
 }
 
-/// The model of `--start-from`, resized to the first lattice, after checking that it is the
-/// model the flags describe.
-fn start_model(a: &Args, path: &Path, l: u32) -> Result<Model, Box<dyn std::error::Error>> {
-    let m = Model::load(path).map_err(|e| format!("--start-from {}: {e}", path.display()))?;
-    let c = m.config();
-    let wanted = (CellKind::from(a.cell), a.hidden, Symmetry::from(a.symmetry));
-    if (c.cell, c.hidden, c.symmetry) != wanted || c.sign_rule != SignRule::Marshall {
-        return Err(format!(
-            "--start-from {}: the model is {} hidden {} with symmetry {} and sign rule {:?}, \
-             the flags ask for {} hidden {} with symmetry {} and the Marshall sign",
-            path.display(),
-            cli::cell_name(c.cell),
-            c.hidden,
-            cli::symmetry_name(c.symmetry),
-            c.sign_rule,
-            cli::cell_name(wanted.0),
-            wanted.1,
-            cli::symmetry_name(wanted.2),
-        )
-        .into());
-    }
-    Ok(m.resize(l, l, Some(l * l / 2))?)
-}
-
 fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
     if a.sizes.is_empty() {
         return Err("--sizes needs at least one lattice".into());
     }
     let cell = CellKind::from(a.cell);
-    let new_model = |l: u32| {
-        Model::new(
-            ModelConfig::default()
-                .with_cell(cell)
-                .with_lx(l)
-                .with_ly(l)
-                .with_hidden(a.hidden)
-                .with_sign_rule(SignRule::Marshall)
-                .with_u1_total(Some(l * l / 2))
-                .with_symmetry(a.symmetry.into())
-                .with_seed(a.seed),
-        )
+    let config = |l: u32| {
+        ModelConfig::default()
+            .with_cell(cell)
+            .with_lx(l)
+            .with_ly(l)
+            .with_hidden(a.hidden)
+            .with_sign_rule(SignRule::Marshall)
+            .with_u1_total(Some(l * l / 2))
+            .with_symmetry(a.symmetry.into())
+            .with_seed(a.seed)
     };
     let plan: Vec<(u32, u64)> = if a.fresh {
         let total = (0..a.sizes.len()).map(|i| steps_for(a, i)).sum();
@@ -272,8 +246,8 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             None => {
                 let m = match (&model, &a.start_from) {
                     (Some(previous), _) => previous.resize(l, l, Some(l * l / 2))?,
-                    (None, Some(path)) => start_model(a, path, l)?,
-                    (None, None) => new_model(l)?,
+                    (None, Some(path)) => cli::start_from(path, &config(l))?,
+                    (None, None) => Model::new(config(l))?,
                 };
                 // `--symmetry lattice`: the maps of the grid that leave the operator invariant.
                 let (m, line) = cli::restrict_symmetry(m, &h)?;

@@ -541,6 +541,75 @@ fn transfer_2d_starts_from_a_saved_model() {
     assert_eq!(log.len(), 5, "{log:?}");
 }
 
+/// train_2d --start-from: a frustrated model with a phase head and the lattice symmetry
+/// starts from a smaller lattice's saved model resized to it (checked against
+/// `Model::resize` of the file), and a model other than the flags describe is refused naming
+/// both.
+#[test]
+fn train_2d_starts_from_a_saved_model() {
+    let exe = rust_example("train_2d");
+    let model = [
+        "--model",
+        "triangular",
+        "--rotate",
+        "neel120",
+        "--symmetry",
+        "lattice",
+        "--hidden",
+        "4",
+        "--samples",
+        "32",
+        "--final-samples",
+        "0",
+    ];
+    let first = scratch_dir("train-2d-start-from-3x3");
+    let mut a = vec![
+        "--lx", "3", "--ly", "3", "--steps", "3", "--phase", "softsign",
+    ];
+    a.extend(model);
+    a.extend(["--out", first.to_str().unwrap()]);
+    run_ok(&exe, &a);
+    let saved = first.join("checkpoint").join("model.safetensors");
+    let saved = saved.to_str().unwrap();
+
+    let started = scratch_dir("train-2d-start-from-4x4");
+    let mut a = vec!["--steps", "0", "--phase", "softsign", "--start-from", saved];
+    a.extend(model);
+    a.extend(["--out", started.to_str().unwrap()]);
+    run_ok(&exe, &a);
+    let expected = rnnwf::Model::load(std::path::Path::new(saved))
+        .unwrap()
+        .resize(4, 4, Some(8))
+        .unwrap();
+    let got = rnnwf::Model::load(&started.join("checkpoint").join("model.safetensors")).unwrap();
+    assert_eq!(got.num_sites(), 16);
+    assert_eq!(
+        got.params(),
+        expected.params(),
+        "not the saved model's weights"
+    );
+
+    let wrong = scratch_dir("train-2d-start-from-wrong");
+    let mut a = vec![
+        "--lx",
+        "3",
+        "--ly",
+        "3",
+        "--phase",
+        "none",
+        "--start-from",
+        saved,
+    ];
+    a.extend(model);
+    a.extend(["--out", wrong.to_str().unwrap()]);
+    let out = run_with(&exe, &a);
+    let (_, stderr) = text(&out);
+    assert!(
+        !out.status.success() && stderr.contains("phase Softsign") && stderr.contains("phase None"),
+        "{stderr}"
+    );
+}
+
 /// `RNNWF_NUM_THREADS` is the thread count when the program sets none: train_2d prints the
 /// count in force.
 #[test]

@@ -242,3 +242,54 @@ pub fn symmetry_line(model: &rnnwf::Model, h: &rnnwf::Hamiltonian) -> Option<Str
         Err(e) => format!("symmetry: not decided ({e})"),
     })
 }
+
+/// `--start-from PATH`: a saved model (a `model.safetensors`, such as a shipped checkpoint's)
+/// resized to the lattice and U(1) total of `wanted`, after checking that it is the model
+/// `wanted` describes in everything a resize keeps (cell, hidden units, layers, phase head,
+/// sign rule, symmetry, precision, RNN boundary). Its weights are the trained ones: `wanted`'s
+/// seed and initialisation do not enter.
+#[allow(dead_code)] // train_ising has no --start-from
+pub fn start_from(
+    path: &std::path::Path,
+    wanted: &rnnwf::ModelConfig,
+) -> Result<rnnwf::Model, Box<dyn std::error::Error>> {
+    let m =
+        rnnwf::Model::load(path).map_err(|e| format!("--start-from {}: {e}", path.display()))?;
+    let c = m.config();
+    let describe = |c: &rnnwf::ModelConfig| {
+        format!(
+            "{} hidden {} x {} layer(s), phase {:?}, sign rule {:?}, symmetry {}, {:?}, {:?} RNN",
+            cell_name(c.cell),
+            c.hidden,
+            c.layers,
+            c.phase,
+            c.sign_rule,
+            symmetry_name(c.symmetry),
+            c.precision,
+            c.boundary,
+        )
+    };
+    let kept = |c: &rnnwf::ModelConfig| {
+        (
+            c.cell,
+            c.hidden,
+            c.layers,
+            c.phase,
+            c.sign_rule,
+            c.symmetry,
+            c.precision,
+            c.boundary,
+        )
+    };
+    if kept(c) != kept(wanted) {
+        return Err(format!(
+            "--start-from {}: the model is {}, the flags ask for {}",
+            path.display(),
+            describe(c),
+            describe(wanted)
+        )
+        .into());
+    }
+    m.resize(wanted.lx, wanted.ly, wanted.u1_total)
+        .map_err(|e| format!("--start-from {}: {e}", path.display()).into())
+}
