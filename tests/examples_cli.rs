@@ -478,6 +478,22 @@ fn transfer_2d_resumes_bit_for_bit_across_lattices() {
     }
 }
 
+/// The model checkpointed in `started` (a run of no steps) is the one saved at `saved`
+/// resized to 4x4 at zero magnetisation (`Model::resize` of the file).
+fn assert_started_from_4x4(saved: &str, started: &std::path::Path) {
+    let expected = rnnwf::Model::load(std::path::Path::new(saved))
+        .unwrap()
+        .resize(4, 4, Some(8))
+        .unwrap();
+    let got = rnnwf::Model::load(&started.join("checkpoint").join("model.safetensors")).unwrap();
+    assert_eq!(got.num_sites(), 16);
+    assert_eq!(
+        got.params(),
+        expected.params(),
+        "not the saved model's weights"
+    );
+}
+
 /// transfer_2d --start-from: the first lattice starts from the saved model resized to it
 /// (checked against `Model::resize` of the file), a model other than the flags describe is
 /// refused naming both, and a SPRING run started so resumes bit for bit.
@@ -504,17 +520,7 @@ fn transfer_2d_starts_from_a_saved_model() {
     a.extend(small);
     a.extend(["--out", started.to_str().unwrap()]);
     run_ok(&exe, &a);
-    let expected = rnnwf::Model::load(std::path::Path::new(saved))
-        .unwrap()
-        .resize(4, 4, Some(8))
-        .unwrap();
-    let got = rnnwf::Model::load(&started.join("checkpoint").join("model.safetensors")).unwrap();
-    assert_eq!(got.num_sites(), 16);
-    assert_eq!(
-        got.params(),
-        expected.params(),
-        "not the saved model's weights"
-    );
+    assert_started_from_4x4(saved, &started);
 
     let wrong = scratch_dir("start-from-wrong");
     let args = [
@@ -577,17 +583,7 @@ fn train_2d_starts_from_a_saved_model() {
     a.extend(model);
     a.extend(["--out", started.to_str().unwrap()]);
     run_ok(&exe, &a);
-    let expected = rnnwf::Model::load(std::path::Path::new(saved))
-        .unwrap()
-        .resize(4, 4, Some(8))
-        .unwrap();
-    let got = rnnwf::Model::load(&started.join("checkpoint").join("model.safetensors")).unwrap();
-    assert_eq!(got.num_sites(), 16);
-    assert_eq!(
-        got.params(),
-        expected.params(),
-        "not the saved model's weights"
-    );
+    assert_started_from_4x4(saved, &started);
 
     let wrong = scratch_dir("train-2d-start-from-wrong");
     let mut a = vec![
