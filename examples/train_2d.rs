@@ -191,7 +191,7 @@ struct Args {
     /// Start from this trained model (a `model.safetensors`, such as a checkpoint of a smaller
     /// lattice) resized to this lattice, instead of random weights: iterative retraining. Its
     /// cell, hidden units, layers, phase head, sign rule, symmetry, precision and RNN boundary
-    /// must be the flags'.
+    /// must be the flags' (`--phase-init` does not apply: the weights are the trained ones).
     #[arg(long)]
     start_from: Option<PathBuf>,
     /// A known ground energy to report relative errors against, for lattices too large for
