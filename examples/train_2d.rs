@@ -192,7 +192,9 @@ struct Args {
     /// lattice) resized to this lattice, instead of random weights: iterative retraining. Its
     /// cell, hidden units, layers, phase head, sign rule, symmetry, precision and RNN boundary
     /// must be the flags' (`--phase-init` does not apply: the weights are the trained ones).
-    #[arg(long)]
+    /// Only for a run's start: a resumed run continues from its own checkpoint, wherever the
+    /// model it started from has gone since.
+    #[arg(long, conflicts_with = "resume")]
     start_from: Option<PathBuf>,
     /// A known ground energy to report relative errors against, for lattices too large for
     /// the exact one.
@@ -587,9 +589,6 @@ fn settings(a: &Args) -> checkpoint::Settings {
     }
     if let Some(b) = a.rnn_boundary {
         settings.push(("rnn_boundary", format!("{b:?}")));
-    }
-    if let Some(path) = &a.start_from {
-        settings.push(("start_from", path.display().to_string()));
     }
     settings
 }

@@ -604,6 +604,14 @@ fn train_2d_starts_from_a_saved_model() {
         !out.status.success() && stderr.contains("phase Softsign") && stderr.contains("phase None"),
         "{stderr}"
     );
+
+    // A resumed run continues from its checkpoint, not from a start model.
+    let out = run_with(&exe, &["--resume", "--start-from", saved]);
+    let (_, stderr) = text(&out);
+    assert!(
+        !out.status.success() && stderr.contains("cannot be used with"),
+        "{stderr}"
+    );
 }
 
 /// `RNNWF_NUM_THREADS` is the thread count when the program sets none: train_2d prints the
