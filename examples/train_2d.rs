@@ -170,7 +170,8 @@ struct Args {
     #[arg(long, value_enum, default_value_t = cli::PrecisionArg::F64)]
     precision: cli::PrecisionArg,
     /// The lattice symmetry the wave function is averaged over: the maps of the grid (times
-    /// the spin flip) that leave the operator invariant (`Model::restrict_symmetry`).
+    /// the spin flip) that leave the operator invariant, or, on a rotated operator, turn it
+    /// into its complex conjugate (kept with the conjugation; `Model::restrict_symmetry`).
     #[arg(long, value_enum, default_value_t = cli::SymmetryArg::None)]
     symmetry: cli::SymmetryArg,
     /// This session's wall-time budget: stop after the step that reaches it, checkpointed

@@ -182,6 +182,13 @@
 // (v -> local_dim-1-v): RNNWF_MAP_HALF_TURN + RNNWF_WITH_FLIP is the half turn with the flip.
 #define RNNWF_WITH_FLIP 8
 
+// Added to a map's code for the anti-unitary element: the map followed by the complex
+// conjugation of the amplitude, which rnnwf_model_restrict_symmetry keeps for a map that
+// turns an operator that is not real into its complex conjugate (the half turn of the
+// triangular lattice after the 120-degree rotation is RNNWF_MAP_HALF_TURN +
+// RNNWF_WITH_CONJUGATE).
+#define RNNWF_WITH_CONJUGATE 16
+
 // Plain gradient descent: theta -= learning_rate * g.
 #define RNNWF_OPT_SGD 0
 
@@ -758,11 +765,15 @@ rnnwf_status rnnwf_sign_free(const struct rnnwf_model *m,
                              uint32_t *out);
 
 // A new model with the parameters and settings of `m`, averaged over the elements of its
-// lattice group that leave `h` invariant (each element applied to every term of h and the
+// lattice group that are symmetries of `h` (each element applied to every term of h and the
 // result compared with h as a whole, exactly up to 1e-12 of the largest coefficient;
 // docs/method.md, "Lattice symmetries"). On the triangular lattice that is the identity,
 // the half turn and the two diagonal reflections of D4; when every element does, the new
-// model equals `m`. The kept elements are saved with the model and carried by
+// model equals `m`. When `h` is not real in the basis of the site values, a map that turns
+// it into its complex conjugate is kept as the anti-unitary symmetry (map plus
+// RNNWF_WITH_CONJUGATE), for which the amplitude averages the conjugate of psi(g s): after
+// the 120-degree rotation of the triangular lattice, the identity, the diagonal, the half
+// turn with the conjugation and the antidiagonal with the conjugation. The kept elements are saved with the model and carried by
 // rnnwf_model_resize (which drops the turns and diagonal reflections on lx != ly); they are
 // not a field of rnnwf_model_config, so a model made anew from rnnwf_model_get_config has
 // the whole group. `m` is unchanged. RNNWF_ERR_INVALID_ARGUMENT: `m` without a lattice
@@ -780,12 +791,15 @@ rnnwf_status rnnwf_model_symmetry_size(const struct rnnwf_model *m, size_t *out)
 
 // Writes the codes of the group elements `m` is averaged over, in the group's order (the
 // identity first): an RNNWF_MAP_* code, plus RNNWF_WITH_FLIP for an element with the spin
-// flip. `len` must equal rnnwf_model_symmetry_size (else RNNWF_ERR_BUFFER_SIZE); a model
+// flip, plus RNNWF_WITH_CONJUGATE for one with the conjugation. `len` must equal rnnwf_model_symmetry_size (else RNNWF_ERR_BUFFER_SIZE); a model
 // without a symmetry writes RNNWF_MAP_IDENTITY.
-rnnwf_status rnnwf_model_symmetry_maps(const struct rnnwf_model *m, uint32_t *out, size_t len);
+rnnwf_status rnnwf_model_symmetry_maps(const struct rnnwf_model *m,
+                                       uint32_t *out,
+                                       size_t len);
 
-// Writes 1 to `out` when every element of the lattice group of `m` leaves `h` invariant
-// (as rnnwf_model_restrict_symmetry decides it), so that the symmetry does not keep the
+// Writes 1 to `out` when every element of the lattice group of `m` is a symmetry of `h` as
+// `m` takes it (with the conjugation where its code has it; as
+// rnnwf_model_restrict_symmetry decides it), so that the symmetry does not keep the
 // model from the ground state's symmetry sector by construction; else 0. A model without a
 // symmetry gives 1. RNNWF_ERR_INVALID_ARGUMENT for `h` on another number of sites or local
 // dimension.

@@ -1,7 +1,14 @@
-//! Which elements of a model's lattice group leave an operator invariant, decided exactly
+//! Which elements of a model's lattice group are symmetries of an operator, decided exactly
 //! from the terms: each element g (a site permutation, with or without the value reversal
-//! v -> d-1-v) is applied to every term, g H g^-1, and the result compared with H as a whole,
-//! both in one canonical form (`invariance/canonical.rs`: products of one-site basis
+//! v -> d-1-v) is applied to every term, g H g^-1, and the result compared with H as a whole
+//! and, for an operator that is not real in the basis of the site values, with its complex
+//! conjugate H*: a map with g H g^-1 = H* is the anti-unitary symmetry g K (K the
+//! conjugation), kept as the map with `+conj`, for which psi_S averages conj psi(g s). Such
+//! maps appear where a basis rotation turns the real H into a complex one: the 120-degree
+//! rotation of the triangular lattice sends the angle pattern phi to -phi + const under the
+//! half turn, which conjugates the rotated operator. The two kinds together form a group
+//! (the maps with g H g^-1 = H are a subgroup, those with H* its coset, and g K h K = g h).
+//! The forms are compared in one canonical form (`invariance/canonical.rs`: products of one-site basis
 //! matrices, equal products summed), so that the same operator written with other terms
 //! (one bond term split in two, a field folded into a bond's matrix) compares equal.
 //! Coefficients agree within `SYMMETRY_TOLERANCE` times the largest one: the forms of H
@@ -26,9 +33,8 @@ mod canonical;
 use crate::error::Result;
 use crate::hamiltonian::Hamiltonian;
 use crate::local_energy::check_operator;
-use crate::model::symmetry::GroupElement;
 use crate::model::{Model, SymmetryMap};
-use canonical::{canonical, same, SiteMap};
+use canonical::{canonical, conjugated, same, SiteMap};
 
 /// Coefficients of H and g H g^-1 in the canonical form count as equal within this times
 /// the largest coefficient (a relative tolerance for floating-point sums). Not public: a
@@ -36,39 +42,44 @@ use canonical::{canonical, same, SiteMap};
 /// integer `#define`s only (the header states the value).
 const SYMMETRY_TOLERANCE: f64 = 1e-12;
 
-/// The names of the elements of `model`'s group (in its order) that leave `h` invariant;
-/// empty for a model without a lattice symmetry. Refuses an operator on another number of
-/// sites or local dimension (`InvalidArgument`).
+/// The elements of `model`'s group (in its order) that are symmetries of `h`, each named as
+/// the symmetry it is: a map with g H g^-1 = H without the conjugation, and, when H is not
+/// real, a map with g H g^-1 = H* with it (whatever the model's element says); empty for a
+/// model without a lattice symmetry. Refuses an operator on another number of sites or local
+/// dimension (`InvalidArgument`).
 pub fn invariant_maps(model: &Model, h: &Hamiltonian) -> Result<Vec<SymmetryMap>> {
     check_operator(model, h)?;
     let Some(group) = model.symmetry_group() else {
         return Ok(Vec::new());
     };
     let own = canonical(h, None)?;
+    let conjugate = conjugated(&own, h.local_dim());
+    let real = same(&own, &conjugate, SYMMETRY_TOLERANCE);
     let mut kept = Vec::new();
     for e in &group.elements {
-        if leaves_invariant(e, h, &own)? {
-            kept.push(e.name);
+        let map = SiteMap {
+            target: &e.target,
+            flip: e.flip,
+        };
+        let image = canonical(h, Some(&map))?;
+        let plain = SymmetryMap {
+            conjugate: false,
+            ..e.name
+        };
+        if same(&own, &image, SYMMETRY_TOLERANCE) {
+            kept.push(plain);
+        } else if !real && same(&conjugate, &image, SYMMETRY_TOLERANCE) {
+            kept.push(plain.conjugated());
         }
     }
     Ok(kept)
 }
 
-/// Whether every element of `model`'s group leaves `h` invariant (true for a model without
-/// a lattice symmetry: its group is the identity). Refuses as [`invariant_maps`] does.
+/// Whether every element of `model`'s group is a symmetry of `h` as the model takes it
+/// (with the conjugation where its name has it; true for a model without a lattice
+/// symmetry: its group is the identity). Refuses as [`invariant_maps`] does.
 pub fn symmetry_invariant(model: &Model, h: &Hamiltonian) -> Result<bool> {
-    Ok(
-        invariant_maps(model, h)?.len() == model.symmetry_size()
-            || model.symmetry_group().is_none(),
-    )
-}
-
-fn leaves_invariant(e: &GroupElement, h: &Hamiltonian, own: &canonical::Canonical) -> Result<bool> {
-    let map = SiteMap {
-        target: &e.target,
-        flip: e.flip,
-    };
-    Ok(same(own, &canonical(h, Some(&map))?, SYMMETRY_TOLERANCE))
+    Ok(invariant_maps(model, h)? == model.symmetry_maps() || model.symmetry_group().is_none())
 }
 
 impl Model {
@@ -80,6 +91,6 @@ impl Model {
     /// without a lattice symmetry, an operator on another number of sites or local dimension.
     pub fn restrict_symmetry(&self, h: &Hamiltonian) -> Result<Model> {
         let kept = invariant_maps(self, h)?;
-        self.keep_symmetry(|e| kept.contains(&e.name))
+        self.keep_symmetry(kept)
     }
 }

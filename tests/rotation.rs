@@ -2,16 +2,16 @@
 //! against `D H D^dagger` built here (`D = diag(e^{-i theta(s)})`, `theta(s) = sum_j phi_j
 //! s_j`) for Pauli sums, a d = 3 local operator and a mixed one; ground energies unchanged;
 //! local energies against the dense `<s|H'|psi> / <s|psi>`; the sign-free test; the
-//! Marshall rule as the angle pi; which lattice maps survive; refusals.
+//! Marshall rule as the angle pi; refusals. Which lattice maps survive the rotation, some
+//! as anti-unitary symmetries, is `tests/conjugated_maps.rs`.
 
 mod common;
 use common::dense;
 use common::local_terms::*;
 use common::*;
 use rnnwf::{
-    exact_ground_energy, invariant_maps, local_energies, sign_free, three_sublattice_angles,
-    CellKind, Complex64, ErrorKind, Hamiltonian, Model, ModelConfig, Pauli, PhaseKind, SignRule,
-    Symmetry,
+    exact_ground_energy, local_energies, sign_free, three_sublattice_angles, CellKind, Complex64,
+    ErrorKind, Hamiltonian, Model, ModelConfig, Pauli, PhaseKind, SignRule, Symmetry,
 };
 use std::f64::consts::PI;
 
@@ -280,67 +280,6 @@ fn sign_free_after_rotation() {
     let m = dense::matrix(&tri);
     assert!(m.iter().any(|z| z.im.abs() > 0.1));
     assert!(!sign_free(&none, &tri).unwrap());
-}
-
-/// Where a lattice map sends (x, y) on an l x l grid.
-type MoveSite = fn(usize, usize, usize) -> (usize, usize);
-
-/// The maps `invariant_maps` keeps on the rotated 3x3 triangular lattice are those whose
-/// site permutation leaves the dense matrix unchanged.
-#[test]
-fn invariant_maps_of_the_rotated_operator_agree_with_the_dense_matrix() {
-    let l = 3usize;
-    let mut h = Hamiltonian::triangular(3, 3, false, 1.0).unwrap();
-    h.rotate_z(&three_sublattice_angles(3, 3).unwrap()).unwrap();
-    let m = dense::matrix(&h);
-    let model = grid_model(3, 3, SignRule::None, Symmetry::Lattice);
-    let kept: Vec<String> = invariant_maps(&model, &h)
-        .unwrap()
-        .iter()
-        .map(|e| e.name())
-        .collect();
-    // (x, y) -> where each map sends it, written out here.
-    let maps: [(&str, MoveSite); 8] = [
-        ("identity", |x, y, _| (x, y)),
-        ("reflect_x", |x, y, l| (l - 1 - x, y)),
-        ("reflect_y", |x, y, l| (x, l - 1 - y)),
-        ("half_turn", |x, y, l| (l - 1 - x, l - 1 - y)),
-        ("quarter_turn", |x, y, l| (y, l - 1 - x)),
-        ("three_quarter_turn", |x, y, l| (l - 1 - y, x)),
-        ("diagonal", |x, y, _| (y, x)),
-        ("antidiagonal", |x, y, l| (l - 1 - y, l - 1 - x)),
-    ];
-    let dim = 1usize << 9;
-    let mut expected = Vec::new();
-    for (name, map) in maps {
-        let target: Vec<usize> = (0..9)
-            .map(|i| {
-                let (x, y) = map(i % l, i / l, l);
-                x + l * y
-            })
-            .collect();
-        // The index of the configuration with site i's value moved to target[i].
-        let moved = |index: usize| {
-            (0..9).fold(0usize, |acc, i| {
-                let v = (index >> (8 - i)) & 1;
-                acc | (v << (8 - target[i]))
-            })
-        };
-        let invariant = (0..dim).all(|r| {
-            (0..dim).all(|c| (m[moved(r) * dim + moved(c)] - m[r * dim + c]).norm() < 1e-12)
-        });
-        if invariant {
-            expected.push(name.to_string());
-        }
-    }
-    assert!(kept.len() < 8, "the rotation breaks some maps: {kept:?}");
-    for name in &kept {
-        assert!(
-            maps.iter().any(|(n, _)| n == name),
-            "unknown map name {name}"
-        );
-    }
-    assert_eq!(kept, expected);
 }
 
 #[test]

@@ -176,7 +176,8 @@ class Model : public Handle<rnnwf_model, rnnwf_model_free> {
   void save(const std::string &path) const { check(rnnwf_model_save(raw(), path.c_str())); }
 
   // The number of lattice-group elements the amplitude is averaged over (1 without a
-  // symmetry), and their codes: RNNWF_MAP_*, plus RNNWF_WITH_FLIP with the spin flip.
+  // symmetry), and their codes: RNNWF_MAP_*, plus RNNWF_WITH_FLIP with the spin flip and
+  // RNNWF_WITH_CONJUGATE with the conjugation.
   std::size_t symmetry_size() const {
     std::size_t n = 0;
     check(rnnwf_model_symmetry_size(raw(), &n));

@@ -775,7 +775,8 @@ contains
   end function model_symmetry_size
 
   ! The group elements' codes (size symmetry_size()): RNNWF_MAP_*, plus RNNWF_WITH_FLIP for
-  ! an element with the spin flip; the identity first.
+  ! an element with the spin flip and RNNWF_WITH_CONJUGATE for one with the conjugation; the
+  ! identity first.
   subroutine model_symmetry_maps(self, codes, stat, errmsg)
     class(rnnwf_model), intent(in) :: self
     integer(c_int32_t), intent(inout), contiguous, target :: codes(:)

@@ -200,8 +200,9 @@ pub fn sign_free_line(model: &rnnwf::Model, h: &rnnwf::Hamiltonian) -> String {
 /// `--symmetry lattice` (or `lattice_spin_flip`) on an operator: the model averaged over the
 /// maps of its lattice group that leave `h` invariant (`Model::restrict_symmetry`), and the
 /// line that says which, e.g. `symmetry: 4 of 8 maps leave the operator invariant (identity,
-/// half_turn, diagonal, antidiagonal)`. A model without a symmetry comes back as it is, with
-/// no line.
+/// half_turn, diagonal, antidiagonal)`; a map kept with the conjugation (an operator that is
+/// not real) is named `+conj` and explained. A model without a symmetry comes back as it is,
+/// with no line.
 #[allow(dead_code)]
 pub fn restrict_symmetry(
     model: rnnwf::Model,
@@ -216,9 +217,19 @@ pub fn restrict_symmetry(
         "symmetry: {} of {} maps leave the operator invariant ({})",
         maps.len(),
         model.symmetry_size(),
-        rnnwf::model::symmetry_map_names(&maps)
+        map_names(&maps)
     );
     Ok((restricted, Some(line)))
+}
+
+/// The maps' names, and what `+conj` means when one has it.
+fn map_names(maps: &[rnnwf::SymmetryMap]) -> String {
+    let names = rnnwf::model::symmetry_map_names(maps);
+    if maps.iter().any(|m| m.conjugate) {
+        format!("{names}; +conj: up to complex conjugation, averaged as conj psi")
+    } else {
+        names
+    }
 }
 
 /// The line about a model whose group is already chosen (a resumed run): its maps, and a
@@ -228,7 +239,7 @@ pub fn symmetry_line(model: &rnnwf::Model, h: &rnnwf::Hamiltonian) -> Option<Str
     if model.config().symmetry == rnnwf::Symmetry::None {
         return None;
     }
-    let maps = rnnwf::model::symmetry_map_names(&model.symmetry_maps());
+    let maps = map_names(&model.symmetry_maps());
     Some(match rnnwf::symmetry_invariant(model, h) {
         Ok(true) => format!(
             "symmetry: the model's {} maps leave the operator invariant ({maps})",

@@ -3,7 +3,8 @@
 //! sweep's seeds weight each image by its share of psi_S, so that
 //! d Re ln psi_S = sum_g w_g d Re ln psi(g s) and
 //! d Im ln psi_S = sum_g (Im c_g d Re ln psi(g s) + Re c_g d Im ln psi(g s)),
-//! with w_g = P(g s) / sum P and c_g = psi(g s) / sum psi (`symmetry::combine_weights`).
+//! with w_g = P(g s) / sum P and c_g = psi(g s) / sum psi (`symmetry::combine_weights`, which
+//! also says what a conjugated element changes).
 //! A configuration costs |G| times the bare RNN's gradient.
 
 use super::accumulate::{accumulate, Rows, Target};
@@ -12,7 +13,6 @@ use super::{chunk_rows, sum_in_chunk_order};
 use crate::buffer::{product, try_zeroed, try_zeroed_vec};
 use crate::error::Result;
 use crate::kernels::Real;
-use crate::model::symmetry::combine_weights;
 use crate::model::{Model, Precision, SymmetryGroup};
 use crate::parallel::for_each_task;
 use num_complex::Complex64;
@@ -77,7 +77,7 @@ impl<F: Real> Images<F> {
             .zip(self.w.chunks_exact_mut(size))
             .zip(self.c.chunks_exact_mut(size))
         {
-            combine_weights(l, w, c);
+            group.combine_weights(l, w, c);
         }
         Ok(rows)
     }

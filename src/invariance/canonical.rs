@@ -47,6 +47,19 @@ pub(super) fn canonical(h: &Hamiltonian, map: Option<&SiteMap>) -> Result<Canoni
     Ok(out)
 }
 
+/// The canonical form of H* (every matrix element conjugated in the basis of the site
+/// values) from that of H: each coefficient conjugated, and on spin-1/2 sites negated once
+/// for each Y of its product (Y* = -Y; the matrix units of d > 2 are real).
+pub(super) fn conjugated(form: &Canonical, local_dim: usize) -> Canonical {
+    let y = pauli_index(Pauli::Y);
+    form.iter()
+        .map(|(key, c)| {
+            let odd = local_dim == 2 && key.iter().filter(|&&(_, b)| b == y).count() % 2 == 1;
+            (key.clone(), if odd { -c.conj() } else { c.conj() })
+        })
+        .collect()
+}
+
 fn pauli_index(p: Pauli) -> u16 {
     match p {
         Pauli::X => 1,

@@ -9,7 +9,6 @@ use crate::buffer::{try_zeroed, try_zeroed_vec};
 use crate::error::{Error, Result};
 use crate::kernels::Real;
 use crate::model::evaluate::check_log_psi;
-use crate::model::symmetry::combine;
 use crate::model::{Model, Precision};
 use crate::parallel::CHUNK_ROWS;
 use num_complex::Complex64;
@@ -220,7 +219,7 @@ fn connected_in<F: Real>(
         }
         flush(ws, &mut batch, from);
     }
-    if group.is_some() {
+    if let Some(group) = group {
         // The connected configuration itself, for its sign.
         let connected = &mut ws.image;
         for (conn, o) in out.iter_mut().enumerate() {
@@ -228,7 +227,7 @@ fn connected_in<F: Real>(
             for k in connections.offsets[conn]..connections.offsets[conn + 1] {
                 connected[connections.sites[k] as usize] = connections.values[k];
             }
-            *o = combine(&log_psi[conn * size..(conn + 1) * size])
+            *o = group.combine(&log_psi[conn * size..(conn + 1) * size])
                 + Complex64::new(0.0, model.sign_phase(connected));
         }
     }

@@ -12,7 +12,6 @@ use crate::buffer::{product, try_zeroed, try_zeroed_vec};
 use crate::error::Result;
 use crate::hamiltonian::compiled::CompiledOperator;
 use crate::kernels::Real;
-use crate::model::symmetry::combine;
 use crate::model::{Model, SymmetryGroup};
 use crate::parallel::{for_each_task, CHUNK_ROWS};
 use num_complex::Complex64;
@@ -144,7 +143,7 @@ impl<F: Real> SymmetricWorkspace<F> {
         }
         let groups = op.num_off_diagonal();
         for (row, (o, config)) in out.iter_mut().zip(configs.chunks_exact(sites)).enumerate() {
-            let sample = combine(&self.sample_log_psi[row * size..(row + 1) * size])
+            let sample = group.combine(&self.sample_log_psi[row * size..(row + 1) * size])
                 + Complex64::new(0.0, model.sign_phase(config));
             *o = op.diagonal(config);
             for k in 0..groups {
@@ -154,7 +153,7 @@ impl<F: Real> SymmetricWorkspace<F> {
                 self.connected.copy_from_slice(config);
                 op.apply(k, &mut self.connected);
                 let at = (row * groups + k) * size;
-                let l = combine(&self.connected_log_psi[at..at + size])
+                let l = group.combine(&self.connected_log_psi[at..at + size])
                     + Complex64::new(0.0, model.sign_phase(&self.connected));
                 *o += ratio_term(op.element(k, config), l, sample);
             }

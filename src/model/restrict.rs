@@ -2,7 +2,7 @@
 //! elements (the subgroup that leaves an operator invariant, `Model::restrict_symmetry`),
 //! and what a resize keeps of such a subgroup.
 
-use super::symmetry::{GroupElement, SymmetryGroup};
+use super::symmetry::SymmetryGroup;
 use super::symmetry_maps::SymmetryMap;
 use super::{Model, ModelConfig};
 use crate::error::{Error, Result};
@@ -19,21 +19,15 @@ impl Model {
         self.symmetry_group().map_or(1, |g| g.len())
     }
 
-    /// A new model with this model's parameters and settings, averaged over the elements of
-    /// its group that `keep` accepts (a subgroup, which the caller guarantees). Refused
-    /// (`InvalidArgument`) for a model without a lattice symmetry.
-    pub(crate) fn keep_symmetry(&self, keep: impl Fn(&GroupElement) -> bool) -> Result<Model> {
-        let group = self.symmetry_group().ok_or_else(|| {
-            Error::invalid(
+    /// A new model with this model's parameters and settings, averaged over the elements
+    /// `kept` (a subgroup of its group's maps, each perhaps conjugated, which the caller
+    /// guarantees). Refused (`InvalidArgument`) for a model without a lattice symmetry.
+    pub(crate) fn keep_symmetry(&self, kept: Vec<SymmetryMap>) -> Result<Model> {
+        if self.symmetry_group().is_none() {
+            return Err(Error::invalid(
                 "the model has no lattice symmetry (symmetry NONE): there is no group to restrict",
-            )
-        })?;
-        let kept: Vec<SymmetryMap> = group
-            .elements
-            .iter()
-            .filter(|e| keep(e))
-            .map(|e| e.name)
-            .collect();
+            ));
+        }
         let mut config = self.config().clone();
         config.symmetry_maps = Some(kept);
         config.symmetry_maps = whole_as_none(&config);
@@ -44,8 +38,8 @@ impl Model {
 /// `cfg.symmetry_maps`, or `None` when it keeps the whole group (its one spelling).
 fn whole_as_none(cfg: &ModelConfig) -> Option<Vec<SymmetryMap>> {
     let kept = cfg.symmetry_maps.as_ref()?;
-    let whole = SymmetryGroup::whole(cfg).map_or(0, |g| g.len());
-    (kept.len() < whole).then(|| kept.clone())
+    let whole = SymmetryGroup::whole(cfg).map_or(Vec::new(), |g| g.names());
+    (*kept != whole).then(|| kept.clone())
 }
 
 /// The kept elements of `old` carried to `new` (another lattice size, the same symmetry):
@@ -71,7 +65,10 @@ pub(super) fn resized_maps(old: &ModelConfig, new: &ModelConfig) -> Option<Vec<S
             .iter()
             .find(|e| e.flip == m.flip && e.target == target)
         {
-            carried.push(e.name);
+            carried.push(SymmetryMap {
+                conjugate: m.conjugate,
+                ..e.name
+            });
         }
     }
     carried.sort_unstable();

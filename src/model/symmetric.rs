@@ -4,7 +4,7 @@
 
 use super::evaluate::{check_log_psi, ReadValues};
 use super::forward::Pass;
-use super::symmetry::{combine, SymmetryGroup};
+use super::symmetry::SymmetryGroup;
 use super::Model;
 use super::Precision;
 use crate::buffer::{try_zeroed, try_zeroed_vec};
@@ -63,7 +63,7 @@ fn configs_per_chunk(group: &SymmetryGroup) -> usize {
 }
 
 impl Model {
-    /// ln psi_S = combine(ln psi(g s)) + i sign(s), for configurations already checked.
+    /// ln psi_S = group.combine(ln psi(g s)) + i sign(s), for configurations already checked.
     pub(crate) fn log_psi_symmetric(
         &self,
         group: &SymmetryGroup,
@@ -101,7 +101,7 @@ impl Model {
                     .zip(ws.log_psi.chunks_exact(group.len()))
                     .zip(configs.chunks_exact(sites))
                 {
-                    *o = combine(l) + Complex64::new(0.0, self.sign_phase(config));
+                    *o = group.combine(l) + Complex64::new(0.0, self.sign_phase(config));
                 }
                 check_log_psi(out)
             },

@@ -1,10 +1,11 @@
-//! The symmetry group of the lattice as site permutations (with a spin-flip flag), and how
-//! the group's amplitudes combine into the symmetrised wave function (docs/method.md,
-//! "Lattice symmetries"):
+//! The symmetry group of the lattice as site permutations (with a spin-flip flag and, for
+//! an anti-unitary element, a conjugation flag), and how the group's amplitudes combine into
+//! the symmetrised wave function (docs/method.md, "Lattice symmetries"):
 //!
-//! |psi_S(s)|^2 = (1/|G|) sum_g |psi(g s)|^2,   arg psi_S(s) = arg sum_g psi(g s) + sign(s),
+//! |psi_S(s)|^2 = (1/|G|) sum_g |psi(g s)|^2,   arg psi_S(s) = arg sum_g psi_g(s) + sign(s),
 //!
-//! where psi is the RNN without its sign rule and sign(s) is the sign rule of s itself.
+//! where psi is the RNN without its sign rule, psi_g(s) = psi(g s) for a plain element and
+//! conj psi(g s) for a conjugated one, and sign(s) is the sign rule of s itself.
 
 use super::config::{ModelConfig, Symmetry};
 use super::evaluate::overflowed;
@@ -36,7 +37,19 @@ impl SymmetryGroup {
     pub fn new(cfg: &ModelConfig) -> Option<SymmetryGroup> {
         let mut group = SymmetryGroup::whole(cfg)?;
         if let Some(kept) = &cfg.symmetry_maps {
-            group.elements.retain(|e| kept.contains(&e.name));
+            // Each kept name is a plain element of the whole group, perhaps conjugated
+            // (`check_maps` saw to it), listed in the group's order.
+            group.elements = kept
+                .iter()
+                .filter_map(|&name| {
+                    let plain = SymmetryMap {
+                        conjugate: false,
+                        ..name
+                    };
+                    let e = group.elements.iter().find(|e| e.name == plain)?;
+                    Some(GroupElement { name, ..e.clone() })
+                })
+                .collect();
         }
         Some(group)
     }
@@ -78,7 +91,11 @@ impl SymmetryGroup {
                     source,
                     target: target.clone(),
                     flip,
-                    name: SymmetryMap { flip, map: *map },
+                    name: SymmetryMap {
+                        flip,
+                        map: *map,
+                        conjugate: false,
+                    },
                 });
             }
         }
@@ -123,14 +140,30 @@ impl SymmetryGroup {
             self.apply(g, config, row);
         }
     }
+
+    /// Whether element g conjugates the amplitude.
+    pub fn conjugates(&self, g: usize) -> bool {
+        self.elements[g].name.conjugate
+    }
+
+    /// ln psi_S without the sign rule from `l[g] = ln psi(g s)` ([`combine`]).
+    pub fn combine(&self, l: &[Complex64]) -> Complex64 {
+        combine(l, |g| self.conjugates(g))
+    }
+
+    /// The derivative weights of [`SymmetryGroup::combine`] ([`combine_weights`]).
+    pub fn combine_weights(&self, l: &[Complex64], w: &mut [f64], c: &mut [Complex64]) {
+        combine_weights(l, |g| self.conjugates(g), w, c)
+    }
 }
 
 /// ln psi_S without the sign rule from `l[g] = ln psi(g s)` without it (0.5 ln P + i phase),
-/// computed relative to the largest |psi(g s)| so that nothing overflows. Real part -inf
+/// the amplitude of image g conjugated where `conjugated(g)`, computed relative to the
+/// largest |psi(g s)| so that nothing overflows. Real part -inf
 /// when every P(g s) is 0. An image whose pass overflowed (NaN, +inf, a non-finite phase)
 /// makes the result NaN, for `evaluate::check_log_psi` to refuse: taking the largest of the others
 /// would hide it (f64::max drops NaN) and report psi = 0 or a wrong amplitude.
-pub(crate) fn combine(l: &[Complex64]) -> Complex64 {
+fn combine(l: &[Complex64], conjugated: impl Fn(usize) -> bool) -> Complex64 {
     if l.iter().any(overflowed) {
         return Complex64::new(f64::NAN, f64::NAN);
     }
@@ -140,10 +173,10 @@ pub(crate) fn combine(l: &[Complex64]) -> Complex64 {
     }
     let mut probability = 0.0;
     let mut amplitude = Complex64::new(0.0, 0.0);
-    for x in l {
+    for (g, x) in l.iter().enumerate() {
         let a = (x - top).exp();
         probability += a.norm_sqr();
-        amplitude += a;
+        amplitude += if conjugated(g) { a.conj() } else { a };
     }
     Complex64::new(
         top + 0.5 * (probability / l.len() as f64).ln(),
@@ -153,17 +186,24 @@ pub(crate) fn combine(l: &[Complex64]) -> Complex64 {
 
 /// The derivative weights of [`combine`]: d Re ln psi_S = sum_g w[g] d Re l[g] and
 /// d Im ln psi_S = sum_g (Im c[g] d Re l[g] + Re c[g] d Im l[g]), with
-/// w[g] = P(g s) / sum P and c[g] = psi(g s) / sum psi.
-pub(crate) fn combine_weights(l: &[Complex64], w: &mut [f64], c: &mut [Complex64]) {
+/// w[g] = P(g s) / sum P and c[g] = psi_g(s) / sum_g psi_g(s), whose real part is negated
+/// for a conjugated image (there Im ln psi_g = -Im l[g]).
+fn combine_weights(
+    l: &[Complex64],
+    conjugated: impl Fn(usize) -> bool,
+    w: &mut [f64],
+    c: &mut [Complex64],
+) {
     let top = l.iter().map(|x| x.re).fold(f64::NEG_INFINITY, f64::max);
     let mut probability = 0.0;
     let mut amplitude = Complex64::new(0.0, 0.0);
-    for (x, c) in l.iter().zip(c.iter_mut()) {
-        *c = (x - top).exp();
+    for (g, (x, c)) in l.iter().zip(c.iter_mut()).enumerate() {
+        let a = (x - top).exp();
+        *c = if conjugated(g) { a.conj() } else { a };
         probability += c.norm_sqr();
         amplitude += *c;
     }
-    for (w, c) in w.iter_mut().zip(c.iter_mut()) {
+    for (g, (w, c)) in w.iter_mut().zip(c.iter_mut()).enumerate() {
         *w = c.norm_sqr() / probability;
         // Where the amplitudes cancel the phase has no derivative; leave it alone.
         *c = if amplitude.norm_sqr() > 0.0 {
@@ -171,6 +211,9 @@ pub(crate) fn combine_weights(l: &[Complex64], w: &mut [f64], c: &mut [Complex64
         } else {
             Complex64::new(0.0, 0.0)
         };
+        if conjugated(g) {
+            c.re = -c.re;
+        }
     }
 }
 
@@ -308,12 +351,17 @@ mod tests {
             Complex64::new(0.5 * 0.2f64.ln(), 0.3),
             Complex64::new(0.5 * 0.05f64.ln(), -1.1),
         ];
-        let out = combine(&l);
+        let out = combine(&l, |_| false);
         assert!((out.re - 0.5 * 0.125f64.ln()).abs() < 1e-14);
         let sum = l[0].exp() + l[1].exp();
         assert!((out.im - sum.arg()).abs() < 1e-14);
         // Shifting every amplitude by the same huge factor does not overflow.
         let shifted: Vec<Complex64> = l.iter().map(|x| x + 800.0).collect();
-        assert!((combine(&shifted).re - out.re - 800.0).abs() < 1e-10);
+        assert!((combine(&shifted, |_| false).re - out.re - 800.0).abs() < 1e-10);
+        // A conjugated image enters the amplitude as conj psi, its probability unchanged.
+        let conjugated = combine(&l, |g| g == 1);
+        assert!((conjugated.re - out.re).abs() < 1e-14);
+        let sum = l[0].exp() + l[1].exp().conj();
+        assert!((conjugated.im - sum.arg()).abs() < 1e-14);
     }
 }

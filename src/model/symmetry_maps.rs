@@ -1,6 +1,8 @@
 //! The elements of the lattice group by name: the eight maps of the square (those of a
-//! rectangle, lx != ly, are the first four), each with or without the spin flip. The names
-//! are stable: checkpoints list a model's kept elements by them (`symmetry_maps`).
+//! rectangle, lx != ly, are the first four), each with or without the spin flip, and, in a
+//! subgroup kept for an operator that is not real, with or without the complex conjugation
+//! (an anti-unitary symmetry, `invariance.rs`). The names are stable: checkpoints list a
+//! model's kept elements by them (`symmetry_maps`).
 
 use super::codes::LATTICE_MAPS;
 use super::config::{ModelConfig, Symmetry};
@@ -96,30 +98,38 @@ impl LatticeMap {
 }
 
 /// One element of the lattice group: a map, followed by the spin flip v -> local_dim-1-v
-/// when `flip` is set. Ordered as the group lists its elements: without the flip first.
+/// when `flip` is set, and by the complex conjugation of the amplitude when `conjugate` is
+/// set (psi_S then averages conj psi(g s) for it: the element is the anti-unitary symmetry
+/// g K of an operator that g turns into its complex conjugate). Ordered as the group lists
+/// its elements: without the flip first, each map before its conjugated self.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SymmetryMap {
     pub flip: bool,
     pub map: LatticeMap,
+    pub conjugate: bool,
 }
 
 impl SymmetryMap {
     pub const IDENTITY: SymmetryMap = SymmetryMap {
         flip: false,
         map: LatticeMap::Identity,
+        conjugate: false,
     };
 
-    /// The element's name: the map's, with `+flip` appended for the flip (`half_turn+flip`).
+    /// The element's name: the map's, with `+flip` appended for the flip and `+conj` for the
+    /// conjugation (`half_turn+flip+conj`).
     pub fn name(self) -> String {
-        if self.flip {
-            format!("{}+flip", self.map.name())
-        } else {
-            self.map.name().to_string()
-        }
+        let flip = if self.flip { "+flip" } else { "" };
+        let conjugate = if self.conjugate { "+conj" } else { "" };
+        format!("{}{flip}{conjugate}", self.map.name())
     }
 
     /// The element a name (as [`SymmetryMap::name`] writes it) stands for.
     pub fn from_name(name: &str) -> Option<SymmetryMap> {
+        let (name, conjugate) = match name.strip_suffix("+conj") {
+            Some(rest) => (rest, true),
+            None => (name, false),
+        };
         let (map, flip) = match name.strip_suffix("+flip") {
             Some(map) => (map, true),
             None => (name, false),
@@ -127,18 +137,34 @@ impl SymmetryMap {
         LatticeMap::ALL
             .iter()
             .find(|m| m.name() == map)
-            .map(|&map| SymmetryMap { flip, map })
+            .map(|&map| SymmetryMap {
+                flip,
+                map,
+                conjugate,
+            })
     }
 
-    /// The C code: the map's `RNNWF_MAP_*`, plus `RNNWF_WITH_FLIP` (8) with the flip.
+    /// The C code: the map's `RNNWF_MAP_*`, plus `RNNWF_WITH_FLIP` (8) with the flip and
+    /// `RNNWF_WITH_CONJUGATE` (16) with the conjugation.
     pub fn code(self) -> u32 {
-        LATTICE_MAPS.code(self.map) + if self.flip { 8 } else { 0 }
+        LATTICE_MAPS.code(self.map)
+            + if self.flip { 8 } else { 0 }
+            + if self.conjugate { 16 } else { 0 }
+    }
+
+    /// The same element with the conjugation toggled.
+    pub(crate) fn conjugated(self) -> SymmetryMap {
+        SymmetryMap {
+            conjugate: !self.conjugate,
+            ..self
+        }
     }
 
     fn compose(a: SymmetryMap, b: SymmetryMap) -> SymmetryMap {
         SymmetryMap {
             flip: a.flip ^ b.flip,
             map: LatticeMap::compose(a.map, b.map),
+            conjugate: a.conjugate ^ b.conjugate,
         }
     }
 }
@@ -158,8 +184,10 @@ pub fn symmetry_map_names(maps: &[SymmetryMap]) -> String {
 /// the group's own names in its order: a symmetry other than NONE, the identity, each
 /// element once and in order, the flip only with LATTICE_SPIN_FLIP, each map existing on the
 /// lattice and naming an element of its own (not one that coincides with an earlier map there,
-/// as reflect_y with the identity on a chain), closed under composition, and not the whole
-/// group (written as no list). `own` are the group's element names on this lattice.
+/// as reflect_y with the identity on a chain), each map with or without the conjugation but
+/// not both (both would make every amplitude real), closed under composition, and not the
+/// whole group (written as no list). `own` are the group's element names on this lattice
+/// (none conjugated).
 pub(crate) fn check_maps(
     cfg: &ModelConfig,
     maps: &[SymmetryMap],
@@ -178,13 +206,23 @@ pub(crate) fn check_maps(
     if maps.windows(2).any(|w| w[0] >= w[1]) {
         return refuse("the elements must be listed once each, in the group's order".into());
     }
-    if let Some(m) = maps.iter().find(|m| !own.contains(m)) {
+    if let Some(m) = maps.iter().find(|m| {
+        !own.contains(&SymmetryMap {
+            conjugate: false,
+            ..**m
+        })
+    }) {
         return refuse(format!(
             "{m} is not an element of the {}x{} lattice's group with symmetry {:?} (its elements: {})",
             cfg.lx,
             cfg.ly,
             cfg.symmetry,
             symmetry_map_names(own)
+        ));
+    }
+    if let Some(m) = maps.iter().find(|m| maps.contains(&m.conjugated())) {
+        return refuse(format!(
+            "{m} is kept with and without the conjugation (that would make every amplitude real)"
         ));
     }
     for &a in maps {
@@ -197,7 +235,7 @@ pub(crate) fn check_maps(
             }
         }
     }
-    if maps.len() == own.len() {
+    if maps == own {
         return refuse("that is the whole group: leave symmetry_maps unset for it".into());
     }
     Ok(())
@@ -211,10 +249,21 @@ mod tests {
     fn names_read_back_and_maps_compose_as_d4() {
         for flip in [false, true] {
             for map in LatticeMap::ALL {
-                let m = SymmetryMap { flip, map };
-                assert_eq!(SymmetryMap::from_name(&m.name()), Some(m));
+                for conjugate in [false, true] {
+                    let m = SymmetryMap {
+                        flip,
+                        map,
+                        conjugate,
+                    };
+                    assert_eq!(SymmetryMap::from_name(&m.name()), Some(m));
+                }
             }
         }
+        assert_eq!(
+            SymmetryMap::from_name("half_turn+flip+conj").map(SymmetryMap::code),
+            Some(3 + 8 + 16)
+        );
+        assert_eq!(SymmetryMap::from_name("half_turn+conj+flip"), None);
         assert_eq!(SymmetryMap::from_name("quarter"), None);
         use LatticeMap::*;
         assert_eq!(LatticeMap::compose(QuarterTurn, QuarterTurn), HalfTurn);

@@ -347,6 +347,29 @@ static void test_restrict_symmetry(void) {
   OK(rnnwf_model_symmetry_size(back, &n));
   CHECK(n == 2);
 
+  /* After the 120-degree rotation the half turn and the antidiagonal conjugate the
+     operator: they are kept as anti-unitary elements. */
+  rnnwf_hamiltonian *rotated = NULL;
+  rnnwf_model *conj = NULL;
+  double angles[16];
+  OK(rnnwf_hamiltonian_triangular(4, 4, 0, 1.0, &rotated));
+  OK(rnnwf_three_sublattice_angles(4, 4, angles, 16));
+  OK(rnnwf_hamiltonian_rotate_z(rotated, angles, 16));
+  OK(rnnwf_symmetry_invariant(kept, rotated, &invariant));
+  CHECK(invariant == 0);
+  OK(rnnwf_model_restrict_symmetry(m, rotated, &conj));
+  OK(rnnwf_model_symmetry_size(conj, &n));
+  CHECK(n == 4);
+  OK(rnnwf_model_symmetry_maps(conj, codes, 4));
+  CHECK(codes[0] == RNNWF_MAP_IDENTITY &&
+        codes[1] == RNNWF_MAP_HALF_TURN + RNNWF_WITH_CONJUGATE &&
+        codes[2] == RNNWF_MAP_DIAGONAL &&
+        codes[3] == RNNWF_MAP_ANTIDIAGONAL + RNNWF_WITH_CONJUGATE);
+  OK(rnnwf_symmetry_invariant(conj, rotated, &invariant));
+  CHECK(invariant == 1);
+  rnnwf_model_free(conj);
+  rnnwf_hamiltonian_free(rotated);
+
   rnnwf_model *never = NULL;
   EXPECT(rnnwf_model_restrict_symmetry(bare, tri, &never), RNNWF_ERR_INVALID_ARGUMENT);
   MENTIONS("no lattice symmetry");

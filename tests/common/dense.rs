@@ -17,11 +17,22 @@ fn config_of(index: usize, sites: usize) -> Vec<u8> {
 
 /// `[dim x dim]` row-major matrix of `h` in `all_configs` order.
 pub fn matrix(h: &Hamiltonian) -> Vec<Complex64> {
-    let sites = h.num_sites();
-    let dim = 1usize << sites;
+    let dim = 1usize << h.num_sites();
     let mut m = vec![Complex64::new(0.0, 0.0); dim * dim];
     for column in 0..dim {
-        for (coeff, ops) in h.terms() {
+        for (row, amplitude) in column_of(h, column) {
+            m[row * dim + column] += amplitude;
+        }
+    }
+    m
+}
+
+/// The column `column` of `h`'s matrix, one (row, amplitude) per Pauli string (rows may
+/// repeat): what the sparse tests apply where the dense matrix does not fit.
+pub fn column_of(h: &Hamiltonian, column: usize) -> Vec<(usize, Complex64)> {
+    let sites = h.num_sites();
+    h.terms()
+        .map(|(coeff, ops)| {
             // P |column> = amplitude |row>, applying one Pauli matrix at a time.
             let mut state = config_of(column, sites);
             let mut amplitude = Complex64::new(coeff, 0.0);
@@ -45,10 +56,9 @@ pub fn matrix(h: &Hamiltonian) -> Vec<Complex64> {
                     }
                 }
             }
-            m[index_of(&state) * dim + column] += amplitude;
-        }
-    }
-    m
+            (index_of(&state), amplitude)
+        })
+        .collect()
 }
 
 pub fn apply(m: &[Complex64], v: &[Complex64]) -> Vec<Complex64> {

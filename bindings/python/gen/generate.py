@@ -67,6 +67,8 @@ def generate(header: cheader.Header) -> str:
     out.extend(["}", ""])
     out.append("# RNNWF_WITH_FLIP: added to a map's code for the element with the spin flip.")
     out.append(f"WITH_FLIP = {defines['RNNWF_WITH_FLIP']}")
+    out.append("# RNNWF_WITH_CONJUGATE: added to a map's code for the element with the conjugation.")
+    out.append(f"WITH_CONJUGATE = {defines['RNNWF_WITH_CONJUGATE']}")
     out.append("")
     out.append("# RNNWF_OK and RNNWF_ERR_*: the status codes, also module attributes (rnnwf.ERR_IO, ...).")
     statuses = [(n, v) for n, v in defines.items() if n == "RNNWF_OK" or n.startswith("RNNWF_ERR_")]

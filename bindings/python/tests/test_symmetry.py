@@ -31,6 +31,15 @@ def test_the_triangular_lattice_keeps_four_of_eight_maps(tmp_path):
     assert flip.restrict_symmetry(tri).symmetry_maps == TRIANGULAR + [n + "+flip" for n in TRIANGULAR]
 
 
+def test_the_rotated_triangular_lattice_keeps_two_maps_with_the_conjugation():
+    rotated = rnnwf.Hamiltonian.triangular(4, 4)
+    rotated.rotate_z(rnnwf.three_sublattice_angles(4, 4))
+    m = rnnwf.Model(lx=4, ly=4, hidden=4, symmetry="lattice", phase="softsign", seed=1)
+    r = m.restrict_symmetry(rotated)
+    assert r.symmetry_maps == ["identity", "half_turn+conj", "diagonal", "antidiagonal+conj"]
+    assert r.symmetry_invariant(rotated) and not m.symmetry_invariant(rotated)
+
+
 def test_refusals_name_the_problem():
     bare = rnnwf.Model(lx=4, ly=4, hidden=4)
     assert bare.symmetry_size == 1 and bare.symmetry_maps == ["identity"]

@@ -94,14 +94,17 @@ symmetry_size(m::Model) = get_size(rnnwf_model_symmetry_size, m)
 
 The names of the group elements the amplitude is averaged over, the identity first:
 "identity", "reflect_x", "reflect_y", "half_turn", "quarter_turn", "three_quarter_turn",
-"diagonal", "antidiagonal", with "+flip" for an element that also flips every site value.
+"diagonal", "antidiagonal", with "+flip" for an element that also flips every site value and
+"+conj" for one that conjugates the amplitude (kept by `restrict_symmetry` for an operator
+that is not real: "half_turn+conj").
 """
 function symmetry_maps(m::Model)
     codes = Vector{UInt32}(undef, symmetry_size(m))
     check(rnnwf_model_symmetry_maps(m, codes, length(codes)))
     names = ["identity", "reflect_x", "reflect_y", "half_turn", "quarter_turn",
              "three_quarter_turn", "diagonal", "antidiagonal"]
-    return [names[c % RNNWF_WITH_FLIP + 1] * (c >= RNNWF_WITH_FLIP ? "+flip" : "") for c in codes]
+    return [names[c % RNNWF_WITH_FLIP + 1] * (c & RNNWF_WITH_FLIP != 0 ? "+flip" : "") *
+            (c & RNNWF_WITH_CONJUGATE != 0 ? "+conj" : "") for c in codes]
 end
 
 """

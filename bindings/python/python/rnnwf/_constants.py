@@ -106,6 +106,8 @@ HEADER_PREFIXES: dict[str, dict[str, int]] = {
 
 # RNNWF_WITH_FLIP: added to a map's code for the element with the spin flip.
 WITH_FLIP = 8
+# RNNWF_WITH_CONJUGATE: added to a map's code for the element with the conjugation.
+WITH_CONJUGATE = 16
 
 # RNNWF_OK and RNNWF_ERR_*: the status codes, also module attributes (rnnwf.ERR_IO, ...).
 OK = 0

@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from ._arrays import complex_out, configs_in, count, float64_in, ptr, uint32_in
 from ._config import config_dict, make_config, sized
-from ._constants import MAPS, WITH_FLIP
+from ._constants import MAPS, WITH_CONJUGATE, WITH_FLIP
 from ._errors import invalid
 from ._handle import Handle, c_string, call, long_call, new_handle
 from ._native import ffi, lib
@@ -248,12 +248,18 @@ class Model(Handle):
         """The names of the group elements the amplitude is averaged over, the identity first:
         "identity", "reflect_x", "reflect_y", "half_turn", "quarter_turn",
         "three_quarter_turn", "diagonal", "antidiagonal", with "+flip" for the elements that
-        also flip every site value."""
+        also flip every site value and "+conj" for those that conjugate the amplitude (kept
+        by restrict_symmetry for an operator that is not real: "half_turn+conj")."""
         n = self.symmetry_size
         out = np.empty(n, dtype=np.uint32)
         call("rnnwf_model_symmetry_maps", self, ptr("uint32_t *", out), n)
         names = {code: name for name, code in MAPS.items()}
-        return [names[int(c) % WITH_FLIP] + ("+flip" if c >= WITH_FLIP else "") for c in out]
+        return [
+            names[int(c) % WITH_FLIP]
+            + ("+flip" if int(c) & WITH_FLIP else "")
+            + ("+conj" if int(c) & WITH_CONJUGATE else "")
+            for c in out
+        ]
 
     def symmetry_invariant(self, h: Hamiltonian) -> bool:
         """Whether every element of this model's lattice group leaves ``h`` invariant (True
