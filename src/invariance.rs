@@ -8,8 +8,8 @@
 //! rotation of the triangular lattice sends the angle pattern phi to -phi + const under the
 //! half turn, which conjugates the rotated operator. The two kinds together form a group
 //! (the maps with g H g^-1 = H are a subgroup, those with H* its coset, and g K h K = g h).
-//! The forms are compared in one canonical form (`invariance/canonical.rs`: products of one-site basis
-//! matrices, equal products summed), so that the same operator written with other terms
+//! The forms are compared in one canonical form (`invariance/canonical.rs`: products of
+//! one-site basis matrices, equal products summed), so that the same operator written with other terms
 //! (one bond term split in two, a field folded into a bond's matrix) compares equal.
 //! Coefficients agree within `SYMMETRY_TOLERANCE` times the largest one: the forms of H
 //! and g H g^-1 sum the same numbers in other orders. The cost is that of writing the
@@ -84,8 +84,9 @@ pub fn symmetry_invariant(model: &Model, h: &Hamiltonian) -> Result<bool> {
 
 impl Model {
     /// A new model with this model's parameters and settings, averaged over the subgroup of
-    /// its lattice group that leaves `h` invariant ([`invariant_maps`]); the whole group
-    /// when every element does (then the new model equals this one). `self` is not changed.
+    /// its lattice group that leaves `h` invariant, the maps that conjugate a complex `h`
+    /// taken with the conjugation ([`invariant_maps`]); the whole group when every element
+    /// leaves it invariant (then the new model equals this one). `self` is not changed.
     /// The kept elements are part of the config (`ModelConfig::symmetry_maps`): they are
     /// saved, loaded, and carried by [`Model::resize`]. Refused (`InvalidArgument`): a model
     /// without a lattice symmetry, an operator on another number of sites or local dimension.

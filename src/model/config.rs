@@ -115,7 +115,9 @@ pub struct ModelConfig {
     pub symmetry: Symmetry,
     /// The elements of that group kept, when only a subgroup is (the maps that leave an
     /// operator invariant, [`Model::restrict_symmetry`](crate::Model::restrict_symmetry)): a
-    /// proper subgroup listed in the group's order, the identity first. `None`: the whole group.
+    /// proper subgroup listed in the group's order, the identity first; an element may be
+    /// taken with the conjugation (`+conj`, an anti-unitary symmetry). `None`: the whole
+    /// group.
     pub symmetry_maps: Option<Vec<SymmetryMap>>,
     /// The precision of the passes.
     pub precision: Precision,

@@ -1,5 +1,5 @@
 //! A model averaged over part of its lattice group: the same weights with fewer group
-//! elements (the subgroup that leaves an operator invariant, `Model::restrict_symmetry`),
+//! elements (the subgroup of an operator's symmetries, `Model::restrict_symmetry`),
 //! and what a resize keeps of such a subgroup.
 
 use super::symmetry::SymmetryGroup;
