@@ -258,7 +258,8 @@ pub fn symmetry_line(model: &rnnwf::Model, h: &rnnwf::Hamiltonian) -> Option<Str
 /// resized to the lattice and U(1) total of `wanted`, after checking that it is the model
 /// `wanted` describes in everything a resize keeps (cell, hidden units, layers, phase head,
 /// sign rule, symmetry, precision, RNN boundary). Its weights are the trained ones: `wanted`'s
-/// seed and initialisation do not enter.
+/// seed and initialisation do not enter. It comes back averaged over its whole lattice group,
+/// for the caller to restrict to its operator.
 #[allow(dead_code)] // train_ising has no --start-from
 pub fn start_from(
     path: &std::path::Path,
@@ -301,6 +302,13 @@ pub fn start_from(
         )
         .into());
     }
-    m.resize(wanted.lx, wanted.ly, wanted.u1_total)
-        .map_err(|e| format!("--start-from {}: {e}", path.display()).into())
+    let fail = |e: rnnwf::Error| format!("--start-from {}: {e}", path.display());
+    let resized = m
+        .resize(wanted.lx, wanted.ly, wanted.u1_total)
+        .map_err(fail)?;
+    // The kept maps were the start model's operator's: the run keeps its own operator's,
+    // chosen from the whole group (`restrict_symmetry`), which may hold maps the start
+    // model had dropped.
+    let whole = resized.config().clone().with_symmetry_maps(None);
+    Ok(rnnwf::Model::with_params(whole, resized.params()).map_err(fail)?)
 }
