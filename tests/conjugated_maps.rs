@@ -328,7 +328,8 @@ fn jacobi(a: &mut [f64], k: usize) -> (Vec<f64>, Vec<f64>) {
     ((0..k).map(|i| a[i * k + i]).collect(), v)
 }
 
-/// The restricted model's amplitude: normalised, psi_S(g s) = psi_S(s) for the plain kept
+/// The restricted model's amplitude: sampled ln psi_S equal to evaluated, normalised,
+/// psi_S(g s) = psi_S(s) for the plain kept
 /// maps, conj psi_S(s) for the conjugated ones (the symmetrisation makes the phase a = 0),
 /// and the other maps change some amplitude.
 #[test]
@@ -341,6 +342,11 @@ fn a_conjugated_map_sends_psi_s_to_its_conjugate() {
         .unwrap();
     assert_eq!(names(&m.symmetry_maps()), KEPT);
     assert!(symmetry_invariant(&m, &h).unwrap());
+    // Sampling returns the ln psi_S that evaluation gives, bit for bit.
+    let mut samples = vec![0u8; 64 * n];
+    let mut sampled = vec![Complex64::new(0.0, 0.0); 64];
+    m.sample(9, 64, &mut samples, Some(&mut sampled)).unwrap();
+    assert_eq!(sampled, log_psi_all(&m, &samples));
     let configs: Vec<u8> = (0u32..1 << n)
         .filter(|c| c.count_ones() == 8)
         .flat_map(|c| (0..n).map(move |i| ((c >> i) & 1) as u8))
