@@ -329,9 +329,8 @@ fn jacobi(a: &mut [f64], k: usize) -> (Vec<f64>, Vec<f64>) {
 }
 
 /// The restricted model's amplitude: sampled ln psi_S equal to evaluated, normalised,
-/// psi_S(g s) = psi_S(s) for the plain kept
-/// maps, conj psi_S(s) for the conjugated ones (the symmetrisation makes the phase a = 0),
-/// and the other maps change some amplitude.
+/// psi_S(g s) = psi_S(s) for the plain kept maps, conj psi_S(s) for the conjugated ones (the
+/// symmetrisation makes the phase a = 0), and the other maps change some amplitude.
 #[test]
 fn a_conjugated_map_sends_psi_s_to_its_conjugate() {
     let (l, n) = (4usize, 16usize);
