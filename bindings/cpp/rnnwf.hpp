@@ -479,7 +479,8 @@ inline bool sign_free(const Model &m, const Hamiltonian &h) {
 }
 
 // A new model with m's parameters and settings, averaged over the elements of its lattice
-// group that leave h invariant (rnnwf_model_restrict_symmetry). m is unchanged.
+// group that leave h invariant, or conjugate an h that is not real (kept with the
+// conjugation; rnnwf_model_restrict_symmetry). m is unchanged.
 inline Model restrict_symmetry(const Model &m, const Hamiltonian &h) {
   rnnwf_model *out = nullptr;
   check(rnnwf_model_restrict_symmetry(m.raw(), h.raw(), &out));

@@ -744,8 +744,8 @@ contains
   end subroutine model_sign_free
 
   ! Makes `restricted` a model with this model's parameters and settings, averaged over the
-  ! elements of its lattice group that leave op invariant (rnnwf_model_restrict_symmetry).
-  ! This model is unchanged.
+  ! elements of its lattice group that leave op invariant, or conjugate an op that is not
+  ! real (kept with the conjugation; rnnwf_model_restrict_symmetry). This model is unchanged.
   subroutine model_restrict_symmetry(self, op, restricted, stat, errmsg)
     class(rnnwf_model), intent(in) :: self
     class(rnnwf_hamiltonian), intent(in) :: op

@@ -110,7 +110,9 @@ end
 
 A new model with the same parameters and settings, averaged over the elements of its lattice
 group that leave `h` invariant (`rnnwf_model_restrict_symmetry`; on the triangular lattice
-the identity, the half turn and the two diagonal reflections). `model` is unchanged.
+the identity, the half turn and the two diagonal reflections). For an `h` that is not real,
+a map that turns it into its complex conjugate is kept with the conjugation
+("half_turn+conj" after the 120-degree rotation). `model` is unchanged.
 """
 restrict_symmetry(m::Model, h::Hamiltonian) =
     Model(new_handle(out -> rnnwf_model_restrict_symmetry(m, h, out), rnnwf_model))

@@ -234,8 +234,10 @@ class Model(Handle):
     def restrict_symmetry(self, h: Hamiltonian) -> "Model":
         """A new model with the same weights and settings, averaged over the elements of its
         lattice group (``symmetry``) that leave ``h`` invariant: on the triangular lattice the
-        identity, the half turn and the two diagonal reflections. The kept elements are saved
-        with the model and kept by resize(). A model without a symmetry raises Error."""
+        identity, the half turn and the two diagonal reflections. For an ``h`` that is not
+        real, a map that turns it into its complex conjugate is kept with the conjugation
+        ("half_turn+conj" after the 120-degree rotation). The kept elements are saved with the
+        model and kept by resize(). A model without a symmetry raises Error."""
         return Model._own(new_handle("rnnwf_model", "rnnwf_model_restrict_symmetry", self, h))
 
     @property
