@@ -166,12 +166,15 @@ void test_exact_tools() {
                                     RNNWF_MAP_ANTIDIAGONAL};
     CHECK(kept.symmetry_maps() == want);
     CHECK(rnnwf::symmetry_invariant(kept, tri));
-    // Rotated by the 120-degree angles about z: the diagonal reflection alone survives.
+    // Rotated by the 120-degree angles about z: the diagonal reflection survives as it is, the
+    // half turn and the antidiagonal with the conjugation.
     std::vector<double> angles = rnnwf::three_sublattice_angles(4, 4);
     CHECK(angles.size() == 16 && angles[0] == 0.0 && std::fabs(angles[1] - 2.0943951023931957) < 1e-15);
     tri.rotate_z(angles);
-    std::vector<std::uint32_t> two{RNNWF_MAP_IDENTITY, RNNWF_MAP_DIAGONAL};
-    CHECK(rnnwf::restrict_symmetry(square, tri).symmetry_maps() == two);
+    std::vector<std::uint32_t> rotated{RNNWF_MAP_IDENTITY, RNNWF_MAP_HALF_TURN + RNNWF_WITH_CONJUGATE,
+                                       RNNWF_MAP_DIAGONAL,
+                                       RNNWF_MAP_ANTIDIAGONAL + RNNWF_WITH_CONJUGATE};
+    CHECK(rnnwf::restrict_symmetry(square, tri).symmetry_maps() == rotated);
     rnnwf::Hamiltonian small = rnnwf::Hamiltonian::triangular(3, 3, false, 1.0);
     double before = rnnwf::exact_ground_energy(small);
     small.rotate_z(rnnwf::three_sublattice_angles(3, 3));

@@ -302,14 +302,20 @@ contains
     call check(invariant, 'the kept maps leave it invariant')
     call r%destroy()
 
-    ! The 120-degree rotation about z: the same ground energy, 2 maps kept, refusals.
+    ! The 120-degree rotation about z: the same ground energy, the diagonal kept as it is and
+    ! the half turn and the antidiagonal with the conjugation, refusals.
     allocate(angles(16))
     call rnnwf_get_three_sublattice_angles(4, 4, angles)
     call check(abs(angles(1)) < tiny(1.0_c_double) .and. abs(angles(2) - 2 * pi / 3) < 1e-15_c_double, &
         'three-sublattice angles')
     call h%rotate_z(angles)
     call m%restrict_symmetry(h, r)
-    call check(r%symmetry_size() == 2, 'the rotated lattice keeps two maps')
+    call check(r%symmetry_size() == 4, 'the rotated lattice keeps four maps')
+    codes = -1
+    call r%symmetry_maps(codes)
+    call check(all(codes == [RNNWF_MAP_IDENTITY, RNNWF_MAP_HALF_TURN + RNNWF_WITH_CONJUGATE, &
+        RNNWF_MAP_DIAGONAL, RNNWF_MAP_ANTIDIAGONAL + RNNWF_WITH_CONJUGATE]), &
+        'two of them with the conjugation')
     call r%destroy()
     call h%destroy()
     call h%triangular(3, 3, .false., 1.0_c_double)

@@ -243,13 +243,14 @@ end
         @test symmetry_invariant(r, tri) && symmetry_size(r) == 4
         @test throws_rnnwf(() -> restrict_symmetry(m, h), R.RNNWF_ERR_INVALID_ARGUMENT,
                            "rnnwf_model_restrict_symmetry")
-        # The basis rotation about z: same energy; the 120-degree pattern keeps 2 maps.
+        # The basis rotation about z: same energy; the 120-degree pattern keeps the diagonal,
+        # and the half turn and the antidiagonal with the conjugation.
         angles = three_sublattice_angles(4, 4)
         @test length(angles) == 16 && angles[2] ≈ 2pi / 3 && angles[1] == 0
         rot = rotate_z!(triangular(3, 3), three_sublattice_angles(3, 3))
         @test isapprox(exact_ground_energy(rot), exact_ground_energy(triangular(3, 3)); atol = 1e-9)
         @test symmetry_maps(restrict_symmetry(g, rotate_z!(triangular(4, 4), angles))) ==
-              ["identity", "diagonal"]
+              ["identity", "half_turn+conj", "diagonal", "antidiagonal+conj"]
         chain = heisenberg(6)
         @test !sign_free(m, chain)
         @test sign_free(m, rotate_z!(chain, [iseven(i) ? pi : 0.0 for i in 0:5]))
