@@ -9,6 +9,7 @@
 mod common;
 use common::dense;
 use common::finite_differences::check_log_psi_grad;
+use common::lattice_maps::{image, moves, sector, SQUARE};
 use common::local_terms::check_against_dense;
 use common::*;
 use rnnwf::{
@@ -44,51 +45,15 @@ const KEPT: [&str; 4] = [
     "antidiagonal+conj",
 ];
 
-/// Where a map sends (x, y) on an l x l grid, written out here.
-fn moves(name: &str, x: usize, y: usize, l: usize) -> (usize, usize) {
-    match name {
-        "identity" => (x, y),
-        "reflect_x" => (l - 1 - x, y),
-        "reflect_y" => (x, l - 1 - y),
-        "half_turn" => (l - 1 - x, l - 1 - y),
-        "quarter_turn" => (y, l - 1 - x),
-        "three_quarter_turn" => (l - 1 - y, x),
-        "diagonal" => (y, x),
-        "antidiagonal" => (l - 1 - y, l - 1 - x),
-        _ => panic!("unknown map {name}"),
-    }
-}
-
-const SQUARE: [&str; 8] = [
-    "identity",
-    "reflect_x",
-    "reflect_y",
-    "half_turn",
-    "quarter_turn",
-    "three_quarter_turn",
-    "diagonal",
-    "antidiagonal",
-];
-
 /// The index (in `dense`'s order) of the configuration that puts site i's value at the
 /// site `name` moves i to.
 fn moved_index(name: &str, index: usize, l: usize) -> usize {
     let n = l * l;
     (0..n).fold(0usize, |acc, i| {
-        let (x, y) = moves(name, i % l, i / l, l);
+        let (x, y) = moves(name, i % l, i / l, l, l);
         let v = (index >> (n - 1 - i)) & 1;
         acc | (v << (n - 1 - (x + l * y)))
     })
-}
-
-/// The configuration of `name` applied to `s`.
-fn image(name: &str, s: &[u8], l: usize) -> Vec<u8> {
-    let mut out = vec![0u8; s.len()];
-    for (j, &v) in s.iter().enumerate() {
-        let (x, y) = moves(name, j % l, j / l, l);
-        out[x + l * y] = v;
-    }
-    out
 }
 
 /// On the rotated 3x3 triangular lattice each map is kept as the dense matrix says: as
@@ -346,17 +311,17 @@ fn a_conjugated_map_sends_psi_s_to_its_conjugate() {
     let mut sampled = vec![Complex64::new(0.0, 0.0); 64];
     m.sample(9, 64, &mut samples, Some(&mut sampled)).unwrap();
     assert_eq!(sampled, log_psi_all(&m, &samples));
-    let configs: Vec<u8> = (0u32..1 << n)
-        .filter(|c| c.count_ones() == 8)
-        .flat_map(|c| (0..n).map(move |i| ((c >> i) & 1) as u8))
-        .collect();
+    let configs = sector(n, 8);
     let count = configs.len() / n;
     let psi: Vec<Complex64> = log_psi_all(&m, &configs).iter().map(|l| l.exp()).collect();
     let total: f64 = psi.iter().map(|x| x.norm_sqr()).sum();
     assert!((total - 1.0).abs() < 1e-12, "normalised: {total}");
     assert_eq!(psi.len(), count);
     for name in SQUARE {
-        let images: Vec<u8> = configs.chunks(n).flat_map(|s| image(name, s, l)).collect();
+        let images: Vec<u8> = configs
+            .chunks(n)
+            .flat_map(|s| image(name, s, l, l))
+            .collect();
         let moved: Vec<Complex64> = log_psi_all(&m, &images).iter().map(|l| l.exp()).collect();
         let differs = |conjugate: bool| {
             psi.iter()

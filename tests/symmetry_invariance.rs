@@ -3,36 +3,12 @@
 //! (`Model::restrict_symmetry`), whose amplitude is invariant under exactly its kept maps
 //! (checked by enumeration), and the kept maps through checkpoints and resizes.
 
+mod common;
+use common::lattice_maps::{image, sector, SQUARE};
 use rnnwf::{
     invariant_maps, symmetry_invariant, CellKind, Complex64, ErrorKind, Hamiltonian, Model,
     ModelConfig, PhaseKind, SignRule, Symmetry, SymmetryMap,
 };
-
-/// Where the documented map `name` moves the site (x, y), written out here independently.
-fn moves(name: &str, x: usize, y: usize, lx: usize, ly: usize) -> (usize, usize) {
-    match name {
-        "identity" => (x, y),
-        "reflect_x" => (lx - 1 - x, y),
-        "reflect_y" => (x, ly - 1 - y),
-        "half_turn" => (lx - 1 - x, ly - 1 - y),
-        "quarter_turn" => (y, lx - 1 - x),
-        "three_quarter_turn" => (lx - 1 - y, x),
-        "diagonal" => (y, x),
-        "antidiagonal" => (lx - 1 - y, lx - 1 - x),
-        _ => panic!("unknown map {name}"),
-    }
-}
-
-const SQUARE: [&str; 8] = [
-    "identity",
-    "reflect_x",
-    "reflect_y",
-    "half_turn",
-    "quarter_turn",
-    "three_quarter_turn",
-    "diagonal",
-    "antidiagonal",
-];
 
 fn model(lx: u32, ly: u32, d: u32, symmetry: Symmetry) -> Model {
     Model::new(
@@ -284,23 +260,6 @@ fn the_operator_is_compared_as_a_whole_not_term_by_term() {
         kept(&m, &h),
         with_conjugated_flips(&["identity", "reflect_x"])
     );
-}
-
-/// Every configuration of `n` sites with `total` down spins.
-fn sector(n: usize, total: usize) -> Vec<u8> {
-    (0u32..1 << n)
-        .filter(|c| c.count_ones() as usize == total)
-        .flat_map(|c| (0..n).map(move |i| ((c >> i) & 1) as u8))
-        .collect()
-}
-
-fn image(name: &str, s: &[u8], lx: usize, ly: usize) -> Vec<u8> {
-    let mut out = vec![0u8; s.len()];
-    for (j, &v) in s.iter().enumerate() {
-        let (x, y) = moves(name, j % lx, j / lx, lx, ly);
-        out[x + lx * y] = v;
-    }
-    out
 }
 
 #[test]

@@ -65,6 +65,7 @@ pub fn scratch_dir(test: &str) -> std::path::PathBuf {
 
 pub mod dense;
 pub mod finite_differences;
+pub mod lattice_maps;
 pub mod local_terms;
 pub mod sr_problem;
 pub mod topology;
