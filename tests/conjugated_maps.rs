@@ -34,6 +34,16 @@ fn config(l: u32, u1_total: Option<u32>) -> ModelConfig {
         .with_seed(7)
 }
 
+/// The rotated l x l operator and a fresh model restricted to its symmetries.
+fn restricted(l: u32, u1_total: Option<u32>) -> (Hamiltonian, Model) {
+    let h = rotated_triangular(l);
+    let m = Model::new(config(l, u1_total))
+        .unwrap()
+        .restrict_symmetry(&h)
+        .unwrap();
+    (h, m)
+}
+
 fn names(maps: &[SymmetryMap]) -> Vec<String> {
     maps.iter().map(|m| m.name()).collect()
 }
@@ -299,11 +309,7 @@ fn jacobi(a: &mut [f64], k: usize) -> (Vec<f64>, Vec<f64>) {
 #[test]
 fn a_conjugated_map_sends_psi_s_to_its_conjugate() {
     let (l, n) = (4usize, 16usize);
-    let h = rotated_triangular(4);
-    let m = Model::new(config(4, Some(8)))
-        .unwrap()
-        .restrict_symmetry(&h)
-        .unwrap();
+    let (h, m) = restricted(4, Some(8));
     assert_eq!(names(&m.symmetry_maps()), KEPT);
     assert!(symmetry_invariant(&m, &h).unwrap());
     // Sampling returns the ln psi_S that evaluation gives, bit for bit.
@@ -352,11 +358,7 @@ fn a_conjugated_map_sends_psi_s_to_its_conjugate() {
 /// against ln psi of the configurations written out.
 #[test]
 fn local_energies_and_connected_amplitudes_of_a_conjugated_model_are_exact() {
-    let h = rotated_triangular(3);
-    let m = Model::new(config(3, None))
-        .unwrap()
-        .restrict_symmetry(&h)
-        .unwrap();
+    let (h, m) = restricted(3, None);
     assert_eq!(names(&m.symmetry_maps()), KEPT);
     assert_eq!(check_against_dense(&m, &h, &dense::matrix(&h), 1e-10), 512);
 
@@ -417,11 +419,7 @@ fn gradients_of_a_conjugated_model_match_finite_differences() {
 /// that keeps a map both ways or names an element outside the group.
 #[test]
 fn conjugated_names_are_saved_carried_and_checked() {
-    let h = rotated_triangular(4);
-    let m = Model::new(config(4, None))
-        .unwrap()
-        .restrict_symmetry(&h)
-        .unwrap();
+    let (h, m) = restricted(4, None);
     let bytes = m.to_checkpoint_bytes();
     assert!(String::from_utf8_lossy(&bytes)
         .contains("\"symmetry_maps\":\"identity,half_turn+conj,diagonal,antidiagonal+conj\""));
