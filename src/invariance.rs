@@ -9,8 +9,9 @@
 //! half turn, which conjugates the rotated operator. The two kinds together form a group
 //! (the maps with g H g^-1 = H are a subgroup, those with H* its coset, and g K h K = g h).
 //! The forms are compared in one canonical form (`invariance/canonical.rs`: products of
-//! one-site basis matrices, equal products summed), so that the same operator written with other terms
-//! (one bond term split in two, a field folded into a bond's matrix) compares equal.
+//! one-site basis matrices, equal products summed), so that the same operator written with
+//! other terms (one bond term split in two, a field folded into a bond's matrix) compares
+//! equal.
 //! Coefficients agree within `SYMMETRY_TOLERANCE` times the largest one: the forms of H
 //! and g H g^-1 sum the same numbers in other orders. The cost is that of writing the
 //! operator out |G| times (a dense term on k sites of d values: k d^2k operations); no
@@ -62,10 +63,7 @@ pub fn invariant_maps(model: &Model, h: &Hamiltonian) -> Result<Vec<SymmetryMap>
             flip: e.flip,
         };
         let image = canonical(h, Some(&map))?;
-        let plain = SymmetryMap {
-            conjugate: false,
-            ..e.name
-        };
+        let plain = e.name.plain();
         if same(&own, &image, SYMMETRY_TOLERANCE) {
             kept.push(plain);
         } else if !real && same(&conjugate, &image, SYMMETRY_TOLERANCE) {

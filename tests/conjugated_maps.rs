@@ -279,7 +279,6 @@ fn jacobi(a: &mut [f64], k: usize) -> (Vec<f64>, Vec<f64>) {
                 }
                 let theta = (a[q * k + q] - a[p * k + p]) / (2.0 * apq);
                 let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
-                let t = if theta == 0.0 { 1.0 } else { t };
                 let c = 1.0 / (t * t + 1.0).sqrt();
                 let s = t * c;
                 for r in 0..k {

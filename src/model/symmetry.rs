@@ -42,11 +42,7 @@ impl SymmetryGroup {
             group.elements = kept
                 .iter()
                 .filter_map(|&name| {
-                    let plain = SymmetryMap {
-                        conjugate: false,
-                        ..name
-                    };
-                    let e = group.elements.iter().find(|e| e.name == plain)?;
+                    let e = group.elements.iter().find(|e| e.name == name.plain())?;
                     Some(GroupElement { name, ..e.clone() })
                 })
                 .collect();

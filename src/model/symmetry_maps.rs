@@ -152,6 +152,14 @@ impl SymmetryMap {
             + if self.conjugate { 16 } else { 0 }
     }
 
+    /// The same element without the conjugation.
+    pub(crate) fn plain(self) -> SymmetryMap {
+        SymmetryMap {
+            conjugate: false,
+            ..self
+        }
+    }
+
     /// The same element with the conjugation toggled.
     pub(crate) fn conjugated(self) -> SymmetryMap {
         SymmetryMap {
@@ -206,12 +214,7 @@ pub(crate) fn check_maps(
     if maps.windows(2).any(|w| w[0] >= w[1]) {
         return refuse("the elements must be listed once each, in the group's order".into());
     }
-    if let Some(m) = maps.iter().find(|m| {
-        !own.contains(&SymmetryMap {
-            conjugate: false,
-            ..**m
-        })
-    }) {
+    if let Some(m) = maps.iter().find(|m| !own.contains(&m.plain())) {
         return refuse(format!(
             "{m} is not an element of the {}x{} lattice's group with symmetry {:?} (its elements: {})",
             cfg.lx,
