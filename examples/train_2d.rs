@@ -191,8 +191,9 @@ struct Args {
     resume: bool,
     /// Start from this trained model (a `model.safetensors`, such as a checkpoint of a smaller
     /// lattice) resized to this lattice, instead of random weights: iterative retraining. Its
-    /// cell, hidden units, layers, phase head, sign rule, symmetry, precision and RNN boundary
-    /// must be the flags' (`--phase-init` does not apply: the weights are the trained ones).
+    /// cell, hidden units, layers, phase head, sign rule, symmetry and RNN boundary must be
+    /// the flags' (`--phase-init` does not apply: the weights are the trained ones);
+    /// `--precision` may differ (the parameters are f64 either way).
     /// Only for a run's start: a resumed run continues from its own checkpoint, wherever the
     /// model it started from has gone since.
     #[arg(long, conflicts_with = "resume")]

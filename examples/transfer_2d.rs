@@ -75,12 +75,16 @@ struct Args {
     momentum: f64,
     /// Start the first lattice from this model (a `model.safetensors`, such as a shipped
     /// checkpoint), resized to it, instead of random weights; its cell, hidden units and
-    /// symmetry must match the flags'.
+    /// symmetry must match the flags' (its precision may differ: the parameters are f64).
     #[arg(long, conflicts_with = "fresh")]
     start_from: Option<PathBuf>,
     /// Seed of the parameters and the samples.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// The floating-point type of the passes (sampling, ln psi, local energies); gradients,
+    /// the solve and the parameters stay f64.
+    #[arg(long, value_enum, default_value_t = cli::PrecisionArg::F64)]
+    precision: cli::PrecisionArg,
     /// Samples of each lattice's final energy estimate.
     #[arg(long, default_value_t = 16384)]
     final_samples: usize,
@@ -154,6 +158,9 @@ fn settings(a: &Args) -> checkpoint::Settings {
     if a.momentum != 0.0 {
         settings.push(("momentum", format!("{:?}", a.momentum)));
     }
+    if !matches!(a.precision, cli::PrecisionArg::F64) {
+        settings.push(("precision", format!("{:?}", a.precision)));
+    }
     if let Some(path) = &a.start_from {
         settings.push(("start_from", path.display().to_string()));
     }
@@ -174,6 +181,7 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             .with_sign_rule(SignRule::Marshall)
             .with_u1_total(Some(l * l / 2))
             .with_symmetry(a.symmetry.into())
+            .with_precision(a.precision.into())
             .with_seed(a.seed)
     };
     let plan: Vec<(u32, u64)> = if a.fresh {
@@ -190,7 +198,7 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let offset = |i: usize| plan[..i].iter().map(|p| p.1).sum::<u64>();
     println!(
         "open Heisenberg, 2D {} hidden {}, {} samples/step, {} (shift {}), lr {} -> {} \
-         per lattice, symmetry {}, {} threads; {}",
+         per lattice, symmetry {}, {:?} passes, {} threads; {}",
         cli::cell_name(cell),
         a.hidden,
         a.samples,
@@ -203,6 +211,7 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         a.lr,
         a.final_lr,
         cli::symmetry_name(a.symmetry.into()),
+        a.precision,
         rnnwf::num_threads(),
         match (&a.start_from, a.fresh) {
             (Some(path), _) => format!("starting from {}", path.display()),

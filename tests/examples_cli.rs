@@ -478,6 +478,56 @@ fn transfer_2d_resumes_bit_for_bit_across_lattices() {
     }
 }
 
+/// transfer_2d --precision f32: the passes are float32 on every lattice (the checkpoint's
+/// model says so), the run resumes bit for bit across the lattice boundary, and a resume
+/// without the flag is refused, naming it.
+#[test]
+fn transfer_2d_trains_in_float32_and_resumes() {
+    let exe = rust_example("transfer_2d");
+    let args = [
+        "--sizes",
+        "2,4",
+        "--steps",
+        "2,2",
+        "--hidden",
+        "4",
+        "--samples",
+        "32",
+        "--momentum",
+        "0.5",
+        "--precision",
+        "f32",
+        "--final-samples",
+        "64",
+    ];
+    let log = stop_and_resume(&exe, "resume-transfer-2d-f32", &args, &[3]);
+    assert_eq!(log.len(), 4, "{log:?}");
+
+    let out = scratch_dir("resume-transfer-2d-f32-refused");
+    let mut a = args.to_vec();
+    a.extend(["--out", out.to_str().unwrap(), "--stop-after", "1"]);
+    run_ok(&exe, &a);
+    let without: Vec<&str> = args
+        .iter()
+        .copied()
+        .filter(|&s| s != "--precision" && s != "f32")
+        .chain(["--out", out.to_str().unwrap(), "--resume"])
+        .collect();
+    let refused = run_with(&exe, &without);
+    let (stdout, stderr) = text(&refused);
+    assert_eq!(refused.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("precision at its default (the checkpoint's: F32)"),
+        "{stderr}"
+    );
+    let mut a = args.to_vec();
+    a.extend(["--out", out.to_str().unwrap(), "--resume"]);
+    run_ok(&exe, &a);
+    let model = rnnwf::Model::load(&out.join("checkpoint").join("model.safetensors")).unwrap();
+    assert_eq!(model.num_sites(), 16);
+    assert_eq!(model.config().precision, rnnwf::Precision::F32);
+}
+
 /// The model checkpointed in `started` (a run of no steps) is the one saved at `saved`
 /// resized to 4x4 at zero magnetisation (`Model::resize` of the file).
 fn assert_started_from_4x4(saved: &str, started: &std::path::Path) {
@@ -495,8 +545,9 @@ fn assert_started_from_4x4(saved: &str, started: &std::path::Path) {
 }
 
 /// transfer_2d --start-from: the first lattice starts from the saved model resized to it
-/// (checked against `Model::resize` of the file), a model other than the flags describe is
-/// refused naming both, and a SPRING run started so resumes bit for bit.
+/// (checked against `Model::resize` of the file), also in the other precision, a model other
+/// than the flags describe is refused naming both, and a SPRING run started so resumes bit
+/// for bit.
 #[test]
 fn transfer_2d_starts_from_a_saved_model() {
     let exe = rust_example("transfer_2d");
@@ -521,6 +572,17 @@ fn transfer_2d_starts_from_a_saved_model() {
     a.extend(["--out", started.to_str().unwrap()]);
     run_ok(&exe, &a);
     assert_started_from_4x4(saved, &started);
+    // The float64 model goes on in float32 passes, with the same parameters.
+    let started_f32 = scratch_dir("start-from-4x4-f32");
+    let mut a = vec!["--sizes", "4", "--steps", "0", "--start-from", saved];
+    a.extend(["--precision", "f32"]);
+    a.extend(small);
+    a.extend(["--out", started_f32.to_str().unwrap()]);
+    run_ok(&exe, &a);
+    assert_started_from_4x4(saved, &started_f32);
+    let f32_model =
+        rnnwf::Model::load(&started_f32.join("checkpoint").join("model.safetensors")).unwrap();
+    assert_eq!(f32_model.config().precision, rnnwf::Precision::F32);
 
     let wrong = scratch_dir("start-from-wrong");
     let args = [

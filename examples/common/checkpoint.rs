@@ -120,7 +120,7 @@ pub fn load(out: &Path, settings: &Settings) -> Result<Saved, String> {
     let stage = stage.ok_or_else(|| format!("{}: no stage", run.display()))?;
     let given: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
     if saved != given {
-        let differ: Vec<String> = given
+        let mut differ: Vec<String> = given
             .iter()
             .filter(|g| !saved.contains(g))
             .map(|(k, v)| {
@@ -128,6 +128,14 @@ pub fn load(out: &Path, settings: &Settings) -> Result<Saved, String> {
                 format!("{k} {v} (the checkpoint's: {was})")
             })
             .collect();
+        // A setting recorded only when it is not the default (such as precision F32),
+        // given back at its default.
+        differ.extend(
+            saved
+                .iter()
+                .filter(|(k, _)| !given.iter().any(|(g, _)| g == k))
+                .map(|(k, v)| format!("{k} at its default (the checkpoint's: {v})")),
+        );
         return Err(format!(
             "--resume: the run in {} was started with other settings: {}; resume it with the \
              same ones",

@@ -257,9 +257,10 @@ pub fn symmetry_line(model: &rnnwf::Model, h: &rnnwf::Hamiltonian) -> Option<Str
 /// `--start-from PATH`: a saved model (a `model.safetensors`, such as a shipped checkpoint's)
 /// resized to the lattice and U(1) total of `wanted`, after checking that it is the model
 /// `wanted` describes in everything a resize keeps (cell, hidden units, layers, phase head,
-/// sign rule, symmetry, precision, RNN boundary). Its weights are the trained ones: `wanted`'s
-/// seed and initialisation do not enter. It comes back averaged over its whole lattice group,
-/// for the caller to restrict to its operator.
+/// sign rule, symmetry, RNN boundary). Its weights are the trained ones: `wanted`'s seed and
+/// initialisation do not enter. It comes back in `wanted`'s precision (the parameters are
+/// f64 in both, so a float64 run's model can go on in float32 passes and back), averaged
+/// over its whole lattice group, for the caller to restrict to its operator.
 #[allow(dead_code)] // train_ising has no --start-from
 pub fn start_from(
     path: &std::path::Path,
@@ -270,14 +271,13 @@ pub fn start_from(
     let c = m.config();
     let describe = |c: &rnnwf::ModelConfig| {
         format!(
-            "{} hidden {} x {} layer(s), phase {:?}, sign rule {:?}, symmetry {}, {:?}, {:?} RNN",
+            "{} hidden {} x {} layer(s), phase {:?}, sign rule {:?}, symmetry {}, {:?} RNN",
             cell_name(c.cell),
             c.hidden,
             c.layers,
             c.phase,
             c.sign_rule,
             symmetry_name(c.symmetry),
-            c.precision,
             c.boundary,
         )
     };
@@ -289,7 +289,6 @@ pub fn start_from(
             c.phase,
             c.sign_rule,
             c.symmetry,
-            c.precision,
             c.boundary,
         )
     };
@@ -309,6 +308,10 @@ pub fn start_from(
     // The kept maps were the start model's operator's: the run keeps its own operator's,
     // chosen from the whole group (`restrict_symmetry`), which may hold maps the start
     // model had dropped.
-    let whole = resized.config().clone().with_symmetry_maps(None);
+    let whole = resized
+        .config()
+        .clone()
+        .with_symmetry_maps(None)
+        .with_precision(wanted.precision);
     Ok(rnnwf::Model::with_params(whole, resized.params()).map_err(fail)?)
 }
