@@ -48,7 +48,7 @@ const NOT_RUN: &[(&str, &str, &str)] = &[
     ),
     (
         "README.md",
-        "RNNWF_NUM_THREADS=2 cargo run --release --example transfer_2d -- --symmetry lattice --steps 1076,386,326 --final-samples 8192",
+        "RNNWF_NUM_THREADS=2 cargo run --release --example transfer_2d -- --symmetry lattice --momentum 0.5 --precision f32 --steps 640,320,260 --final-samples 8192",
         "an hour-long accuracy run; tests/grid_training.rs and the resize tests cover the parts",
     ),
     (
