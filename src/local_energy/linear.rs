@@ -55,7 +55,10 @@ const BATCH: usize = 128;
 /// snapshots' budget) but work growing like the square of the sites: past 10^4 sites, hours
 /// where this path takes seconds.
 pub(super) fn applies(model: &Model) -> bool {
-    model.cell().linear_gated().is_some() && model.config().layers == 1
+    // A symmetrised model needs every image's amplitude: the restarts of symmetric.rs.
+    model.cell().linear_gated().is_some()
+        && model.config().layers == 1
+        && model.symmetry_group().is_none()
 }
 
 /// The model's cell, which [`applies`] found to be the linear gated one.

@@ -8,7 +8,7 @@
 //! the |G| values of each configuration are combined.
 
 use super::{ratio_term, RestartPlan, Workspace};
-use crate::buffer::{product, try_zeroed, try_zeroed_vec};
+use crate::buffer::{product, reuse, try_zeroed, try_zeroed_vec};
 use crate::error::Result;
 use crate::hamiltonian::compiled::CompiledOperator;
 use crate::kernels::Real;
@@ -38,15 +38,19 @@ pub(super) fn local_energies<F: Real>(
         tasks,
         || {
             let rows = CHUNK_ROWS.min(n);
-            model.workspaces().lease(rows, |r| {
-                SymmetricWorkspace::<F>::new(
-                    model,
-                    &plans[0],
-                    group.len(),
-                    op.num_off_diagonal(),
-                    r,
-                )
-            })
+            let mut ws = model.workspaces().lease(rows, |r| {
+                SymmetricWorkspace::<F>::new(model, &plans[0], group.len(), r)
+            })?;
+            // Sized per call, since a cached workspace may have served another operator;
+            // before any task writes, so that a refusal leaves the caller's energies alone.
+            let what = "the symmetrised local energies' connected amplitudes";
+            let len = product(rows, op.num_off_diagonal(), what)?;
+            reuse(
+                &mut ws.connected_log_psi,
+                product(len, group.len(), what)?,
+                what,
+            )?;
+            Ok(ws)
         },
         |ws, (configs, out)| {
             ws.local_energies(model, group, op, &plans, configs, out);
@@ -55,7 +59,9 @@ pub(super) fn local_energies<F: Real>(
     )
 }
 
-/// One task's buffers, kept between calls in the model's workspace cache.
+/// One task's buffers, kept between calls in the model's workspace cache: all but
+/// `connected_log_psi` have the model's shape; that one has the operator's too, and each
+/// call sizes it.
 struct SymmetricWorkspace<F: Real> {
     base: Workspace<F>,
     /// The chunk's samples moved by the current g, `[rows][n_sites]`.
@@ -71,19 +77,13 @@ struct SymmetricWorkspace<F: Real> {
 }
 
 impl<F: Real> SymmetricWorkspace<F> {
-    fn new(
-        model: &Model,
-        plan: &RestartPlan,
-        size: usize,
-        groups: usize,
-        rows: usize,
-    ) -> Result<Self> {
+    fn new(model: &Model, plan: &RestartPlan, size: usize, rows: usize) -> Result<Self> {
         let what = "the symmetrised local-energy workspace";
         Ok(SymmetricWorkspace {
             base: Workspace::new(model, plan, rows)?,
             images: try_zeroed(&[rows, model.num_sites()], what)?,
             sample_log_psi: try_zeroed(&[rows, size], what)?,
-            connected_log_psi: try_zeroed(&[product(rows, groups, what)?, size], what)?,
+            connected_log_psi: Vec::new(),
             batch_keys: Vec::with_capacity(CHUNK_ROWS),
             connected: try_zeroed_vec(model.num_sites(), what)?,
         })
