@@ -314,6 +314,26 @@ fn exact_expectation_equals_dense_for_d3() {
     assert!(close(got, num / norm, 1e-10), "{got} vs {}", num / norm);
 }
 
+/// The zero operator of d = 3 (no terms, or a term whose matrix is zero): every exact tool
+/// gives 0 over the 3^N states, like any other d = 3 operator.
+#[test]
+fn exact_tools_on_the_zero_operator_of_d3() {
+    let (n, d) = (4u32, 3u32);
+    let model = Model::new(model_d(d, n, CellKind::Gru, true, 8)).unwrap();
+    let empty = Hamiltonian::new_local(n, d).unwrap();
+    let mut zero_term = Hamiltonian::new_local(n, d).unwrap();
+    zero_term
+        .add_local(&[0, 1], &vec![Complex64::new(0.0, 0.0); 81])
+        .unwrap();
+    for h in [&empty, &zero_term] {
+        assert_eq!(exact_ground_energy(h).unwrap(), 0.0);
+        assert_eq!(
+            exact_expectation(&model, h).unwrap(),
+            Complex64::new(0.0, 0.0)
+        );
+    }
+}
+
 /// sign_free against the dense matrix: every off-diagonal element times the rule <= 0.
 #[test]
 fn sign_free_agrees_with_the_dense_matrix() {
@@ -378,6 +398,19 @@ fn sign_free_agrees_with_the_dense_matrix() {
         let model = Model::new(cfg).unwrap();
         assert_eq!(sign_free(&model, &h).unwrap(), expected, "{rule:?} d = {d}");
     }
+}
+
+/// Finite entries near f64::MAX are accepted as given: the stored Hermitian part is theirs,
+/// finite, not an overflow of their sum.
+#[test]
+fn entries_near_the_largest_float_are_kept_finite() {
+    let mut h = Hamiltonian::new_local(2, 3).unwrap();
+    let mut m = vec![ZERO; 9];
+    m[0] = Complex64::new(1.5e308, 0.0);
+    m[1] = Complex64::new(1.2e308, -1.0e308);
+    m[3] = m[1].conj();
+    h.add_local(&[0], &m).unwrap();
+    assert_eq!(h.local_terms()[0].matrix, m);
 }
 
 #[test]

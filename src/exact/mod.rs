@@ -10,6 +10,7 @@ mod local_operator;
 
 use crate::buffer::try_zeroed_vec;
 use crate::error::{Error, Result};
+use crate::hamiltonian::compiled::CompiledOperator;
 use crate::hamiltonian::Hamiltonian;
 use crate::local_energy::check_operator;
 use crate::model::Model;
@@ -39,7 +40,7 @@ pub fn exact_expectation(model: &Model, op: &Hamiltonian) -> Result<Complex64> {
     let dim = check_size(sites, op.local_dim())?;
     let psi = enumerate_psi(model, dim)?;
     let mut h_psi = try_zeroed_vec(psi.len(), "H psi over every configuration")?;
-    if compiled.has_local_terms() {
+    if !pauli_strings_only(op.local_dim(), compiled) {
         LocalOperator::new(compiled, op.local_dim(), sites, dim).apply(&psi, &mut h_psi);
     } else {
         let h = BitOperator::new(op);
@@ -73,7 +74,7 @@ pub fn exact_ground_energy(h: &Hamiltonian) -> Result<f64> {
         )));
     }
     let compiled = h.try_compiled()?;
-    if compiled.has_local_terms() {
+    if !pauli_strings_only(h.local_dim(), compiled) {
         let op = LocalOperator::new(compiled, h.local_dim(), h.num_sites(), dim);
         let e0 = if compiled.is_real() {
             lanczos::lowest_eigenvalue::<f64>(dim, |v, out| op.apply(v, out))
@@ -90,6 +91,13 @@ pub fn exact_ground_energy(h: &Hamiltonian) -> Result<f64> {
         lanczos::lowest_eigenvalue::<Complex64>(dim, |v, out| op.apply(&diagonal, v, out))
     }?;
     finite_ground_energy(e0)
+}
+
+/// Whether the operator is a sum of Pauli strings on spins 1/2, which the bit operator
+/// applies over 2^N states; anything else (dense terms, or no terms at all at d > 2) takes
+/// the local operator over d^N.
+fn pauli_strings_only(local_dim: usize, compiled: &CompiledOperator) -> bool {
+    local_dim == 2 && !compiled.has_local_terms()
 }
 
 fn finite_ground_energy(e0: f64) -> Result<f64> {

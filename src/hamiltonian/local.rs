@@ -110,7 +110,8 @@ impl Hamiltonian {
                 matrix[i]
             )));
         }
-        let scale = matrix.iter().map(|m| m.norm()).fold(1.0, f64::max);
+        // In halves throughout: (m + t) / 2 of finite entries near f64::MAX would overflow.
+        let half_scale = matrix.iter().map(|m| (0.5 * m).norm()).fold(0.5, f64::max);
         let mut hermitian: Vec<Complex64> = try_zeroed_vec(
             side * side,
             &format!("a {side} x {side} local term ({k} sites, local_dim {d})"),
@@ -118,12 +119,13 @@ impl Hamiltonian {
         for a in 0..side {
             for b in 0..side {
                 let (m, t) = (matrix[a * side + b], matrix[b * side + a].conj());
-                if (m - t).norm() > HERMITIAN_TOLERANCE * scale {
+                let (m_half, t_half) = (0.5 * m, 0.5 * t);
+                if (m_half - t_half).norm() > HERMITIAN_TOLERANCE * half_scale {
                     return Err(Error::invalid(format!(
                         "the matrix is not Hermitian: matrix[{a}][{b}] = {m} but conj(matrix[{b}][{a}]) = {t} (tolerance {HERMITIAN_TOLERANCE:e} times max(1, max |entry|))"
                     )));
                 }
-                hermitian[a * side + b] = 0.5 * (m + t);
+                hermitian[a * side + b] = m_half + t_half;
             }
         }
         if hermitian.iter().all(|m| *m == Complex64::new(0.0, 0.0)) {
