@@ -67,7 +67,7 @@ pub(crate) fn minsr_direction(
     work.prepare(rows)?;
     work.y.copy_from_slice(b);
     let mut y = DVector::from_vec(std::mem::take(&mut work.y));
-    let t = shifted_gram_matrix(a, rows, np, shift, std::mem::take(&mut work.matrix));
+    let t = shifted_gram_matrix(a, rows, np, shift, std::mem::take(&mut work.matrix))?;
     let (solve, matrix) = match Cholesky::new(t) {
         Some(chol) => {
             chol.solve_mut(&mut y);
@@ -77,7 +77,7 @@ pub(crate) fn minsr_direction(
             // Cholesky consumed T; building it again is rare and costs what it did once.
             let mut cells = Vec::new();
             reuse(&mut cells, rows * rows, "minSR's Gram matrix")?;
-            let t = shifted_gram_matrix(a, rows, np, shift, cells);
+            let t = shifted_gram_matrix(a, rows, np, shift, cells)?;
             let (raised, eigenvectors) = solve_by_eigendecomposition(t, shift, &mut y)?;
             (SrSolve::Eigendecomposition { raised }, eigenvectors)
         }
@@ -162,12 +162,12 @@ fn shifted_gram_matrix(
     np: usize,
     shift: f64,
     mut cells: Vec<f64>,
-) -> DMatrix<f64> {
-    gram_matrix(a, rows, np, &mut cells);
+) -> Result<DMatrix<f64>> {
+    gram_matrix(a, rows, np, &mut cells)?;
     for i in 0..rows {
         cells[i * rows + i] += shift;
     }
-    DMatrix::from_vec(rows, rows, cells)
+    Ok(DMatrix::from_vec(rows, rows, cells))
 }
 
 /// Rows of A per tile of the Gram matrix.
@@ -176,8 +176,9 @@ const TILE: usize = 128;
 /// Writes T = A A^T for `a` of `rows x cols`, row-major, into `gram` (`rows x rows`). Only
 /// the tiles on and above the diagonal are multiplied (T is symmetric), in place, one band of
 /// tile rows per task (bands paired long with short for balance); each element comes from one
-/// product of fixed shape, so T is the same for any thread count.
-fn gram_matrix(a: &[f64], rows: usize, cols: usize, gram: &mut [f64]) {
+/// product of fixed shape, so T is the same for any thread count. Fails only when the step
+/// is cancelled (`Cancelled`), between bands.
+fn gram_matrix(a: &[f64], rows: usize, cols: usize, gram: &mut [f64]) -> Result<()> {
     assert_eq!(gram.len(), rows * rows);
     let tiles = rows.div_ceil(TILE);
     let mut bands: Vec<Option<(usize, &mut [f64])>> = gram
@@ -228,8 +229,7 @@ fn gram_matrix(a: &[f64], rows: usize, cols: usize, gram: &mut [f64]) {
             }
             Ok(())
         },
-    )
-    .expect("the Gram tiles cannot fail");
+    )?;
     // Mirror: tiles above the diagonal give the ones below; a diagonal tile takes its lower
     // triangle for both halves.
     for r in 0..rows {
@@ -241,6 +241,7 @@ fn gram_matrix(a: &[f64], rows: usize, cols: usize, gram: &mut [f64]) {
             }
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -265,6 +266,22 @@ mod tests {
         for (o, e) in out.iter().zip(expected.iter()) {
             assert!((o - e).abs() < 1e-12, "{o} vs {e}");
         }
+    }
+
+    /// A cancellation request that arrives while the Gram matrix is formed (the bulk of a
+    /// minSR step) ends the solve as `Cancelled`, as anywhere else in a step.
+    #[test]
+    fn a_request_during_the_gram_matrix_is_cancelled_not_a_panic() {
+        let (rows, np) = (300, 9);
+        let a = vec![0.5; rows * np];
+        let b = vec![1.0; rows];
+        let token = crate::cancel::CancelToken::default();
+        token.request();
+        let mut out = vec![0.0; np];
+        let result = crate::cancel::within(&token, || {
+            minsr_direction(&a, &b, 0.3, &mut MinSrWorkspace::default(), &mut out)
+        });
+        assert_eq!(result.unwrap_err().kind, crate::ErrorKind::Cancelled);
     }
 
     /// Centred log-derivatives of size 1e9, as after a transfer to a larger lattice: the
