@@ -20,7 +20,6 @@ use crate::error::{Error, Result};
 use crate::hamiltonian::Hamiltonian;
 use crate::local_energy::check_operator;
 use crate::model::Model;
-use std::collections::HashMap;
 
 mod local;
 
@@ -68,9 +67,7 @@ pub fn sign_free(model: &Model, h: &Hamiltonian) -> Result<bool> {
 
 /// Whether max over s of sum_t r_t (-1)^{m_t . s} is <= 0.
 fn group_max_at_most_zero(flips: &[u32], terms: &[(f64, &[u32])]) -> Result<bool> {
-    let masks = bitsets(terms);
-    let (rank, parities) = parity_basis(&masks);
-    if rank <= MAX_SIGN_FREE_RANK as usize {
+    if let Some((rank, parities)) = parity_basis(terms) {
         let max = (0u64..1 << rank)
             .map(|free| {
                 terms
@@ -101,63 +98,66 @@ fn group_max_at_most_zero(flips: &[u32], terms: &[(f64, &[u32])]) -> Result<bool
         return Ok(false);
     }
     Err(Error::unsupported(format!(
-        "the sign-free test of the terms flipping sites {flips:?} needs 2^{rank} evaluations \
-         (their sign masks have rank {rank} > {MAX_SIGN_FREE_RANK})"
+        "the sign-free test of the terms flipping sites {flips:?} needs more than \
+         2^{MAX_SIGN_FREE_RANK} evaluations (their sign masks have rank above \
+         {MAX_SIGN_FREE_RANK})"
     )))
 }
 
-/// The masks as bit sets over the sites they use, numbered in order of appearance.
-fn bitsets(terms: &[(f64, &[u32])]) -> Vec<Vec<u64>> {
-    let mut index: HashMap<u32, usize> = HashMap::new();
+/// Gaussian elimination over GF(2) of the terms' masks, kept as sorted site lists: the rank
+/// and, for each mask, the set of independent masks (bits of a u64) whose XOR it is;
+/// `None` as soon as the rank exceeds [`MAX_SIGN_FREE_RANK`], so that the work and memory
+/// stay linear in the operator's size.
+fn parity_basis(terms: &[(f64, &[u32])]) -> Option<(usize, Vec<u64>)> {
+    // Rows: (reduced mask, its pivot site, the combination of independent masks it equals).
+    let mut rows: Vec<(Vec<u32>, u32, u64)> = Vec::new();
+    let mut parities = Vec::with_capacity(terms.len());
     for &(_, mask) in terms {
-        for &site in mask {
-            let next = index.len();
-            index.entry(site).or_insert(next);
-        }
-    }
-    let words = index.len().div_ceil(64);
-    terms
-        .iter()
-        .map(|&(_, mask)| {
-            let mut bits = vec![0u64; words];
-            for site in mask {
-                let k = index[site];
-                bits[k / 64] |= 1 << (k % 64);
-            }
-            bits
-        })
-        .collect()
-}
-
-/// Gaussian elimination over GF(2): the rank of the masks and, for each mask, the set of
-/// independent masks (as bits of a u64, the first 64 only) whose XOR it is; past 64
-/// independent masks only the rank is meaningful.
-fn parity_basis(masks: &[Vec<u64>]) -> (usize, Vec<u64>) {
-    // Rows (reduced vector, pivot bit, combination of independent masks it equals).
-    let mut rows: Vec<(Vec<u64>, usize, u64)> = Vec::new();
-    let mut parities = Vec::with_capacity(masks.len());
-    for mask in masks {
-        let mut v = mask.clone();
+        let mut v = mask.to_vec();
+        v.sort_unstable();
         let mut combo = 0u64;
         for (row, pivot, row_combo) in &rows {
-            if v[pivot / 64] >> (pivot % 64) & 1 == 1 {
-                v.iter_mut().zip(row).for_each(|(a, b)| *a ^= b);
+            if v.binary_search(pivot).is_ok() {
+                v = symmetric_difference(&v, row);
                 combo ^= row_combo;
             }
         }
-        let pivot = v
-            .iter()
-            .enumerate()
-            .find(|(_, w)| **w != 0)
-            .map(|(k, w)| 64 * k + w.trailing_zeros() as usize);
-        match pivot {
+        match v.first() {
             None => parities.push(combo),
-            Some(pivot) => {
-                let own = 1u64.checked_shl(rows.len() as u32).unwrap_or(0);
+            Some(&pivot) => {
+                if rows.len() == MAX_SIGN_FREE_RANK as usize {
+                    return None;
+                }
+                let own = 1u64 << rows.len();
                 parities.push(own);
                 rows.push((v, pivot, combo ^ own));
             }
         }
     }
-    (rows.len(), parities)
+    Some((rows.len(), parities))
+}
+
+/// The sites in exactly one of two sorted lists, sorted.
+fn symmetric_difference(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }

@@ -334,5 +334,20 @@ fn high_rank_groups_are_decided_by_bounds_or_refused() {
     );
     let err = group(-1.0, &mixed).unwrap_err();
     assert_eq!(err.kind, ErrorKind::Unsupported);
-    assert!(err.message.contains("rank 22"), "{err}");
+    assert!(err.message.contains("rank above 20"), "{err}");
+}
+
+/// One flip group of 10^5 strings X_0 Z_k, whose masks have rank 10^5 - 1: refused by name
+/// at once, in memory linear in the operator (the elimination stops past rank 20; bit sets
+/// over every site per string would take 10^5 x 10^5 bits, over a gigabyte).
+#[test]
+fn a_group_of_very_high_rank_is_refused_at_once() {
+    let sites = 100_000u32;
+    let mut h = Hamiltonian::new(sites).unwrap();
+    for k in 1..sites {
+        h.add_term(-1.0, "XZ", &[0, k]).unwrap();
+    }
+    let err = sign_free(&model(sites, 1, SignRule::None), &h).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Unsupported);
+    assert!(err.message.contains("rank above 20"), "{err}");
 }
