@@ -1,8 +1,9 @@
 //! The C API called from Rust: what is awkward to check from the C program.
 
 use rnnwf::capi::*;
-use std::ffi::{CStr, CString};
+use std::ffi::{c_void, CStr, CString};
 use std::ptr::{null, null_mut};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn last_error() -> String {
     // SAFETY: NULL with length 0 asks for the length only.
@@ -201,4 +202,86 @@ fn rotate_z_refusals_leave_the_operator_unchanged() {
     assert!((after.1 - before.1).abs() < 1e-9, "{after:?} vs {before:?}");
     // SAFETY: the handle is not used again.
     unsafe { rnnwf_hamiltonian_free(h) };
+}
+
+/// A reduction hook for one process that counts its calls (the sums stay as they are).
+unsafe extern "C" fn counting_hook(_buf: *mut f64, _len: usize, user_data: *mut c_void) -> i32 {
+    // SAFETY: user_data is the test's AtomicUsize, alive while the hook is set.
+    let calls = unsafe { &*(user_data as *const AtomicUsize) };
+    calls.fetch_add(1, Ordering::SeqCst);
+    0
+}
+
+/// Arguments the C wrappers refuse before a step starts (NULL pointers, a bad struct size)
+/// must still join the step's first reduction, as every other refusal does: under MPI the
+/// other ranks are waiting in it. One process with a hook that counts its calls: each
+/// refused step calls it once, and changes nothing.
+#[test]
+fn refused_step_arguments_still_join_the_first_reduction() {
+    let sites = 4usize;
+    let m = new_model(|c| c.lx = sites as u32);
+    let mut h = null_mut();
+    // SAFETY: valid arguments and a handle slot.
+    assert_eq!(
+        unsafe { rnnwf_hamiltonian_tfim(sites as u32, 1, 0, 1.0, 1.0, &mut h) },
+        RNNWF_OK
+    );
+    let mut cfg = std::mem::MaybeUninit::<rnnwf_vmc_config>::uninit();
+    // SAFETY: init writes the whole struct.
+    let mut cfg = unsafe {
+        assert_eq!(rnnwf_vmc_config_init(cfg.as_mut_ptr()), RNNWF_OK);
+        cfg.assume_init()
+    };
+    cfg.n_samples = 8;
+    let mut v = null_mut();
+    let calls = AtomicUsize::new(0);
+    // SAFETY: valid config and slot; the hook's user_data outlives the driver.
+    unsafe {
+        assert_eq!(rnnwf_vmc_new(&cfg, &mut v), RNNWF_OK);
+        let user_data = &calls as *const AtomicUsize as *mut c_void;
+        assert_eq!(
+            rnnwf_vmc_set_allreduce(v, Some(counting_hook), user_data),
+            RNNWF_OK
+        );
+    }
+    // SAFETY: all zeros is a valid rnnwf_vmc_stats (plain numbers).
+    let mut stats: rnnwf_vmc_stats = unsafe { std::mem::zeroed() };
+    let full = size_of::<rnnwf_vmc_stats>() as u32;
+    let configs = vec![0u8; 2 * sites];
+    let before = calls.load(Ordering::SeqCst);
+    // SAFETY (each call): live handles and valid arrays but for the one argument named.
+    let refused = [
+        ("NULL h", RNNWF_ERR_NULL_POINTER, unsafe {
+            stats.struct_size = full;
+            rnnwf_vmc_step(v, m, null(), &mut stats)
+        }),
+        ("struct_size 0", RNNWF_ERR_INVALID_ARGUMENT, unsafe {
+            stats.struct_size = 0;
+            rnnwf_vmc_step(v, m, h, &mut stats)
+        }),
+        ("NULL nll_out", RNNWF_ERR_NULL_POINTER, unsafe {
+            rnnwf_fit_step(v, m, configs.as_ptr(), 2, null_mut())
+        }),
+        ("NULL local_energies", RNNWF_ERR_NULL_POINTER, unsafe {
+            stats.struct_size = full;
+            rnnwf_vmc_step_on_samples(v, m, configs.as_ptr(), 2, null(), &mut stats)
+        }),
+    ];
+    for (what, expected, status) in refused {
+        assert_eq!(status, expected, "{what}: {}", last_error());
+    }
+    assert_eq!(
+        calls.load(Ordering::SeqCst) - before,
+        refused.len(),
+        "each refused step joins its first reduction once"
+    );
+    let mut steps = 1;
+    // SAFETY: live handles, a writable u64.
+    unsafe {
+        assert_eq!(rnnwf_vmc_step_count(v, &mut steps), RNNWF_OK);
+        rnnwf_vmc_free(v);
+        rnnwf_hamiltonian_free(h);
+        rnnwf_model_free(m);
+    }
+    assert_eq!(steps, 0, "no refused step counts");
 }

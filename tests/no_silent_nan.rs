@@ -6,8 +6,8 @@ use rnnwf::optim::Optimizer;
 use rnnwf::vmc::{Vmc, VmcConfig};
 use rnnwf::{
     exact_expectation, exact_ground_energy, expectation, local_energies, local_energies_naive,
-    renyi2, CellKind, Complex64, ErrorKind, Hamiltonian, Model, ModelConfig, PhaseKind, Precision,
-    Symmetry,
+    log_psi_connected, renyi2, CellKind, Complex64, Connections, ErrorKind, Hamiltonian, Model,
+    ModelConfig, PhaseKind, Precision, Symmetry,
 };
 
 const SITES: u32 = 4;
@@ -71,6 +71,21 @@ fn huge_parameters_give_numerical_from_every_evaluation() {
         "log_conditionals",
     );
     assert!(conditionals.iter().all(|&v| v == 0.0), "{conditionals:?}");
+    // Two connections of the first configuration: site 0 set to 1, sites 1 and 2 set to 1.
+    let mut connected = vec![Complex64::new(7.0, 7.0); 2];
+    let connections = Connections {
+        offsets: &[0, 1, 3],
+        sites: &[0, 1, 2],
+        values: &[1, 1, 1],
+    };
+    assert_numerical(
+        log_psi_connected(&m, &configs[..sites], connections, &mut connected),
+        "log_psi_connected",
+    );
+    assert!(
+        connected.iter().all(|&v| v == Complex64::new(0.0, 0.0)),
+        "{connected:?}"
+    );
     let mut e = vec![Complex64::new(0.0, 0.0); n];
     assert_numerical(
         local_energies(&m, &tfim(), &configs, &mut e),

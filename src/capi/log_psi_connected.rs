@@ -22,7 +22,8 @@ use crate::local_energy::{check_offsets, log_psi_connected, Connections};
 /// subspace has P = 0: its re is -inf (as rnnwf_log_psi; so may `config` be outside it).
 /// RNNWF_ERR_INVALID_ARGUMENT, naming the entry, for `offsets[0]` != 0, decreasing offsets, a
 /// site >= n_sites or repeated within a connection, a value >= local_dim in `config` or
-/// `values`; RNNWF_ERR_NUMERICAL when the pass overflows. Nothing is written on failure.
+/// `values`; RNNWF_ERR_NUMERICAL when the pass overflows, with `out` filled with zeros.
+/// Nothing is written on any other failure.
 /// Runs on the calling thread (call it for several samples from several threads at once).
 /// Memory: the pass workspaces of rnnwf_local_energies for one row, a site's saved state
 /// per site, n_conn x (16 + 16 |G|) bytes with a symmetry group G.

@@ -75,6 +75,19 @@ pub(super) unsafe fn driver_mut<'a>(v: *mut rnnwf_vmc, arg: &str) -> Result<&'a 
     Ok(unsafe { &mut *(*v).vmc.get() })
 }
 
+/// A step's arguments besides its driver, checked by `checked`; when they are refused, the
+/// step's first reduction is joined all the same (a step of `n` samples, `fit` for
+/// rnnwf_fit_step), so that under a hook the other processes fail the step too rather than
+/// wait for this one.
+pub(super) fn step_arguments<T>(
+    v: &mut Vmc,
+    fit: bool,
+    n: usize,
+    checked: impl FnOnce() -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    checked().inspect_err(|_| v.join_refused_step(fit, n))
+}
+
 /// The driver of a handle, for a call that only reads it (a `const rnnwf_vmc *`).
 ///
 /// # Safety
@@ -526,12 +539,16 @@ pub unsafe extern "C" fn rnnwf_vmc_step(
     ffi_call("rnnwf_vmc_step", || {
         // SAFETY: live handles, `v` and `m` for exclusive use (checked for NULL).
         let v = unsafe { driver_mut(v, "v")? };
-        // SAFETY: as above.
-        let m = unsafe { borrow_mut(m, "m")? };
-        // SAFETY: as above.
-        let h = unsafe { borrow(h, "h")? };
-        // SAFETY: the caller gives stats whose struct_size is readable (checked for NULL).
-        let out = unsafe { VersionedOut::new(out, "out")? };
+        let n = v.config().n_samples as usize;
+        let (m, h, out) = step_arguments(v, false, n, || {
+            // SAFETY: as above.
+            let m = unsafe { borrow_mut(m, "m")? };
+            // SAFETY: as above.
+            let h = unsafe { borrow(h, "h")? };
+            // SAFETY: the caller gives stats whose struct_size is readable (checked for NULL).
+            let out = unsafe { VersionedOut::new(out, "out")? };
+            Ok((m, h, out))
+        })?;
         let stats = v.step(m.model_mut(), h.hamiltonian())?;
         // SAFETY: writable for its struct_size, as promised; padding written as zeros.
         unsafe { out.write(stats.into()) };
@@ -558,13 +575,14 @@ pub unsafe extern "C" fn rnnwf_fit_step(
     ffi_call("rnnwf_fit_step", || {
         // SAFETY: live handles for exclusive use (checked for NULL).
         let v = unsafe { driver_mut(v, "v")? };
-        // SAFETY: as above.
-        let m = unsafe { borrow_mut(m, "m")? }.model_mut();
-        let sites = m.num_sites();
-        let data_len = array_len(n, sites, "data")?;
-        // SAFETY: the caller gives n * n_sites readable bytes (NULL refused unless n == 0).
-        let data = unsafe { slice(data, data_len, "data")? };
-        let out = OutSlot::new(nll_out, "nll_out")?;
+        let (m, data, out) = step_arguments(v, true, n, || {
+            // SAFETY: as above.
+            let m = unsafe { borrow_mut(m, "m")? }.model_mut();
+            let data_len = array_len(n, m.num_sites(), "data")?;
+            // SAFETY: the caller gives n * n_sites readable bytes (NULL refused unless n == 0).
+            let data = unsafe { slice(data, data_len, "data")? };
+            Ok((m, data, OutSlot::new(nll_out, "nll_out")?))
+        })?;
         let nll = v.fit_step(m, data)?;
         // SAFETY: the caller gives a writable double (checked for NULL).
         unsafe { out.write(nll) };

@@ -7,15 +7,16 @@ use super::complex::{as_engine, as_engine_mut, rnnwf_complex};
 use super::model::rnnwf_model;
 use super::status::rnnwf_status;
 use super::versioned::VersionedOut;
-use super::vmc::{driver, driver_mut, rnnwf_vmc, rnnwf_vmc_stats};
+use super::vmc::{driver, driver_mut, rnnwf_vmc, rnnwf_vmc_stats, step_arguments};
 
 /// Draws the samples the next rnnwf_vmc_step would draw: this process's cfg->n_samples
 /// configurations into `configs_out` (`[n_samples][n_sites]`) and, when `log_psi_out` is not
 /// NULL, their ln psi (`[n_samples]`), with the seed derived from cfg->seed and the step
 /// index, as rnnwf_sample. A host that computes their local energies with its own operator
 /// (rnnwf_log_psi_connected) and calls rnnwf_vmc_step_on_samples takes the step that
-/// rnnwf_vmc_step takes with the same energies, bit for bit. Nothing is written on failure.
-/// Memory as rnnwf_sample.
+/// rnnwf_vmc_step takes with the same energies, bit for bit. A pass that overflows is
+/// RNNWF_ERR_NUMERICAL with both arrays filled with zeros, as rnnwf_sample; nothing is
+/// written on any other failure. Memory as rnnwf_sample.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_vmc_sample(
     v: *const rnnwf_vmc,
@@ -71,15 +72,18 @@ pub unsafe extern "C" fn rnnwf_vmc_step_on_samples(
     ffi_call("rnnwf_vmc_step_on_samples", || {
         // SAFETY: live handles for exclusive use (checked for NULL).
         let v = unsafe { driver_mut(v, "v")? };
-        // SAFETY: as above.
-        let m = unsafe { borrow_mut(m, "m")? }.model_mut();
-        let configs_len = array_len(n, m.num_sites(), "configs")?;
-        // SAFETY: the caller gives n * n_sites readable bytes (NULL refused unless n == 0).
-        let configs = unsafe { slice(configs, configs_len, "configs")? };
-        // SAFETY: the caller gives n readable rnnwf_complex (NULL refused unless n == 0).
-        let local_energies = unsafe { slice(local_energies, n, "local_energies")? };
-        // SAFETY: the caller gives stats whose struct_size is readable (checked for NULL).
-        let out = unsafe { VersionedOut::new(stats, "stats")? };
+        let (m, configs, local_energies, out) = step_arguments(v, false, n, || {
+            // SAFETY: as above.
+            let m = unsafe { borrow_mut(m, "m")? }.model_mut();
+            let configs_len = array_len(n, m.num_sites(), "configs")?;
+            // SAFETY: the caller gives n * n_sites readable bytes (NULL refused unless n == 0).
+            let configs = unsafe { slice(configs, configs_len, "configs")? };
+            // SAFETY: the caller gives n readable rnnwf_complex (NULL refused unless n == 0).
+            let local_energies = unsafe { slice(local_energies, n, "local_energies")? };
+            // SAFETY: the caller gives stats whose struct_size is readable (checked for NULL).
+            let out = unsafe { VersionedOut::new(stats, "stats")? };
+            Ok((m, configs, local_energies, out))
+        })?;
         let result = v.step_on_local_energies(m, configs, as_engine(local_energies))?;
         // SAFETY: writable for its struct_size, as promised; padding written as zeros.
         unsafe { out.write(result.into()) };

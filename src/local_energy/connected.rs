@@ -6,7 +6,7 @@
 
 use super::{positions, RestartPlan, Workspace};
 use crate::buffer::{try_zeroed, try_zeroed_vec};
-use crate::error::{Error, Result};
+use crate::error::{zeroed_on_numerical, Error, Result};
 use crate::kernels::Real;
 use crate::model::evaluate::check_log_psi;
 use crate::model::{Model, Precision};
@@ -31,7 +31,7 @@ pub struct Connections<'a> {
 /// entry: offsets that do not start at 0 or decrease, a site out of range or repeated
 /// within a connection, a value >= local_dim; as `BufferSize`, offsets without
 /// `out.len() + 1` entries or ending elsewhere than at the length of `sites` and `values`;
-/// `Numerical` when the pass overflows. Runs on the calling thread: a host
+/// `Numerical` when the pass overflows, with `out` zeroed. Runs on the calling thread: a host
 /// calls it once per sample, from as many threads as it likes.
 pub fn log_psi_connected(
     model: &Model,
@@ -48,7 +48,8 @@ pub fn log_psi_connected(
         Precision::F64 => connected_in::<f64>(model, config, connections, out),
         Precision::F32 => connected_in::<f32>(model, config, connections, out),
     }?;
-    check_log_psi(out)
+    // Refused before anything is written but for the overflow, found once `out` is filled.
+    zeroed_on_numerical(check_log_psi(out), out)
 }
 
 /// Refuses malformed connections of `n` configurations.

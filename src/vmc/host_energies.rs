@@ -15,7 +15,8 @@ impl Vmc {
     /// (`configs`: `[n_samples][n_sites]`) with the seed derived from the config's seed and
     /// the step index, and optionally their ln psi, as [`Model::sample`]. A host that
     /// computes its own local energies of them and calls [`Vmc::step_on_local_energies`]
-    /// takes the step [`Vmc::step`] takes with the same energies.
+    /// takes the step [`Vmc::step`] takes with the same energies. A pass that overflows is
+    /// `Numerical`, with both outputs zeroed as [`Model::sample`] leaves them.
     pub fn sample(
         &self,
         model: &Model,

@@ -19,7 +19,7 @@ use crate::estimators::Estimate;
 use crate::model::codes::{BOUNDARIES, CELLS, PHASES};
 use crate::model::{Boundary, Model, ModelConfig};
 use crate::optim::{AdamState, SrSolve};
-use reduction::Reduction;
+use reduction::{Reduction, ENERGY_SUMS, FIT_SUMS};
 use workspace::StepWorkspace;
 
 /// Wall time of each part of a step, in seconds.
@@ -237,6 +237,16 @@ impl Vmc {
     /// leaves the others waiting.
     pub fn set_allreduce(&mut self, f: Option<AllReduce>) {
         self.reduction.hook = f;
+    }
+
+    /// For a step (`fit: false`) or a fit step of `n` samples whose arguments were refused
+    /// before it could start (the C API's NULL pointers and struct sizes): joins that
+    /// step's first reduction, with non-finite sums, as every refusal inside a step does,
+    /// so that the other processes fail it too instead of waiting there.
+    pub(crate) fn join_refused_step(&mut self, fit: bool, n: usize) {
+        let len = if fit { FIT_SUMS } else { ENERGY_SUMS };
+        let refused = Error::invalid("the step's arguments were refused");
+        self.reduction.fail_together(len, n, refused);
     }
 
     /// What every process must share to train one model together: the model's config (but

@@ -708,7 +708,8 @@ end
 # subspace has P = 0: its re is -inf (as rnnwf_log_psi; so may `config` be outside it).
 # RNNWF_ERR_INVALID_ARGUMENT, naming the entry, for `offsets[0]` != 0, decreasing offsets, a
 # site >= n_sites or repeated within a connection, a value >= local_dim in `config` or
-# `values`; RNNWF_ERR_NUMERICAL when the pass overflows. Nothing is written on failure.
+# `values`; RNNWF_ERR_NUMERICAL when the pass overflows, with `out` filled with zeros.
+# Nothing is written on any other failure.
 # Runs on the calling thread (call it for several samples from several threads at once).
 # Memory: the pass workspaces of rnnwf_local_energies for one row, a site's saved state
 # per site, n_conn x (16 + 16 |G|) bytes with a symmetry group G.
@@ -922,8 +923,9 @@ end
 # NULL, their ln psi (`[n_samples]`), with the seed derived from cfg->seed and the step
 # index, as rnnwf_sample. A host that computes their local energies with its own operator
 # (rnnwf_log_psi_connected) and calls rnnwf_vmc_step_on_samples takes the step that
-# rnnwf_vmc_step takes with the same energies, bit for bit. Nothing is written on failure.
-# Memory as rnnwf_sample.
+# rnnwf_vmc_step takes with the same energies, bit for bit. A pass that overflows is
+# RNNWF_ERR_NUMERICAL with both arrays filled with zeros, as rnnwf_sample; nothing is
+# written on any other failure. Memory as rnnwf_sample.
 function rnnwf_vmc_sample(v, m, configs_out, log_psi_out)
     ccall(libsym(:rnnwf_vmc_sample), rnnwf_status, (Ptr{rnnwf_vmc}, Ptr{rnnwf_model}, Ptr{UInt8}, Ptr{rnnwf_complex}), v, m, configs_out, log_psi_out)
 end
