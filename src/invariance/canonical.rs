@@ -5,7 +5,7 @@
 //! On spin-1/2 sites it is the Pauli basis (I, X, Y, Z), in which Pauli strings already are;
 //! on d > 2 values the matrix units |a><b| with |d-1><d-1| replaced by the identity.
 
-use crate::buffer::try_zeroed_vec;
+use crate::buffer::{check_room, try_zeroed_vec};
 use crate::error::Result;
 use crate::hamiltonian::{Hamiltonian, LocalTerm, Pauli};
 use num_complex::Complex64;
@@ -14,6 +14,11 @@ use std::collections::BTreeMap;
 /// Products of basis matrices, as (site, basis index) pairs sorted by site (index 0, the
 /// identity, never appears), with their coefficients.
 pub(super) type Canonical = BTreeMap<Vec<(u32, u16)>, Complex64>;
+
+/// About what a B-tree map takes per entry of a [`Canonical`] besides the key's own heap
+/// bytes: the key's and the value's inline size and the node's share (an estimate for
+/// [`check_room`]).
+const FORM_ENTRY_BYTES: usize = 96;
 
 /// A relabelling of the sites (site j becomes `target[j]`) and, when `flip`, the value
 /// reversal v -> d-1-v on every site.
@@ -113,11 +118,18 @@ fn expand(
         }
         stride *= q;
     }
+    // The map allocates without a way to refuse: a key and a tree entry per coefficient.
+    let products = t.iter().filter(|&&c| c != Complex64::new(0.0, 0.0)).count();
+    let per_product = k * size_of::<(u32, u16)>() + FORM_ENTRY_BYTES;
+    check_room(
+        products.saturating_mul(per_product),
+        "the canonical form of a local term",
+    )?;
     for (index, &c) in t.iter().enumerate() {
         if c == Complex64::new(0.0, 0.0) {
             continue;
         }
-        let mut key = Vec::new();
+        let mut key = Vec::with_capacity(k);
         let mut rest = index;
         // The last site is the least significant digit.
         for &site in sites.iter().rev() {
