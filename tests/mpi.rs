@@ -113,9 +113,10 @@ fn mpi_training_on_two_ranks_stays_identical_and_reaches_the_ground_energy() {
     assert!(sr > -1e-9 && sr < bound, "SR: {sr}");
 }
 
-/// One rank given a wrong operator (then bad data) fails the step on both ranks, each
-/// within seconds (tests/mpi/rank_failure.c checks the statuses and times), instead of the
-/// other waiting forever in the first reduction; the next good step succeeds on both.
+/// One rank given a wrong operator (then bad data, then a NULL operator) fails the step on
+/// both ranks, each within seconds (tests/mpi/rank_failure.c checks the statuses and
+/// times), instead of the other waiting forever in the first reduction; the next good step
+/// succeeds on both.
 #[test]
 fn a_wrong_operator_on_one_rank_fails_the_step_on_both_under_mpi() {
     let Some((mpirun_exe, exe)) = test_program("rank_failure") else {
@@ -123,17 +124,14 @@ fn a_wrong_operator_on_one_rank_fails_the_step_on_both_under_mpi() {
     };
     let out = mpirun(&mpirun_exe, 2, &exe, &[], SHORT_TIMEOUT);
     eprintln!("{out}");
-    assert_checks_passed(&out, "rank_failure", 15);
-    for rank in 0..2 {
-        let status = if rank == 1 {
-            "RNNWF_ERR_INVALID_ARGUMENT"
-        } else {
-            "RNNWF_ERR_NUMERICAL"
-        };
-        for what in [
-            "step with rank 1's wrong operator",
-            "fit step with rank 1's bad data",
-        ] {
+    assert_checks_passed(&out, "rank_failure", 20);
+    for (what, own) in [
+        ("step with rank 1's wrong operator", "RNNWF_ERR_INVALID_ARGUMENT"),
+        ("fit step with rank 1's bad data", "RNNWF_ERR_INVALID_ARGUMENT"),
+        ("step with rank 1's NULL operator", "RNNWF_ERR_NULL_POINTER"),
+    ] {
+        for rank in 0..2 {
+            let status = if rank == 1 { own } else { "RNNWF_ERR_NUMERICAL" };
             let line = format!("rank {rank}: {what} returned {status}");
             assert!(out.contains(&line), "no '{line}' in:\n{out}");
         }

@@ -1,5 +1,6 @@
 /* One rank's bad input fails the step on every rank: under MPI, rank 1 alone is given an
- * operator on the wrong number of sites (then data with a value out of range); both ranks
+ * operator on the wrong number of sites (then data with a value out of range, then a NULL
+ * operator, which the C wrapper refuses before the step starts); both ranks
  * must return an error from that step within seconds (rank 1 its own refusal, the others
  * RNNWF_ERR_NUMERICAL from the non-finite sums rank 1 joins the first reduction with),
  * rather than the others waiting forever in a reduction rank 1 never joins. A good step
@@ -105,6 +106,15 @@ int main(int argc, char **argv) {
   start = MPI_Wtime();
   status = rnnwf_fit_step(v, m, data, 2, &nll);
   check_failed_together("fit step with rank 1's bad data", status, RNNWF_ERR_INVALID_ARGUMENT,
+                        MPI_Wtime() - start);
+  check_good_step(v, m, good);
+
+  /* Rank 1 alone passes a NULL operator, which the C wrapper refuses before the step
+   * starts: it must still join the step's first reduction. */
+  start = MPI_Wtime();
+  stats.struct_size = sizeof stats;
+  status = rnnwf_vmc_step(v, m, rank == 1 ? NULL : good, &stats);
+  check_failed_together("step with rank 1's NULL operator", status, RNNWF_ERR_NULL_POINTER,
                         MPI_Wtime() - start);
   check_good_step(v, m, good);
 
