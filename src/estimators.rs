@@ -37,17 +37,23 @@ pub struct Estimate {
 }
 
 impl Estimate {
-    /// Mean, population variance and standard error of `values` (at least one).
-    pub fn from_values(values: &[Complex64]) -> Estimate {
+    /// Mean, population variance and standard error of `values`; none is
+    /// `InvalidArgument` (their mean is not a number).
+    pub fn from_values(values: &[Complex64]) -> Result<Estimate> {
+        if values.is_empty() {
+            return Err(Error::invalid(
+                "an estimate needs at least one value (got none)",
+            ));
+        }
         let n = values.len() as f64;
         let mean = values.iter().sum::<Complex64>() / n;
         let variance = values.iter().map(|x| (x - mean).norm_sqr()).sum::<f64>() / n;
-        Estimate {
+        Ok(Estimate {
             mean,
             error: (variance / n).sqrt(),
             variance,
             n: values.len() as u64,
-        }
+        })
     }
 
     /// The estimate, refused (`Numerical`) when a statistic is not finite: values finite
@@ -115,7 +121,7 @@ pub fn expectation(
         let (configs, _) = draw_range(model, seed, n_samples, start..end, false)?;
         let mut values = try_zeroed_vec(end - start, "the local values")?;
         local_energies(model, op, &configs, &mut values)?;
-        total = merge_blocks(total, Estimate::from_values(&values));
+        total = merge_blocks(total, Estimate::from_values(&values)?);
     }
     total.expect("n_samples >= 1 gives a block").finite()
 }
@@ -166,7 +172,7 @@ pub fn renyi2(model: &Model, region: &[u32], seed: u64, n_samples: usize) -> Res
     for start in (0..pairs).step_by(block) {
         let end = pairs.min(start + block);
         let values = swap_values(model, region, seed, total, start..end)?;
-        swap = merge_blocks(swap, Estimate::from_values(&values));
+        swap = merge_blocks(swap, Estimate::from_values(&values)?);
     }
     let swap = swap.expect("n_samples >= 1 gives a block").finite()?;
     let mean = swap.mean.re;
@@ -333,16 +339,18 @@ mod tests {
                 Complex64::new((0.37 * x).sin() * 3.0 + 5.0, (1.3 * x).cos())
             })
             .collect();
-        let whole = Estimate::from_values(&values);
+        let whole = Estimate::from_values(&values).unwrap();
         let mut merged = None;
         for block in values.chunks(256) {
-            merged = merge_blocks(merged, Estimate::from_values(block));
+            merged = merge_blocks(merged, Estimate::from_values(block).unwrap());
         }
         let merged = merged.unwrap();
         assert_eq!(merged.n, whole.n);
         assert!((merged.mean - whole.mean).norm() <= 1e-14 * whole.mean.norm());
         assert!((merged.variance - whole.variance).abs() <= 1e-13 * whole.variance);
         assert!((merged.error - whole.error).abs() <= 1e-13 * whole.error);
+        let none = Estimate::from_values(&[]).unwrap_err();
+        assert_eq!(none.kind, crate::ErrorKind::InvalidArgument);
     }
 
     #[test]

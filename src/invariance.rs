@@ -31,7 +31,7 @@
 
 mod canonical;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::hamiltonian::Hamiltonian;
 use crate::local_energy::check_operator;
 use crate::model::{Model, SymmetryMap};
@@ -47,13 +47,23 @@ const SYMMETRY_TOLERANCE: f64 = 1e-12;
 /// the symmetry it is: a map with g H g^-1 = H without the conjugation, and, when H is not
 /// real, a map with g H g^-1 = H* with it (whatever the model's element says); empty for a
 /// model without a lattice symmetry. Refuses an operator on another number of sites or local
-/// dimension (`InvalidArgument`).
+/// dimension (`InvalidArgument`), and one whose coefficients overflow when the terms of one
+/// product are summed (`Numerical`: no comparison could tell its maps).
 pub fn invariant_maps(model: &Model, h: &Hamiltonian) -> Result<Vec<SymmetryMap>> {
     check_operator(model, h)?;
     let Some(group) = model.symmetry_group() else {
         return Ok(Vec::new());
     };
     let own = canonical(h, None)?;
+    if let Some((_, c)) = own
+        .iter()
+        .find(|(_, c)| !(c.re.is_finite() && c.im.is_finite()))
+    {
+        return Err(Error::numerical(format!(
+            "the operator's coefficients overflow when its terms are summed (one sum is {c}): \
+             its symmetries cannot be compared"
+        )));
+    }
     let conjugate = conjugated(&own, h.local_dim());
     let real = same(&own, &conjugate, SYMMETRY_TOLERANCE);
     let mut kept = Vec::new();

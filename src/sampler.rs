@@ -1,6 +1,6 @@
 //! Exact, independent, batched autoregressive sampling.
 
-use crate::error::{check_len, zeroed_on_numerical, Result};
+use crate::error::{check_len, zeroed_on_numerical, Error, Result};
 use crate::kernels::Real;
 use crate::model::evaluate::check_log_psi;
 use crate::model::forward::{ChooseValues, Pass};
@@ -80,7 +80,12 @@ impl Model {
         log_psi_out: Option<&mut [Complex64]>,
     ) -> Result<()> {
         let sites = self.num_sites();
-        check_len("configs_out", configs_out.len(), n * sites)?;
+        let values = n.checked_mul(sites).ok_or_else(|| {
+            Error::buffer_size(format!(
+                "configs_out: {n} samples of {sites} sites are more values than memory holds"
+            ))
+        })?;
+        check_len("configs_out", configs_out.len(), values)?;
         if let Some(out) = &log_psi_out {
             check_len("log_psi_out", out.len(), n)?;
         }

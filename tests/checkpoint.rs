@@ -2,6 +2,7 @@
 
 mod common;
 use common::scratch_dir;
+use rnnwf::vmc::Vmc;
 use rnnwf::{CellKind, ErrorKind, Model, ModelConfig, PhaseKind, SignRule};
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
@@ -298,6 +299,30 @@ fn junk_and_foreign_files_are_refused_as_format() {
         message_of(&foreign).contains("\"pt\""),
         "{}",
         message_of(&foreign)
+    );
+
+    // Tensors whose sizes pass safetensors' own checks (8 of 2^61 - 1 bytes, back to back)
+    // but whose data would end at byte 2^64 - 8: refused by name, where safetensors' sum of
+    // that end and the header length overflows.
+    let per = (1u64 << 61) - 1;
+    let entries: Vec<String> = (0..8u64)
+        .map(|k| {
+            format!(
+                "\"t{k}\":{{\"dtype\":\"U8\",\"shape\":[{per}],\"data_offsets\":[{},{}]}}",
+                k * per,
+                (k + 1) * per
+            )
+        })
+        .collect();
+    let header = format!("{{{}}}", entries.join(","));
+    let mut crafted = (header.len() as u64).to_le_bytes().to_vec();
+    crafted.extend(header.as_bytes());
+    assert_eq!(kind_of(&crafted), Some(ErrorKind::Format));
+    let message = message_of(&crafted);
+    assert!(message.contains("past the end of the file"), "{message}");
+    assert!(
+        Vmc::from_checkpoint_bytes(&crafted).is_err(),
+        "the optimiser's reader shares the container"
     );
 }
 

@@ -400,6 +400,15 @@ fn sign_free_agrees_with_the_dense_matrix() {
     }
 }
 
+/// A Rydberg array whose pair matrices no memory could hold (64 x 64 atoms, 4 a site: a
+/// 256 x 256 matrix for each of about 5e5 site pairs, 512 GiB) is refused at once by name.
+#[test]
+fn a_rydberg_array_too_large_for_memory_is_refused() {
+    let err = Hamiltonian::rydberg(64, 64, 1.0, 0.0, 1.0, 100.0, 4).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::OutOfMemory);
+    assert!(err.message.contains("pair interactions"), "{err}");
+}
+
 /// Finite entries near f64::MAX are accepted as given: the stored Hermitian part is theirs,
 /// finite, not an overflow of their sum.
 #[test]

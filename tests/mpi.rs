@@ -126,12 +126,22 @@ fn a_wrong_operator_on_one_rank_fails_the_step_on_both_under_mpi() {
     eprintln!("{out}");
     assert_checks_passed(&out, "rank_failure", 20);
     for (what, own) in [
-        ("step with rank 1's wrong operator", "RNNWF_ERR_INVALID_ARGUMENT"),
-        ("fit step with rank 1's bad data", "RNNWF_ERR_INVALID_ARGUMENT"),
+        (
+            "step with rank 1's wrong operator",
+            "RNNWF_ERR_INVALID_ARGUMENT",
+        ),
+        (
+            "fit step with rank 1's bad data",
+            "RNNWF_ERR_INVALID_ARGUMENT",
+        ),
         ("step with rank 1's NULL operator", "RNNWF_ERR_NULL_POINTER"),
     ] {
         for rank in 0..2 {
-            let status = if rank == 1 { own } else { "RNNWF_ERR_NUMERICAL" };
+            let status = if rank == 1 {
+                own
+            } else {
+                "RNNWF_ERR_NUMERICAL"
+            };
             let line = format!("rank {rank}: {what} returned {status}");
             assert!(out.contains(&line), "no '{line}' in:\n{out}");
         }

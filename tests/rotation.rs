@@ -301,6 +301,19 @@ fn bad_angles_are_refused_and_leave_the_operator_unchanged() {
     );
     assert_eq!(g, h);
 
+    // Finite angles whose sum over a dense term's two sites overflows: refused, unchanged
+    // (the term's phase would be NaN).
+    let mut dense = Hamiltonian::new_local(2, 2).unwrap();
+    let mut m = vec![Complex64::new(0.0, 0.0); 16];
+    m[3] = Complex64::new(1.0, 0.0);
+    m[12] = Complex64::new(1.0, 0.0);
+    dense.add_local(&[0, 1], &m).unwrap();
+    let before = dense.clone();
+    let e = dense.rotate_z(&[1e308, 1e308]).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidArgument);
+    assert!(e.to_string().contains("overflow"), "{e}");
+    assert_eq!(dense, before);
+
     // A long string whose every factor splits: refused before any work, unchanged.
     let n = 30u32;
     let mut long = Hamiltonian::new(n).unwrap();

@@ -195,6 +195,23 @@ fn dense_spin1_and_bose_hubbard_operators_behave_right() {
     );
 }
 
+/// 1e308 times the identity on one site (finite and Hermitian, accepted): its Pauli
+/// coefficients (1e308 +- 1e308) / 2 must not overflow, or even the identity would look like
+/// a change of the operator. The same on every site sums to 4e308: refused by name.
+#[test]
+fn coefficients_near_the_largest_float_keep_their_maps_or_are_refused() {
+    let m = model(4, 1, 2, Symmetry::Lattice);
+    let mut h = Hamiltonian::new_local(4, 2).unwrap();
+    one_site(&mut h, 0, &[1e308, 0.0, 0.0, 1e308]);
+    assert_eq!(kept(&m, &h), strings(&["identity", "reflect_x"]));
+    for i in 1..4 {
+        one_site(&mut h, i, &[1e308, 0.0, 0.0, 1e308]);
+    }
+    let err = invariant_maps(&m, &h).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Numerical);
+    assert!(err.message.contains("overflow"), "{err}");
+}
+
 /// Grouping two atoms of a row per RNN site (d = 4): reflecting the grouped grid along x
 /// moves each group without reversing its atoms (atoms 0, 1, 2, 3 of a row go to 2, 3, 0,
 /// 1), not a symmetry of the array; along y it is the array's own reflection.

@@ -391,6 +391,11 @@ fn intact_but_wrong_content_is_refused_as_format_with_a_named_problem() {
         &|_, t| t[1].2[8..16].copy_from_slice(&f64::NAN.to_le_bytes()),
         "non-finite",
     );
+    // Second moments are means of squares: a negative one would make every update NaN.
+    check(
+        &|_, t| t[1].2[8..16].copy_from_slice(&(-1.0f64).to_le_bytes()),
+        "`adam.v`[1] = -1 is negative",
+    );
     // A state without Adam but with its tensors.
     let plain = Vmc::new(config(Optimizer::Sgd))
         .unwrap()

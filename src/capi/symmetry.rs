@@ -50,7 +50,8 @@ pub const RNNWF_WITH_CONJUGATE: u32 = 16;
 /// rnnwf_model_resize (which drops the turns and diagonal reflections on lx != ly); they are
 /// not a field of rnnwf_model_config, so a model made anew from rnnwf_model_get_config has
 /// the whole group. `m` is unchanged. RNNWF_ERR_INVALID_ARGUMENT: `m` without a lattice
-/// symmetry (RNNWF_SYMMETRY_NONE), or `h` on another number of sites or local dimension.
+/// symmetry (RNNWF_SYMMETRY_NONE), or `h` on another number of sites or local dimension;
+/// RNNWF_ERR_NUMERICAL when the coefficients of `h` overflow where its terms are summed.
 /// Memory: one more model (rnnwf_model_new), and the operator written out once per group
 /// element.
 #[no_mangle]
@@ -122,7 +123,7 @@ pub unsafe extern "C" fn rnnwf_model_symmetry_maps(
 /// rnnwf_model_restrict_symmetry decides it), so that the symmetry does not keep the
 /// model from the ground state's symmetry sector by construction; else 0. A model without a
 /// symmetry gives 1. RNNWF_ERR_INVALID_ARGUMENT for `h` on another number of sites or local
-/// dimension.
+/// dimension; RNNWF_ERR_NUMERICAL as rnnwf_model_restrict_symmetry.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_symmetry_invariant(
     m: *const rnnwf_model,

@@ -22,6 +22,39 @@ pub(super) type TensorBytes<'a> = (&'a str, &'a [usize], &'a [u8]);
 /// A safetensors file starts with its header's length as a little-endian u64.
 const HEADER_LEN_BYTES: usize = 8;
 
+/// Refuses a header whose tensors' data would end past the end of the file. safetensors
+/// checks that too, but by adding the data's end to the header's length, which overflows
+/// (a panic where overflow is checked) on offsets near 2^64 that its own checks let
+/// through; so they are refused here first. A header that does not parse is left to
+/// safetensors to refuse with its own message.
+fn check_data_offsets(bytes: &[u8]) -> Result<()> {
+    let Some(len) = bytes.get(..HEADER_LEN_BYTES) else {
+        return Ok(());
+    };
+    let len = u64::from_le_bytes(len.try_into().expect("8 bytes"));
+    let header = usize::try_from(len)
+        .ok()
+        .and_then(|len| bytes.get(HEADER_LEN_BYTES..HEADER_LEN_BYTES.checked_add(len)?));
+    let Some(Ok(serde_json::Value::Object(entries))) =
+        header.map(serde_json::from_slice::<serde_json::Value>)
+    else {
+        return Ok(());
+    };
+    for (name, entry) in &entries {
+        let offsets = entry.get("data_offsets").and_then(|o| o.as_array());
+        for end in offsets.into_iter().flatten().filter_map(|o| o.as_u64()) {
+            if end > bytes.len() as u64 {
+                return Err(Error::format(format!(
+                    "not a safetensors file: tensor {name:?} has data up to byte {end}, past \
+                     the end of the file ({} bytes)",
+                    bytes.len()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The bytes of a container: `metadata` (without the checksum, which is computed and added
 /// here) and the tensors, header and data both in the order given.
 /// The bytes are allocated fallibly: a model no memory can hold twice is `OutOfMemory`.
@@ -45,6 +78,7 @@ pub(super) struct Container<'a> {
 impl<'a> Container<'a> {
     /// Parses the safetensors framing; refuses anything that is not safetensors.
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
+        check_data_offsets(bytes)?;
         let (header_len, header) = SafeTensors::read_metadata(bytes)
             .map_err(|e| Error::format(format!("not a safetensors file: {e}")))?;
         // read_metadata has checked that the tensors tile this region exactly.

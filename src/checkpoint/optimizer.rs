@@ -182,6 +182,13 @@ impl Vmc {
             let (m_bytes, v_bytes) = (tensors.next(), tensors.next());
             finite_f64s(ADAM_M, m_bytes.expect("checked above").2, &mut m)?;
             finite_f64s(ADAM_V, v_bytes.expect("checked above").2, &mut v)?;
+            // A mean of squares: a negative one would make every later update NaN.
+            if let Some(i) = v.iter().position(|&x| x < 0.0) {
+                return Err(Error::format(format!(
+                    "`{ADAM_V}`[{i}] = {} is negative: not Adam's second moments",
+                    v[i]
+                )));
+            }
             Some(AdamState { m, v, t })
         } else {
             None

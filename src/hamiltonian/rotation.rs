@@ -29,7 +29,8 @@ impl Hamiltonian {
     /// energy is unchanged). An angle within a few rounding errors of a multiple of pi/2 is
     /// taken as that multiple, so that pi gives the exact signs -1. Refuses, leaving the
     /// operator unchanged: a length other than the number of sites (`BufferSize`), a
-    /// non-finite angle (`InvalidArgument`), a Pauli string with more than
+    /// non-finite angle or angles whose sums over a dense term's sites overflow
+    /// (`InvalidArgument`), a Pauli string with more than
     /// [`MAX_ROTATED_FLIPS`] X or Y factors that the angles split (`Unsupported`), and a
     /// result no memory can hold (`OutOfMemory`).
     pub fn rotate_z(&mut self, angles: &[f64]) -> Result<()> {
@@ -159,6 +160,16 @@ fn rotate_local(term: &LocalTerm, d: usize, angles: &[f64]) -> Result<LocalTerm>
             matrix[a * dim + b] = term.matrix[a * dim + b] * phase;
             matrix[b * dim + a] = term.matrix[b * dim + a] * phase.conj();
         }
+    }
+    // Finite angles whose sums over the term's sites overflow give no phase at all.
+    if matrix
+        .iter()
+        .any(|m| !(m.re.is_finite() && m.im.is_finite()))
+    {
+        return Err(Error::invalid(format!(
+            "the angles of sites {:?} are so large that their sums overflow",
+            term.sites
+        )));
     }
     Ok(LocalTerm {
         sites: term.sites.clone(),

@@ -10,6 +10,7 @@
 
 use super::builtin::{check_coupling, lattice_sites};
 use super::Hamiltonian;
+use crate::buffer::check_room;
 use crate::error::{Error, Result};
 use num_complex::Complex64;
 use std::collections::BTreeMap;
@@ -84,6 +85,7 @@ impl Hamiltonian {
         }
         // Pairs (x, y) < (x2, y2) in site order within the cutoff.
         let reach = cutoff.floor().min(lx.max(ly) as f64) as i64;
+        check_room_for_pairs(lx, ly, group, reach as usize)?;
         for y in 0..ly as i64 {
             for x in 0..lx as i64 {
                 for dy in 0..=reach {
@@ -111,6 +113,22 @@ impl Hamiltonian {
         }
         Ok(op)
     }
+}
+
+/// Refuses (`OutOfMemory`, naming the bytes) an array whose pair matrices no memory could
+/// hold, before the loops over atom pairs (whose count the same bound limits): at most
+/// (2 reach + 1)(reach + 1) partners per atom, and at most one d^2 x d^2 matrix per pair of
+/// sites, kept twice (here and in the operator).
+fn check_room_for_pairs(lx: u32, ly: u32, group: u32, reach: usize) -> Result<()> {
+    let atoms = lx as usize * ly as usize;
+    let sites = atoms / group as usize;
+    let atom_pairs = atoms.saturating_mul((2 * reach + 1).saturating_mul(reach + 1));
+    let site_pairs = atom_pairs.min(sites.saturating_mul(sites.saturating_sub(1)) / 2);
+    let d = 1usize << group;
+    let bytes = site_pairs
+        .saturating_mul(2 * d * d * d * d)
+        .saturating_mul(size_of::<Complex64>());
+    check_room(bytes, "the Rydberg array's pair interactions")
 }
 
 /// Adds v n_a n_b to the matrix of the site (both atoms on one site) or of the site pair.

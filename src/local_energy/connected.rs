@@ -161,7 +161,7 @@ fn connected_in<F: Real>(
     })?;
     let ws = &mut *ws;
     let position_of = positions(model);
-    let top = model.config().local_dim as u8 - 1;
+    let top = (model.config().local_dim - 1) as u8;
     for g in 0..size {
         let element = group.map(|group| &group.elements[g]);
         // Site j of a configuration sits at moved(j) of its image, with value value(v).

@@ -28,7 +28,8 @@ pub(crate) struct GroupElement {
 #[derive(Clone, Debug)]
 pub(crate) struct SymmetryGroup {
     pub elements: Vec<GroupElement>,
-    local_dim: u8,
+    /// The largest site value, local_dim - 1, which a flip maps to 0.
+    top: u8,
 }
 
 impl SymmetryGroup {
@@ -97,7 +98,8 @@ impl SymmetryGroup {
         }
         Some(SymmetryGroup {
             elements,
-            local_dim: cfg.local_dim as u8,
+            // local_dim is at most 256: its top value fits a u8 where local_dim may not.
+            top: (cfg.local_dim - 1) as u8,
         })
     }
 
@@ -114,7 +116,7 @@ impl SymmetryGroup {
     /// Writes g s into `out`.
     pub fn apply(&self, g: usize, config: &[u8], out: &mut [u8]) {
         let element = &self.elements[g];
-        let top = self.local_dim - 1;
+        let top = self.top;
         for (o, &j) in out.iter_mut().zip(&element.source) {
             let v = config[j as usize];
             *o = if element.flip { top - v } else { v };
@@ -124,7 +126,7 @@ impl SymmetryGroup {
     /// The value a site holding `v` shows in the image under g.
     pub fn image_value(&self, g: usize, v: u8) -> u8 {
         if self.elements[g].flip {
-            self.local_dim - 1 - v
+            self.top - v
         } else {
             v
         }

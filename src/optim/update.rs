@@ -1,7 +1,7 @@
 //! The update rules of the pipeline's last stage: SGD and Adam turn the update direction (the
 //! gradient, or SR's natural gradient) into new parameters, after clipping its norm.
 
-use crate::buffer::reuse;
+use crate::buffer::{reuse, try_zeroed_vec};
 use crate::error::Result;
 
 /// How the update direction becomes a parameter change.
@@ -34,12 +34,13 @@ pub struct AdamState {
 }
 
 impl AdamState {
-    pub fn new(num_params: usize) -> Self {
-        AdamState {
-            m: vec![0.0; num_params],
-            v: vec![0.0; num_params],
+    /// Zero moments for `num_params` parameters, allocated fallibly (`OutOfMemory`).
+    pub fn new(num_params: usize) -> Result<Self> {
+        Ok(AdamState {
+            m: try_zeroed_vec(num_params, "Adam's first moments")?,
+            v: try_zeroed_vec(num_params, "Adam's second moments")?,
             t: 0,
-        }
+        })
     }
 
     /// Updates the moments with direction `g` and writes the step (to subtract, already
@@ -146,5 +147,18 @@ impl ProposedUpdate {
                 None => *state = Some(std::mem::take(&mut self.adam)),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adam_state_of_more_parameters_than_memory_is_refused() {
+        let err = AdamState::new(usize::MAX).unwrap_err();
+        assert_eq!(err.kind, crate::ErrorKind::OutOfMemory);
+        let zero = AdamState::new(3).unwrap();
+        assert_eq!((zero.m, zero.v, zero.t), (vec![0.0; 3], vec![0.0; 3], 0));
     }
 }
