@@ -260,6 +260,13 @@ class Model : public Handle<rnnwf_model, rnnwf_model_free> {
                                          const std::vector<std::uint32_t> &sites,
                                          const std::vector<std::uint8_t> &values) const {
     std::size_t n = offsets.empty() ? 0 : offsets.size() - 1;
+    // The C call reads offsets.back() entries of sites and values: check they are there.
+    std::size_t entries = offsets.empty() ? 0 : offsets.back();
+    if (sites.size() != entries || values.size() != entries)
+      detail::buffer_size_error("rnnwf::Model::log_psi_connected: offsets ends at " +
+                                std::to_string(entries) + ", but sites has " +
+                                std::to_string(sites.size()) + " entries and values " +
+                                std::to_string(values.size()));
     std::vector<Complex> out(n);
     log_psi_connected(config, n, offsets.data(), sites.data(), values.data(), out.data());
     return out;

@@ -52,7 +52,7 @@ module rnnwf
   private :: c_associated, c_char, c_double, c_double_complex, c_f_pointer, c_funptr, &
       c_int8_t, c_int32_t, c_int64_t, c_loc, c_null_char, c_null_funptr, c_null_ptr, c_ptr, &
       c_size_t, error_unit
-  private :: finish, fail, c_string, c_strlen, size_or_stop, columns_match
+  private :: finish, fail, c_string, c_strlen, default_int, columns_match
   private :: model_config_defaults, model_create, model_load, model_clone, model_resize, &
       model_destroy, &
       model_final, model_assign, model_is_created, model_handle, model_save, &
@@ -433,11 +433,23 @@ contains
   end subroutine model_get_config
 
   ! A size_t from the C API as a default integer (array extents); too large stops.
-  integer function size_or_stop(n)
+  ! n as a default integer; beyond huge(0), RNNWF_ERR_BUFFER_SIZE through stat (and -1), or
+  ! the stop of any failure without stat=.
+  integer function default_int(n, what, stat, errmsg)
     integer(c_size_t), intent(in) :: n
-    if (n > huge(size_or_stop)) error stop 'rnnwf: a size does not fit a default integer'
-    size_or_stop = int(n)
-  end function size_or_stop
+    character(len=*), intent(in) :: what
+    integer, intent(inout), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    character(len=32) :: digits
+    if (n > huge(default_int)) then
+      write (digits, '(i0)') n
+      call fail(RNNWF_ERR_BUFFER_SIZE, 'rnnwf: ' // what // ' = ' // trim(digits) // &
+          ' does not fit a default integer', stat, errmsg)
+      default_int = -1
+    else
+      default_int = int(n)
+    end if
+  end function default_int
 
   ! The number of sites: the length of one configuration (a column of configs).
   integer function model_num_sites(self, stat, errmsg)
@@ -447,7 +459,7 @@ contains
     integer(c_size_t), target :: n
     n = 0
     call finish(rnnwf_model_num_sites(self%ptr, c_loc(n)), stat, errmsg)
-    model_num_sites = size_or_stop(n)
+    model_num_sites = default_int(n, 'num_sites', stat, errmsg)
   end function model_num_sites
 
   integer function model_num_params(self, stat, errmsg)
@@ -457,7 +469,7 @@ contains
     integer(c_size_t), target :: n
     n = 0
     call finish(rnnwf_model_num_params(self%ptr, c_loc(n)), stat, errmsg)
-    model_num_params = size_or_stop(n)
+    model_num_params = default_int(n, 'num_params', stat, errmsg)
   end function model_num_params
 
   ! Copies the parameters into params (size num_params()).
@@ -771,7 +783,7 @@ contains
     integer(c_size_t), target :: n
     n = 0
     call finish(rnnwf_model_symmetry_size(self%ptr, c_loc(n)), stat, errmsg)
-    model_symmetry_size = size_or_stop(n)
+    model_symmetry_size = default_int(n, 'symmetry_size', stat, errmsg)
   end function model_symmetry_size
 
   ! The group elements' codes (size symmetry_size()): RNNWF_MAP_*, plus RNNWF_WITH_FLIP for
@@ -1042,7 +1054,7 @@ contains
     integer(c_size_t), target :: n
     n = 0
     call finish(rnnwf_hamiltonian_local_dim(self%ptr, c_loc(n)), stat, errmsg)
-    ham_local_dim = size_or_stop(n)
+    ham_local_dim = default_int(n, 'local_dim', stat, errmsg)
   end function ham_local_dim
 
   ! Adds coeff * P, P with Pauli letter paulis(k:k) on site sites(k) (from 0); paulis = ''
@@ -1105,7 +1117,7 @@ contains
     integer(c_size_t), target :: n
     n = 0
     call finish(rnnwf_hamiltonian_num_sites(self%ptr, c_loc(n)), stat, errmsg)
-    ham_num_sites = size_or_stop(n)
+    ham_num_sites = default_int(n, 'num_sites', stat, errmsg)
   end function ham_num_sites
 
   ! The number of distinct Pauli strings with a non-zero coefficient.
@@ -1116,7 +1128,7 @@ contains
     integer(c_size_t), target :: n
     n = 0
     call finish(rnnwf_hamiltonian_num_terms(self%ptr, c_loc(n)), stat, errmsg)
-    ham_num_terms = size_or_stop(n)
+    ham_num_terms = default_int(n, 'num_terms', stat, errmsg)
   end function ham_num_terms
 
   ! The lowest eigenvalue by Lanczos over all 2^N states (N <= 24): rnnwf_exact_ground_energy.

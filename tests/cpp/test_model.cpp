@@ -212,6 +212,12 @@ void test_sample_and_log_psi() {
   EXPECT_ERROR(m.log_psi(ragged), RNNWF_ERR_BUFFER_SIZE,
                "7 site values are not a whole number of configurations of 6 sites");
   EXPECT_ERROR(m.sample(1, 3, nullptr, nullptr), RNNWF_ERR_NULL_POINTER, "`configs_out`");
+  // log_psi_connected's vectors: sites and values must hold offsets.back() entries (the C
+  // call would read past them).
+  std::vector<std::uint8_t> config(sites, 0);
+  EXPECT_ERROR(m.log_psi_connected(config.data(), {0, 100000}, {0}, {1}), RNNWF_ERR_BUFFER_SIZE,
+               "offsets ends at 100000, but sites has 1 entries and values 1");
+  CHECK(m.log_psi_connected(config.data(), {0, 1}, {0}, {1}).size() == 1);
 
   // psi = 0 outside the U(1) subspace.
   std::vector<rnnwf::Complex> outside = m.log_psi(std::vector<std::uint8_t>(sites, 0));

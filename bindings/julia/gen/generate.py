@@ -105,7 +105,17 @@ def generate(header: Header) -> str:
         out += [""] + comment(fn.doc)
         out.append(f"function {fn.name}({args})")
         call = f"ccall(libsym(:{fn.name}), {jl_type(header, fn.returns)}, {types}"
-        out.append(f"    {call}{', ' + args if args else ''})")
+        call = f"{call}{', ' + args if args else ''})"
+        # Under the uses of the handle objects passed (src/handles.jl): never freed under
+        # the call, never re-entered by it.
+        handles = [ident(p.name) for p in fn.params
+                   if p.type.pointers == 1 and header.kind_of(p.type.base) == "opaque"]
+        if handles:
+            out.append(f"    with_uses(\"{fn.name}\", ({', '.join(handles)},)) do")
+            out.append(f"        {call}")
+            out.append("    end")
+        else:
+            out.append(f"    {call}")
         out.append("end")
     return "\n".join(out) + "\n"
 

@@ -103,6 +103,48 @@ def test_array_errors(model, h4):
         model.sample(3, seed=-2)
 
 
+def test_log_psi_connected_matches_log_psi_and_checks_its_arrays(model):
+    config = np.array([0, 1, 0, 1], dtype=np.uint8)
+    # Connection 0 sets site 0 to 1; connection 1 sets sites 1 and 2 to 0 and 1.
+    got = model.log_psi_connected(config, [0, 1, 3], [0, 1, 2], [1, 0, 1])
+    expected = model.log_psi(np.array([[1, 1, 0, 1], [0, 0, 1, 1]], dtype=np.uint8))
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+    # The C call reads offsets[-1] entries of sites and values: a shortfall is refused.
+    with raises(rnnwf.ERR_BUFFER_SIZE, "offsets ends at 100000", "sites has 1"):
+        model.log_psi_connected(config, [0, 100000], [0], [1])
+    with raises(rnnwf.ERR_BUFFER_SIZE, "values 1"):
+        model.log_psi_connected(config, [0, 2], [0, 1], [1])
+    # Values and offsets are checked, not wrapped: 257 is not 1, -1 is not 2^64 - 1.
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "values", "257"):
+        model.log_psi_connected(config, [0, 1], [0], [257])
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "offsets", "-1"):
+        model.log_psi_connected(config, [0, -1], [], [])
+    with raises(rnnwf.ERR_INVALID_ARGUMENT, "values", "dtype"):
+        model.log_psi_connected(config, [0, 1], [0], [1.5])
+
+
+def test_handles_are_not_copied_by_reference(model, h4):
+    # A copy sharing the C handle would be freed under it by the original's close().
+    import copy
+    import pickle
+
+    twin = copy.copy(model)
+    deep = copy.deepcopy(model)
+    np.testing.assert_array_equal(twin.get_params(), model.get_params())
+    model.close()
+    assert twin.log_psi(np.zeros((1, 4), dtype=np.uint8)).shape == (1,)
+    assert deep.num_params == twin.num_params
+    for handle in (h4, rnnwf.Vmc()):
+        with pytest.raises(TypeError, match="cannot be copied"):
+            copy.copy(handle)
+        with pytest.raises(TypeError, match="cannot be copied"):
+            copy.deepcopy(handle)
+        with pytest.raises(TypeError, match="cannot be pickled"):
+            pickle.dumps(handle)
+    with pytest.raises(TypeError, match="cannot be pickled"):
+        pickle.dumps(twin)
+
+
 def test_params_errors(model):
     p = model.get_params()
     with raises(rnnwf.ERR_BUFFER_SIZE, "rnnwf_model_set_params"):

@@ -163,6 +163,49 @@ def test_exiting_after_ctrl_c_does_not_free_a_handle_under_its_call():
         assert done.returncode in (1, 130, -signal.SIGINT), (done.returncode, done.stderr)
 
 
+def test_an_interrupted_call_keeps_its_arrays_alive():
+    # A call interrupted by Ctrl-C runs on in its worker after the caller's frame, and its
+    # arrays, are gone: the pointers it was given must keep the arrays they point into.
+    import gc
+    import weakref
+
+    from rnnwf._arrays import ptr
+
+    a = np.zeros(1000, dtype=np.uint8)
+    alive = weakref.ref(a)
+    p = ptr("uint8_t *", a)
+    del a
+    gc.collect()
+    assert alive() is not None
+    del p
+    gc.collect()
+    assert alive() is None
+
+
+def test_ctrl_c_inside_the_reduction_hook_cancels_the_step():
+    # Under Python's own SIGINT handler, KeyboardInterrupt raised inside the hook would fail
+    # this process's reduction alone (ERR_CALLBACK; other processes would wait in theirs):
+    # the step is cancelled instead, KeyboardInterrupt raised once it has returned, and
+    # nothing changes.
+    model, vmc, h = rnnwf.Model(lx=8, hidden=8, seed=1), rnnwf.Vmc(n_samples=64, seed=3), rnnwf.Hamiltonian.tfim(8)
+    calls = []
+
+    def hook(buf):
+        calls.append(len(buf))
+        if len(calls) == 1:
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+            time.sleep(0.3)  # the handler runs in here; the watcher asks to cancel
+
+    vmc.set_allreduce(hook)
+    before = model.get_params()
+    with pytest.raises(KeyboardInterrupt):
+        vmc.step(model, h)
+    np.testing.assert_array_equal(model.get_params(), before)
+    assert vmc.step_count == 0
+    assert vmc.step(model, h).step == 0  # the next step runs (no stale request)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def _long_step_setup():
     """A model and a driver whose step takes a good while (many chunks of 256 samples)."""
     h = rnnwf.Hamiltonian.tfim(64)

@@ -10,13 +10,18 @@ one: `parse_hamiltonian`, `tfim`, `heisenberg`, `triangular`. Sites are numbered
 """
 mutable struct Hamiltonian
     handle::Ptr{rnnwf_hamiltonian}
-    Hamiltonian(handle::Ptr{rnnwf_hamiltonian}) = own(new(handle))
+    uses::HandleUses
+    Hamiltonian(handle::Ptr{rnnwf_hamiltonian}) = own(new(handle, HandleUses()))
 end
 
 Hamiltonian(n_sites::Integer) =
     Hamiltonian(new_handle(out -> rnnwf_hamiltonian_new(UInt32(n_sites), out), rnnwf_hamiltonian))
 
 free(h::Hamiltonian) = rnnwf_hamiltonian_free(h.handle)
+uses(h::Hamiltonian) = h.uses
+# A copy of the struct would share the handle without its lock: refused.
+Base.deepcopy_internal(::Hamiltonian, ::IdDict) =
+    throw(ArgumentError("a Hamiltonian cannot be copied (it owns a C handle)"))
 Base.unsafe_convert(::Type{Ptr{rnnwf_hamiltonian}}, h::Hamiltonian) = h.handle
 Base.close(h::Hamiltonian) = destroy!(h)
 

@@ -9,16 +9,20 @@ garbage collector, or at once by `close(model)`. `copy(model)` is a deep copy.
 """
 mutable struct Model
     handle::Ptr{rnnwf_model}
-    Model(handle::Ptr{rnnwf_model}) = own(new(handle))
+    uses::HandleUses
+    Model(handle::Ptr{rnnwf_model}) = own(new(handle, HandleUses()))
 end
 
 Model(config::rnnwf_model_config) = Model(new_handle(out -> rnnwf_model_new(Ref(config), out), rnnwf_model))
 Model(; kwargs...) = Model(ModelConfig(; kwargs...))
 
 free(m::Model) = rnnwf_model_free(m.handle)
+uses(m::Model) = m.uses
 Base.unsafe_convert(::Type{Ptr{rnnwf_model}}, m::Model) = m.handle
 Base.close(m::Model) = destroy!(m)
 Base.copy(m::Model) = Model(new_handle(out -> rnnwf_model_clone(m, out), rnnwf_model))
+# The generic deepcopy would copy the handle pointer without a finalizer or lock of its own.
+Base.deepcopy_internal(m::Model, ::IdDict) = copy(m)
 
 """
     resize(model, lx, ly; u1_total = -1)

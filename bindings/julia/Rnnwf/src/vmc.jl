@@ -38,13 +38,16 @@ keeps its Julia reduction hook (see `set_allreduce!`) alive.
 mutable struct Vmc
     handle::Ptr{rnnwf_vmc}
     hook::Union{AllreduceHook,Nothing}
-    Vmc(handle::Ptr{rnnwf_vmc}) = own(new(handle, nothing))
+    uses::HandleUses
+    Vmc(handle::Ptr{rnnwf_vmc}) = own(new(handle, nothing, HandleUses()))
 end
 
 Vmc(cfg::rnnwf_vmc_config) = Vmc(new_handle(out -> rnnwf_vmc_new(Ref(cfg), out), rnnwf_vmc))
 Vmc(; kwargs...) = Vmc(VmcConfig(; kwargs...))
 
 free(v::Vmc) = rnnwf_vmc_free(v.handle)
+uses(v::Vmc) = v.uses
+Base.deepcopy_internal(::Vmc, ::IdDict) = throw(ArgumentError("a Vmc cannot be copied (it owns a C handle)"))
 Base.unsafe_convert(::Type{Ptr{rnnwf_vmc}}, v::Vmc) = v.handle
 Base.close(v::Vmc) = destroy!(v)
 
@@ -97,7 +100,14 @@ optimiser as before it. The request stays pending until a step is cancelled by i
 `clear_cancel!(v)`: made between steps, it cancels the next one. Under MPI every rank's
 step is cancelled together.
 """
-cancel!(v::Vmc) = (check(rnnwf_vmc_cancel(v)); v)
+function cancel!(v::Vmc)
+    # Beside the running step, which holds the Vmc's use: only the cancel lock, which
+    # `close` also takes, so that the handle is not freed under this call.
+    lock(v.uses.cancel) do
+        check(rnnwf_vmc_cancel(v.handle))
+    end
+    return v
+end
 
 """
     clear_cancel!(v)
@@ -131,7 +141,12 @@ set_n_samples!(v::Vmc, n::Integer) = (check(rnnwf_vmc_set_n_samples(v, UInt64(n)
 function allreduce_trampoline(buf::Ptr{Cdouble}, len::Csize_t, user_data::Ptr{Cvoid})::Int32
     hook = unsafe_pointer_to_objref(user_data)::AllreduceHook
     try
-        hook.f(unsafe_wrap(Array, buf, Int(len)))
+        # The hook gets its own copy: library memory is valid only during this call, and a
+        # hook may keep its argument (a log, an asynchronous reduction).
+        library = unsafe_wrap(Array, buf, Int(len))
+        values = copy(library)
+        hook.f(values)
+        copyto!(library, values)
         return Int32(0)
     catch e
         hook.error = e
@@ -155,14 +170,19 @@ function set_allreduce!(v::Vmc, f)
     f === nothing && return set_allreduce!(v, C_NULL, C_NULL)
     hook = AllreduceHook(f, nothing)
     trampoline = @cfunction(allreduce_trampoline, Int32, (Ptr{Cdouble}, Csize_t, Ptr{Cvoid}))
-    check(rnnwf_vmc_set_allreduce(v, trampoline, pointer_from_objref(hook)))
-    v.hook = hook
-    return v
+    install_hook!(v, trampoline, pointer_from_objref(hook), hook)
 end
 
-function set_allreduce!(v::Vmc, cfunc::Ptr{Cvoid}, user_data::Ptr{Cvoid})
-    check(rnnwf_vmc_set_allreduce(v, cfunc, user_data))
-    v.hook = nothing
+set_allreduce!(v::Vmc, cfunc::Ptr{Cvoid}, user_data::Ptr{Cvoid}) =
+    install_hook!(v, cfunc, user_data, nothing)
+
+# Under one use of `v`: the Julia hook is kept exactly while the library holds it, even
+# when two tasks install hooks at once.
+function install_hook!(v::Vmc, cfunc::Ptr{Cvoid}, user_data::Ptr{Cvoid}, hook)
+    with_uses("set_allreduce!", (v,)) do
+        check(rnnwf_vmc_set_allreduce(v.handle, cfunc, user_data))
+        v.hook = hook
+    end
     return v
 end
 
@@ -226,9 +246,17 @@ The samples the next `step!` draws: `(num_sites, n_samples)`, for a host that co
 local energies with its own operator (`log_psi_connected`) and calls `step_on_samples!`.
 """
 function sample(v::Vmc, m::Model)
-    configs = Matrix{UInt8}(undef, num_sites(m), config(v).n_samples)
-    check(rnnwf_vmc_sample(v, m, configs, C_NULL))
-    return configs
+    # One use across reading n_samples and sampling (the raw pointers inside take none):
+    # set_n_samples! or load! on another task between them would overrun `configs`.
+    with_uses("sample", (v, m)) do
+        cfg = sized(rnnwf_vmc_config)
+        check(rnnwf_vmc_get_config(v.handle, cfg))
+        sites = Ref{Csize_t}(0)
+        check(rnnwf_model_num_sites(m.handle, sites))
+        configs = Matrix{UInt8}(undef, Int(sites[]), Int(cfg[].n_samples))
+        check(rnnwf_vmc_sample(v.handle, m.handle, configs, C_NULL))
+        return configs
+    end
 end
 
 """

@@ -522,6 +522,39 @@ end
         set_allreduce!(v, buf -> push!(fl, length(buf)))
         fit_step!(v, m, ones(UInt8, 6, 2))
         @test fl == [9, np]
+
+        # The hook's argument is its own: kept after the step, it is still readable.
+        kept = Vector{Float64}[]
+        set_allreduce!(v, buf -> push!(kept, buf))
+        stats = step!(v, m, h)
+        GC.gc()
+        @test length(kept) == 3 && kept[1][end] == stats.energy.n
+
+        # A hook calling back into its own step's handles is refused, not re-entered.
+        set_allreduce!(v, buf -> close(v))
+        before = get_params(m)
+        @test throws_rnnwf(() -> step!(v, m, h), R.RNNWF_ERR_CALLBACK, "in use by a call running on this task")
+        @test get_params(m) == before && v.handle != C_NULL
+        set_allreduce!(v, nothing)
+    end
+
+    @testset "copies and concurrent use" begin
+        m = Model(lx = 6, hidden = 8, seed = 2)
+        twin = deepcopy(m)
+        @test twin.handle != m.handle && get_params(twin) == get_params(m)
+        close(m)
+        @test num_sites(twin) == 6
+        @test_throws ArgumentError deepcopy(tfim(4))
+        @test_throws ArgumentError deepcopy(Vmc())
+        # Vmc.sample reads n_samples and samples under one use of both handles.
+        v = Vmc(vmc_config(R.RNNWF_OPT_ADAM, 16, 0.01))
+        @test size(sample(v, twin)) == (6, 16)
+        # close waits for a call running on another task; calls after it are refused.
+        h = tfim(6)
+        task = Threads.@spawn step!(v, twin, h)
+        close(twin)
+        @test (try; fetch(task); true; catch e; e isa TaskFailedException; end)
+        @test throws_rnnwf(() -> num_sites(twin), R.RNNWF_ERR_NULL_POINTER, "")
     end
 
     # SR on the open Ising chain (N = 6, J = h = 1, GRU hidden 16, 256 samples, learning

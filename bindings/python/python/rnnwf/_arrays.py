@@ -25,6 +25,8 @@ def configs_in(configs: npt.ArrayLike, n_sites: int, what: str = "configs") -> n
         invalid(f"{what}: shape {a.shape}, expected (n, {n_sites})", ERR_BUFFER_SIZE)
     if a.dtype == np.uint8:
         return np.ascontiguousarray(a)
+    if a.size == 0:  # no values to convert (an empty list is float64 to NumPy)
+        return np.zeros(a.shape, dtype=np.uint8)
     if a.dtype.kind not in "biu":
         invalid_type(f"{what}: dtype {a.dtype}, expected integers (uint8)")
     if a.size and (a.min() < 0 or a.max() > 255):
@@ -61,11 +63,26 @@ def uint32_in(values: npt.ArrayLike, what: str) -> np.ndarray:
     return converted
 
 
+def offsets_in(values: npt.ArrayLike, what: str) -> np.ndarray:
+    """``values`` (offsets into other arrays) as a C-contiguous 1-D size_t array."""
+    a = np.asarray(values)
+    if a.ndim != 1 or (a.size and a.dtype.kind not in "iu"):
+        invalid(f"{what}: expected a 1-D sequence of non-negative integers, got {a.dtype} "
+                f"shape {a.shape}")
+    if a.size and a.min() < 0:
+        invalid(f"{what}: {a.min()} is negative")
+    return np.ascontiguousarray(a, dtype=np.uintp)
+
+
 def ptr(ctype: str, a: np.ndarray) -> Any:
-    """A ``ctype *`` into ``a``'s memory (NULL for an empty array)."""
+    """A ``ctype *`` into ``a``'s memory (NULL for an empty array): a cdata array that
+    keeps ``a`` alive for as long as it lives itself, so that a C call still running on a
+    worker thread after Ctrl-C (``call(..., interruptible=True)``) never writes into or
+    reads from a freed array (a plain cast would not keep it)."""
     if a.size == 0:
         return ffi.NULL
-    return ffi.cast(ctype, ffi.from_buffer(a))
+    assert ctype.endswith("*"), ctype
+    return ffi.from_buffer(ctype[:-1].strip() + "[]", a)
 
 
 def complex_out(shape: int | tuple[int, ...]) -> np.ndarray:

@@ -29,7 +29,7 @@ import os
 import threading
 import weakref
 from collections import deque
-from typing import Any, Callable, ContextManager, Iterable, TypeVar
+from typing import Any, Callable, ContextManager, Iterable, Iterator, TypeVar
 
 from ._constants import ERR_NULL_POINTER, ERR_UNSUPPORTED
 from ._errors import Error, check, error, invalid, last_error
@@ -179,6 +179,17 @@ class Handle:
             self._handle = None
         self._finalizer()
 
+    # Copies would share the C handle, each with its own use counts: closing one would free
+    # it under the other. A handle is copied on purpose (Model.clone) or not at all.
+    def __copy__(self) -> Any:
+        raise TypeError(f"a {self._name()} cannot be copied (it owns a C handle)")
+
+    def __deepcopy__(self, memo: dict) -> Any:
+        return self.__copy__()
+
+    def __reduce__(self) -> Any:
+        raise TypeError(f"a {self._name()} cannot be pickled (it owns a C handle)")
+
     def __enter__(self: H) -> H:
         return self
 
@@ -198,6 +209,22 @@ def _holding() -> int:
 def _uses_held() -> int:
     """Uses of handles the current thread holds (in its calls, and by hand in tests)."""
     return getattr(_held, "uses", 0)
+
+
+@contextlib.contextmanager
+def held(*handles: Handle, what: str = "") -> Iterator[None]:
+    """Shared uses of ``handles`` across several calls of this thread (each of which then
+    nests its own use), so that no call needing an exclusive use, such as a setter on another
+    thread, runs between them: for a C call whose buffer size another call reads first."""
+    taken: list[Handle] = []
+    try:
+        for h in sorted(set(handles), key=id):  # the global order of _invoke
+            h._acquire(False, what)
+            taken.append(h)
+        yield
+    finally:
+        for h in reversed(taken):
+            h._release(False)
 
 
 def _invoke(fn: str, args: tuple, write: Iterable[Handle], what: str,

@@ -8,7 +8,8 @@ from typing import Any, Sequence, Union
 import numpy as np
 import numpy.typing as npt
 
-from ._arrays import complex_out, configs_in, count, float64_in, ptr, uint32_in
+from ._arrays import complex_out, configs_in, count, float64_in, offsets_in, ptr, uint32_in
+from ._constants import ERR_BUFFER_SIZE
 from ._config import config_dict, make_config, sized
 from ._constants import MAPS, WITH_CONJUGATE, WITH_FLIP
 from ._errors import invalid
@@ -94,6 +95,12 @@ class Model(Handle):
     def save(self, path: PathLike) -> None:
         """Writes a checkpoint atomically (never half-written)."""
         call("rnnwf_model_save", self, c_string(path, "save: path", path=True))
+
+    def __copy__(self) -> "Model":
+        return self.clone()
+
+    def __deepcopy__(self, memo: dict) -> "Model":
+        return self.clone()
 
     def clone(self) -> "Model":
         """An independent deep copy."""
@@ -191,11 +198,15 @@ class Model(Handle):
         (``offsets``: n_conn + 1 entries from 0): complex128 (n_conn,), with the prefix
         reuse of the local energies; re = -inf outside the U(1) subspace."""
         c = configs_in(np.reshape(config, (1, -1)), self.num_sites, "config")
-        o = np.ascontiguousarray(np.asarray(offsets, dtype=np.uintp).ravel())
+        o = offsets_in(offsets, "offsets")
         if o.size == 0:
             raise invalid("offsets needs n_conn + 1 entries")
         s = uint32_in(sites, "sites")
-        v = np.ascontiguousarray(np.asarray(values, dtype=np.uint8).ravel())
+        v = configs_in(np.reshape(values, (1, -1)), np.size(values), "values").ravel()
+        # The C call reads offsets[-1] entries of sites and values: check they are there.
+        if s.size != o[-1] or v.size != o[-1]:
+            invalid(f"offsets ends at {o[-1]}, but sites has {s.size} entries and values "
+                    f"{v.size}", ERR_BUFFER_SIZE)
         out = complex_out(o.size - 1)
         call("rnnwf_log_psi_connected", self, ptr("uint8_t *", c), o.size - 1,
              ptr("size_t *", o), ptr("uint32_t *", s), ptr("uint8_t *", v),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from typing import Any, Callable, Optional, TextIO, Union
+import signal
+import threading
+from typing import Any, Callable, Iterator, Optional, TextIO, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -13,7 +16,7 @@ from ._config import config_dict, make_config, sized
 from ._constants import ERR_BUFFER_SIZE, ERR_CALLBACK, ERR_CANCELLED
 from ._ctrl_c import CancelOnCtrlC
 from ._errors import Error, error, invalid_type, last_error
-from ._handle import Handle, c_string, call, new_handle
+from ._handle import Handle, c_string, call, held, new_handle
 from ._native import ffi, lib
 from . import driver
 from .estimate import VmcStats
@@ -39,9 +42,14 @@ class _Hook:
     def __init__(self, reduce: Callable[[np.ndarray], Any]) -> None:
         self.reduce = reduce
         self.exception: BaseException | None = None
+        self.interrupted = False  # Ctrl-C arrived while the hook ran (_sigint_noted)
         self.callback = ffi.callback("rnnwf_allreduce_fn", self._call, error=-1, onerror=self._failed)
 
     def _call(self, buf: Any, length: int, user_data: Any) -> int:
+        with _sigint_noted(self):
+            return self._reduce(buf, length)
+
+    def _reduce(self, buf: Any, length: int) -> int:
         library = np.frombuffer(ffi.buffer(buf, length * 8), dtype=np.float64) if length else None
         values = library.copy() if library is not None else np.zeros(0)
         returned = self.reduce(values)
@@ -57,6 +65,28 @@ class _Hook:
     def _failed(self, exc_type: type, exc: BaseException, tb: Any) -> None:
         self.exception = exc
         return None
+
+
+@contextlib.contextmanager
+def _sigint_noted(hook: _Hook) -> Iterator[None]:
+    """While the hook runs on the main thread under Python's own SIGINT handler, Ctrl-C is
+    only noted: raised in the hook, KeyboardInterrupt would fail this process's reduction
+    alone (ERR_CALLBACK) while the other processes wait in theirs. The step is cancelled
+    all the same: the watcher of _ctrl_c reads the signal off the wakeup fd and asks for it,
+    every process then returns ERR_CANCELLED, and Vmc raises KeyboardInterrupt."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+
+    def note(signum: int, frame: Any) -> None:
+        hook.interrupted = True
+
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _communicator_reduce(comm: Any) -> Callable[[np.ndarray], None]:
@@ -155,15 +185,20 @@ class Vmc(Handle):
         exclusive, and raises its Error, naming what the hook raised; KeyboardInterrupt when
         Ctrl-C (or, under MPI, another process's) cancelled the step, with nothing changed."""
         thrown: list[BaseException | None] = [None]
+        interrupted = [False]
 
         def take(status: int) -> None:  # under the uses: the hook cannot be replaced yet
             if self._hook is not None:
                 thrown[0], self._hook.exception = self._hook.exception, None
+                interrupted[0], self._hook.interrupted = self._hook.interrupted, False
 
         # Ctrl-C during the step cancels it (_ctrl_c): nothing changes.
         status = call(fn, self, *args, write=(self, args[0]), raw=True, then=take,
                       during=lambda: CancelOnCtrlC(self._handle))
         if status == 0:
+            if interrupted[0]:  # Ctrl-C in the hook, after the step's last check
+                raise KeyboardInterrupt("Ctrl-C during the step's reduction hook, too late "
+                                        "to cancel it: the step was taken")
             return
         message, cause = last_error(), thrown[0]
         if status == ERR_CANCELLED:
@@ -182,9 +217,12 @@ class Vmc(Handle):
 
     def sample(self, model: Model) -> np.ndarray:
         """The samples the next ``step`` draws: uint8 (n_samples, num_sites)."""
-        n = int(self.config["n_samples"])
-        out = np.zeros((n, model.num_sites), dtype=np.uint8)
-        call("rnnwf_vmc_sample", self, model, ptr("uint8_t *", out), ffi.NULL)
+        # One use across both calls: a set_n_samples or load on another thread between them
+        # would make the C call write more rows than `out` holds.
+        with held(self, model, what="sample: "):
+            n = int(self.config["n_samples"])
+            out = np.zeros((n, model.num_sites), dtype=np.uint8)
+            call("rnnwf_vmc_sample", self, model, ptr("uint8_t *", out), ffi.NULL)
         return out
 
     def step_on_samples(self, model: Model, configs: npt.ArrayLike,

@@ -357,7 +357,9 @@ end
 
 # A deep copy of `m`: same config and parameters, independent from then on.
 function rnnwf_model_clone(m, out)
-    ccall(libsym(:rnnwf_model_clone), rnnwf_status, (Ptr{rnnwf_model}, Ptr{Ptr{rnnwf_model}}), m, out)
+    with_uses("rnnwf_model_clone", (m,)) do
+        ccall(libsym(:rnnwf_model_clone), rnnwf_status, (Ptr{rnnwf_model}, Ptr{Ptr{rnnwf_model}}), m, out)
+    end
 end
 
 # A new model on the lx x ly lattice with the same parameters and other settings as `m`
@@ -367,42 +369,56 @@ end
 # grid or back (its cells' weights have other shapes), and sizes or totals that
 # rnnwf_model_new refuses are refused alike: RNNWF_ERR_INVALID_ARGUMENT. `m` is unchanged.
 function rnnwf_model_resize(m, lx, ly, u1_total, out)
-    ccall(libsym(:rnnwf_model_resize), rnnwf_status, (Ptr{rnnwf_model}, UInt32, UInt32, Int32, Ptr{Ptr{rnnwf_model}}), m, lx, ly, u1_total, out)
+    with_uses("rnnwf_model_resize", (m,)) do
+        ccall(libsym(:rnnwf_model_resize), rnnwf_status, (Ptr{rnnwf_model}, UInt32, UInt32, Int32, Ptr{Ptr{rnnwf_model}}), m, lx, ly, u1_total, out)
+    end
 end
 
 # Destroys a model; NULL is a no-op. May run on any thread.
 function rnnwf_model_free(m)
-    ccall(libsym(:rnnwf_model_free), Cvoid, (Ptr{rnnwf_model},), m)
+    with_uses("rnnwf_model_free", (m,)) do
+        ccall(libsym(:rnnwf_model_free), Cvoid, (Ptr{rnnwf_model},), m)
+    end
 end
 
 # The model's config. The caller sets out->struct_size (to sizeof(rnnwf_model_config)) and
 # gets that many bytes written; a struct_size outside the accepted range (0 included) is
 # RNNWF_ERR_INVALID_ARGUMENT naming both sizes, with nothing written.
 function rnnwf_model_get_config(m, out)
-    ccall(libsym(:rnnwf_model_get_config), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_model_config}), m, out)
+    with_uses("rnnwf_model_get_config", (m,)) do
+        ccall(libsym(:rnnwf_model_get_config), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_model_config}), m, out)
+    end
 end
 
 # The number of sites, lx * ly: the row length of a configuration.
 function rnnwf_model_num_sites(m, out)
-    ccall(libsym(:rnnwf_model_num_sites), rnnwf_status, (Ptr{rnnwf_model}, Ptr{Csize_t}), m, out)
+    with_uses("rnnwf_model_num_sites", (m,)) do
+        ccall(libsym(:rnnwf_model_num_sites), rnnwf_status, (Ptr{rnnwf_model}, Ptr{Csize_t}), m, out)
+    end
 end
 
 # The number of real parameters, the length of the get/set_params arrays.
 function rnnwf_model_num_params(m, out)
-    ccall(libsym(:rnnwf_model_num_params), rnnwf_status, (Ptr{rnnwf_model}, Ptr{Csize_t}), m, out)
+    with_uses("rnnwf_model_num_params", (m,)) do
+        ccall(libsym(:rnnwf_model_num_params), rnnwf_status, (Ptr{rnnwf_model}, Ptr{Csize_t}), m, out)
+    end
 end
 
 # Copies the parameters into `out`; `len` must equal rnnwf_model_num_params
 # (else RNNWF_ERR_BUFFER_SIZE).
 function rnnwf_model_get_params(m, out, len)
-    ccall(libsym(:rnnwf_model_get_params), rnnwf_status, (Ptr{rnnwf_model}, Ptr{Cdouble}, Csize_t), m, out, len)
+    with_uses("rnnwf_model_get_params", (m,)) do
+        ccall(libsym(:rnnwf_model_get_params), rnnwf_status, (Ptr{rnnwf_model}, Ptr{Cdouble}, Csize_t), m, out, len)
+    end
 end
 
 # Replaces every parameter. `len` must equal rnnwf_model_num_params (else
 # RNNWF_ERR_BUFFER_SIZE); a NaN or Inf gives RNNWF_ERR_NUMERICAL. On any error the model is
 # unchanged.
 function rnnwf_model_set_params(m, params, len)
-    ccall(libsym(:rnnwf_model_set_params), rnnwf_status, (Ptr{rnnwf_model}, Ptr{Cdouble}, Csize_t), m, params, len)
+    with_uses("rnnwf_model_set_params", (m,)) do
+        ccall(libsym(:rnnwf_model_set_params), rnnwf_status, (Ptr{rnnwf_model}, Ptr{Cdouble}, Csize_t), m, params, len)
+    end
 end
 
 # Writes a checkpoint (safetensors; the format is described in src/checkpoint/mod.rs) to `path`:
@@ -412,7 +428,9 @@ end
 # that); the next save of `path` removes those a killed save left (docs/checkpoint-format.md).
 # RNNWF_ERR_IO on failure; an empty path is RNNWF_ERR_INVALID_ARGUMENT.
 function rnnwf_model_save(m, path)
-    ccall(libsym(:rnnwf_model_save), rnnwf_status, (Ptr{rnnwf_model}, Cstring), m, path)
+    with_uses("rnnwf_model_save", (m,)) do
+        ccall(libsym(:rnnwf_model_save), rnnwf_status, (Ptr{rnnwf_model}, Cstring), m, path)
+    end
 end
 
 # Reads a checkpoint written by rnnwf_model_save. RNNWF_ERR_IO when the file cannot be read;
@@ -436,7 +454,9 @@ end
 # 8 x 256 x layers x hidden x S x (1, or 3 for the GRU) bytes and a little more (S states
 # kept per row: 2 on a chain, lx + 1 on a grid), kept by the model for its next calls.
 function rnnwf_sample(m, seed, n, configs_out, log_psi_out)
-    ccall(libsym(:rnnwf_sample), rnnwf_status, (Ptr{rnnwf_model}, UInt64, Csize_t, Ptr{UInt8}, Ptr{rnnwf_complex}), m, seed, n, configs_out, log_psi_out)
+    with_uses("rnnwf_sample", (m,)) do
+        ccall(libsym(:rnnwf_sample), rnnwf_status, (Ptr{rnnwf_model}, UInt64, Csize_t, Ptr{UInt8}, Ptr{rnnwf_complex}), m, seed, n, configs_out, log_psi_out)
+    end
 end
 
 # ln psi(s) = 0.5 ln P(s) + i (phase(s) + pi * sign-rule count) of the `n` configurations in
@@ -446,7 +466,9 @@ end
 # (parameters so large that the pass overflows) is RNNWF_ERR_NUMERICAL, with `out` filled
 # with zeros. Nothing is written on any other failure. Memory as rnnwf_sample.
 function rnnwf_log_psi(m, configs, n, out)
-    ccall(libsym(:rnnwf_log_psi), rnnwf_status, (Ptr{rnnwf_model}, Ptr{UInt8}, Csize_t, Ptr{rnnwf_complex}), m, configs, n, out)
+    with_uses("rnnwf_log_psi", (m,)) do
+        ccall(libsym(:rnnwf_log_psi), rnnwf_status, (Ptr{rnnwf_model}, Ptr{UInt8}, Csize_t, Ptr{rnnwf_complex}), m, configs, n, out)
+    end
 end
 
 # d ln psi(s_i) / d theta_k of the `n` configurations in `configs` (`[n][n_sites]`) into
@@ -461,7 +483,9 @@ end
 # (it holds every site: about 1 GB on a 2^20-site chain), RNNWF_ERR_OUT_OF_MEMORY when
 # refused.
 function rnnwf_log_psi_grad(m, configs, n, out)
-    ccall(libsym(:rnnwf_log_psi_grad), rnnwf_status, (Ptr{rnnwf_model}, Ptr{UInt8}, Csize_t, Ptr{rnnwf_complex}), m, configs, n, out)
+    with_uses("rnnwf_log_psi_grad", (m,)) do
+        ccall(libsym(:rnnwf_log_psi_grad), rnnwf_status, (Ptr{rnnwf_model}, Ptr{UInt8}, Csize_t, Ptr{rnnwf_complex}), m, configs, n, out)
+    end
 end
 
 # The zero operator (no terms) on `n_sites` sites, 1 to 2^20 (else
@@ -479,7 +503,9 @@ end
 # length); a site >= n_sites or a site given twice, a NaN or infinite coeff, or a merged
 # coefficient that overflows (RNNWF_ERR_INVALID_ARGUMENT). `paulis` must not be NULL.
 function rnnwf_hamiltonian_add_term(h, coeff, paulis, sites, n_ops)
-    ccall(libsym(:rnnwf_hamiltonian_add_term), rnnwf_status, (Ptr{rnnwf_hamiltonian}, Cdouble, Cstring, Ptr{UInt32}, Csize_t), h, coeff, paulis, sites, n_ops)
+    with_uses("rnnwf_hamiltonian_add_term", (h,)) do
+        ccall(libsym(:rnnwf_hamiltonian_add_term), rnnwf_status, (Ptr{rnnwf_hamiltonian}, Cdouble, Cstring, Ptr{UInt32}, Csize_t), h, coeff, paulis, sites, n_ops)
+    end
 end
 
 # An operator on `n_sites` sites from text, one term a line: a real coefficient, then Pauli
@@ -519,18 +545,24 @@ end
 
 # The number of sites the operator acts on.
 function rnnwf_hamiltonian_num_sites(h, out)
-    ccall(libsym(:rnnwf_hamiltonian_num_sites), rnnwf_status, (Ptr{rnnwf_hamiltonian}, Ptr{Csize_t}), h, out)
+    with_uses("rnnwf_hamiltonian_num_sites", (h,)) do
+        ccall(libsym(:rnnwf_hamiltonian_num_sites), rnnwf_status, (Ptr{rnnwf_hamiltonian}, Ptr{Csize_t}), h, out)
+    end
 end
 
 # The number of distinct Pauli strings with a non-zero coefficient (a constant counts as
 # one), plus the number of local terms added.
 function rnnwf_hamiltonian_num_terms(h, out)
-    ccall(libsym(:rnnwf_hamiltonian_num_terms), rnnwf_status, (Ptr{rnnwf_hamiltonian}, Ptr{Csize_t}), h, out)
+    with_uses("rnnwf_hamiltonian_num_terms", (h,)) do
+        ccall(libsym(:rnnwf_hamiltonian_num_terms), rnnwf_status, (Ptr{rnnwf_hamiltonian}, Ptr{Csize_t}), h, out)
+    end
 end
 
 # Destroys an operator; NULL is a no-op. May run on any thread.
 function rnnwf_hamiltonian_free(h)
-    ccall(libsym(:rnnwf_hamiltonian_free), Cvoid, (Ptr{rnnwf_hamiltonian},), h)
+    with_uses("rnnwf_hamiltonian_free", (h,)) do
+        ccall(libsym(:rnnwf_hamiltonian_free), Cvoid, (Ptr{rnnwf_hamiltonian},), h)
+    end
 end
 
 # The zero operator on `n_sites` sites (1 to 2^20) of `local_dim` values each (2 to 256),
@@ -553,12 +585,16 @@ end
 # (RNNWF_ERR_INVALID_ARGUMENT, naming the entry); a d^k x d^k matrix no memory can hold
 # (RNNWF_ERR_OUT_OF_MEMORY, naming the size).
 function rnnwf_hamiltonian_add_local(h, k, sites, matrix)
-    ccall(libsym(:rnnwf_hamiltonian_add_local), rnnwf_status, (Ptr{rnnwf_hamiltonian}, UInt32, Ptr{UInt32}, Ptr{rnnwf_complex}), h, k, sites, matrix)
+    with_uses("rnnwf_hamiltonian_add_local", (h,)) do
+        ccall(libsym(:rnnwf_hamiltonian_add_local), rnnwf_status, (Ptr{rnnwf_hamiltonian}, UInt32, Ptr{UInt32}, Ptr{rnnwf_complex}), h, k, sites, matrix)
+    end
 end
 
 # The number of values a site takes (2 for Pauli operators).
 function rnnwf_hamiltonian_local_dim(h, out)
-    ccall(libsym(:rnnwf_hamiltonian_local_dim), rnnwf_status, (Ptr{rnnwf_hamiltonian}, Ptr{Csize_t}), h, out)
+    with_uses("rnnwf_hamiltonian_local_dim", (h,)) do
+        ccall(libsym(:rnnwf_hamiltonian_local_dim), rnnwf_status, (Ptr{rnnwf_hamiltonian}, Ptr{Csize_t}), h, out)
+    end
 end
 
 # The spin-1 bilinear-biquadratic model with single-ion anisotropy, in spin units:
@@ -607,7 +643,9 @@ end
 # doubles its terms; RNNWF_ERR_UNSUPPORTED); a result no memory can hold
 # (RNNWF_ERR_OUT_OF_MEMORY). `h` and `angles` must not be NULL.
 function rnnwf_hamiltonian_rotate_z(h, angles, n_angles)
-    ccall(libsym(:rnnwf_hamiltonian_rotate_z), rnnwf_status, (Ptr{rnnwf_hamiltonian}, Ptr{Cdouble}, Csize_t), h, angles, n_angles)
+    with_uses("rnnwf_hamiltonian_rotate_z", (h,)) do
+        ccall(libsym(:rnnwf_hamiltonian_rotate_z), rnnwf_status, (Ptr{rnnwf_hamiltonian}, Ptr{Cdouble}, Csize_t), h, angles, n_angles)
+    end
 end
 
 # Writes the angles of the three-sublattice (120-degree) rotation of the lx*ly grid, site
@@ -630,7 +668,9 @@ end
 # operator on another number of sites than the model, or a model that is not spin-1/2, is
 # RNNWF_ERR_INVALID_ARGUMENT.
 function rnnwf_sign_free(m, h, out)
-    ccall(libsym(:rnnwf_sign_free), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, Ptr{UInt32}), m, h, out)
+    with_uses("rnnwf_sign_free", (m, h,)) do
+        ccall(libsym(:rnnwf_sign_free), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, Ptr{UInt32}), m, h, out)
+    end
 end
 
 # A new model with the parameters and settings of `m`, averaged over the elements of its
@@ -646,18 +686,23 @@ end
 # rnnwf_model_resize (which drops the turns and diagonal reflections on lx != ly); they are
 # not a field of rnnwf_model_config, so a model made anew from rnnwf_model_get_config has
 # the whole group. `m` is unchanged. RNNWF_ERR_INVALID_ARGUMENT: `m` without a lattice
-# symmetry (RNNWF_SYMMETRY_NONE), or `h` on another number of sites or local dimension.
+# symmetry (RNNWF_SYMMETRY_NONE), or `h` on another number of sites or local dimension;
+# RNNWF_ERR_NUMERICAL when the coefficients of `h` overflow where its terms are summed.
 # Memory: one more model (rnnwf_model_new), and the operator written out once per group
 # element.
 function rnnwf_model_restrict_symmetry(m, h, out)
-    ccall(libsym(:rnnwf_model_restrict_symmetry), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, Ptr{Ptr{rnnwf_model}}), m, h, out)
+    with_uses("rnnwf_model_restrict_symmetry", (m, h,)) do
+        ccall(libsym(:rnnwf_model_restrict_symmetry), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, Ptr{Ptr{rnnwf_model}}), m, h, out)
+    end
 end
 
 # The number of group elements the amplitude of `m` is averaged over: 1 for
 # RNNWF_SYMMETRY_NONE, else the size of its lattice group or of the subgroup
 # rnnwf_model_restrict_symmetry kept.
 function rnnwf_model_symmetry_size(m, out)
-    ccall(libsym(:rnnwf_model_symmetry_size), rnnwf_status, (Ptr{rnnwf_model}, Ptr{Csize_t}), m, out)
+    with_uses("rnnwf_model_symmetry_size", (m,)) do
+        ccall(libsym(:rnnwf_model_symmetry_size), rnnwf_status, (Ptr{rnnwf_model}, Ptr{Csize_t}), m, out)
+    end
 end
 
 # Writes the codes of the group elements `m` is averaged over, in the group's order (the
@@ -665,7 +710,9 @@ end
 # flip, plus RNNWF_WITH_CONJUGATE for one with the conjugation. `len` must equal rnnwf_model_symmetry_size (else RNNWF_ERR_BUFFER_SIZE); a model
 # without a symmetry writes RNNWF_MAP_IDENTITY.
 function rnnwf_model_symmetry_maps(m, out, len)
-    ccall(libsym(:rnnwf_model_symmetry_maps), rnnwf_status, (Ptr{rnnwf_model}, Ptr{UInt32}, Csize_t), m, out, len)
+    with_uses("rnnwf_model_symmetry_maps", (m,)) do
+        ccall(libsym(:rnnwf_model_symmetry_maps), rnnwf_status, (Ptr{rnnwf_model}, Ptr{UInt32}, Csize_t), m, out, len)
+    end
 end
 
 # Writes 1 to `out` when every element of the lattice group of `m` is a symmetry of `h` as
@@ -673,9 +720,11 @@ end
 # rnnwf_model_restrict_symmetry decides it), so that the symmetry does not keep the
 # model from the ground state's symmetry sector by construction; else 0. A model without a
 # symmetry gives 1. RNNWF_ERR_INVALID_ARGUMENT for `h` on another number of sites or local
-# dimension.
+# dimension; RNNWF_ERR_NUMERICAL as rnnwf_model_restrict_symmetry.
 function rnnwf_symmetry_invariant(m, h, out)
-    ccall(libsym(:rnnwf_symmetry_invariant), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, Ptr{UInt32}), m, h, out)
+    with_uses("rnnwf_symmetry_invariant", (m, h,)) do
+        ccall(libsym(:rnnwf_symmetry_invariant), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, Ptr{UInt32}), m, h, out)
+    end
 end
 
 # E_loc(s) = sum_s' <s|H|s'> psi(s') / psi(s) of the `n` configurations in `configs`
@@ -692,7 +741,9 @@ end
 # at every site, about (7 hidden + 3) x 8 bytes a site on a chain (f64), which keeps the
 # work growing like the sites; all kept by the model for its next calls.
 function rnnwf_local_energies(m, h, configs, n, out)
-    ccall(libsym(:rnnwf_local_energies), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, Ptr{UInt8}, Csize_t, Ptr{rnnwf_complex}), m, h, configs, n, out)
+    with_uses("rnnwf_local_energies", (m, h,)) do
+        ccall(libsym(:rnnwf_local_energies), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, Ptr{UInt8}, Csize_t, Ptr{rnnwf_complex}), m, h, configs, n, out)
+    end
 end
 
 # ln psi (as rnnwf_log_psi) of `n_conn` configurations, each equal to the one configuration
@@ -714,7 +765,9 @@ end
 # Memory: the pass workspaces of rnnwf_local_energies for one row, a site's saved state
 # per site, n_conn x (16 + 16 |G|) bytes with a symmetry group G.
 function rnnwf_log_psi_connected(m, config, n_conn, offsets, sites, values, out)
-    ccall(libsym(:rnnwf_log_psi_connected), rnnwf_status, (Ptr{rnnwf_model}, Ptr{UInt8}, Csize_t, Ptr{Csize_t}, Ptr{UInt32}, Ptr{UInt8}, Ptr{rnnwf_complex}), m, config, n_conn, offsets, sites, values, out)
+    with_uses("rnnwf_log_psi_connected", (m,)) do
+        ccall(libsym(:rnnwf_log_psi_connected), rnnwf_status, (Ptr{rnnwf_model}, Ptr{UInt8}, Csize_t, Ptr{Csize_t}, Ptr{UInt32}, Ptr{UInt8}, Ptr{rnnwf_complex}), m, config, n_conn, offsets, sites, values, out)
+    end
 end
 
 # `<op>` from `n_samples` exact samples drawn with `seed`: the mean of the local values
@@ -725,7 +778,9 @@ end
 # the samples are drawn and evaluated in blocks of at most 64 MiB, whatever `n_samples`,
 # plus the workspaces of rnnwf_local_energies.
 function rnnwf_expectation(m, op, seed, n_samples, out)
-    ccall(libsym(:rnnwf_expectation), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, UInt64, Csize_t, Ptr{rnnwf_estimate}), m, op, seed, n_samples, out)
+    with_uses("rnnwf_expectation", (m, op,)) do
+        ccall(libsym(:rnnwf_expectation), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, UInt64, Csize_t, Ptr{rnnwf_estimate}), m, op, seed, n_samples, out)
+    end
 end
 
 # Second Renyi entropy S2(A) = -ln <Swap_A> of the sites `region[0..region_len]` by the swap
@@ -737,7 +792,9 @@ end
 # mean swap value that is not positive (too few samples for a large region) is
 # RNNWF_ERR_NUMERICAL.
 function rnnwf_renyi2(m, region, region_len, seed, n_samples, out)
-    ccall(libsym(:rnnwf_renyi2), rnnwf_status, (Ptr{rnnwf_model}, Ptr{UInt32}, Csize_t, UInt64, Csize_t, Ptr{rnnwf_estimate}), m, region, region_len, seed, n_samples, out)
+    with_uses("rnnwf_renyi2", (m,)) do
+        ccall(libsym(:rnnwf_renyi2), rnnwf_status, (Ptr{rnnwf_model}, Ptr{UInt32}, Csize_t, UInt64, Csize_t, Ptr{rnnwf_estimate}), m, region, region_len, seed, n_samples, out)
+    end
 end
 
 # <psi|op|psi> / <psi|psi> by the full sum over all 2^N configurations (N <= 24, else
@@ -746,7 +803,9 @@ end
 # a value that overflows (coefficients or parameters near 1e308) is RNNWF_ERR_NUMERICAL.
 # Memory: 2^N complex amplitudes twice (512 MiB at N = 24).
 function rnnwf_exact_expectation(m, op, out)
-    ccall(libsym(:rnnwf_exact_expectation), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, Ptr{rnnwf_complex}), m, op, out)
+    with_uses("rnnwf_exact_expectation", (m, op,)) do
+        ccall(libsym(:rnnwf_exact_expectation), rnnwf_status, (Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, Ptr{rnnwf_complex}), m, op, out)
+    end
 end
 
 # The lowest eigenvalue of `h` by Lanczos over all 2^N states (N <= 24, else
@@ -755,7 +814,9 @@ end
 # overflow). Memory: a few vectors of 2^N doubles (complex ones when a matrix element is
 # complex): 128 MiB each at N = 24.
 function rnnwf_exact_ground_energy(h, out)
-    ccall(libsym(:rnnwf_exact_ground_energy), rnnwf_status, (Ptr{rnnwf_hamiltonian}, Ptr{Cdouble}), h, out)
+    with_uses("rnnwf_exact_ground_energy", (h,)) do
+        ccall(libsym(:rnnwf_exact_ground_energy), rnnwf_status, (Ptr{rnnwf_hamiltonian}, Ptr{Cdouble}), h, out)
+    end
 end
 
 # Fills `cfg` with the defaults (Adam, n_samples 1024, learning_rate 1e-3, adam_beta1 0.9,
@@ -776,7 +837,9 @@ end
 
 # Destroys a training run; NULL is a no-op. May run on any thread.
 function rnnwf_vmc_free(v)
-    ccall(libsym(:rnnwf_vmc_free), Cvoid, (Ptr{rnnwf_vmc},), v)
+    with_uses("rnnwf_vmc_free", (v,)) do
+        ccall(libsym(:rnnwf_vmc_free), Cvoid, (Ptr{rnnwf_vmc},), v)
+    end
 end
 
 # Asks the step running on `v` (rnnwf_vmc_step, rnnwf_fit_step, rnnwf_vmc_step_on_samples)
@@ -790,14 +853,18 @@ end
 # during a call that has `v`; with a non-NULL `v` it is one atomic store, safe in a signal
 # handler (a NULL `v` records a message, which is not).
 function rnnwf_vmc_cancel(v)
-    ccall(libsym(:rnnwf_vmc_cancel), rnnwf_status, (Ptr{rnnwf_vmc},), v)
+    with_uses("rnnwf_vmc_cancel", (v,)) do
+        ccall(libsym(:rnnwf_vmc_cancel), rnnwf_status, (Ptr{rnnwf_vmc},), v)
+    end
 end
 
 # Drops a pending cancellation request of `v` (see rnnwf_vmc_cancel), e.g. after a step
 # that succeeded before it saw the request, when the host has handled the interrupt itself.
 # May run on any thread; one atomic store with a non-NULL `v`.
 function rnnwf_vmc_clear_cancel(v)
-    ccall(libsym(:rnnwf_vmc_clear_cancel), rnnwf_status, (Ptr{rnnwf_vmc},), v)
+    with_uses("rnnwf_vmc_clear_cancel", (v,)) do
+        ccall(libsym(:rnnwf_vmc_clear_cancel), rnnwf_status, (Ptr{rnnwf_vmc},), v)
+    end
 end
 
 # The current settings (learning_rate and temperature as last set; optimizer and
@@ -805,7 +872,9 @@ end
 # written; a struct_size outside the accepted range (0 included) is
 # RNNWF_ERR_INVALID_ARGUMENT naming both sizes, with nothing written.
 function rnnwf_vmc_get_config(v, out)
-    ccall(libsym(:rnnwf_vmc_get_config), rnnwf_status, (Ptr{rnnwf_vmc}, Ptr{rnnwf_vmc_config}), v, out)
+    with_uses("rnnwf_vmc_get_config", (v,)) do
+        ccall(libsym(:rnnwf_vmc_get_config), rnnwf_status, (Ptr{rnnwf_vmc}, Ptr{rnnwf_vmc_config}), v, out)
+    end
 end
 
 # The steps taken so far (rnnwf_vmc_step, rnnwf_vmc_step_on_samples and rnnwf_fit_step
@@ -813,27 +882,35 @@ end
 # run; rnnwf_vmc_load brings back the count saved by rnnwf_vmc_save, so a resumed run
 # counts on from its checkpoint. A failed or cancelled step does not count.
 function rnnwf_vmc_step_count(v, out)
-    ccall(libsym(:rnnwf_vmc_step_count), rnnwf_status, (Ptr{rnnwf_vmc}, Ptr{UInt64}), v, out)
+    with_uses("rnnwf_vmc_step_count", (v,)) do
+        ccall(libsym(:rnnwf_vmc_step_count), rnnwf_status, (Ptr{rnnwf_vmc}, Ptr{UInt64}), v, out)
+    end
 end
 
 # Sets the reduction that sums sample averages over processes (see rnnwf_allreduce_fn for
 # what is reduced, and when); `user_data` is passed to every call of `f` and must stay
 # valid while the hook is set. A NULL `f` removes the hook (one process).
 function rnnwf_vmc_set_allreduce(v, f, user_data)
-    ccall(libsym(:rnnwf_vmc_set_allreduce), rnnwf_status, (Ptr{rnnwf_vmc}, Ptr{Cvoid}, Ptr{Cvoid}), v, f, user_data)
+    with_uses("rnnwf_vmc_set_allreduce", (v,)) do
+        ccall(libsym(:rnnwf_vmc_set_allreduce), rnnwf_status, (Ptr{rnnwf_vmc}, Ptr{Cvoid}, Ptr{Cvoid}), v, f, user_data)
+    end
 end
 
 # Sets the learning rate of the following steps (schedules are the host's). A negative,
 # NaN or infinite `lr` is RNNWF_ERR_INVALID_ARGUMENT, and the rate stays as it was.
 function rnnwf_vmc_set_learning_rate(v, lr)
-    ccall(libsym(:rnnwf_vmc_set_learning_rate), rnnwf_status, (Ptr{rnnwf_vmc}, Cdouble), v, lr)
+    with_uses("rnnwf_vmc_set_learning_rate", (v,)) do
+        ccall(libsym(:rnnwf_vmc_set_learning_rate), rnnwf_status, (Ptr{rnnwf_vmc}, Cdouble), v, lr)
+    end
 end
 
 # Sets SR's diagonal shift (sr_diag_shift) of the following steps, for shift schedules. A
 # negative, NaN or infinite `shift` is RNNWF_ERR_INVALID_ARGUMENT, and the shift stays as
 # it was.
 function rnnwf_vmc_set_diag_shift(v, shift)
-    ccall(libsym(:rnnwf_vmc_set_diag_shift), rnnwf_status, (Ptr{rnnwf_vmc}, Cdouble), v, shift)
+    with_uses("rnnwf_vmc_set_diag_shift", (v,)) do
+        ccall(libsym(:rnnwf_vmc_set_diag_shift), rnnwf_status, (Ptr{rnnwf_vmc}, Cdouble), v, shift)
+    end
 end
 
 # Sets the samples per step on this process (n_samples) of the following rnnwf_vmc_step
@@ -841,7 +918,9 @@ end
 # RNNWF_ERR_INVALID_ARGUMENT, and the count stays as it was; the step's buffers grow at the
 # next step (a size no memory holds is refused there).
 function rnnwf_vmc_set_n_samples(v, n_samples)
-    ccall(libsym(:rnnwf_vmc_set_n_samples), rnnwf_status, (Ptr{rnnwf_vmc}, UInt64), v, n_samples)
+    with_uses("rnnwf_vmc_set_n_samples", (v,)) do
+        ccall(libsym(:rnnwf_vmc_set_n_samples), rnnwf_status, (Ptr{rnnwf_vmc}, UInt64), v, n_samples)
+    end
 end
 
 # Sets the seed of the following steps' samples: step k draws with a seed derived from
@@ -850,14 +929,18 @@ end
 # so after loading one (written by rank 0) each rank sets its own seed again. Any value is
 # valid.
 function rnnwf_vmc_set_seed(v, seed)
-    ccall(libsym(:rnnwf_vmc_set_seed), rnnwf_status, (Ptr{rnnwf_vmc}, UInt64), v, seed)
+    with_uses("rnnwf_vmc_set_seed", (v,)) do
+        ccall(libsym(:rnnwf_vmc_set_seed), rnnwf_status, (Ptr{rnnwf_vmc}, UInt64), v, seed)
+    end
 end
 
 # Sets the annealing temperature T of the following steps (annealing schedules are the
 # host's; 0 = plain VMC). A negative, NaN or infinite `t` is RNNWF_ERR_INVALID_ARGUMENT,
 # and the temperature stays as it was.
 function rnnwf_vmc_set_temperature(v, t)
-    ccall(libsym(:rnnwf_vmc_set_temperature), rnnwf_status, (Ptr{rnnwf_vmc}, Cdouble), v, t)
+    with_uses("rnnwf_vmc_set_temperature", (v,)) do
+        ccall(libsym(:rnnwf_vmc_set_temperature), rnnwf_status, (Ptr{rnnwf_vmc}, Cdouble), v, t)
+    end
 end
 
 # One VMC step on `h`: draws n_samples exact samples (seed derived from cfg->seed and the
@@ -882,7 +965,9 @@ end
 # hold is RNNWF_ERR_OUT_OF_MEMORY naming the buffer and its bytes. out->struct_size is set
 # by the caller (see rnnwf_vmc_stats).
 function rnnwf_vmc_step(v, m, h, out)
-    ccall(libsym(:rnnwf_vmc_step), rnnwf_status, (Ptr{rnnwf_vmc}, Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, Ptr{rnnwf_vmc_stats}), v, m, h, out)
+    with_uses("rnnwf_vmc_step", (v, m, h,)) do
+        ccall(libsym(:rnnwf_vmc_step), rnnwf_status, (Ptr{rnnwf_vmc}, Ptr{rnnwf_model}, Ptr{rnnwf_hamiltonian}, Ptr{rnnwf_vmc_stats}), v, m, h, out)
+    end
 end
 
 # One SGD or Adam step on the negative log-likelihood -(1/n) sum ln P(data) of the `n`
@@ -894,7 +979,9 @@ end
 # RNNWF_PRECONDITIONER_SR or RNNWF_PRECONDITIONER_SPRING; RNNWF_ERR_CANCELLED when
 # rnnwf_vmc_cancel stopped it. On any error the model and the optimiser state are unchanged.
 function rnnwf_fit_step(v, m, data, n, nll_out)
-    ccall(libsym(:rnnwf_fit_step), rnnwf_status, (Ptr{rnnwf_vmc}, Ptr{rnnwf_model}, Ptr{UInt8}, Csize_t, Ptr{Cdouble}), v, m, data, n, nll_out)
+    with_uses("rnnwf_fit_step", (v, m,)) do
+        ccall(libsym(:rnnwf_fit_step), rnnwf_status, (Ptr{rnnwf_vmc}, Ptr{rnnwf_model}, Ptr{UInt8}, Csize_t, Ptr{Cdouble}), v, m, data, n, nll_out)
+    end
 end
 
 # Writes the settings, the step counter and the optimiser state (Adam's moments, SPRING's
@@ -903,7 +990,9 @@ end
 # resume a run bit for bit. RNNWF_ERR_IO on failure; an empty path is
 # RNNWF_ERR_INVALID_ARGUMENT.
 function rnnwf_vmc_save(v, path)
-    ccall(libsym(:rnnwf_vmc_save), rnnwf_status, (Ptr{rnnwf_vmc}, Cstring), v, path)
+    with_uses("rnnwf_vmc_save", (v,)) do
+        ccall(libsym(:rnnwf_vmc_save), rnnwf_status, (Ptr{rnnwf_vmc}, Cstring), v, path)
+    end
 end
 
 # Replaces the settings (the seed included), the step counter and the optimiser state of
@@ -915,7 +1004,9 @@ end
 # file is read. A state saved with a model of another shape (or, in a file written before
 # the shape was recorded, another parameter count) is refused by the next step.
 function rnnwf_vmc_load(v, path)
-    ccall(libsym(:rnnwf_vmc_load), rnnwf_status, (Ptr{rnnwf_vmc}, Cstring), v, path)
+    with_uses("rnnwf_vmc_load", (v,)) do
+        ccall(libsym(:rnnwf_vmc_load), rnnwf_status, (Ptr{rnnwf_vmc}, Cstring), v, path)
+    end
 end
 
 # Draws the samples the next rnnwf_vmc_step would draw: this process's cfg->n_samples
@@ -927,7 +1018,9 @@ end
 # RNNWF_ERR_NUMERICAL with both arrays filled with zeros, as rnnwf_sample; nothing is
 # written on any other failure. Memory as rnnwf_sample.
 function rnnwf_vmc_sample(v, m, configs_out, log_psi_out)
-    ccall(libsym(:rnnwf_vmc_sample), rnnwf_status, (Ptr{rnnwf_vmc}, Ptr{rnnwf_model}, Ptr{UInt8}, Ptr{rnnwf_complex}), v, m, configs_out, log_psi_out)
+    with_uses("rnnwf_vmc_sample", (v, m,)) do
+        ccall(libsym(:rnnwf_vmc_sample), rnnwf_status, (Ptr{rnnwf_vmc}, Ptr{rnnwf_model}, Ptr{UInt8}, Ptr{rnnwf_complex}), v, m, configs_out, log_psi_out)
+    end
 end
 
 # One training step on the host's samples and local energies: `configs` (`[n][n_sites]`,
@@ -947,5 +1040,7 @@ end
 # the optimiser state and the step counter are unchanged. Memory as rnnwf_vmc_step with
 # n samples. `stats->struct_size` is set by the caller (see rnnwf_vmc_stats).
 function rnnwf_vmc_step_on_samples(v, m, configs, n, local_energies, stats)
-    ccall(libsym(:rnnwf_vmc_step_on_samples), rnnwf_status, (Ptr{rnnwf_vmc}, Ptr{rnnwf_model}, Ptr{UInt8}, Csize_t, Ptr{rnnwf_complex}, Ptr{rnnwf_vmc_stats}), v, m, configs, n, local_energies, stats)
+    with_uses("rnnwf_vmc_step_on_samples", (v, m,)) do
+        ccall(libsym(:rnnwf_vmc_step_on_samples), rnnwf_status, (Ptr{rnnwf_vmc}, Ptr{rnnwf_model}, Ptr{UInt8}, Csize_t, Ptr{rnnwf_complex}, Ptr{rnnwf_vmc_stats}), v, m, configs, n, local_energies, stats)
+    end
 end
