@@ -176,7 +176,7 @@ struct Args {
     symmetry: cli::SymmetryArg,
     /// This session's wall-time budget: stop after the step that reaches it, checkpointed
     /// (continue with --resume).
-    #[arg(long)]
+    #[arg(long, value_parser = cli::parse_minutes)]
     minutes: Option<f64>,
     /// Stop this session after this many of its own steps, checkpointed (continue with
     /// --resume).
@@ -200,7 +200,7 @@ struct Args {
     start_from: Option<PathBuf>,
     /// A known ground energy to report relative errors against, for lattices too large for
     /// the exact one.
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = cli::parse_reference)]
     reference: Option<f64>,
     /// What `--reference` is, for the output and the plot: "exact", "QMC", ...
     #[arg(long, default_value = "reference", requires = "reference")]
@@ -316,6 +316,11 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
     } else {
         None
     };
+    // The schedules' ends, checked before any step rather than where the run reaches them.
+    cli::check_geometric(("--lr", a.lr), ("--final-lr", a.final_lr))?;
+    if let Some(final_shift) = a.final_shift {
+        cli::check_geometric(("--shift", a.shift), ("--final-shift", final_shift))?;
+    }
     let settings = settings(a);
     std::fs::create_dir_all(&a.out)
         .map_err(|e| format!("cannot create {}: {e}", a.out.display()))?;
@@ -645,8 +650,8 @@ fn parse_samples_from(text: &str) -> Result<(u64, u64), String> {
         .trim()
         .parse::<u64>()
         .map_err(|e| format!("N {n:?} in {text:?}: {e}"))?;
-    if n == 0 {
-        return Err(format!("N in {text:?} must be at least 1"));
+    if n == 0 || n > 1 << 40 {
+        return Err(format!("N in {text:?} must be in 1..=2^40"));
     }
     Ok((step, n))
 }

@@ -192,7 +192,12 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             samples: 16 * args.samples as usize,
         }),
     };
-    plot::write_energy_plot(&svg, &plot, &history)?;
+    let plotted = if history.is_empty() {
+        "none (no steps)".to_string()
+    } else {
+        plot::write_energy_plot(&svg, &plot, &history)?;
+        svg.display().to_string()
+    };
     println!(
         "summary: N = {} h = {} E = {e:.8} +- {:.1e} exact {exact:.8} relative error {rel:.2e} \
          after {} steps in {:.1} s (log: {}, plot: {})",
@@ -202,7 +207,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         args.steps,
         start.elapsed().as_secs_f64(),
         args.out.join("log.jsonl").display(),
-        args.out.join("energy.svg").display()
+        plotted
     );
     Ok(())
 }

@@ -86,8 +86,8 @@ struct Args {
     #[arg(long, value_enum, default_value_t = cli::PrecisionArg::F64)]
     precision: cli::PrecisionArg,
     /// Samples of each lattice's final energy estimate.
-    #[arg(long, default_value_t = 16384)]
-    final_samples: usize,
+    #[arg(long, default_value_t = 16384, value_parser = clap::value_parser!(u64).range(1..))]
+    final_samples: u64,
     /// Symmetrise the amplitude over the maps of the lattice that leave the operator invariant
     /// (carried across sizes).
     #[arg(long, value_enum, default_value_t = cli::SymmetryArg::None)]
@@ -100,7 +100,7 @@ struct Args {
     norms: bool,
     /// This session's wall-time budget: stop after the step that reaches it, checkpointed
     /// (continue with --resume).
-    #[arg(long)]
+    #[arg(long, value_parser = cli::parse_minutes)]
     minutes: Option<f64>,
     /// Stop this session after this many of its own steps, checkpointed (continue with
     /// --resume).
@@ -219,6 +219,7 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             (None, false) => "iterative retraining".to_string(),
         }
     );
+    cli::check_geometric(("--lr", a.lr), ("--final-lr", a.final_lr))?;
     let settings = settings(a);
     std::fs::create_dir_all(&a.out)
         .map_err(|e| format!("cannot create {}: {e}", a.out.display()))?;
@@ -350,7 +351,7 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             );
             return Ok(());
         }
-        let est = rnnwf::expectation(&m, &h, a.seed ^ 0xF1, a.final_samples)?;
+        let est = rnnwf::expectation(&m, &h, a.seed ^ 0xF1, a.final_samples as usize)?;
         let e = est.mean.re;
         println!(
             "summary {lattice}: {n} steps, E/N = {:.7} +- {:.1e}{}, {:.1} min in this session",

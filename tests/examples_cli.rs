@@ -93,6 +93,66 @@ fn rust_examples_print_usage_and_refuse_unknown_flags() {
     }
 }
 
+/// Values a run could only fail on later (a NaN budget never ends a session, an infinite
+/// relative error is not JSON, a rate of 0 makes the next rate NaN, an estimate of no
+/// samples fails after the whole lattice): refused before any step, naming the flag, with
+/// nothing written.
+#[test]
+fn values_that_would_fail_late_are_refused_at_once() {
+    let out = scratch_dir("refused-at-once");
+    let out_flag = out.to_str().unwrap();
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("train_2d", &["--minutes", "NaN"], "--minutes"),
+        ("train_2d", &["--minutes=-1"], "--minutes"),
+        ("train_2d", &["--reference", "0"], "--reference"),
+        ("train_2d", &["--lr", "0"], "--lr 0"),
+        ("train_2d", &["--final-lr=-0.01"], "--final-lr -0.01"),
+        (
+            "train_2d",
+            &["--shift", "0", "--final-shift", "1e-4"],
+            "--shift 0",
+        ),
+        (
+            "train_2d",
+            &["--samples-from", "5:2000000000000"],
+            "--samples-from",
+        ),
+        ("transfer_2d", &["--final-samples", "0"], "--final-samples"),
+        ("transfer_2d", &["--minutes", "inf"], "--minutes"),
+        ("transfer_2d", &["--final-lr", "0"], "--final-lr 0"),
+    ];
+    for (name, args, needle) in cases {
+        let mut all = args.to_vec();
+        all.extend(["--out", out_flag]);
+        let run = run_with(&rust_example(name), &all);
+        let (stdout, stderr) = text(&run);
+        assert!(!run.status.success(), "{name} {args:?} ran:\n{stdout}");
+        assert!(stderr.contains(needle), "{name} {args:?}:\n{stderr}");
+        assert!(
+            !out.join("log.jsonl").exists(),
+            "{name} {args:?} wrote a log"
+        );
+    }
+}
+
+/// `train_ising --steps 0` evaluates the untrained model and says there is nothing to plot.
+#[test]
+fn train_ising_without_steps_ends_cleanly() {
+    let out = scratch_dir("train-ising-no-steps");
+    let stdout = run_ok(
+        &rust_example("train_ising"),
+        &[
+            "--sites",
+            "4",
+            "--steps",
+            "0",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(stdout.contains("plot: none (no steps)"), "{stdout}");
+}
+
 #[test]
 fn acceptance_refuses_unknown_case_names_and_takes_every_cell() {
     let exe = rust_example("acceptance");

@@ -242,7 +242,10 @@ fn example_writes_its_plot() {
     train(&[]);
     let bytes = std::fs::read(run_dir.join("energy.png")).expect("the example wrote no PNG");
     assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    // --steps counts the whole run: the same command with --resume has nothing left to do,
+    // and a larger count goes on from the first run's end.
     train(&["--resume"]);
+    train(&["--resume", "--steps", "60"]);
     // The resumed run's steps follow the first run's in the same log.
     let log = std::fs::read_to_string(run_dir.join("log.jsonl")).unwrap();
     let steps: Vec<u64> = log

@@ -35,6 +35,13 @@ fn folder(out: &Path, suffix: &str) -> PathBuf {
     out.join(format!("{FOLDER}{suffix}"))
 }
 
+/// Makes a folder's entries durable where the file system can; some cannot sync a
+/// directory and refuse, which leaves the renames as durable as they can be there (as the
+/// library's own saves do).
+fn sync_dir(dir: &Path) {
+    let _ = fs::File::open(dir).and_then(|d| d.sync_all());
+}
+
 fn io(path: &Path, what: &str, e: std::io::Error) -> String {
     format!("cannot {what} {}: {e}", path.display())
 }
@@ -71,7 +78,8 @@ pub fn save(
         let mut f = fs::File::create(&run)?;
         f.write_all(run_text(stage, settings).as_bytes())?;
         f.sync_all()?;
-        fs::File::open(&new)?.sync_all()
+        sync_dir(&new);
+        Ok(())
     };
     write_run().map_err(|e| io(&run, "write", e))?;
     // Without a current folder, the old one is the last whole checkpoint: keep it until the
@@ -83,9 +91,7 @@ pub fn save(
         fs::rename(&current, &old).map_err(|e| io(&current, "rename", e))?;
     }
     fs::rename(&new, &current).map_err(|e| io(&new, "rename", e))?;
-    fs::File::open(out)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| io(out, "sync", e))?;
+    sync_dir(out);
     if old.exists() {
         fs::remove_dir_all(&old).map_err(|e| io(&old, "remove", e))?;
     }

@@ -315,3 +315,43 @@ pub fn start_from(
         .with_precision(wanted.precision);
     Ok(rnnwf::Model::with_params(whole, resized.params()).map_err(fail)?)
 }
+
+/// `--minutes`: a finite number >= 0 (a NaN budget would never end the session).
+#[allow(dead_code)] // not every example has a time budget
+pub fn parse_minutes(text: &str) -> Result<f64, String> {
+    let minutes: f64 = text.trim().parse().map_err(|e| format!("{text:?}: {e}"))?;
+    if minutes.is_finite() && minutes >= 0.0 {
+        Ok(minutes)
+    } else {
+        Err(format!("{minutes} is not a finite number of minutes >= 0"))
+    }
+}
+
+/// `--reference`: a finite, non-zero energy (relative errors divide by it; an infinite one
+/// would not be JSON in the log).
+#[allow(dead_code)] // train_2d's only
+pub fn parse_reference(text: &str) -> Result<f64, String> {
+    let e: f64 = text.trim().parse().map_err(|e| format!("{text:?}: {e}"))?;
+    if e.is_finite() && e != 0.0 {
+        Ok(e)
+    } else {
+        Err(format!("{e} is not a finite, non-zero energy"))
+    }
+}
+
+/// A value that falls geometrically from `first` to `last` over a run, `first (last /
+/// first)^frac`: both must be finite and > 0, else the values between are NaN or negative.
+/// Checked before any step, naming the flags.
+#[allow(dead_code)] // train_ising's rate is constant
+pub fn check_geometric(first: (&str, f64), last: (&str, f64)) -> Result<(), String> {
+    for (flag, value) in [first, last] {
+        if !(value.is_finite() && value > 0.0) {
+            return Err(format!(
+                "{flag} {value}: the schedule falls geometrically from {} to {}, so both must \
+                 be finite and > 0",
+                first.0, last.0
+            ));
+        }
+    }
+    Ok(())
+}

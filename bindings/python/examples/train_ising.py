@@ -7,7 +7,9 @@ plots its energy against the exact ground energy, and can resume.
 Needs the package (pip install ./bindings/python) and, for the plot, matplotlib
 (pip install './bindings/python[plot]'); without it the run still trains and logs. Writes
 into --out: log.jsonl, model.safetensors and optimizer.safetensors (a checkpoint every 50
-steps), energy.png. --resume continues the run in --out: the log then reads as one run.
+steps), energy.png. --resume continues the run in --out up to --steps steps in all (a
+run stopped by --minutes or Ctrl-C goes on with the same command): the log then reads as
+one run.
 """
 
 from __future__ import annotations
@@ -42,13 +44,16 @@ def main() -> None:
         vmc = rnnwf.Vmc(optimizer="minsr", n_samples=args.samples, learning_rate=args.lr,
                         sr_diag_shift=1e-3, seed=args.seed + 2)
     log = os.path.join(args.out, "log.jsonl")
-    vmc.run(model, h, steps=args.steps, minutes=args.minutes, log=log, reference=e0,
-            checkpoint=args.out, checkpoint_every=50)
+    # --steps counts the whole run, resumed sittings included.
+    vmc.run(model, h, steps=max(0, args.steps - vmc.step_count), minutes=args.minutes, log=log,
+            reference=e0, checkpoint=args.out, checkpoint_every=50)
     trained = model.exact_expectation(h).real
     print(f"trained E = {trained:.8f}, relative error {(trained - e0) / abs(e0):.3e}")
 
     final = model.expectation(h, 16 * args.samples, seed=99)
     png = os.path.join(args.out, "energy.png")
+    if not os.path.exists(log):  # no step was taken (--steps 0)
+        return
     try:
         rnnwf.plot_log(log, png, reference=e0, reference_label="exact", n_sites=args.sites, final=final,
                        title=f"GRU on the {args.sites}-site Ising chain (minSR)")

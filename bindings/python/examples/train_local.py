@@ -95,6 +95,12 @@ def main() -> None:
     parser.add_argument("--out", default="run", help="folder for the log and checkpoints (default run)")
     parser.add_argument("--resume", action="store_true", help="continue the run saved in --out")
     args = parser.parse_args()
+    # The schedule's values, checked before any step rather than where the run reaches them.
+    if not (args.lr > 0 and args.final_lr > 0):
+        parser.error(f"--lr {args.lr} and --final-lr {args.final_lr} must be > 0 (the rate falls "
+                     "geometrically from one to the other)")
+    if args.late_samples is not None and args.late_samples < 1:
+        parser.error(f"--late-samples {args.late_samples} must be >= 1")
 
     rnnwf.set_num_threads(1)  # the runs share a loaded machine: one core each
     h, shape, e0, label = build(args)

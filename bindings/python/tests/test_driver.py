@@ -126,6 +126,52 @@ def test_resuming_from_checkpoints_continues_the_same_log(tmp_path):
     assert without_seconds(resumed) == without_seconds(whole)
 
 
+def test_a_save_cut_short_leaves_a_whole_checkpoint(tmp_path):
+    # The model and the optimiser are written beside their places before either is renamed
+    # in: a crash before the first rename leaves the previous pair, one between the renames
+    # a new model whose optimiser is rolled forward on load; never a mixed pair.
+    h = ising()
+    m, v = model(), vmc()
+    folder = tmp_path / "run"
+    v.run(m, h, steps=3, progress=False, checkpoint=folder)
+    assert sorted(p.name for p in folder.iterdir()) == ["model.safetensors", "optimizer.safetensors"]
+    saved_params, saved_steps = m.get_params(), v.step_count
+    v.run(m, h, steps=2, progress=False)  # the pair in place is from step 3, these are at 5
+    # Cut short before the first rename: both .new files, the previous pair in place.
+    m.save(folder / "model.safetensors.new")
+    v.save(folder / "optimizer.safetensors.new")
+    m2, v2 = rnnwf.load_checkpoint(folder)
+    np.testing.assert_array_equal(m2.get_params(), saved_params)
+    assert v2.step_count == saved_steps
+    assert not list(folder.glob("*.new"))
+    # Cut short between the renames: the new model in place, its optimiser beside it.
+    m.save(folder / "model.safetensors")
+    v.save(folder / "optimizer.safetensors.new")
+    m3, v3 = rnnwf.load_checkpoint(folder)
+    np.testing.assert_array_equal(m3.get_params(), m.get_params())
+    assert v3.step_count == v.step_count == saved_steps + 2
+
+
+def test_the_checkpoint_holds_what_the_callback_set(tmp_path):
+    # A callback that sets the next step's learning rate: the checkpoint saved at that step
+    # has it, so a resumed run goes on as the whole one does.
+    h = ising()
+    m, v = model(), vmc()
+    v.run(m, h, steps=4, progress=False, checkpoint=tmp_path / "run", checkpoint_every=2,
+          callback=lambda s: v.set_learning_rate(0.01 * (s.step + 1)))
+    _, saved = rnnwf.load_checkpoint(tmp_path / "run")
+    assert saved.config["learning_rate"] == pytest.approx(0.04)
+
+
+def test_read_log_leaves_out_a_last_line_cut_short(tmp_path):
+    log = tmp_path / "log.jsonl"
+    log.write_text('{"step":0,"energy":-1.0}\n{"step":1,"energy":-1.5}\n{"step":2,"ene')
+    assert [r["step"] for r in rnnwf.read_log(log)] == [0, 1]
+    log.write_text('{"step":0,"energy":-1.0}\nnot json\n{"step":2,"energy":-1.5}\n')
+    with pytest.raises(ValueError):
+        rnnwf.read_log(log)
+
+
 def test_checkpoint_at_the_end_resumes_bit_for_bit(tmp_path):
     h = ising()
     m, v = model(), vmc()

@@ -58,9 +58,19 @@ def log_line(row: dict[str, Any]) -> str:
 
 
 def read_log(path: PathLike) -> list[dict[str, Any]]:
-    """The rows of a ``log.jsonl`` (this package's or a Rust example's), in file order."""
+    """The rows of a ``log.jsonl`` (this package's or a Rust example's), in file order; a
+    last line cut short (a crash or a full disk while writing it) is left out, as a resumed
+    run leaves it out."""
     with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+        lines = [line for line in f if line.strip()]
+    rows = []
+    for k, line in enumerate(lines):
+        try:
+            rows.append(json.loads(line))
+        except ValueError:
+            if k < len(lines) - 1:
+                raise
+    return rows
 
 
 @dataclass
@@ -330,11 +340,17 @@ def run(
             history.rows.append(row)
             if writer is not None:
                 writer.write(row)
-            if checkpoint is not None and done % checkpoint_every == 0:
-                save_checkpoint(checkpoint, model, vmc)
             if bar is not None:
                 bar.show(row, done, time.monotonic() - start)
-            if callback is not None and callback(stats) is False:
+            try:
+                stop = callback is not None and callback(stats) is False
+            finally:
+                # After the callback, which may set the next step's learning rate or
+                # samples: the checkpoint holds what the run goes on with, as every other
+                # save does (also when the callback raises).
+                if checkpoint is not None and done % checkpoint_every == 0:
+                    save_checkpoint(checkpoint, model, vmc)
+            if stop:
                 history.stopped = "callback"
                 break
     finally:
@@ -350,20 +366,47 @@ def run(
 
 def save_checkpoint(folder: PathLike, model: "Model", vmc: "Vmc") -> None:
     """Writes ``folder/model.safetensors`` and ``folder/optimizer.safetensors``; together
-    they resume the run bit for bit (load_checkpoint)."""
+    they resume the run bit for bit (load_checkpoint). The two must agree, and two file
+    replacements are not one: both are written whole beside their places (``.new``) before
+    either is renamed into place, model first, so that load_checkpoint can tell from the
+    ``.new`` files left by a crash or a full disk which pair is whole."""
+    model_path, optimizer_path = _checkpoint_paths(folder)
     os.makedirs(folder, exist_ok=True)
-    model.save(os.path.join(folder, MODEL_FILE))
-    vmc.save(os.path.join(folder, OPTIMIZER_FILE))
+    model.save(model_path + ".new")
+    vmc.save(optimizer_path + ".new")
+    os.replace(model_path + ".new", model_path)
+    os.replace(optimizer_path + ".new", optimizer_path)
+
+
+def _checkpoint_paths(folder: PathLike) -> tuple[str, str]:
+    return os.path.join(folder, MODEL_FILE), os.path.join(folder, OPTIMIZER_FILE)
+
+
+def _finish_interrupted_save(folder: PathLike) -> None:
+    """After a save stopped by a crash: with the model's ``.new`` file still there, no file
+    was renamed yet and the pair in place is the previous checkpoint (the ``.new`` files go);
+    with only the optimizer's, the model in place is the new one and its optimizer, written
+    whole before the first rename, is renamed into place."""
+    model_path, optimizer_path = _checkpoint_paths(folder)
+    if os.path.exists(model_path + ".new"):
+        for leftover in (model_path + ".new", optimizer_path + ".new"):
+            if os.path.exists(leftover):
+                os.remove(leftover)
+    elif os.path.exists(optimizer_path + ".new"):
+        os.replace(optimizer_path + ".new", optimizer_path)
 
 
 def load_checkpoint(folder: PathLike) -> tuple["Model", "Vmc"]:
     """The model and the training run that save_checkpoint (or ``Vmc.run(checkpoint=)``)
-    wrote into ``folder``: run them on, and the log continues where it stopped. Under MPI,
-    set each rank's seed again afterwards (the file holds rank 0's)."""
+    wrote into ``folder``, the last whole pair even when a save was cut short: run them on,
+    and the log continues where it stopped. Under MPI, set each rank's seed again afterwards
+    (the file holds rank 0's)."""
     from .model import Model
     from .vmc import Vmc
 
-    model = Model.load(os.path.join(folder, MODEL_FILE))
+    _finish_interrupted_save(folder)
+    model_path, optimizer_path = _checkpoint_paths(folder)
+    model = Model.load(model_path)
     vmc = Vmc()
-    vmc.load(os.path.join(folder, OPTIMIZER_FILE))
+    vmc.load(optimizer_path)
     return model, vmc
