@@ -151,8 +151,8 @@ fn to_basis(m: &[Complex64], d: usize) -> Vec<Complex64> {
     if d == 2 {
         // M = c_I I + c_X X + c_Y Y + c_Z Z, halved before the sums: the same values (a
         // halving is exact), without overflow for entries near f64::MAX.
-        let h: Vec<Complex64> = m.iter().map(|x| x * 0.5).collect();
-        return vec![h[0] + h[3], h[1] + h[2], i * (h[1] - h[2]), h[0] - h[3]];
+        let h = |k: usize| m[k] * 0.5;
+        return vec![h(0) + h(3), h(1) + h(2), i * (h(1) - h(2)), h(0) - h(3)];
     }
     // M = m_{d-1,d-1} I + sum over the other (a, b) of (m_ab - [a = b] m_{d-1,d-1}) |a><b|.
     let last = m[d * d - 1];

@@ -60,15 +60,17 @@ function with_uses(f, what::AbstractString, args::Tuple)
         u === nothing || any(x -> x === u, held) || push!(held, u)
     end
     sort!(held, by = objectid)
-    taken = HandleUses[]
+    taken = 0
     try
         for u in held
             acquire!(u, what)
-            push!(taken, u)
+            taken += 1
         end
         return f()
     finally
-        foreach(release!, reverse(taken))
+        for k in taken:-1:1
+            release!(held[k])
+        end
     end
 end
 
