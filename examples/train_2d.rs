@@ -340,7 +340,7 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
     );
     println!(
         "{}x{} {} {name}; 2D {} ({} RNN) hidden {} x {} layer(s), sign rule {:?}, phase {:?}, \
-         symmetry {}, {} parameters; {training}, {} samples/step{}, lr {} -> {}{}{}, {} threads{}{}",
+         symmetry {}, {} parameters; {training}, {} samples/step{}, lr {} -> {}{}{}, {}{}{}",
         a.lx,
         a.ly,
         if a.periodic() { "periodic" } else { "open" },
@@ -374,7 +374,7 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         } else {
             String::new()
         },
-        rnnwf::num_threads(),
+        cli::threads_text(),
         reference.map_or(String::new(), |r| format!(
             "; {} E0 = {:.10}",
             r.label, r.energy

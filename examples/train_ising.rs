@@ -125,7 +125,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     );
     println!(
         "open Ising chain: N = {}, J = 1, h = {}; {}GRU hidden {} x {} layer(s), {} parameters; \
-         {training}, {} samples/step, {} threads; exact E0 = {exact:.10}",
+         {training}, {} samples/step, {}; exact E0 = {exact:.10}",
         args.sites,
         args.field,
         if args.dilation == 1 { "dilated " } else { "" },
@@ -133,7 +133,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         args.layers,
         model.num_params(),
         args.samples,
-        rnnwf::num_threads()
+        cli::threads_text()
     );
     let start = Instant::now();
     let mut history = Vec::new();

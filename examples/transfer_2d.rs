@@ -198,7 +198,7 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let offset = |i: usize| plan[..i].iter().map(|p| p.1).sum::<u64>();
     println!(
         "open Heisenberg, 2D {} hidden {}, {} samples/step, {} (shift {}), lr {} -> {} \
-         per lattice, symmetry {}, {:?} passes, {} threads; {}",
+         per lattice, symmetry {}, {:?} passes, {}; {}",
         cli::cell_name(cell),
         a.hidden,
         a.samples,
@@ -212,7 +212,7 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         a.final_lr,
         cli::symmetry_name(a.symmetry.into()),
         a.precision,
-        rnnwf::num_threads(),
+        cli::threads_text(),
         match (&a.start_from, a.fresh) {
             (Some(path), _) => format!("starting from {}", path.display()),
             (None, true) => "from scratch".to_string(),

@@ -766,6 +766,14 @@ fn the_thread_variable_sets_the_default_count() {
             .unwrap();
         let (stdout, stderr) = text(&out);
         assert!(out.status.success(), "{stdout}{stderr}");
-        assert!(stdout.contains(&format!(" {threads} threads")), "{stdout}");
+        let count = if threads == "1" {
+            " 1 thread"
+        } else {
+            " 3 threads"
+        };
+        assert!(
+            stdout.contains(count) && !stdout.contains(" 1 threads"),
+            "{stdout}"
+        );
     }
 }

@@ -246,6 +246,23 @@ fn example_writes_its_plot() {
     // and a larger count goes on from the first run's end.
     train(&["--resume"]);
     train(&["--resume", "--steps", "60"]);
+    let other = python(
+        venv,
+        &out_dir,
+        &[
+            script.as_os_str(),
+            OsStr::new("--out"),
+            run_dir.as_os_str(),
+            OsStr::new("--lr"),
+            OsStr::new("0.1"),
+            OsStr::new("--resume"),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&other.stderr);
+    assert!(
+        !other.status.success() && stderr.contains("lr 0.1 (the checkpoint's: 0.05)"),
+        "{stderr}"
+    );
     // The resumed run's steps follow the first run's in the same log.
     let log = std::fs::read_to_string(run_dir.join("log.jsonl")).unwrap();
     let steps: Vec<u64> = log
@@ -269,7 +286,7 @@ fn local_example_trains_and_resumes() {
     let run_dir = out_dir.join("run");
     let _ = std::fs::remove_dir_all(&run_dir);
     let script = crate_root().join("bindings/python/examples/train_local.py");
-    let train = |steps: &str, extra: &[&str]| {
+    let run = |steps: &str, extra: &[&str]| {
         let mut args = vec![script.as_os_str()];
         let flags = [
             "--model",
@@ -291,7 +308,10 @@ fn local_example_trains_and_resumes() {
         args.extend(flags.iter().map(OsStr::new));
         args.push(run_dir.as_os_str());
         args.extend(extra.iter().map(OsStr::new));
-        let out = python(venv, &out_dir, &args);
+        python(venv, &out_dir, &args)
+    };
+    let train = |steps: &str, extra: &[&str]| {
+        let out = run(steps, extra);
         assert!(
             out.status.success(),
             "train_local.py failed:\n{}\n{}",
@@ -299,8 +319,9 @@ fn local_example_trains_and_resumes() {
             String::from_utf8_lossy(&out.stderr)
         );
     };
-    // SPRING, and more samples in the second half, kept in the checkpoint across the resume.
-    train("75", &["--momentum", "0.5", "--late-samples", "384"]);
+    // SPRING, and more samples in the second half.
+    let spring = ["--momentum", "0.5", "--late-samples", "384"];
+    train("75", &spring);
     let result = || std::fs::read_to_string(run_dir.join("result.json")).unwrap();
     let field = |result: &str, name: &str| -> f64 {
         let key = format!("\"{name}\": ");
@@ -308,7 +329,18 @@ fn local_example_trains_and_resumes() {
         rest[..rest.find([',', '}']).unwrap()].parse().unwrap()
     };
     assert_eq!(field(&result(), "steps"), 75.0);
-    train("150", &["--resume"]);
+    // A resume with other settings than the run's is refused before any step, naming them.
+    let other = run(
+        "150",
+        &["--momentum", "0.3", "--late-samples", "384", "--resume"],
+    );
+    let stderr = String::from_utf8_lossy(&other.stderr);
+    assert!(
+        !other.status.success() && stderr.contains("momentum 0.3 (the checkpoint's: 0.5)"),
+        "{stderr}"
+    );
+    assert_eq!(field(&result(), "steps"), 75.0);
+    train("150", &[&spring[..], &["--resume"]].concat());
     let log = std::fs::read_to_string(run_dir.join("log.jsonl")).unwrap();
     let steps: Vec<usize> = log
         .lines()

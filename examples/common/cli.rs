@@ -88,6 +88,15 @@ pub fn cell_name(c: CellKind) -> String {
     name_in(CELL_NAMES, c)
 }
 
+/// The thread count in force, as the examples' headers print it: "1 thread", "2 threads".
+#[allow(dead_code)]
+pub fn threads_text() -> String {
+    match rnnwf::num_threads() {
+        1 => "1 thread".to_string(),
+        n => format!("{n} threads"),
+    }
+}
+
 /// The printed name of a symmetry.
 #[allow(dead_code)]
 pub fn symmetry_name(s: rnnwf::Symmetry) -> String {

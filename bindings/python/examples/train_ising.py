@@ -8,8 +8,8 @@ Needs the package (pip install ./bindings/python) and, for the plot, matplotlib
 (pip install './bindings/python[plot]'); without it the run still trains and logs. Writes
 into --out: log.jsonl, model.safetensors and optimizer.safetensors (a checkpoint every 50
 steps), energy.png. --resume continues the run in --out up to --steps steps in all (a
-run stopped by --minutes or Ctrl-C goes on with the same command): the log then reads as
-one run.
+run stopped by --minutes or Ctrl-C goes on with the same command; a run started with
+other settings is refused): the log then reads as one run.
 """
 
 from __future__ import annotations
@@ -37,8 +37,11 @@ def main() -> None:
     h = rnnwf.Hamiltonian.tfim(args.sites, h=args.field)
     e0 = h.exact_ground_energy()  # Lanczos over all 2^N states
     print(f"Ising chain, {args.sites} sites, h = {args.field}: exact E0 = {e0:.8f}")
+    # What defines the run: --resume refuses a run in --out started with others.
+    settings = dict(sites=args.sites, field=args.field, hidden=args.hidden, samples=args.samples,
+                    lr=args.lr, seed=args.seed)
     if args.resume:
-        model, vmc = rnnwf.load_checkpoint(args.out)
+        model, vmc = rnnwf.load_checkpoint(args.out, settings)
     else:
         model = rnnwf.Model(lx=args.sites, cell="gru", hidden=args.hidden, seed=args.seed)
         vmc = rnnwf.Vmc(optimizer="minsr", n_samples=args.samples, learning_rate=args.lr,
@@ -46,7 +49,8 @@ def main() -> None:
     log = os.path.join(args.out, "log.jsonl")
     # --steps counts the whole run, resumed sittings included.
     vmc.run(model, h, steps=max(0, args.steps - vmc.step_count), minutes=args.minutes, log=log,
-            reference=e0, checkpoint=args.out, checkpoint_every=50)
+            reference=e0, checkpoint=args.out, checkpoint_every=50,
+            settings=settings)
     trained = model.exact_expectation(h).real
     print(f"trained E = {trained:.8f}, relative error {(trained - e0) / abs(e0):.3e}")
 

@@ -22,9 +22,11 @@ after SR with momentum), with a learning rate falling geometrically from --lr to
 ends this sitting after that many minutes without pacing the schedule, so that a run of
 --steps steps spread over several sittings (--resume) follows one schedule by steps.
 Writes into --out: log.jsonl, model.safetensors and optimizer.safetensors (a checkpoint
-after every step, with the step count); --resume continues the run there to --steps steps
-in all (Vmc.step_count says how many it holds), the log cut back to the checkpoint if a run
-was killed between the two. The final energy is the exact
+after every step, with the step count, and run.json); --resume continues the run there to
+--steps steps in all (Vmc.step_count says how many it holds), the log cut back to the
+checkpoint if a run was killed between the two; the schedule's flags may change, while a
+run started with another model, lattice, --hidden, --symmetry, --momentum or --seed is
+refused. The final energy is the exact
 expectation when d^N <= 2^16, else an estimate from --final-samples samples.
 """
 
@@ -107,10 +109,15 @@ def main() -> None:
     print(f"{args.model}: {h.num_sites} sites of d = {shape['local_dim']}; reference E0 = {e0} ({label})",
           flush=True)
     log = os.path.join(args.out, "log.jsonl")
+    # The problem and the model, which a resumed run takes from its checkpoint: a run in --out
+    # started with others is refused. The schedule (--lr, --final-lr, --steps, --shift,
+    # --late-samples, ...) may change from one sitting to the next.
+    settings = {k: getattr(args, k) for k in ("model", "sites", "side", "group", "rb", "delta", "cutoff",
+                                              "hidden", "symmetry", "momentum", "seed")}
     if args.resume:
         # The run's log drops the lines of steps after the checkpoint (a run killed between
         # the two) as it continues.
-        model, vmc = rnnwf.load_checkpoint(args.out)
+        model, vmc = rnnwf.load_checkpoint(args.out, settings)
         if args.shift is not None:
             vmc.set_diag_shift(args.shift)
     else:
@@ -151,7 +158,8 @@ def main() -> None:
     budgets = [m for m in (args.minutes, args.stop_after) if m is not None]
     if done < args.steps:
         vmc.run(model, h, steps=args.steps - done, minutes=min(budgets, default=None), log=log, reference=e0,
-                callback=after_step, checkpoint=args.out, checkpoint_every=1, progress=False)
+                callback=after_step, checkpoint=args.out, checkpoint_every=1, progress=False,
+                settings=settings)
     if h.num_sites and shape["local_dim"] ** h.num_sites <= EXACT_STATES:
         energy, error, how = model.exact_expectation(h).real, 0.0, "exact expectation"
         variance = None

@@ -278,6 +278,19 @@ def test_plot_log(tmp_path):
     assert any(label.startswith("final") for label in labels)
 
 
+def test_plot_log_draws_rows_without_a_finite_energy(tmp_path):
+    # A diverged run (energies inf or NaN) still gets its plot, on matplotlib's own scale;
+    # a run finite only in its first steps is scaled to those.
+    pytest.importorskip("matplotlib")
+    nan, inf = float("nan"), float("inf")
+    for energies in ([nan, inf, nan], [-1.0, -1.2, nan, nan, nan, inf, nan, nan, nan, nan]):
+        rows = [dict(step=k, energy=e, error=0.1) for k, e in enumerate(energies)]
+        fig = rnnwf.plot_log(rows, tmp_path / "e.png", reference=-1.5)
+        assert (tmp_path / "e.png").read_bytes().startswith(b"\x89PNG")
+        lo, hi = fig.axes[0].get_ylim()
+        assert math.isfinite(lo) and math.isfinite(hi) and lo < hi
+
+
 def test_the_package_imports_without_matplotlib():
     code = ("import sys; sys.modules['matplotlib'] = None\n"
             "import rnnwf\n"
@@ -297,3 +310,31 @@ def test_one_name_for_sr():
     with pytest.raises(ValueError, match="minsr"):
         rnnwf.Vmc(optimizer="lbfgs")
     assert rnnwf.human("optimizer", "minsr") == "minSR" and rnnwf.human("cell", "gru") == "GRU"
+
+
+def test_a_checkpoint_refuses_other_settings(tmp_path):
+    h = ising()
+    m, v = model(), vmc()
+    settings = dict(sites=m.num_sites, lr=0.01, seed=1)
+    v.run(m, h, steps=2, progress=False, checkpoint=tmp_path / "run", settings=settings)
+    m2, v2 = rnnwf.load_checkpoint(tmp_path / "run", settings)
+    np.testing.assert_array_equal(m2.get_params(), m.get_params())
+    with pytest.raises(rnnwf.InvalidValue, match=r"lr 0\.02 \(the checkpoint's: 0\.01\)"):
+        rnnwf.load_checkpoint(tmp_path / "run", dict(settings, lr=0.02))
+    with pytest.raises(rnnwf.InvalidValue, match=r"hidden 8 \(the checkpoint's: \(none\)\)"):
+        rnnwf.load_checkpoint(tmp_path / "run", dict(settings, hidden=8))
+    with pytest.raises(rnnwf.InvalidValue, match=r"seed \(not given\)"):
+        rnnwf.load_checkpoint(tmp_path / "run", dict(sites=m.num_sites, lr=0.01))
+    # Without settings= the checkpoint loads as before; one saved without them loads with a
+    # warning when settings are given; settings that are not plain JSON are refused before
+    # any step.
+    rnnwf.load_checkpoint(tmp_path / "run")
+    v.run(m, h, steps=1, progress=False, checkpoint=tmp_path / "bare")
+    with pytest.warns(UserWarning, match="saved without settings"):
+        rnnwf.load_checkpoint(tmp_path / "bare", settings)
+    steps = v.step_count
+    with pytest.raises(TypeError):
+        v.run(m, h, steps=1, progress=False, checkpoint=tmp_path / "run", settings=dict(lr=object()))
+    with pytest.raises(rnnwf.InvalidValue, match="checkpoint="):
+        v.run(m, h, steps=1, progress=False, settings=settings)
+    assert v.step_count == steps

@@ -38,6 +38,8 @@ LOG_FIELDS = ("step", "energy", "error", "variance", "relative_error", "grad_nor
 
 MODEL_FILE = "model.safetensors"
 OPTIMIZER_FILE = "optimizer.safetensors"
+# The settings a run was started with (Vmc.run(settings=)), checked by load_checkpoint.
+SETTINGS_FILE = "run.json"
 
 
 def _exp(x: float) -> str:
@@ -289,9 +291,14 @@ def run(
     reference: Optional[float] = None,
     checkpoint: Optional[PathLike] = None,
     checkpoint_every: int = 100,
+    settings: Optional[dict[str, Any]] = None,
 ) -> History:
     """The body of Vmc.run (see there)."""
     n_steps, budget = _budget(steps, minutes)
+    if settings is not None:
+        _settings_text(settings)
+        if checkpoint is None:
+            invalid("run: settings are kept with a checkpoint: give checkpoint= too")
     if reference is not None:
         if isinstance(reference, bool) or not isinstance(reference, (int, float, np.integer, np.floating)):
             invalid_type(f"run: reference: expected a number, got {reference!r}")
@@ -326,7 +333,7 @@ def run(
                     else vmc.step(model, hamiltonian)
             except KeyboardInterrupt:
                 if checkpoint is not None and done % checkpoint_every != 0:
-                    save_checkpoint(checkpoint, model, vmc)
+                    save_checkpoint(checkpoint, model, vmc, settings)
                 raise
             if stats is None:
                 break
@@ -349,7 +356,7 @@ def run(
                 # samples: the checkpoint holds what the run goes on with, as every other
                 # save does (also when the callback raises).
                 if checkpoint is not None and done % checkpoint_every == 0:
-                    save_checkpoint(checkpoint, model, vmc)
+                    save_checkpoint(checkpoint, model, vmc, settings)
             if stop:
                 history.stopped = "callback"
                 break
@@ -358,20 +365,39 @@ def run(
         if writer is not None:
             writer.close()
     if checkpoint is not None and done % checkpoint_every != 0:
-        save_checkpoint(checkpoint, model, vmc)
+        save_checkpoint(checkpoint, model, vmc, settings)
     if bar is not None and history.rows:
         bar.show(history.rows[-1], done, time.monotonic() - start, final=True)
     return history
 
 
-def save_checkpoint(folder: PathLike, model: "Model", vmc: "Vmc") -> None:
+def _settings_text(settings: Any) -> str:
+    """``settings`` as the JSON run.json holds, refused unless a dict of JSON values."""
+    if not isinstance(settings, dict) or not all(isinstance(k, str) for k in settings):
+        invalid_type(f"settings: expected a dict with str keys, got {settings!r}")
+    try:
+        return json.dumps(settings, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as e:
+        invalid_type(f"settings: not plain JSON values ({e}): {settings!r}")
+
+
+def save_checkpoint(folder: PathLike, model: "Model", vmc: "Vmc",
+                    settings: Optional[dict[str, Any]] = None) -> None:
     """Writes ``folder/model.safetensors`` and ``folder/optimizer.safetensors``; together
     they resume the run bit for bit (load_checkpoint). The two must agree, and two file
     replacements are not one: both are written whole beside their places (``.new``) before
     either is renamed into place, model first, so that load_checkpoint can tell from the
-    ``.new`` files left by a crash or a full disk which pair is whole."""
+    ``.new`` files left by a crash or a full disk which pair is whole. ``settings`` (a dict
+    of JSON values: the run's sizes, rates, seeds) go into ``folder/run.json`` first, for
+    ``load_checkpoint(folder, settings=)`` to compare."""
+    text = None if settings is None else _settings_text(settings)
     model_path, optimizer_path = _checkpoint_paths(folder)
     os.makedirs(folder, exist_ok=True)
+    if text is not None:
+        run_path = os.path.join(folder, SETTINGS_FILE)
+        with open(run_path + ".new", "w") as f:
+            f.write(text + "\n")
+        os.replace(run_path + ".new", run_path)
     model.save(model_path + ".new")
     vmc.save(optimizer_path + ".new")
     os.replace(model_path + ".new", model_path)
@@ -396,14 +422,41 @@ def _finish_interrupted_save(folder: PathLike) -> None:
         os.replace(optimizer_path + ".new", optimizer_path)
 
 
-def load_checkpoint(folder: PathLike) -> tuple["Model", "Vmc"]:
+def _check_settings(folder: PathLike, settings: dict[str, Any]) -> None:
+    """Refuses a run in ``folder`` started with other settings, naming each that differs."""
+    given = json.loads(_settings_text(settings))
+    path = os.path.join(folder, SETTINGS_FILE)
+    try:
+        with open(path) as f:
+            saved = json.load(f)
+    except FileNotFoundError:
+        # A checkpoint saved without settings (or by an older version): said, not refused.
+        warnings.warn(f"load_checkpoint: {path} does not exist: the checkpoint was saved without "
+                      "settings, which are not checked", stacklevel=3)
+        return
+    except (OSError, ValueError) as e:
+        invalid(f"load_checkpoint: cannot read {path}: {e}")
+    if saved != given:
+        missing = object()
+        differ = [f"{k} {given.get(k, '(not given)')} (the checkpoint's: {saved.get(k, '(none)')})"
+                  for k in sorted(set(given) | set(saved))
+                  if given.get(k, missing) != saved.get(k, missing)]
+        invalid(f"load_checkpoint: the run in {folder} was started with other settings: "
+                f"{', '.join(differ)}; resume it with the same ones")
+
+
+def load_checkpoint(folder: PathLike, settings: Optional[dict[str, Any]] = None) -> tuple["Model", "Vmc"]:
     """The model and the training run that save_checkpoint (or ``Vmc.run(checkpoint=)``)
     wrote into ``folder``, the last whole pair even when a save was cut short: run them on,
-    and the log continues where it stopped. Under MPI, set each rank's seed again afterwards
-    (the file holds rank 0's)."""
+    and the log continues where it stopped. With ``settings``, a run started with others
+    (``Vmc.run(settings=)``) is refused, naming each that differs: a run resumed with other
+    rates or sizes would not continue the one it claims to. Under MPI, set each rank's seed
+    again afterwards (the file holds rank 0's)."""
     from .model import Model
     from .vmc import Vmc
 
+    if settings is not None:
+        _check_settings(folder, settings)
     _finish_interrupted_save(folder)
     model_path, optimizer_path = _checkpoint_paths(folder)
     model = Model.load(model_path)

@@ -46,11 +46,17 @@ def _rows(log: Union[PathLike, History, Sequence[dict[str, Any]]]) -> list[dict[
     invalid_type(f"plot_log: expected a log path, a History or a list of rows, got {log!r}")
 
 
-def _later_range(low: np.ndarray, high: np.ndarray, extra: list[float]) -> tuple[float, float]:
-    """The y range of the later 80% of the steps (and of the reference and final estimate)."""
-    start = len(low) // 5
-    ys = np.concatenate([low[start:], high[start:], np.asarray(extra, dtype=float)])
-    ys = ys[np.isfinite(ys)]
+def _later_range(low: np.ndarray, high: np.ndarray, extra: list[float]) -> Optional[tuple[float, float]]:
+    """The y range of the later 80% of the steps (and of the reference and final estimate),
+    of every step when those have no finite value, None (matplotlib's own) when none has."""
+    extra_ys = np.asarray(extra, dtype=float)
+    for start in (len(low) // 5, 0):
+        ys = np.concatenate([low[start:], high[start:], extra_ys])
+        ys = ys[np.isfinite(ys)]
+        if ys.size:
+            break
+    else:
+        return None
     lo, hi = float(ys.min()), float(ys.max())
     pad = max((hi - lo) * 0.08, 1e-9 * max(abs(hi), 1.0))
     return lo - pad, hi + pad
@@ -111,7 +117,9 @@ def plot_log(
         handles.append(marker)
         labels.append(f"final {f_mean:.8g} ± {f_err:.1g} ({final.n} samples)")
         extra += [f_mean - f_err, f_mean + f_err]
-    top.set_ylim(*_later_range(energy - error, energy + error, extra))
+    y_range = _later_range(energy - error, energy + error, extra)
+    if y_range is not None:
+        top.set_ylim(*y_range)
     per = "energy per site E/N" if n_sites else "energy E"
     top.set_ylabel(f"{per} ({units})")
     top.legend(handles, labels, loc="upper right")

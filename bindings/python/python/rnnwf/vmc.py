@@ -250,6 +250,7 @@ class Vmc(Handle):
         reference: Optional[float] = None,
         checkpoint: Optional[PathLike] = None,
         checkpoint_every: int = 100,
+        settings: Optional[dict[str, Any]] = None,
     ) -> "driver.History":
         """Trains ``model`` on ``hamiltonian`` until ``steps`` steps are done or ``minutes``
         have passed (whichever comes first; one of them is needed), and returns the
@@ -269,6 +270,9 @@ class Vmc(Handle):
           ``checkpoint_every`` steps and at the end (``model.safetensors``,
           ``optimizer.safetensors``). ``rnnwf.load_checkpoint(folder)`` returns them, and
           running them on with the same ``log`` makes it read as one run.
+        - ``settings``: the run's settings (a dict of JSON values: sizes, rates, seeds),
+          kept with the checkpoint (``run.json``); ``load_checkpoint(folder, settings=)``
+          refuses a run started with others.
 
         A failing step raises its Error; the log then holds every step before it.
         Ctrl-C (on the main thread, with Python's default SIGINT handler) cancels the
@@ -278,7 +282,7 @@ class Vmc(Handle):
         """
         return driver.run(self, model, hamiltonian, steps=steps, minutes=minutes, log=log,
                           progress=progress, callback=callback, reference=reference,
-                          checkpoint=checkpoint, checkpoint_every=checkpoint_every)
+                          checkpoint=checkpoint, checkpoint_every=checkpoint_every, settings=settings)
 
     def fit_step(self, model: Model, data: npt.ArrayLike) -> float:
         """One SGD or Adam step on -<ln P(data)> over the rows of ``data`` (n, num_sites);
