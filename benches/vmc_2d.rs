@@ -3,7 +3,8 @@
 //!
 //! `cargo bench --bench vmc_2d [-- steps|recipe|compare]`. `recipe` times a step of the
 //! README's 2D recipe (`transfer_2d`'s defaults: open Heisenberg, 2D GRU hidden 32, Marshall
-//! and U(1), D4 images, SPRING, 512 samples) at 6x6, 10x10 and 16x16. The comparison runs the 1D RNN at the
+//! and U(1), D4 images, SPRING, 512 samples) at 6x6, 10x10 and 16x16, in f64 and f32 passes
+//! (`-- recipe 6 10`: those sides only). The comparison runs the 1D RNN at the
 //! grid model's hidden size and at about its number of parameters. Step times are medians over the timed
 //! steps (after a warm-up step), with the number of threads rnnwf uses by default (all
 //! cores). The comparison renumbers the 2D Hamiltonian onto the snake (site x + lx*y becomes
@@ -86,21 +87,26 @@ fn step_times() {
     }
 }
 
-/// The cost of a step of the README recipe as the lattice grows, split into its parts; the
-/// model is freshly initialised, which costs the same per step as a trained one.
-fn recipe_steps() {
+/// The cost of a step of the README recipe as the lattice grows, split into its parts, in
+/// both precisions of the passes; the model is freshly initialised, which costs the same per step as a trained one.
+fn recipe_steps(sides: &[u32]) {
     let samples = 512;
     println!(
         "seconds per step of the 2D recipe: open Heisenberg, 2D GRU hidden 32, Marshall + U(1), \
          D4 images, SPRING (momentum 0.5), {samples} samples"
     );
     println!(
-        "{:>6} {:>7} | {:>9} {:>9} {:>9} {:>9} | {:>9}",
-        "grid", "params", "sampling", "E_loc", "gradient", "update", "step [s]"
+        "{:>6} {:>9} {:>7} | {:>9} {:>9} {:>9} {:>9} | {:>9}",
+        "grid", "precision", "params", "sampling", "E_loc", "gradient", "update", "step [s]"
     );
-    for (l, timed) in [(6u32, 5usize), (10, 3), (16, 3)] {
+    let sizes = [(6u32, 5usize), (10, 3), (16, 3)];
+    for ((l, timed), precision) in sizes
+        .into_iter()
+        .filter(|(l, _)| sides.is_empty() || sides.contains(l))
+        .flat_map(|s| [(s, Precision::F64), (s, Precision::F32)])
+    {
         let h = Hamiltonian::heisenberg(l, l, false, 1.0, 0.0).unwrap();
-        let mut model = common::recipe_model(l, 32, Precision::F64);
+        let mut model = common::recipe_model(l, 32, precision);
         let mut v = Vmc::new(
             VmcConfig::default()
                 .with_optimizer(Optimizer::MinSr)
@@ -113,8 +119,9 @@ fn recipe_steps() {
         )
         .unwrap();
         println!(
-            "{:>6} {:>7} | {}",
+            "{:>6} {:>9} {:>7} | {}",
             format!("{l}x{l}"),
+            format!("{precision:?}"),
             model.num_params(),
             timed_steps(&mut v, &mut model, &h, timed)
         );
@@ -234,7 +241,8 @@ fn main() {
         step_times();
     }
     if wanted("recipe") {
-        recipe_steps();
+        let sides: Vec<u32> = only.iter().filter_map(|a| a.parse().ok()).collect();
+        recipe_steps(&sides);
     }
     if wanted("compare") {
         compare();

@@ -4,7 +4,38 @@
 
 use super::activations::{exp, ln, sigmoid, Arithmetic};
 use super::dispatch::dispatched;
+use super::gemm::gemm;
 use super::real::Real;
+use super::small_k::tile_columns;
+
+/// The most weights (k x d) a head transposes on the stack for its dot products.
+const STACK_HEAD: usize = 1024;
+
+/// `out[rows x d] = bias + x[rows x k] w[k x d]` (`w` row-major, as the parameter layout
+/// keeps it, `d = bias.len()`): a pass's head logits. A head narrower than a register tile
+/// (d = 2 for spin 1/2) takes dot products with `w`'s columns, transposed here on each call
+/// ([`head_logits`]): the general product packed both operands on every call, which cost a
+/// tenth of a 10x10 symmetric step for 2% of its arithmetic. Which way depends on k and d
+/// only, so a row's logits are the same in a batch of any size.
+pub(crate) fn head_affine<F: Real>(rows: usize, x: &[F], w: &[F], bias: &[F], out: &mut [F]) {
+    let d = bias.len();
+    let k = w.len() / d.max(1);
+    let (x, out) = (&x[..rows * k], &mut out[..rows * d]);
+    if d < tile_columns::<F>() && k * d <= STACK_HEAD {
+        let mut wt = [F::ZERO; STACK_HEAD];
+        for (p, w_row) in w.chunks_exact(d).enumerate() {
+            for (v, &w) in w_row.iter().enumerate() {
+                wt[v * k + p] = w;
+            }
+        }
+        head_logits(x, &wt[..k * d], bias, out);
+        return;
+    }
+    for row in out.chunks_exact_mut(d) {
+        row.copy_from_slice(bias);
+    }
+    gemm(rows, k, d, x, w, F::ONE, out);
+}
 
 /// `out[r, v] = bias[v] + x[r] . wt[v]` for the rows `x[r]` of `x` (`[rows x k]`), `wt` the
 /// `[d x k]` weight transposed, `d = bias.len()`: a head's logits as dot products that
@@ -179,4 +210,60 @@ fn log_softmax_row<A: Arithmetic, F: Real>(logits: &[F], out: &mut [F]) {
 dispatched! {
     /// See [`log_softmax_body`].
     fn log_softmax(logits: &[F], d: usize, out: &mut [F]) => log_softmax_body::<Arithmetic>
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values<F: Real>(len: usize, scale: f64) -> Vec<F> {
+        (0..len)
+            .map(|i| F::from_f64(scale * ((i as f64) * 0.37 + 0.1).sin()))
+            .collect()
+    }
+
+    /// Logits by both ways (dot products below a tile and within the stack buffer, the
+    /// general product otherwise) against sums in f64, each row the same as alone.
+    fn check<F: Real>(tolerance: f64) {
+        let rows = 13;
+        for (k, d) in [
+            (32, 2),
+            (5, 3),
+            (32, 7),
+            (32, 8),
+            (40, 15),
+            (32, 16),
+            (17, 40),
+            (300, 4),
+        ] {
+            let (x, w, bias) = (
+                values::<F>(rows * k, 1.0),
+                values::<F>(k * d, 0.5),
+                values::<F>(d, 2.0),
+            );
+            let mut out = vec![F::from_f64(f64::NAN); rows * d];
+            head_affine(rows, &x, &w, &bias, &mut out);
+            for r in 0..rows {
+                for v in 0..d {
+                    let terms = (0..k).map(|p| x[r * k + p].to_f64() * w[p * d + v].to_f64());
+                    let exact = bias[v].to_f64() + terms.clone().sum::<f64>();
+                    let scale = bias[v].to_f64().abs() + terms.map(f64::abs).sum::<f64>();
+                    let got = out[r * d + v].to_f64();
+                    assert!(
+                        (got - exact).abs() <= tolerance * (k + 1) as f64 * scale,
+                        "k {k} d {d} ({r}, {v}): {got} against {exact}"
+                    );
+                }
+                let mut alone = vec![F::ZERO; d];
+                head_affine(1, &x[r * k..(r + 1) * k], &w, &bias, &mut alone);
+                assert_eq!(alone, out[r * d..(r + 1) * d], "k {k} d {d} row {r} alone");
+            }
+        }
+    }
+
+    #[test]
+    fn head_logits_match_f64_sums_and_rows_do_not_depend_on_the_batch() {
+        check::<f64>(f64::EPSILON);
+        check::<f32>(f32::EPSILON as f64);
+    }
 }

@@ -32,5 +32,7 @@ pub(crate) use cells::{
 };
 pub use dispatch::simd_level_name;
 pub(crate) use gemm::{gemm, gemm_view, matvec, matvec_transposed, View};
-pub(crate) use heads::{head_logits, log_softmax, softmax_probabilities, two_value_probabilities};
+pub(crate) use heads::{
+    head_affine, head_logits, log_softmax, softmax_probabilities, two_value_probabilities,
+};
 pub(crate) use real::Real;

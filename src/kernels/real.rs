@@ -35,9 +35,8 @@ pub(crate) trait Real:
     fn to_f64(self) -> f64;
     fn abs(self) -> Self;
     fn copysign(self, sign: Self) -> Self;
-    /// The standard library's e^x and ln x (the softmax's, a few per row and position).
+    /// The standard library's e^x (the tape's probabilities, a few per row and position).
     fn std_exp(self) -> Self;
-    fn std_ln(self) -> Self;
     /// e^SCALE x, SCALE in {1, -1, -2}, x already clamped to the range, with fused
     /// multiply-adds when `FUSED` (see `activations`).
     fn exp_scaled<const FUSED: bool, const SCALE: i32>(x: Self) -> Self;
@@ -128,10 +127,6 @@ impl Real for f64 {
     #[inline(always)]
     fn std_exp(self) -> f64 {
         f64::exp(self)
-    }
-    #[inline(always)]
-    fn std_ln(self) -> f64 {
-        f64::ln(self)
     }
     #[inline(always)]
     fn mul_add_rounded<const FUSED: bool>(self, b: f64, c: f64) -> f64 {
@@ -228,10 +223,6 @@ impl Real for f32 {
     #[inline(always)]
     fn std_exp(self) -> f32 {
         f32::exp(self)
-    }
-    #[inline(always)]
-    fn std_ln(self) -> f32 {
-        f32::ln(self)
     }
     #[inline(always)]
     fn mul_add_rounded<const FUSED: bool>(self, b: f32, c: f32) -> f32 {

@@ -10,7 +10,7 @@ use super::topology::Step;
 use super::Model;
 use crate::buffer::{try_zeroed, try_zeroed_layers, try_zeroed_vec};
 use crate::error::Result;
-use crate::kernels::{gemm, log_softmax, Real};
+use crate::kernels::{head_affine, log_softmax, Real};
 use std::f64::consts::PI;
 
 /// Picks each row's value at a sampling position: a sampler draws it, an evaluator reads it.
@@ -175,30 +175,29 @@ impl<F: Real> Pass<F> {
             &self.hidden[top_layer][top_slot..top_slot + rows * dh]
         };
         let logits = &mut self.logits[..rows * d];
-        affine(
+        head_affine(
             rows,
-            dh,
-            d,
             top,
             &p[layout.amplitude_weight.clone()],
             &p[layout.amplitude_bias.clone()],
             logits,
         );
         let log_probs = &mut self.log_probs[..rows * d];
-        match cfg.u1_total {
-            None => log_softmax(logits, d, log_probs),
-            Some(total) => {
-                let remaining = model.num_sites() - pos;
-                for (row, (lg, lp)) in logits
-                    .chunks_exact(d)
-                    .zip(log_probs.chunks_exact_mut(d))
-                    .enumerate()
-                {
-                    let budget = (total as i64 - self.partial[row] as i64, remaining);
-                    masked_log_softmax(lg, lp, budget, d);
+        if let Some(total) = cfg.u1_total {
+            // A value that leaves the U(1) total out of reach gets a -inf logit: the ln
+            // softmax then gives it -inf and normalises over the rest, and a NaN logit of such
+            // a value does not reach the row.
+            let remaining = model.num_sites() - pos;
+            for (lg, &partial) in logits.chunks_exact_mut(d).zip(&self.partial) {
+                let budget = Some((total as i64 - partial as i64, remaining));
+                for (v, x) in lg.iter_mut().enumerate() {
+                    if !feasible(v, budget, d) {
+                        *x = F::NEG_INFINITY;
+                    }
                 }
             }
         }
+        log_softmax(logits, d, log_probs);
 
         let values = &mut self.values[..rows];
         chooser.choose(pos, log_probs, values);
@@ -212,7 +211,7 @@ impl<F: Real> Pass<F> {
                 layout.phase_weight.clone().unwrap(),
                 layout.phase_bias.clone().unwrap(),
             );
-            affine(rows, dh, d, top, &p[w], &p[b], pl);
+            head_affine(rows, top, &p[w], &p[b], pl);
             if let Some(rec) = record {
                 rec.phase_logits(pos, pl);
             }
@@ -293,14 +292,6 @@ impl<F: Real> Pass<F> {
     }
 }
 
-/// `out[rows x n] = x[rows x k] w[k x n] + bias`.
-fn affine<F: Real>(rows: usize, k: usize, n: usize, x: &[F], w: &[F], bias: &[F], out: &mut [F]) {
-    for row in out.chunks_exact_mut(n) {
-        row.copy_from_slice(bias);
-    }
-    gemm(rows, k, n, x, w, F::ONE, out);
-}
-
 pub(crate) fn softsign(x: f64) -> f64 {
     x / (1.0 + x.abs())
 }
@@ -320,46 +311,5 @@ pub(crate) fn feasible(v: usize, budget: Option<(i64, usize)>, d: usize) -> bool
             let after = left - v as i64;
             after >= 0 && after <= (d as i64 - 1) * (sites as i64 - 1)
         }
-    }
-}
-
-/// Numerically stable log-softmax over the values that keep the U(1) total reachable
-/// (`budget` as for [`feasible`]); `-inf` elsewhere (and everywhere when nothing is
-/// feasible, which only an invalid configuration reaches). A NaN logit (an overflowed pass)
-/// makes the whole row NaN, so the checks downstream see it rather than a -inf that reads as
-/// "ruled out". Without the constraint the pass takes the vectorised kernel
-/// (`kernels::log_softmax`).
-fn masked_log_softmax<F: Real>(logits: &[F], out: &mut [F], budget: (i64, usize), d: usize) {
-    let budget = Some(budget);
-    let mut max = F::NEG_INFINITY;
-    for (v, &x) in logits.iter().enumerate() {
-        if !feasible(v, budget, d) {
-            continue;
-        }
-        if x.to_f64().is_nan() {
-            out.fill(x);
-            return;
-        }
-        if x > max {
-            max = x;
-        }
-    }
-    if max == F::NEG_INFINITY {
-        out.fill(F::NEG_INFINITY);
-        return;
-    }
-    let mut sum = F::ZERO;
-    for (v, &x) in logits.iter().enumerate() {
-        if feasible(v, budget, d) {
-            sum += (x - max).std_exp();
-        }
-    }
-    let lse = max + sum.std_ln();
-    for (v, (o, &x)) in out.iter_mut().zip(logits).enumerate() {
-        *o = if feasible(v, budget, d) {
-            x - lse
-        } else {
-            F::NEG_INFINITY
-        };
     }
 }
