@@ -42,6 +42,8 @@ def main() -> None:
                     lr=args.lr, seed=args.seed)
     if args.resume:
         model, vmc = rnnwf.load_checkpoint(args.out, settings)
+        if not os.path.exists(os.path.join(args.out, "run.json")):
+            settings = None  # saved without them (it warned): keep no flags it may have ignored
     else:
         model = rnnwf.Model(lx=args.sites, cell="gru", hidden=args.hidden, seed=args.seed)
         vmc = rnnwf.Vmc(optimizer="minsr", n_samples=args.samples, learning_rate=args.lr,

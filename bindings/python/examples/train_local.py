@@ -118,6 +118,8 @@ def main() -> None:
         # The run's log drops the lines of steps after the checkpoint (a run killed between
         # the two) as it continues.
         model, vmc = rnnwf.load_checkpoint(args.out, settings)
+        if not os.path.exists(os.path.join(args.out, "run.json")):
+            settings = None  # saved without them (it warned): keep no flags it may have ignored
         if args.shift is not None:
             vmc.set_diag_shift(args.shift)
     else:

@@ -152,6 +152,44 @@ def test_a_save_cut_short_leaves_a_whole_checkpoint(tmp_path):
     assert v3.step_count == v.step_count == saved_steps + 2
 
 
+def test_a_save_cut_short_keeps_the_settings_with_their_checkpoint(tmp_path):
+    # The settings are renamed in last: a run B cut short in a folder of run A's before its
+    # first rename leaves A's model with A's settings, after it B's model with B's settings.
+    h = ising()
+    folder = tmp_path / "run"
+    a, b = dict(run="a"), dict(run="b")
+    m, v = model(), vmc()
+    v.run(m, h, steps=2, progress=False, checkpoint=folder, settings=a)
+    m_a = m.get_params()
+    v.run(m, h, steps=1, progress=False)
+    m.save(folder / "model.safetensors.new")
+    v.save(folder / "optimizer.safetensors.new")
+    (folder / "run.json.new").write_text('{"run": "b"}\n')
+    m2, _ = rnnwf.load_checkpoint(folder, a)
+    np.testing.assert_array_equal(m2.get_params(), m_a)
+    assert not list(folder.glob("*.new"))
+    # Cut short after the model's rename: B's optimizer and settings roll forward.
+    m.save(folder / "model.safetensors")
+    v.save(folder / "optimizer.safetensors.new")
+    (folder / "run.json.new").write_text('{"run": "b"}\n')
+    with pytest.raises(rnnwf.InvalidValue, match=r"run a \(the checkpoint's: b\)"):
+        rnnwf.load_checkpoint(folder, a)
+    m3, v3 = rnnwf.load_checkpoint(folder, b)
+    np.testing.assert_array_equal(m3.get_params(), m.get_params())
+    # A save without settings drops an earlier run's; a run.json that is not an object is
+    # refused by name.
+    v.run(m, h, steps=1, progress=False, checkpoint=folder)
+    assert not (folder / "run.json").exists()
+    (folder / "run.json").write_text("[]\n")
+    with pytest.raises(rnnwf.InvalidValue, match="not the settings' object"):
+        rnnwf.load_checkpoint(folder, a)
+    # Settings JSON cannot hold: NaN is a bad value, an object a bad type.
+    with pytest.raises(rnnwf.InvalidValue, match="settings"):
+        v.run(m, h, steps=1, progress=False, checkpoint=folder, settings=dict(lr=float("nan")))
+    with pytest.raises(TypeError):
+        v.run(m, h, steps=1, progress=False, checkpoint=folder, settings={1: 2})
+
+
 def test_the_checkpoint_holds_what_the_callback_set(tmp_path):
     # A callback that sets the next step's learning rate: the checkpoint saved at that step
     # has it, so a resumed run goes on as the whole one does.
@@ -285,10 +323,13 @@ def test_plot_log_draws_rows_without_a_finite_energy(tmp_path):
     nan, inf = float("nan"), float("inf")
     for energies in ([nan, inf, nan], [-1.0, -1.2, nan, nan, nan, inf, nan, nan, nan, nan]):
         rows = [dict(step=k, energy=e, error=0.1) for k, e in enumerate(energies)]
-        fig = rnnwf.plot_log(rows, tmp_path / "e.png", reference=-1.5)
-        assert (tmp_path / "e.png").read_bytes().startswith(b"\x89PNG")
-        lo, hi = fig.axes[0].get_ylim()
-        assert math.isfinite(lo) and math.isfinite(hi) and lo < hi
+        for reference in (None, -1.5):
+            fig = rnnwf.plot_log(rows, tmp_path / "e.png", reference=reference)
+            assert (tmp_path / "e.png").read_bytes().startswith(b"\x89PNG")
+            lo, hi = fig.axes[0].get_ylim()
+            assert math.isfinite(lo) and math.isfinite(hi) and lo < hi
+            if reference is None and energies[0] == -1.0:
+                assert lo < -1.3 and -0.9 < hi < 0  # the first steps', where the later have none
 
 
 def test_the_package_imports_without_matplotlib():

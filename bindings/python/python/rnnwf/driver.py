@@ -377,65 +377,79 @@ def _settings_text(settings: Any) -> str:
         invalid_type(f"settings: expected a dict with str keys, got {settings!r}")
     try:
         return json.dumps(settings, sort_keys=True, allow_nan=False)
-    except (TypeError, ValueError) as e:
+    except TypeError as e:
         invalid_type(f"settings: not plain JSON values ({e}): {settings!r}")
+    except ValueError as e:  # NaN or infinite floats, which JSON has not
+        invalid(f"settings: {e}: {settings!r}")
 
 
 def save_checkpoint(folder: PathLike, model: "Model", vmc: "Vmc",
                     settings: Optional[dict[str, Any]] = None) -> None:
     """Writes ``folder/model.safetensors`` and ``folder/optimizer.safetensors``; together
-    they resume the run bit for bit (load_checkpoint). The two must agree, and two file
-    replacements are not one: both are written whole beside their places (``.new``) before
-    either is renamed into place, model first, so that load_checkpoint can tell from the
-    ``.new`` files left by a crash or a full disk which pair is whole. ``settings`` (a dict
-    of JSON values: the run's sizes, rates, seeds) go into ``folder/run.json`` first, for
-    ``load_checkpoint(folder, settings=)`` to compare."""
+    they resume the run bit for bit (load_checkpoint). ``settings`` (a dict of JSON values:
+    the run's sizes, rates, seeds) go into ``folder/run.json`` for ``load_checkpoint(folder,
+    settings=)`` to compare; without them a ``run.json`` of an earlier run goes.
+
+    The files must agree, and replacements one after the other are not one: all are written
+    whole beside their places (``.new``) before any is renamed into place, the model first
+    and the settings last, so that load_checkpoint can tell from the ``.new`` files left by
+    a crash or a full disk which set is whole."""
     text = None if settings is None else _settings_text(settings)
-    model_path, optimizer_path = _checkpoint_paths(folder)
+    model_path, optimizer_path, run_path = _checkpoint_paths(folder)
     os.makedirs(folder, exist_ok=True)
-    if text is not None:
-        run_path = os.path.join(folder, SETTINGS_FILE)
-        with open(run_path + ".new", "w") as f:
-            f.write(text + "\n")
-        os.replace(run_path + ".new", run_path)
     model.save(model_path + ".new")
     vmc.save(optimizer_path + ".new")
+    if text is not None:
+        with open(run_path + ".new", "w") as f:
+            f.write(text + "\n")
     os.replace(model_path + ".new", model_path)
     os.replace(optimizer_path + ".new", optimizer_path)
+    if text is not None:
+        os.replace(run_path + ".new", run_path)
+    elif os.path.exists(run_path):
+        os.remove(run_path)
 
 
-def _checkpoint_paths(folder: PathLike) -> tuple[str, str]:
-    return os.path.join(folder, MODEL_FILE), os.path.join(folder, OPTIMIZER_FILE)
+def _checkpoint_paths(folder: PathLike) -> tuple[str, str, str]:
+    """The model's, the optimizer's and the settings' files in ``folder``."""
+    return (os.path.join(folder, MODEL_FILE), os.path.join(folder, OPTIMIZER_FILE),
+            os.path.join(folder, SETTINGS_FILE))
 
 
 def _finish_interrupted_save(folder: PathLike) -> None:
     """After a save stopped by a crash: with the model's ``.new`` file still there, no file
-    was renamed yet and the pair in place is the previous checkpoint (the ``.new`` files go);
-    with only the optimizer's, the model in place is the new one and its optimizer, written
-    whole before the first rename, is renamed into place."""
-    model_path, optimizer_path = _checkpoint_paths(folder)
-    if os.path.exists(model_path + ".new"):
-        for leftover in (model_path + ".new", optimizer_path + ".new"):
-            if os.path.exists(leftover):
-                os.remove(leftover)
-    elif os.path.exists(optimizer_path + ".new"):
-        os.replace(optimizer_path + ".new", optimizer_path)
+    was renamed yet and the set in place is the previous checkpoint (the ``.new`` files go);
+    else the model in place is the new one, and its optimizer and settings, written whole
+    before the first rename, are renamed into place where they are still beside it."""
+    paths = _checkpoint_paths(folder)
+    if os.path.exists(paths[0] + ".new"):
+        for leftover in paths:
+            if os.path.exists(leftover + ".new"):
+                os.remove(leftover + ".new")
+        return
+    for path in paths[1:]:
+        if os.path.exists(path + ".new"):
+            os.replace(path + ".new", path)
 
 
 def _check_settings(folder: PathLike, settings: dict[str, Any]) -> None:
     """Refuses a run in ``folder`` started with other settings, naming each that differs."""
     given = json.loads(_settings_text(settings))
-    path = os.path.join(folder, SETTINGS_FILE)
+    model_path, _, path = _checkpoint_paths(folder)
     try:
         with open(path) as f:
             saved = json.load(f)
     except FileNotFoundError:
         # A checkpoint saved without settings (or by an older version): said, not refused.
-        warnings.warn(f"load_checkpoint: {path} does not exist: the checkpoint was saved without "
-                      "settings, which are not checked", stacklevel=3)
+        # Without a checkpoint at all, loading the model says so.
+        if os.path.exists(model_path):
+            warnings.warn(f"load_checkpoint: {path} does not exist: the checkpoint was saved without "
+                          "settings, which are not checked", stacklevel=3)
         return
     except (OSError, ValueError) as e:
         invalid(f"load_checkpoint: cannot read {path}: {e}")
+    if not isinstance(saved, dict):
+        invalid(f"load_checkpoint: {path} holds {type(saved).__name__}, not the settings' object")
     if saved != given:
         missing = object()
         differ = [f"{k} {given.get(k, '(not given)')} (the checkpoint's: {saved.get(k, '(none)')})"
@@ -455,10 +469,10 @@ def load_checkpoint(folder: PathLike, settings: Optional[dict[str, Any]] = None)
     from .model import Model
     from .vmc import Vmc
 
+    _finish_interrupted_save(folder)
     if settings is not None:
         _check_settings(folder, settings)
-    _finish_interrupted_save(folder)
-    model_path, optimizer_path = _checkpoint_paths(folder)
+    model_path, optimizer_path, _ = _checkpoint_paths(folder)
     model = Model.load(model_path)
     vmc = Vmc()
     vmc.load(optimizer_path)
