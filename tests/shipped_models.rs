@@ -38,7 +38,7 @@ const SHIPPED: &[Shipped] = &[
         hamiltonian: |lx, ly| Hamiltonian::heisenberg(lx, ly, false, 1.0, 0.0).unwrap(),
         // Quantum Monte Carlo, the published 10x10 open value.
         reference: -251.46248,
-        // The model is at 2.3e-4; 512 samples (a 10x10 sample's local energy under the eight
+        // The model is at 1.6e-4; 512 samples (a 10x10 sample's local energy under the eight
         // images costs about 20 times a 6x6 one) add about 2.7e-4 of noise.
         samples: 512,
         tolerance: 2e-3,
