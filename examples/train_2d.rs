@@ -42,8 +42,9 @@
 //! or `--stop-after` steps of its own, checkpointed; `--resume` (with the same settings)
 //! continues from the checkpoint in `--out` bit for bit, as if never stopped, and the log
 //! reads as one run. `--start-from` starts from a trained model of another lattice size
-//! (iterative retraining: the 2D RNN's weights do not depend on the size), resized;
-//! `--steps 0` with it evaluates the resized model without training.
+//! (iterative retraining: the 2D RNN's weights do not depend on the size), resized, and
+//! widened when `--hidden` asks for more units than it has; `--steps 0` with it evaluates
+//! the resized model without training.
 //!
 //! The two acceptance runs (4x4, open):
 //!     cargo run --release --example train_2d -- --model ising --field 3
@@ -191,8 +192,9 @@ struct Args {
     resume: bool,
     /// Start from this trained model (a `model.safetensors`, such as a checkpoint of a smaller
     /// lattice) resized to this lattice, instead of random weights: iterative retraining. Its
-    /// cell, hidden units, layers, phase head, sign rule, symmetry and RNN boundary must be
-    /// the flags' (`--phase-init` does not apply: the weights are the trained ones);
+    /// cell, layers, phase head, sign rule, symmetry and RNN boundary must be the flags'
+    /// (`--phase-init` does not apply: the weights are the trained ones); a model with fewer
+    /// hidden units than `--hidden` is widened to them (the same psi, room to improve);
     /// `--precision` may differ (the parameters are f64 either way).
     /// Only for a run's start: a resumed run continues from its own checkpoint, wherever the
     /// model it started from has gone since.

@@ -74,8 +74,9 @@ struct Args {
     #[arg(long, default_value_t = 0.0)]
     momentum: f64,
     /// Start the first lattice from this model (a `model.safetensors`, such as a shipped
-    /// checkpoint), resized to it, instead of random weights; its cell, hidden units and
-    /// symmetry must match the flags' (its precision may differ: the parameters are f64).
+    /// checkpoint), resized to it, instead of random weights; its cell and symmetry must
+    /// match the flags', and it is widened if `--hidden` asks for more units (its precision
+    /// may differ: the parameters are f64).
     #[arg(long, conflicts_with = "fresh")]
     start_from: Option<PathBuf>,
     /// Seed of the parameters and the samples.

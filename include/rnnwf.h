@@ -500,6 +500,16 @@ rnnwf_status rnnwf_model_resize(const struct rnnwf_model *m,
                                 int32_t u1_total,
                                 struct rnnwf_model **out);
 
+// A new model with `hidden` units per layer that computes the same psi as `m` (a trained
+// model given room to improve): every other setting is kept, every parameter keeps its unit
+// and position, the new units' inputs are drawn as rnnwf_model_new draws a model of that
+// width (the config's seed), and their weights into the old units and the heads are zero.
+// `hidden` below m's (which would change psi), or one rnnwf_model_new refuses:
+// RNNWF_ERR_INVALID_ARGUMENT. `m` is unchanged.
+rnnwf_status rnnwf_model_widen(const struct rnnwf_model *m,
+                               uint32_t hidden,
+                               struct rnnwf_model **out);
+
 // Destroys a model; NULL is a no-op. May run on any thread.
 void rnnwf_model_free(struct rnnwf_model *m);
 

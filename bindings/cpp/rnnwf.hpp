@@ -168,6 +168,11 @@ class Model : public Handle<rnnwf_model, rnnwf_model_free> {
   }
   // A deep copy (the copy constructor is deleted: copies are explicit).
   Model clone() const { return Model(detail::make<rnnwf_model>(rnnwf_model_clone, raw())); }
+  // The same psi with `hidden` units per layer, at least this model's (rnnwf_model_widen).
+  Model widen(std::uint32_t hidden) const {
+    return Model(detail::make<rnnwf_model>(rnnwf_model_widen, raw(), hidden));
+  }
+
   // The same parameters on the lx x ly lattice (rnnwf_model_resize); u1_total -1 for none.
   Model resize(std::uint32_t lx, std::uint32_t ly, std::int32_t u1_total) const {
     return Model(detail::make<rnnwf_model>(rnnwf_model_resize, raw(), lx, ly, u1_total));

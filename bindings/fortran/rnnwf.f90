@@ -54,7 +54,7 @@ module rnnwf
       c_size_t, error_unit
   private :: finish, fail, c_string, c_strlen, default_int, columns_match
   private :: model_config_defaults, model_create, model_load, model_clone, model_resize, &
-      model_destroy, &
+      model_widen, model_destroy, &
       model_final, model_assign, model_is_created, model_handle, model_save, &
       model_get_config, model_num_sites, model_num_params, model_get_params, &
       model_set_params, model_sample_seed32, model_sample_seed64, model_log_psi, &
@@ -82,6 +82,7 @@ module rnnwf
     procedure :: load => model_load
     procedure :: clone => model_clone
     procedure :: resize => model_resize
+    procedure :: widen => model_widen
     procedure :: destroy => model_destroy
     procedure :: is_created => model_is_created
     procedure :: handle => model_handle
@@ -377,6 +378,26 @@ contains
     end if
     call finish(status, stat, errmsg)
   end subroutine model_resize
+
+  ! Makes `wide` a model with `hidden` units per layer (at least this model's) that computes
+  ! the same psi (rnnwf_model_widen): a trained model given room to improve. This model is
+  ! unchanged.
+  subroutine model_widen(self, hidden, wide, stat, errmsg)
+    class(rnnwf_model), intent(in) :: self
+    integer, intent(in) :: hidden
+    class(rnnwf_model), intent(inout) :: wide
+    integer, intent(out), optional :: stat
+    character(len=*), intent(inout), optional :: errmsg
+    type(c_ptr) :: out
+    integer(c_int32_t) :: status
+    out = c_null_ptr
+    status = rnnwf_model_widen(self%ptr, int(hidden, c_int32_t), out)
+    if (status == RNNWF_OK) then
+      call wide%destroy()
+      wide%ptr = out
+    end if
+    call finish(status, stat, errmsg)
+  end subroutine model_widen
 
   ! Frees the C handle; idempotent. Later calls fail with RNNWF_ERR_NULL_POINTER.
   subroutine model_destroy(self)

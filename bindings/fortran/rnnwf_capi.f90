@@ -368,6 +368,21 @@ module rnnwf_capi
       integer(c_int32_t) :: res
     end function rnnwf_model_resize
 
+    ! A new model with `hidden` units per layer that computes the same psi as `m` (a trained
+    ! model given room to improve): every other setting is kept, every parameter keeps its unit
+    ! and position, the new units' inputs are drawn as rnnwf_model_new draws a model of that
+    ! width (the config's seed), and their weights into the old units and the heads are zero.
+    ! `hidden` below m's (which would change psi), or one rnnwf_model_new refuses:
+    ! RNNWF_ERR_INVALID_ARGUMENT. `m` is unchanged.
+    function rnnwf_model_widen(m, hidden, out) bind(C, name="rnnwf_model_widen") result(res)
+      import
+      implicit none
+      type(c_ptr), value :: m
+      integer(c_int32_t), value :: hidden
+      type(c_ptr), intent(inout) :: out
+      integer(c_int32_t) :: res
+    end function rnnwf_model_widen
+
     ! Destroys a model; NULL is a no-op. May run on any thread.
     subroutine rnnwf_model_free(m) bind(C, name="rnnwf_model_free")
       import

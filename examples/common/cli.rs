@@ -266,8 +266,10 @@ pub fn symmetry_line(model: &rnnwf::Model, h: &rnnwf::Hamiltonian) -> Option<Str
 /// `--start-from PATH`: a saved model (a `model.safetensors`, such as a shipped checkpoint's)
 /// resized to the lattice and U(1) total of `wanted`, after checking that it is the model
 /// `wanted` describes in everything a resize keeps (cell, hidden units, layers, phase head,
-/// sign rule, symmetry, RNN boundary). Its weights are the trained ones: `wanted`'s seed and
-/// initialisation do not enter. It comes back in `wanted`'s precision (the parameters are
+/// sign rule, symmetry, RNN boundary). A model with fewer hidden units than `wanted` is
+/// widened first (`Model::widen`: the same psi, the new units' inputs drawn from the saved
+/// model's seed). Its weights are the trained ones: `wanted`'s seed and initialisation do
+/// not enter. It comes back in `wanted`'s precision (the parameters are
 /// f64 in both, so a float64 run's model can go on in float32 passes and back), averaged
 /// over its whole lattice group, for the caller to restrict to its operator.
 #[allow(dead_code)] // train_ising has no --start-from
@@ -275,8 +277,11 @@ pub fn start_from(
     path: &std::path::Path,
     wanted: &rnnwf::ModelConfig,
 ) -> Result<rnnwf::Model, Box<dyn std::error::Error>> {
-    let m =
-        rnnwf::Model::load(path).map_err(|e| format!("--start-from {}: {e}", path.display()))?;
+    let fail = |e: rnnwf::Error| format!("--start-from {}: {e}", path.display());
+    let mut m = rnnwf::Model::load(path).map_err(fail)?;
+    if m.config().hidden < wanted.hidden {
+        m = m.widen(wanted.hidden).map_err(fail)?;
+    }
     let c = m.config();
     let describe = |c: &rnnwf::ModelConfig| {
         format!(
@@ -310,7 +315,6 @@ pub fn start_from(
         )
         .into());
     }
-    let fail = |e: rnnwf::Error| format!("--start-from {}: {e}", path.display());
     let resized = m
         .resize(wanted.lx, wanted.ly, wanted.u1_total)
         .map_err(fail)?;

@@ -286,6 +286,29 @@ pub unsafe extern "C" fn rnnwf_model_resize(
     })
 }
 
+/// A new model with `hidden` units per layer that computes the same psi as `m` (a trained
+/// model given room to improve): every other setting is kept, every parameter keeps its unit
+/// and position, the new units' inputs are drawn as rnnwf_model_new draws a model of that
+/// width (the config's seed), and their weights into the old units and the heads are zero.
+/// `hidden` below m's (which would change psi), or one rnnwf_model_new refuses:
+/// RNNWF_ERR_INVALID_ARGUMENT. `m` is unchanged.
+#[no_mangle]
+pub unsafe extern "C" fn rnnwf_model_widen(
+    m: *const rnnwf_model,
+    hidden: u32,
+    out: *mut *mut rnnwf_model,
+) -> rnnwf_status {
+    ffi_call("rnnwf_model_widen", || {
+        // SAFETY: a live handle (checked for NULL).
+        let m = unsafe { borrow(m, "m")? };
+        let out = OutSlot::new(out, "out")?;
+        let model = m.model.widen(hidden)?;
+        // SAFETY: the caller gives a writable handle slot (checked for NULL).
+        unsafe { out.write(into_handle(rnnwf_model { model })) };
+        Ok(())
+    })
+}
+
 /// Destroys a model; NULL is a no-op. May run on any thread.
 #[no_mangle]
 pub unsafe extern "C" fn rnnwf_model_free(m: *mut rnnwf_model) {

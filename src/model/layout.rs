@@ -26,6 +26,7 @@
 use super::cell::{Cell, LayerBlocks};
 use super::config::{ModelConfig, PhaseKind};
 use super::topology::Topology;
+use super::widen::Axis;
 use std::ops::Range;
 
 /// One named block of the parameter vector.
@@ -45,6 +46,8 @@ pub(crate) struct ParamLayout {
     pub phase_weight: Option<Range<usize>>,
     pub phase_bias: Option<Range<usize>>,
     pub blocks: Vec<ParamBlock>,
+    /// What each axis of each block indexes, by block (`model/widen.rs`).
+    pub axes: Vec<Vec<Axis>>,
     pub total: usize,
 }
 
@@ -55,8 +58,10 @@ impl ParamLayout {
         let dh = cfg.hidden as usize;
         let d = cfg.local_dim as usize;
         let mut blocks = Vec::new();
+        let mut all_axes = Vec::new();
         let mut next = 0usize;
-        let mut push = |name: String, shape: Vec<usize>| -> Range<usize> {
+        let mut push = |name: String, axes: Vec<Axis>| -> Range<usize> {
+            let shape: Vec<usize> = axes.iter().map(|a| a.len(dh)).collect();
             let len: usize = shape.iter().product();
             let range = next..next + len;
             next += len;
@@ -65,18 +70,20 @@ impl ParamLayout {
                 shape,
                 range: range.clone(),
             });
+            all_axes.push(axes);
             range
         };
         let names = topology.weight_names();
         let layers = (0..cfg.layers as usize)
             .map(|l| cell.layer_blocks(l, names, &mut push))
             .collect();
-        let amplitude_weight = push("amplitude.weight".into(), vec![dh, d]);
-        let amplitude_bias = push("amplitude.bias".into(), vec![d]);
+        let head = || vec![Axis::units(1), Axis::other(d)];
+        let amplitude_weight = push("amplitude.weight".into(), head());
+        let amplitude_bias = push("amplitude.bias".into(), vec![Axis::other(d)]);
         let (phase_weight, phase_bias) = match cfg.phase {
             PhaseKind::Softsign => (
-                Some(push("phase.weight".into(), vec![dh, d])),
-                Some(push("phase.bias".into(), vec![d])),
+                Some(push("phase.weight".into(), head())),
+                Some(push("phase.bias".into(), vec![Axis::other(d)])),
             ),
             PhaseKind::None => (None, None),
         };
@@ -87,6 +94,7 @@ impl ParamLayout {
             phase_weight,
             phase_bias,
             blocks,
+            axes: all_axes,
             total: next,
         }
     }

@@ -16,6 +16,7 @@ pub(crate) mod symmetric;
 pub(crate) mod symmetry;
 mod symmetry_maps;
 mod topology;
+pub(crate) mod widen;
 
 pub(crate) use cell::Cell;
 pub use config::{

@@ -528,6 +528,43 @@ static void test_resize(void) {
   rnnwf_model_free(m);
 }
 
+static void test_widen(void) {
+  /* A 3x2 GRU grid with 6 more units has the same ln psi on all 2^6 configurations; fewer
+     units, an absurd width and NULL are refused and leave m as it was. */
+  enum { SITES = 6, COUNT = 64 };
+  static uint8_t all[COUNT * SITES];
+  static rnnwf_complex narrow[COUNT], wide_lp[COUNT];
+  for (int k = 0; k < COUNT; k++)
+    for (int j = 0; j < SITES; j++) all[k * SITES + j] = (uint8_t)((k >> j) & 1);
+  rnnwf_model_config cfg = default_config();
+  cfg.lx = 3;
+  cfg.ly = 2;
+  cfg.hidden = 4;
+  cfg.phase = RNNWF_PHASE_SOFTSIGN;
+  cfg.seed = 9;
+  rnnwf_model *m = NULL, *wide = NULL, *none = NULL;
+  OK(rnnwf_model_new(&cfg, &m));
+  OK(rnnwf_model_widen(m, 10, &wide));
+  rnnwf_model_config got;
+  got.struct_size = sizeof got;
+  OK(rnnwf_model_get_config(wide, &got));
+  CHECK(got.hidden == 10 && got.lx == 3 && got.ly == 2 && got.phase == RNNWF_PHASE_SOFTSIGN);
+  OK(rnnwf_log_psi(m, all, COUNT, narrow));
+  OK(rnnwf_log_psi(wide, all, COUNT, wide_lp));
+  for (int k = 0; k < COUNT; k++)
+    CHECK(fabs(narrow[k].re - wide_lp[k].re) < 1e-12 && fabs(narrow[k].im - wide_lp[k].im) < 1e-12);
+  EXPECT(rnnwf_model_widen(m, 3, &none), RNNWF_ERR_INVALID_ARGUMENT);
+  MENTIONS("4 hidden units to 3");
+  EXPECT(rnnwf_model_widen(m, 4000000000u, &none), RNNWF_ERR_INVALID_ARGUMENT);
+  EXPECT(rnnwf_model_widen(NULL, 8, &none), RNNWF_ERR_NULL_POINTER);
+  EXPECT(rnnwf_model_widen(m, 8, NULL), RNNWF_ERR_NULL_POINTER);
+  CHECK(none == NULL);
+  OK(rnnwf_model_get_config(m, &got));
+  CHECK(got.hidden == 4);
+  rnnwf_model_free(wide);
+  rnnwf_model_free(m);
+}
+
 static void expect_load_fails(const char *path, rnnwf_status expected, const char *needle) {
   rnnwf_model *m = NULL;
   EXPECT(rnnwf_model_load(path, &m), expected);
@@ -632,6 +669,7 @@ int main(int argc, char **argv) {
   test_normalisation();
   test_grid();
   test_resize();
+  test_widen();
   test_save_and_load();
   rnnwf_model_free(NULL); /* a no-op */
 

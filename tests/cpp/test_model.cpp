@@ -171,6 +171,14 @@ void test_params() {
   }
   EXPECT_ERROR(m.resize(3, 2, -1), RNNWF_ERR_INVALID_ARGUMENT, "grid");
   EXPECT_ERROR(m.resize(8, 1, 9), RNNWF_ERR_INVALID_ARGUMENT, "u1_total");
+
+  // widen() keeps psi with more units and refuses fewer.
+  rnnwf::Model w = m.widen(m.config().hidden + 3);
+  CHECK(w.num_params() > m.num_params() && w.config().hidden == m.config().hidden + 3);
+  rnnwf::Samples ws = m.sample(3, 20);
+  std::vector<rnnwf::Complex> wide_log_psi = w.log_psi(ws.configs);
+  for (std::size_t i = 0; i < ws.n; i++) CHECK(std::abs(wide_log_psi[i] - ws.log_psi[i]) < 1e-12);
+  EXPECT_ERROR(m.widen(m.config().hidden - 1), RNNWF_ERR_INVALID_ARGUMENT, "hidden units");
   CHECK(m.num_sites() == 6 && m.params() == p);
 }
 

@@ -270,7 +270,7 @@ contains
   subroutine test_sample_and_log_psi()
     integer, parameter :: n = 200, sites = 6
     type(rnnwf_model_config) :: cfg
-    type(rnnwf_model) :: m
+    type(rnnwf_model) :: m, w
     integer(c_int8_t) :: configs(sites, n), again(sites, n), bad(sites, 2), wrong(5, 2)
     complex(c_double_complex) :: lp(n), lp_eval(n), half(n / 2), two(2), one(1)
     integer :: stat, i
@@ -312,6 +312,15 @@ contains
     call check_error(stat, errmsg, RNNWF_ERR_BUFFER_SIZE, 'size(out)', 'wrong out size')
     call m%sample(1, configs, two, stat=stat, errmsg=errmsg)
     call check_error(stat, errmsg, RNNWF_ERR_BUFFER_SIZE, 'size(log_psi)', 'wrong log_psi size')
+
+    ! widen keeps psi with more units and refuses fewer.
+    call m%widen(11, w)
+    call w%log_psi(configs, lp_eval)
+    call check(maxval(abs(lp_eval - lp)) < 1.0e-12_c_double, 'widen: same psi')
+    call check(w%num_params() > m%num_params(), 'widen: more parameters')
+    call m%widen(3, w, stat, errmsg)
+    call check_error(stat, errmsg, RNNWF_ERR_INVALID_ARGUMENT, 'hidden units to 3', 'narrower')
+    call w%destroy()
 
     ! Zero samples are fine.
     call m%sample(1, configs(:, 1:0), stat=stat)

@@ -67,6 +67,19 @@ def test_resize_keeps_the_weights_on_another_lattice():
         assert err.value.status == rnnwf.ERR_INVALID_ARGUMENT
 
 
+def test_widen_keeps_psi_and_adds_units():
+    with rnnwf.Model(lx=3, ly=2, hidden=4, sign="marshall", u1_total=3, seed=5) as m:
+        configs, log_psi = m.sample(50, seed=2)
+        wide = m.widen(9)
+        assert wide.config["hidden"] == 9 and wide.num_params > m.num_params
+        assert wide.config["sign_rule"] == "marshall" and wide.config["u1_total"] == 3
+        np.testing.assert_allclose(wide.log_psi(configs), log_psi, rtol=0, atol=1e-12)
+        with pytest.raises(rnnwf.Error) as err:
+            m.widen(3)  # fewer units would change psi
+        assert err.value.status == rnnwf.ERR_INVALID_ARGUMENT
+        assert "4 hidden units to 3" in str(err.value)
+
+
 def test_callable_hook_sees_every_reduction():
     # Doubling every buffer is what two processes with identical samples would sum to: the
     # energy mean stays, the sample count doubles.

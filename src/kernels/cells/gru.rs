@@ -33,12 +33,22 @@ impl GruRows {
 
     /// Columns of `pre_x` (and its adjoint).
     pub fn input_width(&self) -> usize {
-        3 * self.dh
+        self.input_blocks() * self.dh
+    }
+
+    /// Blocks of `dh` in `pre_x`: `[r | z | g]`.
+    pub fn input_blocks(&self) -> usize {
+        3
     }
 
     /// Columns of `pre_h` and of its adjoint (whose candidate block is that of `a`).
     pub fn hidden_width(&self) -> usize {
-        (3 + usize::from(self.merge)) * self.dh
+        self.hidden_blocks() * self.dh
+    }
+
+    /// Blocks of `dh` in `pre_h`: the gates and, with a merge, `[m]`.
+    pub fn hidden_blocks(&self) -> usize {
+        3 + usize::from(self.merge)
     }
 
     /// Columns of a tape row.

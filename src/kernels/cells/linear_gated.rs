@@ -41,7 +41,12 @@ impl LinearRows {
 
     /// Columns of `pre_x` (and its adjoint).
     pub fn input_width(&self) -> usize {
-        (2 + usize::from(self.mix)) * self.dh
+        self.input_blocks() * self.dh
+    }
+
+    /// Blocks of `dh` in `pre_x`: `[a | c]`, or `[a | b | c]` with a mix.
+    pub fn input_blocks(&self) -> usize {
+        2 + usize::from(self.mix)
     }
 
     /// Columns of a tape row.

@@ -12,11 +12,12 @@
 //!   `layer{l}.candidate_bias` `[hidden]` (b_hg).
 
 use super::{
-    accumulate_input, accumulate_neighbours, input_stage, neighbour_products, pass_to_input,
-    pass_to_neighbours, Accumulate, Backward, CellShape, Columns, Forward, GradientSink,
-    LayerBlocks, Push, Spec,
+    accumulate_input, accumulate_neighbours, input_axis, input_stage, neighbour_products,
+    pass_to_input, pass_to_neighbours, Accumulate, Backward, CellShape, Columns, Forward,
+    GradientSink, LayerBlocks, Push, Spec,
 };
 use crate::kernels::{gru_backward, gru_update, GruRows, Real};
+use crate::model::widen::Axis;
 
 #[derive(Clone, Debug)]
 pub(crate) struct Gru {
@@ -36,16 +37,22 @@ impl Gru {
     }
 
     pub fn layer_blocks(&self, l: usize, names: &[&str], push: &mut Push<'_>) -> LayerBlocks {
-        let CellShape { dh, local_dim, .. } = self.shape;
-        let (xw, hw) = (self.rows.input_width(), self.rows.hidden_width());
-        let input_dim = if l == 0 { names.len() * local_dim } else { dh };
-        let input = push(format!("layer{l}.input_weight"), vec![input_dim, xw]);
+        let (xw, hw) = (self.rows.input_blocks(), self.rows.hidden_blocks());
+        let input = push(
+            format!("layer{l}.input_weight"),
+            vec![input_axis(l, names, self.shape), Axis::units(xw)],
+        );
         let neighbours = names
             .iter()
-            .map(|name| push(format!("layer{l}.{name}"), vec![dh, hw]))
+            .map(|name| {
+                push(
+                    format!("layer{l}.{name}"),
+                    vec![Axis::units(1), Axis::units(hw)],
+                )
+            })
             .collect();
-        let bias = push(format!("layer{l}.bias"), vec![xw]);
-        let candidate = push(format!("layer{l}.candidate_bias"), vec![dh]);
+        let bias = push(format!("layer{l}.bias"), vec![Axis::units(xw)]);
+        let candidate = push(format!("layer{l}.candidate_bias"), vec![Axis::units(1)]);
         LayerBlocks {
             input,
             neighbours,

@@ -11,11 +11,12 @@
 //! neighbours would need a mix over more states, which this cell does not define.
 
 use super::{
-    accumulate_input, input_stage, own_and_other, pass_to_input, Accumulate, Backward, CellShape,
-    Forward, GradientSink, LayerBlocks, Push, Spec,
+    accumulate_input, input_axis, input_stage, own_and_other, pass_to_input, Accumulate, Backward,
+    CellShape, Forward, GradientSink, LayerBlocks, Push, Spec,
 };
 use crate::kernels::{linear_backward, linear_update, LinearRows, Real};
 use crate::model::topology::Step;
+use crate::model::widen::Axis;
 use std::ops::Range;
 
 #[derive(Clone, Debug)]
@@ -41,11 +42,12 @@ impl LinearGated {
     }
 
     pub fn layer_blocks(&self, l: usize, names: &[&str], push: &mut Push<'_>) -> LayerBlocks {
-        let CellShape { dh, local_dim, .. } = self.shape;
-        let xw = self.rows.input_width();
-        let input_dim = if l == 0 { names.len() * local_dim } else { dh };
-        let input = push(format!("layer{l}.input_weight"), vec![input_dim, xw]);
-        let bias = push(format!("layer{l}.bias"), vec![xw]);
+        let xw = self.rows.input_blocks();
+        let input = push(
+            format!("layer{l}.input_weight"),
+            vec![input_axis(l, names, self.shape), Axis::units(xw)],
+        );
+        let bias = push(format!("layer{l}.bias"), vec![Axis::units(xw)]);
         LayerBlocks {
             input,
             neighbours: Vec::new(),

@@ -22,6 +22,7 @@ pub(crate) use linear_gated::LinearGated;
 
 use super::config::{CellKind, ModelConfig};
 use super::topology::{Step, Topology};
+use super::widen::Axis;
 use super::Model;
 use crate::kernels::{gemm, gemm_view, Real, View};
 use std::ops::Range;
@@ -193,8 +194,19 @@ impl Spec {
     }
 }
 
-/// Pushes a named block of the given shape onto the parameter vector; returns its range.
-pub(crate) type Push<'a> = dyn FnMut(String, Vec<usize>) -> Range<usize> + 'a;
+/// What layer `l`'s input rows hold: layer 0 the neighbours' one-hot values side by side,
+/// a layer above the state of the layer below.
+fn input_axis(l: usize, names: &[&str], shape: CellShape) -> Axis {
+    if l == 0 {
+        Axis::other(names.len() * shape.local_dim)
+    } else {
+        Axis::units(1)
+    }
+}
+
+/// Pushes a named block onto the parameter vector, its shape given by what each axis indexes
+/// (rows the block's inputs, columns its outputs: `model/widen.rs`); returns its range.
+pub(crate) type Push<'a> = dyn FnMut(String, Vec<Axis>) -> Range<usize> + 'a;
 
 /// Where one layer's blocks are in the parameter vector.
 #[derive(Clone, Debug, PartialEq, Eq)]

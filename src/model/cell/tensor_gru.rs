@@ -25,6 +25,7 @@ use super::{
 use crate::kernels::{
     gemm, gemm_view, tensor_gru_backward, tensor_gru_update, Real, TensorGruRows, View,
 };
+use crate::model::widen::Axis;
 
 #[derive(Clone, Debug)]
 pub(crate) struct TensorGru {
@@ -52,22 +53,39 @@ impl TensorGru {
 
     /// The width of layer `l`'s tensorised input T.
     fn tensor_width(&self, l: usize) -> usize {
-        let nc = self.rows.concat;
+        self.tensor_axis(l).len(self.shape.dh)
+    }
+
+    /// What layer `l`'s T holds: `n local_dim` copies of c for layer 0, c and the layer
+    /// below's state above.
+    fn tensor_axis(&self, l: usize) -> Axis {
+        let CellShape {
+            neighbours,
+            local_dim,
+            ..
+        } = self.shape;
         if l == 0 {
-            self.shape.neighbours * self.shape.local_dim * nc
+            self.concat_axis().repeat(neighbours * local_dim)
         } else {
-            nc + self.shape.dh
+            self.concat_axis().then(Axis::units(1))
         }
     }
 
+    /// c: the neighbour states and the constant 1.
+    fn concat_axis(&self) -> Axis {
+        Axis::units(self.shape.neighbours).then(Axis::other(1))
+    }
+
     pub fn layer_blocks(&self, l: usize, _names: &[&str], push: &mut Push<'_>) -> LayerBlocks {
-        let (xw, nc, dh) = (self.rows.input_width(), self.rows.concat, self.shape.dh);
         let input = push(
             format!("layer{l}.tensor_weight"),
-            vec![self.tensor_width(l), xw],
+            vec![self.tensor_axis(l), Axis::units(2)],
         );
-        let merge = push(format!("layer{l}.merge_weight"), vec![nc, dh]);
-        let bias = push(format!("layer{l}.bias"), vec![xw]);
+        let merge = push(
+            format!("layer{l}.merge_weight"),
+            vec![self.concat_axis(), Axis::units(1)],
+        );
+        let bias = push(format!("layer{l}.bias"), vec![Axis::units(2)]);
         LayerBlocks {
             input,
             neighbours: Vec::new(),

@@ -7,11 +7,12 @@
 //!   grid's `horizontal_weight` and `vertical_weight`), then `layer{l}.bias` `[hidden]`.
 
 use super::{
-    accumulate_input, accumulate_neighbours, input_stage, neighbour_products, pass_to_input,
-    pass_to_neighbours, Accumulate, Backward, CellShape, Forward, GradientSink, LayerBlocks, Push,
-    Spec,
+    accumulate_input, accumulate_neighbours, input_axis, input_stage, neighbour_products,
+    pass_to_input, pass_to_neighbours, Accumulate, Backward, CellShape, Forward, GradientSink,
+    LayerBlocks, Push, Spec,
 };
 use crate::kernels::{elu_backward, elu_in_place, tanh_backward, tanh_in_place, Real};
+use crate::model::widen::Axis;
 
 /// The vanilla cell's activation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,14 +34,15 @@ impl Vanilla {
     }
 
     pub fn layer_blocks(&self, l: usize, names: &[&str], push: &mut Push<'_>) -> LayerBlocks {
-        let CellShape { dh, local_dim, .. } = self.shape;
-        let input_dim = if l == 0 { names.len() * local_dim } else { dh };
-        let input = push(format!("layer{l}.input_weight"), vec![input_dim, dh]);
+        let input = push(
+            format!("layer{l}.input_weight"),
+            vec![input_axis(l, names, self.shape), Axis::units(1)],
+        );
         let neighbours = names
             .iter()
-            .map(|name| push(format!("layer{l}.{name}"), vec![dh, dh]))
+            .map(|name| push(format!("layer{l}.{name}"), vec![Axis::units(1); 2]))
             .collect();
-        let bias = push(format!("layer{l}.bias"), vec![dh]);
+        let bias = push(format!("layer{l}.bias"), vec![Axis::units(1)]);
         LayerBlocks {
             input,
             neighbours,

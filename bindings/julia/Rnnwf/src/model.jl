@@ -33,6 +33,15 @@ A new model on the `lx x ly` lattice with the same parameters (`rnnwf_model_resi
 resize(m::Model, lx::Integer, ly::Integer; u1_total::Integer = -1) =
     Model(new_handle(out -> rnnwf_model_resize(m, UInt32(lx), UInt32(ly), Int32(u1_total), out), rnnwf_model))
 
+"""
+    widen(model, hidden)
+
+A new model with `hidden` units per layer (at least `model`'s) that computes the same psi
+(`rnnwf_model_widen`): a trained model given room to improve. `model` is unchanged.
+"""
+widen(m::Model, hidden::Integer) =
+    Model(new_handle(out -> rnnwf_model_widen(m, UInt32(hidden), out), rnnwf_model))
+
 function Base.show(io::IO, m::Model)
     if m.handle == C_NULL
         print(io, "Rnnwf.Model(closed)")

@@ -129,6 +129,10 @@ end
         @test maximum(abs.(log_psi(m, configs) .- lp)) < 1e-12
         @test log_psi(m, configs[:, 5]) ≈ lp[5]
         @test log_psi(m, Int.(configs)) == log_psi(m, configs)
+        w = widen(m, config(m).hidden + 3)  # the same psi with more units
+        @test num_params(w) > num_params(m) && maximum(abs.(log_psi(w, configs) .- lp)) < 1e-12
+        @test throws_rnnwf(() -> widen(m, 1), R.RNNWF_ERR_INVALID_ARGUMENT, "hidden units")
+        close(w)
 
         again = similar(configs)
         sample!(again, nothing, m; seed = 42)

@@ -120,6 +120,14 @@ class Model(Handle):
             new_handle("rnnwf_model", "rnnwf_model_resize", self, lx, ly, u1_total)
         )
 
+    def widen(self, hidden: int) -> "Model":
+        """A new model with ``hidden`` units per layer (at least this model's) that computes
+        the same psi: a trained model given room to improve. Every other setting is kept;
+        the new units' input weights are drawn as a fresh model of that width draws them,
+        their weights into the old units and the heads are zero. Training it needs a new
+        Vmc (the parameter vector is longer)."""
+        return Model._own(new_handle("rnnwf_model", "rnnwf_model_widen", self, hidden))
+
     @property
     def config(self) -> dict[str, Any]:
         """The model's config fields, enumerations by name."""
