@@ -194,7 +194,8 @@ struct Args {
     /// lattice) resized to this lattice, instead of random weights: iterative retraining. Its
     /// cell, layers, phase head, sign rule, symmetry and RNN boundary must be the flags'
     /// (`--phase-init` does not apply: the weights are the trained ones); a model with fewer
-    /// hidden units than `--hidden` is widened to them (the same psi, room to improve);
+    /// hidden units than `--hidden` is widened to them (the same psi, room to improve), one
+    /// with more is refused;
     /// `--precision` may differ (the parameters are f64 either way).
     /// Only for a run's start: a resumed run continues from its own checkpoint, wherever the
     /// model it started from has gone since.

@@ -75,8 +75,8 @@ struct Args {
     momentum: f64,
     /// Start the first lattice from this model (a `model.safetensors`, such as a shipped
     /// checkpoint), resized to it, instead of random weights; its cell and symmetry must
-    /// match the flags', and it is widened if `--hidden` asks for more units (its precision
-    /// may differ: the parameters are f64).
+    /// match the flags', and it is widened if `--hidden` asks for more units (more units than
+    /// `--hidden` are refused; its precision may differ: the parameters are f64).
     #[arg(long, conflicts_with = "fresh")]
     start_from: Option<PathBuf>,
     /// Seed of the parameters and the samples.

@@ -605,9 +605,9 @@ fn assert_started_from_4x4(saved: &str, started: &std::path::Path) {
 }
 
 /// transfer_2d --start-from: the first lattice starts from the saved model resized to it
-/// (checked against `Model::resize` of the file), also in the other precision, a model other
-/// than the flags describe is refused naming both, and a SPRING run started so resumes bit
-/// for bit.
+/// (checked against `Model::resize` of the file), also in the other precision and widened to
+/// more hidden units, a model other than the flags describe is refused naming both, and a
+/// SPRING run started so resumes bit for bit.
 #[test]
 fn transfer_2d_starts_from_a_saved_model() {
     let exe = rust_example("transfer_2d");
@@ -644,12 +644,42 @@ fn transfer_2d_starts_from_a_saved_model() {
         rnnwf::Model::load(&started_f32.join("checkpoint").join("model.safetensors")).unwrap();
     assert_eq!(f32_model.config().precision, rnnwf::Precision::F32);
 
+    // More units than the saved model's: widened (the same psi), then resized.
+    let widened = scratch_dir("start-from-widened");
+    let args = [
+        "--sizes",
+        "4",
+        "--steps",
+        "0",
+        "--hidden",
+        "8",
+        "--samples",
+        "32",
+        "--final-samples",
+        "64",
+        "--start-from",
+        saved,
+        "--out",
+        widened.to_str().unwrap(),
+    ];
+    run_ok(&exe, &args);
+    let expected = rnnwf::Model::load(std::path::Path::new(saved))
+        .unwrap()
+        .widen(8)
+        .unwrap()
+        .resize(4, 4, Some(8))
+        .unwrap();
+    let got = rnnwf::Model::load(&widened.join("checkpoint").join("model.safetensors")).unwrap();
+    assert_eq!(got.config().hidden, 8);
+    assert_eq!(got.params(), expected.params(), "not the widened model");
+
+    // Fewer units than the saved model's: refused, naming both.
     let wrong = scratch_dir("start-from-wrong");
     let args = [
         "--sizes",
         "4",
         "--hidden",
-        "8",
+        "2",
         "--start-from",
         saved,
         "--out",
@@ -658,7 +688,10 @@ fn transfer_2d_starts_from_a_saved_model() {
     let out = run_with(&exe, &args);
     let (_, stderr) = text(&out);
     assert!(
-        !out.status.success() && stderr.contains("hidden 4") && stderr.contains("hidden 8"),
+        !out.status.success()
+            && stderr.contains("hidden 4")
+            && stderr.contains("hidden 2")
+            && stderr.contains("only widens"),
         "{stderr}"
     );
 

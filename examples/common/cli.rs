@@ -265,10 +265,9 @@ pub fn symmetry_line(model: &rnnwf::Model, h: &rnnwf::Hamiltonian) -> Option<Str
 
 /// `--start-from PATH`: a saved model (a `model.safetensors`, such as a shipped checkpoint's)
 /// resized to the lattice and U(1) total of `wanted`, after checking that it is the model
-/// `wanted` describes in everything a resize keeps (cell, hidden units, layers, phase head,
-/// sign rule, symmetry, RNN boundary). A model with fewer hidden units than `wanted` is
-/// widened first (`Model::widen`: the same psi, the new units' inputs drawn from the saved
-/// model's seed). Its weights are the trained ones: `wanted`'s seed and initialisation do
+/// `wanted` describes in everything a resize keeps (cell, layers, phase head, sign rule,
+/// symmetry, RNN boundary) and has at most its hidden units: one with fewer is widened
+/// (`Model::widen`: the same psi, the new units' inputs drawn from the saved model's seed). Its weights are the trained ones: `wanted`'s seed and initialisation do
 /// not enter. It comes back in `wanted`'s precision (the parameters are
 /// f64 in both, so a float64 run's model can go on in float32 passes and back), averaged
 /// over its whole lattice group, for the caller to restrict to its operator.
@@ -278,11 +277,7 @@ pub fn start_from(
     wanted: &rnnwf::ModelConfig,
 ) -> Result<rnnwf::Model, Box<dyn std::error::Error>> {
     let fail = |e: rnnwf::Error| format!("--start-from {}: {e}", path.display());
-    let mut m = rnnwf::Model::load(path).map_err(fail)?;
-    if m.config().hidden < wanted.hidden {
-        m = m.widen(wanted.hidden).map_err(fail)?;
-    }
-    let c = m.config();
+    let m = rnnwf::Model::load(path).map_err(fail)?;
     let describe = |c: &rnnwf::ModelConfig| {
         format!(
             "{} hidden {} x {} layer(s), phase {:?}, sign rule {:?}, symmetry {}, {:?} RNN",
@@ -295,10 +290,10 @@ pub fn start_from(
             c.boundary,
         )
     };
+    // Everything but the hidden units must match; fewer units than asked are widened.
     let kept = |c: &rnnwf::ModelConfig| {
         (
             c.cell,
-            c.hidden,
             c.layers,
             c.phase,
             c.sign_rule,
@@ -306,15 +301,22 @@ pub fn start_from(
             c.boundary,
         )
     };
-    if kept(c) != kept(wanted) {
+    let c = m.config();
+    if kept(c) != kept(wanted) || c.hidden > wanted.hidden {
         return Err(format!(
-            "--start-from {}: the model is {}, the flags ask for {}",
+            "--start-from {}: the model is {}, the flags ask for {}{}",
             path.display(),
             describe(c),
-            describe(wanted)
+            describe(wanted),
+            if c.hidden > wanted.hidden {
+                " (a model only widens)"
+            } else {
+                ""
+            }
         )
         .into());
     }
+    let m = m.widen(wanted.hidden).map_err(fail)?;
     let resized = m
         .resize(wanted.lx, wanted.ly, wanted.u1_total)
         .map_err(fail)?;

@@ -13,7 +13,6 @@
 //! gradient reaches their outgoing weights from the first step.
 
 use super::{Model, ParamBlock};
-use crate::buffer::try_zeroed_vec;
 use crate::error::{Error, Result};
 
 /// What the positions along one axis of a parameter block index, in order.
@@ -79,13 +78,15 @@ impl Part {
 
 impl Model {
     /// A model with `hidden` units per layer (at least this model's) that computes the same
-    /// psi: every other setting (lattice, cell, layers, heads, sign rule, symmetry, U(1)
+    /// psi (up to rounding: products over more units may sum in another order): every other
+    /// setting (lattice, cell, layers, heads, sign rule, symmetry, U(1)
     /// total, precision, seed) is kept, every parameter keeps its unit and position, the new
     /// units' inputs are drawn as a fresh model of that width draws them (the config's seed),
     /// and their weights into the old units and the heads are zero. Training it goes on from
     /// the narrow model's state with more room. `self` is not changed. Refused: fewer units
     /// than now (`InvalidArgument`; dropping units would change psi) and a width that
-    /// [`ModelConfig::validate`](super::ModelConfig::validate) refuses.
+    /// [`ModelConfig::validate`](super::ModelConfig::validate) refuses; parameters no memory
+    /// can hold are `OutOfMemory`.
     pub fn widen(&self, hidden: u32) -> Result<Model> {
         let old = self.config();
         if hidden < old.hidden {
@@ -97,30 +98,23 @@ impl Model {
         }
         let mut config = old.clone();
         config.hidden = hidden;
-        let fresh = Model::new(config.clone())?;
+        // The fresh model's parameters become the widened one's: no second copy.
+        let mut fresh = Model::new(config.clone())?;
+        let mut params = std::mem::take(&mut fresh.params);
         let (dh, wide) = (old.hidden as usize, hidden as usize);
-        let mut params = try_zeroed_vec(fresh.num_params(), "the widened model's parameters")?;
-        params.copy_from_slice(fresh.params());
-        let narrow = (&self.layout().blocks, &self.layout().axes);
         let widened = (&fresh.layout().blocks, &fresh.layout().axes);
-        for ((from, _), (to, axes)) in narrow
-            .0
+        for (from, (to, axes)) in self
+            .layout()
+            .blocks
             .iter()
-            .zip(narrow.1)
             .zip(widened.0.iter().zip(widened.1))
         {
             debug_assert_eq!(from.name, to.name);
-            widen_block(
-                &self.params()[from.range.clone()],
-                from,
-                to,
-                axes,
-                dh,
-                wide,
-                &mut params,
-            );
+            let narrow = &self.params()[from.range.clone()];
+            widen_block(narrow, from, to, axes, dh, wide, &mut params);
         }
-        Model::with_params(config, &params)
+        drop(fresh);
+        Model::from_param_vec(config, params)
     }
 }
 

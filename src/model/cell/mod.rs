@@ -87,7 +87,7 @@ impl Cell {
         }
     }
 
-    /// Layer `l`'s blocks, pushed in order through `push(name, shape)`; `names` are the
+    /// Layer `l`'s blocks, pushed in order through `push(name, axes)`; `names` are the
     /// topology's names of its neighbour weights.
     pub fn layer_blocks(&self, l: usize, names: &[&str], push: &mut Push<'_>) -> LayerBlocks {
         each_cell!(self, c => c.layer_blocks(l, names, push))

@@ -15,7 +15,7 @@ using Libdl
 
 export Model, ModelConfig, RnnwfError
 export num_sites, num_params, config, get_params, get_params!, set_params!
-export sample, sample!, log_psi, log_psi!, save, load_model, resize, widen
+export sample, sample!, log_psi, log_psi!, save, load_model, resize
 export log_psi_connected
 export status_name, last_error, set_num_threads
 export Hamiltonian, parse_hamiltonian, tfim, heisenberg, triangular, add_term!, num_terms

@@ -39,7 +39,7 @@ resize(m::Model, lx::Integer, ly::Integer; u1_total::Integer = -1) =
 A new model with `hidden` units per layer (at least `model`'s) that computes the same psi
 (`rnnwf_model_widen`): a trained model given room to improve. `model` is unchanged.
 """
-widen(m::Model, hidden::Integer) =
+Base.widen(m::Model, hidden::Integer) =
     Model(new_handle(out -> rnnwf_model_widen(m, UInt32(hidden), out), rnnwf_model))
 
 function Base.show(io::IO, m::Model)

@@ -126,7 +126,9 @@ class Model(Handle):
         the new units' input weights are drawn as a fresh model of that width draws them,
         their weights into the old units and the heads are zero. Training it needs a new
         Vmc (the parameter vector is longer)."""
-        return Model._own(new_handle("rnnwf_model", "rnnwf_model_widen", self, hidden))
+        return Model._own(
+            new_handle("rnnwf_model", "rnnwf_model_widen", self, count(hidden, "hidden", 32))
+        )
 
     @property
     def config(self) -> dict[str, Any]:
