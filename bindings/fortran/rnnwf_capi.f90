@@ -372,8 +372,9 @@ module rnnwf_capi
     ! model given room to improve): every other setting is kept, every parameter keeps its unit
     ! and position, the new units' inputs are drawn as rnnwf_model_new draws a model of that
     ! width (the config's seed), and their weights into the old units and the heads are zero.
-    ! `hidden` below m's (which would change psi), or one rnnwf_model_new refuses:
-    ! RNNWF_ERR_INVALID_ARGUMENT. `m` is unchanged.
+    ! psi is the same up to rounding. `hidden` below m's (which would change psi), or one
+    ! rnnwf_model_new refuses: RNNWF_ERR_INVALID_ARGUMENT; parameters no memory can hold:
+    ! RNNWF_ERR_OUT_OF_MEMORY. `m` is unchanged.
     function rnnwf_model_widen(m, hidden, out) bind(C, name="rnnwf_model_widen") result(res)
       import
       implicit none
