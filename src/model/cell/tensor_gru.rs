@@ -35,15 +35,16 @@ pub(crate) struct TensorGru {
 
 impl TensorGru {
     pub fn new(shape: CellShape) -> Self {
-        let concat = shape.neighbours * shape.dh + 1;
         let mut cell = TensorGru {
             shape,
             rows: TensorGruRows {
                 dh: shape.dh,
-                concat,
+                concat: 0,
                 tensor: 0,
             },
         };
+        // The widths of c and T come from the axes the blocks are pushed with.
+        cell.rows.concat = cell.concat_axis().len(shape.dh);
         cell.rows.tensor = (0..shape.layers.min(2))
             .map(|l| cell.tensor_width(l))
             .max()
