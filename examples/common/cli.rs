@@ -267,10 +267,11 @@ pub fn symmetry_line(model: &rnnwf::Model, h: &rnnwf::Hamiltonian) -> Option<Str
 /// resized to the lattice and U(1) total of `wanted`, after checking that it is the model
 /// `wanted` describes in everything a resize keeps (cell, layers, phase head, sign rule,
 /// symmetry, RNN boundary) and has at most its hidden units: one with fewer is widened
-/// (`Model::widen`: the same psi, the new units' inputs drawn from the saved model's seed). Its weights are the trained ones: `wanted`'s seed and initialisation do
-/// not enter. It comes back in `wanted`'s precision (the parameters are
-/// f64 in both, so a float64 run's model can go on in float32 passes and back), averaged
-/// over its whole lattice group, for the caller to restrict to its operator.
+/// (`Model::widen`: the same psi, the new units' inputs drawn from the saved model's seed).
+/// Its weights are the trained ones: `wanted`'s seed and initialisation do not enter. It
+/// comes back in `wanted`'s precision (the parameters are f64 in both, so a float64 run's
+/// model can go on in float32 passes and back), averaged over its whole lattice group, for
+/// the caller to restrict to its operator.
 #[allow(dead_code)] // train_ising has no --start-from
 pub fn start_from(
     path: &std::path::Path,

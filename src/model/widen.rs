@@ -12,7 +12,7 @@
 //! and hence psi are unchanged, while the new units run (their inputs are drawn) and the
 //! gradient reaches their outgoing weights from the first step.
 
-use super::{Model, ParamBlock};
+use super::Model;
 use crate::error::{Error, Result};
 
 /// What the positions along one axis of a parameter block index, in order.
@@ -102,34 +102,21 @@ impl Model {
         let mut fresh = Model::new(config.clone())?;
         let mut params = std::mem::take(&mut fresh.params);
         let (dh, wide) = (old.hidden as usize, hidden as usize);
-        let widened = (&fresh.layout().blocks, &fresh.layout().axes);
-        for (from, (to, axes)) in self
-            .layout()
-            .blocks
-            .iter()
-            .zip(widened.0.iter().zip(widened.1))
-        {
+        let layout = fresh.layout();
+        let blocks = self.layout().blocks.iter().zip(&layout.blocks);
+        for ((from, to), axes) in blocks.zip(&layout.axes) {
             debug_assert_eq!(from.name, to.name);
             let narrow = &self.params()[from.range.clone()];
-            widen_block(narrow, from, to, axes, dh, wide, &mut params);
+            widen_block(narrow, &mut params[to.range.clone()], axes, dh, wide);
         }
         drop(fresh);
         Model::from_param_vec(config, params)
     }
 }
 
-/// Copies the narrow block `old` (of `from`'s shape) into `to`'s place in `params` and zeroes
-/// the entries from a new unit into anything else.
-fn widen_block(
-    old: &[f64],
-    from: &ParamBlock,
-    to: &ParamBlock,
-    axes: &[Axis],
-    dh: usize,
-    wide: usize,
-    params: &mut [f64],
-) {
-    let new = &mut params[to.range.clone()];
+/// Copies the narrow block `old` into its widened place `new` and zeroes the entries from a
+/// new unit into anything else.
+fn widen_block(old: &[f64], new: &mut [f64], axes: &[Axis], dh: usize, wide: usize) {
     match axes {
         [axis] => {
             let (to_wide, _) = axis.map(dh, wide);
@@ -140,7 +127,7 @@ fn widen_block(
         [rows, columns] => {
             let (row_to_wide, new_row) = rows.map(dh, wide);
             let (column_to_wide, new_column) = columns.map(dh, wide);
-            let (old_columns, new_columns) = (from.shape[1], to.shape[1]);
+            let (old_columns, new_columns) = (column_to_wide.len(), new_column.len());
             for (old_row, &r) in old.chunks_exact(old_columns).zip(&row_to_wide) {
                 for (&v, &c) in old_row.iter().zip(&column_to_wide) {
                     new[r * new_columns + c] = v;
