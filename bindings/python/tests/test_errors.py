@@ -291,6 +291,9 @@ def test_bad_values_are_value_errors_and_bad_types_type_errors(model, h4):
         lambda: model.log_psi(np.full((2, 4), 2, dtype=np.uint8)),  # refused by the library
         lambda: model.log_psi(np.zeros((3, 5), dtype=np.uint8)),  # a wrong shape
         lambda: model.sample(-1, seed=0),
+        lambda: model.resize(-4, 1),  # the arguments of a handle constructor are checked too
+        lambda: model.resize(6, 1, u1_total=2**31),
+        lambda: model.widen(-1),
         lambda: rnnwf.Vmc(optimizer="lbfgs"),
         lambda: rnnwf.Hamiltonian.parse("1.0 Q1", n_sites=2),
     ]
@@ -303,6 +306,7 @@ def test_bad_values_are_value_errors_and_bad_types_type_errors(model, h4):
         lambda: rnnwf.Model(hidden="many"),
         lambda: rnnwf.Model(lx=4.5),
         lambda: model.sample(3.0, seed=0),
+        lambda: model.resize(6, 1, u1_total=3.0),
         lambda: model.log_psi(np.zeros((2, 4))),
         lambda: h4.add_term("one", "Z", [0]),
         lambda: rnnwf.Vmc(allreduce=42),

@@ -99,6 +99,15 @@ def count(value: Any, what: str, bits: int = 64) -> int:
     return int(value)
 
 
+def int32(value: Any, what: str) -> int:
+    """A signed 32-bit integer argument (``u1_total``: -1 for no sector)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        invalid_type(f"{what}: expected an integer, got {value!r}")
+    if not -(2**31) <= int(value) < 2**31:
+        invalid(f"{what}: {value} is out of range -2^31..2^31-1")
+    return int(value)
+
+
 def real(value: Any, what: str) -> float:
     """A real argument (finiteness is the library's to check)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):

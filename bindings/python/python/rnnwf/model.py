@@ -8,7 +8,7 @@ from typing import Any, Sequence, Union
 import numpy as np
 import numpy.typing as npt
 
-from ._arrays import complex_out, configs_in, count, float64_in, offsets_in, ptr, uint32_in
+from ._arrays import complex_out, configs_in, count, float64_in, int32, offsets_in, ptr, uint32_in
 from ._constants import ERR_BUFFER_SIZE
 from ._config import config_dict, make_config, sized
 from ._constants import MAPS, WITH_CONJUGATE, WITH_FLIP
@@ -111,11 +111,11 @@ class Model(Handle):
         retraining: weights learned on a small lattice start a larger one). The new
         lattice's U(1) sector is ``total_sz`` (sum of s_z) or ``u1_total`` (sum of site
         values, -1 for none), as in Model(). A chain cannot become a grid or back."""
+        lx, ly, u1_total = count(lx, "lx", 32), count(ly, "ly", 32), int32(u1_total, "u1_total")
         if total_sz is not None:
             if u1_total != -1:
                 invalid("resize: give total_sz or u1_total, not both")
-            u1_total = u1_from_total_sz(total_sz, count(lx, "lx", 32) * count(ly, "ly", 32),
-                                        self.config["local_dim"])
+            u1_total = u1_from_total_sz(total_sz, lx * ly, self.config["local_dim"])
         return Model._own(
             new_handle("rnnwf_model", "rnnwf_model_resize", self, lx, ly, u1_total)
         )
